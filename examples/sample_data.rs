@@ -1,0 +1,66 @@
+//! Writes the bundled sample data (deterministic): `transactions.csv` and `spend.csv`.
+//!
+//! ```text
+//! cargo run --release --example sample_data -- [--customers N] [--seed S] [--out DIR]
+//! ```
+//! Defaults: 5,000 customers, seed 20240101, out `www/data`. The data follow the simulators in
+//! `unimetric::sim` (Pareto/NBD purchasing, Gamma-Gamma order values, five acquisition channels,
+//! 2% partial refunds, monthly spend per paid/owned channel).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use unimetric::data::dates::format_iso;
+use unimetric::sim::{simulate, SimParams, CHANNELS};
+
+fn main() {
+    let mut params = SimParams::default();
+    let mut seed = 20_240_101u64;
+    let mut out = PathBuf::from("www/data");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--customers" => params.customers = value.parse().unwrap_or(params.customers),
+            "--seed" => seed = value.parse().unwrap_or(seed),
+            "--out" => out = PathBuf::from(value),
+            other => {
+                eprintln!("unknown argument {other}");
+                std::process::exit(2);
+            }
+        }
+        i += 2;
+    }
+    let data = simulate(&params, seed);
+    std::fs::create_dir_all(&out).expect("create output directory");
+
+    let mut tx = String::with_capacity(data.transactions.len() * 64);
+    tx.push_str("order_id,customer_id,order_date,amount,channel\n");
+    for t in &data.transactions {
+        let date = format_iso(t.ms);
+        // Whole minutes; no fractional seconds.
+        let date = format!("{}Z", &date[..19]);
+        let _ = writeln!(
+            tx,
+            "O{:07},C{:06},{},{:.2},{}",
+            t.order, t.customer, date, t.amount, CHANNELS[t.channel].name
+        );
+    }
+    std::fs::write(out.join("transactions.csv"), tx).expect("write transactions.csv");
+
+    let mut sp = String::new();
+    sp.push_str("month,channel,channel_type,amount\n");
+    for s in &data.spend {
+        let month = &format_iso(unimetric::Period::Month.start_ms(s.month))[..10];
+        let spec = &CHANNELS[s.channel];
+        let _ = writeln!(sp, "{},{},{},{:.2}", month, spec.name, spec.kind, s.amount);
+    }
+    std::fs::write(out.join("spend.csv"), sp).expect("write spend.csv");
+    eprintln!(
+        "wrote {} transactions of {} customers and {} spend rows to {}",
+        data.transactions.len(),
+        params.customers,
+        data.spend.len(),
+        out.display()
+    );
+}

@@ -1,0 +1,2 @@
+export * from "./unimetric.js";
+export { default } from "./unimetric.js";

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test layer; installs what is missing first (scripts/bootstrap.sh).
+#   1. format and lints (cargo fmt --check, clippy -D warnings, native and wasm32)
+#   2. native Rust: unit, integration and doc tests, glossary sync (cargo test)
+#   3. wasm-bindgen-test in Node
+#   4. wasm-bindgen-test in headless Chromium
+#   5. the npm package build (pkg-config/build.sh)
+#   6. node --test against the built package: API, errors, golden .d.ts, README examples, parity
+#      with native, npm pack + Node ESM + Vite, and the dashboard in headless Chromium
+# Every layer runs even when an earlier one fails; the exit status is non-zero if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+bash scripts/bootstrap.sh || { echo "bootstrap failed"; exit 1; }
+
+passed=0
+failed=0
+failures=()
+layer() {
+  local name="$1"
+  shift
+  printf '\n\033[1;34m=== %s ===\033[0m\n' "$name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+  fi
+}
+
+wasm_browser() {
+  WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
+    cargo test --target wasm32-unknown-unknown --test wasm
+}
+lints() {
+  cargo fmt --all -- --check &&
+    cargo clippy --all-targets --quiet -- -D warnings &&
+    cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings
+}
+
+layer "format and lints" lints
+layer "native Rust tests" cargo test
+layer "wasm-bindgen-test (Node)" cargo test --target wasm32-unknown-unknown --test wasm
+layer "wasm-bindgen-test (Chromium)" wasm_browser
+layer "npm package build" bash pkg-config/build.sh
+layer "package, README, parity and page tests (node --test)" node --test tests/js/ tests/browser/
+
+echo
+if ((failed > 0)); then
+  printf 'failed layers: %s\n' "${failures[*]}"
+fi
+echo "layers: $passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,798 @@
+//! Input contracts: transactions from typed columns, rows of cells, or CSV.
+//!
+//! A [`Transactions`] table holds one row per transaction: a customer id, a timestamp and an
+//! amount, with an optional order id and acquisition channel. Every constructor validates every
+//! row and reports the first problem as a coded [`Error`](crate::Error) naming the column and the
+//! 1-based row; nothing the caller passed is modified.
+//!
+//! # Amounts and refunds
+//!
+//! Amounts are in the caller's currency units and must be finite. Negative amounts are refunds:
+//! they are netted with the other transactions of the same customer in the same period (see
+//! [`crate::summary`]). A period whose net amount is not positive is not a purchase period.
+//!
+//! # Dates
+//!
+//! See [`dates`] for the accepted forms and the period calendar.
+
+pub mod csv_input;
+pub mod dates;
+
+use crate::error::{Error, Result};
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+use std::cmp::Ordering;
+
+pub use dates::Period;
+
+/// The largest number of transactions one table accepts (`E_TOO_LARGE` above it).
+///
+/// At about 24 bytes per transaction in wasm memory this keeps a table and its summary well
+/// inside the 4 GiB a 32-bit WebAssembly instance can address.
+pub const MAX_TRANSACTIONS: usize = 50_000_000;
+
+/// Which input column holds each field, by column name (for rows and CSV).
+///
+/// ```
+/// let m: unimetric::ColumnMapping = serde_json::from_str(
+///     r#"{"customerId":"customer_id","timestamp":"order_date","amount":"revenue"}"#).unwrap();
+/// assert_eq!(m.amount, "revenue");
+/// assert!(m.channel.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ColumnMapping {
+    /// Column with the customer id (any text or number; compared as text).
+    pub customer_id: String,
+    /// Column with the transaction time (see [`dates`]).
+    pub timestamp: String,
+    /// Column with the transaction amount (refunds negative).
+    pub amount: String,
+    /// Optional column with an order id; several rows with one order id count as one order.
+    #[serde(default)]
+    pub order_id: Option<String>,
+    /// Optional column with the acquisition/marketing channel of the transaction.
+    #[serde(default)]
+    pub channel: Option<String>,
+}
+
+impl ColumnMapping {
+    /// A mapping for the three required fields.
+    pub fn new(customer_id: &str, timestamp: &str, amount: &str) -> Self {
+        ColumnMapping {
+            customer_id: customer_id.into(),
+            timestamp: timestamp.into(),
+            amount: amount.into(),
+            order_id: None,
+            channel: None,
+        }
+    }
+}
+
+/// One value read from a row object or a CSV field, before validation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    /// Absent, `null` or `undefined`.
+    Missing,
+    /// A number.
+    Number(f64),
+    /// Text (CSV fields are always text).
+    Text(&'a str),
+    /// A value of another type; the string names the type (e.g. `boolean`).
+    Other(&'a str),
+}
+
+/// The customer keys of a table: numeric (`Uint32Array` ids) or text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CustomerKeys {
+    /// Numeric ids.
+    Numeric(Vec<u32>),
+    /// Text ids.
+    Text(Vec<String>),
+}
+
+impl CustomerKeys {
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        match self {
+            CustomerKeys::Numeric(v) => v.len(),
+            CustomerKeys::Text(v) => v.len(),
+        }
+    }
+
+    /// True when there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The keys reordered by `order` (a list of indices into `self`).
+    pub fn select(&self, order: &[u32]) -> CustomerKeys {
+        match self {
+            CustomerKeys::Numeric(v) => {
+                CustomerKeys::Numeric(order.iter().map(|&i| v[i as usize]).collect())
+            }
+            CustomerKeys::Text(v) => {
+                CustomerKeys::Text(order.iter().map(|&i| v[i as usize].clone()).collect())
+            }
+        }
+    }
+
+    /// Compares key `a` with key `b` in the output order: numeric ids ascending; text ids in
+    /// natural order (all-digit ids without leading zeros by numeric value, before other text,
+    /// which is compared byte by byte).
+    pub fn compare(&self, a: usize, b: usize) -> Ordering {
+        match self {
+            CustomerKeys::Numeric(v) => v[a].cmp(&v[b]),
+            CustomerKeys::Text(v) => natural_cmp(&v[a], &v[b]),
+        }
+    }
+
+    /// The key at `i` as text.
+    pub fn key_text(&self, i: usize) -> String {
+        match self {
+            CustomerKeys::Numeric(v) => v[i].to_string(),
+            CustomerKeys::Text(v) => v[i].clone(),
+        }
+    }
+}
+
+fn is_plain_integer(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s.len() == 1 || !s.starts_with('0'))
+}
+
+/// Natural order of text ids (see [`CustomerKeys::compare`]).
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    match (is_plain_integer(a), is_plain_integer(b)) {
+        (true, true) => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => a.cmp(b),
+    }
+}
+
+/// A column of customer (or order) ids passed as typed columns.
+#[derive(Debug, Clone, Copy)]
+pub enum IdColumn<'a> {
+    /// Numeric ids (`Uint32Array`).
+    Numeric(&'a [u32]),
+    /// Text ids (`string[]`).
+    Text(&'a [String]),
+}
+
+impl IdColumn<'_> {
+    fn len(&self) -> usize {
+        match self {
+            IdColumn::Numeric(v) => v.len(),
+            IdColumn::Text(v) => v.len(),
+        }
+    }
+}
+
+/// A column of timestamps passed as typed columns.
+#[derive(Debug, Clone, Copy)]
+pub enum TimeColumn<'a> {
+    /// Epoch milliseconds (`Float64Array`).
+    EpochMs(&'a [f64]),
+    /// Text under the date policy (`string[]`).
+    Text(&'a [String]),
+}
+
+impl TimeColumn<'_> {
+    fn len(&self) -> usize {
+        match self {
+            TimeColumn::EpochMs(v) => v.len(),
+            TimeColumn::Text(v) => v.len(),
+        }
+    }
+}
+
+/// Typed columns for [`Transactions::from_columns`]. All columns must have the same length.
+#[derive(Debug, Clone, Copy)]
+pub struct TransactionColumns<'a> {
+    /// Customer id per transaction.
+    pub customer_id: IdColumn<'a>,
+    /// Time per transaction.
+    pub timestamp: TimeColumn<'a>,
+    /// Amount per transaction (finite; negative = refund).
+    pub amount: &'a [f64],
+    /// Optional order id per transaction.
+    pub order_id: Option<IdColumn<'a>>,
+    /// Optional channel per transaction (`None` = unknown).
+    pub channel: Option<&'a [Option<String>]>,
+}
+
+/// Marker for "no channel" in the channel column.
+pub const NO_CHANNEL: u32 = u32::MAX;
+
+/// A validated table of transactions, stored column-wise with interned ids.
+///
+/// ```
+/// use unimetric::{Transactions, TransactionColumns, IdColumn, TimeColumn};
+/// let ids = [1u32, 1, 2];
+/// let t = [0.0, 86_400_000.0, 0.0];
+/// let amount = [10.0, 20.0, 5.0];
+/// let tx = Transactions::from_columns(TransactionColumns {
+///     customer_id: IdColumn::Numeric(&ids), timestamp: TimeColumn::EpochMs(&t),
+///     amount: &amount, order_id: None, channel: None,
+/// }).unwrap();
+/// assert_eq!(tx.len(), 3);
+/// assert_eq!(tx.customer_count(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transactions {
+    pub(crate) customer: Vec<u32>,
+    pub(crate) keys: CustomerKeys,
+    pub(crate) timestamp: Vec<i64>,
+    pub(crate) amount: Vec<f64>,
+    pub(crate) order: Option<Vec<u32>>,
+    pub(crate) channel: Option<Vec<u32>>,
+    pub(crate) channel_names: Vec<String>,
+}
+
+/// Interns text keys to dense indices in first-appearance order.
+#[derive(Default)]
+struct TextInterner {
+    map: FxHashMap<String, u32>,
+    keys: Vec<String>,
+}
+
+impl TextInterner {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.map.get(s) {
+            return i;
+        }
+        let i = self.keys.len() as u32;
+        self.map.insert(s.to_string(), i);
+        self.keys.push(s.to_string());
+        i
+    }
+}
+
+/// Interns numeric keys to dense indices in first-appearance order.
+#[derive(Default)]
+struct NumInterner {
+    map: FxHashMap<u32, u32>,
+    keys: Vec<u32>,
+}
+
+impl NumInterner {
+    fn intern(&mut self, k: u32) -> u32 {
+        let next = self.keys.len() as u32;
+        let i = *self.map.entry(k).or_insert(next);
+        if i == next {
+            self.keys.push(k);
+        }
+        i
+    }
+}
+
+fn check_size(n: usize) -> Result<()> {
+    if n > MAX_TRANSACTIONS {
+        return Err(Error::TooLarge {
+            what: "transactions".into(),
+            size: n,
+            limit: MAX_TRANSACTIONS,
+        });
+    }
+    Ok(())
+}
+
+fn check_amount(v: f64, column: &str, row: usize) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Error::NonFinite {
+            column: column.to_string(),
+            row,
+            value: v,
+        })
+    }
+}
+
+fn clean_id(s: &str, column: &str, row: usize) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(Error::MissingValue {
+            column: column.to_string(),
+            row,
+        });
+    }
+    Ok(t.to_string())
+}
+
+impl Transactions {
+    /// Builds a table from typed columns. Column names in errors are the field names
+    /// (`customerId`, `timestamp`, `amount`, `orderId`, `channel`); rows are 1-based indices.
+    pub fn from_columns(cols: TransactionColumns<'_>) -> Result<Transactions> {
+        let n = cols.amount.len();
+        check_size(n)
+            .and(check_size(cols.customer_id.len()))
+            .and(check_size(cols.timestamp.len()))?;
+        let mismatch = |column: &str, actual: usize| Error::LengthMismatch {
+            column: column.into(),
+            actual,
+            reference: "amount".into(),
+            expected: n,
+        };
+        if cols.customer_id.len() != n {
+            return Err(mismatch("customerId", cols.customer_id.len()));
+        }
+        if cols.timestamp.len() != n {
+            return Err(mismatch("timestamp", cols.timestamp.len()));
+        }
+        if let Some(o) = &cols.order_id {
+            if o.len() != n {
+                return Err(mismatch("orderId", o.len()));
+            }
+        }
+        if let Some(c) = &cols.channel {
+            if c.len() != n {
+                return Err(mismatch("channel", c.len()));
+            }
+        }
+        if n == 0 {
+            return Err(Error::Empty {
+                what: "transactions".into(),
+            });
+        }
+        let mut amount = Vec::with_capacity(n);
+        for (i, &a) in cols.amount.iter().enumerate() {
+            amount.push(check_amount(a, "amount", i + 1)?);
+        }
+        let mut timestamp = Vec::with_capacity(n);
+        match cols.timestamp {
+            TimeColumn::EpochMs(v) => {
+                for (i, &t) in v.iter().enumerate() {
+                    timestamp.push(dates::parse_epoch_ms(t, "timestamp", i + 1)?);
+                }
+            }
+            TimeColumn::Text(v) => {
+                for (i, s) in v.iter().enumerate() {
+                    timestamp.push(dates::parse_date_text(s, "timestamp", i + 1)?);
+                }
+            }
+        }
+        let (customer, keys) = intern_ids(cols.customer_id, "customerId")?;
+        let order = match cols.order_id {
+            Some(o) => Some(intern_ids(o, "orderId")?.0),
+            None => None,
+        };
+        let mut channel_names = Vec::new();
+        let channel = match cols.channel {
+            Some(c) => {
+                let mut interner = TextInterner::default();
+                let v = c
+                    .iter()
+                    .map(|s| match s.as_deref().map(str::trim) {
+                        Some(t) if !t.is_empty() => interner.intern(t),
+                        _ => NO_CHANNEL,
+                    })
+                    .collect();
+                channel_names = interner.keys;
+                Some(v)
+            }
+            None => None,
+        };
+        Ok(Transactions {
+            customer,
+            keys,
+            timestamp,
+            amount,
+            order,
+            channel,
+            channel_names,
+        })
+    }
+
+    /// Builds a table from CSV bytes (UTF-8, optional BOM, header row, `,` `;` or tab
+    /// delimiter detected from the header). See [`csv_input`].
+    pub fn from_csv(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transactions> {
+        csv_input::read_transactions(bytes, mapping)
+    }
+
+    /// Number of transactions.
+    pub fn len(&self) -> usize {
+        self.amount.len()
+    }
+
+    /// True when the table has no rows (never true for a constructed table).
+    pub fn is_empty(&self) -> bool {
+        self.amount.is_empty()
+    }
+
+    /// Number of distinct customers.
+    pub fn customer_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Distinct customer keys, in first-appearance order.
+    pub fn customer_keys(&self) -> &CustomerKeys {
+        &self.keys
+    }
+
+    /// Transaction times in epoch milliseconds.
+    pub fn timestamps(&self) -> &[i64] {
+        &self.timestamp
+    }
+
+    /// Transaction amounts.
+    pub fn amounts(&self) -> &[f64] {
+        &self.amount
+    }
+
+    /// Distinct channel names in first-appearance order (empty without a channel column).
+    pub fn channel_names(&self) -> &[String] {
+        &self.channel_names
+    }
+
+    /// True when an order id column was given.
+    pub fn has_order_id(&self) -> bool {
+        self.order.is_some()
+    }
+
+    /// True when a channel column was given.
+    pub fn has_channel(&self) -> bool {
+        self.channel.is_some()
+    }
+
+    /// Earliest and latest transaction time (epoch milliseconds).
+    pub fn time_range(&self) -> (i64, i64) {
+        let mut lo = i64::MAX;
+        let mut hi = i64::MIN;
+        for &t in &self.timestamp {
+            lo = lo.min(t);
+            hi = hi.max(t);
+        }
+        (lo, hi)
+    }
+}
+
+fn intern_ids(col: IdColumn<'_>, name: &str) -> Result<(Vec<u32>, CustomerKeys)> {
+    match col {
+        IdColumn::Numeric(v) => {
+            let mut int = NumInterner::default();
+            let idx = v.iter().map(|&k| int.intern(k)).collect();
+            Ok((idx, CustomerKeys::Numeric(int.keys)))
+        }
+        IdColumn::Text(v) => {
+            let mut int = TextInterner::default();
+            let mut idx = Vec::with_capacity(v.len());
+            for (i, s) in v.iter().enumerate() {
+                let t = s.trim();
+                if t.is_empty() {
+                    return Err(Error::MissingValue {
+                        column: name.into(),
+                        row: i + 1,
+                    });
+                }
+                idx.push(int.intern(t));
+            }
+            Ok((idx, CustomerKeys::Text(int.keys)))
+        }
+    }
+}
+
+/// Builds a [`Transactions`] table one row of [`Cell`]s at a time; used by the row-object and
+/// CSV readers so both apply exactly the same validation.
+pub struct RowBuilder {
+    mapping: ColumnMapping,
+    customers: TextInterner,
+    orders: TextInterner,
+    channels: TextInterner,
+    customer: Vec<u32>,
+    timestamp: Vec<i64>,
+    amount: Vec<f64>,
+    order: Vec<u32>,
+    channel: Vec<u32>,
+}
+
+fn type_error(column: &str, row: usize, expected: &str, found: &str) -> Error {
+    Error::BadType {
+        column: column.to_string(),
+        row,
+        expected: expected.to_string(),
+        found: found.to_string(),
+    }
+}
+
+/// Reads an id cell as text: numbers must be integers and are written without a fraction.
+fn id_text(cell: Cell<'_>, column: &str, row: usize) -> Result<String> {
+    match cell {
+        Cell::Text(s) => clean_id(s, column, row),
+        Cell::Number(v)
+            if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.007_199_254_740_992e15 =>
+        {
+            Ok(format!("{}", v as i64))
+        }
+        Cell::Number(v) => Err(type_error(
+            column,
+            row,
+            "an id (text or integer)",
+            &v.to_string(),
+        )),
+        Cell::Missing => Err(Error::MissingValue {
+            column: column.to_string(),
+            row,
+        }),
+        Cell::Other(t) => Err(type_error(column, row, "an id (text or integer)", t)),
+    }
+}
+
+/// Reads an amount cell. Text must be a plain decimal number with `.` as decimal separator.
+pub fn amount_value(cell: Cell<'_>, column: &str, row: usize) -> Result<f64> {
+    match cell {
+        Cell::Number(v) => check_amount(v, column, row),
+        Cell::Text(s) => {
+            let t = s.trim();
+            if t.is_empty() {
+                return Err(Error::MissingValue {
+                    column: column.to_string(),
+                    row,
+                });
+            }
+            let lower = t.to_ascii_lowercase();
+            if lower.contains("nan") || lower.contains("inf") {
+                return Err(Error::NonFinite {
+                    column: column.to_string(),
+                    row,
+                    value: if lower.contains("nan") {
+                        f64::NAN
+                    } else if t.starts_with('-') {
+                        f64::NEG_INFINITY
+                    } else {
+                        f64::INFINITY
+                    },
+                });
+            }
+            match t.parse::<f64>() {
+                Ok(v) => check_amount(v, column, row),
+                Err(_) => Err(type_error(
+                    column,
+                    row,
+                    "a number with '.' as decimal separator",
+                    &format!("'{t}'"),
+                )),
+            }
+        }
+        Cell::Missing => Err(Error::MissingValue {
+            column: column.to_string(),
+            row,
+        }),
+        Cell::Other(t) => Err(type_error(column, row, "a number", t)),
+    }
+}
+
+/// Reads a time cell under the date policy.
+pub fn time_value(cell: Cell<'_>, column: &str, row: usize) -> Result<i64> {
+    match cell {
+        Cell::Number(v) => dates::parse_epoch_ms(v, column, row),
+        Cell::Text(s) => dates::parse_date_text(s, column, row),
+        Cell::Missing => Err(Error::MissingValue {
+            column: column.to_string(),
+            row,
+        }),
+        Cell::Other(t) => Err(type_error(column, row, "a date", t)),
+    }
+}
+
+impl RowBuilder {
+    /// A builder that validates rows against `mapping` (whose column names appear in errors).
+    pub fn new(mapping: &ColumnMapping) -> Self {
+        RowBuilder {
+            mapping: mapping.clone(),
+            customers: TextInterner::default(),
+            orders: TextInterner::default(),
+            channels: TextInterner::default(),
+            customer: Vec::new(),
+            timestamp: Vec::new(),
+            amount: Vec::new(),
+            order: Vec::new(),
+            channel: Vec::new(),
+        }
+    }
+
+    /// Reserves room for `n` more rows, refusing sizes over [`MAX_TRANSACTIONS`].
+    pub fn reserve(&mut self, n: usize) -> Result<()> {
+        check_size(self.amount.len().saturating_add(n))?;
+        self.customer.reserve(n);
+        self.timestamp.reserve(n);
+        self.amount.reserve(n);
+        Ok(())
+    }
+
+    /// Validates and appends one row. `row` is the 1-based row number used in errors;
+    /// `order` and `channel` are ignored unless the mapping names those columns.
+    pub fn push(
+        &mut self,
+        row: usize,
+        customer: Cell<'_>,
+        time: Cell<'_>,
+        amount: Cell<'_>,
+        order: Cell<'_>,
+        channel: Cell<'_>,
+    ) -> Result<()> {
+        if self.amount.len() >= MAX_TRANSACTIONS {
+            return Err(Error::TooLarge {
+                what: "transactions".into(),
+                size: self.amount.len() + 1,
+                limit: MAX_TRANSACTIONS,
+            });
+        }
+        let m = &self.mapping;
+        let c = id_text(customer, &m.customer_id, row)?;
+        let t = time_value(time, &m.timestamp, row)?;
+        let a = amount_value(amount, &m.amount, row)?;
+        let o = match &m.order_id {
+            Some(col) => Some(id_text(order, col, row)?),
+            None => None,
+        };
+        let ch = match (&m.channel, channel) {
+            (None, _) | (Some(_), Cell::Missing) => NO_CHANNEL,
+            (Some(_), Cell::Text(s)) if s.trim().is_empty() => NO_CHANNEL,
+            (Some(_), Cell::Text(s)) => self.channels.intern(s.trim()),
+            (Some(_), Cell::Number(v)) if v.is_finite() => self.channels.intern(&v.to_string()),
+            (Some(col), Cell::Number(v)) => {
+                return Err(type_error(col, row, "a channel name", &v.to_string()))
+            }
+            (Some(col), Cell::Other(ty)) => return Err(type_error(col, row, "a channel name", ty)),
+        };
+        self.customer.push(self.customers.intern(&c));
+        self.timestamp.push(t);
+        self.amount.push(a);
+        if let Some(o) = o {
+            self.order.push(self.orders.intern(&o));
+        }
+        if m.channel.is_some() {
+            self.channel.push(ch);
+        }
+        Ok(())
+    }
+
+    /// Finishes the table; `E_EMPTY` when no row was pushed.
+    pub fn finish(self) -> Result<Transactions> {
+        if self.amount.is_empty() {
+            return Err(Error::Empty {
+                what: "transactions".into(),
+            });
+        }
+        Ok(Transactions {
+            customer: self.customer,
+            keys: CustomerKeys::Text(self.customers.keys),
+            timestamp: self.timestamp,
+            amount: self.amount,
+            order: self.mapping.order_id.is_some().then_some(self.order),
+            channel: self.mapping.channel.is_some().then_some(self.channel),
+            channel_names: self.channels.keys,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_order() {
+        let mut v = vec!["b", "10", "9", "a", "010", "2"];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(v, vec!["2", "9", "10", "010", "a", "b"]);
+    }
+
+    #[test]
+    fn columns_validate_each_field() {
+        let ids = [1u32, 2];
+        let t = [0.0, 1.0];
+        let bad_amount = [1.0, f64::INFINITY];
+        let e = Transactions::from_columns(TransactionColumns {
+            customer_id: IdColumn::Numeric(&ids),
+            timestamp: TimeColumn::EpochMs(&t),
+            amount: &bad_amount,
+            order_id: None,
+            channel: None,
+        })
+        .unwrap_err();
+        assert_eq!(e.code(), "E_NON_FINITE");
+        assert_eq!(e.column(), Some("amount"));
+        assert_eq!(e.row(), Some(2));
+
+        let short = [1.0];
+        let e = Transactions::from_columns(TransactionColumns {
+            customer_id: IdColumn::Numeric(&ids),
+            timestamp: TimeColumn::EpochMs(&short),
+            amount: &[1.0, 2.0],
+            order_id: None,
+            channel: None,
+        })
+        .unwrap_err();
+        assert_eq!(e.code(), "E_LENGTH_MISMATCH");
+        assert!(e.to_string().contains("'timestamp' has 1"), "{e}");
+
+        let names = vec!["a".to_string(), " ".to_string()];
+        let e = Transactions::from_columns(TransactionColumns {
+            customer_id: IdColumn::Text(&names),
+            timestamp: TimeColumn::EpochMs(&t),
+            amount: &[1.0, 2.0],
+            order_id: None,
+            channel: None,
+        })
+        .unwrap_err();
+        assert_eq!((e.code(), e.row()), ("E_MISSING_VALUE", Some(2)));
+
+        let e = Transactions::from_columns(TransactionColumns {
+            customer_id: IdColumn::Numeric(&[]),
+            timestamp: TimeColumn::EpochMs(&[]),
+            amount: &[],
+            order_id: None,
+            channel: None,
+        })
+        .unwrap_err();
+        assert_eq!(e.code(), "E_EMPTY");
+    }
+
+    #[test]
+    fn row_builder_cells() {
+        let mut m = ColumnMapping::new("cid", "when", "amt");
+        m.channel = Some("ch".into());
+        let mut b = RowBuilder::new(&m);
+        b.push(
+            1,
+            Cell::Number(7.0),
+            Cell::Text("2024-01-01"),
+            Cell::Text("12.5"),
+            Cell::Missing,
+            Cell::Text("email"),
+        )
+        .unwrap();
+        let e = b
+            .push(
+                2,
+                Cell::Text("x"),
+                Cell::Text("2024-01-01"),
+                Cell::Text("1,5"),
+                Cell::Missing,
+                Cell::Missing,
+            )
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.column(), e.row()),
+            ("E_BAD_TYPE", Some("amt"), Some(2))
+        );
+        let e = b
+            .push(
+                3,
+                Cell::Other("boolean"),
+                Cell::Text("2024-01-01"),
+                Cell::Number(1.0),
+                Cell::Missing,
+                Cell::Missing,
+            )
+            .unwrap_err();
+        assert_eq!((e.code(), e.column()), ("E_BAD_TYPE", Some("cid")));
+        let e = b
+            .push(
+                4,
+                Cell::Text("x"),
+                Cell::Text("2024-01-01"),
+                Cell::Text("NaN"),
+                Cell::Missing,
+                Cell::Missing,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "E_NON_FINITE");
+        let e = b
+            .push(
+                5,
+                Cell::Number(1.5),
+                Cell::Text("2024-01-01"),
+                Cell::Number(1.0),
+                Cell::Missing,
+                Cell::Missing,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "E_BAD_TYPE");
+        let tx = b.finish().unwrap();
+        assert_eq!(tx.len(), 1);
+        assert_eq!(tx.customer_keys(), &CustomerKeys::Text(vec!["7".into()]));
+        assert_eq!(tx.channel_names(), &["email".to_string()]);
+    }
+}

@@ -1,0 +1,275 @@
+//! The one error type of the crate, with stable codes.
+//!
+//! Every failure a caller can provoke with their data or options is a variant of [`Error`].
+//! Each variant has a stable machine-readable [`code`](Error::code) (for example
+//! `E_LENGTH_MISMATCH`) and a message that names the column and the row where the problem is.
+//! In JavaScript the same error arrives as an `Error` whose `code`, `column` and `row`
+//! properties carry the same information.
+//!
+//! Row numbers are 1-based. For CSV input the row is the line number a spreadsheet shows for the
+//! record (the header is row 1, the first data record row 2); for arrays of rows or columns it
+//! is the position in the array counted from 1 (`rows[0]` is row 1).
+
+use std::fmt;
+
+/// Result alias used throughout the crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Every error unimetric reports.
+///
+/// The set of codes is stable: a code is never reused for a different meaning, so callers can
+/// branch on [`Error::code`].
+///
+/// ```
+/// use unimetric::Error;
+/// let e = Error::NonFinite { column: "amount".into(), row: 3, value: f64::NAN };
+/// assert_eq!(e.code(), "E_NON_FINITE");
+/// assert_eq!(e.to_string(), "column 'amount', row 3: value NaN is not a finite number");
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input holds no usable rows (`E_EMPTY`).
+    #[error("{what} is empty")]
+    Empty {
+        /// What was empty, e.g. "transactions" or "transactions on or before observationEnd".
+        what: String,
+    },
+    /// Two columns that must be parallel have different lengths (`E_LENGTH_MISMATCH`).
+    #[error("column '{column}' has {actual} values but column '{reference}' has {expected}")]
+    LengthMismatch {
+        /// The column whose length differs.
+        column: String,
+        /// Its length.
+        actual: usize,
+        /// The column it was compared with.
+        reference: String,
+        /// The length of the reference column.
+        expected: usize,
+    },
+    /// A numeric value is NaN or ±Infinity (`E_NON_FINITE`).
+    #[error("column '{column}', row {row}: value {value} is not a finite number")]
+    NonFinite {
+        /// Column name.
+        column: String,
+        /// 1-based row.
+        row: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// A value that must not be negative is negative (`E_NEGATIVE`).
+    #[error("column '{column}', row {row}: value {value} must not be negative")]
+    Negative {
+        /// Column name.
+        column: String,
+        /// 1-based row.
+        row: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// A required value is missing or blank (`E_MISSING_VALUE`).
+    #[error("column '{column}', row {row}: value is missing")]
+    MissingValue {
+        /// Column name.
+        column: String,
+        /// 1-based row.
+        row: usize,
+    },
+    /// A column named in the mapping is not in the input (`E_MISSING_COLUMN`).
+    #[error(
+        "column '{column}' (mapped as {field}) is not in the input; available columns: {available}"
+    )]
+    MissingColumn {
+        /// The column name the mapping asked for.
+        column: String,
+        /// The field of the mapping, e.g. `customerId`.
+        field: String,
+        /// Comma-separated list of the columns that exist.
+        available: String,
+    },
+    /// A date or timestamp cannot be parsed under the date policy (`E_BAD_DATE`).
+    #[error("column '{column}', row {row}: cannot read '{value}' as a date ({reason}); accepted: ISO-8601 date or date-time (UTC unless an offset is given), YYYYMMDD, or epoch milliseconds")]
+    BadDate {
+        /// Column name (or option name, e.g. `observationEnd`).
+        column: String,
+        /// 1-based row (0 when the value is an option rather than a row).
+        row: usize,
+        /// The text that was read.
+        value: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// A value has the wrong type, e.g. a boolean where a number is expected (`E_BAD_TYPE`).
+    #[error("column '{column}', row {row}: expected {expected}, found {found}")]
+    BadType {
+        /// Column name.
+        column: String,
+        /// 1-based row.
+        row: usize,
+        /// What was expected.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+    /// A value is outside the range the model or format allows (`E_OUT_OF_RANGE`).
+    #[error("column '{column}', row {row}: {message}")]
+    OutOfRange {
+        /// Column name.
+        column: String,
+        /// 1-based row.
+        row: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// CSV text cannot be read (`E_CSV`).
+    #[error("CSV row {row}: {message}")]
+    Csv {
+        /// 1-based row (line of the record's start; the header is row 1).
+        row: usize,
+        /// What the CSV reader reported.
+        message: String,
+    },
+    /// An option key is not known (`E_UNKNOWN_OPTION`).
+    #[error("unknown option '{option}' for {function}; known options: {known}")]
+    UnknownOption {
+        /// The key that was passed.
+        option: String,
+        /// The function it was passed to.
+        function: String,
+        /// Comma-separated list of known keys.
+        known: String,
+    },
+    /// An option has an invalid value or type (`E_BAD_OPTION`).
+    #[error("option '{option}': {message}")]
+    BadOption {
+        /// The option key.
+        option: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The input is larger than the library accepts (`E_TOO_LARGE`).
+    #[error("{what} has {size} entries; the limit is {limit}")]
+    TooLarge {
+        /// What was too large.
+        what: String,
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// There is not enough data for the computation (`E_INSUFFICIENT_DATA`).
+    #[error("insufficient data: {message}")]
+    InsufficientData {
+        /// What is missing.
+        message: String,
+    },
+    /// An iterative fit did not converge (`E_NOT_CONVERGED`).
+    #[error("{model} did not converge after {iterations} iterations: {message}")]
+    NotConverged {
+        /// The model.
+        model: String,
+        /// Iterations used.
+        iterations: usize,
+        /// Detail.
+        message: String,
+    },
+    /// A computation is mathematically undefined for the given inputs (`E_UNDEFINED`),
+    /// e.g. a division by a zero churn rate.
+    #[error("{metric} is undefined: {message}")]
+    Undefined {
+        /// The metric id.
+        metric: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Empty { .. } => "E_EMPTY",
+            Error::LengthMismatch { .. } => "E_LENGTH_MISMATCH",
+            Error::NonFinite { .. } => "E_NON_FINITE",
+            Error::Negative { .. } => "E_NEGATIVE",
+            Error::MissingValue { .. } => "E_MISSING_VALUE",
+            Error::MissingColumn { .. } => "E_MISSING_COLUMN",
+            Error::BadDate { .. } => "E_BAD_DATE",
+            Error::BadType { .. } => "E_BAD_TYPE",
+            Error::OutOfRange { .. } => "E_OUT_OF_RANGE",
+            Error::Csv { .. } => "E_CSV",
+            Error::UnknownOption { .. } => "E_UNKNOWN_OPTION",
+            Error::BadOption { .. } => "E_BAD_OPTION",
+            Error::TooLarge { .. } => "E_TOO_LARGE",
+            Error::InsufficientData { .. } => "E_INSUFFICIENT_DATA",
+            Error::NotConverged { .. } => "E_NOT_CONVERGED",
+            Error::Undefined { .. } => "E_UNDEFINED",
+        }
+    }
+
+    /// The column (or option) the error is about, when there is one.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            Error::LengthMismatch { column, .. }
+            | Error::NonFinite { column, .. }
+            | Error::Negative { column, .. }
+            | Error::MissingValue { column, .. }
+            | Error::MissingColumn { column, .. }
+            | Error::BadDate { column, .. }
+            | Error::BadType { column, .. }
+            | Error::OutOfRange { column, .. } => Some(column),
+            Error::UnknownOption { option, .. } | Error::BadOption { option, .. } => Some(option),
+            _ => None,
+        }
+    }
+
+    /// The 1-based row the error is about, when there is one.
+    pub fn row(&self) -> Option<usize> {
+        match self {
+            Error::NonFinite { row, .. }
+            | Error::Negative { row, .. }
+            | Error::MissingValue { row, .. }
+            | Error::BadType { row, .. }
+            | Error::OutOfRange { row, .. }
+            | Error::Csv { row, .. } => Some(*row),
+            Error::BadDate { row, .. } if *row > 0 => Some(*row),
+            _ => None,
+        }
+    }
+
+    /// Every code this crate can report, in a stable order (used by docs and tests).
+    pub const CODES: &'static [&'static str] = &[
+        "E_EMPTY",
+        "E_LENGTH_MISMATCH",
+        "E_NON_FINITE",
+        "E_NEGATIVE",
+        "E_MISSING_VALUE",
+        "E_MISSING_COLUMN",
+        "E_BAD_DATE",
+        "E_BAD_TYPE",
+        "E_OUT_OF_RANGE",
+        "E_CSV",
+        "E_UNKNOWN_OPTION",
+        "E_BAD_OPTION",
+        "E_TOO_LARGE",
+        "E_INSUFFICIENT_DATA",
+        "E_NOT_CONVERGED",
+        "E_UNDEFINED",
+    ];
+}
+
+/// Formats a list of names as `a, b, c` for error messages.
+pub(crate) fn join_names<I, S>(names: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: fmt::Display,
+{
+    let mut out = String::new();
+    for (i, n) in names.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&n.to_string());
+    }
+    out
+}

@@ -1,0 +1,460 @@
+//! The per-customer summary every model uses (`customer.summary`).
+//!
+//! Semantics follow lifetimes' `summary_data_from_transaction_data`:
+//!
+//! 1. Transactions in periods after the observation-end period are ignored (the comparison is
+//!    by period, so every transaction in the observation-end period counts).
+//! 2. A customer's transactions in the same period are merged: their amounts are summed, so a
+//!    refund (negative amount) is netted within its period. A period whose net amount is
+//!    positive is a *purchase period*; others are not purchases.
+//! 3. `frequency` = purchase periods − 1 (repeat purchases); `recency` = last − first purchase
+//!    period; `T` = observation-end period − first purchase period (all in periods);
+//!    `monetaryValue` = mean net amount of the repeat purchase periods (the first excluded),
+//!    0 for a customer with no repeat purchase.
+//! 4. Customers with transactions on or before the observation end but no purchase period (only
+//!    refunds, or net zero) are left out and counted in [`CustomerSummary::excluded_customers`].
+//!
+//! Periods are calendar periods (see [`crate::data::dates`]); with `period: "month"` recency and
+//! T count calendar months (lifetimes instead divides day differences by numpy's mean month of
+//! 30.436875 days). Rows are ordered by customer id (numeric ids ascending; text ids in natural
+//! order, see [`crate::data::CustomerKeys::compare`]), so the output does not depend on input row
+//! order.
+
+use crate::data::{CustomerKeys, Period, Transactions, NO_CHANNEL};
+use crate::error::{Error, Result};
+use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+use serde::Deserialize;
+
+/// Definition of `customer.summary`.
+pub const DEFINITION: Definition = Definition {
+    id: "customer.summary",
+    version: "1.0.0",
+    name: "Customer summary (RFM + tenure)",
+    description: "One row per customer: how many repeat purchase periods they had, when their last purchase was relative to their first, how long they have been observed, and their mean repeat spend. The input of every predictive model. Same semantics as lifetimes' summary_data_from_transaction_data.",
+    formula: "frequency = purchase periods − 1; recency = last − first purchase period; T = observation-end period − first purchase period; monetaryValue = mean net amount of repeat purchase periods (0 if none). Same-period transactions are merged and refunds netted; a period is a purchase when its net amount > 0.",
+    unit: "frequency: periods; recency, T: periods of the chosen length; monetaryValue: currency per period",
+    parameters: &[
+        ParameterDef {
+            name: "period",
+            description: "Calendar period used to merge transactions and to measure recency and T: day, week (ISO, Monday start), month or quarter, in UTC.",
+            default: "\"day\"",
+        },
+        ParameterDef {
+            name: "observationEnd",
+            description: "End of the observation window (epoch ms or ISO-8601). Transactions in later periods are ignored.",
+            default: "time of the last transaction",
+        },
+    ],
+    inputs: "Transactions (customer id, timestamp, amount; optional order id and channel).",
+};
+
+/// Options of [`CustomerSummary::from_transactions`].
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SummaryOptions {
+    /// Period length (default day).
+    #[serde(default)]
+    pub period: Period,
+    /// Observation end in epoch milliseconds (default: the last transaction).
+    #[serde(default)]
+    pub observation_end: Option<i64>,
+}
+
+/// Per-customer details that exist only when the summary was computed from transactions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryDetails {
+    /// Time of the earliest transaction in the first purchase period (epoch ms).
+    pub first_purchase: Vec<f64>,
+    /// Time of the latest transaction in the last purchase period (epoch ms).
+    pub last_purchase: Vec<f64>,
+    /// Orders on or before the observation end: distinct order ids (or rows, without an order id
+    /// column) among transactions with a positive amount.
+    pub orders: Vec<f64>,
+    /// Net revenue on or before the observation end (refunds subtracted).
+    pub revenue: Vec<f64>,
+    /// Channel of the first transaction with a channel in the first purchase period
+    /// (`None` without a channel column or when that period has none).
+    pub acquisition_channel: Option<Vec<Option<String>>>,
+}
+
+/// The customer summary table (columns of equal length, one row per customer).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerSummary {
+    /// Period unit of recency and T.
+    pub period: Period,
+    /// Observation end (epoch ms) as given, or the last transaction time; `None` for a summary
+    /// built from columns without one.
+    pub observation_end: Option<i64>,
+    /// Customer ids.
+    pub customer_id: CustomerKeys,
+    /// Repeat purchase periods.
+    pub frequency: Vec<f64>,
+    /// Periods between first and last purchase.
+    pub recency: Vec<f64>,
+    /// Periods between first purchase and observation end.
+    pub t: Vec<f64>,
+    /// Mean net amount of repeat purchase periods.
+    pub monetary_value: Vec<f64>,
+    /// Details available when computed from transactions.
+    pub details: Option<SummaryDetails>,
+    /// Customers left out because they had no purchase period on or before the observation end
+    /// (only refunds or net-zero periods).
+    pub excluded_customers: usize,
+}
+
+/// Columns for [`CustomerSummary::from_columns`] (a summary computed elsewhere).
+#[derive(Debug, Clone)]
+pub struct SummaryColumns<'a> {
+    /// Customer ids.
+    pub customer_id: crate::data::IdColumn<'a>,
+    /// Repeat purchase periods (non-negative integers).
+    pub frequency: &'a [f64],
+    /// Periods between first and last purchase (0 ≤ recency ≤ T; 0 when frequency is 0).
+    pub recency: &'a [f64],
+    /// Periods between first purchase and observation end.
+    pub t: &'a [f64],
+    /// Mean repeat spend (non-negative).
+    pub monetary_value: &'a [f64],
+}
+
+fn col_err_nonfinite(column: &str, row: usize, value: f64) -> Error {
+    Error::NonFinite {
+        column: column.into(),
+        row,
+        value,
+    }
+}
+
+impl CustomerSummary {
+    /// Computes the summary of `tx` under `opts` (see the [module docs](self)).
+    ///
+    /// ```
+    /// use unimetric::{Transactions, TransactionColumns, IdColumn, TimeColumn};
+    /// use unimetric::summary::{CustomerSummary, SummaryOptions};
+    /// const DAY: f64 = 86_400_000.0;
+    /// // Customer 7 buys on days 0, 0 (same day: merged), 3 and 10; observation ends day 12.
+    /// let tx = Transactions::from_columns(TransactionColumns {
+    ///     customer_id: IdColumn::Numeric(&[7, 7, 7, 7]),
+    ///     timestamp: TimeColumn::EpochMs(&[0.0, 3600e3, 3.0 * DAY, 10.0 * DAY]),
+    ///     amount: &[10.0, 5.0, 20.0, 40.0], order_id: None, channel: None,
+    /// }).unwrap();
+    /// let s = CustomerSummary::from_transactions(&tx, &SummaryOptions {
+    ///     observation_end: Some(12 * 86_400_000), ..Default::default() }).unwrap();
+    /// assert_eq!((s.frequency[0], s.recency[0], s.t[0], s.monetary_value[0]), (2.0, 10.0, 12.0, 30.0));
+    /// ```
+    pub fn from_transactions(tx: &Transactions, opts: &SummaryOptions) -> Result<CustomerSummary> {
+        let period = opts.period;
+        let observation_end = match opts.observation_end {
+            Some(ms) => {
+                if !(crate::data::dates::MIN_MS..=crate::data::dates::MAX_MS).contains(&ms) {
+                    return Err(Error::BadOption {
+                        option: "observationEnd".into(),
+                        message: "outside the years 1000 to 9999".into(),
+                    });
+                }
+                ms
+            }
+            None => tx.time_range().1,
+        };
+        let end_period = period.index(observation_end);
+        let m = tx.customer_count();
+        let n = tx.len();
+
+        // Counting sort of row indices by customer.
+        let mut start = vec![0u32; m + 1];
+        for &c in &tx.customer {
+            start[c as usize + 1] += 1;
+        }
+        for i in 0..m {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut rows = vec![0u32; n];
+        for (r, &c) in tx.customer.iter().enumerate() {
+            let slot = &mut fill[c as usize];
+            rows[*slot as usize] = r as u32;
+            *slot += 1;
+        }
+
+        let with_channel = tx.channel.is_some();
+        let mut kept: Vec<u32> = Vec::with_capacity(m);
+        let mut frequency = Vec::with_capacity(m);
+        let mut recency = Vec::with_capacity(m);
+        let mut t = Vec::with_capacity(m);
+        let mut monetary = Vec::with_capacity(m);
+        let mut first_purchase = Vec::with_capacity(m);
+        let mut last_purchase = Vec::with_capacity(m);
+        let mut orders = Vec::with_capacity(m);
+        let mut revenue = Vec::with_capacity(m);
+        let mut channel: Vec<u32> = Vec::with_capacity(if with_channel { m } else { 0 });
+        let mut excluded = 0usize;
+        let mut order_scratch: Vec<u32> = Vec::new();
+
+        for c in 0..m {
+            let slice = &mut rows[start[c] as usize..start[c + 1] as usize];
+            slice.sort_unstable_by(|&a, &b| {
+                let (a, b) = (a as usize, b as usize);
+                tx.timestamp[a]
+                    .cmp(&tx.timestamp[b])
+                    .then_with(|| tx.amount[a].total_cmp(&tx.amount[b]))
+                    .then_with(|| a.cmp(&b))
+            });
+            let mut first_p = i64::MIN;
+            let mut last_p = i64::MIN;
+            let mut periods = 0u32;
+            let mut repeat_sum = 0.0;
+            let mut rev = 0.0;
+            let mut first_ms = 0i64;
+            let mut last_ms = 0i64;
+            let mut acq = NO_CHANNEL;
+            order_scratch.clear();
+            let mut plain_orders = 0u32;
+
+            let mut i = 0;
+            while i < slice.len() {
+                let r0 = slice[i] as usize;
+                let p = period.index(tx.timestamp[r0]);
+                if p > end_period {
+                    break;
+                }
+                // One period: rows i..j.
+                let mut j = i;
+                let mut net = 0.0;
+                let mut period_channel = NO_CHANNEL;
+                while j < slice.len() {
+                    let r = slice[j] as usize;
+                    if period.index(tx.timestamp[r]) != p {
+                        break;
+                    }
+                    let a = tx.amount[r];
+                    net += a;
+                    if a > 0.0 {
+                        match &tx.order {
+                            Some(o) => order_scratch.push(o[r]),
+                            None => plain_orders += 1,
+                        }
+                    }
+                    if let Some(ch) = &tx.channel {
+                        if period_channel == NO_CHANNEL {
+                            period_channel = ch[r];
+                        }
+                    }
+                    j += 1;
+                }
+                rev += net;
+                if net > 0.0 {
+                    if periods == 0 {
+                        first_p = p;
+                        first_ms = tx.timestamp[r0];
+                        acq = period_channel;
+                    } else {
+                        repeat_sum += net;
+                    }
+                    periods += 1;
+                    last_p = p;
+                    last_ms = tx.timestamp[slice[j - 1] as usize];
+                }
+                i = j;
+            }
+            let any_in_window = slice
+                .first()
+                .is_some_and(|&r| period.index(tx.timestamp[r as usize]) <= end_period);
+            if periods == 0 {
+                if any_in_window {
+                    excluded += 1;
+                }
+                continue;
+            }
+            kept.push(c as u32);
+            let f = (periods - 1) as f64;
+            frequency.push(f);
+            recency.push((last_p - first_p) as f64);
+            t.push((end_period - first_p) as f64);
+            monetary.push(if periods > 1 { repeat_sum / f } else { 0.0 });
+            first_purchase.push(first_ms as f64);
+            last_purchase.push(last_ms as f64);
+            revenue.push(rev);
+            let n_orders = if tx.order.is_some() {
+                order_scratch.sort_unstable();
+                order_scratch.dedup();
+                order_scratch.len() as u32
+            } else {
+                plain_orders
+            };
+            orders.push(n_orders as f64);
+            if with_channel {
+                channel.push(acq);
+            }
+        }
+
+        if kept.is_empty() {
+            return Err(Error::Empty {
+                what: "customers with a purchase on or before observationEnd".into(),
+            });
+        }
+
+        // Output order: by customer key.
+        let mut order: Vec<u32> = (0..kept.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            tx.keys
+                .compare(kept[a as usize] as usize, kept[b as usize] as usize)
+        });
+        let pick = |v: &[f64]| -> Vec<f64> { order.iter().map(|&i| v[i as usize]).collect() };
+        let ids: Vec<u32> = order.iter().map(|&i| kept[i as usize]).collect();
+        let acquisition_channel = with_channel.then(|| {
+            order
+                .iter()
+                .map(|&i| {
+                    let ch = channel[i as usize];
+                    tx.channel_names.get(ch as usize).cloned()
+                })
+                .collect()
+        });
+        Ok(CustomerSummary {
+            period,
+            observation_end: Some(observation_end),
+            customer_id: tx.keys.select(&ids),
+            frequency: pick(&frequency),
+            recency: pick(&recency),
+            t: pick(&t),
+            monetary_value: pick(&monetary),
+            details: Some(SummaryDetails {
+                first_purchase: pick(&first_purchase),
+                last_purchase: pick(&last_purchase),
+                orders: pick(&orders),
+                revenue: pick(&revenue),
+                acquisition_channel,
+            }),
+            excluded_customers: excluded,
+        })
+    }
+
+    /// A summary from columns computed elsewhere (e.g. a warehouse), validated row by row:
+    /// all values finite and non-negative, `frequency` an integer, `recency ≤ T`, and
+    /// `recency = 0` when `frequency = 0`.
+    pub fn from_columns(
+        cols: SummaryColumns<'_>,
+        period: Period,
+        observation_end: Option<i64>,
+    ) -> Result<CustomerSummary> {
+        let n = cols.frequency.len();
+        let id_len = match cols.customer_id {
+            crate::data::IdColumn::Numeric(v) => v.len(),
+            crate::data::IdColumn::Text(v) => v.len(),
+        };
+        for (name, len) in [
+            ("customerId", id_len),
+            ("recency", cols.recency.len()),
+            ("T", cols.t.len()),
+            ("monetaryValue", cols.monetary_value.len()),
+        ] {
+            if len != n {
+                return Err(Error::LengthMismatch {
+                    column: name.into(),
+                    actual: len,
+                    reference: "frequency".into(),
+                    expected: n,
+                });
+            }
+        }
+        if n == 0 {
+            return Err(Error::Empty {
+                what: "customer summary".into(),
+            });
+        }
+        if n > crate::data::MAX_TRANSACTIONS {
+            return Err(Error::TooLarge {
+                what: "customer summary".into(),
+                size: n,
+                limit: crate::data::MAX_TRANSACTIONS,
+            });
+        }
+        for i in 0..n {
+            let row = i + 1;
+            for (name, v) in [
+                ("frequency", cols.frequency[i]),
+                ("recency", cols.recency[i]),
+                ("T", cols.t[i]),
+                ("monetaryValue", cols.monetary_value[i]),
+            ] {
+                if !v.is_finite() {
+                    return Err(col_err_nonfinite(name, row, v));
+                }
+                if v < 0.0 {
+                    return Err(Error::Negative {
+                        column: name.into(),
+                        row,
+                        value: v,
+                    });
+                }
+            }
+            let (f, r, t) = (cols.frequency[i], cols.recency[i], cols.t[i]);
+            if f.fract() != 0.0 {
+                return Err(Error::OutOfRange {
+                    column: "frequency".into(),
+                    row,
+                    message: format!("frequency {f} is not a whole number of repeat periods"),
+                });
+            }
+            if r > t {
+                return Err(Error::OutOfRange {
+                    column: "recency".into(),
+                    row,
+                    message: format!("recency {r} is greater than T {t}"),
+                });
+            }
+            if f == 0.0 && r != 0.0 {
+                return Err(Error::OutOfRange {
+                    column: "recency".into(),
+                    row,
+                    message: format!("recency {r} must be 0 when frequency is 0"),
+                });
+            }
+        }
+        let keys = match cols.customer_id {
+            crate::data::IdColumn::Numeric(v) => CustomerKeys::Numeric(v.to_vec()),
+            crate::data::IdColumn::Text(v) => {
+                for (i, s) in v.iter().enumerate() {
+                    if s.trim().is_empty() {
+                        return Err(Error::MissingValue {
+                            column: "customerId".into(),
+                            row: i + 1,
+                        });
+                    }
+                }
+                CustomerKeys::Text(v.to_vec())
+            }
+        };
+        Ok(CustomerSummary {
+            period,
+            observation_end,
+            customer_id: keys,
+            frequency: cols.frequency.to_vec(),
+            recency: cols.recency.to_vec(),
+            t: cols.t.to_vec(),
+            monetary_value: cols.monetary_value.to_vec(),
+            details: None,
+            excluded_customers: 0,
+        })
+    }
+
+    /// Number of customers (rows).
+    pub fn len(&self) -> usize {
+        self.frequency.len()
+    }
+
+    /// True when there are no rows (never true for a constructed summary).
+    pub fn is_empty(&self) -> bool {
+        self.frequency.is_empty()
+    }
+
+    /// The definition reference carried by this summary.
+    pub fn definition(&self) -> DefinitionRef {
+        let r = DefinitionRef::new(&DEFINITION)
+            .with("period", ParamValue::Text(self.period.as_str().into()));
+        match self.observation_end {
+            Some(ms) => r.with("observationEnd", ParamValue::Number(ms as f64)),
+            None => r,
+        }
+    }
+}

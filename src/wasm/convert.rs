@@ -1,0 +1,245 @@
+//! Conversions between JS values and core types, and the JS error type.
+
+use crate::error::{join_names, Error};
+use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array};
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Converts a core error into a JS `Error` with `name = "UnimetricError"` and `code`,
+/// `column`, `row` properties.
+pub fn to_js_error(e: Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name("UnimetricError");
+    let obj: &JsValue = err.as_ref();
+    let _ = Reflect::set(obj, &"code".into(), &e.code().into());
+    if let Some(c) = e.column() {
+        let _ = Reflect::set(obj, &"column".into(), &c.into());
+    }
+    if let Some(r) = e.row() {
+        let _ = Reflect::set(obj, &"row".into(), &JsValue::from_f64(r as f64));
+    }
+    err.into()
+}
+
+/// Result type of exported functions.
+pub type JsResult<T> = Result<T, JsValue>;
+
+/// Maps a core result to a JS result.
+pub fn js<T>(r: crate::Result<T>) -> JsResult<T> {
+    r.map_err(to_js_error)
+}
+
+/// The `typeof`-style name of a JS value, for error messages.
+pub fn type_name(v: &JsValue) -> &'static str {
+    if v.is_undefined() {
+        "undefined"
+    } else if v.is_null() {
+        "null"
+    } else if v.as_bool().is_some() {
+        "boolean"
+    } else if v.as_f64().is_some() {
+        "number"
+    } else if v.is_string() {
+        "string"
+    } else if v.is_bigint() {
+        "bigint"
+    } else if Array::is_array(v) {
+        "array"
+    } else if v.is_function() {
+        "function"
+    } else if v.is_object() {
+        "object"
+    } else {
+        "symbol"
+    }
+}
+
+/// Rejects keys of `value` that are not in `known`.
+pub fn check_keys(value: &JsValue, function: &str, known: &[&str]) -> crate::Result<()> {
+    for k in object_keys(value) {
+        if !known.contains(&k.as_str()) {
+            return Err(Error::UnknownOption {
+                option: k,
+                function: function.into(),
+                known: join_names(known),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Serialises a small result (maps become plain objects).
+pub fn to_js<T: Serialize>(v: &T) -> JsValue {
+    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    v.serialize(&ser).unwrap_or(JsValue::NULL)
+}
+
+/// Reads a numeric column: a `Float64Array` or an array of numbers.
+pub fn f64_column(value: &JsValue, column: &str) -> crate::Result<Vec<f64>> {
+    if let Some(a) = value.dyn_ref::<Float64Array>() {
+        return Ok(a.to_vec());
+    }
+    if Array::is_array(value) {
+        let arr: &Array = value.unchecked_ref();
+        let mut out = Vec::with_capacity(arr.length() as usize);
+        for (i, v) in arr.iter().enumerate() {
+            match v.as_f64() {
+                Some(x) => out.push(x),
+                None if v.is_null() || v.is_undefined() => {
+                    return Err(Error::MissingValue {
+                        column: column.into(),
+                        row: i + 1,
+                    })
+                }
+                None => {
+                    return Err(Error::BadType {
+                        column: column.into(),
+                        row: i + 1,
+                        expected: "a number".into(),
+                        found: type_name(&v).into(),
+                    })
+                }
+            }
+        }
+        return Ok(out);
+    }
+    Err(Error::BadType {
+        column: column.into(),
+        row: 0,
+        expected: "a Float64Array or an array of numbers".into(),
+        found: type_name(value).into(),
+    })
+}
+
+/// An id column read from JS.
+pub enum Ids {
+    /// From a `Uint32Array`.
+    Numeric(Vec<u32>),
+    /// From an array of strings (integers are written as text).
+    Text(Vec<String>),
+}
+
+impl Ids {
+    /// Borrowed as a core id column.
+    pub fn as_column(&self) -> crate::IdColumn<'_> {
+        match self {
+            Ids::Numeric(v) => crate::IdColumn::Numeric(v),
+            Ids::Text(v) => crate::IdColumn::Text(v),
+        }
+    }
+}
+
+/// Reads an id column: a `Uint32Array` or an array of strings / integers.
+pub fn id_column(value: &JsValue, column: &str) -> crate::Result<Ids> {
+    if let Some(a) = value.dyn_ref::<Uint32Array>() {
+        return Ok(Ids::Numeric(a.to_vec()));
+    }
+    if Array::is_array(value) {
+        let arr: &Array = value.unchecked_ref();
+        let mut out = Vec::with_capacity(arr.length() as usize);
+        for (i, v) in arr.iter().enumerate() {
+            if let Some(s) = v.as_string() {
+                out.push(s);
+            } else if let Some(x) = v.as_f64().filter(|x| x.fract() == 0.0 && x.abs() < 9e15) {
+                out.push(format!("{}", x as i64));
+            } else if v.is_null() || v.is_undefined() {
+                return Err(Error::MissingValue {
+                    column: column.into(),
+                    row: i + 1,
+                });
+            } else {
+                return Err(Error::BadType {
+                    column: column.into(),
+                    row: i + 1,
+                    expected: "a string or integer id".into(),
+                    found: type_name(&v).into(),
+                });
+            }
+        }
+        return Ok(Ids::Text(out));
+    }
+    Err(Error::BadType {
+        column: column.into(),
+        row: 0,
+        expected: "a Uint32Array or an array of strings".into(),
+        found: type_name(value).into(),
+    })
+}
+
+/// A JS value as a core [`Cell`](crate::data::Cell) with owned text.
+pub enum OwnedCell {
+    /// Missing.
+    Missing,
+    /// Number (Dates become epoch ms).
+    Number(f64),
+    /// Text.
+    Text(String),
+    /// Another type.
+    Other(&'static str),
+}
+
+impl OwnedCell {
+    /// From a JS value.
+    pub fn from_js(v: &JsValue) -> OwnedCell {
+        if v.is_undefined() || v.is_null() {
+            OwnedCell::Missing
+        } else if let Some(s) = v.as_string() {
+            OwnedCell::Text(s)
+        } else if let Some(x) = v.as_f64() {
+            OwnedCell::Number(x)
+        } else if let Some(d) = v.dyn_ref::<js_sys::Date>() {
+            OwnedCell::Number(d.get_time())
+        } else {
+            OwnedCell::Other(type_name(v))
+        }
+    }
+
+    /// Borrowed as a core cell.
+    pub fn cell(&self) -> crate::data::Cell<'_> {
+        match self {
+            OwnedCell::Missing => crate::data::Cell::Missing,
+            OwnedCell::Number(x) => crate::data::Cell::Number(*x),
+            OwnedCell::Text(s) => crate::data::Cell::Text(s),
+            OwnedCell::Other(t) => crate::data::Cell::Other(t),
+        }
+    }
+}
+
+/// Reads a date option (epoch ms number, ISO string or `Date`).
+pub fn date_option(value: &JsValue, option: &str) -> crate::Result<Option<i64>> {
+    let cell = OwnedCell::from_js(value);
+    let r = match cell {
+        OwnedCell::Missing => return Ok(None),
+        OwnedCell::Number(x) => crate::data::dates::parse_epoch_ms(x, option, 0),
+        OwnedCell::Text(ref s) => crate::data::dates::parse_date_text(s, option, 0),
+        OwnedCell::Other(t) => {
+            return Err(Error::BadOption {
+                option: option.into(),
+                message: format!("expected a date (epoch ms, ISO-8601 text or Date), found {t}"),
+            })
+        }
+    };
+    r.map(Some).map_err(|e| Error::BadOption {
+        option: option.into(),
+        message: match e {
+            Error::BadDate { value, reason, .. } => {
+                format!("cannot read '{value}' as a date ({reason})")
+            }
+            other => other.to_string(),
+        },
+    })
+}
+
+/// Reads property `key` of `obj`.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The own enumerable keys of a JS object.
+pub fn object_keys(value: &JsValue) -> Vec<String> {
+    let obj: &Object = value.unchecked_ref();
+    Object::keys(obj)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect()
+}

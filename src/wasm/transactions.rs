@@ -1,0 +1,411 @@
+//! `Transactions` for JS: constructors from rows, typed columns and CSV; summary and KPIs.
+
+use super::convert::{
+    check_keys, date_option, f64_column, get, id_column, js, object_keys, to_js, type_name,
+    JsResult, OwnedCell,
+};
+use super::summary::CustomerSummary;
+use crate::data::{ColumnMapping, RowBuilder, TimeColumn, TransactionColumns};
+use crate::error::{join_names, Error};
+use crate::kpi::Kpis;
+use crate::summary::SummaryOptions;
+use crate::Period;
+use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+const MAPPING_KEYS: &[&str] = &["customerId", "timestamp", "amount", "orderId", "channel"];
+const SUMMARY_KEYS: &[&str] = &["period", "observationEnd"];
+
+/// Reads a column mapping object (`{ customerId, timestamp, amount, orderId?, channel? }`).
+pub fn mapping(value: &JsValue) -> crate::Result<ColumnMapping> {
+    if !value.is_object() || Array::is_array(value) {
+        return Err(Error::BadOption {
+            option: "mapping".into(),
+            message: format!(
+                "expected an object like {{ customerId: \"customer_id\", timestamp: \"order_date\", amount: \"revenue\" }}, found {}",
+                type_name(value)
+            ),
+        });
+    }
+    check_keys(value, "mapping", MAPPING_KEYS)?;
+    let field = |key: &str, required: bool| -> crate::Result<Option<String>> {
+        let v = get(value, key);
+        match v.as_string() {
+            Some(s) if !s.trim().is_empty() => Ok(Some(s)),
+            _ if !required && (v.is_undefined() || v.is_null()) => Ok(None),
+            _ => Err(Error::BadOption {
+                option: format!("mapping.{key}"),
+                message: format!(
+                    "expected a column name (non-empty string), found {}",
+                    type_name(&v)
+                ),
+            }),
+        }
+    };
+    Ok(ColumnMapping {
+        customer_id: field("customerId", true)?.unwrap_or_default(),
+        timestamp: field("timestamp", true)?.unwrap_or_default(),
+        amount: field("amount", true)?.unwrap_or_default(),
+        order_id: field("orderId", false)?,
+        channel: field("channel", false)?,
+    })
+}
+
+/// Reads summary options (`{ period?, observationEnd? }`).
+pub fn summary_options(value: &JsValue, function: &str) -> crate::Result<SummaryOptions> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(SummaryOptions::default());
+    }
+    if !value.is_object() || Array::is_array(value) {
+        return Err(Error::BadOption {
+            option: "options".into(),
+            message: format!(
+                "{function} expects an options object, found {}",
+                type_name(value)
+            ),
+        });
+    }
+    check_keys(value, function, SUMMARY_KEYS)?;
+    let p = get(value, "period");
+    let period = if p.is_undefined() || p.is_null() {
+        Period::Day
+    } else {
+        match p.as_string() {
+            Some(s) => Period::parse(&s)?,
+            None => {
+                return Err(Error::BadOption {
+                    option: "period".into(),
+                    message: format!(
+                        "expected \"day\", \"week\", \"month\" or \"quarter\", found {}",
+                        type_name(&p)
+                    ),
+                })
+            }
+        }
+    };
+    Ok(SummaryOptions {
+        period,
+        observation_end: date_option(&get(value, "observationEnd"), "observationEnd")?,
+    })
+}
+
+/// A validated table of transactions held in WebAssembly memory.
+#[wasm_bindgen]
+pub struct Transactions {
+    inner: crate::Transactions,
+}
+
+#[wasm_bindgen]
+impl Transactions {
+    /// Builds transactions from an array of row objects; `mapping` names the columns.
+    #[wasm_bindgen(js_name = fromRows)]
+    pub fn from_rows(
+        #[wasm_bindgen(unchecked_param_type = "ReadonlyArray<Record<string, unknown>>")]
+        rows: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ColumnMapping")] mapping_value: &JsValue,
+    ) -> JsResult<Transactions> {
+        js(from_rows(rows, mapping_value)).map(|inner| Transactions { inner })
+    }
+
+    /// Builds transactions from typed columns.
+    #[wasm_bindgen(js_name = fromColumns)]
+    pub fn from_columns(
+        #[wasm_bindgen(unchecked_param_type = "TransactionColumnsInput")] columns: &JsValue,
+    ) -> JsResult<Transactions> {
+        js(from_columns(columns)).map(|inner| Transactions { inner })
+    }
+
+    /// Builds transactions from CSV text (a string or UTF-8 bytes).
+    #[wasm_bindgen(js_name = fromCsv)]
+    pub fn from_csv(
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ColumnMapping")] mapping_value: &JsValue,
+    ) -> JsResult<Transactions> {
+        let m = js(mapping(mapping_value))?;
+        let inner = if let Some(s) = text.as_string() {
+            js(crate::Transactions::from_csv(s.as_bytes(), &m))?
+        } else if let Some(b) = text.dyn_ref::<Uint8Array>() {
+            js(crate::Transactions::from_csv(&b.to_vec(), &m))?
+        } else {
+            return Err(super::convert::to_js_error(Error::BadType {
+                column: "text".into(),
+                row: 0,
+                expected: "CSV as a string or Uint8Array".into(),
+                found: type_name(text).into(),
+            }));
+        };
+        Ok(Transactions { inner })
+    }
+
+    /// Number of transactions.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> u32 {
+        self.inner.len() as u32
+    }
+
+    /// Number of distinct customers.
+    #[wasm_bindgen(getter, js_name = customerCount)]
+    pub fn customer_count(&self) -> u32 {
+        self.inner.customer_count() as u32
+    }
+
+    /// Distinct channel names in first-appearance order (empty without a channel column).
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn channels(&self) -> Array {
+        self.inner
+            .channel_names()
+            .iter()
+            .map(|s| JsValue::from_str(s))
+            .collect()
+    }
+
+    /// Earliest and latest transaction time, epoch milliseconds.
+    #[wasm_bindgen(getter, js_name = timeRange, unchecked_return_type = "{ first: number; last: number }")]
+    pub fn time_range(&self) -> JsValue {
+        let (a, b) = self.inner.time_range();
+        let o = Object::new();
+        let _ = Reflect::set(&o, &"first".into(), &JsValue::from_f64(a as f64));
+        let _ = Reflect::set(&o, &"last".into(), &JsValue::from_f64(b as f64));
+        o.into()
+    }
+
+    /// The per-customer summary (`customer.summary`).
+    pub fn summary(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SummaryOptions")] options: &JsValue,
+    ) -> JsResult<CustomerSummary> {
+        let opts = js(summary_options(options, "summary"))?;
+        js(crate::CustomerSummary::from_transactions(
+            &self.inner,
+            &opts,
+        ))
+        .map(CustomerSummary::wrap)
+    }
+
+    /// Customer-base KPIs, each with its definition.
+    #[wasm_bindgen(unchecked_return_type = "Kpis")]
+    pub fn kpis(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SummaryOptions")] options: &JsValue,
+    ) -> JsResult<JsValue> {
+        let opts = js(summary_options(options, "kpis"))?;
+        let k = js(Kpis::compute(&self.inner, &opts))?;
+        let out = Object::new();
+        for v in &k.values {
+            let entry = Object::new();
+            let _ = Reflect::set(&entry, &"value".into(), &JsValue::from_f64(v.value));
+            let _ = Reflect::set(&entry, &"unit".into(), &JsValue::from_str(v.unit));
+            let name = crate::glossary::get(v.definition.metric).map_or("", |d| d.name);
+            let _ = Reflect::set(&entry, &"name".into(), &JsValue::from_str(name));
+            let _ = Reflect::set(&entry, &"definition".into(), &to_js(&v.definition));
+            let _ = Reflect::set(&out, &JsValue::from_str(v.key), &entry);
+        }
+        let _ = Reflect::set(
+            &out,
+            &"observationEnd".into(),
+            &JsValue::from_f64(k.observation_end as f64),
+        );
+        Ok(out.into())
+    }
+}
+
+fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
+    if !columns.is_object() || Array::is_array(columns) {
+        return Err(Error::BadOption {
+            option: "columns".into(),
+            message: format!(
+                "expected an object of columns, found {}",
+                type_name(columns)
+            ),
+        });
+    }
+    check_keys(columns, "Transactions.fromColumns", MAPPING_KEYS)?;
+    let required = |key: &str| -> crate::Result<JsValue> {
+        let v = get(columns, key);
+        if v.is_undefined() || v.is_null() {
+            Err(Error::MissingColumn {
+                column: key.into(),
+                field: key.into(),
+                available: join_names(object_keys(columns)),
+            })
+        } else {
+            Ok(v)
+        }
+    };
+    let ids = id_column(&required("customerId")?, "customerId")?;
+    let amount = f64_column(&required("amount")?, "amount")?;
+    let tv = required("timestamp")?;
+    let (times_ms, times_text);
+    let timestamp = if let Some(a) = tv.dyn_ref::<Float64Array>() {
+        times_ms = a.to_vec();
+        TimeColumn::EpochMs(&times_ms)
+    } else if Array::is_array(&tv) {
+        let arr: &Array = tv.unchecked_ref();
+        let first = arr.get(0);
+        if first.is_string() {
+            let mut v = Vec::with_capacity(arr.length() as usize);
+            for (i, x) in arr.iter().enumerate() {
+                match OwnedCell::from_js(&x) {
+                    OwnedCell::Text(s) => v.push(s),
+                    OwnedCell::Missing => {
+                        return Err(Error::MissingValue {
+                            column: "timestamp".into(),
+                            row: i + 1,
+                        })
+                    }
+                    _ => {
+                        return Err(Error::BadType {
+                            column: "timestamp".into(),
+                            row: i + 1,
+                            expected: "an ISO-8601 string like the other rows".into(),
+                            found: type_name(&x).into(),
+                        })
+                    }
+                }
+            }
+            times_text = v;
+            TimeColumn::Text(&times_text)
+        } else {
+            let mut v = Vec::with_capacity(arr.length() as usize);
+            for (i, x) in arr.iter().enumerate() {
+                match OwnedCell::from_js(&x) {
+                    OwnedCell::Number(ms) => v.push(ms),
+                    OwnedCell::Missing => {
+                        return Err(Error::MissingValue {
+                            column: "timestamp".into(),
+                            row: i + 1,
+                        })
+                    }
+                    _ => {
+                        return Err(Error::BadType {
+                            column: "timestamp".into(),
+                            row: i + 1,
+                            expected: "epoch milliseconds or a Date like the other rows".into(),
+                            found: type_name(&x).into(),
+                        })
+                    }
+                }
+            }
+            times_ms = v;
+            TimeColumn::EpochMs(&times_ms)
+        }
+    } else {
+        return Err(Error::BadType {
+            column: "timestamp".into(),
+            row: 0,
+            expected: "a Float64Array of epoch ms or an array of ISO-8601 strings".into(),
+            found: type_name(&tv).into(),
+        });
+    };
+    let order = {
+        let v = get(columns, "orderId");
+        if v.is_undefined() || v.is_null() {
+            None
+        } else {
+            Some(id_column(&v, "orderId")?)
+        }
+    };
+    let channel = {
+        let v = get(columns, "channel");
+        if v.is_undefined() || v.is_null() {
+            None
+        } else if Array::is_array(&v) {
+            let arr: &Array = v.unchecked_ref();
+            let mut out = Vec::with_capacity(arr.length() as usize);
+            for (i, x) in arr.iter().enumerate() {
+                match OwnedCell::from_js(&x) {
+                    OwnedCell::Text(s) => out.push(Some(s)),
+                    OwnedCell::Missing => out.push(None),
+                    _ => {
+                        return Err(Error::BadType {
+                            column: "channel".into(),
+                            row: i + 1,
+                            expected: "a channel name or null".into(),
+                            found: type_name(&x).into(),
+                        })
+                    }
+                }
+            }
+            Some(out)
+        } else {
+            return Err(Error::BadType {
+                column: "channel".into(),
+                row: 0,
+                expected: "an array of strings".into(),
+                found: type_name(&v).into(),
+            });
+        }
+    };
+    crate::Transactions::from_columns(TransactionColumns {
+        customer_id: ids.as_column(),
+        timestamp,
+        amount: &amount,
+        order_id: order.as_ref().map(|o| o.as_column()),
+        channel: channel.as_deref(),
+    })
+}
+
+fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Transactions> {
+    let m = mapping(mapping_value)?;
+    if !Array::is_array(rows) {
+        return Err(Error::BadType {
+            column: "rows".into(),
+            row: 0,
+            expected: "an array of row objects".into(),
+            found: type_name(rows).into(),
+        });
+    }
+    let arr: &Array = rows.unchecked_ref();
+    let n = arr.length() as usize;
+    let mut b = RowBuilder::new(&m);
+    b.reserve(n)?;
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("customerId", m.customer_id.as_str()),
+        ("timestamp", m.timestamp.as_str()),
+        ("amount", m.amount.as_str()),
+    ];
+    if let Some(o) = &m.order_id {
+        fields.push(("orderId", o.as_str()));
+    }
+    if let Some(c) = &m.channel {
+        fields.push(("channel", c.as_str()));
+    }
+    let keys: Vec<JsValue> = [&m.customer_id, &m.timestamp, &m.amount]
+        .iter()
+        .map(|k| JsValue::from_str(k))
+        .collect();
+    let order_key = m.order_id.as_deref().map(JsValue::from_str);
+    let channel_key = m.channel.as_deref().map(JsValue::from_str);
+    for i in 0..n {
+        let row = arr.get(i as u32);
+        if !row.is_object() || Array::is_array(&row) {
+            return Err(Error::BadType {
+                column: "rows".into(),
+                row: i + 1,
+                expected: "a row object".into(),
+                found: type_name(&row).into(),
+            });
+        }
+        if i == 0 {
+            // A mapped column absent from the first row is a mapping error, not a missing value.
+            for (field, name) in &fields {
+                if !Reflect::has(&row, &JsValue::from_str(name)).unwrap_or(false) {
+                    return Err(Error::MissingColumn {
+                        column: (*name).into(),
+                        field: (*field).into(),
+                        available: join_names(object_keys(&row).iter().map(|k| format!("'{k}'"))),
+                    });
+                }
+            }
+        }
+        let read =
+            |k: &JsValue| OwnedCell::from_js(&Reflect::get(&row, k).unwrap_or(JsValue::UNDEFINED));
+        let c = read(&keys[0]);
+        let t = read(&keys[1]);
+        let a = read(&keys[2]);
+        let o = order_key.as_ref().map_or(OwnedCell::Missing, read);
+        let ch = channel_key.as_ref().map_or(OwnedCell::Missing, read);
+        b.push(i + 1, c.cell(), t.cell(), a.cell(), o.cell(), ch.cell())?;
+    }
+    b.finish()
+}

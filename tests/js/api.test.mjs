@@ -1,0 +1,187 @@
+// The JS surface of the built package (pkg/), loaded through its Node entry with no init call.
+// Expected values are the hand count documented in tests/summary.rs for tests/fixtures/refunds.csv.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import init, { Transactions, CustomerSummary, glossary, getDefinition, errorCodes, version } from "../../pkg/node.js";
+import { FIXTURES, ROOT } from "./helpers.mjs";
+
+const csv = readFileSync(path.join(FIXTURES, "refunds.csv"), "utf8");
+const mapping = { customerId: "customer", timestamp: "when", amount: "amount", orderId: "order", channel: "channel" };
+const END = "2024-01-31";
+
+function throwsCode(fn, code, extra = {}) {
+  let err;
+  try { fn(); } catch (e) { err = e; }
+  assert.ok(err, `expected ${code}`);
+  assert.equal(err.name, "UnimetricError");
+  assert.equal(err.code, code, err.message);
+  for (const [k, v] of Object.entries(extra)) assert.equal(err[k], v, `${k} in ${err.message}`);
+  return err;
+}
+
+test("init() after the Node entry's synchronous init is harmless", async () => {
+  await init();
+  assert.match(version(), /^\d+\.\d+\.\d+$/);
+});
+
+test("summary from CSV matches the hand count (day)", () => {
+  const tx = Transactions.fromCsv(csv, mapping);
+  const s = tx.summary({ period: "day", observationEnd: END });
+  assert.deepEqual(s.customerId, ["A", "B", "C"]);
+  assert.deepEqual([...s.frequency], [1, 0, 0]);
+  assert.deepEqual([...s.recency], [9, 0, 0]);
+  assert.deepEqual([...s.T], [30, 26, 24]);
+  assert.deepEqual([...s.monetaryValue], [30, 0, 0]);
+  assert.deepEqual([...s.revenue], [40, 8, 0]);
+  assert.deepEqual([...s.orders], [3, 1, 1]);
+  assert.deepEqual(s.acquisitionChannel, ["paid_search", "organic", "referral"]);
+  assert.equal(s.excludedCustomers, 1);
+  assert.equal(s.period, "day");
+  assert.equal(s.observationEnd, Date.UTC(2024, 0, 31));
+  assert.deepEqual(s.definition, {
+    metric: "customer.summary", version: "1.0.0",
+    params: { period: "day", observationEnd: Date.UTC(2024, 0, 31) },
+  });
+  const cols = s.toColumns();
+  assert.deepEqual([...cols.T], [30, 26, 24]);
+  s.free();
+  tx.free();
+});
+
+test("KPIs match the hand count and name their definitions", () => {
+  const tx = Transactions.fromCsv(csv, mapping);
+  const k = tx.kpis({ observationEnd: new Date(Date.UTC(2024, 0, 31)) });
+  assert.equal(k.customers.value, 3);
+  assert.equal(k.orders.value, 5);
+  assert.equal(k.revenue.value, 45);
+  assert.equal(k.averageOrderValue.value, 9);
+  assert.equal(k.repeatPurchaseRate.value, 1 / 3);
+  assert.equal(k.purchaseFrequency.value, 5 / 3);
+  assert.equal(k.revenuePerCustomer.value, 15);
+  assert.equal(k.averageOrderValue.definition.metric, "orders.aov");
+  assert.equal(k.averageOrderValue.name, "Average order value");
+  const ids = new Set(glossary().map((d) => d.id));
+  for (const key of ["customers", "orders", "revenue", "averageOrderValue", "repeatPurchaseRate", "purchaseFrequency", "revenuePerCustomer"]) {
+    assert.ok(ids.has(k[key].definition.metric), key);
+  }
+  const w = tx.kpis({ period: "week", observationEnd: END });
+  assert.equal(w.customers.value, 4);
+  assert.equal(w.revenue.value, 97);
+});
+
+test("rows, typed columns and CSV give the same summary", () => {
+  const lines = csv.trim().split("\n").slice(1).map((l) => l.split(","));
+  const rows = lines.map(([order, customer, when, amount, channel]) => ({
+    order, customer, when, amount: Number(amount), channel: channel || null,
+  }));
+  const a = Transactions.fromCsv(csv, mapping).summary({ period: "week", observationEnd: END });
+  const b = Transactions.fromRows(rows, mapping).summary({ period: "week", observationEnd: END });
+  const c = Transactions.fromColumns({
+    customerId: lines.map((l) => l[1]),
+    timestamp: lines.map((l) => l[2]),
+    amount: new Float64Array(lines.map((l) => Number(l[3]))),
+    orderId: lines.map((l) => l[0]),
+    channel: lines.map((l) => l[4] || null),
+  }).summary({ period: "week", observationEnd: END });
+  for (const s of [b, c]) {
+    assert.deepEqual(s.customerId, a.customerId);
+    for (const col of ["frequency", "recency", "T", "monetaryValue", "revenue", "orders"]) {
+      assert.deepEqual([...s[col]], [...a[col]], col);
+    }
+  }
+  assert.deepEqual([...a.monetaryValue], [32.5, 0, 0, 0]);
+});
+
+test("typed columns: numeric ids, epoch ms and Dates; caller arrays untouched", () => {
+  const DAY = 86_400_000;
+  const ids = new Uint32Array([9, 4, 9]);
+  const t = new Float64Array([0, DAY, 3 * DAY]);
+  const amount = new Float64Array([5, 7, 11]);
+  const tx = Transactions.fromColumns({ customerId: ids, timestamp: t, amount });
+  const s = tx.summary();
+  assert.ok(s.customerId instanceof Uint32Array);
+  assert.deepEqual([...s.customerId], [4, 9]);
+  assert.deepEqual([...s.frequency], [0, 1]);
+  assert.deepEqual([...s.T], [2, 3]);
+  assert.deepEqual([...ids], [9, 4, 9]);
+  assert.deepEqual([...t], [0, DAY, 3 * DAY]);
+  assert.deepEqual([...amount], [5, 7, 11]);
+  const dates = Transactions.fromColumns({ customerId: ["x", "x"], timestamp: [new Date(0), new Date(2 * DAY)], amount: [1, 2] });
+  assert.deepEqual([...dates.summary().recency], [2]);
+});
+
+test("CustomerSummary.fromColumns accepts a warehouse summary and validates it", () => {
+  const s = CustomerSummary.fromColumns(
+    { customerId: ["a", "b"], frequency: [2, 0], recency: [5, 0], T: [10, 3], monetaryValue: [12, 0] },
+    { period: "week" },
+  );
+  assert.equal(s.length, 2);
+  assert.equal(s.period, "week");
+  assert.equal(s.observationEnd, undefined);
+  assert.equal(s.revenue, undefined);
+  throwsCode(() => CustomerSummary.fromColumns(
+    { customerId: ["a", "b"], frequency: [2, 0], recency: [11, 0], T: [10, 3], monetaryValue: [12, 0] }),
+  "E_OUT_OF_RANGE", { column: "recency", row: 1 });
+  throwsCode(() => CustomerSummary.fromColumns(
+    { customerId: ["a"], frequency: [1], recency: [0], T: [1] }), "E_MISSING_COLUMN", { column: "monetaryValue" });
+});
+
+test("bad input: each kind gets its code, column and row; the instance keeps working", () => {
+  const m = { customerId: "customer", timestamp: "when", amount: "amount" };
+  const head = "customer,when,amount\n";
+  throwsCode(() => Transactions.fromCsv(head, m), "E_EMPTY");
+  throwsCode(() => Transactions.fromCsv("", m), "E_EMPTY");
+  throwsCode(() => Transactions.fromCsv(head + "a,2024-01-01,NaN\n", m), "E_NON_FINITE", { column: "amount", row: 2 });
+  throwsCode(() => Transactions.fromCsv(head + "a,2024-01-01,1\na,2024-01-02,Infinity\n", m), "E_NON_FINITE", { row: 3 });
+  throwsCode(() => Transactions.fromCsv(head + "a,2024-01-01,1\nb,,2\n", m), "E_MISSING_VALUE", { column: "when", row: 3 });
+  throwsCode(() => Transactions.fromCsv(head + "a,2024-02-30,1\n", m), "E_BAD_DATE", { column: "when", row: 2 });
+  throwsCode(() => Transactions.fromCsv(head + "a,12/01/2024,1\n", m), "E_BAD_DATE", { column: "when", row: 2 });
+  throwsCode(() => Transactions.fromCsv(head + "a,2024-01-01,1,extra\n", m), "E_CSV", { row: 2 });
+  throwsCode(() => Transactions.fromCsv(head + "a,2024-01-01,12,5\n", m), "E_CSV", { row: 2 });
+  throwsCode(() => Transactions.fromCsv("customer;when;amount\na;2024-01-01;12,5\n", m), "E_BAD_TYPE", { column: "amount", row: 2 });
+  throwsCode(() => Transactions.fromCsv(head + "a,2024-01-01,1\n", { ...m, amount: "revenue" }), "E_MISSING_COLUMN", { column: "revenue" });
+  throwsCode(() => Transactions.fromCsv(head + "a,2024-01-01,1\n", { ...m, amt: "x" }), "E_UNKNOWN_OPTION");
+  throwsCode(() => Transactions.fromCsv(head, { customerId: "customer" }), "E_BAD_OPTION");
+  throwsCode(() => Transactions.fromCsv(42, m), "E_BAD_TYPE");
+  throwsCode(() => Transactions.fromColumns({ customerId: new Uint32Array(2), timestamp: new Float64Array(1), amount: new Float64Array(2) }),
+    "E_LENGTH_MISMATCH", { column: "timestamp" });
+  throwsCode(() => Transactions.fromColumns({ customerId: new Uint32Array(1), timestamp: new Float64Array([1e300]), amount: new Float64Array(1) }),
+    "E_BAD_DATE", { column: "timestamp", row: 1 });
+  throwsCode(() => Transactions.fromColumns({ customerId: new Uint32Array(0), timestamp: new Float64Array(0), amount: new Float64Array(0) }), "E_EMPTY");
+  throwsCode(() => Transactions.fromColumns({ customerId: ["a", null], timestamp: [0, 1], amount: [1, 2] }), "E_MISSING_VALUE", { column: "customerId", row: 2 });
+  throwsCode(() => Transactions.fromRows([{ customer: "a", when: "2024-01-01", amount: true }], m), "E_BAD_TYPE", { column: "amount", row: 1 });
+  throwsCode(() => Transactions.fromRows([{ customer: "a", amount: 1 }], m), "E_MISSING_COLUMN", { column: "when" });
+  throwsCode(() => Transactions.fromRows([{ customer: "a", when: "2024-01-01", amount: 1 }, { customer: "b", amount: 1 }], m),
+    "E_MISSING_VALUE", { column: "when", row: 2 });
+  throwsCode(() => Transactions.fromRows("nope", m), "E_BAD_TYPE");
+
+  const tx = Transactions.fromCsv(csv, mapping);
+  throwsCode(() => tx.summary({ period: "fortnight" }), "E_BAD_OPTION", { column: "period" });
+  throwsCode(() => tx.summary({ period: 7 }), "E_BAD_OPTION");
+  throwsCode(() => tx.summary({ observationEnd: "soon" }), "E_BAD_OPTION", { column: "observationEnd" });
+  throwsCode(() => tx.summary({ observationEnd: "2020-01-01" }), "E_EMPTY");
+  throwsCode(() => tx.kpis({ horizon: 3 }), "E_UNKNOWN_OPTION", { column: "horizon" });
+  throwsCode(() => tx.kpis("week"), "E_BAD_OPTION");
+  // Still usable after every error above.
+  assert.deepEqual([...tx.summary({ period: "day", observationEnd: END }).T], [30, 26, 24]);
+});
+
+test("error codes and glossary are complete and well formed", () => {
+  const codes = errorCodes();
+  assert.equal(new Set(codes).size, codes.length);
+  for (const c of codes) assert.match(c, /^E_[A-Z_]+$/);
+  const g = glossary();
+  assert.ok(g.length >= 8);
+  for (const d of g) {
+    assert.match(d.version, /^\d+\.\d+\.\d+$/);
+    for (const key of ["id", "name", "description", "formula", "unit", "inputs"]) assert.ok(d[key], `${d.id}.${key}`);
+    assert.ok(Array.isArray(d.parameters));
+  }
+  assert.equal(getDefinition("customer.summary").version, "1.0.0");
+  assert.equal(getDefinition("no.such.metric"), undefined);
+  // docs/GLOSSARY.md lists every id with its version.
+  const md = readFileSync(path.join(ROOT, "docs", "GLOSSARY.md"), "utf8");
+  for (const d of g) assert.ok(md.includes(`| [\`${d.id}\`]`) && md.includes(`version ${d.version}`), d.id);
+});

@@ -1,0 +1,67 @@
+// The README's quick starts, executed: the Node block in a project where "unimetric" resolves to
+// the built package, the browser block in headless Chromium with an import map.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { createServer } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, PKG, ROOT } from "./helpers.mjs";
+
+const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+function block(tag) {
+  const re = new RegExp(`<!-- test: ${tag} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``);
+  const m = readme.match(re);
+  assert.ok(m, `README has no block tagged ${tag}`);
+  return m[1];
+}
+
+test("README Node quick start runs and prints the documented values", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "unimetric-readme-"));
+  try {
+    mkdirSync(path.join(dir, "node_modules"));
+    symlinkSync(PKG, path.join(dir, "node_modules", "unimetric"), "dir");
+    writeFileSync(path.join(dir, "package.json"), '{"type":"module","private":true}');
+    writeFileSync(path.join(dir, "quickstart.mjs"), block("node"));
+    const out = execFileSync("node", ["quickstart.mjs"], { cwd: dir, encoding: "utf8" });
+    assert.ok(out.includes("[ 'a', 'b' ] [ 1, 0 ] [ 14, 0 ] [ 14, 5 ] [ 35, 0 ]"), out);
+    assert.ok(out.includes("22.5 orders.aov 1.0.0"), out);
+    assert.ok(out.includes("'customer.summary v1.0.0'"), out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("README browser quick start runs in headless Chromium", async () => {
+  const page = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script type="importmap">{"imports":{"unimetric":"/pkg/unimetric.js"}}</script></head><body>
+<script type="module">
+${block("browser")}
+document.body.dataset.state = "ready";
+</script></body></html>`;
+  const types = { ".js": "text/javascript", ".wasm": "application/wasm" };
+  const server = createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    if (rel === "/") { res.writeHead(200, { "content-type": "text/html" }).end(page); return; }
+    const file = path.join(ROOT, rel);
+    if (!file.startsWith(PKG) || !existsSync(file)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  try {
+    const p = await browser.newPage();
+    const errors = [];
+    p.on("pageerror", (e) => errors.push(String(e)));
+    p.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    await p.goto(`http://127.0.0.1:${server.address().port}/`);
+    await p.waitForFunction(() => document.body.dataset.state === "ready", null, { timeout: 20_000 });
+    assert.equal((await p.textContent("body")).trim(), "frequency 1,0, T 3,2");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
