@@ -1,0 +1,304 @@
+// End-to-end test of the demo dashboard (www/) in a real headless Chromium.
+//
+//   node --test tests/browser/
+//
+// The page computes everything with the WebAssembly build in a Web Worker; this test computes
+// the same numbers in Node with the same package (pkg/node.js) and requires them to agree.
+// Screenshots go to tests/artifacts/ (git-ignored).
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { once } from "node:events";
+import { chromium } from "playwright-core";
+
+import { Transactions, getDefinition } from "../../pkg/node.js";
+import { startServer } from "../../www/serve.mjs";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const artifacts = `${root}tests/artifacts`;
+const CSV = readFileSync(`${root}www/data/transactions.csv`);
+
+// The mapping the dashboard uses for its sample data.
+const MAPPING = {
+  customerId: "customer_id",
+  timestamp: "order_date",
+  amount: "amount",
+  orderId: "order_id",
+  channel: "channel",
+};
+
+/** Tile key → how the page formats it, for reading the number back from the tile text. */
+const TILES = {
+  customers: "count",
+  orders: "count",
+  revenue: "currency",
+  averageOrderValue: "currency",
+  repeatPurchaseRate: "percent",
+  purchaseFrequency: "decimal",
+  revenuePerCustomer: "currency",
+};
+
+/** Half of the smallest step the tile shows (plus float slack): the rounding it may apply. */
+const TOLERANCE = { count: 0, currency: 0.005 + 1e-9, decimal: 0.005 + 1e-9, percent: 0.00005 + 1e-12 };
+
+/** "1,148,022.10" → 1148022.1, "61.02%" → 0.6102. */
+function parseTileNumber(text, kind) {
+  const number = Number(text.replace(/[,%\s]/g, ""));
+  assert.ok(Number.isFinite(number), `tile text ${JSON.stringify(text)} is not a number`);
+  return kind === "percent" ? number / 100 : number;
+}
+
+const origin = (url) => new URL(url).origin;
+
+describe("demo dashboard", { timeout: 90_000 }, () => {
+  let server;
+  let base;
+  let browser;
+  let page;
+  let tx;
+  const consoleErrors = [];
+  const badRequests = [];
+  const seenPaths = new Set();
+
+  /** The same computation as the page, in Node. */
+  const nodeKpis = (options) => tx.kpis(options);
+
+  const shot = (name) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
+
+  /** Waits until the page shows results computed with the given period. */
+  async function waitForResults(period) {
+    await page.waitForFunction(
+      (p) => document.body.dataset.state === "ready" && window.__unimetric?.orders.definition.params.period === p,
+      period,
+      { timeout: 20_000 },
+    );
+  }
+
+  /** Checks window.__unimetric and every visible tile against a Node computation. */
+  async function assertMatchesNode(expected) {
+    const fromPage = await page.evaluate(() => window.__unimetric);
+    assert.deepEqual(fromPage, expected, "window.__unimetric differs from the Node computation");
+
+    for (const [key, kind] of Object.entries(TILES)) {
+      const tile = page.locator(`.tile[data-kpi="${key}"]`);
+      const shown = parseTileNumber(await tile.locator(".tile-value").innerText(), kind);
+      const want = expected[key].value;
+      assert.ok(
+        Math.abs(shown - want) <= TOLERANCE[kind],
+        `${key}: tile shows ${shown}, Node computes ${want}`,
+      );
+      assert.equal(await tile.locator(".tile-name").innerText(), expected[key].name);
+      const { metric, version } = expected[key].definition;
+      assert.equal(await tile.locator(".tile-def").innerText(), `${metric} v${version}`);
+    }
+  }
+
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    tx = Transactions.fromCsv(CSV, MAPPING);
+
+    server = startServer({ port: 0, host: "127.0.0.1" });
+    await once(server, "listening");
+    base = `http://127.0.0.1:${server.address().port}`;
+
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+
+    // Anything leaving the server's origin is refused and recorded.
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith("data:") || origin(url) === base) return route.continue();
+      badRequests.push(`off-origin: ${url}`);
+      return route.abort();
+    });
+
+    page = await context.newPage();
+    // Includes messages from the page's workers, and CSP violations (reported as errors).
+    page.on("console", (msg) => {
+      if (msg.type() === "error") consoleErrors.push(`${msg.text()} (${msg.location().url})`);
+    });
+    page.on("pageerror", (err) => consoleErrors.push(`uncaught: ${err.message}`));
+    page.on("request", (req) => {
+      if (req.url().startsWith(base)) seenPaths.add(new URL(req.url()).pathname);
+    });
+    page.on("requestfailed", (req) => badRequests.push(`failed: ${req.url()} ${req.failure()?.errorText}`));
+    page.on("response", (res) => {
+      if (res.status() >= 400) badRequests.push(`HTTP ${res.status()}: ${res.url()}`);
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server) {
+      server.closeAllConnections();
+      server.close();
+    }
+    tx?.free();
+  });
+
+  it("loads the sample data and shows the same KPIs as Node", async () => {
+    const response = await page.goto(`${base}/`);
+    assert.match(response.headers()["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval'/);
+    await waitForResults("day");
+    await assertMatchesNode(nodeKpis({ period: "day" }));
+
+    const status = await page.locator("#status").innerText();
+    assert.match(status, /^23,563 transactions · 5,000 customers/);
+
+    // The WebAssembly work really happened in the worker, fetched from this origin.
+    for (const path of ["/worker.js", "/pkg/unimetric.js", "/pkg/unimetric_bg.wasm", "/data/transactions.csv"]) {
+      assert.ok(seenPaths.has(path), `expected a request for ${path}`);
+    }
+    await shot("dashboard-day");
+  });
+
+  it("opens a tile's definition in a dialog", async () => {
+    const def = getDefinition("customers.repeat_rate");
+    const tile = page.locator('.tile[data-kpi="repeatPurchaseRate"]');
+    // Keyboard only: focus the tile's button and press Enter.
+    const button = tile.getByRole("button", { name: /Definition/ });
+    await button.focus();
+    await page.keyboard.press("Enter");
+
+    const dialog = page.locator("dialog#definition");
+    await dialog.waitFor({ state: "visible" });
+    assert.equal(await dialog.locator("#def-title").innerText(), def.name);
+    assert.equal(await dialog.locator("#def-formula").innerText(), def.formula);
+    assert.equal(await dialog.locator("#def-version").innerText(), `v${def.version}`);
+    assert.equal(await dialog.locator("#def-id").innerText(), def.id);
+    const params = await dialog.locator("#def-params").innerText();
+    for (const p of def.parameters) assert.ok(params.includes(p.name), `parameter ${p.name} listed`);
+    assert.ok(params.includes('"day"'), "the period in effect is shown");
+    await page.screenshot({ path: `${artifacts}/definition-dialog.png` });
+
+    // Escape closes it and focus returns to the button that opened it.
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.open), "repeatPurchaseRate");
+  });
+
+  it("recomputes for a weekly period and records it in the URL", async () => {
+    await page.selectOption("#period", "week");
+    await page.waitForURL(/[?&]period=week(&|$)/);
+    await waitForResults("week");
+
+    const expected = nodeKpis({ period: "week" });
+    const rate = await page.locator('.tile[data-kpi="repeatPurchaseRate"] .tile-value').innerText();
+    assert.ok(Math.abs(parseTileNumber(rate, "percent") - expected.repeatPurchaseRate.value) <= TOLERANCE.percent);
+    await assertMatchesNode(expected);
+    await shot("dashboard-week");
+  });
+
+  it("reproduces the numbers from a shared link", async () => {
+    await page.goto(`${base}/?period=month&end=2025-06-30`);
+    await waitForResults("month");
+    assert.equal(await page.locator("#period").inputValue(), "month");
+    assert.equal(await page.locator("#end").inputValue(), "2025-06-30");
+    const expected = nodeKpis({ period: "month", observationEnd: "2025-06-30" });
+    await assertMatchesNode(expected);
+
+    // The monthly chart covers January 2024 to June 2025 and adds up to the revenue tile.
+    const section = page.locator("#chart-section");
+    await section.waitFor({ state: "visible" });
+    await page.locator("#chart canvas").first().waitFor();
+    const cells = await page.locator("#chart-rows td").allTextContents();
+    assert.equal(cells.length, 18);
+    const sum = cells.reduce((s, text) => s + parseTileNumber(text, "currency"), 0);
+    assert.ok(Math.abs(sum - expected.revenue.value) <= 0.005 * cells.length + 1e-6, `${sum} vs ${expected.revenue.value}: ${cells}`);
+    // ECharts' tooltip must render without tripping the CSP (checked in the last test).
+    await page.locator("#chart").hover({ position: { x: 400, y: 150 } });
+    await shot("dashboard-shared-link");
+  });
+
+  it("shows a library error inline for a CSV with a bad date", async () => {
+    const bad = Buffer.from(
+      [
+        "order_id,customer_id,order_date,amount,channel",
+        "A1,C1,2024-01-02,10.00,email",
+        "A2,C2,2024-01-03,12.50,organic",
+        "A3,C1,not-a-date,8.00,email",
+        "A4,C3,2024-01-05,9.99,referral",
+      ].join("\n") + "\n",
+    );
+    // The same input in Node gives the code and row the page must show.
+    const nodeError = (() => {
+      try {
+        Transactions.fromCsv(bad, MAPPING).free();
+      } catch (err) {
+        return err;
+      }
+      return null;
+    })();
+    assert.equal(nodeError?.code, "E_BAD_DATE");
+    assert.equal(nodeError.row, 4);
+
+    const before = await page.evaluate(() => window.__unimetric);
+    await page.locator("#upload summary").click();
+    await page.setInputFiles("#file", { name: "bad.csv", mimeType: "text/csv", buffer: bad });
+    await page.locator("#mapping").waitFor({ state: "visible" });
+    // The mapping is suggested from the header names.
+    for (const [key, column] of Object.entries(MAPPING)) {
+      assert.equal(await page.locator(`#map-${key}`).inputValue(), column, `suggested ${key}`);
+    }
+    await page.getByRole("button", { name: "Load file" }).click();
+
+    await page.waitForFunction(() => document.body.dataset.state === "error");
+    const alert = page.getByRole("alert");
+    const text = await alert.innerText();
+    assert.ok(text.includes("E_BAD_DATE"), text);
+    assert.ok(text.includes(`row ${nodeError.row}`), text);
+    assert.ok(text.includes(`column ${nodeError.column}`), text);
+    await shot("upload-bad-date");
+
+    // The page did not crash: the previous results are still shown.
+    assert.deepEqual(await page.evaluate(() => window.__unimetric), before);
+    assert.equal(await page.locator(".tile").count(), Object.keys(TILES).length);
+  });
+
+  it("loads a valid CSV with other column names", async () => {
+    const rows = [
+      "Client,Purchase Date,Total",
+      "ann,2024-03-01,20",
+      "bob,2024-03-02,35.5",
+      "ann,2024-04-11,15",
+      "cid,2024-04-12,-5",
+      "cid,2024-04-12,40",
+    ];
+    const buffer = Buffer.from(rows.join("\r\n"));
+    await page.setInputFiles("#file", { name: "mine.csv", mimeType: "text/csv", buffer });
+    await page.locator("#mapping").waitFor({ state: "visible" });
+    const mapping = { customerId: "Client", timestamp: "Purchase Date", amount: "Total" };
+    for (const [key, column] of Object.entries(mapping)) {
+      assert.equal(await page.locator(`#map-${key}`).inputValue(), column, `suggested ${key}`);
+    }
+    await page.getByRole("button", { name: "Load file" }).click();
+    await page.waitForFunction(() => document.body.dataset.state === "ready" && window.__unimetric?.customers.value === 3);
+
+    const own = Transactions.fromCsv(buffer, mapping);
+    try {
+      await assertMatchesNode(own.kpis({ period: "month", observationEnd: "2025-06-30" }));
+    } finally {
+      own.free();
+    }
+    assert.equal(await page.getByRole("alert").isHidden(), true);
+  });
+
+  it("made no failed or off-origin requests and logged no errors", () => {
+    assert.deepEqual(badRequests, []);
+    assert.deepEqual(consoleErrors, []);
+  });
+});

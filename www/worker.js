@@ -1,0 +1,119 @@
+// All WebAssembly work of the dashboard happens here, off the main thread.
+//
+// Protocol: the page posts `{ id, type, ...args }`; the worker answers
+// `{ id, ok: true, result }` or `{ id, ok: false, error }`, where `error` is a plain copy of
+// the thrown Error (name, message and, for library errors, code, column and row).
+
+import init, { Transactions, getDefinition, version } from "/pkg/unimetric.js";
+
+const ready = init();
+
+// Requests run strictly one after another (each waits for the previous one and for the
+// module to instantiate), so a computation never sees a half-replaced data set.
+let queue = Promise.resolve();
+
+/** The current data set; replaced only when a new one loads successfully. */
+let current = null;
+
+const handlers = {
+  /** Loads CSV from a same-origin URL or from a File, with a column mapping. */
+  async load({ url, file, mapping, name }) {
+    const bytes = file
+      ? new Uint8Array(await file.arrayBuffer())
+      : new Uint8Array(await fetchBytes(url));
+    const next = Transactions.fromCsv(bytes, mapping);
+    current?.tx.free();
+    current = { tx: next, name };
+    return describe();
+  },
+
+  /** KPIs with the definitions they refer to, plus the monthly net revenue series. */
+  compute({ period, observationEnd }) {
+    if (!current) throw new Error("no data loaded");
+    const options = observationEnd ? { period, observationEnd } : { period };
+    const kpis = current.tx.kpis(options);
+    const definitions = {};
+    for (const value of Object.values(kpis)) {
+      const id = value?.definition?.metric;
+      if (id && !definitions[id]) definitions[id] = getDefinition(id);
+    }
+    return { kpis, definitions, monthly: monthlyRevenue(kpis.observationEnd), data: describe() };
+  },
+};
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+function describe() {
+  const { tx, name } = current;
+  return {
+    name,
+    transactions: tx.length,
+    customers: tx.customerCount,
+    timeRange: tx.timeRange,
+    channels: tx.channels,
+    library: version(),
+  };
+}
+
+const DAY_MS = 86_400_000;
+const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * Net revenue per UTC calendar month, up to the observation end.
+ *
+ * Rather than re-implementing the metric here, each month's value is the difference of the
+ * library's own `revenue.net` between consecutive month ends (period "day", so a date-only
+ * end includes that whole day). The bars therefore add up to the revenue tile exactly.
+ */
+function monthlyRevenue(observationEnd) {
+  const { first } = current.tx.timeRange;
+  const endDay = isoDay(observationEnd);
+  const months = [];
+  let cursor = new Date(first);
+  cursor = new Date(Date.UTC(cursor.getUTCFullYear(), cursor.getUTCMonth(), 1));
+  let previous = 0;
+  while (cursor.getTime() <= observationEnd) {
+    const nextMonth = Date.UTC(cursor.getUTCFullYear(), cursor.getUTCMonth() + 1, 1);
+    const monthEnd = isoDay(nextMonth - DAY_MS);
+    const cutoff = monthEnd < endDay ? monthEnd : endDay;
+    const total = revenueUpTo(cutoff, previous);
+    months.push({ month: isoDay(cursor.getTime()).slice(0, 7), revenue: total - previous });
+    previous = total;
+    cursor = new Date(nextMonth);
+  }
+  return months;
+}
+
+/** The library's `revenue.net` up to a day; `fallback` while no purchase precedes it. */
+function revenueUpTo(day, fallback) {
+  try {
+    return current.tx.kpis({ period: "day", observationEnd: day }).revenue.value;
+  } catch (err) {
+    // E_EMPTY: nothing but refunds so far, so there is no customer base to report on yet.
+    if (err?.code === "E_EMPTY") return fallback;
+    throw err;
+  }
+}
+
+function plainError(err) {
+  if (!(err instanceof Error)) return { name: "Error", message: String(err) };
+  const { name, message, code, column, row } = err;
+  return { name, message, code, column, row };
+}
+
+self.addEventListener("message", (event) => {
+  const { id, type, ...args } = event.data;
+  const run = queue.then(() => ready).then(() => {
+    const handler = handlers[type];
+    if (!handler) throw new Error(`unknown request: ${type}`);
+    return handler(args);
+  });
+  queue = run.then(
+    (result) => self.postMessage({ id, ok: true, result }),
+    (err) => self.postMessage({ id, ok: false, error: plainError(err) }),
+  );
+});
