@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
 
+pub mod cac;
 pub mod data;
 pub mod error;
 pub mod glossary;

@@ -48,6 +48,335 @@ pub const DEFINITION: Definition = Definition {
     inputs: "Transactions (customer id, timestamp, amount; optional order id and channel).",
 };
 
+/// One transaction in the customer-contiguous working array of the summary.
+#[derive(Clone, Copy)]
+struct Entry {
+    ts: i64,
+    p: i64,
+    amount: f64,
+    row: u32,
+}
+
+/// Counting sort of the transactions by customer into one contiguous array, so each
+/// customer's rows are read sequentially (and their period computed once). Returns the start
+/// offset of every customer (length customers + 1) and the entries.
+fn scatter(tx: &Transactions, period: Period) -> (Vec<u32>, Vec<Entry>) {
+    let m = tx.customer_count();
+    let mut start = vec![0u32; m + 1];
+    for &c in &tx.customer {
+        start[c as usize + 1] += 1;
+    }
+    for i in 0..m {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut entries = vec![
+        Entry {
+            ts: 0,
+            p: 0,
+            amount: 0.0,
+            row: 0
+        };
+        tx.len()
+    ];
+    for (r, &c) in tx.customer.iter().enumerate() {
+        let slot = &mut fill[c as usize];
+        let ts = tx.timestamp[r];
+        entries[*slot as usize] = Entry {
+            ts,
+            p: period.index(ts),
+            amount: tx.amount[r],
+            row: r as u32,
+        };
+        *slot += 1;
+    }
+    (start, entries)
+}
+
+/// What one customer's transactions say, up to the observation-end period.
+struct Walk {
+    periods: u32,
+    first_p: i64,
+    last_p: i64,
+    repeat_sum: f64,
+    revenue: f64,
+    first_ms: i64,
+    last_ms: i64,
+    channel: u32,
+    orders: u32,
+    any_in_window: bool,
+}
+
+/// Sorts one customer's entries in time order (ties by amount, then input row, so sums run in
+/// a fixed order) and walks their periods: same-period amounts are netted, and a period with a
+/// positive net amount is a purchase period.
+fn walk(
+    slice: &mut [Entry],
+    tx: &Transactions,
+    end_period: i64,
+    order_scratch: &mut Vec<u32>,
+) -> Walk {
+    slice.sort_unstable_by(|a, b| {
+        a.ts.cmp(&b.ts)
+            .then_with(|| a.amount.total_cmp(&b.amount))
+            .then_with(|| a.row.cmp(&b.row))
+    });
+    let mut w = Walk {
+        periods: 0,
+        first_p: i64::MIN,
+        last_p: i64::MIN,
+        repeat_sum: 0.0,
+        revenue: 0.0,
+        first_ms: 0,
+        last_ms: 0,
+        channel: NO_CHANNEL,
+        orders: 0,
+        any_in_window: slice.first().is_some_and(|e| e.p <= end_period),
+    };
+    order_scratch.clear();
+    let mut i = 0;
+    while i < slice.len() {
+        let p = slice[i].p;
+        if p > end_period {
+            break;
+        }
+        // One period: entries i..j.
+        let mut j = i;
+        let mut net = 0.0;
+        let mut period_channel = NO_CHANNEL;
+        while j < slice.len() && slice[j].p == p {
+            let e = slice[j];
+            net += e.amount;
+            if e.amount > 0.0 {
+                match &tx.order {
+                    Some(o) => order_scratch.push(o[e.row as usize]),
+                    None => w.orders += 1,
+                }
+            }
+            if let Some(ch) = &tx.channel {
+                if period_channel == NO_CHANNEL {
+                    period_channel = ch[e.row as usize];
+                }
+            }
+            j += 1;
+        }
+        w.revenue += net;
+        if net > 0.0 {
+            if w.periods == 0 {
+                w.first_p = p;
+                w.first_ms = slice[i].ts;
+                w.channel = period_channel;
+            } else {
+                w.repeat_sum += net;
+            }
+            w.periods += 1;
+            w.last_p = p;
+            w.last_ms = slice[j - 1].ts;
+        }
+        i = j;
+    }
+    if tx.order.is_some() {
+        order_scratch.sort_unstable();
+        order_scratch.dedup();
+        w.orders = order_scratch.len() as u32;
+    }
+    w
+}
+
+/// The acquisition of every customer of `tx` (by dense customer index): the time of their first
+/// purchase under `customer.summary` with daily periods and no observation end, and the channel
+/// index of that purchase ([`NO_CHANNEL`] when none). `None` for customers with no purchase day.
+///
+/// Same answer as walking every customer's sorted transactions, in one pass for the customers
+/// whose amounts are all positive: their first purchase day is the day of their earliest row,
+/// and its channel is that of their earliest row with a channel when it falls on that same day.
+/// Customers with a refund or zero amount are walked in full.
+pub(crate) fn acquisitions(tx: &Transactions) -> Vec<Option<(i64, u32)>> {
+    #[derive(Clone, Copy)]
+    struct Key {
+        ts: i64,
+        amount: f64,
+        row: u32,
+    }
+    impl Key {
+        fn less(&self, other: &Key) -> bool {
+            self.ts
+                .cmp(&other.ts)
+                .then_with(|| self.amount.total_cmp(&other.amount))
+                .then_with(|| self.row.cmp(&other.row))
+                .is_lt()
+        }
+    }
+    let none = Key {
+        ts: i64::MAX,
+        amount: f64::INFINITY,
+        row: u32::MAX,
+    };
+    // One record per customer, so each row touches one cache line.
+    #[derive(Clone, Copy)]
+    struct State {
+        first: Key,
+        first_channeled: Key,
+        walk_fully: bool,
+    }
+    let m = tx.customer_count();
+    let mut state = vec![
+        State {
+            first: none,
+            first_channeled: none,
+            walk_fully: false,
+        };
+        m
+    ];
+    for (r, (&c, (&ts, &amount))) in tx
+        .customer
+        .iter()
+        .zip(tx.timestamp.iter().zip(&tx.amount))
+        .enumerate()
+    {
+        let st = &mut state[c as usize];
+        if amount <= 0.0 {
+            st.walk_fully = true;
+            continue;
+        }
+        let k = Key {
+            ts,
+            amount,
+            row: r as u32,
+        };
+        if k.less(&st.first) {
+            st.first = k;
+        }
+        if let Some(ch) = &tx.channel {
+            if ch[r] != NO_CHANNEL && k.less(&st.first_channeled) {
+                st.first_channeled = k;
+            }
+        }
+    }
+    let walk_fully: Vec<bool> = state.iter().map(|s| s.walk_fully).collect();
+    let mut out: Vec<Option<(i64, u32)>> = state
+        .iter()
+        .map(|st| {
+            let f = st.first;
+            if st.walk_fully || f.row == u32::MAX {
+                return None;
+            }
+            let fc = st.first_channeled;
+            let channel = match &tx.channel {
+                Some(ch)
+                    if fc.row != u32::MAX
+                        && Period::Day.index(fc.ts) == Period::Day.index(f.ts) =>
+                {
+                    ch[fc.row as usize]
+                }
+                _ => NO_CHANNEL,
+            };
+            Some((f.ts, channel))
+        })
+        .collect();
+    if walk_fully.iter().any(|&x| x) {
+        let mut rows: Vec<(u32, Entry)> = tx
+            .customer
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| walk_fully[c as usize])
+            .map(|(r, &c)| {
+                let ts = tx.timestamp[r];
+                (
+                    c,
+                    Entry {
+                        ts,
+                        p: Period::Day.index(ts),
+                        amount: tx.amount[r],
+                        row: r as u32,
+                    },
+                )
+            })
+            .collect();
+        rows.sort_by_key(|(c, _)| *c);
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut scratch = Vec::new();
+        for group in rows.chunk_by(|a, b| a.0 == b.0) {
+            entries.clear();
+            entries.extend(group.iter().map(|(_, e)| *e));
+            let w = walk(&mut entries, tx, i64::MAX, &mut scratch);
+            if let Some(slot) = out.get_mut(group[0].0 as usize) {
+                *slot = (w.periods > 0).then_some((w.first_ms, w.channel));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{IdColumn, TimeColumn, TransactionColumns};
+
+    /// The one-pass acquisitions agree with walking every customer, on data with refunds, zero
+    /// amounts, several rows a day and missing channels.
+    #[test]
+    fn acquisitions_match_the_full_walk() {
+        let d = crate::sim::simulate(
+            &crate::sim::SimParams {
+                customers: 400,
+                refund_rate: 0.2,
+                ..Default::default()
+            },
+            5,
+        );
+        let n = d.transactions.len();
+        let ids: Vec<u32> = d.transactions.iter().map(|t| t.customer).collect();
+        // Every third row moves to midnight of its day, so days hold several rows.
+        let ts: Vec<f64> = d
+            .transactions
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if i % 3 == 0 {
+                    (t.ms - t.ms.rem_euclid(86_400_000)) as f64
+                } else {
+                    t.ms as f64
+                }
+            })
+            .collect();
+        let amount: Vec<f64> = d
+            .transactions
+            .iter()
+            .enumerate()
+            .map(|(i, t)| if i % 17 == 0 { 0.0 } else { t.amount })
+            .collect();
+        let channel: Vec<Option<String>> = (0..n)
+            .map(|i| (i % 5 != 0).then(|| format!("ch{}", i % 4)))
+            .collect();
+        let tx = Transactions::from_columns(TransactionColumns {
+            customer_id: IdColumn::Numeric(&ids),
+            timestamp: TimeColumn::EpochMs(&ts),
+            amount: &amount,
+            order_id: None,
+            channel: Some(&channel),
+        })
+        .unwrap();
+        let (start, mut entries) = scatter(&tx, Period::Day);
+        let mut scratch = Vec::new();
+        let expected: Vec<Option<(i64, u32)>> = (0..tx.customer_count())
+            .map(|c| {
+                let w = walk(
+                    &mut entries[start[c] as usize..start[c + 1] as usize],
+                    &tx,
+                    i64::MAX,
+                    &mut scratch,
+                );
+                (w.periods > 0).then_some((w.first_ms, w.channel))
+            })
+            .collect();
+        assert_eq!(acquisitions(&tx), expected);
+        assert!(expected
+            .iter()
+            .any(|e| e.is_some_and(|(_, ch)| ch == NO_CHANNEL)));
+    }
+}
+
 /// Options of [`CustomerSummary::from_transactions`].
 #[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -158,24 +487,7 @@ impl CustomerSummary {
         };
         let end_period = period.index(observation_end);
         let m = tx.customer_count();
-        let n = tx.len();
-
-        // Counting sort of row indices by customer.
-        let mut start = vec![0u32; m + 1];
-        for &c in &tx.customer {
-            start[c as usize + 1] += 1;
-        }
-        for i in 0..m {
-            start[i + 1] += start[i];
-        }
-        let mut fill = start.clone();
-        let mut rows = vec![0u32; n];
-        for (r, &c) in tx.customer.iter().enumerate() {
-            let slot = &mut fill[c as usize];
-            rows[*slot as usize] = r as u32;
-            *slot += 1;
-        }
-
+        let (start, mut entries) = scatter(tx, period);
         let with_channel = tx.channel.is_some();
         let mut kept: Vec<u32> = Vec::with_capacity(m);
         let mut frequency = Vec::with_capacity(m);
@@ -191,99 +503,26 @@ impl CustomerSummary {
         let mut order_scratch: Vec<u32> = Vec::new();
 
         for c in 0..m {
-            let slice = &mut rows[start[c] as usize..start[c + 1] as usize];
-            slice.sort_unstable_by(|&a, &b| {
-                let (a, b) = (a as usize, b as usize);
-                tx.timestamp[a]
-                    .cmp(&tx.timestamp[b])
-                    .then_with(|| tx.amount[a].total_cmp(&tx.amount[b]))
-                    .then_with(|| a.cmp(&b))
-            });
-            let mut first_p = i64::MIN;
-            let mut last_p = i64::MIN;
-            let mut periods = 0u32;
-            let mut repeat_sum = 0.0;
-            let mut rev = 0.0;
-            let mut first_ms = 0i64;
-            let mut last_ms = 0i64;
-            let mut acq = NO_CHANNEL;
-            order_scratch.clear();
-            let mut plain_orders = 0u32;
-
-            let mut i = 0;
-            while i < slice.len() {
-                let r0 = slice[i] as usize;
-                let p = period.index(tx.timestamp[r0]);
-                if p > end_period {
-                    break;
-                }
-                // One period: rows i..j.
-                let mut j = i;
-                let mut net = 0.0;
-                let mut period_channel = NO_CHANNEL;
-                while j < slice.len() {
-                    let r = slice[j] as usize;
-                    if period.index(tx.timestamp[r]) != p {
-                        break;
-                    }
-                    let a = tx.amount[r];
-                    net += a;
-                    if a > 0.0 {
-                        match &tx.order {
-                            Some(o) => order_scratch.push(o[r]),
-                            None => plain_orders += 1,
-                        }
-                    }
-                    if let Some(ch) = &tx.channel {
-                        if period_channel == NO_CHANNEL {
-                            period_channel = ch[r];
-                        }
-                    }
-                    j += 1;
-                }
-                rev += net;
-                if net > 0.0 {
-                    if periods == 0 {
-                        first_p = p;
-                        first_ms = tx.timestamp[r0];
-                        acq = period_channel;
-                    } else {
-                        repeat_sum += net;
-                    }
-                    periods += 1;
-                    last_p = p;
-                    last_ms = tx.timestamp[slice[j - 1] as usize];
-                }
-                i = j;
-            }
-            let any_in_window = slice
-                .first()
-                .is_some_and(|&r| period.index(tx.timestamp[r as usize]) <= end_period);
-            if periods == 0 {
-                if any_in_window {
+            let slice = &mut entries[start[c] as usize..start[c + 1] as usize];
+            let w = walk(slice, tx, end_period, &mut order_scratch);
+            if w.periods == 0 {
+                if w.any_in_window {
                     excluded += 1;
                 }
                 continue;
             }
             kept.push(c as u32);
-            let f = (periods - 1) as f64;
+            let f = (w.periods - 1) as f64;
             frequency.push(f);
-            recency.push((last_p - first_p) as f64);
-            t.push((end_period - first_p) as f64);
-            monetary.push(if periods > 1 { repeat_sum / f } else { 0.0 });
-            first_purchase.push(first_ms as f64);
-            last_purchase.push(last_ms as f64);
-            revenue.push(rev);
-            let n_orders = if tx.order.is_some() {
-                order_scratch.sort_unstable();
-                order_scratch.dedup();
-                order_scratch.len() as u32
-            } else {
-                plain_orders
-            };
-            orders.push(n_orders as f64);
+            recency.push((w.last_p - w.first_p) as f64);
+            t.push((end_period - w.first_p) as f64);
+            monetary.push(if w.periods > 1 { w.repeat_sum / f } else { 0.0 });
+            first_purchase.push(w.first_ms as f64);
+            last_purchase.push(w.last_ms as f64);
+            revenue.push(w.revenue);
+            orders.push(w.orders as f64);
             if with_channel {
-                channel.push(acq);
+                channel.push(w.channel);
             }
         }
 

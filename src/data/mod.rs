@@ -17,6 +17,7 @@
 
 pub mod csv_input;
 pub mod dates;
+pub mod spend;
 
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
@@ -450,6 +451,24 @@ impl Transactions {
 fn intern_ids(col: IdColumn<'_>, name: &str) -> Result<(Vec<u32>, CustomerKeys)> {
     match col {
         IdColumn::Numeric(v) => {
+            let max = v.iter().copied().max().unwrap_or(0) as usize;
+            if max <= 4 * v.len() + 1024 {
+                // Dense ids (the common case, e.g. 1..n): a direct table instead of hashing.
+                let mut slot = vec![u32::MAX; max + 1];
+                let mut keys = Vec::new();
+                let idx = v
+                    .iter()
+                    .map(|&k| {
+                        let s = &mut slot[k as usize];
+                        if *s == u32::MAX {
+                            *s = keys.len() as u32;
+                            keys.push(k);
+                        }
+                        *s
+                    })
+                    .collect();
+                return Ok((idx, CustomerKeys::Numeric(keys)));
+            }
             let mut int = NumInterner::default();
             let idx = v.iter().map(|&k| int.intern(k)).collect();
             Ok((idx, CustomerKeys::Numeric(int.keys)))

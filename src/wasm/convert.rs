@@ -68,9 +68,11 @@ pub fn check_keys(value: &JsValue, function: &str, known: &[&str]) -> crate::Res
     Ok(())
 }
 
-/// Serialises a small result (maps become plain objects).
+/// Serialises a small result (maps become plain objects, `None` becomes `null`).
 pub fn to_js<T: Serialize>(v: &T) -> JsValue {
-    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    let ser = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
     v.serialize(&ser).unwrap_or(JsValue::NULL)
 }
 
@@ -242,4 +244,77 @@ pub fn object_keys(value: &JsValue) -> Vec<String> {
         .iter()
         .filter_map(|k| k.as_string())
         .collect()
+}
+
+/// CSV input as bytes: a JS string (UTF-8 encoded) or a `Uint8Array` (copied once).
+pub fn csv_bytes(text: &JsValue) -> crate::Result<Vec<u8>> {
+    if let Some(s) = text.as_string() {
+        Ok(s.into_bytes())
+    } else if let Some(b) = text.dyn_ref::<js_sys::Uint8Array>() {
+        Ok(b.to_vec())
+    } else {
+        Err(Error::BadType {
+            column: "text".into(),
+            row: 0,
+            expected: "CSV as a string or Uint8Array".into(),
+            found: type_name(text).into(),
+        })
+    }
+}
+
+/// The length of an array of row objects (`E_BAD_TYPE` when `rows` is not an array).
+pub fn row_count(rows: &JsValue) -> crate::Result<usize> {
+    if !Array::is_array(rows) {
+        return Err(Error::BadType {
+            column: "rows".into(),
+            row: 0,
+            expected: "an array of row objects".into(),
+            found: type_name(rows).into(),
+        });
+    }
+    let arr: &Array = rows.unchecked_ref();
+    Ok(arr.length() as usize)
+}
+
+/// Reads an array of row objects. `fields` lists `(mapping field, column name)` pairs; for
+/// each row, `f(row, cells)` receives the values of those columns in order (`row` is 1-based).
+/// A column absent from the first row is `E_MISSING_COLUMN`; later absences are missing values.
+pub fn for_each_row<F>(rows: &JsValue, fields: &[(&str, &str)], mut f: F) -> crate::Result<()>
+where
+    F: FnMut(usize, &[OwnedCell]) -> crate::Result<()>,
+{
+    let n = row_count(rows)?;
+    let arr: &Array = rows.unchecked_ref();
+    let keys: Vec<JsValue> = fields.iter().map(|(_, c)| JsValue::from_str(c)).collect();
+    let mut cells: Vec<OwnedCell> = Vec::with_capacity(fields.len());
+    for i in 0..n {
+        let row = arr.get(i as u32);
+        if !row.is_object() || Array::is_array(&row) {
+            return Err(Error::BadType {
+                column: "rows".into(),
+                row: i + 1,
+                expected: "a row object".into(),
+                found: type_name(&row).into(),
+            });
+        }
+        if i == 0 {
+            for ((field, name), key) in fields.iter().zip(&keys) {
+                if !Reflect::has(&row, key).unwrap_or(false) {
+                    return Err(Error::MissingColumn {
+                        column: (*name).into(),
+                        field: (*field).into(),
+                        available: join_names(object_keys(&row).iter().map(|k| format!("'{k}'"))),
+                    });
+                }
+            }
+        }
+        cells.clear();
+        for key in &keys {
+            cells.push(OwnedCell::from_js(
+                &Reflect::get(&row, key).unwrap_or(JsValue::UNDEFINED),
+            ));
+        }
+        f(i + 1, &cells)?;
+    }
+    Ok(())
 }

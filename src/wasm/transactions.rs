@@ -1,8 +1,8 @@
 //! `Transactions` for JS: constructors from rows, typed columns and CSV; summary and KPIs.
 
 use super::convert::{
-    check_keys, date_option, f64_column, get, id_column, js, object_keys, to_js, type_name,
-    JsResult, OwnedCell,
+    check_keys, csv_bytes, date_option, f64_column, for_each_row, get, id_column, js, object_keys,
+    row_count, to_js, type_name, JsResult, OwnedCell,
 };
 use super::summary::CustomerSummary;
 use crate::data::{ColumnMapping, RowBuilder, TimeColumn, TransactionColumns};
@@ -10,7 +10,7 @@ use crate::error::{join_names, Error};
 use crate::kpi::Kpis;
 use crate::summary::SummaryOptions;
 use crate::Period;
-use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 const MAPPING_KEYS: &[&str] = &["customerId", "timestamp", "amount", "orderId", "channel"];
@@ -95,6 +95,13 @@ pub struct Transactions {
     inner: crate::Transactions,
 }
 
+impl Transactions {
+    /// The core table.
+    pub fn core(&self) -> &crate::Transactions {
+        &self.inner
+    }
+}
+
 #[wasm_bindgen]
 impl Transactions {
     /// Builds transactions from an array of row objects; `mapping` names the columns.
@@ -122,19 +129,8 @@ impl Transactions {
         #[wasm_bindgen(unchecked_param_type = "ColumnMapping")] mapping_value: &JsValue,
     ) -> JsResult<Transactions> {
         let m = js(mapping(mapping_value))?;
-        let inner = if let Some(s) = text.as_string() {
-            js(crate::Transactions::from_csv(s.as_bytes(), &m))?
-        } else if let Some(b) = text.dyn_ref::<Uint8Array>() {
-            js(crate::Transactions::from_csv(&b.to_vec(), &m))?
-        } else {
-            return Err(super::convert::to_js_error(Error::BadType {
-                column: "text".into(),
-                row: 0,
-                expected: "CSV as a string or Uint8Array".into(),
-                found: type_name(text).into(),
-            }));
-        };
-        Ok(Transactions { inner })
+        let bytes = js(csv_bytes(text))?;
+        js(crate::Transactions::from_csv(&bytes, &m)).map(|inner| Transactions { inner })
     }
 
     /// Number of transactions.
@@ -347,18 +343,6 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
 
 fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Transactions> {
     let m = mapping(mapping_value)?;
-    if !Array::is_array(rows) {
-        return Err(Error::BadType {
-            column: "rows".into(),
-            row: 0,
-            expected: "an array of row objects".into(),
-            found: type_name(rows).into(),
-        });
-    }
-    let arr: &Array = rows.unchecked_ref();
-    let n = arr.length() as usize;
-    let mut b = RowBuilder::new(&m);
-    b.reserve(n)?;
     let mut fields: Vec<(&str, &str)> = vec![
         ("customerId", m.customer_id.as_str()),
         ("timestamp", m.timestamp.as_str()),
@@ -370,42 +354,26 @@ fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Tr
     if let Some(c) = &m.channel {
         fields.push(("channel", c.as_str()));
     }
-    let keys: Vec<JsValue> = [&m.customer_id, &m.timestamp, &m.amount]
-        .iter()
-        .map(|k| JsValue::from_str(k))
-        .collect();
-    let order_key = m.order_id.as_deref().map(JsValue::from_str);
-    let channel_key = m.channel.as_deref().map(JsValue::from_str);
-    for i in 0..n {
-        let row = arr.get(i as u32);
-        if !row.is_object() || Array::is_array(&row) {
-            return Err(Error::BadType {
-                column: "rows".into(),
-                row: i + 1,
-                expected: "a row object".into(),
-                found: type_name(&row).into(),
-            });
-        }
-        if i == 0 {
-            // A mapped column absent from the first row is a mapping error, not a missing value.
-            for (field, name) in &fields {
-                if !Reflect::has(&row, &JsValue::from_str(name)).unwrap_or(false) {
-                    return Err(Error::MissingColumn {
-                        column: (*name).into(),
-                        field: (*field).into(),
-                        available: join_names(object_keys(&row).iter().map(|k| format!("'{k}'"))),
-                    });
-                }
-            }
-        }
-        let read =
-            |k: &JsValue| OwnedCell::from_js(&Reflect::get(&row, k).unwrap_or(JsValue::UNDEFINED));
-        let c = read(&keys[0]);
-        let t = read(&keys[1]);
-        let a = read(&keys[2]);
-        let o = order_key.as_ref().map_or(OwnedCell::Missing, read);
-        let ch = channel_key.as_ref().map_or(OwnedCell::Missing, read);
-        b.push(i + 1, c.cell(), t.cell(), a.cell(), o.cell(), ch.cell())?;
-    }
+    let mut b = RowBuilder::new(&m);
+    let (has_order, has_channel) = (m.order_id.is_some(), m.channel.is_some());
+    b.reserve(row_count(rows)?)?;
+    for_each_row(rows, &fields, |row, cells| {
+        let cell = |i: usize| {
+            cells
+                .get(i)
+                .map_or(crate::data::Cell::Missing, OwnedCell::cell)
+        };
+        let order = if has_order {
+            cell(3)
+        } else {
+            crate::data::Cell::Missing
+        };
+        let channel = if has_channel {
+            cell(3 + usize::from(has_order))
+        } else {
+            crate::data::Cell::Missing
+        };
+        b.push(row, cell(0), cell(1), cell(2), order, channel)
+    })?;
     b.finish()
 }

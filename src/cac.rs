@@ -1,0 +1,1075 @@
+//! Customer acquisition cost and unit economics: blended, paid and channel CAC, CAC payback
+//! (from the actual cohort curve and the textbook ratio), and LTV:CAC.
+//!
+//! # Who is a new customer
+//!
+//! A customer is acquired at their first purchase as defined by `customer.summary` with daily
+//! periods (the first day whose net amount is positive). Their acquisition channel is, in order
+//! of preference: the channel given for them in an explicit acquisition table, the channel of
+//! their first purchase (the transactions' channel column), or `"unknown"`.
+//!
+//! # Periods and attribution lag
+//!
+//! Spend and acquisitions are bucketed into calendar periods (day, week, month, quarter; UTC).
+//! With an attribution lag of L periods, spend in period t is set against the customers
+//! acquired in periods t..=t+L. A row whose window reaches past the last period with data is
+//! marked `complete: false`.
+//!
+//! # Never a silent infinity
+//!
+//! A CAC with spend but no new customers is `None` with the reason "no new customers in the
+//! attribution window"; a channel that never has spend (organic, referral) is reported as such,
+//! never divided by zero.
+
+use crate::data::spend::{ChannelKind, Spend};
+use crate::data::{Period, Transactions};
+use crate::error::{Error, Result};
+use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+const PERIOD_PARAM: ParameterDef = ParameterDef {
+    name: "period",
+    description: "Calendar period for spend and acquisitions: day, week (ISO, Monday start), month or quarter; UTC.",
+    default: "\"month\"",
+};
+const LAG_PARAM: ParameterDef = ParameterDef {
+    name: "attributionLag",
+    description:
+        "Spend in period t is set against customers acquired in periods t..t+L (L whole periods).",
+    default: "0",
+};
+const MARGIN_PARAM: ParameterDef = ParameterDef {
+    name: "grossMargin",
+    description: "Gross margin rate applied to net revenue (0–1]. 1 measures payback on revenue.",
+    default: "1",
+};
+const CAC_INPUTS: &str = "Spend (date, channel, amount, optional channel type) and Transactions (first purchase and acquisition channel per customer; optional acquisition table customerId → channel).";
+
+/// `cac.blended`.
+pub const BLENDED: Definition = Definition {
+    id: "cac.blended",
+    version: "1.0.0",
+    name: "Blended CAC",
+    description: "All sales and marketing spend in a period divided by all new customers acquired in it (organic included).",
+    formula: "Σ spend(t) ÷ Σ new customers(t..t+L)",
+    unit: "currency per new customer",
+    parameters: &[PERIOD_PARAM, LAG_PARAM],
+    inputs: CAC_INPUTS,
+};
+
+/// `cac.paid`.
+pub const PAID: Definition = Definition {
+    id: "cac.paid",
+    version: "1.0.0",
+    name: "Paid CAC",
+    description: "Spend on paid channels divided by the new customers acquired through paid channels. Needs the spend's channel type.",
+    formula: "Σ spend(t, paid channels) ÷ Σ new customers(t..t+L, acquired through a paid channel)",
+    unit: "currency per new customer",
+    parameters: &[PERIOD_PARAM, LAG_PARAM],
+    inputs: CAC_INPUTS,
+};
+
+/// `cac.channel`.
+pub const CHANNEL: Definition = Definition {
+    id: "cac.channel",
+    version: "1.0.0",
+    name: "Channel CAC",
+    description: "Spend on one channel divided by the new customers acquired through that channel. Channels that never have spend (organic, referral) are reported as unpaid, not divided by zero.",
+    formula: "spend(t, c) ÷ Σ new customers(t..t+L, c)",
+    unit: "currency per new customer",
+    parameters: &[PERIOD_PARAM, LAG_PARAM],
+    inputs: CAC_INPUTS,
+};
+
+/// `cac.payback`.
+pub const PAYBACK: Definition = Definition {
+    id: "cac.payback",
+    version: "1.0.0",
+    name: "CAC payback (cohort curve)",
+    description: "For each monthly acquisition cohort: the number of whole months after the acquisition month until the cohort's cumulative gross margin per acquired customer reaches its CAC. Read from the observed curve, never extrapolated: a cohort that has not reached its CAC is reported as not yet paid back after the months observed.",
+    formula: "min k ≥ 0 such that Σ_{j=0..k} margin · revenue(cohort, month a+j) ÷ cohort size ≥ CAC(a)",
+    unit: "months",
+    parameters: &[MARGIN_PARAM, LAG_PARAM],
+    inputs: CAC_INPUTS,
+};
+
+/// `cac.payback_simple`.
+pub const PAYBACK_SIMPLE: Definition = Definition {
+    id: "cac.payback_simple",
+    version: "1.0.0",
+    name: "CAC payback (textbook ratio)",
+    description: "The textbook shortcut: CAC over the whole window divided by monthly gross margin per customer. Assumes constant spend per customer and no churn; compare with cac.payback.",
+    formula: "(Σ spend ÷ Σ new customers) ÷ (margin · Σ net revenue ÷ Σ customer-months), customer-months counted from each customer's acquisition month to the last month with data, inclusive",
+    unit: "months",
+    parameters: &[MARGIN_PARAM],
+    inputs: CAC_INPUTS,
+};
+
+/// `cac.ltv_ratio`.
+pub const LTV_RATIO: Definition = Definition {
+    id: "cac.ltv_ratio",
+    version: "1.0.0",
+    name: "LTV:CAC",
+    description: "Mean customer lifetime value of a group divided by its CAC. The LTV used is named in the params: `historical` (realised gross margin per acquired customer to date) or a per-customer LTV column supplied by the caller (e.g. predictive CLV) with its metric id.",
+    formula: "mean LTV(group) ÷ CAC(group); per monthly cohort with that month's CAC, and per channel over the whole window with Σ spend ÷ Σ new customers",
+    unit: "ratio",
+    parameters: &[
+        MARGIN_PARAM,
+        LAG_PARAM,
+        ParameterDef {
+            name: "ltv",
+            description: "Which LTV: \"historical\", or { customerId, value, metric } with one value per customer.",
+            default: "\"historical\"",
+        },
+    ],
+    inputs: CAC_INPUTS,
+};
+
+/// All CAC definitions.
+pub const DEFINITIONS: &[Definition] =
+    &[BLENDED, PAID, CHANNEL, PAYBACK, PAYBACK_SIMPLE, LTV_RATIO];
+
+/// The channel name given to customers without one.
+pub const UNKNOWN_CHANNEL: &str = "unknown";
+
+/// The largest number of periods a CAC table may span (`E_TOO_LARGE` above it).
+pub const MAX_PERIODS: i64 = 100_000;
+
+/// An explicit acquisition channel per customer, overriding the transactions' channel column.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AcquisitionTable {
+    /// Customer ids (as text, compared with the transactions' ids as text).
+    pub customer_id: Vec<String>,
+    /// Channel per customer.
+    pub channel: Vec<String>,
+}
+
+/// Options of [`cac`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacOptions {
+    /// Calendar period (default month).
+    pub period: Period,
+    /// Attribution lag in periods (default 0).
+    pub attribution_lag: u32,
+    /// Optional explicit acquisition channels.
+    pub acquisition: Option<AcquisitionTable>,
+}
+
+impl Default for CacOptions {
+    fn default() -> Self {
+        CacOptions {
+            period: Period::Month,
+            attribution_lag: 0,
+            acquisition: None,
+        }
+    }
+}
+
+/// A CAC variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    /// All spend ÷ all new customers.
+    Blended,
+    /// Paid-channel spend ÷ customers acquired through paid channels.
+    Paid,
+    /// One channel.
+    Channel,
+}
+
+/// One row of a CAC table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacRow {
+    /// Period index (see [`Period::index`]).
+    pub period: i64,
+    /// First instant of the period (epoch ms).
+    pub period_start: f64,
+    /// Variant.
+    pub variant: Variant,
+    /// Channel (channel variant only).
+    pub channel: Option<String>,
+    /// Channel type, when known (channel variant only).
+    pub channel_type: Option<ChannelKind>,
+    /// Numerator: spend.
+    pub spend: f64,
+    /// Denominator: new customers in the attribution window.
+    pub new_customers: f64,
+    /// CAC, or `None` when undefined (see `reason`).
+    pub value: Option<f64>,
+    /// Why `value` is `None`.
+    pub reason: Option<&'static str>,
+    /// False when the attribution window reaches past the last period with data.
+    pub complete: bool,
+    /// Definition reference.
+    pub definition: DefinitionRef,
+}
+
+/// The CAC table: period × variant (× channel).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacTable {
+    /// Rows ordered by period, then blended, paid, then channels by name.
+    pub rows: Vec<CacRow>,
+    /// Documented warnings about the input (never silent).
+    pub warnings: Vec<String>,
+}
+
+/// Per-customer acquisition data shared by the CAC computations.
+struct Acquired {
+    /// Per dense customer index of the transactions: acquisition time (epoch ms).
+    first_ms: Vec<Option<i64>>,
+    /// Per dense customer index: channel index into `names`.
+    channel: Vec<u32>,
+    /// Channel names: spend channels first (their order), then other acquisition channels.
+    names: Vec<String>,
+    /// Kind per channel (from the spend table).
+    kinds: Vec<Option<ChannelKind>>,
+    /// Warnings.
+    warnings: Vec<String>,
+    /// Time of the last transaction.
+    last_ms: i64,
+}
+
+fn acquired(
+    spend: &Spend,
+    tx: &Transactions,
+    table: Option<&AcquisitionTable>,
+) -> Result<Acquired> {
+    let mut names: Vec<String> = spend.channel_names.clone();
+    let mut kinds: Vec<Option<ChannelKind>> = spend.channel_kinds.clone();
+    let mut index: FxHashMap<String, u32> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), i as u32))
+        .collect();
+    let mut intern =
+        |name: &str, names: &mut Vec<String>, kinds: &mut Vec<Option<ChannelKind>>| -> u32 {
+            if let Some(&i) = index.get(name) {
+                return i;
+            }
+            let i = names.len() as u32;
+            names.push(name.to_string());
+            kinds.push(None);
+            index.insert(name.to_string(), i);
+            i
+        };
+    let mut override_map: FxHashMap<String, String> = FxHashMap::default();
+    if let Some(t) = table {
+        if t.customer_id.len() != t.channel.len() {
+            return Err(Error::LengthMismatch {
+                column: "acquisitionChannels.channel".into(),
+                actual: t.channel.len(),
+                reference: "acquisitionChannels.customerId".into(),
+                expected: t.customer_id.len(),
+            });
+        }
+        for (i, (c, ch)) in t.customer_id.iter().zip(&t.channel).enumerate() {
+            if ch.trim().is_empty() {
+                return Err(Error::MissingValue {
+                    column: "acquisitionChannels.channel".into(),
+                    row: i + 1,
+                });
+            }
+            override_map.insert(c.trim().to_string(), ch.trim().to_string());
+        }
+    }
+    let acq = crate::summary::acquisitions(tx);
+    let m = acq.len();
+    let mut first_ms = vec![None; m];
+    let mut channel = vec![u32::MAX; m];
+    let mut missing_in_table = 0usize;
+    let tx_channels = tx.channel_names();
+    for (d, a) in acq.iter().enumerate() {
+        let Some((ms, ch)) = *a else { continue };
+        first_ms[d] = Some(ms);
+        let name: &str = if table.is_some() {
+            match override_map.get(tx.keys.key_text(d).as_str()) {
+                Some(n) => n,
+                None => {
+                    missing_in_table += 1;
+                    UNKNOWN_CHANNEL
+                }
+            }
+        } else {
+            tx_channels
+                .get(ch as usize)
+                .map_or(UNKNOWN_CHANNEL, String::as_str)
+        };
+        channel[d] = intern(name, &mut names, &mut kinds);
+    }
+    let mut warnings = Vec::new();
+    if missing_in_table > 0 {
+        warnings.push(format!(
+            "{missing_in_table} customers are not in the acquisition table and count as '{UNKNOWN_CHANNEL}'"
+        ));
+    }
+    if table.is_none() && !tx.has_channel() {
+        warnings.push(format!(
+            "the transactions have no channel column: every customer counts as '{UNKNOWN_CHANNEL}', so channel CAC is undefined"
+        ));
+    }
+    let mut acquisitions_per_channel = vec![0usize; names.len()];
+    for &c in &channel {
+        if let Some(n) = acquisitions_per_channel.get_mut(c as usize) {
+            *n += 1;
+        }
+    }
+    for (i, name) in spend.channel_names.iter().enumerate() {
+        if acquisitions_per_channel.get(i).copied().unwrap_or(0) == 0 {
+            warnings.push(format!(
+                "spend channel '{name}' never appears as an acquisition channel: its CAC is undefined in every period"
+            ));
+        }
+    }
+    if !spend.duplicate_rows.is_empty() {
+        let shown: Vec<String> = spend
+            .duplicate_rows
+            .iter()
+            .take(5)
+            .map(|r| r.to_string())
+            .collect();
+        warnings.push(format!(
+            "{} spend rows repeat an earlier row exactly (same date, channel and amount; rows {}{}); they are counted, check for double entry",
+            spend.duplicate_rows.len(),
+            shown.join(", "),
+            if spend.duplicate_rows.len() > 5 { ", …" } else { "" }
+        ));
+    }
+    Ok(Acquired {
+        first_ms,
+        channel,
+        names,
+        kinds,
+        warnings,
+        last_ms: tx.time_range().1,
+    })
+}
+
+/// Flat period × channel grids of spend and new customers.
+struct Grid {
+    p0: i64,
+    periods: usize,
+    channels: usize,
+    spend: Vec<f64>,
+    new: Vec<f64>,
+    last_period: i64,
+}
+
+impl Grid {
+    fn build(spend: &Spend, acq: &Acquired, period: Period) -> Result<Grid> {
+        let spend_period: Vec<i64> = spend.date.iter().map(|&d| period.index(d)).collect();
+        let acq_period: Vec<Option<i64>> = acq
+            .first_ms
+            .iter()
+            .map(|f| f.map(|f| period.index(f)))
+            .collect();
+        let last_period = period.index(acq.last_ms);
+        let mut lo = last_period;
+        let mut hi = last_period;
+        for &p in spend_period.iter().chain(acq_period.iter().flatten()) {
+            lo = lo.min(p);
+            hi = hi.max(p);
+        }
+        let span = hi - lo + 1;
+        if span > MAX_PERIODS {
+            return Err(Error::TooLarge {
+                what: format!("the {} range of spend and transactions", period.as_str()),
+                size: span as usize,
+                limit: MAX_PERIODS as usize,
+            });
+        }
+        let periods = span as usize;
+        let channels = acq.names.len();
+        let mut g = Grid {
+            p0: lo,
+            periods,
+            channels,
+            spend: vec![0.0; periods * channels],
+            new: vec![0.0; periods * channels],
+            last_period,
+        };
+        for ((&p, &c), &a) in spend_period.iter().zip(&spend.channel).zip(&spend.amount) {
+            let t = (p - lo) as usize;
+            g.spend[c as usize * periods + t] += a;
+        }
+        for (p, &c) in acq_period.iter().zip(&acq.channel) {
+            if let Some(p) = p {
+                let t = (p - lo) as usize;
+                if let Some(x) = g.new.get_mut(c as usize * periods + t) {
+                    *x += 1.0;
+                }
+            }
+        }
+        Ok(g)
+    }
+
+    /// Sum of `v[c][t..=t+lag]` (clipped to the grid).
+    fn window(&self, v: &[f64], c: usize, t: usize, lag: usize) -> f64 {
+        let end = (t + lag).min(self.periods - 1);
+        v[c * self.periods + t..=c * self.periods + end]
+            .iter()
+            .sum()
+    }
+}
+
+fn def_ref(d: &Definition, period: Period, lag: u32) -> DefinitionRef {
+    DefinitionRef::new(d)
+        .with("period", ParamValue::Text(period.as_str().into()))
+        .with("attributionLag", ParamValue::Number(lag as f64))
+}
+
+fn ratio(spend: f64, new: f64) -> (Option<f64>, Option<&'static str>) {
+    if new > 0.0 {
+        (Some(spend / new), None)
+    } else if spend > 0.0 {
+        (None, Some("no new customers in the attribution window"))
+    } else {
+        (None, Some("no spend and no new customers"))
+    }
+}
+
+/// Computes blended, paid and channel CAC for every period (see the [module docs](self)).
+///
+/// ```
+/// use unimetric::{cac::{cac, CacOptions}, data::spend::{Spend, SpendMapping}, ColumnMapping, Transactions};
+/// let tx = Transactions::from_csv(
+///     b"c,d,a,ch\n1,2024-01-03,10,search\n2,2024-01-09,10,search\n3,2024-01-20,10,organic\n",
+///     &ColumnMapping { channel: Some("ch".into()), ..ColumnMapping::new("c", "d", "a") }).unwrap();
+/// let spend = Spend::from_csv(b"m,ch,a\n2024-01-01,search,300\n", &SpendMapping::new("m", "ch", "a")).unwrap();
+/// let t = cac(&spend, &tx, &CacOptions::default()).unwrap();
+/// let blended = &t.rows[0];
+/// assert_eq!((blended.spend, blended.new_customers, blended.value), (300.0, 3.0, Some(100.0)));
+/// ```
+pub fn cac(spend: &Spend, tx: &Transactions, opts: &CacOptions) -> Result<CacTable> {
+    let acq = acquired(spend, tx, opts.acquisition.as_ref())?;
+    let g = Grid::build(spend, &acq, opts.period)?;
+    let lag = opts.attribution_lag as usize;
+    let mut warnings = acq.warnings.clone();
+    let any_kind = acq.kinds.iter().any(Option::is_some);
+    let paid: Vec<bool> = acq
+        .kinds
+        .iter()
+        .map(|k| *k == Some(ChannelKind::Paid))
+        .collect();
+    if !any_kind {
+        warnings.push(
+            "the spend has no channel types: paid CAC is not computed (map a channelType column)"
+                .into(),
+        );
+    }
+    let mut order: Vec<usize> = (0..g.channels).collect();
+    order.sort_by(|&a, &b| acq.names[a].cmp(&acq.names[b]));
+    let spent_ever: Vec<bool> = (0..g.channels)
+        .map(|c| {
+            g.spend[c * g.periods..(c + 1) * g.periods]
+                .iter()
+                .any(|&x| x > 0.0)
+        })
+        .collect();
+    let (bl, pd, ch) = (
+        def_ref(&BLENDED, opts.period, opts.attribution_lag),
+        def_ref(&PAID, opts.period, opts.attribution_lag),
+        def_ref(&CHANNEL, opts.period, opts.attribution_lag),
+    );
+    let mut rows = Vec::with_capacity(g.periods * (g.channels + 2));
+    for t in 0..g.periods {
+        let p = g.p0 + t as i64;
+        let period_start = opts.period.start_ms(p) as f64;
+        let complete = p + lag as i64 <= g.last_period;
+        let mut all_spend = 0.0;
+        let mut all_new = 0.0;
+        let mut paid_spend = 0.0;
+        let mut paid_new = 0.0;
+        for (c, &is_paid) in paid.iter().enumerate() {
+            let s = g.spend[c * g.periods + t];
+            let n = g.window(&g.new, c, t, lag);
+            all_spend += s;
+            all_new += n;
+            if is_paid {
+                paid_spend += s;
+                paid_new += n;
+            }
+        }
+        let (value, reason) = ratio(all_spend, all_new);
+        rows.push(CacRow {
+            period: p,
+            period_start,
+            variant: Variant::Blended,
+            channel: None,
+            channel_type: None,
+            spend: all_spend,
+            new_customers: all_new,
+            value,
+            reason,
+            complete,
+            definition: bl.clone(),
+        });
+        if any_kind {
+            let (value, reason) = ratio(paid_spend, paid_new);
+            rows.push(CacRow {
+                period: p,
+                period_start,
+                variant: Variant::Paid,
+                channel: None,
+                channel_type: Some(ChannelKind::Paid),
+                spend: paid_spend,
+                new_customers: paid_new,
+                value,
+                reason,
+                complete,
+                definition: pd.clone(),
+            });
+        }
+        for &c in &order {
+            let s = g.spend[c * g.periods + t];
+            let n = g.window(&g.new, c, t, lag);
+            let (value, reason) = if spent_ever[c] {
+                ratio(s, n)
+            } else {
+                (
+                    None,
+                    Some("no spend recorded for this channel (unpaid or organic)"),
+                )
+            };
+            rows.push(CacRow {
+                period: p,
+                period_start,
+                variant: Variant::Channel,
+                channel: Some(acq.names[c].clone()),
+                channel_type: acq.kinds[c],
+                spend: s,
+                new_customers: n,
+                value,
+                reason,
+                complete,
+                definition: ch.clone(),
+            });
+        }
+    }
+    Ok(CacTable { rows, warnings })
+}
+
+/// Options of [`cac_payback`] and [`ltv_to_cac`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaybackOptions {
+    /// Gross margin rate in (0, 1] (default 1).
+    pub gross_margin: f64,
+    /// Attribution lag in months (default 0).
+    pub attribution_lag: u32,
+    /// Optional explicit acquisition channels.
+    pub acquisition: Option<AcquisitionTable>,
+}
+
+impl Default for PaybackOptions {
+    fn default() -> Self {
+        PaybackOptions {
+            gross_margin: 1.0,
+            attribution_lag: 0,
+            acquisition: None,
+        }
+    }
+}
+
+/// Payback of one monthly cohort (all channels, or one channel).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaybackRow {
+    /// Acquisition month index.
+    pub cohort: i64,
+    /// First instant of the acquisition month (epoch ms).
+    pub cohort_start: f64,
+    /// Channel, or `None` for all channels (blended CAC).
+    pub channel: Option<String>,
+    /// Customers acquired.
+    pub customers: f64,
+    /// The cohort's CAC (blended or channel), when defined.
+    pub cac: Option<f64>,
+    /// Whole months observed after the acquisition month.
+    pub months_observed: u32,
+    /// Cumulative gross margin per acquired customer at months 0..=months_observed after
+    /// acquisition.
+    pub curve: Vec<f64>,
+    /// Months after the acquisition month until the curve reaches the CAC (0 = within it).
+    pub payback_months: Option<u32>,
+    /// `paid_back`, `not_yet` or `no_cac`.
+    pub status: &'static str,
+    /// Plain-language explanation of the status.
+    pub note: String,
+    /// Definition reference.
+    pub definition: DefinitionRef,
+}
+
+/// The textbook payback of a group over the whole window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimplePayback {
+    /// Channel, or `None` for all channels.
+    pub channel: Option<String>,
+    /// Σ spend ÷ Σ new customers, when defined.
+    pub cac: Option<f64>,
+    /// Net revenue per customer-month.
+    pub monthly_revenue_per_customer: f64,
+    /// Months, when defined.
+    pub value: Option<f64>,
+    /// Why `value` is `None`.
+    pub reason: Option<&'static str>,
+    /// Definition reference.
+    pub definition: DefinitionRef,
+}
+
+/// Result of [`cac_payback`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaybackTable {
+    /// Cohort rows: by month, the all-channel row first, then channels by name.
+    pub cohorts: Vec<PaybackRow>,
+    /// Textbook payback for all channels and per channel.
+    pub simple: Vec<SimplePayback>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Monthly cohort curves shared by payback and LTV:CAC.
+struct Cohorts {
+    acq: Acquired,
+    grid: Grid,
+    /// Per dense customer: acquisition month index.
+    month: Vec<Option<i64>>,
+    /// margin · net revenue per (group, cohort month, months since acquisition). Group 0 is all
+    /// channels, group c + 1 is channel c.
+    revenue: Vec<Vec<Vec<f64>>>,
+}
+
+fn check_margin(m: f64) -> Result<()> {
+    if !(m.is_finite() && m > 0.0 && m <= 1.0) {
+        return Err(Error::BadOption {
+            option: "grossMargin".into(),
+            message: format!("{m} is not a rate in (0, 1]"),
+        });
+    }
+    Ok(())
+}
+
+fn cohorts(spend: &Spend, tx: &Transactions, opts: &PaybackOptions) -> Result<Cohorts> {
+    check_margin(opts.gross_margin)?;
+    let acq = acquired(spend, tx, opts.acquisition.as_ref())?;
+    let grid = Grid::build(spend, &acq, Period::Month)?;
+    let month: Vec<Option<i64>> = acq
+        .first_ms
+        .iter()
+        .map(|f| f.map(|f| Period::Month.index(f)))
+        .collect();
+    let groups = acq.names.len() + 1;
+    let mut revenue = vec![vec![Vec::new(); grid.periods]; groups];
+    for (t, cohort_rows) in revenue.iter_mut().flat_map(|g| g.iter_mut().enumerate()) {
+        let observed = (grid.last_period - (grid.p0 + t as i64)).max(0) as usize;
+        *cohort_rows = vec![0.0; observed + 1];
+    }
+    for r in 0..tx.len() {
+        let c = tx.customer[r] as usize;
+        let Some(Some(a)) = month.get(c) else {
+            continue;
+        };
+        let k = Period::Month.index(tx.timestamp[r]) - a;
+        if k < 0 {
+            continue;
+        }
+        let t = (a - grid.p0) as usize;
+        let v = opts.gross_margin * tx.amount[r];
+        let ch = acq.channel[c] as usize + 1;
+        for gidx in [0, ch] {
+            if let Some(x) = revenue
+                .get_mut(gidx)
+                .and_then(|g| g.get_mut(t))
+                .and_then(|row| row.get_mut(k as usize))
+            {
+                *x += v;
+            }
+        }
+    }
+    Ok(Cohorts {
+        acq,
+        grid,
+        month,
+        revenue,
+    })
+}
+
+impl Cohorts {
+    /// New customers and CAC of group `g` (0 = all) in cohort month offset `t`.
+    fn cac_of(&self, g: usize, t: usize, lag: usize) -> (f64, Option<f64>) {
+        let grid = &self.grid;
+        let (spend, new) = if g == 0 {
+            (0..grid.channels).fold((0.0, 0.0), |(s, n), c| {
+                (
+                    s + grid.spend[c * grid.periods + t],
+                    n + grid.window(&grid.new, c, t, lag),
+                )
+            })
+        } else {
+            let c = g - 1;
+            let any_spend = grid.spend[c * grid.periods..(c + 1) * grid.periods]
+                .iter()
+                .any(|&x| x > 0.0);
+            if !any_spend {
+                return (grid.new[c * grid.periods + t], None);
+            }
+            (
+                grid.spend[c * grid.periods + t],
+                grid.window(&grid.new, c, t, lag),
+            )
+        };
+        let size = if g == 0 {
+            (0..grid.channels)
+                .map(|c| grid.new[c * grid.periods + t])
+                .sum()
+        } else {
+            grid.new[(g - 1) * grid.periods + t]
+        };
+        (size, if new > 0.0 { Some(spend / new) } else { None })
+    }
+
+    fn group_name(&self, g: usize) -> Option<String> {
+        (g > 0).then(|| self.acq.names[g - 1].clone())
+    }
+
+    fn group_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (1..=self.acq.names.len()).collect();
+        order.sort_by(|&a, &b| self.acq.names[a - 1].cmp(&self.acq.names[b - 1]));
+        order.insert(0, 0);
+        order
+    }
+}
+
+/// CAC payback per monthly cohort from the observed cumulative margin curve, and the textbook
+/// payback per channel (see [`PAYBACK`] and [`PAYBACK_SIMPLE`]).
+pub fn cac_payback(
+    spend: &Spend,
+    tx: &Transactions,
+    opts: &PaybackOptions,
+) -> Result<PaybackTable> {
+    let co = cohorts(spend, tx, opts)?;
+    let lag = opts.attribution_lag as usize;
+    let def = DefinitionRef::new(&PAYBACK)
+        .with("grossMargin", ParamValue::Number(opts.gross_margin))
+        .with(
+            "attributionLag",
+            ParamValue::Number(opts.attribution_lag as f64),
+        );
+    let mut rows = Vec::new();
+    for t in 0..co.grid.periods {
+        for g in co.group_order() {
+            let (size, cac) = co.cac_of(g, t, lag);
+            if size == 0.0 {
+                continue;
+            }
+            let raw = &co.revenue[g][t];
+            let mut cum = 0.0;
+            let curve: Vec<f64> = raw
+                .iter()
+                .map(|v| {
+                    cum += v;
+                    cum / size
+                })
+                .collect();
+            let months_observed = curve.len().saturating_sub(1) as u32;
+            let (payback_months, status, note) = match cac {
+                None => (
+                    None,
+                    "no_cac",
+                    "CAC undefined for this cohort (no spend on the channel, or no new customers in the attribution window)".to_string(),
+                ),
+                Some(c) => match curve.iter().position(|&x| x >= c) {
+                    Some(k) => (Some(k as u32), "paid_back", paid_back_note(k)),
+                    None => (
+                        None,
+                        "not_yet",
+                        format!(
+                            "not yet paid back after {months_observed} month{}",
+                            if months_observed == 1 { "" } else { "s" }
+                        ),
+                    ),
+                },
+            };
+            rows.push(PaybackRow {
+                cohort: co.grid.p0 + t as i64,
+                cohort_start: Period::Month.start_ms(co.grid.p0 + t as i64) as f64,
+                channel: co.group_name(g),
+                customers: size,
+                cac,
+                months_observed,
+                curve,
+                payback_months,
+                status,
+                note,
+                definition: def.clone(),
+            });
+        }
+    }
+    let simple = simple_payback(&co, opts);
+    Ok(PaybackTable {
+        cohorts: rows,
+        simple,
+        warnings: co.acq.warnings.clone(),
+    })
+}
+
+fn paid_back_note(k: usize) -> String {
+    match k {
+        0 => "paid back within the acquisition month".into(),
+        1 => "paid back 1 month after the acquisition month".into(),
+        k => format!("paid back {k} months after the acquisition month"),
+    }
+}
+
+fn simple_payback(co: &Cohorts, opts: &PaybackOptions) -> Vec<SimplePayback> {
+    let grid = &co.grid;
+    let def = DefinitionRef::new(&PAYBACK_SIMPLE)
+        .with("grossMargin", ParamValue::Number(opts.gross_margin));
+    let groups = co.acq.names.len() + 1;
+    let mut customer_months = vec![0.0; groups];
+    for (c, m) in co.month.iter().enumerate() {
+        if let Some(a) = m {
+            let months = (grid.last_period - a + 1).max(1) as f64;
+            customer_months[0] += months;
+            customer_months[co.acq.channel[c] as usize + 1] += months;
+        }
+    }
+    co.group_order()
+        .into_iter()
+        .map(|g| {
+            let margin_revenue: f64 = co.revenue[g].iter().flatten().sum();
+            let (spend, new) = if g == 0 {
+                (grid.spend.iter().sum::<f64>(), grid.new.iter().sum::<f64>())
+            } else {
+                let c = g - 1;
+                let r = c * grid.periods..(c + 1) * grid.periods;
+                (
+                    grid.spend[r.clone()].iter().sum::<f64>(),
+                    grid.new[r].iter().sum::<f64>(),
+                )
+            };
+            let revenue_per_month = if customer_months[g] > 0.0 {
+                margin_revenue / opts.gross_margin / customer_months[g]
+            } else {
+                0.0
+            };
+            let cac = if spend > 0.0 && new > 0.0 {
+                Some(spend / new)
+            } else {
+                None
+            };
+            let (value, reason) = match cac {
+                None if spend == 0.0 => (None, Some("no spend recorded for this group")),
+                None => (None, Some("no new customers")),
+                Some(_) if revenue_per_month <= 0.0 => {
+                    (None, Some("no positive revenue per customer-month"))
+                }
+                Some(c) => (Some(c / (revenue_per_month * opts.gross_margin)), None),
+            };
+            SimplePayback {
+                channel: co.group_name(g),
+                cac,
+                monthly_revenue_per_customer: revenue_per_month,
+                value,
+                reason,
+                definition: def.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Which LTV [`ltv_to_cac`] divides by CAC.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LtvSource {
+    /// Realised gross margin per acquired customer to date.
+    Historical,
+    /// One value per customer supplied by the caller, with the metric id it comes from.
+    PerCustomer {
+        /// Customer ids (text).
+        customer_id: Vec<String>,
+        /// LTV per customer.
+        value: Vec<f64>,
+        /// Metric id of the values, e.g. `ltv.clv`.
+        metric: String,
+    },
+}
+
+/// One LTV:CAC value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LtvCacRow {
+    /// Acquisition month, or `None` for the whole window.
+    pub cohort: Option<i64>,
+    /// Channel, or `None` for all channels.
+    pub channel: Option<String>,
+    /// Customers in the group.
+    pub customers: f64,
+    /// Mean LTV of the group.
+    pub ltv: f64,
+    /// CAC of the group, when defined.
+    pub cac: Option<f64>,
+    /// LTV ÷ CAC, when defined.
+    pub value: Option<f64>,
+    /// Why `value` is `None`.
+    pub reason: Option<&'static str>,
+    /// Definition reference (names the LTV used in `params.ltv`).
+    pub definition: DefinitionRef,
+}
+
+/// Result of [`ltv_to_cac`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LtvCacTable {
+    /// Whole-window rows (all channels, then channels by name), then cohort rows by month.
+    pub rows: Vec<LtvCacRow>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// LTV:CAC per channel over the whole window and per monthly cohort (see [`LTV_RATIO`]).
+pub fn ltv_to_cac(
+    spend: &Spend,
+    tx: &Transactions,
+    opts: &PaybackOptions,
+    ltv: &LtvSource,
+) -> Result<LtvCacTable> {
+    let co = cohorts(spend, tx, opts)?;
+    let lag = opts.attribution_lag as usize;
+    let grid = &co.grid;
+    let groups = co.acq.names.len() + 1;
+    // Σ LTV per (group, cohort).
+    let mut ltv_sum = vec![vec![0.0; grid.periods]; groups];
+    let mut warnings = co.acq.warnings.clone();
+    let ltv_name = match ltv {
+        LtvSource::Historical => {
+            for (g, rows) in co.revenue.iter().enumerate() {
+                for (t, r) in rows.iter().enumerate() {
+                    ltv_sum[g][t] = r.iter().sum();
+                }
+            }
+            "historical".to_string()
+        }
+        LtvSource::PerCustomer {
+            customer_id,
+            value,
+            metric,
+        } => {
+            if customer_id.len() != value.len() {
+                return Err(Error::LengthMismatch {
+                    column: "ltv.value".into(),
+                    actual: value.len(),
+                    reference: "ltv.customerId".into(),
+                    expected: customer_id.len(),
+                });
+            }
+            let mut by_id: FxHashMap<&str, f64> = FxHashMap::default();
+            for (i, (id, &v)) in customer_id.iter().zip(value).enumerate() {
+                if !v.is_finite() {
+                    return Err(Error::NonFinite {
+                        column: "ltv.value".into(),
+                        row: i + 1,
+                        value: v,
+                    });
+                }
+                by_id.insert(id.trim(), v);
+            }
+            let mut missing = 0usize;
+            for (c, m) in co.month.iter().enumerate() {
+                let Some(a) = m else { continue };
+                let t = (a - grid.p0) as usize;
+                let key = tx.keys.key_text(c);
+                let v = match by_id.get(key.as_str()) {
+                    Some(&v) => v,
+                    None => {
+                        missing += 1;
+                        0.0
+                    }
+                };
+                ltv_sum[0][t] += v;
+                ltv_sum[co.acq.channel[c] as usize + 1][t] += v;
+            }
+            if missing > 0 {
+                warnings.push(format!(
+                    "{missing} acquired customers have no LTV value and count as 0"
+                ));
+            }
+            metric.clone()
+        }
+    };
+    let def = DefinitionRef::new(&LTV_RATIO)
+        .with("grossMargin", ParamValue::Number(opts.gross_margin))
+        .with(
+            "attributionLag",
+            ParamValue::Number(opts.attribution_lag as f64),
+        )
+        .with("ltv", ParamValue::Text(ltv_name));
+    let make = |cohort, channel, customers: f64, total_ltv: f64, cac: Option<f64>| {
+        let mean = if customers > 0.0 {
+            total_ltv / customers
+        } else {
+            0.0
+        };
+        let (value, reason) = match cac {
+            None => (None, Some("CAC undefined (no spend, or no new customers)")),
+            Some(c) if c <= 0.0 => (None, Some("CAC is zero")),
+            Some(c) => (Some(mean / c), None),
+        };
+        LtvCacRow {
+            cohort,
+            channel,
+            customers,
+            ltv: mean,
+            cac,
+            value,
+            reason,
+            definition: def.clone(),
+        }
+    };
+    let mut rows = Vec::new();
+    for g in co.group_order() {
+        let (spend_total, new_total) = if g == 0 {
+            (grid.spend.iter().sum::<f64>(), grid.new.iter().sum::<f64>())
+        } else {
+            let r = (g - 1) * grid.periods..g * grid.periods;
+            (
+                grid.spend[r.clone()].iter().sum::<f64>(),
+                grid.new[r].iter().sum::<f64>(),
+            )
+        };
+        if new_total == 0.0 {
+            continue;
+        }
+        let cac = (spend_total > 0.0).then(|| spend_total / new_total);
+        rows.push(make(
+            None,
+            co.group_name(g),
+            new_total,
+            ltv_sum[g].iter().sum(),
+            cac,
+        ));
+    }
+    for t in 0..grid.periods {
+        for g in co.group_order() {
+            let (size, cac) = co.cac_of(g, t, lag);
+            if size == 0.0 {
+                continue;
+            }
+            let total = ltv_sum
+                .get(g)
+                .and_then(|v| v.get(t))
+                .copied()
+                .unwrap_or(0.0);
+            rows.push(make(
+                Some(grid.p0 + t as i64),
+                co.group_name(g),
+                size,
+                total,
+                cac,
+            ));
+        }
+    }
+    Ok(LtvCacTable { rows, warnings })
+}
