@@ -97,6 +97,7 @@ pub fn all() -> Vec<&'static Definition> {
     let mut out: Vec<&'static Definition> = vec![&crate::summary::DEFINITION];
     out.extend(crate::kpi::DEFINITIONS.iter());
     out.extend(crate::cac::DEFINITIONS.iter());
+    out.extend(crate::churn::DEFINITIONS.iter());
     out
 }
 

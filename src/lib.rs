@@ -26,6 +26,7 @@
 #![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
 
 pub mod cac;
+pub mod churn;
 pub mod data;
 pub mod error;
 pub mod glossary;

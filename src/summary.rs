@@ -93,6 +93,48 @@ fn scatter(tx: &Transactions, period: Period) -> (Vec<u32>, Vec<Entry>) {
     (start, entries)
 }
 
+/// Time order; ties by amount, then input row, so sums run in a fixed order.
+fn sort_entries(slice: &mut [Entry]) {
+    slice.sort_unstable_by(|a, b| {
+        a.ts.cmp(&b.ts)
+            .then_with(|| a.amount.total_cmp(&b.amount))
+            .then_with(|| a.row.cmp(&b.row))
+    });
+}
+
+/// Every customer's purchase days (by dense customer index), in time order: the UTC day index,
+/// the day's net amount (> 0 by definition of a purchase day) and its orders (distinct order ids,
+/// or rows, with a positive amount). Same-day netting as in `customer.summary`.
+pub(crate) fn purchase_days(tx: &Transactions) -> Vec<Vec<(i64, f64, u32)>> {
+    let (start, mut entries) = scatter(tx, Period::Day);
+    let mut scratch: Vec<u32> = Vec::new();
+    (0..tx.customer_count())
+        .map(|c| {
+            let slice = &mut entries[start[c] as usize..start[c + 1] as usize];
+            sort_entries(slice);
+            let mut days = Vec::new();
+            for day in slice.chunk_by(|a, b| a.p == b.p) {
+                let net: f64 = day.iter().map(|e| e.amount).sum();
+                if net > 0.0 {
+                    scratch.clear();
+                    let positive = day.iter().filter(|e| e.amount > 0.0);
+                    let orders = match &tx.order {
+                        Some(o) => {
+                            scratch.extend(positive.map(|e| o[e.row as usize]));
+                            scratch.sort_unstable();
+                            scratch.dedup();
+                            scratch.len() as u32
+                        }
+                        None => positive.count() as u32,
+                    };
+                    days.push((day[0].p, net, orders));
+                }
+            }
+            days
+        })
+        .collect()
+}
+
 /// What one customer's transactions say, up to the observation-end period.
 struct Walk {
     periods: u32,

@@ -11,10 +11,20 @@ const SAMPLE = {
     orderId: "order_id",
     channel: "channel",
   },
+  spend: {
+    url: "/data/spend.csv",
+    name: "spend.csv (sample)",
+    mapping: { date: "month", channel: "channel", amount: "amount", channelType: "channel_type" },
+  },
 };
 
 const PERIODS = ["day", "week", "month", "quarter"];
 const DEFAULT_PERIOD = "day"; // the library's default, so a bare URL shows library defaults
+
+// CAC settings. Period, lag and margin defaults are the library's.
+const CAC_VARIANTS = ["blended", "paid", "channel"];
+const CAC_DEFAULTS = { variant: "channel", period: "month", lag: 0, margin: 1 };
+const MAX_LAG = 1000; // the library accepts whole periods from 0 to 1000
 
 /** The tiles, in display order: result key and how to format its value. */
 const TILES = [
@@ -34,6 +44,7 @@ const FORMATS = {
   currency: new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
   decimal: new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
   percent: new Intl.NumberFormat(LOCALE, { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+  months: new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 }),
 };
 const formatValue = (value, kind) => FORMATS[kind].format(value);
 const formatCount = (n) => FORMATS.count.format(n);
@@ -102,6 +113,9 @@ const state = {
   data: null, // description of the loaded data set (from the worker)
   result: null, // last successful computation
   generation: 0, // increments per computation; stale answers are dropped
+  cac: { ...CAC_DEFAULTS },
+  cacResult: null, // last successful CAC computation (with spend)
+  cacGeneration: 0,
 };
 
 function isValidDay(text) {
@@ -118,13 +132,53 @@ function readUrl() {
   state.end = isValidDay(end) ? end : "";
   $("period").value = state.period;
   $("end").value = state.end;
+
+  const variant = params.get("cacVariant");
+  const cacPeriod = params.get("cacPeriod");
+  const lag = parseLag(params.get("lag") ?? "");
+  const margin = parseMargin(params.get("margin") ?? "");
+  state.cac = {
+    variant: CAC_VARIANTS.includes(variant) ? variant : CAC_DEFAULTS.variant,
+    period: PERIODS.includes(cacPeriod) ? cacPeriod : CAC_DEFAULTS.period,
+    lag: lag ?? CAC_DEFAULTS.lag,
+    margin: margin ?? CAC_DEFAULTS.margin,
+  };
+  $("cac-variant").value = state.cac.variant;
+  $("cac-period").value = state.cac.period;
+  $("cac-lag").value = String(state.cac.lag);
+  $("cac-margin").value = String(marginPercent(state.cac.margin));
+  for (const id of ["cac-lag", "cac-margin"]) setFieldError(id, false);
 }
 
-function writeUrl() {
+/** A whole number of periods in [0, MAX_LAG], or null. */
+function parseLag(text) {
+  if (!/^\d+$/.test(text.trim())) return null;
+  const lag = Number(text);
+  return lag <= MAX_LAG ? lag : null;
+}
+
+/** A gross margin rate in (0, 1], or null. */
+function parseMargin(text) {
+  if (text.trim() === "") return null;
+  const margin = Number(text);
+  return Number.isFinite(margin) && margin > 0 && margin <= 1 ? margin : null;
+}
+
+/** 0.6 → 60, without binary noise such as 56.99999999999999 for 0.57. */
+const marginPercent = (margin) => Number((margin * 100).toPrecision(12));
+
+/** Writes the settings to the URL; `cac` also records the CAC settings (else they are kept as they are). */
+function writeUrl({ cac = false } = {}) {
   const params = new URLSearchParams(location.search);
   params.set("period", state.period);
   if (state.end) params.set("end", state.end);
   else params.delete("end");
+  if (cac) {
+    params.set("cacVariant", state.cac.variant);
+    params.set("cacPeriod", state.cac.period);
+    params.set("lag", String(state.cac.lag));
+    params.set("margin", String(state.cac.margin));
+  }
   const url = `${location.pathname}?${params}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) {
     history.pushState(null, "", url);
@@ -160,53 +214,75 @@ function clearError() {
 
 /** Shows a library (or other) error inline, with its code, column and row when known. */
 function showError(title, err) {
+  renderError($("error"), title, err);
+  setState("error");
+}
+
+function renderError(box, title, err) {
   const facts = [];
   if (err.code) facts.push(h("span", { className: "error-code" }, err.code));
   if (err.column !== undefined) facts.push(h("span", {}, `column ${err.column}`));
   if (err.row !== undefined) facts.push(h("span", {}, `row ${err.row}`));
-  const box = $("error");
   box.replaceChildren(
     h("p", { className: "error-title" }, title),
     facts.length ? h("p", { className: "error-facts" }, ...interleave(facts, " · ")) : null,
     h("p", { className: "error-message" }, err.message || String(err)),
   );
   box.hidden = false;
-  setState("error");
 }
 
 function interleave(items, separator) {
   return items.flatMap((item, i) => (i === 0 ? [item] : [separator, item]));
 }
 
+/**
+ * One KPI tile. `value` is the formatted number ("—" when undefined), `note` an optional line
+ * under the unit (e.g. why the value is undefined), `open` the key its Definition button opens.
+ */
+function tileElement({ key, name, value, unit, metric, version, note, open }) {
+  const nameId = `tile-${key}-name`;
+  return h(
+    "li",
+    { className: "tile", dataset: { kpi: key, metric }, "aria-labelledby": nameId },
+    h("h3", { id: nameId, className: "tile-name" }, name),
+    h("p", { className: "tile-value" }, value),
+    h("p", { className: "tile-unit" }, unit),
+    note ? h("p", { className: "tile-note" }, note) : null,
+    h("p", { className: "tile-def" }, h("code", {}, metric), ` v${version}`),
+    h(
+      "button",
+      { type: "button", className: "tile-button", dataset: open, "aria-haspopup": "dialog" },
+      "Definition",
+      h("span", { className: "visually-hidden" }, `: ${name}`),
+    ),
+  );
+}
+
 function renderTiles(kpis) {
   const tiles = TILES.map(({ key, format }) => {
     const kpi = kpis[key];
     const { metric, version } = kpi.definition;
-    const nameId = `tile-${key}-name`;
-    return h(
-      "li",
-      { className: "tile", dataset: { kpi: key, metric }, "aria-labelledby": nameId },
-      h("h3", { id: nameId, className: "tile-name" }, kpi.name),
-      h("p", { className: "tile-value" }, formatValue(kpi.value, format)),
-      h("p", { className: "tile-unit" }, kpi.unit),
-      h("p", { className: "tile-def" }, h("code", {}, metric), ` v${version}`),
-      h(
-        "button",
-        { type: "button", className: "tile-button", dataset: { open: key }, "aria-haspopup": "dialog" },
-        "Definition",
-        h("span", { className: "visually-hidden" }, `: ${kpi.name}`),
-      ),
-    );
+    return tileElement({
+      key,
+      name: kpi.name,
+      value: formatValue(kpi.value, format),
+      unit: kpi.unit,
+      metric,
+      version,
+      open: { open: key },
+    });
   });
   $("tiles").replaceChildren(...tiles);
 }
 
-function renderPlaceholders() {
-  $("tiles").replaceChildren(
-    ...TILES.map(({ key }) =>
-      h("li", { className: "tile tile-empty", dataset: { kpi: key } }, h("p", { className: "tile-value" }, "—")),
-    ),
+function placeholderTiles(keys) {
+  return keys.map((key) =>
+    h("li", { className: "tile tile-empty", dataset: { kpi: key } }, h("p", { className: "tile-value" }, "—")),
   );
+}
+
+function renderPlaceholders() {
+  $("tiles").replaceChildren(...placeholderTiles(TILES.map(({ key }) => key)));
 }
 
 function formatParam(name, value) {
@@ -222,8 +298,19 @@ function openDefinition(key) {
   const kpi = result.kpis[key];
   const def = result.definitions[kpi.definition.metric];
   if (!def) return;
-  const inEffect = kpi.definition.params ?? {};
+  showDefinition(def, formatParams(kpi.definition.params));
+}
 
+/** Parameter name → displayed value, for the "In effect" column. */
+function formatParams(params = {}) {
+  return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, formatParam(name, value)]));
+}
+
+/**
+ * Opens the definition dialog. `inEffect` maps parameter names to the text shown as in
+ * effect (missing parameters show "default"); `note` says how the number shown relates to it.
+ */
+function showDefinition(def, inEffect, note = "") {
   $("def-title").textContent = def.name;
   $("def-id").textContent = def.id;
   $("def-version").textContent = `v${def.version}`;
@@ -231,6 +318,8 @@ function openDefinition(key) {
   $("def-formula").textContent = def.formula;
   $("def-unit").textContent = def.unit;
   $("def-inputs").textContent = def.inputs;
+  $("def-note").textContent = note;
+  $("def-note").hidden = !note;
 
   const listed = new Set(def.parameters.map((p) => p.name));
   const rows = def.parameters.map((p) =>
@@ -240,7 +329,7 @@ function openDefinition(key) {
       h("th", { scope: "row" }, h("code", {}, p.name)),
       h("td", {}, p.description),
       h("td", {}, h("code", {}, p.default)),
-      h("td", {}, h("code", {}, p.name in inEffect ? formatParam(p.name, inEffect[p.name]) : "default")),
+      h("td", {}, h("code", {}, p.name in inEffect ? inEffect[p.name] : "default")),
     ),
   );
   // Parameters recorded in the result but not documented as tunable still deserve a row.
@@ -248,7 +337,7 @@ function openDefinition(key) {
     if (listed.has(name)) continue;
     rows.push(
       h("tr", {}, h("th", { scope: "row" }, h("code", {}, name)), h("td", {}, "—"), h("td", {}, "—"),
-        h("td", {}, h("code", {}, formatParam(name, value)))),
+        h("td", {}, h("code", {}, value))),
     );
   }
   $("def-params").replaceChildren(...rows);
@@ -258,17 +347,21 @@ function openDefinition(key) {
 // ---------------------------------------------------------------------------------------
 // Chart (optional): ECharts is loaded on first use; the page works without it.
 
-let chart = null;
-let chartLoad = null;
+let echartsLoad = null;
+const charts = new Map(); // element id → ECharts instance
 
-function loadChart() {
-  chartLoad ??= import("/vendor/echarts/echarts.esm.min.mjs").then((echarts) => {
-    const el = $("chart");
-    chart = echarts.init(el, null, { renderer: "canvas" });
-    new ResizeObserver(() => chart.resize()).observe(el);
-    return chart;
-  });
-  return chartLoad;
+/** The chart instance drawing into the element with this id (created on first use). */
+async function chartIn(id) {
+  echartsLoad ??= import("/vendor/echarts/echarts.esm.min.mjs");
+  const echarts = await echartsLoad;
+  let instance = charts.get(id);
+  if (!instance) {
+    const el = $(id);
+    instance = echarts.init(el, null, { renderer: "canvas" });
+    new ResizeObserver(() => instance.resize()).observe(el);
+    charts.set(id, instance);
+  }
+  return instance;
 }
 
 async function renderChart(monthly) {
@@ -284,7 +377,7 @@ async function renderChart(monthly) {
   );
   section.hidden = false;
   try {
-    const instance = await loadChart();
+    const instance = await chartIn("chart");
     instance.setOption(
       {
         animation: false,
@@ -314,6 +407,346 @@ async function renderChart(monthly) {
     // Without the chart library the table above still carries the same numbers.
     $("chart").hidden = true;
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// CAC: marketing spend set against new customers. Every number shown is a field of the
+// library's results (cac, cacPayback, ltvToCac); the page only picks rows and formats them.
+
+const VARIANT_LABEL = { blended: "Blended CAC", paid: "Paid CAC", channel: "Channel CAC" };
+const VARIANT_METRIC = { blended: "cac.blended", paid: "cac.paid", channel: "cac.channel" };
+const VARIANT_HELP = {
+  blended: "Blended: all spend ÷ all new customers, organic included.",
+  paid: "Paid: paid-channel spend ÷ customers acquired through paid channels.",
+  channel: "Per channel: a channel’s spend ÷ the new customers it acquired.",
+};
+const CAC_TILE_KEYS = ["blendedCac", "ltvToCac"];
+// Series colours, each with at least 4.5:1 contrast on white.
+const PALETTE = ["#1d5fa8", "#b35c00", "#2e7d32", "#8e24aa", "#c62828", "#00838f", "#5d4037", "#455a64"];
+
+function setCacState(value) {
+  document.body.dataset.cacState = value;
+}
+
+/** "2024-03" for a month, "2024 Q1" for a quarter, "week of 2024-03-04", or the day. */
+function periodLabel(ms, period) {
+  const day = isoDay(ms);
+  if (period === "month") return day.slice(0, 7);
+  if (period === "quarter") return `${day.slice(0, 4)} Q${Math.floor(new Date(ms).getUTCMonth() / 3) + 1}`;
+  if (period === "week") return `week of ${day}`;
+  return day;
+}
+
+const channelLabel = (channel) => channel ?? "All channels";
+
+/** A table cell with a formatted value, or "—" followed by the library's reason. */
+function valueCell(value, reason, format) {
+  if (value !== null && value !== undefined) return h("td", {}, formatValue(value, format));
+  return h("td", { className: "undefined-value" }, "—", reason ? h("span", { className: "reason" }, ` ${reason}`) : null);
+}
+
+/** The rows of one variant laid out per period: one series per channel, or a single series. */
+function cacSeries(rows, variant) {
+  const picked = rows.filter((row) => row.variant === variant);
+  const starts = [...new Set(picked.map((row) => row.periodStart))].sort((a, b) => a - b);
+  const index = new Map(starts.map((start, i) => [start, i]));
+  const byName = new Map();
+  for (const row of picked) {
+    const name = variant === "channel" ? row.channel : VARIANT_LABEL[variant];
+    if (!byName.has(name)) byName.set(name, new Array(starts.length).fill(null));
+    byName.get(name)[index.get(row.periodStart)] = row;
+  }
+  return { starts, series: [...byName].map(([name, cells]) => ({ name, cells })) };
+}
+
+/** The variant's rows of the latest period whose attribution window is complete, or null. */
+function latestComplete(rows, variant) {
+  const picked = rows.filter((row) => row.variant === variant);
+  const incomplete = new Set(picked.filter((row) => !row.complete).map((row) => row.periodStart));
+  const complete = picked.filter((row) => !incomplete.has(row.periodStart));
+  if (complete.length === 0) return null;
+  const latest = Math.max(...complete.map((row) => row.periodStart));
+  return complete.filter((row) => row.periodStart === latest);
+}
+
+function renderCacTiles({ payback, ltv, definitions }) {
+  const blended = payback.simple.find((row) => row.channel === null);
+  const ratio = ltv.rows.find((row) => row.cohort === null && row.channel === null);
+  const cacDef = definitions["cac.blended"];
+  const ratioDef = definitions["cac.ltv_ratio"];
+  const hasCac = blended?.cac !== null && blended?.cac !== undefined;
+  const hasRatio = ratio?.value !== null && ratio?.value !== undefined;
+  $("cac-tiles").replaceChildren(
+    tileElement({
+      key: "blendedCac",
+      name: cacDef.name,
+      value: hasCac ? formatValue(blended.cac, "currency") : "—",
+      unit: cacDef.unit,
+      note: hasCac ? "whole data window" : (blended?.reason ?? "no result"),
+      metric: cacDef.id,
+      version: cacDef.version,
+      open: { cacDef: "blendedCac" },
+    }),
+    tileElement({
+      key: "ltvToCac",
+      name: ratioDef.name,
+      value: hasRatio ? formatValue(ratio.value, "decimal") : "—",
+      unit: ratioDef.unit,
+      note: hasRatio
+        ? `LTV ${formatValue(ratio.ltv, "currency")} ÷ CAC ${formatValue(ratio.cac, "currency")}, whole window`
+        : (ratio?.reason ?? "no result"),
+      metric: ratio?.definition.metric ?? ratioDef.id,
+      version: ratio?.definition.version ?? ratioDef.version,
+      open: { cacDef: "ltvToCac" },
+    }),
+  );
+}
+
+/** The "CAC by channel" panel for the selected variant: chart, latest period, all periods, warnings. */
+async function renderCacPanel(result) {
+  const { variant } = state.cac;
+  const { period, attributionLag } = result.options;
+  const def = result.definitions[VARIANT_METRIC[variant]];
+  const { starts, series } = cacSeries(result.table.rows, variant);
+  const labels = starts.map((start) => periodLabel(start, period));
+
+  $("cac-variant-def-name").textContent = `: ${def.name}`;
+  const lagText = attributionLag ? `, attribution lag ${attributionLag} ${period}${attributionLag === 1 ? "" : "s"}` : "";
+  const incomplete = result.table.rows.some((row) => row.variant === variant && !row.complete);
+  $("cac-chart-help").textContent = series.length
+    ? `${VARIANT_LABEL[variant]} per ${period}${lagText}. Gaps are periods without a CAC; the tooltip and the table give the reason.` +
+      (incomplete ? " Diamonds mark incomplete periods, whose attribution window runs past the data." : "")
+    : `No ${VARIANT_LABEL[variant]} for this data: see the warnings below.`;
+
+  const latest = latestComplete(result.table.rows, variant);
+  $("cac-latest").hidden = series.length === 0;
+  $("cac-latest-caption").textContent = latest
+    ? `Latest complete ${period}: ${periodLabel(latest[0].periodStart, period)}`
+    : `No complete ${period} yet`;
+  $("cac-latest-rows").replaceChildren(
+    ...(latest ?? []).map((row) =>
+      h(
+        "tr",
+        { dataset: { channel: row.channel ?? "" } },
+        h("th", { scope: "row" }, row.channel ?? (variant === "paid" ? "Paid channels" : "All channels")),
+        h("td", {}, row.channelType ?? "—"),
+        h("td", {}, formatValue(row.spend, "currency")),
+        h("td", {}, formatCount(row.newCustomers)),
+        valueCell(row.value, row.reason, "currency"),
+      ),
+    ),
+  );
+
+  renderCacAllPeriods(labels, series);
+
+  const warnings = [...new Set([...result.table.warnings, ...result.payback.warnings, ...result.ltv.warnings])];
+  $("cac-warnings").replaceChildren(
+    ...(warnings.length
+      ? warnings.map((text) => h("li", { className: "warning" }, text))
+      : [h("li", { className: "no-warnings" }, "None: the library reported no warnings.")]),
+  );
+
+  await renderCacChart(labels, series, period);
+}
+
+/** Every period of the variant as a table; a missing CAC is "—" with a numbered reason. */
+function renderCacAllPeriods(labels, series) {
+  const reasons = [];
+  const footnote = (reason) => {
+    if (!reasons.includes(reason)) reasons.push(reason);
+    return String(reasons.indexOf(reason) + 1);
+  };
+  $("cac-all-head").replaceChildren(
+    h("tr", {}, h("th", { scope: "col" }, "Period"), ...series.map((s) => h("th", { scope: "col" }, s.name))),
+  );
+  $("cac-all-rows").replaceChildren(
+    ...labels.map((label, i) => {
+      const incomplete = series.some((s) => s.cells[i] && !s.cells[i].complete);
+      return h(
+        "tr",
+        {},
+        h("th", { scope: "row" }, incomplete ? `${label} (incomplete)` : label),
+        ...series.map((s) => {
+          const row = s.cells[i];
+          if (!row) return h("td", {}, "—");
+          if (row.value === null) return h("td", {}, "—", h("sup", {}, footnote(row.reason ?? "undefined")));
+          return h("td", {}, formatValue(row.value, "currency"));
+        }),
+      );
+    }),
+  );
+  $("cac-reasons").replaceChildren(...reasons.map((reason) => h("li", {}, reason)));
+}
+
+async function renderCacChart(labels, series, period) {
+  const el = $("cac-chart");
+  el.hidden = series.length === 0;
+  if (series.length === 0) return;
+  try {
+    const instance = await chartIn("cac-chart");
+    instance.setOption(
+      {
+        animation: false,
+        color: PALETTE,
+        grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+        legend: { top: 0, textStyle: { color: "#333" } },
+        // Rich-text tooltips, as for the revenue chart (HTML ones would need inline styles).
+        tooltip: {
+          trigger: "axis",
+          renderMode: "richText",
+          formatter: (items) => cacTooltip(items, labels, series),
+        },
+        xAxis: { type: "category", data: labels, axisLabel: { color: "#333" } },
+        yAxis: { type: "value", axisLabel: { color: "#333" } },
+        series: series.map((s) => ({
+          type: "line",
+          name: s.name,
+          // An incomplete period (attribution window past the data) is drawn as a diamond.
+          data: s.cells.map((row) =>
+            row && !row.complete ? { value: row.value, symbol: "diamond", symbolSize: 10 } : (row?.value ?? null),
+          ),
+          connectNulls: false,
+          symbolSize: labels.length > 60 ? 3 : 6,
+        })),
+      },
+      { notMerge: true },
+    );
+    const names = series.map((s) => s.name).join(", ");
+    el.setAttribute(
+      "aria-label",
+      `Line chart of CAC per ${period}, ${labels[0]} to ${labels.at(-1)}: ${names}. The tables below hold the same numbers.`,
+    );
+  } catch {
+    // The tables carry the same numbers.
+    el.hidden = true;
+  }
+}
+
+/** Tooltip text: every series at the hovered period, with the reason where CAC is undefined. */
+function cacTooltip(items, labels, series) {
+  const list = Array.isArray(items) ? items : [items];
+  if (list.length === 0) return "";
+  const i = list[0].dataIndex;
+  const markers = new Map(list.map((item) => [item.seriesIndex, item.marker]));
+  const lines = [labels[i]];
+  series.forEach((s, index) => {
+    const row = s.cells[i];
+    let text = "no data";
+    if (row) text = row.value === null ? `— ${row.reason ?? ""}` : formatValue(row.value, "currency");
+    if (row && !row.complete) text += " (incomplete)";
+    lines.push(`${markers.get(index) ?? ""}${s.name}: ${text}`);
+  });
+  return lines.join("\n");
+}
+
+function renderPayback(payback) {
+  const cohorts = payback.cohorts.filter((row) => row.channel === null);
+  $("payback-rows").replaceChildren(
+    ...cohorts.map((row) =>
+      h(
+        "tr",
+        { dataset: { status: row.status } },
+        h("th", { scope: "row" }, periodLabel(row.cohortStart, "month")),
+        h("td", {}, formatCount(row.customers)),
+        valueCell(row.cac, null, "currency"),
+        h("td", {}, row.paybackMonths === null ? "—" : formatValue(row.paybackMonths, "months")),
+        h("td", { className: "payback-note" }, row.note),
+      ),
+    ),
+  );
+  $("simple-rows").replaceChildren(
+    ...payback.simple.map((row) =>
+      h(
+        "tr",
+        { dataset: { channel: row.channel ?? "" } },
+        h("th", { scope: "row" }, channelLabel(row.channel)),
+        valueCell(row.cac, null, "currency"),
+        h("td", {}, formatValue(row.monthlyRevenuePerCustomer, "currency")),
+        valueCell(row.value, row.reason, "decimal"),
+      ),
+    ),
+  );
+}
+
+function renderLtv(ltv) {
+  $("ltv-rows").replaceChildren(
+    ...ltv.rows
+      .filter((row) => row.cohort === null)
+      .map((row) =>
+        h(
+          "tr",
+          { dataset: { channel: row.channel ?? "" } },
+          h("th", { scope: "row" }, channelLabel(row.channel)),
+          h("td", {}, formatCount(row.customers)),
+          h("td", {}, formatValue(row.ltv, "currency")),
+          valueCell(row.cac, null, "currency"),
+          valueCell(row.value, row.reason, "decimal"),
+        ),
+      ),
+  );
+}
+
+function renderCac(result) {
+  const { spend } = result;
+  $("cac-source").textContent =
+    `Marketing spend: ${spend.name} · ${formatCount(spend.rows)} rows · ${formatValue(spend.total, "currency")} in total` +
+    ` · channels with spend: ${spend.channels.join(", ")}`;
+  $("cac-empty").hidden = true;
+  renderCacTiles(result);
+  $("cac-body").hidden = false;
+  renderPayback(result.payback);
+  renderLtv(result.ltv);
+  return renderCacPanel(result);
+}
+
+function renderCacEmpty() {
+  $("cac-source").textContent = "Marketing spend: none loaded for this data set.";
+  $("cac-empty").hidden = false;
+  $("cac-body").hidden = true;
+  $("cac-tiles").replaceChildren(...placeholderTiles(CAC_TILE_KEYS));
+}
+
+/** Opens the definition behind a CAC tile or table, with the parameters its numbers used. */
+function openCacDefinition(key) {
+  const result = state.cacResult;
+  if (!result) return;
+  const { definitions, table, payback, ltv } = result;
+  const whole = ltv.rows.find((row) => row.cohort === null && row.channel === null);
+  const paramsOf = (row, fallback) => formatParams(row?.definition.params ?? fallback);
+  const variantRow = table.rows.find((row) => row.variant === state.cac.variant);
+  const open = {
+    blendedCac: () =>
+      showDefinition(
+        definitions["cac.blended"],
+        { period: "whole data window", attributionLag: "none (whole window)" },
+        "The tile takes the whole data window as one period: all spend ÷ all new customers, as the " +
+          "library's cacPayback reports it for all channels. The panel below applies the CAC period and attribution lag.",
+      ),
+    ltvToCac: () =>
+      showDefinition(definitions["cac.ltv_ratio"], paramsOf(whole, {}), "The tile shows the whole window, all channels."),
+    variant: () =>
+      showDefinition(
+        definitions[VARIANT_METRIC[state.cac.variant]],
+        paramsOf(variantRow, { period: result.options.period, attributionLag: result.options.attributionLag }),
+      ),
+    payback: () => showDefinition(definitions["cac.payback"], paramsOf(payback.cohorts[0], {})),
+    simple: () => showDefinition(definitions["cac.payback_simple"], paramsOf(payback.simple[0], {})),
+    ltv: () => showDefinition(definitions["cac.ltv_ratio"], paramsOf(ltv.rows[0], {})),
+  }[key];
+  open?.();
+}
+
+/** Exposes the raw library results the page shows, for tests and for the console. */
+function exposeCac() {
+  const result = state.cacResult;
+  window.__unimetricCac = result
+    ? {
+        options: { ...result.options, variant: state.cac.variant },
+        cac: result.table,
+        payback: result.payback,
+        ltv: result.ltv,
+      }
+    : null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -355,6 +788,41 @@ async function compute() {
   }
 }
 
+/** CAC, payback and LTV:CAC for the CAC settings; independent of the KPI computation above. */
+async function computeCac() {
+  const generation = ++state.cacGeneration;
+  const options = { period: state.cac.period, attributionLag: state.cac.lag, grossMargin: state.cac.margin };
+  setCacState("computing");
+  $("cac-tiles").setAttribute("aria-busy", "true");
+  try {
+    const result = await engine.request("economics", options);
+    if (generation !== state.cacGeneration) return;
+    $("cac-error").hidden = true;
+    if (!result.spend) {
+      state.cacResult = null;
+      exposeCac();
+      renderCacEmpty();
+      setCacState("empty");
+      return;
+    }
+    state.cacResult = { ...result, options };
+    exposeCac();
+    const drawn = renderCac(state.cacResult);
+    setCacState("ready");
+    await drawn;
+  } catch (err) {
+    if (generation !== state.cacGeneration) return;
+    state.cacResult = null;
+    exposeCac();
+    $("cac-tiles").replaceChildren(...placeholderTiles(CAC_TILE_KEYS));
+    $("cac-body").hidden = true;
+    renderError($("cac-error"), "Could not compute CAC", err);
+    setCacState("error");
+  } finally {
+    if (generation === state.cacGeneration) $("cac-tiles").removeAttribute("aria-busy");
+  }
+}
+
 /** Loads a data set in the worker; on failure the previous data set stays in use. */
 async function loadData(request, label) {
   setState("loading");
@@ -364,13 +832,15 @@ async function loadData(request, label) {
   } catch (err) {
     if (state.data) setStatus(`Still showing: ${describeData(state.data, state.result?.kpis)}`);
     else setStatus("No data loaded.");
-    showError(`Could not load ${label}`, err);
+    showError(`Could not load ${err.source === "spend" ? request.spend.name : label}`, err);
     return false;
   }
   updateEndBounds();
-  await compute();
+  await Promise.all([compute(), computeCac()]);
   return true;
 }
+
+const sampleRequest = () => ({ url: SAMPLE.url, mapping: SAMPLE.mapping, name: SAMPLE.name, spend: SAMPLE.spend });
 
 function updateEndBounds() {
   const { first, last } = state.data.timeRange;
@@ -390,6 +860,15 @@ const SUGGEST = {
   channel: [/^(channel|source|medium|utm[\s_-]*source)$/i, /channel|source|medium|campaign/i],
 };
 const OPTIONAL = new Set(["orderId", "channel"]);
+
+// Spend columns; the channel type is matched before the channel so "channel_type" goes to it.
+const SPEND_SUGGEST = {
+  date: [/^((spend|cost)[\s_-]*)?(date|day|week|month|period)$/i, /date|day|week|month|period|time/i],
+  channelType: [/^(channel[\s_-]*)?(type|kind|class)$/i, /type|kind/i],
+  channel: [/^(channel|source|medium|utm[\s_-]*source)$/i, /channel|source|medium|campaign/i],
+  amount: [/^(amount|spend|cost|budget|value|total)$/i, /amount|spend|cost|budget|value|total/i],
+};
+const SPEND_OPTIONAL = new Set(["channelType"]);
 
 /** Splits the first record of a CSV text into field names (RFC 4180 quoting). */
 function parseHeader(text) {
@@ -415,10 +894,10 @@ function parseHeader(text) {
   return fields.filter((f) => f !== "");
 }
 
-function suggestMapping(columns) {
+function suggestMapping(columns, suggest) {
   const used = new Set();
   const mapping = {};
-  for (const [key, patterns] of Object.entries(SUGGEST)) {
+  for (const [key, patterns] of Object.entries(suggest)) {
     for (const pattern of patterns) {
       const match = columns.find((c) => !used.has(c) && pattern.test(c));
       if (match) {
@@ -431,47 +910,104 @@ function suggestMapping(columns) {
   return mapping;
 }
 
-async function onFileChosen() {
-  const file = $("file").files[0];
-  const fieldset = $("mapping");
+/**
+ * Reads the header of the file chosen in `input` and fills the mapping selects (ids
+ * `${prefix}${key}`) with its columns and a suggestion. Returns whether the mapping is usable.
+ */
+async function offerMapping(input, fieldset, prefix, suggest, optional) {
+  const file = input.files[0];
   clearError();
-  if (!file) {
-    fieldset.hidden = true;
-    fieldset.disabled = true;
-    return;
-  }
+  fieldset.hidden = true;
+  fieldset.disabled = true;
+  if (!file) return false;
   const columns = parseHeader(await file.slice(0, 64 * 1024).text());
   if (columns.length === 0) {
-    fieldset.hidden = true;
     showError(`Could not read ${file.name}`, { message: "The first line holds no column names." });
-    return;
+    return false;
   }
-  const suggested = suggestMapping(columns);
-  for (const key of Object.keys(SUGGEST)) {
-    const select = $(`map-${key}`);
-    const blank = OPTIONAL.has(key) ? "— none —" : "— choose a column —";
+  const suggested = suggestMapping(columns, suggest);
+  for (const key of Object.keys(suggest)) {
+    const select = $(`${prefix}${key}`);
+    const blank = optional.has(key) ? "— none —" : "— choose a column —";
     select.replaceChildren(h("option", { value: "" }, blank), ...columns.map((c) => h("option", { value: c }, c)));
     select.value = suggested[key] ?? "";
   }
   fieldset.hidden = false;
   fieldset.disabled = false;
+  return true;
+}
+
+async function onFileChosen() {
+  $("load-file").disabled = !(await offerMapping($("file"), $("mapping"), "map-", SUGGEST, OPTIONAL));
+}
+
+function onSpendFileChosen() {
+  return offerMapping($("spend-file"), $("spend-mapping"), "map-spend-", SPEND_SUGGEST, SPEND_OPTIONAL);
+}
+
+/** The chosen mapping: key → column, leaving out optional keys set to none. */
+function chosenMapping(prefix, suggest) {
+  const mapping = {};
+  for (const key of Object.keys(suggest)) {
+    const value = $(`${prefix}${key}`).value;
+    if (value) mapping[key] = value;
+  }
+  return mapping;
 }
 
 async function onFileSubmit(event) {
   event.preventDefault();
   const file = $("file").files[0];
   if (!file) return;
-  const mapping = {};
-  for (const key of Object.keys(SUGGEST)) {
-    const value = $(`map-${key}`).value;
-    if (value) mapping[key] = value;
-  }
+  const spendFile = $("spend-file").files[0];
+  const spend =
+    spendFile && !$("spend-mapping").disabled
+      ? { file: spendFile, mapping: chosenMapping("map-spend-", SPEND_SUGGEST), name: spendFile.name }
+      : undefined;
   clearError();
-  await loadData({ file, mapping, name: file.name }, file.name);
+  await loadData({ file, mapping: chosenMapping("map-", SUGGEST), name: file.name, spend }, file.name);
 }
 
 // ---------------------------------------------------------------------------------------
 // Wiring
+
+/** Marks a settings field as invalid (or not), showing its inline message. */
+function setFieldError(id, invalid) {
+  const input = $(id);
+  if (invalid) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+  $(`${id}-error`).hidden = !invalid;
+}
+
+function showVariantHelp() {
+  $("cac-variant-help").textContent = VARIANT_HELP[state.cac.variant];
+}
+
+/** The variant only changes what is shown: every variant is in the last result already. */
+function onVariantChanged() {
+  state.cac.variant = $("cac-variant").value;
+  showVariantHelp();
+  writeUrl({ cac: true });
+  if (state.cacResult) {
+    exposeCac();
+    renderCacPanel(state.cacResult);
+  }
+}
+
+function onCacSettingsChanged() {
+  const lag = parseLag($("cac-lag").value);
+  const percentText = $("cac-margin").value.trim();
+  const percent = Number(percentText);
+  const margin = percentText !== "" && percent > 0 && percent <= 100 ? percent / 100 : null;
+  setFieldError("cac-lag", lag === null);
+  setFieldError("cac-margin", margin === null);
+  if (lag === null || margin === null) return;
+  const next = { ...state.cac, period: $("cac-period").value, lag, margin };
+  if (next.period === state.cac.period && next.lag === state.cac.lag && next.margin === state.cac.margin) return;
+  state.cac = next;
+  writeUrl({ cac: true });
+  if (state.data) computeCac();
+}
 
 function onSettingsChanged() {
   state.period = $("period").value;
@@ -489,7 +1025,22 @@ $("end-clear").addEventListener("click", () => {
 $("settings").addEventListener("submit", (event) => event.preventDefault());
 window.addEventListener("popstate", () => {
   readUrl();
-  if (state.data) compute();
+  showVariantHelp();
+  if (state.data) {
+    compute();
+    computeCac();
+  }
+});
+
+$("cac-variant").addEventListener("change", onVariantChanged);
+for (const id of ["cac-period", "cac-lag", "cac-margin"]) $(id).addEventListener("change", onCacSettingsChanged);
+$("cac-settings").addEventListener("submit", (event) => {
+  event.preventDefault();
+  onCacSettingsChanged();
+});
+$("cac").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-cac-def]");
+  if (button) openCacDefinition(button.dataset.cacDef);
 });
 
 $("tiles").addEventListener("click", (event) => {
@@ -502,12 +1053,15 @@ $("definition").addEventListener("click", (event) => {
 });
 
 $("file").addEventListener("change", onFileChosen);
+$("spend-file").addEventListener("change", onSpendFileChosen);
 $("upload-form").addEventListener("submit", onFileSubmit);
 $("load-sample").addEventListener("click", () => {
   clearError();
-  loadData({ url: SAMPLE.url, mapping: SAMPLE.mapping, name: SAMPLE.name }, SAMPLE.name);
+  loadData(sampleRequest(), SAMPLE.name);
 });
 
 readUrl();
+showVariantHelp();
 renderPlaceholders();
-loadData({ url: SAMPLE.url, mapping: SAMPLE.mapping, name: SAMPLE.name }, SAMPLE.name);
+$("cac-tiles").replaceChildren(...placeholderTiles(CAC_TILE_KEYS));
+loadData(sampleRequest(), SAMPLE.name);

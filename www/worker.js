@@ -4,7 +4,15 @@
 // `{ id, ok: true, result }` or `{ id, ok: false, error }`, where `error` is a plain copy of
 // the thrown Error (name, message and, for library errors, code, column and row).
 
-import init, { Transactions, getDefinition, version } from "/pkg/unimetric.js";
+import init, {
+  Spend,
+  Transactions,
+  cac,
+  cacPayback,
+  getDefinition,
+  ltvToCac,
+  version,
+} from "/pkg/unimetric.js";
 
 const ready = init();
 
@@ -12,19 +20,56 @@ const ready = init();
 // module to instantiate), so a computation never sees a half-replaced data set.
 let queue = Promise.resolve();
 
-/** The current data set; replaced only when a new one loads successfully. */
+/**
+ * The current data set: transactions and, optionally, the marketing spend that goes with them.
+ * Replaced only when a new one loads successfully (both files, when a spend file is given).
+ */
 let current = null;
 
+/** The CAC definitions the dashboard shows. */
+const CAC_METRICS = ["cac.blended", "cac.paid", "cac.channel", "cac.payback", "cac.payback_simple", "cac.ltv_ratio"];
+
 const handlers = {
-  /** Loads CSV from a same-origin URL or from a File, with a column mapping. */
-  async load({ url, file, mapping, name }) {
-    const bytes = file
-      ? new Uint8Array(await file.arrayBuffer())
-      : new Uint8Array(await fetchBytes(url));
-    const next = Transactions.fromCsv(bytes, mapping);
+  /**
+   * Loads transactions CSV from a same-origin URL or from a File, with a column mapping, and
+   * optionally a spend CSV (`spend: { url | file, mapping, name }`) with its own mapping.
+   */
+  async load({ url, file, mapping, name, spend }) {
+    const next = Transactions.fromCsv(await readBytes({ url, file }), mapping);
+    let nextSpend = null;
+    if (spend) {
+      try {
+        nextSpend = Spend.fromCsv(await readBytes(spend), spend.mapping);
+      } catch (err) {
+        next.free();
+        // Tells the page which of the two files the error is about.
+        if (err && typeof err === "object") err.source = "spend";
+        throw err;
+      }
+    }
     current?.tx.free();
-    current = { tx: next, name };
+    current?.spend?.free();
+    current = { tx: next, name, spend: nextSpend, spendName: spend ? spend.name : null };
     return describe();
+  },
+
+  /**
+   * CAC per period, cohort and textbook payback, and LTV:CAC, on the current spend; the raw
+   * library results plus the definitions they refer to. `{ spend: null }` without spend.
+   */
+  economics({ period, attributionLag, grossMargin }) {
+    if (!current) throw new Error("no data loaded");
+    if (!current.spend) return { spend: null };
+    const { tx, spend } = current;
+    const definitions = {};
+    for (const id of CAC_METRICS) definitions[id] = getDefinition(id);
+    return {
+      spend: describe().spend,
+      table: cac(spend, tx, { period, attributionLag }),
+      payback: cacPayback(spend, tx, { grossMargin, attributionLag }),
+      ltv: ltvToCac(spend, tx, { grossMargin, attributionLag, ltv: "historical" }),
+      definitions,
+    };
   },
 
   /** KPIs with the definitions they refer to, plus the monthly net revenue series. */
@@ -41,20 +86,25 @@ const handlers = {
   },
 };
 
-async function fetchBytes(url) {
+/** The bytes of a File, or of a same-origin URL. */
+async function readBytes({ url, file }) {
+  if (file) return new Uint8Array(await file.arrayBuffer());
   const response = await fetch(url);
   if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status}`);
-  return response.arrayBuffer();
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 function describe() {
-  const { tx, name } = current;
+  const { tx, name, spend, spendName } = current;
   return {
     name,
     transactions: tx.length,
     customers: tx.customerCount,
     timeRange: tx.timeRange,
     channels: tx.channels,
+    spend: spend
+      ? { name: spendName, rows: spend.length, total: spend.total, channels: spend.channels }
+      : null,
     library: version(),
   };
 }
@@ -101,8 +151,8 @@ function revenueUpTo(day, fallback) {
 
 function plainError(err) {
   if (!(err instanceof Error)) return { name: "Error", message: String(err) };
-  const { name, message, code, column, row } = err;
-  return { name, message, code, column, row };
+  const { name, message, code, column, row, source } = err;
+  return { name, message, code, column, row, source };
 }
 
 self.addEventListener("message", (event) => {

@@ -4,6 +4,7 @@
 //! logic lives here. Errors become JS `Error`s with `code`, `column` and `row` properties.
 
 pub mod cac;
+pub mod churn;
 pub mod convert;
 pub mod glossary;
 pub mod summary;

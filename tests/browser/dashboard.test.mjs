@@ -266,7 +266,7 @@ describe("demo dashboard", { timeout: 90_000 }, () => {
 
     // The page did not crash: the previous results are still shown.
     assert.deepEqual(await page.evaluate(() => window.__unimetric), before);
-    assert.equal(await page.locator(".tile").count(), Object.keys(TILES).length);
+    assert.equal(await page.locator("#tiles .tile").count(), Object.keys(TILES).length);
   });
 
   it("loads a valid CSV with other column names", async () => {

@@ -1,0 +1,845 @@
+//! Churn propensity: features from transactions at a cutoff, a logistic model (linfa-logistic),
+//! honest evaluation against a recency-only baseline, and per-customer reasons.
+//!
+//! # Churn (non-contractual)
+//!
+//! A customer active at the cutoff (at least one purchase day on or before it) has churned over
+//! a horizon of H days when they make no purchase in the H days after the cutoff day:
+//! `churned = no purchase day in (cutoff, cutoff + H]`. A purchase day is a UTC day whose net
+//! amount is positive, as in `customer.summary`. Labels exist only when the transactions reach
+//! the end of the horizon.
+//!
+//! # Features at the cutoff
+//!
+//! Every feature uses transactions on or before the cutoff day only (no leakage), see
+//! [`FEATURE_NAMES`]. Days are UTC days; the cutoff day counts as history.
+//!
+//! # Model
+//!
+//! Logistic regression fitted by linfa-logistic (L-BFGS) on standardised features: each feature
+//! is centred and scaled by the mean and standard deviation of the training rows, and the
+//! transform is stored in the model. The L2 strength is `alpha` in linfa's convention — the loss
+//! is `Σ log-loss + α/2 · ‖w‖²` (intercept not penalised) — which is scikit-learn's
+//! `C Σ log-loss + ½‖w‖²` divided by C: **α = 1 / C**.
+
+use crate::data::{Period, Transactions};
+use crate::error::{Error, Result};
+use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+use linfa::prelude::*;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+const CUTOFF: ParameterDef = ParameterDef {
+    name: "cutoff",
+    description:
+        "The day features are computed at (epoch ms or ISO-8601; its UTC day counts as history).",
+    default: "required",
+};
+const HORIZON: ParameterDef = ParameterDef {
+    name: "horizonDays",
+    description: "Days after the cutoff in which a purchase means the customer did not churn.",
+    default: "90",
+};
+const ALPHA: ParameterDef = ParameterDef {
+    name: "alpha",
+    description: "L2 strength in linfa's convention (loss = Σ log-loss + α/2·‖w‖², intercept not penalised). scikit-learn's C is 1/α.",
+    default: "1",
+};
+
+/// `churn.noncontractual`.
+pub const LABEL: Definition = Definition {
+    id: "churn.noncontractual",
+    version: "1.0.0",
+    name: "Churned (non-contractual)",
+    description: "A customer with a purchase on or before the cutoff who makes no purchase in the horizon after it.",
+    formula: "churned = 1 if no purchase day (net amount > 0) in (cutoff day, cutoff day + horizonDays], else 0",
+    unit: "0/1 per customer",
+    parameters: &[CUTOFF, HORIZON],
+    inputs: "Transactions covering at least cutoff + horizonDays.",
+};
+
+/// `churn.rate`.
+pub const RATE: Definition = Definition {
+    id: "churn.rate",
+    version: "1.0.0",
+    name: "Churn rate",
+    description: "Share of the customers active at the cutoff who churned over the horizon (churn.noncontractual).",
+    formula: "Σ churned ÷ customers with a purchase on or before the cutoff",
+    unit: "fraction (0–1)",
+    parameters: &[CUTOFF, HORIZON],
+    inputs: "Transactions covering at least cutoff + horizonDays.",
+};
+
+/// `churn.features`.
+pub const FEATURES: Definition = Definition {
+    id: "churn.features",
+    version: "1.0.0",
+    name: "Churn features at a cutoff",
+    description: "Per-customer behaviour computed only from transactions on or before the cutoff day: recency, frequency, monetary value, tenure, order value, inter-purchase gaps and their spread, recency relative to the usual gap, recent purchases and their trend.",
+    formula: "recencyDays = cutoff − last purchase day; frequency = purchase days − 1; monetary = Σ net amount; tenureDays = cutoff − first purchase day; averageOrderValue = monetary ÷ orders; meanGapDays = mean days between consecutive purchase days (tenureDays when fewer than two); gapSdDays = their standard deviation (0 when fewer than three); recencyToGap = recencyDays ÷ max(meanGapDays, 1); purchases30/90 = purchase days in the last 30/90 days; trend = purchases90 − purchase days in the 90 days before those",
+    unit: "days, counts and currency (see formula)",
+    parameters: &[CUTOFF],
+    inputs: "Transactions.",
+};
+
+/// `churn.propensity`.
+pub const PROPENSITY: Definition = Definition {
+    id: "churn.propensity",
+    version: "1.0.0",
+    name: "Churn propensity (logistic)",
+    description: "Probability that a customer churns over the horizon, from a logistic regression on standardised churn.features fitted with linfa-logistic. Reasons are the features that push the customer's log-odds up the most.",
+    formula: "P(churn) = 1 ÷ (1 + exp(−(b + Σ_j w_j · (x_j − mean_j) ÷ sd_j))); odds ratio per SD_j = exp(w_j); contribution_j = w_j · (x_j − mean_j) ÷ sd_j",
+    unit: "probability (0–1)",
+    parameters: &[
+        ALPHA,
+        ParameterDef {
+            name: "maxIterations",
+            description: "L-BFGS iteration limit.",
+            default: "100",
+        },
+        ParameterDef {
+            name: "gradientTolerance",
+            description: "L-BFGS stops when the gradient norm falls below this.",
+            default: "1e-4",
+        },
+    ],
+    inputs: "A feature matrix (row-major, named columns) and 0/1 labels.",
+};
+
+/// `churn.evaluation`.
+pub const EVALUATION: Definition = Definition {
+    id: "churn.evaluation",
+    version: "1.0.0",
+    name: "Churn model evaluation",
+    description: "Scores on customers not used for fitting: AUC, log-loss, Brier score, calibration in ten equal-width probability bins, and a decile lift table. The recency-only baseline (training churn rate within each training recency decile) is scored the same way.",
+    formula: "AUC = P(score of a churner > score of a non-churner), ties count ½; log-loss = −mean(y ln p + (1−y) ln(1−p)) with p clipped to [1e-15, 1−1e-15]; Brier = mean((p − y)²); lift(decile d) = churn rate in d ÷ overall churn rate, deciles by descending score",
+    unit: "AUC, Brier: 0–1; log-loss: nats",
+    parameters: &[],
+    inputs: "Scores and 0/1 labels.",
+};
+
+/// All churn definitions.
+pub const DEFINITIONS: &[Definition] = &[LABEL, RATE, FEATURES, PROPENSITY, EVALUATION];
+
+/// Names of the features, in column order.
+pub const FEATURE_NAMES: [&str; 11] = [
+    "recencyDays",
+    "frequency",
+    "monetary",
+    "tenureDays",
+    "averageOrderValue",
+    "meanGapDays",
+    "gapSdDays",
+    "recencyToGap",
+    "purchases30",
+    "purchases90",
+    "trend",
+];
+
+/// Options of [`churn_features`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeatureOptions {
+    /// The cutoff instant (epoch ms); its UTC day counts as history.
+    pub cutoff: i64,
+    /// Horizon in days (≥ 1).
+    pub horizon_days: u32,
+}
+
+/// Features (and, when observable, labels) of the customers active at a cutoff.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureTable {
+    /// Customer keys (text), sorted in the summary's natural order.
+    pub customer_id: Vec<String>,
+    /// Column names.
+    pub names: Vec<String>,
+    /// Row-major values, `customer_id.len() × names.len()`.
+    pub values: Vec<f64>,
+    /// Churn labels, when the transactions reach cutoff + horizon.
+    pub labels: Option<Vec<bool>>,
+    /// Cutoff used (epoch ms).
+    pub cutoff: i64,
+    /// Horizon used (days).
+    pub horizon_days: u32,
+}
+
+impl FeatureTable {
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Share of churners, when labels exist.
+    pub fn churn_rate(&self) -> Option<f64> {
+        let l = self.labels.as_ref()?;
+        if l.is_empty() {
+            return None;
+        }
+        Some(l.iter().filter(|&&x| x).count() as f64 / l.len() as f64)
+    }
+}
+
+/// Computes [`FEATURE_NAMES`] and labels at `opts.cutoff` for every customer with a purchase day
+/// on or before it (see the [module docs](self)).
+pub fn churn_features(tx: &Transactions, opts: &FeatureOptions) -> Result<FeatureTable> {
+    if opts.horizon_days == 0 {
+        return Err(Error::BadOption {
+            option: "horizonDays".into(),
+            message: "must be at least 1 day".into(),
+        });
+    }
+    if !(crate::data::dates::MIN_MS..=crate::data::dates::MAX_MS).contains(&opts.cutoff) {
+        return Err(Error::BadOption {
+            option: "cutoff".into(),
+            message: "outside the years 1000 to 9999".into(),
+        });
+    }
+    let cutoff_day = Period::Day.index(opts.cutoff);
+    let horizon_end = cutoff_day + opts.horizon_days as i64;
+    let last_day = Period::Day.index(tx.time_range().1);
+    let labelled = last_day >= horizon_end;
+    let days = crate::summary::purchase_days(tx);
+    let mut rows: Vec<(usize, Vec<f64>, bool)> = Vec::new();
+    for (c, list) in days.iter().enumerate() {
+        let history: Vec<&(i64, f64, u32)> = list.iter().filter(|d| d.0 <= cutoff_day).collect();
+        let (Some(first), Some(last)) = (history.first(), history.last()) else {
+            continue;
+        };
+        let recency = (cutoff_day - last.0) as f64;
+        let tenure = (cutoff_day - first.0) as f64;
+        let monetary: f64 = history.iter().map(|d| d.1).sum();
+        let orders: f64 = history.iter().map(|d| d.2 as f64).sum();
+        let gaps: Vec<f64> = history
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) as f64)
+            .collect();
+        let mean_gap = if gaps.is_empty() {
+            tenure
+        } else {
+            gaps.iter().sum::<f64>() / gaps.len() as f64
+        };
+        let sd_gap = if gaps.len() < 2 {
+            0.0
+        } else {
+            let var = gaps
+                .iter()
+                .map(|g| (g - mean_gap) * (g - mean_gap))
+                .sum::<f64>()
+                / (gaps.len() - 1) as f64;
+            libm::sqrt(var)
+        };
+        let within =
+            |lo: i64, hi: i64| history.iter().filter(|d| d.0 > lo && d.0 <= hi).count() as f64;
+        let p30 = within(cutoff_day - 30, cutoff_day);
+        let p90 = within(cutoff_day - 90, cutoff_day);
+        let prev90 = within(cutoff_day - 180, cutoff_day - 90);
+        let feats = vec![
+            recency,
+            (history.len() - 1) as f64,
+            monetary,
+            tenure,
+            if orders > 0.0 { monetary / orders } else { 0.0 },
+            mean_gap,
+            sd_gap,
+            recency / mean_gap.max(1.0),
+            p30,
+            p90,
+            p90 - prev90,
+        ];
+        let churned = !list.iter().any(|d| d.0 > cutoff_day && d.0 <= horizon_end);
+        rows.push((c, feats, churned));
+    }
+    if rows.is_empty() {
+        return Err(Error::Empty {
+            what: "customers with a purchase on or before the cutoff".into(),
+        });
+    }
+    rows.sort_by(|a, b| tx.keys.compare(a.0, b.0));
+    let mut values = Vec::with_capacity(rows.len() * FEATURE_NAMES.len());
+    let mut labels = Vec::with_capacity(rows.len());
+    let mut customer_id = Vec::with_capacity(rows.len());
+    for (c, f, l) in rows {
+        customer_id.push(tx.keys.key_text(c));
+        values.extend(f);
+        labels.push(l);
+    }
+    Ok(FeatureTable {
+        customer_id,
+        names: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
+        values,
+        labels: labelled.then_some(labels),
+        cutoff: opts.cutoff,
+        horizon_days: opts.horizon_days,
+    })
+}
+
+/// Options of [`ChurnModel::fit`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FitOptions {
+    /// L2 strength α (linfa convention; scikit-learn's C = 1/α). Default 1.
+    pub alpha: f64,
+    /// L-BFGS iteration limit. Default 100.
+    pub max_iterations: u32,
+    /// Gradient-norm tolerance. Default 1e-4.
+    pub gradient_tolerance: f64,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            alpha: 1.0,
+            max_iterations: 100,
+            gradient_tolerance: 1e-4,
+        }
+    }
+}
+
+/// A fitted churn model: standardisation and logistic coefficients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChurnModel {
+    /// Definition id (`churn.propensity`), for JSON round trips.
+    pub metric: String,
+    /// Definition version.
+    pub version: String,
+    /// Feature names.
+    pub names: Vec<String>,
+    /// Training mean per feature.
+    pub mean: Vec<f64>,
+    /// Training standard deviation per feature (1 for constant features).
+    pub sd: Vec<f64>,
+    /// Coefficients on standardised features.
+    pub coefficients: Vec<f64>,
+    /// Intercept.
+    pub intercept: f64,
+    /// α used.
+    pub alpha: f64,
+    /// Training rows.
+    pub training_rows: usize,
+    /// Training churn rate.
+    pub training_churn_rate: f64,
+}
+
+fn check_matrix(values: &[f64], n_cols: usize, column_names: &[String]) -> Result<usize> {
+    if n_cols == 0 {
+        return Err(Error::BadOption {
+            option: "nCols".into(),
+            message: "must be at least 1".into(),
+        });
+    }
+    if values.len() % n_cols != 0 {
+        return Err(Error::LengthMismatch {
+            column: "values".into(),
+            actual: values.len(),
+            reference: format!("a multiple of nCols = {n_cols}"),
+            expected: values.len() - values.len() % n_cols,
+        });
+    }
+    if column_names.len() != n_cols {
+        return Err(Error::LengthMismatch {
+            column: "names".into(),
+            actual: column_names.len(),
+            reference: "nCols".into(),
+            expected: n_cols,
+        });
+    }
+    for (i, &v) in values.iter().enumerate() {
+        if !v.is_finite() {
+            return Err(Error::NonFinite {
+                column: column_names[i % n_cols].clone(),
+                row: i / n_cols + 1,
+                value: v,
+            });
+        }
+    }
+    let n = values.len() / n_cols;
+    if n == 0 {
+        return Err(Error::Empty {
+            what: "feature matrix".into(),
+        });
+    }
+    Ok(n)
+}
+
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + libm::exp(-z))
+    } else {
+        let e = libm::exp(z);
+        e / (1.0 + e)
+    }
+}
+
+impl ChurnModel {
+    /// Fits the model on a row-major matrix with named columns and 0/1 labels.
+    ///
+    /// Errors: `E_INSUFFICIENT_DATA` when the labels hold one class only; `E_NON_FINITE` naming
+    /// the column and row of a bad value; `E_BAD_OPTION` for a negative or non-finite α.
+    pub fn fit(
+        values: &[f64],
+        names: &[String],
+        labels: &[bool],
+        opts: &FitOptions,
+    ) -> Result<ChurnModel> {
+        let k = names.len();
+        let n = check_matrix(values, k, names)?;
+        if labels.len() != n {
+            return Err(Error::LengthMismatch {
+                column: "labels".into(),
+                actual: labels.len(),
+                reference: "feature rows".into(),
+                expected: n,
+            });
+        }
+        if !(opts.alpha.is_finite() && opts.alpha >= 0.0) {
+            return Err(Error::BadOption {
+                option: "alpha".into(),
+                message: format!("{} is not a finite number ≥ 0", opts.alpha),
+            });
+        }
+        if !(opts.gradient_tolerance.is_finite() && opts.gradient_tolerance > 0.0) {
+            return Err(Error::BadOption {
+                option: "gradientTolerance".into(),
+                message: format!("{} is not a positive number", opts.gradient_tolerance),
+            });
+        }
+        let churners = labels.iter().filter(|&&l| l).count();
+        if churners == 0 || churners == n {
+            return Err(Error::InsufficientData {
+                message: format!(
+                    "the labels hold one class only ({churners} churners of {n} customers); a churn model needs both"
+                ),
+            });
+        }
+        let mut mean = vec![0.0; k];
+        for row in values.chunks_exact(k) {
+            for (m, v) in mean.iter_mut().zip(row) {
+                *m += v;
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n as f64);
+        let mut sd = vec![0.0; k];
+        for row in values.chunks_exact(k) {
+            for ((s, v), m) in sd.iter_mut().zip(row).zip(&mean) {
+                *s += (v - m) * (v - m);
+            }
+        }
+        for s in sd.iter_mut() {
+            let v = libm::sqrt(*s / n as f64);
+            *s = if v > 0.0 && v.is_finite() { v } else { 1.0 };
+        }
+        let z: Vec<f64> = values
+            .chunks_exact(k)
+            .flat_map(|row| {
+                row.iter()
+                    .zip(&mean)
+                    .zip(&sd)
+                    .map(|((v, m), s)| (v - m) / s)
+            })
+            .collect();
+        let x = Array2::from_shape_vec((n, k), z).map_err(|e| Error::OutOfRange {
+            column: "values".into(),
+            row: 0,
+            message: e.to_string(),
+        })?;
+        let y = Array1::from_vec(labels.to_vec());
+        let ds = Dataset::new(x, y);
+        let fitted = LogisticRegression::default()
+            .alpha(opts.alpha)
+            .max_iterations(opts.max_iterations as u64)
+            .gradient_tolerance(opts.gradient_tolerance)
+            .fit(&ds)
+            .map_err(|e| Error::NotConverged {
+                model: "churn logistic regression".into(),
+                iterations: opts.max_iterations as usize,
+                message: e.to_string(),
+            })?;
+        // linfa-logistic models the probability of its "positive" class, which is the more
+        // frequent label, not necessarily `true`: flip the signs when churners are the minority.
+        let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+        let coefficients: Vec<f64> = fitted.params().iter().map(|w| sign * w).collect();
+        let intercept = sign * fitted.intercept();
+        if !intercept.is_finite() || coefficients.iter().any(|c| !c.is_finite()) {
+            return Err(Error::NotConverged {
+                model: "churn logistic regression".into(),
+                iterations: opts.max_iterations as usize,
+                message:
+                    "the optimiser returned non-finite coefficients (separable data? raise alpha)"
+                        .into(),
+            });
+        }
+        Ok(ChurnModel {
+            metric: PROPENSITY.id.into(),
+            version: PROPENSITY.version.into(),
+            names: names.to_vec(),
+            mean,
+            sd,
+            coefficients,
+            intercept,
+            alpha: opts.alpha,
+            training_rows: n,
+            training_churn_rate: churners as f64 / n as f64,
+        })
+    }
+
+    /// Checks a model read from JSON.
+    pub fn validate(&self) -> Result<()> {
+        let k = self.names.len();
+        if self.metric != PROPENSITY.id {
+            return Err(Error::BadOption {
+                option: "metric".into(),
+                message: format!("'{}' is not a churn model ({})", self.metric, PROPENSITY.id),
+            });
+        }
+        if k == 0 || self.mean.len() != k || self.sd.len() != k || self.coefficients.len() != k {
+            return Err(Error::LengthMismatch {
+                column: "coefficients".into(),
+                actual: self.coefficients.len(),
+                reference: "names".into(),
+                expected: k,
+            });
+        }
+        let all = self
+            .mean
+            .iter()
+            .chain(&self.sd)
+            .chain(&self.coefficients)
+            .chain([&self.intercept]);
+        if all.clone().any(|v| !v.is_finite()) || self.sd.iter().any(|&s| s <= 0.0) {
+            return Err(Error::OutOfRange {
+                column: "model".into(),
+                row: 0,
+                message: "means, coefficients and the intercept must be finite and standard deviations positive".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Linear contribution of each feature for one row: w_j · (x_j − mean_j) / sd_j.
+    fn contributions(&self, row: &[f64]) -> impl Iterator<Item = f64> + '_ {
+        let row: Vec<f64> = row.to_vec();
+        (0..self.names.len())
+            .map(move |j| self.coefficients[j] * (row[j] - self.mean[j]) / self.sd[j])
+    }
+
+    /// Churn probabilities for a row-major matrix with the model's columns.
+    pub fn predict(&self, values: &[f64]) -> Result<Vec<f64>> {
+        check_matrix(values, self.names.len(), &self.names)?;
+        Ok(values
+            .chunks_exact(self.names.len())
+            .map(|row| sigmoid(self.intercept + self.contributions(row).sum::<f64>()))
+            .collect())
+    }
+
+    /// The `n` features that push each row's log-odds up the most (positive contributions only,
+    /// largest first), as indices into the names.
+    pub fn reasons(&self, values: &[f64], n: usize) -> Result<Vec<Vec<(usize, f64)>>> {
+        check_matrix(values, self.names.len(), &self.names)?;
+        Ok(values
+            .chunks_exact(self.names.len())
+            .map(|row| {
+                let mut c: Vec<(usize, f64)> = self
+                    .contributions(row)
+                    .enumerate()
+                    .filter(|(_, v)| *v > 0.0)
+                    .collect();
+                c.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                c.truncate(n);
+                c
+            })
+            .collect())
+    }
+
+    /// Odds ratio per standard deviation of each feature: exp(w_j).
+    pub fn odds_ratios(&self) -> Vec<f64> {
+        self.coefficients.iter().map(|&w| libm::exp(w)).collect()
+    }
+
+    /// The definition reference of the model's scores.
+    pub fn definition(&self) -> DefinitionRef {
+        DefinitionRef::new(&PROPENSITY).with("alpha", ParamValue::Number(self.alpha))
+    }
+}
+
+/// A calibration bin.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalibrationBin {
+    /// Lower edge of the predicted-probability bin.
+    pub lower: f64,
+    /// Upper edge.
+    pub upper: f64,
+    /// Customers in the bin.
+    pub count: usize,
+    /// Mean predicted probability (`None` when empty).
+    pub mean_predicted: Option<f64>,
+    /// Observed churn rate (`None` when empty).
+    pub observed_rate: Option<f64>,
+}
+
+/// A decile of the lift table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiftDecile {
+    /// 1 = highest scores.
+    pub decile: u32,
+    /// Customers.
+    pub customers: usize,
+    /// Churners.
+    pub churners: usize,
+    /// Churn rate in the decile.
+    pub rate: f64,
+    /// Rate ÷ overall rate.
+    pub lift: f64,
+}
+
+/// Evaluation of scores against labels (`churn.evaluation`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evaluation {
+    /// Customers scored.
+    pub customers: usize,
+    /// Overall churn rate.
+    pub churn_rate: f64,
+    /// Area under the ROC curve.
+    pub auc: f64,
+    /// Mean log-loss.
+    pub log_loss: f64,
+    /// Brier score.
+    pub brier: f64,
+    /// Ten equal-width calibration bins.
+    pub calibration: Vec<CalibrationBin>,
+    /// Lift by score decile.
+    pub lift: Vec<LiftDecile>,
+}
+
+/// AUC by the rank-sum (Mann–Whitney) statistic with average ranks for ties.
+pub fn auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
+    let pos = labels.iter().filter(|&&l| l).count();
+    let neg = labels.len() - pos;
+    if pos == 0 || neg == 0 || scores.len() != labels.len() {
+        return None;
+    }
+    let mut idx: Vec<usize> = (0..scores.len()).collect();
+    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let mut rank_sum = 0.0;
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
+            j += 1;
+        }
+        let avg_rank = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            if labels[k] {
+                rank_sum += avg_rank;
+            }
+        }
+        i = j + 1;
+    }
+    let (p, q) = (pos as f64, neg as f64);
+    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * q))
+}
+
+/// Evaluates probabilities against labels (see [`EVALUATION`]).
+pub fn evaluate(probs: &[f64], labels: &[bool]) -> Result<Evaluation> {
+    if probs.len() != labels.len() {
+        return Err(Error::LengthMismatch {
+            column: "labels".into(),
+            actual: labels.len(),
+            reference: "scores".into(),
+            expected: probs.len(),
+        });
+    }
+    for (i, &p) in probs.iter().enumerate() {
+        if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
+            return Err(Error::OutOfRange {
+                column: "scores".into(),
+                row: i + 1,
+                message: format!("{p} is not a probability"),
+            });
+        }
+    }
+    let n = probs.len();
+    let auc = auc(probs, labels).ok_or_else(|| Error::InsufficientData {
+        message: "evaluation needs churners and non-churners".into(),
+    })?;
+    let eps = 1e-15;
+    let mut log_loss = 0.0;
+    let mut brier = 0.0;
+    for (&p, &l) in probs.iter().zip(labels) {
+        let y = if l { 1.0 } else { 0.0 };
+        let pc = p.clamp(eps, 1.0 - eps);
+        log_loss -= y * libm::log(pc) + (1.0 - y) * libm::log(1.0 - pc);
+        brier += (p - y) * (p - y);
+    }
+    let churners = labels.iter().filter(|&&l| l).count();
+    let rate = churners as f64 / n as f64;
+    let mut bins: Vec<(usize, f64, usize)> = vec![(0, 0.0, 0); 10];
+    for (&p, &l) in probs.iter().zip(labels) {
+        let b = ((p * 10.0) as usize).min(9);
+        bins[b].0 += 1;
+        bins[b].1 += p;
+        bins[b].2 += usize::from(l);
+    }
+    let calibration = bins
+        .iter()
+        .enumerate()
+        .map(|(i, &(count, sum, pos))| CalibrationBin {
+            lower: i as f64 / 10.0,
+            upper: (i + 1) as f64 / 10.0,
+            count,
+            mean_predicted: (count > 0).then(|| sum / count as f64),
+            observed_rate: (count > 0).then(|| pos as f64 / count as f64),
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]).then(a.cmp(&b)));
+    let lift = (0..10)
+        .filter_map(|d| {
+            let lo = d * n / 10;
+            let hi = (d + 1) * n / 10;
+            if hi <= lo {
+                return None;
+            }
+            let churn = order[lo..hi].iter().filter(|&&i| labels[i]).count();
+            let r = churn as f64 / (hi - lo) as f64;
+            Some(LiftDecile {
+                decile: d as u32 + 1,
+                customers: hi - lo,
+                churners: churn,
+                rate: r,
+                lift: if rate > 0.0 { r / rate } else { 0.0 },
+            })
+        })
+        .collect();
+    Ok(Evaluation {
+        customers: n,
+        churn_rate: rate,
+        auc,
+        log_loss: log_loss / n as f64,
+        brier: brier / n as f64,
+        calibration,
+        lift,
+    })
+}
+
+/// The recency-only baseline: the training churn rate within each training recency decile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecencyBaseline {
+    /// Upper recency edge (days, inclusive) of each decile, ascending.
+    pub edges: Vec<f64>,
+    /// Training churn rate per decile.
+    pub rates: Vec<f64>,
+}
+
+impl RecencyBaseline {
+    /// Fits the rule on training recencies and labels.
+    pub fn fit(recency: &[f64], labels: &[bool]) -> RecencyBaseline {
+        let mut idx: Vec<usize> = (0..recency.len()).collect();
+        idx.sort_by(|&a, &b| recency[a].total_cmp(&recency[b]));
+        let n = idx.len();
+        let mut edges = Vec::new();
+        let mut rates = Vec::new();
+        for d in 0..10 {
+            let (lo, hi) = (d * n / 10, (d + 1) * n / 10);
+            if hi <= lo {
+                continue;
+            }
+            let churn = idx[lo..hi].iter().filter(|&&i| labels[i]).count();
+            edges.push(recency[idx[hi - 1]]);
+            rates.push(churn as f64 / (hi - lo) as f64);
+        }
+        RecencyBaseline { edges, rates }
+    }
+
+    /// Scores recencies: the rate of the first decile whose edge is ≥ the recency (the last
+    /// decile beyond the largest edge).
+    pub fn predict(&self, recency: &[f64]) -> Vec<f64> {
+        recency
+            .iter()
+            .map(|&r| {
+                let i = self
+                    .edges
+                    .iter()
+                    .position(|&e| r <= e)
+                    .unwrap_or(self.edges.len().saturating_sub(1));
+                self.rates.get(i).copied().unwrap_or(0.0)
+            })
+            .collect()
+    }
+}
+
+/// Result of [`evaluate_time_split`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimeSplitEvaluation {
+    /// Model scored on the test cutoff.
+    pub model: Evaluation,
+    /// Recency-only baseline scored on the test cutoff.
+    pub baseline: Evaluation,
+    /// Customers at the training cutoff.
+    pub training_customers: usize,
+    /// Customers at the test cutoff.
+    pub test_customers: usize,
+    /// Definition reference.
+    pub definition: DefinitionRef,
+}
+
+/// Fits on features/labels at `train_cutoff` and scores the model and the recency baseline on
+/// features/labels at `test_cutoff` (both with `horizon_days`). The test horizon must be
+/// covered by the data (`E_INSUFFICIENT_DATA` otherwise).
+pub fn evaluate_time_split(
+    tx: &Transactions,
+    train_cutoff: i64,
+    test_cutoff: i64,
+    horizon_days: u32,
+    fit: &FitOptions,
+) -> Result<(ChurnModel, TimeSplitEvaluation)> {
+    if test_cutoff <= train_cutoff {
+        return Err(Error::BadOption {
+            option: "testCutoff".into(),
+            message: "must be later than trainCutoff".into(),
+        });
+    }
+    let train = churn_features(
+        tx,
+        &FeatureOptions {
+            cutoff: train_cutoff,
+            horizon_days,
+        },
+    )?;
+    let test = churn_features(
+        tx,
+        &FeatureOptions {
+            cutoff: test_cutoff,
+            horizon_days,
+        },
+    )?;
+    let need = |t: &FeatureTable, which: &str| {
+        t.labels.clone().ok_or_else(|| Error::InsufficientData {
+            message: format!("the transactions end before {which} + {horizon_days} days, so churn there is not yet observable"),
+        })
+    };
+    let train_labels = need(&train, "trainCutoff")?;
+    let test_labels = need(&test, "testCutoff")?;
+    let model = ChurnModel::fit(&train.values, &train.names, &train_labels, fit)?;
+    let probs = model.predict(&test.values)?;
+    let k = train.n_cols();
+    let recency = |t: &FeatureTable| t.values.chunks_exact(k).map(|r| r[0]).collect::<Vec<f64>>();
+    let rule = RecencyBaseline::fit(&recency(&train), &train_labels);
+    let baseline = evaluate(&rule.predict(&recency(&test)), &test_labels)?;
+    let result = TimeSplitEvaluation {
+        model: evaluate(&probs, &test_labels)?,
+        baseline,
+        training_customers: train.customer_id.len(),
+        test_customers: test.customer_id.len(),
+        definition: DefinitionRef::new(&EVALUATION)
+            .with("trainCutoff", ParamValue::Number(train_cutoff as f64))
+            .with("testCutoff", ParamValue::Number(test_cutoff as f64))
+            .with("horizonDays", ParamValue::Number(horizon_days as f64))
+            .with("alpha", ParamValue::Number(fit.alpha)),
+    };
+    Ok((model, result))
+}

@@ -1,0 +1,521 @@
+//! Churn features, the churn model and its evaluation for JS.
+
+use super::convert::{check_keys, date_option, f64_column, get, js, to_js, type_name, JsResult};
+use super::transactions::Transactions;
+use crate::churn::{FeatureOptions, FitOptions};
+use crate::error::Error;
+use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CHURN: &'static str = r#"
+/** Options of `churnFeatures()`. */
+export interface ChurnFeatureOptions {
+  /** Features use transactions on or before this day (its UTC day counts as history). */
+  cutoff: DateInput;
+  /** Churned = no purchase in the horizonDays after the cutoff day. Default 90. */
+  horizonDays?: number;
+}
+
+/** Features at a cutoff; `values` is row-major, `customerId.length × names.length`. */
+export interface ChurnFeatureTable {
+  customerId: string[];
+  names: string[];
+  values: Float64Array;
+  nCols: number;
+  /** 1 = churned; null when the transactions do not reach cutoff + horizonDays. */
+  labels: Uint8Array | null;
+  /** Share of churners (churn.rate), when labels exist. */
+  churnRate: number | null;
+  cutoff: number;
+  horizonDays: number;
+  definition: DefinitionRef;
+}
+
+/** A feature matrix for `fitChurn()`/`predict()`: row-major values with named columns. */
+export interface FeatureMatrix {
+  names: ReadonlyArray<string>;
+  values: Float64Array | ReadonlyArray<number>;
+}
+
+/** Options of `fitChurn()`. */
+export interface ChurnFitOptions {
+  /** L2 strength in linfa's convention (loss = Σ log-loss + α/2·‖w‖²); scikit-learn's C = 1/α. Default 1. */
+  alpha?: number;
+  /** Default 100. */
+  maxIterations?: number;
+  /** Default 1e-4. */
+  gradientTolerance?: number;
+}
+
+/** The JSON form of a churn model (`model.toJSON()`, `ChurnModel.fromJSON()`). */
+export interface ChurnModelJson {
+  metric: "churn.propensity";
+  version: string;
+  names: string[];
+  mean: number[];
+  sd: number[];
+  coefficients: number[];
+  intercept: number;
+  alpha: number;
+  trainingRows: number;
+  trainingChurnRate: number;
+}
+
+/** A feature's contribution to a customer's churn log-odds. */
+export interface ChurnReason {
+  feature: string;
+  contribution: number;
+}
+
+export interface CalibrationBin {
+  lower: number;
+  upper: number;
+  count: number;
+  meanPredicted: number | null;
+  observedRate: number | null;
+}
+
+export interface LiftDecile {
+  decile: number;
+  customers: number;
+  churners: number;
+  rate: number;
+  lift: number;
+}
+
+/** Scores evaluated against labels (churn.evaluation). */
+export interface ChurnEvaluation {
+  customers: number;
+  churnRate: number;
+  auc: number;
+  logLoss: number;
+  brier: number;
+  calibration: CalibrationBin[];
+  lift: LiftDecile[];
+}
+
+/** Options of `evaluateChurn()`. */
+export interface ChurnSplitOptions extends ChurnFitOptions {
+  trainCutoff: DateInput;
+  testCutoff: DateInput;
+  /** Default 90. */
+  horizonDays?: number;
+}
+
+/** Time-split evaluation: the model and the recency-only baseline scored on the test cutoff. */
+export interface ChurnSplitEvaluation {
+  model: ChurnEvaluation;
+  baseline: ChurnEvaluation;
+  trainingCustomers: number;
+  testCustomers: number;
+  definition: DefinitionRef;
+}
+"#;
+
+fn options_object(
+    value: &JsValue,
+    function: &str,
+    known: &[&str],
+    required: bool,
+) -> crate::Result<bool> {
+    if value.is_undefined() || value.is_null() {
+        if required {
+            return Err(Error::BadOption {
+                option: "options".into(),
+                message: format!("{function} needs an options object ({})", known.join(", ")),
+            });
+        }
+        return Ok(false);
+    }
+    if !value.is_object() || Array::is_array(value) {
+        return Err(Error::BadOption {
+            option: "options".into(),
+            message: format!(
+                "{function} expects an options object, found {}",
+                type_name(value)
+            ),
+        });
+    }
+    check_keys(value, function, known)?;
+    Ok(true)
+}
+
+fn number_option(
+    value: &JsValue,
+    key: &str,
+    default: f64,
+    valid: impl Fn(f64) -> bool,
+    what: &str,
+) -> crate::Result<f64> {
+    let v = get(value, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(default);
+    }
+    match v.as_f64() {
+        Some(x) if valid(x) => Ok(x),
+        _ => Err(Error::BadOption {
+            option: key.into(),
+            message: format!(
+                "expected {what}, found {}",
+                v.as_f64()
+                    .map_or_else(|| type_name(&v).to_string(), |x| x.to_string())
+            ),
+        }),
+    }
+}
+
+fn horizon(value: &JsValue) -> crate::Result<u32> {
+    number_option(
+        value,
+        "horizonDays",
+        90.0,
+        |x| x.fract() == 0.0 && (1.0..=3650.0).contains(&x),
+        "a whole number of days from 1 to 3650",
+    )
+    .map(|x| x as u32)
+}
+
+fn required_date(value: &JsValue, key: &str) -> crate::Result<i64> {
+    date_option(&get(value, key), key)?.ok_or_else(|| Error::BadOption {
+        option: key.into(),
+        message: "is required (a date: epoch ms, ISO-8601 text or Date)".into(),
+    })
+}
+
+fn fit_options(value: &JsValue) -> crate::Result<FitOptions> {
+    let d = FitOptions::default();
+    Ok(FitOptions {
+        alpha: number_option(
+            value,
+            "alpha",
+            d.alpha,
+            |x| x.is_finite() && x >= 0.0,
+            "a number ≥ 0",
+        )?,
+        max_iterations: number_option(
+            value,
+            "maxIterations",
+            d.max_iterations as f64,
+            |x| x.fract() == 0.0 && (1.0..=100_000.0).contains(&x),
+            "a whole number from 1 to 100000",
+        )? as u32,
+        gradient_tolerance: number_option(
+            value,
+            "gradientTolerance",
+            d.gradient_tolerance,
+            |x| x.is_finite() && x > 0.0,
+            "a positive number",
+        )?,
+    })
+}
+
+fn set(o: &Object, k: &str, v: &JsValue) {
+    let _ = Reflect::set(o, &JsValue::from_str(k), v);
+}
+
+fn strings(v: &[String]) -> JsValue {
+    v.iter()
+        .map(|s| JsValue::from_str(s))
+        .collect::<Array>()
+        .into()
+}
+
+fn matrix(value: &JsValue, expected: Option<&[String]>) -> crate::Result<(Vec<String>, Vec<f64>)> {
+    if !value.is_object() || Array::is_array(value) {
+        return Err(Error::BadType {
+            column: "features".into(),
+            row: 0,
+            expected: "{ names, values } (a row-major matrix with named columns)".into(),
+            found: type_name(value).into(),
+        });
+    }
+    let names_v = get(value, "names");
+    if !Array::is_array(&names_v) {
+        return Err(Error::BadType {
+            column: "features.names".into(),
+            row: 0,
+            expected: "an array of column names".into(),
+            found: type_name(&names_v).into(),
+        });
+    }
+    let arr: &Array = names_v.unchecked_ref();
+    let names: Vec<String> = arr
+        .iter()
+        .map(|v| v.as_string().unwrap_or_default())
+        .collect();
+    if let Some(exp) = expected {
+        if names != exp {
+            return Err(Error::BadOption {
+                option: "features.names".into(),
+                message: format!(
+                    "the model was fitted on columns [{}] but got [{}]",
+                    exp.join(", "),
+                    names.join(", ")
+                ),
+            });
+        }
+    }
+    let values = f64_column(&get(value, "values"), "features.values")?;
+    Ok((names, values))
+}
+
+fn labels(value: &JsValue) -> crate::Result<Vec<bool>> {
+    if let Some(u) = value.dyn_ref::<Uint8Array>() {
+        return u
+            .to_vec()
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| match x {
+                0 => Ok(false),
+                1 => Ok(true),
+                _ => Err(Error::OutOfRange {
+                    column: "labels".into(),
+                    row: i + 1,
+                    message: format!("{x} is not 0 or 1"),
+                }),
+            })
+            .collect();
+    }
+    if Array::is_array(value) {
+        let arr: &Array = value.unchecked_ref();
+        return arr
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if let Some(b) = v.as_bool() {
+                    Ok(b)
+                } else {
+                    match v.as_f64() {
+                        Some(0.0) => Ok(false),
+                        Some(1.0) => Ok(true),
+                        _ => Err(Error::OutOfRange {
+                            column: "labels".into(),
+                            row: i + 1,
+                            message: format!("{} is not 0, 1, true or false", type_name(&v)),
+                        }),
+                    }
+                }
+            })
+            .collect();
+    }
+    Err(Error::BadType {
+        column: "labels".into(),
+        row: 0,
+        expected: "a Uint8Array or an array of 0/1 or booleans".into(),
+        found: type_name(value).into(),
+    })
+}
+
+/// Churn features (and labels when observable) of the customers active at a cutoff.
+#[wasm_bindgen(js_name = churnFeatures, unchecked_return_type = "ChurnFeatureTable")]
+pub fn churn_features(
+    tx: &Transactions,
+    #[wasm_bindgen(unchecked_param_type = "ChurnFeatureOptions")] options: &JsValue,
+) -> JsResult<JsValue> {
+    let opts = js((|| {
+        options_object(options, "churnFeatures", &["cutoff", "horizonDays"], true)?;
+        Ok::<_, Error>(FeatureOptions {
+            cutoff: required_date(options, "cutoff")?,
+            horizon_days: horizon(options)?,
+        })
+    })())?;
+    let t = js(crate::churn::churn_features(tx.core(), &opts))?;
+    let o = Object::new();
+    set(&o, "customerId", &strings(&t.customer_id));
+    set(&o, "names", &strings(&t.names));
+    set(&o, "values", &Float64Array::from(&t.values[..]).into());
+    set(&o, "nCols", &JsValue::from_f64(t.n_cols() as f64));
+    let lab = t.labels.as_ref().map_or(JsValue::NULL, |l| {
+        Uint8Array::from(&l.iter().map(|&b| u8::from(b)).collect::<Vec<u8>>()[..]).into()
+    });
+    set(&o, "labels", &lab);
+    set(
+        &o,
+        "churnRate",
+        &t.churn_rate().map_or(JsValue::NULL, JsValue::from_f64),
+    );
+    set(&o, "cutoff", &JsValue::from_f64(t.cutoff as f64));
+    set(&o, "horizonDays", &JsValue::from_f64(t.horizon_days as f64));
+    let def = crate::glossary::DefinitionRef::new(&crate::churn::FEATURES)
+        .with(
+            "cutoff",
+            crate::glossary::ParamValue::Number(t.cutoff as f64),
+        )
+        .with(
+            "horizonDays",
+            crate::glossary::ParamValue::Number(t.horizon_days as f64),
+        );
+    set(&o, "definition", &to_js(&def));
+    Ok(o.into())
+}
+
+/// A fitted churn model (`churn.propensity`).
+#[wasm_bindgen]
+pub struct ChurnModel {
+    inner: crate::churn::ChurnModel,
+}
+
+/// Fits a churn model on a feature matrix and 0/1 labels.
+#[wasm_bindgen(js_name = fitChurn)]
+pub fn fit_churn(
+    #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ReadonlyArray<number | boolean>")]
+    labels_value: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChurnFitOptions")] options: &JsValue,
+) -> JsResult<ChurnModel> {
+    let inner = js((|| {
+        let explicit = options_object(
+            options,
+            "fitChurn",
+            &["alpha", "maxIterations", "gradientTolerance"],
+            false,
+        )?;
+        let fit = if explicit {
+            fit_options(options)?
+        } else {
+            FitOptions::default()
+        };
+        let (names, values) = matrix(features, None)?;
+        let y = labels(labels_value)?;
+        crate::churn::ChurnModel::fit(&values, &names, &y, &fit)
+    })())?;
+    Ok(ChurnModel { inner })
+}
+
+#[wasm_bindgen]
+impl ChurnModel {
+    /// Churn probabilities for a matrix with the model's columns.
+    pub fn predict(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
+    ) -> JsResult<Float64Array> {
+        let (_, values) = js(matrix(features, Some(&self.inner.names)))?;
+        js(self.inner.predict(&values)).map(|p| Float64Array::from(&p[..]))
+    }
+
+    /// For each row, the (up to) `n` features that raise its churn log-odds the most.
+    #[wasm_bindgen(unchecked_return_type = "ChurnReason[][]")]
+    pub fn reasons(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
+        n: Option<u32>,
+    ) -> JsResult<JsValue> {
+        let (_, values) = js(matrix(features, Some(&self.inner.names)))?;
+        let rows = js(self.inner.reasons(&values, n.unwrap_or(3) as usize))?;
+        let out = Array::new();
+        for row in rows {
+            let r = Array::new();
+            for (j, c) in row {
+                let o = Object::new();
+                set(&o, "feature", &JsValue::from_str(&self.inner.names[j]));
+                set(&o, "contribution", &JsValue::from_f64(c));
+                r.push(&o);
+            }
+            out.push(&r);
+        }
+        Ok(out.into())
+    }
+
+    /// Feature names, in column order.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn names(&self) -> JsValue {
+        strings(&self.inner.names)
+    }
+
+    /// Coefficients on standardised features.
+    #[wasm_bindgen(getter)]
+    pub fn coefficients(&self) -> Float64Array {
+        Float64Array::from(&self.inner.coefficients[..])
+    }
+
+    /// Intercept.
+    #[wasm_bindgen(getter)]
+    pub fn intercept(&self) -> f64 {
+        self.inner.intercept
+    }
+
+    /// Odds ratio per standard deviation of each feature, by name.
+    #[wasm_bindgen(getter, js_name = oddsRatios, unchecked_return_type = "Record<string, number>")]
+    pub fn odds_ratios(&self) -> JsValue {
+        let o = Object::new();
+        for (name, r) in self.inner.names.iter().zip(self.inner.odds_ratios()) {
+            set(&o, name, &JsValue::from_f64(r));
+        }
+        o.into()
+    }
+
+    /// The definition reference of the model's scores.
+    #[wasm_bindgen(getter, unchecked_return_type = "DefinitionRef")]
+    pub fn definition(&self) -> JsValue {
+        to_js(&self.inner.definition())
+    }
+
+    /// The model as plain JSON data.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "ChurnModelJson")]
+    pub fn to_json(&self) -> JsValue {
+        to_js(&self.inner)
+    }
+
+    /// A model from its JSON form (validated).
+    #[wasm_bindgen(js_name = fromJSON)]
+    pub fn from_json(
+        #[wasm_bindgen(unchecked_param_type = "ChurnModelJson")] value: &JsValue,
+    ) -> JsResult<ChurnModel> {
+        let inner: crate::churn::ChurnModel = serde_wasm_bindgen::from_value(value.clone())
+            .map_err(|e| {
+                super::convert::to_js_error(Error::BadOption {
+                    option: "model".into(),
+                    message: format!("not a churn model: {e}"),
+                })
+            })?;
+        js(inner.validate())?;
+        Ok(ChurnModel { inner })
+    }
+}
+
+/// Evaluates probabilities against 0/1 labels (AUC, log-loss, Brier, calibration, lift).
+#[wasm_bindgen(js_name = evaluateScores, unchecked_return_type = "ChurnEvaluation")]
+pub fn evaluate_scores(
+    #[wasm_bindgen(unchecked_param_type = "Float64Array | ReadonlyArray<number>")] scores: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ReadonlyArray<number | boolean>")]
+    labels_value: &JsValue,
+) -> JsResult<JsValue> {
+    let p = js(f64_column(scores, "scores"))?;
+    let y = js(labels(labels_value))?;
+    js(crate::churn::evaluate(&p, &y)).map(|e| to_js(&e))
+}
+
+/// Time-split evaluation: fit at `trainCutoff`, score the model and the recency-only baseline at
+/// `testCutoff`.
+#[wasm_bindgen(js_name = evaluateChurn, unchecked_return_type = "ChurnSplitEvaluation")]
+pub fn evaluate_churn(
+    tx: &Transactions,
+    #[wasm_bindgen(unchecked_param_type = "ChurnSplitOptions")] options: &JsValue,
+) -> JsResult<JsValue> {
+    let (_, e) = js((|| {
+        options_object(
+            options,
+            "evaluateChurn",
+            &[
+                "trainCutoff",
+                "testCutoff",
+                "horizonDays",
+                "alpha",
+                "maxIterations",
+                "gradientTolerance",
+            ],
+            true,
+        )?;
+        let train = required_date(options, "trainCutoff")?;
+        let test = required_date(options, "testCutoff")?;
+        crate::churn::evaluate_time_split(
+            tx.core(),
+            train,
+            test,
+            horizon(options)?,
+            &fit_options(options)?,
+        )
+    })())?;
+    Ok(to_js(&e))
+}

@@ -1,0 +1,107 @@
+// Churn through the built package. Feature values: the hand count documented in tests/churn.rs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { Transactions, churnFeatures, fitChurn, evaluateChurn, evaluateScores, ChurnModel } from "../../pkg/node.js";
+import { ROOT } from "./helpers.mjs";
+
+const FIXTURE = "c,d,a\na,2024-01-01,10\na,2024-02-01,20\na,2024-02-01T18:00,-5\na,2024-03-02,30\na,2024-06-10,40\nb,2024-03-01,7\nz,2024-07-15,1\n";
+const m = { customerId: "c", timestamp: "d", amount: "a" };
+
+function throwsCode(fn, code, extra = {}) {
+  let err;
+  try { fn(); } catch (e) { err = e; }
+  assert.ok(err, `expected ${code}`);
+  assert.equal(err.code, code, err.message);
+  for (const [k, v] of Object.entries(extra)) assert.equal(err[k], v, `${k} in ${err.message}`);
+}
+
+test("features and labels match the hand count", () => {
+  const tx = Transactions.fromCsv(FIXTURE, m);
+  const f = churnFeatures(tx, { cutoff: "2024-03-31", horizonDays: 90 });
+  assert.deepEqual(f.customerId, ["a", "b"]);
+  assert.equal(f.nCols, 11);
+  assert.deepEqual([...f.values.slice(0, 5)], [29, 2, 55, 90, 55 / 3]);
+  assert.deepEqual([...f.values.slice(11)], [30, 0, 7, 30, 7, 30, 0, 1, 0, 1, 1]);
+  assert.deepEqual([...f.labels], [0, 1]);
+  assert.equal(f.churnRate, 0.5);
+  assert.equal(f.definition.metric, "churn.features");
+  assert.equal(churnFeatures(tx, { cutoff: new Date(Date.UTC(2024, 2, 31)), horizonDays: 200 }).labels, null);
+});
+
+// Simulated from a known logistic model: P(y) = σ(−0.5 + 1.5 x1 − x2) with x ~ N(0, 1) by Box–Muller.
+function simulate(n, seed) {
+  let s = seed >>> 0;
+  const u = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return (s + 0.5) / 4294967296; };
+  const values = new Float64Array(n * 2), labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = Math.sqrt(-2 * Math.log(u())), t = 2 * Math.PI * u();
+    const x1 = r * Math.cos(t), x2 = r * Math.sin(t);
+    values[2 * i] = x1; values[2 * i + 1] = x2;
+    labels[i] = u() < 1 / (1 + Math.exp(-(-0.5 + 1.5 * x1 - x2))) ? 1 : 0;
+  }
+  return { names: ["x1", "x2"], values, labels };
+}
+
+test("fitChurn recovers simulated parameters; JSON round trip scores identically", () => {
+  const d = simulate(30_000, 12345);
+  const model = fitChurn(d, d.labels, { alpha: 0, maxIterations: 500, gradientTolerance: 1e-6 });
+  const json = model.toJSON();
+  // Back to the original scale: w = coef / sd, b = intercept − Σ w·mean.
+  const w = json.coefficients.map((c, j) => c / json.sd[j]);
+  const b = json.intercept - w.reduce((acc, wj, j) => acc + wj * json.mean[j], 0);
+  assert.ok(Math.abs(w[0] - 1.5) < 0.07 && Math.abs(w[1] + 1) < 0.07, `${w}`);
+  assert.ok(Math.abs(b + 0.5) < 0.07, `${b}`);
+  assert.equal(json.metric, "churn.propensity");
+  const again = ChurnModel.fromJSON(JSON.parse(JSON.stringify(json)));
+  assert.deepEqual([...again.predict(d)], [...model.predict(d)]);
+  assert.ok(model.oddsRatios.x1 > 1 && model.oddsRatios.x2 < 1);
+  const reasons = model.reasons({ names: d.names, values: new Float64Array([2, -2]) });
+  assert.deepEqual(reasons[0].map((r) => r.feature), ["x1", "x2"]);
+});
+
+test("the model beats the recency-only baseline on the sample data (time split)", () => {
+  const csv = readFileSync(path.join(ROOT, "www", "data", "transactions.csv"));
+  const tx = Transactions.fromCsv(csv, { customerId: "customer_id", timestamp: "order_date", amount: "amount" });
+  const e = evaluateChurn(tx, { trainCutoff: "2025-03-31", testCutoff: "2025-06-30", horizonDays: 90 });
+  assert.ok(e.model.auc > 0.5 && e.baseline.auc > 0.5);
+  assert.ok(e.model.auc >= e.baseline.auc, `model ${e.model.auc} vs baseline ${e.baseline.auc}`);
+  assert.equal(e.model.lift.length, 10);
+  assert.equal(e.definition.metric, "churn.evaluation");
+  assert.equal(e.model.calibration.reduce((a, b) => a + b.count, 0), e.testCustomers);
+});
+
+test("evaluateScores: AUC equals a brute-force pair count", () => {
+  const scores = [0.9, 0.2, 0.6, 0.4, 0.6, 0.1], labels = [1, 0, 0, 1, 1, 0];
+  let wins = 0, pairs = 0;
+  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) if (labels[i] && !labels[j]) {
+    pairs++; wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+  }
+  assert.equal(evaluateScores(scores, labels).auc, wins / pairs);
+});
+
+test("bad input gets coded errors; the model keeps working", () => {
+  const tx = Transactions.fromCsv(FIXTURE, m);
+  throwsCode(() => churnFeatures(tx), "E_BAD_OPTION");
+  throwsCode(() => churnFeatures(tx, { horizonDays: 90 }), "E_BAD_OPTION", { column: "cutoff" });
+  throwsCode(() => churnFeatures(tx, { cutoff: "31/03/2024" }), "E_BAD_OPTION", { column: "cutoff" });
+  throwsCode(() => churnFeatures(tx, { cutoff: "2024-03-31", horizonDays: 0 }), "E_BAD_OPTION", { column: "horizonDays" });
+  throwsCode(() => churnFeatures(tx, { cutoff: "2024-03-31", horizon: 30 }), "E_UNKNOWN_OPTION");
+  throwsCode(() => churnFeatures(tx, { cutoff: "2020-01-01" }), "E_EMPTY");
+  const d = simulate(500, 7);
+  throwsCode(() => fitChurn(d, new Uint8Array(500)), "E_INSUFFICIENT_DATA");
+  throwsCode(() => fitChurn(d, d.labels.slice(1)), "E_LENGTH_MISMATCH");
+  throwsCode(() => fitChurn({ names: ["x1", "x2"], values: [1, 2, 3] }, [1]), "E_LENGTH_MISMATCH");
+  throwsCode(() => fitChurn({ names: ["x1", "x2"], values: [1, NaN, 3, 4] }, [1, 0]), "E_NON_FINITE", { column: "x2", row: 1 });
+  throwsCode(() => fitChurn(d, d.labels, { alpha: -1 }), "E_BAD_OPTION", { column: "alpha" });
+  throwsCode(() => fitChurn(d, d.labels, { C: 1 }), "E_UNKNOWN_OPTION");
+  throwsCode(() => fitChurn(d, [...d.labels].map((x) => x * 2)), "E_OUT_OF_RANGE");
+  const model = fitChurn(d, d.labels);
+  throwsCode(() => model.predict({ names: ["a", "b"], values: [1, 2] }), "E_BAD_OPTION");
+  throwsCode(() => ChurnModel.fromJSON({ metric: "churn.propensity" }), "E_BAD_OPTION");
+  throwsCode(() => ChurnModel.fromJSON({ ...model.toJSON(), sd: [0, 1] }), "E_OUT_OF_RANGE");
+  throwsCode(() => evaluateChurn(tx, { trainCutoff: "2024-03-31", testCutoff: "2024-03-01" }), "E_BAD_OPTION");
+  throwsCode(() => evaluateScores([0.5, 1.2], [0, 1]), "E_OUT_OF_RANGE", { row: 2 });
+  assert.equal(model.predict(d).length, 500);
+});
