@@ -16,19 +16,28 @@
 //!
 //! # Model
 //!
-//! Logistic regression fitted by linfa-logistic (L-BFGS) on standardised features: each feature
-//! is centred and scaled by the mean and standard deviation of the training rows, and the
-//! transform is stored in the model. The L2 strength is `alpha` in linfa's convention — the loss
-//! is `Σ log-loss + α/2 · ‖w‖²` (intercept not penalised) — which is scikit-learn's
+//! Logistic regression on standardised features: each feature is centred and scaled by the mean
+//! and standard deviation of the training rows, and the transform is stored in the model. The
+//! L2 strength is `alpha` in linfa-logistic's convention — the loss is
+//! `Σ log-loss + α/2 · ‖w‖²` (intercept not penalised) — which is scikit-learn's
 //! `C Σ log-loss + ½‖w‖²` divided by C: **α = 1 / C**.
+//!
+//! The fit minimises that loss with argmin's L-BFGS (More–Thuente line search), the optimiser
+//! linfa-logistic uses, on our own objective: one pass over the rows computes the loss and the
+//! gradient together, with `libm` transcendental functions. linfa-logistic computes the same loss
+//! but spent its time packing the matrix for a general matrix product on every evaluation and
+//! evaluating loss and gradient in separate passes (see BENCHMARKS.md, "Churn model"); a test
+//! checks that both reach the same coefficients. Convergence is declared when the gradient of the
+//! mean loss has norm below `gradientTolerance` (scikit-learn's scaling).
 
 use crate::data::{Period, Transactions};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
-use linfa::prelude::*;
-use linfa_logistic::LogisticRegression;
-use ndarray::{Array1, Array2};
+use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 
 const CUTOFF: ParameterDef = ParameterDef {
     name: "cutoff",
@@ -88,8 +97,8 @@ pub const PROPENSITY: Definition = Definition {
     id: "churn.propensity",
     version: "1.0.0",
     name: "Churn propensity (logistic)",
-    description: "Probability that a customer churns over the horizon, from a logistic regression on standardised churn.features fitted with linfa-logistic. Reasons are the features that push the customer's log-odds up the most.",
-    formula: "P(churn) = 1 ÷ (1 + exp(−(b + Σ_j w_j · (x_j − mean_j) ÷ sd_j))); odds ratio per SD_j = exp(w_j); contribution_j = w_j · (x_j − mean_j) ÷ sd_j",
+    description: "Probability that a customer churns over the horizon, from a logistic regression on standardised churn.features (L2 in linfa-logistic's convention, fitted with argmin's L-BFGS). Reasons are the features that push the customer's log-odds up the most.",
+    formula: "P(churn) = 1 ÷ (1 + exp(−(b + Σ_j w_j · (x_j − mean_j) ÷ sd_j))), with (w, b) minimising Σ_i log-loss_i + α/2 · ‖w‖² (L-BFGS); odds ratio per SD_j = exp(w_j); contribution_j = w_j · (x_j − mean_j) ÷ sd_j",
     unit: "probability (0–1)",
     parameters: &[
         ALPHA,
@@ -100,7 +109,7 @@ pub const PROPENSITY: Definition = Definition {
         },
         ParameterDef {
             name: "gradientTolerance",
-            description: "L-BFGS stops when the gradient norm falls below this.",
+            description: "L-BFGS stops when the norm of the gradient of the mean loss falls below this.",
             default: "1e-4",
         },
     ],
@@ -318,6 +327,12 @@ pub struct ChurnModel {
     pub training_rows: usize,
     /// Training churn rate.
     pub training_churn_rate: f64,
+    /// L-BFGS iterations used.
+    #[serde(default)]
+    pub iterations: u32,
+    /// True when the gradient tolerance was reached (false: the iteration limit stopped it).
+    #[serde(default)]
+    pub converged: bool,
 }
 
 fn check_matrix(values: &[f64], n_cols: usize, column_names: &[String]) -> Result<usize> {
@@ -367,6 +382,92 @@ fn sigmoid(z: f64) -> f64 {
     } else {
         let e = libm::exp(z);
         e / (1.0 + e)
+    }
+}
+
+/// Dot product with four independent partial sums (shorter dependency chains than one running
+/// sum; a fixed summation order, so every platform gets the same bits).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let chunks = a.len() / 4 * 4;
+    for (x, y) in a[..chunks].chunks_exact(4).zip(b[..chunks].chunks_exact(4)) {
+        for i in 0..4 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut tail = 0.0;
+    for (x, y) in a[chunks..].iter().zip(&b[chunks..]) {
+        tail += x * y;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// A point, the loss there and the gradient there.
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
+/// The L2-penalised logistic loss on standardised rows, `w = [coefficients…, intercept]`.
+struct LogisticProblem<'a> {
+    x: &'a [f64],
+    y: &'a [f64],
+    k: usize,
+    alpha: f64,
+    /// The last evaluation: the line search asks for the cost and the gradient at the same
+    /// point, and one pass computes both.
+    cache: RefCell<Option<Evaluated>>,
+}
+
+impl LogisticProblem<'_> {
+    fn evaluate(&self, w: &[f64]) -> (f64, Vec<f64>) {
+        if let Some((cw, c, g)) = self.cache.borrow().as_ref() {
+            if cw.as_slice() == w {
+                return (*c, g.clone());
+            }
+        }
+        let k = self.k;
+        let (coef, b) = (&w[..k], w[k]);
+        let mut loss = 0.0;
+        let mut grad = vec![0.0; k + 1];
+        for (row, &yi) in self.x.chunks_exact(k).zip(self.y) {
+            let z = b + dot(row, coef);
+            // log(1 + e^z) and σ(z), stable on both sides.
+            let (softplus, p) = if z > 0.0 {
+                let e = libm::exp(-z);
+                (z + libm::log1p(e), 1.0 / (1.0 + e))
+            } else {
+                let e = libm::exp(z);
+                (libm::log1p(e), e / (1.0 + e))
+            };
+            loss += softplus - yi * z;
+            let r = p - yi;
+            for (g, a) in grad.iter_mut().zip(row) {
+                *g += r * a;
+            }
+            grad[k] += r;
+        }
+        for (g, c) in grad.iter_mut().zip(coef) {
+            loss += 0.5 * self.alpha * c * c;
+            *g += self.alpha * c;
+        }
+        *self.cache.borrow_mut() = Some((w.to_vec(), loss, grad.clone()));
+        (loss, grad)
+    }
+}
+
+impl CostFunction for LogisticProblem<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, w: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(self.evaluate(w).0)
+    }
+}
+
+impl Gradient for LogisticProblem<'_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+
+    fn gradient(&self, w: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
+        Ok(self.evaluate(w).1)
     }
 }
 
@@ -437,36 +538,48 @@ impl ChurnModel {
                     .map(|((v, m), s)| (v - m) / s)
             })
             .collect();
-        let x = Array2::from_shape_vec((n, k), z).map_err(|e| Error::OutOfRange {
-            column: "values".into(),
-            row: 0,
-            message: e.to_string(),
-        })?;
-        let y = Array1::from_vec(labels.to_vec());
-        let ds = Dataset::new(x, y);
-        let fitted = LogisticRegression::default()
-            .alpha(opts.alpha)
-            .max_iterations(opts.max_iterations as u64)
-            .gradient_tolerance(opts.gradient_tolerance)
-            .fit(&ds)
-            .map_err(|e| Error::NotConverged {
-                model: "churn logistic regression".into(),
-                iterations: opts.max_iterations as usize,
-                message: e.to_string(),
-            })?;
-        // linfa-logistic models the probability of its "positive" class, which is the more
-        // frequent label, not necessarily `true`: flip the signs when churners are the minority.
-        let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
-        let coefficients: Vec<f64> = fitted.params().iter().map(|w| sign * w).collect();
-        let intercept = sign * fitted.intercept();
+        let y: Vec<f64> = labels.iter().map(|&l| if l { 1.0 } else { 0.0 }).collect();
+        let problem = LogisticProblem {
+            x: &z,
+            y: &y,
+            k,
+            alpha: opts.alpha,
+            cache: RefCell::new(None),
+        };
+        let not_converged = |message: String| Error::NotConverged {
+            model: "churn logistic regression".into(),
+            iterations: opts.max_iterations as usize,
+            message,
+        };
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+            .with_tolerance_grad(opts.gradient_tolerance * n as f64)
+            .and_then(|s| s.with_tolerance_cost(0.0))
+            .map_err(|e| not_converged(e.to_string()))?;
+        let result = Executor::new(problem, solver)
+            .configure(|state| {
+                state
+                    .param(vec![0.0; k + 1])
+                    .max_iters(opts.max_iterations as u64)
+            })
+            .run()
+            .map_err(|e| not_converged(e.to_string()))?;
+        let state = result.state();
+        let iterations = state.get_iter() as u32;
+        let converged = matches!(
+            state.get_termination_reason(),
+            Some(TerminationReason::SolverConverged) | Some(TerminationReason::TargetCostReached)
+        );
+        let w = state
+            .get_best_param()
+            .cloned()
+            .ok_or_else(|| not_converged("no parameters returned".into()))?;
+        let coefficients: Vec<f64> = w.iter().take(k).copied().collect();
+        let intercept = w.get(k).copied().unwrap_or(0.0);
         if !intercept.is_finite() || coefficients.iter().any(|c| !c.is_finite()) {
-            return Err(Error::NotConverged {
-                model: "churn logistic regression".into(),
-                iterations: opts.max_iterations as usize,
-                message:
-                    "the optimiser returned non-finite coefficients (separable data? raise alpha)"
-                        .into(),
-            });
+            return Err(not_converged(
+                "the optimiser returned non-finite coefficients (separable data? raise alpha)"
+                    .into(),
+            ));
         }
         Ok(ChurnModel {
             metric: PROPENSITY.id.into(),
@@ -479,6 +592,8 @@ impl ChurnModel {
             alpha: opts.alpha,
             training_rows: n,
             training_churn_rate: churners as f64 / n as f64,
+            iterations,
+            converged,
         })
     }
 

@@ -324,3 +324,49 @@ fn model_checks_input_and_round_trips() {
     assert_eq!(reasons[0].len(), 1);
     assert_eq!(reasons[0][0].0, 0);
 }
+
+/// linfa-logistic minimises the same loss (Σ log-loss + α/2‖w‖², intercept unpenalised) with its
+/// own code: on the same standardised data both reach the same coefficients.
+#[test]
+fn matches_linfa_logistic_on_the_same_loss() {
+    use linfa::prelude::*;
+    let (x, y) = simulate_logistic(5_000, &[0.7, -1.2, 0.3], 0.4, 21);
+    let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    let opts = FitOptions {
+        alpha: 2.0,
+        max_iterations: 1000,
+        gradient_tolerance: 1e-10,
+    };
+    let ours = ChurnModel::fit(&x, &names, &y, &opts).unwrap();
+    assert!(ours.converged, "{} iterations", ours.iterations);
+    let z: Vec<f64> = x
+        .chunks_exact(3)
+        .flat_map(|r| {
+            r.iter()
+                .zip(&ours.mean)
+                .zip(&ours.sd)
+                .map(|((v, m), s)| (v - m) / s)
+        })
+        .collect();
+    let ds = Dataset::new(
+        ndarray::Array2::from_shape_vec((5_000, 3), z).unwrap(),
+        ndarray::Array1::from_vec(y.clone()),
+    );
+    let theirs = linfa_logistic::LogisticRegression::default()
+        .alpha(2.0)
+        .max_iterations(1000)
+        .gradient_tolerance(1e-8)
+        .fit(&ds)
+        .unwrap();
+    // linfa-logistic models its more frequent class: flip signs when that is `false`.
+    let sign = if theirs.labels().pos.class { 1.0 } else { -1.0 };
+    for (a, b) in ours.coefficients.iter().zip(theirs.params().iter()) {
+        assert!(
+            (a - sign * b).abs() < 1e-5,
+            "{:?} vs {:?}",
+            ours.coefficients,
+            theirs.params()
+        );
+    }
+    assert!((ours.intercept - sign * theirs.intercept()).abs() < 1e-5);
+}

@@ -9,6 +9,9 @@ import init, {
   Transactions,
   cac,
   cacPayback,
+  churnFeatures,
+  evaluateChurn,
+  fitChurn,
   getDefinition,
   ltvToCac,
   version,
@@ -28,6 +31,15 @@ let current = null;
 
 /** The CAC definitions the dashboard shows. */
 const CAC_METRICS = ["cac.blended", "cac.paid", "cac.channel", "cac.payback", "cac.payback_simple", "cac.ltv_ratio"];
+
+/** The churn definitions the dashboard shows. */
+const CHURN_METRICS = ["churn.noncontractual", "churn.rate", "churn.features", "churn.propensity", "churn.evaluation"];
+
+/** Reasons listed per scored customer. */
+const CHURN_REASONS = 3;
+
+/** Library errors that mean "not enough history for this horizon" rather than a fault. */
+const DATA_SHORTAGE = new Set(["E_EMPTY", "E_INSUFFICIENT_DATA"]);
 
 const handlers = {
   /**
@@ -70,6 +82,87 @@ const handlers = {
       ltv: ltvToCac(spend, tx, { grossMargin, attributionLag, ltv: "historical" }),
       definitions,
     };
+  },
+
+  /**
+   * Churn for a horizon, with cutoffs taken from the data so that every label window is observed:
+   * the model is fitted at `fit` = last transaction day − horizon and scores every customer at
+   * the last transaction day (`scoring`, where churn is still unknown); the quality panel fits at
+   * `train` = last day − 2 × horizon and tests at `test` = `fit`. Too short a history for the
+   * fit throws (E_EMPTY / E_INSUFFICIENT_DATA); too short for the evaluation only leaves
+   * `evaluation` null with the library's error in `evaluationError`.
+   */
+  churn({ horizonDays, alpha }) {
+    if (!current) throw new Error("no data loaded");
+    const { tx } = current;
+    const lastDay = Math.floor(tx.timeRange.last / DAY_MS) * DAY_MS;
+    const cutoffs = {
+      first: isoDay(Math.floor(tx.timeRange.first / DAY_MS) * DAY_MS),
+      scoring: isoDay(lastDay),
+      fit: isoDay(lastDay - horizonDays * DAY_MS),
+      train: isoDay(lastDay - 2 * horizonDays * DAY_MS),
+      test: isoDay(lastDay - horizonDays * DAY_MS),
+    };
+    const definitions = {};
+    for (const id of CHURN_METRICS) definitions[id] = getDefinition(id);
+
+    let fitted;
+    let model;
+    try {
+      // Labels exist here by construction: the data reach the fit cutoff + horizon.
+      fitted = churnFeatures(tx, { cutoff: cutoffs.fit, horizonDays });
+      model = fitChurn(fitted, fitted.labels, { alpha });
+    } catch (err) {
+      // Lets the page say which days were too early.
+      if (err && typeof err === "object") err.cutoffs = cutoffs;
+      throw err;
+    }
+    try {
+      const scored = churnFeatures(tx, { cutoff: cutoffs.scoring, horizonDays });
+      const recencyColumn = scored.names.indexOf("recencyDays");
+      let evaluation = null;
+      let evaluationError = null;
+      try {
+        evaluation = evaluateChurn(tx, {
+          trainCutoff: cutoffs.train,
+          testCutoff: cutoffs.test,
+          horizonDays,
+          alpha,
+        });
+      } catch (err) {
+        if (!DATA_SHORTAGE.has(err?.code)) throw err;
+        evaluationError = plainError(err);
+      }
+      return {
+        options: { horizonDays, alpha },
+        cutoffs,
+        rate: {
+          value: fitted.churnRate,
+          customers: fitted.customerId.length,
+          features: fitted.definition,
+        },
+        scores: {
+          customerId: scored.customerId,
+          probability: model.predict(scored),
+          recencyDays: Float64Array.from(scored.customerId, (_, row) => scored.values[row * scored.nCols + recencyColumn]),
+          reasons: model.reasons(scored, CHURN_REASONS),
+          features: scored.definition,
+        },
+        model: {
+          names: model.names,
+          oddsRatios: model.oddsRatios,
+          coefficients: model.coefficients,
+          intercept: model.intercept,
+          definition: model.definition,
+        },
+        evaluation,
+        evaluationError,
+        definitions,
+        data: describe(),
+      };
+    } finally {
+      model.free();
+    }
   },
 
   /** KPIs with the definitions they refer to, plus the monthly net revenue series. */
@@ -151,8 +244,8 @@ function revenueUpTo(day, fallback) {
 
 function plainError(err) {
   if (!(err instanceof Error)) return { name: "Error", message: String(err) };
-  const { name, message, code, column, row, source } = err;
-  return { name, message, code, column, row, source };
+  const { name, message, code, column, row, source, cutoffs } = err;
+  return { name, message, code, column, row, source, cutoffs };
 }
 
 self.addEventListener("message", (event) => {
