@@ -316,3 +316,348 @@ fn bad_input_is_a_typed_error() {
         "E_BAD_OPTION"
     );
 }
+
+// ---------------------------------------------------------------- features, profiles, choose k
+
+use unimetric::segment::features::{FeatureTransform, Scaling};
+use unimetric::segment::{choose_k, segment, segment_customers, SegmentModel, SegmentOptions};
+
+#[test]
+fn robust_scaling_by_hand() {
+    // Column 1, 2, 3, 4, 100: median 3; Q1 at position 0.25·4 = 1 → 2; Q3 at 3 → 4; IQR 2.
+    let x = [1.0, 2.0, 3.0, 4.0, 100.0];
+    let t = FeatureTransform::fit(&x, 1, &["v".into()], &[false], Scaling::Robust).unwrap();
+    assert_eq!((t.center[0], t.scale[0]), (3.0, 2.0));
+    assert_eq!(t.apply(&x, 1).unwrap(), vec![-1.0, -0.5, 0.0, 0.5, 48.5]);
+    // log1p of a negative value is refused with the feature name and row.
+    let e = FeatureTransform::fit(&[1.0, -2.0], 1, &["spend".into()], &[true], Scaling::ZScore)
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.column(), e.row()),
+        ("E_NEGATIVE", Some("spend"), Some(2))
+    );
+    // A constant column gets scale 1 (no division by zero).
+    let t = FeatureTransform::fit(
+        &[5.0, 5.0, 5.0],
+        1,
+        &["c".into()],
+        &[false],
+        Scaling::ZScore,
+    )
+    .unwrap();
+    assert_eq!((t.center[0], t.scale[0]), (5.0, 1.0));
+}
+
+/// O(n²) silhouette straight from the definition (Rousseeuw 1987), singletons scoring 0.
+fn brute_silhouette(x: &[f64], d: usize, labels: &[u32]) -> f64 {
+    let n = labels.len();
+    let dist = |i: usize, j: usize| {
+        (0..d)
+            .map(|t| (x[i * d + t] - x[j * d + t]).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let k = *labels.iter().max().unwrap() as usize + 1;
+    let mut total = 0.0;
+    for i in 0..n {
+        let mut mean_to = vec![(0.0, 0usize); k];
+        for j in 0..n {
+            if j != i {
+                let c = labels[j] as usize;
+                mean_to[c].0 += dist(i, j);
+                mean_to[c].1 += 1;
+            }
+        }
+        let own = labels[i] as usize;
+        if mean_to[own].1 == 0 {
+            continue;
+        }
+        let a = mean_to[own].0 / mean_to[own].1 as f64;
+        let b = (0..k)
+            .filter(|&c| c != own && mean_to[c].1 > 0)
+            .map(|c| mean_to[c].0 / mean_to[c].1 as f64)
+            .fold(f64::INFINITY, f64::min);
+        total += (b - a) / a.max(b);
+    }
+    total / n as f64
+}
+
+#[test]
+fn choose_k_measures_equal_their_definitions() {
+    let (x, _) = blobs(3, 15, 2, 21);
+    let d = 2;
+    let opts = SegmentOptions {
+        scaling: Scaling::None,
+        seed: 4,
+        ..Default::default()
+    };
+    let r = choose_k(&x, d, &opts, 2, 5, 1000).unwrap();
+    assert_eq!(
+        r.scores.iter().map(|s| s.k).collect::<Vec<_>>(),
+        vec![2, 3, 4, 5]
+    );
+    for s in &r.scores {
+        // Refit with the same options to get the labels the score was computed from.
+        let seg = segment(
+            &x,
+            d,
+            &SegmentOptions {
+                k: s.k,
+                ..opts.clone()
+            },
+        )
+        .unwrap();
+        let want = brute_silhouette(&x, d, &seg.labels);
+        assert!(
+            (s.silhouette - want).abs() < 1e-12,
+            "k={}: {} vs {}",
+            s.k,
+            s.silhouette,
+            want
+        );
+        // Calinski–Harabasz from scratch: B from cluster means, W from squared distances.
+        let n = seg.labels.len() as f64;
+        let mean = [0, 1].map(|t| (0..45).map(|i| x[i * d + t]).sum::<f64>() / n);
+        let (mut b, mut w) = (0.0, 0.0);
+        for c in 0..s.k {
+            let members: Vec<usize> = (0..45).filter(|&i| seg.labels[i] as usize == c).collect();
+            let m = members.len() as f64;
+            let cm = [0, 1].map(|t| members.iter().map(|&i| x[i * d + t]).sum::<f64>() / m);
+            b += m * ((cm[0] - mean[0]).powi(2) + (cm[1] - mean[1]).powi(2));
+            for &i in &members {
+                w += (x[i * d] - cm[0]).powi(2) + (x[i * d + 1] - cm[1]).powi(2);
+            }
+        }
+        let ch = (b / (s.k as f64 - 1.0)) / (w / (n - s.k as f64));
+        assert!((s.calinski_harabasz - ch).abs() <= 1e-9 * ch, "k={}", s.k);
+        let sse = brute_inertia(&x, d, &seg.centroids, &seg.labels);
+        assert!((s.inertia - sse).abs() <= 1e-9 * sse);
+    }
+    assert_eq!(r.recommended, 3, "{}", r.reason);
+    assert!(r.reason.contains("silhouette"));
+}
+
+#[test]
+fn sampled_silhouette_uses_sample_size_rows() {
+    let (x, _) = blobs(3, 400, 2, 5);
+    let opts = SegmentOptions {
+        scaling: Scaling::None,
+        ..Default::default()
+    };
+    let a = choose_k(&x, 2, &opts, 3, 3, 100).unwrap();
+    let b = choose_k(&x, 2, &opts, 3, 3, 100).unwrap();
+    assert_eq!(a.scores[0].silhouette, b.scores[0].silhouette);
+    assert!(a.reason.contains("sample of 100 rows"));
+    // Well-separated blobs: every sampled row is far closer to its own blob.
+    assert!(a.scores[0].silhouette > 0.99);
+    assert_eq!(
+        choose_k(&x, 2, &opts, 1, 3, 100).unwrap_err().code(),
+        "E_BAD_OPTION"
+    );
+}
+
+#[test]
+fn profiles_by_hand_and_names() {
+    // Feature 0 "monetaryValue": 100, 110, 120 (group A) and 10, 12 (group B); feature 1
+    // "frequency": 5, 5, 8 and 1, 1.
+    let x = [100.0, 5.0, 110.0, 5.0, 120.0, 8.0, 10.0, 1.0, 12.0, 1.0];
+    let opts = SegmentOptions {
+        k: 2,
+        feature_names: Some(vec!["monetaryValue".into(), "frequency".into()]),
+        ..Default::default()
+    };
+    let s = segment(&x, 2, &opts).unwrap();
+    assert_eq!(s.labels, vec![0, 0, 0, 1, 1]);
+    let p = &s.model.profiles;
+    assert_eq!((p[0].size, p[0].share), (3, 0.6));
+    assert_eq!(p[0].mean, vec![110.0, 6.0]); // (100+110+120)/3, (5+5+8)/3
+    assert_eq!(p[0].median, vec![110.0, 5.0]);
+    assert_eq!(p[1].median, vec![11.0, 1.0]); // mean of the two middle values
+    for (c, m) in p[0].centroid.iter().zip(&p[0].mean) {
+        assert!((c - m).abs() < 1e-9); // no log1p: the centroid is the member mean
+    }
+    // Population mean 70.4, sd ≈ 49 → z(A) ≈ +0.81 (high), z(B) ≈ −1.2 (low); frequency likewise.
+    assert_eq!(p[0].name, "high value · frequent");
+    assert_eq!(p[1].name, "low value · infrequent");
+}
+
+#[test]
+fn row_permutation_changes_no_profile() {
+    let (x, _) = blobs(4, 25, 3, 13);
+    let d = 3;
+    let n = x.len() / d;
+    // A fixed permutation: i ↦ (37 i + 11) mod n (37 is coprime with 100).
+    let perm: Vec<usize> = (0..n).map(|i| (37 * i + 11) % n).collect();
+    let mut y = vec![0.0; x.len()];
+    for (new, &old) in perm.iter().enumerate() {
+        y[new * d..(new + 1) * d].copy_from_slice(&x[old * d..(old + 1) * d]);
+    }
+    let opts = SegmentOptions {
+        k: 4,
+        seed: 2,
+        ..Default::default()
+    };
+    let a = segment(&x, d, &opts).unwrap();
+    let b = segment(&y, d, &opts).unwrap();
+    for (pa, pb) in a.model.profiles.iter().zip(&b.model.profiles) {
+        assert_eq!((pa.size, pa.share, &pa.name), (pb.size, pb.share, &pb.name));
+        assert_eq!(pa.mean, pb.mean);
+        assert_eq!(pa.median, pb.median);
+        for (u, v) in pa.centroid.iter().zip(&pb.centroid) {
+            assert!((u - v).abs() <= 1e-9 * u.abs().max(1.0));
+        }
+    }
+    for (new, &old) in perm.iter().enumerate() {
+        assert_eq!(b.labels[new], a.labels[old]);
+    }
+}
+
+#[test]
+fn saved_model_scores_new_rows_and_round_trips_json() {
+    let (x, _) = blobs(3, 20, 2, 9);
+    let s = segment(
+        &x,
+        2,
+        &SegmentOptions {
+            k: 3,
+            log1p: Some(vec![false, true]),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(s.model.predict(&x, 2).unwrap(), s.labels);
+    let json = serde_json::to_string(&s.model).unwrap();
+    let back: SegmentModel = serde_json::from_str(&json).unwrap();
+    back.validate().unwrap();
+    assert_eq!(back, s.model);
+    assert_eq!(back.predict(&x, 2).unwrap(), s.labels);
+    assert_eq!(s.model.predict(&x, 3).unwrap_err().code(), "E_BAD_OPTION");
+}
+
+// ---------------------------------------------------------------- RFM
+
+use unimetric::segment::rfm::{rfm_scores, segment_name, Monetary};
+use unimetric::summary::SummaryColumns;
+use unimetric::{IdColumn, Period};
+
+fn summary_fixture() -> unimetric::CustomerSummary {
+    // 10 customers. gap = T − recency; F = frequency + 1; M = monetaryValue.
+    //   id  freq rec  T   gap  M
+    //   1    9   95  100    5  50
+    //   2    4   80  100   20  40
+    //   3    0    0   10   10   0
+    //   4    2   30  100   70  30
+    //   5    0    0  200  200   0
+    //   6    6   50  200  150  60
+    //   7    1   10  100   90  20
+    //   8    9   90  100   10  55
+    //   9    3   70  300  230  45
+    //  10    0    0   50   50   0
+    let ids: Vec<u32> = (1..=10).collect();
+    CustomerSummary::from_columns(
+        SummaryColumns {
+            customer_id: IdColumn::Numeric(&ids),
+            frequency: &[9.0, 4.0, 0.0, 2.0, 0.0, 6.0, 1.0, 9.0, 3.0, 0.0],
+            recency: &[95.0, 80.0, 0.0, 30.0, 0.0, 50.0, 10.0, 90.0, 70.0, 0.0],
+            t: &[
+                100.0, 100.0, 10.0, 100.0, 200.0, 200.0, 100.0, 100.0, 300.0, 50.0,
+            ],
+            monetary_value: &[50.0, 40.0, 0.0, 30.0, 0.0, 60.0, 20.0, 55.0, 45.0, 0.0],
+        },
+        Period::Day,
+        None,
+    )
+    .unwrap()
+}
+use unimetric::CustomerSummary;
+
+#[test]
+fn rfm_quintiles_against_hand_computation() {
+    let r = rfm_scores(&summary_fixture(), None).unwrap();
+    // Without revenue the default monetary is meanRepeat.
+    assert_eq!(
+        r.definition.params["monetary"],
+        unimetric::glossary::ParamValue::Text("meanRepeat".into())
+    );
+    // R: gaps 5,20,10,70,200,150,90,10,230,50. w = customers with a strictly larger gap:
+    //   5→9, 20→6, 10→7 (both 10s), 70→4, 200→1, 150→2, 90→3, 230→0, 50→5.
+    //   score = 1 + ⌊5w/10⌋ = 1 + ⌊w/2⌋: 9→5, 6→4, 7→4, 4→3, 1→1, 2→2, 3→2, 0→1, 5→3.
+    assert_eq!(r.r, vec![5, 4, 4, 3, 1, 2, 2, 4, 1, 3]);
+    // F = 10,5,1,3,1,7,2,10,4,1. w = strictly smaller: 10→8, 5→6, 1→0, 3→4, 7→7, 2→3, 4→5.
+    assert_eq!(r.f, vec![5, 4, 1, 3, 1, 4, 2, 5, 3, 1]);
+    // M = 50,40,0,30,0,60,20,55,45,0. w: 50→7, 40→5, 0→0, 30→4, 60→9, 20→3, 55→8, 45→6.
+    assert_eq!(r.m, vec![4, 3, 1, 3, 1, 5, 2, 5, 4, 1]);
+    assert_eq!(r.cell[0], "554");
+    assert_eq!(r.segment[0], "Champions"); // R5 F5
+    assert_eq!(r.segment[2], "New"); // R4 F1
+    assert_eq!(r.segment[4], "Lost"); // R1 F1
+    assert_eq!(r.segment[5], "At risk"); // R2 F4
+    assert_eq!(r.segment[8], "At risk"); // R1 F3
+                                         // total needs revenue.
+    assert_eq!(
+        rfm_scores(&summary_fixture(), Some(Monetary::Total))
+            .unwrap_err()
+            .code(),
+        "E_BAD_OPTION"
+    );
+}
+
+#[test]
+fn rfm_map_covers_every_cell_with_the_documented_names() {
+    let want = [
+        // F:   1              2                      3                      4             5
+        ["Lost", "Lost", "At risk", "Can't lose", "Can't lose"], // R1
+        [
+            "Hibernating",
+            "Hibernating",
+            "At risk",
+            "At risk",
+            "Can't lose",
+        ], // R2
+        ["Hibernating", "Hibernating", "Loyal", "Loyal", "Loyal"], // R3
+        [
+            "New",
+            "Potential loyalists",
+            "Potential loyalists",
+            "Champions",
+            "Champions",
+        ], // R4
+        [
+            "New",
+            "Potential loyalists",
+            "Potential loyalists",
+            "Champions",
+            "Champions",
+        ], // R5
+    ];
+    for r in 1..=5u8 {
+        for f in 1..=5u8 {
+            assert_eq!(
+                segment_name(r, f),
+                want[r as usize - 1][f as usize - 1],
+                "R{r} F{f}"
+            );
+        }
+    }
+}
+
+#[test]
+fn segment_customers_orders_by_monetary_value() {
+    let s = segment_customers(
+        &summary_fixture(),
+        &SegmentOptions {
+            k: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let c = &s.centroids;
+    assert!(
+        c[0] >= c[3],
+        "cluster 0 has the higher monetaryValue centroid"
+    );
+    assert_eq!(
+        s.definition.params["orderBy"],
+        unimetric::glossary::ParamValue::Text("descending monetaryValue".into())
+    );
+}
