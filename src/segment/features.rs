@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 /// Scaling applied after the optional log1p.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "lowercase")]
 pub enum Scaling {
     /// No scaling.
     None,

@@ -358,13 +358,35 @@ pub const CUSTOMER_FEATURES: [&str; 3] = ["monetaryValue", "frequency", "periods
 /// Row-major customer features: `monetaryValue`, `frequency`, `periodsSinceLastPurchase`
 /// (`T − recency`, periods since the last purchase).
 pub fn customer_features(s: &crate::CustomerSummary) -> Vec<f64> {
-    let mut out = Vec::with_capacity(3 * s.len());
-    for i in 0..s.len() {
-        out.push(s.monetary_value[i]);
-        out.push(s.frequency[i]);
-        out.push(s.t[i] - s.recency[i]);
+    customer_features_from(&s.monetary_value, &s.frequency, &s.t, &s.recency)
+}
+
+/// [`customer_features`] from the summary's columns (equal lengths; extra values are ignored).
+pub fn customer_features_from(
+    monetary_value: &[f64],
+    frequency: &[f64],
+    t: &[f64],
+    recency: &[f64],
+) -> Vec<f64> {
+    let mut out = Vec::with_capacity(3 * frequency.len());
+    for (((m, f), t), r) in monetary_value.iter().zip(frequency).zip(t).zip(recency) {
+        out.push(*m);
+        out.push(*f);
+        out.push(t - r);
     }
     out
+}
+
+/// Fills the customer defaults of [`segment_customers`] into `opts`.
+pub fn customer_options(opts: &SegmentOptions) -> SegmentOptions {
+    let mut o = opts.clone();
+    if o.feature_names.is_none() {
+        o.feature_names = Some(CUSTOMER_FEATURES.iter().map(|s| s.to_string()).collect());
+    }
+    if o.log1p.is_none() {
+        o.log1p = Some(vec![true, true, false]);
+    }
+    o
 }
 
 /// Segments customers of a summary on [`CUSTOMER_FEATURES`]. Unless set in `opts`: names are
@@ -374,12 +396,5 @@ pub fn segment_customers(
     s: &crate::CustomerSummary,
     opts: &SegmentOptions,
 ) -> Result<Segmentation> {
-    let mut o = opts.clone();
-    if o.feature_names.is_none() {
-        o.feature_names = Some(CUSTOMER_FEATURES.iter().map(|s| s.to_string()).collect());
-    }
-    if o.log1p.is_none() {
-        o.log1p = Some(vec![true, true, false]);
-    }
-    segment(&customer_features(s), 3, &o)
+    segment(&customer_features(s), 3, &customer_options(opts))
 }

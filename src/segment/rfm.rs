@@ -60,6 +60,20 @@ pub enum Monetary {
     MeanRepeat,
 }
 
+impl Monetary {
+    /// Parses the option value (`"total"` / `"meanRepeat"`).
+    pub fn parse(s: &str) -> Result<Monetary> {
+        match s {
+            "total" => Ok(Monetary::Total),
+            "meanRepeat" => Ok(Monetary::MeanRepeat),
+            _ => Err(Error::BadOption {
+                option: "monetary".into(),
+                message: format!("expected \"total\" or \"meanRepeat\", got \"{s}\""),
+            }),
+        }
+    }
+}
+
 /// RFM result, one entry per customer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RfmScores {
@@ -140,31 +154,73 @@ pub fn rfm_scores(s: &CustomerSummary, monetary: Option<Monetary>) -> Result<Rfm
             what: "customer summary".into(),
         });
     }
-    let revenue = s.details.as_ref().map(|d| &d.revenue);
+    let revenue = s.details.as_ref().map(|d| d.revenue.as_slice());
+    rfm_from_columns(
+        &s.t,
+        &s.recency,
+        &s.frequency,
+        &s.monetary_value,
+        revenue,
+        monetary,
+    )
+}
+
+/// [`rfm_scores`] from summary columns (`revenue` when the summary has it).
+///
+/// Errors: `E_EMPTY`, `E_LENGTH_MISMATCH`; `E_BAD_OPTION` for `Total` without revenue.
+pub fn rfm_from_columns(
+    t: &[f64],
+    recency: &[f64],
+    frequency: &[f64],
+    monetary_value: &[f64],
+    revenue: Option<&[f64]>,
+    monetary: Option<Monetary>,
+) -> Result<RfmScores> {
+    let n = t.len();
+    if n == 0 {
+        return Err(Error::Empty {
+            what: "customer summary".into(),
+        });
+    }
+    for (name, len) in [
+        ("recency", recency.len()),
+        ("frequency", frequency.len()),
+        ("monetaryValue", monetary_value.len()),
+        ("revenue", revenue.map_or(n, |r| r.len())),
+    ] {
+        if len != n {
+            return Err(Error::LengthMismatch {
+                column: name.into(),
+                actual: len,
+                reference: "T".into(),
+                expected: n,
+            });
+        }
+    }
     let monetary = monetary.unwrap_or(if revenue.is_some() {
         Monetary::Total
     } else {
         Monetary::MeanRepeat
     });
     let mvals: Vec<f64> = match (monetary, revenue) {
-        (Monetary::Total, Some(r)) => r.clone(),
+        (Monetary::Total, Some(r)) => r.to_vec(),
         (Monetary::Total, None) => {
             return Err(Error::BadOption {
                 option: "monetary".into(),
                 message: "\"total\" needs a summary built from transactions (it has no revenue column); use \"meanRepeat\"".into(),
             })
         }
-        (Monetary::MeanRepeat, _) => s.monetary_value.clone(),
+        (Monetary::MeanRepeat, _) => monetary_value.to_vec(),
     };
-    let gap: Vec<f64> = s.t.iter().zip(&s.recency).map(|(t, r)| t - r).collect();
-    let fvals: Vec<f64> = s.frequency.iter().map(|f| f + 1.0).collect();
+    let gap: Vec<f64> = t.iter().zip(recency).map(|(t, r)| t - r).collect();
+    let fvals: Vec<f64> = frequency.iter().map(|f| f + 1.0).collect();
     let r = quintile_scores(&gap, false);
     let f = quintile_scores(&fvals, true);
     let m = quintile_scores(&mvals, true);
-    let cell = (0..s.len())
+    let cell = (0..n)
         .map(|i| format!("{}{}{}", r[i], f[i], m[i]))
         .collect();
-    let segment = (0..s.len()).map(|i| segment_name(r[i], f[i])).collect();
+    let segment = (0..n).map(|i| segment_name(r[i], f[i])).collect();
     let definition = DefinitionRef::new(&DEFINITION).with(
         "monetary",
         ParamValue::Text(
