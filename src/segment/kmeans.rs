@@ -278,7 +278,12 @@ impl KMeansValidParams {
             ));
         }
         let n = data.len() / d;
-        check_finite(data, d)?;
+        // One pass: variance statistics; a non-finite value makes them non-finite, and only
+        // then is the data scanned again for the first offending value.
+        let mean_var = mean_variance(data, n, d);
+        if !mean_var.is_finite() {
+            check_finite(data, d)?;
+        }
         if n < self.k {
             return Err(Error::InsufficientData {
                 message: format!(
@@ -307,50 +312,50 @@ impl KMeansValidParams {
                 ));
             }
         }
-        let tol = self.tolerance * mean_variance(data, n, d);
-        let mut ws = Workspace::new(n, d, self.k);
+        let tol = self.tolerance * mean_var;
+        let mut ws = Workspace::new(
+            n,
+            d,
+            self.k,
+            self.init == Init::KMeansPlusPlus,
+            self.algorithm == Algorithm::Hamerly && self.k > 1,
+            self.max_iterations > 1,
+        );
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(u64::from(self.seed));
         let mut best: Option<RunResult> = None;
-        for _ in 0..self.n_init {
+        let mut best_labels: Vec<u32> = Vec::new();
+        for run in 0..self.n_init {
             match &self.init {
                 Init::KMeansPlusPlus => kmeans_plus_plus(data, n, d, self.k, &mut rng, &mut ws)?,
                 Init::Centroids(c) => ws.centers.copy_from_slice(c),
             }
             let (iters, converged) = match self.algorithm {
-                Algorithm::Lloyd => {
-                    run_lloyd(data, n, d, self.k, self.max_iterations, tol, &mut ws)
-                }
+                Algorithm::Lloyd => run_lloyd(data, d, self.k, self.max_iterations, tol, &mut ws),
                 Algorithm::Hamerly => {
-                    run_hamerly(data, n, d, self.k, self.max_iterations, tol, &mut ws)
+                    run_hamerly(data, d, self.k, self.max_iterations, tol, &mut ws)
                 }
             };
-            let inertia = assign_all(
-                data,
-                n,
-                d,
-                self.k,
-                &ws.centers,
-                &mut ws.labels,
-                &mut ws.dist,
-            );
+            let inertia = final_assign(data, d, &mut ws);
             let better = match &best {
                 None => true,
-                Some(b) => inertia < b.2,
+                Some(b) => inertia < b.1,
             };
             if better {
-                best = Some((
-                    ws.centers.clone(),
-                    ws.labels.clone(),
-                    inertia,
-                    iters,
-                    converged,
-                ));
+                best = Some((ws.centers.clone(), inertia, iters, converged));
+                if run + 1 == self.n_init {
+                    // Last run: take the buffer instead of copying it.
+                    best_labels = std::mem::take(&mut ws.labels);
+                } else {
+                    best_labels.clear();
+                    best_labels.extend_from_slice(&ws.labels);
+                }
             }
         }
-        let (centers, labels, inertia, iterations, converged) =
+        let (centers, inertia, iterations, converged) =
             best.ok_or_else(|| Error::InsufficientData {
                 message: "no k-means run".into(),
             })?;
+        let mut labels = best_labels;
         let perm = order_clusters(&centers, self.k, d, self.order);
         // perm[new] = old; inverse for relabelling.
         let mut inv = vec![0u32; self.k];
@@ -359,7 +364,11 @@ impl KMeansValidParams {
             inv[old] = new as u32;
             new_centers[new * d..(new + 1) * d].copy_from_slice(&centers[old * d..(old + 1) * d]);
         }
-        let labels: Vec<u32> = labels.iter().map(|&l| inv[l as usize]).collect();
+        if perm.iter().enumerate().any(|(new, &old)| new != old) {
+            for l in &mut labels {
+                *l = inv[*l as usize];
+            }
+        }
         let mut sizes = vec![0usize; self.k];
         for &l in &labels {
             sizes[l as usize] += 1;
@@ -380,8 +389,8 @@ impl KMeansValidParams {
     }
 }
 
-/// Centres, labels, inertia, iterations, converged of one run.
-type RunResult = (Vec<f64>, Vec<u32>, f64, usize, bool);
+/// Centres, inertia, iterations, converged of one run.
+type RunResult = (Vec<f64>, f64, usize, bool);
 
 /// A fit's model plus the labels of the training rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -468,15 +477,7 @@ impl KMeans {
         let n = data.len() / n_cols;
         let mut labels = vec![0u32; n];
         let mut dist = vec![0.0; n];
-        let sse = assign_all(
-            data,
-            n,
-            n_cols,
-            self.k,
-            &self.centroids,
-            &mut labels,
-            &mut dist,
-        );
+        let sse = assign_all(data, n_cols, &self.centroids, &mut labels, &mut dist);
         Ok((labels, sse))
     }
 }
@@ -533,7 +534,8 @@ impl<D: Data<Elem = f64>> PredictInplace<ArrayBase<D, Ix2>, Array1<usize>> for K
     }
 }
 
-pub(crate) fn check_finite(data: &[f64], d: usize) -> Result<()> {
+/// `E_NON_FINITE` for the first NaN or ±Infinity (column `feature <j>`, 1-based row).
+pub fn check_finite(data: &[f64], d: usize) -> Result<()> {
     if let Some(i) = data.iter().position(|v| !v.is_finite()) {
         return Err(Error::NonFinite {
             column: format!("feature {}", i % d),
@@ -544,70 +546,187 @@ pub(crate) fn check_finite(data: &[f64], d: usize) -> Result<()> {
     Ok(())
 }
 
-/// Mean over columns of the column variance (divisor n).
+/// Mean over columns of the column variance (divisor n), in one pass over the data with sums
+/// shifted by the first row: `var_j = (Σ (x − x₀)² − (Σ (x − x₀))² / n) / n`.
 pub(crate) fn mean_variance(data: &[f64], n: usize, d: usize) -> f64 {
-    let mut mean = vec![0.0; d];
+    if n == 0 || d == 0 {
+        return 0.0;
+    }
+    let x0 = &data[..d];
+    let mut s1 = vec![0.0; d];
+    let mut s2 = vec![0.0; d];
     for row in data.chunks_exact(d) {
-        for (m, v) in mean.iter_mut().zip(row) {
-            *m += v;
+        for (((a, b), v), z) in s1.iter_mut().zip(s2.iter_mut()).zip(row).zip(x0) {
+            let t = v - z;
+            *a += t;
+            *b += t * t;
         }
     }
-    for m in &mut mean {
-        *m /= n as f64;
-    }
-    let mut var = vec![0.0; d];
-    for row in data.chunks_exact(d) {
-        for ((s, v), m) in var.iter_mut().zip(row).zip(&mean) {
-            *s += (v - m) * (v - m);
-        }
-    }
-    var.iter().sum::<f64>() / (n as f64 * d as f64)
+    let nf = n as f64;
+    let total: f64 = s1
+        .iter()
+        .zip(&s2)
+        .map(|(a, b)| {
+            // Clamp rounding below 0 but keep NaN (it signals a non-finite value).
+            let v = (b - a * a / nf) / nf;
+            if v < 0.0 {
+                0.0
+            } else {
+                v
+            }
+        })
+        .sum();
+    total / d as f64
 }
 
-/// Squared Euclidean distance, two columns at a time (see the module documentation).
+/// Squared Euclidean distance `Σ_t (a_t − b_t)²`, summed in column order (every distance in
+/// this module is computed in exactly this order, so all code paths and targets agree).
+#[inline(always)]
+pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (x, y) in a.iter().zip(b) {
+        let t = x - y;
+        s += t * t;
+    }
+    s
+}
+
+/// [`sq_dist`] with the column count `D` fixed at compile time (`D = 0`: run-time length), so
+/// the loop is unrolled; same operations in the same order, hence the same bits.
+#[inline(always)]
+fn dist<const D: usize>(a: &[f64], b: &[f64]) -> f64 {
+    if D == 0 {
+        return sq_dist(a, b);
+    }
+    sq_dist(&a[..D], &b[..D])
+}
+
+/// Writes the centres in pair blocks: centres `2q` and `2q + 1` interleaved column by column,
+/// `ct[q · 2d + 2t + lane]` = coordinate `t` of centre `2q + lane`; an odd centre count is
+/// padded with a centre at +∞ (never nearest). Returns the padded count.
+fn transpose_centers(centers: &[f64], d: usize, ct: &mut Vec<f64>) -> usize {
+    let k = centers.len() / d;
+    let kp = k + (k & 1);
+    ct.clear();
+    ct.resize(d * kp, f64::INFINITY);
+    for (j, c) in centers.chunks_exact(d).enumerate() {
+        for (t, &v) in c.iter().enumerate() {
+            ct[(j / 2) * 2 * d + 2 * t + (j & 1)] = v;
+        }
+    }
+    kp
+}
+
+/// Branch-free running argmin: nearest index (ties → lowest), smallest and second smallest.
+#[inline(always)]
+fn take(j: usize, v: f64, best: &mut usize, b1: &mut f64, b2: &mut f64) {
+    let lt = v < *b1;
+    *b2 = if lt { *b1 } else { b2.min(v) };
+    *b1 = if lt { v } else { *b1 };
+    *best = if lt { j } else { *best };
+}
+
+/// Nearest centre (ties → lowest index), its squared distance and the second smallest squared
+/// distance, with `ct` from [`transpose_centers`]. On wasm32 two centres share a simd128
+/// vector (one lane each); every lane sums its squared differences in column order, exactly as
+/// [`sq_dist`].
 #[cfg(target_arch = "wasm32")]
 #[inline(always)]
-pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+fn nearest_t<const D: usize>(row: &[f64], ct: &[f64], d: usize, kp: usize) -> (usize, f64, f64) {
     use core::arch::wasm32::*;
-    let n = a.len().min(b.len());
-    let mut acc = f64x2_splat(0.0);
-    let mut i = 0;
-    while i + 2 <= n {
-        let x = f64x2(a[i], a[i + 1]);
-        let y = f64x2(b[i], b[i + 1]);
-        let t = f64x2_sub(x, y);
-        acc = f64x2_add(acc, f64x2_mul(t, t));
-        i += 2;
+    let dd = if D == 0 { d } else { D };
+    let row = &row[..dd];
+    let (mut best, mut b1, mut b2) = (0, f64::INFINITY, f64::INFINITY);
+    if D > 0 {
+        // The row's columns, each splatted once into both lanes.
+        let mut xs = [f64x2_splat(0.0); D];
+        for (v, &x) in xs.iter_mut().zip(row) {
+            *v = f64x2_splat(x);
+        }
+        for (q, blk) in ct.chunks_exact(2 * D).enumerate().take(kp / 2) {
+            let mut acc = f64x2_splat(0.0);
+            for (xv, c) in xs.iter().zip(blk.chunks_exact(2)) {
+                let df = f64x2_sub(*xv, f64x2(c[0], c[1]));
+                acc = f64x2_add(acc, f64x2_mul(df, df));
+            }
+            take(
+                2 * q,
+                f64x2_extract_lane::<0>(acc),
+                &mut best,
+                &mut b1,
+                &mut b2,
+            );
+            take(
+                2 * q + 1,
+                f64x2_extract_lane::<1>(acc),
+                &mut best,
+                &mut b1,
+                &mut b2,
+            );
+        }
+    } else {
+        for (q, blk) in ct.chunks_exact(2 * dd).enumerate().take(kp / 2) {
+            let mut acc = f64x2_splat(0.0);
+            for (&x, c) in row.iter().zip(blk.chunks_exact(2)) {
+                let df = f64x2_sub(f64x2_splat(x), f64x2(c[0], c[1]));
+                acc = f64x2_add(acc, f64x2_mul(df, df));
+            }
+            take(
+                2 * q,
+                f64x2_extract_lane::<0>(acc),
+                &mut best,
+                &mut b1,
+                &mut b2,
+            );
+            take(
+                2 * q + 1,
+                f64x2_extract_lane::<1>(acc),
+                &mut best,
+                &mut b1,
+                &mut b2,
+            );
+        }
     }
-    let mut s0 = f64x2_extract_lane::<0>(acc);
-    let s1 = f64x2_extract_lane::<1>(acc);
-    if i < n {
-        let t = a[i] - b[i];
-        s0 += t * t;
-    }
-    s0 + s1
+    (best, b1, b2)
 }
 
-/// Squared Euclidean distance, two columns at a time (see the module documentation).
+/// Nearest centre (ties → lowest index), its squared distance and the second smallest squared
+/// distance, with `ct` from [`transpose_centers`]; scalar, same order of operations as the
+/// wasm32 simd128 version.
 #[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
-pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let mut s0 = 0.0;
-    let mut s1 = 0.0;
-    let mut i = 0;
-    while i + 2 <= n {
-        let t0 = a[i] - b[i];
-        let t1 = a[i + 1] - b[i + 1];
-        s0 += t0 * t0;
-        s1 += t1 * t1;
-        i += 2;
+fn nearest_t<const D: usize>(row: &[f64], ct: &[f64], d: usize, kp: usize) -> (usize, f64, f64) {
+    let dd = if D == 0 { d } else { D };
+    let row = &row[..dd];
+    let (mut best, mut b1, mut b2) = (0, f64::INFINITY, f64::INFINITY);
+    for (q, blk) in ct.chunks_exact(2 * dd).enumerate().take(kp / 2) {
+        let (mut a0, mut a1) = (0.0, 0.0);
+        for (&x, c) in row.iter().zip(blk.chunks_exact(2)) {
+            let (d0, d1) = (x - c[0], x - c[1]);
+            a0 += d0 * d0;
+            a1 += d1 * d1;
+        }
+        take(2 * q, a0, &mut best, &mut b1, &mut b2);
+        take(2 * q + 1, a1, &mut best, &mut b1, &mut b2);
     }
-    if i < n {
-        let t = a[i] - b[i];
-        s0 += t * t;
-    }
-    s0 + s1
+    (best, b1, b2)
+}
+
+/// Calls `$f::<D>` with `D` = the column count for 1 … 8 columns, `D = 0` (run-time) otherwise.
+macro_rules! by_cols {
+    ($d:expr, $f:ident ( $($a:expr),* )) => {
+        match $d {
+            1 => $f::<1>($($a),*),
+            2 => $f::<2>($($a),*),
+            3 => $f::<3>($($a),*),
+            4 => $f::<4>($($a),*),
+            5 => $f::<5>($($a),*),
+            6 => $f::<6>($($a),*),
+            7 => $f::<7>($($a),*),
+            8 => $f::<8>($($a),*),
+            _ => $f::<0>($($a),*),
+        }
+    };
 }
 
 /// The 0-based rows greedy k-means++ picks as initial centres for the first run of a fit with
@@ -631,7 +750,7 @@ pub fn kmeans_plus_plus_rows(
             message: format!("k-means++ with k = {k} needs at least {k} rows, got {n}"),
         });
     }
-    let mut ws = Workspace::new(n, d, k);
+    let mut ws = Workspace::new(n, d, k, true, false, false);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(u64::from(seed));
     kmeans_plus_plus(data, n, d, k, &mut rng, &mut ws)?;
     Ok(ws.seeds)
@@ -645,11 +764,16 @@ struct Workspace {
     counts: Vec<usize>,
     labels: Vec<u32>,
     prev_labels: Vec<u32>,
+    /// Squared distance of each row to its assigned centre (as of the last assignment).
     dist: Vec<f64>,
+    /// Hamerly: upper bound of the distance to the assigned centre.
     upper: Vec<f64>,
+    /// Lower bound of the distance to the nearest other centre, valid for `centers`.
     lower: Vec<f64>,
     half_sep: Vec<f64>,
     moved: Vec<f64>,
+    /// Transposed centres (see `transpose_centers`).
+    ct: Vec<f64>,
     cumsum: Vec<f64>,
     seeds: Vec<usize>,
     cand_dist: Vec<f64>,
@@ -657,25 +781,46 @@ struct Workspace {
 }
 
 impl Workspace {
-    fn new(n: usize, d: usize, k: usize) -> Self {
+    /// Buffers for n rows; seeding (`pp`) and Hamerly (`hamerly`) buffers only when needed.
+    fn new(n: usize, d: usize, k: usize, pp: bool, hamerly: bool, iterate: bool) -> Self {
+        let (np, nh) = (if pp { n } else { 0 }, if hamerly { n } else { 0 });
+        let ni = if iterate { n } else { 0 };
         Workspace {
             centers: vec![0.0; k * d],
             new_centers: vec![0.0; k * d],
             sums: vec![0.0; k * d],
             counts: vec![0; k],
             labels: vec![0; n],
-            prev_labels: vec![0; n],
+            prev_labels: vec![0; ni],
             dist: vec![0.0; n],
-            upper: vec![0.0; n],
+            upper: vec![0.0; nh],
             lower: vec![0.0; n],
             half_sep: vec![0.0; k],
             moved: vec![0.0; k],
-            cumsum: vec![0.0; n],
+            ct: Vec::with_capacity(d * (k + 1)),
+            cumsum: vec![0.0; np],
             seeds: vec![0; k],
-            cand_dist: vec![0.0; n],
-            best_dist: vec![0.0; n],
+            cand_dist: vec![0.0; np],
+            best_dist: vec![0.0; np],
         }
     }
+}
+
+/// Squared distances of every row to `c`, and their minimum with `prev`, summed.
+fn pp_candidate<const D: usize>(
+    data: &[f64],
+    d: usize,
+    c: &[f64],
+    prev: &[f64],
+    out: &mut [f64],
+) -> f64 {
+    let mut pot = 0.0;
+    for ((row, o), p) in data.chunks_exact(d).zip(out.iter_mut()).zip(prev) {
+        let v = dist::<D>(row, c).min(*p);
+        *o = v;
+        pot += v;
+    }
+    pot
 }
 
 /// Greedy k-means++ into `ws.centers`.
@@ -689,12 +834,11 @@ fn kmeans_plus_plus(
 ) -> Result<()> {
     let trials = 2 + libm::log(k as f64) as usize;
     let first = rng.gen_range(0..n as u64) as usize;
-    ws.centers[..d].copy_from_slice(&data[first * d..(first + 1) * d]);
-    ws.seeds[0] = first;
     let c0 = &data[first * d..(first + 1) * d];
-    for (i, row) in data.chunks_exact(d).enumerate() {
-        ws.dist[i] = sq_dist(row, c0);
-    }
+    ws.centers[..d].copy_from_slice(c0);
+    ws.seeds[0] = first;
+    ws.best_dist.fill(f64::INFINITY);
+    by_cols!(d, pp_candidate(data, d, c0, &ws.best_dist, &mut ws.dist));
     for c in 1..k {
         let mut total = 0.0;
         for (s, &v) in ws.cumsum.iter_mut().zip(&ws.dist) {
@@ -716,12 +860,7 @@ fn kmeans_plus_plus(
                 idx = last_positive;
             }
             let cand = &data[idx * d..(idx + 1) * d];
-            let mut pot = 0.0;
-            for (i, row) in data.chunks_exact(d).enumerate() {
-                let v = sq_dist(row, cand).min(ws.dist[i]);
-                ws.cand_dist[i] = v;
-                pot += v;
-            }
+            let pot = by_cols!(d, pp_candidate(data, d, cand, &ws.dist, &mut ws.cand_dist));
             if pot < best_pot {
                 best_pot = pot;
                 best_idx = idx;
@@ -735,38 +874,75 @@ fn kmeans_plus_plus(
     Ok(())
 }
 
-/// Assigns every row to its nearest centre; writes labels and squared distances; returns SSE.
-fn assign_all(
+fn assign_all_d<const D: usize>(
     data: &[f64],
-    n: usize,
     d: usize,
-    k: usize,
-    centers: &[f64],
+    (ct, kp): (&[f64], usize),
     labels: &mut [u32],
     dist: &mut [f64],
 ) -> f64 {
     let mut sse = 0.0;
-    for (i, row) in data.chunks_exact(d).enumerate().take(n) {
-        let (l, v) = nearest(row, centers, d, k);
-        labels[i] = l as u32;
-        dist[i] = v;
+    for ((row, l), o) in data
+        .chunks_exact(d)
+        .zip(labels.iter_mut())
+        .zip(dist.iter_mut())
+    {
+        let (j, v, _) = nearest_t::<D>(row, ct, d, kp);
+        *l = j as u32;
+        *o = v;
         sse += v;
     }
     sse
 }
 
-#[inline(always)]
-fn nearest(row: &[f64], centers: &[f64], d: usize, k: usize) -> (usize, f64) {
-    let mut best = 0;
-    let mut best_v = f64::INFINITY;
-    for (j, c) in centers.chunks_exact(d).enumerate().take(k) {
-        let v = sq_dist(row, c);
-        if v < best_v {
-            best_v = v;
-            best = j;
-        }
+/// Assigns every row to its nearest centre (full scan); writes labels and squared distances;
+/// returns the SSE.
+fn assign_all(
+    data: &[f64],
+    d: usize,
+    centers: &[f64],
+    labels: &mut [u32],
+    dist: &mut [f64],
+) -> f64 {
+    let mut ct = Vec::new();
+    let kp = transpose_centers(centers, d, &mut ct);
+    by_cols!(d, assign_all_d(data, d, (&ct, kp), labels, dist))
+}
+
+fn final_assign_d<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Workspace) -> f64 {
+    let mut sse = 0.0;
+    let centers = &ws.centers;
+    let ct = &ws.ct;
+    for (((row, l), o), lb) in data
+        .chunks_exact(d)
+        .zip(ws.labels.iter_mut())
+        .zip(ws.dist.iter_mut())
+        .zip(&ws.lower)
+    {
+        let a = *l as usize;
+        let v = dist::<D>(row, &centers[a * d..(a + 1) * d]);
+        // Keep the centre when its distance is below the lower bound of every other centre's
+        // distance, with a relative margin far above rounding error.
+        let keep = *lb > 0.0 && v < lb * lb * (1.0 - 1e-9);
+        let (j, v) = if keep {
+            (a, v)
+        } else {
+            let (j, v, _) = nearest_t::<D>(row, ct, d, kp);
+            (j, v)
+        };
+        *l = j as u32;
+        *o = v;
+        sse += v;
     }
-    (best, best_v)
+    sse
+}
+
+/// The final assignment to the returned centres: a row keeps its centre when the bounds of the
+/// last iteration prove no other centre is nearer; otherwise all centres are scanned. Labels
+/// equal a full scan's (ties → lowest index among the scanned). Returns the SSE.
+fn final_assign(data: &[f64], d: usize, ws: &mut Workspace) -> f64 {
+    let kp = transpose_centers(&ws.centers, d, &mut ws.ct);
+    by_cols!(d, final_assign_d(data, d, kp, ws))
 }
 
 /// Sums and counts per cluster from labels.
@@ -783,7 +959,7 @@ fn accumulate(data: &[f64], d: usize, labels: &[u32], sums: &mut [f64], counts: 
 }
 
 /// Moves rows into empty clusters (farthest rows first) and recomputes the new centres.
-/// Returns the sum of squared centre shifts.
+/// Returns the sum of squared centre shifts; `ws.moved` holds each centre's shift.
 fn update_centers(data: &[f64], d: usize, k: usize, ws: &mut Workspace) -> f64 {
     for j in 0..k {
         if ws.counts[j] > 0 {
@@ -811,6 +987,11 @@ fn update_centers(data: &[f64], d: usize, k: usize, ws: &mut Workspace) -> f64 {
         ws.sums[j * d..(j + 1) * d].copy_from_slice(row);
         ws.labels[far] = j as u32;
         ws.dist[far] = 0.0;
+        // Its bounds no longer hold: force an exact check.
+        ws.lower[far] = f64::NEG_INFINITY;
+        if let Some(u) = ws.upper.get_mut(far) {
+            *u = f64::INFINITY;
+        }
     }
     let mut shift = 0.0;
     for j in 0..k {
@@ -835,9 +1016,52 @@ fn update_centers(data: &[f64], d: usize, k: usize, ws: &mut Workspace) -> f64 {
     shift
 }
 
+/// Lowers every row's lower bound by the largest shift of a centre other than its own.
+fn shrink_lower_bounds(ws: &mut Workspace) {
+    let mut r1 = 0;
+    let mut m1 = 0.0;
+    let mut m2 = 0.0;
+    for (j, &m) in ws.moved.iter().enumerate() {
+        if m > m1 {
+            m2 = m1;
+            m1 = m;
+            r1 = j;
+        } else if m > m2 {
+            m2 = m;
+        }
+    }
+    if m1 == 0.0 {
+        return;
+    }
+    for (lb, &l) in ws.lower.iter_mut().zip(&ws.labels) {
+        *lb -= if l as usize == r1 { m2 } else { m1 };
+    }
+}
+
+/// One fused Lloyd assignment + accumulation pass (labels, distances, lower bounds, sums).
+fn lloyd_pass<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Workspace) {
+    ws.sums.fill(0.0);
+    ws.counts.fill(0);
+    let ct = &ws.ct;
+    for (((row, l), o), lb) in data
+        .chunks_exact(d)
+        .zip(ws.labels.iter_mut())
+        .zip(ws.dist.iter_mut())
+        .zip(ws.lower.iter_mut())
+    {
+        let (j, v1, v2) = nearest_t::<D>(row, ct, d, kp);
+        *l = j as u32;
+        *o = v1;
+        *lb = libm::sqrt(v2);
+        ws.counts[j] += 1;
+        for (s, x) in ws.sums[j * d..(j + 1) * d].iter_mut().zip(row) {
+            *s += x;
+        }
+    }
+}
+
 fn run_lloyd(
     data: &[f64],
-    n: usize,
     d: usize,
     k: usize,
     max_iter: usize,
@@ -845,24 +1069,14 @@ fn run_lloyd(
     ws: &mut Workspace,
 ) -> (usize, bool) {
     for it in 0..max_iter {
-        ws.prev_labels.copy_from_slice(&ws.labels);
-        // Fused assignment and accumulation.
-        ws.sums.fill(0.0);
-        ws.counts.fill(0);
-        for (i, row) in data.chunks_exact(d).enumerate().take(n) {
-            let (l, v) = nearest(row, &ws.centers, d, k);
-            ws.labels[i] = l as u32;
-            ws.dist[i] = v;
-            ws.counts[l] += 1;
-            for (s, x) in ws.sums[l * d..(l + 1) * d].iter_mut().zip(row) {
-                *s += x;
-            }
+        if it > 0 {
+            ws.prev_labels.copy_from_slice(&ws.labels);
         }
+        let kp = transpose_centers(&ws.centers, d, &mut ws.ct);
+        by_cols!(d, lloyd_pass(data, d, kp, ws));
         let shift = update_centers(data, d, k, ws);
-        if it > 0 && ws.labels == ws.prev_labels {
-            return (it + 1, true);
-        }
-        if shift <= tol {
+        shrink_lower_bounds(ws);
+        if (it > 0 && ws.labels == ws.prev_labels) || shift <= tol {
             return (it + 1, true);
         }
     }
@@ -883,9 +1097,44 @@ fn half_separation(centers: &[f64], d: usize, k: usize, out: &mut [f64]) {
     }
 }
 
+/// Hamerly's exact first assignment (two nearest distances for the bounds).
+fn hamerly_init<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Workspace) {
+    let ct = &ws.ct;
+    for (i, row) in data.chunks_exact(d).enumerate() {
+        let (l, v1, v2) = nearest_t::<D>(row, ct, d, kp);
+        ws.labels[i] = l as u32;
+        ws.dist[i] = v1;
+        ws.upper[i] = libm::sqrt(v1);
+        ws.lower[i] = libm::sqrt(v2);
+    }
+}
+
+/// One Hamerly assignment pass: rows whose bounds prove their centre unchanged are skipped.
+fn hamerly_pass<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Workspace) {
+    let centers = &ws.centers;
+    let ct = &ws.ct;
+    for (i, row) in data.chunks_exact(d).enumerate() {
+        let a = ws.labels[i] as usize;
+        let m = ws.half_sep[a].max(ws.lower[i]);
+        if ws.upper[i] <= m {
+            continue;
+        }
+        let ua = dist::<D>(row, &centers[a * d..(a + 1) * d]);
+        ws.upper[i] = libm::sqrt(ua);
+        ws.dist[i] = ua;
+        if ws.upper[i] <= m {
+            continue;
+        }
+        let (l, v1, v2) = nearest_t::<D>(row, ct, d, kp);
+        ws.labels[i] = l as u32;
+        ws.dist[i] = v1;
+        ws.upper[i] = libm::sqrt(v1);
+        ws.lower[i] = libm::sqrt(v2);
+    }
+}
+
 fn run_hamerly(
     data: &[f64],
-    n: usize,
     d: usize,
     k: usize,
     max_iter: usize,
@@ -893,103 +1142,39 @@ fn run_hamerly(
     ws: &mut Workspace,
 ) -> (usize, bool) {
     if k == 1 {
-        return run_lloyd(data, n, d, k, max_iter, tol, ws);
+        return run_lloyd(data, d, k, max_iter, tol, ws);
     }
-    // Exact first assignment with the two nearest distances.
-    for (i, row) in data.chunks_exact(d).enumerate().take(n) {
-        let (l, v1, v2) = two_nearest(row, &ws.centers, d, k);
-        ws.labels[i] = l as u32;
-        ws.dist[i] = v1;
-        ws.upper[i] = libm::sqrt(v1);
-        ws.lower[i] = libm::sqrt(v2);
-    }
+    let kp = transpose_centers(&ws.centers, d, &mut ws.ct);
+    by_cols!(d, hamerly_init(data, d, kp, ws));
     for it in 0..max_iter {
         if it > 0 {
             ws.prev_labels.copy_from_slice(&ws.labels);
             half_separation(&ws.centers, d, k, &mut ws.half_sep);
-            for (i, row) in data.chunks_exact(d).enumerate().take(n) {
-                let a = ws.labels[i] as usize;
-                let m = ws.half_sep[a].max(ws.lower[i]);
-                if ws.upper[i] <= m {
-                    continue;
-                }
-                let ua = sq_dist(row, &ws.centers[a * d..(a + 1) * d]);
-                ws.upper[i] = libm::sqrt(ua);
-                ws.dist[i] = ua;
-                if ws.upper[i] <= m {
-                    continue;
-                }
-                let (l, v1, v2) = two_nearest(row, &ws.centers, d, k);
-                ws.labels[i] = l as u32;
-                ws.dist[i] = v1;
-                ws.upper[i] = libm::sqrt(v1);
-                ws.lower[i] = libm::sqrt(v2);
-            }
+            let kp = transpose_centers(&ws.centers, d, &mut ws.ct);
+            by_cols!(d, hamerly_pass(data, d, kp, ws));
             if ws.labels == ws.prev_labels {
                 // Same labels → the update would give the same centres (as Lloyd's last step).
                 return (it + 1, true);
             }
         }
         accumulate(data, d, &ws.labels, &mut ws.sums, &mut ws.counts);
-        let any_empty = ws.counts.contains(&0);
-        if any_empty {
+        if ws.counts.contains(&0) {
             // Exact distances for the farthest-row rule (skipped rows hold stale ones).
-            for (i, row) in data.chunks_exact(d).enumerate().take(n) {
+            for (i, row) in data.chunks_exact(d).enumerate() {
                 let a = ws.labels[i] as usize;
                 ws.dist[i] = sq_dist(row, &ws.centers[a * d..(a + 1) * d]);
             }
         }
         let shift = update_centers(data, d, k, ws);
-        if any_empty {
-            // Relocated rows (distance set to 0): force an exact check next iteration.
-            for i in 0..n {
-                if ws.dist[i] == 0.0 {
-                    ws.upper[i] = f64::INFINITY;
-                    ws.lower[i] = 0.0;
-                }
-            }
+        for (u, &l) in ws.upper.iter_mut().zip(&ws.labels) {
+            *u += ws.moved[l as usize];
         }
-        // Update bounds with the centre movements.
-        let mut r1 = 0;
-        let mut m1 = -1.0;
-        let mut m2 = -1.0;
-        for (j, &m) in ws.moved.iter().enumerate() {
-            if m > m1 {
-                m2 = m1;
-                m1 = m;
-                r1 = j;
-            } else if m > m2 {
-                m2 = m;
-            }
-        }
-        for i in 0..n {
-            let a = ws.labels[i] as usize;
-            ws.upper[i] += ws.moved[a];
-            ws.lower[i] -= if a == r1 { m2.max(0.0) } else { m1 };
-        }
+        shrink_lower_bounds(ws);
         if shift <= tol {
             return (it + 1, true);
         }
     }
     (max_iter, false)
-}
-
-#[inline(always)]
-fn two_nearest(row: &[f64], centers: &[f64], d: usize, k: usize) -> (usize, f64, f64) {
-    let mut best = 0;
-    let mut b1 = f64::INFINITY;
-    let mut b2 = f64::INFINITY;
-    for (j, c) in centers.chunks_exact(d).enumerate().take(k) {
-        let v = sq_dist(row, c);
-        if v < b1 {
-            b2 = b1;
-            b1 = v;
-            best = j;
-        } else if v < b2 {
-            b2 = v;
-        }
-    }
-    (best, b1, b2)
 }
 
 /// `perm[new] = old` under `order`.

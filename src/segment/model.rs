@@ -398,3 +398,36 @@ pub fn segment_customers(
 ) -> Result<Segmentation> {
     segment(&customer_features(s), 3, &customer_options(opts))
 }
+
+/// k-means on features taken as they are (no log1p, no scaling, no profiles): the kernel of
+/// [`segment`], for callers that prepare features themselves and for benchmarks. `opts`'
+/// `log1p` and `scaling` are ignored (recorded as none).
+///
+/// ```
+/// use unimetric::segment::model::{kmeans_rows, SegmentOptions};
+/// let (fit, def) = kmeans_rows(&[0.0, 2.0, 10.0, 12.0], 1, &SegmentOptions { k: 2, ..Default::default() }).unwrap();
+/// assert_eq!(fit.labels, vec![1, 1, 0, 0]);
+/// assert_eq!(fit.model.inertia(), 4.0);
+/// assert_eq!(def.metric, "segment.kmeans");
+/// ```
+pub fn kmeans_rows(
+    data: &[f64],
+    n_cols: usize,
+    opts: &SegmentOptions,
+) -> Result<(super::KMeansFit, DefinitionRef)> {
+    let fit = kmeans_params(opts, opts.k)
+        .check()?
+        .fit_rows(data, n_cols)?;
+    let d = n_cols;
+    let t = FeatureTransform {
+        names: opts
+            .feature_names
+            .clone()
+            .unwrap_or_else(|| default_names(d)),
+        log1p: vec![false; d],
+        scaling: Scaling::None,
+        center: vec![0.0; d],
+        scale: vec![1.0; d],
+    };
+    Ok((fit, definition_ref(opts, &t)))
+}

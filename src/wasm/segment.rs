@@ -5,7 +5,9 @@
 use super::convert::{check_keys, get, js, to_js, type_name, JsResult};
 use super::summary::CustomerSummary;
 use crate::error::Error;
-use crate::segment::model::{customer_features_from, customer_options, CUSTOMER_FEATURES};
+use crate::segment::model::{
+    customer_features_from, customer_options, kmeans_rows, CUSTOMER_FEATURES,
+};
 use crate::segment::rfm::{rfm_from_columns, Monetary};
 use crate::segment::{
     choose_k, segment as core_segment, Algorithm, ClusterOrder, Scaling, SegmentOptions,
@@ -40,6 +42,21 @@ export interface SegmentOptions {
   scaling?: "zscore" | "robust" | "none";
   /** Cluster numbering: descending centroid of this feature (name or 0-based index), "norm" (descending centroid norm) or "asFound". Default feature 0 (segmentCustomers: monetaryValue). */
   orderBy?: string | number;
+}
+
+/** Options of `kmeans` and `FeatureMatrix.kmeans`: k-means on features as given (no log1p, no scaling). */
+export type KMeansOptions = Pick<SegmentOptions, "k" | "nInit" | "maxIterations" | "tolerance" | "seed" | "algorithm" | "init" | "orderBy">;
+
+/** Result of `kmeans`. */
+export interface KMeansResult {
+  labels: Uint32Array;
+  /** Row-major k × nCols. */
+  centroids: Float64Array;
+  /** Sum of squared distances (SSE, not SSE / n). */
+  inertia: number;
+  iterations: number;
+  converged: boolean;
+  definition: DefinitionRef;
 }
 
 /** Options of `chooseK` and `chooseKCustomers` (definition `segment.choose_k`). */
@@ -126,6 +143,16 @@ const SEGMENT_KEYS: &[&str] = &[
     "featureNames",
     "log1p",
     "scaling",
+    "orderBy",
+];
+const KMEANS_KEYS: &[&str] = &[
+    "k",
+    "nInit",
+    "maxIterations",
+    "tolerance",
+    "seed",
+    "algorithm",
+    "init",
     "orderBy",
 ];
 const CHOOSE_KEYS: &[&str] = &[
@@ -460,6 +487,105 @@ pub fn segment(
     #[wasm_bindgen(unchecked_param_type = "SegmentOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     js(run_segment(features, n_cols, options))
+}
+
+fn run_kmeans(x: &[f64], d: usize, options: &JsValue, function: &str) -> crate::Result<JsValue> {
+    let o = options_object(options, function, KMEANS_KEYS)?;
+    let opts = segment_options(o.as_ref(), d, SegmentOptions::default(), false)?;
+    let (fit, def) = kmeans_rows(x, d, &opts)?;
+    let out = Object::new();
+    set(&out, "labels", &Uint32Array::from(&fit.labels[..]).into());
+    set(
+        &out,
+        "centroids",
+        &Float64Array::from(fit.model.centroids()).into(),
+    );
+    set(&out, "inertia", &JsValue::from_f64(fit.model.inertia()));
+    set(
+        &out,
+        "iterations",
+        &JsValue::from_f64(fit.model.iterations() as f64),
+    );
+    set(
+        &out,
+        "converged",
+        &JsValue::from_bool(fit.model.converged()),
+    );
+    set(&out, "definition", &to_js(&def));
+    Ok(out.into())
+}
+
+/// k-means on row-major features as given (no log1p, no scaling, no profiles).
+#[wasm_bindgen(unchecked_return_type = "KMeansResult")]
+pub fn kmeans(
+    #[wasm_bindgen(unchecked_param_type = "Float64Array")] features: &JsValue,
+    #[wasm_bindgen(js_name = nCols)] n_cols: f64,
+    #[wasm_bindgen(unchecked_param_type = "KMeansOptions")] options: &JsValue,
+) -> JsResult<JsValue> {
+    js((|| {
+        let d = n_cols_arg(n_cols)?;
+        run_kmeans(&features_arg(features)?, d, options, "kmeans")
+    })())
+}
+
+/// Row-major numeric features copied once into WebAssembly memory, for repeated fits without
+/// copying the data again (e.g. trying several k, or timing the kernel alone).
+#[wasm_bindgen]
+pub struct FeatureMatrix {
+    data: Vec<f64>,
+    n_cols: usize,
+}
+
+#[wasm_bindgen]
+impl FeatureMatrix {
+    /// Copies `features` (row-major, `nCols` columns) into wasm memory, checking they are finite.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Float64Array")] features: &JsValue,
+        #[wasm_bindgen(js_name = nCols)] n_cols: f64,
+    ) -> JsResult<FeatureMatrix> {
+        js((|| {
+            let d = n_cols_arg(n_cols)?;
+            let data = features_arg(features)?;
+            if data.is_empty() || data.len() % d != 0 {
+                return Err(bad(
+                    "nCols",
+                    format!(
+                        "{} values cannot be split into rows of {d} columns",
+                        data.len()
+                    ),
+                ));
+            }
+            crate::segment::kmeans::check_finite(&data, d)?;
+            Ok(FeatureMatrix { data, n_cols: d })
+        })())
+    }
+
+    /// Number of rows.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> u32 {
+        (self.data.len() / self.n_cols) as u32
+    }
+
+    /// Number of columns.
+    #[wasm_bindgen(getter, js_name = nCols)]
+    pub fn n_cols(&self) -> u32 {
+        self.n_cols as u32
+    }
+
+    /// k-means on these rows, as `kmeans(features, nCols, options)`.
+    #[wasm_bindgen(unchecked_return_type = "KMeansResult")]
+    pub fn kmeans(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "KMeansOptions")] options: &JsValue,
+    ) -> JsResult<JsValue> {
+        js(run_kmeans(
+            &self.data,
+            self.n_cols,
+            options,
+            "FeatureMatrix.kmeans",
+        ))
+    }
 }
 
 fn run_segment_customers(s: &CustomerSummary, options: &JsValue) -> crate::Result<JsValue> {
