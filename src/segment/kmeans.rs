@@ -1,10 +1,12 @@
 //! k-means clustering (`segment.kmeans`): our own kernel behind linfa's `Fit` / `Predict` traits.
 //!
-//! Data are contiguous row-major `f64` (`n` rows × `d` columns). Each iteration works in buffers
-//! allocated once per fit; nothing is allocated inside the iteration loop. The squared-distance
-//! kernel processes two columns at a time in two accumulators (`acc[0]` over even columns,
-//! `acc[1]` over odd ones, summed at the end). On `wasm32` it uses `f64x2` simd128 instructions;
-//! elsewhere the same order of operations in scalar code, so both give identical bits.
+//! Data are contiguous row-major `f64` (`n` rows × `d` columns). Each fit allocates its buffers
+//! once; nothing is allocated inside the iteration loop. Every squared distance is
+//! `Σ_t (x_t − c_t)²` summed in column order. The assignment kernel holds the centres in pairs,
+//! interleaved column by column, so that on `wasm32` one simd128 `f64x2` vector computes the
+//! distances to two centres at once (one per lane, each lane in column order); elsewhere scalar
+//! code performs the same operations in the same order, so both give identical bits. Kernels are
+//! specialised at compile time for 1 to 8 columns.
 //!
 //! * **Seeding** — greedy k-means++ as in scikit-learn: the first centre is a uniformly drawn
 //!   row; every further centre is the best (lowest resulting inertia) of `2 + ⌊ln k⌋` candidates
@@ -17,8 +19,11 @@
 //!   skips rows whose distance bounds prove their centre cannot change).
 //! * **Convergence** (scikit-learn's convention) — stop when labels no longer change, or when
 //!   the sum over centres of the squared centre shift is `≤ tolerance × mean feature variance`
-//!   (variance with divisor `n`), or after `maxIterations`. A final assignment makes labels and
-//!   inertia consistent with the returned centroids.
+//!   (variance with divisor `n`, from one pass with sums shifted by the first row), or after
+//!   `maxIterations`. A final assignment makes labels and inertia consistent with the returned
+//!   centroids; it keeps a row's centre without scanning the others when the last iteration's
+//!   bounds prove (with a 1e-9 relative margin) that no other centre is nearer, so its labels
+//!   equal a full scan's.
 //! * **Empty clusters** — a cluster left without rows takes the row farthest from its own centre
 //!   (ties → lowest row index), which leaves its old cluster; several empty clusters are served
 //!   in cluster-index order, each with the next farthest row.
@@ -278,11 +283,17 @@ impl KMeansValidParams {
             ));
         }
         let n = data.len() / d;
-        // One pass: variance statistics; a non-finite value makes them non-finite, and only
-        // then is the data scanned again for the first offending value.
-        let mean_var = mean_variance(data, n, d);
-        if !mean_var.is_finite() {
-            check_finite(data, d)?;
+        // Variance statistics for the tolerance: with given centres they are gathered during the
+        // first assignment pass; with k-means++ in a pass of their own before seeding. A
+        // non-finite value makes them non-finite, and only then is the data scanned again for
+        // the first offending value.
+        let fuse_stats = matches!(self.init, Init::Centroids(_));
+        let mut mean_var = f64::NAN;
+        if !fuse_stats {
+            mean_var = mean_variance(data, n, d);
+            if !mean_var.is_finite() {
+                check_finite(data, d)?;
+            }
         }
         if n < self.k {
             return Err(Error::InsufficientData {
@@ -312,7 +323,6 @@ impl KMeansValidParams {
                 ));
             }
         }
-        let tol = self.tolerance * mean_var;
         let mut ws = Workspace::new(
             n,
             d,
@@ -329,11 +339,26 @@ impl KMeansValidParams {
                 Init::KMeansPlusPlus => kmeans_plus_plus(data, n, d, self.k, &mut rng, &mut ws)?,
                 Init::Centroids(c) => ws.centers.copy_from_slice(c),
             }
+            ws.want_stats = !mean_var.is_finite();
             let (iters, converged) = match self.algorithm {
-                Algorithm::Lloyd => run_lloyd(data, d, self.k, self.max_iterations, tol, &mut ws),
-                Algorithm::Hamerly => {
-                    run_hamerly(data, d, self.k, self.max_iterations, tol, &mut ws)
-                }
+                Algorithm::Lloyd => run_lloyd(
+                    data,
+                    d,
+                    self.k,
+                    self.max_iterations,
+                    self.tolerance,
+                    &mut mean_var,
+                    &mut ws,
+                )?,
+                Algorithm::Hamerly => run_hamerly(
+                    data,
+                    d,
+                    self.k,
+                    self.max_iterations,
+                    self.tolerance,
+                    &mut mean_var,
+                    &mut ws,
+                )?,
             };
             let inertia = final_assign(data, d, &mut ws);
             let better = match &best {
@@ -552,20 +577,30 @@ pub(crate) fn mean_variance(data: &[f64], n: usize, d: usize) -> f64 {
     if n == 0 || d == 0 {
         return 0.0;
     }
-    let x0 = &data[..d];
     let mut s1 = vec![0.0; d];
     let mut s2 = vec![0.0; d];
     for row in data.chunks_exact(d) {
-        for (((a, b), v), z) in s1.iter_mut().zip(s2.iter_mut()).zip(row).zip(x0) {
-            let t = v - z;
-            *a += t;
-            *b += t * t;
-        }
+        add_stats(row, &data[..d], &mut s1, &mut s2);
     }
+    finish_stats(&s1, &s2, n)
+}
+
+/// Adds one row to the shifted sums.
+#[inline(always)]
+fn add_stats(row: &[f64], x0: &[f64], s1: &mut [f64], s2: &mut [f64]) {
+    for (((a, b), v), z) in s1.iter_mut().zip(s2.iter_mut()).zip(row).zip(x0) {
+        let t = v - z;
+        *a += t;
+        *b += t * t;
+    }
+}
+
+/// Mean variance from the shifted sums; NaN when a value was not finite.
+fn finish_stats(s1: &[f64], s2: &[f64], n: usize) -> f64 {
     let nf = n as f64;
     let total: f64 = s1
         .iter()
-        .zip(&s2)
+        .zip(s2)
         .map(|(a, b)| {
             // Clamp rounding below 0 but keep NaN (it signals a non-finite value).
             let v = (b - a * a / nf) / nf;
@@ -576,7 +611,7 @@ pub(crate) fn mean_variance(data: &[f64], n: usize, d: usize) -> f64 {
             }
         })
         .sum();
-    total / d as f64
+    total / s1.len().max(1) as f64
 }
 
 /// Squared Euclidean distance `Σ_t (a_t − b_t)²`, summed in column order (every distance in
@@ -774,6 +809,11 @@ struct Workspace {
     moved: Vec<f64>,
     /// Transposed centres (see `transpose_centers`).
     ct: Vec<f64>,
+    /// Whether the next assignment pass also gathers the variance statistics (shifted sums of
+    /// [`mean_variance`]), saving a separate pass over the data.
+    want_stats: bool,
+    s1: Vec<f64>,
+    s2: Vec<f64>,
     cumsum: Vec<f64>,
     seeds: Vec<usize>,
     cand_dist: Vec<f64>,
@@ -798,6 +838,9 @@ impl Workspace {
             half_sep: vec![0.0; k],
             moved: vec![0.0; k],
             ct: Vec::with_capacity(d * (k + 1)),
+            want_stats: false,
+            s1: vec![0.0; d],
+            s2: vec![0.0; d],
             cumsum: vec![0.0; np],
             seeds: vec![0; k],
             cand_dist: vec![0.0; np],
@@ -913,6 +956,8 @@ fn final_assign_d<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Wo
     let mut sse = 0.0;
     let centers = &ws.centers;
     let ct = &ws.ct;
+    // Squared half-separation of each centre, with the safety margin applied.
+    let hs2: Vec<f64> = ws.half_sep.iter().map(|h| h * h * (1.0 - 1e-9)).collect();
     for (((row, l), o), lb) in data
         .chunks_exact(d)
         .zip(ws.labels.iter_mut())
@@ -921,9 +966,10 @@ fn final_assign_d<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Wo
     {
         let a = *l as usize;
         let v = dist::<D>(row, &centers[a * d..(a + 1) * d]);
-        // Keep the centre when its distance is below the lower bound of every other centre's
-        // distance, with a relative margin far above rounding error.
-        let keep = *lb > 0.0 && v < lb * lb * (1.0 - 1e-9);
+        // Keep the centre when it is provably nearest: closer than half the distance to any
+        // other centre, or below the lower bound of every other centre's distance; both with a
+        // relative margin far above rounding error.
+        let keep = v < hs2[a] || (*lb > 0.0 && v < lb * lb * (1.0 - 1e-9));
         let (j, v) = if keep {
             (a, v)
         } else {
@@ -937,25 +983,14 @@ fn final_assign_d<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Wo
     sse
 }
 
-/// The final assignment to the returned centres: a row keeps its centre when the bounds of the
-/// last iteration prove no other centre is nearer; otherwise all centres are scanned. Labels
-/// equal a full scan's (ties → lowest index among the scanned). Returns the SSE.
+/// The final assignment to the returned centres: a row keeps its centre when it is provably
+/// nearest (half-separation test, or the last iteration's lower bound); otherwise all centres
+/// are scanned. Labels equal a full scan's. Returns the SSE.
 fn final_assign(data: &[f64], d: usize, ws: &mut Workspace) -> f64 {
+    let k = ws.centers.len() / d;
+    half_separation(&ws.centers, d, k, &mut ws.half_sep);
     let kp = transpose_centers(&ws.centers, d, &mut ws.ct);
     by_cols!(d, final_assign_d(data, d, kp, ws))
-}
-
-/// Sums and counts per cluster from labels.
-fn accumulate(data: &[f64], d: usize, labels: &[u32], sums: &mut [f64], counts: &mut [usize]) {
-    sums.fill(0.0);
-    counts.fill(0);
-    for (row, &l) in data.chunks_exact(d).zip(labels) {
-        let l = l as usize;
-        counts[l] += 1;
-        for (s, v) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
-            *s += v;
-        }
-    }
 }
 
 /// Moves rows into empty clusters (farthest rows first) and recomputes the new centres.
@@ -1043,6 +1078,8 @@ fn lloyd_pass<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Worksp
     ws.sums.fill(0.0);
     ws.counts.fill(0);
     let ct = &ws.ct;
+    let stats = ws.want_stats;
+    let x0 = &data[..d];
     for (((row, l), o), lb) in data
         .chunks_exact(d)
         .zip(ws.labels.iter_mut())
@@ -1053,6 +1090,9 @@ fn lloyd_pass<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Worksp
         *l = j as u32;
         *o = v1;
         *lb = libm::sqrt(v2);
+        if stats {
+            add_stats(row, x0, &mut ws.s1, &mut ws.s2);
+        }
         ws.counts[j] += 1;
         for (s, x) in ws.sums[j * d..(j + 1) * d].iter_mut().zip(row) {
             *s += x;
@@ -1060,27 +1100,42 @@ fn lloyd_pass<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Worksp
     }
 }
 
+/// After a pass that gathered statistics: the mean variance, or the error for the first
+/// non-finite value.
+fn take_stats(data: &[f64], d: usize, ws: &mut Workspace, mean_var: &mut f64) -> Result<()> {
+    if ws.want_stats {
+        ws.want_stats = false;
+        *mean_var = finish_stats(&ws.s1, &ws.s2, data.len() / d);
+        if !mean_var.is_finite() {
+            check_finite(data, d)?;
+        }
+    }
+    Ok(())
+}
+
 fn run_lloyd(
     data: &[f64],
     d: usize,
     k: usize,
     max_iter: usize,
-    tol: f64,
+    tol_rel: f64,
+    mean_var: &mut f64,
     ws: &mut Workspace,
-) -> (usize, bool) {
+) -> Result<(usize, bool)> {
     for it in 0..max_iter {
         if it > 0 {
             ws.prev_labels.copy_from_slice(&ws.labels);
         }
         let kp = transpose_centers(&ws.centers, d, &mut ws.ct);
         by_cols!(d, lloyd_pass(data, d, kp, ws));
+        take_stats(data, d, ws, mean_var)?;
         let shift = update_centers(data, d, k, ws);
         shrink_lower_bounds(ws);
-        if (it > 0 && ws.labels == ws.prev_labels) || shift <= tol {
-            return (it + 1, true);
+        if (it > 0 && ws.labels == ws.prev_labels) || shift <= tol_rel * *mean_var {
+            return Ok((it + 1, true));
         }
     }
-    (max_iter, false)
+    Ok((max_iter, false))
 }
 
 /// Half the distance from every centre to its nearest other centre.
@@ -1099,37 +1154,55 @@ fn half_separation(centers: &[f64], d: usize, k: usize, out: &mut [f64]) {
 
 /// Hamerly's exact first assignment (two nearest distances for the bounds).
 fn hamerly_init<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Workspace) {
+    ws.sums.fill(0.0);
+    ws.counts.fill(0);
     let ct = &ws.ct;
+    let stats = ws.want_stats;
+    let x0 = &data[..d];
     for (i, row) in data.chunks_exact(d).enumerate() {
+        if stats {
+            add_stats(row, x0, &mut ws.s1, &mut ws.s2);
+        }
         let (l, v1, v2) = nearest_t::<D>(row, ct, d, kp);
         ws.labels[i] = l as u32;
         ws.dist[i] = v1;
         ws.upper[i] = libm::sqrt(v1);
         ws.lower[i] = libm::sqrt(v2);
+        ws.counts[l] += 1;
+        for (s, x) in ws.sums[l * d..(l + 1) * d].iter_mut().zip(row) {
+            *s += x;
+        }
     }
 }
 
 /// One Hamerly assignment pass: rows whose bounds prove their centre unchanged are skipped.
 fn hamerly_pass<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Workspace) {
+    ws.sums.fill(0.0);
+    ws.counts.fill(0);
     let centers = &ws.centers;
     let ct = &ws.ct;
     for (i, row) in data.chunks_exact(d).enumerate() {
         let a = ws.labels[i] as usize;
         let m = ws.half_sep[a].max(ws.lower[i]);
-        if ws.upper[i] <= m {
-            continue;
+        let mut l = a;
+        if ws.upper[i] > m {
+            let ua = dist::<D>(row, &centers[a * d..(a + 1) * d]);
+            ws.upper[i] = libm::sqrt(ua);
+            ws.dist[i] = ua;
+            if ws.upper[i] > m {
+                let (j, v1, v2) = nearest_t::<D>(row, ct, d, kp);
+                l = j;
+                ws.labels[i] = j as u32;
+                ws.dist[i] = v1;
+                ws.upper[i] = libm::sqrt(v1);
+                ws.lower[i] = libm::sqrt(v2);
+            }
         }
-        let ua = dist::<D>(row, &centers[a * d..(a + 1) * d]);
-        ws.upper[i] = libm::sqrt(ua);
-        ws.dist[i] = ua;
-        if ws.upper[i] <= m {
-            continue;
+        // Sums for the update, in row order (as Lloyd's pass, so both give the same centres).
+        ws.counts[l] += 1;
+        for (s, x) in ws.sums[l * d..(l + 1) * d].iter_mut().zip(row) {
+            *s += x;
         }
-        let (l, v1, v2) = nearest_t::<D>(row, ct, d, kp);
-        ws.labels[i] = l as u32;
-        ws.dist[i] = v1;
-        ws.upper[i] = libm::sqrt(v1);
-        ws.lower[i] = libm::sqrt(v2);
     }
 }
 
@@ -1138,14 +1211,16 @@ fn run_hamerly(
     d: usize,
     k: usize,
     max_iter: usize,
-    tol: f64,
+    tol_rel: f64,
+    mean_var: &mut f64,
     ws: &mut Workspace,
-) -> (usize, bool) {
+) -> Result<(usize, bool)> {
     if k == 1 {
-        return run_lloyd(data, d, k, max_iter, tol, ws);
+        return run_lloyd(data, d, k, max_iter, tol_rel, mean_var, ws);
     }
     let kp = transpose_centers(&ws.centers, d, &mut ws.ct);
     by_cols!(d, hamerly_init(data, d, kp, ws));
+    take_stats(data, d, ws, mean_var)?;
     for it in 0..max_iter {
         if it > 0 {
             ws.prev_labels.copy_from_slice(&ws.labels);
@@ -1154,10 +1229,9 @@ fn run_hamerly(
             by_cols!(d, hamerly_pass(data, d, kp, ws));
             if ws.labels == ws.prev_labels {
                 // Same labels → the update would give the same centres (as Lloyd's last step).
-                return (it + 1, true);
+                return Ok((it + 1, true));
             }
         }
-        accumulate(data, d, &ws.labels, &mut ws.sums, &mut ws.counts);
         if ws.counts.contains(&0) {
             // Exact distances for the farthest-row rule (skipped rows hold stale ones).
             for (i, row) in data.chunks_exact(d).enumerate() {
@@ -1170,11 +1244,11 @@ fn run_hamerly(
             *u += ws.moved[l as usize];
         }
         shrink_lower_bounds(ws);
-        if shift <= tol {
-            return (it + 1, true);
+        if shift <= tol_rel * *mean_var {
+            return Ok((it + 1, true));
         }
     }
-    (max_iter, false)
+    Ok((max_iter, false))
 }
 
 /// `perm[new] = old` under `order`.
