@@ -532,6 +532,13 @@ fn saved_model_scores_new_rows_and_round_trips_json() {
     assert_eq!(back, s.model);
     assert_eq!(back.predict(&x, 2).unwrap(), s.labels);
     assert_eq!(s.model.predict(&x, 3).unwrap_err().code(), "E_BAD_OPTION");
+    // An empty cluster's NaN mean is written as JSON null and read back as NaN.
+    let mut m = s.model.clone();
+    m.profiles[0].mean[0] = f64::NAN;
+    let json = serde_json::to_string(&m).unwrap();
+    assert!(json.contains("\"mean\":[null,"));
+    let back: SegmentModel = serde_json::from_str(&json).unwrap();
+    assert!(back.profiles[0].mean[0].is_nan());
 }
 
 // ---------------------------------------------------------------- RFM

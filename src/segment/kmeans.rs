@@ -471,7 +471,8 @@ impl KMeans {
         &self.params
     }
 
-    /// Rebuilds a model from saved parts (e.g. after JSON), checking consistency.
+    /// Checks the model's consistency (e.g. after loading it from JSON): `k × nCols` finite
+    /// centroids.
     pub fn validate(&self) -> Result<()> {
         if self.k == 0 || self.n_cols == 0 || self.centroids.len() != self.k * self.n_cols {
             return Err(bad("model", "centroids do not match k × nCols"));
@@ -487,6 +488,7 @@ impl KMeans {
     ///
     /// Errors: `E_BAD_OPTION` when `n_cols` differs from the model's, `E_NON_FINITE`.
     pub fn predict_rows(&self, data: &[f64], n_cols: usize) -> Result<(Vec<u32>, f64)> {
+        self.validate()?;
         if n_cols != self.n_cols || data.len() % n_cols != 0 {
             return Err(bad(
                 "nCols",

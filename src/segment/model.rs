@@ -91,12 +91,24 @@ pub struct Profile {
     pub share: f64,
     /// Centroid in original units.
     pub centroid: Vec<f64>,
-    /// Per-feature mean of member rows (original units).
+    /// Per-feature mean of member rows (original units; NaN for an empty cluster, `null` in
+    /// JSON).
+    #[serde(deserialize_with = "numbers_or_null")]
     pub mean: Vec<f64>,
-    /// Per-feature median of member rows (original units; mean of the two middle values).
+    /// Per-feature median of member rows (original units; mean of the two middle values; NaN
+    /// for an empty cluster, `null` in JSON).
+    #[serde(deserialize_with = "numbers_or_null")]
     pub median: Vec<f64>,
     /// Descriptive name (see the module documentation).
     pub name: String,
+}
+
+/// Reads numbers where `null` (JSON's rendering of NaN) stands for NaN.
+fn numbers_or_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<f64>, D::Error> {
+    let v: Vec<Option<f64>> = Deserialize::deserialize(d)?;
+    Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
 }
 
 /// Result of [`segment`].
@@ -347,6 +359,7 @@ impl SegmentModel {
 
     /// Scores new rows (original units, same columns): transform, then nearest centroid.
     pub fn predict(&self, data: &[f64], n_cols: usize) -> Result<Vec<u32>> {
+        self.validate()?;
         let z = self.transform.apply(data, n_cols)?;
         Ok(self.kmeans.predict_rows(&z, n_cols)?.0)
     }
