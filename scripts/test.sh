@@ -44,7 +44,7 @@ layer "native Rust tests" cargo test
 layer "wasm-bindgen-test (Node)" cargo test --target wasm32-unknown-unknown --test wasm
 layer "wasm-bindgen-test (Chromium)" wasm_browser
 layer "npm package build" bash pkg-config/build.sh
-layer "package, README, parity and page tests (node --test)" node --test tests/js/ tests/browser/
+layer "package, README, parity and page tests (node --test)" node --test --test-timeout=600000 tests/js/ tests/browser/
 
 echo
 if ((failed > 0)); then

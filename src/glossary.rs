@@ -98,6 +98,7 @@ pub fn all() -> Vec<&'static Definition> {
     out.extend(crate::kpi::DEFINITIONS.iter());
     out.extend(crate::cac::DEFINITIONS.iter());
     out.extend(crate::churn::DEFINITIONS.iter());
+    out.extend(crate::segment::DEFINITIONS.iter().copied());
     out
 }
 

@@ -1,0 +1,259 @@
+//! Choosing k (`segment.choose_k`): for every k in a range, the inertia (elbow curve), the mean
+//! silhouette and the Calinski–Harabasz index, and a recommended k with its reason.
+//!
+//! * **Silhouette** of row i: `s = (b − a) / max(a, b)`, a = mean Euclidean distance to the other
+//!   rows of its cluster, b = the smallest mean distance to the rows of another cluster;
+//!   `s = 0` for a row alone in its cluster. The score is the mean over rows. For more than
+//!   `sampleSize` rows it is computed on a uniform sample without replacement of `sampleSize`
+//!   rows (drawn with `seed`), as scikit-learn's `silhouette_score(sample_size=…)`: both a and b
+//!   use sampled rows only.
+//! * **Calinski–Harabasz**: `[B / (k − 1)] / [W / (n − k)]`, B = Σ_j n_j ‖m_j − mean‖²,
+//!   W = Σ_i ‖x_i − m_label(i)‖², m_j = the mean of cluster j's rows.
+//! * **Recommendation**: the k with the highest mean silhouette (ties → smaller k). The reason
+//!   names the silhouette and whether Calinski–Harabasz peaks at the same k.
+//!
+//! All measures are computed in the prepared feature space.
+
+use super::kmeans::sq_dist;
+use super::model::{kmeans_params, prepare, SegmentOptions};
+use crate::error::{Error, Result};
+use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+use linfa::ParamGuard;
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// `segment.choose_k`.
+pub const DEFINITION: Definition = Definition {
+    id: "segment.choose_k",
+    version: "1.0.0",
+    name: "Choosing the number of segments",
+    description: "k-means fitted for each k in a range (same options as segment.kmeans); for each k the inertia (elbow curve), the mean silhouette and the Calinski–Harabasz index; the recommended k has the highest mean silhouette.",
+    formula: "silhouette = mean_i (b_i − a_i) / max(a_i, b_i) (Euclidean; s_i = 0 for singletons), on a seeded sample of sampleSize rows when n is larger; CH = [Σ_j n_j ‖m_j − x̄‖² / (k − 1)] / [Σ_i ‖x_i − m_label(i)‖² / (n − k)] with m_j the mean of cluster j's rows; recommended k = argmax silhouette (ties → smaller k)",
+    unit: "k (clusters); silhouette in [−1, 1]; CH ≥ 0",
+    parameters: &[
+        ParameterDef { name: "kMin", description: "Smallest k tried (≥ 2).", default: "2" },
+        ParameterDef { name: "kMax", description: "Largest k tried.", default: "8" },
+        ParameterDef { name: "sampleSize", description: "Rows used for the silhouette when n is larger (uniform sample without replacement).", default: "2000" },
+        ParameterDef { name: "seed", description: "Seed of k-means and of the silhouette sample.", default: "0" },
+    ],
+    inputs: "As segment.kmeans.",
+};
+
+/// Measures at one k.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KScore {
+    /// k.
+    pub k: usize,
+    /// Inertia (SSE).
+    pub inertia: f64,
+    /// Mean silhouette.
+    pub silhouette: f64,
+    /// Calinski–Harabasz index.
+    pub calinski_harabasz: f64,
+}
+
+/// Result of [`choose_k`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChooseK {
+    /// One entry per k, ascending.
+    pub scores: Vec<KScore>,
+    /// Recommended k.
+    pub recommended: usize,
+    /// Why.
+    pub reason: String,
+    /// Definition reference.
+    pub definition: DefinitionRef,
+}
+
+/// Mean silhouette of `labels` over rows `rows` (all rows when `None`) of row-major `z`.
+pub fn silhouette(z: &[f64], d: usize, labels: &[u32], k: usize, rows: Option<&[usize]>) -> f64 {
+    let all: Vec<usize>;
+    let rows = match rows {
+        Some(r) => r,
+        None => {
+            all = (0..labels.len()).collect();
+            &all
+        }
+    };
+    let m = rows.len();
+    if m == 0 {
+        return f64::NAN;
+    }
+    let mut counts = vec![0usize; k];
+    for &i in rows {
+        counts[labels[i] as usize] += 1;
+    }
+    let mut sums = vec![0.0; k];
+    let mut total = 0.0;
+    for &i in rows {
+        sums.fill(0.0);
+        let xi = &z[i * d..(i + 1) * d];
+        for &j in rows {
+            if j != i {
+                sums[labels[j] as usize] += libm::sqrt(sq_dist(xi, &z[j * d..(j + 1) * d]));
+            }
+        }
+        let own = labels[i] as usize;
+        if counts[own] <= 1 {
+            continue;
+        }
+        let a = sums[own] / (counts[own] - 1) as f64;
+        let mut b = f64::INFINITY;
+        for c in 0..k {
+            if c != own && counts[c] > 0 {
+                b = b.min(sums[c] / counts[c] as f64);
+            }
+        }
+        if b.is_finite() {
+            let den = a.max(b);
+            if den > 0.0 {
+                total += (b - a) / den;
+            }
+        }
+    }
+    total / m as f64
+}
+
+/// Calinski–Harabasz index of a partition (`labels` into `k` clusters) of row-major `z`, with
+/// cluster means taken from the labels (as scikit-learn's `calinski_harabasz_score`).
+pub fn calinski_harabasz(z: &[f64], d: usize, labels: &[u32], k: usize) -> f64 {
+    let n = labels.len();
+    if k < 2 || n <= k || d == 0 {
+        return f64::NAN;
+    }
+    let mut mean = vec![0.0; d];
+    let mut sums = vec![0.0; k * d];
+    let mut sizes = vec![0usize; k];
+    for (row, &l) in z.chunks_exact(d).zip(labels) {
+        let l = l as usize;
+        sizes[l] += 1;
+        for (j, v) in row.iter().enumerate() {
+            mean[j] += v;
+            sums[l * d + j] += v;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    for (l, &s) in sizes.iter().enumerate() {
+        for v in &mut sums[l * d..(l + 1) * d] {
+            *v /= s.max(1) as f64;
+        }
+    }
+    let b: f64 = (0..k)
+        .map(|j| sizes[j] as f64 * sq_dist(&sums[j * d..(j + 1) * d], &mean))
+        .sum();
+    let w: f64 = z
+        .chunks_exact(d)
+        .zip(labels)
+        .map(|(row, &l)| sq_dist(row, &sums[l as usize * d..(l as usize + 1) * d]))
+        .sum();
+    if w <= 0.0 {
+        return f64::INFINITY;
+    }
+    (b / (k - 1) as f64) / (w / (n - k) as f64)
+}
+
+/// Uniform sample of `m` of `0..n` without replacement (partial Fisher–Yates), sorted.
+pub fn sample_rows(n: usize, m: usize, seed: u32) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    if m >= n {
+        return idx;
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(u64::from(seed));
+    for i in 0..m {
+        let j = i + rng.gen_range(0..(n - i) as u64) as usize;
+        idx.swap(i, j);
+    }
+    idx.truncate(m);
+    idx.sort_unstable();
+    idx
+}
+
+/// Fits k-means for k in `k_min..=k_max` on prepared features and scores each k.
+///
+/// Errors: `E_BAD_OPTION` (`kMin` < 2, `kMax` < `kMin`, `sampleSize` < 2), and those of
+/// [`super::segment`].
+pub fn choose_k(
+    data: &[f64],
+    n_cols: usize,
+    opts: &SegmentOptions,
+    k_min: usize,
+    k_max: usize,
+    sample_size: usize,
+) -> Result<ChooseK> {
+    if k_min < 2 {
+        return Err(Error::BadOption {
+            option: "kMin".into(),
+            message: "must be ≥ 2".into(),
+        });
+    }
+    if k_max < k_min || k_max > super::kmeans::MAX_K {
+        return Err(Error::BadOption {
+            option: "kMax".into(),
+            message: format!("must be from kMin ({k_min}) to {}", super::kmeans::MAX_K),
+        });
+    }
+    if sample_size < 2 {
+        return Err(Error::BadOption {
+            option: "sampleSize".into(),
+            message: "must be ≥ 2".into(),
+        });
+    }
+    let (_t, z) = prepare(data, n_cols, opts)?;
+    let n = z.len() / n_cols;
+    let rows = sample_rows(n, sample_size, opts.seed);
+    let mut scores = Vec::new();
+    for k in k_min..=k_max {
+        let mut o = opts.clone();
+        o.init = None;
+        let fit = kmeans_params(&o, k).check()?.fit_rows(&z, n_cols)?;
+        let sil = silhouette(&z, n_cols, &fit.labels, k, Some(&rows));
+        let ch = calinski_harabasz(&z, n_cols, &fit.labels, k);
+        scores.push(KScore {
+            k,
+            inertia: fit.model.inertia(),
+            silhouette: sil,
+            calinski_harabasz: ch,
+        });
+    }
+    let best = |f: &dyn Fn(&KScore) -> f64| {
+        let mut b = 0;
+        for (i, s) in scores.iter().enumerate() {
+            if f(s) > f(&scores[b]) {
+                b = i;
+            }
+        }
+        b
+    };
+    let bs = best(&|s: &KScore| s.silhouette);
+    let bc = best(&|s: &KScore| s.calinski_harabasz);
+    let rec = scores[bs].k;
+    let reason = format!(
+        "highest mean silhouette ({:.3}) for k = {}..{}{}; Calinski–Harabasz {}",
+        scores[bs].silhouette,
+        k_min,
+        k_max,
+        if rows.len() < n {
+            format!(" (silhouette on a sample of {} rows)", rows.len())
+        } else {
+            String::new()
+        },
+        if bc == bs {
+            "also peaks at this k".to_string()
+        } else {
+            format!("peaks at k = {}", scores[bc].k)
+        }
+    );
+    let definition = DefinitionRef::new(&DEFINITION)
+        .with("kMin", ParamValue::Number(k_min as f64))
+        .with("kMax", ParamValue::Number(k_max as f64))
+        .with("sampleSize", ParamValue::Number(sample_size as f64))
+        .with("seed", ParamValue::Number(f64::from(opts.seed)));
+    Ok(ChooseK {
+        scores,
+        recommended: rec,
+        reason,
+        definition,
+    })
+}

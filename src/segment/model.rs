@@ -1,0 +1,446 @@
+//! The segmentation pipeline (`segment.kmeans`): feature preparation → k-means → ordered
+//! clusters → profiles, and a saved [`SegmentModel`] that scores new customers.
+//!
+//! **Profiles.** For every cluster: size, share of rows, centroid in original units (the
+//! model-space centroid mapped back through the transform), per-feature mean and median of the
+//! member rows in original units, and a name.
+//!
+//! **Names.** For every feature, the cluster's per-feature mean (original units) is compared with
+//! the whole population: `z = (clusterMean − mean) / sd` (sd with divisor n). `z ≥ 0.5` is
+//! *high*, `z ≤ −0.5` is *low*, otherwise the feature is not mentioned. Known customer features
+//! have words: `monetaryValue` high/low → "high value"/"low value", `frequency` →
+//! "frequent"/"infrequent", `periodsSinceLastPurchase` → "lapsed"/"recent", `T` →
+//! "long-standing"/"new"; any other feature `f` → "high f"/"low f". Words are joined with
+//! " · " in feature order; a cluster with no word is "typical".
+
+use super::features::{quantile_sorted, FeatureTransform, Scaling};
+use super::kmeans::{Algorithm, ClusterOrder, Init, KMeans, KMeansParams};
+use crate::error::{Error, Result};
+use crate::glossary::{DefinitionRef, ParamValue};
+use linfa::ParamGuard;
+use serde::{Deserialize, Serialize};
+
+/// Options of [`segment`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentOptions {
+    /// Number of clusters (default 4).
+    pub k: usize,
+    /// Runs of k-means (default 3).
+    pub n_init: usize,
+    /// Iteration limit per run (default 300).
+    pub max_iterations: usize,
+    /// Relative tolerance (× mean feature variance), default 1e-4.
+    pub tolerance: f64,
+    /// Seed (default 0).
+    pub seed: u32,
+    /// Lloyd or Hamerly (default Hamerly).
+    pub algorithm: Algorithm,
+    /// Given initial centres in model space (after transform), row-major `k × nCols`.
+    pub init: Option<Vec<f64>>,
+    /// Feature names (default `f0, f1, …`).
+    pub feature_names: Option<Vec<String>>,
+    /// log1p per feature (default none).
+    pub log1p: Option<Vec<bool>>,
+    /// Scaling (default z-score).
+    pub scaling: Scaling,
+    /// Cluster order (default: descending feature 0).
+    pub order: ClusterOrder,
+}
+
+impl Default for SegmentOptions {
+    fn default() -> Self {
+        SegmentOptions {
+            k: 4,
+            n_init: 3,
+            max_iterations: 300,
+            tolerance: 1e-4,
+            seed: 0,
+            algorithm: Algorithm::Hamerly,
+            init: None,
+            feature_names: None,
+            log1p: None,
+            scaling: Scaling::ZScore,
+            order: ClusterOrder::FeatureDescending(0),
+        }
+    }
+}
+
+/// A saved model: the feature transform plus the k-means model (serialisable).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentModel {
+    /// Definition version the model was fitted under.
+    pub version: String,
+    /// The feature transform.
+    pub transform: FeatureTransform,
+    /// The k-means model (model-space centroids).
+    pub kmeans: KMeans,
+    /// Profiles of the training data.
+    pub profiles: Vec<Profile>,
+}
+
+/// One cluster's profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    /// Cluster number (0-based, in the model's order).
+    pub cluster: u32,
+    /// Rows in the cluster.
+    pub size: usize,
+    /// `size / n`.
+    pub share: f64,
+    /// Centroid in original units.
+    pub centroid: Vec<f64>,
+    /// Per-feature mean of member rows (original units; NaN for an empty cluster, `null` in
+    /// JSON).
+    #[serde(deserialize_with = "numbers_or_null")]
+    pub mean: Vec<f64>,
+    /// Per-feature median of member rows (original units; mean of the two middle values; NaN
+    /// for an empty cluster, `null` in JSON).
+    #[serde(deserialize_with = "numbers_or_null")]
+    pub median: Vec<f64>,
+    /// Descriptive name (see the module documentation).
+    pub name: String,
+}
+
+/// Reads numbers where `null` (JSON's rendering of NaN) stands for NaN.
+fn numbers_or_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<f64>, D::Error> {
+    let v: Vec<Option<f64>> = Deserialize::deserialize(d)?;
+    Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+}
+
+/// Result of [`segment`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segmentation {
+    /// The saved model.
+    pub model: SegmentModel,
+    /// Cluster of every row.
+    pub labels: Vec<u32>,
+    /// Centroids in original units, row-major `k × nCols`.
+    pub centroids: Vec<f64>,
+    /// SSE in model space.
+    pub inertia: f64,
+    /// Iterations of the winning run.
+    pub iterations: usize,
+    /// Whether it converged.
+    pub converged: bool,
+    /// The definition reference.
+    pub definition: DefinitionRef,
+}
+
+pub(crate) fn default_names(d: usize) -> Vec<String> {
+    (0..d).map(|j| format!("f{j}")).collect()
+}
+
+/// Prepares features per the options; returns the transform and model-space rows.
+pub(crate) fn prepare(
+    data: &[f64],
+    n_cols: usize,
+    opts: &SegmentOptions,
+) -> Result<(FeatureTransform, Vec<f64>)> {
+    let names = opts
+        .feature_names
+        .clone()
+        .unwrap_or_else(|| default_names(n_cols));
+    let log1p = opts.log1p.clone().unwrap_or_else(|| vec![false; n_cols]);
+    let t = FeatureTransform::fit(data, n_cols, &names, &log1p, opts.scaling)?;
+    let z = t.apply(data, n_cols)?;
+    Ok((t, z))
+}
+
+pub(crate) fn kmeans_params(opts: &SegmentOptions, k: usize) -> KMeansParams {
+    let mut p = KMeansParams::new(k)
+        .n_init(opts.n_init)
+        .max_iterations(opts.max_iterations)
+        .tolerance(opts.tolerance)
+        .seed(opts.seed)
+        .algorithm(opts.algorithm)
+        .order(opts.order);
+    if let Some(c) = &opts.init {
+        p = p.init(Init::Centroids(c.clone()));
+    }
+    p
+}
+
+/// Segments row-major `data` (`n_cols` columns): prepare features, fit k-means, order, profile.
+///
+/// ```
+/// use unimetric::segment::{segment, SegmentOptions};
+/// // Two obvious groups on one feature.
+/// let x = [1.0, 1.2, 0.8, 50.0, 52.0, 48.0];
+/// let s = segment(&x, 1, &SegmentOptions { k: 2, ..Default::default() }).unwrap();
+/// assert_eq!(s.labels, vec![1, 1, 1, 0, 0, 0]); // cluster 0 = higher feature 0
+/// assert_eq!(s.model.profiles[0].size, 3);
+/// assert_eq!(s.model.profiles[0].name, "high f0");
+/// ```
+pub fn segment(data: &[f64], n_cols: usize, opts: &SegmentOptions) -> Result<Segmentation> {
+    let (t, z) = prepare(data, n_cols, opts)?;
+    let params = kmeans_params(opts, opts.k).check()?;
+    let fit = params.fit_rows(&z, n_cols)?;
+    let profiles = profiles(data, n_cols, &t, &fit.model, &fit.labels);
+    let centroids: Vec<f64> = fit
+        .model
+        .centroids()
+        .chunks_exact(n_cols)
+        .flat_map(|c| t.invert_row(c))
+        .collect();
+    let definition = definition_ref(opts, &t);
+    Ok(Segmentation {
+        labels: fit.labels,
+        centroids,
+        inertia: fit.model.inertia(),
+        iterations: fit.model.iterations(),
+        converged: fit.model.converged(),
+        model: SegmentModel {
+            version: super::DEFINITION.version.into(),
+            transform: t,
+            kmeans: fit.model,
+            profiles,
+        },
+        definition,
+    })
+}
+
+pub(crate) fn definition_ref(opts: &SegmentOptions, t: &FeatureTransform) -> DefinitionRef {
+    let order = match opts.order {
+        ClusterOrder::FeatureDescending(f) => format!(
+            "descending {}",
+            t.names.get(f).cloned().unwrap_or_else(|| format!("f{f}"))
+        ),
+        ClusterOrder::NormDescending => "descending centroid norm".into(),
+        ClusterOrder::AsFound => "as found".into(),
+    };
+    let log1p: Vec<&str> = t
+        .names
+        .iter()
+        .zip(&t.log1p)
+        .filter(|(_, &l)| l)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    DefinitionRef::new(&super::DEFINITION)
+        .with("k", ParamValue::Number(opts.k as f64))
+        .with("nInit", ParamValue::Number(opts.n_init as f64))
+        .with(
+            "maxIterations",
+            ParamValue::Number(opts.max_iterations as f64),
+        )
+        .with("tolerance", ParamValue::Number(opts.tolerance))
+        .with("seed", ParamValue::Number(f64::from(opts.seed)))
+        .with(
+            "algorithm",
+            ParamValue::Text(opts.algorithm.as_str().into()),
+        )
+        .with(
+            "init",
+            ParamValue::Text(
+                if opts.init.is_some() {
+                    "given"
+                } else {
+                    "k-means++"
+                }
+                .into(),
+            ),
+        )
+        .with("scaling", ParamValue::Text(t.scaling.as_str().into()))
+        .with("log1p", ParamValue::Text(log1p.join(",")))
+        .with("orderBy", ParamValue::Text(order))
+        .with(
+            "inertia",
+            ParamValue::Text("sum of squared distances".into()),
+        )
+}
+
+fn word(name: &str, high: bool) -> String {
+    let w = match (name, high) {
+        ("monetaryValue", true) => "high value",
+        ("monetaryValue", false) => "low value",
+        ("frequency", true) => "frequent",
+        ("frequency", false) => "infrequent",
+        ("periodsSinceLastPurchase", true) => "lapsed",
+        ("periodsSinceLastPurchase", false) => "recent",
+        ("T", true) => "long-standing",
+        ("T", false) => "new",
+        _ => return format!("{} {name}", if high { "high" } else { "low" }),
+    };
+    w.into()
+}
+
+/// Profiles of each cluster (see the module documentation), from original-unit rows.
+pub fn profiles(
+    data: &[f64],
+    d: usize,
+    t: &FeatureTransform,
+    model: &KMeans,
+    labels: &[u32],
+) -> Vec<Profile> {
+    let n = labels.len();
+    let k = model.k();
+    // Population mean and sd per feature.
+    let mut pop_mean = vec![0.0; d];
+    for row in data.chunks_exact(d) {
+        for (m, v) in pop_mean.iter_mut().zip(row) {
+            *m += v;
+        }
+    }
+    pop_mean.iter_mut().for_each(|m| *m /= n.max(1) as f64);
+    let mut pop_sd = vec![0.0; d];
+    for row in data.chunks_exact(d) {
+        for ((s, v), m) in pop_sd.iter_mut().zip(row).zip(&pop_mean) {
+            *s += (v - m) * (v - m);
+        }
+    }
+    pop_sd
+        .iter_mut()
+        .for_each(|s| *s = libm::sqrt(*s / n.max(1) as f64));
+    let mut out = Vec::with_capacity(k);
+    let mut col: Vec<f64> = Vec::new();
+    for c in 0..k {
+        let members: Vec<usize> = (0..n).filter(|&i| labels[i] as usize == c).collect();
+        let size = members.len();
+        let mut mean = vec![f64::NAN; d];
+        let mut median = vec![f64::NAN; d];
+        for j in 0..d {
+            if size == 0 {
+                continue;
+            }
+            col.clear();
+            col.extend(members.iter().map(|&i| data[i * d + j]));
+            // Sum in sorted order so the mean does not depend on row order.
+            col.sort_by(f64::total_cmp);
+            mean[j] = col.iter().sum::<f64>() / size as f64;
+            median[j] = quantile_sorted(&col, 0.5);
+        }
+        let mut words = Vec::new();
+        for j in 0..d {
+            if size == 0 || pop_sd[j] <= 0.0 {
+                continue;
+            }
+            let z = (mean[j] - pop_mean[j]) / pop_sd[j];
+            if z >= 0.5 {
+                words.push(word(&t.names[j], true));
+            } else if z <= -0.5 {
+                words.push(word(&t.names[j], false));
+            }
+        }
+        let name = if words.is_empty() {
+            "typical".to_string()
+        } else {
+            words.join(" · ")
+        };
+        let cz = &model.centroids()[c * d..(c + 1) * d];
+        out.push(Profile {
+            cluster: c as u32,
+            size,
+            share: if n > 0 { size as f64 / n as f64 } else { 0.0 },
+            centroid: t.invert_row(cz),
+            mean,
+            median,
+            name,
+        });
+    }
+    out
+}
+
+impl SegmentModel {
+    /// Checks a deserialised model.
+    pub fn validate(&self) -> Result<()> {
+        self.transform.validate()?;
+        self.kmeans.validate()?;
+        if self.kmeans.n_cols() != self.transform.n_cols() {
+            return Err(Error::BadOption {
+                option: "model".into(),
+                message: "transform and k-means have different feature counts".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Scores new rows (original units, same columns): transform, then nearest centroid.
+    pub fn predict(&self, data: &[f64], n_cols: usize) -> Result<Vec<u32>> {
+        self.validate()?;
+        let z = self.transform.apply(data, n_cols)?;
+        Ok(self.kmeans.predict_rows(&z, n_cols)?.0)
+    }
+}
+
+/// Features [`segment_customers`] uses, in column order.
+pub const CUSTOMER_FEATURES: [&str; 3] = ["monetaryValue", "frequency", "periodsSinceLastPurchase"];
+
+/// Row-major customer features: `monetaryValue`, `frequency`, `periodsSinceLastPurchase`
+/// (`T − recency`, periods since the last purchase).
+pub fn customer_features(s: &crate::CustomerSummary) -> Vec<f64> {
+    customer_features_from(&s.monetary_value, &s.frequency, &s.t, &s.recency)
+}
+
+/// [`customer_features`] from the summary's columns (equal lengths; extra values are ignored).
+pub fn customer_features_from(
+    monetary_value: &[f64],
+    frequency: &[f64],
+    t: &[f64],
+    recency: &[f64],
+) -> Vec<f64> {
+    let mut out = Vec::with_capacity(3 * frequency.len());
+    for (((m, f), t), r) in monetary_value.iter().zip(frequency).zip(t).zip(recency) {
+        out.push(*m);
+        out.push(*f);
+        out.push(t - r);
+    }
+    out
+}
+
+/// Fills the customer defaults of [`segment_customers`] into `opts`.
+pub fn customer_options(opts: &SegmentOptions) -> SegmentOptions {
+    let mut o = opts.clone();
+    if o.feature_names.is_none() {
+        o.feature_names = Some(CUSTOMER_FEATURES.iter().map(|s| s.to_string()).collect());
+    }
+    if o.log1p.is_none() {
+        o.log1p = Some(vec![true, true, false]);
+    }
+    o
+}
+
+/// Segments customers of a summary on [`CUSTOMER_FEATURES`]. Unless set in `opts`: names are
+/// the feature names, log1p applies to `monetaryValue` and `frequency`, and clusters are
+/// ordered by descending `monetaryValue` (feature 0).
+pub fn segment_customers(
+    s: &crate::CustomerSummary,
+    opts: &SegmentOptions,
+) -> Result<Segmentation> {
+    segment(&customer_features(s), 3, &customer_options(opts))
+}
+
+/// k-means on features taken as they are (no log1p, no scaling, no profiles): the kernel of
+/// [`segment`], for callers that prepare features themselves and for benchmarks. `opts`'
+/// `log1p` and `scaling` are ignored (recorded as none).
+///
+/// ```
+/// use unimetric::segment::model::{kmeans_rows, SegmentOptions};
+/// let (fit, def) = kmeans_rows(&[0.0, 2.0, 10.0, 12.0], 1, &SegmentOptions { k: 2, ..Default::default() }).unwrap();
+/// assert_eq!(fit.labels, vec![1, 1, 0, 0]);
+/// assert_eq!(fit.model.inertia(), 4.0);
+/// assert_eq!(def.metric, "segment.kmeans");
+/// ```
+pub fn kmeans_rows(
+    data: &[f64],
+    n_cols: usize,
+    opts: &SegmentOptions,
+) -> Result<(super::KMeansFit, DefinitionRef)> {
+    let fit = kmeans_params(opts, opts.k)
+        .check()?
+        .fit_rows(data, n_cols)?;
+    let d = n_cols;
+    let t = FeatureTransform {
+        names: opts
+            .feature_names
+            .clone()
+            .unwrap_or_else(|| default_names(d)),
+        log1p: vec![false; d],
+        scaling: Scaling::None,
+        center: vec![0.0; d],
+        scale: vec![1.0; d],
+    };
+    Ok((fit, definition_ref(opts, &t)))
+}
