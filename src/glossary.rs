@@ -96,6 +96,7 @@ impl DefinitionRef {
 pub fn all() -> Vec<&'static Definition> {
     let mut out: Vec<&'static Definition> = vec![&crate::summary::DEFINITION];
     out.extend(crate::kpi::DEFINITIONS.iter());
+    out.extend(crate::ltv::DEFINITIONS.iter());
     out
 }
 

@@ -1,0 +1,15 @@
+//! Customer lifetime value: the BG/NBD purchase model, the Gamma-Gamma spend model, predictive
+//! CLV with explicit discounting, historical LTV and simple LTV.
+//!
+//! Every model and metric here is a glossary [`Definition`](crate::glossary::Definition);
+//! [`DEFINITIONS`] lists them.
+
+pub mod bgnbd;
+pub mod optim;
+pub mod sim;
+pub mod special;
+
+use crate::glossary::Definition;
+
+/// Every LTV definition, in display order.
+pub const DEFINITIONS: &[Definition] = &[bgnbd::DEFINITION];

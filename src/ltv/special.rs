@@ -1,0 +1,153 @@
+//! Special functions shared by the LTV models, written once on top of the `libm` crate so that
+//! native and WebAssembly builds return the same bits.
+
+/// ln Γ(x) for x > 0 (libm's `lgamma_r`).
+#[inline]
+pub fn ln_gamma(x: f64) -> f64 {
+    libm::lgamma_r(x).0
+}
+
+/// The digamma function ψ(x) = d/dx ln Γ(x), for x > 0.
+///
+/// Upward recurrence ψ(x) = ψ(x + 1) − 1/x until x ≥ 10, then the asymptotic series
+/// ψ(x) ≈ ln x − 1/(2x) − 1/(12x²) + 1/(120x⁴) − 1/(252x⁶) + 1/(240x⁸) − 1/(132x¹⁰)
+/// (truncation error below 3e-14 for x ≥ 10). Returns NaN for x ≤ 0 or non-finite x.
+///
+/// ```
+/// use unimetric::ltv::special::digamma;
+/// // ψ(1) = −γ (Euler–Mascheroni constant).
+/// assert!((digamma(1.0) + 0.577_215_664_901_532_9).abs() < 1e-13);
+/// ```
+pub fn digamma(x: f64) -> f64 {
+    if !x.is_finite() || x <= 0.0 {
+        return f64::NAN;
+    }
+    let mut x = x;
+    let mut acc = 0.0;
+    while x < 10.0 {
+        acc -= 1.0 / x;
+        x += 1.0;
+    }
+    let f = 1.0 / (x * x);
+    let tail = f
+        * (1.0 / 12.0
+            - f * (1.0 / 120.0 - f * (1.0 / 252.0 - f * (1.0 / 240.0 - f * (1.0 / 132.0)))));
+    acc + libm::log(x) - 0.5 / x - tail
+}
+
+/// The Gauss hypergeometric function ₂F₁(a, b; c; z) for 0 ≤ z < 1 by its power series
+/// Σₙ (a)ₙ(b)ₙ / ((c)ₙ n!) zⁿ, summed until a term is below 1e-16 of the sum.
+///
+/// When the direct series overflows, Euler's transformation
+/// ₂F₁(a, b; c; z) = (1 − z)^(c − a − b) ₂F₁(c − a, c − b; c; z) is used (as lifetimes does).
+/// Returns `None` when z is outside [0, 1), c is a non-positive integer, or neither form
+/// converges within 200,000 terms.
+///
+/// ```
+/// use unimetric::ltv::special::hyp2f1;
+/// // ₂F₁(1, 1; 2; z) = −ln(1 − z) / z.
+/// let z = 0.5;
+/// assert!((hyp2f1(1.0, 1.0, 2.0, z).unwrap() + (1.0f64 - z).ln() / z).abs() < 1e-14);
+/// ```
+pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
+    if !(0.0..1.0).contains(&z) || !a.is_finite() || !b.is_finite() || !c.is_finite() {
+        return None;
+    }
+    if c <= 0.0 && c.fract() == 0.0 {
+        return None;
+    }
+    if z == 0.0 {
+        return Some(1.0);
+    }
+    match series(a, b, c, z) {
+        Some(v) if v.is_finite() => Some(v),
+        _ => {
+            let v = series(c - a, c - b, c, z)? * libm::pow(1.0 - z, c - a - b);
+            v.is_finite().then_some(v)
+        }
+    }
+}
+
+fn series(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
+    let mut term = 1.0;
+    let mut sum = 1.0;
+    for n in 0..200_000u32 {
+        let nf = n as f64;
+        term *= (a + nf) * (b + nf) / ((c + nf) * (nf + 1.0)) * z;
+        sum += term;
+        if !sum.is_finite() {
+            return None;
+        }
+        if term.abs() <= 1e-16 * sum.abs() && nf > a.abs() + b.abs() {
+            return Some(sum);
+        }
+        if term == 0.0 {
+            return Some(sum);
+        }
+    }
+    None
+}
+
+/// ln(1 + eˣ) without overflow.
+#[inline]
+pub fn log1p_exp(x: f64) -> f64 {
+    if x > 0.0 {
+        x + libm::log1p(libm::exp(-x))
+    } else {
+        libm::log1p(libm::exp(x))
+    }
+}
+
+/// The logistic function 1 / (1 + e⁻ˣ), evaluated without overflow.
+#[inline]
+pub fn logistic(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + libm::exp(-x))
+    } else {
+        let e = libm::exp(x);
+        e / (1.0 + e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digamma_known_values() {
+        // ψ(1/2) = −γ − 2 ln 2; ψ(n + 1) = −γ + H_n.
+        let g = 0.577_215_664_901_532_9;
+        assert!((digamma(0.5) - (-g - 2.0 * std::f64::consts::LN_2)).abs() < 1e-13);
+        assert!((digamma(4.0) - (-g + 1.0 + 0.5 + 1.0 / 3.0)).abs() < 1e-13);
+        // Large argument: ψ(x) ~ ln x − 1/(2x).
+        assert!((digamma(1e6) - (1e6f64.ln() - 0.5e-6)).abs() < 1e-12);
+        assert!(digamma(0.0).is_nan());
+    }
+
+    #[test]
+    fn digamma_is_derivative_of_ln_gamma() {
+        for &x in &[0.05, 0.3, 1.7, 6.0, 25.0, 300.0] {
+            let h = 1e-5 * x;
+            let fd = (ln_gamma(x + h) - ln_gamma(x - h)) / (2.0 * h);
+            assert!((digamma(x) - fd).abs() < 1e-7 * (1.0 + fd.abs()), "x = {x}");
+        }
+    }
+
+    #[test]
+    fn hyp2f1_closed_forms() {
+        // ₂F₁(a, b; b; z) = (1 − z)^(−a).
+        let v = hyp2f1(2.5, 1.3, 1.3, 0.7).unwrap();
+        assert!((v - 0.3f64.powf(-2.5)).abs() < 1e-12 * v);
+        // ₂F₁(1/2, 1/2; 3/2; z²) = arcsin(z) / z.
+        let z: f64 = 0.9;
+        let v = hyp2f1(0.5, 0.5, 1.5, z * z).unwrap();
+        assert!((v - z.asin() / z).abs() < 1e-13);
+        // Euler transformation branch agrees with the direct series where both converge.
+        let (a, b, c, z) = (0.8, 2.4, 2.9, 0.95);
+        let direct = series(a, b, c, z).unwrap();
+        let euler = series(c - a, c - b, c, z).unwrap() * (1.0f64 - z).powf(c - a - b);
+        assert!((direct - euler).abs() < 1e-10 * direct.abs());
+        assert!(hyp2f1(1.0, 1.0, -2.0, 0.5).is_none());
+        assert!(hyp2f1(1.0, 1.0, 2.0, 1.0).is_none());
+    }
+}
