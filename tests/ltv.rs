@@ -305,3 +305,148 @@ fn bgnbd_errors() {
     )
     .is_err());
 }
+
+mod gamma_gamma {
+    use super::cdnow;
+    use unimetric::ltv::gamma_gamma::{
+        log_likelihood, GammaGammaModel, GammaGammaOptions, GammaGammaParams,
+    };
+    use unimetric::ltv::special::ln_gamma;
+
+    #[test]
+    fn cdnow_matches_published_mle() {
+        let d = cdnow();
+        let m = GammaGammaModel::fit_columns(&d.x, &d.m, &GammaGammaOptions::default()).unwrap();
+        assert_eq!(m.customers, 946);
+        // Fader & Hardie (2013), CDNOW repeat buyers: p = 6.25, q = 3.74, γ = 15.44. lifetimes
+        // 0.11.3 on the same file: p = 6.248802, q = 3.744588, v = 15.447748, LL = −4055.9232
+        // (its reported mean negative LL × 946), standard errors 1.189687, 0.290166, 4.159994.
+        let p = m.params;
+        assert!((p.p - 6.25).abs() < 0.005, "p = {}", p.p);
+        assert!((p.q - 3.74).abs() < 0.005, "q = {}", p.q);
+        assert!((p.v - 15.44).abs() < 0.01, "v = {}", p.v);
+        assert!((p.p - 6.248802).abs() < 2e-3 && (p.q - 3.744588).abs() < 1e-3);
+        assert!(
+            (m.log_likelihood + 4055.9232).abs() < 1e-3,
+            "LL {}",
+            m.log_likelihood
+        );
+        for (se, w) in m.std_errors.iter().zip([1.189687, 0.290166, 4.159994]) {
+            let se = se.unwrap();
+            assert!((se - w).abs() < 0.01 * w, "se {se} vs {w}");
+        }
+        // lifetimes: corr(frequency, monetary_value) over the 946 repeat buyers = 0.113884.
+        assert!((m.frequency_spend_correlation.unwrap() - 0.113884).abs() < 1e-6);
+        assert!(m.converged);
+    }
+
+    #[test]
+    fn log_likelihood_and_spend_by_hand() {
+        // One customer x = 3, m̄ = 20 under p = 2, q = 3, v = 10:
+        // L = Γ(9)/(Γ(6)Γ(3)) · 10³ · 20⁵ · 3⁶ / 70⁹ = 168 · 1000 · 3.2e6 · 729 / 70⁹.
+        let prm = GammaGammaParams {
+            p: 2.0,
+            q: 3.0,
+            v: 10.0,
+        };
+        let want = (168.0 * 1000.0 * 3.2e6 * 729.0 / 70f64.powi(9)).ln();
+        let (ll, g) = log_likelihood(&prm, &[3.0], &[20.0]);
+        assert!((ll - want).abs() < 1e-12, "{ll} vs {want}");
+        // Gradient against central differences of the closed form with log-gamma.
+        let f = |p: f64, q: f64, v: f64| {
+            let (x, m) = (3.0f64, 20.0f64);
+            ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q)
+                + q * v.ln()
+                + (p * x - 1.0) * m.ln()
+                + p * x * x.ln()
+                - (p * x + q) * (x * m + v).ln()
+        };
+        let h = 1e-6;
+        let fd = [
+            (f(2.0 + h, 3.0, 10.0) - f(2.0 - h, 3.0, 10.0)) / (2.0 * h),
+            (f(2.0, 3.0 + h, 10.0) - f(2.0, 3.0 - h, 10.0)) / (2.0 * h),
+            (f(2.0, 3.0, 10.0 + h) - f(2.0, 3.0, 10.0 - h)) / (2.0 * h),
+        ];
+        for k in 0..3 {
+            assert!((g[k] - fd[k]).abs() < 1e-6, "grad {k}");
+        }
+        // Expected spend (lifetimes conditional_expected_average_profit on CDNOW rows 1–5 under
+        // its fitted parameters): 24.65861619, 18.91147987, 35.17100215 ×3.
+        let m = GammaGammaModel::from_params(GammaGammaParams {
+            p: 6.24880249607099,
+            q: 3.7445884609237634,
+            v: 15.447748064943575,
+        })
+        .unwrap();
+        let e = m
+            .expected_spend_columns(&[2.0, 1.0, 0.0, 0.0, 0.0], &[22.35, 11.77, 0.0, 0.0, 0.0])
+            .unwrap();
+        for (v, w) in e.iter().zip([
+            24.65861619,
+            18.91147987,
+            35.17100215,
+            35.17100215,
+            35.17100215,
+        ]) {
+            assert!((v - w).abs() < 1e-7, "{v} vs {w}");
+        }
+    }
+
+    #[test]
+    fn recovers_simulated_parameters() {
+        use unimetric::ltv::bgnbd::BgNbdParams;
+        use unimetric::ltv::sim::{simulate_bgnbd, SpendParams};
+        let truth = SpendParams {
+            p: 4.0,
+            q: 5.0,
+            gamma: 30.0,
+        };
+        let bg = BgNbdParams {
+            r: 1.5,
+            alpha: 4.0,
+            a: 0.5,
+            b: 4.0,
+        };
+        let sim = simulate_bgnbd(&bg, Some(&truth), 8_000, &[52.0], 99);
+        let x: Vec<f64> = sim.iter().map(|c| c.frequency).collect();
+        let mv: Vec<f64> = sim.iter().map(|c| c.monetary_value).collect();
+        let m = GammaGammaModel::fit_columns(&x, &mv, &GammaGammaOptions::default()).unwrap();
+        let est = [m.params.p, m.params.q, m.params.v];
+        let tru = [truth.p, truth.q, truth.gamma];
+        for k in 0..3 {
+            let se = m.std_errors[k].unwrap();
+            assert!(
+                (est[k] - tru[k]).abs() < 4.0 * se,
+                "param {k}: {} vs {} (se {se})",
+                est[k],
+                tru[k]
+            );
+        }
+        // Spend is simulated independently of frequency.
+        assert!(m.frequency_spend_correlation.unwrap().abs() < 0.05);
+    }
+
+    #[test]
+    fn errors() {
+        let o = GammaGammaOptions::default();
+        let e = GammaGammaModel::fit_columns(&[0.0, 2.0], &[0.0, 10.0], &o).unwrap_err();
+        assert_eq!(e.code(), "E_INSUFFICIENT_DATA");
+        let e = GammaGammaModel::fit_columns(&[1.0, 2.0, 3.0], &[5.0, 0.0, 3.0], &o).unwrap_err();
+        assert_eq!(
+            (e.code(), e.row(), e.column()),
+            ("E_OUT_OF_RANGE", Some(2), Some("monetaryValue"))
+        );
+        let m = GammaGammaModel::from_params(GammaGammaParams {
+            p: 2.0,
+            q: 0.8,
+            v: 1.0,
+        })
+        .unwrap();
+        // q ≤ 1: the population mean (x = 0) is infinite → E_UNDEFINED, not Infinity.
+        assert_eq!(
+            m.expected_spend_columns(&[0.0], &[0.0]).unwrap_err().code(),
+            "E_UNDEFINED"
+        );
+        assert!(m.expected_spend_columns(&[1.0], &[4.0]).is_ok());
+    }
+}

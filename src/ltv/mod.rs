@@ -5,6 +5,7 @@
 //! [`DEFINITIONS`] lists them.
 
 pub mod bgnbd;
+pub mod gamma_gamma;
 pub mod optim;
 pub mod sim;
 pub mod special;
@@ -12,4 +13,4 @@ pub mod special;
 use crate::glossary::Definition;
 
 /// Every LTV definition, in display order.
-pub const DEFINITIONS: &[Definition] = &[bgnbd::DEFINITION];
+pub const DEFINITIONS: &[Definition] = &[bgnbd::DEFINITION, gamma_gamma::DEFINITION];
