@@ -450,3 +450,151 @@ mod gamma_gamma {
         assert!(m.expected_spend_columns(&[1.0], &[4.0]).is_ok());
     }
 }
+
+mod clv {
+    use super::cdnow;
+    use unimetric::ltv::bgnbd::{BgNbdModel, BgNbdParams};
+    use unimetric::ltv::clv::{clv, ClvOptions, DiscountConvention};
+    use unimetric::ltv::gamma_gamma::{GammaGammaModel, GammaGammaParams};
+    use unimetric::summary::{CustomerSummary, SummaryColumns};
+    use unimetric::{IdColumn, Period};
+
+    fn setup() -> (BgNbdModel, GammaGammaModel, CustomerSummary) {
+        let d = cdnow();
+        let ids: Vec<u32> = (1..=d.x.len() as u32).collect();
+        let s = CustomerSummary::from_columns(
+            SummaryColumns {
+                customer_id: IdColumn::Numeric(&ids),
+                frequency: &d.x,
+                recency: &d.tx,
+                t: &d.t,
+                monetary_value: &d.m,
+            },
+            Period::Week,
+            None,
+        )
+        .unwrap();
+        // lifetimes 0.11.3 fitted parameters on the same file (BetaGeoFitter, GammaGammaFitter
+        // on the 946 repeat buyers), at full precision.
+        let bg = BgNbdModel::from_params(
+            BgNbdParams {
+                r: 0.24259292827982148,
+                alpha: 4.413532265271809,
+                a: 0.7928859664406578,
+                b: 2.4257523826257374,
+            },
+            Period::Week,
+        )
+        .unwrap();
+        let gg = GammaGammaModel::from_params(GammaGammaParams {
+            p: 6.24880249607099,
+            q: 3.7445884609237634,
+            v: 15.447748064943575,
+        })
+        .unwrap();
+        (bg, gg, s)
+    }
+
+    #[test]
+    fn matches_lifetimes_customer_lifetime_value() {
+        let (bg, gg, s) = setup();
+        let r = clv(&bg, &gg, &s, &ClvOptions::default()).unwrap();
+        // lifetimes: gg.customer_lifetime_value(bg, frequency, recency, T, monetary_value,
+        // time=12, discount_rate=0.01, freq="W") on CDNOW.
+        let want = [36.27849576, 4.63746633, 8.34409312, 8.34409312, 8.34409312];
+        for (v, w) in r.clv.iter().zip(want) {
+            assert!((v - w).abs() < 1e-6, "{v} vs {w}");
+        }
+        assert!(
+            (r.total() - 71509.89931936492).abs() < 1e-4,
+            "total {}",
+            r.total()
+        );
+        // The breakdown multiplies back to the value.
+        for i in 0..s.len() {
+            let back =
+                r.expected_purchases[i] * r.expected_spend[i] * r.margin * r.discount_factor[i];
+            assert!((back - r.clv[i]).abs() < 1e-9 * (1.0 + r.clv[i]));
+            assert!(r.discount_factor[i] <= 1.0 && r.discount_factor[i] >= 1.01f64.powi(-12));
+        }
+        assert_eq!(r.no_repeat_purchase[2], true);
+        assert_eq!(r.probability_alive[2], 1.0);
+        assert_eq!(r.definition.metric, "ltv.clv");
+    }
+
+    #[test]
+    fn conventions_and_closed_form_limits() {
+        let (bg, gg, s) = setup();
+        // Without discounting the monthly increments telescope: CLV = margin · spend · E[X(12·4.345)].
+        let o = ClvOptions {
+            discount_rate: 0.0,
+            margin: 0.3,
+            ..Default::default()
+        };
+        let r = clv(&bg, &gg, &s, &o).unwrap();
+        let e = bg.expected_purchases(&s, 12.0 * 4.345).unwrap();
+        let sp = gg.expected_spend(&s).unwrap();
+        for i in [0, 1, 2, 100, 2000] {
+            assert!((r.clv[i] - 0.3 * sp[i] * e[i]).abs() < 1e-9);
+        }
+        // Continuous δ = 12·ln(1 + d) equals monthly discrete d: exp(−δk/12) = (1+d)^−k.
+        let d = 0.01;
+        let disc = clv(&bg, &gg, &s, &ClvOptions::default()).unwrap();
+        let cont = clv(
+            &bg,
+            &gg,
+            &s,
+            &ClvOptions {
+                convention: DiscountConvention::Continuous,
+                continuous_rate: 12.0 * (1.0f64 + d).ln(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        for i in 0..s.len() {
+            assert!((disc.clv[i] - cont.clv[i]).abs() < 1e-9 * (1.0 + disc.clv[i]));
+        }
+        // The default continuous rate (10 %/year) discounts less than 1 %/month (12.7 %/year).
+        let c10 = clv(
+            &bg,
+            &gg,
+            &s,
+            &ClvOptions {
+                convention: DiscountConvention::Continuous,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(c10.total() > disc.total());
+    }
+
+    #[test]
+    fn errors() {
+        let (bg, gg, s) = setup();
+        for o in [
+            ClvOptions {
+                horizon_months: 0,
+                ..Default::default()
+            },
+            ClvOptions {
+                margin: 1.5,
+                ..Default::default()
+            },
+            ClvOptions {
+                discount_rate: f64::NAN,
+                ..Default::default()
+            },
+            ClvOptions {
+                weeks_per_month: 0.0,
+                ..Default::default()
+            },
+        ] {
+            assert_eq!(clv(&bg, &gg, &s, &o).unwrap_err().code(), "E_BAD_OPTION");
+        }
+        // A summary in another period than the model's is refused.
+        let mut days = s.clone();
+        days.period = Period::Day;
+        let e = clv(&bg, &gg, &days, &ClvOptions::default()).unwrap_err();
+        assert_eq!(e.code(), "E_BAD_OPTION");
+    }
+}

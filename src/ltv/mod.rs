@@ -5,6 +5,7 @@
 //! [`DEFINITIONS`] lists them.
 
 pub mod bgnbd;
+pub mod clv;
 pub mod gamma_gamma;
 pub mod optim;
 pub mod sim;
@@ -13,4 +14,5 @@ pub mod special;
 use crate::glossary::Definition;
 
 /// Every LTV definition, in display order.
-pub const DEFINITIONS: &[Definition] = &[bgnbd::DEFINITION, gamma_gamma::DEFINITION];
+pub const DEFINITIONS: &[Definition] =
+    &[bgnbd::DEFINITION, gamma_gamma::DEFINITION, clv::DEFINITION];
