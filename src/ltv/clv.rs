@@ -262,7 +262,7 @@ pub fn clv(
     let mut purchases_h = Vec::with_capacity(n);
     let mut factor = Vec::with_capacity(n);
     let mut cache: FxHashMap<(u64, u64, u64), (f64, f64)> = FxHashMap::default();
-    for i in 0..n {
+    for (i, &s) in expected_spend.iter().enumerate() {
         let (x, tx, t) = (summary.frequency[i], summary.recency[i], summary.t[i]);
         let key = (x.to_bits(), tx.to_bits(), t.to_bits());
         let (total, discounted) = match cache.get(&key) {
@@ -280,7 +280,6 @@ pub fn clv(
                 (prev, discounted)
             }
         };
-        let s = expected_spend[i];
         clv.push(opts.margin * s * discounted);
         purchases_h.push(total);
         factor.push(if total > 0.0 { discounted / total } else { 1.0 });
