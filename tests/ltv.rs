@@ -517,7 +517,7 @@ mod clv {
             assert!((back - r.clv[i]).abs() < 1e-9 * (1.0 + r.clv[i]));
             assert!(r.discount_factor[i] <= 1.0 && r.discount_factor[i] >= 1.01f64.powi(-12));
         }
-        assert_eq!(r.no_repeat_purchase[2], true);
+        assert!(r.no_repeat_purchase[2]);
         assert_eq!(r.probability_alive[2], 1.0);
         assert_eq!(r.definition.metric, "ltv.clv");
     }
