@@ -598,3 +598,95 @@ mod clv {
         assert_eq!(e.code(), "E_BAD_OPTION");
     }
 }
+
+mod historical_and_simple {
+    use unimetric::ltv::historical::{historical_ltv, HistoricalOptions};
+    use unimetric::ltv::simple::simple_ltv;
+    use unimetric::{ColumnMapping, CustomerKeys, Period, Transactions};
+
+    const CSV: &str = "customer,date,amount
+a,2024-01-05,100
+a,2024-01-20,-20
+b,2024-01-31,40
+b,2024-02-01,60
+c,2024-02-15,-10
+c,2024-02-16,30
+d,2024-02-01,-5
+a,2024-03-02,50
+e,2024-04-10,70
+";
+
+    #[test]
+    fn historical_matches_hand_count() {
+        // Observation end 2024-03-31, margin 50 %:
+        // a: 100 − 20 + 50 = 130 → 65 (acquired Jan); b: 40 + 60 = 100 → 50 (Jan);
+        // c: −10 + 30 = 20 → 10 (first positive amount in Feb); d: only a refund → left out;
+        // e: first purchase after the end → left out.
+        // Jan cohort (a, b): Jan margin (100 − 20 + 40)·0.5 = 60, Feb 30, Mar 25 → per customer
+        // cumulative 30, 45, 57.5. Feb cohort (c): Feb 10, Mar 0 → 10, 10.
+        let tx = Transactions::from_csv(
+            CSV.as_bytes(),
+            &ColumnMapping::new("customer", "date", "amount"),
+        )
+        .unwrap();
+        let end = unimetric::data::dates::parse_date_text("2024-03-31", "t", 0).unwrap();
+        let h = historical_ltv(
+            &tx,
+            &HistoricalOptions {
+                margin_rate: 0.5,
+                observation_end: Some(end),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            h.customer_id,
+            CustomerKeys::Text(vec!["a".into(), "b".into(), "c".into()])
+        );
+        assert_eq!(h.revenue, vec![130.0, 100.0, 20.0]);
+        assert_eq!(h.ltv, vec![65.0, 50.0, 10.0]);
+        let jan = unimetric::data::dates::parse_date_text("2024-01-01", "t", 0).unwrap() as f64;
+        let feb = unimetric::data::dates::parse_date_text("2024-02-01", "t", 0).unwrap() as f64;
+        assert_eq!(h.acquisition_month, vec![jan, jan, feb]);
+        assert_eq!(h.cohorts.len(), 2);
+        assert_eq!(
+            (h.cohorts[0].customers, h.cohorts[0].cumulative.clone()),
+            (2, vec![30.0, 45.0, 57.5])
+        );
+        assert_eq!(
+            (h.cohorts[1].customers, h.cohorts[1].cumulative.clone()),
+            (1, vec![10.0, 10.0])
+        );
+        assert_eq!(h.cohorts[1].month_start as f64, feb);
+        let e = historical_ltv(
+            &tx,
+            &HistoricalOptions {
+                margin_rate: 1.2,
+                observation_end: None,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "E_BAD_OPTION");
+    }
+
+    #[test]
+    fn simple_ltv_values_and_errors() {
+        // 12 a week, 25 % margin, 2 % weekly churn: 12 · 0.25 / 0.02 = 150, lifetime 50 weeks.
+        let v = simple_ltv(12.0, 0.02, 0.25, Period::Week).unwrap();
+        assert!(
+            (v.value - 150.0).abs() < 1e-9 && (v.expected_lifetime_periods - 50.0).abs() < 1e-9
+        );
+        let e = simple_ltv(12.0, 0.0, 0.25, Period::Week).unwrap_err();
+        assert_eq!(e.code(), "E_UNDEFINED");
+        assert!(e.to_string().contains("churn rate 0"));
+        for (a, c, m, opt) in [
+            (-1.0, 0.1, 1.0, "arpu"),
+            (f64::NAN, 0.1, 1.0, "arpu"),
+            (1.0, 1.5, 1.0, "churnRate"),
+            (1.0, -0.1, 1.0, "churnRate"),
+            (1.0, 0.1, 2.0, "marginRate"),
+        ] {
+            let e = simple_ltv(a, c, m, Period::Month).unwrap_err();
+            assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some(opt)));
+        }
+    }
+}

@@ -7,12 +7,19 @@
 pub mod bgnbd;
 pub mod clv;
 pub mod gamma_gamma;
+pub mod historical;
 pub mod optim;
 pub mod sim;
+pub mod simple;
 pub mod special;
 
 use crate::glossary::Definition;
 
 /// Every LTV definition, in display order.
-pub const DEFINITIONS: &[Definition] =
-    &[bgnbd::DEFINITION, gamma_gamma::DEFINITION, clv::DEFINITION];
+pub const DEFINITIONS: &[Definition] = &[
+    historical::DEFINITION,
+    simple::DEFINITION,
+    bgnbd::DEFINITION,
+    gamma_gamma::DEFINITION,
+    clv::DEFINITION,
+];
