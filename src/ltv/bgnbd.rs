@@ -143,8 +143,8 @@ impl BgNbdOptions {
 pub struct BgNbdModel {
     /// Parameters.
     pub params: BgNbdParams,
-    /// Σ ln L over the fitted customers at `params`.
-    pub log_likelihood: f64,
+    /// Σ ln L over the fitted customers at `params` (`None` for a model built from parameters).
+    pub log_likelihood: Option<f64>,
     /// Standard errors of r, α, a, b (`None` where the Hessian is not positive definite).
     pub std_errors: [Option<f64>; 4],
     /// Whether the gradient criterion was met (see [`BgNbdModel::fit`]).
@@ -522,7 +522,7 @@ impl BgNbdModel {
                 a: p[2],
                 b: p[3],
             },
-            log_likelihood: ll,
+            log_likelihood: Some(ll),
             std_errors: [se[0], se[1], se[2], se[3]],
             converged: best.converged,
             iterations: best.iterations,
@@ -540,7 +540,7 @@ impl BgNbdModel {
         let d = BgNbdOptions::default();
         Ok(BgNbdModel {
             params,
-            log_likelihood: f64::NAN,
+            log_likelihood: None,
             std_errors: [None; 4],
             converged: true,
             iterations: 0,

@@ -102,8 +102,8 @@ impl Default for GammaGammaOptions {
 pub struct GammaGammaModel {
     /// Parameters.
     pub params: GammaGammaParams,
-    /// Σ ln L over the repeat buyers at `params`.
-    pub log_likelihood: f64,
+    /// Σ ln L over the repeat buyers at `params` (`None` for a model built from parameters).
+    pub log_likelihood: Option<f64>,
     /// Standard errors of p, q, v (`None` where the Hessian is not positive definite).
     pub std_errors: [Option<f64>; 3],
     /// Whether the gradient criterion was met.
@@ -401,7 +401,7 @@ impl GammaGammaModel {
                 q: p[1],
                 v: p[2],
             },
-            log_likelihood: ll,
+            log_likelihood: Some(ll),
             std_errors: [se[0], se[1], se[2]],
             converged: best.converged,
             iterations: best.iterations,
@@ -419,7 +419,7 @@ impl GammaGammaModel {
         let d = GammaGammaOptions::default();
         Ok(GammaGammaModel {
             params,
-            log_likelihood: f64::NAN,
+            log_likelihood: None,
             std_errors: [None; 3],
             converged: true,
             iterations: 0,

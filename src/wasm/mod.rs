@@ -5,6 +5,7 @@
 
 pub mod convert;
 pub mod glossary;
+pub mod ltv;
 pub mod summary;
 pub mod transactions;
 mod types;

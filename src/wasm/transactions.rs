@@ -95,6 +95,12 @@ pub struct Transactions {
     inner: crate::Transactions,
 }
 
+impl Transactions {
+    pub(crate) fn core(&self) -> &crate::Transactions {
+        &self.inner
+    }
+}
+
 #[wasm_bindgen]
 impl Transactions {
     /// Builds transactions from an array of row objects; `mapping` names the columns.
