@@ -621,6 +621,54 @@ impl BgNbdModel {
             .collect()
     }
 
+    /// Conditional expected purchases of one customer at several horizons `ts` (periods),
+    /// written into `out`. `pw[k]` must be ((α+T)/(α+T+ts[k]))^(a−1) and `zs[k]` =
+    /// ts[k]/(α+T+ts[k]) (they depend only on T, so callers share them across customers).
+    pub(crate) fn conditional_expected_path(
+        &self,
+        x: f64,
+        tx: f64,
+        big_t: f64,
+        zs: &[f64],
+        pw: &[f64],
+        out: &mut [f64],
+        row: usize,
+    ) -> Result<()> {
+        let BgNbdParams { r, alpha, a, b } = self.params;
+        let am1 = clamp_am1(a);
+        let c = a + b + x - 1.0;
+        if !super::special::hyp2f1_many(a + b - 1.0 - r, am1, c, zs, out) {
+            return Err(Error::Undefined {
+                metric: DEFINITION.id.into(),
+                message: format!(
+                    "row {row}: the hypergeometric term ₂F₁({}, {am1}; {c}; ·) cannot be evaluated",
+                    a + b - 1.0 - r
+                ),
+            });
+        }
+        let denom = if x > 0.0 {
+            1.0 + a / (b + x - 1.0) * libm::pow((alpha + big_t) / (alpha + tx), r + x)
+        } else {
+            1.0
+        };
+        let first = c / am1 / denom;
+        for (k, v) in out.iter_mut().enumerate() {
+            let e = if zs[k] == 0.0 {
+                0.0
+            } else {
+                first * (1.0 - pw[k] * *v)
+            };
+            if !e.is_finite() {
+                return Err(Error::Undefined {
+                    metric: DEFINITION.id.into(),
+                    message: format!("row {row}: expected purchases overflow at these parameters"),
+                });
+            }
+            *v = e.max(0.0);
+        }
+        Ok(())
+    }
+
     pub(crate) fn conditional_expected(
         &self,
         x: f64,
@@ -641,18 +689,20 @@ impl BgNbdModel {
         };
         let c = a + b + x - 1.0;
         let z = t / (alpha + big_t + t);
-        let hyp = hyp2f1(r + x, b + x, c, z).ok_or_else(|| Error::Undefined {
+        // ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; c; z) with Euler's transformation
+        // ₂F₁(A, B; C; z) = (1−z)^(C−A−B) ₂F₁(C−A, C−B; C; z) and 1 − z = (α+T)/(α+T+t):
+        // = (1−z)^(a−1) · ₂F₁(a+b−1−r, a−1; a+b+x−1; z), whose series converges fast for large x.
+        let hyp = hyp2f1(a + b - 1.0 - r, am1, c, z).ok_or_else(|| Error::Undefined {
             metric: DEFINITION.id.into(),
             message: format!(
                 "row {row}: the hypergeometric term ₂F₁({}, {}; {}; {z}) cannot be evaluated",
-                r + x,
-                b + x,
+                a + b - 1.0 - r,
+                am1,
                 c
             ),
         })?;
         let first = c / am1;
-        let second =
-            1.0 - hyp * libm::exp((r + x) * libm::log((alpha + big_t) / (alpha + big_t + t)));
+        let second = 1.0 - libm::pow(1.0 - z, am1) * hyp;
         let denom = if x > 0.0 {
             1.0 + a / (b + x - 1.0) * libm::pow((alpha + big_t) / (alpha + tx), r + x)
         } else {
@@ -746,6 +796,17 @@ impl BgNbdModel {
             });
         }
         Ok(())
+    }
+}
+
+/// a − 1, kept away from 0 (the formulas divide by it; a = 1 exactly is a removable
+/// singularity).
+pub(crate) fn clamp_am1(a: f64) -> f64 {
+    let am1 = a - 1.0;
+    if am1.abs() < 1e-10 {
+        1e-10f64.copysign(am1)
+    } else {
+        am1
     }
 }
 

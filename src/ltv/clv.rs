@@ -262,19 +262,39 @@ pub fn clv(
     let mut purchases_h = Vec::with_capacity(n);
     let mut factor = Vec::with_capacity(n);
     let mut cache: FxHashMap<(u64, u64, u64), (f64, f64)> = FxHashMap::default();
+    // Per distinct T: zₖ = tₖ/(α+T+tₖ) and ((α+T)/(α+T+tₖ))^(a−1) at tₖ = k·f.
+    let mut by_t: FxHashMap<u64, Vec<(f64, f64)>> = FxHashMap::default();
+    let alpha = purchases.params.alpha;
+    let am1 = super::bgnbd::clamp_am1(purchases.params.a);
+    let hn = h as usize;
+    let mut zs = vec![0.0; hn];
+    let mut pw = vec![0.0; hn];
+    let mut path = vec![0.0; hn];
     for (i, &s) in expected_spend.iter().enumerate() {
         let (x, tx, t) = (summary.frequency[i], summary.recency[i], summary.t[i]);
         let key = (x.to_bits(), tx.to_bits(), t.to_bits());
         let (total, discounted) = match cache.get(&key) {
             Some(v) => *v,
             None => {
+                let zp = by_t.entry(t.to_bits()).or_insert_with(|| {
+                    (1..=hn)
+                        .map(|k| {
+                            let tk = k as f64 * f;
+                            let z = tk / (alpha + t + tk);
+                            (z, libm::pow(1.0 - z, am1))
+                        })
+                        .collect()
+                });
+                for (k, &(z, p)) in zp.iter().enumerate() {
+                    zs[k] = z;
+                    pw[k] = p;
+                }
+                purchases.conditional_expected_path(x, tx, t, &zs, &pw, &mut path, i + 1)?;
                 let mut prev = 0.0;
                 let mut discounted = 0.0;
-                for (k, d) in discounts.iter().enumerate() {
-                    let cur =
-                        purchases.conditional_expected(x, tx, t, (k + 1) as f64 * f, i + 1)?;
+                for (cur, d) in path.iter().zip(&discounts) {
                     discounted += (cur - prev) * d;
-                    prev = cur;
+                    prev = *cur;
                 }
                 cache.insert(key, (prev, discounted));
                 (prev, discounted)

@@ -454,7 +454,36 @@ impl BgNbdModel {
     }
 }
 
+const BGNBD_JSON_KEYS: &[&str] = &[
+    "model",
+    "version",
+    "params",
+    "logLikelihood",
+    "stdErrors",
+    "converged",
+    "iterations",
+    "customers",
+    "period",
+    "starts",
+    "maxIterations",
+    "tolerance",
+];
+
+fn json_object(json: &JsValue, function: &str, known: &[&str]) -> crate::Result<()> {
+    if !json.is_object() || Array::is_array(json) {
+        return Err(Error::BadOption {
+            option: "json".into(),
+            message: format!(
+                "{function} expects a model object, found {}",
+                type_name(json)
+            ),
+        });
+    }
+    check_keys(json, function, known)
+}
+
 fn bgnbd_from_json(json: JsValue) -> crate::Result<bgnbd::BgNbdModel> {
+    json_object(&json, "BgNbdModel.fromJSON", BGNBD_JSON_KEYS)?;
     let j: BgNbdJson =
         serde_wasm_bindgen::from_value(json).map_err(|e| model_json_error("BG/NBD", e))?;
     check_model_id(&j.model, &j.version, &bgnbd::DEFINITION)?;
@@ -613,7 +642,23 @@ impl GammaGammaModel {
     }
 }
 
+const GG_JSON_KEYS: &[&str] = &[
+    "model",
+    "version",
+    "params",
+    "logLikelihood",
+    "stdErrors",
+    "converged",
+    "iterations",
+    "customers",
+    "frequencySpendCorrelation",
+    "starts",
+    "maxIterations",
+    "tolerance",
+];
+
 fn gg_from_json(json: JsValue) -> crate::Result<gamma_gamma::GammaGammaModel> {
+    json_object(&json, "GammaGammaModel.fromJSON", GG_JSON_KEYS)?;
     let j: GammaGammaJson =
         serde_wasm_bindgen::from_value(json).map_err(|e| model_json_error("Gamma-Gamma", e))?;
     check_model_id(&j.model, &j.version, &gamma_gamma::DEFINITION)?;
