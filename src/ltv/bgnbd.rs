@@ -621,14 +621,12 @@ impl BgNbdModel {
             .collect()
     }
 
-    /// Conditional expected purchases of one customer at several horizons `ts` (periods),
+    /// Conditional expected purchases of one customer (x, t_x, T) at several horizons `ts`,
     /// written into `out`. `pw[k]` must be ((α+T)/(α+T+ts[k]))^(a−1) and `zs[k]` =
     /// ts[k]/(α+T+ts[k]) (they depend only on T, so callers share them across customers).
     pub(crate) fn conditional_expected_path(
         &self,
-        x: f64,
-        tx: f64,
-        big_t: f64,
+        (x, tx, big_t): (f64, f64, f64),
         zs: &[f64],
         pw: &[f64],
         out: &mut [f64],

@@ -289,7 +289,7 @@ pub fn clv(
                     zs[k] = z;
                     pw[k] = p;
                 }
-                purchases.conditional_expected_path(x, tx, t, &zs, &pw, &mut path, i + 1)?;
+                purchases.conditional_expected_path((x, tx, t), &zs, &pw, &mut path, i + 1)?;
                 let mut prev = 0.0;
                 let mut discounted = 0.0;
                 for (cur, d) in path.iter().zip(&discounts) {
