@@ -1,11 +1,13 @@
-//! A small dense BFGS minimiser with an Armijo backtracking line search, used for the
-//! 3- and 4-parameter likelihoods of the LTV models (on log-parameters), plus a numerical
-//! Hessian and a matrix inverse for standard errors.
+//! Small dense minimisers for the 3- and 4-parameter likelihoods of the LTV models (on
+//! log-parameters): Newton's method with analytic Hessians and a damped Cholesky step, BFGS with an
+//! Armijo backtracking line search, plus a numerical Hessian and a matrix inverse for standard
+//! errors.
 //!
-//! The models have at most four parameters, so a dense inverse-Hessian approximation is
-//! cheaper and simpler than L-BFGS. (The `argmin` crate's L-BFGS was considered: its vector
-//! backend pulls `rand` 0.9 and `getrandom` 0.3, which does not build for
-//! `wasm32-unknown-unknown` without a crate-wide `getrandom_backend` configuration.)
+//! The models have at most four parameters, so dense Newton / BFGS steps are cheaper and simpler
+//! than L-BFGS, and Newton with the analytic Hessian needs far fewer likelihood evaluations.
+//! (The `argmin` crate's L-BFGS was considered: its vector backend pulls `rand` 0.9 and
+//! `getrandom` 0.3, which does not build for `wasm32-unknown-unknown` without a crate-wide
+//! `getrandom_backend` configuration.)
 
 /// Outcome of [`minimize`].
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +145,131 @@ where
     })
 }
 
+/// Minimises `f` from `x0` with Newton's method: `f(x, grad, hess)` returns the objective and
+/// writes its gradient and row-major Hessian. Each step solves (H + λI) d = −g by Cholesky with
+/// the smallest λ ∈ {0, 1e-8·s, 1e-7·s, …} (s = largest |Hᵢᵢ|, at least 1) that makes the matrix
+/// positive definite, caps the largest coordinate change at `max_step`, and backtracks (Armijo)
+/// until the objective decreases. Same stopping rules as [`minimize`].
+pub fn newton<F>(mut f: F, x0: &[f64], gtol: f64, max_iter: usize, max_step: f64) -> Option<Minimum>
+where
+    F: FnMut(&[f64], &mut [f64], &mut [f64]) -> f64,
+{
+    let n = x0.len();
+    let mut x = x0.to_vec();
+    let mut g = vec![0.0; n];
+    let mut h = vec![0.0; n * n];
+    let mut fx = f(&x, &mut g, &mut h);
+    if !fx.is_finite() || g.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mut xn = vec![0.0; n];
+    let mut gn = vec![0.0; n];
+    let mut hn = vec![0.0; n * n];
+    let mut it = 0;
+    let mut stalled = 0;
+    while it < max_iter && max_abs(&g) > gtol {
+        it += 1;
+        let scale = (0..n).fold(1.0f64, |m, i| m.max(h[i * n + i].abs()));
+        let mut d = None;
+        let mut lambda = 0.0;
+        for _ in 0..14 {
+            let mut a = h.clone();
+            for i in 0..n {
+                a[i * n + i] += lambda;
+            }
+            if let Some(sol) = cholesky_solve(&a, &g, n) {
+                d = Some(sol.into_iter().map(|v| -v).collect::<Vec<f64>>());
+                break;
+            }
+            lambda = if lambda == 0.0 {
+                1e-8 * scale
+            } else {
+                lambda * 10.0
+            };
+        }
+        let mut d = d.unwrap_or_else(|| g.iter().map(|v| -v).collect());
+        let mut slope = dot(&g, &d);
+        if slope.is_nan() || slope >= 0.0 {
+            d = g.iter().map(|v| -v).collect();
+            slope = dot(&g, &d);
+        }
+        let dmax = max_abs(&d);
+        let mut step = if dmax > max_step {
+            max_step / dmax
+        } else {
+            1.0
+        };
+        let mut accepted = false;
+        for _ in 0..50 {
+            for i in 0..n {
+                xn[i] = x[i] + step * d[i];
+            }
+            let fnew = f(&xn, &mut gn, &mut hn);
+            if fnew.is_finite()
+                && gn.iter().all(|v| v.is_finite())
+                && fnew <= fx + 1e-4 * step * slope
+            {
+                if fx - fnew <= 1e-14 * fx.abs().max(1.0) {
+                    stalled += 1;
+                } else {
+                    stalled = 0;
+                }
+                std::mem::swap(&mut x, &mut xn);
+                std::mem::swap(&mut g, &mut gn);
+                std::mem::swap(&mut h, &mut hn);
+                fx = fnew;
+                accepted = true;
+                break;
+            }
+            step *= 0.5;
+        }
+        if !accepted || stalled >= 3 {
+            break;
+        }
+    }
+    let grad_max = max_abs(&g);
+    Some(Minimum {
+        x,
+        f: fx,
+        grad_max,
+        iterations: it,
+        converged: grad_max <= gtol,
+    })
+}
+
+/// Solves A x = b for a symmetric positive-definite row-major `n × n` matrix A by Cholesky;
+/// `None` when A is not positive definite.
+pub fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let mut sum = a[i * n + j];
+            for k in 0..j {
+                sum -= l[i * n + k] * l[j * n + k];
+            }
+            if i == j {
+                if !(sum > 0.0) || !sum.is_finite() {
+                    return None;
+                }
+                l[i * n + i] = libm::sqrt(sum);
+            } else {
+                l[i * n + j] = sum / l[j * n + j];
+            }
+        }
+    }
+    let mut y = vec![0.0; n];
+    for i in 0..n {
+        let s: f64 = (0..i).map(|k| l[i * n + k] * y[k]).sum();
+        y[i] = (b[i] - s) / l[i * n + i];
+    }
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        let s: f64 = (i + 1..n).map(|k| l[k * n + i] * x[k]).sum();
+        x[i] = (y[i] - s) / l[i * n + i];
+    }
+    x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
 /// Hessian of a function by central differences of its gradient `grad(x, out)`, with relative
 /// steps `1e-5 · max(|xᵢ|, 1e-3)`; symmetrised.
 pub fn hessian_from_gradient<G>(mut grad: G, x: &[f64]) -> Vec<f64>
@@ -276,6 +403,33 @@ mod tests {
         .unwrap();
         assert!(m.converged);
         assert!((m.x[0] - 1.0).abs() < 1e-8 && (m.x[1] - 1.0).abs() < 1e-8);
+    }
+
+    #[test]
+    fn newton_on_rosenbrock_and_cholesky() {
+        let m = newton(
+            |x, g, h| {
+                let (a, b) = (x[0], x[1]);
+                g[0] = -2.0 * (1.0 - a) - 400.0 * a * (b - a * a);
+                g[1] = 200.0 * (b - a * a);
+                h[0] = 2.0 - 400.0 * (b - 3.0 * a * a);
+                h[1] = -400.0 * a;
+                h[2] = -400.0 * a;
+                h[3] = 200.0;
+                (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
+            },
+            &[-1.2, 1.0],
+            1e-10,
+            200,
+            10.0,
+        )
+        .unwrap();
+        assert!(m.converged);
+        assert!((m.x[0] - 1.0).abs() < 1e-8 && (m.x[1] - 1.0).abs() < 1e-8);
+        // [[4, 2], [2, 3]] x = [2, 1] → x = [0.5, 0].
+        let x = cholesky_solve(&[4.0, 2.0, 2.0, 3.0], &[2.0, 1.0], 2).unwrap();
+        assert!((x[0] - 0.5).abs() < 1e-15 && x[1].abs() < 1e-15);
+        assert!(cholesky_solve(&[1.0, 2.0, 2.0, 1.0], &[1.0, 1.0], 2).is_none());
     }
 
     #[test]

@@ -35,6 +35,34 @@ pub fn digamma(x: f64) -> f64 {
     acc + libm::log(x) - 0.5 / x - tail
 }
 
+/// The trigamma function ψ₁(x) = d²/dx² ln Γ(x), for x > 0.
+///
+/// Recurrence ψ₁(x) = ψ₁(x + 1) + 1/x² until x ≥ 10, then the asymptotic series
+/// 1/x + 1/(2x²) + 1/(6x³) − 1/(30x⁵) + 1/(42x⁷) − 1/(30x⁹) + 5/(66x¹¹). NaN for x ≤ 0.
+///
+/// ```
+/// use unimetric::ltv::special::trigamma;
+/// // ψ₁(1) = π²/6.
+/// assert!((trigamma(1.0) - std::f64::consts::PI.powi(2) / 6.0).abs() < 1e-13);
+/// ```
+pub fn trigamma(x: f64) -> f64 {
+    if !x.is_finite() || x <= 0.0 {
+        return f64::NAN;
+    }
+    let mut x = x;
+    let mut acc = 0.0;
+    while x < 10.0 {
+        acc += 1.0 / (x * x);
+        x += 1.0;
+    }
+    let f = 1.0 / (x * x);
+    let tail = 1.0 / x
+        + f / 2.0
+        + f / x
+            * (1.0 / 6.0 - f * (1.0 / 30.0 - f * (1.0 / 42.0 - f * (1.0 / 30.0 - f * 5.0 / 66.0))));
+    acc + tail
+}
+
 /// The Gauss hypergeometric function ₂F₁(a, b; c; z) for 0 ≤ z < 1 by its power series
 /// Σₙ (a)ₙ(b)ₙ / ((c)ₙ n!) zⁿ, summed until a term is below 1e-16 of the sum.
 ///
@@ -166,6 +194,20 @@ mod tests {
         // Large argument: ψ(x) ~ ln x − 1/(2x).
         assert!((digamma(1e6) - (1e6f64.ln() - 0.5e-6)).abs() < 1e-12);
         assert!(digamma(0.0).is_nan());
+    }
+
+    #[test]
+    fn trigamma_is_derivative_of_digamma() {
+        // ψ₁(1/2) = π²/2.
+        assert!((trigamma(0.5) - std::f64::consts::PI.powi(2) / 2.0).abs() < 1e-12);
+        for &x in &[0.05, 0.3, 1.7, 6.0, 25.0, 300.0] {
+            let h = 1e-5 * x;
+            let fd = (digamma(x + h) - digamma(x - h)) / (2.0 * h);
+            assert!(
+                (trigamma(x) - fd).abs() < 1e-6 * (1.0 + fd.abs()),
+                "x = {x}"
+            );
+        }
     }
 
     #[test]
