@@ -248,7 +248,7 @@ pub fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
                 sum -= l[i * n + k] * l[j * n + k];
             }
             if i == j {
-                if !(sum > 0.0) || !sum.is_finite() {
+                if !sum.is_finite() || sum <= 0.0 {
                     return None;
                 }
                 l[i * n + i] = libm::sqrt(sum);
