@@ -469,7 +469,12 @@ const BGNBD_JSON_KEYS: &[&str] = &[
     "tolerance",
 ];
 
-fn json_object(json: &JsValue, function: &str, known: &[&str]) -> crate::Result<()> {
+fn json_object(
+    json: &JsValue,
+    function: &str,
+    known: &[&str],
+    want: &crate::glossary::Definition,
+) -> crate::Result<()> {
     if !json.is_object() || Array::is_array(json) {
         return Err(Error::BadOption {
             option: "json".into(),
@@ -479,11 +484,24 @@ fn json_object(json: &JsValue, function: &str, known: &[&str]) -> crate::Result<
             ),
         });
     }
+    if let Some(id) = get(json, "model").as_string() {
+        if id != want.id {
+            return Err(Error::BadOption {
+                option: "json".into(),
+                message: format!("expected model \"{}\", found \"{id}\"", want.id),
+            });
+        }
+    }
     check_keys(json, function, known)
 }
 
 fn bgnbd_from_json(json: JsValue) -> crate::Result<bgnbd::BgNbdModel> {
-    json_object(&json, "BgNbdModel.fromJSON", BGNBD_JSON_KEYS)?;
+    json_object(
+        &json,
+        "BgNbdModel.fromJSON",
+        BGNBD_JSON_KEYS,
+        &bgnbd::DEFINITION,
+    )?;
     let j: BgNbdJson =
         serde_wasm_bindgen::from_value(json).map_err(|e| model_json_error("BG/NBD", e))?;
     check_model_id(&j.model, &j.version, &bgnbd::DEFINITION)?;
@@ -658,7 +676,12 @@ const GG_JSON_KEYS: &[&str] = &[
 ];
 
 fn gg_from_json(json: JsValue) -> crate::Result<gamma_gamma::GammaGammaModel> {
-    json_object(&json, "GammaGammaModel.fromJSON", GG_JSON_KEYS)?;
+    json_object(
+        &json,
+        "GammaGammaModel.fromJSON",
+        GG_JSON_KEYS,
+        &gamma_gamma::DEFINITION,
+    )?;
     let j: GammaGammaJson =
         serde_wasm_bindgen::from_value(json).map_err(|e| model_json_error("Gamma-Gamma", e))?;
     check_model_id(&j.model, &j.version, &gamma_gamma::DEFINITION)?;
