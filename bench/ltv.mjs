@@ -7,11 +7,12 @@
 // Timed (median after warm-up), summary in days like lifetimes' default freq="D":
 //   (a) fitBgNbd on the 100k-customer summary (default options: 3 starts);
 //   (b) fromColumns + summary + fitBgNbd + fitGammaGamma + clv (12 months, 1 %/month).
-// The peer (bench/lifetimes_ltv.py) times BetaGeoFitter.fit on its summary, and its own
-// summary + BG/NBD + Gamma-Gamma + customer_lifetime_value pipeline; parameters and Σ CLV are
-// printed side by side.
+// The peer (bench/lifetimes_ltv.py) times BetaGeoFitter.fit on OUR summary (written to
+// bench/.data/ltv_summary.csv, so the fitted parameters and Σ CLV compare on identical input),
+// and its own summary + BG/NBD + Gamma-Gamma + customer_lifetime_value pipeline from the
+// transactions.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DATA_DIR, ROOT, bytes, markdownTable, ms, ratio, record, runPython, table, time } from "./lib.mjs";
 
@@ -52,7 +53,16 @@ const OPTS = { period: "day" };
 const tx0 = Transactions.fromColumns(columns);
 const summary = tx0.summary(OPTS);
 tx0.free();
-console.log(`unimetric ${version()}, ${bytes(rows)} rows, ${bytes(summary.length)} customers`);
+const customers = summary.length;
+console.log(`unimetric ${version()}, ${bytes(rows)} rows, ${bytes(customers)} customers`);
+// Our summary, for the peer to fit the same numbers (parameters are compared on identical input).
+const SUMMARY_CSV = join(DATA_DIR, "ltv_summary.csv");
+{
+  const c = summary.toColumns();
+  const out = ["frequency,recency,T,monetary_value"];
+  for (let i = 0; i < customers; i++) out.push(`${c.frequency[i]},${c.recency[i]},${c.T[i]},${c.monetaryValue[i]}`);
+  writeFileSync(SUMMARY_CSV, out.join("\n") + "\n");
+}
 
 const fit = await time(() => {
   const m = fitBgNbd(summary);
@@ -76,7 +86,7 @@ console.log(`  (b) summary + BG/NBD + Gamma-Gamma + 12-month CLV: median ${ms(pi
 summary.free();
 
 console.log("running lifetimes (bench/lifetimes_ltv.py)…");
-const peer = runPython(join(ROOT, "bench", "lifetimes_ltv.py"), ["--csv", CSV, "--repeats", "3", "--warmup", "1"]);
+const peer = runPython(join(ROOT, "bench", "lifetimes_ltv.py"), ["--csv", CSV, "--summary", SUMMARY_CSV, "--repeats", "3", "--warmup", "1"]);
 
 const rowsOut = [
   { case: "BG/NBD fit, 100k customers", unimetric_ms: ms(fit.median), lifetimes_ms: ms(peer.fit_ms), ratio: ratio(fit.median, peer.fit_ms), target_ms: TARGET_FIT_MS, meets: fit.median <= TARGET_FIT_MS ? "yes" : "no" },
@@ -91,6 +101,7 @@ const params = [
   { model: "BG/NBD", unimetric: `r ${f(p.r)} α ${f(p.alpha)} a ${f(p.a)} b ${f(p.b)}`, lifetimes: `r ${f(q.r)} α ${f(q.alpha)} a ${f(q.a)} b ${f(q.b)}` },
   { model: "Gamma-Gamma", unimetric: `p ${f(g.p)} q ${f(g.q)} v ${f(g.v)}`, lifetimes: `p ${f(h.p)} q ${f(h.q)} v ${f(h.v)}` },
   { model: "Σ CLV (12 months)", unimetric: pipe.value.total.toFixed(0), lifetimes: peer.clv_total.toFixed(0) },
+  { model: "log-likelihood", unimetric: fit.value.ll.toFixed(3), lifetimes: "–" },
 ];
 table(params);
 console.log();
@@ -98,6 +109,6 @@ console.log(markdownTable(rowsOut));
 console.log();
 console.log(markdownTable(params));
 record("ltv", [
-  { case: "bgnbd_fit", customers: summary.length ?? CUSTOMERS, ours_ms: fit.median, peer_ms: peer.fit_ms, iterations: fit.value.iterations },
+  { case: "bgnbd_fit", customers, ours_ms: fit.median, peer_ms: peer.fit_ms, iterations: fit.value.iterations },
   { case: "pipeline_clv", rows, ours_ms: pipe.median, peer_ms: peer.pipeline_ms, clv_total: pipe.value.total, peer_clv_total: peer.clv_total },
 ]);

@@ -119,22 +119,35 @@ pub fn hyp2f1_many(a: f64, b: f64, c: f64, zs: &[f64], out: &mut [f64]) -> bool 
             .zip(out.chunks_mut(64))
             .all(|(z, o)| hyp2f1_many(a, b, c, z, o));
     }
+    // The largest argument has the largest terms: test convergence on it, then confirm on all.
+    let kmax = zs
+        .iter()
+        .enumerate()
+        .fold(0, |m, (k, &z)| if z > zs[m] { k } else { m });
+    let pw = &mut pw[..zs.len()];
     let mut coef = 1.0;
     for n in 0..200_000u32 {
         let nf = n as f64;
         coef *= (a + nf) * (b + nf) / ((c + nf) * (nf + 1.0));
-        let mut done = true;
-        for (k, &z) in zs.iter().enumerate() {
-            pw[k] *= z;
-            let term = coef * pw[k];
-            out[k] += term;
-            done &= term.abs() <= 1e-16 * out[k].abs();
+        for ((p, o), &z) in pw.iter_mut().zip(out.iter_mut()).zip(zs) {
+            *p *= z;
+            *o += coef * *p;
         }
-        if !coef.is_finite() || out.iter().any(|v| !v.is_finite()) {
+        if !coef.is_finite() {
             return false;
         }
-        if (done && nf > a.abs() + b.abs()) || coef == 0.0 {
-            return true;
+        if coef == 0.0 {
+            return out.iter().all(|v| v.is_finite());
+        }
+        let big = (coef * pw[kmax]).abs();
+        if big <= 1e-16 * out[kmax].abs()
+            && nf > a.abs() + b.abs()
+            && pw
+                .iter()
+                .zip(out.iter())
+                .all(|(p, o)| (coef * p).abs() <= 1e-16 * o.abs())
+        {
+            return out.iter().all(|v| v.is_finite());
         }
     }
     false
