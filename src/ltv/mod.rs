@@ -8,6 +8,7 @@ pub mod bgnbd;
 pub mod clv;
 pub mod gamma_gamma;
 pub mod historical;
+pub mod holdout;
 pub mod optim;
 pub mod sim;
 pub mod simple;
@@ -22,4 +23,5 @@ pub const DEFINITIONS: &[Definition] = &[
     bgnbd::DEFINITION,
     gamma_gamma::DEFINITION,
     clv::DEFINITION,
+    holdout::DEFINITION,
 ];

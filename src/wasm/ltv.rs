@@ -149,6 +149,47 @@ export interface SimpleLtvOptions {
   period?: Period;
 }
 
+/** Options of `calibrationHoldout()`. */
+export interface HoldoutOptions {
+  /** End of the calibration window (its period belongs to calibration). Required. */
+  calibrationEnd: DateInput;
+  /** End of the holdout window. Default: the last transaction. */
+  observationEnd?: DateInput;
+  /** Period of the summary and of the holdout length. Default `"week"`. */
+  period?: Period;
+  /** Buckets of calibration frequency 0, 1, …, n−1 and n or more. Default 7. */
+  frequencyBuckets?: number;
+}
+
+/** One calibration-frequency bucket: mean actual vs mean predicted holdout purchases. */
+export interface HoldoutBucket {
+  frequency: number;
+  /** True for the last bucket (`frequency` or more). */
+  openEnded: boolean;
+  customers: number;
+  actual: number;
+  predicted: number;
+}
+
+/** Result of `calibrationHoldout()`. */
+export interface HoldoutResult {
+  /** The BG/NBD model fitted on the calibration window. */
+  model: BgNbdModel;
+  customerId: Uint32Array | string[];
+  /** Calibration frequency per customer. */
+  frequency: Float64Array;
+  actual: Float64Array;
+  predicted: Float64Array;
+  holdoutPeriods: number;
+  buckets: HoldoutBucket[];
+  totalActual: number;
+  totalPredicted: number;
+  mae: number;
+  rmse: number;
+  bias: number;
+  definition: DefinitionRef;
+}
+
 /** Result of `simpleLtv()`. */
 export interface SimpleLtvResult {
   value: number;
@@ -169,6 +210,12 @@ const CLV_KEYS: &[&str] = &[
 ];
 const HIST_KEYS: &[&str] = &["marginRate", "observationEnd"];
 const SIMPLE_KEYS: &[&str] = &["arpu", "churnRate", "marginRate", "period"];
+const HOLDOUT_KEYS: &[&str] = &[
+    "calibrationEnd",
+    "observationEnd",
+    "period",
+    "frequencyBuckets",
+];
 
 fn to_js_full<T: Serialize>(v: &T) -> JsValue {
     let ser = serde_wasm_bindgen::Serializer::new()
@@ -845,5 +892,72 @@ fn simple_inner(options: &JsValue) -> crate::Result<JsValue> {
         JsValue::from_f64(r.expected_lifetime_periods),
     );
     set(&out, "definition", super::convert::to_js(&r.definition));
+    Ok(out.into())
+}
+
+/// Calibration / holdout check of the BG/NBD model.
+#[wasm_bindgen(js_name = calibrationHoldout, unchecked_return_type = "HoldoutResult")]
+pub fn calibration_holdout(
+    tx: &Transactions,
+    #[wasm_bindgen(unchecked_param_type = "HoldoutOptions")] options: &JsValue,
+) -> JsResult<JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Err(super::convert::to_js_error(Error::BadOption {
+            option: "calibrationEnd".into(),
+            message: "is required".into(),
+        }));
+    }
+    let o = js(options_object(options, "calibrationHoldout", HOLDOUT_KEYS))?;
+    let calibration_end = js(date_option(&get(&o, "calibrationEnd"), "calibrationEnd"))?
+        .ok_or_else(|| {
+            super::convert::to_js_error(Error::BadOption {
+                option: "calibrationEnd".into(),
+                message: "is required".into(),
+            })
+        })?;
+    let period = match js(text(&o, "period"))? {
+        Some(p) => js(Period::parse(&p))?,
+        None => Period::Week,
+    };
+    let opts = crate::ltv::holdout::HoldoutOptions {
+        calibration_end,
+        observation_end: js(date_option(&get(&o, "observationEnd"), "observationEnd"))?,
+        period,
+        frequency_buckets: js(integer(&o, "frequencyBuckets", 1.0, 100.0))?.unwrap_or(7) as u32,
+        fit: BgNbdOptions::default(),
+    };
+    let r = js(crate::ltv::holdout::calibration_holdout(tx.core(), &opts))?;
+    let out = Object::new();
+    set(&out, "customerId", keys_js(&r.calibration.customer_id));
+    set(
+        &out,
+        "frequency",
+        Float64Array::from(&r.calibration.frequency[..]).into(),
+    );
+    set(&out, "actual", Float64Array::from(&r.actual[..]).into());
+    set(
+        &out,
+        "predicted",
+        Float64Array::from(&r.predicted[..]).into(),
+    );
+    set(&out, "holdoutPeriods", JsValue::from_f64(r.holdout_periods));
+    let buckets = Array::new();
+    for b in &r.buckets {
+        let bo = Object::new();
+        set(&bo, "frequency", JsValue::from_f64(b.frequency as f64));
+        set(&bo, "openEnded", JsValue::from_bool(b.open_ended));
+        set(&bo, "customers", JsValue::from_f64(b.customers as f64));
+        set(&bo, "actual", JsValue::from_f64(b.actual));
+        set(&bo, "predicted", JsValue::from_f64(b.predicted));
+        buckets.push(&bo);
+    }
+    set(&out, "buckets", buckets.into());
+    set(&out, "totalActual", JsValue::from_f64(r.total_actual));
+    set(&out, "totalPredicted", JsValue::from_f64(r.total_predicted));
+    set(&out, "mae", JsValue::from_f64(r.mae));
+    set(&out, "rmse", JsValue::from_f64(r.rmse));
+    set(&out, "bias", JsValue::from_f64(r.bias));
+    set(&out, "definition", super::convert::to_js(&r.definition));
+    set(&out, "model", BgNbdModel { inner: r.model }.into());
     Ok(out.into())
 }

@@ -7,9 +7,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   CustomerSummary, Transactions, BgNbdModel, GammaGammaModel,
-  fitBgNbd, fitGammaGamma, clv, historicalLtv, simpleLtv,
+  fitBgNbd, fitGammaGamma, clv, historicalLtv, simpleLtv, calibrationHoldout,
 } from "../../pkg/node.js";
-import { FIXTURES } from "./helpers.mjs";
+import { FIXTURES, ROOT } from "./helpers.mjs";
 
 function cdnowColumns() {
   const lines = readFileSync(path.join(FIXTURES, "cdnow_customers_summary_with_spend.csv"), "utf8")
@@ -198,4 +198,32 @@ test("bad inputs throw typed errors and the instance keeps working", () => {
   // Still working.
   near(fitBgNbd(summary).params.r, 0.243, 0.001, "r after errors");
   assert.equal(clv(m, g, summary).clv.length, 2357);
+});
+
+test("calibrationHoldout on the sample data: identities, model, errors", () => {
+  const tx = Transactions.fromCsv(readFileSync(path.join(ROOT, "www", "data", "transactions.csv")), {
+    customerId: "customer_id", timestamp: "order_date", amount: "amount",
+  });
+  const r = calibrationHoldout(tx, { calibrationEnd: "2025-06-30", observationEnd: "2025-12-31" });
+  const n = r.actual.length;
+  assert.equal(r.predicted.length, n);
+  assert.equal(r.buckets.length, 7);
+  assert.equal(r.buckets.reduce((a, b) => a + b.customers, 0), n);
+  assert.equal(r.buckets[6].openEnded, true);
+  near(r.totalActual, r.actual.reduce((a, b) => a + b, 0), 1e-9, "total actual");
+  near(r.bias, (r.totalPredicted - r.totalActual) / n, 1e-9, "bias");
+  assert.ok(r.rmse >= r.mae && r.mae >= Math.abs(r.bias));
+  assert.ok(Math.abs(r.totalPredicted - r.totalActual) / r.totalActual < 0.15);
+  assert.equal(r.definition.metric, "ltv.holdout");
+  assert.equal(r.definition.params.period, "week");
+  assert.equal(r.model.period, "week");
+  assert.ok(r.model.converged);
+  throwsCode(() => calibrationHoldout(tx, {}), "E_BAD_OPTION", { column: "calibrationEnd" });
+  throwsCode(() => calibrationHoldout(tx), "E_BAD_OPTION", { column: "calibrationEnd" });
+  throwsCode(() => calibrationHoldout(tx, { calibrationEnd: "2026-01-01" }), "E_BAD_OPTION", { column: "calibrationEnd" });
+  throwsCode(() => calibrationHoldout(tx, { calibrationEnd: "2025-06-30", buckets: 3 }), "E_UNKNOWN_OPTION");
+  throwsCode(() => calibrationHoldout(tx, { calibrationEnd: "2025-06-30", frequencyBuckets: 0 }), "E_BAD_OPTION", { column: "frequencyBuckets" });
+  assert.equal(calibrationHoldout(tx, { calibrationEnd: "2025-06-30", frequencyBuckets: 3 }).buckets.length, 3);
+  r.model.free();
+  tx.free();
 });
