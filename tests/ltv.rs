@@ -865,3 +865,103 @@ mod holdout {
         assert!(r.buckets[6].predicted > r.buckets[0].predicted);
     }
 }
+
+mod pareto_nbd {
+    use super::cdnow;
+    use unimetric::ltv::bgnbd::BgNbdOptions;
+    use unimetric::ltv::pareto_nbd::{log_likelihood, ParetoNbdModel, ParetoNbdParams};
+    use unimetric::Period;
+
+    /// ln L by the integral form (independent of the hypergeometric function): mixing the
+    /// individual likelihood λˣe^(−(λ+μ)T) + μ/(λ+μ)·λˣ(e^(−(λ+μ)t_x) − e^(−(λ+μ)T)) over the
+    /// gamma distributions gives
+    /// L = Γ(r+x)αʳβˢ/Γ(r) · [(α+T)^−(r+x)(β+T)^−s + s∫_{t_x}^{T} (α+y)^−(r+x)(β+y)^−(s+1) dy],
+    /// integrated here with Simpson's rule on 20,000 intervals.
+    fn hand_ln_l(p: &ParetoNbdParams, x: u32, tx: f64, t: f64) -> f64 {
+        let (r, a, s, b) = (p.r, p.alpha, p.s, p.beta);
+        let xf = x as f64;
+        let g: f64 = (0..x).map(|j| r + j as f64).product::<f64>() * a.powf(r) * b.powf(s);
+        let f = |y: f64| (a + y).powf(-(r + xf)) * (b + y).powf(-(s + 1.0));
+        let n = 20_000;
+        let h = (t - tx) / n as f64;
+        let mut integral = f(tx) + f(t);
+        for k in 1..n {
+            integral += f(tx + k as f64 * h) * if k % 2 == 1 { 4.0 } else { 2.0 };
+        }
+        integral *= h / 3.0;
+        (g * ((a + t).powf(-(r + xf)) * (b + t).powf(-s) + s * integral)).ln()
+    }
+
+    #[test]
+    fn log_likelihood_matches_integral_form() {
+        for p in [
+            ParetoNbdParams {
+                r: 0.55,
+                alpha: 10.6,
+                s: 0.6,
+                beta: 11.7,
+            },
+            ParetoNbdParams {
+                r: 1.3,
+                alpha: 20.0,
+                s: 2.2,
+                beta: 4.0,
+            },
+        ] {
+            for (x, tx, t) in [
+                (0u32, 0.0, 10.0),
+                (2, 5.0, 10.0),
+                (7, 29.5, 31.0),
+                (1, 3.0, 3.0),
+            ] {
+                let ll = log_likelihood(&p, &[x as f64], &[tx], &[t]).unwrap();
+                let want = hand_ln_l(&p, x, tx, t);
+                assert!((ll - want).abs() < 1e-9, "{p:?} x={x}: {ll} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn cdnow_matches_published_mle_and_lifetimes() {
+        let d = cdnow();
+        let m =
+            ParetoNbdModel::fit_columns(&d.x, &d.tx, &d.t, Period::Week, &BgNbdOptions::default())
+                .unwrap();
+        // Published (Fader, Hardie & Lee 2005): r = 0.553, α = 10.578, s = 0.606, β = 11.669,
+        // LL = −9595.0.
+        let p = m.params;
+        assert!((p.r - 0.553).abs() < 0.002, "r {}", p.r);
+        assert!((p.alpha - 10.578).abs() < 0.02, "alpha {}", p.alpha);
+        assert!((p.s - 0.606).abs() < 0.003, "s {}", p.s);
+        assert!((p.beta - 11.669).abs() < 0.05, "beta {}", p.beta);
+        assert!(
+            (m.log_likelihood.unwrap() + 9595.0).abs() < 0.1,
+            "LL {:?}",
+            m.log_likelihood
+        );
+        // lifetimes 0.11.3 ParetoNBDFitter (r 0.5532735, α 10.5772511, s 0.6062146,
+        // β 11.6677785) on CDNOW customers 1, 2, 3, 9: conditional_probability_alive and
+        // conditional_expected_number_of_purchases_up_to_time(10).
+        let lt = ParetoNbdModel::from_params(
+            ParetoNbdParams {
+                r: 0.5532735369587801,
+                alpha: 10.577251147789601,
+                s: 0.6062145938169005,
+                beta: 11.667778504869224,
+            },
+            Period::Week,
+        )
+        .unwrap();
+        let (x, tx, t) = ([2.0, 1.0, 0.0, 2.0], [30.43, 1.71, 0.0, 35.71], [38.86; 4]);
+        let pa = lt.probability_alive_columns(&x, &tx, &t).unwrap();
+        let e = lt.expected_purchases_columns(&x, &tx, &t, 10.0).unwrap();
+        let want_pa = [0.86911795, 0.16786759, 0.29509337, 0.95844529];
+        let want_e = [0.42447516, 0.04987593, 0.03123026, 0.46810243];
+        for i in 0..4 {
+            assert!((pa[i] - want_pa[i]).abs() < 1e-7, "P(alive) {i}: {}", pa[i]);
+            assert!((e[i] - want_e[i]).abs() < 1e-7, "E10 {i}: {}", e[i]);
+        }
+        // lifetimes expected_number_of_purchases_up_to_time(39) = 1.213439887405528.
+        assert!((lt.expected_purchases_new(39.0).unwrap() - 1.213439887405528).abs() < 1e-9);
+    }
+}

@@ -10,6 +10,7 @@ pub mod gamma_gamma;
 pub mod historical;
 pub mod holdout;
 pub mod optim;
+pub mod pareto_nbd;
 pub mod sim;
 pub mod simple;
 pub mod special;
@@ -21,6 +22,7 @@ pub const DEFINITIONS: &[Definition] = &[
     historical::DEFINITION,
     simple::DEFINITION,
     bgnbd::DEFINITION,
+    pareto_nbd::DEFINITION,
     gamma_gamma::DEFINITION,
     clv::DEFINITION,
     holdout::DEFINITION,

@@ -48,6 +48,28 @@ export interface BgNbdModelJson {
   tolerance: number;
 }
 
+/** Pareto/NBD parameters (α and β in periods of the summary). */
+export interface ParetoNbdParams { r: number; alpha: number; s: number; beta: number; }
+
+/** Standard errors of the Pareto/NBD parameters. */
+export interface ParetoNbdStdErrors { r: number | null; alpha: number | null; s: number | null; beta: number | null; }
+
+/** A Pareto/NBD model as plain JSON. */
+export interface ParetoNbdModelJson {
+  model: "ltv.pareto_nbd";
+  version: string;
+  params: ParetoNbdParams;
+  logLikelihood: number | null;
+  stdErrors: ParetoNbdStdErrors;
+  converged: boolean;
+  iterations: number;
+  customers: number;
+  period: Period;
+  starts: number;
+  maxIterations: number;
+  tolerance: number;
+}
+
 /** Gamma-Gamma parameters (`v` is Fader & Hardie's γ, in currency). */
 export interface GammaGammaParams { p: number; q: number; v: number; }
 
@@ -566,6 +588,186 @@ fn bgnbd_from_json(json: JsValue) -> crate::Result<bgnbd::BgNbdModel> {
     m.starts = j.starts;
     m.max_iterations = j.max_iterations;
     m.tolerance = j.tolerance;
+    Ok(m)
+}
+
+// ---------------------------------------------------------------- Pareto/NBD
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SePnbd {
+    r: Option<f64>,
+    alpha: Option<f64>,
+    s: Option<f64>,
+    beta: Option<f64>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ParetoNbdJson {
+    model: String,
+    version: String,
+    params: crate::ltv::pareto_nbd::ParetoNbdParams,
+    log_likelihood: Option<f64>,
+    std_errors: SePnbd,
+    converged: bool,
+    iterations: usize,
+    customers: usize,
+    period: Period,
+    starts: usize,
+    max_iterations: usize,
+    tolerance: f64,
+}
+
+/// A fitted Pareto/NBD purchase model (`ltv.pareto_nbd`).
+#[wasm_bindgen]
+pub struct ParetoNbdModel {
+    inner: crate::ltv::pareto_nbd::ParetoNbdModel,
+}
+
+/// Fits the Pareto/NBD model to a customer summary by maximum likelihood.
+#[wasm_bindgen(js_name = fitParetoNbd)]
+pub fn fit_pareto_nbd(
+    summary: &CustomerSummary,
+    #[wasm_bindgen(unchecked_param_type = "FitOptions")] options: &JsValue,
+) -> JsResult<ParetoNbdModel> {
+    let (starts, max_iterations, tolerance) = js(fit_options(options, "fitParetoNbd"))?;
+    let opts = BgNbdOptions {
+        starts,
+        max_iterations,
+        tolerance,
+    };
+    js(crate::ltv::pareto_nbd::ParetoNbdModel::fit(
+        summary.core(),
+        &opts,
+    ))
+    .map(|inner| ParetoNbdModel { inner })
+}
+
+const PNBD_JSON_KEYS: &[&str] = BGNBD_JSON_KEYS;
+
+#[wasm_bindgen]
+impl ParetoNbdModel {
+    /// Parameters `{ r, alpha, s, beta }`.
+    #[wasm_bindgen(getter, unchecked_return_type = "ParetoNbdParams")]
+    pub fn params(&self) -> JsValue {
+        to_js_full(&self.inner.params)
+    }
+
+    /// Σ log-likelihood (undefined for a model built from parameters).
+    #[wasm_bindgen(getter, js_name = logLikelihood)]
+    pub fn log_likelihood(&self) -> Option<f64> {
+        self.inner.log_likelihood
+    }
+
+    /// Standard errors from a finite-difference Hessian.
+    #[wasm_bindgen(getter, js_name = stdErrors, unchecked_return_type = "ParetoNbdStdErrors")]
+    pub fn std_errors(&self) -> JsValue {
+        let [r, alpha, s, beta] = self.inner.std_errors;
+        to_js_full(&SePnbd { r, alpha, s, beta })
+    }
+
+    /// Whether the optimiser met its gradient criterion.
+    #[wasm_bindgen(getter)]
+    pub fn converged(&self) -> bool {
+        self.inner.converged
+    }
+
+    /// Optimiser iterations of the retained start.
+    #[wasm_bindgen(getter)]
+    pub fn iterations(&self) -> u32 {
+        self.inner.iterations as u32
+    }
+
+    /// Period unit of the summary the model was fitted on.
+    #[wasm_bindgen(getter, unchecked_return_type = "Period")]
+    pub fn period(&self) -> String {
+        self.inner.period.as_str().into()
+    }
+
+    /// The definition reference `{ metric: "ltv.pareto_nbd", version, params }`.
+    #[wasm_bindgen(getter, unchecked_return_type = "DefinitionRef")]
+    pub fn definition(&self) -> JsValue {
+        super::convert::to_js(&self.inner.definition())
+    }
+
+    /// P(alive) per customer.
+    #[wasm_bindgen(js_name = probabilityAlive)]
+    pub fn probability_alive(&self, summary: &CustomerSummary) -> JsResult<Float64Array> {
+        let v = js(self.inner.probability_alive(summary.core()))?;
+        Ok(Float64Array::from(&v[..]))
+    }
+
+    /// Conditional expected repeat purchases in the next `t` periods, per customer.
+    #[wasm_bindgen(js_name = expectedPurchases)]
+    pub fn expected_purchases(&self, summary: &CustomerSummary, t: f64) -> JsResult<Float64Array> {
+        let v = js(self.inner.expected_purchases(summary.core(), t))?;
+        Ok(Float64Array::from(&v[..]))
+    }
+
+    /// Expected repeat purchases of a new customer in their first `t` periods.
+    #[wasm_bindgen(js_name = expectedPurchasesNewCustomer)]
+    pub fn expected_purchases_new(&self, t: f64) -> JsResult<f64> {
+        js(self.inner.expected_purchases_new(t))
+    }
+
+    /// The model as plain JSON (restore with `ParetoNbdModel.fromJSON`).
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "ParetoNbdModelJson")]
+    pub fn to_json(&self) -> JsValue {
+        let m = &self.inner;
+        let [r, alpha, s, beta] = m.std_errors;
+        to_js_full(&ParetoNbdJson {
+            model: crate::ltv::pareto_nbd::DEFINITION.id.into(),
+            version: crate::ltv::pareto_nbd::DEFINITION.version.into(),
+            params: m.params,
+            log_likelihood: m.log_likelihood,
+            std_errors: SePnbd { r, alpha, s, beta },
+            converged: m.converged,
+            iterations: m.iterations,
+            customers: m.customers,
+            period: m.period,
+            starts: m.options.starts,
+            max_iterations: m.options.max_iterations,
+            tolerance: m.options.tolerance,
+        })
+    }
+
+    /// Restores a model from `toJSON()` output.
+    #[wasm_bindgen(js_name = fromJSON)]
+    pub fn from_json(
+        #[wasm_bindgen(unchecked_param_type = "ParetoNbdModelJson")] json: JsValue,
+    ) -> JsResult<ParetoNbdModel> {
+        js(pnbd_from_json(json)).map(|inner| ParetoNbdModel { inner })
+    }
+}
+
+fn pnbd_from_json(json: JsValue) -> crate::Result<crate::ltv::pareto_nbd::ParetoNbdModel> {
+    use crate::ltv::pareto_nbd as pn;
+    json_object(
+        &json,
+        "ParetoNbdModel.fromJSON",
+        PNBD_JSON_KEYS,
+        &pn::DEFINITION,
+    )?;
+    let j: ParetoNbdJson =
+        serde_wasm_bindgen::from_value(json).map_err(|e| model_json_error("Pareto/NBD", e))?;
+    check_model_id(&j.model, &j.version, &pn::DEFINITION)?;
+    let mut m = pn::ParetoNbdModel::from_params(j.params, j.period)?;
+    m.log_likelihood = j.log_likelihood;
+    m.std_errors = [
+        j.std_errors.r,
+        j.std_errors.alpha,
+        j.std_errors.s,
+        j.std_errors.beta,
+    ];
+    m.converged = j.converged;
+    m.iterations = j.iterations;
+    m.customers = j.customers;
+    m.options = BgNbdOptions {
+        starts: j.starts,
+        max_iterations: j.max_iterations,
+        tolerance: j.tolerance,
+    };
     Ok(m)
 }
 

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
-  CustomerSummary, Transactions, BgNbdModel, GammaGammaModel,
-  fitBgNbd, fitGammaGamma, clv, historicalLtv, simpleLtv, calibrationHoldout,
+  CustomerSummary, Transactions, BgNbdModel, GammaGammaModel, ParetoNbdModel,
+  fitBgNbd, fitGammaGamma, fitParetoNbd, clv, historicalLtv, simpleLtv, calibrationHoldout,
 } from "../../pkg/node.js";
 import { FIXTURES, ROOT } from "./helpers.mjs";
 
@@ -226,4 +226,32 @@ test("calibrationHoldout on the sample data: identities, model, errors", () => {
   assert.equal(calibrationHoldout(tx, { calibrationEnd: "2025-06-30", frequencyBuckets: 3 }).buckets.length, 3);
   r.model.free();
   tx.free();
+});
+
+test("fitParetoNbd on CDNOW reproduces the published MLE; lifetimes' predictions; round trip", () => {
+  const m = fitParetoNbd(summary);
+  const p = m.params;
+  near(p.r, 0.553, 0.002, "r");
+  near(p.alpha, 10.578, 0.02, "alpha");
+  near(p.s, 0.606, 0.003, "s");
+  near(p.beta, 11.669, 0.05, "beta");
+  near(m.logLikelihood, -9595.0, 0.1, "LL");
+  assert.equal(m.definition.metric, "ltv.pareto_nbd");
+  assert.ok(m.stdErrors.r > 0);
+  // lifetimes ParetoNBDFitter on the same data: P(alive) of customers 1 and 3, E10 of customer 1.
+  const pa = m.probabilityAlive(summary);
+  near(pa[0], 0.86911795, 1e-3, "P(alive) 1");
+  near(pa[2], 0.29509337, 1e-3, "P(alive) 3");
+  near(m.expectedPurchases(summary, 10)[0], 0.42447516, 1e-3, "E10 1");
+  near(m.expectedPurchasesNewCustomer(39), 1.213439887405528, 1e-3, "E[X(39)]");
+  const again = ParetoNbdModel.fromJSON(JSON.parse(JSON.stringify(m)));
+  assert.deepEqual(again.params, p);
+  assert.deepEqual([...again.probabilityAlive(summary)], [...pa]);
+  throwsCode(() => ParetoNbdModel.fromJSON(fitBgNbd(summary).toJSON()), "E_BAD_OPTION", { column: "json" });
+  throwsCode(() => fitParetoNbd(summary, { starts: 11 }), "E_BAD_OPTION");
+  const daily = CustomerSummary.fromColumns({
+    customerId: ["x"], frequency: [1], recency: [2], T: [5], monetaryValue: [10],
+  }, { period: "day" });
+  throwsCode(() => m.probabilityAlive(daily), "E_BAD_OPTION", { column: "summary" });
+  m.free();
 });
