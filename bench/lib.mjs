@@ -25,8 +25,11 @@ const median = (xs) => {
  * Times `fn` (sync or async): `warmup` untimed calls, then `repeats` timed ones.
  * `fn` must clean up after itself (free wasm objects) so runs are independent.
  * Returns { median, min, max, runs } in milliseconds, and `value` (the last result).
+ * When node runs with --expose-gc (bench/run.sh does), a full GC runs first so garbage left by
+ * untimed preparation is not collected during the timed runs.
  */
 export async function time(fn, { warmup = 2, repeats = 7 } = {}) {
+  globalThis.gc?.();
   let value;
   for (let i = 0; i < warmup; i++) value = await fn();
   const runs = [];

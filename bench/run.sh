@@ -39,6 +39,6 @@ for n in "${names[@]}"; do
     continue
   fi
   echo "=== $n ==="
-  node "$f" || status=$?
+  node --expose-gc "$f" || status=$?
 done
 exit "$status"
