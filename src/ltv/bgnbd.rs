@@ -233,13 +233,29 @@ pub(crate) fn check_columns(frequency: &[f64], recency: &[f64], t: &[f64]) -> Re
 /// Interns values to dense indices in first-appearance order (deterministic).
 #[derive(Default)]
 struct Interner {
+    /// Direct table for whole numbers 0 ≤ v < DIRECT (the usual case: periods), else the map.
+    direct: Vec<u32>,
     map: FxHashMap<u64, u32>,
     values: Vec<f64>,
 }
 
+const DIRECT: usize = 1 << 16;
+
 impl Interner {
     fn index(&mut self, v: f64) -> u32 {
         let next = self.values.len() as u32;
+        if v >= 0.0 && v < DIRECT as f64 && v.fract() == 0.0 {
+            if self.direct.is_empty() {
+                self.direct = vec![u32::MAX; DIRECT];
+            }
+            if let Some(slot) = self.direct.get_mut(v as usize) {
+                if *slot == u32::MAX {
+                    *slot = next;
+                    self.values.push(v);
+                }
+                return *slot;
+            }
+        }
         let k = *self.map.entry(v.to_bits()).or_insert(next);
         if k == next {
             self.values.push(v);
@@ -441,12 +457,15 @@ impl Prepared {
             h[2], h[5], h[7], h[8], //
             h[3], h[6], h[8], h[9],
         ];
+        scratch.last = Some((*p, ll, *hess));
         ll
     }
 }
 
 #[derive(Default)]
 struct Scratch {
+    /// Natural parameters, Σ ln L and Hessian of the last `eval_hess`.
+    last: Option<([f64; 4], f64, [f64; 16])>,
     xt: Vec<(f64, f64, f64, bool)>,
     lv: Vec<f64>,
     iv: Vec<f64>,
@@ -693,9 +712,15 @@ impl BgNbdModel {
                 message: "a parameter left the representable range".into(),
             });
         }
-        let mut g = [0.0; 4];
-        let mut hess = [0.0; 16];
-        let ll = prep.eval_hess(&p, &mut g, &mut hess, &mut scratch);
+        // The optimiser's last evaluation is usually at the optimum: reuse its Hessian.
+        let (ll, hess) = match scratch.last {
+            Some((q, ll, h)) if q == p => (ll, h),
+            _ => {
+                let (mut g, mut h) = ([0.0; 4], [0.0; 16]);
+                let ll = prep.eval_hess(&p, &mut g, &mut h, &mut scratch);
+                (ll, h)
+            }
+        };
         let neg: Vec<f64> = hess.iter().map(|v| -v).collect();
         let se = optim::std_errors(&neg, 4);
         Ok(BgNbdModel {
