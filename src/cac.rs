@@ -111,7 +111,7 @@ pub const LTV_RATIO: Definition = Definition {
     id: "cac.ltv_ratio",
     version: "1.0.0",
     name: "LTV:CAC",
-    description: "Mean customer lifetime value of a group divided by its CAC. The LTV used is named in the params: `historical` (realised gross margin per acquired customer to date) or a per-customer LTV column supplied by the caller (e.g. predictive CLV) with its metric id.",
+    description: "Mean customer lifetime value of a group divided by its CAC. The LTV used is named in the params: `ltv.historical` (realised gross margin per acquired customer to date) or a per-customer LTV column supplied by the caller (e.g. predictive CLV) with its metric id.",
     formula: "mean LTV(group) ÷ CAC(group); per monthly cohort with that month's CAC, and per channel over the whole window with Σ spend ÷ Σ new customers",
     unit: "ratio",
     parameters: &[
@@ -119,7 +119,7 @@ pub const LTV_RATIO: Definition = Definition {
         LAG_PARAM,
         ParameterDef {
             name: "ltv",
-            description: "Which LTV: \"historical\", or { customerId, value, metric } with one value per customer.",
+            description: "Which LTV: \"historical\" (recorded as ltv.historical: realised gross margin per acquired customer to date, at grossMargin), or { customerId, value, metric } with one value per customer.",
             default: "\"historical\"",
         },
     ],
@@ -950,7 +950,7 @@ pub fn ltv_to_cac(
                     ltv_sum[g][t] = r.iter().sum();
                 }
             }
-            "historical".to_string()
+            crate::ltv::historical::DEFINITION.id.to_string()
         }
         LtvSource::PerCustomer {
             customer_id,

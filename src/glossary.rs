@@ -99,6 +99,7 @@ pub fn all() -> Vec<&'static Definition> {
     out.extend(crate::cac::DEFINITIONS.iter());
     out.extend(crate::churn::DEFINITIONS.iter());
     out.extend(crate::segment::DEFINITIONS.iter().copied());
+    out.extend(crate::ltv::DEFINITIONS.iter());
     out
 }
 

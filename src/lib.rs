@@ -31,6 +31,7 @@ pub mod data;
 pub mod error;
 pub mod glossary;
 pub mod kpi;
+pub mod ltv;
 pub mod segment;
 pub mod sim;
 pub mod summary;

@@ -319,7 +319,9 @@ fn ltv_to_cac_historical_and_supplied() {
     assert!(close(jan_all.value.unwrap(), 1.5));
     assert_eq!(
         jan_all.definition.params.get("ltv"),
-        Some(&unimetric::glossary::ParamValue::Text("historical".into()))
+        Some(&unimetric::glossary::ParamValue::Text(
+            "ltv.historical".into()
+        ))
     );
 
     let supplied = LtvSource::PerCustomer {

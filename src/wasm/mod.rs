@@ -7,6 +7,7 @@ pub mod cac;
 pub mod churn;
 pub mod convert;
 pub mod glossary;
+pub mod ltv;
 pub mod segment;
 pub mod summary;
 pub mod transactions;

@@ -22,6 +22,10 @@ impl CustomerSummary {
     pub(crate) fn wrap(inner: crate::CustomerSummary) -> Self {
         CustomerSummary { inner }
     }
+
+    pub(crate) fn core(&self) -> &crate::CustomerSummary {
+        &self.inner
+    }
 }
 
 fn f64s(v: &[f64]) -> Float64Array {

@@ -71,7 +71,7 @@ test("LTV:CAC names the LTV it divides", () => {
   const hist = ltvToCac(spend, tx, {});
   const search = hist.rows.find((r) => r.cohort === null && r.channel === "search");
   assert.ok(Math.abs(search.value - 115 / 90) < 1e-12);
-  assert.equal(search.definition.params.ltv, "historical");
+  assert.equal(search.definition.params.ltv, "ltv.historical");
   const supplied = ltvToCac(spend, tx, { ltv: { customerId: ["c1", "c2", "c4"], value: new Float64Array([300, 30, 60]), metric: "ltv.clv" } });
   const s2 = supplied.rows.find((r) => r.cohort === null && r.channel === "search");
   assert.ok(Math.abs(s2.value - 2) < 1e-12);

@@ -1,0 +1,330 @@
+//! Predictive customer lifetime value from a purchase model and a spend model (`ltv.clv`), with
+//! the discounting convention explicit and a per-customer breakdown.
+//!
+//! ```text
+//! CLV = Σ_{k=1..H} margin · E[spend] · (E[X(k·f)] − E[X((k−1)·f)]) · D(k)
+//! ```
+//!
+//! where E[X(t)] is the purchase model's conditional expected purchases in the next t periods,
+//! f the number of summary periods per month (`daysPerMonth` = 30, `weeksPerMonth` = 4.345,
+//! 1 for months, 1/3 for quarters — lifetimes' factors), H the horizon in months and D(k) the
+//! discount factor of month k:
+//!
+//! - `monthlyDiscrete` (default, lifetimes' `customer_lifetime_value`): D(k) = 1 / (1 + d)^k
+//!   with a monthly rate d (default 0.01);
+//! - `continuous` (CLVTools' convention for discounted expected residual transactions):
+//!   D(k) = exp(−δ · k / 12) with a continuous annual rate δ (default 0.1), applied to the same
+//!   monthly increments over the same horizon.
+//!
+//! Every customer's value decomposes as `clv = expectedPurchases · expectedSpend · margin ·
+//! discountFactor`, where `discountFactor` is the purchase-weighted mean of D(k).
+
+use super::bgnbd::BgNbdModel;
+use super::gamma_gamma::GammaGammaModel;
+use crate::data::{CustomerKeys, Period};
+use crate::error::{Error, Result};
+use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+use crate::summary::CustomerSummary;
+use rustc_hash::FxHashMap;
+
+/// Definition of `ltv.clv`.
+pub const DEFINITION: Definition = Definition {
+    id: "ltv.clv",
+    version: "1.0.0",
+    name: "Predictive customer lifetime value",
+    description: "Discounted gross margin a customer is expected to bring over the next H months: the BG/NBD model's expected purchases month by month, times the Gamma-Gamma expected spend per purchase, times the margin rate, discounted month by month. Each customer comes with a breakdown (P(alive), expected purchases, expected spend, margin, discount factor) so any value can be explained.",
+    formula: "CLV = Σ_{k=1..H} margin · E[spend] · (E[X(k·f)] − E[X((k−1)·f)]) · D(k); f = summary periods per month; D(k) = 1/(1+d)^k (monthlyDiscrete) or exp(−δ·k/12) (continuous). Breakdown: CLV = expectedPurchases · expectedSpend · margin · discountFactor with expectedPurchases = E[X(H·f)].",
+    unit: "currency per customer",
+    parameters: &[
+        ParameterDef {
+            name: "horizonMonths",
+            description: "Horizon H in months (whole months, 1–1200).",
+            default: "12",
+        },
+        ParameterDef {
+            name: "discountConvention",
+            description: "\"monthlyDiscrete\": month k discounted by 1/(1+discountRate)^k (lifetimes); \"continuous\": by exp(−continuousRate·k/12) (CLVTools' continuous annual rate).",
+            default: "\"monthlyDiscrete\"",
+        },
+        ParameterDef {
+            name: "discountRate",
+            description: "Monthly discrete discount rate d (monthlyDiscrete convention).",
+            default: "0.01",
+        },
+        ParameterDef {
+            name: "continuousRate",
+            description: "Continuous annual discount rate δ (continuous convention).",
+            default: "0.1",
+        },
+        ParameterDef {
+            name: "margin",
+            description: "Gross margin rate applied to expected spend (0–1; 1 = revenue).",
+            default: "1",
+        },
+        ParameterDef {
+            name: "weeksPerMonth",
+            description: "Summary periods per month when the summary is in weeks (lifetimes' 4.345).",
+            default: "4.345",
+        },
+        ParameterDef {
+            name: "daysPerMonth",
+            description: "Summary periods per month when the summary is in days (lifetimes' 30).",
+            default: "30",
+        },
+    ],
+    inputs: "A fitted BG/NBD model, a fitted Gamma-Gamma model, and a customer summary in the BG/NBD model's period unit.",
+};
+
+/// How future months are discounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DiscountConvention {
+    /// 1 / (1 + d)^k with a monthly rate d (lifetimes).
+    #[default]
+    MonthlyDiscrete,
+    /// exp(−δ·k/12) with a continuous annual rate δ (CLVTools).
+    Continuous,
+}
+
+impl DiscountConvention {
+    /// The option value (`monthlyDiscrete` or `continuous`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiscountConvention::MonthlyDiscrete => "monthlyDiscrete",
+            DiscountConvention::Continuous => "continuous",
+        }
+    }
+
+    /// Parses an option value.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "monthlyDiscrete" => Ok(DiscountConvention::MonthlyDiscrete),
+            "continuous" => Ok(DiscountConvention::Continuous),
+            other => Err(Error::BadOption {
+                option: "discountConvention".into(),
+                message: format!(
+                    "expected \"monthlyDiscrete\" or \"continuous\", found \"{other}\""
+                ),
+            }),
+        }
+    }
+}
+
+/// Options of [`clv`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClvOptions {
+    /// Horizon in months (default 12).
+    pub horizon_months: u32,
+    /// Discount convention (default monthly discrete).
+    pub convention: DiscountConvention,
+    /// Monthly discrete rate (default 0.01).
+    pub discount_rate: f64,
+    /// Continuous annual rate (default 0.1).
+    pub continuous_rate: f64,
+    /// Gross margin rate (default 1).
+    pub margin: f64,
+    /// Weeks per month (default 4.345).
+    pub weeks_per_month: f64,
+    /// Days per month (default 30).
+    pub days_per_month: f64,
+}
+
+impl Default for ClvOptions {
+    fn default() -> Self {
+        ClvOptions {
+            horizon_months: 12,
+            convention: DiscountConvention::MonthlyDiscrete,
+            discount_rate: 0.01,
+            continuous_rate: 0.1,
+            margin: 1.0,
+            weeks_per_month: 4.345,
+            days_per_month: 30.0,
+        }
+    }
+}
+
+impl ClvOptions {
+    fn validate(&self) -> Result<()> {
+        let bad = |option: &str, message: String| {
+            Err(Error::BadOption {
+                option: option.into(),
+                message,
+            })
+        };
+        if !(1..=1200).contains(&self.horizon_months) {
+            return bad(
+                "horizonMonths",
+                format!(
+                    "must be a whole number of months from 1 to 1200, found {}",
+                    self.horizon_months
+                ),
+            );
+        }
+        if !(self.discount_rate.is_finite() && self.discount_rate > -1.0) {
+            return bad(
+                "discountRate",
+                format!("must be a finite number > −1, found {}", self.discount_rate),
+            );
+        }
+        if !self.continuous_rate.is_finite() {
+            return bad(
+                "continuousRate",
+                format!("must be a finite number, found {}", self.continuous_rate),
+            );
+        }
+        if !(self.margin.is_finite() && (0.0..=1.0).contains(&self.margin)) {
+            return bad(
+                "margin",
+                format!("must be a margin rate from 0 to 1, found {}", self.margin),
+            );
+        }
+        for (name, v) in [
+            ("weeksPerMonth", self.weeks_per_month),
+            ("daysPerMonth", self.days_per_month),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return bad(name, format!("must be a finite positive number, found {v}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Summary periods per month for `period`.
+    pub fn periods_per_month(&self, period: Period) -> f64 {
+        match period {
+            Period::Day => self.days_per_month,
+            Period::Week => self.weeks_per_month,
+            Period::Month => 1.0,
+            Period::Quarter => 1.0 / 3.0,
+        }
+    }
+
+    /// Discount factor of month `k` (1-based).
+    pub fn discount(&self, k: u32) -> f64 {
+        match self.convention {
+            DiscountConvention::MonthlyDiscrete => libm::pow(1.0 + self.discount_rate, -(k as f64)),
+            DiscountConvention::Continuous => libm::exp(-self.continuous_rate * k as f64 / 12.0),
+        }
+    }
+}
+
+/// Per-customer CLV with its breakdown (columns parallel to the summary's rows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClvResult {
+    /// Customer ids, in the summary's order.
+    pub customer_id: CustomerKeys,
+    /// CLV per customer.
+    pub clv: Vec<f64>,
+    /// P(alive) at the end of the observation window.
+    pub probability_alive: Vec<f64>,
+    /// True for customers with no repeat purchase (their P(alive) is 1 by construction).
+    pub no_repeat_purchase: Vec<bool>,
+    /// Expected purchases over the horizon, E[X(H·f)] (undiscounted).
+    pub expected_purchases: Vec<f64>,
+    /// Expected spend per purchase (Gamma-Gamma).
+    pub expected_spend: Vec<f64>,
+    /// Margin rate applied.
+    pub margin: f64,
+    /// Purchase-weighted mean discount factor (1 when no purchases are expected).
+    pub discount_factor: Vec<f64>,
+    /// Definition reference with the parameters in effect.
+    pub definition: DefinitionRef,
+}
+
+impl ClvResult {
+    /// Σ CLV over customers.
+    pub fn total(&self) -> f64 {
+        self.clv.iter().sum()
+    }
+}
+
+/// Predictive CLV of every customer of `summary` (see the [module docs](self)).
+///
+/// Customers with the same (frequency, recency, T) share their purchase forecast, which is
+/// computed once.
+///
+/// Errors: `E_BAD_OPTION` for invalid options or a summary whose period differs from the
+/// purchase model's; `E_UNDEFINED` when the spend model's mean is infinite (q ≤ 1) for a
+/// customer with no repeat purchase.
+pub fn clv(
+    purchases: &BgNbdModel,
+    spend: &GammaGammaModel,
+    summary: &CustomerSummary,
+    opts: &ClvOptions,
+) -> Result<ClvResult> {
+    opts.validate()?;
+    let (p_alive, flags) = purchases.probability_alive(summary)?;
+    let expected_spend = spend.expected_spend(summary)?;
+    let f = opts.periods_per_month(summary.period);
+    let h = opts.horizon_months;
+    let discounts: Vec<f64> = (1..=h).map(|k| opts.discount(k)).collect();
+    let n = summary.len();
+    let mut clv = Vec::with_capacity(n);
+    let mut purchases_h = Vec::with_capacity(n);
+    let mut factor = Vec::with_capacity(n);
+    let mut cache: FxHashMap<(u64, u64, u64), (f64, f64)> = FxHashMap::default();
+    // Per distinct T: zₖ = tₖ/(α+T+tₖ) and ((α+T)/(α+T+tₖ))^(a−1) at tₖ = k·f.
+    let mut by_t: FxHashMap<u64, Vec<(f64, f64)>> = FxHashMap::default();
+    let alpha = purchases.params.alpha;
+    let am1 = super::bgnbd::clamp_am1(purchases.params.a);
+    let hn = h as usize;
+    let mut zs = vec![0.0; hn];
+    let mut pw = vec![0.0; hn];
+    let mut path = vec![0.0; hn];
+    for (i, &s) in expected_spend.iter().enumerate() {
+        let (x, tx, t) = (summary.frequency[i], summary.recency[i], summary.t[i]);
+        let key = (x.to_bits(), tx.to_bits(), t.to_bits());
+        let (total, discounted) = match cache.get(&key) {
+            Some(v) => *v,
+            None => {
+                let zp = by_t.entry(t.to_bits()).or_insert_with(|| {
+                    (1..=hn)
+                        .map(|k| {
+                            let tk = k as f64 * f;
+                            let z = tk / (alpha + t + tk);
+                            (z, libm::pow(1.0 - z, am1))
+                        })
+                        .collect()
+                });
+                for (k, &(z, p)) in zp.iter().enumerate() {
+                    zs[k] = z;
+                    pw[k] = p;
+                }
+                purchases.conditional_expected_path((x, tx, t), &zs, &pw, &mut path, i + 1)?;
+                let mut prev = 0.0;
+                let mut discounted = 0.0;
+                for (cur, d) in path.iter().zip(&discounts) {
+                    discounted += (cur - prev) * d;
+                    prev = *cur;
+                }
+                cache.insert(key, (prev, discounted));
+                (prev, discounted)
+            }
+        };
+        clv.push(opts.margin * s * discounted);
+        purchases_h.push(total);
+        factor.push(if total > 0.0 { discounted / total } else { 1.0 });
+    }
+    let definition = DefinitionRef::new(&DEFINITION)
+        .with("horizonMonths", ParamValue::Number(h as f64))
+        .with(
+            "discountConvention",
+            ParamValue::Text(opts.convention.as_str().into()),
+        )
+        .with("discountRate", ParamValue::Number(opts.discount_rate))
+        .with("continuousRate", ParamValue::Number(opts.continuous_rate))
+        .with("margin", ParamValue::Number(opts.margin))
+        .with("weeksPerMonth", ParamValue::Number(opts.weeks_per_month))
+        .with("daysPerMonth", ParamValue::Number(opts.days_per_month))
+        .with("period", ParamValue::Text(summary.period.as_str().into()));
+    Ok(ClvResult {
+        customer_id: summary.customer_id.clone(),
+        clv,
+        probability_alive: p_alive,
+        no_repeat_purchase: flags,
+        expected_purchases: purchases_h,
+        expected_spend,
+        margin: opts.margin,
+        discount_factor: factor,
+        definition,
+    })
+}

@@ -1,0 +1,222 @@
+//! Historical LTV (`ltv.historical`): realised gross margin per customer to date, and cumulative
+//! margin per customer of each acquisition cohort by months since acquisition.
+
+use crate::data::{CustomerKeys, Period, Transactions};
+use crate::error::{Error, Result};
+use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+
+/// Definition of `ltv.historical`.
+pub const DEFINITION: Definition = Definition {
+    id: "ltv.historical",
+    version: "1.0.0",
+    name: "Historical LTV",
+    description: "Gross margin each customer has actually brought so far: net revenue to date (refunds subtracted) times the margin rate. Cohort curves show, for the customers acquired in each calendar month, the average cumulative margin per customer 0, 1, 2, … months after acquisition.",
+    formula: "LTV_i = marginRate · Σ amount of customer i's transactions on or before observationEnd; acquisition month = UTC calendar month of the customer's first purchase (first day with a positive net amount, as in customer.summary and CAC); cohort curve c[m] = Σ_{j≤m} (margin of the cohort's transactions in acquisition month + j) ÷ cohort size",
+    unit: "currency per customer",
+    parameters: &[
+        ParameterDef {
+            name: "marginRate",
+            description: "Gross margin rate applied to revenue (0–1; 1 = revenue).",
+            default: "1",
+        },
+        ParameterDef {
+            name: "observationEnd",
+            description: "End of the window (epoch ms or ISO-8601); later transactions are ignored.",
+            default: "time of the last transaction",
+        },
+    ],
+    inputs: "Transactions (customer id, timestamp, amount). Customers with no purchase day on or before observationEnd are left out.",
+};
+
+/// Options of [`historical_ltv`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoricalOptions {
+    /// Margin rate (default 1).
+    pub margin_rate: f64,
+    /// Observation end (epoch ms); default the last transaction.
+    pub observation_end: Option<i64>,
+}
+
+impl Default for HistoricalOptions {
+    fn default() -> Self {
+        HistoricalOptions {
+            margin_rate: 1.0,
+            observation_end: None,
+        }
+    }
+}
+
+/// One acquisition cohort's cumulative curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortCurve {
+    /// First day of the acquisition month (epoch ms, UTC).
+    pub month_start: i64,
+    /// Customers acquired that month.
+    pub customers: usize,
+    /// Average cumulative margin per customer at 0, 1, … months since acquisition, up to the
+    /// observation-end month.
+    pub cumulative: Vec<f64>,
+}
+
+/// Result of [`historical_ltv`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoricalLtv {
+    /// Customer ids (ordered like [`crate::CustomerSummary`]).
+    pub customer_id: CustomerKeys,
+    /// Acquisition month start (epoch ms) per customer.
+    pub acquisition_month: Vec<f64>,
+    /// Net revenue to date per customer.
+    pub revenue: Vec<f64>,
+    /// Realised gross margin to date per customer (the historical LTV).
+    pub ltv: Vec<f64>,
+    /// Cohort curves, oldest cohort first.
+    pub cohorts: Vec<CohortCurve>,
+    /// Definition reference.
+    pub definition: DefinitionRef,
+}
+
+/// Historical LTV of every customer of `tx` and cohort curves (see [`DEFINITION`]).
+///
+/// ```
+/// use unimetric::{Transactions, TransactionColumns, IdColumn, TimeColumn};
+/// use unimetric::ltv::historical::{historical_ltv, HistoricalOptions};
+/// const DAY: f64 = 86_400_000.0;
+/// // Customer 1 buys 100 on 2024-01-01 and 50 on 2024-02-10 (day 40); margin 40 %.
+/// let tx = Transactions::from_columns(TransactionColumns {
+///     customer_id: IdColumn::Numeric(&[1, 1]),
+///     timestamp: TimeColumn::EpochMs(&[19_723.0 * DAY, (19_723.0 + 40.0) * DAY]),
+///     amount: &[100.0, 50.0], order_id: None, channel: None,
+/// }).unwrap();
+/// let h = historical_ltv(&tx, &HistoricalOptions { margin_rate: 0.4, ..Default::default() }).unwrap();
+/// assert!((h.ltv[0] - 60.0).abs() < 1e-12);
+/// assert_eq!(h.cohorts[0].cumulative.len(), 2);
+/// assert!((h.cohorts[0].cumulative[0] - 40.0).abs() < 1e-12);
+/// ```
+pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<HistoricalLtv> {
+    if !(opts.margin_rate.is_finite() && (0.0..=1.0).contains(&opts.margin_rate)) {
+        return Err(Error::BadOption {
+            option: "marginRate".into(),
+            message: format!(
+                "must be a margin rate from 0 to 1, found {}",
+                opts.margin_rate
+            ),
+        });
+    }
+    let end = match opts.observation_end {
+        Some(ms) => {
+            if !(crate::data::dates::MIN_MS..=crate::data::dates::MAX_MS).contains(&ms) {
+                return Err(Error::BadOption {
+                    option: "observationEnd".into(),
+                    message: "outside the years 1000 to 9999".into(),
+                });
+            }
+            ms
+        }
+        None => tx.time_range().1,
+    };
+    let m = tx.customer_count();
+    // Acquisition = first purchase under customer.summary (first UTC day with a positive net
+    // amount), the same rule CAC uses, so LTV and CAC cohorts hold the same customers.
+    let mut first: Vec<i64> = crate::summary::acquisitions(tx)
+        .into_iter()
+        .map(|a| a.map_or(i64::MAX, |(ms, _)| if ms <= end { ms } else { i64::MAX }))
+        .collect();
+    first.resize(m, i64::MAX);
+    let mut revenue = vec![0.0; m];
+    for r in 0..tx.len() {
+        let (c, t, a) = (tx.customer[r] as usize, tx.timestamp[r], tx.amount[r]);
+        if t > end {
+            continue;
+        }
+        if let Some(v) = revenue.get_mut(c) {
+            *v += a;
+        }
+    }
+    let kept: Vec<u32> = (0..m as u32)
+        .filter(|&c| first[c as usize] != i64::MAX)
+        .collect();
+    if kept.is_empty() {
+        return Err(Error::Empty {
+            what: "customers with a positive transaction on or before observationEnd".into(),
+        });
+    }
+    let mut order = kept.clone();
+    order.sort_unstable_by(|&a, &b| tx.keys.compare(a as usize, b as usize));
+
+    // Cohorts by acquisition month; monthly margin by offset.
+    let end_month = Period::Month.index(end);
+    let acq: Vec<i64> = first
+        .iter()
+        .map(|&f| {
+            if f == i64::MAX {
+                i64::MIN
+            } else {
+                Period::Month.index(f)
+            }
+        })
+        .collect();
+    let first_month = kept
+        .iter()
+        .map(|&c| acq[c as usize])
+        .min()
+        .unwrap_or(end_month);
+    let months = (end_month - first_month + 1).max(1) as usize;
+    let mut cohort_size = vec![0usize; months];
+    for &c in &kept {
+        if let Some(s) = cohort_size.get_mut((acq[c as usize] - first_month) as usize) {
+            *s += 1;
+        }
+    }
+    let mut flows: Vec<Vec<f64>> = (0..months).map(|k| vec![0.0; months - k]).collect();
+    for r in 0..tx.len() {
+        let (c, t) = (tx.customer[r] as usize, tx.timestamp[r]);
+        let a0 = acq[c];
+        if t > end || a0 == i64::MIN {
+            continue;
+        }
+        let offset = (Period::Month.index(t) - a0).max(0) as usize;
+        if let Some(v) = flows
+            .get_mut((a0 - first_month) as usize)
+            .and_then(|f| f.get_mut(offset))
+        {
+            *v += tx.amount[r] * opts.margin_rate;
+        }
+    }
+    let cohorts = flows
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| cohort_size[*k] > 0)
+        .map(|(k, f)| {
+            let n = cohort_size[k] as f64;
+            let mut acc = 0.0;
+            CohortCurve {
+                month_start: Period::Month.start_ms(first_month + k as i64),
+                customers: cohort_size[k],
+                cumulative: f
+                    .iter()
+                    .map(|v| {
+                        acc += v;
+                        acc / n
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let ids: Vec<u32> = order.clone();
+    Ok(HistoricalLtv {
+        customer_id: tx.keys.select(&ids),
+        acquisition_month: order
+            .iter()
+            .map(|&c| Period::Month.start_ms(acq[c as usize]) as f64)
+            .collect(),
+        revenue: order.iter().map(|&c| revenue[c as usize]).collect(),
+        ltv: order
+            .iter()
+            .map(|&c| revenue[c as usize] * opts.margin_rate)
+            .collect(),
+        cohorts,
+        definition: DefinitionRef::new(&DEFINITION)
+            .with("marginRate", ParamValue::Number(opts.margin_rate))
+            .with("observationEnd", ParamValue::Number(end as f64)),
+    })
+}

@@ -1,0 +1,229 @@
+//! Calibration / holdout validation of the BG/NBD model (`ltv.holdout`): fit on the
+//! transactions up to a calibration end, predict each customer's purchases in the holdout
+//! window, and compare with what they actually bought.
+
+use super::bgnbd::{BgNbdModel, BgNbdOptions};
+use crate::data::{Period, Transactions};
+use crate::error::{Error, Result};
+use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+use crate::summary::{CustomerSummary, SummaryOptions};
+use rustc_hash::FxHashMap;
+
+/// Definition of `ltv.holdout`.
+pub const DEFINITION: Definition = Definition {
+    id: "ltv.holdout",
+    version: "1.0.0",
+    name: "BG/NBD calibration / holdout check",
+    description: "Splits the transactions at calibrationEnd, fits BG/NBD on the calibration summary, and compares each customer's predicted repeat purchases over the holdout window with the purchases they actually made, per calibration-frequency bucket and in total, with per-customer error metrics. Customers first seen in the holdout window are not part of the check.",
+    formula: "actual_i = purchase periods (net amount > 0) of customer i in periods after calibrationEnd's period up to observationEnd's period; predicted_i = E[Y(t)|x, t_x, T] of the calibration fit with t = holdout length in periods; MAE = mean |predicted − actual|; RMSE = √mean (predicted − actual)²; bias = mean (predicted − actual)",
+    unit: "purchases per customer",
+    parameters: &[
+        ParameterDef {
+            name: "calibrationEnd",
+            description: "End of the calibration window (epoch ms or ISO-8601); its period belongs to calibration.",
+            default: "required",
+        },
+        ParameterDef {
+            name: "observationEnd",
+            description: "End of the holdout window.",
+            default: "time of the last transaction",
+        },
+        ParameterDef {
+            name: "period",
+            description: "Period of the summary and of the holdout length (day, week, month, quarter).",
+            default: "\"week\"",
+        },
+        ParameterDef {
+            name: "frequencyBuckets",
+            description: "Buckets of calibration frequency: 0, 1, …, n−1 and n or more.",
+            default: "7",
+        },
+    ],
+    inputs: "Transactions (customer id, timestamp, amount) spanning both windows.",
+};
+
+/// Options of [`calibration_holdout`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HoldoutOptions {
+    /// End of the calibration window (epoch ms).
+    pub calibration_end: i64,
+    /// End of the holdout window (epoch ms; default the last transaction).
+    pub observation_end: Option<i64>,
+    /// Period (default week).
+    pub period: Period,
+    /// Number of frequency buckets (1–100; default 7).
+    pub frequency_buckets: u32,
+    /// Options of the BG/NBD fit.
+    pub fit: BgNbdOptions,
+}
+
+/// One calibration-frequency bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldoutBucket {
+    /// Smallest calibration frequency in the bucket.
+    pub frequency: u32,
+    /// True for the last, open-ended bucket (`frequency` or more).
+    pub open_ended: bool,
+    /// Customers in the bucket.
+    pub customers: usize,
+    /// Mean actual holdout purchases.
+    pub actual: f64,
+    /// Mean predicted holdout purchases.
+    pub predicted: f64,
+}
+
+/// Result of [`calibration_holdout`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoldoutResult {
+    /// The model fitted on the calibration window.
+    pub model: BgNbdModel,
+    /// The calibration summary (rows align with `actual` and `predicted`).
+    pub calibration: CustomerSummary,
+    /// Holdout length in periods.
+    pub holdout_periods: f64,
+    /// Actual holdout purchases per customer.
+    pub actual: Vec<f64>,
+    /// Predicted holdout purchases per customer.
+    pub predicted: Vec<f64>,
+    /// Buckets by calibration frequency (empty buckets included, with 0 customers).
+    pub buckets: Vec<HoldoutBucket>,
+    /// Σ actual.
+    pub total_actual: f64,
+    /// Σ predicted.
+    pub total_predicted: f64,
+    /// Mean absolute error per customer.
+    pub mae: f64,
+    /// Root mean squared error per customer.
+    pub rmse: f64,
+    /// Mean (predicted − actual).
+    pub bias: f64,
+    /// Definition reference.
+    pub definition: DefinitionRef,
+}
+
+/// The calibration summary, each of its customers' actual holdout purchases (aligned with its
+/// rows), the holdout length in periods and the observation end used. The first half of
+/// [`calibration_holdout`], without the fit.
+pub fn holdout_purchases(
+    tx: &Transactions,
+    opts: &HoldoutOptions,
+) -> Result<(CustomerSummary, Vec<f64>, f64, i64)> {
+    let end = opts.observation_end.unwrap_or(tx.time_range().1);
+    let period = opts.period;
+    let (cal_p, end_p) = (period.index(opts.calibration_end), period.index(end));
+    if cal_p >= end_p {
+        return Err(Error::BadOption {
+            option: "calibrationEnd".into(),
+            message: format!(
+                "must fall in an earlier {} than observationEnd so that the holdout window is not empty",
+                period.as_str()
+            ),
+        });
+    }
+    let calibration = CustomerSummary::from_transactions(
+        tx,
+        &SummaryOptions {
+            period,
+            observation_end: Some(opts.calibration_end),
+        },
+    )?;
+    // Holdout purchase periods per transaction customer: net amount per (customer, period) > 0.
+    let mut net: FxHashMap<(u32, i64), f64> = FxHashMap::default();
+    for r in 0..tx.len() {
+        let p = period.index(tx.timestamp[r]);
+        if p > cal_p && p <= end_p {
+            *net.entry((tx.customer[r], p)).or_insert(0.0) += tx.amount[r];
+        }
+    }
+    let mut holdout = vec![0.0; tx.customer_count()];
+    for ((c, _), v) in &net {
+        if *v > 0.0 {
+            if let Some(h) = holdout.get_mut(*c as usize) {
+                *h += 1.0;
+            }
+        }
+    }
+    let index: FxHashMap<String, usize> = (0..tx.customer_count())
+        .map(|i| (tx.keys.key_text(i), i))
+        .collect();
+    let actual: Vec<f64> = (0..calibration.len())
+        .map(|i| {
+            index
+                .get(&calibration.customer_id.key_text(i))
+                .and_then(|&c| holdout.get(c))
+                .copied()
+                .unwrap_or(0.0)
+        })
+        .collect();
+    Ok((calibration, actual, (end_p - cal_p) as f64, end))
+}
+
+/// Runs the calibration / holdout check (see [`DEFINITION`]).
+///
+/// Errors: `E_BAD_OPTION` when `calibrationEnd` is not before `observationEnd`'s period or
+/// `frequencyBuckets` is out of range; the errors of the summary and of the BG/NBD fit.
+pub fn calibration_holdout(tx: &Transactions, opts: &HoldoutOptions) -> Result<HoldoutResult> {
+    if !(1..=100).contains(&opts.frequency_buckets) {
+        return Err(Error::BadOption {
+            option: "frequencyBuckets".into(),
+            message: format!(
+                "must be a whole number from 1 to 100, found {}",
+                opts.frequency_buckets
+            ),
+        });
+    }
+    let (calibration, actual, t, end) = holdout_purchases(tx, opts)?;
+    let model = BgNbdModel::fit(&calibration, &opts.fit)?;
+    let predicted = model.expected_purchases(&calibration, t)?;
+    let nb = opts.frequency_buckets as usize;
+    let mut sums = vec![(0usize, 0.0, 0.0); nb];
+    let (mut abs, mut sq, mut diff) = (0.0, 0.0, 0.0);
+    for i in 0..calibration.len() {
+        let k = (calibration.frequency[i] as usize).min(nb - 1);
+        if let Some(b) = sums.get_mut(k) {
+            b.0 += 1;
+            b.1 += actual[i];
+            b.2 += predicted[i];
+        }
+        let d = predicted[i] - actual[i];
+        abs += d.abs();
+        sq += d * d;
+        diff += d;
+    }
+    let n = calibration.len() as f64;
+    let buckets = sums
+        .iter()
+        .enumerate()
+        .map(|(k, &(c, a, p))| HoldoutBucket {
+            frequency: k as u32,
+            open_ended: k == nb - 1,
+            customers: c,
+            actual: if c > 0 { a / c as f64 } else { 0.0 },
+            predicted: if c > 0 { p / c as f64 } else { 0.0 },
+        })
+        .collect();
+    Ok(HoldoutResult {
+        holdout_periods: t,
+        total_actual: actual.iter().sum(),
+        total_predicted: predicted.iter().sum(),
+        mae: abs / n,
+        rmse: libm::sqrt(sq / n),
+        bias: diff / n,
+        definition: DefinitionRef::new(&DEFINITION)
+            .with(
+                "calibrationEnd",
+                ParamValue::Number(opts.calibration_end as f64),
+            )
+            .with("observationEnd", ParamValue::Number(end as f64))
+            .with("period", ParamValue::Text(opts.period.as_str().into()))
+            .with(
+                "frequencyBuckets",
+                ParamValue::Number(opts.frequency_buckets as f64),
+            ),
+        model,
+        calibration,
+        actual,
+        predicted,
+        buckets,
+    })
+}

@@ -1,0 +1,107 @@
+//! Simple LTV (`ltv.simple`): ARPU × gross margin ÷ churn rate, with the period explicit.
+
+use crate::data::Period;
+use crate::error::{Error, Result};
+use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+
+/// Definition of `ltv.simple`.
+pub const DEFINITION: Definition = Definition {
+    id: "ltv.simple",
+    version: "1.0.0",
+    name: "Simple LTV",
+    description: "The back-of-the-envelope LTV: average revenue per customer per period, times the gross margin, divided by the share of customers lost per period (so 1 ÷ churn is the expected lifetime in periods). ARPU and churn must be measured over the same period. A churn rate of 0 has no finite LTV and is an error.",
+    formula: "LTV = ARPU per period × marginRate ÷ churn rate per period; expected lifetime = 1 ÷ churn rate periods",
+    unit: "currency per customer",
+    parameters: &[
+        ParameterDef {
+            name: "arpu",
+            description: "Average revenue per customer per period (≥ 0).",
+            default: "required",
+        },
+        ParameterDef {
+            name: "churnRate",
+            description: "Share of customers lost per period, in (0, 1].",
+            default: "required",
+        },
+        ParameterDef {
+            name: "marginRate",
+            description: "Gross margin rate (0–1; 1 = revenue).",
+            default: "1",
+        },
+        ParameterDef {
+            name: "period",
+            description: "The period of ARPU and churn (day, week, month, quarter).",
+            default: "\"month\"",
+        },
+    ],
+    inputs: "Three numbers: ARPU, churn rate and margin rate for the same period.",
+};
+
+/// Simple LTV with its expected lifetime.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimpleLtv {
+    /// ARPU × margin ÷ churn.
+    pub value: f64,
+    /// 1 ÷ churn, in periods.
+    pub expected_lifetime_periods: f64,
+    /// Definition reference.
+    pub definition: DefinitionRef,
+}
+
+/// Simple LTV.
+///
+/// Errors: `E_UNDEFINED` when `churn_rate` is 0 (customers never leave: no finite LTV);
+/// `E_BAD_OPTION` for a negative or non-finite ARPU, a churn rate outside [0, 1] or a margin
+/// rate outside [0, 1].
+///
+/// ```
+/// use unimetric::ltv::simple::simple_ltv;
+/// use unimetric::Period;
+/// // 30 a month at 60 % margin, 5 % monthly churn: 30 · 0.6 / 0.05 = 360 over 20 months.
+/// let v = simple_ltv(30.0, 0.05, 0.6, Period::Month).unwrap();
+/// assert!((v.value - 360.0).abs() < 1e-9);
+/// assert!((v.expected_lifetime_periods - 20.0).abs() < 1e-12);
+/// assert_eq!(simple_ltv(30.0, 0.0, 0.6, Period::Month).unwrap_err().code(), "E_UNDEFINED");
+/// ```
+pub fn simple_ltv(
+    arpu: f64,
+    churn_rate: f64,
+    margin_rate: f64,
+    period: Period,
+) -> Result<SimpleLtv> {
+    if !(arpu.is_finite() && arpu >= 0.0) {
+        return Err(Error::BadOption {
+            option: "arpu".into(),
+            message: format!("must be a finite number ≥ 0, found {arpu}"),
+        });
+    }
+    if !(churn_rate.is_finite() && (0.0..=1.0).contains(&churn_rate)) {
+        return Err(Error::BadOption {
+            option: "churnRate".into(),
+            message: format!(
+                "must be a share of customers lost per period in (0, 1], found {churn_rate}"
+            ),
+        });
+    }
+    if !(margin_rate.is_finite() && (0.0..=1.0).contains(&margin_rate)) {
+        return Err(Error::BadOption {
+            option: "marginRate".into(),
+            message: format!("must be a margin rate from 0 to 1, found {margin_rate}"),
+        });
+    }
+    if churn_rate == 0.0 {
+        return Err(Error::Undefined {
+            metric: DEFINITION.id.into(),
+            message: "churn rate 0 means customers never leave, so ARPU × margin ÷ churn has no finite value; use a predictive or horizon-limited LTV instead".into(),
+        });
+    }
+    Ok(SimpleLtv {
+        value: arpu * margin_rate / churn_rate,
+        expected_lifetime_periods: 1.0 / churn_rate,
+        definition: DefinitionRef::new(&DEFINITION)
+            .with("arpu", ParamValue::Number(arpu))
+            .with("churnRate", ParamValue::Number(churn_rate))
+            .with("marginRate", ParamValue::Number(margin_rate))
+            .with("period", ParamValue::Text(period.as_str().into())),
+    })
+}

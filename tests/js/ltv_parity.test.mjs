@@ -1,0 +1,60 @@
+// Same numbers everywhere for LTV: the scenario of examples/ltv_parity.rs (CDNOW in weeks and the
+// bundled sample data in weeks: BG/NBD and Gamma-Gamma fits, P(alive), expected purchases,
+// expected spend, 12-month CLV) computed natively and in wasm must agree to the bit.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { CustomerSummary, Transactions, fitBgNbd, fitGammaGamma, clv } from "../../pkg/node.js";
+import { FIXTURES, ROOT } from "./helpers.mjs";
+
+const hex = (arr) => Array.from(arr, (x) => {
+  const b = new DataView(new ArrayBuffer(8));
+  b.setFloat64(0, x);
+  return b.getBigUint64(0).toString(16).padStart(16, "0");
+});
+
+function scenario(s) {
+  const m = fitBgNbd(s);
+  const g = fitGammaGamma(s);
+  const p = m.params, q = g.params;
+  const out = {
+    bgnbd: hex([p.r, p.alpha, p.a, p.b, m.logLikelihood]),
+    gammaGamma: hex([q.p, q.q, q.v, g.logLikelihood]),
+    probabilityAlive: hex(m.probabilityAlive(s).probabilityAlive),
+    expectedPurchases: hex(m.expectedPurchases(s, 10)),
+    expectedSpend: hex(g.expectedSpend(s)),
+    clv: hex(clv(m, g, s, {}).clv),
+  };
+  m.free(); g.free();
+  return out;
+}
+
+test("LTV: native and wasm results are bit-identical", { timeout: 600_000 }, () => {
+  const native = JSON.parse(execFileSync("cargo", ["run", "--quiet", "--example", "ltv_parity"], {
+    cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "inherit"],
+  }));
+  const lines = readFileSync(path.join(FIXTURES, "cdnow_customers_summary_with_spend.csv"), "utf8").trim().split("\n").slice(1);
+  const rows = lines.map((l) => l.split(",").map(Number));
+  const cdnow = CustomerSummary.fromColumns({
+    customerId: Uint32Array.from(rows, (r) => r[0]),
+    frequency: Float64Array.from(rows, (r) => r[1]),
+    recency: Float64Array.from(rows, (r) => r[2]),
+    T: Float64Array.from(rows, (r) => r[3]),
+    monetaryValue: Float64Array.from(rows, (r) => r[4]),
+  }, { period: "week" });
+  const tx = Transactions.fromCsv(readFileSync(path.join(ROOT, "www", "data", "transactions.csv")), {
+    customerId: "customer_id", timestamp: "order_date", amount: "amount",
+  });
+  const sample = tx.summary({ period: "week" });
+  const wasm = { cdnow: scenario(cdnow), sample: scenario(sample) };
+  for (const name of ["cdnow", "sample"]) {
+    for (const col of Object.keys(wasm[name])) {
+      assert.equal(wasm[name][col].length, native[name][col].length, `${name}.${col} length`);
+      const diff = wasm[name][col].findIndex((v, i) => v !== native[name][col][i]);
+      assert.equal(diff, -1, `${name}.${col} differs at index ${diff}`);
+    }
+  }
+  cdnow.free(); sample.free(); tx.free();
+});
