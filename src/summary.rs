@@ -52,7 +52,8 @@ pub const DEFINITION: Definition = Definition {
 #[derive(Clone, Copy)]
 struct Entry {
     ts: i64,
-    p: i64,
+    /// Period index; every accepted instant (years 1000–9999) has one that fits an `i32`.
+    p: i32,
     amount: f64,
     row: u32,
 }
@@ -79,16 +80,46 @@ fn scatter(tx: &Transactions, period: Period) -> (Vec<u32>, Vec<Entry>) {
         };
         tx.len()
     ];
-    for (r, &c) in tx.customer.iter().enumerate() {
+    let mut place = |r: usize, c: u32| {
         let slot = &mut fill[c as usize];
         let ts = tx.timestamp[r];
         entries[*slot as usize] = Entry {
             ts,
-            p: period.index(ts),
+            p: period.index(ts) as i32,
             amount: tx.amount[r],
             row: r as u32,
         };
         *slot += 1;
+    };
+    // With many customers a direct scatter writes all over a large array. Partitioning the rows
+    // first by the high bits of the customer index (256 sequential streams) keeps the second,
+    // exact scatter inside one bucket's small region. Both keep each customer's rows in input
+    // order, so the result is the same.
+    const DIRECT_MAX: usize = 1 << 16;
+    if m <= DIRECT_MAX {
+        for (r, &c) in tx.customer.iter().enumerate() {
+            place(r, c);
+        }
+    } else {
+        let shift = (usize::BITS - (m - 1).leading_zeros()).saturating_sub(8);
+        let buckets = (m >> shift) + 1;
+        let mut bstart = vec![0u32; buckets + 1];
+        for &c in &tx.customer {
+            bstart[(c as usize >> shift) + 1] += 1;
+        }
+        for i in 0..buckets {
+            bstart[i + 1] += bstart[i];
+        }
+        let mut bfill = bstart.clone();
+        let mut staged = vec![(0u32, 0u32); tx.len()];
+        for (r, &c) in tx.customer.iter().enumerate() {
+            let slot = &mut bfill[c as usize >> shift];
+            staged[*slot as usize] = (c, r as u32);
+            *slot += 1;
+        }
+        for &(c, r) in &staged {
+            place(r as usize, c);
+        }
     }
     (start, entries)
 }
@@ -127,7 +158,7 @@ pub(crate) fn purchase_days(tx: &Transactions) -> Vec<Vec<(i64, f64, u32)>> {
                         }
                         None => positive.count() as u32,
                     };
-                    days.push((day[0].p, net, orders));
+                    days.push((day[0].p as i64, net, orders));
                 }
             }
             days
@@ -173,12 +204,12 @@ fn walk(
         last_ms: 0,
         channel: NO_CHANNEL,
         orders: 0,
-        any_in_window: slice.first().is_some_and(|e| e.p <= end_period),
+        any_in_window: slice.first().is_some_and(|e| (e.p as i64) <= end_period),
     };
     order_scratch.clear();
     let mut i = 0;
     while i < slice.len() {
-        let p = slice[i].p;
+        let p = slice[i].p as i64;
         if p > end_period {
             break;
         }
@@ -186,7 +217,7 @@ fn walk(
         let mut j = i;
         let mut net = 0.0;
         let mut period_channel = NO_CHANNEL;
-        while j < slice.len() && slice[j].p == p {
+        while j < slice.len() && slice[j].p as i64 == p {
             let e = slice[j];
             net += e.amount;
             if e.amount > 0.0 {
@@ -328,7 +359,7 @@ pub(crate) fn acquisitions(tx: &Transactions) -> Vec<Option<(i64, u32)>> {
                     c,
                     Entry {
                         ts,
-                        p: Period::Day.index(ts),
+                        p: Period::Day.index(ts) as i32,
                         amount: tx.amount[r],
                         row: r as u32,
                     },
@@ -575,11 +606,26 @@ impl CustomerSummary {
         }
 
         // Output order: by customer key.
-        let mut order: Vec<u32> = (0..kept.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| {
-            tx.keys
-                .compare(kept[a as usize] as usize, kept[b as usize] as usize)
-        });
+        let order: Vec<u32> = match &tx.keys {
+            // Numeric ids: sort (key, position) pairs, which needs no indirection per comparison.
+            CustomerKeys::Numeric(keys) => {
+                let mut pairs: Vec<(u32, u32)> = kept
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| (keys[c as usize], i as u32))
+                    .collect();
+                pairs.sort_unstable();
+                pairs.into_iter().map(|(_, i)| i).collect()
+            }
+            CustomerKeys::Text(_) => {
+                let mut order: Vec<u32> = (0..kept.len() as u32).collect();
+                order.sort_unstable_by(|&a, &b| {
+                    tx.keys
+                        .compare(kept[a as usize] as usize, kept[b as usize] as usize)
+                });
+                order
+            }
+        };
         let pick = |v: &[f64]| -> Vec<f64> { order.iter().map(|&i| v[i as usize]).collect() };
         let ids: Vec<u32> = order.iter().map(|&i| kept[i as usize]).collect();
         let acquisition_channel = with_channel.then(|| {
