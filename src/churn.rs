@@ -98,7 +98,7 @@ pub const PROPENSITY: Definition = Definition {
     version: "1.0.0",
     name: "Churn propensity (logistic)",
     description: "Probability that a customer churns over the horizon, from a logistic regression on standardised churn.features (L2 in linfa-logistic's convention, fitted with argmin's L-BFGS). Reasons are the features that push the customer's log-odds up the most.",
-    formula: "P(churn) = 1 ÷ (1 + exp(−(b + Σ_j w_j · (x_j − mean_j) ÷ sd_j))), with (w, b) minimising Σ_i log-loss_i + α/2 · ‖w‖² (L-BFGS); odds ratio per SD_j = exp(w_j); contribution_j = w_j · (x_j − mean_j) ÷ sd_j",
+    formula: "P(churn) = 1 ÷ (1 + exp(−(b + Σ_j w_j · (x_j − mean_j) ÷ sd_j))), with (w, b) minimising Σ_i c_i · log-loss_i + α/2 · ‖w‖² (L-BFGS; c_i the weight of row i's class); odds ratio per SD_j = exp(w_j); contribution_j = w_j · (x_j − mean_j) ÷ sd_j",
     unit: "probability (0–1)",
     parameters: &[
         ALPHA,
@@ -111,6 +111,11 @@ pub const PROPENSITY: Definition = Definition {
             name: "gradientTolerance",
             description: "L-BFGS stops when the norm of the gradient of the mean loss falls below this.",
             default: "1e-4",
+        },
+        ParameterDef {
+            name: "classWeights",
+            description: "Weight of each class's rows in the loss: \"balanced\" (scikit-learn's n ÷ (2 · class rows)) or { churned, retained }.",
+            default: "none (both 1)",
         },
     ],
     inputs: "A feature matrix (row-major, named columns) and 0/1 labels.",
@@ -291,6 +296,8 @@ pub struct FitOptions {
     pub max_iterations: u32,
     /// Gradient-norm tolerance. Default 1e-4.
     pub gradient_tolerance: f64,
+    /// Weights of the two classes in the loss. Default [`ClassWeights::None`].
+    pub class_weights: ClassWeights,
 }
 
 impl Default for FitOptions {
@@ -299,6 +306,49 @@ impl Default for FitOptions {
             alpha: 1.0,
             max_iterations: 100,
             gradient_tolerance: 1e-4,
+            class_weights: ClassWeights::None,
+        }
+    }
+}
+
+/// Weights of churners and retained customers in the loss: each row's log-loss is multiplied by
+/// the weight of its class (the penalty is not).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum ClassWeights {
+    /// Every row weighs 1.
+    #[default]
+    None,
+    /// scikit-learn's rule: a class weighs n ÷ (2 · rows of that class).
+    Balanced,
+    /// Explicit weights.
+    Explicit {
+        /// Weight of a churner's row.
+        churned: f64,
+        /// Weight of a retained customer's row.
+        retained: f64,
+    },
+}
+
+impl ClassWeights {
+    /// (retained, churned) weights for `churners` churners among `n` rows.
+    fn resolve(self, churners: usize, n: usize) -> Result<(f64, f64)> {
+        match self {
+            ClassWeights::None => Ok((1.0, 1.0)),
+            ClassWeights::Balanced => Ok((
+                n as f64 / (2.0 * (n - churners) as f64),
+                n as f64 / (2.0 * churners as f64),
+            )),
+            ClassWeights::Explicit { churned, retained } => {
+                if !(churned.is_finite() && retained.is_finite() && churned > 0.0 && retained > 0.0)
+                {
+                    return Err(Error::BadOption {
+                        option: "classWeights".into(),
+                        message: format!("weights must be positive numbers, found churned {churned}, retained {retained}"),
+                    });
+                }
+                Ok((retained, churned))
+            }
         }
     }
 }
@@ -327,6 +377,9 @@ pub struct ChurnModel {
     pub training_rows: usize,
     /// Training churn rate.
     pub training_churn_rate: f64,
+    /// Class weights used.
+    #[serde(default)]
+    pub class_weights: ClassWeights,
     /// L-BFGS iterations used.
     #[serde(default)]
     pub iterations: u32,
@@ -409,25 +462,38 @@ type Evaluated = (Vec<f64>, f64, Vec<f64>);
 struct LogisticProblem<'a> {
     x: &'a [f64],
     y: &'a [f64],
+    weight: &'a [f64],
     k: usize,
     alpha: f64,
     /// The last evaluation: the line search asks for the cost and the gradient at the same
     /// point, and one pass computes both.
     cache: RefCell<Option<Evaluated>>,
+    /// Evaluations so far, and the budget: argmin runs the line search without an iteration
+    /// limit, and near the optimum it can fail to terminate, so the objective itself stops it.
+    evaluations: std::cell::Cell<u32>,
+    max_evaluations: u32,
 }
 
 impl LogisticProblem<'_> {
-    fn evaluate(&self, w: &[f64]) -> (f64, Vec<f64>) {
+    fn evaluate(&self, w: &[f64]) -> std::result::Result<(f64, Vec<f64>), argmin::core::Error> {
         if let Some((cw, c, g)) = self.cache.borrow().as_ref() {
             if cw.as_slice() == w {
-                return (*c, g.clone());
+                return Ok((*c, g.clone()));
             }
+        }
+        let used = self.evaluations.get() + 1;
+        self.evaluations.set(used);
+        if used > self.max_evaluations {
+            return Err(argmin::core::Error::msg(format!(
+                "stopped after {} loss evaluations without meeting the gradient tolerance",
+                self.max_evaluations
+            )));
         }
         let k = self.k;
         let (coef, b) = (&w[..k], w[k]);
         let mut loss = 0.0;
         let mut grad = vec![0.0; k + 1];
-        for (row, &yi) in self.x.chunks_exact(k).zip(self.y) {
+        for ((row, &yi), &wi) in self.x.chunks_exact(k).zip(self.y).zip(self.weight) {
             let z = b + dot(row, coef);
             // log(1 + e^z) and σ(z), stable on both sides.
             let (softplus, p) = if z > 0.0 {
@@ -437,8 +503,8 @@ impl LogisticProblem<'_> {
                 let e = libm::exp(z);
                 (libm::log1p(e), e / (1.0 + e))
             };
-            loss += softplus - yi * z;
-            let r = p - yi;
+            loss += wi * (softplus - yi * z);
+            let r = wi * (p - yi);
             for (g, a) in grad.iter_mut().zip(row) {
                 *g += r * a;
             }
@@ -449,7 +515,7 @@ impl LogisticProblem<'_> {
             *g += self.alpha * c;
         }
         *self.cache.borrow_mut() = Some((w.to_vec(), loss, grad.clone()));
-        (loss, grad)
+        Ok((loss, grad))
     }
 }
 
@@ -458,7 +524,7 @@ impl CostFunction for LogisticProblem<'_> {
     type Output = f64;
 
     fn cost(&self, w: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.evaluate(w).0)
+        self.evaluate(w).map(|e| e.0)
     }
 }
 
@@ -467,7 +533,7 @@ impl Gradient for LogisticProblem<'_> {
     type Gradient = Vec<f64>;
 
     fn gradient(&self, w: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.evaluate(w).1)
+        self.evaluate(w).map(|e| e.1)
     }
 }
 
@@ -539,12 +605,20 @@ impl ChurnModel {
             })
             .collect();
         let y: Vec<f64> = labels.iter().map(|&l| if l { 1.0 } else { 0.0 }).collect();
+        let (w_retained, w_churned) = opts.class_weights.resolve(churners, n)?;
+        let weight: Vec<f64> = labels
+            .iter()
+            .map(|&l| if l { w_churned } else { w_retained })
+            .collect();
         let problem = LogisticProblem {
             x: &z,
             y: &y,
+            weight: &weight,
             k,
             alpha: opts.alpha,
             cache: RefCell::new(None),
+            evaluations: std::cell::Cell::new(0),
+            max_evaluations: opts.max_iterations.saturating_mul(20).saturating_add(20),
         };
         let not_converged = |message: String| Error::NotConverged {
             model: "churn logistic regression".into(),
@@ -592,6 +666,7 @@ impl ChurnModel {
             alpha: opts.alpha,
             training_rows: n,
             training_churn_rate: churners as f64 / n as f64,
+            class_weights: opts.class_weights,
             iterations,
             converged,
         })
@@ -672,7 +747,16 @@ impl ChurnModel {
 
     /// The definition reference of the model's scores.
     pub fn definition(&self) -> DefinitionRef {
-        DefinitionRef::new(&PROPENSITY).with("alpha", ParamValue::Number(self.alpha))
+        let weights = match self.class_weights {
+            ClassWeights::None => "none".to_string(),
+            ClassWeights::Balanced => "balanced".to_string(),
+            ClassWeights::Explicit { churned, retained } => {
+                format!("churned {churned}, retained {retained}")
+            }
+        };
+        DefinitionRef::new(&PROPENSITY)
+            .with("alpha", ParamValue::Number(self.alpha))
+            .with("classWeights", ParamValue::Text(weights))
     }
 }
 

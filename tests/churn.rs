@@ -159,6 +159,7 @@ fn recovers_known_logistic_parameters() {
             alpha: 0.0,
             max_iterations: 500,
             gradient_tolerance: 1e-6,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -182,6 +183,7 @@ fn unpenalised_fit_matches_newtons_method() {
             alpha: 0.0,
             max_iterations: 1000,
             gradient_tolerance: 1e-9,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -336,6 +338,7 @@ fn matches_linfa_logistic_on_the_same_loss() {
         alpha: 2.0,
         max_iterations: 1000,
         gradient_tolerance: 1e-10,
+        ..Default::default()
     };
     let ours = ChurnModel::fit(&x, &names, &y, &opts).unwrap();
     assert!(ours.converged, "{} iterations", ours.iterations);
@@ -369,4 +372,87 @@ fn matches_linfa_logistic_on_the_same_loss() {
         );
     }
     assert!((ours.intercept - sign * theirs.intercept()).abs() < 1e-5);
+}
+
+/// A class weight of w on churners gives the same loss as repeating every churner's row w times,
+/// so both fits must agree.
+#[test]
+fn class_weights_equal_repeated_rows() {
+    let (x, y) = simulate_logistic(2_000, &[1.0, -0.5], -1.5, 33);
+    let names: Vec<String> = ["p", "q"].map(String::from).to_vec();
+    let weighted = ChurnModel::fit(
+        &x,
+        &names,
+        &y,
+        &FitOptions {
+            alpha: 0.0,
+            gradient_tolerance: 1e-7,
+            max_iterations: 1000,
+            class_weights: unimetric::churn::ClassWeights::Explicit {
+                churned: 3.0,
+                retained: 1.0,
+            },
+        },
+    )
+    .unwrap();
+    let (mut xr, mut yr) = (Vec::new(), Vec::new());
+    for (row, &l) in x.chunks_exact(2).zip(&y) {
+        for _ in 0..if l { 3 } else { 1 } {
+            xr.extend_from_slice(row);
+            yr.push(l);
+        }
+    }
+    let repeated = ChurnModel::fit(
+        &xr,
+        &names,
+        &yr,
+        &FitOptions {
+            alpha: 0.0,
+            gradient_tolerance: 1e-7,
+            max_iterations: 1000,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(weighted.converged && repeated.converged);
+    // Compare on the original scale (the standardisation differs: the repeated rows move it).
+    let (wa, ba) = original_scale(&weighted);
+    let (wb, bb) = original_scale(&repeated);
+    for (a, b) in wa.iter().zip(&wb) {
+        assert!((a - b).abs() < 1e-6, "{wa:?} vs {wb:?}");
+    }
+    assert!((ba - bb).abs() < 1e-6, "{ba} vs {bb}");
+    // Balanced weights raise the predicted churn rate of a minority class towards one half.
+    let balanced = ChurnModel::fit(
+        &x,
+        &names,
+        &y,
+        &FitOptions {
+            class_weights: unimetric::churn::ClassWeights::Balanced,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let plain = ChurnModel::fit(&x, &names, &y, &FitOptions::default()).unwrap();
+    let mean = |m: &ChurnModel| m.predict(&x).unwrap().iter().sum::<f64>() / y.len() as f64;
+    assert!(
+        mean(&balanced) > mean(&plain) + 0.1,
+        "{} vs {}",
+        mean(&balanced),
+        mean(&plain)
+    );
+    let e = ChurnModel::fit(
+        &x,
+        &names,
+        &y,
+        &FitOptions {
+            class_weights: unimetric::churn::ClassWeights::Explicit {
+                churned: 0.0,
+                retained: 1.0,
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "E_BAD_OPTION");
 }

@@ -30,6 +30,23 @@ const MAX_LAG = 1000; // the library accepts whole periods from 0 to 1000
 const CHURN_DEFAULTS = { horizonDays: 90, alpha: 1 };
 const MAX_HORIZON = 3650; // the library accepts whole days from 1 to 3650
 
+// Lifetime value settings. Horizon, convention and rates are the library's defaults; the margin
+// is not (the library's 1 would show CLV on revenue), and the page says so next to the field.
+const CONVENTIONS = {
+  monthlyDiscrete: {
+    rate: 0.01,
+    label: "Discount rate (% per month)",
+    help: "D(k) = 1 / (1 + d)^k for month k, as lifetimes; the library's default d is 1% a month.",
+  },
+  continuous: {
+    rate: 0.1,
+    label: "Discount rate (% per year, continuous)",
+    help: "D(k) = exp(−δ·k / 12) for month k, as CLVTools; the library's default δ is 10% a year.",
+  },
+};
+const LTV_DEFAULTS = { horizonMonths: 12, discountConvention: "monthlyDiscrete", margin: 0.3 };
+const MAX_CLV_HORIZON = 600;
+
 /** The tiles, in display order: result key and how to format its value. */
 const TILES = [
   { key: "customers", format: "count" },
@@ -126,6 +143,12 @@ const state = {
   churn: { ...CHURN_DEFAULTS },
   churnResult: null, // last successful churn computation, with `order` (row indices by risk)
   churnGeneration: 0,
+  ltv: { ...LTV_DEFAULTS, rate: CONVENTIONS[LTV_DEFAULTS.discountConvention].rate },
+  ltvResult: null, // last lifetime value computation, with `order` (row indices by CLV)
+  ltvGeneration: 0,
+  segments: null, // set from the URL (defaults in SEGMENT_DEFAULTS)
+  segmentsResult: null,
+  segmentsGeneration: 0,
 };
 
 function isValidDay(text) {
@@ -166,6 +189,53 @@ function readUrl() {
   $("churn-horizon").value = String(state.churn.horizonDays);
   $("churn-alpha").value = String(state.churn.alpha);
   for (const id of ["churn-horizon", "churn-alpha"]) setFieldError(id, false);
+
+  const convention = params.get("clvConvention");
+  const discountConvention = convention in CONVENTIONS ? convention : LTV_DEFAULTS.discountConvention;
+  state.ltv = {
+    horizonMonths: parseWhole(params.get("clvHorizon") ?? "", 1, MAX_CLV_HORIZON) ?? LTV_DEFAULTS.horizonMonths,
+    discountConvention,
+    rate: parseRate(params.get("clvRate") ?? "") ?? CONVENTIONS[discountConvention].rate,
+    margin: parseMargin(params.get("clvMargin") ?? "") ?? LTV_DEFAULTS.margin,
+  };
+  showLtvSettings();
+
+  const axis = (name, fallback) => (Object.hasOwn(SCATTER_FEATURES, params.get(name)) ? params.get(name) : fallback);
+  state.segments = {
+    k: parseWhole(params.get("segK") ?? "", 2, MAX_K) ?? SEGMENT_DEFAULTS.k,
+    seed: parseWhole(params.get("segSeed") ?? "", 0, MAX_SEED) ?? SEGMENT_DEFAULTS.seed,
+    x: axis("segX", SEGMENT_DEFAULTS.x),
+    y: axis("segY", SEGMENT_DEFAULTS.y),
+    log: params.has("segLog") ? params.get("segLog") !== "0" : SEGMENT_DEFAULTS.log,
+  };
+  $("seg-k").value = String(state.segments.k);
+  $("seg-seed").value = String(state.segments.seed);
+  $("seg-x").value = state.segments.x;
+  $("seg-y").value = state.segments.y;
+  $("seg-log").checked = state.segments.log;
+  for (const id of ["seg-k", "seg-seed"]) setFieldError(id, false);
+}
+
+/** A discount rate in [0, 1], or null. */
+function parseRate(text) {
+  if (text.trim() === "") return null;
+  const rate = Number(text);
+  return Number.isFinite(rate) && rate >= 0 && rate <= 1 ? rate : null;
+}
+
+/** Puts the LTV settings into the form, with the rate's label and help for the convention. */
+function showLtvSettings() {
+  const { horizonMonths, discountConvention, rate, margin } = state.ltv;
+  const convention = CONVENTIONS[discountConvention];
+  $("clv-horizon").value = String(horizonMonths);
+  $("clv-convention").value = discountConvention;
+  $("clv-rate").value = String(marginPercent(rate));
+  $("clv-margin").value = String(marginPercent(margin));
+  $("clv-rate-label").textContent = convention.label;
+  $("clv-convention-help").textContent = convention.help;
+  $("clv-rate-help").textContent =
+    `Library default ${marginPercent(convention.rate)}%; switching the convention resets it to that convention's default.`;
+  for (const id of ["clv-horizon", "clv-rate", "clv-margin"]) setFieldError(id, false);
 }
 
 /** A whole number of days in [1, MAX_HORIZON], or null. */
@@ -200,10 +270,10 @@ function parseMargin(text) {
 const marginPercent = (margin) => Number((margin * 100).toPrecision(12));
 
 /**
- * Writes the settings to the URL; `cac` and `churn` also record the CAC or churn settings (else
- * those are kept as they are).
+ * Writes the settings to the URL; `cac`, `churn`, `ltv` and `segments` also record that
+ * section's settings (else those are kept as they are).
  */
-function writeUrl({ cac = false, churn = false } = {}) {
+function writeUrl({ cac = false, churn = false, ltv = false, segments = false } = {}) {
   const params = new URLSearchParams(location.search);
   params.set("period", state.period);
   if (state.end) params.set("end", state.end);
@@ -217,6 +287,19 @@ function writeUrl({ cac = false, churn = false } = {}) {
   if (churn) {
     params.set("horizon", String(state.churn.horizonDays));
     params.set("alpha", String(state.churn.alpha));
+  }
+  if (ltv) {
+    params.set("clvHorizon", String(state.ltv.horizonMonths));
+    params.set("clvConvention", state.ltv.discountConvention);
+    params.set("clvRate", String(state.ltv.rate));
+    params.set("clvMargin", String(state.ltv.margin));
+  }
+  if (segments) {
+    params.set("segK", String(state.segments.k));
+    params.set("segSeed", String(state.segments.seed));
+    params.set("segX", state.segments.x);
+    params.set("segY", state.segments.y);
+    params.set("segLog", state.segments.log ? "1" : "0");
   }
   const url = `${location.pathname}?${params}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) {
@@ -1262,6 +1345,761 @@ function downloadScores() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Lifetime value: predictive CLV with its breakdown, the fitted models and the historical cohort
+// curves. Every number is a field of the library's results (fitBgNbd, fitGammaGamma, clv,
+// historicalLtv) from the worker; the page only averages the CLV column, bins it and sorts it.
+
+/** Rows in the top-customers table and cohorts drawn as curves. */
+const TOP_CLV = 20;
+const COHORT_CURVES = 12;
+/** Bars of the CLV histogram below the 99th percentile (one more bar collects the rest). */
+const CLV_BINS = 25;
+
+/** Cohort line colours, each with at least 4.5:1 contrast on white. */
+const COHORT_COLORS = [...PALETTE, "#283593", "#ad1457", "#33691e", "#4e342e"];
+
+/** Library errors that mean the data cannot support a model, rather than a fault. */
+const MODEL_SHORTAGE = new Set(["E_EMPTY", "E_INSUFFICIENT_DATA", "E_NOT_CONVERGED"]);
+
+const compact = new Intl.NumberFormat(LOCALE, { notation: "compact", maximumFractionDigits: 1 });
+
+function setLtvState(value) {
+  document.body.dataset.ltvState = value;
+}
+
+/** Row indices by descending CLV (ties keep the library's customer order). */
+function clvOrder(values) {
+  return Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b);
+}
+
+const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
+
+/** 1, 2, 2.5 or 5 times a power of ten, at least `raw`. */
+function niceStep(raw) {
+  if (!(raw > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10].map((m) => m * power).find((step) => step >= raw);
+}
+
+/**
+ * Equal-width bins from 0 (or the minimum, if negative) to the 99th percentile; customers above
+ * the last edge are counted in one open-ended bin so that a few large values do not flatten the rest.
+ */
+function clvBins(values) {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  const low = Math.min(0, sorted[0]);
+  const p99 = sorted[Math.floor(0.99 * (n - 1))];
+  const width = niceStep((p99 - low) / CLV_BINS);
+  const count = Math.max(1, Math.ceil((p99 - low) / width));
+  const bins = Array.from({ length: count }, (_, i) => ({ from: low + i * width, to: low + (i + 1) * width, customers: 0 }));
+  const top = low + count * width;
+  const overflow = { from: top, to: null, customers: 0 };
+  for (const v of sorted) {
+    if (v >= top) overflow.customers++;
+    else bins[Math.min(count - 1, Math.floor((v - low) / width))].customers++;
+  }
+  if (overflow.customers > 0) bins.push(overflow);
+  return bins;
+}
+
+const binName = (bin) => (bin.to === null ? `≥ ${compact.format(bin.from)}` : `${compact.format(bin.from)}–${compact.format(bin.to)}`);
+
+function renderLtvTiles({ models, options, definitions }) {
+  const def = definitions["ltv.clv"];
+  const { clv: values, total, definition } = models.clv;
+  const n = values.length;
+  const settings = `${options.horizonMonths} months, ${formatValue(options.margin, "ratePercent")} margin`;
+  $("clv-tiles").replaceChildren(
+    tileElement({
+      key: "averageClv",
+      name: "Average CLV",
+      value: formatValue(mean(values), "currency"),
+      unit: def.unit,
+      note: `mean over ${formatCount(n)} customers; ${settings}`,
+      metric: definition.metric,
+      version: definition.version,
+      open: { ltvDef: "averageClv" },
+    }),
+    tileElement({
+      key: "totalClv",
+      name: "Total CLV",
+      value: formatValue(total, "currency"),
+      unit: def.unit,
+      note: `all ${formatCount(n)} customers; ${settings}`,
+      metric: definition.metric,
+      version: definition.version,
+      open: { ltvDef: "totalClv" },
+    }),
+  );
+}
+
+async function renderClvHistogram(values, options) {
+  const bins = clvBins(values);
+  const overflow = bins.at(-1).to === null;
+  $("clv-distribution-help").textContent =
+    `Customers per range of predicted CLV over ${options.horizonMonths} months` +
+    (overflow ? `; the last bar collects the top 1% (CLV ≥ ${formatValue(bins.at(-1).from, "currency")}).` : ".");
+  $("clv-bins-rows").replaceChildren(
+    ...bins.map((bin) => h("tr", {}, h("th", { scope: "row" }, binName(bin)), h("td", {}, formatCount(bin.customers)))),
+  );
+  const el = $("clv-histogram");
+  try {
+    const instance = await chartIn("clv-histogram");
+    instance.setOption(
+      {
+        animation: false,
+        grid: { left: 16, right: 16, top: 24, bottom: 36, containLabel: true },
+        tooltip: {
+          trigger: "axis",
+          renderMode: "richText",
+          formatter: (items) => `CLV ${items[0].name}\n${formatCount(items[0].value)} customers`,
+        },
+        xAxis: {
+          type: "category", data: bins.map(binName), name: "Predicted CLV", nameLocation: "middle", nameGap: 26,
+          nameTextStyle: { color: "#333" }, axisLabel: { color: "#333" },
+        },
+        yAxis: { type: "value", name: "Customers", nameTextStyle: { color: "#333" }, axisLabel: { color: "#333" } },
+        series: [{
+          type: "bar", name: "Customers", barCategoryGap: "8%", color: PALETTE[0],
+          data: bins.map((bin) => (bin.to === null ? { value: bin.customers, itemStyle: { color: PALETTE[1] } } : bin.customers)),
+        }],
+      },
+      { notMerge: true },
+    );
+    const largest = bins.reduce((a, b) => (b.customers > a.customers ? b : a));
+    el.setAttribute(
+      "aria-label",
+      `Histogram of predicted CLV for ${formatCount(values.length)} customers in ${bins.length} ranges; the most ` +
+        `customers (${formatCount(largest.customers)}) fall in ${binName(largest)}. The table below holds the same numbers.`,
+    );
+  } catch {
+    el.hidden = true;
+  }
+}
+
+function renderClvTop({ models, order }) {
+  const v = models.clv;
+  $("clv-top-help").textContent =
+    `CLV = expected purchases × expected spend × margin × discount factor, over ${v.definition.params.horizonMonths} months. ` +
+    `P(alive) is 100% by construction for customers without a repeat purchase (marked “no repeat”).`;
+  $("clv-top-rows").replaceChildren(
+    ...order.slice(0, TOP_CLV).map((i) =>
+      h(
+        "tr",
+        { dataset: { customer: v.customerId[i] } },
+        h("th", { scope: "row" }, String(v.customerId[i])),
+        h(
+          "td",
+          {},
+          formatProbability(v.probabilityAlive[i]),
+          v.noRepeatPurchase[i] ? h("span", { className: "reason no-repeat" }, " no repeat") : null,
+        ),
+        h("td", {}, formatValue(v.expectedPurchases[i], "decimal")),
+        h("td", {}, formatValue(v.expectedSpend[i], "currency")),
+        h("td", {}, formatValue(v.margin, "ratePercent")),
+        h("td", {}, formatValue(v.discountFactor[i], "score")),
+        h("td", {}, formatValue(v.clv[i], "currency")),
+      ),
+    ),
+  );
+}
+
+const significant = new Intl.NumberFormat(LOCALE, { maximumSignificantDigits: 4 });
+const maybeSignificant = (x) => (x === null || x === undefined ? "—" : significant.format(x));
+
+function parameterRows(rows) {
+  return rows.map(([key, label, estimate, error]) =>
+    h(
+      "tr",
+      { dataset: { param: key } },
+      h("th", { scope: "row" }, label),
+      h("td", {}, maybeSignificant(estimate)),
+      h("td", {}, maybeSignificant(error)),
+    ),
+  );
+}
+
+function renderModels({ bgnbd, gammaGamma }) {
+  const p = bgnbd.params;
+  const se = bgnbd.stdErrors;
+  $("bgnbd-rows").replaceChildren(
+    ...parameterRows([
+      ["r", "r (purchase rate shape)", p.r, se.r],
+      ["alpha", `α (rate scale, ${bgnbd.period}s)`, p.alpha, se.alpha],
+      ["a", "a (dropout shape)", p.a, se.a],
+      ["b", "b (dropout shape)", p.b, se.b],
+    ]),
+  );
+  $("bgnbd-fit").textContent =
+    `${formatCount(bgnbd.customers)} customers · log-likelihood ${maybeSignificant(bgnbd.logLikelihood)} · ` +
+    `${bgnbd.converged ? "converged" : "not converged"} in ${formatCount(bgnbd.iterations)} iterations.`;
+  const q = gammaGamma.params;
+  const qe = gammaGamma.stdErrors;
+  $("gg-rows").replaceChildren(
+    ...parameterRows([
+      ["p", "p (spend shape)", q.p, qe.p],
+      ["q", "q (shape of the mean)", q.q, qe.q],
+      ["v", "v (γ, scale of the mean)", q.v, qe.v],
+    ]),
+  );
+  const correlation = gammaGamma.frequencySpendCorrelation;
+  $("gg-fit").textContent =
+    `${formatCount(gammaGamma.customers)} repeat buyers · log-likelihood ${maybeSignificant(gammaGamma.logLikelihood)} · ` +
+    `frequency–spend correlation ${correlation === null || correlation === undefined ? "undefined" : formatValue(correlation, "score")}` +
+    " (the model assumes none).";
+}
+
+/** The last COHORT_CURVES cohorts, oldest first. */
+const shownCohorts = (historical) => historical.cohorts.slice(-COHORT_CURVES);
+
+async function renderCohorts(result) {
+  const { historical, historicalError, options } = result;
+  $("cohort-section").hidden = false;
+  const el = $("cohort-chart");
+  if (!historical) {
+    el.hidden = true;
+    $("cohort-help").textContent = "";
+    $("cohort-rows").replaceChildren();
+    renderError($("cohort-error"), "Could not compute historical LTV", historicalError);
+    return;
+  }
+  $("cohort-error").hidden = true;
+  el.hidden = false;
+  const cohorts = shownCohorts(historical);
+  $("cohort-help").textContent =
+    `Average cumulative gross margin per customer (${formatValue(options.margin, "ratePercent")} of net revenue) by ` +
+    `months since the acquisition month, for the ${cohorts.length === historical.cohorts.length ? "" : "last "}` +
+    `${cohorts.length} monthly cohort${cohorts.length === 1 ? "" : "s"}, up to ${isoDay(historical.definition.params.observationEnd)}.`;
+  $("cohort-rows").replaceChildren(
+    ...cohorts.map((c) =>
+      h(
+        "tr",
+        { dataset: { cohort: c.month } },
+        h("th", { scope: "row" }, c.month),
+        h("td", {}, formatCount(c.customers)),
+        h("td", {}, formatCount(c.cumulative.length)),
+        h("td", {}, c.cumulative.length ? formatValue(c.cumulative[0], "currency") : "—"),
+        h("td", {}, c.cumulative.length ? formatValue(c.cumulative.at(-1), "currency") : "—"),
+      ),
+    ),
+  );
+  const months = Math.max(0, ...cohorts.map((c) => c.cumulative.length));
+  try {
+    const instance = await chartIn("cohort-chart");
+    instance.setOption(
+      {
+        animation: false,
+        color: COHORT_COLORS,
+        grid: { left: 16, right: 24, top: 56, bottom: 36, containLabel: true },
+        legend: { type: "scroll", top: 0, textStyle: { color: "#333" } },
+        tooltip: {
+          trigger: "axis",
+          renderMode: "richText",
+          formatter: (items) =>
+            [
+              `Month ${items[0]?.name ?? ""} after acquisition`,
+              ...items.filter((item) => item.value !== undefined && item.value !== null)
+                .map((item) => `${item.marker}${item.seriesName}: ${formatValue(item.value, "currency")}`),
+            ].join("\n"),
+        },
+        xAxis: {
+          type: "category", data: Array.from({ length: months }, (_, i) => String(i)), name: "Months since acquisition",
+          nameLocation: "middle", nameGap: 26, nameTextStyle: { color: "#333" }, axisLabel: { color: "#333" },
+        },
+        yAxis: {
+          type: "value", name: "Cumulative margin per customer", nameTextStyle: { color: "#333", align: "left" },
+          axisLabel: { color: "#333" },
+        },
+        series: cohorts.map((c) => ({ type: "line", name: c.month, data: Array.from(c.cumulative), symbolSize: 4 })),
+      },
+      { notMerge: true },
+    );
+    el.setAttribute(
+      "aria-label",
+      `Line chart of cumulative gross margin per customer by months since acquisition, one line per cohort from ` +
+        `${cohorts[0]?.month ?? "—"} to ${cohorts.at(-1)?.month ?? "—"}. The table below holds the same numbers.`,
+    );
+  } catch {
+    el.hidden = true;
+  }
+}
+
+function renderLifetime(result) {
+  $("clv-error").hidden = true;
+  const drawn = [renderCohorts(result)];
+  if (result.models) {
+    $("clv-unavailable").hidden = true;
+    renderLtvTiles(result);
+    $("clv-body").hidden = false;
+    renderClvTop(result);
+    renderModels(result.models);
+    drawn.push(renderClvHistogram(result.models.clv.clv, result.options));
+  } else {
+    $("clv-tiles").replaceChildren(...placeholderTiles(CLV_TILE_KEYS));
+    $("clv-body").hidden = true;
+    const err = result.modelsError;
+    const box = MODEL_SHORTAGE.has(err.code) ? $("clv-unavailable") : $("clv-error");
+    renderShortage(
+      box,
+      "Could not fit the CLV models",
+      "BG/NBD and Gamma-Gamma need at least two customers with a repeat purchase, and the fit must converge. " +
+        "The cohort curves below do not depend on them.",
+      err,
+    );
+  }
+  return Promise.all(drawn);
+}
+
+const CLV_TILE_KEYS = ["averageClv", "totalClv"];
+
+/** Opens an LTV definition with the parameters its numbers used. */
+function openLtvDefinition(key) {
+  const result = state.ltvResult;
+  if (!result) return;
+  const { definitions, models, historical } = result;
+  const clvParams = () => formatParams(models?.clv.definition.params ?? result.clvOptions);
+  const open = {
+    averageClv: () =>
+      showDefinition(definitions["ltv.clv"], clvParams(), "The tile is the mean of the per-customer CLV column."),
+    totalClv: () => showDefinition(definitions["ltv.clv"], clvParams(), "The tile is the library’s total over all customers."),
+    clv: () => showDefinition(definitions["ltv.clv"], clvParams()),
+    bgnbd: () => showDefinition(definitions["ltv.bgnbd"], formatParams(models?.bgnbd.definition.params)),
+    gammaGamma: () => showDefinition(definitions["ltv.gamma_gamma"], formatParams(models?.gammaGamma.definition.params)),
+    historical: () =>
+      showDefinition(
+        definitions["ltv.historical"],
+        formatParams(historical?.definition.params ?? { marginRate: result.options.margin }),
+        `The chart shows the last ${COHORT_CURVES} monthly cohorts at most.`,
+      ),
+  }[key];
+  open?.();
+}
+
+/** Exposes what the lifetime value section shows, for tests and for the console. */
+function exposeLtv() {
+  const result = state.ltvResult;
+  if (!result) {
+    window.__unimetricLtv = null;
+    return;
+  }
+  const { models, historical, order } = result;
+  let clv = null;
+  if (models) {
+    const v = models.clv;
+    const column = (name) => Array.from(v[name]);
+    clv = {
+      customerId: Array.from(v.customerId),
+      clv: column("clv"),
+      probabilityAlive: column("probabilityAlive"),
+      noRepeatPurchase: column("noRepeatPurchase"),
+      expectedPurchases: column("expectedPurchases"),
+      expectedSpend: column("expectedSpend"),
+      discountFactor: column("discountFactor"),
+      margin: v.margin,
+      total: v.total,
+      definition: v.definition,
+    };
+  }
+  window.__unimetricLtv = {
+    options: { ...result.options },
+    clvOptions: { ...result.clvOptions },
+    period: result.period,
+    averageClv: models ? mean(models.clv.clv) : null,
+    top: models ? order.slice(0, TOP_CLV).map((i) => models.clv.customerId[i]) : [],
+    clv,
+    bgnbd: models?.bgnbd ?? null,
+    gammaGamma: models?.gammaGamma ?? null,
+    historical: historical
+      ? {
+          definition: historical.definition,
+          cohorts: historical.cohorts.map((c) => ({ ...c, cumulative: Array.from(c.cumulative) })),
+          shown: shownCohorts(historical).map((c) => c.month),
+        }
+      : null,
+    modelsError: result.modelsError,
+    historicalError: result.historicalError,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Segments: k-means on the customer summary, the k chooser and RFM. Every number is a field of
+// the library's results (segmentCustomers, chooseKCustomers, rfmScores); the page only counts.
+
+/** Summary features the scatter can plot: label, and how to read a value from the columns. */
+const SCATTER_FEATURES = {
+  monetaryValue: { label: "Mean repeat spend (monetary value)", value: (c, i) => c.monetaryValue[i] },
+  frequency: { label: "Repeat purchase days (frequency)", value: (c, i) => c.frequency[i] },
+  periodsSinceLastPurchase: { label: "Days since last purchase", value: (c, i) => c.T[i] - c.recency[i] },
+  recency: { label: "Days from first to last purchase (recency)", value: (c, i) => c.recency[i] },
+  T: { label: "Days since first purchase (T)", value: (c, i) => c.T[i] },
+  revenue: { label: "Net revenue", value: (c, i) => c.revenue?.[i] ?? Number.NaN },
+};
+const SEGMENT_DEFAULTS = { k: 4, seed: 0, x: "frequency", y: "monetaryValue", log: true };
+const MAX_K = 20;
+const MAX_SEED = 4_294_967_295;
+
+/** The RFM segment names, in the order the glossary lists them. */
+const RFM_SEGMENTS = ["Champions", "Loyal", "Potential loyalists", "New", "At risk", "Can't lose", "Hibernating", "Lost"];
+
+const featureName = (key) => SCATTER_FEATURES[key]?.label ?? key;
+
+/** log(1 + |x|) with the sign of x, and its inverse: a log scale that keeps zeros. */
+const signedLog = (x) => Math.sign(x) * Math.log1p(Math.abs(x));
+const signedExp = (y) => Math.sign(y) * Math.expm1(Math.abs(y));
+
+function setSegmentsState(value) {
+  document.body.dataset.segmentsState = value;
+}
+
+/** A whole number in [min, max], or null. */
+function parseWhole(text, min, max) {
+  if (!/^\d+$/.test(text.trim())) return null;
+  const n = Number(text);
+  return n >= min && n <= max ? n : null;
+}
+
+/** 0 and ±1, 2, 5 × powers of ten within the feature's range (only the powers of ten when those are many). */
+function logTicks(columns, feature) {
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < columns.customerId.length; i++) {
+    const v = feature.value(columns, i);
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const ladder = (limit, steps) => {
+    const out = [];
+    for (let power = 1; power <= limit; power *= 10) {
+      for (const m of steps) if (m * power <= limit) out.push(m * power);
+    }
+    return out;
+  };
+  const build = (steps) => [...ladder(-min, steps).map((v) => -v).reverse(), 0, ...ladder(max, steps)];
+  const fine = build([1, 2, 5]);
+  return fine.length <= 12 ? fine : build([1]);
+}
+
+const segmentLabel = (profile) => `${profile.cluster} · ${profile.name}`;
+
+async function renderScatter(result) {
+  const { segmentation, columns } = result;
+  const { x, y, log } = state.segments;
+  const fx = SCATTER_FEATURES[x];
+  const fy = SCATTER_FEATURES[y];
+  const scale = log ? signedLog : (v) => v;
+  const unscale = log ? signedExp : (v) => v;
+  const groups = segmentation.profiles.map(() => []);
+  for (let i = 0; i < segmentation.labels.length; i++) {
+    groups[segmentation.labels[i]].push([scale(fx.value(columns, i)), scale(fy.value(columns, i)), i]);
+  }
+  $("seg-scatter-help").textContent =
+    `${formatCount(segmentation.labels.length)} customers, ${featureName(y).toLowerCase()} against ` +
+    `${featureName(x).toLowerCase()}${log ? " on log(1 + x) scales" : ""}; colour = segment ` +
+    `(k = ${segmentation.definition.params.k}, seed ${segmentation.definition.params.seed}).`;
+  const el = $("seg-scatter");
+  const axis = (name, gap, feature) => {
+    const base = { type: "value", name, nameLocation: "middle", nameGap: gap, scale: true, nameTextStyle: { color: "#333" } };
+    if (!log) return { ...base, axisLabel: { color: "#333", formatter: (v) => compact.format(v) } };
+    // Ticks at round values in original units (0, 1, 2, 5, 10, …), placed on the log(1 + x) scale.
+    const ticks = logTicks(columns, feature).map(signedLog);
+    return {
+      ...base,
+      axisLabel: { color: "#333", customValues: ticks, formatter: (v) => compact.format(Math.round(signedExp(v) * 100) / 100) },
+      axisTick: { customValues: ticks },
+      splitLine: { show: false },
+    };
+  };
+  try {
+    const instance = await chartIn("seg-scatter");
+    instance.setOption(
+      {
+        animation: false,
+        color: PALETTE,
+        grid: { left: 24, right: 24, top: 48, bottom: 40, containLabel: true },
+        legend: { type: "scroll", top: 0, textStyle: { color: "#333" } },
+        tooltip: {
+          trigger: "item",
+          renderMode: "richText",
+          formatter: (item) => {
+            const i = item.value[2];
+            return `${item.marker}Customer ${columns.customerId[i]}\n${item.seriesName}\n` +
+              `${fx.label}: ${formatValue(fx.value(columns, i), "decimal")}\n${fy.label}: ${formatValue(fy.value(columns, i), "decimal")}`;
+          },
+        },
+        xAxis: axis(fx.label, 28, fx),
+        yAxis: axis(fy.label, 48, fy),
+        series: segmentation.profiles.map((profile, c) => ({
+          type: "scatter", name: segmentLabel(profile), data: groups[c], symbolSize: 5, itemStyle: { opacity: 0.7 },
+        })),
+      },
+      { notMerge: true },
+    );
+    el.setAttribute(
+      "aria-label",
+      `Scatter plot of ${formatCount(segmentation.labels.length)} customers, ${fy.label} against ${fx.label}, ` +
+        `coloured by ${segmentation.profiles.length} segments: ` +
+        segmentation.profiles.map((p) => `${segmentLabel(p)} (${formatCount(p.size)})`).join(", ") +
+        ". The profile table below summarises them.",
+    );
+  } catch {
+    el.hidden = true;
+  }
+}
+
+function renderProfiles({ segmentation }) {
+  const features = segmentation.featureNames;
+  $("seg-profile-head").replaceChildren(
+    h(
+      "tr",
+      {},
+      h("th", { scope: "col", rowspan: 2 }, "Segment"),
+      h("th", { scope: "col", rowspan: 2, className: "text-start" }, "Name"),
+      h("th", { scope: "col", rowspan: 2 }, "Customers"),
+      h("th", { scope: "col", rowspan: 2 }, "Share"),
+      ...features.map((f) => h("th", { scope: "colgroup", colspan: 2, className: "feature-head" }, featureName(f))),
+    ),
+    h(
+      "tr",
+      {},
+      ...features.flatMap(() => [
+        h("th", { scope: "col" }, "centroid"),
+        h("th", { scope: "col" }, "mean"),
+      ]),
+    ),
+  );
+  $("seg-profile-rows").replaceChildren(
+    ...segmentation.profiles.map((p) =>
+      h(
+        "tr",
+        { dataset: { cluster: p.cluster } },
+        h("th", { scope: "row" }, String(p.cluster)),
+        h("td", { className: "text-start" }, p.name),
+        h("td", {}, formatCount(p.size)),
+        h("td", {}, formatValue(p.share, "percent")),
+        ...features.flatMap((_, j) => [h("td", {}, formatValue(p.centroid[j], "decimal")), h("td", {}, formatValue(p.mean[j], "decimal"))]),
+      ),
+    ),
+  );
+  $("seg-profile-caption").textContent =
+    `Segment profiles in original units; numbered by descending centroid of ${featureName(features[0]).toLowerCase()}`;
+}
+
+async function renderChooser(result) {
+  const { chooseK, chooseKError } = result;
+  $("seg-choose-section").hidden = false;
+  if (!chooseK) {
+    $("seg-choose-body").hidden = true;
+    renderError($("seg-choose-error"), "Could not score the numbers of segments", chooseKError);
+    return;
+  }
+  $("seg-choose-error").hidden = true;
+  $("seg-choose-body").hidden = false;
+  $("seg-recommended").textContent = `Recommended: k = ${chooseK.recommended}.`;
+  $("seg-reason").textContent = chooseK.reason;
+  const button = $("seg-use-recommended");
+  button.textContent = `Use k = ${chooseK.recommended}`;
+  button.disabled = state.segments.k === chooseK.recommended;
+  $("seg-choose-rows").replaceChildren(
+    ...chooseK.scores.map((s) =>
+      h(
+        "tr",
+        { dataset: s.k === chooseK.recommended ? { k: s.k, recommended: "true" } : { k: s.k } },
+        h("th", { scope: "row" }, s.k === chooseK.recommended ? `${s.k} (recommended)` : String(s.k)),
+        h("td", {}, formatValue(s.inertia, "decimal")),
+        h("td", {}, formatValue(s.silhouette, "score")),
+        h("td", {}, formatValue(s.calinskiHarabasz, "decimal")),
+      ),
+    ),
+  );
+  const el = $("seg-choose-chart");
+  try {
+    const instance = await chartIn("seg-choose-chart");
+    instance.setOption(
+      {
+        animation: false,
+        grid: { left: 16, right: 16, top: 48, bottom: 36, containLabel: true },
+        legend: { top: 0, textStyle: { color: "#333" } },
+        tooltip: {
+          trigger: "axis",
+          renderMode: "richText",
+          formatter: (items) =>
+            [`k = ${items[0]?.name ?? ""}`, ...items.map((item) => `${item.marker}${item.seriesName}: ${
+              item.seriesIndex === 0 ? formatValue(item.value, "decimal") : formatValue(item.value, "score")}`)].join("\n"),
+        },
+        xAxis: {
+          type: "category", data: chooseK.scores.map((s) => String(s.k)), name: "k", nameLocation: "middle", nameGap: 26,
+          nameTextStyle: { color: "#333" }, axisLabel: { color: "#333" },
+        },
+        yAxis: [
+          { type: "value", name: "Inertia (SSE)", nameTextStyle: { color: "#333", align: "left" }, axisLabel: { color: "#333", formatter: (v) => compact.format(v) } },
+          { type: "value", name: "Silhouette", nameTextStyle: { color: "#333", align: "right" }, axisLabel: { color: "#333" }, splitLine: { show: false } },
+        ],
+        series: [
+          {
+            type: "bar", name: "Inertia (SSE)", color: "#8fb3dc", yAxisIndex: 0,
+            data: chooseK.scores.map((s) =>
+              s.k === chooseK.recommended ? { value: s.inertia, itemStyle: { color: PALETTE[0] } } : s.inertia),
+          },
+          {
+            type: "line", name: "Mean silhouette", color: PALETTE[1], yAxisIndex: 1, symbolSize: 7,
+            data: chooseK.scores.map((s) => s.silhouette),
+            markPoint: {
+              symbol: "pin", symbolSize: 44, label: { color: "#ffffff", formatter: "best" },
+              data: [{ coord: [String(chooseK.recommended), chooseK.scores.find((s) => s.k === chooseK.recommended)?.silhouette] }],
+            },
+          },
+        ],
+      },
+      { notMerge: true },
+    );
+    el.setAttribute(
+      "aria-label",
+      `Inertia (bars) and mean silhouette (line) for k = ${chooseK.scores[0].k} to ${chooseK.scores.at(-1).k}; ` +
+        `recommended k = ${chooseK.recommended}. The table below holds the same numbers.`,
+    );
+  } catch {
+    el.hidden = true;
+  }
+}
+
+/** Customers per named RFM segment, in glossary order. */
+function rfmCounts(rfm) {
+  const counts = Object.fromEntries(RFM_SEGMENTS.map((name) => [name, 0]));
+  for (const name of rfm.segment) counts[name] = (counts[name] ?? 0) + 1;
+  return counts;
+}
+
+/** 5 × 5 counts, grid[r − 1][f − 1], and the segment each R × F cell maps to (from the customers in it). */
+function rfmGrid(rfm) {
+  const counts = Array.from({ length: 5 }, () => new Array(5).fill(0));
+  const names = Array.from({ length: 5 }, () => new Array(5).fill(null));
+  for (let i = 0; i < rfm.r.length; i++) {
+    counts[rfm.r[i] - 1][rfm.f[i] - 1]++;
+    names[rfm.r[i] - 1][rfm.f[i] - 1] = rfm.segment[i];
+  }
+  return { counts, names };
+}
+
+function renderRfm(result) {
+  const { rfm, rfmError } = result;
+  $("rfm-section").hidden = false;
+  if (!rfm) {
+    $("rfm-body").hidden = true;
+    $("rfm-help").textContent = "";
+    renderError($("rfm-error"), "Could not compute RFM scores", rfmError);
+    return;
+  }
+  $("rfm-error").hidden = true;
+  $("rfm-body").hidden = false;
+  const n = rfm.segment.length;
+  $("rfm-help").textContent =
+    `Quintile scores 1–5 of recency, frequency and monetary value (${rfm.definition.params.monetary}) for ` +
+    `${formatCount(n)} customers; the segment follows from R and F.`;
+  const counts = rfmCounts(rfm);
+  $("rfm-segment-rows").replaceChildren(
+    ...Object.entries(counts).map(([name, count]) =>
+      h(
+        "tr",
+        { dataset: { segment: name } },
+        h("th", { scope: "row" }, name),
+        h("td", {}, formatCount(count)),
+        h("td", {}, formatValue(n ? count / n : 0, "percent")),
+      ),
+    ),
+  );
+  const grid = rfmGrid(rfm);
+  const max = Math.max(1, ...grid.counts.flat());
+  $("rfm-grid-head").replaceChildren(
+    h("tr", {}, h("th", { scope: "col" }, "R \\ F"), ...[1, 2, 3, 4, 5].map((f) => h("th", { scope: "col" }, `F ${f}`))),
+  );
+  $("rfm-grid-rows").replaceChildren(
+    ...[5, 4, 3, 2, 1].map((r) =>
+      h(
+        "tr",
+        { dataset: { r } },
+        h("th", { scope: "row" }, `R ${r}`),
+        ...[1, 2, 3, 4, 5].map((f) => {
+          const count = grid.counts[r - 1][f - 1];
+          const name = grid.names[r - 1][f - 1];
+          const shade = count === 0 ? 0 : 1 + Math.min(4, Math.floor((4 * count) / max));
+          return h(
+            "td",
+            { className: `heat heat-${shade}`, dataset: { f, count } },
+            h("span", { className: "heat-count" }, formatCount(count)),
+            name ? h("span", { className: "heat-name" }, name) : null,
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+function renderSegments(result) {
+  $("seg-error").hidden = true;
+  renderRfm(result);
+  const drawn = [renderChooser(result)];
+  if (result.segmentation) {
+    $("seg-unavailable").hidden = true;
+    $("seg-body").hidden = false;
+    renderProfiles(result);
+    drawn.push(renderScatter(result));
+  } else {
+    $("seg-body").hidden = true;
+    const err = result.segmentationError;
+    renderShortage(
+      MODEL_SHORTAGE.has(err.code) ? $("seg-unavailable") : $("seg-error"),
+      `Could not form ${state.segments.k} segments`,
+      "k-means needs at least k customers; a smaller k may work.",
+      err,
+    );
+  }
+  return Promise.all(drawn);
+}
+
+/** Opens a segment definition with the parameters its numbers used. */
+function openSegmentDefinition(key) {
+  const result = state.segmentsResult;
+  if (!result) return;
+  const { definitions, segmentation, chooseK, rfm } = result;
+  const open = {
+    kmeans: () =>
+      showDefinition(
+        definitions["segment.kmeans"],
+        formatParams(segmentation?.definition.params ?? result.options),
+        "Customers are described by monetaryValue, frequency and periodsSinceLastPurchase (T − recency) of the daily summary.",
+      ),
+    chooseK: () => showDefinition(definitions["segment.choose_k"], formatParams(chooseK?.definition.params)),
+    rfm: () => showDefinition(definitions["segment.rfm"], formatParams(rfm?.definition.params)),
+  }[key];
+  open?.();
+}
+
+/** Exposes what the segments section shows, for tests and for the console. */
+function exposeSegments() {
+  const result = state.segmentsResult;
+  if (!result) {
+    window.__unimetricSegments = null;
+    return;
+  }
+  const { segmentation, chooseK, rfm } = result;
+  window.__unimetricSegments = {
+    options: { ...result.options, x: state.segments.x, y: state.segments.y, log: state.segments.log },
+    period: result.period,
+    segmentation: segmentation
+      ? { ...segmentation, labels: Array.from(segmentation.labels), centroids: Array.from(segmentation.centroids) }
+      : null,
+    chooseK,
+    rfm: rfm
+      ? { ...rfm, r: Array.from(rfm.r), f: Array.from(rfm.f), m: Array.from(rfm.m), counts: rfmCounts(rfm), grid: rfmGrid(rfm).counts }
+      : null,
+    segmentationError: result.segmentationError,
+    chooseKError: result.chooseKError,
+    rfmError: result.rfmError,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
 // Actions
 
 const engine = new Engine();
@@ -1358,6 +2196,69 @@ async function computeChurn() {
   }
 }
 
+/** Predictive CLV, the models and the cohort curves for the LTV settings. */
+async function computeLtv() {
+  const generation = ++state.ltvGeneration;
+  const options = { ...state.ltv };
+  const request = {
+    horizonMonths: options.horizonMonths,
+    discountConvention: options.discountConvention,
+    margin: options.margin,
+    [options.discountConvention === "continuous" ? "continuousRate" : "discountRate"]: options.rate,
+  };
+  setLtvState("computing");
+  $("clv-tiles").setAttribute("aria-busy", "true");
+  try {
+    const result = await engine.request("lifetime", request);
+    if (generation !== state.ltvGeneration) return;
+    state.ltvResult = { ...result, options, order: result.models ? clvOrder(result.models.clv.clv) : [] };
+    exposeLtv();
+    const drawn = renderLifetime(state.ltvResult);
+    const failed = result.modelsError;
+    setLtvState(!failed ? "ready" : MODEL_SHORTAGE.has(failed.code) ? "unavailable" : "error");
+    await drawn;
+  } catch (err) {
+    if (generation !== state.ltvGeneration) return;
+    state.ltvResult = null;
+    exposeLtv();
+    $("clv-tiles").replaceChildren(...placeholderTiles(CLV_TILE_KEYS));
+    $("clv-body").hidden = true;
+    $("cohort-section").hidden = true;
+    $("clv-unavailable").hidden = true;
+    renderError($("clv-error"), "Could not compute lifetime value", err);
+    setLtvState("error");
+  } finally {
+    if (generation === state.ltvGeneration) $("clv-tiles").removeAttribute("aria-busy");
+  }
+}
+
+/** Segments, the k chooser and RFM for the segment settings. */
+async function computeSegments() {
+  const generation = ++state.segmentsGeneration;
+  const options = { k: state.segments.k, seed: state.segments.seed };
+  setSegmentsState("computing");
+  $("segments").setAttribute("aria-busy", "true");
+  try {
+    const result = await engine.request("segments", options);
+    if (generation !== state.segmentsGeneration) return;
+    state.segmentsResult = result;
+    exposeSegments();
+    const drawn = renderSegments(result);
+    const failed = result.segmentationError;
+    setSegmentsState(!failed ? "ready" : MODEL_SHORTAGE.has(failed.code) ? "unavailable" : "error");
+    await drawn;
+  } catch (err) {
+    if (generation !== state.segmentsGeneration) return;
+    state.segmentsResult = null;
+    exposeSegments();
+    for (const id of ["seg-body", "seg-choose-section", "rfm-section", "seg-unavailable"]) $(id).hidden = true;
+    renderError($("seg-error"), "Could not compute segments", err);
+    setSegmentsState("error");
+  } finally {
+    if (generation === state.segmentsGeneration) $("segments").removeAttribute("aria-busy");
+  }
+}
+
 /** Loads a data set in the worker; on failure the previous data set stays in use. */
 async function loadData(request, label) {
   setState("loading");
@@ -1371,7 +2272,7 @@ async function loadData(request, label) {
     return false;
   }
   updateEndBounds();
-  await Promise.all([compute(), computeCac(), computeChurn()]);
+  await Promise.all([compute(), computeCac(), computeChurn(), computeLtv(), computeSegments()]);
   return true;
 }
 
@@ -1556,6 +2457,60 @@ function onChurnSettingsChanged() {
   if (state.data) computeChurn();
 }
 
+function onLtvSettingsChanged() {
+  const horizonMonths = parseWhole($("clv-horizon").value, 1, MAX_CLV_HORIZON);
+  const rate = percentField("clv-rate", (x) => x >= 0 && x <= 100);
+  const margin = percentField("clv-margin", (x) => x > 0 && x <= 100);
+  setFieldError("clv-horizon", horizonMonths === null);
+  setFieldError("clv-rate", rate === null);
+  setFieldError("clv-margin", margin === null);
+  if (horizonMonths === null || rate === null || margin === null) return;
+  const next = { ...state.ltv, horizonMonths, rate, margin };
+  if (Object.entries(next).every(([key, value]) => state.ltv[key] === value)) return;
+  state.ltv = next;
+  writeUrl({ ltv: true });
+  if (state.data) computeLtv();
+}
+
+/** A new convention starts from its own default rate (a monthly rate is no annual one). */
+function onConventionChanged() {
+  const discountConvention = $("clv-convention").value;
+  if (!(discountConvention in CONVENTIONS) || discountConvention === state.ltv.discountConvention) return;
+  state.ltv = { ...state.ltv, discountConvention, rate: CONVENTIONS[discountConvention].rate };
+  showLtvSettings();
+  writeUrl({ ltv: true });
+  if (state.data) computeLtv();
+}
+
+/** A percentage field as a rate (57 → 0.57), or null when empty or outside `valid`. */
+function percentField(id, valid) {
+  const text = $(id).value.trim();
+  const percent = Number(text);
+  return text !== "" && Number.isFinite(percent) && valid(percent) ? Number((percent / 100).toPrecision(12)) : null;
+}
+
+function onSegmentSettingsChanged() {
+  const k = parseWhole($("seg-k").value, 2, MAX_K);
+  const seed = parseWhole($("seg-seed").value, 0, MAX_SEED);
+  setFieldError("seg-k", k === null);
+  setFieldError("seg-seed", seed === null);
+  if (k === null || seed === null) return;
+  if (k === state.segments.k && seed === state.segments.seed) return;
+  state.segments = { ...state.segments, k, seed };
+  writeUrl({ segments: true });
+  if (state.data) computeSegments();
+}
+
+/** The axes and scale only change the drawing: the last result has every column. */
+function onScatterChanged() {
+  state.segments = { ...state.segments, x: $("seg-x").value, y: $("seg-y").value, log: $("seg-log").checked };
+  writeUrl({ segments: true });
+  if (state.segmentsResult) {
+    exposeSegments();
+    if (state.segmentsResult.segmentation) renderScatter(state.segmentsResult);
+  }
+}
+
 function onSettingsChanged() {
   state.period = $("period").value;
   state.end = isValidDay($("end").value) ? $("end").value : "";
@@ -1577,6 +2532,8 @@ window.addEventListener("popstate", () => {
     compute();
     computeCac();
     computeChurn();
+    computeLtv();
+    computeSegments();
   }
 });
 
@@ -1602,6 +2559,34 @@ $("churn").addEventListener("click", (event) => {
 });
 $("churn-download").addEventListener("click", downloadScores);
 
+for (const id of ["clv-horizon", "clv-rate", "clv-margin"]) $(id).addEventListener("change", onLtvSettingsChanged);
+$("clv-convention").addEventListener("change", onConventionChanged);
+$("clv-settings").addEventListener("submit", (event) => {
+  event.preventDefault();
+  onLtvSettingsChanged();
+});
+$("lifetime").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-ltv-def]");
+  if (button) openLtvDefinition(button.dataset.ltvDef);
+});
+
+for (const id of ["seg-k", "seg-seed"]) $(id).addEventListener("change", onSegmentSettingsChanged);
+for (const id of ["seg-x", "seg-y", "seg-log"]) $(id).addEventListener("change", onScatterChanged);
+$("seg-settings").addEventListener("submit", (event) => {
+  event.preventDefault();
+  onSegmentSettingsChanged();
+});
+$("seg-use-recommended").addEventListener("click", () => {
+  const recommended = state.segmentsResult?.chooseK?.recommended;
+  if (!recommended) return;
+  $("seg-k").value = String(recommended);
+  onSegmentSettingsChanged();
+});
+$("segments").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-seg-def]");
+  if (button) openSegmentDefinition(button.dataset.segDef);
+});
+
 $("tiles").addEventListener("click", (event) => {
   const button = event.target.closest("button[data-open]");
   if (button) openDefinition(button.dataset.open);
@@ -1619,9 +2604,13 @@ $("load-sample").addEventListener("click", () => {
   loadData(sampleRequest(), SAMPLE.name);
 });
 
+for (const id of ["seg-x", "seg-y"]) {
+  $(id).replaceChildren(...Object.entries(SCATTER_FEATURES).map(([key, f]) => h("option", { value: key }, f.label)));
+}
 readUrl();
 showVariantHelp();
 renderPlaceholders();
 $("cac-tiles").replaceChildren(...placeholderTiles(CAC_TILE_KEYS));
 $("churn-tiles").replaceChildren(...placeholderTiles(["churnRate"]));
+$("clv-tiles").replaceChildren(...placeholderTiles(CLV_TILE_KEYS));
 loadData(sampleRequest(), SAMPLE.name);

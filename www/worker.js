@@ -9,11 +9,18 @@ import init, {
   Transactions,
   cac,
   cacPayback,
+  chooseKCustomers,
   churnFeatures,
+  clv,
   evaluateChurn,
+  fitBgNbd,
   fitChurn,
+  fitGammaGamma,
   getDefinition,
+  historicalLtv,
   ltvToCac,
+  rfmScores,
+  segmentCustomers,
   version,
 } from "/pkg/unimetric.js";
 
@@ -34,6 +41,22 @@ const CAC_METRICS = ["cac.blended", "cac.paid", "cac.channel", "cac.payback", "c
 
 /** The churn definitions the dashboard shows. */
 const CHURN_METRICS = ["churn.noncontractual", "churn.rate", "churn.features", "churn.propensity", "churn.evaluation"];
+
+/** The lifetime value definitions the dashboard shows. */
+const LTV_METRICS = ["ltv.clv", "ltv.bgnbd", "ltv.gamma_gamma", "ltv.historical"];
+
+/** The segment definitions the dashboard shows. */
+const SEGMENT_METRICS = ["segment.kmeans", "segment.choose_k", "segment.rfm"];
+
+/** The range of k the segment chooser scores. */
+const CHOOSE_K = { kMin: 2, kMax: 8 };
+
+/** Summary period of the LTV models (their usual unit) and of the segments (the library's default). */
+const LTV_PERIOD = "week";
+const SEGMENT_PERIOD = "day";
+
+/** The last chooseKCustomers result, for the data set and seed it was computed on (it is the slow part). */
+let chooserCache = null;
 
 /** Reasons listed per scored customer. */
 const CHURN_REASONS = 3;
@@ -165,6 +188,97 @@ const handlers = {
     }
   },
 
+  /**
+   * Predictive CLV (BG/NBD + Gamma-Gamma on a weekly summary) with its breakdown, and the
+   * historical cohort curves. The two parts fail independently: a library error in one leaves
+   * the other in place, with the error in `modelsError` or `historicalError`.
+   */
+  lifetime({ horizonMonths, discountConvention, discountRate, continuousRate, margin }) {
+    if (!current) throw new Error("no data loaded");
+    const { tx } = current;
+    const definitions = {};
+    for (const id of LTV_METRICS) definitions[id] = getDefinition(id);
+    const clvOptions = { horizonMonths, discountConvention, margin };
+    if (discountConvention === "continuous") clvOptions.continuousRate = continuousRate;
+    else clvOptions.discountRate = discountRate;
+
+    const models = attempt(() => {
+      const summary = tx.summary({ period: LTV_PERIOD });
+      let purchases;
+      let spend;
+      try {
+        purchases = fitBgNbd(summary, {});
+        spend = fitGammaGamma(summary, {});
+        return {
+          bgnbd: { ...purchases.toJSON(), definition: purchases.definition },
+          gammaGamma: { ...spend.toJSON(), definition: spend.definition },
+          clv: clv(purchases, spend, summary, clvOptions),
+        };
+      } finally {
+        spend?.free();
+        purchases?.free();
+        summary.free();
+      }
+    });
+    const historical = attempt(() => historicalLtv(tx, { marginRate: margin }));
+    return {
+      period: LTV_PERIOD,
+      clvOptions,
+      models: models.value,
+      modelsError: models.error,
+      historical: historical.value,
+      historicalError: historical.error,
+      definitions,
+      data: describe(),
+    };
+  },
+
+  /**
+   * k-means segments, the k chooser and RFM scores on a daily summary, plus the summary columns
+   * the scatter plot needs. Each part fails independently (its error in `…Error`).
+   */
+  segments({ k, seed }) {
+    if (!current) throw new Error("no data loaded");
+    const { tx } = current;
+    const definitions = {};
+    for (const id of SEGMENT_METRICS) definitions[id] = getDefinition(id);
+    const summary = tx.summary({ period: SEGMENT_PERIOD });
+    try {
+      const segmentation = attempt(() => {
+        const result = segmentCustomers(summary, { k, seed });
+        const { model, ...plain } = result;
+        model.free();
+        return plain;
+      });
+      if (chooserCache?.tx !== tx || chooserCache.seed !== seed) {
+        chooserCache = { tx, seed, ...attempt(() => chooseKCustomers(summary, { ...CHOOSE_K, seed })) };
+      }
+      const rfm = attempt(() => rfmScores(summary, {}));
+      return {
+        period: SEGMENT_PERIOD,
+        options: { k, seed },
+        columns: {
+          customerId: summary.customerId,
+          monetaryValue: summary.monetaryValue,
+          frequency: summary.frequency,
+          recency: summary.recency,
+          T: summary.T,
+          revenue: summary.revenue ?? null,
+        },
+        segmentation: segmentation.value,
+        segmentationError: segmentation.error,
+        chooseK: chooserCache.value,
+        chooseKError: chooserCache.error,
+        rfm: rfm.value,
+        rfmError: rfm.error,
+        definitions,
+        data: describe(),
+      };
+    } finally {
+      summary.free();
+    }
+  },
+
   /** KPIs with the definitions they refer to, plus the monthly net revenue series. */
   compute({ period, observationEnd }) {
     if (!current) throw new Error("no data loaded");
@@ -239,6 +353,19 @@ function revenueUpTo(day, fallback) {
     // E_EMPTY: nothing but refunds so far, so there is no customer base to report on yet.
     if (err?.code === "E_EMPTY") return fallback;
     throw err;
+  }
+}
+
+/**
+ * `{ value }` from `fn`, or `{ error }` (a plain copy) when it throws a library error; anything
+ * else (a bug) propagates.
+ */
+function attempt(fn) {
+  try {
+    return { value: fn(), error: null };
+  } catch (err) {
+    if (!err?.code) throw err;
+    return { value: null, error: plainError(err) };
   }
 }
 

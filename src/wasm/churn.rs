@@ -44,8 +44,10 @@ export interface ChurnFitOptions {
   alpha?: number;
   /** Default 100. */
   maxIterations?: number;
-  /** Default 1e-4. */
+  /** Default 1e-4 (on the gradient of the mean loss). */
   gradientTolerance?: number;
+  /** Weight of each class's rows in the loss: "balanced" (n ÷ (2 · class rows), scikit-learn's rule) or explicit weights. Default: both 1. */
+  classWeights?: "balanced" | { churned: number; retained: number };
 }
 
 /** The JSON form of a churn model (`model.toJSON()`, `ChurnModel.fromJSON()`). */
@@ -60,6 +62,9 @@ export interface ChurnModelJson {
   alpha: number;
   trainingRows: number;
   trainingChurnRate: number;
+  classWeights: { kind: "none" } | { kind: "balanced" } | { kind: "explicit"; churned: number; retained: number };
+  iterations: number;
+  converged: boolean;
 }
 
 /** A feature's contribution to a customer's churn log-odds. */
@@ -183,9 +188,31 @@ fn required_date(value: &JsValue, key: &str) -> crate::Result<i64> {
     })
 }
 
+fn class_weights(value: &JsValue) -> crate::Result<crate::churn::ClassWeights> {
+    let v = get(value, "classWeights");
+    if v.is_undefined() || v.is_null() {
+        return Ok(crate::churn::ClassWeights::None);
+    }
+    if v.as_string().as_deref() == Some("balanced") {
+        return Ok(crate::churn::ClassWeights::Balanced);
+    }
+    if v.is_object() && !Array::is_array(&v) {
+        check_keys(&v, "classWeights", &["churned", "retained"])?;
+        let w = |k: &str| get(&v, k).as_f64().filter(|x| x.is_finite() && *x > 0.0);
+        if let (Some(churned), Some(retained)) = (w("churned"), w("retained")) {
+            return Ok(crate::churn::ClassWeights::Explicit { churned, retained });
+        }
+    }
+    Err(Error::BadOption {
+        option: "classWeights".into(),
+        message: "expected \"balanced\" or { churned, retained } with positive numbers".into(),
+    })
+}
+
 fn fit_options(value: &JsValue) -> crate::Result<FitOptions> {
     let d = FitOptions::default();
     Ok(FitOptions {
+        class_weights: class_weights(value)?,
         alpha: number_option(
             value,
             "alpha",
@@ -368,7 +395,12 @@ pub fn fit_churn(
         let explicit = options_object(
             options,
             "fitChurn",
-            &["alpha", "maxIterations", "gradientTolerance"],
+            &[
+                "alpha",
+                "maxIterations",
+                "gradientTolerance",
+                "classWeights",
+            ],
             false,
         )?;
         let fit = if explicit {
@@ -504,6 +536,7 @@ pub fn evaluate_churn(
                 "alpha",
                 "maxIterations",
                 "gradientTolerance",
+                "classWeights",
             ],
             true,
         )?;

@@ -105,3 +105,16 @@ test("bad input gets coded errors; the model keeps working", () => {
   throwsCode(() => evaluateScores([0.5, 1.2], [0, 1]), "E_OUT_OF_RANGE", { row: 2 });
   assert.equal(model.predict(d).length, 500);
 });
+
+test("class weights: balanced raises the predicted churn of a minority class", () => {
+  const d = simulate(4_000, 99);
+  const minority = [...d.labels].filter((x) => x === 1).length < 2_000;
+  const plain = fitChurn(d, d.labels);
+  const balanced = fitChurn(d, d.labels, { classWeights: "balanced" });
+  const mean = (m) => m.predict(d).reduce((a, b) => a + b, 0) / 4_000;
+  assert.ok(minority ? mean(balanced) > mean(plain) : mean(balanced) < mean(plain));
+  assert.equal(balanced.toJSON().classWeights.kind, "balanced");
+  assert.equal(balanced.definition.params.classWeights, "balanced");
+  throwsCode(() => fitChurn(d, d.labels, { classWeights: { churned: -1, retained: 1 } }), "E_BAD_OPTION");
+  throwsCode(() => fitChurn(d, d.labels, { classWeights: "equal" }), "E_BAD_OPTION");
+});
