@@ -280,24 +280,32 @@ fn acquired(
     let mut first_ms = vec![None; m];
     let mut channel = vec![u32::MAX; m];
     let mut missing_in_table = 0usize;
-    let tx_channels = tx.channel_names();
+    // Channel index of each of the transactions' channel names, interned once (not per customer).
+    let from_tx: Vec<u32> = tx
+        .channel_names()
+        .iter()
+        .map(|n| intern(n, &mut names, &mut kinds))
+        .collect();
+    let mut unknown: Option<u32> = None;
     for (d, a) in acq.iter().enumerate() {
         let Some((ms, ch)) = *a else { continue };
         first_ms[d] = Some(ms);
-        let name: &str = if table.is_some() {
+        channel[d] = if table.is_some() {
             match override_map.get(tx.keys.key_text(d).as_str()) {
-                Some(n) => n,
+                Some(n) => intern(n, &mut names, &mut kinds),
                 None => {
                     missing_in_table += 1;
-                    UNKNOWN_CHANNEL
+                    intern(UNKNOWN_CHANNEL, &mut names, &mut kinds)
                 }
             }
         } else {
-            tx_channels
-                .get(ch as usize)
-                .map_or(UNKNOWN_CHANNEL, String::as_str)
+            match from_tx.get(ch as usize) {
+                Some(&i) => i,
+                None => {
+                    *unknown.get_or_insert_with(|| intern(UNKNOWN_CHANNEL, &mut names, &mut kinds))
+                }
+            }
         };
-        channel[d] = intern(name, &mut names, &mut kinds);
     }
     let mut warnings = Vec::new();
     if missing_in_table > 0 {

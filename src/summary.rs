@@ -608,6 +608,17 @@ impl CustomerSummary {
         // Output order: by customer key.
         let order: Vec<u32> = match &tx.keys {
             // Numeric ids: sort (key, position) pairs, which needs no indirection per comparison.
+            CustomerKeys::Numeric(keys)
+                if keys.iter().copied().max().unwrap_or(0) as usize <= 4 * keys.len() + 1024 =>
+            {
+                // Dense ids (e.g. 1..n): place each row at its id, then read the ids in order.
+                let max = keys.iter().copied().max().unwrap_or(0) as usize;
+                let mut slot = vec![u32::MAX; max + 1];
+                for (i, &c) in kept.iter().enumerate() {
+                    slot[keys[c as usize] as usize] = i as u32;
+                }
+                slot.into_iter().filter(|&i| i != u32::MAX).collect()
+            }
             CustomerKeys::Numeric(keys) => {
                 let mut pairs: Vec<(u32, u32)> = kept
                     .iter()
