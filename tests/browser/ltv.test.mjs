@@ -12,11 +12,9 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { once } from "node:events";
-import { chromium } from "playwright-core";
 
 import { Transactions, clv, fitBgNbd, fitGammaGamma, getDefinition, historicalLtv } from "../../pkg/node.js";
-import { startServer } from "../../www/serve.mjs";
+import { openDashboard } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
@@ -102,10 +100,10 @@ const plainCohorts = (historical) => historical.cohorts.map((c) => ({ ...c, cumu
 /** The accessible name of a Definition button ("Definition: name", spacing aside). */
 const definitionOf = (name) => new RegExp(`^Definition\\s*: ${name.replace(/[()]/g, "\\$&")}$`);
 
-const origin = (url) => new URL(url).origin;
 
 describe("dashboard lifetime value section", { timeout: 120_000 }, () => {
   let server;
+  let close;
   let base;
   let browser;
   let page;
@@ -239,49 +237,11 @@ describe("dashboard lifetime value section", { timeout: 120_000 }, () => {
     mkdirSync(artifacts, { recursive: true });
     tx = Transactions.fromCsv(TX_CSV, TX_MAPPING);
 
-    server = startServer({ port: 0, host: "127.0.0.1" });
-    await once(server, "listening");
-    base = `http://127.0.0.1:${server.address().port}`;
-
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        "--disable-quic",
-      ],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith("data:") || origin(url) === base) return route.continue();
-      badRequests.push(`off-origin: ${url}`);
-      return route.abort();
-    });
-
-    page = await context.newPage();
-    // Includes messages from the page's workers, and CSP violations (reported as errors).
-    page.on("console", (msg) => {
-      if (msg.type() === "error") consoleErrors.push(`${msg.text()} (${msg.location().url})`);
-    });
-    page.on("pageerror", (err) => consoleErrors.push(`uncaught: ${err.message}`));
-    page.on("requestfailed", (req) => badRequests.push(`failed: ${req.url()} ${req.failure()?.errorText}`));
-    page.on("response", (res) => {
-      if (res.status() >= 400) badRequests.push(`HTTP ${res.status()}: ${res.url()}`);
-    });
+    ({ server, base, browser, page, close } = await openDashboard({ consoleErrors, badRequests }));
   });
 
   after(async () => {
-    await browser?.close();
-    if (server) {
-      server.closeAllConnections();
-      server.close();
-    }
+    await close?.();
     tx?.free();
   });
 
