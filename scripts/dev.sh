@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+# Build artifacts live outside the checkout, so a fresh clone (as CI makes) reuses the last build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/unimetric/target}"
 
 bash scripts/bootstrap.sh --minimal
 

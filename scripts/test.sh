@@ -11,6 +11,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+# Build artifacts live outside the checkout, so a fresh clone (as CI makes) reuses the last build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/unimetric/target}"
 
 bash scripts/bootstrap.sh || { echo "bootstrap failed"; exit 1; }
 
