@@ -1,8 +1,8 @@
 //! Marketing spend, CAC, payback and LTV:CAC for JS.
 
 use super::convert::{
-    check_keys, csv_bytes, f64_column, for_each_row, get, id_column, js, row_count, to_js,
-    type_name, Ids, JsResult, OwnedCell,
+    check_keys, column_names, csv_bytes, f64_column, for_each_row, get, id_column, js,
+    options_object, period_option, row_count, to_js, type_name, Ids, JsResult, OwnedCell,
 };
 use crate::cac::{AcquisitionTable, CacOptions, LtvSource, PaybackOptions};
 use crate::data::spend::{SpendBuilder, SpendMapping};
@@ -139,35 +139,19 @@ export interface LtvCacTable {
 const SPEND_KEYS: &[&str] = &["date", "channel", "amount", "channelType"];
 
 fn spend_mapping(value: &JsValue) -> crate::Result<SpendMapping> {
-    if !value.is_object() || Array::is_array(value) {
-        return Err(Error::BadOption {
-            option: "mapping".into(),
-            message: format!(
-                "expected an object like {{ date: \"month\", channel: \"channel\", amount: \"spend\" }}, found {}",
-                type_name(value)
-            ),
-        });
-    }
-    check_keys(value, "spend mapping", SPEND_KEYS)?;
-    let field = |key: &str, required: bool| -> crate::Result<Option<String>> {
-        let v = get(value, key);
-        match v.as_string() {
-            Some(s) if !s.trim().is_empty() => Ok(Some(s)),
-            _ if !required && (v.is_undefined() || v.is_null()) => Ok(None),
-            _ => Err(Error::BadOption {
-                option: format!("mapping.{key}"),
-                message: format!(
-                    "expected a column name (non-empty string), found {}",
-                    type_name(&v)
-                ),
-            }),
-        }
-    };
+    let mut names = column_names(
+        value,
+        "{ date: \"month\", channel: \"channel\", amount: \"spend\" }",
+        &SPEND_KEYS[..3],
+        &SPEND_KEYS[3..],
+    )?
+    .into_iter();
+    let mut next = || names.next().flatten();
     Ok(SpendMapping {
-        date: field("date", true)?.unwrap_or_default(),
-        channel: field("channel", true)?.unwrap_or_default(),
-        amount: field("amount", true)?.unwrap_or_default(),
-        channel_type: field("channelType", false)?,
+        date: next().unwrap_or_default(),
+        channel: next().unwrap_or_default(),
+        amount: next().unwrap_or_default(),
+        channel_type: next(),
     })
 }
 
@@ -393,20 +377,7 @@ fn acquisition_option(value: &JsValue) -> crate::Result<Option<AcquisitionTable>
 }
 
 fn object_or_default(value: &JsValue, function: &str, known: &[&str]) -> crate::Result<bool> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(false);
-    }
-    if !value.is_object() || Array::is_array(value) {
-        return Err(Error::BadOption {
-            option: "options".into(),
-            message: format!(
-                "{function} expects an options object, found {}",
-                type_name(value)
-            ),
-        });
-    }
-    check_keys(value, function, known)?;
-    Ok(true)
+    Ok(options_object(value, function, known)?.is_some())
 }
 
 fn cac_options(value: &JsValue) -> crate::Result<CacOptions> {
@@ -417,23 +388,7 @@ fn cac_options(value: &JsValue) -> crate::Result<CacOptions> {
     )? {
         return Ok(CacOptions::default());
     }
-    let p = get(value, "period");
-    let period = if p.is_undefined() || p.is_null() {
-        Period::Month
-    } else {
-        match p.as_string() {
-            Some(s) => Period::parse(&s)?,
-            None => {
-                return Err(Error::BadOption {
-                    option: "period".into(),
-                    message: format!(
-                        "expected \"day\", \"week\", \"month\" or \"quarter\", found {}",
-                        type_name(&p)
-                    ),
-                })
-            }
-        }
-    };
+    let period = period_option(value, Period::Month)?;
     Ok(CacOptions {
         period,
         attribution_lag: lag_option(value)?,

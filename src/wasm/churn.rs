@@ -124,26 +124,14 @@ fn options_object(
     known: &[&str],
     required: bool,
 ) -> crate::Result<bool> {
-    if value.is_undefined() || value.is_null() {
-        if required {
-            return Err(Error::BadOption {
-                option: "options".into(),
-                message: format!("{function} needs an options object ({})", known.join(", ")),
-            });
-        }
-        return Ok(false);
-    }
-    if !value.is_object() || Array::is_array(value) {
-        return Err(Error::BadOption {
+    match super::convert::options_object(value, function, known)? {
+        Some(_) => Ok(true),
+        None if required => Err(Error::BadOption {
             option: "options".into(),
-            message: format!(
-                "{function} expects an options object, found {}",
-                type_name(value)
-            ),
-        });
+            message: format!("{function} needs an options object ({})", known.join(", ")),
+        }),
+        None => Ok(false),
     }
-    check_keys(value, function, known)?;
-    Ok(true)
 }
 
 fn number_option(

@@ -247,20 +247,8 @@ fn to_js_full<T: Serialize>(v: &T) -> JsValue {
 }
 
 fn options_object(value: &JsValue, function: &str, known: &[&str]) -> crate::Result<JsValue> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(Object::new().into());
-    }
-    if !value.is_object() || Array::is_array(value) {
-        return Err(Error::BadOption {
-            option: "options".into(),
-            message: format!(
-                "{function} expects an options object, found {}",
-                type_name(value)
-            ),
-        });
-    }
-    check_keys(value, function, known)?;
-    Ok(value.clone())
+    Ok(super::convert::options_object(value, function, known)?
+        .unwrap_or_else(|| Object::new().into()))
 }
 
 fn number(obj: &JsValue, key: &str) -> crate::Result<Option<f64>> {

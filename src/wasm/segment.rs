@@ -2,7 +2,7 @@
 //! and the saved `SegmentModel` (predict, toJSON / fromJSON). Options are read and checked
 //! here; all computation is in `crate::segment`.
 
-use super::convert::{check_keys, get, js, to_js, type_name, JsResult};
+use super::convert::{get, js, options_object, to_js, type_name, JsResult};
 use super::summary::CustomerSummary;
 use crate::error::Error;
 use crate::segment::model::{
@@ -175,27 +175,6 @@ fn bad(option: &str, message: String) -> Error {
         option: option.into(),
         message,
     }
-}
-
-fn is_options_object(v: &JsValue) -> bool {
-    v.is_object() && !Array::is_array(v)
-}
-
-fn options_object(v: &JsValue, function: &str, keys: &[&str]) -> crate::Result<Option<JsValue>> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    if !is_options_object(v) {
-        return Err(bad(
-            "options",
-            format!(
-                "{function} expects an options object, found {}",
-                type_name(v)
-            ),
-        ));
-    }
-    check_keys(v, function, keys)?;
-    Ok(Some(v.clone()))
 }
 
 /// An integer option in `[min, max]`, or `None` when absent.

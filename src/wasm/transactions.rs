@@ -1,8 +1,8 @@
 //! `Transactions` for JS: constructors from rows, typed columns and CSV; summary and KPIs.
 
 use super::convert::{
-    check_keys, csv_bytes, date_option, f64_column, for_each_row, get, id_column, js, object_keys,
-    row_count, to_js, type_name, JsResult, OwnedCell,
+    check_keys, column_names, csv_bytes, date_option, f64_column, for_each_row, get, id_column, js,
+    object_keys, options_object, period_option, row_count, to_js, type_name, JsResult, OwnedCell,
 };
 use super::summary::CustomerSummary;
 use crate::data::{ColumnMapping, RowBuilder, TimeColumn, TransactionColumns};
@@ -18,74 +18,31 @@ const SUMMARY_KEYS: &[&str] = &["period", "observationEnd"];
 
 /// Reads a column mapping object (`{ customerId, timestamp, amount, orderId?, channel? }`).
 pub fn mapping(value: &JsValue) -> crate::Result<ColumnMapping> {
-    if !value.is_object() || Array::is_array(value) {
-        return Err(Error::BadOption {
-            option: "mapping".into(),
-            message: format!(
-                "expected an object like {{ customerId: \"customer_id\", timestamp: \"order_date\", amount: \"revenue\" }}, found {}",
-                type_name(value)
-            ),
-        });
-    }
-    check_keys(value, "mapping", MAPPING_KEYS)?;
-    let field = |key: &str, required: bool| -> crate::Result<Option<String>> {
-        let v = get(value, key);
-        match v.as_string() {
-            Some(s) if !s.trim().is_empty() => Ok(Some(s)),
-            _ if !required && (v.is_undefined() || v.is_null()) => Ok(None),
-            _ => Err(Error::BadOption {
-                option: format!("mapping.{key}"),
-                message: format!(
-                    "expected a column name (non-empty string), found {}",
-                    type_name(&v)
-                ),
-            }),
-        }
-    };
+    let mut names = column_names(
+        value,
+        "{ customerId: \"customer_id\", timestamp: \"order_date\", amount: \"revenue\" }",
+        &MAPPING_KEYS[..3],
+        &MAPPING_KEYS[3..],
+    )?
+    .into_iter();
+    let mut next = || names.next().flatten();
     Ok(ColumnMapping {
-        customer_id: field("customerId", true)?.unwrap_or_default(),
-        timestamp: field("timestamp", true)?.unwrap_or_default(),
-        amount: field("amount", true)?.unwrap_or_default(),
-        order_id: field("orderId", false)?,
-        channel: field("channel", false)?,
+        customer_id: next().unwrap_or_default(),
+        timestamp: next().unwrap_or_default(),
+        amount: next().unwrap_or_default(),
+        order_id: next(),
+        channel: next(),
     })
 }
 
 /// Reads summary options (`{ period?, observationEnd? }`).
 pub fn summary_options(value: &JsValue, function: &str) -> crate::Result<SummaryOptions> {
-    if value.is_undefined() || value.is_null() {
+    let Some(value) = options_object(value, function, SUMMARY_KEYS)? else {
         return Ok(SummaryOptions::default());
-    }
-    if !value.is_object() || Array::is_array(value) {
-        return Err(Error::BadOption {
-            option: "options".into(),
-            message: format!(
-                "{function} expects an options object, found {}",
-                type_name(value)
-            ),
-        });
-    }
-    check_keys(value, function, SUMMARY_KEYS)?;
-    let p = get(value, "period");
-    let period = if p.is_undefined() || p.is_null() {
-        Period::Day
-    } else {
-        match p.as_string() {
-            Some(s) => Period::parse(&s)?,
-            None => {
-                return Err(Error::BadOption {
-                    option: "period".into(),
-                    message: format!(
-                        "expected \"day\", \"week\", \"month\" or \"quarter\", found {}",
-                        type_name(&p)
-                    ),
-                })
-            }
-        }
     };
     Ok(SummaryOptions {
-        period,
-        observation_end: date_option(&get(value, "observationEnd"), "observationEnd")?,
+        period: period_option(&value, Period::Day)?,
+        observation_end: date_option(&get(&value, "observationEnd"), "observationEnd")?,
     })
 }
 
