@@ -829,18 +829,22 @@ impl BgNbdModel {
             .collect()
     }
 
-    /// Conditional expected purchases of one customer (x, t_x, T) at several horizons `ts`,
-    /// written into `out`. `pw[k]` must be ((α+T)/(α+T+ts[k]))^(a−1) and `zs[k]` =
-    /// ts[k]/(α+T+ts[k]) (they depend only on T, so callers share them across customers).
-    pub(crate) fn conditional_expected_path(
+    /// The part of the conditional expected purchases of a customer (x, t_x, T) that depends
+    /// only on (x, T), at several horizons `ts`: `out[k]` = 1 − ((α+T)/(α+T+tₖ))^(r+x) ·
+    /// ₂F₁(r+x, b+x; a+b+x−1; zₖ), so that E[X(tₖ) | x, t_x, T] =
+    /// (a+b+x−1)/(a−1) · P(alive | x, t_x, T) · `out[k]`.
+    /// `pw[k]` must be ((α+T)/(α+T+tₖ))^(a−1) and `zs[k]` = tₖ/(α+T+tₖ) (they depend only on
+    /// T, so callers share them across customers). Values whose product with the scale would
+    /// be negative (rounding, about 1e-17) are set to 0.
+    pub(crate) fn expected_path_shape(
         &self,
-        (x, tx, big_t): (f64, f64, f64),
+        x: f64,
         zs: &[f64],
         pw: &[f64],
         out: &mut [f64],
         row: usize,
     ) -> Result<()> {
-        let BgNbdParams { r, alpha, a, b } = self.params;
+        let BgNbdParams { r, a, b, .. } = self.params;
         let am1 = clamp_am1(a);
         let c = a + b + x - 1.0;
         if !super::special::hyp2f1_many(a + b - 1.0 - r, am1, c, zs, out) {
@@ -852,25 +856,17 @@ impl BgNbdModel {
                 ),
             });
         }
-        let denom = if x > 0.0 {
-            1.0 + a / (b + x - 1.0) * libm::pow((alpha + big_t) / (alpha + tx), r + x)
-        } else {
-            1.0
-        };
-        let first = c / am1 / denom;
         for (k, v) in out.iter_mut().enumerate() {
-            let e = if zs[k] == 0.0 {
+            let g = 1.0 - pw[k] * *v;
+            // The factor (a+b+x−1)/(a−1) · P(alive) has the sign of (a+b+x−1)/(a−1): the
+            // product is ≥ 0 exactly when g has that sign too.
+            *v = if zs[k] == 0.0 {
                 0.0
+            } else if (c > 0.0) == (am1 > 0.0) {
+                g.max(0.0)
             } else {
-                first * (1.0 - pw[k] * *v)
+                g.min(0.0)
             };
-            if !e.is_finite() {
-                return Err(Error::Undefined {
-                    metric: DEFINITION.id.into(),
-                    message: format!("row {row}: expected purchases overflow at these parameters"),
-                });
-            }
-            *v = e.max(0.0);
         }
         Ok(())
     }

@@ -239,8 +239,9 @@ impl ClvResult {
 
 /// Predictive CLV of every customer of `summary` (see the [module docs](self)).
 ///
-/// Customers with the same (frequency, recency, T) share their purchase forecast, which is
-/// computed once.
+/// E[X(t) | x, t_x, T] factors into (a+b+x−1)/(a−1) · P(alive | x, t_x, T) and a
+/// hypergeometric part that depends only on (x, T); customers with the same (frequency, T)
+/// share the second, which is computed once.
 ///
 /// Errors: `E_BAD_OPTION` for invalid options or a summary whose period differs from the
 /// purchase model's; `E_UNDEFINED` when the spend model's mean is infinite (q ≤ 1) for a
@@ -261,19 +262,23 @@ pub fn clv(
     let mut clv = Vec::with_capacity(n);
     let mut purchases_h = Vec::with_capacity(n);
     let mut factor = Vec::with_capacity(n);
-    let mut cache: FxHashMap<(u64, u64, u64), (f64, f64)> = FxHashMap::default();
+    // E[X(t) | x, t_x, T] = (a+b+x−1)/(a−1) · P(alive | x, t_x, T) · shape(x, T, t); the shape (the costly
+    // hypergeometric part) is computed once per distinct (x, T), reduced to its value at the
+    // horizon and its discounted increments: g(H) and Σₖ (g(k) − g(k−1)) · D(k).
+    let mut shapes: FxHashMap<(u64, u64), (f64, f64)> = FxHashMap::default();
     // Per distinct T: zₖ = tₖ/(α+T+tₖ) and ((α+T)/(α+T+tₖ))^(a−1) at tₖ = k·f.
     let mut by_t: FxHashMap<u64, Vec<(f64, f64)>> = FxHashMap::default();
     let alpha = purchases.params.alpha;
-    let am1 = super::bgnbd::clamp_am1(purchases.params.a);
+    let (a, b) = (purchases.params.a, purchases.params.b);
+    let am1 = super::bgnbd::clamp_am1(a);
     let hn = h as usize;
     let mut zs = vec![0.0; hn];
     let mut pw = vec![0.0; hn];
     let mut path = vec![0.0; hn];
     for (i, &s) in expected_spend.iter().enumerate() {
-        let (x, tx, t) = (summary.frequency[i], summary.recency[i], summary.t[i]);
-        let key = (x.to_bits(), tx.to_bits(), t.to_bits());
-        let (total, discounted) = match cache.get(&key) {
+        let (x, t) = (summary.frequency[i], summary.t[i]);
+        let key = (x.to_bits(), t.to_bits());
+        let (shape_h, shape_discounted) = match shapes.get(&key) {
             Some(v) => *v,
             None => {
                 let zp = by_t.entry(t.to_bits()).or_insert_with(|| {
@@ -289,17 +294,28 @@ pub fn clv(
                     zs[k] = z;
                     pw[k] = p;
                 }
-                purchases.conditional_expected_path((x, tx, t), &zs, &pw, &mut path, i + 1)?;
+                purchases.expected_path_shape(x, &zs, &pw, &mut path, i + 1)?;
                 let mut prev = 0.0;
                 let mut discounted = 0.0;
                 for (cur, d) in path.iter().zip(&discounts) {
                     discounted += (cur - prev) * d;
                     prev = *cur;
                 }
-                cache.insert(key, (prev, discounted));
+                shapes.insert(key, (prev, discounted));
                 (prev, discounted)
             }
         };
+        let scale = (a + b + x - 1.0) / am1 * p_alive[i];
+        let (total, discounted) = (scale * shape_h, scale * shape_discounted);
+        if !(total.is_finite() && discounted.is_finite()) {
+            return Err(Error::Undefined {
+                metric: super::bgnbd::DEFINITION.id.into(),
+                message: format!(
+                    "row {}: expected purchases overflow at these parameters",
+                    i + 1
+                ),
+            });
+        }
         clv.push(opts.margin * s * discounted);
         purchases_h.push(total);
         factor.push(if total > 0.0 { discounted / total } else { 1.0 });
