@@ -337,7 +337,7 @@ fn matches_linfa_logistic_on_the_same_loss() {
     let opts = FitOptions {
         alpha: 2.0,
         max_iterations: 1000,
-        gradient_tolerance: 1e-10,
+        gradient_tolerance: 1e-9,
         ..Default::default()
     };
     let ours = ChurnModel::fit(&x, &names, &y, &opts).unwrap();
