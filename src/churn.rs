@@ -388,7 +388,18 @@ pub struct ChurnModel {
     pub converged: bool,
 }
 
+/// Checks a row-major matrix (shape, then every value finite) and returns its row count.
 fn check_matrix(values: &[f64], n_cols: usize, column_names: &[String]) -> Result<usize> {
+    let n = check_shape(values, n_cols, column_names)?;
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(non_finite(values, i, n_cols, column_names));
+    }
+    Ok(n)
+}
+
+/// The shape checks of [`check_matrix`]: at least one column, whole rows, one name per column,
+/// at least one row.
+fn check_shape(values: &[f64], n_cols: usize, column_names: &[String]) -> Result<usize> {
     if n_cols == 0 {
         return Err(Error::BadOption {
             option: "nCols".into(),
@@ -411,15 +422,6 @@ fn check_matrix(values: &[f64], n_cols: usize, column_names: &[String]) -> Resul
             expected: n_cols,
         });
     }
-    for (i, &v) in values.iter().enumerate() {
-        if !v.is_finite() {
-            return Err(Error::NonFinite {
-                column: column_names[i % n_cols].clone(),
-                row: i / n_cols + 1,
-                value: v,
-            });
-        }
-    }
     let n = values.len() / n_cols;
     if n == 0 {
         return Err(Error::Empty {
@@ -427,6 +429,18 @@ fn check_matrix(values: &[f64], n_cols: usize, column_names: &[String]) -> Resul
         });
     }
     Ok(n)
+}
+
+/// `E_NON_FINITE` for the value at flat index `i`, naming its column and 1-based row.
+fn non_finite(values: &[f64], i: usize, n_cols: usize, column_names: &[String]) -> Error {
+    Error::NonFinite {
+        column: column_names
+            .get(i % n_cols)
+            .cloned()
+            .unwrap_or_else(|| format!("column {}", i % n_cols + 1)),
+        row: i / n_cols + 1,
+        value: values.get(i).copied().unwrap_or(f64::NAN),
+    }
 }
 
 /// e^x as 2^(x·log₂e) with `libm`'s table-driven `exp2`, for the loss, its gradient and the
@@ -612,15 +626,15 @@ impl ChurnModel {
             let v = libm::sqrt(*s / n as f64);
             *s = if v > 0.0 && v.is_finite() { v } else { 1.0 };
         }
-        let z: Vec<f64> = values
-            .chunks_exact(k)
-            .flat_map(|row| {
+        let mut z: Vec<f64> = Vec::with_capacity(values.len());
+        for row in values.chunks_exact(k) {
+            z.extend(
                 row.iter()
                     .zip(&mean)
                     .zip(&sd)
-                    .map(|((v, m), s)| (v - m) / s)
-            })
-            .collect();
+                    .map(|((v, m), s)| (v - m) / s),
+            );
+        }
         let y: Vec<f64> = labels.iter().map(|&l| if l { 1.0 } else { 0.0 }).collect();
         let (w_retained, w_churned) = opts.class_weights.resolve(churners, n)?;
         let weight: Vec<f64> = labels
@@ -729,19 +743,41 @@ impl ChurnModel {
     }
 
     /// Linear contribution of each feature for one row: w_j · (x_j − mean_j) / sd_j.
-    fn contributions(&self, row: &[f64]) -> impl Iterator<Item = f64> + '_ {
-        let row: Vec<f64> = row.to_vec();
-        (0..self.names.len())
-            .map(move |j| self.coefficients[j] * (row[j] - self.mean[j]) / self.sd[j])
+    fn contributions<'s>(&'s self, row: &'s [f64]) -> impl Iterator<Item = f64> + 's {
+        row.iter()
+            .zip(&self.mean)
+            .zip(&self.sd)
+            .zip(&self.coefficients)
+            .map(|(((x, m), s), w)| w * (x - m) / s)
     }
 
-    /// Churn probabilities for a row-major matrix with the model's columns.
+    /// Churn probabilities for a row-major matrix with the model's columns:
+    /// σ(b + Σ_j (x_j − mean_j) · (w_j / sd_j)), in one pass that also checks every value is
+    /// finite.
     pub fn predict(&self, values: &[f64]) -> Result<Vec<f64>> {
-        check_matrix(values, self.names.len(), &self.names)?;
-        Ok(values
-            .chunks_exact(self.names.len())
-            .map(|row| sigmoid(self.intercept + self.contributions(row).sum::<f64>()))
-            .collect())
+        let k = self.names.len();
+        let n = check_shape(values, k, &self.names)?;
+        let per_sd: Vec<f64> = self
+            .coefficients
+            .iter()
+            .zip(&self.sd)
+            .map(|(w, s)| w / s)
+            .collect();
+        let mut out = Vec::with_capacity(n);
+        for (r, row) in values.chunks_exact(k).enumerate() {
+            let mut z = self.intercept;
+            let mut finite = true;
+            for ((x, m), c) in row.iter().zip(&self.mean).zip(&per_sd) {
+                finite &= x.is_finite();
+                z += (x - m) * c;
+            }
+            if !finite {
+                let j = row.iter().position(|v| !v.is_finite()).unwrap_or(0);
+                return Err(non_finite(values, r * k + j, k, &self.names));
+            }
+            out.push(sigmoid(z));
+        }
+        Ok(out)
     }
 
     /// The `n` features that push each row's log-odds up the most (positive contributions only,
