@@ -242,7 +242,7 @@ pub fn churn_features(tx: &Transactions, opts: &FeatureOptions) -> Result<Featur
                 .map(|g| (g - mean_gap) * (g - mean_gap))
                 .sum::<f64>()
                 / (gaps.len() - 1) as f64;
-            libm::sqrt(var)
+            f64::sqrt(var)
         };
         let within =
             |lo: i64, hi: i64| history.iter().filter(|d| d.0 > lo && d.0 <= hi).count() as f64;
@@ -647,7 +647,7 @@ impl ChurnModel {
             }
         }
         for s in sd.iter_mut() {
-            let v = libm::sqrt(*s / n as f64);
+            let v = f64::sqrt(*s / n as f64);
             *s = if v > 0.0 && v.is_finite() { v } else { 1.0 };
         }
         let mut z: Vec<f64> = Vec::with_capacity(values.len());

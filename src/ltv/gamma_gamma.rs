@@ -316,7 +316,7 @@ pub fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
         saa += da * da;
         sbb += db * db;
     }
-    (saa > 0.0 && sbb > 0.0).then(|| sab / libm::sqrt(saa * sbb))
+    (saa > 0.0 && sbb > 0.0).then(|| sab / f64::sqrt(saa * sbb))
 }
 
 /// Σ ln L of the Gamma-Gamma model at `params` over repeat buyers (x > 0, m̄ > 0), and its

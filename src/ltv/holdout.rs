@@ -207,7 +207,7 @@ pub fn calibration_holdout(tx: &Transactions, opts: &HoldoutOptions) -> Result<H
         total_actual: actual.iter().sum(),
         total_predicted: predicted.iter().sum(),
         mae: abs / n,
-        rmse: libm::sqrt(sq / n),
+        rmse: f64::sqrt(sq / n),
         bias: diff / n,
         definition: DefinitionRef::new(&DEFINITION)
             .with(

@@ -250,7 +250,7 @@ pub fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
                 if !sum.is_finite() || sum <= 0.0 {
                     return None;
                 }
-                l[i * n + i] = libm::sqrt(sum);
+                l[i * n + i] = f64::sqrt(sum);
             } else {
                 l[i * n + j] = sum / l[j * n + j];
             }
@@ -352,7 +352,7 @@ pub fn std_errors(h: &[f64], n: usize) -> Vec<Option<f64>> {
         Some(inv) => (0..n)
             .map(|i| {
                 let v = inv[i * n + i];
-                (v > 0.0 && v.is_finite()).then(|| libm::sqrt(v))
+                (v > 0.0 && v.is_finite()).then(|| f64::sqrt(v))
             })
             .collect(),
         None => vec![None; n],
@@ -372,7 +372,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 fn norm(a: &[f64]) -> f64 {
-    libm::sqrt(dot(a, a))
+    f64::sqrt(dot(a, a))
 }
 
 fn max_abs(a: &[f64]) -> f64 {

@@ -92,7 +92,7 @@ pub fn silhouette(z: &[f64], d: usize, labels: &[u32], k: usize, rows: Option<&[
         let xi = &z[i * d..(i + 1) * d];
         for &j in rows {
             if j != i {
-                sums[labels[j] as usize] += libm::sqrt(sq_dist(xi, &z[j * d..(j + 1) * d]));
+                sums[labels[j] as usize] += f64::sqrt(sq_dist(xi, &z[j * d..(j + 1) * d]));
             }
         }
         let own = labels[i] as usize;

@@ -147,8 +147,7 @@ impl FeatureTransform {
                 continue;
             }
             let mean = col.iter().sum::<f64>() / n as f64;
-            let sd =
-                libm::sqrt(col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64);
+            let sd = f64::sqrt(col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64);
             let sd = if sd > 0.0 { sd } else { 1.0 };
             match scaling {
                 Scaling::ZScore => {

@@ -658,7 +658,13 @@ fn transpose_centers(centers: &[f64], d: usize, ct: &mut Vec<f64>) -> usize {
 #[inline(always)]
 fn take(j: usize, v: f64, best: &mut usize, b1: &mut f64, b2: &mut f64) {
     let lt = v < *b1;
-    *b2 = if lt { *b1 } else { b2.min(v) };
+    *b2 = if lt {
+        *b1
+    } else if v < *b2 {
+        v
+    } else {
+        *b2
+    };
     *b1 = if lt { v } else { *b1 };
     *best = if lt { j } else { *best };
 }
@@ -861,7 +867,9 @@ fn pp_candidate<const D: usize>(
 ) -> f64 {
     let mut pot = 0.0;
     for ((row, o), p) in data.chunks_exact(d).zip(out.iter_mut()).zip(prev) {
-        let v = dist::<D>(row, c).min(*p);
+        // A compare and select (`f64::min` is a libm call on wasm32); the values are finite.
+        let v = dist::<D>(row, c);
+        let v = if v < *p { v } else { *p };
         *o = v;
         pot += v;
     }
@@ -1046,7 +1054,7 @@ fn update_centers(data: &[f64], d: usize, k: usize, ws: &mut Workspace) -> f64 {
             &ws.new_centers[j * d..(j + 1) * d],
             &ws.centers[j * d..(j + 1) * d],
         );
-        ws.moved[j] = libm::sqrt(m);
+        ws.moved[j] = f64::sqrt(m);
         shift += m;
     }
     std::mem::swap(&mut ws.centers, &mut ws.new_centers);
@@ -1091,7 +1099,7 @@ fn lloyd_pass<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Worksp
         let (j, v1, v2) = nearest_t::<D>(row, ct, d, kp);
         *l = j as u32;
         *o = v1;
-        *lb = libm::sqrt(v2);
+        *lb = f64::sqrt(v2);
         if stats {
             add_stats(row, x0, &mut ws.s1, &mut ws.s2);
         }
@@ -1150,7 +1158,7 @@ fn half_separation(centers: &[f64], d: usize, k: usize, out: &mut [f64]) {
                 m = m.min(v);
             }
         }
-        out[j] = 0.5 * libm::sqrt(m);
+        out[j] = 0.5 * f64::sqrt(m);
     }
 }
 
@@ -1168,8 +1176,8 @@ fn hamerly_init<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Work
         let (l, v1, v2) = nearest_t::<D>(row, ct, d, kp);
         ws.labels[i] = l as u32;
         ws.dist[i] = v1;
-        ws.upper[i] = libm::sqrt(v1);
-        ws.lower[i] = libm::sqrt(v2);
+        ws.upper[i] = f64::sqrt(v1);
+        ws.lower[i] = f64::sqrt(v2);
         ws.counts[l] += 1;
         for (s, x) in ws.sums[l * d..(l + 1) * d].iter_mut().zip(row) {
             *s += x;
@@ -1189,15 +1197,15 @@ fn hamerly_pass<const D: usize>(data: &[f64], d: usize, kp: usize, ws: &mut Work
         let mut l = a;
         if ws.upper[i] > m {
             let ua = dist::<D>(row, &centers[a * d..(a + 1) * d]);
-            ws.upper[i] = libm::sqrt(ua);
+            ws.upper[i] = f64::sqrt(ua);
             ws.dist[i] = ua;
             if ws.upper[i] > m {
                 let (j, v1, v2) = nearest_t::<D>(row, ct, d, kp);
                 l = j;
                 ws.labels[i] = j as u32;
                 ws.dist[i] = v1;
-                ws.upper[i] = libm::sqrt(v1);
-                ws.lower[i] = libm::sqrt(v2);
+                ws.upper[i] = f64::sqrt(v1);
+                ws.lower[i] = f64::sqrt(v2);
             }
         }
         // Sums for the update, in row order (as Lloyd's pass, so both give the same centres).

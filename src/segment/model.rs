@@ -293,7 +293,7 @@ pub fn profiles(
     }
     pop_sd
         .iter_mut()
-        .for_each(|s| *s = libm::sqrt(*s / n.max(1) as f64));
+        .for_each(|s| *s = f64::sqrt(*s / n.max(1) as f64));
     let mut out = Vec::with_capacity(k);
     let mut col: Vec<f64> = Vec::new();
     for c in 0..k {
