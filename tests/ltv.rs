@@ -580,22 +580,60 @@ mod clv {
         for i in [0, 1, 2, 100, 2000] {
             assert!((r.clv[i] - 0.3 * sp[i] * e[i]).abs() < 1e-9);
         }
-        // Continuous δ = 12·ln(1 + d) equals monthly discrete d: exp(−δk/12) = (1+d)^−k.
-        let d = 0.01;
+        // Continuous discounting is the Stieltjes integral ∫_0^H e^(−δu/12) dE[X(u·f)]: checked
+        // against a fine Riemann–Stieltjes sum of E[X] increments (1,200 steps over 12 months,
+        // each discounted at its midpoint), computed with the per-horizon expectation.
         let disc = clv(&bg, &gg, &s, &ClvOptions::default()).unwrap();
+        let delta = 0.3;
         let cont = clv(
             &bg,
             &gg,
             &s,
             &ClvOptions {
                 convention: DiscountConvention::Continuous,
-                continuous_rate: 12.0 * (1.0f64 + d).ln(),
+                continuous_rate: delta,
                 ..Default::default()
             },
         )
         .unwrap();
-        for i in 0..s.len() {
-            assert!((disc.clv[i] - cont.clv[i]).abs() < 1e-9 * (1.0 + disc.clv[i]));
+        let steps = 1_200;
+        let f = 4.345;
+        let mut prev = vec![0.0; s.len()];
+        let mut integral = vec![0.0; s.len()];
+        for j in 1..=steps {
+            let u = 12.0 * j as f64 / steps as f64;
+            let mid = u - 6.0 / steps as f64;
+            let e = bg.expected_purchases(&s, u * f).unwrap();
+            for i in 0..s.len() {
+                integral[i] += (-delta * mid / 12.0).exp() * (e[i] - prev[i]);
+                prev[i] = e[i];
+            }
+        }
+        for i in [0, 1, 2, 100, 2000] {
+            let want = sp[i] * integral[i];
+            assert!(
+                (cont.clv[i] - want).abs() < 1e-7 * (1.0 + want),
+                "customer {i}: {} vs {want}",
+                cont.clv[i]
+            );
+        }
+        // Without discounting both conventions are E[X(H·f)] · spend.
+        for conv in [DiscountConvention::Continuous, DiscountConvention::MonthlyDiscrete] {
+            let r = clv(
+                &bg,
+                &gg,
+                &s,
+                &ClvOptions {
+                    convention: conv,
+                    continuous_rate: 0.0,
+                    discount_rate: 0.0,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            for i in [0, 1, 2, 100, 2000] {
+                assert!((r.clv[i] - sp[i] * prev[i]).abs() < 1e-9 * (1.0 + r.clv[i]));
+            }
         }
         // The default continuous rate (10 %/year) discounts less than 1 %/month (12.7 %/year).
         let c10 = clv(

@@ -1,23 +1,28 @@
 //! Predictive customer lifetime value from a purchase model and a spend model (`ltv.clv`), with
 //! the discounting convention explicit and a per-customer breakdown.
 //!
-//! ```text
-//! CLV = Σ_{k=1..H} margin · E[spend] · (E[X(k·f)] − E[X((k−1)·f)]) · D(k)
-//! ```
+//! CLV = margin · E[spend] · (discounted expected purchases over the next H months), where
+//! E[X(t)] is the purchase model's conditional expected purchases in the next t periods, f the
+//! number of summary periods per month (`daysPerMonth` = 30, `weeksPerMonth` = 4.345, 1 for
+//! months, 1/3 for quarters — lifetimes' factors) and H the horizon in months. Two conventions:
 //!
-//! where E[X(t)] is the purchase model's conditional expected purchases in the next t periods,
-//! f the number of summary periods per month (`daysPerMonth` = 30, `weeksPerMonth` = 4.345,
-//! 1 for months, 1/3 for quarters — lifetimes' factors), H the horizon in months and D(k) the
-//! discount factor of month k:
-//!
-//! - `monthlyDiscrete` (default, lifetimes' `customer_lifetime_value`): D(k) = 1 / (1 + d)^k
-//!   with a monthly rate d (default 0.01);
-//! - `continuous` (CLVTools' convention for discounted expected residual transactions):
-//!   D(k) = exp(−δ · k / 12) with a continuous annual rate δ (default 0.1), applied to the same
-//!   monthly increments over the same horizon.
+//! - `monthlyDiscrete` (default, lifetimes' `customer_lifetime_value`): each month's expected
+//!   purchases discounted at the end of the month with a monthly rate d (default 0.01),
+//!   ```text
+//!   CLV = Σ_{k=1..H} margin · E[spend] · (E[X(k·f)] − E[X((k−1)·f)]) / (1 + d)^k
+//!   ```
+//! - `continuous` (CLVTools' convention: discounted expected transactions with a continuous
+//!   annual rate δ, default 0.1, over the horizon — its DECT; DERT is the same integral with
+//!   H → ∞): every purchase discounted at the moment it is expected,
+//!   ```text
+//!   CLV = margin · E[spend] · ∫_0^H e^(−δu/12) dE[X(u·f)]      (u in months)
+//!       = margin · E[spend] · (e^(−δH/12) E[X(H·f)] + δ/12 ∫_0^H e^(−δu/12) E[X(u·f)] du)
+//!   ```
+//!   with the integral by 4-point Gauss–Legendre quadrature on every month (E[X] is smooth
+//!   in t, so the quadrature error is far below 1e-9 relative).
 //!
 //! Every customer's value decomposes as `clv = expectedPurchases · expectedSpend · margin ·
-//! discountFactor`, where `discountFactor` is the purchase-weighted mean of D(k).
+//! discountFactor`, where `discountFactor` is the purchase-weighted mean discount.
 
 use super::bgnbd::BgNbdModel;
 use super::gamma_gamma::GammaGammaModel;
@@ -30,10 +35,10 @@ use rustc_hash::FxHashMap;
 /// Definition of `ltv.clv`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.clv",
-    version: "1.0.0",
+    version: "1.1.0",
     name: "Predictive customer lifetime value",
     description: "Discounted gross margin a customer is expected to bring over the next H months: the BG/NBD model's expected purchases month by month, times the Gamma-Gamma expected spend per purchase, times the margin rate, discounted month by month. Each customer comes with a breakdown (P(alive), expected purchases, expected spend, margin, discount factor) so any value can be explained.",
-    formula: "CLV = Σ_{k=1..H} margin · E[spend] · (E[X(k·f)] − E[X((k−1)·f)]) · D(k); f = summary periods per month; D(k) = 1/(1+d)^k (monthlyDiscrete) or exp(−δ·k/12) (continuous). Breakdown: CLV = expectedPurchases · expectedSpend · margin · discountFactor with expectedPurchases = E[X(H·f)].",
+    formula: "monthlyDiscrete: CLV = Σ_{k=1..H} margin · E[spend] · (E[X(k·f)] − E[X((k−1)·f)]) / (1+d)^k; continuous: CLV = margin · E[spend] · ∫_0^H e^(−δu/12) dE[X(u·f)] (u in months; 4-point Gauss–Legendre per month); f = summary periods per month. Breakdown: CLV = expectedPurchases · expectedSpend · margin · discountFactor with expectedPurchases = E[X(H·f)].",
     unit: "currency per customer",
     parameters: &[
         ParameterDef {
@@ -43,7 +48,7 @@ pub const DEFINITION: Definition = Definition {
         },
         ParameterDef {
             name: "discountConvention",
-            description: "\"monthlyDiscrete\": month k discounted by 1/(1+discountRate)^k (lifetimes); \"continuous\": by exp(−continuousRate·k/12) (CLVTools' continuous annual rate).",
+            description: "\"monthlyDiscrete\": month k's expected purchases discounted by 1/(1+discountRate)^k (lifetimes); \"continuous\": every expected purchase discounted by exp(−continuousRate·u/12) at its time u in months (CLVTools' continuous annual rate, DECT over the horizon).",
             default: "\"monthlyDiscrete\"",
         },
         ParameterDef {
@@ -81,7 +86,8 @@ pub enum DiscountConvention {
     /// 1 / (1 + d)^k with a monthly rate d (lifetimes).
     #[default]
     MonthlyDiscrete,
-    /// exp(−δ·k/12) with a continuous annual rate δ (CLVTools).
+    /// e^(−δu/12) at the time u (months) of each expected purchase, with a continuous annual
+    /// rate δ (CLVTools' discounted expected transactions over the horizon).
     Continuous,
 }
 
@@ -198,11 +204,58 @@ impl ClvOptions {
         }
     }
 
-    /// Discount factor of month `k` (1-based).
-    pub fn discount(&self, k: u32) -> f64 {
+    /// Discount factor at time `u` months from the end of observation: 1/(1+d)^u
+    /// (`monthlyDiscrete`, applied at month ends) or e^(−δu/12) (`continuous`).
+    pub fn discount(&self, u: f64) -> f64 {
         match self.convention {
-            DiscountConvention::MonthlyDiscrete => libm::pow(1.0 + self.discount_rate, -(k as f64)),
-            DiscountConvention::Continuous => libm::exp(-self.continuous_rate * k as f64 / 12.0),
+            DiscountConvention::MonthlyDiscrete => libm::pow(1.0 + self.discount_rate, -u),
+            DiscountConvention::Continuous => libm::exp(-self.continuous_rate * u / 12.0),
+        }
+    }
+
+    /// The times (months) at which E[X] is evaluated and the weights that turn those values
+    /// into the discounted expected purchases Σᵢ cᵢ · E[X(uᵢ · f)]; the last time is H.
+    ///
+    /// monthlyDiscrete: uₖ = k and Σₖ (E_k − E_{k−1}) D(k) = Σₖ E_k (D(k) − D(k+1)) with
+    /// D(H+1) = 0. continuous: 4-point Gauss–Legendre nodes of every month with weights
+    /// (δ/12) wᵢ e^(−δuᵢ/12), then H with weight e^(−δH/12) (integration by parts).
+    fn grid(&self) -> (Vec<f64>, Vec<f64>) {
+        let h = self.horizon_months;
+        match self.convention {
+            DiscountConvention::MonthlyDiscrete => {
+                let d: Vec<f64> = (1..=h).map(|k| self.discount(f64::from(k))).collect();
+                let weights = (0..d.len())
+                    .map(|i| d[i] - d.get(i + 1).copied().unwrap_or(0.0))
+                    .collect();
+                ((1..=h).map(f64::from).collect(), weights)
+            }
+            DiscountConvention::Continuous => {
+                const NODES: [f64; 4] = [
+                    -0.861_136_311_594_052_6,
+                    -0.339_981_043_584_856_3,
+                    0.339_981_043_584_856_3,
+                    0.861_136_311_594_052_6,
+                ];
+                const WEIGHTS: [f64; 4] = [
+                    0.347_854_845_137_453_8,
+                    0.652_145_154_862_546_1,
+                    0.652_145_154_862_546_1,
+                    0.347_854_845_137_453_8,
+                ];
+                let rate = self.continuous_rate / 12.0;
+                let mut times = Vec::with_capacity(4 * h as usize + 1);
+                let mut weights = Vec::with_capacity(4 * h as usize + 1);
+                for m in 0..h {
+                    for (xi, w) in NODES.iter().zip(WEIGHTS) {
+                        let u = f64::from(m) + 0.5 * (1.0 + xi);
+                        times.push(u);
+                        weights.push(rate * 0.5 * w * self.discount(u));
+                    }
+                }
+                times.push(f64::from(h));
+                weights.push(self.discount(f64::from(h)));
+                (times, weights)
+            }
         }
     }
 }
@@ -257,21 +310,21 @@ pub fn clv(
     let expected_spend = spend.expected_spend(summary)?;
     let f = opts.periods_per_month(summary.period);
     let h = opts.horizon_months;
-    let discounts: Vec<f64> = (1..=h).map(|k| opts.discount(k)).collect();
+    let (times, weights) = opts.grid();
     let n = summary.len();
     let mut clv = Vec::with_capacity(n);
     let mut purchases_h = Vec::with_capacity(n);
     let mut factor = Vec::with_capacity(n);
     // E[X(t) | x, t_x, T] = (a+b+x−1)/(a−1) · P(alive | x, t_x, T) · shape(x, T, t); the shape (the costly
     // hypergeometric part) is computed once per distinct (x, T), reduced to its value at the
-    // horizon and its discounted increments: g(H) and Σₖ (g(k) − g(k−1)) · D(k).
+    // horizon and its discounted sum over the grid: g(H) and Σᵢ cᵢ · g(uᵢ).
     let mut shapes: FxHashMap<(u64, u64), (f64, f64)> = FxHashMap::default();
-    // Per distinct T: zₖ = tₖ/(α+T+tₖ) and ((α+T)/(α+T+tₖ))^(a−1) at tₖ = k·f.
+    // Per distinct T: zᵢ = tᵢ/(α+T+tᵢ) and ((α+T)/(α+T+tᵢ))^(a−1) at tᵢ = uᵢ·f.
     let mut by_t: FxHashMap<u64, Vec<(f64, f64)>> = FxHashMap::default();
     let alpha = purchases.params.alpha;
     let (a, b) = (purchases.params.a, purchases.params.b);
     let am1 = super::bgnbd::clamp_am1(a);
-    let hn = h as usize;
+    let hn = times.len();
     let mut zs = vec![0.0; hn];
     let mut pw = vec![0.0; hn];
     let mut path = vec![0.0; hn];
@@ -282,9 +335,10 @@ pub fn clv(
             Some(v) => *v,
             None => {
                 let zp = by_t.entry(t.to_bits()).or_insert_with(|| {
-                    (1..=hn)
-                        .map(|k| {
-                            let tk = k as f64 * f;
+                    times
+                        .iter()
+                        .map(|u| {
+                            let tk = u * f;
                             let z = tk / (alpha + t + tk);
                             (z, libm::pow(1.0 - z, am1))
                         })
@@ -295,14 +349,10 @@ pub fn clv(
                     pw[k] = p;
                 }
                 purchases.expected_path_shape(x, &zs, &pw, &mut path, i + 1)?;
-                let mut prev = 0.0;
-                let mut discounted = 0.0;
-                for (cur, d) in path.iter().zip(&discounts) {
-                    discounted += (cur - prev) * d;
-                    prev = *cur;
-                }
-                shapes.insert(key, (prev, discounted));
-                (prev, discounted)
+                let discounted: f64 = path.iter().zip(&weights).map(|(g, c)| g * c).sum();
+                let at_h = path.last().copied().unwrap_or(0.0);
+                shapes.insert(key, (at_h, discounted));
+                (at_h, discounted)
             }
         };
         let scale = (a + b + x - 1.0) / am1 * p_alive[i];

@@ -101,9 +101,19 @@ test("clv matches lifetimes' customer_lifetime_value and its breakdown multiplie
     horizonMonths: 12, discountConvention: "monthlyDiscrete", discountRate: 0.01, continuousRate: 0.1,
     margin: 1, weeksPerMonth: 4.345, daysPerMonth: 30, period: "week",
   });
-  // Continuous rate 12·ln(1.01) is the same discounting as 1 % a month.
-  const c = clv(m, g, summary, { discountConvention: "continuous", continuousRate: 12 * Math.log(1.01), margin: 0.5 });
-  near(c.clv[0], 0.5 * r.clv[0], 1e-9, "continuous");
+  // Continuous discounting is ∫_0^12 e^(−δu/12) dE[X(4.345u)]: checked against a Riemann–Stieltjes
+  // sum of the model's expected purchases over 600 steps, each increment discounted at its midpoint.
+  const delta = 0.3;
+  const c = clv(m, g, summary, { discountConvention: "continuous", continuousRate: delta, margin: 0.5 });
+  const spend = g.expectedSpend(summary);
+  let prev = 0, integral = 0;
+  for (let j = 1; j <= 600; j++) {
+    const u = (12 * j) / 600;
+    const e = m.expectedPurchases(summary, 4.345 * u)[0];
+    integral += Math.exp((-delta * (u - 0.01)) / 12) * (e - prev);
+    prev = e;
+  }
+  near(c.clv[0], 0.5 * spend[0] * integral, 1e-6, "continuous");
   m.free(); g.free();
 });
 
