@@ -604,9 +604,10 @@ mod clv {
             let u = 12.0 * j as f64 / steps as f64;
             let mid = u - 6.0 / steps as f64;
             let e = bg.expected_purchases(&s, u * f).unwrap();
-            for i in 0..s.len() {
-                integral[i] += (-delta * mid / 12.0).exp() * (e[i] - prev[i]);
-                prev[i] = e[i];
+            let w = (-delta * mid / 12.0).exp();
+            for ((acc, p), &v) in integral.iter_mut().zip(prev.iter_mut()).zip(&e) {
+                *acc += w * (v - *p);
+                *p = v;
             }
         }
         for i in [0, 1, 2, 100, 2000] {
@@ -618,7 +619,10 @@ mod clv {
             );
         }
         // Without discounting both conventions are E[X(H·f)] · spend.
-        for conv in [DiscountConvention::Continuous, DiscountConvention::MonthlyDiscrete] {
+        for conv in [
+            DiscountConvention::Continuous,
+            DiscountConvention::MonthlyDiscrete,
+        ] {
             let r = clv(
                 &bg,
                 &gg,

@@ -655,6 +655,7 @@ fn transpose_centers(centers: &[f64], d: usize, ct: &mut Vec<f64>) -> usize {
 }
 
 /// Branch-free running argmin: nearest index (ties → lowest), smallest and second smallest.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn take(j: usize, v: f64, best: &mut usize, b1: &mut f64, b2: &mut f64) {
     let lt = v < *b1;
@@ -672,65 +673,65 @@ fn take(j: usize, v: f64, best: &mut usize, b1: &mut f64, b2: &mut f64) {
 /// Nearest centre (ties → lowest index), its squared distance and the second smallest squared
 /// distance, with `ct` from [`transpose_centers`]. On wasm32 two centres share a simd128
 /// vector (one lane each); every lane sums its squared differences in column order, exactly as
-/// [`sq_dist`].
+/// [`sq_dist`]. Each lane keeps its own running nearest, second nearest and index in vectors
+/// (lane 0 sees the even centres, lane 1 the odd ones, each in increasing order), and the two
+/// lanes are merged once per row: the same index, distance and second distance as scanning
+/// all centres in order.
 #[cfg(target_arch = "wasm32")]
 #[inline(always)]
 fn nearest_t<const D: usize>(row: &[f64], ct: &[f64], d: usize, kp: usize) -> (usize, f64, f64) {
     use core::arch::wasm32::*;
     let dd = if D == 0 { d } else { D };
     let row = &row[..dd];
-    let (mut best, mut b1, mut b2) = (0, f64::INFINITY, f64::INFINITY);
+    let inf = f64x2_splat(f64::INFINITY);
+    let (mut b1, mut b2) = (inf, inf);
+    // Indices as integers in 64-bit lanes, so a comparison mask selects them directly.
+    let mut best = i64x2(0, 1);
+    let mut idx = i64x2(0, 1);
+    let two = i64x2_splat(2);
+    let mut step = |acc: v128| {
+        let lt = f64x2_lt(acc, b1);
+        b2 = v128_bitselect(b1, f64x2_pmin(acc, b2), lt);
+        b1 = v128_bitselect(acc, b1, lt);
+        best = v128_bitselect(idx, best, lt);
+        idx = i64x2_add(idx, two);
+    };
     if D > 0 {
         // The row's columns, each splatted once into both lanes.
         let mut xs = [f64x2_splat(0.0); D];
         for (v, &x) in xs.iter_mut().zip(row) {
             *v = f64x2_splat(x);
         }
-        for (q, blk) in ct.chunks_exact(2 * D).enumerate().take(kp / 2) {
+        for blk in ct.chunks_exact(2 * D).take(kp / 2) {
             let mut acc = f64x2_splat(0.0);
             for (xv, c) in xs.iter().zip(blk.chunks_exact(2)) {
                 let df = f64x2_sub(*xv, f64x2(c[0], c[1]));
                 acc = f64x2_add(acc, f64x2_mul(df, df));
             }
-            take(
-                2 * q,
-                f64x2_extract_lane::<0>(acc),
-                &mut best,
-                &mut b1,
-                &mut b2,
-            );
-            take(
-                2 * q + 1,
-                f64x2_extract_lane::<1>(acc),
-                &mut best,
-                &mut b1,
-                &mut b2,
-            );
+            step(acc);
         }
     } else {
-        for (q, blk) in ct.chunks_exact(2 * dd).enumerate().take(kp / 2) {
+        for blk in ct.chunks_exact(2 * dd).take(kp / 2) {
             let mut acc = f64x2_splat(0.0);
             for (&x, c) in row.iter().zip(blk.chunks_exact(2)) {
                 let df = f64x2_sub(f64x2_splat(x), f64x2(c[0], c[1]));
                 acc = f64x2_add(acc, f64x2_mul(df, df));
             }
-            take(
-                2 * q,
-                f64x2_extract_lane::<0>(acc),
-                &mut best,
-                &mut b1,
-                &mut b2,
-            );
-            take(
-                2 * q + 1,
-                f64x2_extract_lane::<1>(acc),
-                &mut best,
-                &mut b1,
-                &mut b2,
-            );
+            step(acc);
         }
     }
-    (best, b1, b2)
+    let (e1, o1) = (f64x2_extract_lane::<0>(b1), f64x2_extract_lane::<1>(b1));
+    let (e2, o2) = (f64x2_extract_lane::<0>(b2), f64x2_extract_lane::<1>(b2));
+    let (ei, oi) = (
+        i64x2_extract_lane::<0>(best) as usize,
+        i64x2_extract_lane::<1>(best) as usize,
+    );
+    // The odd lane wins only when strictly nearer, or equally near with a lower index.
+    let odd = o1 < e1 || (o1 == e1 && oi < ei);
+    let (j, v1, other) = if odd { (oi, o1, e1) } else { (ei, e1, o1) };
+    let v2 = if other < e2 { other } else { e2 };
+    let v2 = if o2 < v2 { o2 } else { v2 };
+    (j, v1, v2)
 }
 
 /// Nearest centre (ties → lowest index), its squared distance and the second smallest squared
