@@ -355,7 +355,7 @@ impl ClassWeights {
 
 /// A fitted churn model: standardisation and logistic coefficients.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChurnModel {
     /// Definition id (`churn.propensity`), for JSON round trips.
     pub metric: String,
@@ -412,13 +412,7 @@ fn check_matrix(values: &[f64], n_cols: usize, column_names: &[String]) -> Resul
         });
     }
     for (i, &v) in values.iter().enumerate() {
-        if !v.is_finite() {
-            return Err(Error::NonFinite {
-                column: column_names[i % n_cols].clone(),
-                row: i / n_cols + 1,
-                value: v,
-            });
-        }
+        crate::error::check_number(v, &column_names[i % n_cols], i / n_cols + 1)?;
     }
     let n = values.len() / n_cols;
     if n == 0 {
@@ -681,6 +675,7 @@ impl ChurnModel {
                 message: format!("'{}' is not a churn model ({})", self.metric, PROPENSITY.id),
             });
         }
+        crate::glossary::check_saved_version(&self.version, &PROPENSITY)?;
         if k == 0 || self.mean.len() != k || self.sd.len() != k || self.coefficients.len() != k {
             return Err(Error::LengthMismatch {
                 column: "coefficients".into(),
