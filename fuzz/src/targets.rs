@@ -27,8 +27,11 @@ use unimetric::{
     TransactionColumns, Transactions,
 };
 
+/// A target body: runs the library on arbitrary bytes, panicking on a broken contract.
+pub type Target = fn(&[u8]);
+
 /// The targets, by name (the names of the binaries in `fuzz/fuzz_targets/`).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("csv", csv),
     ("dates", dates),
     ("summary", summary),

@@ -882,6 +882,10 @@ test("every public export has at least ten hostile-input cases", () => {
   assert.deepEqual(stale, [], `cases for exports that do not exist: ${stale.join(", ")}`);
   const few = exports.filter((e) => MATRIX[e].cases.length < MIN_CASES).map((e) => `${e} (${MATRIX[e].cases.length})`);
   assert.deepEqual(few, [], `exports with fewer than ${MIN_CASES} cases`);
+  if (process.env.UNIMETRIC_MATRIX_REPORT) {
+    const counts = exports.map((e) => [e, MATRIX[e].cases.length]);
+    console.log(JSON.stringify({ exports: exports.length, cases: counts.reduce((s, [, n]) => s + n, 0), counts }));
+  }
 });
 
 for (const [key, spec] of Object.entries(MATRIX)) {
@@ -894,4 +898,3 @@ for (const [key, spec] of Object.entries(MATRIX)) {
   });
 }
 
-export { MATRIX, publicExports };
