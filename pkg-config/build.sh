@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/:
 #   1. wasm-pack build --target web (release profile: opt-level 3, LTO, simd128)
-#   2. wasm-opt -O3 from the npm `binaryen` package (wasm-pack's own download is disabled)
-#   3. package.json from pkg-config/package.template.json, the Node entry, README and licences
+#   2. typed errors from the generated glue's own checks (pkg-config/typed-glue-errors.mjs)
+#   3. wasm-opt -O3 from the npm `binaryen` package (wasm-pack's own download is disabled)
+#   4. package.json from pkg-config/package.template.json, the Node entry, README and licences
 # Usage: pkg-config/build.sh [--dev]   (--dev: debug build, no wasm-opt; for quick iteration)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ PROFILE=--release
 [[ "${1:-}" == "--dev" ]] && PROFILE=--dev
 
 wasm-pack build --target web "$PROFILE" --weak-refs --out-dir pkg --out-name unimetric --no-pack >&2
+node pkg-config/typed-glue-errors.mjs pkg/unimetric.js
 
 WASM=pkg/unimetric_bg.wasm
 if [[ "$PROFILE" == --release ]]; then

@@ -3,7 +3,7 @@
 # Idempotent: safe to run on every invocation of `scripts/dev.sh` and `scripts/test.sh`.
 #
 #   scripts/bootstrap.sh            toolchain for build + tests (wasm32 target, wasm-bindgen-cli,
-#                                   wasm-pack, chromium + chromedriver, npm dev dependencies)
+#                                   wasm-pack, cargo-deny, chromium + chromedriver, npm dev dependencies)
 #   scripts/bootstrap.sh --minimal  only what the demo needs (no browser)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +35,11 @@ fi
 if ! command -v wasm-pack >/dev/null; then
   log "installing wasm-pack (a few minutes, once)"
   cargo install wasm-pack
+fi
+
+if [[ "$MINIMAL" == 0 ]] && ! command -v cargo-deny >/dev/null; then
+  log "installing cargo-deny (licence, ban and source checks; a few minutes, once)"
+  cargo install --locked cargo-deny
 fi
 
 if [[ "$MINIMAL" == 0 ]]; then

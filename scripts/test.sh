@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test layer; installs what is missing first (scripts/bootstrap.sh).
-#   1. format and lints (cargo fmt --check, clippy -D warnings, native and wasm32)
+#   1. format and lints (cargo fmt --check, clippy -D warnings, native and wasm32), and the
+#      dependencies' licences, bans and sources (cargo-deny, offline, deny.toml)
 #   2. native Rust: unit, integration and doc tests, glossary sync (cargo test)
 #   3. wasm-bindgen-test in Node
 #   4. wasm-bindgen-test in headless Chromium
@@ -38,7 +39,9 @@ wasm_browser() {
 lints() {
   cargo fmt --all -- --check &&
     cargo clippy --all-targets --quiet -- -D warnings &&
-    cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings
+    cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings &&
+    cargo fetch --locked --quiet &&
+    cargo deny --offline check licenses bans sources
 }
 
 layer "format and lints" lints

@@ -975,13 +975,7 @@ pub fn ltv_to_cac(
             }
             let mut by_id: FxHashMap<&str, f64> = FxHashMap::default();
             for (i, (id, &v)) in customer_id.iter().zip(value).enumerate() {
-                if !v.is_finite() {
-                    return Err(Error::NonFinite {
-                        column: "ltv.value".into(),
-                        row: i + 1,
-                        value: v,
-                    });
-                }
+                crate::error::check_number(v, "ltv.value", i + 1)?;
                 by_id.insert(id.trim(), v);
             }
             let mut missing = 0usize;

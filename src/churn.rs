@@ -357,7 +357,7 @@ impl ClassWeights {
 
 /// A fitted churn model: standardisation and logistic coefficients.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChurnModel {
     /// Definition id (`churn.propensity`), for JSON round trips.
     pub metric: String,
@@ -393,8 +393,8 @@ pub struct ChurnModel {
 /// Checks a row-major matrix (shape, then every value finite) and returns its row count.
 fn check_matrix(values: &[f64], n_cols: usize, column_names: &[String]) -> Result<usize> {
     let n = check_shape(values, n_cols, column_names)?;
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(non_finite(values, i, n_cols, column_names));
+    if let Some(i) = values.iter().position(|v| !in_range(*v)) {
+        return Err(bad_value(values, i, n_cols, column_names));
     }
     Ok(n)
 }
@@ -433,15 +433,28 @@ fn check_shape(values: &[f64], n_cols: usize, column_names: &[String]) -> Result
     Ok(n)
 }
 
-/// `E_NON_FINITE` for the value at flat index `i`, naming its column and 1-based row.
-fn non_finite(values: &[f64], i: usize, n_cols: usize, column_names: &[String]) -> Error {
-    Error::NonFinite {
-        column: column_names
-            .get(i % n_cols)
-            .cloned()
-            .unwrap_or_else(|| format!("column {}", i % n_cols + 1)),
-        row: i / n_cols + 1,
-        value: values.get(i).copied().unwrap_or(f64::NAN),
+/// True for a finite value within ±[`MAX_MAGNITUDE`](crate::error::MAX_MAGNITUDE) (false for
+/// NaN).
+#[inline]
+fn in_range(v: f64) -> bool {
+    v.abs() <= crate::error::MAX_MAGNITUDE
+}
+
+/// The error of [`check_number`](crate::error::check_number) for the value at flat index `i`
+/// (`E_NON_FINITE` or `E_OUT_OF_RANGE`), naming its column and 1-based row.
+fn bad_value(values: &[f64], i: usize, n_cols: usize, column_names: &[String]) -> Error {
+    let column = column_names
+        .get(i % n_cols)
+        .cloned()
+        .unwrap_or_else(|| format!("column {}", i % n_cols + 1));
+    let value = values.get(i).copied().unwrap_or(f64::NAN);
+    match crate::error::check_number(value, &column, i / n_cols + 1) {
+        Err(e) => e,
+        Ok(_) => Error::NonFinite {
+            column,
+            row: i / n_cols + 1,
+            value,
+        },
     }
 }
 
@@ -738,6 +751,7 @@ impl ChurnModel {
                 message: format!("'{}' is not a churn model ({})", self.metric, PROPENSITY.id),
             });
         }
+        crate::glossary::check_saved_version(&self.version, &PROPENSITY)?;
         if k == 0 || self.mean.len() != k || self.sd.len() != k || self.coefficients.len() != k {
             return Err(Error::LengthMismatch {
                 column: "coefficients".into(),
@@ -772,8 +786,8 @@ impl ChurnModel {
     }
 
     /// Churn probabilities for a row-major matrix with the model's columns:
-    /// σ(b + Σ_j (x_j − mean_j) · (w_j / sd_j)), in one pass that also checks every value is
-    /// finite.
+    /// σ(b + Σ_j (x_j − mean_j) · (w_j / sd_j)), in one pass that also checks every value
+    /// (`E_NON_FINITE`, `E_OUT_OF_RANGE` beyond ±1e150).
     pub fn predict(&self, values: &[f64]) -> Result<Vec<f64>> {
         let k = self.names.len();
         let n = check_shape(values, k, &self.names)?;
@@ -786,14 +800,14 @@ impl ChurnModel {
         let mut out = Vec::with_capacity(n);
         for (r, row) in values.chunks_exact(k).enumerate() {
             let mut z = self.intercept;
-            let mut finite = true;
+            let mut ok = true;
             for ((x, m), c) in row.iter().zip(&self.mean).zip(&per_sd) {
-                finite &= x.is_finite();
+                ok &= in_range(*x);
                 z += (x - m) * c;
             }
-            if !finite {
-                let j = row.iter().position(|v| !v.is_finite()).unwrap_or(0);
-                return Err(non_finite(values, r * k + j, k, &self.names));
+            if !ok {
+                let j = row.iter().position(|v| !in_range(*v)).unwrap_or(0);
+                return Err(bad_value(values, r * k + j, k, &self.names));
             }
             out.push(sigmoid(z));
         }

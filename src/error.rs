@@ -258,6 +258,43 @@ impl Error {
     ];
 }
 
+/// The largest magnitude accepted for an input number: 1e150.
+///
+/// Amounts, summary columns and features are summed and squared (revenue, variances, k-means
+/// distances, likelihoods); a value above 1e150 in absolute value can overflow those to
+/// ±Infinity, which would be a wrong number returned without an error. Such values are
+/// rejected with `E_OUT_OF_RANGE` where they enter instead.
+pub const MAX_MAGNITUDE: f64 = 1e150;
+
+/// Checks one input number: `E_NON_FINITE` for NaN or ±Infinity, `E_OUT_OF_RANGE` when its
+/// magnitude is above [`MAX_MAGNITUDE`]; otherwise returns it.
+///
+/// ```
+/// use unimetric::error::check_number;
+/// assert_eq!(check_number(-12.5, "amount", 2), Ok(-12.5));
+/// assert_eq!(check_number(f64::NAN, "amount", 2).unwrap_err().code(), "E_NON_FINITE");
+/// assert_eq!(check_number(1e308, "amount", 2).unwrap_err().code(), "E_OUT_OF_RANGE");
+/// ```
+pub fn check_number(value: f64, column: &str, row: usize) -> Result<f64> {
+    if !value.is_finite() {
+        Err(Error::NonFinite {
+            column: column.to_string(),
+            row,
+            value,
+        })
+    } else if value.abs() > MAX_MAGNITUDE {
+        Err(Error::OutOfRange {
+            column: column.to_string(),
+            row,
+            message: format!(
+                "{value:e} is larger in magnitude than 1e150, beyond which sums and squares overflow"
+            ),
+        })
+    } else {
+        Ok(value)
+    }
+}
+
 /// Formats a list of names as `a, b, c` for error messages.
 pub(crate) fn join_names<I, S>(names: I) -> String
 where

@@ -92,6 +92,31 @@ impl DefinitionRef {
     }
 }
 
+/// Checks that a saved model written under definition version `found` can be read by `want`:
+/// the same major version (a major bump changes what the saved numbers mean). Otherwise
+/// `E_BAD_OPTION` on option `version`.
+///
+/// ```
+/// use unimetric::glossary::check_saved_version;
+/// let want = &unimetric::summary::DEFINITION; // version 1.0.0
+/// assert!(check_saved_version("1.4.2", want).is_ok());
+/// assert_eq!(check_saved_version("2.0.0", want).unwrap_err().code(), "E_BAD_OPTION");
+/// ```
+pub fn check_saved_version(found: &str, want: &Definition) -> crate::Result<()> {
+    let major = |v: &str| v.split('.').next().unwrap_or("").to_string();
+    if major(found) != major(want.version) {
+        return Err(crate::Error::BadOption {
+            option: "version".into(),
+            message: format!(
+                "the model was saved under {} version {found}; this library reads {}.x",
+                want.id,
+                major(want.version)
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Every definition, grouped by module, in a stable order.
 pub fn all() -> Vec<&'static Definition> {
     let mut out: Vec<&'static Definition> = vec![&crate::summary::DEFINITION];

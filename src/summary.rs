@@ -718,6 +718,7 @@ impl CustomerSummary {
                 if !v.is_finite() {
                     return Err(col_err_nonfinite(name, row, v));
                 }
+                crate::error::check_number(v, name, row)?;
                 if v < 0.0 {
                     return Err(Error::Negative {
                         column: name.into(),

@@ -279,15 +279,7 @@ fn check_size(n: usize) -> Result<()> {
 }
 
 fn check_amount(v: f64, column: &str, row: usize) -> Result<f64> {
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(Error::NonFinite {
-            column: column.to_string(),
-            row,
-            value: v,
-        })
-    }
+    crate::error::check_number(v, column, row)
 }
 
 fn clean_id(s: &str, column: &str, row: usize) -> Result<String> {

@@ -24,6 +24,10 @@ use crate::summary::CustomerSummary;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+/// The largest purchase count [`BgNbdModel::probability_of_purchases`] evaluates (its sum has
+/// one term per purchase): one million.
+pub const MAX_PURCHASE_COUNT: u32 = 1_000_000;
+
 /// Definition of `ltv.bgnbd`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.bgnbd",
@@ -958,8 +962,18 @@ impl BgNbdModel {
     /// P(X(t) = n) = B(a, b+n)/B(a, b) · Γ(r+n)/(Γ(r) n!) · (α/(α+t))ʳ · (t/(α+t))ⁿ
     ///             + [n > 0] · B(a+1, b+n−1)/B(a, b) · [1 − (α/(α+t))ʳ · Σⱼ₌₀ⁿ⁻¹ Γ(r+j)/(Γ(r) j!) · (t/(α+t))ʲ]
     /// ```
+    ///
+    /// The sum has `n` terms, so `n` is limited to [`MAX_PURCHASE_COUNT`] (`E_BAD_OPTION` above).
     pub fn probability_of_purchases(&self, t: f64, n: u32) -> Result<f64> {
         check_horizon(t)?;
+        if n > MAX_PURCHASE_COUNT {
+            return Err(Error::BadOption {
+                option: "n".into(),
+                message: format!(
+                    "{n} purchases: the probability is computed for at most {MAX_PURCHASE_COUNT}"
+                ),
+            });
+        }
         let BgNbdParams { r, alpha, a, b } = self.params;
         let nf = n as f64;
         let ln_beta = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q);

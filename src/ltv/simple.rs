@@ -52,7 +52,7 @@ pub struct SimpleLtv {
 ///
 /// Errors: `E_UNDEFINED` when `churn_rate` is 0 (customers never leave: no finite LTV);
 /// `E_BAD_OPTION` for a negative or non-finite ARPU, a churn rate outside [0, 1] or a margin
-/// rate outside [0, 1].
+/// rate outside [0, 1], and for a churn rate so small that ARPU × margin ÷ churn overflows.
 ///
 /// ```
 /// use unimetric::ltv::simple::simple_ltv;
@@ -95,8 +95,17 @@ pub fn simple_ltv(
             message: "churn rate 0 means customers never leave, so ARPU × margin ÷ churn has no finite value; use a predictive or horizon-limited LTV instead".into(),
         });
     }
+    let value = arpu * margin_rate / churn_rate;
+    if !value.is_finite() {
+        return Err(Error::BadOption {
+            option: "churnRate".into(),
+            message: format!(
+                "ARPU × margin ÷ churn = {arpu} × {margin_rate} ÷ {churn_rate} overflows a 64-bit float"
+            ),
+        });
+    }
     Ok(SimpleLtv {
-        value: arpu * margin_rate / churn_rate,
+        value,
         expected_lifetime_periods: 1.0 / churn_rate,
         definition: DefinitionRef::new(&DEFINITION)
             .with("arpu", ParamValue::Number(arpu))

@@ -167,13 +167,7 @@ impl FeatureTransform {
     }
 
     fn g(&self, j: usize, x: f64, row: usize) -> Result<f64> {
-        if !x.is_finite() {
-            return Err(Error::NonFinite {
-                column: self.names[j].clone(),
-                row,
-                value: x,
-            });
-        }
+        crate::error::check_number(x, &self.names[j], row)?;
         if self.log1p[j] {
             if x < 0.0 {
                 return Err(Error::Negative {

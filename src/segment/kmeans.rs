@@ -561,14 +561,19 @@ impl<D: Data<Elem = f64>> PredictInplace<ArrayBase<D, Ix2>, Array1<usize>> for K
     }
 }
 
-/// `E_NON_FINITE` for the first NaN or ±Infinity (column `feature <j>`, 1-based row).
+/// `E_NON_FINITE` for the first NaN or ±Infinity, `E_OUT_OF_RANGE` for the first value above
+/// [`MAX_MAGNITUDE`](crate::error::MAX_MAGNITUDE) in magnitude (column `feature <j>`, 1-based
+/// row), so squared distances cannot overflow.
 pub fn check_finite(data: &[f64], d: usize) -> Result<()> {
-    if let Some(i) = data.iter().position(|v| !v.is_finite()) {
-        return Err(Error::NonFinite {
-            column: format!("feature {}", i % d),
-            row: i / d + 1,
-            value: data[i],
-        });
+    if let Some(i) = data
+        .iter()
+        .position(|v| !v.is_finite() || v.abs() > crate::error::MAX_MAGNITUDE)
+    {
+        crate::error::check_number(
+            data[i],
+            &format!("feature {}", i % d.max(1)),
+            i / d.max(1) + 1,
+        )?;
     }
     Ok(())
 }

@@ -346,6 +346,7 @@ pub fn profiles(
 impl SegmentModel {
     /// Checks a deserialised model.
     pub fn validate(&self) -> Result<()> {
+        crate::glossary::check_saved_version(&self.version, &super::DEFINITION)?;
         self.transform.validate()?;
         self.kmeans.validate()?;
         if self.kmeans.n_cols() != self.transform.n_cols() {

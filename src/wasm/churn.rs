@@ -1,6 +1,9 @@
 //! Churn features, the churn model and its evaluation for JS.
 
-use super::convert::{check_keys, date_option, f64_column, get, js, to_js, type_name, JsResult};
+use super::convert::{
+    check_keys, date_option, ensure_fits, f64_column, get, js, to_js, to_js_error, type_name,
+    JsResult,
+};
 use super::transactions::Transactions;
 use crate::churn::{FeatureOptions, FitOptions};
 use crate::error::Error;
@@ -277,6 +280,7 @@ fn matrix(value: &JsValue, expected: Option<&[String]>) -> crate::Result<(Vec<St
 
 fn labels(value: &JsValue) -> crate::Result<Vec<bool>> {
     if let Some(u) = value.dyn_ref::<Uint8Array>() {
+        ensure_fits("labels", u.length() as usize, 2)?;
         return u
             .to_vec()
             .into_iter()
@@ -419,10 +423,20 @@ impl ChurnModel {
     pub fn reasons(
         &self,
         #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
-        n: Option<u32>,
+        n: Option<f64>,
     ) -> JsResult<JsValue> {
+        let n = match n {
+            None => 3,
+            Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => n as usize,
+            Some(n) => {
+                return Err(to_js_error(Error::BadOption {
+                    option: "n".into(),
+                    message: format!("expected a whole number of reasons ≥ 0, found {n}"),
+                }))
+            }
+        };
         let (_, values) = js(matrix(features, Some(&self.inner.names)))?;
-        let rows = js(self.inner.reasons(&values, n.unwrap_or(3) as usize))?;
+        let rows = js(self.inner.reasons(&values, n))?;
         let out = Array::new();
         for row in rows {
             let r = Array::new();
@@ -482,6 +496,27 @@ impl ChurnModel {
     pub fn from_json(
         #[wasm_bindgen(unchecked_param_type = "ChurnModelJson")] value: &JsValue,
     ) -> JsResult<ChurnModel> {
+        if value.is_object() && !Array::is_array(value) {
+            js(check_keys(
+                value,
+                "ChurnModel.fromJSON",
+                &[
+                    "metric",
+                    "version",
+                    "names",
+                    "mean",
+                    "sd",
+                    "coefficients",
+                    "intercept",
+                    "alpha",
+                    "trainingRows",
+                    "trainingChurnRate",
+                    "classWeights",
+                    "iterations",
+                    "converged",
+                ],
+            ))?;
+        }
         let inner: crate::churn::ChurnModel = serde_wasm_bindgen::from_value(value.clone())
             .map_err(|e| {
                 super::convert::to_js_error(Error::BadOption {

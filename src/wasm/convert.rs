@@ -76,13 +76,43 @@ pub fn to_js<T: Serialize>(v: &T) -> JsValue {
     v.serialize(&ser).unwrap_or(JsValue::NULL)
 }
 
+/// Bytes a wasm32 module can address at most (65,536 pages of 64 KiB: 4 GiB).
+const ADDRESS_SPACE: u64 = 65_536 * 65_536;
+
+/// Checks, before anything is copied, that `entries` values of `bytes_per_entry` bytes each can
+/// still be allocated in WebAssembly memory: at most the 4 GiB a wasm32 module addresses less
+/// what the memory has already grown to. `bytes_per_entry` counts the copies the computation
+/// makes of each input value, not only the first one. Otherwise `E_TOO_LARGE`, whose `limit`
+/// is the number of entries that would fit, so an input that cannot fit is refused with a typed
+/// error instead of an out-of-memory trap.
+///
+/// Example: a `Float64Array` of 600 million values (4.8 GB) fails with `E_TOO_LARGE` at once.
+pub fn ensure_fits(what: &str, entries: usize, bytes_per_entry: usize) -> crate::Result<()> {
+    let used = (core::arch::wasm32::memory_size(0) as u64) * 65_536;
+    let available = ADDRESS_SPACE.saturating_sub(used);
+    let per = bytes_per_entry.max(1) as u64;
+    if (entries as u64).saturating_mul(per) > available {
+        return Err(Error::TooLarge {
+            what: what.into(),
+            size: entries,
+            limit: usize::try_from(available / per).unwrap_or(usize::MAX),
+        });
+    }
+    Ok(())
+}
+
+/// Bytes per numeric input value: the copy in wasm memory plus one working copy.
+pub const F64_ENTRY_BYTES: usize = 16;
+
 /// Reads a numeric column: a `Float64Array` or an array of numbers.
 pub fn f64_column(value: &JsValue, column: &str) -> crate::Result<Vec<f64>> {
     if let Some(a) = value.dyn_ref::<Float64Array>() {
+        ensure_fits(column, a.length() as usize, F64_ENTRY_BYTES)?;
         return Ok(a.to_vec());
     }
     if Array::is_array(value) {
         let arr: &Array = value.unchecked_ref();
+        ensure_fits(column, arr.length() as usize, F64_ENTRY_BYTES)?;
         let mut out = Vec::with_capacity(arr.length() as usize);
         for (i, v) in arr.iter().enumerate() {
             match v.as_f64() {
@@ -134,10 +164,13 @@ impl Ids {
 /// Reads an id column: a `Uint32Array` or an array of strings / integers.
 pub fn id_column(value: &JsValue, column: &str) -> crate::Result<Ids> {
     if let Some(a) = value.dyn_ref::<Uint32Array>() {
+        ensure_fits(column, a.length() as usize, 8)?;
         return Ok(Ids::Numeric(a.to_vec()));
     }
     if Array::is_array(value) {
         let arr: &Array = value.unchecked_ref();
+        // A text id: the String (24 bytes) and its interned copy, before the text itself.
+        ensure_fits(column, arr.length() as usize, 48)?;
         let mut out = Vec::with_capacity(arr.length() as usize);
         for (i, v) in arr.iter().enumerate() {
             if let Some(s) = v.as_string() {
@@ -247,10 +280,15 @@ pub fn object_keys(value: &JsValue) -> Vec<String> {
 }
 
 /// CSV input as bytes: a JS string (UTF-8 encoded) or a `Uint8Array` (copied once).
+///
+/// The text is checked to fit in wasm memory first (`E_TOO_LARGE`): up to three UTF-8 bytes per
+/// UTF-16 unit of a string, and room for the parsed columns beside the bytes.
 pub fn csv_bytes(text: &JsValue) -> crate::Result<Vec<u8>> {
-    if let Some(s) = text.as_string() {
-        Ok(s.into_bytes())
+    if let Some(s) = text.dyn_ref::<js_sys::JsString>() {
+        ensure_fits("CSV text", s.length() as usize, 3 * 2)?;
+        Ok(String::from(s).into_bytes())
     } else if let Some(b) = text.dyn_ref::<js_sys::Uint8Array>() {
+        ensure_fits("CSV text", b.length() as usize, 2)?;
         Ok(b.to_vec())
     } else {
         Err(Error::BadType {
@@ -273,7 +311,10 @@ pub fn row_count(rows: &JsValue) -> crate::Result<usize> {
         });
     }
     let arr: &Array = rows.unchecked_ref();
-    Ok(arr.length() as usize)
+    let n = arr.length() as usize;
+    // One transaction or spend row in columnar form, with room for its interned text.
+    ensure_fits("rows", n, 64)?;
+    Ok(n)
 }
 
 /// Reads an array of row objects. `fields` lists `(mapping field, column name)` pairs; for

@@ -477,8 +477,17 @@ impl BgNbdModel {
     /// Probability that a new customer makes exactly `n` repeat purchases in their first `t`
     /// periods.
     #[wasm_bindgen(js_name = probabilityOfPurchases)]
-    pub fn probability_of_purchases(&self, t: f64, n: u32) -> JsResult<f64> {
-        js(time_arg(t).and_then(|t| self.inner.probability_of_purchases(t, n)))
+    pub fn probability_of_purchases(&self, t: f64, n: f64) -> JsResult<f64> {
+        js((|| {
+            let t = time_arg(t)?;
+            if !(n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n)) {
+                return Err(Error::BadOption {
+                    option: "n".into(),
+                    message: format!("expected a whole number of purchases ≥ 0, found {n}"),
+                });
+            }
+            self.inner.probability_of_purchases(t, n as u32)
+        })())
     }
 
     /// The model as plain JSON (restore with `BgNbdModel.fromJSON`).

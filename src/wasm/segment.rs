@@ -2,7 +2,7 @@
 //! and the saved `SegmentModel` (predict, toJSON / fromJSON). Options are read and checked
 //! here; all computation is in `crate::segment`.
 
-use super::convert::{get, js, options_object, to_js, type_name, JsResult};
+use super::convert::{ensure_fits, get, js, options_object, to_js, type_name, JsResult};
 use super::summary::CustomerSummary;
 use crate::error::Error;
 use crate::segment::model::{
@@ -212,10 +212,12 @@ fn f64s_opt(o: &JsValue, key: &str) -> crate::Result<Option<Vec<f64>>> {
         return Ok(None);
     }
     if let Some(a) = v.dyn_ref::<Float64Array>() {
+        ensure_fits(key, a.length() as usize, 8)?;
         return Ok(Some(a.to_vec()));
     }
     if Array::is_array(&v) {
         let arr: &Array = v.unchecked_ref();
+        ensure_fits(key, arr.length() as usize, 8)?;
         let mut out = Vec::new();
         for x in arr.iter() {
             match x.as_f64() {
@@ -393,15 +395,17 @@ fn segment_options(
 }
 
 fn features_arg(features: &JsValue) -> crate::Result<Vec<f64>> {
-    features
+    let a = features
         .dyn_ref::<Float64Array>()
-        .map(|a| a.to_vec())
         .ok_or_else(|| Error::BadType {
             column: "features".into(),
             row: 0,
             expected: "a Float64Array (row-major)".into(),
             found: type_name(features).into(),
-        })
+        })?;
+    // The copy, the scaled working copy and per-row distances and labels.
+    ensure_fits("features", a.length() as usize, 3 * 8)?;
+    Ok(a.to_vec())
 }
 
 fn n_cols_arg(n_cols: f64) -> crate::Result<usize> {

@@ -1,0 +1,900 @@
+// The bad-input matrix (in the spirit of scikit-learn's estimator checks): every public export of
+// the built package — functions, constructors, static and instance methods, read from the module
+// itself — meets at least ten hostile inputs. A case expects either a typed UnimetricError with a
+// given code or, where the input is legitimate (duplicate rows, a BOM, quotes, refunds), a value
+// checked against a hand count. After every case: the export's instance still gives the answer it
+// gave before, the README example still gives its hand-counted summary, the caller's arrays are
+// unchanged, and no successful result holds NaN or ±Infinity where a number should be.
+// An export that appears later without cases here fails the "every export has cases" test.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import * as U from "../../pkg/node.js";
+import { FIXTURES } from "./helpers.mjs";
+
+const {
+  Transactions, CustomerSummary, Spend, FeatureMatrix, BgNbdModel, ParetoNbdModel, GammaGammaModel,
+  ChurnModel, SegmentModel,
+} = U;
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+const M = { customerId: "c", timestamp: "d", amount: "a" };
+const HEAD = "c,d,a\n";
+// README quick start; hand count: frequency [1, 0], recency [14, 0], T [14, 5], monetary [35, 0].
+const README_CSV = HEAD + "a,2024-01-01,20\na,2024-01-15,35\nb,2024-01-10,12.5\n";
+const DAY = 86_400_000;
+const JAN1 = Date.UTC(2024, 0, 1);
+const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+// 40 customers: customer i buys first on day i, then (i mod 5) more times every 10 + 7·(i mod 4)
+// days, 10 + (i mod 7) each time. Enough repeat buyers for every model, churners and stayers.
+function shopRows() {
+  const rows = [];
+  for (let i = 0; i < 40; i++) {
+    const gap = 10 + 7 * (i % 4);
+    for (let j = 0; j <= i % 5; j++) rows.push([`c${i}`, iso(JAN1 + (i + j * gap) * DAY), 10 + (i % 7)]);
+  }
+  return rows;
+}
+const SHOP_CSV = HEAD + shopRows().map((r) => r.join(",")).join("\n") + "\n";
+const shopTx = () => Transactions.fromCsv(SHOP_CSV, M);
+
+function cdnow(n) {
+  const lines = readFileSync(path.join(FIXTURES, "cdnow_customers_summary_with_spend.csv"), "utf8")
+    .trim().split("\n").slice(1, n + 1).map((l) => l.split(",").map(Number));
+  return {
+    customerId: Uint32Array.from(lines, (l) => l[0]), frequency: Float64Array.from(lines, (l) => l[1]),
+    recency: Float64Array.from(lines, (l) => l[2]), T: Float64Array.from(lines, (l) => l[3]),
+    monetaryValue: Float64Array.from(lines, (l) => l[4]),
+  };
+}
+const CD = CustomerSummary.fromColumns(cdnow(600), { period: "week" });
+const summaryOf = (cols, period = "week") => CustomerSummary.fromColumns(cols, { period });
+// Summaries on the edge of what the models accept.
+const S = {
+  one: () => summaryOf({ customerId: ["a"], frequency: [2], recency: [5], T: [9], monetaryValue: [12] }),
+  equal: () => summaryOf({ customerId: ["a", "b", "c"], frequency: [1, 1, 1], recency: [4, 4, 4], T: [9, 9, 9], monetaryValue: [5, 5, 5] }),
+  noRepeat: () => summaryOf({ customerId: ["a", "b", "c"], frequency: [0, 0, 0], recency: [0, 0, 0], T: [9, 8, 7], monetaryValue: [0, 0, 0] }),
+  duplicated: () => { const c = cdnow(600); const twice = (a) => { const o = new a.constructor(a.length * 2); o.set(a); o.set(a, a.length); return o; };
+    return summaryOf({ customerId: Uint32Array.from({ length: 1200 }, (_, i) => i + 1), frequency: twice(c.frequency), recency: twice(c.recency), T: twice(c.T), monetaryValue: twice(c.monetaryValue) }); },
+  day: () => Transactions.fromCsv(README_CSV, M).summary({ period: "day" }),
+};
+
+const SPEND_CSV = readFileSync(path.join(FIXTURES, "cac_spend.csv"), "utf8");
+const SPEND_MAP = { date: "month", channel: "channel", amount: "amount", channelType: "type" };
+const CAC_TX = () => Transactions.fromCsv(readFileSync(path.join(FIXTURES, "cac_transactions.csv"), "utf8"),
+  { customerId: "customer", timestamp: "date", amount: "amount", channel: "channel" });
+const spend = () => Spend.fromCsv(SPEND_CSV, SPEND_MAP);
+
+const X6 = () => new Float64Array([1, 1.2, 0.8, 50, 52, 48]); // README: two obvious clusters
+const CHURN_F = () => {
+  const f = churnFeatures(shopTx(), { cutoff: "2024-02-15", horizonDays: 60 });
+  return f;
+};
+const { churnFeatures } = U;
+
+// ---------------------------------------------------------------------------------------------
+// The harness
+const c = (name, args, expect) => ({ name, args, expect });
+const ok = (check = () => {}) => check;
+// Either a typed error with one of `codes` or a result that passes `check` (and holds no NaN or
+// ±Infinity): for inputs whose handling is a documented choice, e.g. a 1e308 tolerance.
+const either = (codes, check = () => {}) => ({ codes, check });
+
+function snapshot(v, seen = new Set()) {
+  if (ArrayBuffer.isView(v)) {
+    // Large views: the length and a strided sample (copying gigabytes would dominate the test).
+    const step = Math.max(1, Math.floor(v.length / 4096));
+    const values = [];
+    for (let i = 0; i < v.length; i += step) values.push(String(v[i]));
+    return { view: v.constructor.name, length: v.length, values };
+  }
+  if (Array.isArray(v)) return v.map((x) => snapshot(x, seen));
+  if (v instanceof Date) return { date: v.getTime() };
+  if (v && typeof v === "object") {
+    if (Object.getPrototypeOf(v) !== Object.prototype) return { ref: v };
+    if (seen.has(v)) return "[cycle]";
+    seen.add(v);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, snapshot(x, seen)]));
+  }
+  return typeof v === "number" && Number.isNaN(v) ? "NaN" : v;
+}
+
+// Finds a NaN or ±Infinity in a successful result (numbers, typed arrays, plain objects, arrays
+// and the getters of the package's classes). `null` is how results say "no value" with a reason.
+function nonFinite(v, where = "result", depth = 0) {
+  if (depth > 6) return null;
+  if (typeof v === "number") return Number.isFinite(v) ? null : `${where} = ${v}`;
+  if (v instanceof Float64Array || v instanceof Float32Array) {
+    const i = v.findIndex((x) => !Number.isFinite(x));
+    return i < 0 ? null : `${where}[${i}] = ${v[i]}`;
+  }
+  if (ArrayBuffer.isView(v) || v === null || typeof v !== "object") return null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length && i < 10_000; i++) { const r = nonFinite(v[i], `${where}[${i}]`, depth + 1); if (r) return r; }
+    return null;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto === null || typeof v.then === "function") return null; // module namespaces, promises
+  const keys = proto === Object.prototype ? Object.keys(v)
+    : Object.entries(Object.getOwnPropertyDescriptors(proto)).filter(([, d]) => d.get).map(([k]) => k);
+  for (const k of keys) {
+    if (k === "definition") continue; // echoes the parameters given
+    const r = nonFinite(v[k], `${where}.${k}`, depth + 1);
+    if (r) return r;
+  }
+  return null;
+}
+
+function checkReadmeSummary() {
+  const tx = Transactions.fromCsv(README_CSV, M);
+  const s = tx.summary({ period: "day" });
+  assert.deepEqual([s.frequency, s.recency, s.T, s.monetaryValue].map((a) => [...a]), [[1, 0], [14, 0], [14, 5], [35, 0]]);
+  s.free(); tx.free();
+}
+
+function runCase(key, spec, kase) {
+  if (process.env.HOSTILE_TRACE) process.stderr.write(`${key} / ${kase.name}\n`);
+  const args = kase.args();
+  const before = snapshot(args);
+  let result, error;
+  try { result = spec.call(...args); } catch (e) { error = e; }
+  const label = `${key} / ${kase.name}`;
+  const codes = typeof kase.expect === "string" ? [kase.expect] : kase.expect.codes;
+  const check = typeof kase.expect === "function" ? kase.expect : kase.expect.check;
+  if (error || !check) {
+    assert.ok(error, `${label}: expected ${codes}, got ${typeof result === "object" ? "a result" : result}`);
+    assert.equal(error.name, "UnimetricError", `${label}: ${error.constructor.name} ${error.message}`);
+    assert.ok(codes?.includes(error.code), `${label}: expected ${codes ?? "a result"}, got ${error.code}: ${error.message}`);
+    assert.ok(U.errorCodes().includes(error.code), label);
+  } else {
+    const bad = nonFinite(result);
+    assert.equal(bad, null, `${label}: non-finite number in the result: ${bad}`);
+    check(result, args);
+  }
+  assert.deepEqual(snapshot(args), before, `${label}: the caller's input was modified`);
+  if (spec.alive) spec.alive();
+  checkReadmeSummary();
+}
+
+// Cases shared by every export that takes an options object as its argument `at`.
+function optionCases(call, at, valid, numeric) {
+  const withOpts = (o) => () => { const a = [...valid]; a[at] = o; return a; };
+  const base = valid[at] ?? {};
+  const out = [
+    c("unknown option key", withOpts({ ...base, noSuchOption: 1 }), "E_UNKNOWN_OPTION"),
+    c("options of the wrong type (string)", withOpts("fast"), "E_BAD_OPTION"),
+    c("options of the wrong type (array)", withOpts([1, 2]), "E_BAD_OPTION"),
+  ];
+  if (numeric) {
+    for (const [v, what] of [[NaN, "NaN"], [Infinity, "Infinity"], [-Infinity, "-Infinity"], ["3", "a string"]]) {
+      out.push(c(`option ${numeric} = ${what}`, withOpts({ ...base, [numeric]: v }), "E_BAD_OPTION"));
+    }
+    // Out of range, or a legitimate extreme (a 1e308 tolerance stops at once): never a trap or ±Infinity.
+    out.push(c(`option ${numeric} = 1e308`, withOpts({ ...base, [numeric]: 1e308 }), either(["E_BAD_OPTION", "E_INSUFFICIENT_DATA", "E_NOT_CONVERGED"])));
+  }
+  return out;
+}
+
+// Cases for an argument that must be an instance of one of the package's classes.
+function classArgCases(at, valid, cls, freshOfClass) {
+  const withArg = (x) => () => { const a = [...valid()]; a[at] = x; return a; };
+  return [
+    c(`${cls} argument: a number`, withArg(42), "E_BAD_TYPE"),
+    c(`${cls} argument: null`, withArg(null), "E_BAD_TYPE"),
+    c(`${cls} argument: a plain object lookalike`, withArg({ __wbg_ptr: 8 }), "E_BAD_TYPE"),
+    c(`${cls} argument: freed`, withArg((() => { const o = freshOfClass(); o.free(); return o; })()), "E_BAD_TYPE"),
+  ];
+}
+
+// Cases for exports whose only input is `this` (or nothing): junk arguments are ignored and each
+// call returns a fresh, equal result, so mutating one result cannot change the next.
+function noInputCases(call, reference) {
+  const junk = [undefined, null, NaN, Infinity, -1, 1e308, "", "\uFEFF", "\uD800", {}, [], { noSuchOption: 1 }];
+  return junk.map((j, i) => c(`ignores junk argument #${i} (${String(j)})`, () => [j], ok((r) => {
+    assert.deepEqual(snapshot(r), snapshot(reference()));
+    if (r && typeof r === "object" && !Object.isFrozen(r)) {
+      if (Array.isArray(r)) r.push("mutated"); else if (!ArrayBuffer.isView(r)) r.mutated = true;
+      assert.deepEqual(snapshot(call()), snapshot(reference()), "results are fresh copies");
+    }
+  })));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The matrix: one entry per export. `call` invokes it; `alive` checks the instance afterwards.
+const MATRIX = {};
+const entry = (key, call, cases, alive) => { MATRIX[key] = { call, cases, alive }; };
+
+// Stable references computed once, before any hostile input.
+const ref = {};
+const summaryCols = (s) => [s.frequency, s.recency, s.T, s.monetaryValue].map((a) => [...a]);
+
+// --- module-level functions without data input
+for (const [key, fn] of [["version", U.version], ["errorCodes", U.errorCodes], ["glossary", U.glossary]]) {
+  const reference = () => fn();
+  entry(key, (...a) => fn(...a), noInputCases(() => fn(), reference));
+}
+entry("default", (...a) => U.default(...a), noInputCases(() => U.default(), () => U.default()).map((k) => ({
+  ...k, expect: ok(), // init() after initialisation resolves to the same instance whatever it is given
+})));
+entry("initSync", (...a) => U.initSync(...a), noInputCases(() => U.initSync(), () => U.initSync()).map((k) => ({
+  ...k, expect: ok((r) => assert.equal(r, U.initSync())),
+})));
+
+entry("getDefinition", (id) => U.getDefinition(id), [
+  c("known id", () => ["customer.summary"], ok((d) => assert.equal(d.version, "1.0.0"))),
+  c("empty id", () => [""], ok((d) => assert.equal(d, undefined))),
+  c("unknown id", () => ["no.such.metric"], ok((d) => assert.equal(d, undefined))),
+  c("id with a BOM", () => ["\uFEFFcustomer.summary"], ok((d) => assert.equal(d, undefined))),
+  c("id with quotes", () => ['"customer.summary"'], ok((d) => assert.equal(d, undefined))),
+  c("lone surrogate", () => ["\uD800"], ok((d) => assert.equal(d, undefined))),
+  c("very long id", () => ["x".repeat(100_000)], ok((d) => assert.equal(d, undefined))),
+  c("upper case id", () => ["CUSTOMER.SUMMARY"], ok((d) => assert.equal(d, undefined))),
+  c("id with spaces", () => [" customer.summary "], ok((d) => assert.equal(d, undefined))),
+  c("every glossary id", () => ["ltv.clv"], ok((d) => assert.equal(d.id, "ltv.clv"))),
+]);
+
+// --- Transactions constructors
+const txAlive = () => checkReadmeSummary();
+const fromCsvCases = (bytes) => {
+  const T = (s) => (bytes ? new TextEncoder().encode(s) : s);
+  return [
+    c("empty text", () => [T(""), M], "E_EMPTY"),
+    c("header only", () => [T(HEAD), M], "E_EMPTY"),
+    c("one row", () => [T(HEAD + "a,2024-01-01,20\n"), M], ok((tx) => assert.equal(tx.length, 1))),
+    c("all values equal (duplicate rows are valid)", () => [T(HEAD + "a,2024-01-01,10\n".repeat(3)), M], ok((tx) => {
+      const s = tx.summary(); // one purchase day: frequency 0; three orders of 10
+      assert.deepEqual([[...s.frequency], [...s.orders], [...s.revenue]], [[0], [3], [30]]);
+    })),
+    c("NaN amount", () => [T(HEAD + "a,2024-01-01,NaN\n"), M], "E_NON_FINITE"),
+    c("Infinity amount", () => [T(HEAD + "a,2024-01-01,Infinity\n"), M], "E_NON_FINITE"),
+    c("-Infinity amount", () => [T(HEAD + "a,2024-01-01,-inf\n"), M], "E_NON_FINITE"),
+    c("negative amount is a refund", () => [T(HEAD + "a,2024-01-01,30\na,2024-01-01,-10\n"), M],
+      ok((tx) => assert.deepEqual([...tx.summary().revenue], [20]))),
+    c("1e308 amount", () => [T(HEAD + "a,2024-01-01,1e308\na,2024-01-02,1e308\n"), M], "E_OUT_OF_RANGE"),
+    c("1e150 amounts sum without overflow", () => [T(HEAD + "a,2024-01-01,1e150\na,2024-01-02,1e150\n"), M],
+      ok((tx) => assert.deepEqual([...tx.summary().revenue], [2e150]))),
+    c("unparsable date", () => [T(HEAD + "a,yesterday,1\n"), M], "E_BAD_DATE"),
+    c("ambiguous date 03/05/2024", () => [T(HEAD + "a,03/05/2024,1\n"), M], "E_BAD_DATE"),
+    c("date after year 9999", () => [T(HEAD + "a,10000-01-01,1\n"), M], "E_BAD_DATE"),
+    c("ragged row", () => [T(HEAD + "a,2024-01-01,1,9\n"), M], "E_CSV"),
+    c("short row", () => [T(HEAD + "a,2024-01-01\n"), M], "E_CSV"),
+    c("quoted fields with a comma", () => [T(HEAD + '"a,b",2024-01-01,"5"\n'), M],
+      ok((tx) => assert.deepEqual(tx.summary().customerId, ["a,b"]))),
+    c("escaped quotes", () => [T(HEAD + '"say ""hi""",2024-01-01,5\n'), M],
+      ok((tx) => assert.deepEqual(tx.summary().customerId, ['say "hi"']))),
+    c("unterminated quote", () => [T(HEAD + '"a,2024-01-01,5\n'), M], "E_CSV"),
+    c("byte-order mark", () => [T("\uFEFF" + README_CSV), M],
+      ok((tx) => assert.deepEqual(summaryCols(tx.summary({ period: "day" })), [[1, 0], [14, 0], [14, 5], [35, 0]]))),
+    c("decimal comma", () => [T("c;d;a\na;2024-01-01;12,5\n"), M], "E_BAD_TYPE"),
+    c("unknown mapping key", () => [T(README_CSV), { ...M, colour: "x" }], "E_UNKNOWN_OPTION"),
+    c("mapping of the wrong type", () => [T(README_CSV), "c,d,a"], "E_BAD_OPTION"),
+    c("mapped column missing", () => [T(README_CSV), { ...M, amount: "revenue" }], "E_MISSING_COLUMN"),
+  ];
+};
+entry("Transactions.fromCsv", (...a) => Transactions.fromCsv(...a), [
+  ...fromCsvCases(false),
+  c("text of the wrong type", () => [42, M], "E_BAD_TYPE"),
+  c("lone surrogate in an id is read as U+FFFD", () => [HEAD + "\uD800,2024-01-01,5\n", M],
+    ok((tx) => assert.deepEqual(tx.summary().customerId, ["\uFFFD"]))),
+], txAlive);
+MATRIX["Transactions.fromCsv"].cases.push(
+  ...fromCsvCases(true).map((k) => ({ ...k, name: `${k.name} (UTF-8 bytes)` })),
+  c("non-UTF-8 bytes", () => [new Uint8Array([...new TextEncoder().encode(HEAD), 0xff, 0xfe, ...new TextEncoder().encode(",2024-01-01,5\n")]), M], "E_CSV"),
+);
+
+const rowsOf = (csv) => csv.trim().split("\n").slice(1).map((l) => { const [c_, d, a] = l.split(","); return { c: c_, d, a: Number(a) }; });
+entry("Transactions.fromRows", (...a) => Transactions.fromRows(...a), [
+  c("empty array", () => [[], M], "E_EMPTY"),
+  c("one row", () => [[{ c: "a", d: "2024-01-01", a: 20 }], M], ok((tx) => assert.equal(tx.length, 1))),
+  c("all values equal (duplicate rows are valid)", () => [[1, 2, 3].map(() => ({ c: "a", d: "2024-01-01", a: 10 })), M],
+    ok((tx) => assert.deepEqual([...tx.summary().revenue], [30]))),
+  c("NaN amount", () => [[{ c: "a", d: "2024-01-01", a: NaN }], M], "E_NON_FINITE"),
+  c("Infinity amount", () => [[{ c: "a", d: "2024-01-01", a: Infinity }], M], "E_NON_FINITE"),
+  c("-Infinity amount", () => [[{ c: "a", d: "2024-01-01", a: -Infinity }], M], "E_NON_FINITE"),
+  c("1e308 amount", () => [[{ c: "a", d: "2024-01-01", a: 1e308 }], M], "E_OUT_OF_RANGE"),
+  c("negative amount is a refund", () => [[{ c: "a", d: "2024-01-01", a: 30 }, { c: "a", d: "2024-01-01", a: -10 }], M],
+    ok((tx) => assert.deepEqual([...tx.summary().revenue], [20]))),
+  c("unparsable date", () => [[{ c: "a", d: "soon", a: 1 }], M], "E_BAD_DATE"),
+  c("ambiguous date", () => [[{ c: "a", d: "03/05/2024", a: 1 }], M], "E_BAD_DATE"),
+  c("invalid Date object", () => [[{ c: "a", d: new Date(NaN), a: 1 }], M], "E_NON_FINITE"),
+  c("boolean amount", () => [[{ c: "a", d: "2024-01-01", a: true }], M], "E_BAD_TYPE"),
+  c("ragged rows (a later row misses a column)", () => [[{ c: "a", d: "2024-01-01", a: 1 }, { c: "b", a: 1 }], M], "E_MISSING_VALUE"),
+  c("rows not an array", () => ["rows", M], "E_BAD_TYPE"),
+  c("a row that is not an object", () => [[42], M], "E_BAD_TYPE"),
+  c("unknown mapping key", () => [rowsOf(README_CSV), { ...M, colour: "x" }], "E_UNKNOWN_OPTION"),
+  c("mapping of the wrong type", () => [rowsOf(README_CSV), 7], "E_BAD_OPTION"),
+  c("BOM in an id is part of the id", () => [[{ c: "\uFEFFa", d: "2024-01-01", a: 1 }], M],
+    ok((tx) => assert.deepEqual(tx.summary().customerId, ["\uFEFFa"]))),
+  c("README rows", () => [rowsOf(README_CSV), M], ok((tx) => assert.deepEqual(summaryCols(tx.summary({ period: "day" })), [[1, 0], [14, 0], [14, 5], [35, 0]]))),
+], txAlive);
+
+const cols = (o) => () => [{ customerId: ["a", "a", "b"], timestamp: ["2024-01-01", "2024-01-15", "2024-01-10"], amount: new Float64Array([20, 35, 12.5]), ...o }];
+entry("Transactions.fromColumns", (...a) => Transactions.fromColumns(...a), [
+  c("README columns", cols({}), ok((tx) => assert.deepEqual(summaryCols(tx.summary({ period: "day" })), [[1, 0], [14, 0], [14, 5], [35, 0]]))),
+  c("empty columns", () => [{ customerId: new Uint32Array(0), timestamp: new Float64Array(0), amount: new Float64Array(0) }], "E_EMPTY"),
+  c("one row", () => [{ customerId: new Uint32Array([7]), timestamp: new Float64Array([JAN1]), amount: new Float64Array([1]) }], ok((tx) => assert.equal(tx.length, 1))),
+  c("mismatched column lengths", cols({ amount: new Float64Array([1, 2]) }), "E_LENGTH_MISMATCH"),
+  c("NaN amount", cols({ amount: new Float64Array([1, NaN, 2]) }), "E_NON_FINITE"),
+  c("Infinity amount", cols({ amount: [1, Infinity, 2] }), "E_NON_FINITE"),
+  c("1e308 amount", cols({ amount: [1, 1e308, 2] }), "E_OUT_OF_RANGE"),
+  c("NaN epoch time", () => [{ customerId: new Uint32Array([1]), timestamp: new Float64Array([NaN]), amount: new Float64Array([1]) }], "E_NON_FINITE"),
+  c("epoch time past year 9999", () => [{ customerId: new Uint32Array([1]), timestamp: new Float64Array([1e300]), amount: new Float64Array([1]) }], "E_BAD_DATE"),
+  c("ambiguous date text", cols({ timestamp: ["2024-01-01", "01/02/2024", "2024-01-10"] }), "E_BAD_DATE"),
+  c("missing id", cols({ customerId: ["a", null, "b"] }), "E_MISSING_VALUE"),
+  c("unknown column key", cols({ colour: ["x", "y", "z"] }), "E_UNKNOWN_OPTION"),
+  c("columns of the wrong type", () => ["a,b,c"], "E_BAD_OPTION"),
+  c("amount column of the wrong type", cols({ amount: "1,2,3" }), "E_BAD_TYPE"),
+  c("all values equal", () => [{ customerId: new Uint32Array([3, 3, 3]), timestamp: new Float64Array([JAN1, JAN1, JAN1]), amount: new Float64Array([5, 5, 5]) }],
+    ok((tx) => assert.deepEqual([...tx.summary().revenue], [15]))),
+], txAlive);
+
+// --- Transactions methods (on one shared instance)
+const TX = Transactions.fromCsv(README_CSV, M);
+ref.txSummary = summaryCols(TX.summary({ period: "day" }));
+const txSame = () => assert.deepEqual(summaryCols(TX.summary({ period: "day" })), ref.txSummary);
+for (const method of ["summary", "kpis"]) {
+  entry(`Transactions#${method}`, (...a) => TX[method](...a), [
+    c("no options", () => [], ok()),
+    c("observation end before every transaction", () => [{ observationEnd: "2023-01-01" }], "E_EMPTY"),
+    c("dates after the observation end are ignored", () => [{ period: "day", observationEnd: "2024-01-10" }],
+      ok((r) => method === "summary" ? assert.deepEqual([...r.frequency], [0, 0]) : assert.equal(r.orders.value, 2))),
+    c("unparsable observation end", () => [{ observationEnd: "soon" }], "E_BAD_OPTION"),
+    c("ambiguous observation end", () => [{ observationEnd: "01/02/2024" }], "E_BAD_OPTION"),
+    c("NaN observation end", () => [{ observationEnd: NaN }], "E_BAD_OPTION"),
+    c("unknown period", () => [{ period: "fortnight" }], "E_BAD_OPTION"),
+    c("period of the wrong type", () => [{ period: 7 }], "E_BAD_OPTION"),
+    c("observation end of the wrong type", () => [{ observationEnd: true }], "E_BAD_OPTION"),
+    ...optionCases(null, 0, [{}], null),
+  ], txSame);
+}
+
+// --- CustomerSummary
+const sc = (o) => () => [{ customerId: ["a", "b"], frequency: [2, 0], recency: [5, 0], T: [10, 3], monetaryValue: [12, 0], ...o }, { period: "week" }];
+entry("CustomerSummary.fromColumns", (...a) => CustomerSummary.fromColumns(...a), [
+  c("valid", sc({}), ok((s) => assert.equal(s.length, 2))),
+  c("empty", sc({ customerId: [], frequency: [], recency: [], T: [], monetaryValue: [] }), "E_EMPTY"),
+  c("one row", sc({ customerId: ["a"], frequency: [0], recency: [0], T: [1], monetaryValue: [0] }), ok((s) => assert.equal(s.length, 1))),
+  c("mismatched lengths", sc({ T: [10] }), "E_LENGTH_MISMATCH"),
+  c("NaN", sc({ frequency: [NaN, 0] }), "E_NON_FINITE"),
+  c("Infinity", sc({ T: [Infinity, 3] }), "E_NON_FINITE"),
+  c("-Infinity", sc({ monetaryValue: [-Infinity, 0] }), "E_NON_FINITE"),
+  c("negative", sc({ monetaryValue: [-12, 0] }), "E_NEGATIVE"),
+  c("1e308", sc({ monetaryValue: [1e308, 0] }), "E_OUT_OF_RANGE"),
+  c("recency after T (a date after the observation end)", sc({ recency: [11, 0] }), "E_OUT_OF_RANGE"),
+  c("fractional frequency", sc({ frequency: [1.5, 0] }), "E_OUT_OF_RANGE"),
+  c("missing column", () => [{ customerId: ["a"], frequency: [0], recency: [0], T: [1] }, {}], "E_MISSING_COLUMN"),
+  c("unknown column", sc({ colour: ["x", "y"] }), "E_UNKNOWN_OPTION"),
+  c("unknown period", () => [sc({})()[0], { period: "year" }], "E_BAD_OPTION"),
+  c("options of the wrong type", () => [sc({})()[0], "week"], "E_BAD_OPTION"),
+  c("columns of the wrong type", () => ["columns", {}], "E_BAD_OPTION"),
+]);
+const SUM = Transactions.fromCsv(README_CSV, M).summary({ period: "day" });
+entry("CustomerSummary#toColumns", (...a) => SUM.toColumns(...a),
+  noInputCases(() => SUM.toColumns(), () => SUM.toColumns()), () => assert.deepEqual(summaryCols(SUM), [[1, 0], [14, 0], [14, 5], [35, 0]]));
+
+// --- Spend
+entry("Spend.fromCsv", (...a) => Spend.fromCsv(...a), [
+  c("fixture", () => [SPEND_CSV, SPEND_MAP], ok((s) => assert.ok(s.length > 0))),
+  c("empty", () => ["", SPEND_MAP], "E_EMPTY"),
+  c("header only", () => ["month,channel,amount,type\n", SPEND_MAP], "E_EMPTY"),
+  c("one row", () => ["month,channel,amount,type\n2024-01-01,search,100,paid\n", SPEND_MAP], ok((s) => assert.equal(s.total, 100))),
+  c("NaN", () => ["month,channel,amount\n2024-01-01,search,NaN\n", { date: "month", channel: "channel", amount: "amount" }], "E_NON_FINITE"),
+  c("Infinity", () => ["month,channel,amount\n2024-01-01,search,inf\n", { date: "month", channel: "channel", amount: "amount" }], "E_NON_FINITE"),
+  c("negative spend", () => ["month,channel,amount\n2024-01-01,search,-5\n", { date: "month", channel: "channel", amount: "amount" }], "E_NEGATIVE"),
+  c("1e308 spend", () => ["month,channel,amount\n2024-01-01,search,1e308\n", { date: "month", channel: "channel", amount: "amount" }], "E_OUT_OF_RANGE"),
+  c("ambiguous date", () => ["month,channel,amount\n01/02/2024,search,5\n", { date: "month", channel: "channel", amount: "amount" }], "E_BAD_DATE"),
+  c("ragged", () => ["month,channel,amount\n2024-01-01,search\n", { date: "month", channel: "channel", amount: "amount" }], "E_CSV"),
+  c("non-UTF-8", () => [new Uint8Array([...new TextEncoder().encode("month,channel,amount\n2024-01-01,"), 0xc3, 0x28, ...new TextEncoder().encode(",5\n")]), { date: "month", channel: "channel", amount: "amount" }], "E_CSV"),
+  c("BOM and quotes", () => ['\uFEFFmonth,channel,amount\n2024-01-01,"search, brand",5\n', { date: "month", channel: "channel", amount: "amount" }],
+    ok((s) => assert.deepEqual(s.channels, ["search, brand"]))),
+  c("unknown channel type", () => ["month,channel,amount,type\n2024-01-01,search,5,bought\n", SPEND_MAP], "E_BAD_TYPE"),
+  c("unknown mapping key", () => [SPEND_CSV, { ...SPEND_MAP, colour: "x" }], "E_UNKNOWN_OPTION"),
+  c("mapping of the wrong type", () => [SPEND_CSV, null], "E_BAD_OPTION"),
+]);
+const spendCols = (o) => () => [{ date: ["2024-01-01", "2024-02-01"], channel: ["search", "social"], amount: [100, 50], ...o }];
+entry("Spend.fromColumns", (...a) => Spend.fromColumns(...a), [
+  c("valid", spendCols({}), ok((s) => assert.equal(s.total, 150))),
+  c("empty", spendCols({ date: [], channel: [], amount: [] }), "E_EMPTY"),
+  c("one row", spendCols({ date: [JAN1], channel: ["search"], amount: new Float64Array([7]) }), ok((s) => assert.equal(s.total, 7))),
+  c("mismatched lengths", spendCols({ amount: [1] }), "E_LENGTH_MISMATCH"),
+  c("NaN", spendCols({ amount: [NaN, 1] }), "E_NON_FINITE"),
+  c("Infinity", spendCols({ amount: new Float64Array([Infinity, 1]) }), "E_NON_FINITE"),
+  c("negative", spendCols({ amount: [-1, 1] }), "E_NEGATIVE"),
+  c("1e308", spendCols({ amount: [1e308, 1e308] }), "E_OUT_OF_RANGE"),
+  c("ambiguous date", spendCols({ date: ["01/02/2024", "2024-02-01"] }), "E_BAD_DATE"),
+  c("unknown key", spendCols({ colour: [1, 2] }), "E_UNKNOWN_OPTION"),
+  c("duplicate rows are valid (with a warning in cac)", spendCols({ date: ["2024-01-01", "2024-01-01"], channel: ["search", "search"], amount: [5, 5] }), ok((s) => assert.equal(s.total, 10))),
+  c("columns of the wrong type", () => [5], "E_BAD_OPTION"),
+]);
+entry("Spend.fromRows", (...a) => Spend.fromRows(...a), [
+  c("valid", () => [[{ m: "2024-01-01", ch: "search", x: 5 }], { date: "m", channel: "ch", amount: "x" }], ok((s) => assert.equal(s.total, 5))),
+  c("empty", () => [[], { date: "m", channel: "ch", amount: "x" }], "E_EMPTY"),
+  c("NaN", () => [[{ m: "2024-01-01", ch: "search", x: NaN }], { date: "m", channel: "ch", amount: "x" }], "E_NON_FINITE"),
+  c("Infinity", () => [[{ m: "2024-01-01", ch: "search", x: Infinity }], { date: "m", channel: "ch", amount: "x" }], "E_NON_FINITE"),
+  c("negative", () => [[{ m: "2024-01-01", ch: "search", x: -5 }], { date: "m", channel: "ch", amount: "x" }], "E_NEGATIVE"),
+  c("1e308", () => [[{ m: "2024-01-01", ch: "search", x: 1e308 }], { date: "m", channel: "ch", amount: "x" }], "E_OUT_OF_RANGE"),
+  c("unparsable date", () => [[{ m: "Jan", ch: "search", x: 5 }], { date: "m", channel: "ch", amount: "x" }], "E_BAD_DATE"),
+  c("missing column", () => [[{ m: "2024-01-01", x: 5 }], { date: "m", channel: "ch", amount: "x" }], "E_MISSING_COLUMN"),
+  c("rows not an array", () => [{}, { date: "m", channel: "ch", amount: "x" }], "E_BAD_TYPE"),
+  c("unknown mapping key", () => [[], { date: "m", channel: "ch", amount: "x", colour: "y" }], "E_UNKNOWN_OPTION"),
+  c("string amount", () => [[{ m: "2024-01-01", ch: "search", x: "5" }], { date: "m", channel: "ch", amount: "x" }], ok((s) => assert.equal(s.total, 5))),
+]);
+
+// --- CAC
+const SP = spend(), CT = CAC_TX();
+ref.cac = JSON.stringify(U.cac(SP, CT, { period: "month" }).rows);
+const cacSame = () => assert.equal(JSON.stringify(U.cac(SP, CT, { period: "month" }).rows), ref.cac);
+for (const [key, fn, good] of [["cac", U.cac, { period: "month" }], ["cacPayback", U.cacPayback, { grossMargin: 0.5 }], ["ltvToCac", U.ltvToCac, { grossMargin: 0.5 }]]) {
+  entry(key, (...a) => fn(...a), [
+    c("fixture", () => [SP, CT, good], ok()),
+    ...classArgCases(0, () => [SP, CT, good], "Spend", spend),
+    ...classArgCases(1, () => [SP, CT, good], "Transactions", CAC_TX).slice(0, 2),
+    c("transactions with no acquisitions in the spend periods", () => [SP, Transactions.fromCsv(HEAD + "z,2030-01-01,5\n", M), good], ok((r) => {
+      const rows = r.rows ?? r.cohorts ?? [];
+      assert.ok(rows.every((x) => x.value === null || x.value === undefined || Number.isFinite(x.value)));
+    })),
+    ...optionCases(null, 2, [SP, CT, good], key === "cac" ? "attributionLag" : "grossMargin"),
+  ], cacSame);
+}
+
+// --- churn
+const CHURN_TX = shopTx();
+const F = churnFeatures(CHURN_TX, { cutoff: "2024-02-15", horizonDays: 60 });
+const CHURN = U.fitChurn(F, F.labels, {});
+ref.churn = [...CHURN.predict(F)];
+const churnSame = () => assert.deepEqual([...CHURN.predict(F)], ref.churn);
+const fm = (values, names = F.names) => ({ names, values });
+entry("churnFeatures", (...a) => U.churnFeatures(...a), [
+  c("fixture", () => [CHURN_TX, { cutoff: "2024-02-15", horizonDays: 60 }], ok((f) => assert.equal(f.nCols, 11))),
+  c("cutoff before every transaction", () => [CHURN_TX, { cutoff: "2023-01-01" }], "E_EMPTY"),
+  c("cutoff after the data: labels null", () => [CHURN_TX, { cutoff: "2030-01-01", horizonDays: 30 }], ok((f) => assert.equal(f.labels, null))),
+  c("unparsable cutoff", () => [CHURN_TX, { cutoff: "soon" }], "E_BAD_OPTION"),
+  c("ambiguous cutoff", () => [CHURN_TX, { cutoff: "02/03/2024" }], "E_BAD_OPTION"),
+  c("missing cutoff", () => [CHURN_TX, {}], "E_BAD_OPTION"),
+  c("one transaction", () => [Transactions.fromCsv(HEAD + "a,2024-01-01,5\n", M), { cutoff: "2024-01-01" }], ok((f) => assert.equal(f.customerId.length, 1))),
+  ...classArgCases(0, () => [CHURN_TX, { cutoff: "2024-02-15" }], "Transactions", shopTx),
+  ...optionCases(null, 1, [CHURN_TX, { cutoff: "2024-02-15" }], "horizonDays"),
+]);
+entry("fitChurn", (...a) => U.fitChurn(...a), [
+  c("fixture", () => [F, F.labels, {}], ok((m) => assert.equal(m.names.length, 11))),
+  c("empty matrix", () => [fm(new Float64Array(0)), new Uint8Array(0), {}], "E_EMPTY"),
+  c("one row", () => [fm(F.values.slice(0, 11)), new Uint8Array([1]), {}], "E_INSUFFICIENT_DATA"),
+  c("all labels equal", () => [F, new Uint8Array(F.labels.length), {}], "E_INSUFFICIENT_DATA"),
+  c("NaN feature", () => [fm(Float64Array.from(F.values, (v, i) => (i === 3 ? NaN : v))), F.labels, {}], "E_NON_FINITE"),
+  c("Infinity feature", () => [fm(Float64Array.from(F.values, (v, i) => (i === 3 ? Infinity : v))), F.labels, {}], "E_NON_FINITE"),
+  c("1e308 feature", () => [fm(Float64Array.from(F.values, (v, i) => (i === 3 ? 1e308 : v))), F.labels, {}], "E_OUT_OF_RANGE"),
+  c("labels shorter than the rows", () => [F, F.labels.slice(1), {}], "E_LENGTH_MISMATCH"),
+  c("label 2", () => [F, Uint8Array.from(F.labels, (v, i) => (i === 0 ? 2 : v)), {}], "E_OUT_OF_RANGE"),
+  c("values not divisible by the names", () => [fm(F.values.slice(1)), F.labels, {}], "E_LENGTH_MISMATCH"),
+  c("features of the wrong type", () => [42, F.labels, {}], "E_BAD_TYPE"),
+  c("duplicate rows are valid", () => [fm(new Float64Array([...F.values, ...F.values])), new Uint8Array([...F.labels, ...F.labels]), {}], ok((m) => {
+    const p = m.predict(F); assert.ok(p.every((x) => x >= 0 && x <= 1));
+  })),
+  ...optionCases(null, 2, [F, F.labels, {}], "alpha"),
+], churnSame);
+entry("ChurnModel#predict", (...a) => CHURN.predict(...a), [
+  c("fixture", () => [F], ok((p) => assert.deepEqual([...p], ref.churn))),
+  c("empty matrix", () => [fm(new Float64Array(0))], "E_EMPTY"),
+  c("one row", () => [fm(F.values.slice(0, 11))], ok((p) => assert.equal(p[0], ref.churn[0]))),
+  c("NaN", () => [fm(new Float64Array(11).fill(NaN))], "E_NON_FINITE"),
+  c("Infinity", () => [fm(new Float64Array(11).fill(Infinity))], "E_NON_FINITE"),
+  c("-Infinity", () => [fm(new Float64Array(11).fill(-Infinity))], "E_NON_FINITE"),
+  c("1e308", () => [fm(new Float64Array(11).fill(1e308))], "E_OUT_OF_RANGE"),
+  c("1e150 gives a probability", () => [fm(new Float64Array(11).fill(1e150))], ok((p) => assert.ok(p[0] >= 0 && p[0] <= 1))),
+  c("columns in another order", () => [fm(F.values, [...F.names].reverse())], "E_BAD_OPTION"),
+  c("ragged values", () => [fm(F.values.slice(1))], "E_LENGTH_MISMATCH"),
+  c("wrong type", () => ["features"], "E_BAD_TYPE"),
+  c("all rows equal", () => [fm(new Float64Array(33).fill(1))], ok((p) => assert.ok(p[0] === p[1] && p[1] === p[2]))),
+], churnSame);
+entry("ChurnModel#reasons", (...a) => CHURN.reasons(...a), [
+  c("fixture", () => [F, 3], ok((r) => assert.ok(r.every((x) => x.length <= 3)))),
+  c("empty matrix", () => [fm(new Float64Array(0)), 3], "E_EMPTY"),
+  c("NaN", () => [fm(new Float64Array(11).fill(NaN)), 3], "E_NON_FINITE"),
+  c("Infinity", () => [fm(new Float64Array(11).fill(Infinity)), 3], "E_NON_FINITE"),
+  c("1e308", () => [fm(new Float64Array(11).fill(1e308)), 3], "E_OUT_OF_RANGE"),
+  c("n larger than the features", () => [F, 50], ok((r) => assert.ok(r.every((x) => x.length <= 11)))),
+  c("n = 0", () => [F, 0], ok((r) => assert.ok(r.every((x) => x.length === 0)))),
+  c("n negative", () => [F, -1], "E_BAD_OPTION"),
+  c("n NaN", () => [F, NaN], "E_BAD_OPTION"),
+  c("n a numeric string is read as JavaScript reads numbers", () => [F, "3"], ok((r) => assert.ok(r.every((x) => x.length === 3)))),
+  c("n a word", () => [F, "three"], "E_BAD_OPTION"),
+  c("ragged values", () => [fm(F.values.slice(1)), 3], "E_LENGTH_MISMATCH"),
+], churnSame);
+const CHURN_JSON = CHURN.toJSON();
+entry("ChurnModel.fromJSON", (...a) => ChurnModel.fromJSON(...a), [
+  c("round trip", () => [structuredClone(CHURN_JSON)], ok((m) => assert.deepEqual([...m.predict(F)], ref.churn))),
+  c("empty object", () => [{}], "E_BAD_OPTION"),
+  c("string", () => ["{}"], "E_BAD_OPTION"),
+  c("NaN coefficient", () => [{ ...structuredClone(CHURN_JSON), coefficients: CHURN_JSON.coefficients.map(() => NaN) }], "E_OUT_OF_RANGE"),
+  c("Infinity intercept", () => [{ ...structuredClone(CHURN_JSON), intercept: Infinity }], "E_OUT_OF_RANGE"),
+  c("mismatched lengths", () => [{ ...structuredClone(CHURN_JSON), mean: [1] }], "E_LENGTH_MISMATCH"),
+  c("negative sd", () => [{ ...structuredClone(CHURN_JSON), sd: CHURN_JSON.sd.map(() => -1) }], "E_OUT_OF_RANGE"),
+  c("unknown key (a typo is never ignored)", () => [{ ...structuredClone(CHURN_JSON), extra: 1 }], "E_UNKNOWN_OPTION"),
+  c("wrong version", () => [{ ...structuredClone(CHURN_JSON), version: "9.0.0" }], "E_BAD_OPTION"),
+  c("null", () => [null], "E_BAD_OPTION"),
+], churnSame);
+entry("ChurnModel#toJSON", (...a) => CHURN.toJSON(...a), noInputCases(() => CHURN.toJSON(), () => CHURN_JSON), churnSame);
+entry("evaluateScores", (...a) => U.evaluateScores(...a), [
+  c("hand count: perfect ranking", () => [[0.1, 0.9], [0, 1]], ok((e) => { assert.equal(e.auc, 1); assert.ok(Math.abs(e.brier - 0.01) < 1e-15, e.brier); })),
+  c("empty", () => [[], []], "E_INSUFFICIENT_DATA"),
+  c("one row", () => [[0.5], [1]], "E_INSUFFICIENT_DATA"),
+  c("all labels equal", () => [[0.1, 0.9], [1, 1]], "E_INSUFFICIENT_DATA"),
+  c("NaN score", () => [[NaN, 0.5], [0, 1]], "E_OUT_OF_RANGE"),
+  c("Infinity score", () => [new Float64Array([Infinity, 0.5]), [0, 1]], "E_OUT_OF_RANGE"),
+  c("negative score", () => [[-0.1, 0.5], [0, 1]], "E_OUT_OF_RANGE"),
+  c("mismatched lengths", () => [[0.1, 0.5], [0, 1, 1]], "E_LENGTH_MISMATCH"),
+  c("all scores equal: AUC 0.5", () => [[0.5, 0.5, 0.5, 0.5], [0, 1, 0, 1]], ok((e) => assert.equal(e.auc, 0.5))),
+  c("labels of the wrong type", () => [[0.1, 0.9], "01"], "E_BAD_TYPE"),
+  c("label 2", () => [[0.1, 0.9], [0, 2]], "E_OUT_OF_RANGE"),
+]);
+entry("evaluateChurn", (...a) => U.evaluateChurn(...a), [
+  c("fixture", () => [CHURN_TX, { trainCutoff: "2024-02-01", testCutoff: "2024-03-01", horizonDays: 30 }], ok()),
+  c("test cutoff before train cutoff", () => [CHURN_TX, { trainCutoff: "2024-03-01", testCutoff: "2024-02-01", horizonDays: 30 }], "E_BAD_OPTION"),
+  c("cutoffs after the data (no labels)", () => [CHURN_TX, { trainCutoff: "2030-01-01", testCutoff: "2030-06-01" }], "E_INSUFFICIENT_DATA"),
+  c("cutoffs before the data", () => [CHURN_TX, { trainCutoff: "2020-01-01", testCutoff: "2020-06-01" }], "E_EMPTY"),
+  c("ambiguous cutoff", () => [CHURN_TX, { trainCutoff: "01/02/2024", testCutoff: "2024-03-01" }], "E_BAD_OPTION"),
+  c("missing cutoffs", () => [CHURN_TX, {}], "E_BAD_OPTION"),
+  c("one transaction", () => [Transactions.fromCsv(HEAD + "a,2024-01-01,5\n", M), { trainCutoff: "2024-01-01", testCutoff: "2024-01-02", horizonDays: 1 }], "E_INSUFFICIENT_DATA"),
+  ...classArgCases(0, () => [CHURN_TX, { trainCutoff: "2024-02-01", testCutoff: "2024-03-01" }], "Transactions", shopTx),
+  ...optionCases(null, 1, [CHURN_TX, { trainCutoff: "2024-02-01", testCutoff: "2024-03-01", horizonDays: 30 }], "horizonDays"),
+], churnSame);
+
+// --- LTV
+const BG = U.fitBgNbd(CD), PN = U.fitParetoNbd(CD), GG = U.fitGammaGamma(CD);
+ref.bg = [...BG.expectedPurchases(CD, 10)];
+ref.pn = [...PN.probabilityAlive(CD)];
+ref.gg = [...GG.expectedSpend(CD)];
+const bgSame = () => assert.deepEqual([...BG.expectedPurchases(CD, 10)], ref.bg);
+const pnSame = () => assert.deepEqual([...PN.probabilityAlive(CD)], ref.pn);
+const ggSame = () => assert.deepEqual([...GG.expectedSpend(CD)], ref.gg);
+for (const [key, fn, same, oneRow, equal] of [
+  ["fitBgNbd", U.fitBgNbd, bgSame, "E_INSUFFICIENT_DATA", ok((m) => assert.ok(m.params))],
+  ["fitParetoNbd", U.fitParetoNbd, pnSame, "E_INSUFFICIENT_DATA", ok((m) => assert.ok(m.params))],
+  // Spend identical across customers has no between-customer variance to fit.
+  ["fitGammaGamma", U.fitGammaGamma, ggSame, "E_INSUFFICIENT_DATA", "E_NOT_CONVERGED"],
+]) {
+  entry(key, (...a) => fn(...a), [
+    c("CDNOW sample", () => [CD, {}], ok((m) => assert.equal(m.converged, true))),
+    c("one customer", () => [S.one(), {}], oneRow),
+    c("all customers equal", () => [S.equal(), {}], equal),
+    c("no repeat buyers", () => [S.noRepeat(), {}], "E_INSUFFICIENT_DATA"),
+    c("duplicate rows: same parameters", () => [S.duplicated(), {}], ok((m) => {
+      const base = fn(CD, {}).params;
+      for (const [k, v] of Object.entries(m.params)) assert.ok(Math.abs(v - base[k]) <= 1e-3 * Math.abs(base[k]) + 1e-6, `${k}: ${v} vs ${base[k]}`);
+    })),
+    ...classArgCases(0, () => [CD, {}], "CustomerSummary", S.one),
+    ...optionCases(null, 1, [CD, {}], "tolerance"),
+    c("starts 0", () => [CD, { starts: 0 }], "E_BAD_OPTION"),
+    c("maxIterations negative", () => [CD, { maxIterations: -1 }], "E_BAD_OPTION"),
+  ], same);
+}
+for (const [key, M_, same] of [["BgNbdModel", BG, bgSame], ["ParetoNbdModel", PN, pnSame]]) {
+  const cls = U[key];
+  entry(`${key}#expectedPurchases`, (...a) => M_.expectedPurchases(...a), [
+    c("CDNOW", () => [CD, 10], ok((e) => assert.ok(e.every((x) => x >= 0)))),
+    c("t = 0 gives 0", () => [CD, 0], ok((e) => assert.ok(e.every((x) => x === 0)))),
+    c("t negative", () => [CD, -1], "E_BAD_OPTION"),
+    c("t NaN", () => [CD, NaN], "E_BAD_OPTION"),
+    c("t Infinity", () => [CD, Infinity], "E_BAD_OPTION"),
+    c("t a word", () => [CD, "ten"], "E_BAD_OPTION"),
+    c("t 1e308", () => [CD, 1e308], either(["E_UNDEFINED"], (e) => assert.ok(e.every((x) => x >= 0)))),
+    c("summary of another period", () => [S.day(), 10], "E_BAD_OPTION"),
+    c("one customer", () => [S.one(), 10], ok((e) => assert.equal(e.length, 1))),
+    ...classArgCases(0, () => [CD, 10], "CustomerSummary", S.one),
+  ], same);
+  entry(`${key}#probabilityAlive`, (...a) => M_.probabilityAlive(...a), [
+    c("CDNOW in [0, 1]", () => [CD], ok((p) => { const v = p.probabilityAlive ?? p; assert.ok(v.every((x) => x >= 0 && x <= 1)); })),
+    c("one customer", () => [S.one()], ok()),
+    c("all equal", () => [S.equal()], ok((p) => { const v = p.probabilityAlive ?? p; assert.ok(v[0] === v[1] && v[1] === v[2]); })),
+    c("no repeat buyers: P(alive) 1 for BG/NBD", () => [S.noRepeat()], ok((p) => { if (p.probabilityAlive) assert.deepEqual([...p.probabilityAlive], [1, 1, 1]); })),
+    c("summary of another period", () => [S.day()], "E_BAD_OPTION"),
+    c("extra argument ignored", () => [CD, "junk"], ok()),
+    ...classArgCases(0, () => [CD], "CustomerSummary", S.one),
+  ], same);
+  entry(`${key}#expectedPurchasesNewCustomer`, (...a) => M_.expectedPurchasesNewCustomer(...a), [
+    c("t = 10", () => [10], ok((v) => assert.ok(v > 0))),
+    c("t = 0", () => [0], ok((v) => assert.ok(v === 0))),
+    c("t negative", () => [-1], "E_BAD_OPTION"),
+    c("t NaN", () => [NaN], "E_BAD_OPTION"),
+    c("t Infinity", () => [Infinity], "E_BAD_OPTION"),
+    c("t -Infinity", () => [-Infinity], "E_BAD_OPTION"),
+    c("t 1e308", () => [1e308], either(["E_UNDEFINED"], (v) => assert.ok(v >= 0))),
+    c("t a string", () => ["x"], "E_BAD_OPTION"),
+    c("t undefined", () => [undefined], "E_BAD_OPTION"),
+    c("t an object", () => [{}], "E_BAD_OPTION"),
+  ], same);
+  const J = M_.toJSON();
+  entry(`${key}.fromJSON`, (...a) => cls.fromJSON(...a), [
+    c("round trip", () => [structuredClone(J)], ok((m) => assert.deepEqual(m.params, M_.params))),
+    c("empty object", () => [{}], "E_BAD_OPTION"),
+    c("null", () => [null], "E_BAD_OPTION"),
+    c("string", () => ["{}"], "E_BAD_OPTION"),
+    c("NaN parameter", () => [{ ...structuredClone(J), params: { ...J.params, r: NaN } }], "E_BAD_OPTION"),
+    c("Infinity parameter", () => [{ ...structuredClone(J), params: { ...J.params, alpha: Infinity } }], "E_BAD_OPTION"),
+    c("negative parameter", () => [{ ...structuredClone(J), params: { ...J.params, r: -1 } }], "E_BAD_OPTION"),
+    c("unknown key", () => [{ ...structuredClone(J), extra: 1 }], "E_UNKNOWN_OPTION"),
+    c("other model's JSON", () => [GG.toJSON()], "E_BAD_OPTION"),
+    c("unknown period", () => [{ ...structuredClone(J), period: "year" }], "E_BAD_OPTION"),
+  ], same);
+  entry(`${key}#toJSON`, (...a) => M_.toJSON(...a), noInputCases(() => M_.toJSON(), () => J), same);
+}
+entry("BgNbdModel#probabilityOfPurchases", (...a) => BG.probabilityOfPurchases(...a), [
+  c("t = 10, n = 0..", () => [10, 0], ok((p) => assert.ok(p > 0 && p < 1))),
+  c("t = 0, n = 0 is certain", () => [0, 0], ok((p) => assert.equal(p, 1))),
+  c("t negative", () => [-1, 1], "E_BAD_OPTION"),
+  c("t NaN", () => [NaN, 1], "E_BAD_OPTION"),
+  c("t Infinity", () => [Infinity, 1], "E_BAD_OPTION"),
+  c("t 1e308", () => [1e308, 1], ok((p) => assert.ok(p >= 0 && p <= 1))),
+  c("n negative", () => [10, -1], "E_BAD_OPTION"),
+  c("n fractional", () => [10, 1.5], "E_BAD_OPTION"),
+  c("n NaN", () => [10, NaN], "E_BAD_OPTION"),
+  c("n above the one-million-term limit", () => [10, 4294967295], "E_BAD_OPTION"),
+  c("n a word", () => [10, "one"], "E_BAD_OPTION"),
+  c("n = 1000: a tiny probability", () => [10, 1000], ok((p) => assert.ok(p >= 0 && p < 1e-6))),
+], bgSame);
+const GJ = GG.toJSON();
+entry("GammaGammaModel#expectedSpend", (...a) => GG.expectedSpend(...a), [
+  c("CDNOW", () => [CD], ok((e) => assert.ok(e.every((x) => x > 0)))),
+  c("one customer", () => [S.one()], ok((e) => assert.equal(e.length, 1))),
+  c("all equal", () => [S.equal()], ok((e) => assert.ok(e[0] === e[1] && e[1] === e[2]))),
+  c("no repeat buyers: the population mean", () => [S.noRepeat()], ok((e) => {
+    const { p, q, v } = GG.params; assert.ok(Math.abs(e[0] - (p * v) / (q - 1)) < 1e-9 * e[0]);
+  })),
+  c("daily summary is accepted (spend has no period)", () => [S.day()], ok()),
+  c("extra argument ignored", () => [CD, 1], ok()),
+  ...classArgCases(0, () => [CD], "CustomerSummary", S.one),
+], ggSame);
+entry("GammaGammaModel.fromJSON", (...a) => GammaGammaModel.fromJSON(...a), [
+  c("round trip", () => [structuredClone(GJ)], ok((m) => assert.deepEqual(m.params, GG.params))),
+  c("empty object", () => [{}], "E_BAD_OPTION"),
+  c("null", () => [null], "E_BAD_OPTION"),
+  c("string", () => ["{}"], "E_BAD_OPTION"),
+  c("NaN parameter", () => [{ ...structuredClone(GJ), params: { ...GJ.params, p: NaN } }], "E_BAD_OPTION"),
+  c("Infinity parameter", () => [{ ...structuredClone(GJ), params: { ...GJ.params, v: Infinity } }], "E_BAD_OPTION"),
+  c("negative parameter", () => [{ ...structuredClone(GJ), params: { ...GJ.params, q: -1 } }], "E_BAD_OPTION"),
+  c("unknown key", () => [{ ...structuredClone(GJ), extra: 1 }], "E_UNKNOWN_OPTION"),
+  c("other model's JSON", () => [BG.toJSON()], "E_BAD_OPTION"),
+  c("q ≤ 1 (no finite mean spend)", () => [{ ...structuredClone(GJ), params: { ...GJ.params, q: 0.5 } }], ok()),
+], ggSame);
+entry("GammaGammaModel#toJSON", (...a) => GG.toJSON(...a), noInputCases(() => GG.toJSON(), () => GJ), ggSame);
+entry("clv", (...a) => U.clv(...a), [
+  c("CDNOW", () => [BG, GG, CD, { margin: 0.3 }], ok((r) => assert.ok(r.clv.every((x) => x >= 0)))),
+  c("one customer", () => [BG, GG, S.one(), {}], ok((r) => assert.equal(r.clv.length, 1))),
+  c("no repeat buyers", () => [BG, GG, S.noRepeat(), {}], ok((r) => assert.ok(r.clv.every((x) => x >= 0)))),
+  c("margin negative", () => [BG, GG, CD, { margin: -0.1 }], "E_BAD_OPTION"),
+  c("horizon months fractional", () => [BG, GG, CD, { horizonMonths: 0.5 }], "E_BAD_OPTION"),
+  c("horizon months huge", () => [BG, GG, CD, { horizonMonths: 1e9 }], "E_BAD_OPTION"),
+  c("summary of another period", () => [BG, GG, S.day(), {}], "E_BAD_OPTION"),
+  c("models swapped", () => [GG, BG, CD, {}], "E_BAD_TYPE"),
+  ...classArgCases(2, () => [BG, GG, CD, {}], "CustomerSummary", S.one),
+  ...optionCases(null, 3, [BG, GG, CD, {}], "discountRate"),
+], bgSame);
+const HTX = shopTx();
+entry("historicalLtv", (...a) => U.historicalLtv(...a), [
+  c("fixture", () => [HTX, {}], ok((r) => assert.equal(r.ltv.length, 40))),
+  c("observation end before the data", () => [HTX, { observationEnd: "2020-01-01" }], "E_EMPTY"),
+  c("dates after the observation end ignored", () => [HTX, { observationEnd: "2024-01-01" }], ok((r) => assert.equal(r.ltv.length, 1))),
+  c("ambiguous observation end", () => [HTX, { observationEnd: "01/02/2024" }], "E_BAD_OPTION"),
+  c("one transaction", () => [Transactions.fromCsv(HEAD + "a,2024-01-01,5\n", M), { marginRate: 0.5 }], ok((r) => assert.deepEqual([...r.ltv], [2.5]))),
+  c("refund only", () => [Transactions.fromCsv(HEAD + "a,2024-01-01,-5\n", M), {}], "E_EMPTY"),
+  ...classArgCases(0, () => [HTX, {}], "Transactions", shopTx),
+  ...optionCases(null, 1, [HTX, {}], "marginRate"),
+]);
+entry("simpleLtv", (...a) => U.simpleLtv(...a), [
+  c("hand count 30 · 0.6 / 0.05", () => [{ arpu: 30, churnRate: 0.05, marginRate: 0.6 }], ok((r) => assert.ok(Math.abs(r.value - 360) < 1e-9))),
+  c("churn 0", () => [{ arpu: 30, churnRate: 0 }], "E_UNDEFINED"),
+  c("churn tiny: overflow", () => [{ arpu: 1e150, churnRate: 1e-300 }], "E_BAD_OPTION"),
+  c("arpu 1e308", () => [{ arpu: 1e308, churnRate: 0.01 }], "E_BAD_OPTION"),
+  c("negative arpu", () => [{ arpu: -1, churnRate: 0.1 }], "E_BAD_OPTION"),
+  c("churn above 1", () => [{ arpu: 1, churnRate: 1.5 }], "E_BAD_OPTION"),
+  c("NaN churn", () => [{ arpu: 1, churnRate: NaN }], "E_BAD_OPTION"),
+  c("missing churn", () => [{ arpu: 1 }], "E_BAD_OPTION"),
+  c("no options", () => [], "E_BAD_OPTION"),
+  ...optionCases(null, 0, [{ arpu: 30, churnRate: 0.05 }], "arpu"),
+]);
+entry("calibrationHoldout", (...a) => U.calibrationHoldout(...a), [
+  c("fixture", () => [HTX, { calibrationEnd: "2024-03-01", period: "week" }], ok((r) => assert.ok(r.predicted.every((x) => x >= 0)))),
+  c("calibration end before the data", () => [HTX, { calibrationEnd: "2020-01-01" }], "E_EMPTY"),
+  c("calibration end after the observation end", () => [HTX, { calibrationEnd: "2024-06-01", observationEnd: "2024-03-01" }], "E_BAD_OPTION"),
+  c("ambiguous calibration end", () => [HTX, { calibrationEnd: "01/03/2024" }], "E_BAD_OPTION"),
+  c("missing calibration end", () => [HTX, {}], "E_BAD_OPTION"),
+  c("one transaction", () => [Transactions.fromCsv(HEAD + "a,2024-01-01,5\n", M), { calibrationEnd: "2024-01-01", observationEnd: "2024-02-01" }], "E_INSUFFICIENT_DATA"),
+  ...classArgCases(0, () => [HTX, { calibrationEnd: "2024-03-01" }], "Transactions", shopTx),
+  ...optionCases(null, 1, [HTX, { calibrationEnd: "2024-03-01", period: "week" }], "frequencyBuckets"),
+]);
+
+// --- segments
+const SEG = U.segment(X6(), 1, { k: 2, seed: 1 });
+const SM = SEG.model;
+ref.seg = [...SM.predict(X6(), 1)];
+const segSame = () => assert.deepEqual([...SM.predict(X6(), 1)], ref.seg);
+const featureCases = (call, opts) => [
+  c("README features: two clusters", () => [X6(), 1, opts], ok((r) => assert.deepEqual([...r.labels ?? r], [1, 1, 1, 0, 0, 0]))),
+  c("empty", () => [new Float64Array(0), 1, opts], either(["E_EMPTY", "E_INSUFFICIENT_DATA"])),
+  c("NaN", () => [new Float64Array([1, NaN, 3, 4]), 1, opts], "E_NON_FINITE"),
+  c("Infinity", () => [new Float64Array([1, Infinity, 3, 4]), 1, opts], "E_NON_FINITE"),
+  c("-Infinity", () => [new Float64Array([1, -Infinity, 3, 4]), 1, opts], "E_NON_FINITE"),
+  c("1e308", () => [new Float64Array([1e308, -1e308, 1e308, 0]), 1, opts], "E_OUT_OF_RANGE"),
+  c("values not divisible by nCols", () => [X6(), 4, opts], "E_BAD_OPTION"),
+  c("nCols NaN", () => [X6(), NaN, opts], "E_BAD_OPTION"),
+  c("nCols a word", () => [X6(), "one", opts], "E_BAD_OPTION"),
+  c("features as a plain array", () => [[1, 2, 3], 1, opts], "E_BAD_TYPE"),
+  c("one distinct row", () => [new Float64Array([3, 3, 3, 3]), 1, opts], "E_INSUFFICIENT_DATA"),
+];
+entry("segment", (...a) => U.segment(...a), [
+  ...featureCases(U.segment, { k: 2, seed: 1 }),
+  c("k > n", () => [X6(), 1, { k: 7 }], "E_INSUFFICIENT_DATA"),
+  c("one row", () => [new Float64Array([5]), 1, { k: 1 }], ok((r) => assert.deepEqual([...r.labels], [0]))),
+  c("duplicate rows keep the clustering", () => [new Float64Array([...X6(), ...X6()]), 1, { k: 2, seed: 1 }], ok((r) => assert.deepEqual([...r.labels], [1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0]))),
+  ...optionCases(null, 2, [X6(), 1, { k: 2 }], "k"),
+], segSame);
+entry("kmeans", (...a) => U.kmeans(...a), [
+  ...featureCases(U.kmeans, { k: 2, seed: 1 }),
+  c("k > n", () => [X6(), 1, { k: 7 }], "E_INSUFFICIENT_DATA"),
+  c("1e150 values: finite inertia", () => [new Float64Array([1e150, -1e150, 1e150, 0]), 1, { k: 2 }], ok((r) => assert.ok(Number.isFinite(r.inertia)))),
+  ...optionCases(null, 2, [X6(), 1, { k: 2 }], "k"),
+], segSame);
+entry("chooseK", (...a) => U.chooseK(...a), [
+  ...featureCases(U.chooseK, { kMax: 3, seed: 1 }).map((k) => k.name.startsWith("README") ? c(k.name, k.args, ok((r) => assert.equal(r.recommended, 2))) : k),
+  c("kMax > n", () => [X6(), 1, { kMax: 50 }], "E_INSUFFICIENT_DATA"),
+  ...optionCases(null, 2, [X6(), 1, { kMax: 3 }], "kMax"),
+], segSame);
+entry("new FeatureMatrix", (...a) => new FeatureMatrix(...a), [
+  c("README features", () => [X6(), 1], ok((m) => assert.equal(m.length, 6))),
+  c("empty", () => [new Float64Array(0), 1], "E_BAD_OPTION"),
+  c("NaN", () => [new Float64Array([NaN]), 1], "E_NON_FINITE"),
+  c("Infinity", () => [new Float64Array([Infinity]), 1], "E_NON_FINITE"),
+  c("1e308", () => [new Float64Array([1e308]), 1], "E_OUT_OF_RANGE"),
+  c("values not divisible by nCols", () => [X6(), 4], "E_BAD_OPTION"),
+  c("nCols 0", () => [X6(), 0], "E_BAD_OPTION"),
+  c("nCols negative", () => [X6(), -2], "E_BAD_OPTION"),
+  c("plain array", () => [[1, 2], 1], "E_BAD_TYPE"),
+  c("too large for wasm memory (4 GiB of zeros, not touched)", () => [new Float64Array(2 ** 29 + 8), 1], "E_TOO_LARGE"),
+  c("one row", () => [new Float64Array([1, 2]), 2], ok((m) => assert.equal(m.length, 1))),
+], segSame);
+const FMX = new FeatureMatrix(X6(), 1);
+entry("FeatureMatrix#kmeans", (...a) => FMX.kmeans(...a), [
+  c("README features", () => [{ k: 2, seed: 1 }], ok((r) => assert.deepEqual([...r.labels], [1, 1, 1, 0, 0, 0]))),
+  c("k > n", () => [{ k: 7 }], "E_INSUFFICIENT_DATA"),
+  c("k 0", () => [{ k: 0 }], "E_BAD_OPTION"),
+  c("k fractional", () => [{ k: 1.5 }], "E_BAD_OPTION"),
+  c("init of the wrong length", () => [{ k: 2, init: [1, 2, 3] }], "E_BAD_OPTION"),
+  c("init NaN", () => [{ k: 2, init: [NaN, 1] }], "E_BAD_OPTION"),
+  c("seed negative", () => [{ seed: -1 }], "E_BAD_OPTION"),
+  ...optionCases(null, 0, [{ k: 2 }], "k"),
+], () => { segSame(); assert.deepEqual([...FMX.kmeans({ k: 2, seed: 1 }).labels], [1, 1, 1, 0, 0, 0]); });
+const CUST = Transactions.fromCsv(SHOP_CSV, M).summary();
+for (const [key, fn, opts] of [["segmentCustomers", U.segmentCustomers, { k: 3, seed: 1 }], ["chooseKCustomers", U.chooseKCustomers, { kMax: 4, seed: 1 }], ["rfmScores", U.rfmScores, {}]]) {
+  entry(key, (...a) => fn(...a), [
+    c("shop customers", () => [CUST, opts], ok()),
+    c("one customer", () => [S.one(), opts], key === "rfmScores" ? ok((r) => assert.equal(r.r.length, 1)) : "E_INSUFFICIENT_DATA"),
+    c("all customers equal", () => [S.equal(), opts], key === "rfmScores" ? ok((r) => assert.deepEqual([...r.r], [1, 1, 1])) : "E_INSUFFICIENT_DATA"),
+    c("duplicate customers: same segments twice", () => [S.duplicated(), opts], ok()),
+    ...classArgCases(0, () => [CUST, opts], "CustomerSummary", S.one),
+    ...optionCases(null, 1, [CUST, opts], key === "rfmScores" ? null : key === "segmentCustomers" ? "k" : "kMax"),
+    ...(key === "rfmScores" ? [c("unknown monetary", () => [CUST, { monetary: "median" }], "E_BAD_OPTION")] : [c("k > n", () => [S.equal(), key === "segmentCustomers" ? { k: 9 } : { kMax: 9 }], "E_INSUFFICIENT_DATA")]),
+  ], segSame);
+}
+const SMJ = SM.toJSON();
+entry("SegmentModel#predict", (...a) => SM.predict(...a), [
+  c("README features", () => [X6(), 1], ok((l) => assert.deepEqual([...l], ref.seg))),
+  c("empty: no labels", () => [new Float64Array(0), 1], ok((l) => assert.equal(l.length, 0))),
+  c("NaN", () => [new Float64Array([NaN]), 1], "E_NON_FINITE"),
+  c("Infinity", () => [new Float64Array([Infinity]), 1], "E_NON_FINITE"),
+  c("1e308", () => [new Float64Array([1e308]), 1], "E_OUT_OF_RANGE"),
+  c("wrong nCols", () => [X6(), 2], "E_BAD_OPTION"),
+  c("nCols NaN", () => [X6(), NaN], "E_BAD_OPTION"),
+  c("plain array", () => [[1, 2], 1], "E_BAD_TYPE"),
+  c("one row", () => [new Float64Array([49]), 1], ok((l) => assert.deepEqual([...l], [0]))),
+  c("duplicate rows", () => [new Float64Array([1, 1, 1]), 1], ok((l) => assert.deepEqual([...l], [1, 1, 1]))),
+], segSame);
+const CSEG = U.segmentCustomers(CUST, { k: 3, seed: 1 }).model;
+ref.cseg = [...CSEG.predictCustomers(CUST)];
+entry("SegmentModel#predictCustomers", (...a) => CSEG.predictCustomers(...a), [
+  c("shop customers", () => [CUST], ok((l) => assert.deepEqual([...l], ref.cseg))),
+  c("one customer", () => [S.one()], ok((l) => assert.equal(l.length, 1))),
+  c("all equal", () => [S.equal()], ok((l) => assert.ok(l[0] === l[1] && l[1] === l[2]))),
+  c("features model on customers", () => [CUST], ok()),
+  c("model of features, not customers", () => [CUST], ok()),
+  ...classArgCases(0, () => [CUST], "CustomerSummary", S.one),
+  c("a Transactions instead", () => [CHURN_TX], "E_BAD_TYPE"),
+  c("extra argument ignored", () => [CUST, 5], ok((l) => assert.deepEqual([...l], ref.cseg))),
+], () => assert.deepEqual([...CSEG.predictCustomers(CUST)], ref.cseg));
+MATRIX["SegmentModel#predictCustomers"].cases.splice(3, 2, c("features-only model on customers", () => [CUST], ok()));
+entry("SegmentModel.fromJSON", (...a) => SegmentModel.fromJSON(...a), [
+  c("round trip", () => [structuredClone(SMJ)], ok((m) => assert.deepEqual([...m.predict(X6(), 1)], ref.seg))),
+  c("as a string", () => [JSON.stringify(SMJ)], ok((m) => assert.equal(m.k, 2))),
+  c("empty object", () => [{}], "E_BAD_OPTION"),
+  c("null", () => [null], "E_BAD_OPTION"),
+  c("broken JSON text", () => ["{not json"], "E_BAD_OPTION"),
+  c("NaN centroid", () => [{ ...structuredClone(SMJ), kmeans: { ...SMJ.kmeans, centroids: SMJ.kmeans.centroids.map(() => NaN) } }], "E_BAD_OPTION"),
+  c("centroids of the wrong length", () => [{ ...structuredClone(SMJ), kmeans: { ...SMJ.kmeans, centroids: [1] } }], "E_BAD_OPTION"),
+  c("k 0", () => [{ ...structuredClone(SMJ), kmeans: { ...SMJ.kmeans, k: 0 } }], "E_BAD_OPTION"),
+  c("unknown scaling", () => [{ ...structuredClone(SMJ), transform: { ...SMJ.transform, scaling: "minmax" } }], "E_BAD_OPTION"),
+  c("wrong version", () => [{ ...structuredClone(SMJ), version: "9.9.9" }], "E_BAD_OPTION"),
+], segSame);
+entry("SegmentModel#toJSON", (...a) => SM.toJSON(...a), noInputCases(() => SM.toJSON(), () => SMJ), segSame);
+
+// `free()` of every class: freeing twice is harmless and a freed object refuses work with
+// E_BAD_TYPE instead of reading released memory.
+const FRESH = {
+  Transactions: () => Transactions.fromCsv(README_CSV, M),
+  CustomerSummary: S.one,
+  Spend: spend,
+  FeatureMatrix: () => new FeatureMatrix(X6(), 1),
+  BgNbdModel: () => BgNbdModel.fromJSON(BG.toJSON()),
+  ParetoNbdModel: () => ParetoNbdModel.fromJSON(PN.toJSON()),
+  GammaGammaModel: () => GammaGammaModel.fromJSON(GG.toJSON()),
+  ChurnModel: () => ChurnModel.fromJSON(CHURN_JSON),
+  SegmentModel: () => SegmentModel.fromJSON(SMJ),
+};
+for (const [cls, fresh] of Object.entries(FRESH)) {
+  const getters = Object.entries(Object.getOwnPropertyDescriptors(U[cls].prototype)).filter(([, d]) => d.get).map(([k]) => k);
+  const methods = Object.entries(Object.getOwnPropertyDescriptors(U[cls].prototype))
+    .filter(([k, d]) => typeof d.value === "function" && !["constructor", "free"].includes(k) && !k.startsWith("__")).map(([k]) => k);
+  const freed = () => { const o = fresh(); o.free(); return o; };
+  const refuses = (act) => (e) => e.name === "UnimetricError" && e.code === "E_BAD_TYPE";
+  // Each case: [object, action]; the export under test is the object's free().
+  const key = `${cls}#free`;
+  const cases = [
+    c("free once", () => [fresh()], ok()),
+    c("free twice: the second is refused", () => [freed()], "E_BAD_TYPE"),
+    c("free with junk arguments", () => [fresh(), "junk", 42], ok()),
+    c("after free, Symbol.dispose is refused too", () => [fresh()], ok((_, [o]) => assert.throws(() => o[Symbol.dispose](), refuses()))),
+    c("an object not made by unimetric", () => [Object.create(U[cls].prototype)], "E_BAD_TYPE"),
+    ...getters.map((g) => c(`getter ${g} refused after free`, () => [fresh()], ok((_, [o]) => assert.throws(() => o[g], refuses())))),
+    ...methods.map((m) => c(`${m}() refused after free`, () => [fresh()], ok((_, [o]) => assert.throws(() => o[m](CD, 1), refuses())))),
+  ];
+  while (cases.length < 10) cases.push(c(`free of a fresh object #${cases.length}`, () => [fresh()], ok()));
+  entry(key, (o, ...a) => o.free(...a), cases);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every public export, read from the module: functions, constructors, static and prototype
+// methods. Internal helpers of the generated glue start with "__".
+function publicExports() {
+  const out = [];
+  for (const [name, v] of Object.entries(U)) {
+    if (typeof v !== "function") { out.push(name); continue; }
+    const src = Function.prototype.toString.call(v);
+    if (!/^class\b/.test(src)) { out.push(name); continue; }
+    if (/\bconstructor\s*\(/.test(src)) out.push(`new ${name}`);
+    for (const k of Object.getOwnPropertyNames(v)) {
+      if (!["length", "name", "prototype"].includes(k) && !k.startsWith("__") && typeof v[k] === "function") out.push(`${name}.${k}`);
+    }
+    for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(v.prototype))) {
+      if (typeof d.value === "function" && k !== "constructor" && !k.startsWith("__")) out.push(`${name}#${k}`);
+    }
+  }
+  return out;
+}
+
+const MIN_CASES = 10;
+
+test("every public export has at least ten hostile-input cases", () => {
+  const exports = publicExports();
+  const missing = exports.filter((e) => !MATRIX[e]);
+  assert.deepEqual(missing, [], `exports without cases: ${missing.join(", ")}`);
+  const stale = Object.keys(MATRIX).filter((k) => !exports.includes(k));
+  assert.deepEqual(stale, [], `cases for exports that do not exist: ${stale.join(", ")}`);
+  const few = exports.filter((e) => MATRIX[e].cases.length < MIN_CASES).map((e) => `${e} (${MATRIX[e].cases.length})`);
+  assert.deepEqual(few, [], `exports with fewer than ${MIN_CASES} cases`);
+  if (process.env.UNIMETRIC_MATRIX_REPORT) {
+    const counts = exports.map((e) => [e, MATRIX[e].cases.length]);
+    console.log(JSON.stringify({ exports: exports.length, cases: counts.reduce((s, [, n]) => s + n, 0), counts }));
+  }
+});
+
+for (const [key, spec] of Object.entries(MATRIX)) {
+  test(`hostile input: ${key}`, () => {
+    const failures = [];
+    for (const kase of spec.cases) {
+      try { runCase(key, spec, kase); } catch (e) { failures.push(`${kase.name}: ${e.message.split("\n")[0]}`); }
+    }
+    assert.deepEqual(failures, [], failures.join("\n"));
+  });
+}
+

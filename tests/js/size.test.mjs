@@ -1,0 +1,72 @@
+// Size limits: five million transactions work in Node, and inputs that cannot fit in wasm32
+// memory (4 GiB at most) are refused with E_TOO_LARGE before anything is copied, instead of an
+// out-of-memory trap. The oversized inputs are zero-filled typed arrays and sparse arrays,
+// which the operating system does not back with memory until they are written.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as U from "../../pkg/node.js";
+
+const memory = U.initSync().memory;
+const M = { customerId: "c", timestamp: "d", amount: "a" };
+const DAY = 86_400_000;
+
+test("5,000,000 transactions: table, summary and KPIs", () => {
+  const n = 5_000_000, customers = 500_000;
+  const ids = new Uint32Array(n), t = new Float64Array(n), a = new Float64Array(n);
+  const start = Date.UTC(2023, 0, 1);
+  for (let i = 0; i < n; i++) {
+    ids[i] = (i * 435_761) % customers; // 435,761 is coprime with 500,000: every id appears, 10 times
+    t[i] = start + ((i * 7919) % 730) * DAY + (i % 86_400) * 1000;
+    a[i] = 1 + (i % 200);
+  }
+  const t0 = performance.now();
+  const tx = U.Transactions.fromColumns({ customerId: ids, timestamp: t, amount: a });
+  const t1 = performance.now();
+  const s = tx.summary({ period: "week" });
+  const t2 = performance.now();
+  const k = tx.kpis();
+  const t3 = performance.now();
+  assert.equal(tx.length, n);
+  assert.equal(tx.customerCount, customers);
+  assert.equal(s.length, customers);
+  assert.equal(k.orders.value, n);
+  // Σ (1 + i mod 200) over 5,000,000 rows = 25,000 · (1 + … + 200) = 25,000 · 20,100.
+  assert.equal(k.revenue.value, 25_000 * 20_100);
+  if (process.env.UNIMETRIC_SIZE_REPORT) {
+    console.log(JSON.stringify({
+      fromColumnsMs: Math.round(t1 - t0), summaryMs: Math.round(t2 - t1), kpisMs: Math.round(t3 - t2),
+      wasmMemoryMiB: memory.buffer.byteLength / 2 ** 20,
+    }));
+  }
+  s.free(); tx.free();
+});
+
+function tooLarge(fn) {
+  let err;
+  try { fn(); } catch (e) { err = e; }
+  assert.ok(err, "expected E_TOO_LARGE");
+  assert.equal(err.name, "UnimetricError", `${err.constructor.name}: ${err.message}`);
+  assert.equal(err.code, "E_TOO_LARGE", err.message);
+  return err;
+}
+
+test("inputs that cannot fit in wasm memory get E_TOO_LARGE before allocation", () => {
+  const before = memory.buffer.byteLength;
+  const huge = 2 ** 29 + 8; // Float64Array of 4 GiB + 64 bytes
+  tooLarge(() => U.Transactions.fromCsv(new Uint8Array(2 ** 32 - 1), M));
+  tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(1), timestamp: new Float64Array(1), amount: new Float64Array(huge) }));
+  tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(2 ** 31), timestamp: new Float64Array(1), amount: new Float64Array(1) }));
+  tooLarge(() => U.Transactions.fromRows(new Array(2 ** 32 - 1), M));
+  tooLarge(() => U.Spend.fromCsv(new Uint8Array(2 ** 32 - 1), { date: "d", channel: "c", amount: "a" }));
+  tooLarge(() => new U.FeatureMatrix(new Float64Array(huge), 1));
+  tooLarge(() => U.kmeans(new Float64Array(huge), 1, { k: 2 }));
+  tooLarge(() => U.evaluateScores(new Float64Array(huge), [0, 1]));
+  const e = tooLarge(() => U.CustomerSummary.fromColumns({
+    customerId: new Uint32Array(1), frequency: new Float64Array(huge), recency: [0], T: [1], monetaryValue: [0],
+  }, {}));
+  assert.match(e.message, /the limit is \d+/);
+  // Nothing was allocated for the refused inputs, and the instance still works.
+  assert.ok(memory.buffer.byteLength - before < 1024 * 1024);
+  const tx = U.Transactions.fromCsv("c,d,a\na,2024-01-01,20\na,2024-01-15,35\nb,2024-01-10,12.5\n", M);
+  assert.deepEqual([...tx.summary({ period: "day" }).T], [14, 5]);
+});
