@@ -15,7 +15,6 @@
 /** How a handle is marked in messages (the same constant as in worker-thread.js). */
 const HANDLE = "__unimetricHandle";
 
-const DEFAULT_SCRIPT = new URL("./worker-thread.js", import.meta.url);
 
 /** An UnimetricError with code E_CANCELLED; `reason` is "cancelled", "terminated" or "failed". */
 function cancelledError(message, reason) {
@@ -69,7 +68,7 @@ export class UnimetricWorker {
    *   this package's worker-thread.js (give your own script that imports it and calls `expose`
    *   to add tasks); `name`: the worker's name in developer tools.
    */
-  constructor({ url = DEFAULT_SCRIPT, name = "unimetric" } = {}) {
+  constructor({ url = null, name = "unimetric" } = {}) {
     this.url = url;
     this.name = name;
     this.worker = null;
@@ -156,7 +155,11 @@ export class UnimetricWorker {
   /** @internal The worker, started on first use and after a cancel. */
   spawn() {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.url, { type: "module", name: this.name });
+    // The literal `new Worker(new URL(…, import.meta.url), { type: "module" })` form lets
+    // bundlers (Vite, webpack 5) find and bundle the default worker script.
+    const worker = this.url
+      ? new Worker(this.url, { type: "module", name: this.name })
+      : new Worker(new URL("./worker-thread.js", import.meta.url), { type: "module", name: this.name });
     worker.addEventListener("message", ({ data }) => this.receive(data));
     worker.addEventListener("error", (event) => {
       event.preventDefault();

@@ -547,10 +547,17 @@ function showDefinition(def, inEffect, note = "") {
 let echartsLoad = null;
 const charts = new Map(); // element id → ECharts instance
 
-/** The chart instance drawing into the element with this id (created on first use). */
+/** Resolves in a new task, so the work before and after it are separate main-thread tasks. */
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * The chart instance drawing into the element with this id (created on first use). Each chart
+ * is drawn in a task of its own, so that no single task blocks the page for long.
+ */
 async function chartIn(id) {
   echartsLoad ??= import("/vendor/echarts/echarts.esm.min.mjs");
   const echarts = await echartsLoad;
+  await nextTask();
   let instance = charts.get(id);
   if (!instance) {
     const el = $(id);
@@ -1903,6 +1910,8 @@ async function renderScatter(result) {
         yAxis: axis(fy.label, 48, fy),
         series: segmentation.profiles.map((profile, c) => ({
           type: "scatter", name: segmentLabel(profile), data: groups[c], symbolSize: 5, itemStyle: { opacity: 0.7 },
+          // Many points are drawn as one path, which keeps the drawing task short.
+          large: true, largeThreshold: 1000,
         })),
       },
       { notMerge: true },
