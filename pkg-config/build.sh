@@ -3,7 +3,7 @@
 #   1. wasm-pack build --target web (release profile: opt-level 3, LTO, simd128)
 #   2. typed errors from the generated glue's own checks (pkg-config/typed-glue-errors.mjs)
 #   3. wasm-opt -O3 from the npm `binaryen` package (wasm-pack's own download is disabled)
-#   4. package.json from pkg-config/package.template.json, the Node entry, README and licences
+#   4. package.json from pkg-config/package.template.json, the Node and Worker entries, README and licences
 # Usage: pkg-config/build.sh [--dev]   (--dev: debug build, no wasm-opt; for quick iteration)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,7 @@ fi
 VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 sed "s/__VERSION__/$VERSION/" pkg-config/package.template.json > pkg/package.json
 cp pkg-config/node.js pkg-config/node.d.ts pkg/
+cp pkg-config/worker.js pkg-config/worker.d.ts pkg-config/worker-thread.js pkg-config/worker-thread.d.ts pkg/
 cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 rm -f pkg/.gitignore
 

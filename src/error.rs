@@ -182,6 +182,15 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// The computation was stopped before it finished (`E_CANCELLED`): a progress hook returned
+    /// this error, or (in JavaScript) the worker running it was cancelled or terminated.
+    #[error("{what} was cancelled: {reason}")]
+    Cancelled {
+        /// What was stopped, e.g. "k-means".
+        what: String,
+        /// Why, e.g. "the progress callback returned false".
+        reason: String,
+    },
 }
 
 impl Error {
@@ -204,6 +213,7 @@ impl Error {
             Error::InsufficientData { .. } => "E_INSUFFICIENT_DATA",
             Error::NotConverged { .. } => "E_NOT_CONVERGED",
             Error::Undefined { .. } => "E_UNDEFINED",
+            Error::Cancelled { .. } => "E_CANCELLED",
         }
     }
 
@@ -255,6 +265,7 @@ impl Error {
         "E_INSUFFICIENT_DATA",
         "E_NOT_CONVERGED",
         "E_UNDEFINED",
+        "E_CANCELLED",
     ];
 }
 

@@ -32,6 +32,7 @@ pub mod error;
 pub mod glossary;
 pub mod kpi;
 pub mod ltv;
+pub mod progress;
 pub mod segment;
 pub mod sim;
 pub mod summary;

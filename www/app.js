@@ -1,5 +1,8 @@
+import { UnimetricWorker } from "/pkg/worker.js";
+
 // The demo dashboard: UI only. Every number comes from the unimetric WebAssembly module,
-// which runs in a module worker (worker.js); this file sends requests and renders results.
+// which runs in a module worker (the package's unimetric/worker with the tasks of worker.js);
+// this file sends requests and renders results.
 
 const SAMPLE = {
   url: "/data/transactions.csv",
@@ -90,42 +93,111 @@ function h(tag, props = {}, ...children) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Worker client
+// Worker client: the package's Worker API (unimetric/worker) with the dashboard's tasks added
+// in worker.js. A cancelled or failed worker is replaced on the next request, which first
+// reloads the data set it lost.
 
-class Engine {
-  constructor() {
-    this.nextId = 1;
-    this.pending = new Map();
-    this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-    this.worker.addEventListener("message", ({ data }) => {
-      const entry = this.pending.get(data.id);
-      if (!entry) return;
-      this.pending.delete(data.id);
-      if (data.ok) entry.resolve(data.result);
-      else entry.reject(Object.assign(new Error(data.error.message), data.error));
-    });
-    // A worker that fails to start (e.g. the module cannot be fetched) rejects everything,
-    // including later requests.
-    this.failure = null;
-    this.worker.addEventListener("error", (event) => {
-      event.preventDefault();
-      this.failure = new Error(event.message || "the computation worker failed to start");
-      for (const entry of this.pending.values()) entry.reject(this.failure);
-      this.pending.clear();
-    });
-  }
+const engine = new UnimetricWorker({ url: new URL("./worker.js", import.meta.url), name: "unimetric-dashboard" });
+window.__unimetricEngine = engine;
 
-  request(type, args = {}) {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      if (this.failure) {
-        reject(this.failure);
-        return;
-      }
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, type, ...args });
+/** Progress of the running fits, by task, for the progress bar. */
+const running = new Map();
+
+/**
+ * Runs a dashboard task in the worker with `args`; shows its progress while it runs and lets
+ * Cancel stop it. After a cancel or a failure the data set is loaded again first.
+ */
+async function runTask(type, args = {}) {
+  if (type !== "load" && state.loadRequest && state.loadedGeneration !== engine.generation) await reload();
+  const entry = { type, done: 0, total: 0 };
+  running.set(entry, true);
+  showWork();
+  try {
+    return await engine.call(type, [args], {
+      onProgress: (p) => {
+        entry.done = p.done;
+        entry.total = p.total;
+        entry.stage = p.stage;
+        showWork();
+      },
     });
+  } catch (err) {
+    if (err?.code === "E_CANCELLED") showHalted(err);
+    throw err;
+  } finally {
+    running.delete(entry);
+    showWork();
   }
+}
+
+let reloading = null;
+
+/** Loads the current data set into a fresh worker (after a cancel or a failure). */
+function reload() {
+  reloading ??= engine
+    .call("load", [state.loadRequest])
+    .then(() => {
+      state.loadedGeneration = engine.generation;
+    })
+    .finally(() => {
+      reloading = null;
+    });
+  return reloading;
+}
+
+const STAGE_LABEL = {
+  kmeans: "k-means runs",
+  chooseK: "choosing k",
+  bgnbd: "BG/NBD fit",
+  gammaGamma: "Gamma-Gamma fit",
+};
+
+/** The progress bar and Cancel button: visible while the worker has work. */
+function showWork() {
+  const box = $("work");
+  const busy = running.size > 0;
+  box.hidden = !busy;
+  $("cancel").disabled = !busy;
+  if (!busy) return;
+  const withSteps = [...running.keys()].filter((e) => e.total > 0);
+  const bar = $("work-progress");
+  if (withSteps.length) {
+    const e = withSteps.at(-1);
+    bar.max = e.total;
+    bar.value = e.done;
+    $("work-label").textContent = `Computing in the worker: ${STAGE_LABEL[e.stage] ?? e.stage} ${e.done} of ${e.total}…`;
+  } else {
+    bar.removeAttribute("value");
+    $("work-label").textContent = `Computing in the worker (${running.size} task${running.size === 1 ? "" : "s"})…`;
+  }
+}
+
+/** Cancel: stops every computation by replacing the worker; the sections say so. */
+function cancelWork() {
+  engine.cancel("cancelled from the dashboard");
+}
+
+/** Says that the computations stopped (cancelled, or the worker failed) and how to go on. */
+function showHalted(err) {
+  const failed = err.reason === "failed";
+  $("halted-message").textContent = failed
+    ? `The computation worker stopped (${err.message}). The results shown may be incomplete; Recompute starts a new worker and loads the data again.`
+    : "Computation cancelled. The results shown may be incomplete; Recompute runs the computations again with the current settings.";
+  $("halted").hidden = false;
+}
+
+/** Recompute: every section again, in a fresh worker if the last one was stopped. */
+function recomputeAll() {
+  $("halted").hidden = true;
+  if (!state.data) {
+    loadData(state.loadRequest ?? sampleRequest(), state.loadRequest?.name ?? SAMPLE.name);
+    return;
+  }
+  compute();
+  computeCac();
+  computeChurn();
+  computeLtv();
+  computeSegments();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -475,10 +547,17 @@ function showDefinition(def, inEffect, note = "") {
 let echartsLoad = null;
 const charts = new Map(); // element id → ECharts instance
 
-/** The chart instance drawing into the element with this id (created on first use). */
+/** Resolves in a new task, so the work before and after it are separate main-thread tasks. */
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * The chart instance drawing into the element with this id (created on first use). Each chart
+ * is drawn in a task of its own, so that no single task blocks the page for long.
+ */
 async function chartIn(id) {
   echartsLoad ??= import("/vendor/echarts/echarts.esm.min.mjs");
   const echarts = await echartsLoad;
+  await nextTask();
   let instance = charts.get(id);
   if (!instance) {
     const el = $(id);
@@ -1831,6 +1910,8 @@ async function renderScatter(result) {
         yAxis: axis(fy.label, 48, fy),
         series: segmentation.profiles.map((profile, c) => ({
           type: "scatter", name: segmentLabel(profile), data: groups[c], symbolSize: 5, itemStyle: { opacity: 0.7 },
+          // Many points are drawn as one path, which keeps the drawing task short.
+          large: true, largeThreshold: 1000,
         })),
       },
       { notMerge: true },
@@ -2102,7 +2183,6 @@ function exposeSegments() {
 // ---------------------------------------------------------------------------------------
 // Actions
 
-const engine = new Engine();
 
 async function compute() {
   const generation = ++state.generation;
@@ -2110,7 +2190,7 @@ async function compute() {
   setStatus("Computing…");
   $("tiles").setAttribute("aria-busy", "true");
   try {
-    const result = await engine.request("compute", {
+    const result = await runTask("compute", {
       period: state.period,
       observationEnd: state.end || undefined,
     });
@@ -2145,7 +2225,7 @@ async function computeCac() {
   setCacState("computing");
   $("cac-tiles").setAttribute("aria-busy", "true");
   try {
-    const result = await engine.request("economics", options);
+    const result = await runTask("economics", options);
     if (generation !== state.cacGeneration) return;
     $("cac-error").hidden = true;
     if (!result.spend) {
@@ -2181,7 +2261,7 @@ async function computeChurn() {
   $("churn-tiles").setAttribute("aria-busy", "true");
   $("churn-download").disabled = true;
   try {
-    const result = await engine.request("churn", options);
+    const result = await runTask("churn", options);
     if (generation !== state.churnGeneration) return;
     state.churnResult = { ...result, order: riskOrder(result.scores.probability) };
     exposeChurn();
@@ -2209,7 +2289,7 @@ async function computeLtv() {
   setLtvState("computing");
   $("clv-tiles").setAttribute("aria-busy", "true");
   try {
-    const result = await engine.request("lifetime", request);
+    const result = await runTask("lifetime", request);
     if (generation !== state.ltvGeneration) return;
     state.ltvResult = { ...result, options, order: result.models ? clvOrder(result.models.clv.clv) : [] };
     exposeLtv();
@@ -2239,7 +2319,7 @@ async function computeSegments() {
   setSegmentsState("computing");
   $("segments").setAttribute("aria-busy", "true");
   try {
-    const result = await engine.request("segments", options);
+    const result = await runTask("segments", options);
     if (generation !== state.segmentsGeneration) return;
     state.segmentsResult = result;
     exposeSegments();
@@ -2260,15 +2340,20 @@ async function computeSegments() {
 }
 
 /** Loads a data set in the worker; on failure the previous data set stays in use. */
-async function loadData(request, label) {
+async function loadData(loadRequest, label) {
   setState("loading");
   setStatus(`Loading ${label}…`);
+  $("halted").hidden = true;
   try {
-    state.data = await engine.request("load", request);
+    state.data = await runTask("load", loadRequest);
+    state.loadRequest = loadRequest;
+    state.loadedGeneration = engine.generation;
+    renderRejected(state.data);
   } catch (err) {
     if (state.data) setStatus(`Still showing: ${describeData(state.data, state.result?.kpis)}`);
     else setStatus("No data loaded.");
-    showError(`Could not load ${err.source === "spend" ? request.spend.name : label}`, err);
+    showError(`Could not load ${err.source === "spend" ? loadRequest.spend.name : label}`, err);
+    if (err.code === "E_CANCELLED") showHalted(err);
     return false;
   }
   updateEndBounds();
@@ -2306,12 +2391,33 @@ const SPEND_SUGGEST = {
 };
 const SPEND_OPTIONAL = new Set(["channelType"]);
 
-/** Splits the first record of a CSV text into field names (RFC 4180 quoting). */
-function parseHeader(text) {
-  const fields = [];
+/** Rows shown in the preview of a chosen file. */
+const PREVIEW_ROWS = 5;
+
+/** The delimiter the library will use: the most frequent of , ; and tab in the header line, outside quotes. */
+function sniffDelimiter(text) {
+  const counts = { ",": 0, ";": 0, "\t": 0 };
+  let quoted = false;
+  for (const c of text) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === "\n" || c === "\r")) break;
+    else if (!quoted && c in counts) counts[c]++;
+  }
+  return Object.entries(counts).reduce((best, entry) => (entry[1] > best[1] ? entry : best), [",", 0])[0];
+}
+
+/**
+ * The first `limit` records of a CSV text (RFC 4180 quoting, the library's delimiter rule);
+ * the last record is dropped when the text was cut off inside it.
+ */
+function parseRecords(text, limit, complete) {
+  const delimiter = sniffDelimiter(text);
+  const records = [];
+  let record = [];
   let field = "";
   let quoted = false;
-  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < text.length; i++) {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (; i < text.length && records.length < limit; i++) {
     const c = text[i];
     if (quoted) {
       if (c === '"' && text[i + 1] === '"') {
@@ -2320,15 +2426,80 @@ function parseHeader(text) {
       } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      fields.push(field.trim());
+    else if (c === delimiter) {
+      record.push(field);
       field = "";
-    } else if (c === "\n" || c === "\r") break;
-    else field += c;
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = "";
+    } else field += c;
   }
-  fields.push(field.trim());
-  return fields.filter((f) => f !== "");
+  if (records.length < limit && complete && (field !== "" || record.length)) {
+    record.push(field);
+    records.push(record);
+  }
+  return records;
 }
+
+/** Splits the first record of a CSV text into field names. */
+function parseHeader(text) {
+  const [header = []] = parseRecords(text, 1, true);
+  return header.map((f) => f.trim()).filter((f) => f !== "");
+}
+
+const DATE_LIKE = /^(\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?|\d{8}|\d{12,13})$/;
+const NUMBER_LIKE = /^[-+]?\d+(\.\d+)?$/;
+
+/**
+ * Fills the keys the header names left open from the values in the preview rows: a date column
+ * for the date, a decimal number column for the amount, the first text column for the customer.
+ */
+function suggestFromValues(mapping, columns, rows, suggest) {
+  const used = new Set(Object.values(mapping));
+  const values = (c) => rows.map((r) => (r[columns.indexOf(c)] ?? "").trim()).filter((v) => v !== "");
+  const all = (c, re) => values(c).length > 0 && values(c).every((v) => re.test(v));
+  const pick = (test) => columns.find((c) => !used.has(c) && test(c));
+  const rules = {
+    timestamp: (c) => all(c, DATE_LIKE) && values(c).some((v) => v.includes("-")),
+    amount: (c) => all(c, NUMBER_LIKE) && values(c).some((v) => v.includes(".")),
+    customerId: (c) => values(c).length > 0 && !all(c, DATE_LIKE),
+  };
+  for (const [key, test] of Object.entries(rules)) {
+    if (!(key in suggest) || mapping[key]) continue;
+    const column = pick(test);
+    if (column) {
+      mapping[key] = column;
+      used.add(column);
+    }
+  }
+  return mapping;
+}
+
+/** The preview table of a chosen file: its header and first rows, mapped columns marked. */
+function renderPreview(tableId, columns, rows, mapping) {
+  const mapped = new Map(Object.entries(mapping).map(([key, column]) => [column, key]));
+  const table = $(tableId);
+  table.querySelector("thead").replaceChildren(
+    h("tr", {}, ...columns.map((c) => h("th", { scope: "col" }, c, mapped.has(c) ? h("span", { className: "mapped-as" }, ` → ${MAP_LABEL[mapped.get(c)] ?? mapped.get(c)}`) : null))),
+  );
+  table.querySelector("tbody").replaceChildren(
+    ...rows.map((r) => h("tr", {}, ...columns.map((_, j) => h("td", {}, r[j] ?? "")))),
+  );
+  table.closest(".preview").hidden = false;
+}
+
+const MAP_LABEL = {
+  customerId: "customer id",
+  timestamp: "date",
+  amount: "amount",
+  orderId: "order id",
+  channel: "channel",
+  date: "date",
+  channelType: "channel type",
+};
 
 function suggestMapping(columns, suggest) {
   const used = new Set();
@@ -2352,16 +2523,22 @@ function suggestMapping(columns, suggest) {
  */
 async function offerMapping(input, fieldset, prefix, suggest, optional) {
   const file = input.files[0];
+  const previewId = `${prefix}preview`;
   clearError();
   fieldset.hidden = true;
   fieldset.disabled = true;
+  $(previewId).closest(".preview").hidden = true;
   if (!file) return false;
-  const columns = parseHeader(await file.slice(0, 64 * 1024).text());
+  const head = 64 * 1024;
+  const text = await file.slice(0, head).text();
+  const columns = parseHeader(text);
   if (columns.length === 0) {
     showError(`Could not read ${file.name}`, { message: "The first line holds no column names." });
     return false;
   }
-  const suggested = suggestMapping(columns, suggest);
+  const rows = parseRecords(text, PREVIEW_ROWS + 1, file.size <= head).slice(1);
+  const suggested = suggestFromValues(suggestMapping(columns, suggest), columns, rows, suggest);
+  renderPreview(previewId, columns, rows, suggested);
   for (const key of Object.keys(suggest)) {
     const select = $(`${prefix}${key}`);
     const blank = optional.has(key) ? "— none —" : "— choose a column —";
@@ -2402,6 +2579,158 @@ async function onFileSubmit(event) {
       : undefined;
   clearError();
   await loadData({ file, mapping: chosenMapping("map-", SUGGEST), name: file.name, spend }, file.name);
+}
+
+/** The rows the library left out of the loaded file, listed inline with row and column. */
+function renderRejected(data) {
+  const box = $("rejected");
+  const { rows = [], count = 0 } = data.rejected ?? {};
+  if (count === 0) {
+    box.hidden = true;
+    $("rejected-rows").replaceChildren();
+    return;
+  }
+  $("rejected-summary").textContent =
+    `${formatCount(count)} row${count === 1 ? "" : "s"} of ${data.name} could not be read and ${count === 1 ? "was" : "were"} left out; ` +
+    `the other ${formatCount(data.transactions)} transactions are used below.` +
+    (count > rows.length ? ` The first ${formatCount(rows.length)} are listed.` : "");
+  $("rejected-rows").replaceChildren(
+    ...rows.map((r) =>
+      h(
+        "tr",
+        { dataset: { row: r.row } },
+        h("th", { scope: "row" }, String(r.row)),
+        h("td", {}, r.column ?? "—"),
+        h("td", {}, h("code", {}, r.code)),
+        h("td", { className: "text-start" }, r.message),
+      ),
+    ),
+  );
+  box.hidden = false;
+}
+
+/** Drag and drop onto the drop zone: the file goes into the file picker, as if chosen there. */
+function wireDropZone() {
+  const zone = $("drop-zone");
+  const over = (event) => {
+    if (![...(event.dataTransfer?.types ?? [])].includes("Files")) return;
+    event.preventDefault();
+    zone.classList.add("drop-active");
+  };
+  zone.addEventListener("dragenter", over);
+  zone.addEventListener("dragover", over);
+  zone.addEventListener("dragleave", () => zone.classList.remove("drop-active"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("drop-active");
+    const files = event.dataTransfer?.files;
+    if (!files?.length) return;
+    const transfer = new DataTransfer();
+    transfer.items.add(files[0]);
+    $("file").files = transfer.files;
+    $("upload").open = true;
+    onFileChosen();
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Embed snippet and score export
+
+/** Origin-relative URL of the page's directory, for the snippet's script and data paths. */
+const here = () => new URL(".", location.href).href;
+
+/**
+ * The `<unimetric-metric>` markup for the current view: the element module, one element per
+ * headline metric with the data, mapping and parameters in effect.
+ */
+function embedSnippet() {
+  const request = state.loadRequest ?? sampleRequest();
+  const fromFile = !request.url;
+  const src = fromFile ? "YOUR-DATA.csv" : new URL(request.url, location.href).href;
+  const attr = (value) => JSON.stringify(value).replaceAll("'", "&#39;");
+  const kpiParams = { period: state.period, ...(state.end ? { observationEnd: state.end } : {}) };
+  const lines = [`<script type="module" src="${here()}unimetric-metric.js"></script>`];
+  const element = (metric, params, extra = "") =>
+    `<unimetric-metric metric="${metric}" src="${src}" mapping='${attr(request.mapping)}' params='${attr(params)}'${extra}></unimetric-metric>`;
+  lines.push(element("customers.repeat_rate", kpiParams));
+  lines.push(element("orders.aov", kpiParams));
+  if (request.spend?.url || (request.spend && fromFile)) {
+    const spendSrc = request.spend.url ? new URL(request.spend.url, location.href).href : "YOUR-SPEND.csv";
+    const spend = ` spend-src="${spendSrc}" spend-mapping='${attr(request.spend.mapping)}'`;
+    lines.push(element("cac.blended", {}, spend));
+    lines.push(element("cac.ltv_ratio", { grossMargin: state.cac.margin, attributionLag: state.cac.lag }, spend));
+  }
+  lines.push(element("churn.rate", { horizonDays: state.churn.horizonDays }));
+  return lines.join("\n");
+}
+
+async function copySnippet() {
+  const text = embedSnippet();
+  const box = $("snippet");
+  box.value = text;
+  $("snippet-field").hidden = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    $("snippet-status").textContent = "Copied to the clipboard. Paste it into any page served with the data.";
+  } catch {
+    box.focus();
+    box.select();
+    $("snippet-status").textContent = "Select the snippet below and copy it (the browser did not allow clipboard access).";
+  }
+}
+
+/**
+ * One row per customer with every score the page shows: churn probability (customers active at
+ * the scoring day), predicted CLV and P(alive), k-means segment, RFM scores and segment.
+ */
+function customerScoresCsv() {
+  const rows = new Map();
+  const row = (id) => {
+    const key = String(id);
+    if (!rows.has(key)) rows.set(key, {});
+    return rows.get(key);
+  };
+  const churn = state.churnResult;
+  if (churn) {
+    churn.scores.customerId.forEach((id, i) => {
+      row(id).churn = churn.scores.probability[i];
+    });
+  }
+  const clv = state.ltvResult?.models?.clv;
+  if (clv) {
+    clv.customerId.forEach((id, i) => {
+      Object.assign(row(id), { clv: clv.clv[i], alive: clv.probabilityAlive[i] });
+    });
+  }
+  const seg = state.segmentsResult;
+  if (seg?.segmentation) {
+    const names = seg.segmentation.profiles.map((p) => p.name);
+    seg.columns.customerId.forEach((id, i) => {
+      const c = seg.segmentation.labels[i];
+      Object.assign(row(id), { cluster: c, clusterName: names[c] });
+    });
+  }
+  if (seg?.rfm) {
+    seg.columns.customerId.forEach((id, i) => {
+      Object.assign(row(id), { r: seg.rfm.r[i], f: seg.rfm.f[i], m: seg.rfm.m[i], rfm: seg.rfm.segment[i] });
+    });
+  }
+  const header = ["customer_id", "churn_probability", "clv", "probability_alive", "segment", "segment_name", "rfm_r", "rfm_f", "rfm_m", "rfm_segment"];
+  const cell = (v) => (v === undefined || v === null ? "" : csvField(v));
+  const lines = [header.join(",")];
+  for (const [id, r] of rows) {
+    lines.push([csvField(id), r.churn, r.clv, r.alive, r.cluster, r.clusterName, r.r, r.f, r.m, r.rfm].map((v, j) => (j === 0 ? v : cell(v))).join(","));
+  }
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+function downloadCustomerScores() {
+  const url = URL.createObjectURL(new Blob([customerScoresCsv()], { type: "text/csv;charset=utf-8" }));
+  const link = h("a", { href: url, download: "customer-scores.csv" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2597,6 +2926,11 @@ $("definition").addEventListener("click", (event) => {
 });
 
 $("file").addEventListener("change", onFileChosen);
+wireDropZone();
+$("cancel").addEventListener("click", cancelWork);
+$("recompute").addEventListener("click", recomputeAll);
+$("copy-snippet").addEventListener("click", copySnippet);
+$("download-scores").addEventListener("click", downloadCustomerScores);
 $("spend-file").addEventListener("change", onSpendFileChosen);
 $("upload-form").addEventListener("submit", onFileSubmit);
 $("load-sample").addEventListener("click", () => {

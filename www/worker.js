@@ -1,10 +1,10 @@
-// All WebAssembly work of the dashboard happens here, off the main thread.
-//
-// Protocol: the page posts `{ id, type, ...args }`; the worker answers
-// `{ id, ok: true, result }` or `{ id, ok: false, error }`, where `error` is a plain copy of
-// the thrown Error (name, message and, for library errors, code, column and row).
+// The dashboard's tasks, added to the package's worker (unimetric/worker-thread), which does
+// the messaging, progress reports and error copies. The page calls them with
+// `UnimetricWorker.call(task, [args], { onProgress, signal })`; each task composes library calls
+// on the data set held here, so one request brings back everything a section shows.
 
-import init, {
+import { expose } from "/pkg/worker-thread.js";
+import {
   Spend,
   Transactions,
   cac,
@@ -24,11 +24,8 @@ import init, {
   version,
 } from "/pkg/unimetric.js";
 
-const ready = init();
-
-// Requests run strictly one after another (each waits for the previous one and for the
-// module to instantiate), so a computation never sees a half-replaced data set.
-let queue = Promise.resolve();
+// The package's worker runs requests strictly one after another, so a computation never sees a
+// half-replaced data set.
 
 /**
  * The current data set: transactions and, optionally, the marketing spend that goes with them.
@@ -64,13 +61,22 @@ const CHURN_REASONS = 3;
 /** Library errors that mean "not enough history for this horizon" rather than a fault. */
 const DATA_SHORTAGE = new Set(["E_EMPTY", "E_INSUFFICIENT_DATA"]);
 
+/** Rejected rows reported per load (the rest are counted). */
+const MAX_REJECTED = 200;
+
 const handlers = {
   /**
    * Loads transactions CSV from a same-origin URL or from a File, with a column mapping, and
-   * optionally a spend CSV (`spend: { url | file, mapping, name }`) with its own mapping.
+   * optionally a spend CSV (`spend: { url | file, mapping, name }`) with its own mapping. Rows
+   * that are wrong on their own are left out and reported (`rejected`, `rejectedCount`); the
+   * rest of the file is used.
    */
   async load({ url, file, mapping, name, spend }) {
-    const next = Transactions.fromCsv(await readBytes({ url, file }), mapping);
+    const report = Transactions.fromCsvSkippingBadRows(await readBytes({ url, file }), mapping, {
+      maxReported: MAX_REJECTED,
+    });
+    const next = report.transactions;
+    const rejected = { rows: report.rejected, count: report.rejectedCount };
     let nextSpend = null;
     if (spend) {
       try {
@@ -84,7 +90,7 @@ const handlers = {
     }
     current?.tx.free();
     current?.spend?.free();
-    current = { tx: next, name, spend: nextSpend, spendName: spend ? spend.name : null };
+    current = { tx: next, name, spend: nextSpend, spendName: spend ? spend.name : null, rejected };
     return describe();
   },
 
@@ -193,7 +199,7 @@ const handlers = {
    * historical cohort curves. The two parts fail independently: a library error in one leaves
    * the other in place, with the error in `modelsError` or `historicalError`.
    */
-  lifetime({ horizonMonths, discountConvention, discountRate, continuousRate, margin }) {
+  lifetime({ horizonMonths, discountConvention, discountRate, continuousRate, margin }, progress) {
     if (!current) throw new Error("no data loaded");
     const { tx } = current;
     const definitions = {};
@@ -207,8 +213,8 @@ const handlers = {
       let purchases;
       let spend;
       try {
-        purchases = fitBgNbd(summary, {});
-        spend = fitGammaGamma(summary, {});
+        purchases = fitBgNbd(summary, { onProgress: progress });
+        spend = fitGammaGamma(summary, { onProgress: progress });
         return {
           bgnbd: { ...purchases.toJSON(), definition: purchases.definition },
           gammaGamma: { ...spend.toJSON(), definition: spend.definition },
@@ -237,7 +243,7 @@ const handlers = {
    * k-means segments, the k chooser and RFM scores on a daily summary, plus the summary columns
    * the scatter plot needs. Each part fails independently (its error in `…Error`).
    */
-  segments({ k, seed }) {
+  segments({ k, seed }, progress) {
     if (!current) throw new Error("no data loaded");
     const { tx } = current;
     const definitions = {};
@@ -245,13 +251,17 @@ const handlers = {
     const summary = tx.summary({ period: SEGMENT_PERIOD });
     try {
       const segmentation = attempt(() => {
-        const result = segmentCustomers(summary, { k, seed });
+        const result = segmentCustomers(summary, { k, seed, onProgress: progress });
         const { model, ...plain } = result;
         model.free();
         return plain;
       });
       if (chooserCache?.tx !== tx || chooserCache.seed !== seed) {
-        chooserCache = { tx, seed, ...attempt(() => chooseKCustomers(summary, { ...CHOOSE_K, seed })) };
+        chooserCache = {
+          tx,
+          seed,
+          ...attempt(() => chooseKCustomers(summary, { ...CHOOSE_K, seed, onProgress: progress })),
+        };
       }
       const rfm = attempt(() => rfmScores(summary, {}));
       return {
@@ -302,9 +312,10 @@ async function readBytes({ url, file }) {
 }
 
 function describe() {
-  const { tx, name, spend, spendName } = current;
+  const { tx, name, spend, spendName, rejected } = current;
   return {
     name,
+    rejected,
     transactions: tx.length,
     customers: tx.customerCount,
     timeRange: tx.timeRange,
@@ -375,15 +386,12 @@ function plainError(err) {
   return { name, message, code, column, row, source, cutoffs };
 }
 
-self.addEventListener("message", (event) => {
-  const { id, type, ...args } = event.data;
-  const run = queue.then(() => ready).then(() => {
-    const handler = handlers[type];
-    if (!handler) throw new Error(`unknown request: ${type}`);
-    return handler(args);
-  });
-  queue = run.then(
-    (result) => self.postMessage({ id, ok: true, result }),
-    (err) => self.postMessage({ id, ok: false, error: plainError(err) }),
-  );
-});
+// Each task takes the page's options object; `progress` forwards the library's progress reports.
+expose(
+  Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]) => [
+      name,
+      ([options = {}], { progress }) => handler(options, progress),
+    ]),
+  ),
+);

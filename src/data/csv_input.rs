@@ -51,12 +51,18 @@ pub struct CsvTable<'a> {
 impl<'a> CsvTable<'a> {
     /// Opens CSV bytes and reads the header row.
     pub fn open(bytes: &'a [u8]) -> Result<CsvTable<'a>> {
+        Self::open_with(bytes, false)
+    }
+
+    /// [`open`](Self::open); with `flexible`, records with the wrong number of fields are
+    /// handed to [`for_each`](Self::for_each) instead of failing the read (the caller checks).
+    fn open_with(bytes: &'a [u8], flexible: bool) -> Result<CsvTable<'a>> {
         let body = strip_bom(bytes);
         let delimiter = sniff_delimiter(body);
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
-            .flexible(false)
+            .flexible(flexible)
             .from_reader(body);
         let headers = reader
             .byte_headers()
@@ -148,7 +154,83 @@ pub fn field<'r>(
 
 /// Reads transactions from CSV bytes under `mapping`.
 pub fn read_transactions(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transactions> {
-    let mut table = CsvTable::open(bytes)?;
+    read(bytes, mapping, None)
+}
+
+/// Rows that [`read_transactions_skipping`] left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectedRows {
+    /// The error of each rejected row, in file order, at most `max_reported` of them (each
+    /// names the 1-based row and, where it is about one field, the column).
+    pub errors: Vec<Error>,
+    /// How many rows were rejected in all (may exceed `errors.len()`).
+    pub count: usize,
+}
+
+/// Reads transactions from CSV bytes under `mapping`, leaving out every record that is wrong on
+/// its own (a missing, unparsable or non-finite value, a wrong field count, invalid UTF-8 in a
+/// field) and reporting it, instead of failing on the first one as [`read_transactions`] does.
+/// Problems of the file as a whole still fail: a missing column, an unreadable header, more than
+/// the row limit (`E_TOO_LARGE`). When every record is rejected the error of the first one is
+/// returned. The rows kept give exactly the table `read_transactions` gives for the file
+/// without the rejected rows.
+///
+/// ```
+/// use unimetric::{data::csv_input::read_transactions_skipping, ColumnMapping};
+/// let csv = "customer,date,amount\na,2024-01-01,10\nb,not a date,5\nc,2024-01-03\nd,2024-01-04,2\n";
+/// let (tx, rejected) =
+///     read_transactions_skipping(csv.as_bytes(), &ColumnMapping::new("customer", "date", "amount"), 100).unwrap();
+/// assert_eq!(tx.len(), 2);
+/// assert_eq!(rejected.count, 2);
+/// assert_eq!(rejected.errors[0].code(), "E_BAD_DATE");
+/// assert_eq!((rejected.errors[0].row(), rejected.errors[0].column()), (Some(3), Some("date")));
+/// assert_eq!((rejected.errors[1].code(), rejected.errors[1].row()), ("E_CSV", Some(4)));
+/// ```
+pub fn read_transactions_skipping(
+    bytes: &[u8],
+    mapping: &ColumnMapping,
+    max_reported: usize,
+) -> Result<(Transactions, RejectedRows)> {
+    let mut rejected = RejectedRows {
+        errors: Vec::new(),
+        count: 0,
+    };
+    let mut first: Option<Error> = None;
+    let tx = read(
+        bytes,
+        mapping,
+        Some(&mut |e: Error| {
+            rejected.count += 1;
+            if first.is_none() {
+                first = Some(e.clone());
+            }
+            if rejected.errors.len() < max_reported {
+                rejected.errors.push(e);
+            }
+        }),
+    );
+    match (tx, first) {
+        (Err(Error::Empty { .. }), Some(e)) => Err(e),
+        (tx, _) => Ok((tx?, rejected)),
+    }
+}
+
+/// Whether an error is about one record alone (so that record can be left out).
+fn row_level(e: &Error) -> bool {
+    !matches!(
+        e,
+        Error::TooLarge { .. } | Error::MissingColumn { .. } | Error::Empty { .. }
+    ) && e.row().is_some()
+}
+
+/// The reader behind both: with `reject`, row-level errors go to it and the row is left out.
+fn read(
+    bytes: &[u8],
+    mapping: &ColumnMapping,
+    mut reject: Option<&mut dyn FnMut(Error)>,
+) -> Result<Transactions> {
+    let mut table = CsvTable::open_with(bytes, reject.is_some())?;
+    let width = table.headers.len();
     let ci = table.column(&mapping.customer_id, "customerId")?;
     let ti = table.column(&mapping.timestamp, "timestamp")?;
     let ai = table.column(&mapping.amount, "amount")?;
@@ -163,23 +245,55 @@ pub fn read_transactions(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transa
     let mut builder = RowBuilder::new(mapping);
     // A rough row count from the byte length keeps reallocation rare.
     builder.reserve(bytes.len() / 64)?;
-    let order_name = mapping.order_id.clone().unwrap_or_default();
-    let channel_name = mapping.channel.clone().unwrap_or_default();
     table.for_each(|row, rec| {
-        let c = field(rec, ci, &mapping.customer_id, row)?;
-        let t = field(rec, ti, &mapping.timestamp, row)?;
-        let a = field(rec, ai, &mapping.amount, row)?;
-        let o = match oi {
-            Some(i) => field(rec, i, &order_name, row)?,
-            None => Cell::Missing,
+        let Some(reject) = reject.as_deref_mut() else {
+            return push_record(&mut builder, mapping, row, rec, [ci, ti, ai], oi, chi);
         };
-        let ch = match chi {
-            Some(i) => field(rec, i, &channel_name, row)?,
-            None => Cell::Missing,
+        let result = if rec.len() == width {
+            push_record(&mut builder, mapping, row, rec, [ci, ti, ai], oi, chi)
+        } else {
+            Err(Error::Csv {
+                row,
+                message: format!("has {} fields but the header has {width}", rec.len()),
+            })
         };
-        builder.push(row, c, t, a, o, ch)
+        match result {
+            Err(e) if row_level(&e) => {
+                reject(e);
+                Ok(())
+            }
+            other => other,
+        }
     })?;
     builder.finish()
+}
+
+/// Reads one record's fields (customer, time, amount at `idx`; optional order and channel) and
+/// pushes them; nothing is pushed when a field is wrong.
+fn push_record(
+    builder: &mut RowBuilder,
+    mapping: &ColumnMapping,
+    row: usize,
+    rec: &csv::ByteRecord,
+    idx: [usize; 3],
+    oi: Option<usize>,
+    chi: Option<usize>,
+) -> Result<()> {
+    let [ci, ti, ai] = idx;
+    let order_name = mapping.order_id.as_deref().unwrap_or_default();
+    let channel_name = mapping.channel.as_deref().unwrap_or_default();
+    let c = field(rec, ci, &mapping.customer_id, row)?;
+    let t = field(rec, ti, &mapping.timestamp, row)?;
+    let a = field(rec, ai, &mapping.amount, row)?;
+    let o = match oi {
+        Some(i) => field(rec, i, order_name, row)?,
+        None => Cell::Missing,
+    };
+    let ch = match chi {
+        Some(i) => field(rec, i, channel_name, row)?,
+        None => Cell::Missing,
+    };
+    builder.push(row, c, t, a, o, ch)
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use super::special::{digamma, hyp2f1, ln_gamma, logistic, trigamma};
 use crate::data::Period;
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+use crate::progress::{Progress, ProgressHook};
 use crate::summary::CustomerSummary;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -542,14 +543,17 @@ fn fit_from(
 
 /// The best run over `starts` (natural parameters): converged runs first, then the lowest
 /// objective.
+/// The best fit over `starts`; `before(i)` runs before start `i` and stops the search on error.
 fn best_of_starts(
     prep: &Prepared,
     starts: &[[f64; 4]],
     opts: &BgNbdOptions,
     scratch: &mut Scratch,
-) -> Option<optim::Minimum> {
+    before: &mut dyn FnMut(usize) -> Result<()>,
+) -> Result<Option<optim::Minimum>> {
     let mut best: Option<optim::Minimum> = None;
-    for s in starts {
+    for (i, s) in starts.iter().enumerate() {
+        before(i)?;
         let x0: Vec<f64> = s.iter().map(|v| libm::log(*v)).collect();
         if let Some(m) = fit_from(prep, &x0, opts, scratch) {
             let better = match &best {
@@ -563,7 +567,7 @@ fn best_of_starts(
             }
         }
     }
-    best
+    Ok(best)
 }
 
 /// Σ ln L of the BG/NBD model at `params` over customers (x, t_x, T), and its gradient with
@@ -636,6 +640,43 @@ impl BgNbdModel {
         period: Period,
         opts: &BgNbdOptions,
     ) -> Result<BgNbdModel> {
+        Self::fit_columns_with_progress(
+            frequency,
+            recency,
+            t,
+            period,
+            opts,
+            &mut crate::progress::silent,
+        )
+    }
+
+    /// [`fit`](Self::fit) reporting to `progress` before each optimiser start, before the
+    /// refinement on all customers (large inputs only) and once at the end (stage `"bgnbd"`;
+    /// see [`crate::progress`]). An error from the hook stops the fit and is returned.
+    pub fn fit_with_progress(
+        summary: &CustomerSummary,
+        opts: &BgNbdOptions,
+        progress: &mut ProgressHook<'_>,
+    ) -> Result<BgNbdModel> {
+        Self::fit_columns_with_progress(
+            &summary.frequency,
+            &summary.recency,
+            &summary.t,
+            summary.period,
+            opts,
+            progress,
+        )
+    }
+
+    /// [`fit_columns`](Self::fit_columns) with a progress hook, as [`fit_with_progress`](Self::fit_with_progress).
+    pub fn fit_columns_with_progress(
+        frequency: &[f64],
+        recency: &[f64],
+        t: &[f64],
+        period: Period,
+        opts: &BgNbdOptions,
+        progress: &mut ProgressHook<'_>,
+    ) -> Result<BgNbdModel> {
         opts.validate()?;
         check_columns(frequency, recency, t)?;
         let repeaters = frequency.iter().filter(|&&x| x > 0.0).count();
@@ -676,17 +717,52 @@ impl BgNbdModel {
             })
             .flatten();
         let first = sub.as_ref().unwrap_or(&prep);
-        let mut best = best_of_starts(first, &starts[..opts.starts], opts, &mut scratch);
+        let total = opts.starts + usize::from(sub.is_some());
+        let mut best = best_of_starts(
+            first,
+            &starts[..opts.starts],
+            opts,
+            &mut scratch,
+            &mut |i| {
+                progress(Progress {
+                    stage: "bgnbd",
+                    done: i,
+                    total,
+                })
+            },
+        )?;
         if sub.is_some() {
+            progress(Progress {
+                stage: "bgnbd",
+                done: opts.starts,
+                total,
+            })?;
             let refined = best
                 .as_ref()
                 .and_then(|b| fit_from(&prep, &b.x, opts, &mut scratch))
                 .filter(|m| m.converged);
             best = match refined {
                 Some(m) => Some(m),
-                None => best_of_starts(&prep, &starts[..opts.starts], opts, &mut scratch),
+                None => best_of_starts(
+                    &prep,
+                    &starts[..opts.starts],
+                    opts,
+                    &mut scratch,
+                    &mut |_| {
+                        progress(Progress {
+                            stage: "bgnbd",
+                            done: opts.starts,
+                            total,
+                        })
+                    },
+                )?,
             };
         }
+        progress(Progress {
+            stage: "bgnbd",
+            done: total,
+            total,
+        })?;
         let best = match best {
             Some(b) if b.converged || b.grad_max < 1e-3 => b,
             other => {

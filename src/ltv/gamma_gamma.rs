@@ -17,6 +17,7 @@ use super::optim;
 use super::special::{digamma, ln_gamma, trigamma};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+use crate::progress::{Progress, ProgressHook};
 use crate::summary::CustomerSummary;
 use serde::{Deserialize, Serialize};
 
@@ -277,13 +278,16 @@ fn fit_from(prep: &Prepared, x0: &[f64], opts: &GammaGammaOptions) -> Option<opt
     }
 }
 
+/// The best fit over `starts`; `before(i)` runs before start `i` and stops the search on error.
 fn best_of_starts(
     prep: &Prepared,
     starts: &[[f64; 3]],
     opts: &GammaGammaOptions,
-) -> Option<optim::Minimum> {
+    before: &mut dyn FnMut(usize) -> Result<()>,
+) -> Result<Option<optim::Minimum>> {
     let mut best: Option<optim::Minimum> = None;
-    for s in starts {
+    for (i, s) in starts.iter().enumerate() {
+        before(i)?;
         let x0: Vec<f64> = s.iter().map(|v| libm::log(*v)).collect();
         if let Some(m) = fit_from(prep, &x0, opts) {
             let better = match &best {
@@ -297,7 +301,7 @@ fn best_of_starts(
             }
         }
     }
-    best
+    Ok(best)
 }
 
 /// Pearson correlation of two equal-length slices (`None` when either is constant).
@@ -395,6 +399,27 @@ impl GammaGammaModel {
         monetary: &[f64],
         opts: &GammaGammaOptions,
     ) -> Result<GammaGammaModel> {
+        Self::fit_columns_with_progress(frequency, monetary, opts, &mut crate::progress::silent)
+    }
+
+    /// [`fit`](Self::fit) reporting to `progress` before each optimiser start, before the
+    /// refinement on all repeat buyers (large inputs only) and once at the end (stage
+    /// `"gammaGamma"`; see [`crate::progress`]). An error from the hook stops the fit.
+    pub fn fit_with_progress(
+        summary: &CustomerSummary,
+        opts: &GammaGammaOptions,
+        progress: &mut ProgressHook<'_>,
+    ) -> Result<GammaGammaModel> {
+        Self::fit_columns_with_progress(&summary.frequency, &summary.monetary_value, opts, progress)
+    }
+
+    /// [`fit_columns`](Self::fit_columns) with a progress hook, as [`fit_with_progress`](Self::fit_with_progress).
+    pub fn fit_columns_with_progress(
+        frequency: &[f64],
+        monetary: &[f64],
+        opts: &GammaGammaOptions,
+        progress: &mut ProgressHook<'_>,
+    ) -> Result<GammaGammaModel> {
         if !(1..=6).contains(&opts.starts) {
             return Err(Error::BadOption {
                 option: "starts".into(),
@@ -452,17 +477,40 @@ impl GammaGammaModel {
             Prepared::new(xs, ms)
         });
         let first = sub.as_ref().unwrap_or(&prep);
-        let mut best = best_of_starts(first, &starts[..opts.starts], opts);
+        let total = opts.starts + usize::from(sub.is_some());
+        let mut best = best_of_starts(first, &starts[..opts.starts], opts, &mut |i| {
+            progress(Progress {
+                stage: "gammaGamma",
+                done: i,
+                total,
+            })
+        })?;
         if sub.is_some() {
+            progress(Progress {
+                stage: "gammaGamma",
+                done: opts.starts,
+                total,
+            })?;
             let refined = best
                 .as_ref()
                 .and_then(|b| fit_from(&prep, &b.x, opts))
                 .filter(|m| m.converged);
             best = match refined {
                 Some(m) => Some(m),
-                None => best_of_starts(&prep, &starts[..opts.starts], opts),
+                None => best_of_starts(&prep, &starts[..opts.starts], opts, &mut |_| {
+                    progress(Progress {
+                        stage: "gammaGamma",
+                        done: opts.starts,
+                        total,
+                    })
+                })?,
             };
         }
+        progress(Progress {
+            stage: "gammaGamma",
+            done: total,
+            total,
+        })?;
         let best = match best {
             Some(b) if b.converged || b.grad_max < 1e-3 => b,
             other => {

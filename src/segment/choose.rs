@@ -18,6 +18,7 @@ use super::kmeans::sq_dist;
 use super::model::{kmeans_params, prepare, SegmentOptions};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+use crate::progress::Progress;
 use linfa::ParamGuard;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -182,6 +183,29 @@ pub fn choose_k(
     k_max: usize,
     sample_size: usize,
 ) -> Result<ChooseK> {
+    choose_k_with_progress(
+        data,
+        n_cols,
+        opts,
+        k_min,
+        k_max,
+        sample_size,
+        &mut crate::progress::silent,
+    )
+}
+
+/// [`choose_k`] reporting to `progress` before every k-means run of every k and once at the end
+/// (stage `"chooseK"`, `total` = (kMax − kMin + 1) × nInit; see [`crate::progress`]). An error
+/// from the hook stops the search and is returned.
+pub fn choose_k_with_progress(
+    data: &[f64],
+    n_cols: usize,
+    opts: &SegmentOptions,
+    k_min: usize,
+    k_max: usize,
+    sample_size: usize,
+    progress: &mut crate::progress::ProgressHook<'_>,
+) -> Result<ChooseK> {
     if k_min < 2 {
         return Err(Error::BadOption {
             option: "kMin".into(),
@@ -204,10 +228,26 @@ pub fn choose_k(
     let n = z.len() / n_cols;
     let rows = sample_rows(n, sample_size, opts.seed);
     let mut scores = Vec::new();
-    for k in k_min..=k_max {
+    let runs = opts.n_init;
+    let total = (k_max - k_min + 1) * runs;
+    for (step, k) in (k_min..=k_max).enumerate() {
         let mut o = opts.clone();
         o.init = None;
-        let fit = kmeans_params(&o, k).check()?.fit_rows(&z, n_cols)?;
+        // The runs of this k, counted within all runs of all k; the end of one k's runs is
+        // reported as the start of the next k's.
+        let mut inner = |p: Progress| {
+            if p.done == p.total {
+                return Ok(());
+            }
+            progress(Progress {
+                stage: "chooseK",
+                done: step * runs + p.done,
+                total,
+            })
+        };
+        let fit = kmeans_params(&o, k)
+            .check()?
+            .fit_rows_with_progress(&z, n_cols, &mut inner)?;
         let sil = silhouette(&z, n_cols, &fit.labels, k, Some(&rows));
         let ch = calinski_harabasz(&z, n_cols, &fit.labels, k);
         scores.push(KScore {
@@ -217,6 +257,11 @@ pub fn choose_k(
             calinski_harabasz: ch,
         });
     }
+    progress(Progress {
+        stage: "chooseK",
+        done: total,
+        total,
+    })?;
     let best = |f: &dyn Fn(&KScore) -> f64| {
         let mut b = 0;
         for (i, s) in scores.iter().enumerate() {

@@ -49,6 +49,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use linfa::dataset::DatasetBase;
 use linfa::traits::{Fit, PredictInplace};
 use linfa::ParamGuard;
@@ -271,6 +272,18 @@ impl KMeansValidParams {
     /// order feature out of range), `E_NON_FINITE` (column `feature <j>`, 1-based row),
     /// `E_INSUFFICIENT_DATA` (fewer rows or fewer distinct rows than `k`).
     pub fn fit_rows(&self, data: &[f64], n_cols: usize) -> Result<KMeansFit> {
+        self.fit_rows_with_progress(data, n_cols, &mut crate::progress::silent)
+    }
+
+    /// [`fit_rows`](Self::fit_rows) reporting to `progress` before each of the `nInit` runs and
+    /// once at the end (stage `"kmeans"`, `total` = `nInit`); an error from the hook stops the
+    /// fit at that boundary. The result is the same as without a hook.
+    pub fn fit_rows_with_progress(
+        &self,
+        data: &[f64],
+        n_cols: usize,
+        progress: &mut crate::progress::ProgressHook<'_>,
+    ) -> Result<KMeansFit> {
         let d = n_cols;
         if d == 0 || data.len() % d != 0 {
             return Err(bad(
@@ -335,6 +348,11 @@ impl KMeansValidParams {
         let mut best: Option<RunResult> = None;
         let mut best_labels: Vec<u32> = Vec::new();
         for run in 0..self.n_init {
+            progress(Progress {
+                stage: "kmeans",
+                done: run,
+                total: self.n_init,
+            })?;
             match &self.init {
                 Init::KMeansPlusPlus => kmeans_plus_plus(data, n, d, self.k, &mut rng, &mut ws)?,
                 Init::Centroids(c) => ws.centers.copy_from_slice(c),
@@ -376,6 +394,11 @@ impl KMeansValidParams {
                 }
             }
         }
+        progress(Progress {
+            stage: "kmeans",
+            done: self.n_init,
+            total: self.n_init,
+        })?;
         let (centers, inertia, iterations, converged) =
             best.ok_or_else(|| Error::InsufficientData {
                 message: "no k-means run".into(),

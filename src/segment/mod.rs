@@ -16,12 +16,15 @@ pub mod rfm;
 
 use crate::glossary::{Definition, ParameterDef};
 
-pub use choose::{choose_k, ChooseK, KScore};
+pub use choose::{choose_k, choose_k_with_progress, ChooseK, KScore};
 pub use features::{FeatureTransform, Scaling};
 pub use kmeans::{
     Algorithm, ClusterOrder, Init, KMeans, KMeansFit, KMeansParams, KMeansValidParams,
 };
-pub use model::{segment, segment_customers, Profile, SegmentModel, SegmentOptions, Segmentation};
+pub use model::{
+    segment, segment_customers, segment_with_progress, Profile, SegmentModel, SegmentOptions,
+    Segmentation,
+};
 
 /// `segment.kmeans`.
 pub const DEFINITION: Definition = Definition {

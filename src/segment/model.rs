@@ -176,9 +176,20 @@ pub(crate) fn kmeans_params(opts: &SegmentOptions, k: usize) -> KMeansParams {
 /// assert_eq!(s.model.profiles[0].name, "high f0");
 /// ```
 pub fn segment(data: &[f64], n_cols: usize, opts: &SegmentOptions) -> Result<Segmentation> {
+    segment_with_progress(data, n_cols, opts, &mut crate::progress::silent)
+}
+
+/// [`segment`] reporting the k-means runs to `progress` (stage `"kmeans"`, one step per run of
+/// `n_init`; see [`crate::progress`]). An error from the hook stops the fit and is returned.
+pub fn segment_with_progress(
+    data: &[f64],
+    n_cols: usize,
+    opts: &SegmentOptions,
+    progress: &mut crate::progress::ProgressHook<'_>,
+) -> Result<Segmentation> {
     let (t, z) = prepare(data, n_cols, opts)?;
     let params = kmeans_params(opts, opts.k).check()?;
-    let fit = params.fit_rows(&z, n_cols)?;
+    let fit = params.fit_rows_with_progress(&z, n_cols, progress)?;
     let profiles = profiles(data, n_cols, &t, &fit.model, &fit.labels);
     let centroids: Vec<f64> = fit
         .model

@@ -24,6 +24,8 @@ export interface FitOptions {
   maxIterations?: number;
   /** Largest gradient of the mean log-likelihood (log-parameters) at convergence. Default 1e-6. */
   tolerance?: number;
+  /** `fitBgNbd` and `fitGammaGamma`: called before each start (and the refinement) and at the end; see `ProgressCallback`. */
+  onProgress?: ProgressCallback;
 }
 
 /** BG/NBD parameters (α in periods of the summary). */
@@ -221,6 +223,8 @@ export interface SimpleLtvResult {
 "#;
 
 const FIT_KEYS: &[&str] = &["starts", "maxIterations", "tolerance"];
+/// The fits that report progress also take `onProgress`.
+const PROGRESS_FIT_KEYS: &[&str] = &["starts", "maxIterations", "tolerance", "onProgress"];
 const CLV_KEYS: &[&str] = &[
     "horizonMonths",
     "discountConvention",
@@ -292,7 +296,15 @@ fn text(obj: &JsValue, key: &str) -> crate::Result<Option<String>> {
 }
 
 fn fit_options(value: &JsValue, function: &str) -> crate::Result<(usize, usize, f64)> {
-    let o = options_object(value, function, FIT_KEYS)?;
+    fit_options_with(value, function, FIT_KEYS)
+}
+
+fn fit_options_with(
+    value: &JsValue,
+    function: &str,
+    known: &[&str],
+) -> crate::Result<(usize, usize, f64)> {
+    let o = options_object(value, function, known)?;
     let d = BgNbdOptions::default();
     Ok((
         integer(&o, "starts", 1.0, 10.0)?.unwrap_or(d.starts),
@@ -391,13 +403,20 @@ pub fn fit_bg_nbd(
     summary: &CustomerSummary,
     #[wasm_bindgen(unchecked_param_type = "FitOptions")] options: &JsValue,
 ) -> JsResult<BgNbdModel> {
-    let (starts, max_iterations, tolerance) = js(fit_options(options, "fitBgNbd"))?;
+    let (starts, max_iterations, tolerance) =
+        js(fit_options_with(options, "fitBgNbd", PROGRESS_FIT_KEYS))?;
     let opts = BgNbdOptions {
         starts,
         max_iterations,
         tolerance,
     };
-    js(bgnbd::BgNbdModel::fit(summary.core(), &opts)).map(|inner| BgNbdModel { inner })
+    let callback = js(super::progress::option(Some(options)))?;
+    js(super::progress::with_hook(
+        callback.as_ref(),
+        "fitBgNbd",
+        |hook| bgnbd::BgNbdModel::fit_with_progress(summary.core(), &opts, hook),
+    ))
+    .map(|inner| BgNbdModel { inner })
 }
 
 #[wasm_bindgen]
@@ -807,14 +826,23 @@ pub fn fit_gamma_gamma(
     summary: &CustomerSummary,
     #[wasm_bindgen(unchecked_param_type = "FitOptions")] options: &JsValue,
 ) -> JsResult<GammaGammaModel> {
-    let (starts, max_iterations, tolerance) = js(fit_options(options, "fitGammaGamma"))?;
+    let (starts, max_iterations, tolerance) = js(fit_options_with(
+        options,
+        "fitGammaGamma",
+        PROGRESS_FIT_KEYS,
+    ))?;
     let opts = GammaGammaOptions {
         starts,
         max_iterations,
         tolerance,
     };
-    js(gamma_gamma::GammaGammaModel::fit(summary.core(), &opts))
-        .map(|inner| GammaGammaModel { inner })
+    let callback = js(super::progress::option(Some(options)))?;
+    js(super::progress::with_hook(
+        callback.as_ref(),
+        "fitGammaGamma",
+        |hook| gamma_gamma::GammaGammaModel::fit_with_progress(summary.core(), &opts, hook),
+    ))
+    .map(|inner| GammaGammaModel { inner })
 }
 
 #[wasm_bindgen]

@@ -8,6 +8,7 @@ pub mod churn;
 pub mod convert;
 pub mod glossary;
 pub mod ltv;
+pub mod progress;
 pub mod segment;
 pub mod summary;
 pub mod transactions;

@@ -10,7 +10,7 @@ use crate::segment::model::{
 };
 use crate::segment::rfm::{rfm_from_columns, Monetary};
 use crate::segment::{
-    choose_k, segment as core_segment, Algorithm, ClusterOrder, Scaling, SegmentOptions,
+    choose_k_with_progress, segment_with_progress, Algorithm, ClusterOrder, Scaling, SegmentOptions,
 };
 use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -42,6 +42,8 @@ export interface SegmentOptions {
   scaling?: "zscore" | "robust" | "none";
   /** Cluster numbering: descending centroid of this feature (name or 0-based index), "norm" (descending centroid norm) or "asFound". Default feature 0 (segmentCustomers: monetaryValue). */
   orderBy?: string | number;
+  /** Called before each of the nInit runs and at the end (`chooseK`: every run of every k); see `ProgressCallback`. */
+  onProgress?: ProgressCallback;
 }
 
 /** Options of `kmeans` and `FeatureMatrix.kmeans`: k-means on features as given (no log1p, no scaling). */
@@ -144,6 +146,7 @@ const SEGMENT_KEYS: &[&str] = &[
     "log1p",
     "scaling",
     "orderBy",
+    "onProgress",
 ];
 const KMEANS_KEYS: &[&str] = &[
     "k",
@@ -168,6 +171,7 @@ const CHOOSE_KEYS: &[&str] = &[
     "kMin",
     "kMax",
     "sampleSize",
+    "onProgress",
 ];
 
 fn bad(option: &str, message: String) -> Error {
@@ -459,7 +463,12 @@ fn run_segment(features: &JsValue, n_cols: f64, options: &JsValue) -> crate::Res
     let d = n_cols_arg(n_cols)?;
     let x = features_arg(features)?;
     let opts = segment_options(o.as_ref(), d, SegmentOptions::default(), false)?;
-    Ok(segmentation_js(core_segment(&x, d, &opts)?))
+    let callback = super::progress::option(o.as_ref())?;
+    Ok(segmentation_js(super::progress::with_hook(
+        callback.as_ref(),
+        "segment",
+        |hook| segment_with_progress(&x, d, &opts, hook),
+    )?))
 }
 
 /// k-means segments of row-major numeric features (`segment.kmeans`).
@@ -574,10 +583,12 @@ impl FeatureMatrix {
 fn run_segment_customers(s: &CustomerSummary, options: &JsValue) -> crate::Result<JsValue> {
     let o = options_object(options, "segmentCustomers", SEGMENT_KEYS)?;
     let opts = segment_options(o.as_ref(), 3, customer_defaults(), false)?;
-    Ok(segmentation_js(core_segment(
-        &customer_columns(s),
-        3,
-        &opts,
+    let callback = super::progress::option(o.as_ref())?;
+    let x = customer_columns(s);
+    Ok(segmentation_js(super::progress::with_hook(
+        callback.as_ref(),
+        "segmentCustomers",
+        |hook| segment_with_progress(&x, 3, &opts, hook),
     )?))
 }
 
@@ -612,7 +623,12 @@ fn run_choose_k(
             sample = v as usize;
         }
     }
-    Ok(to_js(&choose_k(x, d, &opts, k_min, k_max, sample)?))
+    let callback = super::progress::option(o.as_ref())?;
+    Ok(to_js(&super::progress::with_hook(
+        callback.as_ref(),
+        function,
+        |hook| choose_k_with_progress(x, d, &opts, k_min, k_max, sample, hook),
+    )?))
 }
 
 /// Scores k = kMin…kMax (inertia, silhouette, Calinski–Harabasz) and recommends one (`segment.choose_k`).

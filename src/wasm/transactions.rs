@@ -90,6 +90,19 @@ impl Transactions {
         js(crate::Transactions::from_csv(&bytes, &m)).map(|inner| Transactions { inner })
     }
 
+    /// Builds transactions from CSV text like `fromCsv`, but leaves out every row that is wrong
+    /// on its own (a bad date or number, a missing value, a wrong field count) and reports it:
+    /// `{ transactions, rejected: [{ code, message, row, column }], rejectedCount }`, at most
+    /// `maxReported` (default 100) entries in `rejected`. Whole-file problems still throw.
+    #[wasm_bindgen(js_name = fromCsvSkippingBadRows, unchecked_return_type = "CsvReadReport")]
+    pub fn from_csv_skipping_bad_rows(
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ColumnMapping")] mapping_value: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ maxReported?: number }")] options: &JsValue,
+    ) -> JsResult<JsValue> {
+        js(skipping_bad_rows(text, mapping_value, options))
+    }
+
     /// Number of transactions.
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> u32 {
@@ -333,4 +346,89 @@ fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Tr
         b.push(row, cell(0), cell(1), cell(2), order, channel)
     })?;
     b.finish()
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CSV_REPORT: &'static str = r#"
+/** A row `Transactions.fromCsvSkippingBadRows` left out, with the error that rejected it. */
+export interface RejectedRow {
+  code: ErrorCode;
+  message: string;
+  /** 1-based spreadsheet row (the header is row 1). */
+  row: number;
+  /** The column, when the error is about one field. */
+  column?: string;
+}
+
+/** Result of `Transactions.fromCsvSkippingBadRows`. */
+export interface CsvReadReport {
+  transactions: Transactions;
+  /** The first `maxReported` rejected rows, in file order. */
+  rejected: RejectedRow[];
+  /** Rows rejected in all. */
+  rejectedCount: number;
+}
+"#;
+
+fn skipping_bad_rows(
+    text: &JsValue,
+    mapping_value: &JsValue,
+    options: &JsValue,
+) -> crate::Result<JsValue> {
+    let o = options_object(
+        options,
+        "Transactions.fromCsvSkippingBadRows",
+        &["maxReported"],
+    )?;
+    let mut max_reported = 100usize;
+    if let Some(o) = &o {
+        let v = super::convert::get(o, "maxReported");
+        if !v.is_undefined() && !v.is_null() {
+            match v.as_f64() {
+                Some(n) if n.fract() == 0.0 && (0.0..=1e6).contains(&n) => {
+                    max_reported = n as usize
+                }
+                _ => {
+                    return Err(crate::Error::BadOption {
+                        option: "maxReported".into(),
+                        message: format!(
+                            "expected an integer from 0 to 1000000, found {}",
+                            type_name(&v)
+                        ),
+                    })
+                }
+            }
+        }
+    }
+    let m = mapping(mapping_value)?;
+    let bytes = csv_bytes(text)?;
+    let (tx, rejected) =
+        crate::data::csv_input::read_transactions_skipping(&bytes, &m, max_reported)?;
+    let list = Array::new();
+    for e in &rejected.errors {
+        let item = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = js_sys::Reflect::set(&item, &JsValue::from_str(k), &v);
+        };
+        set("code", e.code().into());
+        set("message", e.to_string().into());
+        set("row", JsValue::from_f64(e.row().unwrap_or(0) as f64));
+        if let Some(c) = e.column() {
+            set("column", c.into());
+        }
+        list.push(&item);
+    }
+    let out = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &out,
+        &"transactions".into(),
+        &Transactions { inner: tx }.into(),
+    );
+    let _ = js_sys::Reflect::set(&out, &"rejected".into(), &list);
+    let _ = js_sys::Reflect::set(
+        &out,
+        &"rejectedCount".into(),
+        &JsValue::from_f64(rejected.count as f64),
+    );
+    Ok(out.into())
 }

@@ -179,17 +179,16 @@ describe("demo dashboard", { timeout: 90_000 }, () => {
     await shot("dashboard-shared-link");
   });
 
-  it("shows a library error inline for a CSV with a bad date", async () => {
-    const bad = Buffer.from(
-      [
-        "order_id,customer_id,order_date,amount,channel",
-        "A1,C1,2024-01-02,10.00,email",
-        "A2,C2,2024-01-03,12.50,organic",
-        "A3,C1,not-a-date,8.00,email",
-        "A4,C3,2024-01-05,9.99,referral",
-      ].join("\n") + "\n",
-    );
-    // The same input in Node gives the code and row the page must show.
+  it("lists a bad row inline with its row and column and uses the rest of the file", async () => {
+    const lines = [
+      "order_id,customer_id,order_date,amount,channel",
+      "A1,C1,2024-01-02,10.00,email",
+      "A2,C2,2024-01-03,12.50,organic",
+      "A3,C1,not-a-date,8.00,email",
+      "A4,C3,2024-01-05,9.99,referral",
+    ];
+    const bad = Buffer.from(lines.join("\n") + "\n");
+    // The strict reader in Node gives the code, row and column of the bad row ...
     const nodeError = (() => {
       try {
         Transactions.fromCsv(bad, MAPPING).free();
@@ -200,28 +199,65 @@ describe("demo dashboard", { timeout: 90_000 }, () => {
     })();
     assert.equal(nodeError?.code, "E_BAD_DATE");
     assert.equal(nodeError.row, 4);
+    // ... and the file without that row gives the numbers the page must show.
+    const good = Transactions.fromCsv(Buffer.from([lines[0], lines[1], lines[2], lines[4]].join("\n")), MAPPING);
+    const expected = good.kpis({ period: "day" });
+    good.free();
 
-    const before = await page.evaluate(() => window.__unimetric);
+    await page.goto(`${base}/?period=day`);
+    await waitForResults("day");
     await page.locator("#upload summary").click();
     await page.setInputFiles("#file", { name: "bad.csv", mimeType: "text/csv", buffer: bad });
     await page.locator("#mapping").waitFor({ state: "visible" });
-    // The mapping is suggested from the header names.
+    // The mapping is suggested from the header names, and the first rows are previewed.
     for (const [key, column] of Object.entries(MAPPING)) {
       assert.equal(await page.locator(`#map-${key}`).inputValue(), column, `suggested ${key}`);
     }
+    assert.equal(await page.locator("#map-preview tbody tr").count(), 4);
+    assert.equal(await page.locator("#map-preview tbody tr").nth(2).locator("td").nth(2).innerText(), "not-a-date");
     await page.getByRole("button", { name: "Load file" }).click();
 
-    await page.waitForFunction(() => document.body.dataset.state === "error");
-    const alert = page.getByRole("alert");
-    const text = await alert.innerText();
-    assert.ok(text.includes("E_BAD_DATE"), text);
-    assert.ok(text.includes(`row ${nodeError.row}`), text);
-    assert.ok(text.includes(`column ${nodeError.column}`), text);
-    await shot("upload-bad-date");
+    await page.waitForFunction(() => document.body.dataset.state === "ready" && window.__unimetric?.customers.value === 3);
+    const rejected = page.locator("#rejected");
+    await rejected.waitFor({ state: "visible" });
+    const row = rejected.locator('#rejected-rows tr[data-row="4"]');
+    assert.equal(await rejected.locator("#rejected-rows tr").count(), 1);
+    assert.equal(await row.locator("td").nth(0).innerText(), nodeError.column);
+    assert.equal(await row.locator("td").nth(1).innerText(), "E_BAD_DATE");
+    assert.match(await page.locator("#rejected-summary").innerText(), /^1 row of bad\.csv could not be read .* the other 3 transactions/);
+    await shot("upload-bad-row");
 
-    // The page did not crash: the previous results are still shown.
-    assert.deepEqual(await page.evaluate(() => window.__unimetric), before);
-    assert.equal(await page.locator("#tiles .tile").count(), Object.keys(TILES).length);
+    // The good rows' results equal Node's on the same rows.
+    await assertMatchesNode(expected);
+    assert.deepEqual(await page.getByRole("alert").allInnerTexts(), []);
+  });
+
+  it("accepts a CSV dropped on the drop zone and suggests columns from their values", async () => {
+    const rows = ["who,when,paid", "ann,2024-03-01,20.00", "bob,2024-03-02,35.50", "ann,2024-04-11,15.25"];
+    const text = rows.join("\n");
+    // A real drop event carrying a File, dispatched on the drop zone.
+    const transfer = await page.evaluateHandle((t) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([t], "dropped.csv", { type: "text/csv" }));
+      return dt;
+    }, text);
+    await page.locator("#drop-zone").dispatchEvent("dragover", { dataTransfer: transfer });
+    await page.locator("#drop-zone").dispatchEvent("drop", { dataTransfer: transfer });
+    await page.locator("#mapping").waitFor({ state: "visible" });
+    assert.equal(await page.locator("#file").evaluate((el) => el.files[0]?.name), "dropped.csv");
+    const mapping = { customerId: "who", timestamp: "when", amount: "paid" };
+    for (const [key, column] of Object.entries(mapping)) {
+      assert.equal(await page.locator(`#map-${key}`).inputValue(), column, `suggested ${key} from the values`);
+    }
+    await page.getByRole("button", { name: "Load file" }).click();
+    await page.waitForFunction(() => document.body.dataset.state === "ready" && window.__unimetric?.customers.value === 2);
+    const own = Transactions.fromCsv(Buffer.from(text), mapping);
+    try {
+      await assertMatchesNode(own.kpis({ period: "day" }));
+    } finally {
+      own.free();
+    }
+    assert.equal(await page.locator("#rejected").isHidden(), true);
   });
 
   it("loads a valid CSV with other column names", async () => {
@@ -245,7 +281,7 @@ describe("demo dashboard", { timeout: 90_000 }, () => {
 
     const own = Transactions.fromCsv(buffer, mapping);
     try {
-      await assertMatchesNode(own.kpis({ period: "month", observationEnd: "2025-06-30" }));
+      await assertMatchesNode(own.kpis({ period: "day" }));
     } finally {
       own.free();
     }

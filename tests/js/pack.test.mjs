@@ -44,11 +44,13 @@ test("the tarball ships exactly the declared files", () => {
   assert.deepEqual(files, [
     "LICENSE-APACHE", "LICENSE-MIT", "README.md", "node.d.ts", "node.js", "package.json",
     "unimetric.d.ts", "unimetric.js", "unimetric_bg.wasm", "unimetric_bg.wasm.d.ts",
+    "worker-thread.d.ts", "worker-thread.js", "worker.d.ts", "worker.js",
   ]);
   const pkg = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8"));
   assert.equal(pkg.type, "module");
   assert.equal(pkg.license, "MIT OR Apache-2.0");
   assert.deepEqual(Object.keys(pkg.exports["."]), ["types", "node", "default"]);
+  assert.deepEqual(pkg.exports["./worker"], { types: "./worker.d.ts", default: "./worker.js" });
 });
 
 test("Node ESM: import works with no init call", () => {

@@ -65,3 +65,36 @@ document.body.dataset.state = "ready";
     server.close();
   }
 });
+
+test("README worker example runs in headless Chromium", async () => {
+  const page = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script type="importmap">{"imports":{"unimetric/worker":"/pkg/worker.js"}}</script></head><body>
+<script type="module">
+${block("worker")}
+document.body.dataset.state = "ready";
+</script></body></html>`;
+  const types = { ".js": "text/javascript", ".wasm": "application/wasm" };
+  const server = createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    if (rel === "/") { res.writeHead(200, { "content-type": "text/html" }).end(page); return; }
+    const file = path.join(ROOT, rel);
+    if (!file.startsWith(PKG) || !existsSync(file)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  try {
+    const p = await browser.newPage();
+    const errors = [];
+    p.on("pageerror", (e) => errors.push(String(e)));
+    p.on("console", (m) => { if (m.type() === "error" || m.type() === "assert") errors.push(m.text()); });
+    await p.goto(`http://127.0.0.1:${server.address().port}/`);
+    await p.waitForFunction(() => document.body.dataset.state === "ready", null, { timeout: 20_000 });
+    // Customer a spends 35 on a repeat purchase, b and c never return: two segments, a alone.
+    assert.equal((await p.textContent("body")).trim(), "labels 0,1,1, progress 0,1,2,3");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

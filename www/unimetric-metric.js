@@ -1,0 +1,228 @@
+// <unimetric-metric>: one unimetric metric in any page, computed in a Web Worker.
+//
+//   <script type="module" src="/unimetric-metric.js"></script>
+//   <unimetric-metric metric="cac.blended" src="data.csv" mapping='{"customerId":"customer_id",…}'
+//     spend-src="spend.csv" spend-mapping='{"date":"month",…}'></unimetric-metric>
+//
+// Attributes
+//   metric         a glossary id: customers.count, orders.count, revenue.net, orders.aov,
+//                  customers.repeat_rate, customers.purchase_frequency, revenue.per_customer
+//                  (from Transactions.kpis), cac.blended and cac.ltv_ratio (need spend-src),
+//                  churn.rate.
+//   src, mapping   the transactions CSV (same origin) and its column mapping (JSON).
+//   spend-src, spend-mapping   the marketing spend CSV and its mapping, for the CAC metrics.
+//   params         options of the computation (JSON), e.g. {"period":"week"} for the KPIs,
+//                  {"grossMargin":0.6,"attributionLag":1} for LTV:CAC, {"horizonDays":60} for churn.
+//   locale         number formatting locale (default en-US).
+//
+// The element shows the metric's name, value and unit, its id and version, and its definition
+// (formula, parameters with the values in effect, unit) in a disclosure. It sets
+// `data-state` to loading, ready or error, exposes `result` ({ metric, value, unit, name,
+// definition, params }) and fires `unimetric-ready` or `unimetric-error` (detail: the error).
+// Elements share one worker and load each file once. Copy this file and change the import below
+// to "unimetric/worker" to use it with the npm package.
+
+import { UnimetricWorker } from "/pkg/worker.js";
+
+/** The KPI ids Transactions.kpis returns, and the key of each in its result. */
+const KPI_KEYS = {
+  "customers.count": "customers",
+  "orders.count": "orders",
+  "revenue.net": "revenue",
+  "orders.aov": "averageOrderValue",
+  "customers.repeat_rate": "repeatPurchaseRate",
+  "customers.purchase_frequency": "purchaseFrequency",
+  "revenue.per_customer": "revenuePerCustomer",
+};
+
+const DAY_MS = 86_400_000;
+const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+let shared = null;
+const worker = () => (shared ??= new UnimetricWorker({ name: "unimetric-metric" }));
+
+/** Loaded tables, by kind, URL and mapping: a promise of the worker-side object. */
+const tables = new Map();
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** The `Transactions` or `Spend` for a CSV URL and mapping, loaded once per page. */
+function table(kind, url, mapping) {
+  const key = JSON.stringify([kind, new URL(url, document.baseURI).href, mapping]);
+  if (!tables.has(key)) {
+    const loading = fetchBytes(url).then((bytes) =>
+      worker().call(`${kind}.fromCsv`, [bytes, mapping], { transfer: [bytes.buffer] }),
+    );
+    // A failed load is not cached: the next element tries again.
+    loading.catch(() => tables.delete(key));
+    tables.set(key, loading);
+  }
+  return tables.get(key);
+}
+
+/**
+ * `{ value, params, note }` of a metric; `params` are those the library reports as in effect.
+ */
+async function compute(metric, { tx, spend, params }) {
+  if (metric in KPI_KEYS) {
+    const kpi = (await tx.call("kpis", [params]))[KPI_KEYS[metric]];
+    return { value: kpi.value, params: kpi.definition.params, note: "" };
+  }
+  if (metric === "cac.blended") {
+    const payback = await worker().call("cacPayback", [await spend, tx, params]);
+    const row = payback.simple.find((r) => r.channel === null);
+    return { value: row?.cac ?? null, params: { ...params, period: "whole data window" }, note: row?.cac == null ? (row?.reason ?? "") : "whole data window, all channels" };
+  }
+  if (metric === "cac.ltv_ratio") {
+    const result = await worker().call("ltvToCac", [await spend, tx, { ltv: "historical", ...params }]);
+    const row = result.rows.find((r) => r.cohort === null && r.channel === null);
+    return { value: row?.value ?? null, params: row?.definition.params ?? params, note: row?.value == null ? (row?.reason ?? "") : "whole data window, all channels" };
+  }
+  if (metric === "churn.rate") {
+    const horizonDays = params.horizonDays ?? 90;
+    const { last } = await tx.get("timeRange");
+    const cutoff = isoDay(Math.floor(last / DAY_MS) * DAY_MS - horizonDays * DAY_MS);
+    const features = await worker().call("churnFeatures", [tx, { ...params, horizonDays, cutoff }]);
+    return {
+      value: features.churnRate,
+      params: features.definition.params,
+      note: `customers active on ${cutoff}, churn observed over the next ${horizonDays} days`,
+    };
+  }
+  throw Object.assign(new Error(`unimetric-metric does not compute ${metric}`), { code: "E_BAD_OPTION", column: "metric" });
+}
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) node.setAttribute(name, value);
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function parseJson(text, attribute) {
+  if (text === null || text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw Object.assign(new Error(`attribute ${attribute} is not valid JSON: ${err.message}`), { code: "E_BAD_OPTION", column: attribute });
+  }
+}
+
+export class UnimetricMetric extends HTMLElement {
+  static observedAttributes = ["metric", "src", "mapping", "spend-src", "spend-mapping", "params", "locale"];
+
+  constructor() {
+    super();
+    this.attachShadow({ mode: "open" });
+    const sheet = el("link", { rel: "stylesheet", href: new URL("./unimetric-metric.css", import.meta.url).href });
+    this.card = el("div", { class: "card", part: "card" });
+    this.shadowRoot.append(sheet, this.card);
+    /** The last result shown, or null. */
+    this.result = null;
+    this.run = 0;
+  }
+
+  connectedCallback() {
+    this.update();
+  }
+
+  attributeChangedCallback() {
+    if (this.isConnected) this.update();
+  }
+
+  /** Recomputes for the current attributes (the last call wins). */
+  async update() {
+    const run = ++this.run;
+    this.dataset.state = "loading";
+    this.setAttribute("aria-busy", "true");
+    this.card.replaceChildren(el("p", { class: "loading" }, `Computing ${this.getAttribute("metric") ?? ""}…`));
+    try {
+      const metric = this.getAttribute("metric");
+      const src = this.getAttribute("src");
+      if (!metric || !src) throw Object.assign(new Error("the metric and src attributes are required"), { code: "E_BAD_OPTION" });
+      const params = parseJson(this.getAttribute("params"), "params");
+      const tx = await table("Transactions", src, parseJson(this.getAttribute("mapping"), "mapping"));
+      const spendSrc = this.getAttribute("spend-src");
+      const spend = spendSrc ? table("Spend", spendSrc, parseJson(this.getAttribute("spend-mapping"), "spend-mapping")) : null;
+      if (metric.startsWith("cac.") && !spend) {
+        throw Object.assign(new Error(`${metric} needs marketing spend: add spend-src and spend-mapping`), { code: "E_BAD_OPTION", column: "spend-src" });
+      }
+      const [computed, definition] = await Promise.all([
+        compute(metric, { tx, spend, params }),
+        worker().call("getDefinition", [metric]),
+      ]);
+      if (run !== this.run) return;
+      this.result = { metric, name: definition.name, value: computed.value, unit: definition.unit, params: computed.params, definition };
+      this.render(definition, computed);
+      this.dataset.state = "ready";
+      this.dispatchEvent(new CustomEvent("unimetric-ready", { detail: this.result }));
+    } catch (err) {
+      if (run !== this.run) return;
+      this.result = null;
+      this.renderError(err);
+      this.dataset.state = "error";
+      this.dispatchEvent(new CustomEvent("unimetric-error", { detail: err }));
+    } finally {
+      if (run === this.run) this.removeAttribute("aria-busy");
+    }
+  }
+
+  format(value, unit) {
+    const locale = this.getAttribute("locale") || "en-US";
+    if (value === null || value === undefined) return "—";
+    if (unit.startsWith("fraction")) {
+      return new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
+    }
+    if (/^(customers|orders)$/.test(unit)) return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
+    return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
+  }
+
+  render(def, { value, params, note }) {
+    const shown = (name) => (name in params ? JSON.stringify(params[name]) : "default");
+    const rows = def.parameters.map((p) =>
+      el("tr", {}, el("th", { scope: "row" }, el("code", {}, p.name)), el("td", {}, p.description), el("td", {}, el("code", {}, p.default)), el("td", {}, el("code", {}, shown(p.name)))),
+    );
+    this.card.replaceChildren(
+      ...[
+        el("p", { class: "name" }, def.name),
+        el("p", { class: "value" }, this.format(value, def.unit)),
+        el("p", { class: "unit" }, def.unit),
+        note ? el("p", { class: "note" }, note) : null,
+        el("p", { class: "id" }, el("code", {}, def.id), ` v${def.version}`),
+        el(
+          "details",
+          {},
+          el("summary", {}, "Definition"),
+          el("p", {}, def.description),
+          el("dl", {}, el("dt", {}, "Formula"), el("dd", {}, el("code", { class: "formula" }, def.formula)), el("dt", {}, "Unit"), el("dd", {}, def.unit)),
+          el(
+            "table",
+            {},
+            el("caption", {}, "Parameters"),
+            el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Name"), el("th", { scope: "col" }, "Description"), el("th", { scope: "col" }, "Default"), el("th", { scope: "col" }, "In effect"))),
+            el("tbody", {}, ...rows),
+          ),
+        ),
+      ].filter(Boolean),
+    );
+  }
+
+  renderError(err) {
+    const facts = [err.code, err.column !== undefined ? `column ${err.column}` : null, err.row !== undefined ? `row ${err.row}` : null].filter(Boolean);
+    this.card.replaceChildren(
+      el(
+        "div",
+        { class: "error", role: "alert" },
+        el("p", { class: "name" }, `Could not compute ${this.getAttribute("metric") ?? "the metric"}`),
+        facts.length ? el("p", { class: "facts" }, facts.join(" · ")) : null,
+        el("p", {}, err.message ?? String(err)),
+      ),
+    );
+  }
+}
+
+if (!customElements.get("unimetric-metric")) customElements.define("unimetric-metric", UnimetricMetric);
