@@ -285,6 +285,50 @@ MATRIX["Transactions.fromCsv"].cases.push(
   c("non-UTF-8 bytes", () => [new Uint8Array([...new TextEncoder().encode(HEAD), 0xff, 0xfe, ...new TextEncoder().encode(",2024-01-01,5\n")]), M], "E_CSV"),
 );
 
+// Rows that are wrong on their own are left out and reported (row as a spreadsheet shows it:
+// the header is row 1); problems of the file as a whole still throw.
+const skipped = (len, rejected) => ok((r) => {
+  assert.equal(r.transactions.length, len);
+  assert.deepEqual(r.rejected.map((e) => [e.code, e.row, e.column ?? null]), rejected);
+  assert.equal(r.rejectedCount, rejected.length);
+});
+entry("Transactions.fromCsvSkippingBadRows", (...a) => Transactions.fromCsvSkippingBadRows(...a), [
+  c("empty text", () => ["", M], "E_EMPTY"),
+  c("header only", () => [HEAD, M], "E_EMPTY"),
+  c("one row", () => [HEAD + "a,2024-01-01,20\n", M], skipped(1, [])),
+  c("all values equal (duplicate rows are valid)", () => [HEAD + "a,2024-01-01,10\n".repeat(3), M], ok((r) => {
+    assert.equal(r.rejectedCount, 0);
+    assert.deepEqual([...r.transactions.summary().revenue], [30]);
+  })),
+  c("NaN amount among good rows", () => [README_CSV + "c,2024-01-02,NaN\n", M], skipped(3, [["E_NON_FINITE", 5, "a"]])),
+  c("Infinity and 1e308 amounts", () => [HEAD + "a,2024-01-01,5\nb,2024-01-01,Infinity\nc,2024-01-01,1e308\n", M],
+    skipped(1, [["E_NON_FINITE", 3, "a"], ["E_OUT_OF_RANGE", 4, "a"]])),
+  c("unparsable and ambiguous dates", () => [HEAD + "a,yesterday,1\nb,03/05/2024,2\nc,2024-01-01,3\n", M],
+    skipped(1, [["E_BAD_DATE", 2, "d"], ["E_BAD_DATE", 3, "d"]])),
+  c("ragged and short rows", () => [HEAD + "a,2024-01-01,1,9\nb,2024-01-01\nc,2024-01-01,3\n", M],
+    ok((r) => {
+      assert.equal(r.transactions.length, 1);
+      assert.deepEqual(r.rejected.map((e) => [e.code, e.row]), [["E_CSV", 2], ["E_CSV", 3]]);
+    })),
+  c("every row bad: the first row's error", () => [HEAD + "a,2024-01-01,NaN\nb,never,1\n", M], "E_NON_FINITE"),
+  c("negative amount is a refund, not a bad row", () => [HEAD + "a,2024-01-01,30\na,2024-01-01,-10\n", M], ok((r) => {
+    assert.equal(r.rejectedCount, 0);
+    assert.deepEqual([...r.transactions.summary().revenue], [20]);
+  })),
+  c("byte-order mark", () => ["\uFEFF" + README_CSV, M], ok((r) =>
+    assert.deepEqual(summaryCols(r.transactions.summary({ period: "day" })), [[1, 0], [14, 0], [14, 5], [35, 0]]))),
+  c("maxReported 1 of 3 bad rows", () => [HEAD + "a,x,1\nb,y,1\nc,z,1\nd,2024-01-01,1\n", M, { maxReported: 1 }], ok((r) => {
+    assert.equal(r.transactions.length, 1);
+    assert.equal(r.rejected.length, 1);
+    assert.equal(r.rejectedCount, 3);
+  })),
+  c("unknown mapping key", () => [README_CSV, { ...M, colour: "x" }], "E_UNKNOWN_OPTION"),
+  c("mapped column missing", () => [README_CSV, { ...M, amount: "revenue" }], "E_MISSING_COLUMN"),
+  c("unknown option key", () => [README_CSV, M, { maxReportd: 3 }], "E_UNKNOWN_OPTION"),
+  c("maxReported of the wrong type", () => [README_CSV, M, { maxReported: "all" }], "E_BAD_OPTION"),
+  c("text of the wrong type", () => [42, M], "E_BAD_TYPE"),
+], txAlive);
+
 const rowsOf = (csv) => csv.trim().split("\n").slice(1).map((l) => { const [c_, d, a] = l.split(","); return { c: c_, d, a: Number(a) }; });
 entry("Transactions.fromRows", (...a) => Transactions.fromRows(...a), [
   c("empty array", () => [[], M], "E_EMPTY"),
