@@ -9,7 +9,7 @@
 //! - Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2.
 //! - Numbers use `.` as the decimal separator; `1,5` is an error, never silently 15 or 1.5.
 
-use super::{Cell, ColumnMapping, RowBuilder, Transactions};
+use super::{Cell, ColumnMapping, RowBuilder, RowCells, Transactions};
 use crate::error::{join_names, Error, Result};
 
 /// Picks the delimiter from the header line: the most frequent of `,` `;` `\t` outside quotes.
@@ -160,11 +160,16 @@ pub fn read_transactions(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transa
         Some(name) => Some(table.column(name, "channel")?),
         None => None,
     };
+    let ki = match &mapping.cost {
+        Some(name) => Some(table.column(name, "cost")?),
+        None => None,
+    };
     let mut builder = RowBuilder::new(mapping);
     // A rough row count from the byte length keeps reallocation rare.
     builder.reserve(bytes.len() / 64)?;
     let order_name = mapping.order_id.clone().unwrap_or_default();
     let channel_name = mapping.channel.clone().unwrap_or_default();
+    let cost_name = mapping.cost.clone().unwrap_or_default();
     table.for_each(|row, rec| {
         let c = field(rec, ci, &mapping.customer_id, row)?;
         let t = field(rec, ti, &mapping.timestamp, row)?;
@@ -177,7 +182,21 @@ pub fn read_transactions(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transa
             Some(i) => field(rec, i, &channel_name, row)?,
             None => Cell::Missing,
         };
-        builder.push(row, c, t, a, o, ch)
+        let k = match ki {
+            Some(i) => field(rec, i, &cost_name, row)?,
+            None => Cell::Missing,
+        };
+        builder.push(
+            row,
+            RowCells {
+                customer: c,
+                time: t,
+                amount: a,
+                order: o,
+                channel: ch,
+                cost: k,
+            },
+        )
     })?;
     builder.finish()
 }
