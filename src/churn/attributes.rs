@@ -379,9 +379,9 @@ impl ChurnModel {
     ) -> Result<Vec<Vec<(String, f64)>>> {
         let e = self.encode(values, categorical)?;
         let k = self.numeric_columns();
-        let per_row = self.reasons(&e.values, usize::MAX)?;
         let width = self.names.len();
-        let mut out = Vec::with_capacity(per_row.len());
+        let rows = super::check_matrix(&e.values, width, &self.names)?;
+        let mut out = Vec::with_capacity(rows);
         for (r, row) in e.values.chunks_exact(width).enumerate() {
             let contribution =
                 |j: usize| self.coefficients[j] * (row[j] - self.mean[j]) / self.sd[j];

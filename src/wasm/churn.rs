@@ -1,7 +1,7 @@
 //! Churn features, the churn model and its evaluation for JS.
 
 use super::convert::{
-    check_keys, date_option, f64_column, get, id_column, js, object_keys, to_js, type_name, Ids,
+    check_keys, date_option, f64_column, get, id_column, js, object_keys, to_js, type_name,
     JsResult, OwnedCell,
 };
 use super::transactions::Transactions;
@@ -410,10 +410,7 @@ fn attributes(value: &JsValue) -> crate::Result<Option<CustomerAttributes>> {
         });
     }
     check_keys(&a, "attributes", &["customerId", "numeric", "categorical"])?;
-    let customer_id = match id_column(&get(&a, "customerId"), "customerId")? {
-        Ids::Numeric(v) => v.iter().map(|x| x.to_string()).collect(),
-        Ids::Text(v) => v,
-    };
+    let customer_id = id_column(&get(&a, "customerId"), "customerId")?.into_text();
     let mut numeric = Vec::new();
     let nv = get(&a, "numeric");
     if !(nv.is_undefined() || nv.is_null()) {
