@@ -12,7 +12,16 @@
 //! # Features at the cutoff
 //!
 //! Every feature uses transactions on or before the cutoff day only (no leakage), see
-//! [`FEATURE_NAMES`]. Days are UTC days; the cutoff day counts as history.
+//! [`FEATURE_NAMES`]. Days are UTC days; the cutoff day counts as history. User-supplied
+//! numeric and categorical columns per customer join the table through
+//! [`FeatureTable::with_attributes`]; categorical columns are one-hot encoded by the model with
+//! the categories of the training rows ([`attributes`]).
+//!
+//! # 1 − P(alive)
+//!
+//! [`alive::AliveChurnModel`] scores churn as 1 − P(alive) from a BG/NBD model, behind the same
+//! fit-on-features / predict-on-features interface, and [`evaluate_time_split`] can score it
+//! beside the logistic model and the recency baseline.
 //!
 //! # Model
 //!
@@ -40,6 +49,11 @@ use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+
+pub mod alive;
+pub mod attributes;
+
+use attributes::{CategoricalColumn, CategoryEncoding, CustomerAttributes, Unseen};
 
 const CUTOFF: ParameterDef = ParameterDef {
     name: "cutoff",
@@ -136,7 +150,14 @@ pub const EVALUATION: Definition = Definition {
 };
 
 /// All churn definitions.
-pub const DEFINITIONS: &[Definition] = &[LABEL, RATE, FEATURES, PROPENSITY, EVALUATION];
+pub const DEFINITIONS: &[Definition] = &[
+    LABEL,
+    RATE,
+    FEATURES,
+    PROPENSITY,
+    EVALUATION,
+    alive::DEFINITION,
+];
 
 /// Names of the features, in column order.
 pub const FEATURE_NAMES: [&str; 11] = [
@@ -171,6 +192,8 @@ pub struct FeatureTable {
     pub names: Vec<String>,
     /// Row-major values, `customer_id.len() × names.len()`.
     pub values: Vec<f64>,
+    /// User-supplied categorical columns (one value per row), one-hot encoded by the model.
+    pub categorical: Vec<CategoricalColumn>,
     /// Churn labels, when the transactions reach cutoff + horizon.
     pub labels: Option<Vec<bool>>,
     /// Cutoff used (epoch ms).
@@ -283,6 +306,7 @@ pub fn churn_features(tx: &Transactions, opts: &FeatureOptions) -> Result<Featur
         customer_id,
         names: FEATURE_NAMES.iter().map(|s| s.to_string()).collect(),
         values,
+        categorical: Vec::new(),
         labels: labelled.then_some(labels),
         cutoff: opts.cutoff,
         horizon_days: opts.horizon_days,
@@ -388,6 +412,10 @@ pub struct ChurnModel {
     /// True when the gradient tolerance was reached (false: the iteration limit stopped it).
     #[serde(default)]
     pub converged: bool,
+    /// Categories of the one-hot encoded columns, fitted on the training rows; their indicator
+    /// columns are the last names (see [`attributes`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<CategoryEncoding>,
 }
 
 /// Checks a row-major matrix (shape, then every value finite) and returns its row count.
@@ -739,6 +767,7 @@ impl ChurnModel {
             class_weights: opts.class_weights,
             iterations,
             converged,
+            categories: Vec::new(),
         })
     }
 
@@ -773,7 +802,7 @@ impl ChurnModel {
                 message: "means, coefficients and the intercept must be finite and standard deviations positive".into(),
             });
         }
-        Ok(())
+        self.validate_categories()
     }
 
     /// Linear contribution of each feature for one row: w_j · (x_j − mean_j) / sd_j.
@@ -1071,6 +1100,13 @@ pub struct TimeSplitEvaluation {
     pub model: Evaluation,
     /// Recency-only baseline scored on the test cutoff.
     pub baseline: Evaluation,
+    /// 1 − P(alive) from BG/NBD fitted at the training cutoff ([`alive`]), when asked for.
+    pub alive: Option<Evaluation>,
+    /// Test customers without a repeat purchase (P(alive) = 1 by construction), when `alive`
+    /// was asked for.
+    pub alive_no_repeat_purchase: Option<usize>,
+    /// Test values of categorical attributes not seen in training (scored as the reference).
+    pub unseen_categories: Vec<Unseen>,
     /// Customers at the training cutoff.
     pub training_customers: usize,
     /// Customers at the test cutoff.
@@ -1079,36 +1115,62 @@ pub struct TimeSplitEvaluation {
     pub definition: DefinitionRef,
 }
 
-/// Fits on features/labels at `train_cutoff` and scores the model and the recency baseline on
-/// features/labels at `test_cutoff` (both with `horizon_days`). The test horizon must be
-/// covered by the data (`E_INSUFFICIENT_DATA` otherwise).
+/// Options of [`evaluate_time_split`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SplitOptions<'a> {
+    /// Cutoff of the training features and labels (epoch ms).
+    pub train_cutoff: i64,
+    /// Cutoff of the test features and labels (epoch ms), later than `train_cutoff`.
+    pub test_cutoff: i64,
+    /// Horizon of both labels (days).
+    pub horizon_days: u32,
+    /// Options of the logistic fit.
+    pub fit: FitOptions,
+    /// User-supplied customer columns joined to both feature tables.
+    pub attributes: Option<&'a CustomerAttributes>,
+    /// Also score 1 − P(alive) from BG/NBD fitted on the training features.
+    pub alive: bool,
+}
+
+/// The fitted scorers of [`evaluate_time_split`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitModels {
+    /// The logistic model fitted at the training cutoff.
+    pub model: ChurnModel,
+    /// The 1 − P(alive) scorer, when asked for.
+    pub alive: Option<alive::AliveChurnModel>,
+}
+
+/// Fits on features/labels at `train_cutoff` and scores the model, the recency baseline and
+/// (with `alive`) 1 − P(alive) on features/labels at `test_cutoff` (both with `horizon_days`).
+/// The test horizon must be covered by the data (`E_INSUFFICIENT_DATA` otherwise).
 pub fn evaluate_time_split(
     tx: &Transactions,
-    train_cutoff: i64,
-    test_cutoff: i64,
-    horizon_days: u32,
-    fit: &FitOptions,
-) -> Result<(ChurnModel, TimeSplitEvaluation)> {
+    opts: &SplitOptions<'_>,
+) -> Result<(SplitModels, TimeSplitEvaluation)> {
+    let (train_cutoff, test_cutoff, horizon_days) =
+        (opts.train_cutoff, opts.test_cutoff, opts.horizon_days);
     if test_cutoff <= train_cutoff {
         return Err(Error::BadOption {
             option: "testCutoff".into(),
             message: "must be later than trainCutoff".into(),
         });
     }
-    let train = churn_features(
-        tx,
-        &FeatureOptions {
-            cutoff: train_cutoff,
-            horizon_days,
-        },
-    )?;
-    let test = churn_features(
-        tx,
-        &FeatureOptions {
-            cutoff: test_cutoff,
-            horizon_days,
-        },
-    )?;
+    let table = |cutoff: i64| {
+        let t = churn_features(
+            tx,
+            &FeatureOptions {
+                cutoff,
+                horizon_days,
+            },
+        )?;
+        match opts.attributes {
+            Some(a) => t.with_attributes(a),
+            None => Ok(t),
+        }
+    };
+    let train = table(train_cutoff)?;
+    let test = table(test_cutoff)?;
     let need = |t: &FeatureTable, which: &str| {
         t.labels.clone().ok_or_else(|| Error::InsufficientData {
             message: format!("the transactions end before {which} + {horizon_days} days, so churn there is not yet observable"),
@@ -1116,24 +1178,41 @@ pub fn evaluate_time_split(
     };
     let train_labels = need(&train, "trainCutoff")?;
     let test_labels = need(&test, "testCutoff")?;
-    let model = ChurnModel::fit(&train.values, &train.names, &train_labels, fit)?;
-    let probs = model.predict(&test.values)?;
+    let model = ChurnModel::fit_table(&train, &train_labels, &opts.fit)?;
+    let (probs, unseen) = model.predict_table(&test)?;
     let k = train.n_cols();
     let recency = |t: &FeatureTable| t.values.chunks_exact(k).map(|r| r[0]).collect::<Vec<f64>>();
     let rule = RecencyBaseline::fit(&recency(&train), &train_labels);
     let baseline = evaluate(&rule.predict(&recency(&test)), &test_labels)?;
+    let (alive_model, alive_eval, no_repeat) = if opts.alive {
+        let m = alive::AliveChurnModel::fit(&train, &Default::default())?;
+        let (scores, flags) = m.predict_table(&test)?;
+        let e = evaluate(&scores, &test_labels)?;
+        (Some(m), Some(e), Some(flags.iter().filter(|&&f| f).count()))
+    } else {
+        (None, None, None)
+    };
     let result = TimeSplitEvaluation {
         model: evaluate(&probs, &test_labels)?,
         baseline,
+        alive: alive_eval,
+        alive_no_repeat_purchase: no_repeat,
+        unseen_categories: unseen,
         training_customers: train.customer_id.len(),
         test_customers: test.customer_id.len(),
         definition: DefinitionRef::new(&EVALUATION)
             .with("trainCutoff", ParamValue::Number(train_cutoff as f64))
             .with("testCutoff", ParamValue::Number(test_cutoff as f64))
             .with("horizonDays", ParamValue::Number(horizon_days as f64))
-            .with("alpha", ParamValue::Number(fit.alpha)),
+            .with("alpha", ParamValue::Number(opts.fit.alpha)),
     };
-    Ok((model, result))
+    Ok((
+        SplitModels {
+            model,
+            alive: alive_model,
+        },
+        result,
+    ))
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ impl Kpis {
     /// let tx = Transactions::from_columns(TransactionColumns {
     ///     customer_id: IdColumn::Numeric(&[1, 1, 2]),
     ///     timestamp: TimeColumn::EpochMs(&[0.0, 2.0 * DAY, DAY]),
-    ///     amount: &[30.0, 10.0, 20.0], order_id: None, channel: None,
+    ///     amount: &[30.0, 10.0, 20.0], order_id: None, channel: None, cost: None,
     /// }).unwrap();
     /// let k = Kpis::compute(&tx, &Default::default()).unwrap();
     /// assert_eq!(k.get("revenue"), Some(60.0));

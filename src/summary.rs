@@ -428,6 +428,7 @@ mod tests {
             amount: &amount,
             order_id: None,
             channel: Some(&channel),
+            cost: None,
         })
         .unwrap();
         let (start, mut entries) = scatter(&tx, Period::Day);
@@ -538,7 +539,7 @@ impl CustomerSummary {
     /// let tx = Transactions::from_columns(TransactionColumns {
     ///     customer_id: IdColumn::Numeric(&[7, 7, 7, 7]),
     ///     timestamp: TimeColumn::EpochMs(&[0.0, 3600e3, 3.0 * DAY, 10.0 * DAY]),
-    ///     amount: &[10.0, 5.0, 20.0, 40.0], order_id: None, channel: None,
+    ///     amount: &[10.0, 5.0, 20.0, 40.0], order_id: None, channel: None, cost: None,
     /// }).unwrap();
     /// let s = CustomerSummary::from_transactions(&tx, &SummaryOptions {
     ///     observation_end: Some(12 * 86_400_000), ..Default::default() }).unwrap();

@@ -456,3 +456,340 @@ fn class_weights_equal_repeated_rows() {
     .unwrap_err();
     assert_eq!(e.code(), "E_BAD_OPTION");
 }
+
+mod attributes_and_alive {
+    use super::*;
+    use unimetric::churn::alive::AliveChurnModel;
+    use unimetric::churn::attributes::{
+        encode, fit_encodings, CategoricalColumn, CustomerAttributes,
+    };
+    use unimetric::churn::{evaluate_time_split, SplitOptions};
+    use unimetric::ltv::bgnbd::{BgNbdModel, BgNbdParams};
+    use unimetric::Period;
+
+    fn table() -> unimetric::churn::FeatureTable {
+        churn_features(
+            &tx(FIXTURE),
+            &FeatureOptions {
+                cutoff: ms("2024-03-31"),
+                horizon_days: 90,
+            },
+        )
+        .unwrap()
+    }
+
+    fn attrs(ids: &[&str], seats: &[f64], plan: &[Option<&str>]) -> CustomerAttributes {
+        CustomerAttributes {
+            customer_id: ids.iter().map(|s| s.to_string()).collect(),
+            numeric: vec![("seats".into(), seats.to_vec())],
+            categorical: vec![(
+                "plan".into(),
+                plan.iter().map(|p| p.map(String::from)).collect(),
+            )],
+        }
+    }
+
+    #[test]
+    fn attributes_join_on_customer_id() {
+        // Attribute rows in another order, with a customer (x) the table does not have.
+        let t = table()
+            .with_attributes(&attrs(
+                &["b", " a ", "x"],
+                &[5.0, 2.0, 9.0],
+                &[Some("basic"), Some("pro"), Some("team")],
+            ))
+            .unwrap();
+        assert_eq!(t.names.len(), 12);
+        assert_eq!(t.names[11], "seats");
+        assert_eq!(t.values[11], 2.0); // a
+        assert_eq!(t.values[23], 5.0); // b
+        assert_eq!(t.values[12..23], table().values[11..22]);
+        assert_eq!(t.categorical[0].name, "plan");
+        assert_eq!(t.categorical[0].values, vec!["pro", "basic"]);
+
+        // Customer b (row 2 of the feature table) has no attribute row.
+        let e = table()
+            .with_attributes(&attrs(&["a"], &[1.0], &[Some("pro")]))
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.column(), e.row()),
+            ("E_MISSING_VALUE", Some("customerId"), Some(2))
+        );
+        let e = table()
+            .with_attributes(&attrs(
+                &["a", "b"],
+                &[1.0, f64::NAN],
+                &[Some("p"), Some("q")],
+            ))
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.column(), e.row()),
+            ("E_NON_FINITE", Some("seats"), Some(2))
+        );
+        let e = table()
+            .with_attributes(&attrs(&["a", "b"], &[1.0, 2.0], &[None, Some("q")]))
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.column(), e.row()),
+            ("E_MISSING_VALUE", Some("plan"), Some(1))
+        );
+        let e = table()
+            .with_attributes(&attrs(&["a", "a"], &[1.0, 2.0], &[Some("p"), Some("q")]))
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.column(), e.row()),
+            ("E_OUT_OF_RANGE", Some("customerId"), Some(2))
+        );
+        let mut clash = attrs(&["a", "b"], &[1.0, 2.0], &[Some("p"), Some("q")]);
+        clash.numeric[0].0 = "frequency".into();
+        assert_eq!(
+            table().with_attributes(&clash).unwrap_err().code(),
+            "E_BAD_OPTION"
+        );
+    }
+
+    #[test]
+    fn one_hot_matrix_by_hand() {
+        // basic ×3 (reference), then pro ×2 and team ×2 by name, then enterprise ×1.
+        let plan = CategoricalColumn {
+            name: "plan".into(),
+            values: [
+                "pro",
+                "basic",
+                "basic",
+                "team",
+                "pro",
+                "basic",
+                "team",
+                "enterprise",
+            ]
+            .map(String::from)
+            .to_vec(),
+        };
+        let enc = fit_encodings(std::slice::from_ref(&plan));
+        assert_eq!(enc[0].reference, "basic");
+        assert_eq!(enc[0].levels, vec!["pro", "team", "enterprise"]);
+        let names = vec!["x".to_string()];
+        let x: Vec<f64> = (1..=8).map(f64::from).collect();
+        let e = encode(&names, &x, &[plan], &enc).unwrap();
+        assert_eq!(
+            e.names,
+            vec!["x", "plan=pro", "plan=team", "plan=enterprise"]
+        );
+        #[rustfmt::skip]
+        let expected = vec![
+            1.0, 1.0, 0.0, 0.0,
+            2.0, 0.0, 0.0, 0.0,
+            3.0, 0.0, 0.0, 0.0,
+            4.0, 0.0, 1.0, 0.0,
+            5.0, 1.0, 0.0, 0.0,
+            6.0, 0.0, 0.0, 0.0,
+            7.0, 0.0, 1.0, 0.0,
+            8.0, 0.0, 0.0, 1.0,
+        ];
+        assert_eq!(e.values, expected);
+        assert!(e.unseen.is_empty());
+        // An unseen category is the reference row (all zeros) and is reported.
+        let later = CategoricalColumn {
+            name: "plan".into(),
+            values: vec!["gold".into(), "team".into()],
+        };
+        let e = encode(&names, &[1.0, 2.0], &[later], &enc).unwrap();
+        assert_eq!(e.values, vec![1.0, 0.0, 0.0, 0.0, 2.0, 0.0, 1.0, 0.0]);
+        assert_eq!(e.unseen.len(), 1);
+        assert_eq!(
+            (
+                e.unseen[0].column.as_str(),
+                e.unseen[0].row,
+                e.unseen[0].value.as_str()
+            ),
+            ("plan", 1, "gold")
+        );
+        let e = encode(&names, &[1.0], &[], &enc).unwrap_err();
+        assert_eq!(e.code(), "E_MISSING_COLUMN");
+    }
+
+    /// Simulated from P(churn) = σ(−1 + x + 1.5·[plan = pro] − [plan = team]), plan basic 50 %,
+    /// pro 30 %, team 20 %: the fit recovers the coefficients of the indicators.
+    #[test]
+    fn categorical_coefficients_recovered_and_stored() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(21);
+        let n = 40_000;
+        let (mut x, mut plan, mut y) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..n {
+            let v: f64 = StandardNormal.sample(&mut rng);
+            let u: f64 = rng.gen();
+            let p = if u < 0.5 {
+                "basic"
+            } else if u < 0.8 {
+                "pro"
+            } else {
+                "team"
+            };
+            let z = -1.0
+                + v
+                + match p {
+                    "pro" => 1.5,
+                    "team" => -1.0,
+                    _ => 0.0,
+                };
+            y.push(rng.gen::<f64>() < 1.0 / (1.0 + (-z).exp()));
+            x.push(v);
+            plan.push(p.to_string());
+        }
+        let plan = vec![CategoricalColumn {
+            name: "plan".into(),
+            values: plan,
+        }];
+        let names = vec!["x".to_string()];
+        let fit = FitOptions {
+            alpha: 0.0,
+            max_iterations: 500,
+            gradient_tolerance: 1e-8,
+            ..Default::default()
+        };
+        let m = ChurnModel::fit_with_categories(&names, &x, &plan, &y, &fit).unwrap();
+        assert_eq!(m.names, vec!["x", "plan=pro", "plan=team"]);
+        assert_eq!(m.categories[0].reference, "basic");
+        let (w, b) = original_scale(&m);
+        for (got, want) in w.iter().zip([1.0, 1.5, -1.0]).chain([(&b, -1.0)]) {
+            assert!((got - want).abs() < 0.08, "{w:?} {b}");
+        }
+        // JSON round trip keeps the categories.
+        let json = serde_json::to_string(&m).unwrap();
+        let back: ChurnModel = serde_json::from_str(&json).unwrap();
+        back.validate().unwrap();
+        assert_eq!(back, m);
+        // Unseen "gold" scores exactly like the reference level "basic", and is reported.
+        let row = |p: &str| {
+            vec![CategoricalColumn {
+                name: "plan".into(),
+                values: vec![p.into()],
+            }]
+        };
+        let gold = m.encode(&[0.3], &row("gold")).unwrap();
+        let basic = m.encode(&[0.3], &row("basic")).unwrap();
+        assert_eq!(
+            m.predict(&gold.values).unwrap(),
+            m.predict(&basic.values).unwrap()
+        );
+        assert_eq!((gold.unseen.len(), basic.unseen.len()), (1, 0));
+        // A pro customer's reason is named "plan=pro": the sum of the indicator contributions.
+        let reasons = m.reasons_with_categories(&[0.0], &row("pro"), 3).unwrap();
+        let c = |j: usize, v: f64| m.coefficients[j] * (v - m.mean[j]) / m.sd[j];
+        let want = c(1, 1.0) + c(2, 0.0);
+        assert_eq!(reasons[0][0].0, "plan=pro");
+        assert!((reasons[0][0].1 - want).abs() < 1e-12);
+        // A model whose categories do not match its names is refused.
+        let mut bad = m.clone();
+        bad.categories[0].levels.pop();
+        assert_eq!(bad.validate().unwrap_err().code(), "E_BAD_OPTION");
+    }
+
+    #[test]
+    fn alive_score_by_hand() {
+        let p = BgNbdParams {
+            r: 0.25,
+            alpha: 4.0,
+            a: 0.8,
+            b: 2.5,
+        };
+        let m =
+            AliveChurnModel::from_bgnbd(BgNbdModel::from_params(p, Period::Day).unwrap()).unwrap();
+        let t = table();
+        let (score, flag) = m.predict_table(&t).unwrap();
+        // a: x = 2, t_x = tenure − recency = 90 − 29 = 61, T = 90.
+        let alive_a = 1.0 / (1.0 + 0.8 / (2.5 + 2.0 - 1.0) * (94.0f64 / 65.0).powf(2.25));
+        assert!((score[0] - (1.0 - alive_a)).abs() < 1e-12, "{score:?}");
+        // b: no repeat purchase → P(alive) = 1 by construction, score 0, flagged.
+        assert_eq!((score[1], flag.clone()), (0.0, vec![false, true]));
+        let weekly = BgNbdModel::from_params(p, Period::Week).unwrap();
+        assert_eq!(
+            AliveChurnModel::from_bgnbd(weekly).unwrap_err().code(),
+            "E_BAD_OPTION"
+        );
+        let e = m.predict(&["x".to_string()], &[1.0]).unwrap_err();
+        assert_eq!(e.code(), "E_MISSING_COLUMN");
+    }
+
+    /// On the sample data: the time split scores 1 − P(alive) beside the model and the baseline;
+    /// its AUC equals a brute-force pair count over scores from the closed form written here.
+    #[test]
+    fn alive_in_time_split_matches_brute_force_auc() {
+        let csv = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/www/data/transactions.csv"
+        ))
+        .unwrap();
+        let tx = Transactions::from_csv(
+            &csv,
+            &ColumnMapping::new("customer_id", "order_date", "amount"),
+        )
+        .unwrap();
+        let (models, e) = evaluate_time_split(
+            &tx,
+            &SplitOptions {
+                train_cutoff: ms("2025-03-31"),
+                test_cutoff: ms("2025-06-30"),
+                horizon_days: 90,
+                fit: FitOptions::default(),
+                attributes: None,
+                alive: true,
+            },
+        )
+        .unwrap();
+        let alive = e.alive.unwrap();
+        let test = churn_features(
+            &tx,
+            &FeatureOptions {
+                cutoff: ms("2025-06-30"),
+                horizon_days: 90,
+            },
+        )
+        .unwrap();
+        let labels = test.labels.clone().unwrap();
+        let p = models.alive.unwrap().bgnbd.params;
+        let mut no_repeat = 0;
+        let scores: Vec<f64> = test
+            .values
+            .chunks_exact(11)
+            .map(|row| {
+                let (x, t_x, t) = (row[1], row[3] - row[0], row[3]);
+                if x == 0.0 {
+                    no_repeat += 1;
+                    return 0.0;
+                }
+                let odds = p.a / (p.b + x - 1.0) * ((p.alpha + t) / (p.alpha + t_x)).powf(p.r + x);
+                1.0 - 1.0 / (1.0 + odds)
+            })
+            .collect();
+        let (mut wins, mut pairs) = (0.0, 0.0);
+        for i in 0..scores.len() {
+            for j in 0..scores.len() {
+                if labels[i] && !labels[j] {
+                    pairs += 1.0;
+                    if scores[i] > scores[j] {
+                        wins += 1.0;
+                    } else if (scores[i] - scores[j]).abs() < 1e-15 {
+                        wins += 0.5;
+                    }
+                }
+            }
+        }
+        assert!(
+            (alive.auc - wins / pairs).abs() < 1e-9,
+            "{} vs {}",
+            alive.auc,
+            wins / pairs
+        );
+        assert_eq!(e.alive_no_repeat_purchase, Some(no_repeat));
+        let brier = scores
+            .iter()
+            .zip(&labels)
+            .map(|(s, &l)| (s - f64::from(u8::from(l))).powi(2))
+            .sum::<f64>()
+            / scores.len() as f64;
+        assert!((alive.brier - brier).abs() < 1e-12);
+        assert_eq!(alive.customers, e.test_customers);
+    }
+}

@@ -754,6 +754,92 @@ e,2024-04-10,70
     }
 
     #[test]
+    fn historical_with_a_cost_column_matches_hand_count() {
+        // Margin per transaction = amount − cost. Observation end 2024-03-31:
+        // a: (100 − 60) + (50 − 20) + (−10 − (−6)) = 40 + 30 − 4 = 66 (revenue 140, cost 74);
+        // b: (80 − 50) + (40 − 10) = 60 (revenue 120, cost 60); the April row is after the end.
+        // Jan cohort (a): Jan 40, Feb 30 − 4 = 26, Mar 0 → 40, 66, 66.
+        // Feb cohort (b): Feb 30, Mar 30 → 30, 60.
+        let csv = "c,d,a,k\na,2024-01-15,100,60\na,2024-02-10,50,20\na,2024-02-20,-10,-6\nb,2024-02-05,80,50\nb,2024-03-01,40,10\nb,2024-04-02,99,1\n";
+        let mut m = ColumnMapping::new("c", "d", "a");
+        m.cost = Some("k".into());
+        let tx = Transactions::from_csv(csv.as_bytes(), &m).unwrap();
+        assert_eq!(tx.costs(), Some(&[60.0, 20.0, -6.0, 50.0, 10.0, 1.0][..]));
+        let end = unimetric::data::dates::parse_date_text("2024-03-31", "t", 0).unwrap();
+        let h = historical_ltv(
+            &tx,
+            &HistoricalOptions {
+                margin_rate: 1.0,
+                observation_end: Some(end),
+            },
+        )
+        .unwrap();
+        assert_eq!(h.revenue, vec![140.0, 120.0]);
+        assert_eq!(h.cost, Some(vec![74.0, 60.0]));
+        assert_eq!(h.ltv, vec![66.0, 60.0]);
+        assert_eq!(h.cohorts[0].cumulative, vec![40.0, 66.0, 66.0]);
+        assert_eq!(h.cohorts[1].cumulative, vec![30.0, 60.0]);
+        assert_eq!(h.definition.version, "1.1.0");
+        assert_eq!(
+            h.definition.params.get("marginSource"),
+            Some(&unimetric::glossary::ParamValue::Text("cost".into()))
+        );
+        // A margin rate cannot be combined with a cost column.
+        let e = historical_ltv(
+            &tx,
+            &HistoricalOptions {
+                margin_rate: 0.5,
+                observation_end: None,
+            },
+        )
+        .unwrap_err();
+        assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("marginRate")));
+        // Costs are validated like amounts: CSV rows count the header as row 1.
+        for (bad, code, row) in [
+            (
+                "c,d,a,k\na,2024-01-15,100,60\na,2024-02-10,50,NaN\n",
+                "E_NON_FINITE",
+                3,
+            ),
+            ("c,d,a,k\na,2024-01-15,100,\n", "E_MISSING_VALUE", 2),
+            ("c,d,a,k\na,2024-01-15,100,6O\n", "E_BAD_TYPE", 2),
+        ] {
+            let e = Transactions::from_csv(bad.as_bytes(), &m).unwrap_err();
+            assert_eq!(
+                (e.code(), e.column(), e.row()),
+                (code, Some("k"), Some(row))
+            );
+        }
+        let mut missing = m.clone();
+        missing.cost = Some("cost".into());
+        let e = Transactions::from_csv(csv.as_bytes(), &missing).unwrap_err();
+        assert_eq!(e.code(), "E_MISSING_COLUMN");
+        let e = Transactions::from_columns(unimetric::TransactionColumns {
+            customer_id: unimetric::IdColumn::Numeric(&[1, 2]),
+            timestamp: unimetric::TimeColumn::EpochMs(&[0.0, 0.0]),
+            amount: &[1.0, 2.0],
+            order_id: None,
+            channel: None,
+            cost: Some(&[0.5, f64::INFINITY]),
+        })
+        .unwrap_err();
+        assert_eq!(
+            (e.code(), e.column(), e.row()),
+            ("E_NON_FINITE", Some("cost"), Some(2))
+        );
+        let e = Transactions::from_columns(unimetric::TransactionColumns {
+            customer_id: unimetric::IdColumn::Numeric(&[1, 2]),
+            timestamp: unimetric::TimeColumn::EpochMs(&[0.0, 0.0]),
+            amount: &[1.0, 2.0],
+            order_id: None,
+            channel: None,
+            cost: Some(&[0.5]),
+        })
+        .unwrap_err();
+        assert_eq!((e.code(), e.column()), ("E_LENGTH_MISMATCH", Some("cost")));
+    }
+
+    #[test]
     fn simple_ltv_values_and_errors() {
         // 12 a week, 25 % margin, 2 % weekly churn: 12 · 0.25 / 0.02 = 150, lifetime 50 weeks.
         let v = simple_ltv(12.0, 0.02, 0.25, Period::Week).unwrap();
@@ -876,6 +962,7 @@ mod holdout {
             amount: &am,
             order_id: None,
             channel: None,
+            cost: None,
         })
         .unwrap();
         let r = calibration_holdout(

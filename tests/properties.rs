@@ -149,6 +149,7 @@ proptest! {
                 amount: &amounts,
                 order_id: None,
                 channel: None,
+                cost: None,
             }).unwrap();
             CustomerSummary::from_transactions(&t, &SummaryOptions { period, observation_end: None })
         };

@@ -191,6 +191,7 @@ fn summary_is_invariant_to_row_order_and_id_form() {
             amount: &a,
             order_id: None,
             channel: None,
+            cost: None,
         })
         .unwrap();
         CustomerSummary::from_transactions(
@@ -222,6 +223,7 @@ fn summary_is_invariant_to_row_order_and_id_form() {
         amount: &a,
         order_id: None,
         channel: None,
+        cost: None,
     })
     .unwrap();
     let s = CustomerSummary::from_transactions(

@@ -8,7 +8,9 @@
 //! probabilities stay in [0, 1] and counts stay consistent.
 
 use unimetric::cac::{cac, cac_payback, ltv_to_cac, CacOptions, LtvSource, PaybackOptions};
-use unimetric::churn::{churn_features, evaluate, evaluate_time_split, ChurnModel, FeatureOptions};
+use unimetric::churn::{
+    churn_features, evaluate, evaluate_time_split, ChurnModel, FeatureOptions, SplitOptions,
+};
 use unimetric::data::dates::{parse_date_text, parse_epoch_ms, Period};
 use unimetric::data::spend::Spend;
 use unimetric::kpi::Kpis;
@@ -212,6 +214,7 @@ fn transactions(b: &mut Bytes<'_>) -> Option<Transactions> {
         amount: &amounts,
         order_id: None,
         channel: Some(&channels),
+        cost: None,
     }))
 }
 
@@ -367,7 +370,15 @@ pub fn churn(data: &[u8]) {
         }
     }
     let test_cutoff = cutoff + i64::from(b.u8()) * 86_400_000;
-    if let Some((_, e)) = typed(evaluate_time_split(&tx, cutoff, test_cutoff, horizon, &fit)) {
+    let split = SplitOptions {
+        train_cutoff: cutoff,
+        test_cutoff,
+        horizon_days: horizon,
+        fit,
+        attributes: None,
+        alive: b.u8() % 2 == 1,
+    };
+    if let Some((_, e)) = typed(evaluate_time_split(&tx, &split)) {
         let _ = e;
     }
 }

@@ -9,7 +9,7 @@
 //! - Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2.
 //! - Numbers use `.` as the decimal separator; `1,5` is an error, never silently 15 or 1.5.
 
-use super::{Cell, ColumnMapping, RowBuilder, Transactions};
+use super::{Cell, ColumnMapping, RowBuilder, RowCells, Transactions};
 use crate::error::{join_names, Error, Result};
 
 /// Picks the delimiter from the header line: the most frequent of `,` `;` `\t` outside quotes.
@@ -242,15 +242,19 @@ fn read(
         Some(name) => Some(table.column(name, "channel")?),
         None => None,
     };
+    let ki = match &mapping.cost {
+        Some(name) => Some(table.column(name, "cost")?),
+        None => None,
+    };
     let mut builder = RowBuilder::new(mapping);
     // A rough row count from the byte length keeps reallocation rare.
     builder.reserve(bytes.len() / 64)?;
     table.for_each(|row, rec| {
         let Some(reject) = reject.as_deref_mut() else {
-            return push_record(&mut builder, mapping, row, rec, [ci, ti, ai], oi, chi);
+            return push_record(&mut builder, mapping, row, rec, [ci, ti, ai], [oi, chi, ki]);
         };
         let result = if rec.len() == width {
-            push_record(&mut builder, mapping, row, rec, [ci, ti, ai], oi, chi)
+            push_record(&mut builder, mapping, row, rec, [ci, ti, ai], [oi, chi, ki])
         } else {
             Err(Error::Csv {
                 row,
@@ -276,24 +280,25 @@ fn push_record(
     row: usize,
     rec: &csv::ByteRecord,
     idx: [usize; 3],
-    oi: Option<usize>,
-    chi: Option<usize>,
+    optional: [Option<usize>; 3],
 ) -> Result<()> {
     let [ci, ti, ai] = idx;
-    let order_name = mapping.order_id.as_deref().unwrap_or_default();
-    let channel_name = mapping.channel.as_deref().unwrap_or_default();
-    let c = field(rec, ci, &mapping.customer_id, row)?;
-    let t = field(rec, ti, &mapping.timestamp, row)?;
-    let a = field(rec, ai, &mapping.amount, row)?;
-    let o = match oi {
-        Some(i) => field(rec, i, order_name, row)?,
-        None => Cell::Missing,
+    let [oi, chi, ki] = optional;
+    let optional_field = |i: Option<usize>, name: &Option<String>| match i {
+        Some(i) => field(rec, i, name.as_deref().unwrap_or_default(), row),
+        None => Ok(Cell::Missing),
     };
-    let ch = match chi {
-        Some(i) => field(rec, i, channel_name, row)?,
-        None => Cell::Missing,
-    };
-    builder.push(row, c, t, a, o, ch)
+    builder.push(
+        row,
+        RowCells {
+            customer: field(rec, ci, &mapping.customer_id, row)?,
+            time: field(rec, ti, &mapping.timestamp, row)?,
+            amount: field(rec, ai, &mapping.amount, row)?,
+            order: optional_field(oi, &mapping.order_id)?,
+            channel: optional_field(chi, &mapping.channel)?,
+            cost: optional_field(ki, &mapping.cost)?,
+        },
+    )
 }
 
 #[cfg(test)]

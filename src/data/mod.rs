@@ -11,6 +11,13 @@
 //! they are netted with the other transactions of the same customer in the same period (see
 //! [`crate::summary`]). A period whose net amount is not positive is not a purchase period.
 //!
+//! # Cost
+//!
+//! An optional cost column gives each transaction's cost of goods in the same currency units as
+//! the amount (finite; a negative cost, e.g. the cost returned with a refund, is allowed). Its
+//! realised gross margin is `amount − cost`; [`crate::ltv::historical`] sums it instead of
+//! applying a margin rate. A missing cost in a mapped column is `E_MISSING_VALUE`.
+//!
 //! # Dates
 //!
 //! See [`dates`] for the accepted forms and the period calendar.
@@ -55,6 +62,9 @@ pub struct ColumnMapping {
     /// Optional column with the acquisition/marketing channel of the transaction.
     #[serde(default)]
     pub channel: Option<String>,
+    /// Optional column with the transaction's cost (same currency; margin = amount − cost).
+    #[serde(default)]
+    pub cost: Option<String>,
 }
 
 impl ColumnMapping {
@@ -66,6 +76,7 @@ impl ColumnMapping {
             amount: amount.into(),
             order_id: None,
             channel: None,
+            cost: None,
         }
     }
 }
@@ -200,6 +211,8 @@ pub struct TransactionColumns<'a> {
     pub order_id: Option<IdColumn<'a>>,
     /// Optional channel per transaction (`None` = unknown).
     pub channel: Option<&'a [Option<String>]>,
+    /// Optional cost per transaction (finite, same currency as `amount`).
+    pub cost: Option<&'a [f64]>,
 }
 
 /// Marker for "no channel" in the channel column.
@@ -214,7 +227,7 @@ pub const NO_CHANNEL: u32 = u32::MAX;
 /// let amount = [10.0, 20.0, 5.0];
 /// let tx = Transactions::from_columns(TransactionColumns {
 ///     customer_id: IdColumn::Numeric(&ids), timestamp: TimeColumn::EpochMs(&t),
-///     amount: &amount, order_id: None, channel: None,
+///     amount: &amount, order_id: None, channel: None, cost: None,
 /// }).unwrap();
 /// assert_eq!(tx.len(), 3);
 /// assert_eq!(tx.customer_count(), 2);
@@ -228,6 +241,7 @@ pub struct Transactions {
     pub(crate) order: Option<Vec<u32>>,
     pub(crate) channel: Option<Vec<u32>>,
     pub(crate) channel_names: Vec<String>,
+    pub(crate) cost: Option<Vec<f64>>,
 }
 
 /// Interns text keys to dense indices in first-appearance order.
@@ -295,7 +309,8 @@ fn clean_id(s: &str, column: &str, row: usize) -> Result<String> {
 
 impl Transactions {
     /// Builds a table from typed columns. Column names in errors are the field names
-    /// (`customerId`, `timestamp`, `amount`, `orderId`, `channel`); rows are 1-based indices.
+    /// (`customerId`, `timestamp`, `amount`, `orderId`, `channel`, `cost`); rows are 1-based
+    /// indices.
     pub fn from_columns(cols: TransactionColumns<'_>) -> Result<Transactions> {
         let n = cols.amount.len();
         check_size(n)
@@ -323,6 +338,11 @@ impl Transactions {
                 return Err(mismatch("channel", c.len()));
             }
         }
+        if let Some(c) = &cols.cost {
+            if c.len() != n {
+                return Err(mismatch("cost", c.len()));
+            }
+        }
         if n == 0 {
             return Err(Error::Empty {
                 what: "transactions".into(),
@@ -332,6 +352,15 @@ impl Transactions {
         for (i, &a) in cols.amount.iter().enumerate() {
             amount.push(check_amount(a, "amount", i + 1)?);
         }
+        let cost = match cols.cost {
+            Some(c) => Some(
+                c.iter()
+                    .enumerate()
+                    .map(|(i, &v)| check_amount(v, "cost", i + 1))
+                    .collect::<Result<Vec<f64>>>()?,
+            ),
+            None => None,
+        };
         let mut timestamp = Vec::with_capacity(n);
         match cols.timestamp {
             TimeColumn::EpochMs(v) => {
@@ -374,6 +403,7 @@ impl Transactions {
             order,
             channel,
             channel_names,
+            cost,
         })
     }
 
@@ -426,6 +456,11 @@ impl Transactions {
     /// True when a channel column was given.
     pub fn has_channel(&self) -> bool {
         self.channel.is_some()
+    }
+
+    /// Transaction costs, when a cost column was given (see the [module docs](self)).
+    pub fn costs(&self) -> Option<&[f64]> {
+        self.cost.as_deref()
     }
 
     /// Earliest and latest transaction time (epoch milliseconds).
@@ -483,6 +518,24 @@ fn intern_ids(col: IdColumn<'_>, name: &str) -> Result<(Vec<u32>, CustomerKeys)>
     }
 }
 
+/// The cells of one input row, for [`RowBuilder::push`] (`Cell::Missing` for fields the mapping
+/// does not name).
+#[derive(Debug, Clone, Copy)]
+pub struct RowCells<'a> {
+    /// Customer id.
+    pub customer: Cell<'a>,
+    /// Time.
+    pub time: Cell<'a>,
+    /// Amount.
+    pub amount: Cell<'a>,
+    /// Order id.
+    pub order: Cell<'a>,
+    /// Channel.
+    pub channel: Cell<'a>,
+    /// Cost.
+    pub cost: Cell<'a>,
+}
+
 /// Builds a [`Transactions`] table one row of [`Cell`]s at a time; used by the row-object and
 /// CSV readers so both apply exactly the same validation.
 pub struct RowBuilder {
@@ -495,6 +548,7 @@ pub struct RowBuilder {
     amount: Vec<f64>,
     order: Vec<u32>,
     channel: Vec<u32>,
+    cost: Vec<f64>,
 }
 
 fn type_error(column: &str, row: usize, expected: &str, found: &str) -> Error {
@@ -599,6 +653,7 @@ impl RowBuilder {
             amount: Vec::new(),
             order: Vec::new(),
             channel: Vec::new(),
+            cost: Vec::new(),
         }
     }
 
@@ -612,16 +667,17 @@ impl RowBuilder {
     }
 
     /// Validates and appends one row. `row` is the 1-based row number used in errors;
-    /// `order` and `channel` are ignored unless the mapping names those columns.
-    pub fn push(
-        &mut self,
-        row: usize,
-        customer: Cell<'_>,
-        time: Cell<'_>,
-        amount: Cell<'_>,
-        order: Cell<'_>,
-        channel: Cell<'_>,
-    ) -> Result<()> {
+    /// `cells.order`, `cells.channel` and `cells.cost` are ignored unless the mapping names those
+    /// columns.
+    pub fn push(&mut self, row: usize, cells: RowCells<'_>) -> Result<()> {
+        let RowCells {
+            customer,
+            time,
+            amount,
+            order,
+            channel,
+            cost,
+        } = cells;
         if self.amount.len() >= MAX_TRANSACTIONS {
             return Err(Error::TooLarge {
                 what: "transactions".into(),
@@ -635,6 +691,10 @@ impl RowBuilder {
         let a = amount_value(amount, &m.amount, row)?;
         let o = match &m.order_id {
             Some(col) => Some(id_text(order, col, row)?),
+            None => None,
+        };
+        let k = match &m.cost {
+            Some(col) => Some(amount_value(cost, col, row)?),
             None => None,
         };
         let ch = match (&m.channel, channel) {
@@ -656,6 +716,9 @@ impl RowBuilder {
         if m.channel.is_some() {
             self.channel.push(ch);
         }
+        if let Some(k) = k {
+            self.cost.push(k);
+        }
         Ok(())
     }
 
@@ -674,6 +737,7 @@ impl RowBuilder {
             order: self.mapping.order_id.is_some().then_some(self.order),
             channel: self.mapping.channel.is_some().then_some(self.channel),
             channel_names: self.channels.keys,
+            cost: self.mapping.cost.is_some().then_some(self.cost),
         })
     }
 }
@@ -700,6 +764,7 @@ mod tests {
             amount: &bad_amount,
             order_id: None,
             channel: None,
+            cost: None,
         })
         .unwrap_err();
         assert_eq!(e.code(), "E_NON_FINITE");
@@ -713,6 +778,7 @@ mod tests {
             amount: &[1.0, 2.0],
             order_id: None,
             channel: None,
+            cost: None,
         })
         .unwrap_err();
         assert_eq!(e.code(), "E_LENGTH_MISMATCH");
@@ -725,6 +791,7 @@ mod tests {
             amount: &[1.0, 2.0],
             order_id: None,
             channel: None,
+            cost: None,
         })
         .unwrap_err();
         assert_eq!((e.code(), e.row()), ("E_MISSING_VALUE", Some(2)));
@@ -735,9 +802,27 @@ mod tests {
             amount: &[],
             order_id: None,
             channel: None,
+            cost: None,
         })
         .unwrap_err();
         assert_eq!(e.code(), "E_EMPTY");
+    }
+
+    fn cells<'a>(
+        customer: Cell<'a>,
+        time: Cell<'a>,
+        amount: Cell<'a>,
+        order: Cell<'a>,
+        channel: Cell<'a>,
+    ) -> RowCells<'a> {
+        RowCells {
+            customer,
+            time,
+            amount,
+            order,
+            channel,
+            cost: Cell::Missing,
+        }
     }
 
     #[test]
@@ -747,21 +832,25 @@ mod tests {
         let mut b = RowBuilder::new(&m);
         b.push(
             1,
-            Cell::Number(7.0),
-            Cell::Text("2024-01-01"),
-            Cell::Text("12.5"),
-            Cell::Missing,
-            Cell::Text("email"),
+            cells(
+                Cell::Number(7.0),
+                Cell::Text("2024-01-01"),
+                Cell::Text("12.5"),
+                Cell::Missing,
+                Cell::Text("email"),
+            ),
         )
         .unwrap();
         let e = b
             .push(
                 2,
-                Cell::Text("x"),
-                Cell::Text("2024-01-01"),
-                Cell::Text("1,5"),
-                Cell::Missing,
-                Cell::Missing,
+                cells(
+                    Cell::Text("x"),
+                    Cell::Text("2024-01-01"),
+                    Cell::Text("1,5"),
+                    Cell::Missing,
+                    Cell::Missing,
+                ),
             )
             .unwrap_err();
         assert_eq!(
@@ -771,33 +860,39 @@ mod tests {
         let e = b
             .push(
                 3,
-                Cell::Other("boolean"),
-                Cell::Text("2024-01-01"),
-                Cell::Number(1.0),
-                Cell::Missing,
-                Cell::Missing,
+                cells(
+                    Cell::Other("boolean"),
+                    Cell::Text("2024-01-01"),
+                    Cell::Number(1.0),
+                    Cell::Missing,
+                    Cell::Missing,
+                ),
             )
             .unwrap_err();
         assert_eq!((e.code(), e.column()), ("E_BAD_TYPE", Some("cid")));
         let e = b
             .push(
                 4,
-                Cell::Text("x"),
-                Cell::Text("2024-01-01"),
-                Cell::Text("NaN"),
-                Cell::Missing,
-                Cell::Missing,
+                cells(
+                    Cell::Text("x"),
+                    Cell::Text("2024-01-01"),
+                    Cell::Text("NaN"),
+                    Cell::Missing,
+                    Cell::Missing,
+                ),
             )
             .unwrap_err();
         assert_eq!(e.code(), "E_NON_FINITE");
         let e = b
             .push(
                 5,
-                Cell::Number(1.5),
-                Cell::Text("2024-01-01"),
-                Cell::Number(1.0),
-                Cell::Missing,
-                Cell::Missing,
+                cells(
+                    Cell::Number(1.5),
+                    Cell::Text("2024-01-01"),
+                    Cell::Number(1.0),
+                    Cell::Missing,
+                    Cell::Missing,
+                ),
             )
             .unwrap_err();
         assert_eq!(e.code(), "E_BAD_TYPE");

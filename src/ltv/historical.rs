@@ -1,5 +1,9 @@
 //! Historical LTV (`ltv.historical`): realised gross margin per customer to date, and cumulative
 //! margin per customer of each acquisition cohort by months since acquisition.
+//!
+//! The margin of a transaction is `amount − cost` when the transactions carry a cost column
+//! ([`Transactions::costs`]), and `marginRate · amount` otherwise; the two cannot be combined
+//! (a margin rate other than 1 with a cost column is `E_BAD_OPTION`).
 
 use crate::data::{CustomerKeys, Period, Transactions};
 use crate::error::{Error, Result};
@@ -8,16 +12,21 @@ use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 /// Definition of `ltv.historical`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.historical",
-    version: "1.0.0",
+    version: "1.1.0",
     name: "Historical LTV",
-    description: "Gross margin each customer has actually brought so far: net revenue to date (refunds subtracted) times the margin rate. Cohort curves show, for the customers acquired in each calendar month, the average cumulative margin per customer 0, 1, 2, … months after acquisition.",
-    formula: "LTV_i = marginRate · Σ amount of customer i's transactions on or before observationEnd; acquisition month = UTC calendar month of the customer's first purchase (first day with a positive net amount, as in customer.summary and CAC); cohort curve c[m] = Σ_{j≤m} (margin of the cohort's transactions in acquisition month + j) ÷ cohort size",
+    description: "Gross margin each customer has actually brought so far: net revenue to date (refunds subtracted) minus the cost of each transaction when the transactions carry a cost column, otherwise times the margin rate. Cohort curves show, for the customers acquired in each calendar month, the average cumulative margin per customer 0, 1, 2, … months after acquisition.",
+    formula: "margin of a transaction = amount − cost with a cost column, else marginRate · amount; LTV_i = Σ margin of customer i's transactions on or before observationEnd; acquisition month = UTC calendar month of the customer's first purchase (first day with a positive net amount, as in customer.summary and CAC); cohort curve c[m] = Σ_{j≤m} (margin of the cohort's transactions in acquisition month + j) ÷ cohort size",
     unit: "currency per customer",
     parameters: &[
         ParameterDef {
             name: "marginRate",
-            description: "Gross margin rate applied to revenue (0–1; 1 = revenue).",
+            description: "Gross margin rate applied to revenue (0–1; 1 = revenue). Not combinable with a cost column.",
             default: "1",
+        },
+        ParameterDef {
+            name: "marginSource",
+            description: "\"cost\" when the transactions carry a cost column (margin = amount − cost per transaction), else \"marginRate\".",
+            default: "marginRate",
         },
         ParameterDef {
             name: "observationEnd",
@@ -25,7 +34,7 @@ pub const DEFINITION: Definition = Definition {
             default: "time of the last transaction",
         },
     ],
-    inputs: "Transactions (customer id, timestamp, amount). Customers with no purchase day on or before observationEnd are left out.",
+    inputs: "Transactions (customer id, timestamp, amount; optional cost). Customers with no purchase day on or before observationEnd are left out.",
 };
 
 /// Options of [`historical_ltv`].
@@ -67,6 +76,8 @@ pub struct HistoricalLtv {
     pub acquisition_month: Vec<f64>,
     /// Net revenue to date per customer.
     pub revenue: Vec<f64>,
+    /// Cost to date per customer, when the transactions carry a cost column.
+    pub cost: Option<Vec<f64>>,
     /// Realised gross margin to date per customer (the historical LTV).
     pub ltv: Vec<f64>,
     /// Cohort curves, oldest cohort first.
@@ -85,12 +96,21 @@ pub struct HistoricalLtv {
 /// let tx = Transactions::from_columns(TransactionColumns {
 ///     customer_id: IdColumn::Numeric(&[1, 1]),
 ///     timestamp: TimeColumn::EpochMs(&[19_723.0 * DAY, (19_723.0 + 40.0) * DAY]),
-///     amount: &[100.0, 50.0], order_id: None, channel: None,
+///     amount: &[100.0, 50.0], order_id: None, channel: None, cost: None,
 /// }).unwrap();
 /// let h = historical_ltv(&tx, &HistoricalOptions { margin_rate: 0.4, ..Default::default() }).unwrap();
 /// assert!((h.ltv[0] - 60.0).abs() < 1e-12);
 /// assert_eq!(h.cohorts[0].cumulative.len(), 2);
 /// assert!((h.cohorts[0].cumulative[0] - 40.0).abs() < 1e-12);
+///
+/// // With a cost column the margin is amount − cost per transaction: (100 − 70) + (50 − 20).
+/// let tx = Transactions::from_columns(TransactionColumns {
+///     customer_id: IdColumn::Numeric(&[1, 1]),
+///     timestamp: TimeColumn::EpochMs(&[19_723.0 * DAY, (19_723.0 + 40.0) * DAY]),
+///     amount: &[100.0, 50.0], order_id: None, channel: None, cost: Some(&[70.0, 20.0]),
+/// }).unwrap();
+/// let h = historical_ltv(&tx, &HistoricalOptions::default()).unwrap();
+/// assert!((h.ltv[0] - 60.0).abs() < 1e-12);
 /// ```
 pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<HistoricalLtv> {
     if !(opts.margin_rate.is_finite() && (0.0..=1.0).contains(&opts.margin_rate)) {
@@ -102,6 +122,18 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
             ),
         });
     }
+    let costs = tx.costs();
+    if costs.is_some() && opts.margin_rate != 1.0 {
+        return Err(Error::BadOption {
+            option: "marginRate".into(),
+            message: "the transactions carry a cost column, so the margin is amount − cost; leave marginRate at 1".into(),
+        });
+    }
+    // Margin of row r: amount − cost with a cost column, marginRate · amount otherwise.
+    let margin = |r: usize| match costs {
+        Some(c) => tx.amount[r] - c[r],
+        None => tx.amount[r] * opts.margin_rate,
+    };
     let end = match opts.observation_end {
         Some(ms) => {
             if !(crate::data::dates::MIN_MS..=crate::data::dates::MAX_MS).contains(&ms) {
@@ -123,13 +155,17 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
         .collect();
     first.resize(m, i64::MAX);
     let mut revenue = vec![0.0; m];
+    let mut cost = vec![0.0; m];
+    let mut ltv = vec![0.0; m];
     for r in 0..tx.len() {
         let (c, t, a) = (tx.customer[r] as usize, tx.timestamp[r], tx.amount[r]);
-        if t > end {
+        if t > end || c >= m {
             continue;
         }
-        if let Some(v) = revenue.get_mut(c) {
-            *v += a;
+        revenue[c] += a;
+        if let Some(k) = costs {
+            cost[c] += k[r];
+            ltv[c] += a - k[r];
         }
     }
     let kept: Vec<u32> = (0..m as u32)
@@ -179,7 +215,7 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
             .get_mut((a0 - first_month) as usize)
             .and_then(|f| f.get_mut(offset))
         {
-            *v += tx.amount[r] * opts.margin_rate;
+            *v += margin(r);
         }
     }
     let cohorts = flows
@@ -210,13 +246,28 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
             .map(|&c| Period::Month.start_ms(acq[c as usize]) as f64)
             .collect(),
         revenue: order.iter().map(|&c| revenue[c as usize]).collect(),
+        cost: costs.map(|_| order.iter().map(|&c| cost[c as usize]).collect()),
         ltv: order
             .iter()
-            .map(|&c| revenue[c as usize] * opts.margin_rate)
+            .map(|&c| match costs {
+                Some(_) => ltv[c as usize],
+                None => revenue[c as usize] * opts.margin_rate,
+            })
             .collect(),
         cohorts,
         definition: DefinitionRef::new(&DEFINITION)
             .with("marginRate", ParamValue::Number(opts.margin_rate))
+            .with(
+                "marginSource",
+                ParamValue::Text(
+                    if costs.is_some() {
+                        "cost"
+                    } else {
+                        "marginRate"
+                    }
+                    .into(),
+                ),
+            )
             .with("observationEnd", ParamValue::Number(end as f64)),
     })
 }

@@ -340,13 +340,6 @@ fn describe(v: &JsValue) -> String {
         .map_or_else(|| type_name(v).to_string(), |x| x.to_string())
 }
 
-fn ids_text(ids: Ids) -> Vec<String> {
-    match ids {
-        Ids::Numeric(v) => v.iter().map(u32::to_string).collect(),
-        Ids::Text(v) => v,
-    }
-}
-
 fn acquisition_option(value: &JsValue) -> crate::Result<Option<AcquisitionTable>> {
     let v = get(value, "acquisitionChannels");
     if v.is_undefined() || v.is_null() {
@@ -362,11 +355,11 @@ fn acquisition_option(value: &JsValue) -> crate::Result<Option<AcquisitionTable>
         });
     }
     check_keys(&v, "acquisitionChannels", &["customerId", "channel"])?;
-    let customer_id = ids_text(id_column(
+    let customer_id = Ids::into_text(id_column(
         &get(&v, "customerId"),
         "acquisitionChannels.customerId",
     )?);
-    let channel = ids_text(id_column(
+    let channel = Ids::into_text(id_column(
         &get(&v, "channel"),
         "acquisitionChannels.channel",
     )?);
@@ -449,7 +442,7 @@ fn ltv_option(value: &JsValue) -> crate::Result<LtvSource> {
             message: "name the metric the values come from, e.g. \"ltv.clv\"".into(),
         })?;
     Ok(LtvSource::PerCustomer {
-        customer_id: ids_text(id_column(&get(&v, "customerId"), "ltv.customerId")?),
+        customer_id: Ids::into_text(id_column(&get(&v, "customerId"), "ltv.customerId")?),
         value: f64_column(&get(&v, "value"), "ltv.value")?,
         metric,
     })

@@ -1,10 +1,11 @@
 //! Churn features, the churn model and its evaluation for JS.
 
 use super::convert::{
-    check_keys, date_option, ensure_fits, f64_column, get, js, to_js, to_js_error, type_name,
-    JsResult,
+    check_keys, date_option, ensure_fits, f64_column, get, id_column, js, object_keys, to_js,
+    to_js_error, type_name, JsResult, OwnedCell,
 };
 use super::transactions::Transactions;
+use crate::churn::attributes::{CategoricalColumn, CustomerAttributes};
 use crate::churn::{FeatureOptions, FitOptions};
 use crate::error::Error;
 use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array};
@@ -18,6 +19,22 @@ export interface ChurnFeatureOptions {
   cutoff: DateInput;
   /** Churned = no purchase in the horizonDays after the cutoff day. Default 90. */
   horizonDays?: number;
+  /** Your own per-customer columns, joined on the customer id. */
+  attributes?: CustomerAttributesInput;
+}
+
+/**
+ * Per-customer columns supplied by you, one row per customer. Numeric columns are appended to
+ * the features; categorical columns are one-hot encoded by `fitChurn()` with the categories of
+ * the training rows (by descending count, ties by name; the most frequent is the reference level
+ * with no indicator column). Every customer of the feature table needs a row
+ * (E_MISSING_VALUE, column "customerId", row of the feature table); missing values are errors
+ * naming the column and row.
+ */
+export interface CustomerAttributesInput {
+  customerId: Uint32Array | ReadonlyArray<string | number>;
+  numeric?: Record<string, Float64Array | ReadonlyArray<number>>;
+  categorical?: Record<string, ReadonlyArray<string | null>>;
 }
 
 /** Features at a cutoff; `values` is row-major, `customerId.length × names.length`. */
@@ -25,6 +42,8 @@ export interface ChurnFeatureTable {
   customerId: string[];
   names: string[];
   values: Float64Array;
+  /** Categorical attribute columns, one value per row (empty without attributes). */
+  categorical: Record<string, string[]>;
   nCols: number;
   /** 1 = churned; null when the transactions do not reach cutoff + horizonDays. */
   labels: Uint8Array | null;
@@ -39,6 +58,32 @@ export interface ChurnFeatureTable {
 export interface FeatureMatrix {
   names: ReadonlyArray<string>;
   values: Float64Array | ReadonlyArray<number>;
+  /** Categorical columns, one value per row, one-hot encoded by the model. */
+  categorical?: Record<string, ReadonlyArray<string>>;
+}
+
+/** The categories of one column, fitted on the training rows. */
+export interface CategoryEncoding {
+  column: string;
+  /** Most frequent training category: all indicators 0 (also used for unseen values). */
+  reference: string;
+  /** Categories with an indicator column named `column=level`, in column order. */
+  levels: string[];
+}
+
+/** A categorical value the training rows did not have: encoded as the reference level. */
+export interface UnseenCategory {
+  column: string;
+  /** 1-based row of the feature matrix. */
+  row: number;
+  value: string;
+}
+
+/** A feature matrix after one-hot encoding (`model.encode()`). */
+export interface EncodedFeatures {
+  names: string[];
+  values: Float64Array;
+  unseen: UnseenCategory[];
 }
 
 /** Options of `fitChurn()`. */
@@ -68,9 +113,18 @@ export interface ChurnModelJson {
   classWeights: { kind: "none" } | { kind: "balanced" } | { kind: "explicit"; churned: number; retained: number };
   iterations: number;
   converged: boolean;
+  /** Present when the model has categorical columns; their indicators are the last names. */
+  categories?: CategoryEncoding[];
 }
 
-/** A feature's contribution to a customer's churn log-odds. */
+/** The JSON form of a 1 − P(alive) churn scorer (`AliveChurnModel`). */
+export interface AliveChurnModelJson {
+  metric: "churn.alive";
+  version: string;
+  bgnbd: object;
+}
+
+/** A feature's contribution to a customer's churn log-odds (a categorical column is named `column=value`). */
 export interface ChurnReason {
   feature: string;
   contribution: number;
@@ -109,12 +163,22 @@ export interface ChurnSplitOptions extends ChurnFitOptions {
   testCutoff: DateInput;
   /** Default 90. */
   horizonDays?: number;
+  /** Your own per-customer columns, joined to both cutoffs' features. */
+  attributes?: CustomerAttributesInput;
+  /** Also score 1 − P(alive) from BG/NBD fitted on the training features (churn.alive). Default false. */
+  alive?: boolean;
 }
 
 /** Time-split evaluation: the model and the recency-only baseline scored on the test cutoff. */
 export interface ChurnSplitEvaluation {
   model: ChurnEvaluation;
   baseline: ChurnEvaluation;
+  /** 1 − P(alive) scored the same way; null unless `alive: true`. */
+  alive: ChurnEvaluation | null;
+  /** Test customers with no repeat purchase (P(alive) = 1 by construction); null unless `alive: true`. */
+  aliveNoRepeatPurchase: number | null;
+  /** Test values of categorical attributes not seen in training (scored as the reference level). */
+  unseenCategories: UnseenCategory[];
   trainingCustomers: number;
   testCustomers: number;
   definition: DefinitionRef;
@@ -278,6 +342,100 @@ fn matrix(value: &JsValue, expected: Option<&[String]>) -> crate::Result<(Vec<St
     Ok((names, values))
 }
 
+/// Reads a `Record<string, string[]>` of categorical columns (`None` when absent).
+fn categorical_columns(value: &JsValue, option: &str) -> crate::Result<Vec<CategoricalColumn>> {
+    let v = get(value, "categorical");
+    if v.is_undefined() || v.is_null() {
+        return Ok(Vec::new());
+    }
+    if !v.is_object() || Array::is_array(&v) {
+        return Err(Error::BadType {
+            column: option.into(),
+            row: 0,
+            expected: "an object of columns { name: string[] }".into(),
+            found: type_name(&v).into(),
+        });
+    }
+    let mut out = Vec::new();
+    for name in object_keys(&v) {
+        let col = get(&v, &name);
+        if !Array::is_array(&col) {
+            return Err(Error::BadType {
+                column: name,
+                row: 0,
+                expected: "an array of category names".into(),
+                found: type_name(&col).into(),
+            });
+        }
+        let arr: &Array = col.unchecked_ref();
+        let mut values = Vec::with_capacity(arr.length() as usize);
+        for (i, x) in arr.iter().enumerate() {
+            match OwnedCell::from_js(&x) {
+                OwnedCell::Text(s) if !s.trim().is_empty() => values.push(s.trim().to_string()),
+                OwnedCell::Number(n) if n.is_finite() => values.push(n.to_string()),
+                OwnedCell::Missing | OwnedCell::Text(_) => {
+                    return Err(Error::MissingValue {
+                        column: name,
+                        row: i + 1,
+                    })
+                }
+                _ => {
+                    return Err(Error::BadType {
+                        column: name,
+                        row: i + 1,
+                        expected: "a category name".into(),
+                        found: type_name(&x).into(),
+                    })
+                }
+            }
+        }
+        out.push(CategoricalColumn { name, values });
+    }
+    Ok(out)
+}
+
+/// Reads `{ customerId, numeric?, categorical? }`.
+fn attributes(value: &JsValue) -> crate::Result<Option<CustomerAttributes>> {
+    let a = get(value, "attributes");
+    if a.is_undefined() || a.is_null() {
+        return Ok(None);
+    }
+    if !a.is_object() || Array::is_array(&a) {
+        return Err(Error::BadOption {
+            option: "attributes".into(),
+            message: format!(
+                "expected {{ customerId, numeric?, categorical? }}, found {}",
+                type_name(&a)
+            ),
+        });
+    }
+    check_keys(&a, "attributes", &["customerId", "numeric", "categorical"])?;
+    let customer_id = id_column(&get(&a, "customerId"), "customerId")?.into_text();
+    let mut numeric = Vec::new();
+    let nv = get(&a, "numeric");
+    if !(nv.is_undefined() || nv.is_null()) {
+        if !nv.is_object() || Array::is_array(&nv) {
+            return Err(Error::BadOption {
+                option: "attributes.numeric".into(),
+                message: "expected an object of columns { name: number[] }".into(),
+            });
+        }
+        for name in object_keys(&nv) {
+            let v = f64_column(&get(&nv, &name), &name)?;
+            numeric.push((name, v));
+        }
+    }
+    let categorical = categorical_columns(&a, "attributes.categorical")?
+        .into_iter()
+        .map(|c| (c.name, c.values.into_iter().map(Some).collect()))
+        .collect();
+    Ok(Some(CustomerAttributes {
+        customer_id,
+        numeric,
+        categorical,
+    }))
+}
+
 fn labels(value: &JsValue) -> crate::Result<Vec<bool>> {
     if let Some(u) = value.dyn_ref::<Uint8Array>() {
         ensure_fits("labels", u.length() as usize, 2)?;
@@ -333,17 +491,34 @@ pub fn churn_features(
     #[wasm_bindgen(unchecked_param_type = "ChurnFeatureOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     let opts = js((|| {
-        options_object(options, "churnFeatures", &["cutoff", "horizonDays"], true)?;
-        Ok::<_, Error>(FeatureOptions {
-            cutoff: required_date(options, "cutoff")?,
-            horizon_days: horizon(options)?,
-        })
+        options_object(
+            options,
+            "churnFeatures",
+            &["cutoff", "horizonDays", "attributes"],
+            true,
+        )?;
+        Ok::<_, Error>((
+            FeatureOptions {
+                cutoff: required_date(options, "cutoff")?,
+                horizon_days: horizon(options)?,
+            },
+            attributes(options)?,
+        ))
     })())?;
-    let t = js(crate::churn::churn_features(tx.core(), &opts))?;
+    let t = js(crate::churn::churn_features(tx.core(), &opts.0))?;
+    let t = match &opts.1 {
+        Some(a) => js(t.with_attributes(a))?,
+        None => t,
+    };
     let o = Object::new();
     set(&o, "customerId", &strings(&t.customer_id));
     set(&o, "names", &strings(&t.names));
     set(&o, "values", &Float64Array::from(&t.values[..]).into());
+    let cat = Object::new();
+    for c in &t.categorical {
+        set(&cat, &c.name, &strings(&c.values));
+    }
+    set(&o, "categorical", &cat.into());
     set(&o, "nCols", &JsValue::from_f64(t.n_cols() as f64));
     let lab = t.labels.as_ref().map_or(JsValue::NULL, |l| {
         Uint8Array::from(&l.iter().map(|&b| u8::from(b)).collect::<Vec<u8>>()[..]).into()
@@ -375,6 +550,32 @@ pub struct ChurnModel {
     inner: crate::churn::ChurnModel,
 }
 
+impl ChurnModel {
+    fn numeric_and_categorical(
+        &self,
+        features: &JsValue,
+    ) -> crate::Result<(Vec<f64>, Vec<CategoricalColumn>)> {
+        let k = self.inner.numeric_columns();
+        let (_, values) = matrix(features, Some(&self.inner.names[..k]))?;
+        Ok((
+            values,
+            categorical_columns(features, "features.categorical")?,
+        ))
+    }
+
+    fn encoded(&self, features: &JsValue) -> crate::Result<crate::churn::attributes::Encoded> {
+        let (values, categorical) = self.numeric_and_categorical(features)?;
+        if self.inner.categories.is_empty() {
+            return Ok(crate::churn::attributes::Encoded {
+                names: self.inner.names.clone(),
+                values,
+                unseen: Vec::new(),
+            });
+        }
+        self.inner.encode(&values, &categorical)
+    }
+}
+
 /// Fits a churn model on a feature matrix and 0/1 labels.
 #[wasm_bindgen(js_name = fitChurn)]
 pub fn fit_churn(
@@ -401,21 +602,44 @@ pub fn fit_churn(
             FitOptions::default()
         };
         let (names, values) = matrix(features, None)?;
+        let categorical = categorical_columns(features, "features.categorical")?;
         let y = labels(labels_value)?;
-        crate::churn::ChurnModel::fit(&values, &names, &y, &fit)
+        crate::churn::ChurnModel::fit_with_categories(&names, &values, &categorical, &y, &fit)
     })())?;
     Ok(ChurnModel { inner })
 }
 
 #[wasm_bindgen]
 impl ChurnModel {
-    /// Churn probabilities for a matrix with the model's columns.
+    /// Churn probabilities for a matrix with the model's columns (categorical values unseen in
+    /// training score as the reference level; `encode()` lists them).
     pub fn predict(
         &self,
         #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
     ) -> JsResult<Float64Array> {
-        let (_, values) = js(matrix(features, Some(&self.inner.names)))?;
-        js(self.inner.predict(&values)).map(|p| Float64Array::from(&p[..]))
+        let e = js(self.encoded(features))?;
+        js(self.inner.predict(&e.values)).map(|p| Float64Array::from(&p[..]))
+    }
+
+    /// The matrix the model scores: numeric columns, then the one-hot indicators of each
+    /// categorical column, and the values unseen in training (encoded as the reference level).
+    #[wasm_bindgen(unchecked_return_type = "EncodedFeatures")]
+    pub fn encode(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
+    ) -> JsResult<JsValue> {
+        let e = js(self.encoded(features))?;
+        let o = Object::new();
+        set(&o, "names", &strings(&e.names));
+        set(&o, "values", &Float64Array::from(&e.values[..]).into());
+        set(&o, "unseen", &to_js(&e.unseen));
+        Ok(o.into())
+    }
+
+    /// Categories fitted on the training rows, per categorical column.
+    #[wasm_bindgen(getter, unchecked_return_type = "CategoryEncoding[]")]
+    pub fn categories(&self) -> JsValue {
+        to_js(&self.inner.categories)
     }
 
     /// For each row, the (up to) `n` features that raise its churn log-odds the most.
@@ -435,14 +659,14 @@ impl ChurnModel {
                 }))
             }
         };
-        let (_, values) = js(matrix(features, Some(&self.inner.names)))?;
-        let rows = js(self.inner.reasons(&values, n))?;
+        let (values, categorical) = js(self.numeric_and_categorical(features))?;
+        let rows = js(self.inner.reasons_with_categories(&values, &categorical, n))?;
         let out = Array::new();
         for row in rows {
             let r = Array::new();
-            for (j, c) in row {
+            for (name, c) in row {
                 let o = Object::new();
-                set(&o, "feature", &JsValue::from_str(&self.inner.names[j]));
+                set(&o, "feature", &JsValue::from_str(&name));
                 set(&o, "contribution", &JsValue::from_f64(c));
                 r.push(&o);
             }
@@ -560,18 +784,134 @@ pub fn evaluate_churn(
                 "maxIterations",
                 "gradientTolerance",
                 "classWeights",
+                "attributes",
+                "alive",
             ],
             true,
         )?;
-        let train = required_date(options, "trainCutoff")?;
-        let test = required_date(options, "testCutoff")?;
+        let alive = get(options, "alive");
+        let alive = match alive.as_bool() {
+            Some(b) => b,
+            None if alive.is_undefined() || alive.is_null() => false,
+            None => {
+                return Err(Error::BadOption {
+                    option: "alive".into(),
+                    message: format!("expected true or false, found {}", type_name(&alive)),
+                })
+            }
+        };
+        let attrs = attributes(options)?;
         crate::churn::evaluate_time_split(
             tx.core(),
-            train,
-            test,
-            horizon(options)?,
-            &fit_options(options)?,
+            &crate::churn::SplitOptions {
+                train_cutoff: required_date(options, "trainCutoff")?,
+                test_cutoff: required_date(options, "testCutoff")?,
+                horizon_days: horizon(options)?,
+                fit: fit_options(options)?,
+                attributes: attrs.as_ref(),
+                alive,
+            },
         )
     })())?;
     Ok(to_js(&e))
+}
+
+/// A churn scorer from a daily BG/NBD model: scores are 1 − P(alive) (`churn.alive`).
+#[wasm_bindgen]
+pub struct AliveChurnModel {
+    inner: crate::churn::alive::AliveChurnModel,
+}
+
+/// Fits BG/NBD on the customers of a churn feature table (frequency, recencyDays, tenureDays, in
+/// days) and returns a scorer with the churn model's interface: `predict(features)` gives
+/// 1 − P(alive).
+#[wasm_bindgen(js_name = fitAliveChurn)]
+pub fn fit_alive_churn(
+    #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
+) -> JsResult<AliveChurnModel> {
+    let inner = js((|| {
+        let (names, values) = matrix(features, None)?;
+        let table = crate::churn::FeatureTable {
+            customer_id: Vec::new(),
+            names,
+            values,
+            categorical: Vec::new(),
+            labels: None,
+            cutoff: 0,
+            horizon_days: 1,
+        };
+        crate::churn::alive::AliveChurnModel::fit(&table, &Default::default())
+    })())?;
+    Ok(AliveChurnModel { inner })
+}
+
+#[wasm_bindgen]
+impl AliveChurnModel {
+    /// A scorer from a BG/NBD model fitted on a daily summary (`E_BAD_OPTION` otherwise).
+    #[wasm_bindgen(js_name = fromBgNbd)]
+    pub fn from_bg_nbd(model: &super::ltv::BgNbdModel) -> JsResult<AliveChurnModel> {
+        js(crate::churn::alive::AliveChurnModel::from_bgnbd(
+            model.core().clone(),
+        ))
+        .map(|inner| AliveChurnModel { inner })
+    }
+
+    /// Churn scores 1 − P(alive) for a matrix with the churn feature columns. Customers without
+    /// a repeat purchase score 0 (P(alive) = 1 by construction): see `noRepeatPurchase()`.
+    pub fn predict(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
+    ) -> JsResult<Float64Array> {
+        let (names, values) = js(matrix(features, None))?;
+        js(self.inner.predict(&names, &values)).map(|(p, _)| Float64Array::from(&p[..]))
+    }
+
+    /// 1 per row whose customer has no repeat purchase (score 0 by construction, not evidence).
+    #[wasm_bindgen(js_name = noRepeatPurchase)]
+    pub fn no_repeat_purchase(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
+    ) -> JsResult<Uint8Array> {
+        let (names, values) = js(matrix(features, None))?;
+        js(self.inner.predict(&names, &values)).map(|(_, f)| {
+            Uint8Array::from(&f.iter().map(|&b| u8::from(b)).collect::<Vec<u8>>()[..])
+        })
+    }
+
+    /// BG/NBD parameters { r, alpha, a, b } (daily units).
+    #[wasm_bindgen(
+        getter,
+        unchecked_return_type = "{ r: number; alpha: number; a: number; b: number }"
+    )]
+    pub fn params(&self) -> JsValue {
+        to_js(&self.inner.bgnbd.params)
+    }
+
+    /// The definition reference of the scores (`churn.alive`).
+    #[wasm_bindgen(getter, unchecked_return_type = "DefinitionRef")]
+    pub fn definition(&self) -> JsValue {
+        to_js(&self.inner.definition())
+    }
+
+    /// The scorer as plain JSON data.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "AliveChurnModelJson")]
+    pub fn to_json(&self) -> JsValue {
+        to_js(&self.inner)
+    }
+
+    /// A scorer from its JSON form (validated).
+    #[wasm_bindgen(js_name = fromJSON)]
+    pub fn from_json(
+        #[wasm_bindgen(unchecked_param_type = "AliveChurnModelJson")] value: &JsValue,
+    ) -> JsResult<AliveChurnModel> {
+        let inner: crate::churn::alive::AliveChurnModel =
+            serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
+                super::convert::to_js_error(Error::BadOption {
+                    option: "model".into(),
+                    message: format!("not a churn.alive model: {e}"),
+                })
+            })?;
+        js(inner.validate())?;
+        Ok(AliveChurnModel { inner })
+    }
 }

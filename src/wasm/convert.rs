@@ -152,6 +152,14 @@ pub enum Ids {
 }
 
 impl Ids {
+    /// The ids as text (numeric ids written in decimal).
+    pub fn into_text(self) -> Vec<String> {
+        match self {
+            Ids::Numeric(v) => v.iter().map(u32::to_string).collect(),
+            Ids::Text(v) => v,
+        }
+    }
+
     /// Borrowed as a core id column.
     pub fn as_column(&self) -> crate::IdColumn<'_> {
         match self {

@@ -134,7 +134,7 @@ export interface ClvResult {
 
 /** Options of `historicalLtv()`. */
 export interface HistoricalLtvOptions {
-  /** Gross margin rate 0–1. Default 1. */
+  /** Gross margin rate 0–1. Default 1. Not combinable with a cost column (margin = amount − cost then). */
   marginRate?: number;
   /** End of the window. Default: the last transaction. */
   observationEnd?: DateInput;
@@ -156,6 +156,9 @@ export interface HistoricalLtvResult {
   /** Start of each customer's acquisition month (epoch ms, UTC). */
   acquisitionMonth: Float64Array;
   revenue: Float64Array;
+  /** Cost to date per customer when the transactions carry a cost column, else null. */
+  cost: Float64Array | null;
+  /** Realised gross margin: revenue − cost with a cost column, else marginRate · revenue. */
   ltv: Float64Array;
   cohorts: CohortLtvCurve[];
   definition: DefinitionRef;
@@ -395,6 +398,13 @@ struct BgNbdJson {
 #[wasm_bindgen]
 pub struct BgNbdModel {
     inner: bgnbd::BgNbdModel,
+}
+
+impl BgNbdModel {
+    /// The core model.
+    pub fn core(&self) -> &bgnbd::BgNbdModel {
+        &self.inner
+    }
 }
 
 /// Fits the BG/NBD model to a customer summary by maximum likelihood.
@@ -1057,6 +1067,13 @@ pub fn historical_ltv(
         Float64Array::from(&h.acquisition_month[..]).into(),
     );
     set(&out, "revenue", Float64Array::from(&h.revenue[..]).into());
+    set(
+        &out,
+        "cost",
+        h.cost
+            .as_ref()
+            .map_or(JsValue::NULL, |c| Float64Array::from(&c[..]).into()),
+    );
     set(&out, "ltv", Float64Array::from(&h.ltv[..]).into());
     let cohorts = Array::new();
     for c in &h.cohorts {

@@ -13,10 +13,17 @@ use crate::Period;
 use js_sys::{Array, Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-const MAPPING_KEYS: &[&str] = &["customerId", "timestamp", "amount", "orderId", "channel"];
+const MAPPING_KEYS: &[&str] = &[
+    "customerId",
+    "timestamp",
+    "amount",
+    "orderId",
+    "channel",
+    "cost",
+];
 const SUMMARY_KEYS: &[&str] = &["period", "observationEnd"];
 
-/// Reads a column mapping object (`{ customerId, timestamp, amount, orderId?, channel? }`).
+/// Reads a column mapping object (`{ customerId, timestamp, amount, orderId?, channel?, cost? }`).
 pub fn mapping(value: &JsValue) -> crate::Result<ColumnMapping> {
     let mut names = column_names(
         value,
@@ -32,6 +39,7 @@ pub fn mapping(value: &JsValue) -> crate::Result<ColumnMapping> {
         amount: next().unwrap_or_default(),
         order_id: next(),
         channel: next(),
+        cost: next(),
     })
 }
 
@@ -302,12 +310,21 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
             });
         }
     };
+    let cost = {
+        let v = get(columns, "cost");
+        if v.is_undefined() || v.is_null() {
+            None
+        } else {
+            Some(f64_column(&v, "cost")?)
+        }
+    };
     crate::Transactions::from_columns(TransactionColumns {
         customer_id: ids.as_column(),
         timestamp,
         amount: &amount,
         order_id: order.as_ref().map(|o| o.as_column()),
         channel: channel.as_deref(),
+        cost: cost.as_deref(),
     })
 }
 
@@ -324,8 +341,12 @@ fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Tr
     if let Some(c) = &m.channel {
         fields.push(("channel", c.as_str()));
     }
+    if let Some(c) = &m.cost {
+        fields.push(("cost", c.as_str()));
+    }
     let mut b = RowBuilder::new(&m);
-    let (has_order, has_channel) = (m.order_id.is_some(), m.channel.is_some());
+    let (has_order, has_channel, has_cost) =
+        (m.order_id.is_some(), m.channel.is_some(), m.cost.is_some());
     b.reserve(row_count(rows)?)?;
     for_each_row(rows, &fields, |row, cells| {
         let cell = |i: usize| {
@@ -343,7 +364,22 @@ fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Tr
         } else {
             crate::data::Cell::Missing
         };
-        b.push(row, cell(0), cell(1), cell(2), order, channel)
+        let cost = if has_cost {
+            cell(3 + usize::from(has_order) + usize::from(has_channel))
+        } else {
+            crate::data::Cell::Missing
+        };
+        b.push(
+            row,
+            crate::data::RowCells {
+                customer: cell(0),
+                time: cell(1),
+                amount: cell(2),
+                order,
+                channel,
+                cost,
+            },
+        )
     })?;
     b.finish()
 }

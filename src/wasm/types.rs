@@ -19,6 +19,8 @@ export interface ColumnMapping {
   amount: string;
   orderId?: string;
   channel?: string;
+  /** Per-transaction cost (same currency as amount); historical LTV then uses amount − cost. */
+  cost?: string;
 }
 
 /** Typed columns for `Transactions.fromColumns`; all of equal length. */
@@ -30,6 +32,8 @@ export interface TransactionColumnsInput {
   amount: Float64Array | ReadonlyArray<number>;
   orderId?: Uint32Array | ReadonlyArray<string | number>;
   channel?: ReadonlyArray<string | null>;
+  /** Cost per transaction (finite, same currency as amount); margin = amount − cost. */
+  cost?: Float64Array | ReadonlyArray<number>;
 }
 
 /** Options of `summary()` and `kpis()`. */

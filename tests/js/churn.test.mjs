@@ -3,8 +3,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Transactions, churnFeatures, fitChurn, evaluateChurn, evaluateScores, ChurnModel } from "../../pkg/node.js";
-import { ROOT } from "./helpers.mjs";
+import {
+  Transactions, churnFeatures, fitChurn, evaluateChurn, evaluateScores, ChurnModel,
+  AliveChurnModel, fitAliveChurn, BgNbdModel, fitBgNbd,
+} from "../../pkg/node.js";
+import { ROOT, runReadmeBlock } from "./helpers.mjs";
 
 const FIXTURE = "c,d,a\na,2024-01-01,10\na,2024-02-01,20\na,2024-02-01T18:00,-5\na,2024-03-02,30\na,2024-06-10,40\nb,2024-03-01,7\nz,2024-07-15,1\n";
 const m = { customerId: "c", timestamp: "d", amount: "a" };
@@ -117,4 +120,105 @@ test("class weights: balanced raises the predicted churn of a minority class", (
   assert.equal(balanced.definition.params.classWeights, "balanced");
   throwsCode(() => fitChurn(d, d.labels, { classWeights: { churned: -1, retained: 1 } }), "E_BAD_OPTION");
   throwsCode(() => fitChurn(d, d.labels, { classWeights: "equal" }), "E_BAD_OPTION");
+});
+
+test("attributes: numeric columns appended, categorical one-hot encoded with training categories", () => {
+  const tx = Transactions.fromCsv(FIXTURE, m);
+  const attributes = { customerId: ["b", "a", "x"], numeric: { seats: [5, 2, 9] }, categorical: { plan: ["basic", "pro", "team"] } };
+  const f = churnFeatures(tx, { cutoff: "2024-03-31", horizonDays: 90, attributes });
+  assert.equal(f.nCols, 12);
+  assert.equal(f.names[11], "seats");
+  assert.deepEqual([f.values[11], f.values[23]], [2, 5]);
+  assert.deepEqual(f.categorical, { plan: ["pro", "basic"] });
+  throwsCode(() => churnFeatures(tx, { cutoff: "2024-03-31", attributes: { customerId: ["a"], categorical: { plan: ["pro"] } } }),
+    "E_MISSING_VALUE", { column: "customerId", row: 2 });
+  throwsCode(() => churnFeatures(tx, { cutoff: "2024-03-31", attributes: { customerId: ["a", "b"], categorical: { plan: ["pro", null] } } }),
+    "E_MISSING_VALUE", { column: "plan", row: 2 });
+  throwsCode(() => churnFeatures(tx, { cutoff: "2024-03-31", attributes: { customerId: ["a", "b"], numeric: { seats: [1, NaN] } } }),
+    "E_NON_FINITE", { column: "seats", row: 2 });
+  throwsCode(() => churnFeatures(tx, { cutoff: "2024-03-31", attributes: { customerId: ["a", "b"], plan: [] } }), "E_UNKNOWN_OPTION");
+
+  // Eight rows: basic ×3 is the reference; pro ×2 and team ×2 by name; enterprise ×1.
+  const plan = ["pro", "basic", "basic", "team", "pro", "basic", "team", "enterprise"];
+  const x = [1, 2, 3, 4, 5, 6, 7, 8];
+  const labels = [1, 0, 0, 1, 1, 0, 0, 1];
+  const model = fitChurn({ names: ["x"], values: x, categorical: { plan } }, labels, { alpha: 1 });
+  assert.deepEqual(model.names, ["x", "plan=pro", "plan=team", "plan=enterprise"]);
+  assert.deepEqual(model.categories, [{ column: "plan", reference: "basic", levels: ["pro", "team", "enterprise"] }]);
+  const enc = model.encode({ names: ["x"], values: [1, 2], categorical: { plan: ["gold", "team"] } });
+  assert.deepEqual([...enc.values], [1, 0, 0, 0, 2, 0, 1, 0]);
+  assert.deepEqual(enc.unseen, [{ column: "plan", row: 1, value: "gold" }]);
+  // Unseen scores as the reference level.
+  const p = model.predict({ names: ["x"], values: [3, 3], categorical: { plan: ["gold", "basic"] } });
+  assert.equal(p[0], p[1]);
+  const again = ChurnModel.fromJSON(JSON.parse(JSON.stringify(model)));
+  assert.deepEqual([...again.predict({ names: ["x"], values: x, categorical: { plan } })], [...model.predict({ names: ["x"], values: x, categorical: { plan } })]);
+  // The reason of a categorical column is named after the row's own value.
+  const json = model.toJSON();
+  const c = (j, v) => json.coefficients[j] * (v - json.mean[j]) / json.sd[j];
+  const why = model.reasons({ names: ["x"], values: [json.mean[0]], categorical: { plan: ["enterprise"] } }, 3);
+  const want = c(1, 0) + c(2, 0) + c(3, 1);
+  const r = why[0].find((q) => q.feature.startsWith("plan="));
+  if (want > 0) {
+    assert.equal(r.feature, "plan=enterprise");
+    assert.ok(Math.abs(r.contribution - want) < 1e-12);
+  } else {
+    assert.equal(r, undefined);
+  }
+  throwsCode(() => model.predict({ names: ["x"], values: [1] }), "E_MISSING_COLUMN", { column: "plan" });
+  throwsCode(() => model.predict({ names: ["x"], values: [1], categorical: { plan: [null] } }), "E_MISSING_VALUE", { column: "plan", row: 1 });
+});
+
+test("1 − P(alive) behind the churn model's interface: hand value, flags, round trip", () => {
+  const tx = Transactions.fromCsv(FIXTURE, m);
+  const f = churnFeatures(tx, { cutoff: "2024-03-31", horizonDays: 90 });
+  const daily = fitBgNbd(Transactions.fromCsv(readFileSync(path.join(ROOT, "www", "data", "transactions.csv")),
+    { customerId: "customer_id", timestamp: "order_date", amount: "amount" }).summary({ period: "day" }));
+  const params = { r: 0.25, alpha: 4, a: 0.8, b: 2.5 };
+  const bg = BgNbdModel.fromJSON({ ...daily.toJSON(), params });
+  const scorer = AliveChurnModel.fromBgNbd(bg);
+  const s = scorer.predict(f);
+  // a: x = 2, t_x = 90 − 29 = 61, T = 90; b: no repeat purchase → P(alive) = 1, score 0, flagged.
+  const alive = 1 / (1 + 0.8 / (2.5 + 2 - 1) * Math.pow(94 / 65, 2.25));
+  assert.ok(Math.abs(s[0] - (1 - alive)) < 1e-12, `${s[0]}`);
+  assert.equal(s[1], 0);
+  assert.deepEqual([...scorer.noRepeatPurchase(f)], [0, 1]);
+  assert.equal(scorer.definition.metric, "churn.alive");
+  const back = AliveChurnModel.fromJSON(JSON.parse(JSON.stringify(scorer)));
+  assert.deepEqual([...back.predict(f)], [...s]);
+  const weekly = fitBgNbd(Transactions.fromCsv(readFileSync(path.join(ROOT, "www", "data", "transactions.csv")),
+    { customerId: "customer_id", timestamp: "order_date", amount: "amount" }).summary({ period: "week" }));
+  throwsCode(() => AliveChurnModel.fromBgNbd(weekly), "E_BAD_OPTION");
+  throwsCode(() => scorer.predict({ names: ["x"], values: [1] }), "E_MISSING_COLUMN");
+  throwsCode(() => AliveChurnModel.fromJSON({ metric: "churn.propensity" }), "E_BAD_OPTION");
+  throwsCode(() => fitAliveChurn(f), "E_INSUFFICIENT_DATA");
+});
+
+test("evaluateChurn scores 1 − P(alive) beside the model; AUC equals a brute-force pair count", () => {
+  const csv = readFileSync(path.join(ROOT, "www", "data", "transactions.csv"));
+  const tx = Transactions.fromCsv(csv, { customerId: "customer_id", timestamp: "order_date", amount: "amount" });
+  const e = evaluateChurn(tx, { trainCutoff: "2025-03-31", testCutoff: "2025-06-30", horizonDays: 90, alive: true });
+  const train = churnFeatures(tx, { cutoff: "2025-03-31", horizonDays: 90 });
+  const test = churnFeatures(tx, { cutoff: "2025-06-30", horizonDays: 90 });
+  const scores = fitAliveChurn(train).predict(test);
+  const y = test.labels;
+  let wins = 0, pairs = 0;
+  for (let i = 0; i < y.length; i++) for (let j = 0; j < y.length; j++) if (y[i] && !y[j]) {
+    pairs++; wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+  }
+  assert.ok(Math.abs(e.alive.auc - wins / pairs) < 1e-12, `${e.alive.auc} vs ${wins / pairs}`);
+  const flags = fitAliveChurn(train).noRepeatPurchase(test);
+  assert.equal(e.aliveNoRepeatPurchase, flags.reduce((a, b) => a + b, 0));
+  assert.equal(evaluateChurn(tx, { trainCutoff: "2025-03-31", testCutoff: "2025-06-30" }).alive, null);
+  throwsCode(() => evaluateChurn(tx, { trainCutoff: "2025-03-31", testCutoff: "2025-06-30", alive: "yes" }), "E_BAD_OPTION", { column: "alive" });
+});
+
+test("README churn attributes example prints the documented values", async () => {
+  // Hand check: labels over (Mar 31, Jun 29]: a buys Jun 10, d May 1 → 0; b, c nothing → 1.
+  // Categories: basic ×2 is the reference; pro and team ×1 each, by name.
+  const out = await runReadmeBlock("churn-attributes");
+  assert.ok(out.includes("seats [ 'pro', 'basic', 'basic', 'team' ] [ 0, 1, 1, 0 ]"), out);
+  assert.ok(out.includes("[ 'seats', 'plan=pro', 'plan=team' ] [ { column: 'plan', reference: 'basic', levels: [ 'pro', 'team' ] } ]"), out);
+  assert.ok(out.includes("[ { column: 'plan', row: 2, value: 'gold' } ] true"), out);
+  assert.ok(out.includes("0 [ 0, 1, 0, 0 ]"), out);
 });

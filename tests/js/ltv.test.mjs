@@ -9,7 +9,7 @@ import {
   CustomerSummary, Transactions, BgNbdModel, GammaGammaModel, ParetoNbdModel,
   fitBgNbd, fitGammaGamma, fitParetoNbd, clv, historicalLtv, simpleLtv, calibrationHoldout,
 } from "../../pkg/node.js";
-import { FIXTURES, ROOT } from "./helpers.mjs";
+import { FIXTURES, ROOT, runReadmeBlock } from "./helpers.mjs";
 
 function cdnowColumns() {
   const lines = readFileSync(path.join(FIXTURES, "cdnow_customers_summary_with_spend.csv"), "utf8")
@@ -264,4 +264,40 @@ test("fitParetoNbd on CDNOW reproduces the published MLE; lifetimes' predictions
   }, { period: "day" });
   throwsCode(() => m.probabilityAlive(daily), "E_BAD_OPTION", { column: "summary" });
   m.free();
+});
+
+test("historicalLtv with a per-transaction cost column (rows, columns and CSV agree with the hand count)", () => {
+  // Hand count in tests/ltv.rs (historical_with_a_cost_column_matches_hand_count).
+  const csv = "c,d,a,k\na,2024-01-15,100,60\na,2024-02-10,50,20\na,2024-02-20,-10,-6\nb,2024-02-05,80,50\nb,2024-03-01,40,10\nb,2024-04-02,99,1\n";
+  const mapping = { customerId: "c", timestamp: "d", amount: "a", cost: "k" };
+  const rows = csv.trim().split("\n").slice(1).map((l) => { const [c, d, a, k] = l.split(","); return { c, d, a: Number(a), k: Number(k) }; });
+  const tables = [
+    Transactions.fromCsv(csv, mapping),
+    Transactions.fromRows(rows, mapping),
+    Transactions.fromColumns({ customerId: rows.map((r) => r.c), timestamp: rows.map((r) => r.d), amount: rows.map((r) => r.a), cost: rows.map((r) => r.k) }),
+  ];
+  for (const tx of tables) {
+    const h = historicalLtv(tx, { observationEnd: "2024-03-31" });
+    assert.deepEqual([...h.revenue], [140, 120]);
+    assert.deepEqual([...h.cost], [74, 60]);
+    assert.deepEqual([...h.ltv], [66, 60]);
+    assert.deepEqual(h.cohorts.map((c) => [c.month, [...c.cumulative]]), [["2024-01", [40, 66, 66]], ["2024-02", [30, 60]]]);
+    assert.equal(h.definition.params.marginSource, "cost");
+    assert.equal(h.definition.version, "1.1.0");
+    throwsCode(() => historicalLtv(tx, { marginRate: 0.5 }), "E_BAD_OPTION", { column: "marginRate" });
+  }
+  const plain = historicalLtv(Transactions.fromCsv(csv, { customerId: "c", timestamp: "d", amount: "a" }), { marginRate: 0.5, observationEnd: "2024-03-31" });
+  assert.equal(plain.cost, null);
+  assert.equal(plain.definition.params.marginSource, "marginRate");
+  throwsCode(() => Transactions.fromCsv("c,d,a,k\na,2024-01-15,100,NaN\n", mapping), "E_NON_FINITE", { column: "k", row: 2 });
+  throwsCode(() => Transactions.fromRows([{ c: "a", d: "2024-01-15", a: 1, k: null }], mapping), "E_MISSING_VALUE", { column: "k", row: 1 });
+  throwsCode(() => Transactions.fromRows([{ c: "a", d: "2024-01-15", a: 1, k: "x" }], mapping), "E_BAD_TYPE", { column: "k", row: 1 });
+  throwsCode(() => Transactions.fromColumns({ customerId: ["a", "b"], timestamp: [0, 0], amount: [1, 2], cost: [1, Infinity] }), "E_NON_FINITE", { column: "cost", row: 2 });
+  throwsCode(() => Transactions.fromColumns({ customerId: ["a", "b"], timestamp: [0, 0], amount: [1, 2], cost: [1] }), "E_LENGTH_MISMATCH", { column: "cost" });
+});
+
+test("README cost-column example prints the documented values", async () => {
+  // a: (100 − 60) + (50 − 20) = 70; b: 80 − 50 = 30. Jan cohort (a): 40, then 70; Feb (b): 30.
+  const out = await runReadmeBlock("ltv-cost");
+  assert.ok(out.includes("[ 70, 30 ] cost [ [ '2024-01', [ 40, 70 ] ], [ '2024-02', [ 30 ] ] ]"), out);
 });
