@@ -738,6 +738,7 @@ impl ChurnModel {
                     "classWeights",
                     "iterations",
                     "converged",
+                    "categories",
                 ],
             ))?;
         }
