@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test layer; installs what is missing first (scripts/bootstrap.sh).
 #   1. format and lints (cargo fmt --check, clippy -D warnings, native and wasm32)
-#   2. native Rust: unit, integration and doc tests, glossary sync (cargo test)
+#   2. native Rust: unit, integration and doc tests, glossary sync (cargo test, with the
+#      `arrow` feature so the Arrow IPC reader is tested too)
 #   3. wasm-bindgen-test in Node
 #   4. wasm-bindgen-test in headless Chromium
 #   5. the npm package build (pkg-config/build.sh)
@@ -38,11 +39,13 @@ wasm_browser() {
 lints() {
   cargo fmt --all -- --check &&
     cargo clippy --all-targets --quiet -- -D warnings &&
-    cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings
+    cargo clippy --all-targets --features arrow --quiet -- -D warnings &&
+    cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings &&
+    cargo clippy --target wasm32-unknown-unknown --features arrow --lib --tests --quiet -- -D warnings
 }
 
 layer "format and lints" lints
-layer "native Rust tests" cargo test
+layer "native Rust tests" cargo test --features arrow
 layer "wasm-bindgen-test (Node)" cargo test --target wasm32-unknown-unknown --test wasm
 layer "wasm-bindgen-test (Chromium)" wasm_browser
 layer "npm package build" bash pkg-config/build.sh
