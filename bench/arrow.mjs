@@ -11,11 +11,11 @@
 //   (b) Transactions.fromArrow + summary                       — from IPC bytes already made
 //   (c) Transactions.fromColumns + summary                     — typed columns (Uint32Array ids, Float64Array epoch ms)
 //   (d) Transactions.fromCsv + summary                         — the same rows as CSV text
+// and, for the breakdown, tableToIPC alone, summary alone and fromArrow alone.
 // Untimed: the DuckDB query, building the typed columns and the CSV text in JS. The summaries of
 // every path are compared value by value. Also reports the size of both package entry points.
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createRequire } from "node:module";
 import { DATA_DIR, ROOT, bytes, gzipSize, markdownTable, ms, record, table, time } from "./lib.mjs";
 import { openDuckDB, ipc } from "../tests/js/duckdb.mjs";
 
@@ -25,8 +25,9 @@ const MAPPING = { customerId: "customer_id", timestamp: "order_date", amount: "a
 const OPTS = { period: "day" };
 
 const { Transactions, version } = await import("../pkg/arrow-node.js");
-const arrowVersion = createRequire(import.meta.url)("apache-arrow/package.json").version;
-const duckVersion = createRequire(import.meta.url)("@duckdb/duckdb-wasm/package.json").version;
+const versionOf = (name) => JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")).version;
+const arrowVersion = versionOf("apache-arrow");
+const duckVersion = versionOf("@duckdb/duckdb-wasm");
 
 const duck = await openDuckDB();
 const SQL = `SELECT (hash(i) % 200000 + 1)::UINTEGER AS customer_id,
@@ -72,6 +73,12 @@ await bench("(b) fromArrow + summary (IPC bytes)", () => once(() => Transactions
 await bench("    tableToIPC alone", () => ipc(result).length);
 await bench("(c) fromColumns + summary (typed columns)", () => once(() => Transactions.fromColumns(columns)));
 await bench("(d) fromCsv + summary (CSV text)", () => once(() => Transactions.fromCsv(csv, MAPPING)), { warmup: 1, repeats: 5 });
+{
+  const tx = Transactions.fromArrow(bytesStream, MAPPING);
+  await bench("    summary alone (existing Transactions)", () => tx.summary(OPTS).free());
+  await bench("    fromArrow alone (IPC bytes)", () => Transactions.fromArrow(bytesStream, MAPPING).free());
+  tx.free();
+}
 
 // ---- cross-check ------------------------------------------------------------------------------
 const take = (tx) => {

@@ -92,11 +92,20 @@ impl ArrowTable {
             let batches = reader.collect::<std::result::Result<Vec<_>, _>>();
             (schema, batches.map_err(arrow_error)?)
         } else {
-            let reader = arrow_ipc::reader::StreamReader::try_new(Cursor::new(bytes), None)
-                .map_err(arrow_error)?;
-            let schema = reader.schema();
-            let batches = reader.collect::<std::result::Result<Vec<_>, _>>();
-            (schema, batches.map_err(arrow_error)?)
+            // The stream decoder slices record batches out of one buffer without further copies.
+            let mut buffer = arrow_buffer::Buffer::from(bytes);
+            let mut decoder = arrow_ipc::reader::StreamDecoder::new();
+            let mut batches = Vec::new();
+            while !buffer.is_empty() {
+                if let Some(batch) = decoder.decode(&mut buffer).map_err(arrow_error)? {
+                    batches.push(batch);
+                }
+            }
+            decoder.finish().map_err(arrow_error)?;
+            let schema = decoder.schema().ok_or_else(|| Error::Arrow {
+                message: "the stream has no schema message".into(),
+            })?;
+            (schema, batches)
         };
         Ok(ArrowTable { schema, batches })
     }
@@ -215,26 +224,43 @@ impl<'a> Column<'a> {
         Ok(())
     }
 
-    /// The column as numbers (`f64`), nulls as `None`; `None` when the type is not numeric.
-    fn numbers(&self) -> Option<Vec<Option<f64>>> {
-        let mut out = Vec::new();
+    /// Total number of rows.
+    fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.len()).sum()
+    }
+
+    /// Per row, true when the value is null (dictionary arrays: a null key or a null value).
+    fn null_mask(&self) -> Vec<bool> {
+        let mut out = Vec::with_capacity(self.len());
         for chunk in &self.chunks {
-            let start = out.len();
+            match chunk.logical_nulls() {
+                Some(n) => out.extend((0..chunk.len()).map(|i| n.is_null(i))),
+                None => out.extend(std::iter::repeat(false).take(chunk.len())),
+            }
+        }
+        out
+    }
+
+    /// The column's values as numbers (`f64`); `None` when the type is not numeric. The value
+    /// at a null row is unspecified: callers check nulls separately.
+    fn numbers(&self) -> Option<Vec<f64>> {
+        let mut out = Vec::with_capacity(self.len());
+        for chunk in &self.chunks {
             macro_rules! prim {
                 ($t:ty) => {
                     chunk
                         .as_primitive_opt::<$t>()
-                        .map(|a| out.extend(a.iter().map(|v| v.map(|x| x as f64))))
+                        .map(|a| out.extend(a.values().iter().map(|&x| x as f64)))
                 };
             }
             let done = match chunk.data_type() {
                 DataType::Float64 => chunk
                     .as_primitive_opt::<Float64Type>()
-                    .map(|a| out.extend(a.iter())),
+                    .map(|a| out.extend_from_slice(a.values())),
                 DataType::Float32 => prim!(Float32Type),
                 DataType::Float16 => chunk
                     .as_primitive_opt::<Float16Type>()
-                    .map(|a| out.extend(a.iter().map(|v| v.map(f64::from)))),
+                    .map(|a| out.extend(a.values().iter().map(|&x| f64::from(x)))),
                 DataType::Int8 => prim!(Int8Type),
                 DataType::Int16 => prim!(Int16Type),
                 DataType::Int32 => prim!(Int32Type),
@@ -247,12 +273,11 @@ impl<'a> Column<'a> {
                     let div = 10f64.powi(i32::from(*scale));
                     chunk
                         .as_primitive_opt::<Decimal128Type>()
-                        .map(|a| out.extend(a.iter().map(|v| v.map(|x| x as f64 / div))))
+                        .map(|a| out.extend(a.values().iter().map(|&x| x as f64 / div)))
                 }
                 _ => None,
             };
             done?;
-            debug_assert_eq!(out.len() - start, chunk.len());
         }
         Some(out)
     }
@@ -275,11 +300,8 @@ impl<'a> Column<'a> {
         let values = self
             .numbers()
             .ok_or_else(|| self.bad_type("a numeric column (integer, float or decimal)"))?;
-        let mut out = Vec::with_capacity(values.len());
-        for (i, v) in values.into_iter().enumerate() {
-            out.push(v.ok_or_else(|| self.missing(i + 1))?);
-        }
-        Ok(out)
+        self.check_no_nulls()?;
+        Ok(values)
     }
 
     /// Required ids: unsigned-fitting integers stay numeric, others become text.
@@ -330,24 +352,20 @@ impl<'a> Column<'a> {
         })
     }
 
-    /// Times as epoch milliseconds (nulls as `None`); `None` when the type is not temporal or
-    /// numeric. `E_BAD_DATE` when a value overflows milliseconds.
-    fn epoch_ms(&self) -> Option<Result<Vec<Option<f64>>>> {
-        let mut out: Vec<Option<f64>> = Vec::new();
+    /// Times as epoch milliseconds; `None` when the type is not temporal or numeric. The value
+    /// at a null row is unspecified. `E_BAD_DATE` when a value overflows milliseconds.
+    fn epoch_ms(&self) -> Option<Result<Vec<f64>>> {
+        let mut out: Vec<f64> = Vec::with_capacity(self.len());
         for chunk in &self.chunks {
             let start = out.len();
-            // Scales one stored value to whole milliseconds (floored), or `None` on overflow.
-            let scaled = |v: i64, mul: i64, div: i64| -> Option<f64> {
-                v.checked_mul(mul).map(|x| x.div_euclid(div) as f64)
-            };
             macro_rules! time {
                 ($t:ty, $mul:expr, $div:expr) => {
                     chunk.as_primitive_opt::<$t>().map(|a| {
-                        for (i, v) in a.iter().enumerate() {
-                            match v.map(|x| (x, scaled(i64::from(x), $mul, $div))) {
-                                None => out.push(None),
-                                Some((_, Some(ms))) => out.push(Some(ms)),
-                                Some((x, None)) => {
+                        for (i, &x) in a.values().iter().enumerate() {
+                            match i64::from(x).checked_mul($mul) {
+                                Some(v) => out.push(v.div_euclid($div) as f64),
+                                None if a.is_null(i) => out.push(0.0),
+                                None => {
                                     return Err(Error::BadDate {
                                         column: self.name.to_string(),
                                         row: start + i + 1,
@@ -392,11 +410,8 @@ impl<'a> Column<'a> {
     fn times(&self) -> Result<Times> {
         if let Some(ms) = self.epoch_ms() {
             let ms = ms?;
-            let mut out = Vec::with_capacity(ms.len());
-            for (i, v) in ms.into_iter().enumerate() {
-                out.push(v.ok_or_else(|| self.missing(i + 1))?);
-            }
-            return Ok(Times::EpochMs(out));
+            self.check_no_nulls()?;
+            return Ok(Times::EpochMs(ms));
         }
         match self.texts() {
             Some(t) => {
@@ -412,14 +427,20 @@ impl<'a> Column<'a> {
 
     /// Per-row cells for the row builders (spend): numbers, times and text as [`Cell`]s.
     fn cells(&self, kind: CellKind) -> Result<Vec<Cell<'a>>> {
-        let cells = match kind {
+        let values = match kind {
             CellKind::Time => match self.epoch_ms() {
-                Some(ms) => Some(to_number_cells(ms?)),
+                Some(ms) => Some(ms?),
                 None => None,
             },
-            CellKind::Number => self.numbers().map(to_number_cells),
+            CellKind::Number => self.numbers(),
             CellKind::Text => None,
         };
+        let cells = values.map(|v| {
+            v.into_iter()
+                .zip(self.null_mask())
+                .map(|(x, null)| if null { Cell::Missing } else { Cell::Number(x) })
+                .collect()
+        });
         if let Some(c) = cells {
             return Ok(c);
         }
@@ -442,12 +463,6 @@ enum CellKind {
     Time,
     Number,
     Text,
-}
-
-fn to_number_cells(v: Vec<Option<f64>>) -> Vec<Cell<'static>> {
-    v.into_iter()
-        .map(|x| x.map_or(Cell::Missing, Cell::Number))
-        .collect()
 }
 
 /// Appends the text values of `chunk` (plain or dictionary-encoded text) to `out`; false when

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as plain from "../../pkg/node.js";
 import { Transactions, Spend, CustomerSummary } from "../../pkg/arrow-node.js";
-import { FIXTURES } from "./helpers.mjs";
+import { FIXTURES, throwsCode } from "./helpers.mjs";
 import { openDuckDB, ipc } from "./duckdb.mjs";
 
 /** 2024-03-05T14:30:15.250Z in epoch milliseconds. */
@@ -18,16 +18,6 @@ const M = { customerId: "c", timestamp: "ts", amount: "a" };
 
 let duck;
 before(async () => { duck = await openDuckDB(); });
-
-function throwsCode(fn, code, extra = {}) {
-  let err;
-  try { fn(); } catch (e) { err = e; }
-  assert.ok(err, `expected ${code}`);
-  assert.equal(err.name, "UnimetricError");
-  assert.equal(err.code, code, err.message);
-  for (const [k, v] of Object.entries(extra)) assert.equal(err[k], v, `${k} in ${err.message}`);
-  return err;
-}
 
 const columns = (s) => {
   const c = s.toColumns();

@@ -1,4 +1,5 @@
-// Shared paths for the tests of the built package.
+// Shared paths and helpers for the tests of the built package.
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -80,4 +81,18 @@ export function readmeBlock(tag, lang = "js") {
   const m = readme.match(new RegExp(`<!-- test: ${tag} -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``));
   if (!m) throw new Error(`README.md has no ${lang} block tagged ${tag}`);
   return m[1];
+}
+
+/**
+ * Calls `fn` and asserts it throws a `UnimetricError` with `code` and the properties in `extra`
+ * (e.g. `{ column: "amount", row: 3 }`); returns the error.
+ */
+export function throwsCode(fn, code, extra = {}) {
+  let err;
+  try { fn(); } catch (e) { err = e; }
+  assert.ok(err, `expected ${code}`);
+  assert.equal(err.name, "UnimetricError");
+  assert.equal(err.code, code, err.message);
+  for (const [k, v] of Object.entries(extra)) assert.equal(err[k], v, `${k} in ${err.message}`);
+  return err;
 }
