@@ -7,7 +7,9 @@
 #   4. wasm-bindgen-test in headless Chromium
 #   5. the npm package build (pkg-config/build.sh)
 #   6. node --test against the built package: API, errors, golden .d.ts, README examples, parity
-#      with native, npm pack + Node ESM + Vite, and the dashboard in headless Chromium
+#      with native, unimetric/arrow against DuckDB-WASM (Node and Chromium), npm pack + Node ESM
+#      and CommonJS + Vite (build and dev) + webpack 5 + <script type="module"> + tsc, and the
+#      dashboard in headless Chromium
 # Every layer runs even when an earlier one fails; the exit status is non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
