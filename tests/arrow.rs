@@ -500,3 +500,36 @@ fn summary_from_arrow() {
     let e = CustomerSummary::from_arrow(&stream(&[b]), &renamed, Period::Day, None).unwrap_err();
     assert_eq!((e.code(), e.column()), ("E_OUT_OF_RANGE", Some("rec")));
 }
+
+#[test]
+fn truncated_bytes_are_coded_errors_not_panics() {
+    // A partial download or an interrupted write: every prefix of a valid stream and file.
+    let mut ids = StringDictionaryBuilder::<Int8Type>::new();
+    for v in ["x", "y", "x"] {
+        ids.append_value(v);
+    }
+    let b = batch(vec![
+        ("cust", Arc::new(ids.finish()) as ArrayRef),
+        (
+            "ts",
+            Arc::new(TimestampMicrosecondArray::from(vec![
+                Some(1),
+                None,
+                Some(3),
+            ])),
+        ),
+        ("amt", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0]))),
+    ]);
+    for bytes in [stream(std::slice::from_ref(&b)), file(&[b])] {
+        for n in 0..bytes.len() {
+            let r = std::panic::catch_unwind(|| Transactions::from_arrow(&bytes[..n], &mapping()));
+            let e = r
+                .unwrap_or_else(|_| panic!("prefix of {n} of {} bytes panicked", bytes.len()))
+                .unwrap_err();
+            assert!(
+                ["E_ARROW", "E_EMPTY", "E_MISSING_VALUE"].contains(&e.code()),
+                "prefix {n}: {e}"
+            );
+        }
+    }
+}
