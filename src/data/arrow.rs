@@ -59,7 +59,6 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
-use std::io::Cursor;
 
 /// The magic bytes that open (and close) the Arrow IPC file format.
 const FILE_MAGIC: &[u8] = b"ARROW1";
@@ -76,6 +75,71 @@ fn arrow_error(e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Walks the messages of an IPC stream and checks what the arrow-rs reader asserts instead of
+/// reporting: each message's metadata is a valid flatbuffer, its body lies inside the input, and
+/// every buffer of a record batch or dictionary batch lies inside its body. Returns the length of
+/// the stream up to and including its end-of-stream marker (or the whole input without one).
+fn check_stream(bytes: &[u8]) -> Result<usize> {
+    let bad = |message: String| Error::Arrow { message };
+    let word = |at: usize| -> Result<i32> {
+        bytes
+            .get(at..at.saturating_add(4))
+            .and_then(|b| b.try_into().ok())
+            .map(i32::from_le_bytes)
+            .ok_or_else(|| {
+                bad(format!(
+                    "the input ends inside a message header at byte {at}"
+                ))
+            })
+    };
+    let mut p = 0usize;
+    while p < bytes.len() {
+        let mut len = word(p)?;
+        p += 4;
+        if len == -1 {
+            // Continuation marker, then the metadata length.
+            len = word(p)?;
+            p += 4;
+        }
+        if len == 0 {
+            return Ok(p);
+        }
+        let len =
+            usize::try_from(len).map_err(|_| bad(format!("negative message length {len}")))?;
+        let meta = p
+            .checked_add(len)
+            .and_then(|end| bytes.get(p..end))
+            .ok_or_else(|| bad(format!("a message of {len} bytes runs past the input")))?;
+        let message = arrow_ipc::root_as_message(meta).map_err(arrow_error)?;
+        let body = usize::try_from(message.bodyLength())
+            .map_err(|_| bad("negative message body length".into()))?;
+        let buffers = message
+            .header_as_record_batch()
+            .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()))
+            .and_then(|b| b.buffers());
+        for b in buffers.iter().flatten() {
+            let fits = usize::try_from(b.offset())
+                .ok()
+                .zip(usize::try_from(b.length()).ok())
+                .and_then(|(o, l)| o.checked_add(l))
+                .is_some_and(|end| end <= body);
+            if !fits {
+                return Err(bad(format!(
+                    "a buffer at offset {} of length {} lies outside its message body of {body} bytes",
+                    b.offset(),
+                    b.length()
+                )));
+            }
+        }
+        p = p
+            .checked_add(len)
+            .and_then(|x| x.checked_add(body))
+            .filter(|&end| end <= bytes.len())
+            .ok_or_else(|| bad("a message body runs past the input".into()))?;
+    }
+    Ok(bytes.len())
+}
+
 impl ArrowTable {
     /// Reads Arrow IPC bytes: the file format when they start with `ARROW1`, else the stream
     /// format. `E_ARROW` when they are neither; `E_EMPTY` for zero bytes.
@@ -85,28 +149,32 @@ impl ArrowTable {
                 what: "Arrow IPC input".into(),
             });
         }
-        let (schema, batches) = if bytes.starts_with(FILE_MAGIC) {
-            let reader = arrow_ipc::reader::FileReader::try_new(Cursor::new(bytes), None)
-                .map_err(arrow_error)?;
-            let schema = reader.schema();
-            let batches = reader.collect::<std::result::Result<Vec<_>, _>>();
-            (schema, batches.map_err(arrow_error)?)
-        } else {
-            // The stream decoder slices record batches out of one buffer without further copies.
-            let mut buffer = arrow_buffer::Buffer::from(bytes);
-            let mut decoder = arrow_ipc::reader::StreamDecoder::new();
-            let mut batches = Vec::new();
-            while !buffer.is_empty() {
-                if let Some(batch) = decoder.decode(&mut buffer).map_err(arrow_error)? {
-                    batches.push(batch);
-                }
+        // The file format is the magic, zero padding to a multiple of 8 bytes (writers align to
+        // 8 to 64), the stream format, a footer and the magic again; its record batches are read
+        // from the embedded stream, which starts at the first non-zero aligned word.
+        let stream = if bytes.starts_with(FILE_MAGIC) {
+            let mut start = 8;
+            while bytes.get(start..start + 4).is_some_and(|w| w == [0; 4]) {
+                start += 8;
             }
-            decoder.finish().map_err(arrow_error)?;
-            let schema = decoder.schema().ok_or_else(|| Error::Arrow {
-                message: "the stream has no schema message".into(),
-            })?;
-            (schema, batches)
+            bytes.get(start..).unwrap_or_default()
+        } else {
+            bytes
         };
+        let end = check_stream(stream)?;
+        // The stream decoder slices record batches out of one buffer without further copies.
+        let mut buffer = arrow_buffer::Buffer::from(&stream[..end]);
+        let mut decoder = arrow_ipc::reader::StreamDecoder::new();
+        let mut batches = Vec::new();
+        while !buffer.is_empty() {
+            if let Some(batch) = decoder.decode(&mut buffer).map_err(arrow_error)? {
+                batches.push(batch);
+            }
+        }
+        decoder.finish().map_err(arrow_error)?;
+        let schema = decoder.schema().ok_or_else(|| Error::Arrow {
+            message: "the stream has no schema message".into(),
+        })?;
         Ok(ArrowTable { schema, batches })
     }
 
