@@ -149,21 +149,27 @@ impl ArrowTable {
                 what: "Arrow IPC input".into(),
             });
         }
-        // The file format is the magic, zero padding to a multiple of 8 bytes (writers align to
-        // 8 to 64), the stream format, a footer and the magic again; its record batches are read
-        // from the embedded stream, which starts at the first non-zero aligned word.
-        let stream = if bytes.starts_with(FILE_MAGIC) {
+        if bytes.starts_with(FILE_MAGIC) {
+            // The file format is the magic, zero padding to a multiple of 8 bytes (writers align
+            // to 8 to 64), the messages, a footer with the schema and the batches' offsets, and
+            // the magic again. The messages are checked, then read through the footer.
             let mut start = 8;
             while bytes.get(start..start + 4).is_some_and(|w| w == [0; 4]) {
                 start += 8;
             }
-            bytes.get(start..).unwrap_or_default()
-        } else {
-            bytes
-        };
-        let end = check_stream(stream)?;
+            check_stream(bytes.get(start..).unwrap_or_default())?;
+            let reader = arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(bytes), None)
+                .map_err(arrow_error)?;
+            let schema = reader.schema();
+            let batches = reader.collect::<std::result::Result<Vec<_>, _>>();
+            return Ok(ArrowTable {
+                schema,
+                batches: batches.map_err(arrow_error)?,
+            });
+        }
+        let end = check_stream(bytes)?;
         // The stream decoder slices record batches out of one buffer without further copies.
-        let mut buffer = arrow_buffer::Buffer::from(&stream[..end]);
+        let mut buffer = arrow_buffer::Buffer::from(&bytes[..end]);
         let mut decoder = arrow_ipc::reader::StreamDecoder::new();
         let mut batches = Vec::new();
         while !buffer.is_empty() {
