@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test layer; installs what is missing first (scripts/bootstrap.sh).
-#   1. format and lints (cargo fmt --check, clippy -D warnings, native and wasm32), and the
-#      dependencies' licences, bans and sources (cargo-deny, offline, deny.toml)
-#   2. native Rust: unit, integration and doc tests, glossary sync (cargo test)
+#   1. format and lints (cargo fmt --check, clippy -D warnings, native and wasm32, with and
+#      without the `arrow` feature), and the dependencies' licences, bans and sources
+#      (cargo-deny, offline, deny.toml)
+#   2. native Rust: unit, integration and doc tests, glossary sync (cargo test, with the
+#      `arrow` feature so the Arrow IPC reader is tested too)
 #   3. wasm-bindgen-test in Node
 #   4. wasm-bindgen-test in headless Chromium
 #   5. the npm package build (pkg-config/build.sh)
 #   6. node --test against the built package: API, errors, golden .d.ts, README examples, parity
-#      with native, npm pack + Node ESM + Vite, and the dashboard in headless Chromium
+#      with native, unimetric/arrow against DuckDB-WASM (Node and Chromium), npm pack + Node ESM
+#      and CommonJS + Vite (build and dev) + webpack 5 + <script type="module"> + tsc, and the
+#      dashboard in headless Chromium
 # Every layer runs even when an earlier one fails; the exit status is non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,13 +43,15 @@ wasm_browser() {
 lints() {
   cargo fmt --all -- --check &&
     cargo clippy --all-targets --quiet -- -D warnings &&
+    cargo clippy --all-targets --features arrow --quiet -- -D warnings &&
     cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings &&
+    cargo clippy --target wasm32-unknown-unknown --features arrow --lib --tests --quiet -- -D warnings &&
     cargo fetch --locked --quiet &&
     cargo deny --offline check licenses bans sources
 }
 
 layer "format and lints" lints
-layer "native Rust tests" cargo test
+layer "native Rust tests" cargo test --features arrow
 layer "wasm-bindgen-test (Node)" cargo test --target wasm32-unknown-unknown --test wasm
 layer "wasm-bindgen-test (Chromium)" wasm_browser
 layer "npm package build" bash pkg-config/build.sh

@@ -129,6 +129,13 @@ pub enum Error {
         /// What the CSV reader reported.
         message: String,
     },
+    /// Arrow IPC bytes cannot be read (`E_ARROW`): not an Arrow IPC stream or file, truncated,
+    /// or using a feature the reader does not include (such as body compression).
+    #[error("Arrow IPC input cannot be read: {message}")]
+    Arrow {
+        /// What the Arrow reader reported.
+        message: String,
+    },
     /// An option key is not known (`E_UNKNOWN_OPTION`).
     #[error("unknown option '{option}' for {function}; known options: {known}")]
     UnknownOption {
@@ -207,6 +214,7 @@ impl Error {
             Error::BadType { .. } => "E_BAD_TYPE",
             Error::OutOfRange { .. } => "E_OUT_OF_RANGE",
             Error::Csv { .. } => "E_CSV",
+            Error::Arrow { .. } => "E_ARROW",
             Error::UnknownOption { .. } => "E_UNKNOWN_OPTION",
             Error::BadOption { .. } => "E_BAD_OPTION",
             Error::TooLarge { .. } => "E_TOO_LARGE",
@@ -266,6 +274,7 @@ impl Error {
         "E_NOT_CONVERGED",
         "E_UNDEFINED",
         "E_CANCELLED",
+        "E_ARROW",
     ];
 }
 

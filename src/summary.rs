@@ -668,6 +668,19 @@ impl CustomerSummary {
         })
     }
 
+    /// A summary from Arrow IPC bytes (stream or file format) computed elsewhere, with the
+    /// same checks as [`CustomerSummary::from_columns`]; see [`crate::data::arrow`]. Requires
+    /// the cargo feature `arrow`.
+    #[cfg(feature = "arrow")]
+    pub fn from_arrow(
+        bytes: &[u8],
+        mapping: &crate::data::arrow::SummaryMapping,
+        period: Period,
+        observation_end: Option<i64>,
+    ) -> Result<CustomerSummary> {
+        crate::data::arrow::read_summary(bytes, mapping, period, observation_end)
+    }
+
     /// A summary from columns computed elsewhere (e.g. a warehouse), validated row by row:
     /// all values finite and non-negative, `frequency` an integer, `recency ≤ T`, and
     /// `recency = 0` when `frequency = 0`.

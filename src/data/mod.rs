@@ -22,6 +22,8 @@
 //!
 //! See [`dates`] for the accepted forms and the period calendar.
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod csv_input;
 pub mod dates;
 pub mod spend;
@@ -411,6 +413,14 @@ impl Transactions {
     /// delimiter detected from the header). See [`csv_input`].
     pub fn from_csv(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transactions> {
         csv_input::read_transactions(bytes, mapping)
+    }
+
+    /// Builds a table from Arrow IPC bytes (stream or file format), finding the columns by the
+    /// names in `mapping`; the values go through [`Transactions::from_columns`]. See [`arrow`]
+    /// for the accepted column types. Requires the cargo feature `arrow`.
+    #[cfg(feature = "arrow")]
+    pub fn from_arrow(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transactions> {
+        arrow::read_transactions(bytes, mapping)
     }
 
     /// Number of transactions.

@@ -335,6 +335,13 @@ impl Spend {
         b.finish()
     }
 
+    /// Reads spend from Arrow IPC bytes (stream or file format) through the same row builder
+    /// as CSV; see [`super::arrow`]. Requires the cargo feature `arrow`.
+    #[cfg(feature = "arrow")]
+    pub fn from_arrow(bytes: &[u8], mapping: &SpendMapping) -> Result<Spend> {
+        super::arrow::read_spend(bytes, mapping)
+    }
+
     /// Number of spend rows.
     pub fn len(&self) -> usize {
         self.amount.len()

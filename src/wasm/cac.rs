@@ -138,7 +138,8 @@ export interface LtvCacTable {
 
 const SPEND_KEYS: &[&str] = &["date", "channel", "amount", "channelType"];
 
-fn spend_mapping(value: &JsValue) -> crate::Result<SpendMapping> {
+/// Reads a spend mapping object (`{ date, channel, amount, channelType? }`).
+pub fn spend_mapping(value: &JsValue) -> crate::Result<SpendMapping> {
     let mut names = column_names(
         value,
         "{ date: \"month\", channel: \"channel\", amount: \"spend\" }",
@@ -161,6 +162,12 @@ pub struct Spend {
     inner: crate::data::spend::Spend,
 }
 
+impl Spend {
+    pub(crate) fn wrap(inner: crate::data::spend::Spend) -> Self {
+        Spend { inner }
+    }
+}
+
 #[wasm_bindgen]
 impl Spend {
     /// Builds spend from CSV text (a string or UTF-8 bytes).
@@ -171,7 +178,7 @@ impl Spend {
     ) -> JsResult<Spend> {
         let m = js(spend_mapping(mapping))?;
         let bytes = js(csv_bytes(text))?;
-        js(crate::data::spend::Spend::from_csv(&bytes, &m)).map(|inner| Spend { inner })
+        js(crate::data::spend::Spend::from_csv(&bytes, &m)).map(Spend::wrap)
     }
 
     /// Builds spend from an array of row objects.
@@ -181,7 +188,7 @@ impl Spend {
         rows: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "SpendMapping")] mapping: &JsValue,
     ) -> JsResult<Spend> {
-        js(spend_from_rows(rows, mapping)).map(|inner| Spend { inner })
+        js(spend_from_rows(rows, mapping)).map(Spend::wrap)
     }
 
     /// Builds spend from typed columns.
@@ -189,7 +196,7 @@ impl Spend {
     pub fn from_columns(
         #[wasm_bindgen(unchecked_param_type = "SpendColumnsInput")] columns: &JsValue,
     ) -> JsResult<Spend> {
-        js(spend_from_columns(columns)).map(|inner| Spend { inner })
+        js(spend_from_columns(columns)).map(Spend::wrap)
     }
 
     /// Number of spend rows.

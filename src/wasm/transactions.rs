@@ -61,6 +61,10 @@ pub struct Transactions {
 }
 
 impl Transactions {
+    pub(crate) fn wrap(inner: crate::Transactions) -> Self {
+        Transactions { inner }
+    }
+
     /// The core table.
     pub fn core(&self) -> &crate::Transactions {
         &self.inner
@@ -76,7 +80,7 @@ impl Transactions {
         rows: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "ColumnMapping")] mapping_value: &JsValue,
     ) -> JsResult<Transactions> {
-        js(from_rows(rows, mapping_value)).map(|inner| Transactions { inner })
+        js(from_rows(rows, mapping_value)).map(Transactions::wrap)
     }
 
     /// Builds transactions from typed columns.
@@ -84,7 +88,7 @@ impl Transactions {
     pub fn from_columns(
         #[wasm_bindgen(unchecked_param_type = "TransactionColumnsInput")] columns: &JsValue,
     ) -> JsResult<Transactions> {
-        js(from_columns(columns)).map(|inner| Transactions { inner })
+        js(from_columns(columns)).map(Transactions::wrap)
     }
 
     /// Builds transactions from CSV text (a string or UTF-8 bytes).
@@ -95,7 +99,7 @@ impl Transactions {
     ) -> JsResult<Transactions> {
         let m = js(mapping(mapping_value))?;
         let bytes = js(csv_bytes(text))?;
-        js(crate::Transactions::from_csv(&bytes, &m)).map(|inner| Transactions { inner })
+        js(crate::Transactions::from_csv(&bytes, &m)).map(Transactions::wrap)
     }
 
     /// Builds transactions from CSV text like `fromCsv`, but leaves out every row that is wrong

@@ -121,7 +121,7 @@ export type ErrorCode =
   | "E_EMPTY" | "E_LENGTH_MISMATCH" | "E_NON_FINITE" | "E_NEGATIVE" | "E_MISSING_VALUE"
   | "E_MISSING_COLUMN" | "E_BAD_DATE" | "E_BAD_TYPE" | "E_OUT_OF_RANGE" | "E_CSV"
   | "E_UNKNOWN_OPTION" | "E_BAD_OPTION" | "E_TOO_LARGE" | "E_INSUFFICIENT_DATA"
-  | "E_NOT_CONVERGED" | "E_UNDEFINED" | "E_CANCELLED";
+  | "E_NOT_CONVERGED" | "E_UNDEFINED" | "E_CANCELLED" | "E_ARROW";
 
 /** The error every function throws: a JS `Error` with a stable `code`, and the column and 1-based row when known. */
 export interface UnimetricError extends Error {

@@ -1,4 +1,6 @@
-// Shared paths for the tests of the built package.
+// Shared paths and helpers for the tests of the built package.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -29,4 +31,87 @@ export async function runReadmeBlock(tag) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+/**
+ * A static HTTP server on 127.0.0.1 and a free port. `resolve(pathname)` returns the file to
+ * send (or a { body, type } object) or null for 404. Resolves to { server, base }.
+ */
+export async function serveStatic(resolve) {
+  const { createServer } = await import("node:http");
+  const { existsSync, statSync } = await import("node:fs");
+  const types = {
+    ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".cjs": "text/javascript",
+    ".wasm": "application/wasm", ".json": "application/json", ".css": "text/css",
+  };
+  const server = createServer((req, res) => {
+    const found = resolve(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    if (found && typeof found === "object") {
+      res.writeHead(200, { "content-type": found.type });
+      res.end(found.body);
+    } else if (found && existsSync(found) && statSync(found).isFile()) {
+      res.writeHead(200, { "content-type": types[path.extname(found)] ?? "application/octet-stream" });
+      res.end(readFileSync(found));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { server, base: `http://127.0.0.1:${server.address().port}` };
+}
+
+/**
+ * Opens `url` in headless Chromium (Debian's, via playwright-core) with every off-origin request
+ * refused and recorded; waits for `document.body.dataset.state === "ready"` and returns the
+ * JSON in `#out`, the page's errors and the refused/failed requests.
+ */
+export async function runPage(url, { timeout = 30_000 } = {}) {
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const errors = [];
+  const badRequests = [];
+  try {
+    const context = await browser.newContext();
+    const origin = new URL(url).origin;
+    await context.route("**/*", (route) => {
+      const u = route.request().url();
+      if (u.startsWith("data:") || u.startsWith("blob:") || new URL(u).origin === origin) return route.continue();
+      badRequests.push(`off-origin: ${u}`);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("response", (r) => { if (r.status() >= 400) badRequests.push(`HTTP ${r.status()}: ${r.url()}`); });
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.state === "ready" || document.body.dataset.state === "error", null, { timeout });
+    const text = await page.textContent("#out");
+    return { result: JSON.parse(text), errors, badRequests };
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * The code block tagged `<!-- test: TAG -->` in README.md (a fenced block of language `lang`
+ * right after the tag), so the README's examples are the code the tests run.
+ */
+export function readmeBlock(tag, lang = "js") {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const m = readme.match(new RegExp(`<!-- test: ${tag} -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``));
+  if (!m) throw new Error(`README.md has no ${lang} block tagged ${tag}`);
+  return m[1];
+}
+
+/**
+ * Calls `fn` and asserts it throws a `UnimetricError` with `code` and the properties in `extra`
+ * (e.g. `{ column: "amount", row: 3 }`); returns the error.
+ */
+export function throwsCode(fn, code, extra = {}) {
+  let err;
+  try { fn(); } catch (e) { err = e; }
+  assert.ok(err, `expected ${code}`);
+  assert.equal(err.name, "UnimetricError");
+  assert.equal(err.code, code, err.message);
+  for (const [k, v] of Object.entries(extra)) assert.equal(err[k], v, `${k} in ${err.message}`);
+  return err;
 }

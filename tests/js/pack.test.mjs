@@ -1,18 +1,20 @@
 // The package as a user installs it: `npm pack` the built pkg/, install the tarball into a fresh
-// project, import it from Node ESM with no init call, and build a page with Vite that
-// `await init()`s it — then load that page in headless Chromium and check the numbers.
+// project, and use it from every kind of build — Node ESM and CommonJS with no init call, Vite
+// (build and dev server), webpack 5, and a plain `<script type="module">` from a static server,
+// each page loaded in headless Chromium — and type-check a consumer with TypeScript. The Vite,
+// webpack and TypeScript examples of the README are the configuration and code used here.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, readdirSync, readFileSync, rmSync, existsSync } from "node:fs";
-import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, PKG, ROOT } from "./helpers.mjs";
+import { PKG, ROOT, readmeBlock, runPage, serveStatic } from "./helpers.mjs";
 
 let dir;
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const requireRoot = createRequire(path.join(ROOT, "package.json"));
 
 // Two customers: 1 buys on Jan 1 and Jan 4, 2 on Jan 2; the window ends Jan 4.
 // By hand: frequency [1, 0], recency [3, 0], T [3, 2], monetaryValue [30, 0].
@@ -28,6 +30,32 @@ const result = { frequency: [...s.frequency], recency: [...s.recency], T: [...s.
 `;
 const EXPECTED = { frequency: [1, 0], recency: [3, 0], T: [3, 2], monetaryValue: [30, 0] };
 
+function checkResult(result) {
+  const { frequency, recency, T, monetaryValue } = result;
+  assert.deepEqual({ frequency, recency, T, monetaryValue }, EXPECTED);
+  assert.ok(result.metrics >= 8);
+}
+
+/** A page whose module script `src` writes `result` into #out. */
+const page = (src, head = "") =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>consumer</title><link rel="icon" href="data:,">${head}</head>` +
+  `<body><pre id="out"></pre><script type="module" src="${src}"></script></body></html>`;
+const BROWSER_MAIN = `import init, { Transactions, glossary } from "unimetric";\nawait init();\n${SCRIPT}\n` +
+  `document.getElementById("out").textContent = JSON.stringify(result);\ndocument.body.dataset.state = "ready";\n`;
+
+/** Serves `root` statically, opens `/` in Chromium and checks the page's numbers. */
+async function checkPage(root, extra = () => null) {
+  const { server, base } = await serveStatic((p) => extra(p) ?? (p.includes("..") ? null : path.join(root, p === "/" ? "index.html" : p)));
+  try {
+    const { result, errors, badRequests } = await runPage(`${base}/`);
+    checkResult(result);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(badRequests, []);
+  } finally {
+    server.close();
+  }
+}
+
 before(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), "unimetric-pack-"));
   const out = run("npm", ["pack", PKG, "--pack-destination", dir, "--json", "--loglevel=error"], ROOT);
@@ -42,60 +70,168 @@ test("the tarball ships exactly the declared files", () => {
   const installed = path.join(dir, "node_modules", "unimetric");
   const files = readdirSync(installed).sort();
   assert.deepEqual(files, [
-    "LICENSE-APACHE", "LICENSE-MIT", "README.md", "node.d.ts", "node.js", "package.json",
-    "unimetric.d.ts", "unimetric.js", "unimetric_bg.wasm", "unimetric_bg.wasm.d.ts",
+    "LICENSE-APACHE", "LICENSE-MIT", "README.md",
+    "arrow-node.cjs", "arrow-node.d.cts", "arrow-node.d.ts", "arrow-node.js",
+    "node.cjs", "node.d.cts", "node.d.ts", "node.js", "package.json",
+    "unimetric.cjs", "unimetric.d.cts", "unimetric.d.ts", "unimetric.js",
+    "unimetric_arrow.cjs", "unimetric_arrow.d.cts", "unimetric_arrow.d.ts", "unimetric_arrow.js",
+    "unimetric_arrow_bg.wasm", "unimetric_arrow_bg.wasm.d.ts",
+    "unimetric_bg.wasm", "unimetric_bg.wasm.d.ts",
     "worker-thread.d.ts", "worker-thread.js", "worker.d.ts", "worker.js",
   ]);
   const pkg = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8"));
   assert.equal(pkg.type, "module");
   assert.equal(pkg.license, "MIT OR Apache-2.0");
-  assert.deepEqual(Object.keys(pkg.exports["."]), ["types", "node", "default"]);
+  assert.deepEqual(Object.keys(pkg.exports["."]), ["node", "types", "default"]);
+  assert.deepEqual(Object.keys(pkg.exports["./arrow"]), ["node", "types", "default"]);
   assert.deepEqual(pkg.exports["./worker"], { types: "./worker.d.ts", default: "./worker.js" });
 });
 
 test("Node ESM: import works with no init call", () => {
   writeFileSync(path.join(dir, "node-esm.mjs"),
     `import { Transactions, glossary } from "unimetric";\n${SCRIPT}\nconsole.log(JSON.stringify(result));\n`);
-  const result = JSON.parse(run("node", ["node-esm.mjs"], dir));
-  assert.deepEqual({ ...result, metrics: undefined }, { ...EXPECTED, metrics: undefined });
-  assert.ok(result.metrics >= 8);
+  checkResult(JSON.parse(run("node", ["node-esm.mjs"], dir)));
+  writeFileSync(path.join(dir, "node-esm-arrow.mjs"),
+    `import { Transactions, glossary } from "unimetric/arrow";\n${SCRIPT}\n` +
+    `console.log(JSON.stringify({ ...result, fromArrow: typeof Transactions.fromArrow }));\n`);
+  const arrow = JSON.parse(run("node", ["node-esm-arrow.mjs"], dir));
+  assert.equal(arrow.fromArrow, "function");
+  checkResult({ ...arrow, fromArrow: undefined });
+});
+
+test("Node CommonJS: require works with no init call", () => {
+  writeFileSync(path.join(dir, "node-cjs.cjs"),
+    `const { Transactions, glossary } = require("unimetric");\n${SCRIPT}\n` +
+    `const arrow = require("unimetric/arrow");\n` +
+    `console.log(JSON.stringify({ ...result, fromArrow: typeof arrow.Transactions.fromArrow, plainArrow: typeof Transactions.fromArrow }));\n`);
+  const result = JSON.parse(run("node", ["node-cjs.cjs"], dir));
+  assert.equal(result.fromArrow, "function");
+  assert.equal(result.plainArrow, "undefined");
+  checkResult({ ...result, fromArrow: undefined, plainArrow: undefined });
 });
 
 test("Vite build: `await init()` in the browser, served and run in headless Chromium", async () => {
-  writeFileSync(path.join(dir, "index.html"),
-    `<!doctype html><html><head><meta charset="utf-8"><title>consumer</title><link rel="icon" href="data:,"></head>` +
-    `<body><pre id="out"></pre><script type="module" src="/main.js"></script></body></html>`);
-  writeFileSync(path.join(dir, "main.js"),
-    `import init, { Transactions, glossary } from "unimetric";\nawait init();\n${SCRIPT}\n` +
-    `document.getElementById("out").textContent = JSON.stringify(result);\ndocument.body.dataset.state = "ready";\n`);
-  writeFileSync(path.join(dir, "vite.config.js"), `export default { build: { target: "es2022" }, logLevel: "warn" };\n`);
-  run("node", [path.join(ROOT, "node_modules", "vite", "bin", "vite.js"), "build"], dir);
-  const dist = path.join(dir, "dist");
+  const app = path.join(dir, "vite-app");
+  mkdirSync(app);
+  writeFileSync(path.join(app, "index.html"), page("/main.js"));
+  writeFileSync(path.join(app, "main.js"), BROWSER_MAIN);
+  writeFileSync(path.join(app, "vite.config.js"), `export default { build: { target: "es2022" }, logLevel: "warn" };\n`);
+  run("node", [path.join(ROOT, "node_modules", "vite", "bin", "vite.js"), "build"], app);
+  const dist = path.join(app, "dist");
   const assets = readdirSync(path.join(dist, "assets"));
   assert.ok(assets.some((f) => f.endsWith(".wasm")), `no .wasm asset in ${assets}`);
+  await checkPage(dist);
+});
 
-  const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
-  const server = createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    const file = path.join(dist, rel === "/" ? "index.html" : rel);
-    if (!file.startsWith(dist) || !existsSync(file)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" });
-    res.end(readFileSync(file));
+test("Vite dev server: the same page served by `vite` in development, with the README's config", async () => {
+  const app = path.join(dir, "vite-dev");
+  mkdirSync(app);
+  writeFileSync(path.join(app, "index.html"), page("/main.js"));
+  writeFileSync(path.join(app, "main.js"), BROWSER_MAIN);
+  writeFileSync(path.join(app, "vite.config.js"), readmeBlock("vite-config"));
+  const { createServer } = await import(requireRoot.resolve("vite"));
+  const server = await createServer({
+    root: app, configFile: path.join(app, "vite.config.js"), logLevel: "warn",
+    server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false },
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  await server.listen();
   try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    await page.waitForFunction(() => document.body.dataset.state === "ready", null, { timeout: 20_000 });
-    const result = JSON.parse(await page.textContent("#out"));
-    assert.deepEqual({ ...result, metrics: undefined }, { ...EXPECTED, metrics: undefined });
+    const { result, errors, badRequests } = await runPage(server.resolvedUrls.local[0]);
+    checkResult(result);
     assert.deepEqual(errors, []);
+    assert.deepEqual(badRequests, []);
   } finally {
-    await browser.close();
-    server.close();
+    await server.close();
+  }
+});
+
+test("webpack 5: the README's webpack.config.mjs, bundle run in headless Chromium", async () => {
+  const app = path.join(dir, "webpack-app");
+  mkdirSync(path.join(app, "src"), { recursive: true });
+  writeFileSync(path.join(app, "src", "index.js"), BROWSER_MAIN);
+  writeFileSync(path.join(app, "webpack.config.mjs"), readmeBlock("webpack-config"));
+  const config = (await import(path.join(app, "webpack.config.mjs"))).default;
+  const webpack = requireRoot("webpack");
+  const dist = path.join(app, "dist");
+  // As `npx webpack` run in the app's folder.
+  const stats = await new Promise((resolve, reject) => {
+    webpack({ ...config, context: app }, (err, s) => (err ? reject(err) : resolve(s)));
+  });
+  assert.deepEqual(stats.toJson({ all: false, errors: true }).errors, []);
+  assert.ok(readdirSync(dist).some((f) => f.endsWith(".wasm")), `no .wasm in ${readdirSync(dist)}`);
+  writeFileSync(path.join(dist, "index.html"), page("/main.js"));
+  await checkPage(dist);
+});
+
+test("plain <script type=\"module\"> from a static server, with an import map", async () => {
+  const app = path.join(dir, "static-app");
+  mkdirSync(app);
+  const importMap = `<script type="importmap">{"imports":{"unimetric":"/node_modules/unimetric/unimetric.js"}}</script>`;
+  writeFileSync(path.join(app, "index.html"), page("/main.js", importMap));
+  writeFileSync(path.join(app, "main.js"), BROWSER_MAIN);
+  await checkPage(app, (p) => (p.startsWith("/node_modules/unimetric/") && !p.includes("..") ? path.join(dir, p) : null));
+});
+
+test("TypeScript: tsc --noEmit on consumers using every exported type (ESM, CommonJS, bundler) and the README example", () => {
+  const app = path.join(dir, "ts-app");
+  mkdirSync(app);
+  const exported = (file) => [...new Set([...readFileSync(path.join(dir, "node_modules", "unimetric", file), "utf8")
+    .matchAll(/^export (?:type|interface|class|enum) (\w+)/gm)].map((m) => m[1]))].sort();
+  // Transactions is imported as a value (class) below, which is its type too.
+  const mainTypes = exported("unimetric.d.ts").filter((n) => n !== "Transactions");
+  const arrowTypes = exported("unimetric_arrow.d.ts");
+  assert.ok(mainTypes.length > 50);
+  const usage = `
+const tx: Transactions = Transactions.fromColumns({
+  customerId: new Uint32Array([1, 2, 1]),
+  timestamp: ["2024-01-01", "2024-01-02", "2024-01-04"],
+  amount: new Float64Array([10, 20, 30]),
+});
+const options: SummaryOptions = { period: "day" };
+const s: CustomerSummary = tx.summary(options);
+const f: Float64Array = s.frequency;
+const defs: Definition[] = glossary();
+const codes: ErrorCode[] = errorCodes();
+export const out = [f, defs, codes];
+`;
+  const everyType = (names) => `export type Every = [${names.join(", ")}];\n`;
+  writeFileSync(path.join(app, "esm.mts"),
+    `import { Transactions, glossary, errorCodes } from "unimetric";\n` +
+    `import type { ${mainTypes.join(", ")} } from "unimetric";\n${everyType([...mainTypes, "Transactions"])}${usage}`);
+  writeFileSync(path.join(app, "arrow.mts"),
+    `import { Transactions as ArrowTransactions, CustomerSummary as ArrowSummary } from "unimetric/arrow";\n` +
+    `import type { ${arrowTypes.join(", ")} } from "unimetric/arrow";\n${everyType(arrowTypes)}` +
+    `const m: ColumnMapping = { customerId: "c", timestamp: "t", amount: "a" };\n` +
+    `export const read = (ipc: ArrowIpcInput): Transactions => ArrowTransactions.fromArrow(ipc, m);\n` +
+    `export const readSummary = (ipc: Uint8Array, mapping: SummaryMapping): CustomerSummary => ArrowSummary.fromArrow(ipc, mapping, {});\n`);
+  writeFileSync(path.join(app, "cjs.cts"),
+    `import unimetric = require("unimetric");\nimport arrow = require("unimetric/arrow");\n` +
+    `const { Transactions, glossary, errorCodes } = unimetric;\n` +
+    `type SummaryOptions = unimetric.SummaryOptions;\ntype CustomerSummary = unimetric.CustomerSummary;\n` +
+    `type Transactions = unimetric.Transactions;\ntype Definition = unimetric.Definition;\ntype ErrorCode = unimetric.ErrorCode;\n` +
+    `export type ArrowReader = typeof arrow.Transactions.fromArrow;\n${usage}`);
+  // The declarations use `Symbol.dispose` (wasm-bindgen's explicit resource management), hence
+  // the esnext.disposable lib; the README says so.
+  const common = { strict: true, noEmit: true, target: "es2022", lib: ["es2022", "esnext.disposable", "dom"], skipLibCheck: false, types: [] };
+  writeFileSync(path.join(app, "package.json"), '{"type":"module","private":true}');
+  writeFileSync(path.join(app, "readme.ts"), readmeBlock("typescript", "ts"));
+  writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({
+    compilerOptions: { ...common, module: "nodenext", moduleResolution: "nodenext" },
+    files: ["esm.mts", "arrow.mts", "cjs.cts", "readme.ts"],
+  }));
+  writeFileSync(path.join(app, "bundler.ts"),
+    `import { Transactions, glossary, errorCodes } from "unimetric";\n` +
+    `import type { ${mainTypes.join(", ")} } from "unimetric";\n${everyType([...mainTypes, "Transactions"])}${usage}`);
+  writeFileSync(path.join(app, "tsconfig.bundler.json"), JSON.stringify({
+    compilerOptions: { ...common, module: "esnext", moduleResolution: "bundler" },
+    files: ["bundler.ts"],
+  }));
+  const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+  for (const project of ["tsconfig.json", "tsconfig.bundler.json"]) {
+    try {
+      run("node", [tsc, "-p", project], app);
+    } catch (e) {
+      assert.fail(`tsc -p ${project}:\n${e.stdout}${e.stderr}`);
+    }
   }
 });

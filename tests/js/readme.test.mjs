@@ -1,5 +1,7 @@
-// The README's quick starts, executed: the Node block in a project where "unimetric" resolves to
-// the built package, the browser block in headless Chromium with an import map.
+// The README's quick starts, executed: the Node blocks (ESM, CommonJS, Arrow) in a project where
+// "unimetric" resolves to the built package, the browser block in headless Chromium with an
+// import map. The bundler, TypeScript and DuckDB-WASM blocks run in pack.test.mjs and
+// tests/browser/duckdb.test.mjs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -8,15 +10,9 @@ import { createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, PKG, ROOT } from "./helpers.mjs";
+import { CHROMIUM_ARGS, PKG, ROOT, readmeBlock } from "./helpers.mjs";
 
-const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-function block(tag) {
-  const re = new RegExp(`<!-- test: ${tag} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``);
-  const m = readme.match(re);
-  assert.ok(m, `README has no block tagged ${tag}`);
-  return m[1];
-}
+const block = (tag, lang) => readmeBlock(tag, lang);
 
 test("README Node quick start runs and prints the documented values", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "unimetric-readme-"));
@@ -97,4 +93,28 @@ document.body.dataset.state = "ready";
     await browser.close();
     server.close();
   }
+
+/** Runs `code` as `file` in a fresh project where "unimetric" (and `links`) resolve; returns stdout. */
+function runInProject(file, code, links = []) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "unimetric-readme-"));
+  try {
+    mkdirSync(path.join(dir, "node_modules"));
+    symlinkSync(PKG, path.join(dir, "node_modules", "unimetric"), "dir");
+    for (const name of links) symlinkSync(path.join(ROOT, "node_modules", name), path.join(dir, "node_modules", name), "dir");
+    writeFileSync(path.join(dir, "package.json"), '{"type":"module","private":true}');
+    writeFileSync(path.join(dir, file), code);
+    return execFileSync("node", [file], { cwd: dir, encoding: "utf8" });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("README CommonJS example runs with require()", () => {
+  const out = runInProject("example.cjs", block("cjs"));
+  assert.equal(out.trim(), "[ 1 ]");
+});
+
+test("README Arrow example (Node, apache-arrow table) prints the documented values", () => {
+  const out = runInProject("arrow.mjs", block("arrow-node"), ["apache-arrow"]);
+  assert.equal(out.trim(), "[ 'a', 'b' ] [ 1, 0 ] [ 14, 5 ]");
 });

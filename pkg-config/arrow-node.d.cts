@@ -1,0 +1,2 @@
+export * from "./unimetric_arrow.cjs";
+export { default } from "./unimetric_arrow.cjs";

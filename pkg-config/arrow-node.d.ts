@@ -1,0 +1,2 @@
+export * from "./unimetric_arrow.js";
+export { default } from "./unimetric_arrow.js";

@@ -1,0 +1,2 @@
+export * from "./unimetric.cjs";
+export { default } from "./unimetric.cjs";

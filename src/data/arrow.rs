@@ -1,0 +1,759 @@
+//! Arrow IPC input (cargo feature `arrow`): transactions, spend and customer summaries from the
+//! bytes of an Arrow IPC stream or file, read with the arrow-rs crates.
+//!
+//! The bytes are what `tableToIPC(table)` of the `apache-arrow` JS package returns for a
+//! DuckDB-WASM query result, what `pyarrow` writes with `ipc.new_stream` / `ipc.new_file`, or a
+//! `.arrow` / `.feather` (v2, uncompressed) file. The format is detected from the leading
+//! `ARROW1` magic of the file format; anything else is read as a stream. Columns are found by
+//! name through the same mappings as CSV and rows, and each table is then built by the same core
+//! builder as its typed-columns constructor, so the numbers are identical to
+//! [`Transactions::from_columns`] on the same values.
+//!
+//! # Column types
+//!
+//! | field | Arrow types accepted |
+//! |---|---|
+//! | ids (`customerId`, `orderId`) | `Int8`…`Int64`, `UInt8`…`UInt64` (kept numeric when every value is in `0..=4294967295`, else compared as text), `Utf8`, `LargeUtf8`, `Utf8View`, dictionary of those |
+//! | times (`timestamp`, spend `date`) | `Timestamp` of every unit (s, ms, µs, ns; with or without a time zone — the stored value is an instant since the epoch in UTC either way), `Date32`, `Date64`, integers and floats as epoch milliseconds, text under the [date policy](super::dates) |
+//! | numbers (`amount`, summary columns) | `Int*`, `UInt*`, `Float16`/`32`/`64`, `Decimal128` (scaled by its scale) |
+//! | names (`channel`, `channelType`) | text or dictionary-encoded text; null means unknown for `channel` |
+//!
+//! Sub-millisecond timestamps are rounded toward negative infinity to whole milliseconds, as
+//! for numeric epoch milliseconds. A null in a required column is `E_MISSING_VALUE` naming the
+//! column and the 1-based row of the whole table (rows of later record batches continue the
+//! count). A column of another type is `E_BAD_TYPE` with row 0. Bytes that are not Arrow IPC, or
+//! that use IPC body compression (not compiled in), are `E_ARROW`.
+//!
+//! ```
+//! # #[cfg(feature = "arrow")] {
+//! use std::sync::Arc;
+//! use arrow_array::{Float64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+//! use unimetric::{ColumnMapping, Transactions};
+//! let batch = RecordBatch::try_from_iter([
+//!     ("customer", Arc::new(StringArray::from(vec!["a", "a", "b"])) as _),
+//!     ("ts", Arc::new(TimestampMicrosecondArray::from(vec![0, 86_400_000_000, 0])) as _),
+//!     ("amount", Arc::new(Float64Array::from(vec![10.0, 20.0, 5.0])) as _),
+//! ]).unwrap();
+//! let mut bytes = Vec::new();
+//! let mut w = arrow_ipc::writer::StreamWriter::try_new(&mut bytes, &batch.schema()).unwrap();
+//! w.write(&batch).unwrap();
+//! w.finish().unwrap();
+//! drop(w);
+//! let tx = Transactions::from_arrow(&bytes, &ColumnMapping::new("customer", "ts", "amount")).unwrap();
+//! assert_eq!((tx.len(), tx.customer_count()), (3, 2));
+//! assert_eq!(tx.timestamps(), &[0, 86_400_000, 0]);
+//! # }
+//! ```
+
+use super::dates::MS_PER_DAY;
+use super::spend::{Spend, SpendBuilder, SpendMapping};
+use super::{Cell, ColumnMapping, IdColumn, TimeColumn, TransactionColumns, Transactions};
+use crate::error::{join_names, Error, Result};
+use crate::summary::{CustomerSummary, SummaryColumns};
+use crate::Period;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, Decimal128Type, Float16Type, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, SchemaRef, TimeUnit};
+
+/// The magic bytes that open (and close) the Arrow IPC file format.
+const FILE_MAGIC: &[u8] = b"ARROW1";
+
+/// An Arrow IPC table read into memory: its schema and record batches.
+pub struct ArrowTable {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+}
+
+fn arrow_error(e: impl std::fmt::Display) -> Error {
+    Error::Arrow {
+        message: e.to_string(),
+    }
+}
+
+/// Walks the messages of an IPC stream and checks what the arrow-rs reader asserts instead of
+/// reporting: each message's metadata is a valid flatbuffer, its body lies inside the input, and
+/// every buffer of a record batch or dictionary batch lies inside its body. Returns the length of
+/// the stream up to and including its end-of-stream marker (or the whole input without one).
+fn check_stream(bytes: &[u8]) -> Result<usize> {
+    let bad = |message: String| Error::Arrow { message };
+    let word = |at: usize| -> Result<i32> {
+        bytes
+            .get(at..at.saturating_add(4))
+            .and_then(|b| b.try_into().ok())
+            .map(i32::from_le_bytes)
+            .ok_or_else(|| {
+                bad(format!(
+                    "the input ends inside a message header at byte {at}"
+                ))
+            })
+    };
+    let mut p = 0usize;
+    while p < bytes.len() {
+        let mut len = word(p)?;
+        p += 4;
+        if len == -1 {
+            // Continuation marker, then the metadata length.
+            len = word(p)?;
+            p += 4;
+        }
+        if len == 0 {
+            return Ok(p);
+        }
+        let len =
+            usize::try_from(len).map_err(|_| bad(format!("negative message length {len}")))?;
+        let meta = p
+            .checked_add(len)
+            .and_then(|end| bytes.get(p..end))
+            .ok_or_else(|| bad(format!("a message of {len} bytes runs past the input")))?;
+        let message = arrow_ipc::root_as_message(meta).map_err(arrow_error)?;
+        let body = usize::try_from(message.bodyLength())
+            .map_err(|_| bad("negative message body length".into()))?;
+        let buffers = message
+            .header_as_record_batch()
+            .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()))
+            .and_then(|b| b.buffers());
+        for b in buffers.iter().flatten() {
+            let fits = usize::try_from(b.offset())
+                .ok()
+                .zip(usize::try_from(b.length()).ok())
+                .and_then(|(o, l)| o.checked_add(l))
+                .is_some_and(|end| end <= body);
+            if !fits {
+                return Err(bad(format!(
+                    "a buffer at offset {} of length {} lies outside its message body of {body} bytes",
+                    b.offset(),
+                    b.length()
+                )));
+            }
+        }
+        p = p
+            .checked_add(len)
+            .and_then(|x| x.checked_add(body))
+            .filter(|&end| end <= bytes.len())
+            .ok_or_else(|| bad("a message body runs past the input".into()))?;
+    }
+    Ok(bytes.len())
+}
+
+impl ArrowTable {
+    /// Reads Arrow IPC bytes: the file format when they start with `ARROW1`, else the stream
+    /// format. `E_ARROW` when they are neither; `E_EMPTY` for zero bytes.
+    pub fn read(bytes: &[u8]) -> Result<ArrowTable> {
+        if bytes.is_empty() {
+            return Err(Error::Empty {
+                what: "Arrow IPC input".into(),
+            });
+        }
+        if bytes.starts_with(FILE_MAGIC) {
+            // The file format is the magic, zero padding to a multiple of 8 bytes (writers align
+            // to 8 to 64), the messages, a footer with the schema and the batches' offsets, and
+            // the magic again. The messages are checked, then read through the footer.
+            let mut start = 8;
+            while bytes.get(start..start + 4).is_some_and(|w| w == [0; 4]) {
+                start += 8;
+            }
+            check_stream(bytes.get(start..).unwrap_or_default())?;
+            let reader = arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(bytes), None)
+                .map_err(arrow_error)?;
+            let schema = reader.schema();
+            let batches = reader.collect::<std::result::Result<Vec<_>, _>>();
+            return Ok(ArrowTable {
+                schema,
+                batches: batches.map_err(arrow_error)?,
+            });
+        }
+        let end = check_stream(bytes)?;
+        // The stream decoder slices record batches out of one buffer without further copies.
+        let mut buffer = arrow_buffer::Buffer::from(&bytes[..end]);
+        let mut decoder = arrow_ipc::reader::StreamDecoder::new();
+        let mut batches = Vec::new();
+        while !buffer.is_empty() {
+            if let Some(batch) = decoder.decode(&mut buffer).map_err(arrow_error)? {
+                batches.push(batch);
+            }
+        }
+        decoder.finish().map_err(arrow_error)?;
+        let schema = decoder.schema().ok_or_else(|| Error::Arrow {
+            message: "the stream has no schema message".into(),
+        })?;
+        Ok(ArrowTable { schema, batches })
+    }
+
+    /// Number of rows over all record batches.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+
+    /// Column names in schema order.
+    pub fn column_names(&self) -> Vec<String> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// The column named `name` (one array per record batch), or `E_MISSING_COLUMN` for mapping
+    /// field `field`. Names are matched exactly, then with surrounding spaces ignored.
+    pub fn column(&self, name: &str, field: &str) -> Result<Column<'_>> {
+        let fields = self.schema.fields();
+        let idx = fields
+            .iter()
+            .position(|f| f.name() == name)
+            .or_else(|| fields.iter().position(|f| f.name().trim() == name.trim()))
+            .ok_or_else(|| Error::MissingColumn {
+                column: name.to_string(),
+                field: field.to_string(),
+                available: join_names(fields.iter().map(|f| format!("'{}'", f.name()))),
+            })?;
+        Ok(Column {
+            name: fields[idx].name(),
+            data_type: fields[idx].data_type(),
+            chunks: self.batches.iter().map(|b| b.column(idx)).collect(),
+        })
+    }
+}
+
+/// One column of an [`ArrowTable`]: its name, type and one array per record batch.
+pub struct Column<'a> {
+    name: &'a str,
+    data_type: &'a DataType,
+    chunks: Vec<&'a ArrayRef>,
+}
+
+/// Ids read from an Arrow column.
+pub enum Ids<'a> {
+    /// Every value fits a `u32`.
+    Numeric(Vec<u32>),
+    /// Text ids (or integers outside `u32`, written in decimal).
+    Text(Vec<String>),
+    /// Borrowed text, converted to owned text by [`Ids::into_owned`].
+    Borrowed(Vec<&'a str>),
+}
+
+impl Ids<'_> {
+    fn into_owned(self) -> OwnedIds {
+        match self {
+            Ids::Numeric(v) => OwnedIds::Numeric(v),
+            Ids::Text(v) => OwnedIds::Text(v),
+            Ids::Borrowed(v) => OwnedIds::Text(v.into_iter().map(str::to_string).collect()),
+        }
+    }
+}
+
+enum OwnedIds {
+    Numeric(Vec<u32>),
+    Text(Vec<String>),
+}
+
+impl OwnedIds {
+    fn as_column(&self) -> IdColumn<'_> {
+        match self {
+            OwnedIds::Numeric(v) => IdColumn::Numeric(v),
+            OwnedIds::Text(v) => IdColumn::Text(v),
+        }
+    }
+}
+
+/// Times read from an Arrow column: epoch milliseconds or text under the date policy.
+enum Times {
+    EpochMs(Vec<f64>),
+    Text(Vec<String>),
+}
+
+impl<'a> Column<'a> {
+    fn bad_type(&self, expected: &str) -> Error {
+        Error::BadType {
+            column: self.name.to_string(),
+            row: 0,
+            expected: expected.to_string(),
+            found: format!("an Arrow {} column", self.data_type),
+        }
+    }
+
+    fn missing(&self, row: usize) -> Error {
+        Error::MissingValue {
+            column: self.name.to_string(),
+            row,
+        }
+    }
+
+    /// `E_MISSING_VALUE` at the first null of the column, if any (dictionary arrays count a
+    /// null key or a null value).
+    fn check_no_nulls(&self) -> Result<()> {
+        let mut offset = 0;
+        for chunk in &self.chunks {
+            if let Some(nulls) = chunk.logical_nulls() {
+                if let Some(i) = (0..chunk.len()).find(|&i| nulls.is_null(i)) {
+                    return Err(self.missing(offset + i + 1));
+                }
+            }
+            offset += chunk.len();
+        }
+        Ok(())
+    }
+
+    /// Total number of rows.
+    fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.len()).sum()
+    }
+
+    /// Per row, true when the value is null (dictionary arrays: a null key or a null value).
+    fn null_mask(&self) -> Vec<bool> {
+        let mut out = Vec::with_capacity(self.len());
+        for chunk in &self.chunks {
+            match chunk.logical_nulls() {
+                Some(n) => out.extend((0..chunk.len()).map(|i| n.is_null(i))),
+                None => out.extend(std::iter::repeat(false).take(chunk.len())),
+            }
+        }
+        out
+    }
+
+    /// The column's values as numbers (`f64`); `None` when the type is not numeric. The value
+    /// at a null row is unspecified: callers check nulls separately.
+    fn numbers(&self) -> Option<Vec<f64>> {
+        let mut out = Vec::with_capacity(self.len());
+        for chunk in &self.chunks {
+            macro_rules! prim {
+                ($t:ty) => {
+                    chunk
+                        .as_primitive_opt::<$t>()
+                        .map(|a| out.extend(a.values().iter().map(|&x| x as f64)))
+                };
+            }
+            let done = match chunk.data_type() {
+                DataType::Float64 => chunk
+                    .as_primitive_opt::<Float64Type>()
+                    .map(|a| out.extend_from_slice(a.values())),
+                DataType::Float32 => prim!(Float32Type),
+                DataType::Float16 => chunk
+                    .as_primitive_opt::<Float16Type>()
+                    .map(|a| out.extend(a.values().iter().map(|&x| f64::from(x)))),
+                DataType::Int8 => prim!(Int8Type),
+                DataType::Int16 => prim!(Int16Type),
+                DataType::Int32 => prim!(Int32Type),
+                DataType::Int64 => prim!(Int64Type),
+                DataType::UInt8 => prim!(UInt8Type),
+                DataType::UInt16 => prim!(UInt16Type),
+                DataType::UInt32 => prim!(UInt32Type),
+                DataType::UInt64 => prim!(UInt64Type),
+                DataType::Decimal128(_, scale) => {
+                    let div = 10f64.powi(i32::from(*scale));
+                    chunk
+                        .as_primitive_opt::<Decimal128Type>()
+                        .map(|a| out.extend(a.values().iter().map(|&x| x as f64 / div)))
+                }
+                _ => None,
+            };
+            done?;
+        }
+        Some(out)
+    }
+
+    /// The column as text, nulls as `None`; `None` when the type is not text or dictionary
+    /// of text.
+    fn texts(&self) -> Option<Vec<Option<&'a str>>> {
+        let mut out = Vec::new();
+        for &chunk in &self.chunks {
+            let chunk: &'a dyn Array = chunk.as_ref();
+            if !push_texts(chunk, &mut out) {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    /// Required numbers (`amount` and summary columns).
+    fn required_numbers(&self) -> Result<Vec<f64>> {
+        let values = self
+            .numbers()
+            .ok_or_else(|| self.bad_type("a numeric column (integer, float or decimal)"))?;
+        self.check_no_nulls()?;
+        Ok(values)
+    }
+
+    /// Required ids: unsigned-fitting integers stay numeric, others become text.
+    fn ids(&self) -> Result<Ids<'a>> {
+        self.check_no_nulls()?;
+        let mut numeric: Vec<u32> = Vec::new();
+        let mut wide: Option<Vec<String>> = None;
+        for chunk in &self.chunks {
+            macro_rules! ints {
+                ($t:ty) => {
+                    chunk.as_primitive_opt::<$t>().map(|a| {
+                        for &x in a.values().iter() {
+                            match (&mut wide, u32::try_from(x)) {
+                                (None, Ok(v)) => numeric.push(v),
+                                (None, Err(_)) => {
+                                    let mut w: Vec<String> =
+                                        numeric.iter().map(u32::to_string).collect();
+                                    w.push(x.to_string());
+                                    wide = Some(w);
+                                }
+                                (Some(w), _) => w.push(x.to_string()),
+                            }
+                        }
+                    })
+                };
+            }
+            let done = match chunk.data_type() {
+                DataType::Int8 => ints!(Int8Type),
+                DataType::Int16 => ints!(Int16Type),
+                DataType::Int32 => ints!(Int32Type),
+                DataType::Int64 => ints!(Int64Type),
+                DataType::UInt8 => ints!(UInt8Type),
+                DataType::UInt16 => ints!(UInt16Type),
+                DataType::UInt32 => ints!(UInt32Type),
+                DataType::UInt64 => ints!(UInt64Type),
+                _ => None,
+            };
+            if done.is_none() {
+                return match self.texts() {
+                    Some(t) => Ok(Ids::Borrowed(t.into_iter().flatten().collect())),
+                    None => Err(self.bad_type("an id column (integer or text)")),
+                };
+            }
+        }
+        Ok(match wide {
+            Some(w) => Ids::Text(w),
+            None => Ids::Numeric(numeric),
+        })
+    }
+
+    /// Times as epoch milliseconds; `None` when the type is not temporal or numeric. The value
+    /// at a null row is unspecified. `E_BAD_DATE` when a value overflows milliseconds.
+    fn epoch_ms(&self) -> Option<Result<Vec<f64>>> {
+        let mut out: Vec<f64> = Vec::with_capacity(self.len());
+        for chunk in &self.chunks {
+            let start = out.len();
+            macro_rules! time {
+                ($t:ty, $mul:expr, $div:expr) => {
+                    chunk.as_primitive_opt::<$t>().map(|a| {
+                        for (i, &x) in a.values().iter().enumerate() {
+                            match i64::from(x).checked_mul($mul) {
+                                Some(v) => out.push(v.div_euclid($div) as f64),
+                                None if a.is_null(i) => out.push(0.0),
+                                None => {
+                                    return Err(Error::BadDate {
+                                        column: self.name.to_string(),
+                                        row: start + i + 1,
+                                        value: x.to_string(),
+                                        reason: "outside the years 1000 to 9999".into(),
+                                    })
+                                }
+                            }
+                        }
+                        Ok(())
+                    })
+                };
+            }
+            let done = match chunk.data_type() {
+                DataType::Timestamp(TimeUnit::Second, _) => time!(TimestampSecondType, 1000, 1),
+                DataType::Timestamp(TimeUnit::Millisecond, _) => {
+                    time!(TimestampMillisecondType, 1, 1)
+                }
+                DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                    time!(TimestampMicrosecondType, 1, 1000)
+                }
+                DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+                    time!(TimestampNanosecondType, 1, 1_000_000)
+                }
+                DataType::Date32 => time!(Date32Type, MS_PER_DAY, 1),
+                DataType::Date64 => time!(Date64Type, 1, 1),
+                _ => None,
+            };
+            match done {
+                Some(Ok(())) => {}
+                Some(Err(e)) => return Some(Err(e)),
+                None => {
+                    // Plain numbers are epoch milliseconds, as in typed columns.
+                    return self.numbers().map(Ok);
+                }
+            }
+        }
+        Some(Ok(out))
+    }
+
+    /// Required times (transactions' `timestamp`).
+    fn times(&self) -> Result<Times> {
+        if let Some(ms) = self.epoch_ms() {
+            let ms = ms?;
+            self.check_no_nulls()?;
+            return Ok(Times::EpochMs(ms));
+        }
+        match self.texts() {
+            Some(t) => {
+                let mut out = Vec::with_capacity(t.len());
+                for (i, v) in t.into_iter().enumerate() {
+                    out.push(v.ok_or_else(|| self.missing(i + 1))?.to_string());
+                }
+                Ok(Times::Text(out))
+            }
+            None => Err(self.bad_type("a timestamp, date, epoch-milliseconds or text column")),
+        }
+    }
+
+    /// Per-row cells for the row builders (spend): numbers, times and text as [`Cell`]s.
+    fn cells(&self, kind: CellKind) -> Result<Vec<Cell<'a>>> {
+        let values = match kind {
+            CellKind::Time => match self.epoch_ms() {
+                Some(ms) => Some(ms?),
+                None => None,
+            },
+            CellKind::Number => self.numbers(),
+            CellKind::Text => None,
+        };
+        let cells = values.map(|v| {
+            v.into_iter()
+                .zip(self.null_mask())
+                .map(|(x, null)| if null { Cell::Missing } else { Cell::Number(x) })
+                .collect()
+        });
+        if let Some(c) = cells {
+            return Ok(c);
+        }
+        if let Some(t) = self.texts() {
+            return Ok(t
+                .into_iter()
+                .map(|v| v.map_or(Cell::Missing, Cell::Text))
+                .collect());
+        }
+        Err(self.bad_type(match kind {
+            CellKind::Time => "a timestamp, date, epoch-milliseconds or text column",
+            CellKind::Number => "a numeric column (integer, float or decimal)",
+            CellKind::Text => "a text column",
+        }))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum CellKind {
+    Time,
+    Number,
+    Text,
+}
+
+/// Appends the text values of `chunk` (plain or dictionary-encoded text) to `out`; false when
+/// the type is not text.
+fn push_texts<'a>(chunk: &'a dyn Array, out: &mut Vec<Option<&'a str>>) -> bool {
+    if let Some(a) = chunk.as_string_opt::<i32>() {
+        out.extend(a.iter());
+    } else if let Some(a) = chunk.as_string_opt::<i64>() {
+        out.extend(a.iter());
+    } else if let Some(a) = chunk.as_string_view_opt() {
+        out.extend(a.iter());
+    } else if let Some(d) = chunk.as_any_dictionary_opt() {
+        let values = d.values();
+        let mut dict = Vec::with_capacity(values.len());
+        if !push_texts(values.as_ref(), &mut dict) {
+            return false;
+        }
+        if dict.is_empty() {
+            // Every key is null (a non-null key would point outside the empty dictionary).
+            out.extend(std::iter::repeat(None).take(chunk.len()));
+            return true;
+        }
+        let keys = d.normalized_keys();
+        let nulls = d.keys().logical_nulls();
+        for (i, &k) in keys.iter().enumerate() {
+            let is_null = nulls.as_ref().is_some_and(|n| n.is_null(i));
+            out.push(if is_null {
+                None
+            } else {
+                dict.get(k).copied().flatten()
+            });
+        }
+    } else {
+        return false;
+    }
+    true
+}
+
+/// Replaces the field names that the typed-columns builders put in errors (`customerId`,
+/// `amount`…) with the Arrow column names of the mapping.
+fn renamed(mut e: Error, names: &[(&str, &str)]) -> Error {
+    let column = match &mut e {
+        Error::LengthMismatch { column, .. }
+        | Error::NonFinite { column, .. }
+        | Error::Negative { column, .. }
+        | Error::MissingValue { column, .. }
+        | Error::BadDate { column, .. }
+        | Error::BadType { column, .. }
+        | Error::OutOfRange { column, .. } => Some(column),
+        _ => None,
+    };
+    if let Some(c) = column {
+        if let Some((_, to)) = names.iter().find(|(from, _)| *from == c.as_str()) {
+            *c = (*to).to_string();
+        }
+    }
+    e
+}
+
+/// Reads transactions from Arrow IPC bytes under `mapping` (see the [module docs](self)).
+pub fn read_transactions(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transactions> {
+    let table = ArrowTable::read(bytes)?;
+    let customer = table.column(&mapping.customer_id, "customerId")?;
+    let time = table.column(&mapping.timestamp, "timestamp")?;
+    let amount = table.column(&mapping.amount, "amount")?;
+    let order = match &mapping.order_id {
+        Some(name) => Some(table.column(name, "orderId")?),
+        None => None,
+    };
+    let channel = match &mapping.channel {
+        Some(name) => Some(table.column(name, "channel")?),
+        None => None,
+    };
+    let cost = match &mapping.cost {
+        Some(name) => Some(table.column(name, "cost")?),
+        None => None,
+    };
+    let ids = customer.ids()?.into_owned();
+    let times = time.times()?;
+    let amounts = amount.required_numbers()?;
+    let costs = match &cost {
+        Some(c) => Some(c.required_numbers()?),
+        None => None,
+    };
+    let orders = match &order {
+        Some(c) => Some(c.ids()?.into_owned()),
+        None => None,
+    };
+    let channels: Option<Vec<Option<String>>> = match &channel {
+        Some(c) => Some(
+            c.texts()
+                .ok_or_else(|| c.bad_type("a text column"))?
+                .into_iter()
+                .map(|v| v.map(str::to_string))
+                .collect(),
+        ),
+        None => None,
+    };
+    let timestamp = match &times {
+        Times::EpochMs(v) => TimeColumn::EpochMs(v),
+        Times::Text(v) => TimeColumn::Text(v),
+    };
+    let mut names = vec![
+        ("customerId", mapping.customer_id.as_str()),
+        ("timestamp", mapping.timestamp.as_str()),
+        ("amount", mapping.amount.as_str()),
+    ];
+    if let Some(o) = &mapping.order_id {
+        names.push(("orderId", o));
+    }
+    if let Some(c) = &mapping.channel {
+        names.push(("channel", c));
+    }
+    if let Some(c) = &mapping.cost {
+        names.push(("cost", c));
+    }
+    Transactions::from_columns(TransactionColumns {
+        customer_id: ids.as_column(),
+        timestamp,
+        amount: &amounts,
+        order_id: orders.as_ref().map(OwnedIds::as_column),
+        channel: channels.as_deref(),
+        cost: costs.as_deref(),
+    })
+    .map_err(|e| renamed(e, &names))
+}
+
+/// Reads marketing spend from Arrow IPC bytes under `mapping`, row by row through the same
+/// [`SpendBuilder`] as CSV, rows and typed columns.
+pub fn read_spend(bytes: &[u8], mapping: &SpendMapping) -> Result<Spend> {
+    let table = ArrowTable::read(bytes)?;
+    let date = table.column(&mapping.date, "date")?.cells(CellKind::Time)?;
+    let channel = table
+        .column(&mapping.channel, "channel")?
+        .cells(CellKind::Text)?;
+    let amount = table
+        .column(&mapping.amount, "amount")?
+        .cells(CellKind::Number)?;
+    let kind = match &mapping.channel_type {
+        Some(name) => Some(table.column(name, "channelType")?.cells(CellKind::Text)?),
+        None => None,
+    };
+    let mut b = SpendBuilder::new(mapping);
+    b.reserve(amount.len())?;
+    for (i, ((&d, &c), &a)) in date.iter().zip(&channel).zip(&amount).enumerate() {
+        let k = kind
+            .as_ref()
+            .and_then(|k| k.get(i).copied())
+            .unwrap_or(Cell::Missing);
+        b.push(i + 1, d, c, a, k)?;
+    }
+    b.finish()
+}
+
+/// Which Arrow column holds each field of a customer summary; each defaults to the field's own
+/// name (`customerId`, `frequency`, `recency`, `T`, `monetaryValue`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryMapping {
+    /// Column with the customer id.
+    pub customer_id: String,
+    /// Column with repeat purchase periods.
+    pub frequency: String,
+    /// Column with periods between first and last purchase.
+    pub recency: String,
+    /// Column with periods between first purchase and observation end.
+    pub t: String,
+    /// Column with the mean net amount of repeat purchase periods.
+    pub monetary_value: String,
+}
+
+impl Default for SummaryMapping {
+    fn default() -> Self {
+        SummaryMapping {
+            customer_id: "customerId".into(),
+            frequency: "frequency".into(),
+            recency: "recency".into(),
+            t: "T".into(),
+            monetary_value: "monetaryValue".into(),
+        }
+    }
+}
+
+/// Reads a customer summary computed elsewhere from Arrow IPC bytes, through the same checks
+/// as [`CustomerSummary::from_columns`].
+pub fn read_summary(
+    bytes: &[u8],
+    mapping: &SummaryMapping,
+    period: Period,
+    observation_end: Option<i64>,
+) -> Result<CustomerSummary> {
+    let table = ArrowTable::read(bytes)?;
+    let ids = table
+        .column(&mapping.customer_id, "customerId")?
+        .ids()?
+        .into_owned();
+    let number = |name: &str, field: &str| table.column(name, field)?.required_numbers();
+    let frequency = number(&mapping.frequency, "frequency")?;
+    let recency = number(&mapping.recency, "recency")?;
+    let t = number(&mapping.t, "T")?;
+    let monetary = number(&mapping.monetary_value, "monetaryValue")?;
+    let names = [
+        ("customerId", mapping.customer_id.as_str()),
+        ("frequency", mapping.frequency.as_str()),
+        ("recency", mapping.recency.as_str()),
+        ("T", mapping.t.as_str()),
+        ("monetaryValue", mapping.monetary_value.as_str()),
+    ];
+    CustomerSummary::from_columns(
+        SummaryColumns {
+            customer_id: ids.as_column(),
+            frequency: &frequency,
+            recency: &recency,
+            t: &t,
+            monetary_value: &monetary,
+        },
+        period,
+        observation_end,
+    )
+    .map_err(|e| renamed(e, &names))
+}

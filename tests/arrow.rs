@@ -1,0 +1,535 @@
+//! Arrow IPC input (feature `arrow`): every accepted column type against hand-computed values,
+//! coded errors for nulls and wrong types, and the same numbers as CSV of the same data.
+#![cfg(feature = "arrow")]
+
+use arrow_array::builder::StringDictionaryBuilder;
+use arrow_array::types::Int8Type;
+use arrow_array::{
+    ArrayRef, Date32Array, Date64Array, Decimal128Array, Float32Array, Float64Array, Int32Array,
+    Int64Array, LargeStringArray, RecordBatch, StringArray, StringViewArray,
+    TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
+    TimestampSecondArray, UInt32Array,
+};
+use arrow_ipc::writer::{FileWriter, StreamWriter};
+use std::sync::Arc;
+use unimetric::data::arrow::SummaryMapping;
+use unimetric::data::spend::{Spend, SpendMapping};
+use unimetric::{
+    ColumnMapping, CustomerKeys, CustomerSummary, Period, SummaryOptions, Transactions,
+};
+
+/// 2024-03-05T14:30:15.250Z in epoch milliseconds (`date -u -d … +%s%3N`).
+const T_MS: i64 = 1_709_649_015_250;
+/// 2024-03-05 as days since 1970-01-01 (1709596800 s / 86400).
+const D_DAYS: i32 = 19_787;
+const D_MS: i64 = 1_709_596_800_000;
+
+/// A record batch whose columns are all declared nullable (as DuckDB declares them).
+fn batch(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
+    RecordBatch::try_from_iter_with_nullable(cols.into_iter().map(|(n, a)| (n, a, true))).unwrap()
+}
+
+fn stream(batches: &[RecordBatch]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut w = StreamWriter::try_new(&mut out, &batches[0].schema()).unwrap();
+    for b in batches {
+        w.write(b).unwrap();
+    }
+    w.finish().unwrap();
+    drop(w);
+    out
+}
+
+fn file(batches: &[RecordBatch]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut w = FileWriter::try_new(&mut out, &batches[0].schema()).unwrap();
+    for b in batches {
+        w.write(b).unwrap();
+    }
+    w.finish().unwrap();
+    drop(w);
+    out
+}
+
+fn mapping() -> ColumnMapping {
+    ColumnMapping::new("cust", "ts", "amt")
+}
+
+fn one_row(ts: ArrayRef) -> Vec<u8> {
+    stream(&[batch(vec![
+        ("cust", Arc::new(UInt32Array::from(vec![7])) as ArrayRef),
+        ("ts", ts),
+        ("amt", Arc::new(Float64Array::from(vec![1.0]))),
+    ])])
+}
+
+#[test]
+fn every_timestamp_unit_reads_the_same_instant() {
+    let cases: Vec<(&str, ArrayRef, i64)> = vec![
+        (
+            "s",
+            Arc::new(TimestampSecondArray::from(vec![T_MS / 1000])),
+            T_MS / 1000 * 1000,
+        ),
+        (
+            "ms",
+            Arc::new(TimestampMillisecondArray::from(vec![T_MS])),
+            T_MS,
+        ),
+        (
+            "us",
+            Arc::new(TimestampMicrosecondArray::from(vec![T_MS * 1000 + 999])),
+            T_MS,
+        ),
+        (
+            "ns",
+            Arc::new(TimestampNanosecondArray::from(vec![
+                T_MS * 1_000_000 + 999_999,
+            ])),
+            T_MS,
+        ),
+        (
+            "ms with tz",
+            Arc::new(TimestampMillisecondArray::from(vec![T_MS]).with_timezone("+02:00")),
+            T_MS,
+        ),
+        (
+            "us with tz",
+            Arc::new(
+                TimestampMicrosecondArray::from(vec![T_MS * 1000])
+                    .with_timezone("America/New_York"),
+            ),
+            T_MS,
+        ),
+        (
+            "ns with tz",
+            Arc::new(TimestampNanosecondArray::from(vec![T_MS * 1_000_000]).with_timezone("UTC")),
+            T_MS,
+        ),
+        ("date32", Arc::new(Date32Array::from(vec![D_DAYS])), D_MS),
+        ("date64", Arc::new(Date64Array::from(vec![D_MS])), D_MS),
+        (
+            "int64 epoch ms",
+            Arc::new(Int64Array::from(vec![T_MS])),
+            T_MS,
+        ),
+        (
+            "float64 epoch ms",
+            Arc::new(Float64Array::from(vec![T_MS as f64 + 0.75])),
+            T_MS,
+        ),
+        (
+            "text",
+            Arc::new(StringArray::from(vec!["2024-03-05T14:30:15.250Z"])),
+            T_MS,
+        ),
+    ];
+    for (name, col, want) in cases {
+        let tx = Transactions::from_arrow(&one_row(col), &mapping())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(tx.timestamps(), &[want], "{name}");
+    }
+    // Before 1970 the sub-millisecond part rounds toward negative infinity: -1 µs is -1 ms.
+    let tx = Transactions::from_arrow(
+        &one_row(Arc::new(TimestampMicrosecondArray::from(vec![-1]))),
+        &mapping(),
+    )
+    .unwrap();
+    assert_eq!(tx.timestamps(), &[-1]);
+}
+
+#[test]
+fn stream_and_file_formats_give_the_same_table() {
+    let b = batch(vec![
+        (
+            "cust",
+            Arc::new(StringArray::from(vec!["a", "b", "a"])) as ArrayRef,
+        ),
+        (
+            "ts",
+            Arc::new(Date32Array::from(vec![D_DAYS, D_DAYS, D_DAYS + 10])),
+        ),
+        ("amt", Arc::new(Float64Array::from(vec![10.0, 5.0, 30.0]))),
+    ]);
+    let s = Transactions::from_arrow(&stream(std::slice::from_ref(&b)), &mapping()).unwrap();
+    let f = Transactions::from_arrow(&file(&[b]), &mapping()).unwrap();
+    assert_eq!(s, f);
+    assert_eq!(s.timestamps(), &[D_MS, D_MS, D_MS + 10 * 86_400_000]);
+    assert_eq!(
+        s.customer_keys(),
+        &CustomerKeys::Text(vec!["a".into(), "b".into()])
+    );
+}
+
+#[test]
+fn dictionary_strings_ids_and_channels() {
+    let mut ids = StringDictionaryBuilder::<Int8Type>::new();
+    for v in ["x", "y", "x", "z"] {
+        ids.append_value(v);
+    }
+    let mut ch = StringDictionaryBuilder::<Int8Type>::new();
+    ch.append_value("search");
+    ch.append_null();
+    ch.append_value("email");
+    ch.append_value("search");
+    let b = batch(vec![
+        ("cust", Arc::new(ids.finish()) as ArrayRef),
+        ("ts", Arc::new(Date32Array::from(vec![D_DAYS; 4]))),
+        (
+            "amt",
+            Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0, 4.0])),
+        ),
+        ("ch", Arc::new(ch.finish())),
+    ]);
+    let mut m = mapping();
+    m.channel = Some("ch".into());
+    let tx = Transactions::from_arrow(&stream(&[b]), &m).unwrap();
+    assert_eq!(
+        tx.customer_keys(),
+        &CustomerKeys::Text(vec!["x".into(), "y".into(), "z".into()])
+    );
+    assert_eq!(
+        tx.channel_names(),
+        &["search".to_string(), "email".to_string()]
+    );
+    // x: 1 + 3 on one day, y: 2, z: 4 → revenue per customer in key order x, y, z.
+    let s = CustomerSummary::from_transactions(&tx, &SummaryOptions::default()).unwrap();
+    assert_eq!(s.details.unwrap().revenue, vec![4.0, 2.0, 4.0]);
+}
+
+#[test]
+fn large_and_view_strings_and_wide_integer_ids() {
+    let b = batch(vec![
+        (
+            "cust",
+            Arc::new(Int64Array::from(vec![5_000_000_000, 3, 5_000_000_000])) as ArrayRef,
+        ),
+        (
+            "ts",
+            Arc::new(LargeStringArray::from(vec![
+                "2024-03-05",
+                "2024-03-06",
+                "2024-03-07",
+            ])),
+        ),
+        ("amt", Arc::new(Int32Array::from(vec![10, 20, 30]))),
+        (
+            "ord",
+            Arc::new(StringViewArray::from(vec!["o1", "o2", "o3"])),
+        ),
+    ]);
+    let mut m = mapping();
+    m.order_id = Some("ord".into());
+    let tx = Transactions::from_arrow(&stream(&[b]), &m).unwrap();
+    // 5e9 does not fit a u32, so every id is compared as text.
+    assert_eq!(
+        tx.customer_keys(),
+        &CustomerKeys::Text(vec!["5000000000".into(), "3".into()])
+    );
+    assert_eq!(tx.amounts(), &[10.0, 20.0, 30.0]);
+    assert!(tx.has_order_id());
+}
+
+#[test]
+fn decimal_and_float32_amounts() {
+    let b = batch(vec![
+        ("cust", Arc::new(UInt32Array::from(vec![1, 2])) as ArrayRef),
+        ("ts", Arc::new(Date32Array::from(vec![D_DAYS, D_DAYS]))),
+        (
+            "amt",
+            Arc::new(
+                Decimal128Array::from(vec![1234, -50])
+                    .with_precision_and_scale(10, 2)
+                    .unwrap(),
+            ),
+        ),
+        ("f32", Arc::new(Float32Array::from(vec![0.5, 2.25]))),
+    ]);
+    let bytes = stream(&[b]);
+    let tx = Transactions::from_arrow(&bytes, &mapping()).unwrap();
+    assert_eq!(tx.amounts(), &[12.34, -0.5]);
+    let tx = Transactions::from_arrow(&bytes, &ColumnMapping::new("cust", "ts", "f32")).unwrap();
+    assert_eq!(tx.amounts(), &[0.5, 2.25]);
+    assert_eq!(tx.customer_keys(), &CustomerKeys::Numeric(vec![1, 2]));
+}
+
+#[test]
+fn nulls_are_coded_errors_with_column_and_row_across_batches() {
+    let b1 = batch(vec![
+        (
+            "cust",
+            Arc::new(StringArray::from(vec![Some("a"), Some("b")])) as ArrayRef,
+        ),
+        (
+            "ts",
+            Arc::new(TimestampMillisecondArray::from(vec![
+                Some(T_MS),
+                Some(T_MS),
+            ])),
+        ),
+        (
+            "amt",
+            Arc::new(Float64Array::from(vec![Some(1.0), Some(2.0)])),
+        ),
+    ]);
+    let with_null = |col: &str| {
+        let cust: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("c"),
+            if col == "cust" { None } else { Some("d") },
+        ]));
+        let ts: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![
+            Some(T_MS),
+            if col == "ts" { None } else { Some(T_MS) },
+        ]));
+        let amt: ArrayRef = Arc::new(Float64Array::from(vec![
+            Some(3.0),
+            if col == "amt" { None } else { Some(4.0) },
+        ]));
+        batch(vec![("cust", cust), ("ts", ts), ("amt", amt)])
+    };
+    for col in ["cust", "ts", "amt"] {
+        let bytes = stream(&[b1.clone(), with_null(col)]);
+        let e = Transactions::from_arrow(&bytes, &mapping()).unwrap_err();
+        // Second row of the second batch: row 4 of the table.
+        assert_eq!(
+            (e.code(), e.column(), e.row()),
+            ("E_MISSING_VALUE", Some(col), Some(4)),
+            "{e}"
+        );
+    }
+    // A null key in a dictionary column is missing too.
+    let mut ids = StringDictionaryBuilder::<Int8Type>::new();
+    ids.append_value("a");
+    ids.append_null();
+    let b = batch(vec![
+        ("cust", Arc::new(ids.finish()) as ArrayRef),
+        ("ts", Arc::new(Date32Array::from(vec![D_DAYS; 2]))),
+        ("amt", Arc::new(Float64Array::from(vec![1.0, 2.0]))),
+    ]);
+    let e = Transactions::from_arrow(&stream(&[b]), &mapping()).unwrap_err();
+    assert_eq!(
+        (e.code(), e.column(), e.row()),
+        ("E_MISSING_VALUE", Some("cust"), Some(2))
+    );
+}
+
+#[test]
+fn bad_values_types_and_bytes_are_coded_errors() {
+    let b = batch(vec![
+        (
+            "cust",
+            Arc::new(StringArray::from(vec!["a", " "])) as ArrayRef,
+        ),
+        ("ts", Arc::new(Date32Array::from(vec![D_DAYS; 2]))),
+        ("amt", Arc::new(Float64Array::from(vec![1.0, f64::NAN]))),
+        ("flag", Arc::new(Float64Array::from(vec![1.0, 2.0]))),
+    ]);
+    let bytes = stream(&[b]);
+    let e = Transactions::from_arrow(&bytes, &mapping()).unwrap_err();
+    assert_eq!(
+        (e.code(), e.column(), e.row()),
+        ("E_NON_FINITE", Some("amt"), Some(2))
+    );
+    let e =
+        Transactions::from_arrow(&bytes, &ColumnMapping::new("cust", "ts", "flag")).unwrap_err();
+    assert_eq!(
+        (e.code(), e.column(), e.row()),
+        ("E_MISSING_VALUE", Some("cust"), Some(2))
+    );
+    let e = Transactions::from_arrow(&bytes, &ColumnMapping::new("flag", "ts", "amt")).unwrap_err();
+    assert_eq!((e.code(), e.column()), ("E_BAD_TYPE", Some("flag")));
+    let e =
+        Transactions::from_arrow(&bytes, &ColumnMapping::new("cust", "ts", "nope")).unwrap_err();
+    assert_eq!(e.code(), "E_MISSING_COLUMN");
+    assert!(e.to_string().contains("'flag'"), "{e}");
+    let e = Transactions::from_arrow(b"customer,date\n1,2", &mapping()).unwrap_err();
+    assert_eq!(e.code(), "E_ARROW");
+    let e = Transactions::from_arrow(&bytes[..bytes.len() / 2], &mapping()).unwrap_err();
+    assert_eq!(e.code(), "E_ARROW");
+    let e = Transactions::from_arrow(&[], &mapping()).unwrap_err();
+    assert_eq!(e.code(), "E_EMPTY");
+    // Seconds that overflow milliseconds.
+    let e = Transactions::from_arrow(
+        &one_row(Arc::new(TimestampSecondArray::from(vec![i64::MAX / 10]))),
+        &mapping(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.code(), e.column(), e.row()),
+        ("E_BAD_DATE", Some("ts"), Some(1))
+    );
+    // A schema with no rows.
+    let empty = batch(vec![
+        (
+            "cust",
+            Arc::new(UInt32Array::from(Vec::<u32>::new())) as ArrayRef,
+        ),
+        ("ts", Arc::new(Date32Array::from(Vec::<i32>::new()))),
+        ("amt", Arc::new(Float64Array::from(Vec::<f64>::new()))),
+    ]);
+    let e = Transactions::from_arrow(&stream(&[empty]), &mapping()).unwrap_err();
+    assert_eq!(e.code(), "E_EMPTY");
+}
+
+#[test]
+fn same_summary_as_csv_of_the_same_data() {
+    let csv = std::fs::read("tests/fixtures/cac_transactions.csv").unwrap();
+    let m = ColumnMapping {
+        channel: Some("channel".into()),
+        ..ColumnMapping::new("customer", "date", "amount")
+    };
+    let from_csv = Transactions::from_csv(&csv, &m).unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    let (mut cust, mut date, mut amount, mut channel) = (vec![], vec![], vec![], vec![]);
+    for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = line.split(',').collect();
+        cust.push(f[0].to_string());
+        date.push(f[1].to_string());
+        amount.push(f[2].parse::<f64>().unwrap());
+        channel.push((!f[3].is_empty()).then(|| f[3].to_string()));
+    }
+    let b = batch(vec![
+        ("customer", Arc::new(StringArray::from(cust)) as ArrayRef),
+        ("date", Arc::new(StringArray::from(date))),
+        ("amount", Arc::new(Float64Array::from(amount))),
+        ("channel", Arc::new(StringArray::from(channel))),
+    ]);
+    let from_arrow = Transactions::from_arrow(&file(&[b]), &m).unwrap();
+    for period in [Period::Day, Period::Month] {
+        let opts = SummaryOptions {
+            period,
+            ..SummaryOptions::default()
+        };
+        assert_eq!(
+            CustomerSummary::from_transactions(&from_arrow, &opts).unwrap(),
+            CustomerSummary::from_transactions(&from_csv, &opts).unwrap()
+        );
+    }
+}
+
+#[test]
+fn spend_from_arrow_matches_csv() {
+    let csv = "month,channel,type,amount\n2024-01-01,search,paid,120\n2024-01-01,email,owned,30\n2024-02-01,search,paid,60\n";
+    let mut m = SpendMapping::new("month", "channel", "amount");
+    m.channel_type = Some("type".into());
+    let from_csv = Spend::from_csv(csv.as_bytes(), &m).unwrap();
+    // 2024-01-01 = day 19723, 2024-02-01 = day 19754.
+    let mut ch = StringDictionaryBuilder::<Int8Type>::new();
+    for v in ["search", "email", "search"] {
+        ch.append_value(v);
+    }
+    let b = batch(vec![
+        (
+            "month",
+            Arc::new(Date32Array::from(vec![19_723, 19_723, 19_754])) as ArrayRef,
+        ),
+        ("channel", Arc::new(ch.finish())),
+        (
+            "type",
+            Arc::new(StringArray::from(vec!["paid", "owned", "paid"])),
+        ),
+        ("amount", Arc::new(Int64Array::from(vec![120, 30, 60]))),
+    ]);
+    let bytes = stream(&[b]);
+    assert_eq!(Spend::from_arrow(&bytes, &m).unwrap(), from_csv);
+    assert_eq!(from_csv.total(), 210.0);
+
+    let b = batch(vec![
+        (
+            "month",
+            Arc::new(Date32Array::from(vec![Some(19_723), None])) as ArrayRef,
+        ),
+        ("channel", Arc::new(StringArray::from(vec!["a", "b"]))),
+        ("amount", Arc::new(Float64Array::from(vec![1.0, 2.0]))),
+    ]);
+    let e = Spend::from_arrow(
+        &stream(&[b]),
+        &SpendMapping::new("month", "channel", "amount"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.code(), e.column(), e.row()),
+        ("E_MISSING_VALUE", Some("month"), Some(2))
+    );
+}
+
+#[test]
+fn summary_from_arrow() {
+    let b = batch(vec![
+        ("id", Arc::new(UInt32Array::from(vec![1, 2])) as ArrayRef),
+        ("frequency", Arc::new(Int32Array::from(vec![2, 0]))),
+        ("recency", Arc::new(Float64Array::from(vec![30.0, 0.0]))),
+        ("T", Arc::new(Float64Array::from(vec![40.0, 10.0]))),
+        ("monetary", Arc::new(Float64Array::from(vec![12.5, 0.0]))),
+    ]);
+    let mapping = SummaryMapping {
+        customer_id: "id".into(),
+        monetary_value: "monetary".into(),
+        ..SummaryMapping::default()
+    };
+    let s = CustomerSummary::from_arrow(&stream(&[b]), &mapping, Period::Day, None).unwrap();
+    assert_eq!(s.customer_id, CustomerKeys::Numeric(vec![1, 2]));
+    assert_eq!(s.frequency, vec![2.0, 0.0]);
+    assert_eq!(s.t, vec![40.0, 10.0]);
+    assert_eq!(s.monetary_value, vec![12.5, 0.0]);
+
+    let b = batch(vec![
+        ("id", Arc::new(UInt32Array::from(vec![1])) as ArrayRef),
+        ("frequency", Arc::new(Float64Array::from(vec![1.0]))),
+        ("recency", Arc::new(Float64Array::from(vec![50.0]))),
+        ("T", Arc::new(Float64Array::from(vec![40.0]))),
+        ("monetary", Arc::new(Float64Array::from(vec![1.0]))),
+    ]);
+    let e = CustomerSummary::from_arrow(&stream(&[b]), &mapping, Period::Day, None).unwrap_err();
+    // recency 50 > T 40: reported on the mapped column.
+    assert_eq!(
+        (e.code(), e.column(), e.row()),
+        ("E_OUT_OF_RANGE", Some("recency"), Some(1))
+    );
+    let renamed = SummaryMapping {
+        recency: "rec".into(),
+        ..mapping.clone()
+    };
+    let b = batch(vec![
+        ("id", Arc::new(UInt32Array::from(vec![1])) as ArrayRef),
+        ("frequency", Arc::new(Float64Array::from(vec![1.0]))),
+        ("rec", Arc::new(Float64Array::from(vec![50.0]))),
+        ("T", Arc::new(Float64Array::from(vec![40.0]))),
+        ("monetary", Arc::new(Float64Array::from(vec![1.0]))),
+    ]);
+    let e = CustomerSummary::from_arrow(&stream(&[b]), &renamed, Period::Day, None).unwrap_err();
+    assert_eq!((e.code(), e.column()), ("E_OUT_OF_RANGE", Some("rec")));
+}
+
+#[test]
+fn truncated_bytes_are_coded_errors_not_panics() {
+    // A partial download or an interrupted write: every prefix of a valid stream and file.
+    let mut ids = StringDictionaryBuilder::<Int8Type>::new();
+    for v in ["x", "y", "x"] {
+        ids.append_value(v);
+    }
+    let b = batch(vec![
+        ("cust", Arc::new(ids.finish()) as ArrayRef),
+        (
+            "ts",
+            Arc::new(TimestampMicrosecondArray::from(vec![
+                Some(1),
+                None,
+                Some(3),
+            ])),
+        ),
+        ("amt", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0]))),
+    ]);
+    for bytes in [stream(std::slice::from_ref(&b)), file(&[b])] {
+        for n in 0..bytes.len() {
+            let r = std::panic::catch_unwind(|| Transactions::from_arrow(&bytes[..n], &mapping()));
+            let e = r
+                .unwrap_or_else(|_| panic!("prefix of {n} of {} bytes panicked", bytes.len()))
+                .unwrap_err();
+            assert!(
+                ["E_ARROW", "E_EMPTY", "E_MISSING_VALUE"].contains(&e.code()),
+                "prefix {n}: {e}"
+            );
+        }
+    }
+}
