@@ -15,7 +15,7 @@ import { FIXTURES } from "./helpers.mjs";
 
 const {
   Transactions, CustomerSummary, Spend, FeatureMatrix, BgNbdModel, ParetoNbdModel, GammaGammaModel,
-  ChurnModel, SegmentModel,
+  ChurnModel, SegmentModel, AliveChurnModel,
 } = U;
 
 // ---------------------------------------------------------------------------------------------
@@ -206,6 +206,11 @@ function noInputCases(call, reference) {
 // The matrix: one entry per export. `call` invokes it; `alive` checks the instance afterwards.
 const MATRIX = {};
 const entry = (key, call, cases, alive) => { MATRIX[key] = { call, cases, alive }; };
+// Cases whose expected answer is the documented one but which src/ gets wrong today: run as
+// node:test `todo` tests (reported, not failing the run) until src/ is fixed. They do not count
+// towards the ten cases of an export.
+const KNOWN_BUGS = {};
+const knownBug = (key, ...cases) => { (KNOWN_BUGS[key] ??= []).push(...cases); };
 
 // Stable references computed once, before any hostile input.
 const ref = {};
@@ -547,6 +552,57 @@ entry("ChurnModel#reasons", (...a) => CHURN.reasons(...a), [
   c("n a word", () => [F, "three"], "E_BAD_OPTION"),
   c("ragged values", () => [fm(F.values.slice(1)), 3], "E_LENGTH_MISMATCH"),
 ], churnSame);
+// `encode()`: the numeric columns, then one indicator per non-reference level. CAT's categories,
+// by hand: basic ×4 is the reference; pro ×2 and team ×2 tie and go by name: plan=pro, plan=team.
+const CAT = U.fitChurn({ names: ["x"], values: [1, 2, 3, 4, 5, 6, 7, 8], categorical: { plan: ["basic", "pro", "basic", "team", "pro", "basic", "team", "basic"] } },
+  [1, 0, 1, 0, 1, 0, 0, 1], { alpha: 1 });
+const catF = (values, plan) => ({ names: ["x"], values, categorical: { plan } });
+ref.cat = [...CAT.predict(catF([1, 2, 3], ["basic", "pro", "team"]))];
+const encoded = (values, unseen = []) => ok((e) => {
+  assert.deepEqual(e.names, ["x", "plan=pro", "plan=team"]);
+  assert.deepEqual([...e.values], values);
+  assert.deepEqual(e.unseen, unseen);
+});
+entry("ChurnModel#encode", (model, ...a) => model.encode(...a), [
+  c("no categories: the matrix as given", () => [CHURN, F], ok((e) => {
+    assert.deepEqual(e.names, F.names);
+    assert.deepEqual([...e.values], [...F.values]);
+    assert.deepEqual(e.unseen, []);
+  })),
+  c("known levels: hand one-hot", () => [CAT, catF([1, 2, 3], ["pro", "basic", "team"])], encoded([1, 1, 0, 2, 0, 0, 3, 0, 1])),
+  c("unseen category: the reference level, reported", () => [CAT, catF([1, 2], ["gold", "team"])],
+    encoded([1, 0, 0, 2, 0, 1], [{ column: "plan", row: 1, value: "gold" }])),
+  c("every value unseen", () => [CAT, catF([4, 5], ["gold", "silver"])],
+    encoded([4, 0, 0, 5, 0, 0], [{ column: "plan", row: 1, value: "gold" }, { column: "plan", row: 2, value: "silver" }])),
+  c("categories compare exactly: PRO is unseen", () => [CAT, catF([1], ["PRO"])], encoded([1, 0, 0], [{ column: "plan", row: 1, value: "PRO" }])),
+  c("one row at the reference level", () => [CAT, catF([7], ["basic"])], encoded([7, 0, 0])),
+  c("all rows equal", () => [CAT, catF([2, 2, 2], ["team", "team", "team"])], encoded([2, 0, 1, 2, 0, 1, 2, 0, 1])),
+  c("negative value is a value", () => [CAT, catF([-3], ["pro"])], encoded([-3, 1, 0])),
+  c("empty matrix", () => [CAT, catF([], [])], "E_EMPTY"),
+  c("missing category (null)", () => [CAT, catF([1], [null])], "E_MISSING_VALUE"),
+  c("blank category", () => [CAT, catF([1], ["  "])], "E_MISSING_VALUE"),
+  c("boolean category", () => [CAT, catF([1], [true])], "E_BAD_TYPE"),
+  c("categorical column shorter than the rows", () => [CAT, catF([1, 2], ["pro"])], "E_LENGTH_MISMATCH"),
+  c("categorical column missing", () => [CAT, { names: ["x"], values: [1] }], "E_MISSING_COLUMN"),
+  c("categorical of the wrong type", () => [CAT, { names: ["x"], values: [1], categorical: "plan" }], "E_BAD_TYPE"),
+  c("categorical column not an array", () => [CAT, { names: ["x"], values: [1], categorical: { plan: "pro" } }], "E_BAD_TYPE"),
+  c("numeric columns of another name", () => [CAT, { names: ["y"], values: [1], categorical: { plan: ["pro"] } }], "E_BAD_OPTION"),
+  c("indicator columns passed as numeric columns", () => [CAT, { names: ["x", "plan=pro", "plan=team"], values: [1, 1, 0], categorical: { plan: ["pro"] } }], "E_BAD_OPTION"),
+  c("features of the wrong type", () => [CAT, 42], "E_BAD_TYPE"),
+  c("features null", () => [CHURN, null], "E_BAD_TYPE"),
+], () => { churnSame(); assert.deepEqual([...CAT.predict(catF([1, 2, 3], ["basic", "pro", "team"]))], ref.cat); });
+knownBug("ChurnModel#encode",
+  // No categories: encode() returns the matrix without the checks predict() makes.
+  c("no categories: empty matrix", () => [CHURN, fm(new Float64Array(0))], "E_EMPTY"),
+  c("no categories: NaN", () => [CHURN, fm(new Float64Array(11).fill(NaN))], "E_NON_FINITE"),
+  c("no categories: 1e308", () => [CHURN, fm(new Float64Array(11).fill(1e308))], "E_OUT_OF_RANGE"),
+  c("no categories: ragged values", () => [CHURN, fm(F.values.slice(1))], "E_LENGTH_MISMATCH"),
+  // With categories: the shape is checked, the numbers are not.
+  c("NaN", () => [CAT, catF([NaN], ["pro"])], "E_NON_FINITE"),
+  c("Infinity", () => [CAT, catF([Infinity], ["pro"])], "E_NON_FINITE"),
+  c("-Infinity", () => [CAT, catF([-Infinity], ["pro"])], "E_NON_FINITE"),
+  c("1e308", () => [CAT, catF([1e308], ["pro"])], "E_OUT_OF_RANGE"),
+);
 const CHURN_JSON = CHURN.toJSON();
 entry("ChurnModel.fromJSON", (...a) => ChurnModel.fromJSON(...a), [
   c("round trip", () => [structuredClone(CHURN_JSON)], ok((m) => assert.deepEqual([...m.predict(F)], ref.churn))),
@@ -750,6 +806,169 @@ entry("calibrationHoldout", (...a) => U.calibrationHoldout(...a), [
   ...optionCases(null, 1, [HTX, { calibrationEnd: "2024-03-01", period: "week" }], "frequencyBuckets"),
 ]);
 
+// --- 1 − P(alive)
+// BG/NBD P(alive) in closed form: 1/(1 + a/(b+x−1)·((α+T)/(α+t_x))^(r+x)) for x > 0, 1 for x = 0,
+// with x = frequency, t_x = tenureDays − recencyDays, T = tenureDays (days); the score is 1 − P.
+const pAlive = ({ r, alpha, a, b }, x, tx, T) => (x === 0 ? 1 : 1 / (1 + (a / (b + x - 1)) * Math.pow((alpha + T) / (alpha + tx), r + x)));
+function handScores(params, { names, values }) {
+  const k = names.length;
+  const [fi, ri, ti] = ["frequency", "recencyDays", "tenureDays"].map((n) => names.indexOf(n));
+  const out = [];
+  for (let i = 0; i < values.length; i += k) out.push(1 - pAlive(params, values[i + fi], values[i + ti] - values[i + ri], values[i + ti]));
+  return out;
+}
+const closeTo = (got, want, tol = 1e-9) => {
+  assert.equal(got.length, want.length);
+  got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) <= tol, `row ${i + 1}: ${g} vs ${want[i]} by hand`));
+};
+// Scores checked against the closed form with the scorer's own parameters (read via toJSON).
+const scoresByHand = (scorer, features) => closeTo([...scorer.predict(features)], handScores(scorer.toJSON().bgnbd.params, features));
+const N3 = ["frequency", "recencyDays", "tenureDays"];
+const f3 = (...rows) => ({ names: N3, values: rows.flat() });
+const frequencyFlags = (f) => Array.from({ length: f.values.length / f.names.length }, (_, i) => (f.values[i * f.names.length + f.names.indexOf("frequency")] === 0 ? 1 : 0));
+const ALIVE = U.fitAliveChurn(F);
+const ALIVE_JSON = ALIVE.toJSON();
+ref.alive = [...ALIVE.predict(F)];
+const aliveSame = () => assert.deepEqual([...ALIVE.predict(F)], ref.alive);
+const BG_DAY = U.fitBgNbd(shopTx().summary({ period: "day" }));
+const BG_DAY_JSON = BG_DAY.toJSON();
+// The hand model of tests/js/churn.test.mjs: x = 2, t_x = 90 − 29 = 61, T = 90.
+const HAND_PARAMS = { r: 0.25, alpha: 4, a: 0.8, b: 2.5 };
+const HAND_ROW = { names: ["recencyDays", "frequency", "tenureDays"], values: [29, 2, 90] };
+const HAND_SCORE = 1 - 1 / (1 + (0.8 / (2.5 + 2 - 1)) * Math.pow(94 / 65, 2.25));
+
+entry("fitAliveChurn", (...a) => U.fitAliveChurn(...a), [
+  c("shop features: daily BG/NBD, scores by hand", () => [F], ok((m) => {
+    const j = m.toJSON();
+    assert.deepEqual([j.metric, j.bgnbd.period, j.bgnbd.customers], ["churn.alive", "day", 40]);
+    scoresByHand(m, F);
+    assert.deepEqual([...m.noRepeatPurchase(F)], frequencyFlags(F));
+  })),
+  c("columns in another order are read by name", () => [f3(...Array.from({ length: 40 }, (_, i) => [F.values[i * 11 + 1], F.values[i * 11], F.values[i * 11 + 3]]))],
+    ok((m) => { assert.deepEqual(m.params, U.fitAliveChurn(F).params); scoresByHand(m, F); })),
+  c("duplicate rows are valid", () => [fm(new Float64Array([...F.values, ...F.values]))], ok((m) => scoresByHand(m, F))),
+  c("all rows equal", () => [f3([2, 1, 5], [2, 1, 5], [2, 1, 5])], ok((m) => {
+    const s = m.predict(f3([2, 1, 5], [2, 1, 5], [2, 1, 5]));
+    assert.ok(s[0] === s[1] && s[1] === s[2]);
+    scoresByHand(m, f3([2, 1, 5]));
+  })),
+  c("empty matrix", () => [fm(new Float64Array(0))], "E_INSUFFICIENT_DATA"),
+  c("one row", () => [f3([2, 1, 5])], "E_INSUFFICIENT_DATA"),
+  c("no repeat buyers", () => [f3([0, 0, 5], [0, 0, 9])], "E_INSUFFICIENT_DATA"),
+  c("NaN frequency", () => [f3([2, 1, 5], [NaN, 2, 9], [1, 1, 4])], "E_NON_FINITE"),
+  c("Infinity recencyDays", () => [f3([2, 1, 5], [3, Infinity, 9])], "E_NON_FINITE"),
+  c("-Infinity tenureDays", () => [f3([2, 1, 5], [3, 2, -Infinity])], "E_NON_FINITE"),
+  c("negative frequency", () => [f3([-2, 1, 5], [3, 2, 9], [2, 1, 5])], "E_NEGATIVE"),
+  c("recencyDays after tenureDays (t_x < 0)", () => [f3([2, 9, 5], [3, 2, 9])], "E_NEGATIVE"),
+  c("fractional frequency", () => [f3([2.5, 1, 5], [3, 2, 9])], "E_OUT_OF_RANGE"),
+  c("a BG/NBD column missing", () => [{ names: ["frequency", "tenureDays"], values: [2, 5, 3, 9] }], "E_MISSING_COLUMN"),
+  c("features of the wrong type", () => [42], "E_BAD_TYPE"),
+  c("features null", () => [null], "E_BAD_TYPE"),
+  c("names of the wrong type", () => [{ names: "frequency", values: [1] }], "E_BAD_TYPE"),
+  c("values of the wrong type", () => [{ names: N3, values: "2,1,5" }], "E_BAD_TYPE"),
+  c("a CustomerSummary instead of features", () => [S.one()], "E_BAD_TYPE"),
+  c("an options argument is ignored (fitAliveChurn takes none)", () => [F, { noSuchOption: 1 }], ok((m) => assert.deepEqual(m.params, U.fitAliveChurn(F).params))),
+], aliveSame);
+knownBug("fitAliveChurn",
+  // The fit reads the three BG/NBD columns without check_matrix(): predict() rejects all three.
+  c("values not a whole number of rows", () => [fm(F.values.slice(1))], "E_LENGTH_MISMATCH"),
+  c("1e308 tenureDays", () => [f3([2, 1, 5], [3, 2, 1e308])], "E_OUT_OF_RANGE"),
+  c("NaN in a column BG/NBD does not use", () => [fm(Float64Array.from(F.values, (v, i) => (i === 2 ? NaN : v)))], "E_NON_FINITE"),
+);
+
+// Cases shared by predict() and noRepeatPurchase(): the matrix checks of predict().
+const aliveMatrixCases = [
+  c("empty matrix", () => [fm(new Float64Array(0))], "E_EMPTY"),
+  c("NaN", () => [f3([2, 1, NaN])], "E_NON_FINITE"),
+  c("Infinity", () => [f3([2, 1, Infinity])], "E_NON_FINITE"),
+  c("-Infinity", () => [f3([2, -Infinity, 5])], "E_NON_FINITE"),
+  c("NaN in a column BG/NBD does not use", () => [fm(Float64Array.from(F.values, (v, i) => (i === 2 ? NaN : v)))], "E_NON_FINITE"),
+  c("negative frequency", () => [f3([-2, 1, 5])], "E_NEGATIVE"),
+  c("recencyDays after tenureDays (t_x < 0)", () => [f3([2, 9, 5])], "E_NEGATIVE"),
+  c("fractional frequency", () => [f3([2.5, 1, 5])], "E_OUT_OF_RANGE"),
+  c("1e308", () => [f3([2, 1, 1e308])], "E_OUT_OF_RANGE"),
+  c("ragged values", () => [fm(F.values.slice(1))], "E_LENGTH_MISMATCH"),
+  c("a BG/NBD column missing", () => [{ names: ["frequency", "tenureDays"], values: [2, 5] }], "E_MISSING_COLUMN"),
+  c("features of the wrong type", () => ["features"], "E_BAD_TYPE"),
+  c("values of the wrong type", () => [{ names: N3, values: "2,1,5" }], "E_BAD_TYPE"),
+];
+entry("AliveChurnModel#predict", (...a) => ALIVE.predict(...a), [
+  c("shop features by hand", () => [F], ok((s) => closeTo([...s], handScores(ALIVE_JSON.bgnbd.params, F)))),
+  c("one row by hand", () => [f3([3, 10, 40])], ok((s) => closeTo([...s], [1 - pAlive(ALIVE_JSON.bgnbd.params, 3, 30, 40)]))),
+  c("no repeat purchase scores exactly 0", () => [f3([0, 0, 30], [-0, 0, 5])], ok((s) => assert.deepEqual([...s], [0, 0]))),
+  c("all rows equal", () => [f3([2, 4, 30], [2, 4, 30], [2, 4, 30])], ok((s) => {
+    assert.ok(s[0] === s[1] && s[1] === s[2]);
+    closeTo([s[0]], [1 - pAlive(ALIVE_JSON.bgnbd.params, 2, 26, 30)]);
+  })),
+  c("columns in another order are read by name", () => [{ names: ["tenureDays", "frequency", "recencyDays"], values: [40, 3, 10] }],
+    ok((s) => closeTo([...s], [1 - pAlive(ALIVE_JSON.bgnbd.params, 3, 30, 40)]))),
+  c("1e150 tenure: a probability", () => [f3([2, 1, 1e150])], ok((s) => closeTo([...s], [1 - pAlive(ALIVE_JSON.bgnbd.params, 2, 1e150 - 1, 1e150)]))),
+  ...aliveMatrixCases,
+], aliveSame);
+entry("AliveChurnModel#noRepeatPurchase", (...a) => ALIVE.noRepeatPurchase(...a), [
+  c("shop features: frequency 0", () => [F], ok((v) => assert.deepEqual([...v], frequencyFlags(F)))),
+  c("one row without a repeat purchase", () => [f3([0, 0, 30])], ok((v) => assert.deepEqual([...v], [1]))),
+  c("-0 is no repeat purchase", () => [f3([-0, 0, 30])], ok((v) => assert.deepEqual([...v], [1]))),
+  c("all rows equal", () => [f3([2, 4, 30], [2, 4, 30], [2, 4, 30])], ok((v) => assert.deepEqual([...v], [0, 0, 0]))),
+  ...aliveMatrixCases,
+], aliveSame);
+entry("AliveChurnModel#toJSON", (...a) => ALIVE.toJSON(...a), noInputCases(() => ALIVE.toJSON(), () => ALIVE_JSON), aliveSame);
+
+const withBg = (o) => ({ ...structuredClone(ALIVE_JSON), bgnbd: { ...structuredClone(ALIVE_JSON.bgnbd), ...o } });
+const withParams = (o) => withBg({ params: { ...ALIVE_JSON.bgnbd.params, ...o } });
+entry("AliveChurnModel.fromJSON", (...a) => AliveChurnModel.fromJSON(...a), [
+  c("round trip", () => [structuredClone(ALIVE_JSON)], ok((m) => { assert.deepEqual(m.params, ALIVE_JSON.bgnbd.params); scoresByHand(m, F); })),
+  c("after JSON.stringify", () => [JSON.parse(JSON.stringify(ALIVE))], ok((m) => assert.deepEqual([...m.predict(F)], [...ALIVE.predict(F)]))),
+  c("hand parameters", () => [withBg({ params: HAND_PARAMS })], ok((m) => closeTo([...m.predict(HAND_ROW)], [HAND_SCORE], 1e-12))),
+  c("alpha 1e308: the ratio is 1, P(alive) = 1/(1 + a/(b+x−1))", () => [withParams({ alpha: 1e308 })], ok((m) => {
+    const { a, b } = ALIVE_JSON.bgnbd.params;
+    closeTo([...m.predict(f3([2, 1, 30]))], [1 - 1 / (1 + a / (b + 1))]);
+  })),
+  c("empty object", () => [{}], "E_BAD_OPTION"),
+  c("null", () => [null], "E_BAD_OPTION"),
+  c("a number", () => [42], "E_BAD_OPTION"),
+  c("as a string", () => [JSON.stringify(ALIVE_JSON)], "E_BAD_OPTION"),
+  c("bgnbd missing", () => [{ metric: "churn.alive", version: ALIVE_JSON.version }], "E_BAD_OPTION"),
+  c("the logistic model's JSON", () => [structuredClone(CHURN_JSON)], "E_BAD_OPTION"),
+  c("a BG/NBD model's JSON", () => [structuredClone(BG_DAY_JSON)], "E_BAD_OPTION"),
+  c("metric of the logistic model", () => [{ ...structuredClone(ALIVE_JSON), metric: "churn.propensity" }], "E_BAD_OPTION"),
+  c("weekly BG/NBD (the features are in days)", () => [withBg({ period: "week" })], "E_BAD_OPTION"),
+  c("NaN parameter", () => [withParams({ r: NaN })], "E_BAD_OPTION"),
+  c("Infinity parameter", () => [withParams({ alpha: Infinity })], "E_BAD_OPTION"),
+  c("negative parameter", () => [withParams({ a: -1 })], "E_BAD_OPTION"),
+  c("zero parameter", () => [withParams({ b: 0 })], "E_BAD_OPTION"),
+], aliveSame);
+knownBug("AliveChurnModel.fromJSON",
+  // ChurnModel.fromJSON and BgNbdModel.fromJSON refuse these (docs/RELIABILITY.md); this one accepts them.
+  c("unknown key (a typo is never ignored)", () => [{ ...structuredClone(ALIVE_JSON), extra: 1 }], "E_UNKNOWN_OPTION"),
+  c("unknown key inside bgnbd", () => [withBg({ extra: 1 })], "E_UNKNOWN_OPTION"),
+  c("another major version", () => [{ ...structuredClone(ALIVE_JSON), version: "2.0.0" }], "E_BAD_OPTION"),
+  c("a version that is not MAJOR.MINOR.PATCH", () => [{ ...structuredClone(ALIVE_JSON), version: "banana" }], "E_BAD_OPTION"),
+);
+
+entry("AliveChurnModel.fromBgNbd", (...a) => AliveChurnModel.fromBgNbd(...a), [
+  c("daily BG/NBD: its parameters, scores by hand", () => [BG_DAY], ok((m) => {
+    assert.deepEqual(m.params, BG_DAY.params);
+    scoresByHand(m, F);
+  })),
+  c("hand parameters", () => [BgNbdModel.fromJSON({ ...BG_DAY_JSON, params: HAND_PARAMS })], ok((m) => closeTo([...m.predict(HAND_ROW)], [HAND_SCORE], 1e-12))),
+  c("the scorer keeps its own copy when the model is freed", () => [BgNbdModel.fromJSON(BG_DAY_JSON)], ok((m, [bg]) => {
+    bg.free();
+    scoresByHand(m, F);
+  })),
+  c("weekly BG/NBD (CDNOW): days required", () => [BG], "E_BAD_OPTION"),
+  c("the shop's parameters on weekly periods", () => [BgNbdModel.fromJSON({ ...BG_DAY_JSON, period: "week" })], "E_BAD_OPTION"),
+  c("monthly periods", () => [BgNbdModel.fromJSON({ ...BG_DAY_JSON, period: "month" })], "E_BAD_OPTION"),
+  ...classArgCases(0, () => [BG_DAY], "BgNbdModel", () => BgNbdModel.fromJSON(BG_DAY_JSON)),
+  c("no argument", () => [], "E_BAD_TYPE"),
+  c("a Pareto/NBD model", () => [PN], "E_BAD_TYPE"),
+  c("a Gamma-Gamma model", () => [GG], "E_BAD_TYPE"),
+  c("an AliveChurnModel", () => [ALIVE], "E_BAD_TYPE"),
+  c("the BG/NBD model's JSON", () => [structuredClone(BG_DAY_JSON)], "E_BAD_TYPE"),
+  c("an object not made by unimetric", () => [Object.create(BgNbdModel.prototype)], "E_BAD_TYPE"),
+  c("extra argument ignored", () => [BG_DAY, "junk"], ok((m) => assert.deepEqual(m.params, BG_DAY.params))),
+], () => { aliveSame(); bgSame(); });
+
 // --- segments
 const SEG = U.segment(X6(), 1, { k: 2, seed: 1 });
 const SM = SEG.model;
@@ -874,6 +1093,7 @@ const FRESH = {
   GammaGammaModel: () => GammaGammaModel.fromJSON(GG.toJSON()),
   ChurnModel: () => ChurnModel.fromJSON(CHURN_JSON),
   SegmentModel: () => SegmentModel.fromJSON(SMJ),
+  AliveChurnModel: () => AliveChurnModel.fromJSON(ALIVE_JSON),
 };
 for (const [cls, fresh] of Object.entries(FRESH)) {
   const getters = Object.entries(Object.getOwnPropertyDescriptors(U[cls].prototype)).filter(([, d]) => d.get).map(([k]) => k);
@@ -942,3 +1162,12 @@ for (const [key, spec] of Object.entries(MATRIX)) {
   });
 }
 
+for (const [key, cases] of Object.entries(KNOWN_BUGS)) {
+  test(`hostile input, known bugs in src/: ${key}`, { todo: "the documented answer; src/ gives another today" }, () => {
+    const failures = [];
+    for (const kase of cases) {
+      try { runCase(key, MATRIX[key], kase); } catch (e) { failures.push(`${kase.name}: ${e.message.split("\n")[0]}`); }
+    }
+    assert.deepEqual(failures, [], failures.join("\n"));
+  });
+}
