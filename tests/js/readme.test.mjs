@@ -93,6 +93,7 @@ document.body.dataset.state = "ready";
     await browser.close();
     server.close();
   }
+});
 
 /** Runs `code` as `file` in a fresh project where "unimetric" (and `links`) resolve; returns stdout. */
 function runInProject(file, code, links = []) {
