@@ -419,7 +419,11 @@ pub struct ChurnModel {
 }
 
 /// Checks a row-major matrix (shape, then every value finite) and returns its row count.
-fn check_matrix(values: &[f64], n_cols: usize, column_names: &[String]) -> Result<usize> {
+pub(crate) fn check_matrix(
+    values: &[f64],
+    n_cols: usize,
+    column_names: &[String],
+) -> Result<usize> {
     let n = check_shape(values, n_cols, column_names)?;
     if let Some(i) = values.iter().position(|v| !in_range(*v)) {
         return Err(bad_value(values, i, n_cols, column_names));

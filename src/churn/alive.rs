@@ -64,7 +64,7 @@ fn bgnbd_columns(names: &[String], values: &[f64]) -> Result<(Vec<f64>, Vec<f64>
 
 /// A churn scorer from a daily BG/NBD model: score = 1 − P(alive).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AliveChurnModel {
     /// Definition id (`churn.alive`), for JSON round trips.
     pub metric: String,
@@ -79,6 +79,7 @@ impl AliveChurnModel {
     /// docs](self)). Errors as [`BgNbdModel::fit_columns`] (e.g. `E_INSUFFICIENT_DATA` with
     /// fewer than two repeat buyers).
     pub fn fit(table: &FeatureTable, opts: &BgNbdOptions) -> Result<AliveChurnModel> {
+        super::check_matrix(&table.values, table.names.len(), &table.names)?;
         let (x, tx, t) = bgnbd_columns(&table.names, &table.values)?;
         Self::from_bgnbd(BgNbdModel::fit_columns(&x, &tx, &t, Period::Day, opts)?)
     }
@@ -124,6 +125,7 @@ impl AliveChurnModel {
                 message: format!("'{}' is not {}", self.metric, DEFINITION.id),
             });
         }
+        crate::glossary::check_saved_version(&self.version, &DEFINITION)?;
         self.bgnbd.params.validate()?;
         Self::from_bgnbd(self.bgnbd.clone()).map(|_| ())
     }

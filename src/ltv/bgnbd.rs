@@ -145,7 +145,7 @@ impl BgNbdOptions {
 
 /// A fitted (or restored) BG/NBD model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BgNbdModel {
     /// Parameters.
     pub params: BgNbdParams,

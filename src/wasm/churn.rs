@@ -565,14 +565,18 @@ impl ChurnModel {
 
     fn encoded(&self, features: &JsValue) -> crate::Result<crate::churn::attributes::Encoded> {
         let (values, categorical) = self.numeric_and_categorical(features)?;
-        if self.inner.categories.is_empty() {
-            return Ok(crate::churn::attributes::Encoded {
+        let encoded = if self.inner.categories.is_empty() {
+            crate::churn::attributes::Encoded {
                 names: self.inner.names.clone(),
                 values,
                 unseen: Vec::new(),
-            });
-        }
-        self.inner.encode(&values, &categorical)
+            }
+        } else {
+            self.inner.encode(&values, &categorical)?
+        };
+        // The same checks as scoring: whole rows, finite values within ±1e150, at least one row.
+        crate::churn::check_matrix(&encoded.values, encoded.names.len(), &encoded.names)?;
+        Ok(encoded)
     }
 }
 
@@ -905,6 +909,32 @@ impl AliveChurnModel {
     pub fn from_json(
         #[wasm_bindgen(unchecked_param_type = "AliveChurnModelJson")] value: &JsValue,
     ) -> JsResult<AliveChurnModel> {
+        if value.is_object() && !Array::is_array(value) {
+            js(check_keys(
+                value,
+                "AliveChurnModel.fromJSON",
+                &["metric", "version", "bgnbd"],
+            ))?;
+            let bgnbd = get(value, "bgnbd");
+            if bgnbd.is_object() && !Array::is_array(&bgnbd) {
+                js(check_keys(
+                    &bgnbd,
+                    "AliveChurnModel.fromJSON (bgnbd)",
+                    &[
+                        "params",
+                        "logLikelihood",
+                        "stdErrors",
+                        "converged",
+                        "iterations",
+                        "customers",
+                        "period",
+                        "starts",
+                        "maxIterations",
+                        "tolerance",
+                    ],
+                ))?;
+            }
+        }
         let inner: crate::churn::alive::AliveChurnModel =
             serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
                 super::convert::to_js_error(Error::BadOption {
