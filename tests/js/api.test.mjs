@@ -5,21 +5,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import init, { Transactions, CustomerSummary, glossary, getDefinition, errorCodes, version } from "../../pkg/node.js";
-import { FIXTURES, ROOT } from "./helpers.mjs";
+import { FIXTURES, ROOT, throwsCode } from "./helpers.mjs";
 
 const csv = readFileSync(path.join(FIXTURES, "refunds.csv"), "utf8");
 const mapping = { customerId: "customer", timestamp: "when", amount: "amount", orderId: "order", channel: "channel" };
 const END = "2024-01-31";
-
-function throwsCode(fn, code, extra = {}) {
-  let err;
-  try { fn(); } catch (e) { err = e; }
-  assert.ok(err, `expected ${code}`);
-  assert.equal(err.name, "UnimetricError");
-  assert.equal(err.code, code, err.message);
-  for (const [k, v] of Object.entries(extra)) assert.equal(err[k], v, `${k} in ${err.message}`);
-  return err;
-}
 
 test("init() after the Node entry's synchronous init is harmless", async () => {
   await init();

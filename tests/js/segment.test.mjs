@@ -9,7 +9,7 @@ import path from "node:path";
 import {
   segment, segmentCustomers, chooseK, chooseKCustomers, rfmScores, SegmentModel, CustomerSummary, Transactions,
 } from "../../pkg/node.js";
-import { PKG, ROOT } from "./helpers.mjs";
+import { PKG, ROOT, throwsCode } from "./helpers.mjs";
 
 const hex = (arr) => Array.from(arr, (x) => {
   const b = new DataView(new ArrayBuffer(8));
@@ -21,16 +21,6 @@ const unhex = (arr) => Float64Array.from(arr, (h) => {
   b.setBigUint64(0, BigInt("0x" + h));
   return b.getFloat64(0);
 });
-
-function throwsCode(fn, code, extra = {}) {
-  let err;
-  try { fn(); } catch (e) { err = e; }
-  assert.ok(err, `expected ${code}`);
-  assert.equal(err.name, "UnimetricError");
-  assert.equal(err.code, code, err.message);
-  for (const [k, v] of Object.entries(extra)) assert.equal(err[k], v, `${k} in ${err.message}`);
-  return err;
-}
 
 // Two groups on one feature: {1, 1.2, 0.8} and {50, 52, 48}.
 const small = new Float64Array([1, 1.2, 0.8, 50, 52, 48]);
