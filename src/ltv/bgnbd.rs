@@ -763,35 +763,15 @@ impl BgNbdModel {
             done: total,
             total,
         })?;
-        let best = match best {
-            Some(b) if b.converged || b.grad_max < 1e-3 => b,
-            other => {
-                return Err(Error::NotConverged {
-                    model: "BG/NBD".into(),
-                    iterations: other.as_ref().map_or(0, |b| b.iterations),
-                    message: match other {
-                        Some(b) => format!(
-                            "largest gradient {:.3e} after {} starts; the data may not fit the model (too few repeat buyers, or T in a much larger unit than the purchase gaps)",
-                            b.grad_max, opts.starts
-                        ),
-                        None => "the likelihood is not finite at any starting point".into(),
-                    },
-                })
-            }
-        };
-        let p = [
-            libm::exp(best.x[0]),
-            libm::exp(best.x[1]),
-            libm::exp(best.x[2]),
-            libm::exp(best.x[3]),
-        ];
-        if p.iter().any(|v| !v.is_finite() || *v <= 0.0) {
-            return Err(Error::NotConverged {
-                model: "BG/NBD".into(),
-                iterations: best.iterations,
-                message: "a parameter left the representable range".into(),
-            });
+        let (best, p) = optim::accept_best::<4>(best, "BG/NBD", |b| {
+            match b {
+            Some(b) => format!(
+                "largest gradient {:.3e} after {} starts; the data may not fit the model (too few repeat buyers, or T in a much larger unit than the purchase gaps)",
+                b.grad_max, opts.starts
+            ),
+            None => "the likelihood is not finite at any starting point".into(),
         }
+        })?;
         // The optimiser's last evaluation is usually at the optimum: reuse its Hessian.
         let (ll, hess) = match scratch.last {
             Some((q, ll, h)) if q == p => (ll, h),

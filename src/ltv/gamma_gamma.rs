@@ -511,34 +511,15 @@ impl GammaGammaModel {
             done: total,
             total,
         })?;
-        let best = match best {
-            Some(b) if b.converged || b.grad_max < 1e-3 => b,
-            other => {
-                return Err(Error::NotConverged {
-                    model: "Gamma-Gamma".into(),
-                    iterations: other.as_ref().map_or(0, |b| b.iterations),
-                    message: match other {
-                        Some(b) => format!(
-                            "largest gradient {:.3e} after {} starts; spend may be nearly constant across customers",
-                            b.grad_max, opts.starts
-                        ),
-                        None => "the likelihood is not finite at any starting point".into(),
-                    },
-                })
-            }
-        };
-        let p = [
-            libm::exp(best.x[0]),
-            libm::exp(best.x[1]),
-            libm::exp(best.x[2]),
-        ];
-        if p.iter().any(|v| !v.is_finite() || *v <= 0.0) {
-            return Err(Error::NotConverged {
-                model: "Gamma-Gamma".into(),
-                iterations: best.iterations,
-                message: "a parameter left the representable range".into(),
-            });
+        let (best, p) = optim::accept_best::<3>(best, "Gamma-Gamma", |b| {
+            match b {
+            Some(b) => format!(
+                "largest gradient {:.3e} after {} starts; spend may be nearly constant across customers",
+                b.grad_max, opts.starts
+            ),
+            None => "the likelihood is not finite at any starting point".into(),
         }
+        })?;
         let mut g = [0.0; 3];
         let mut hess = [0.0; 9];
         let ll = prep.eval_hess(&p, &mut g, &mut hess);

@@ -236,6 +236,41 @@ where
     })
 }
 
+/// The outcome of a multi-start fit on log-parameters: the best run, accepted when it met the
+/// gradient tolerance or its largest gradient is below 1e-3, and its parameters on the natural
+/// scale (eˣ). Otherwise `E_NOT_CONVERGED` naming `model`, with the message `failed` gives for
+/// the best run (`None`: no start had a finite likelihood); a parameter that is not finite and
+/// positive after eˣ is "a parameter left the representable range".
+pub(crate) fn accept_best<const N: usize>(
+    best: Option<Minimum>,
+    model: &str,
+    failed: impl FnOnce(Option<&Minimum>) -> String,
+) -> crate::error::Result<(Minimum, [f64; N])> {
+    let not_converged = |iterations: usize, message: String| crate::error::Error::NotConverged {
+        model: model.into(),
+        iterations,
+        message,
+    };
+    let best = match best {
+        Some(b) if b.converged || b.grad_max < 1e-3 => b,
+        other => {
+            let iterations = other.as_ref().map_or(0, |b| b.iterations);
+            return Err(not_converged(iterations, failed(other.as_ref())));
+        }
+    };
+    let mut p = [0.0; N];
+    for (v, x) in p.iter_mut().zip(&best.x) {
+        *v = libm::exp(*x);
+    }
+    if best.x.len() != N || p.iter().any(|v| !v.is_finite() || *v <= 0.0) {
+        return Err(not_converged(
+            best.iterations,
+            "a parameter left the representable range".into(),
+        ));
+    }
+    Ok((best, p))
+}
+
 /// Solves A x = b for a symmetric positive-definite row-major `n × n` matrix A by Cholesky;
 /// `None` when A is not positive definite.
 pub fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {

@@ -267,22 +267,10 @@ impl ParetoNbdModel {
                 }
             }
         }
-        let best = match best {
-            Some(b) if b.converged || b.grad_max < 1e-3 => b,
-            other => {
-                return Err(Error::NotConverged {
-                    model: "Pareto/NBD".into(),
-                    iterations: other.as_ref().map_or(0, |b| b.iterations),
-                    message: "the likelihood could not be maximised from any starting point".into(),
-                })
-            }
-        };
-        let p = ParetoNbdParams {
-            r: libm::exp(best.x[0]),
-            alpha: libm::exp(best.x[1]),
-            s: libm::exp(best.x[2]),
-            beta: libm::exp(best.x[3]),
-        };
+        let (best, [r, alpha, s, beta]) = optim::accept_best::<4>(best, "Pareto/NBD", |_| {
+            "the likelihood could not be maximised from any starting point".into()
+        })?;
+        let p = ParetoNbdParams { r, alpha, s, beta };
         p.validate().map_err(|_| Error::NotConverged {
             model: "Pareto/NBD".into(),
             iterations: best.iterations,
