@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { Spend, Transactions, cac, cacPayback, getDefinition, ltvToCac } from "../../pkg/node.js";
-import { openDashboard } from "./harness.mjs";
+import { definitionOf, openDashboard } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
@@ -54,8 +54,6 @@ function assertValueText(text, value, reason, what) {
   assert.ok(Math.abs(shown - value) <= TOLERANCE, `${what}: page shows ${shown}, Node computes ${value}`);
 }
 
-/** The accessible name of a Definition button ("Definition: name", spacing aside). */
-const definitionOf = (name) => new RegExp(`^Definition\\s*: ${name.replace(/[()]/g, "\\$&")}$`);
 
 const month = (ms) => new Date(ms).toISOString().slice(0, 7);
 

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { Transactions, churnFeatures, evaluateChurn, fitChurn, getDefinition } from "../../pkg/node.js";
-import { openDashboard } from "./harness.mjs";
+import { definitionOf, openDashboard } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
@@ -133,8 +133,6 @@ function csvFields(line) {
   return fields;
 }
 
-/** The accessible name of a Definition button ("Definition: name", spacing aside). */
-const definitionOf = (name) => new RegExp(`^Definition\\s*: ${name.replace(/[()]/g, "\\$&")}$`);
 
 
 describe("dashboard churn section", { timeout: 180_000 }, () => {

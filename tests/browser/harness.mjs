@@ -57,3 +57,22 @@ export async function openDashboard({ consoleErrors, badRequests, seenPaths, acc
   };
   return { server, base, browser, page, close };
 }
+
+/** The accessible name of a Definition button ("Definition: name", spacing aside). */
+export const definitionOf = (name) => new RegExp(`^Definition\\s*: ${name.replace(/[()]/g, "\\$&")}$`);
+
+/**
+ * Waits until a dashboard section settles: `document.body.dataset[stateKey]` equals `state` and
+ * the options it last computed with (`window[global].options`) hold every entry of `options`.
+ */
+export async function waitForSection(page, { stateKey, global }, options, state = "ready") {
+  await page.waitForFunction(
+    ({ want, state, stateKey, global }) => {
+      if (document.body.dataset[stateKey] !== state) return false;
+      const got = window[global]?.options;
+      return got !== undefined && Object.entries(want).every(([key, value]) => got[key] === value);
+    },
+    { want: options, state, stateKey, global },
+    { timeout: 30_000 },
+  );
+}

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { Transactions, clv, fitBgNbd, fitGammaGamma, getDefinition, historicalLtv } from "../../pkg/node.js";
-import { openDashboard } from "./harness.mjs";
+import { definitionOf, openDashboard, waitForSection } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
@@ -97,8 +97,6 @@ const assertSignificant = (text, want, what) => assertShown(text, want, Math.abs
 
 const plainCohorts = (historical) => historical.cohorts.map((c) => ({ ...c, cumulative: Array.from(c.cumulative) }));
 
-/** The accessible name of a Definition button ("Definition: name", spacing aside). */
-const definitionOf = (name) => new RegExp(`^Definition\\s*: ${name.replace(/[()]/g, "\\$&")}$`);
 
 
 describe("dashboard lifetime value section", { timeout: 120_000 }, () => {
@@ -114,17 +112,8 @@ describe("dashboard lifetime value section", { timeout: 120_000 }, () => {
   const shot = (name) => page.locator("#lifetime").screenshot({ path: `${artifacts}/${name}.png` });
 
   /** Waits until the LTV section settles (`state`) for exactly these settings. */
-  async function waitForLtv(options, state = "ready") {
-    await page.waitForFunction(
-      ({ want, state }) => {
-        if (document.body.dataset.ltvState !== state) return false;
-        const got = window.__unimetricLtv?.options;
-        return got !== undefined && Object.entries(want).every(([key, value]) => got[key] === value);
-      },
-      { want: options, state },
-      { timeout: 30_000 },
-    );
-  }
+  const waitForLtv = (options, state = "ready") =>
+    waitForSection(page, { stateKey: "ltvState", global: "__unimetricLtv" }, options, state);
 
   /** Leave a page only once its last section is drawn, so no request is cut off by the navigation. */
   const settle = () => page.waitForFunction(() => ["ready", "unavailable", "error"].includes(document.body.dataset.segmentsState));

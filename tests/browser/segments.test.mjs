@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { Transactions, chooseKCustomers, getDefinition, rfmScores, segmentCustomers } from "../../pkg/node.js";
-import { openDashboard } from "./harness.mjs";
+import { definitionOf, openDashboard, waitForSection } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
@@ -85,8 +85,6 @@ function assertShown(text, want, tolerance, what) {
   assert.ok(Math.abs(shown - want) <= tolerance, `${what}: page shows ${text}, Node computes ${want}`);
 }
 
-/** The accessible name of a Definition button ("Definition: name", spacing aside). */
-const definitionOf = (name) => new RegExp(`^Definition\\s*: ${name.replace(/[()]/g, "\\$&")}$`);
 
 
 describe("dashboard segments section", { timeout: 120_000 }, () => {
@@ -102,17 +100,8 @@ describe("dashboard segments section", { timeout: 120_000 }, () => {
   const shot = (name) => page.locator("#segments").screenshot({ path: `${artifacts}/${name}.png` });
 
   /** Waits until the segments section settles (`state`) for exactly these settings. */
-  async function waitForSegments(options, state = "ready") {
-    await page.waitForFunction(
-      ({ want, state }) => {
-        if (document.body.dataset.segmentsState !== state) return false;
-        const got = window.__unimetricSegments?.options;
-        return got !== undefined && Object.entries(want).every(([key, value]) => got[key] === value);
-      },
-      { want: options, state },
-      { timeout: 30_000 },
-    );
-  }
+  const waitForSegments = (options, state = "ready") =>
+    waitForSection(page, { stateKey: "segmentsState", global: "__unimetricSegments" }, options, state);
 
   /** Leave a page only once its sections are drawn, so no request is cut off by the navigation. */
   const settle = () =>
