@@ -917,21 +917,16 @@ impl AliveChurnModel {
             ))?;
             let bgnbd = get(value, "bgnbd");
             if bgnbd.is_object() && !Array::is_array(&bgnbd) {
+                // The saved BG/NBD model's own fields: its JSON form without `model` and `version`.
+                let known: Vec<&str> = super::ltv::BGNBD_JSON_KEYS
+                    .iter()
+                    .copied()
+                    .filter(|k| !matches!(*k, "model" | "version"))
+                    .collect();
                 js(check_keys(
                     &bgnbd,
                     "AliveChurnModel.fromJSON (bgnbd)",
-                    &[
-                        "params",
-                        "logLikelihood",
-                        "stdErrors",
-                        "converged",
-                        "iterations",
-                        "customers",
-                        "period",
-                        "starts",
-                        "maxIterations",
-                        "tolerance",
-                    ],
+                    &known,
                 ))?;
             }
         }

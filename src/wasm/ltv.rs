@@ -549,7 +549,8 @@ impl BgNbdModel {
     }
 }
 
-const BGNBD_JSON_KEYS: &[&str] = &[
+/// The keys of a BG/NBD model's JSON form (`toJSON()`).
+pub(crate) const BGNBD_JSON_KEYS: &[&str] = &[
     "model",
     "version",
     "params",
