@@ -59,6 +59,7 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
+use std::borrow::Cow;
 
 /// The magic bytes that open (and close) the Arrow IPC file format.
 const FILE_MAGIC: &[u8] = b"ARROW1";
@@ -143,7 +144,11 @@ fn check_stream(bytes: &[u8]) -> Result<usize> {
 impl ArrowTable {
     /// Reads Arrow IPC bytes: the file format when they start with `ARROW1`, else the stream
     /// format. `E_ARROW` when they are neither; `E_EMPTY` for zero bytes.
-    pub fn read(bytes: &[u8]) -> Result<ArrowTable> {
+    ///
+    /// Owned bytes (`Vec<u8>`) are read in place; borrowed bytes are copied once, into the
+    /// buffer the record batches are sliced from.
+    pub fn read<'b>(bytes: impl Into<Cow<'b, [u8]>>) -> Result<ArrowTable> {
+        let bytes: Cow<'b, [u8]> = bytes.into();
         if bytes.is_empty() {
             return Err(Error::Empty {
                 what: "Arrow IPC input".into(),
@@ -158,8 +163,9 @@ impl ArrowTable {
                 start += 8;
             }
             check_stream(bytes.get(start..).unwrap_or_default())?;
-            let reader = arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(bytes), None)
-                .map_err(arrow_error)?;
+            let reader =
+                arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(&bytes[..]), None)
+                    .map_err(arrow_error)?;
             let schema = reader.schema();
             let batches = reader.collect::<std::result::Result<Vec<_>, _>>();
             return Ok(ArrowTable {
@@ -167,9 +173,12 @@ impl ArrowTable {
                 batches: batches.map_err(arrow_error)?,
             });
         }
-        let end = check_stream(bytes)?;
+        let end = check_stream(&bytes)?;
         // The stream decoder slices record batches out of one buffer without further copies.
-        let mut buffer = arrow_buffer::Buffer::from(&bytes[..end]);
+        let mut buffer = match bytes {
+            Cow::Owned(v) => arrow_buffer::Buffer::from_vec(v).slice_with_length(0, end),
+            Cow::Borrowed(b) => arrow_buffer::Buffer::from(&b[..end]),
+        };
         let mut decoder = arrow_ipc::reader::StreamDecoder::new();
         let mut batches = Vec::new();
         while !buffer.is_empty() {
@@ -597,7 +606,10 @@ fn renamed(mut e: Error, names: &[(&str, &str)]) -> Error {
 }
 
 /// Reads transactions from Arrow IPC bytes under `mapping` (see the [module docs](self)).
-pub fn read_transactions(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transactions> {
+pub fn read_transactions<'b>(
+    bytes: impl Into<Cow<'b, [u8]>>,
+    mapping: &ColumnMapping,
+) -> Result<Transactions> {
     let table = ArrowTable::read(bytes)?;
     let customer = table.column(&mapping.customer_id, "customerId")?;
     let time = table.column(&mapping.timestamp, "timestamp")?;

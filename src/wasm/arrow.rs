@@ -81,7 +81,7 @@ impl Transactions {
     ) -> JsResult<Transactions> {
         let m = js(transaction_mapping(mapping))?;
         let bytes = js(ipc_bytes(ipc))?;
-        js(crate::Transactions::from_arrow(&bytes, &m)).map(Transactions::wrap)
+        js(crate::Transactions::from_arrow(bytes, &m)).map(Transactions::wrap)
     }
 }
 
