@@ -326,8 +326,7 @@ pub fn check_number(value: f64, column: &str, row: usize) -> Result<f64> {
 /// ```
 pub fn check_numbers(values: &[f64], column: &str) -> Result<Vec<f64>> {
     for (i, &v) in values.iter().enumerate() {
-        // NaN fails the comparison too.
-        if !(v.abs() <= MAX_MAGNITUDE) {
+        if v.is_nan() || v.abs() > MAX_MAGNITUDE {
             check_number(v, column, i + 1)?;
         }
     }
