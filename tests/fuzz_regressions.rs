@@ -48,3 +48,211 @@ fn seeds_run_without_panics() {
 fn crash_reproducers_stay_fixed() {
     replay("regressions");
 }
+
+/// Every single-byte corruption of small valid Arrow IPC streams and files: each byte in turn
+/// flipped (xor 0xFF) and set to 0x00, 0x7F and 0x80, through the `arrow` fuzz target. Each must
+/// end in a result or a typed error, never a panic.
+#[cfg(feature = "arrow")]
+mod arrow_corruption {
+    use super::targets;
+    use arrow_array::builder::StringDictionaryBuilder;
+    use arrow_array::types::Int8Type;
+    use arrow_array::{
+        ArrayRef, Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray,
+        StringViewArray, TimestampMicrosecondArray, UInt32Array,
+    };
+    use arrow_ipc::writer::{FileWriter, StreamWriter};
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::sync::Arc;
+
+    fn batch(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
+        RecordBatch::try_from_iter_with_nullable(cols.into_iter().map(|(n, a)| (n, a, true)))
+            .unwrap()
+    }
+
+    fn stream(batches: &[RecordBatch]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut w = StreamWriter::try_new(&mut out, &batches[0].schema()).unwrap();
+        for b in batches {
+            w.write(b).unwrap();
+        }
+        w.finish().unwrap();
+        drop(w);
+        out
+    }
+
+    fn file(batches: &[RecordBatch]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut w = FileWriter::try_new(&mut out, &batches[0].schema()).unwrap();
+        for b in batches {
+            w.write(b).unwrap();
+        }
+        w.finish().unwrap();
+        drop(w);
+        out
+    }
+
+    /// Customer (dictionary text), time (µs timestamps with a time zone), amount, order,
+    /// channel (text with a null): two batches of three rows.
+    fn dictionary_batches() -> Vec<RecordBatch> {
+        let day = 86_400_000_000i64;
+        let t0 = 1_704_067_200_000_000i64; // 2024-01-01T00:00:00Z in µs
+        (0..2i64)
+            .map(|k| {
+                let mut ids = StringDictionaryBuilder::<Int8Type>::new();
+                for v in ["x", "y", "x"] {
+                    ids.append_value(v);
+                }
+                batch(vec![
+                    ("c", Arc::new(ids.finish()) as ArrayRef),
+                    (
+                        "ts",
+                        Arc::new(
+                            TimestampMicrosecondArray::from(vec![
+                                t0 + k * 30 * day,
+                                t0 + (k * 30 + 1) * day,
+                                t0 + (k * 30 + 9) * day,
+                            ])
+                            .with_timezone("UTC"),
+                        ),
+                    ),
+                    ("a", Arc::new(Float64Array::from(vec![10.0, 2.5, -1.0]))),
+                    (
+                        "o",
+                        Arc::new(Int64Array::from(vec![k * 3, k * 3 + 1, k * 3 + 2])),
+                    ),
+                    (
+                        "ch",
+                        Arc::new(StringArray::from(vec![Some("search"), None, Some("email")])),
+                    ),
+                ])
+            })
+            .collect()
+    }
+
+    /// Numeric ids, dates, decimal amounts, a null time, view strings.
+    fn typed_batch() -> RecordBatch {
+        batch(vec![
+            ("c", Arc::new(UInt32Array::from(vec![7, 8, 7])) as ArrayRef),
+            (
+                "ts",
+                Arc::new(Date32Array::from(vec![Some(19_723), None, Some(19_750)])),
+            ),
+            (
+                "a",
+                Arc::new(
+                    Decimal128Array::from(vec![1234, -50, 999])
+                        .with_precision_and_scale(10, 2)
+                        .unwrap(),
+                ),
+            ),
+            ("o", Arc::new(UInt32Array::from(vec![1, 2, 3]))),
+            (
+                "ch",
+                Arc::new(StringViewArray::from(vec![
+                    Some("a channel name longer than twelve bytes"),
+                    Some("tv"),
+                    None,
+                ])),
+            ),
+        ])
+    }
+
+    /// The inputs corrupted: arrow-rs streams and files, and the committed seeds written by
+    /// apache-arrow (JS) and DuckDB-WASM (`fuzz/seeds/arrow/`).
+    pub(super) fn bases() -> Vec<(String, Vec<u8>)> {
+        let mut out = vec![
+            (
+                "dictionary stream".to_string(),
+                stream(&dictionary_batches()),
+            ),
+            ("dictionary file".to_string(), file(&dictionary_batches())),
+            ("typed stream".to_string(), stream(&[typed_batch()])),
+            ("typed file".to_string(), file(&[typed_batch()])),
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/arrow");
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            let mut files: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+            files.sort();
+            for f in files {
+                let name = f.file_name().unwrap().to_string_lossy().into_owned();
+                out.push((name, std::fs::read(&f).unwrap()));
+            }
+        }
+        out
+    }
+
+    fn message(p: &(dyn std::any::Any + Send)) -> String {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default()
+    }
+
+    /// Runs the `arrow` target on every single-byte corruption of `bytes`; returns the number
+    /// of inputs run and a description of each that panicked.
+    fn corrupt_each_byte(name: &str, bytes: &[u8]) -> (usize, Vec<String>) {
+        let mut tested = 0;
+        let mut panics = Vec::new();
+        for at in 0..bytes.len() {
+            let original = bytes[at];
+            for value in [original ^ 0xFF, 0x00, 0x7F, 0x80] {
+                if value == original {
+                    continue;
+                }
+                let mut data = bytes.to_vec();
+                data[at] = value;
+                tested += 1;
+                if let Err(p) = catch_unwind(AssertUnwindSafe(|| targets::arrow(&data))) {
+                    panics.push(format!(
+                        "{name}: byte {at} {original:#04x} → {value:#04x}: {}",
+                        message(p.as_ref())
+                    ));
+                }
+            }
+        }
+        (tested, panics)
+    }
+
+    #[test]
+    fn every_single_byte_corruption_is_a_result_or_a_typed_error() {
+        let bases = bases();
+        for (name, bytes) in &bases {
+            // Each base is a valid table, so corruptions reach every stage of the reader.
+            let table = unimetric::data::arrow::ArrowTable::read(bytes)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(table.num_rows() >= 3, "{name}");
+            targets::arrow(bytes);
+        }
+        // Two threads: the machine has two cores.
+        let (left, right) = bases.split_at(bases.len() / 2);
+        let run = |part: &[(String, Vec<u8>)]| {
+            part.iter()
+                .map(|(name, bytes)| corrupt_each_byte(name, bytes))
+                .fold((0, Vec::new()), |(n, mut p), (m, q)| {
+                    p.extend(q);
+                    (n + m, p)
+                })
+        };
+        let ((n1, mut panics), (n2, p2)) = std::thread::scope(|s| {
+            let other = s.spawn(|| run(right));
+            (run(left), other.join().unwrap())
+        });
+        panics.extend(p2);
+        let tested = n1 + n2;
+        if std::env::var_os("UNIMETRIC_ARROW_REPORT").is_some() {
+            println!(
+                "{tested} corruptions of {} inputs, {} panics",
+                bases.len(),
+                panics.len()
+            );
+        }
+        assert!(tested > 40_000, "{tested} corruptions");
+        assert!(
+            panics.is_empty(),
+            "{} of {tested} corruptions panicked:\n{}",
+            panics.len(),
+            panics.join("\n")
+        );
+    }
+}

@@ -60,6 +60,8 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
 
+mod check;
+
 /// The magic bytes that open (and close) the Arrow IPC file format.
 const FILE_MAGIC: &[u8] = b"ARROW1";
 
@@ -75,69 +77,33 @@ fn arrow_error(e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Walks the messages of an IPC stream and checks what the arrow-rs reader asserts instead of
-/// reporting: each message's metadata is a valid flatbuffer, its body lies inside the input, and
-/// every buffer of a record batch or dictionary batch lies inside its body. Returns the length of
-/// the stream up to and including its end-of-stream marker (or the whole input without one).
-fn check_stream(bytes: &[u8]) -> Result<usize> {
-    let bad = |message: String| Error::Arrow { message };
-    let word = |at: usize| -> Result<i32> {
-        bytes
-            .get(at..at.saturating_add(4))
-            .and_then(|b| b.try_into().ok())
-            .map(i32::from_le_bytes)
-            .ok_or_else(|| {
-                bad(format!(
-                    "the input ends inside a message header at byte {at}"
-                ))
-            })
+/// Reads the IPC file format through its footer, as arrow-rs's `FileReader` does, once
+/// [`check::check_file`] has checked every offset and length the footer gives.
+fn read_file(bytes: &[u8]) -> Result<ArrowTable> {
+    let parts = check::check_file(bytes, FILE_MAGIC)?;
+    let schema = std::sync::Arc::new(parts.schema);
+    // One copy of the input; each block is a zero-copy slice of it.
+    let whole = arrow_buffer::Buffer::from(bytes);
+    let slice = |b: &arrow_ipc::Block| {
+        // In range: check_file checked offset + metadata + body against the input.
+        let start = b.offset() as usize;
+        let len = b.metaDataLength() as usize + b.bodyLength() as usize;
+        whole.slice_with_length(start, len)
     };
-    let mut p = 0usize;
-    while p < bytes.len() {
-        let mut len = word(p)?;
-        p += 4;
-        if len == -1 {
-            // Continuation marker, then the metadata length.
-            len = word(p)?;
-            p += 4;
-        }
-        if len == 0 {
-            return Ok(p);
-        }
-        let len =
-            usize::try_from(len).map_err(|_| bad(format!("negative message length {len}")))?;
-        let meta = p
-            .checked_add(len)
-            .and_then(|end| bytes.get(p..end))
-            .ok_or_else(|| bad(format!("a message of {len} bytes runs past the input")))?;
-        let message = arrow_ipc::root_as_message(meta).map_err(arrow_error)?;
-        let body = usize::try_from(message.bodyLength())
-            .map_err(|_| bad("negative message body length".into()))?;
-        let buffers = message
-            .header_as_record_batch()
-            .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()))
-            .and_then(|b| b.buffers());
-        for b in buffers.iter().flatten() {
-            let fits = usize::try_from(b.offset())
-                .ok()
-                .zip(usize::try_from(b.length()).ok())
-                .and_then(|(o, l)| o.checked_add(l))
-                .is_some_and(|end| end <= body);
-            if !fits {
-                return Err(bad(format!(
-                    "a buffer at offset {} of length {} lies outside its message body of {body} bytes",
-                    b.offset(),
-                    b.length()
-                )));
-            }
-        }
-        p = p
-            .checked_add(len)
-            .and_then(|x| x.checked_add(body))
-            .filter(|&end| end <= bytes.len())
-            .ok_or_else(|| bad("a message body runs past the input".into()))?;
+    let mut decoder = arrow_ipc::reader::FileDecoder::new(schema.clone(), parts.version);
+    for b in &parts.dictionaries {
+        decoder.read_dictionary(b, &slice(b)).map_err(arrow_error)?;
     }
-    Ok(bytes.len())
+    let mut batches = Vec::with_capacity(parts.batches.len());
+    for b in &parts.batches {
+        if let Some(batch) = decoder
+            .read_record_batch(b, &slice(b))
+            .map_err(arrow_error)?
+        {
+            batches.push(batch);
+        }
+    }
+    Ok(ArrowTable { schema, batches })
 }
 
 impl ArrowTable {
@@ -150,24 +116,9 @@ impl ArrowTable {
             });
         }
         if bytes.starts_with(FILE_MAGIC) {
-            // The file format is the magic, zero padding to a multiple of 8 bytes (writers align
-            // to 8 to 64), the messages, a footer with the schema and the batches' offsets, and
-            // the magic again. The messages are checked, then read through the footer.
-            let mut start = 8;
-            while bytes.get(start..start + 4).is_some_and(|w| w == [0; 4]) {
-                start += 8;
-            }
-            check_stream(bytes.get(start..).unwrap_or_default())?;
-            let reader = arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(bytes), None)
-                .map_err(arrow_error)?;
-            let schema = reader.schema();
-            let batches = reader.collect::<std::result::Result<Vec<_>, _>>();
-            return Ok(ArrowTable {
-                schema,
-                batches: batches.map_err(arrow_error)?,
-            });
+            return read_file(bytes);
         }
-        let end = check_stream(bytes)?;
+        let end = check::check_stream(bytes)?;
         // The stream decoder slices record batches out of one buffer without further copies.
         let mut buffer = arrow_buffer::Buffer::from(&bytes[..end]);
         let mut decoder = arrow_ipc::reader::StreamDecoder::new();
