@@ -214,6 +214,43 @@ mod arrow_corruption {
         (tested, panics)
     }
 
+    /// The code `Transactions::from_arrow` gives for `bytes`, its columns mapped by position
+    /// as the `arrow` target maps them; "ok" for a table.
+    fn transactions_code(bytes: &[u8]) -> &'static str {
+        let names = match unimetric::data::arrow::ArrowTable::read(bytes) {
+            Ok(t) => t.column_names(),
+            Err(e) => return e.code(),
+        };
+        let name = |i: usize| names.get(i).map_or("", String::as_str);
+        let m = unimetric::ColumnMapping::new(name(0), name(1), name(2));
+        unimetric::Transactions::from_arrow(bytes, &m).map_or_else(|e| e.code(), |_| "ok")
+    }
+
+    /// Each crash the `arrow` fuzz target found (`fuzz/regressions/arrow/`), with the typed
+    /// error it gives now and why.
+    #[test]
+    fn arrow_crash_reproducers_give_typed_errors() {
+        let expected: &[(&str, &str)] = &[
+            // The dictionary batch of a Dictionary(UInt32, FixedSizeBinary(0)) column: its
+            // buffer check divided by the zero width. It is read now; no record batch follows,
+            // so the table has no rows.
+            ("zero_width_fixed_size_binary", "E_EMPTY"),
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/arrow");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        let mut listed: Vec<String> = expected.iter().map(|(f, _)| f.to_string()).collect();
+        listed.sort();
+        assert_eq!(files, listed, "every reproducer has its expected code here");
+        for (file, code) in expected {
+            let bytes = std::fs::read(dir.join(file)).unwrap();
+            assert_eq!(transactions_code(&bytes), *code, "{file}");
+        }
+    }
+
     #[test]
     fn every_single_byte_corruption_is_a_result_or_a_typed_error() {
         let bases = bases();

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as plain from "../../pkg/node.js";
-import { Transactions, Spend, CustomerSummary } from "../../pkg/arrow-node.js";
+import { createRequire } from "node:module";
+import { Transactions, Spend, CustomerSummary, errorCodes } from "../../pkg/arrow-node.js";
 import { FIXTURES, throwsCode } from "./helpers.mjs";
 import { openDuckDB, ipc } from "./duckdb.mjs";
 
@@ -161,4 +162,57 @@ test("Spend.fromArrow equals Spend.fromCsv; CustomerSummary.fromArrow equals fro
   assert.deepEqual([...s.T], [40, 10]);
   assert.deepEqual([...s.monetaryValue], [12.5, 0]);
   throwsCode(() => CustomerSummary.fromArrow(ipc(summary), undefined, {}), "E_MISSING_COLUMN", { column: "customerId" });
+});
+
+test("every single-byte corruption of DuckDB and apache-arrow IPC bytes is an UnimetricError, never a trap", () => {
+  const A = createRequire(import.meta.url)("apache-arrow");
+  // The ENUM table above: a on Jan 2 (20, email); b on Jan 1 (10, search) and Jan 3 (5, no channel).
+  const duckTable = duck.sql(`SELECT c::ENUM('a', 'b') AS c, ts, a, ch FROM (VALUES
+      ('b', DATE '2024-01-01', 10.0::DOUBLE, 'search'),
+      ('a', DATE '2024-01-02', 20.0, 'email'),
+      ('b', DATE '2024-01-03', 5.0, NULL)) t(c, ts, a, ch)`);
+  // apache-arrow's own writer: dictionary ids, millisecond timestamps, a null channel, two batches.
+  const part = (ids, days) => new A.Table({
+    c: A.vectorFromArray(ids, new A.Dictionary(new A.Utf8(), new A.Int32())),
+    ts: A.vectorFromArray(days.map((d) => D_MS + d * 86400000), new A.TimestampMillisecond()),
+    a: A.vectorFromArray([10, 2.5], new A.Float64()),
+    ch: A.vectorFromArray(["search", null], new A.Utf8()),
+  });
+  const jsTable = part(["x", "y"], [0, 1]).concat(part(["y", "x"], [9, 30]));
+  const inputs = {
+    "DuckDB stream": ipc(duckTable), "DuckDB file": ipc(duckTable, "file"), "apache-arrow stream": A.tableToIPC(jsTable, "stream"),
+  };
+  const mapping = { ...M, channel: "ch" };
+  const codes = new Set(errorCodes());
+  const failures = [];
+  let tested = 0;
+  let rejected = 0;
+  for (const [name, bytes] of Object.entries(inputs)) {
+    for (let at = 0; at < bytes.length; at++) {
+      for (const value of new Set([bytes[at] ^ 0xff, 0x00, 0x7f, 0x80])) {
+        if (value === bytes[at]) continue;
+        const data = bytes.slice();
+        data[at] = value;
+        const copy = data.slice();
+        tested++;
+        try {
+          const tx = Transactions.fromArrow(data, mapping);
+          tx.summary({}).free();
+          tx.free();
+        } catch (e) {
+          rejected++;
+          if (e?.name !== "UnimetricError" || !codes.has(e.code)) failures.push(`${name} byte ${at} → ${value}: ${e?.name} ${e?.message}`);
+        }
+        if (Buffer.compare(data, copy) !== 0) failures.push(`${name} byte ${at} → ${value}: the input was modified`);
+      }
+    }
+  }
+  assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${tested}`);
+  assert.ok(tested > 8000 && rejected > tested / 2, `${tested} corruptions, ${rejected} rejected`);
+  if (process.env.UNIMETRIC_ARROW_REPORT) console.log(JSON.stringify({ tested, rejected }));
+  // The instance still works: the hand-counted summary of the DuckDB table.
+  const s = Transactions.fromArrow(inputs["DuckDB stream"], mapping).summary({});
+  assert.deepEqual(s.customerId, ["a", "b"]);
+  assert.deepEqual([...s.frequency], [0, 1]);
+  assert.deepEqual([...s.revenue], [20, 15]);
 });

@@ -453,8 +453,9 @@ impl BatchWalk {
             let arrow_data::BufferSpec::FixedWidth { byte_width, .. } = spec else {
                 continue;
             };
+            // Zero-width values (`FixedSizeBinary(0)`) fit any buffer.
             let width = i64::try_from(*byte_width).unwrap_or(i64::MAX);
-            if b.length() % width != 0 {
+            if width > 0 && b.length() % width != 0 {
                 return Err(bad(format!(
                     "a buffer of {} bytes for {data_type} values of {width} bytes each",
                     b.length()
