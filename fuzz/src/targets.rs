@@ -539,12 +539,14 @@ pub fn segment_target(data: &[u8]) {
 }
 
 /// Arrow IPC bytes (stream or file format) → the table → transactions (with and without the
-/// optional columns), spend and a customer summary, each mapped to the table's own columns by
-/// position: customer, time, amount, order, channel. Then the summary and KPIs of the
-/// transactions.
+/// optional columns), spend, a customer summary, a feature matrix and customer attributes,
+/// each mapped to the table's own columns by position: customer, time, amount, order, channel.
+/// Then the summary and KPIs of the transactions.
 #[cfg(feature = "arrow")]
 pub fn arrow(data: &[u8]) {
-    use unimetric::data::arrow::{ArrowTable, SummaryMapping};
+    use unimetric::data::arrow::{
+        read_attributes, read_features, ArrowTable, AttributeMapping, SummaryMapping,
+    };
     use unimetric::data::spend::SpendMapping;
     let Some(table) = typed(ArrowTable::read(data)) else {
         return;
@@ -579,5 +581,20 @@ pub fn arrow(data: &[u8]) {
     };
     if let Some(s) = typed(CustomerSummary::from_arrow(data, &sm, Period::Week, None)) {
         check_summary(&s);
+    }
+    // Amount and order: numeric in the seeds.
+    let numeric: Vec<String> = names.iter().skip(2).take(2).cloned().collect();
+    if let Some(x) = typed(read_features(data, &numeric)) {
+        finite("features", &x);
+        assert_eq!(x.len(), table.num_rows() * numeric.len());
+    }
+    let am = AttributeMapping {
+        customer_id: name(0).into(),
+        numeric: vec![name(2).into()],
+        categorical: vec![channel.into()],
+    };
+    if let Some(a) = typed(read_attributes(data, &am)) {
+        assert_eq!(a.customer_id.len(), table.num_rows());
+        assert!(a.validate().is_ok());
     }
 }

@@ -48,6 +48,7 @@
 use super::dates::MS_PER_DAY;
 use super::spend::{Spend, SpendBuilder, SpendMapping};
 use super::{Cell, ColumnMapping, IdColumn, TimeColumn, TransactionColumns, Transactions};
+use crate::churn::attributes::CustomerAttributes;
 use crate::error::{join_names, Error, Result};
 use crate::summary::{CustomerSummary, SummaryColumns};
 use crate::Period;
@@ -707,4 +708,152 @@ pub fn read_summary(
         observation_end,
     )
     .map_err(|e| renamed(e, &names))
+}
+
+/// The numeric columns `columns` of a table, each checked: a numeric type (else `E_BAD_TYPE`),
+/// no nulls (`E_MISSING_VALUE`), finite and at most 1e150 in magnitude (`E_NON_FINITE`,
+/// `E_OUT_OF_RANGE`); errors name the Arrow column and the 1-based row.
+fn finite_columns(table: &ArrowTable, columns: &[String]) -> Result<Vec<Vec<f64>>> {
+    columns
+        .iter()
+        .map(|name| {
+            let column = table.column(name, name)?;
+            let values = column.required_numbers()?;
+            for (i, &x) in values.iter().enumerate() {
+                crate::error::check_number(x, column.name, i + 1)?;
+            }
+            Ok(values)
+        })
+        .collect()
+}
+
+/// Reads the numeric columns named in `columns`, in that order, into a row-major feature
+/// matrix: `rows × columns.len()` values, row `i`'s value of column `j` at
+/// `i * columns.len() + j` — the layout the segmentation functions
+/// ([`segment`](crate::segment::model::segment), [`kmeans_rows`](crate::segment::model::kmeans_rows))
+/// take with `d = columns.len()`. Integer, float and decimal columns are read as `f64`. A null
+/// is `E_MISSING_VALUE`, a column of another type `E_BAD_TYPE`, NaN or ±Infinity
+/// `E_NON_FINITE` and a magnitude above 1e150 `E_OUT_OF_RANGE`, each naming the column and row;
+/// no columns named is `E_BAD_OPTION`, a table without rows `E_EMPTY`.
+///
+/// ```
+/// # #[cfg(feature = "arrow")] {
+/// use std::sync::Arc;
+/// use arrow_array::{Float64Array, Int32Array, RecordBatch, StringArray};
+/// use unimetric::data::arrow::read_features;
+/// let batch = RecordBatch::try_from_iter([
+///     ("customer", Arc::new(StringArray::from(vec!["a", "b"])) as _),
+///     ("orders", Arc::new(Int32Array::from(vec![3, 1])) as _),
+///     ("spend", Arc::new(Float64Array::from(vec![120.0, 15.5])) as _),
+/// ]).unwrap();
+/// let mut bytes = Vec::new();
+/// let mut w = arrow_ipc::writer::StreamWriter::try_new(&mut bytes, &batch.schema()).unwrap();
+/// w.write(&batch).unwrap();
+/// w.finish().unwrap();
+/// drop(w);
+/// let x = read_features(&bytes, &["spend".into(), "orders".into()]).unwrap();
+/// assert_eq!(x, vec![120.0, 3.0, 15.5, 1.0]);
+/// # }
+/// ```
+pub fn read_features(bytes: &[u8], columns: &[String]) -> Result<Vec<f64>> {
+    if columns.is_empty() {
+        return Err(Error::BadOption {
+            option: "columns".into(),
+            message: "name at least one numeric column".into(),
+        });
+    }
+    let table = ArrowTable::read(bytes)?;
+    let n = table.num_rows();
+    if n == 0 {
+        return Err(Error::Empty {
+            what: "Arrow table".into(),
+        });
+    }
+    let d = columns.len();
+    let mut out = vec![0.0; n * d];
+    for (j, values) in finite_columns(&table, columns)?.into_iter().enumerate() {
+        for (slot, x) in out.iter_mut().skip(j).step_by(d).zip(values) {
+            *slot = x;
+        }
+    }
+    Ok(out)
+}
+
+/// Which Arrow columns make a [`CustomerAttributes`] table: the customer id column, numeric
+/// attribute columns and categorical (text) attribute columns, each kept under its Arrow name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AttributeMapping {
+    /// Column with the customer id (integer or text).
+    pub customer_id: String,
+    /// Numeric attribute columns (integer, float or decimal).
+    pub numeric: Vec<String>,
+    /// Categorical attribute columns (text or dictionary-encoded text).
+    pub categorical: Vec<String>,
+}
+
+/// Reads per-customer attributes for the churn model (one row per customer) from Arrow IPC
+/// bytes: ids as text (integers in decimal), numeric columns checked as in [`read_features`],
+/// categorical columns as text, where a null is `E_MISSING_VALUE` with the column and row. The
+/// table then passes [`CustomerAttributes::validate`] (distinct non-blank ids, names that are
+/// not feature names).
+///
+/// ```
+/// # #[cfg(feature = "arrow")] {
+/// use std::sync::Arc;
+/// use arrow_array::{Float64Array, RecordBatch, StringArray, UInt32Array};
+/// use unimetric::data::arrow::{read_attributes, AttributeMapping};
+/// let batch = RecordBatch::try_from_iter([
+///     ("id", Arc::new(UInt32Array::from(vec![7, 9])) as _),
+///     ("age", Arc::new(Float64Array::from(vec![34.0, 51.0])) as _),
+///     ("plan", Arc::new(StringArray::from(vec!["pro", "basic"])) as _),
+/// ]).unwrap();
+/// let mut bytes = Vec::new();
+/// let mut w = arrow_ipc::writer::StreamWriter::try_new(&mut bytes, &batch.schema()).unwrap();
+/// w.write(&batch).unwrap();
+/// w.finish().unwrap();
+/// drop(w);
+/// let m = AttributeMapping { customer_id: "id".into(), numeric: vec!["age".into()], categorical: vec!["plan".into()] };
+/// let a = read_attributes(&bytes, &m).unwrap();
+/// assert_eq!(a.customer_id, vec!["7", "9"]);
+/// assert_eq!(a.numeric, vec![("age".to_string(), vec![34.0, 51.0])]);
+/// assert_eq!(a.categorical[0].1, vec![Some("pro".to_string()), Some("basic".to_string())]);
+/// # }
+/// ```
+pub fn read_attributes(bytes: &[u8], mapping: &AttributeMapping) -> Result<CustomerAttributes> {
+    let table = ArrowTable::read(bytes)?;
+    let customer_id = match table
+        .column(&mapping.customer_id, "customerId")?
+        .ids()?
+        .into_owned()
+    {
+        OwnedIds::Numeric(v) => v.iter().map(u32::to_string).collect(),
+        OwnedIds::Text(v) => v,
+    };
+    let numeric = mapping
+        .numeric
+        .iter()
+        .cloned()
+        .zip(finite_columns(&table, &mapping.numeric)?)
+        .collect();
+    let mut categorical = Vec::with_capacity(mapping.categorical.len());
+    for name in &mapping.categorical {
+        let column = table.column(name, name)?;
+        let texts = column
+            .texts()
+            .ok_or_else(|| column.bad_type("a text column (category names)"))?;
+        let mut values = Vec::with_capacity(texts.len());
+        for (i, v) in texts.into_iter().enumerate() {
+            values.push(Some(v.ok_or_else(|| column.missing(i + 1))?.to_string()));
+        }
+        categorical.push((name.clone(), values));
+    }
+    let attributes = CustomerAttributes {
+        customer_id,
+        numeric,
+        categorical,
+    };
+    attributes
+        .validate()
+        .map_err(|e| renamed(e, &[("customerId", mapping.customer_id.as_str())]))?;
+    Ok(attributes)
 }

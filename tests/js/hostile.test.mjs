@@ -1182,6 +1182,64 @@ entry("CustomerSummary.fromArrow", (...a) => AU.CustomerSummary.fromArrow(...a),
   c("unknown period", () => [summaryIpc(), undefined, { period: "fortnight" }], "E_BAD_OPTION"),
 ], arrowAlive);
 
+// Features: three rows of x and n (the README's two obvious clusters on x).
+const featIpc = (over = {}, format = "stream") => ipcOf({
+  id: col(["a", "b", "c"], new Arrow.Utf8()),
+  x: col([1, 1.2, 50], F64()),
+  n: col([2, 2, 9], new Arrow.Int32()),
+  ...over,
+}, format);
+const XN = ["x", "n"];
+entry("FeatureMatrix.fromArrow", (...a) => AU.FeatureMatrix.fromArrow(...a), [
+  ...ipcCases([XN]),
+  c("two columns, three rows", () => [featIpc(), XN], ok((m) => {
+    assert.deepEqual([m.length, m.nCols], [3, 2]);
+    // k = 1: the column means (1 + 1.2 + 50) / 3 and (2 + 2 + 9) / 3.
+    assert.deepEqual([...m.kmeans({ k: 1 }).centroids].map((v) => +v.toFixed(12)), [17.4, 13 / 3].map((v) => +v.toFixed(12)));
+  })),
+  c("file format, one column", () => [featIpc({}, "file"), ["n"]], ok((m) => assert.deepEqual([m.length, m.nCols], [3, 1]))),
+  c("all values equal", () => [featIpc({ x: col([4, 4, 4], F64()) }), ["x"]], ok((m) => assert.equal(m.kmeans({ k: 1 }).inertia, 0))),
+  c("null value", () => [featIpc({ x: col([1, null, 50], F64()) }), XN], "E_MISSING_VALUE"),
+  c("text column", () => [featIpc(), ["x", "id"]], "E_BAD_TYPE"),
+  c("NaN value", () => [featIpc({ x: col([1, NaN, 50], F64()) }), XN], "E_NON_FINITE"),
+  c("Infinity value", () => [featIpc({ x: col([1, Infinity, 50], F64()) }), XN], "E_NON_FINITE"),
+  c("1e308 value", () => [featIpc({ x: col([1, 1e308, 50], F64()) }), XN], "E_OUT_OF_RANGE"),
+  c("missing column", () => [featIpc(), ["x", "y"]], "E_MISSING_COLUMN"),
+  c("no columns named", () => [featIpc(), []], "E_BAD_OPTION"),
+  c("columns of the wrong type (a string)", () => [featIpc(), "x,n"], "E_BAD_OPTION"),
+  c("a column name that is a number", () => [featIpc(), ["x", 3]], "E_BAD_OPTION"),
+  c("no rows", () => [ipcOf({ x: col([], F64()) }), ["x"]], "E_EMPTY"),
+], arrowAlive);
+
+// Attributes: customers 1–3 with seats and a plan.
+const attrIpc = (over = {}) => ipcOf({
+  id: col([1, 2, 3], new Arrow.Int32()),
+  seats: col([3, 1, 5], F64()),
+  plan: col(["pro", "basic", "pro"], new Arrow.Utf8()),
+  ...over,
+});
+const ATTR = { customerId: "id", numeric: ["seats"], categorical: ["plan"] };
+entry("customerAttributesFromArrow", (...a) => AU.customerAttributesFromArrow(...a), [
+  ...ipcCases([ATTR]),
+  c("three customers", () => [attrIpc(), ATTR], ok((a) => {
+    assert.deepEqual(a.customerId, ["1", "2", "3"]);
+    assert.deepEqual([...a.numeric.seats], [3, 1, 5]);
+    assert.deepEqual(a.categorical.plan, ["pro", "basic", "pro"]);
+  })),
+  c("ids only", () => [attrIpc(), { customerId: "id" }], ok((a) => assert.deepEqual([a.customerId, a.numeric, a.categorical], [["1", "2", "3"], {}, {}]))),
+  c("null category", () => [attrIpc({ plan: col(["pro", null, "pro"], new Arrow.Utf8()) }), ATTR], "E_MISSING_VALUE"),
+  c("null customer id", () => [attrIpc({ id: col([1, null, 3], new Arrow.Int32()) }), ATTR], "E_MISSING_VALUE"),
+  c("repeated customer id", () => [attrIpc({ id: col([1, 2, 1], new Arrow.Int32()) }), ATTR], "E_OUT_OF_RANGE"),
+  c("NaN attribute", () => [attrIpc({ seats: col([3, NaN, 5], F64()) }), ATTR], "E_NON_FINITE"),
+  c("text as a numeric attribute", () => [attrIpc(), { ...ATTR, numeric: ["plan"] }], "E_BAD_TYPE"),
+  c("numbers as a categorical attribute", () => [attrIpc(), { ...ATTR, categorical: ["seats"] }], "E_BAD_TYPE"),
+  c("attribute named like a feature", () => [attrIpc({ frequency: col([1, 2, 3], F64()) }), { customerId: "id", numeric: ["frequency"] }], "E_BAD_OPTION"),
+  c("missing column", () => [attrIpc(), { ...ATTR, numeric: ["age"] }], "E_MISSING_COLUMN"),
+  c("unknown columns key", () => [attrIpc(), { ...ATTR, dates: ["x"] }], "E_UNKNOWN_OPTION"),
+  c("columns of the wrong type", () => [attrIpc(), "id"], "E_BAD_OPTION"),
+  c("no customerId", () => [attrIpc(), { numeric: ["seats"] }], "E_BAD_OPTION"),
+], arrowAlive);
+
 // `free()` of every class: freeing twice is harmless and a freed object refuses work with
 // E_BAD_TYPE instead of reading released memory.
 const FRESH = {
