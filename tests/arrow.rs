@@ -12,7 +12,7 @@ use arrow_array::{
 };
 use arrow_ipc::writer::{FileWriter, StreamWriter};
 use std::sync::Arc;
-use unimetric::data::arrow::SummaryMapping;
+use unimetric::data::arrow::{read_attributes, read_features, AttributeMapping, SummaryMapping};
 use unimetric::data::spend::{Spend, SpendMapping};
 use unimetric::{
     ColumnMapping, CustomerKeys, CustomerSummary, Period, SummaryOptions, Transactions,
@@ -532,4 +532,133 @@ fn truncated_bytes_are_coded_errors_not_panics() {
             );
         }
     }
+}
+
+fn features(bytes: &[u8], columns: &[&str]) -> unimetric::Result<Vec<f64>> {
+    let names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    read_features(bytes, &names)
+}
+
+#[test]
+fn features_are_row_major_in_the_order_named_across_batches() {
+    let b = |x: Vec<Option<f64>>, n: Vec<i32>, d: Vec<i128>| {
+        batch(vec![
+            ("x", Arc::new(Float64Array::from(x)) as ArrayRef),
+            ("n", Arc::new(Int32Array::from(n))),
+            (
+                "d",
+                Arc::new(
+                    Decimal128Array::from(d)
+                        .with_precision_and_scale(6, 2)
+                        .unwrap(),
+                ),
+            ),
+            ("t", Arc::new(StringArray::from(vec!["a"; 1]))),
+        ])
+    };
+    let one = |x, n, d| b(vec![Some(x)], vec![n], vec![d]);
+    let batches = [one(1.0, 3, 125), one(2.5, 1, -50), one(4.0, 7, 0)];
+    // Columns d, x, n: 1.25, 1, 3 | -0.5, 2.5, 1 | 0, 4, 7.
+    let want = vec![1.25, 1.0, 3.0, -0.5, 2.5, 1.0, 0.0, 4.0, 7.0];
+    assert_eq!(features(&stream(&batches), &["d", "x", "n"]).unwrap(), want);
+    assert_eq!(features(&file(&batches), &["d", "x", "n"]).unwrap(), want);
+    assert_eq!(
+        features(&stream(&batches), &["n"]).unwrap(),
+        vec![3.0, 1.0, 7.0]
+    );
+
+    let code = |bytes: &[u8], cols: &[&str]| {
+        let e = features(bytes, cols).unwrap_err();
+        (e.code(), e.column().map(str::to_string), e.row())
+    };
+    let null = stream(&[one(1.0, 3, 125), b(vec![None], vec![1], vec![0])]);
+    assert_eq!(
+        code(&null, &["n", "x"]),
+        ("E_MISSING_VALUE", Some("x".into()), Some(2))
+    );
+    let nan = stream(&[one(1.0, 3, 125), one(f64::NAN, 1, 0)]);
+    assert_eq!(
+        code(&nan, &["x"]),
+        ("E_NON_FINITE", Some("x".into()), Some(2))
+    );
+    let huge = stream(&[one(1e200, 3, 125)]);
+    assert_eq!(
+        code(&huge, &["x"]),
+        ("E_OUT_OF_RANGE", Some("x".into()), Some(1))
+    );
+    let ok = stream(&batches);
+    assert_eq!(code(&ok, &["x", "t"]).0, "E_BAD_TYPE");
+    assert_eq!(code(&ok, &["x", "t"]).1.as_deref(), Some("t"));
+    assert_eq!(code(&ok, &["y"]).0, "E_MISSING_COLUMN");
+    assert_eq!(code(&ok, &[]).0, "E_BAD_OPTION");
+    let empty = stream(&[batch(vec![(
+        "x",
+        Arc::new(Float64Array::from(Vec::<f64>::new())) as ArrayRef,
+    )])]);
+    assert_eq!(code(&empty, &["x"]).0, "E_EMPTY");
+}
+
+#[test]
+fn customer_attributes_from_arrow() {
+    let mut plan = StringDictionaryBuilder::<Int8Type>::new();
+    for p in ["pro", "basic", "pro"] {
+        plan.append_value(p);
+    }
+    let bytes = stream(&[batch(vec![
+        (
+            "id",
+            Arc::new(Int64Array::from(vec![7, 5_000_000_000, 9])) as ArrayRef,
+        ),
+        ("seats", Arc::new(Int32Array::from(vec![3, 1, 5]))),
+        ("plan", Arc::new(plan.finish())),
+    ])]);
+    let m = AttributeMapping {
+        customer_id: "id".into(),
+        numeric: vec!["seats".into()],
+        categorical: vec!["plan".into()],
+    };
+    let a = read_attributes(&bytes, &m).unwrap();
+    assert_eq!(a.customer_id, vec!["7", "5000000000", "9"]);
+    assert_eq!(a.numeric, vec![("seats".to_string(), vec![3.0, 1.0, 5.0])]);
+    let p = |s: &str| Some(s.to_string());
+    assert_eq!(
+        a.categorical,
+        vec![("plan".to_string(), vec![p("pro"), p("basic"), p("pro")])]
+    );
+
+    let err = |bytes: &[u8], m: &AttributeMapping| {
+        let e = read_attributes(bytes, m).unwrap_err();
+        (e.code(), e.column().map(str::to_string), e.row())
+    };
+    let null_plan = stream(&[batch(vec![
+        ("id", Arc::new(Int32Array::from(vec![1, 2])) as ArrayRef),
+        ("plan", Arc::new(StringArray::from(vec![Some("pro"), None]))),
+    ])]);
+    let plan_only = AttributeMapping {
+        customer_id: "id".into(),
+        numeric: vec![],
+        categorical: vec!["plan".into()],
+    };
+    assert_eq!(
+        err(&null_plan, &plan_only),
+        ("E_MISSING_VALUE", Some("plan".into()), Some(2))
+    );
+    let repeated = stream(&[batch(vec![
+        ("id", Arc::new(Int32Array::from(vec![1, 1])) as ArrayRef),
+        ("plan", Arc::new(StringArray::from(vec!["a", "b"]))),
+    ])]);
+    assert_eq!(
+        err(&repeated, &plan_only),
+        ("E_OUT_OF_RANGE", Some("id".into()), Some(2))
+    );
+    let numbers_as_plan = AttributeMapping {
+        categorical: vec!["seats".into()],
+        ..m.clone()
+    };
+    assert_eq!(err(&bytes, &numbers_as_plan).0, "E_BAD_TYPE");
+    let text_as_seats = AttributeMapping {
+        numeric: vec!["plan".into()],
+        ..m
+    };
+    assert_eq!(err(&bytes, &text_as_seats).0, "E_BAD_TYPE");
 }

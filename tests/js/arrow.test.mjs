@@ -227,11 +227,12 @@ test("FeatureMatrix.fromArrow reads DuckDB DOUBLE, INTEGER and DECIMAL columns i
   const m = FeatureMatrix.fromArrow(ipc(table), ["x", "n", "d"]);
   assert.deepEqual([m.length, m.nCols], [3, 3]);
   // k = 2 from the first and last rows: {a, b} and {c}. By hand: centroids (1.1, 2, 3.75) and
-  // (50, 9, 100.25); inertia 2 × (0.1² + 0.25²) = 0.145.
+  // (50, 9, 100.25); inertia 2 × (0.1² + 0.25²) = 0.145. Clusters are numbered by descending
+  // first feature, so {c} is cluster 0.
   const init = new Float64Array([1, 2, 3.5, 50, 9, 100.25]);
   const r = m.kmeans({ k: 2, init });
-  assert.deepEqual([...r.labels], [0, 0, 1]);
-  [1.1, 2, 3.75, 50, 9, 100.25].forEach((v, i) => assert.ok(Math.abs(r.centroids[i] - v) < 1e-12, `${i}: ${r.centroids[i]}`));
+  assert.deepEqual([...r.labels], [1, 1, 0]);
+  [50, 9, 100.25, 1.1, 2, 3.75].forEach((v, i) => assert.ok(Math.abs(r.centroids[i] - v) < 1e-12, `${i}: ${r.centroids[i]}`));
   assert.ok(Math.abs(r.inertia - 0.145) < 1e-12, String(r.inertia));
   // The same rows typed in by hand, as the row-major constructor takes them.
   const typed = new FeatureMatrix(new Float64Array([1, 2, 3.5, 1.2, 2, 4, 50, 9, 100.25]), 3).kmeans({ k: 2, init });
