@@ -580,6 +580,7 @@ impl FeatureMatrix {
     }
 }
 
+#[cfg(feature = "arrow")]
 impl FeatureMatrix {
     /// Wraps rows already checked (finite, at least one row of `n_cols` columns).
     pub(super) fn from_checked(data: Vec<f64>, n_cols: usize) -> FeatureMatrix {
