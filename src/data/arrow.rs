@@ -21,8 +21,14 @@
 //! Sub-millisecond timestamps are rounded toward negative infinity to whole milliseconds, as
 //! for numeric epoch milliseconds. A null in a required column is `E_MISSING_VALUE` naming the
 //! column and the 1-based row of the whole table (rows of later record batches continue the
-//! count). A column of another type is `E_BAD_TYPE` with row 0. Bytes that are not Arrow IPC, or
-//! that use IPC body compression (not compiled in), are `E_ARROW`.
+//! count). A column of another type is `E_BAD_TYPE` with row 0. Bytes that are not Arrow IPC,
+//! are cut short or corrupt, or use IPC body compression (not compiled in), are `E_ARROW`: the
+//! schema, every record and dictionary batch and a file's footer are checked before arrow-rs
+//! decodes them (`check.rs`), since arrow-rs asserts on some malformed input and a panic is a
+//! trap in WebAssembly.
+//!
+//! Feature matrices ([`read_features`]) and the churn model's customer attributes
+//! ([`read_attributes`]) are read from the same tables.
 //!
 //! ```
 //! # #[cfg(feature = "arrow")] {

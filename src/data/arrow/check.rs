@@ -48,7 +48,8 @@ fn message_prefix(bytes: &[u8], p: usize) -> Result<(usize, usize)> {
     Ok((start, len))
 }
 
-/// The schema of a stream or file: checked with [`check_schema_fields`], then converted.
+/// The schema of a stream or file: little-endian, each field checked with [`check_field`], then
+/// converted.
 pub(super) fn schema(fb: arrow_ipc::Schema<'_>) -> Result<Schema> {
     if !fb.endianness().equals_to_target_endianness() {
         return Err(bad("big-endian Arrow data is not supported"));
