@@ -315,6 +315,25 @@ pub fn check_number(value: f64, column: &str, row: usize) -> Result<f64> {
     }
 }
 
+/// Checks a whole column with [`check_number`] and copies it: the error of its first bad value
+/// (1-based row), else the values. One predictable comparison a value on the common path.
+///
+/// ```
+/// use unimetric::error::check_numbers;
+/// assert_eq!(check_numbers(&[1.0, -2.5], "amount"), Ok(vec![1.0, -2.5]));
+/// let e = check_numbers(&[1.0, 2.0, f64::INFINITY], "amount").unwrap_err();
+/// assert_eq!((e.code(), e.row()), ("E_NON_FINITE", Some(3)));
+/// ```
+pub fn check_numbers(values: &[f64], column: &str) -> Result<Vec<f64>> {
+    for (i, &v) in values.iter().enumerate() {
+        // NaN fails the comparison too.
+        if !(v.abs() <= MAX_MAGNITUDE) {
+            check_number(v, column, i + 1)?;
+        }
+    }
+    Ok(values.to_vec())
+}
+
 /// Formats a list of names as `a, b, c` for error messages.
 pub(crate) fn join_names<I, S>(names: I) -> String
 where

@@ -48,122 +48,220 @@ pub const DEFINITION: Definition = Definition {
     inputs: "Transactions (customer id, timestamp, amount; optional order id and channel).",
 };
 
-/// One transaction in the customer-contiguous working array of the summary.
-#[derive(Clone, Copy)]
+/// One transaction in a customer's working slice of the summary.
+#[derive(Clone, Copy, Default)]
 struct Entry {
     ts: i64,
     /// Period index; every accepted instant (years 1000–9999) has one that fits an `i32`.
     p: i32,
     amount: f64,
+    /// Input row; only filled in (and only read) when the table has order ids or channels.
     row: u32,
 }
 
-/// Counting sort of the transactions by customer into one contiguous array, so each
-/// customer's rows are read sequentially (and their period computed once). Returns the start
-/// offset of every customer (length customers + 1) and the entries.
-fn scatter(tx: &Transactions, period: Period) -> (Vec<u32>, Vec<Entry>) {
-    let m = tx.customer_count();
-    let mut start = vec![0u32; m + 1];
-    for &c in &tx.customer {
-        start[c as usize + 1] += 1;
-    }
-    for i in 0..m {
-        start[i + 1] += start[i];
-    }
-    let mut fill = start.clone();
-    let mut entries = vec![
-        Entry {
-            ts: 0,
-            p: 0,
-            amount: 0.0,
-            row: 0
-        };
-        tx.len()
-    ];
-    let mut place = |r: usize, c: u32| {
-        let slot = &mut fill[c as usize];
-        let ts = tx.timestamp[r];
-        entries[*slot as usize] = Entry {
-            ts,
-            p: period.index(ts) as i32,
-            amount: tx.amount[r],
-            row: r as u32,
-        };
-        *slot += 1;
-    };
-    // With many customers a direct scatter writes all over a large array. Partitioning the rows
-    // first by the high bits of the customer index (256 sequential streams) keeps the second,
-    // exact scatter inside one bucket's small region. Both keep each customer's rows in input
-    // order, so the result is the same.
-    const DIRECT_MAX: usize = 1 << 16;
-    if m <= DIRECT_MAX {
-        for (r, &c) in tx.customer.iter().enumerate() {
-            place(r, c);
-        }
-    } else {
-        let shift = (usize::BITS - (m - 1).leading_zeros()).saturating_sub(8);
-        let buckets = (m >> shift) + 1;
-        let mut bstart = vec![0u32; buckets + 1];
-        for &c in &tx.customer {
-            bstart[(c as usize >> shift) + 1] += 1;
-        }
-        for i in 0..buckets {
-            bstart[i + 1] += bstart[i];
-        }
-        let mut bfill = bstart.clone();
-        let mut staged = vec![(0u32, 0u32); tx.len()];
-        for (r, &c) in tx.customer.iter().enumerate() {
-            let slot = &mut bfill[c as usize >> shift];
-            staged[*slot as usize] = (c, r as u32);
-            *slot += 1;
-        }
-        for &(c, r) in &staged {
-            place(r as usize, c);
-        }
-    }
-    (start, entries)
+/// A row on its way to its customer's slice, in 16 bytes: `key` holds the row's time
+/// (milliseconds after the earliest transaction) above the low [`BUCKET_BITS`] bits of its
+/// customer's position.
+#[derive(Clone, Copy, Default)]
+struct Staged {
+    key: u64,
+    amount: f64,
 }
 
-/// Time order; ties by amount, then input row, so sums run in a fixed order.
+/// Customers per bucket of the first partitioning pass of [`for_each_customer`] (2^10): a
+/// bucket's rows (a few thousand for typical purchase counts) fit in cache for the second pass.
+const BUCKET_BITS: u32 = 10;
+const LOW: u64 = (1 << BUCKET_BITS) - 1;
+
+/// Calls `f(k, entries)` for every customer position `k` in `0..customer_count`, in ascending
+/// order, with the entries of the customer at that position (`rank[c]` is the position of
+/// customer `c`; without `rank`, the position is the customer index) in input-row order and
+/// with their period index for `period`.
+///
+/// Two stable counting sorts: the rows are first partitioned by the high bits of their
+/// customer's position (one sequential read of the columns, one write stream per bucket, 16
+/// bytes a row), then each bucket is sorted by position into a scratch array small enough to
+/// stay in cache and handed out while it is there. Both passes keep each customer's rows in
+/// input order. Memory traffic, not arithmetic, is what this costs, hence the packed rows.
+fn for_each_customer(
+    tx: &Transactions,
+    period: Period,
+    rank: Option<&[u32]>,
+    mut f: impl FnMut(usize, &mut [Entry]),
+) {
+    let m = tx.customer_count();
+    let position = |c: u32| rank.map_or(c, |r| r[c as usize]);
+    let mut counts: Vec<u32> = Vec::new();
+    let mut scratch: Vec<Entry> = Vec::new();
+    let (t0, t1) = tx.time_range();
+    // Accepted instants span less than 2^49 ms, so a time always fits above the position bits.
+    let packable = i128::from(t1) - i128::from(t0) < 1i128 << (64 - BUCKET_BITS);
+    let buckets = m.saturating_sub(1) >> BUCKET_BITS;
+    if buckets == 0 || !packable {
+        let rows = tx
+            .customer
+            .iter()
+            .zip(tx.timestamp.iter().zip(&tx.amount))
+            .enumerate()
+            .map(|(r, (&c, (&ts, &amount)))| (position(c) as usize, r as u32, ts, amount));
+        sort_bucket(rows, 0, m, period, &mut counts, &mut scratch, &mut f);
+        return;
+    }
+    let buckets = buckets + 1;
+    let mut bstart = vec![0u32; buckets + 1];
+    for &c in &tx.customer {
+        bstart[(position(c) >> BUCKET_BITS) as usize + 1] += 1;
+    }
+    for i in 0..buckets {
+        bstart[i + 1] += bstart[i];
+    }
+    let mut bfill = bstart.clone();
+    let mut staged = vec![Staged::default(); tx.len()];
+    // Rows are needed only to look up order ids and channels.
+    let with_rows = tx.order.is_some() || tx.channel.is_some();
+    let mut staged_rows = vec![0u32; if with_rows { tx.len() } else { 0 }];
+    for (r, (&c, (&ts, &amount))) in tx
+        .customer
+        .iter()
+        .zip(tx.timestamp.iter().zip(&tx.amount))
+        .enumerate()
+    {
+        let k = position(c);
+        let slot = &mut bfill[(k >> BUCKET_BITS) as usize];
+        let i = *slot as usize;
+        staged[i] = Staged {
+            key: (ts.abs_diff(t0) << BUCKET_BITS) | (u64::from(k) & LOW),
+            amount,
+        };
+        if with_rows {
+            staged_rows[i] = r as u32;
+        }
+        *slot += 1;
+    }
+    for b in 0..buckets {
+        let base = b << BUCKET_BITS;
+        let width = (m - base).min(1 << BUCKET_BITS);
+        let range = bstart[b] as usize..bstart[b + 1] as usize;
+        let rows = staged[range.clone()].iter().enumerate().map(|(i, s)| {
+            let row = staged_rows.get(range.start + i).copied().unwrap_or(0);
+            let ts = t0 + (s.key >> BUCKET_BITS) as i64;
+            (base + (s.key & LOW) as usize, row, ts, s.amount)
+        });
+        sort_bucket(rows, base, width, period, &mut counts, &mut scratch, &mut f);
+    }
+}
+
+/// The second pass of [`for_each_customer`]: counting sort of one bucket's rows
+/// `(position, row, time, amount)`, positions `base..base + width`, into `scratch`, then `f` on
+/// each position's slice.
+fn sort_bucket(
+    rows: impl Iterator<Item = (usize, u32, i64, f64)> + Clone,
+    base: usize,
+    width: usize,
+    period: Period,
+    counts: &mut Vec<u32>,
+    scratch: &mut Vec<Entry>,
+    f: &mut impl FnMut(usize, &mut [Entry]),
+) {
+    counts.clear();
+    counts.resize(width + 1, 0);
+    let mut len = 0usize;
+    for (k, ..) in rows.clone() {
+        counts[k - base + 1] += 1;
+        len += 1;
+    }
+    for j in 0..width {
+        counts[j + 1] += counts[j];
+    }
+    scratch.clear();
+    scratch.resize(len, Entry::default());
+    // counts[j] is the next free slot of position base + j; after the scatter it is the end of
+    // that position's slice, which is where the next one starts.
+    for (k, row, ts, amount) in rows {
+        let slot = &mut counts[k - base];
+        scratch[*slot as usize] = Entry {
+            ts,
+            p: period.index(ts) as i32,
+            amount,
+            row,
+        };
+        *slot += 1;
+    }
+    let mut start = 0usize;
+    for (j, &end) in counts[..width].iter().enumerate() {
+        f(base + j, &mut scratch[start..end as usize]);
+        start = end as usize;
+    }
+}
+
+/// Customer indices in output order (by customer key: numeric ids ascending, text ids in
+/// natural order, see [`CustomerKeys::compare`]).
+fn customer_order(keys: &CustomerKeys, m: usize) -> Vec<u32> {
+    match keys {
+        CustomerKeys::Numeric(keys)
+            if keys.iter().copied().max().unwrap_or(0) as usize <= 4 * keys.len() + 1024 =>
+        {
+            // Dense ids (e.g. 1..n): place each customer at its id, then read the ids in order.
+            let max = keys.iter().copied().max().unwrap_or(0) as usize;
+            let mut slot = vec![u32::MAX; max + 1];
+            for (c, &key) in keys.iter().enumerate() {
+                slot[key as usize] = c as u32;
+            }
+            slot.into_iter().filter(|&c| c != u32::MAX).collect()
+        }
+        // Numeric ids: sort (key, index) pairs, which needs no indirection per comparison.
+        CustomerKeys::Numeric(keys) => {
+            let mut pairs: Vec<(u32, u32)> = keys
+                .iter()
+                .enumerate()
+                .map(|(c, &key)| (key, c as u32))
+                .collect();
+            pairs.sort_unstable();
+            pairs.into_iter().map(|(_, c)| c).collect()
+        }
+        CustomerKeys::Text(_) => {
+            let mut order: Vec<u32> = (0..m as u32).collect();
+            order.sort_unstable_by(|&a, &b| keys.compare(a as usize, b as usize));
+            order
+        }
+    }
+}
+
+/// Time order; ties by amount, then input row (a stable sort of a slice in input-row order),
+/// so sums run in a fixed order.
 fn sort_entries(slice: &mut [Entry]) {
-    slice.sort_unstable_by(|a, b| {
-        a.ts.cmp(&b.ts)
-            .then_with(|| a.amount.total_cmp(&b.amount))
-            .then_with(|| a.row.cmp(&b.row))
-    });
+    slice.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.amount.total_cmp(&b.amount)));
 }
 
 /// Every customer's purchase days (by dense customer index), in time order: the UTC day index,
 /// the day's net amount (> 0 by definition of a purchase day) and its orders (distinct order ids,
 /// or rows, with a positive amount). Same-day netting as in `customer.summary`.
 pub(crate) fn purchase_days(tx: &Transactions) -> Vec<Vec<(i64, f64, u32)>> {
-    let (start, mut entries) = scatter(tx, Period::Day);
+    let mut out = Vec::with_capacity(tx.customer_count());
     let mut scratch: Vec<u32> = Vec::new();
-    (0..tx.customer_count())
-        .map(|c| {
-            let slice = &mut entries[start[c] as usize..start[c + 1] as usize];
-            sort_entries(slice);
-            let mut days = Vec::new();
-            for day in slice.chunk_by(|a, b| a.p == b.p) {
-                let net: f64 = day.iter().map(|e| e.amount).sum();
-                if net > 0.0 {
-                    scratch.clear();
-                    let positive = day.iter().filter(|e| e.amount > 0.0);
-                    let orders = match &tx.order {
-                        Some(o) => {
-                            scratch.extend(positive.map(|e| o[e.row as usize]));
-                            scratch.sort_unstable();
-                            scratch.dedup();
-                            scratch.len() as u32
-                        }
-                        None => positive.count() as u32,
-                    };
-                    days.push((day[0].p as i64, net, orders));
-                }
+    for_each_customer(tx, Period::Day, None, |_, slice| {
+        sort_entries(slice);
+        let mut days = Vec::new();
+        for day in slice.chunk_by(|a, b| a.p == b.p) {
+            let net: f64 = day.iter().map(|e| e.amount).sum();
+            if net > 0.0 {
+                scratch.clear();
+                let positive = day.iter().filter(|e| e.amount > 0.0);
+                let orders = match &tx.order {
+                    Some(o) => {
+                        scratch.extend(positive.map(|e| o[e.row as usize]));
+                        scratch.sort_unstable();
+                        scratch.dedup();
+                        scratch.len() as u32
+                    }
+                    None => positive.count() as u32,
+                };
+                days.push((day[0].p as i64, net, orders));
             }
-            days
-        })
-        .collect()
+        }
+        out.push(days);
+    });
+    out
 }
 
 /// What one customer's transactions say, up to the observation-end period.
@@ -180,8 +278,8 @@ struct Walk {
     any_in_window: bool,
 }
 
-/// Sorts one customer's entries in time order (ties by amount, then input row, so sums run in
-/// a fixed order) and walks their periods: same-period amounts are netted, and a period with a
+/// Sorts one customer's entries (given in input-row order) by time, ties by amount, then
+/// input row, so sums run in a fixed order, and walks their periods: same-period amounts are netted, and a period with a
 /// positive net amount is a purchase period.
 fn walk(
     slice: &mut [Entry],
@@ -189,11 +287,7 @@ fn walk(
     end_period: i64,
     order_scratch: &mut Vec<u32>,
 ) -> Walk {
-    slice.sort_unstable_by(|a, b| {
-        a.ts.cmp(&b.ts)
-            .then_with(|| a.amount.total_cmp(&b.amount))
-            .then_with(|| a.row.cmp(&b.row))
-    });
+    sort_entries(slice);
     let mut w = Walk {
         periods: 0,
         first_p: i64::MIN,
@@ -386,6 +480,73 @@ mod tests {
     use super::*;
     use crate::data::{IdColumn, TimeColumn, TransactionColumns};
 
+    /// Every customer's slice holds exactly their rows, in input order, at their position, on
+    /// both paths (one bucket, and several buckets with a customer order that is not the index
+    /// order), with and without a column that needs the row numbers, checked against filtering
+    /// the rows customer by customer.
+    #[test]
+    fn for_each_customer_hands_out_each_customers_rows_in_input_order() {
+        let n = 20_000usize;
+        let channel: Vec<Option<String>> = (0..n).map(|i| Some(format!("c{}", i % 3))).collect();
+        for (customers, with_channel) in [(700u32, false), (5_000, false), (5_000, true)] {
+            // Ids scattered over the rows by a multiplicative hash, descending key order.
+            let ids: Vec<u32> = (0..n as u32)
+                .map(|i| 1_000_000 - (i.wrapping_mul(2_654_435_761) % customers))
+                .collect();
+            let ts: Vec<f64> = (0..n)
+                .map(|i| ((i * 7_919) % 1_000) as f64 * 3.6e6)
+                .collect();
+            let amount: Vec<f64> = (0..n).map(|i| (i % 13) as f64).collect();
+            let tx = Transactions::from_columns(TransactionColumns {
+                customer_id: IdColumn::Numeric(&ids),
+                timestamp: TimeColumn::EpochMs(&ts),
+                amount: &amount,
+                order_id: None,
+                channel: with_channel.then_some(&channel[..]),
+                cost: None,
+            })
+            .unwrap();
+            let m = tx.customer_count();
+            assert_eq!(m, customers as usize);
+            let by_rank = customer_order(&tx.keys, m);
+            let mut rank = vec![0u32; m];
+            for (k, &c) in by_rank.iter().enumerate() {
+                rank[c as usize] = k as u32;
+            }
+            let mut seen = 0;
+            for_each_customer(&tx, Period::Week, Some(&rank), |k, slice| {
+                assert_eq!(k, seen);
+                seen += 1;
+                let c = by_rank[k];
+                let rows: Vec<usize> = (0..n).filter(|&r| tx.customer[r] == c).collect();
+                let expected: Vec<(i64, f64)> = rows
+                    .iter()
+                    .map(|&r| (tx.timestamp[r], tx.amount[r]))
+                    .collect();
+                let got: Vec<(i64, f64)> = slice.iter().map(|e| (e.ts, e.amount)).collect();
+                assert_eq!(got, expected);
+                if with_channel || m <= 1024 {
+                    let got: Vec<usize> = slice.iter().map(|e| e.row as usize).collect();
+                    assert_eq!(got, rows);
+                }
+                for e in slice.iter() {
+                    assert_eq!(e.p as i64, Period::Week.index(e.ts));
+                }
+            });
+            assert_eq!(seen, m);
+            // Ascending ids come out in ascending key order.
+            let keys: Vec<u32> = by_rank.iter().map(|&c| ids_of(&tx)[c as usize]).collect();
+            assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+
+    fn ids_of(tx: &Transactions) -> &[u32] {
+        match &tx.keys {
+            CustomerKeys::Numeric(v) => v,
+            CustomerKeys::Text(_) => &[],
+        }
+    }
+
     /// The one-pass acquisitions agree with walking every customer, on data with refunds, zero
     /// amounts, several rows a day and missing channels.
     #[test]
@@ -431,19 +592,12 @@ mod tests {
             cost: None,
         })
         .unwrap();
-        let (start, mut entries) = scatter(&tx, Period::Day);
         let mut scratch = Vec::new();
-        let expected: Vec<Option<(i64, u32)>> = (0..tx.customer_count())
-            .map(|c| {
-                let w = walk(
-                    &mut entries[start[c] as usize..start[c + 1] as usize],
-                    &tx,
-                    i64::MAX,
-                    &mut scratch,
-                );
-                (w.periods > 0).then_some((w.first_ms, w.channel))
-            })
-            .collect();
+        let mut expected: Vec<Option<(i64, u32)>> = Vec::new();
+        for_each_customer(&tx, Period::Day, None, |_, slice| {
+            let w = walk(slice, &tx, i64::MAX, &mut scratch);
+            expected.push((w.periods > 0).then_some((w.first_ms, w.channel)));
+        });
         assert_eq!(acquisitions(&tx), expected);
         assert!(expected
             .iter()
@@ -561,7 +715,11 @@ impl CustomerSummary {
         };
         let end_period = period.index(observation_end);
         let m = tx.customer_count();
-        let (start, mut entries) = scatter(tx, period);
+        let by_rank = customer_order(&tx.keys, m);
+        let mut rank = vec![0u32; m];
+        for (k, &c) in by_rank.iter().enumerate() {
+            rank[c as usize] = k as u32;
+        }
         let with_channel = tx.channel.is_some();
         let mut kept: Vec<u32> = Vec::with_capacity(m);
         let mut frequency = Vec::with_capacity(m);
@@ -572,20 +730,20 @@ impl CustomerSummary {
         let mut last_purchase = Vec::with_capacity(m);
         let mut orders = Vec::with_capacity(m);
         let mut revenue = Vec::with_capacity(m);
-        let mut channel: Vec<u32> = Vec::with_capacity(if with_channel { m } else { 0 });
+        let mut channel: Vec<Option<String>> = Vec::with_capacity(if with_channel { m } else { 0 });
         let mut excluded = 0usize;
         let mut order_scratch: Vec<u32> = Vec::new();
 
-        for c in 0..m {
-            let slice = &mut entries[start[c] as usize..start[c + 1] as usize];
+        // Customers in output order, so the columns are built in that order.
+        for_each_customer(tx, period, Some(&rank), |k, slice| {
             let w = walk(slice, tx, end_period, &mut order_scratch);
             if w.periods == 0 {
                 if w.any_in_window {
                     excluded += 1;
                 }
-                continue;
+                return;
             }
-            kept.push(c as u32);
+            kept.push(by_rank[k]);
             let f = (w.periods - 1) as f64;
             frequency.push(f);
             recency.push((w.last_p - w.first_p) as f64);
@@ -596,73 +754,29 @@ impl CustomerSummary {
             revenue.push(w.revenue);
             orders.push(w.orders as f64);
             if with_channel {
-                channel.push(w.channel);
+                channel.push(tx.channel_names.get(w.channel as usize).cloned());
             }
-        }
+        });
 
         if kept.is_empty() {
             return Err(Error::Empty {
                 what: "customers with a purchase on or before observationEnd".into(),
             });
         }
-
-        // Output order: by customer key.
-        let order: Vec<u32> = match &tx.keys {
-            // Numeric ids: sort (key, position) pairs, which needs no indirection per comparison.
-            CustomerKeys::Numeric(keys)
-                if keys.iter().copied().max().unwrap_or(0) as usize <= 4 * keys.len() + 1024 =>
-            {
-                // Dense ids (e.g. 1..n): place each row at its id, then read the ids in order.
-                let max = keys.iter().copied().max().unwrap_or(0) as usize;
-                let mut slot = vec![u32::MAX; max + 1];
-                for (i, &c) in kept.iter().enumerate() {
-                    slot[keys[c as usize] as usize] = i as u32;
-                }
-                slot.into_iter().filter(|&i| i != u32::MAX).collect()
-            }
-            CustomerKeys::Numeric(keys) => {
-                let mut pairs: Vec<(u32, u32)> = kept
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &c)| (keys[c as usize], i as u32))
-                    .collect();
-                pairs.sort_unstable();
-                pairs.into_iter().map(|(_, i)| i).collect()
-            }
-            CustomerKeys::Text(_) => {
-                let mut order: Vec<u32> = (0..kept.len() as u32).collect();
-                order.sort_unstable_by(|&a, &b| {
-                    tx.keys
-                        .compare(kept[a as usize] as usize, kept[b as usize] as usize)
-                });
-                order
-            }
-        };
-        let pick = |v: &[f64]| -> Vec<f64> { order.iter().map(|&i| v[i as usize]).collect() };
-        let ids: Vec<u32> = order.iter().map(|&i| kept[i as usize]).collect();
-        let acquisition_channel = with_channel.then(|| {
-            order
-                .iter()
-                .map(|&i| {
-                    let ch = channel[i as usize];
-                    tx.channel_names.get(ch as usize).cloned()
-                })
-                .collect()
-        });
         Ok(CustomerSummary {
             period,
             observation_end: Some(observation_end),
-            customer_id: tx.keys.select(&ids),
-            frequency: pick(&frequency),
-            recency: pick(&recency),
-            t: pick(&t),
-            monetary_value: pick(&monetary),
+            customer_id: tx.keys.select(&kept),
+            frequency,
+            recency,
+            t,
+            monetary_value: monetary,
             details: Some(SummaryDetails {
-                first_purchase: pick(&first_purchase),
-                last_purchase: pick(&last_purchase),
-                orders: pick(&orders),
-                revenue: pick(&revenue),
-                acquisition_channel,
+                first_purchase,
+                last_purchase,
+                orders,
+                revenue,
+                acquisition_channel: with_channel.then_some(channel),
             }),
             excluded_customers: excluded,
         })

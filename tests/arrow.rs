@@ -125,13 +125,13 @@ fn every_timestamp_unit_reads_the_same_instant() {
         ),
     ];
     for (name, col, want) in cases {
-        let tx = Transactions::from_arrow(&one_row(col), &mapping())
+        let tx = Transactions::from_arrow(one_row(col), &mapping())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(tx.timestamps(), &[want], "{name}");
     }
     // Before 1970 the sub-millisecond part rounds toward negative infinity: -1 µs is -1 ms.
     let tx = Transactions::from_arrow(
-        &one_row(Arc::new(TimestampMicrosecondArray::from(vec![-1]))),
+        one_row(Arc::new(TimestampMicrosecondArray::from(vec![-1]))),
         &mapping(),
     )
     .unwrap();
@@ -151,8 +151,8 @@ fn stream_and_file_formats_give_the_same_table() {
         ),
         ("amt", Arc::new(Float64Array::from(vec![10.0, 5.0, 30.0]))),
     ]);
-    let s = Transactions::from_arrow(&stream(std::slice::from_ref(&b)), &mapping()).unwrap();
-    let f = Transactions::from_arrow(&file(&[b]), &mapping()).unwrap();
+    let s = Transactions::from_arrow(stream(std::slice::from_ref(&b)), &mapping()).unwrap();
+    let f = Transactions::from_arrow(file(&[b]), &mapping()).unwrap();
     assert_eq!(s, f);
     assert_eq!(s.timestamps(), &[D_MS, D_MS, D_MS + 10 * 86_400_000]);
     assert_eq!(
@@ -183,7 +183,7 @@ fn dictionary_strings_ids_and_channels() {
     ]);
     let mut m = mapping();
     m.channel = Some("ch".into());
-    let tx = Transactions::from_arrow(&stream(&[b]), &m).unwrap();
+    let tx = Transactions::from_arrow(stream(&[b]), &m).unwrap();
     assert_eq!(
         tx.customer_keys(),
         &CustomerKeys::Text(vec!["x".into(), "y".into(), "z".into()])
@@ -220,7 +220,7 @@ fn large_and_view_strings_and_wide_integer_ids() {
     ]);
     let mut m = mapping();
     m.order_id = Some("ord".into());
-    let tx = Transactions::from_arrow(&stream(&[b]), &m).unwrap();
+    let tx = Transactions::from_arrow(stream(&[b]), &m).unwrap();
     // 5e9 does not fit a u32, so every id is compared as text.
     assert_eq!(
         tx.customer_keys(),
@@ -306,7 +306,7 @@ fn nulls_are_coded_errors_with_column_and_row_across_batches() {
         ("ts", Arc::new(Date32Array::from(vec![D_DAYS; 2]))),
         ("amt", Arc::new(Float64Array::from(vec![1.0, 2.0]))),
     ]);
-    let e = Transactions::from_arrow(&stream(&[b]), &mapping()).unwrap_err();
+    let e = Transactions::from_arrow(stream(&[b]), &mapping()).unwrap_err();
     assert_eq!(
         (e.code(), e.column(), e.row()),
         ("E_MISSING_VALUE", Some("cust"), Some(2))
@@ -350,7 +350,7 @@ fn bad_values_types_and_bytes_are_coded_errors() {
     assert_eq!(e.code(), "E_EMPTY");
     // Seconds that overflow milliseconds.
     let e = Transactions::from_arrow(
-        &one_row(Arc::new(TimestampSecondArray::from(vec![i64::MAX / 10]))),
+        one_row(Arc::new(TimestampSecondArray::from(vec![i64::MAX / 10]))),
         &mapping(),
     )
     .unwrap_err();
@@ -367,7 +367,7 @@ fn bad_values_types_and_bytes_are_coded_errors() {
         ("ts", Arc::new(Date32Array::from(Vec::<i32>::new()))),
         ("amt", Arc::new(Float64Array::from(Vec::<f64>::new()))),
     ]);
-    let e = Transactions::from_arrow(&stream(&[empty]), &mapping()).unwrap_err();
+    let e = Transactions::from_arrow(stream(&[empty]), &mapping()).unwrap_err();
     assert_eq!(e.code(), "E_EMPTY");
 }
 
@@ -394,7 +394,7 @@ fn same_summary_as_csv_of_the_same_data() {
         ("amount", Arc::new(Float64Array::from(amount))),
         ("channel", Arc::new(StringArray::from(channel))),
     ]);
-    let from_arrow = Transactions::from_arrow(&file(&[b]), &m).unwrap();
+    let from_arrow = Transactions::from_arrow(file(&[b]), &m).unwrap();
     for period in [Period::Day, Period::Month] {
         let opts = SummaryOptions {
             period,

@@ -548,7 +548,9 @@ pub fn arrow(data: &[u8]) {
         read_attributes, read_features, ArrowTable, AttributeMapping, SummaryMapping,
     };
     use unimetric::data::spend::SpendMapping;
-    let Some(table) = typed(ArrowTable::read(data)) else {
+    // Owned bytes are read in place, borrowed bytes copied: the table from the first, the
+    // rest from the second.
+    let Some(table) = typed(ArrowTable::read(data.to_vec())) else {
         return;
     };
     let names = table.column_names();

@@ -66,6 +66,7 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
+use std::borrow::Cow;
 
 mod check;
 
@@ -85,12 +86,21 @@ fn arrow_error(e: impl std::fmt::Display) -> Error {
 }
 
 /// Reads the IPC file format through its footer, as arrow-rs's `FileReader` does, once
-/// [`check::check_file`] has checked every offset and length the footer gives.
-fn read_file(bytes: &[u8]) -> Result<ArrowTable> {
-    let parts = check::check_file(bytes, FILE_MAGIC)?;
+/// [`check::check_file`] has checked every offset and length the footer gives. Owned bytes are
+/// read in place, borrowed bytes copied once; each block is a zero-copy slice of them.
+fn read_file(bytes: Cow<'_, [u8]>) -> Result<ArrowTable> {
+    let base = match &bytes {
+        // Where arrow-rs will find the bytes, for the alignment checks: owned bytes are read in
+        // place, borrowed bytes are copied to a 64-byte aligned buffer (0 will do).
+        Cow::Owned(v) => v.as_ptr() as usize,
+        Cow::Borrowed(_) => 0,
+    };
+    let parts = check::check_file(&bytes, FILE_MAGIC, base)?;
     let schema = std::sync::Arc::new(parts.schema);
-    // One copy of the input; each block is a zero-copy slice of it.
-    let whole = arrow_buffer::Buffer::from(bytes);
+    let whole = match bytes {
+        Cow::Owned(v) => arrow_buffer::Buffer::from_vec(v),
+        Cow::Borrowed(b) => arrow_buffer::Buffer::from(b),
+    };
     let slice = |b: &arrow_ipc::Block| {
         // In range: check_file checked offset + metadata + body against the input.
         let start = b.offset() as usize;
@@ -116,7 +126,11 @@ fn read_file(bytes: &[u8]) -> Result<ArrowTable> {
 impl ArrowTable {
     /// Reads Arrow IPC bytes: the file format when they start with `ARROW1`, else the stream
     /// format. `E_ARROW` when they are neither; `E_EMPTY` for zero bytes.
-    pub fn read(bytes: &[u8]) -> Result<ArrowTable> {
+    ///
+    /// Owned bytes (`Vec<u8>`) are read in place; borrowed bytes are copied once, into the
+    /// buffer the record batches are sliced from.
+    pub fn read<'b>(bytes: impl Into<Cow<'b, [u8]>>) -> Result<ArrowTable> {
+        let bytes: Cow<'b, [u8]> = bytes.into();
         if bytes.is_empty() {
             return Err(Error::Empty {
                 what: "Arrow IPC input".into(),
@@ -125,9 +139,16 @@ impl ArrowTable {
         if bytes.starts_with(FILE_MAGIC) {
             return read_file(bytes);
         }
-        let end = check::check_stream(bytes)?;
+        let base = match &bytes {
+            Cow::Owned(v) => v.as_ptr() as usize,
+            Cow::Borrowed(_) => 0,
+        };
+        let end = check::check_stream(&bytes, base)?;
         // The stream decoder slices record batches out of one buffer without further copies.
-        let mut buffer = arrow_buffer::Buffer::from(&bytes[..end]);
+        let mut buffer = match bytes {
+            Cow::Owned(v) => arrow_buffer::Buffer::from_vec(v).slice_with_length(0, end),
+            Cow::Borrowed(b) => arrow_buffer::Buffer::from(&b[..end]),
+        };
         let mut decoder = arrow_ipc::reader::StreamDecoder::new();
         let mut batches = Vec::new();
         while !buffer.is_empty() {
@@ -555,7 +576,10 @@ fn renamed(mut e: Error, names: &[(&str, &str)]) -> Error {
 }
 
 /// Reads transactions from Arrow IPC bytes under `mapping` (see the [module docs](self)).
-pub fn read_transactions(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transactions> {
+pub fn read_transactions<'b>(
+    bytes: impl Into<Cow<'b, [u8]>>,
+    mapping: &ColumnMapping,
+) -> Result<Transactions> {
     let table = ArrowTable::read(bytes)?;
     let customer = table.column(&mapping.customer_id, "customerId")?;
     let time = table.column(&mapping.timestamp, "timestamp")?;
@@ -737,7 +761,8 @@ fn finite_columns(table: &ArrowTable, columns: &[String]) -> Result<Vec<Vec<f64>
 /// matrix: `rows × columns.len()` values, row `i`'s value of column `j` at
 /// `i * columns.len() + j` — the layout the segmentation functions
 /// ([`segment`](crate::segment::model::segment), [`kmeans_rows`](crate::segment::model::kmeans_rows))
-/// take with `d = columns.len()`. Integer, float and decimal columns are read as `f64`. A null
+/// take with `d = columns.len()`. Owned bytes are read in place, as by
+/// [`ArrowTable::read`]. Integer, float and decimal columns are read as `f64`. A null
 /// is `E_MISSING_VALUE`, a column of another type `E_BAD_TYPE`, NaN or ±Infinity
 /// `E_NON_FINITE` and a magnitude above 1e150 `E_OUT_OF_RANGE`, each naming the column and row;
 /// no columns named is `E_BAD_OPTION`, a table without rows `E_EMPTY`.
@@ -761,7 +786,7 @@ fn finite_columns(table: &ArrowTable, columns: &[String]) -> Result<Vec<Vec<f64>
 /// assert_eq!(x, vec![120.0, 3.0, 15.5, 1.0]);
 /// # }
 /// ```
-pub fn read_features(bytes: &[u8], columns: &[String]) -> Result<Vec<f64>> {
+pub fn read_features<'b>(bytes: impl Into<Cow<'b, [u8]>>, columns: &[String]) -> Result<Vec<f64>> {
     if columns.is_empty() {
         return Err(Error::BadOption {
             option: "columns".into(),
@@ -825,7 +850,10 @@ pub struct AttributeMapping {
 /// assert_eq!(a.categorical[0].1, vec![Some("pro".to_string()), Some("basic".to_string())]);
 /// # }
 /// ```
-pub fn read_attributes(bytes: &[u8], mapping: &AttributeMapping) -> Result<CustomerAttributes> {
+pub fn read_attributes<'b>(
+    bytes: impl Into<Cow<'b, [u8]>>,
+    mapping: &AttributeMapping,
+) -> Result<CustomerAttributes> {
     let table = ArrowTable::read(bytes)?;
     let customer_id = match table
         .column(&mapping.customer_id, "customerId")?

@@ -84,6 +84,7 @@ impl Period {
     }
 
     /// Index of the period containing the instant `ms` (epoch milliseconds, UTC).
+    #[inline]
     pub fn index(self, ms: i64) -> i64 {
         let day = ms.div_euclid(MS_PER_DAY);
         match self {
@@ -181,6 +182,27 @@ pub fn parse_epoch_ms(value: f64, column: &str, row: usize) -> Result<i64> {
         ));
     }
     Ok(value.floor() as i64)
+}
+
+/// Reads a column of numeric timestamps with [`parse_epoch_ms`]: the error of its first bad
+/// value (1-based row), else the instants. One predictable comparison a value on the common
+/// path.
+///
+/// ```
+/// use unimetric::data::dates::parse_epoch_ms_column;
+/// assert_eq!(parse_epoch_ms_column(&[0.0, 1.5, -0.5], "t"), Ok(vec![0, 1, -1]));
+/// assert_eq!(parse_epoch_ms_column(&[0.0, f64::NAN], "t").unwrap_err().code(), "E_NON_FINITE");
+/// assert_eq!(parse_epoch_ms_column(&[1e300], "t").unwrap_err().code(), "E_BAD_DATE");
+/// ```
+pub fn parse_epoch_ms_column(values: &[f64], column: &str) -> Result<Vec<i64>> {
+    let (lo, hi) = (MIN_MS as f64, MAX_MS as f64);
+    for (i, &v) in values.iter().enumerate() {
+        // NaN fails the comparison too.
+        if !(lo <= v && v <= hi) {
+            parse_epoch_ms(v, column, i + 1)?;
+        }
+    }
+    Ok(values.iter().map(|v| v.floor() as i64).collect())
 }
 
 /// Reads a timestamp written as text under the policy in the [module docs](self).

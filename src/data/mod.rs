@@ -350,32 +350,21 @@ impl Transactions {
                 what: "transactions".into(),
             });
         }
-        let mut amount = Vec::with_capacity(n);
-        for (i, &a) in cols.amount.iter().enumerate() {
-            amount.push(check_amount(a, "amount", i + 1)?);
-        }
+        let amount = crate::error::check_numbers(cols.amount, "amount")?;
         let cost = match cols.cost {
-            Some(c) => Some(
-                c.iter()
-                    .enumerate()
-                    .map(|(i, &v)| check_amount(v, "cost", i + 1))
-                    .collect::<Result<Vec<f64>>>()?,
-            ),
+            Some(c) => Some(crate::error::check_numbers(c, "cost")?),
             None => None,
         };
-        let mut timestamp = Vec::with_capacity(n);
-        match cols.timestamp {
-            TimeColumn::EpochMs(v) => {
-                for (i, &t) in v.iter().enumerate() {
-                    timestamp.push(dates::parse_epoch_ms(t, "timestamp", i + 1)?);
-                }
-            }
+        let timestamp = match cols.timestamp {
+            TimeColumn::EpochMs(v) => dates::parse_epoch_ms_column(v, "timestamp")?,
             TimeColumn::Text(v) => {
+                let mut out = Vec::with_capacity(n);
                 for (i, s) in v.iter().enumerate() {
-                    timestamp.push(dates::parse_date_text(s, "timestamp", i + 1)?);
+                    out.push(dates::parse_date_text(s, "timestamp", i + 1)?);
                 }
+                out
             }
-        }
+        };
         let (customer, keys) = intern_ids(cols.customer_id, "customerId")?;
         let order = match cols.order_id {
             Some(o) => Some(intern_ids(o, "orderId")?.0),
@@ -418,8 +407,14 @@ impl Transactions {
     /// Builds a table from Arrow IPC bytes (stream or file format), finding the columns by the
     /// names in `mapping`; the values go through [`Transactions::from_columns`]. See [`arrow`]
     /// for the accepted column types. Requires the cargo feature `arrow`.
+    ///
+    /// `bytes` is a `&[u8]` (copied once into the buffer the columns are read from) or a
+    /// `Vec<u8>`, read in place.
     #[cfg(feature = "arrow")]
-    pub fn from_arrow(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transactions> {
+    pub fn from_arrow<'b>(
+        bytes: impl Into<std::borrow::Cow<'b, [u8]>>,
+        mapping: &ColumnMapping,
+    ) -> Result<Transactions> {
         arrow::read_transactions(bytes, mapping)
     }
 

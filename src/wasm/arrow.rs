@@ -92,7 +92,7 @@ impl Transactions {
     ) -> JsResult<Transactions> {
         let m = js(transaction_mapping(mapping))?;
         let bytes = js(ipc_bytes(ipc))?;
-        js(crate::Transactions::from_arrow(&bytes, &m)).map(Transactions::wrap)
+        js(crate::Transactions::from_arrow(bytes, &m)).map(Transactions::wrap)
     }
 }
 
@@ -153,7 +153,7 @@ impl FeatureMatrix {
     ) -> JsResult<FeatureMatrix> {
         let names = js(name_list(columns, "columns"))?;
         let bytes = js(ipc_bytes(ipc))?;
-        let data = js(crate::data::arrow::read_features(&bytes, &names))?;
+        let data = js(crate::data::arrow::read_features(bytes, &names))?;
         Ok(FeatureMatrix::from_checked(data, names.len()))
     }
 }
@@ -215,7 +215,7 @@ pub fn customer_attributes_from_arrow(
 ) -> JsResult<JsValue> {
     let m = js(attribute_mapping(columns))?;
     let bytes = js(ipc_bytes(ipc))?;
-    let a = js(crate::data::arrow::read_attributes(&bytes, &m))?;
+    let a = js(crate::data::arrow::read_attributes(bytes, &m))?;
     let numeric = js_sys::Object::new();
     for (name, v) in &a.numeric {
         let _ = js_sys::Reflect::set(

@@ -23,6 +23,8 @@ export async function openDuckDB() {
   return {
     db,
     sql: (q) => conn.query(q),
+    /** The result of `q` as the Arrow IPC stream DuckDB-WASM itself produces (no Table). */
+    sqlIPC: (q) => conn.useUnsafe((bindings, id) => bindings.runQuery(id, q)),
     /** Registers text as a file DuckDB can read, e.g. with read_csv('name'). */
     file: (name, text) => db.registerFileText(name, text),
     close: () => { conn.close(); db.reset?.(); },

@@ -196,13 +196,13 @@ fn dictionary_values(schema: &Schema, id: i64) -> Option<DataType> {
 /// Checks one message before arrow-rs decodes it, given the schema read so far: its body is not
 /// compressed (no codec is compiled in; the reader asserts on short compressed buffers), every
 /// buffer lies inside its body of `body` bytes, and the record batch (or dictionary batch)
-/// matches the schema's columns ([`check_batch`]). `body_start` is the body's position in the
-/// input.
+/// matches the schema's columns ([`check_batch`]). `body_address` is where the body will lie
+/// in memory when arrow-rs decodes it (see [`check_stream`]).
 fn check_message(
     message: arrow_ipc::Message<'_>,
     schema: Option<&Schema>,
     body: usize,
-    body_start: usize,
+    body_address: usize,
 ) -> Result<()> {
     let (batch, fields) = if let Some(b) = message.header_as_record_batch() {
         (
@@ -242,7 +242,7 @@ fn check_message(
         }
     }
     match fields {
-        Some(f) => check_batch(&f, batch, message.version(), body_start),
+        Some(f) => check_batch(&f, batch, message.version(), body_address),
         None => Ok(()),
     }
 }
@@ -251,7 +251,12 @@ fn check_message(
 /// stream's schema message (itself checked by [`schema`]), and that each message's body lies
 /// inside the input. Returns the length of the stream up to and including its end-of-stream
 /// marker (or the whole input without one).
-pub(super) fn check_stream(bytes: &[u8]) -> Result<usize> {
+///
+/// `base` is the address the input will have when arrow-rs decodes it: the address of the bytes
+/// themselves when they are read in place, 0 when they are copied to a fresh (64-byte aligned)
+/// buffer. A dense union's offsets are read in place as `i32`s, so their address must be
+/// aligned.
+pub(super) fn check_stream(bytes: &[u8], base: usize) -> Result<usize> {
     let mut schema_read: Option<Schema> = None;
     let mut p = 0usize;
     while p < bytes.len() {
@@ -272,7 +277,12 @@ pub(super) fn check_stream(bytes: &[u8]) -> Result<usize> {
                 schema_read = Some(schema(s)?);
             }
         }
-        check_message(message, schema_read.as_ref(), body, p + len)?;
+        check_message(
+            message,
+            schema_read.as_ref(),
+            body,
+            base.wrapping_add(p + len),
+        )?;
         p = p
             .checked_add(len)
             .and_then(|x| x.checked_add(body))
@@ -295,7 +305,8 @@ pub(super) struct FileParts {
 /// Checks the IPC file format through its footer (as arrow-rs's `FileReader` reads it, which
 /// allocates whatever a block claims and asserts on the rest): the trailer is a footer
 /// flatbuffer, its length and the closing magic `ARROW1`; every block lies in the input.
-pub(super) fn check_file(bytes: &[u8], magic: &[u8]) -> Result<FileParts> {
+/// `base` is the address of the input when arrow-rs decodes it, as for [`check_stream`].
+pub(super) fn check_file(bytes: &[u8], magic: &[u8], base: usize) -> Result<FileParts> {
     let trailer = bytes
         .len()
         .checked_sub(magic.len() + 4)
@@ -335,7 +346,12 @@ pub(super) fn check_file(bytes: &[u8], magic: &[u8]) -> Result<FileParts> {
             .filter(|_| start + len <= offset + meta)
             .ok_or_else(|| bad("a block's message runs past its metadata"))?;
         let message = arrow_ipc::root_as_message(fb).map_err(arrow_error)?;
-        check_message(message, Some(&schema), body, offset + meta)?;
+        check_message(
+            message,
+            Some(&schema),
+            body,
+            base.wrapping_add(offset + meta),
+        )?;
         Ok(*b)
     };
     let dictionaries = footer
@@ -371,7 +387,7 @@ fn check_batch(
     types: &[DataType],
     batch: arrow_ipc::RecordBatch<'_>,
     version: MetadataVersion,
-    body_start: usize,
+    body_address: usize,
 ) -> Result<()> {
     let mut walk = BatchWalk {
         nodes: batch
@@ -390,7 +406,7 @@ fn check_batch(
         next_buffer: 0,
         next_variadic: 0,
         v4_unions: version < MetadataVersion::V5,
-        body_start,
+        body_address,
     };
     for t in types {
         walk.field(t)?;
@@ -414,7 +430,7 @@ struct BatchWalk {
     next_buffer: usize,
     next_variadic: usize,
     v4_unions: bool,
-    body_start: usize,
+    body_address: usize,
 }
 
 impl BatchWalk {
@@ -467,7 +483,7 @@ impl BatchWalk {
                 // (four bytes each) to the column's length and reads the offsets in place.
                 let covers = len.checked_mul(width).is_some_and(|n| b.length() >= n);
                 let aligned = self
-                    .body_start
+                    .body_address
                     .checked_add(usize::try_from(b.offset()).unwrap_or(usize::MAX))
                     .is_some_and(|at| at % byte_width == 0);
                 if !covers || !aligned {
