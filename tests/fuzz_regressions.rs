@@ -60,12 +60,16 @@ fn crash_reproducers_stay_fixed() {
 mod arrow_corruption {
     use super::targets;
     use arrow_array::builder::StringDictionaryBuilder;
+    use arrow_array::types::Int32Type;
     use arrow_array::types::Int8Type;
     use arrow_array::{
-        ArrayRef, Date32Array, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray,
-        StringViewArray, TimestampMicrosecondArray, UInt32Array,
+        ArrayRef, BooleanArray, Date32Array, Decimal128Array, FixedSizeBinaryArray, Float64Array,
+        Int32Array, Int64Array, LargeStringArray, ListArray, RecordBatch, StringArray,
+        StringViewArray, StructArray, TimestampMicrosecondArray, TimestampMillisecondArray,
+        UInt32Array, UnionArray,
     };
     use arrow_ipc::writer::{FileWriter, StreamWriter};
+    use arrow_schema::{DataType, Field, UnionFields};
     use std::panic::{catch_unwind, AssertUnwindSafe};
     use std::sync::Arc;
 
@@ -162,6 +166,65 @@ mod arrow_corruption {
         ])
     }
 
+    /// Columns of the nested and less common types a table may carry beside the mapped ones: a
+    /// list, a struct, a dense union, fixed-size binary, large text.
+    fn nested_batch() -> RecordBatch {
+        let union_fields = UnionFields::new(
+            vec![0, 1],
+            vec![
+                Field::new("i", DataType::Int32, false),
+                Field::new("s", DataType::Utf8, false),
+            ],
+        );
+        let union = UnionArray::try_new(
+            union_fields,
+            vec![0i8, 1, 0].into(),
+            Some(vec![0i32, 0, 1].into()),
+            vec![
+                Arc::new(Int32Array::from(vec![5, 6])) as ArrayRef,
+                Arc::new(StringArray::from(vec!["u"])),
+            ],
+        )
+        .unwrap();
+        let list = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
+            Some(vec![Some(1), Some(2)]),
+            None,
+            Some(vec![]),
+        ]);
+        let st = StructArray::from(vec![
+            (
+                Arc::new(Field::new("x", DataType::Int64, true)),
+                Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])) as ArrayRef,
+            ),
+            (
+                Arc::new(Field::new("y", DataType::Boolean, true)),
+                Arc::new(BooleanArray::from(vec![true, false, true])) as ArrayRef,
+            ),
+        ]);
+        let fsb =
+            FixedSizeBinaryArray::try_from_iter(vec![b"abc", b"def", b"ghi"].into_iter()).unwrap();
+        let t0 = 1_704_067_200_000i64;
+        batch(vec![
+            (
+                "c",
+                Arc::new(LargeStringArray::from(vec!["p", "q", "p"])) as ArrayRef,
+            ),
+            (
+                "ts",
+                Arc::new(TimestampMillisecondArray::from(vec![
+                    t0,
+                    t0 + 1,
+                    t0 + 86_400_000,
+                ])),
+            ),
+            ("a", Arc::new(Int32Array::from(vec![3, 4, 5]))),
+            ("l", Arc::new(list)),
+            ("st", Arc::new(st)),
+            ("u", Arc::new(union)),
+            ("b", Arc::new(fsb)),
+        ])
+    }
+
     /// The inputs corrupted: arrow-rs streams and files, and the committed seeds written by
     /// apache-arrow (JS) and DuckDB-WASM (`fuzz/seeds/arrow/`).
     pub(super) fn bases() -> Vec<(String, Vec<u8>)> {
@@ -173,6 +236,8 @@ mod arrow_corruption {
             ("dictionary file".to_string(), file(&dictionary_batches())),
             ("typed stream".to_string(), stream(&[typed_batch()])),
             ("typed file".to_string(), file(&[typed_batch()])),
+            ("nested stream".to_string(), stream(&[nested_batch()])),
+            ("nested file".to_string(), file(&[nested_batch()])),
         ];
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/arrow");
         if let Ok(entries) = std::fs::read_dir(dir) {
