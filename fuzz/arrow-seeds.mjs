@@ -1,7 +1,7 @@
 // Writes the seed corpus of the `arrow` fuzz target (fuzz/seeds/arrow/): small Arrow IPC streams
 // and files made by the other writers unimetric reads from — apache-arrow (JS) and DuckDB-WASM —
-// with dictionary-encoded text, timestamps, decimals, nulls and several record batches. Columns
-// in the order the target maps them: customer, time, amount, order, channel.
+// with dictionary-encoded text, timestamps, decimals, nulls, several record batches and nested
+// columns. Columns in the order the target maps them: customer, time, amount, order, channel.
 //   node fuzz/arrow-seeds.mjs
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -34,6 +34,24 @@ const whole = new A.Table({
   ch: A.vectorFromArray(["search", null, "email", "search", "tv", null], text()),
 }).batches[0];
 write("js_dictionary.file.arrow", A.tableToIPC(new A.Table([whole.slice(0, 3), whole.slice(3)]), "file"));
+
+// Columns beside the mapped ones of the nested and less common types: a list, a struct, a
+// dense union, fixed-size binary; large text ids.
+const ints = A.makeData({ type: new A.Int32(), length: 2, data: new Int32Array([5, 6]) });
+const union = new A.DenseUnion([0, 1], [new A.Field("i", new A.Int32()), new A.Field("s", new A.Utf8())]);
+write("js_nested.stream.arrow", A.tableToIPC(new A.Table({
+  c: A.vectorFromArray(["p", "q", "p"], new A.LargeUtf8()),
+  ts: A.vectorFromArray(days(0, 0, 1), new A.TimestampMillisecond()),
+  a: A.vectorFromArray([3, 4, 5], new A.Int32()),
+  l: A.vectorFromArray([[1, 2], null, []], new A.List(new A.Field("item", new A.Int32(), true))),
+  st: A.vectorFromArray([{ x: 1, y: true }, null, { x: 3, y: false }],
+    new A.Struct([new A.Field("x", new A.Float64(), true), new A.Field("y", new A.Bool(), true)])),
+  u: A.makeVector(A.makeData({
+    type: union, length: 3, typeIds: new Int8Array([0, 1, 0]), valueOffsets: new Int32Array([0, 0, 1]),
+    children: [ints, A.vectorFromArray(["u"], new A.Utf8()).data[0]],
+  })),
+  b: A.vectorFromArray([[1, 2, 3], [4, 5, 6], [7, 8, 9]].map((x) => new Uint8Array(x)), new A.FixedSizeBinary(3)),
+}), "stream"));
 
 const duck = await openDuckDB();
 const table = duck.sql(`SELECT c::ENUM('a', 'b') AS c, ts, a, o, ch FROM (VALUES

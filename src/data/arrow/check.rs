@@ -379,7 +379,7 @@ pub(super) fn check_file(bytes: &[u8], magic: &[u8], base: usize) -> Result<File
 /// depth-first, per column its node, its null bitmap where the type has one, the buffers of the
 /// type's layout (`arrow_data::layout`), its variadic buffers, then its children. Node lengths
 /// and null counts must not be negative; a null bitmap must cover its column when it has nulls;
-/// a fixed-width buffer (offsets, keys, numbers, views) must hold a whole number of values; a
+/// a buffer of fixed-width numbers (offsets, keys, values, views) must hold a whole number of them; a
 /// union's type ids and offsets must cover its length, the offsets aligned; the variadic counts
 /// must be one per view column, each within the buffers left; the batch must have a node and
 /// the buffers for every column (the reader unwraps them).
@@ -470,9 +470,11 @@ impl BatchWalk {
             let arrow_data::BufferSpec::FixedWidth { byte_width, .. } = spec else {
                 continue;
             };
-            // Zero-width values (`FixedSizeBinary(0)`) fit any buffer.
+            // Fixed-size binary values are bytes, never read as wider numbers, and writers may
+            // record their buffer's length with its padding (apache-arrow does).
             let width = i64::try_from(*byte_width).unwrap_or(i64::MAX);
-            if width > 0 && b.length() % width != 0 {
+            let bytes = matches!(data_type, DataType::FixedSizeBinary(_));
+            if !bytes && b.length() % width != 0 {
                 return Err(bad(format!(
                     "a buffer of {} bytes for {data_type} values of {width} bytes each",
                     b.length()
