@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { Spend, Transactions, cac, cacPayback, getDefinition, ltvToCac } from "../../pkg/node.js";
-import { definitionOf, openDashboard } from "./harness.mjs";
+import { definitionOf, openDashboard, assertDefinitionDialog as harnessDialog } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
@@ -186,23 +186,7 @@ describe("dashboard CAC section", { timeout: 120_000 }, () => {
     return expected;
   }
 
-  /** Opens a definition with the keyboard, checks it, closes it with Escape. */
-  async function assertDefinitionDialog(button, id, inEffect = []) {
-    const def = getDefinition(id);
-    await button.focus();
-    await page.keyboard.press("Enter");
-    const dialog = page.locator("dialog#definition");
-    await dialog.waitFor({ state: "visible" });
-    assert.equal(await dialog.locator("#def-title").innerText(), def.name);
-    assert.equal(await dialog.locator("#def-id").innerText(), def.id);
-    assert.equal(await dialog.locator("#def-version").innerText(), `v${def.version}`);
-    assert.equal(await dialog.locator("#def-formula").innerText(), def.formula);
-    const params = await dialog.locator("#def-params").innerText();
-    for (const text of inEffect) assert.ok(params.includes(text), `${id}: ${text} in effect, got ${params}`);
-    await page.keyboard.press("Escape");
-    await dialog.waitFor({ state: "hidden" });
-    assert.equal(await page.evaluate(() => document.activeElement), await button.evaluate((el) => el));
-  }
+  const assertDefinitionDialog = (button, id, inEffect) => harnessDialog(page, button, getDefinition(id), inEffect);
 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { Transactions, churnFeatures, evaluateChurn, fitChurn, getDefinition } from "../../pkg/node.js";
-import { definitionOf, openDashboard } from "./harness.mjs";
+import { definitionOf, openDashboard, assertDefinitionDialog as harnessDialog, assertShown, parseShown } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
@@ -94,21 +94,6 @@ function nodeChurn(tx, { horizonDays, alpha }) {
   }
 }
 
-/** "1,234" → 1234, "60.01%" → 0.6001; ">99.9%" / "<0.1%" → the bound and its direction. */
-function parseShown(text) {
-  const bound = text.startsWith(">") ? ">" : text.startsWith("<") ? "<" : null;
-  const clean = text.replace(/[<>,%\s]/g, "");
-  const number = Number(clean);
-  assert.ok(Number.isFinite(number), `${JSON.stringify(text)} is not a number`);
-  return { value: text.includes("%") ? number / 100 : number, bound };
-}
-
-function assertShown(text, want, tolerance, what) {
-  const { value, bound } = parseShown(text);
-  if (bound === ">") assert.ok(want >= value, `${what}: page shows ${text}, Node computes ${want}`);
-  else if (bound === "<") assert.ok(want < value, `${what}: page shows ${text}, Node computes ${want}`);
-  else assert.ok(Math.abs(value - want) <= tolerance, `${what}: page shows ${text}, Node computes ${want}`);
-}
 
 /** A CSV line split into fields (RFC 4180 quoting). */
 function csvFields(line) {
@@ -235,23 +220,7 @@ describe("dashboard churn section", { timeout: 180_000 }, () => {
     return expected;
   }
 
-  /** Opens a definition with the keyboard, checks it, closes it with Escape. */
-  async function assertDefinitionDialog(button, id, inEffect = []) {
-    const def = getDefinition(id);
-    await button.focus();
-    await page.keyboard.press("Enter");
-    const dialog = page.locator("dialog#definition");
-    await dialog.waitFor({ state: "visible" });
-    assert.equal(await dialog.locator("#def-title").innerText(), def.name);
-    assert.equal(await dialog.locator("#def-id").innerText(), def.id);
-    assert.equal(await dialog.locator("#def-version").innerText(), `v${def.version}`);
-    assert.equal(await dialog.locator("#def-formula").innerText(), def.formula);
-    const params = await dialog.locator("#def-params").innerText();
-    for (const text of inEffect) assert.ok(params.includes(text), `${id}: ${text} in effect, got ${params}`);
-    await page.keyboard.press("Escape");
-    await dialog.waitFor({ state: "hidden" });
-    assert.equal(await page.evaluate(() => document.activeElement), await button.evaluate((el) => el));
-  }
+  const assertDefinitionDialog = (button, id, inEffect) => harnessDialog(page, button, getDefinition(id), inEffect);
 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });

@@ -1,19 +1,10 @@
 // Shared set-up of the dashboard's browser tests: the static server on a free port, Debian's
 // Chromium driven by playwright-core, and the recorders every test checks at the end.
+import assert from "node:assert/strict";
 import { once } from "node:events";
 import { chromium } from "playwright-core";
 import { startServer } from "../../www/serve.mjs";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-  "--disable-quic",
-];
+import { CHROMIUM_ARGS } from "../js/helpers.mjs";
 
 const origin = (url) => new URL(url).origin;
 
@@ -75,4 +66,42 @@ export async function waitForSection(page, { stateKey, global }, options, state 
     { want: options, state, stateKey, global },
     { timeout: 30_000 },
   );
+}
+
+/** "1,234.56" → 1234.56, "30%" → 0.3; ">99.9%" / "<0.1%" → the bound and its direction. */
+export function parseShown(text) {
+  const bound = text.startsWith(">") ? ">" : text.startsWith("<") ? "<" : null;
+  const clean = text.replace(/[<>,%\s]/g, "");
+  const number = Number(clean);
+  assert.ok(clean !== "" && Number.isFinite(number), `${JSON.stringify(text)} is not a number`);
+  return { value: text.includes("%") ? number / 100 : number, bound };
+}
+
+/** The page's `text` shows `want` (within `tolerance`, or as the bound it prints). */
+export function assertShown(text, want, tolerance, what) {
+  const { value, bound } = parseShown(text);
+  if (bound === ">") assert.ok(want >= value, `${what}: page shows ${text}, Node computes ${want}`);
+  else if (bound === "<") assert.ok(want < value, `${what}: page shows ${text}, Node computes ${want}`);
+  else assert.ok(Math.abs(value - want) <= tolerance, `${what}: page shows ${text}, Node computes ${want}`);
+}
+
+/**
+ * Opens the definition behind `button` with the keyboard, checks the dialog against `def` (from
+ * `getDefinition`) and that each text of `inEffect` is among its parameters, closes it with
+ * Escape and checks that focus returned to the button.
+ */
+export async function assertDefinitionDialog(page, button, def, inEffect = []) {
+  await button.focus();
+  await page.keyboard.press("Enter");
+  const dialog = page.locator("dialog#definition");
+  await dialog.waitFor({ state: "visible" });
+  assert.equal(await dialog.locator("#def-title").innerText(), def.name);
+  assert.equal(await dialog.locator("#def-id").innerText(), def.id);
+  assert.equal(await dialog.locator("#def-version").innerText(), `v${def.version}`);
+  assert.equal(await dialog.locator("#def-formula").innerText(), def.formula);
+  const params = await dialog.locator("#def-params").innerText();
+  for (const text of inEffect) assert.ok(params.includes(text), `${def.id}: ${text} in effect, got ${params}`);
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden" });
+  assert.equal(await page.evaluate(() => document.activeElement), await button.evaluate((el) => el));
 }

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { Transactions, clv, fitBgNbd, fitGammaGamma, getDefinition, historicalLtv } from "../../pkg/node.js";
-import { definitionOf, openDashboard, waitForSection } from "./harness.mjs";
+import { definitionOf, openDashboard, waitForSection, assertDefinitionDialog as harnessDialog, assertShown, parseShown } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
@@ -76,21 +76,6 @@ function nodeLtv(tx, options) {
   return { models, modelsError, historical: historicalLtv(tx, { marginRate: options.margin }) };
 }
 
-/** "1,234.56" → 1234.56, "30%" → 0.3; ">99.9%" / "<0.1%" → the bound and its direction. */
-function parseShown(text) {
-  const bound = text.startsWith(">") ? ">" : text.startsWith("<") ? "<" : null;
-  const clean = text.replace(/[<>,%\s]/g, "");
-  const number = Number(clean);
-  assert.ok(clean !== "" && Number.isFinite(number), `${JSON.stringify(text)} is not a number`);
-  return { value: text.includes("%") ? number / 100 : number, bound };
-}
-
-function assertShown(text, want, tolerance, what) {
-  const { value, bound } = parseShown(text);
-  if (bound === ">") assert.ok(want >= value, `${what}: page shows ${text}, Node computes ${want}`);
-  else if (bound === "<") assert.ok(want < value, `${what}: page shows ${text}, Node computes ${want}`);
-  else assert.ok(Math.abs(value - want) <= tolerance, `${what}: page shows ${text}, Node computes ${want}`);
-}
 
 /** Four significant digits: half a unit in the fourth digit. */
 const assertSignificant = (text, want, what) => assertShown(text, want, Math.abs(want) * 5e-4 + 1e-12, what);
@@ -197,23 +182,7 @@ describe("dashboard lifetime value section", { timeout: 120_000 }, () => {
     return expected;
   }
 
-  /** Opens a definition with the keyboard, checks it, closes it with Escape. */
-  async function assertDefinitionDialog(button, id, inEffect = []) {
-    const def = getDefinition(id);
-    await button.focus();
-    await page.keyboard.press("Enter");
-    const dialog = page.locator("dialog#definition");
-    await dialog.waitFor({ state: "visible" });
-    assert.equal(await dialog.locator("#def-title").innerText(), def.name);
-    assert.equal(await dialog.locator("#def-id").innerText(), def.id);
-    assert.equal(await dialog.locator("#def-version").innerText(), `v${def.version}`);
-    assert.equal(await dialog.locator("#def-formula").innerText(), def.formula);
-    const params = await dialog.locator("#def-params").innerText();
-    for (const text of inEffect) assert.ok(params.includes(text), `${id}: ${text} in effect, got ${params}`);
-    await page.keyboard.press("Escape");
-    await dialog.waitFor({ state: "hidden" });
-    assert.equal(await page.evaluate(() => document.activeElement), await button.evaluate((el) => el));
-  }
+  const assertDefinitionDialog = (button, id, inEffect) => harnessDialog(page, button, getDefinition(id), inEffect);
 
   /** Changes a field as a keyboard user would, and waits for the URL to record it. */
   async function change(selector, value, urlPattern) {

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { Transactions, chooseKCustomers, getDefinition, rfmScores, segmentCustomers } from "../../pkg/node.js";
-import { definitionOf, openDashboard, waitForSection } from "./harness.mjs";
+import { definitionOf, openDashboard, waitForSection, assertDefinitionDialog as harnessDialog, assertShown, parseShown } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
@@ -73,20 +73,6 @@ function nodeSegments(tx, { k, seed }, cacheKey = "sample") {
   }
 }
 
-function parseNumber(text) {
-  const clean = text.replace(/[,%\s]/g, "");
-  const number = Number(clean);
-  assert.ok(clean !== "" && Number.isFinite(number), `${JSON.stringify(text)} is not a number`);
-  return text.includes("%") ? number / 100 : number;
-}
-
-function assertShown(text, want, tolerance, what) {
-  const shown = parseNumber(text);
-  assert.ok(Math.abs(shown - want) <= tolerance, `${what}: page shows ${text}, Node computes ${want}`);
-}
-
-
-
 describe("dashboard segments section", { timeout: 120_000 }, () => {
   let server;
   let close;
@@ -131,7 +117,7 @@ describe("dashboard segments section", { timeout: 120_000 }, () => {
       const cells = await page.locator(`#seg-profile-rows tr[data-cluster="${p.cluster}"]`).locator("th, td").allInnerTexts();
       assert.equal(cells[0], String(p.cluster));
       assert.equal(cells[1], p.name);
-      assert.equal(parseNumber(cells[2]), p.size);
+      assert.equal(parseShown(cells[2]).value, p.size);
       assertShown(cells[3], p.share, TOLERANCE.percent, `share of ${p.cluster}`);
       p.centroid.forEach((c, j) => assertShown(cells[4 + 2 * j], c, TOLERANCE.decimal, `centroid ${j} of ${p.cluster}`));
       p.mean.forEach((m, j) => assertShown(cells[5 + 2 * j], m, TOLERANCE.decimal, `mean ${j} of ${p.cluster}`));
@@ -154,36 +140,20 @@ describe("dashboard segments section", { timeout: 120_000 }, () => {
     for (const name of expected.rfm.segment) counts[name]++;
     for (const [name, count] of Object.entries(counts)) {
       const cells = await page.locator(`#rfm-segment-rows tr[data-segment="${name}"]`).locator("th, td").allInnerTexts();
-      assert.equal(parseNumber(cells[1]), count, `RFM ${name}`);
+      assert.equal(parseShown(cells[1]).value, count, `RFM ${name}`);
     }
     for (let r = 1; r <= 5; r++) {
       for (let f = 1; f <= 5; f++) {
         let want = 0;
         for (let i = 0; i < expected.rfm.r.length; i++) if (expected.rfm.r[i] === r && expected.rfm.f[i] === f) want++;
         const cell = page.locator(`#rfm-grid-rows tr[data-r="${r}"] td[data-f="${f}"] .heat-count`);
-        assert.equal(parseNumber(await cell.innerText()), want, `R ${r} × F ${f}`);
+        assert.equal(parseShown(await cell.innerText()).value, want, `R ${r} × F ${f}`);
       }
     }
     return expected;
   }
 
-  /** Opens a definition with the keyboard, checks it, closes it with Escape. */
-  async function assertDefinitionDialog(button, id, inEffect = []) {
-    const def = getDefinition(id);
-    await button.focus();
-    await page.keyboard.press("Enter");
-    const dialog = page.locator("dialog#definition");
-    await dialog.waitFor({ state: "visible" });
-    assert.equal(await dialog.locator("#def-title").innerText(), def.name);
-    assert.equal(await dialog.locator("#def-id").innerText(), def.id);
-    assert.equal(await dialog.locator("#def-version").innerText(), `v${def.version}`);
-    assert.equal(await dialog.locator("#def-formula").innerText(), def.formula);
-    const params = await dialog.locator("#def-params").innerText();
-    for (const text of inEffect) assert.ok(params.includes(text), `${id}: ${text} in effect, got ${params}`);
-    await page.keyboard.press("Escape");
-    await dialog.waitFor({ state: "hidden" });
-    assert.equal(await page.evaluate(() => document.activeElement), await button.evaluate((el) => el));
-  }
+  const assertDefinitionDialog = (button, id, inEffect) => harnessDialog(page, button, getDefinition(id), inEffect);
 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });

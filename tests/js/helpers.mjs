@@ -1,6 +1,8 @@
 // Shared paths and helpers for the tests of the built package.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -13,25 +15,29 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
 ];
 
-/** Runs the README's `<!-- test: TAG -->` js block in Node with "unimetric" resolving to pkg/; returns its output. */
-export async function runReadmeBlock(tag) {
-  const { readFileSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync } = await import("node:fs");
-  const { execFileSync } = await import("node:child_process");
-  const os = await import("node:os");
-  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const m = readme.match(new RegExp(`<!-- test: ${tag} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``));
-  if (!m) throw new Error(`README has no block tagged ${tag}`);
-  const dir = mkdtempSync(path.join(os.tmpdir(), `unimetric-${tag}-`));
+/**
+ * Runs `code` as `file` with Node in a fresh project where "unimetric" resolves to pkg/ (and each
+ * name in `links` to its copy in node_modules); returns its standard output.
+ */
+export function runInProject(file, code, links = []) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "unimetric-project-"));
   try {
     mkdirSync(path.join(dir, "node_modules"));
     symlinkSync(PKG, path.join(dir, "node_modules", "unimetric"), "dir");
+    for (const name of links) symlinkSync(path.join(ROOT, "node_modules", name), path.join(dir, "node_modules", name), "dir");
     writeFileSync(path.join(dir, "package.json"), '{"type":"module","private":true}');
-    writeFileSync(path.join(dir, "block.mjs"), m[1]);
-    return execFileSync("node", ["block.mjs"], { cwd: dir, encoding: "utf8" });
+    writeFileSync(path.join(dir, file), code);
+    return execFileSync("node", [file], { cwd: dir, encoding: "utf8" });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Runs the README's `<!-- test: TAG -->` js block in Node with "unimetric" resolving to pkg/; returns its output. */
+export async function runReadmeBlock(tag) {
+  return runInProject("block.mjs", readmeBlock(tag));
+}
+
 /**
  * A static HTTP server on 127.0.0.1 and a free port. `resolve(pathname)` returns the file to
  * send (or a { body, type } object) or null for 404. Resolves to { server, base }.

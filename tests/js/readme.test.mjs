@@ -4,111 +4,62 @@
 // tests/browser/duckdb.test.mjs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
-import { createServer } from "node:http";
-import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, PKG, ROOT, readmeBlock } from "./helpers.mjs";
+import { CHROMIUM_ARGS, PKG, ROOT, readmeBlock, runInProject, serveStatic } from "./helpers.mjs";
 
 const block = (tag, lang) => readmeBlock(tag, lang);
 
 test("README Node quick start runs and prints the documented values", () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "unimetric-readme-"));
-  try {
-    mkdirSync(path.join(dir, "node_modules"));
-    symlinkSync(PKG, path.join(dir, "node_modules", "unimetric"), "dir");
-    writeFileSync(path.join(dir, "package.json"), '{"type":"module","private":true}');
-    writeFileSync(path.join(dir, "quickstart.mjs"), block("node"));
-    const out = execFileSync("node", ["quickstart.mjs"], { cwd: dir, encoding: "utf8" });
-    assert.ok(out.includes("[ 'a', 'b' ] [ 1, 0 ] [ 14, 0 ] [ 14, 5 ] [ 35, 0 ]"), out);
-    assert.ok(out.includes("22.5 orders.aov 1.0.0"), out);
-    assert.ok(out.includes("'customer.summary v1.0.0'"), out);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const out = runInProject("quickstart.mjs", block("node"));
+  assert.ok(out.includes("[ 'a', 'b' ] [ 1, 0 ] [ 14, 0 ] [ 14, 5 ] [ 35, 0 ]"), out);
+  assert.ok(out.includes("22.5 orders.aov 1.0.0"), out);
+  assert.ok(out.includes("'customer.summary v1.0.0'"), out);
 });
 
-test("README browser quick start runs in headless Chromium", async () => {
+/**
+ * Runs the README block `tag` as a module script in headless Chromium, with `imports` as the
+ * import map and pkg/ served from the same origin; returns the page's text and its errors.
+ */
+async function runBrowserBlock(tag, imports) {
   const page = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
-<script type="importmap">{"imports":{"unimetric":"/pkg/unimetric.js"}}</script></head><body>
+<script type="importmap">${JSON.stringify({ imports })}</script></head><body>
 <script type="module">
-${block("browser")}
+${block(tag)}
 document.body.dataset.state = "ready";
 </script></body></html>`;
-  const types = { ".js": "text/javascript", ".wasm": "application/wasm" };
-  const server = createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    if (rel === "/") { res.writeHead(200, { "content-type": "text/html" }).end(page); return; }
-    const file = path.join(ROOT, rel);
-    if (!file.startsWith(PKG) || !existsSync(file)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  const { server, base } = await serveStatic((p) => {
+    if (p === "/") return { body: page, type: "text/html" };
+    const file = path.join(ROOT, p);
+    return file.startsWith(PKG + path.sep) ? file : null;
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  try {
-    const p = await browser.newPage();
-    const errors = [];
-    p.on("pageerror", (e) => errors.push(String(e)));
-    p.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-    await p.goto(`http://127.0.0.1:${server.address().port}/`);
-    await p.waitForFunction(() => document.body.dataset.state === "ready", null, { timeout: 20_000 });
-    assert.equal((await p.textContent("body")).trim(), "frequency 1,0, T 3,2");
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-    server.close();
-  }
-});
-
-test("README worker example runs in headless Chromium", async () => {
-  const page = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
-<script type="importmap">{"imports":{"unimetric/worker":"/pkg/worker.js"}}</script></head><body>
-<script type="module">
-${block("worker")}
-document.body.dataset.state = "ready";
-</script></body></html>`;
-  const types = { ".js": "text/javascript", ".wasm": "application/wasm" };
-  const server = createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    if (rel === "/") { res.writeHead(200, { "content-type": "text/html" }).end(page); return; }
-    const file = path.join(ROOT, rel);
-    if (!file.startsWith(PKG) || !existsSync(file)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
-  });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   try {
     const p = await browser.newPage();
     const errors = [];
     p.on("pageerror", (e) => errors.push(String(e)));
     p.on("console", (m) => { if (m.type() === "error" || m.type() === "assert") errors.push(m.text()); });
-    await p.goto(`http://127.0.0.1:${server.address().port}/`);
+    await p.goto(`${base}/`);
     await p.waitForFunction(() => document.body.dataset.state === "ready", null, { timeout: 20_000 });
-    // Customer a spends 35 on a repeat purchase, b and c never return: two segments, a alone.
-    assert.equal((await p.textContent("body")).trim(), "labels 0,1,1, progress 0,1,2,3");
-    assert.deepEqual(errors, []);
+    return { text: (await p.textContent("body")).trim(), errors };
   } finally {
     await browser.close();
     server.close();
   }
+}
+
+test("README browser quick start runs in headless Chromium", async () => {
+  const { text, errors } = await runBrowserBlock("browser", { unimetric: "/pkg/unimetric.js" });
+  assert.equal(text, "frequency 1,0, T 3,2");
+  assert.deepEqual(errors, []);
 });
 
-/** Runs `code` as `file` in a fresh project where "unimetric" (and `links`) resolve; returns stdout. */
-function runInProject(file, code, links = []) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "unimetric-readme-"));
-  try {
-    mkdirSync(path.join(dir, "node_modules"));
-    symlinkSync(PKG, path.join(dir, "node_modules", "unimetric"), "dir");
-    for (const name of links) symlinkSync(path.join(ROOT, "node_modules", name), path.join(dir, "node_modules", name), "dir");
-    writeFileSync(path.join(dir, "package.json"), '{"type":"module","private":true}');
-    writeFileSync(path.join(dir, file), code);
-    return execFileSync("node", [file], { cwd: dir, encoding: "utf8" });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+test("README worker example runs in headless Chromium", async () => {
+  const { text, errors } = await runBrowserBlock("worker", { "unimetric/worker": "/pkg/worker.js" });
+  // Customer a spends 35 on a repeat purchase, b and c never return: two segments, a alone.
+  assert.equal(text, "labels 0,1,1, progress 0,1,2,3");
+  assert.deepEqual(errors, []);
+});
 
 test("README CommonJS example runs with require()", () => {
   const out = runInProject("example.cjs", block("cjs"));
