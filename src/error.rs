@@ -130,7 +130,7 @@ pub enum Error {
         message: String,
     },
     /// Arrow IPC bytes cannot be read (`E_ARROW`): not an Arrow IPC stream or file, truncated,
-    /// or using a feature the reader does not include (such as body compression).
+    /// corrupt, or using a feature the reader does not include (such as body compression).
     #[error("Arrow IPC input cannot be read: {message}")]
     Arrow {
         /// What the Arrow reader reported.

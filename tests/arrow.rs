@@ -12,7 +12,7 @@ use arrow_array::{
 };
 use arrow_ipc::writer::{FileWriter, StreamWriter};
 use std::sync::Arc;
-use unimetric::data::arrow::SummaryMapping;
+use unimetric::data::arrow::{read_attributes, read_features, AttributeMapping, SummaryMapping};
 use unimetric::data::spend::{Spend, SpendMapping};
 use unimetric::{
     ColumnMapping, CustomerKeys, CustomerSummary, Period, SummaryOptions, Transactions,
@@ -125,13 +125,13 @@ fn every_timestamp_unit_reads_the_same_instant() {
         ),
     ];
     for (name, col, want) in cases {
-        let tx = Transactions::from_arrow(&one_row(col), &mapping())
+        let tx = Transactions::from_arrow(one_row(col), &mapping())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(tx.timestamps(), &[want], "{name}");
     }
     // Before 1970 the sub-millisecond part rounds toward negative infinity: -1 µs is -1 ms.
     let tx = Transactions::from_arrow(
-        &one_row(Arc::new(TimestampMicrosecondArray::from(vec![-1]))),
+        one_row(Arc::new(TimestampMicrosecondArray::from(vec![-1]))),
         &mapping(),
     )
     .unwrap();
@@ -151,8 +151,8 @@ fn stream_and_file_formats_give_the_same_table() {
         ),
         ("amt", Arc::new(Float64Array::from(vec![10.0, 5.0, 30.0]))),
     ]);
-    let s = Transactions::from_arrow(&stream(std::slice::from_ref(&b)), &mapping()).unwrap();
-    let f = Transactions::from_arrow(&file(&[b]), &mapping()).unwrap();
+    let s = Transactions::from_arrow(stream(std::slice::from_ref(&b)), &mapping()).unwrap();
+    let f = Transactions::from_arrow(file(&[b]), &mapping()).unwrap();
     assert_eq!(s, f);
     assert_eq!(s.timestamps(), &[D_MS, D_MS, D_MS + 10 * 86_400_000]);
     assert_eq!(
@@ -183,7 +183,7 @@ fn dictionary_strings_ids_and_channels() {
     ]);
     let mut m = mapping();
     m.channel = Some("ch".into());
-    let tx = Transactions::from_arrow(&stream(&[b]), &m).unwrap();
+    let tx = Transactions::from_arrow(stream(&[b]), &m).unwrap();
     assert_eq!(
         tx.customer_keys(),
         &CustomerKeys::Text(vec!["x".into(), "y".into(), "z".into()])
@@ -220,7 +220,7 @@ fn large_and_view_strings_and_wide_integer_ids() {
     ]);
     let mut m = mapping();
     m.order_id = Some("ord".into());
-    let tx = Transactions::from_arrow(&stream(&[b]), &m).unwrap();
+    let tx = Transactions::from_arrow(stream(&[b]), &m).unwrap();
     // 5e9 does not fit a u32, so every id is compared as text.
     assert_eq!(
         tx.customer_keys(),
@@ -306,7 +306,7 @@ fn nulls_are_coded_errors_with_column_and_row_across_batches() {
         ("ts", Arc::new(Date32Array::from(vec![D_DAYS; 2]))),
         ("amt", Arc::new(Float64Array::from(vec![1.0, 2.0]))),
     ]);
-    let e = Transactions::from_arrow(&stream(&[b]), &mapping()).unwrap_err();
+    let e = Transactions::from_arrow(stream(&[b]), &mapping()).unwrap_err();
     assert_eq!(
         (e.code(), e.column(), e.row()),
         ("E_MISSING_VALUE", Some("cust"), Some(2))
@@ -350,7 +350,7 @@ fn bad_values_types_and_bytes_are_coded_errors() {
     assert_eq!(e.code(), "E_EMPTY");
     // Seconds that overflow milliseconds.
     let e = Transactions::from_arrow(
-        &one_row(Arc::new(TimestampSecondArray::from(vec![i64::MAX / 10]))),
+        one_row(Arc::new(TimestampSecondArray::from(vec![i64::MAX / 10]))),
         &mapping(),
     )
     .unwrap_err();
@@ -367,7 +367,7 @@ fn bad_values_types_and_bytes_are_coded_errors() {
         ("ts", Arc::new(Date32Array::from(Vec::<i32>::new()))),
         ("amt", Arc::new(Float64Array::from(Vec::<f64>::new()))),
     ]);
-    let e = Transactions::from_arrow(&stream(&[empty]), &mapping()).unwrap_err();
+    let e = Transactions::from_arrow(stream(&[empty]), &mapping()).unwrap_err();
     assert_eq!(e.code(), "E_EMPTY");
 }
 
@@ -394,7 +394,7 @@ fn same_summary_as_csv_of_the_same_data() {
         ("amount", Arc::new(Float64Array::from(amount))),
         ("channel", Arc::new(StringArray::from(channel))),
     ]);
-    let from_arrow = Transactions::from_arrow(&file(&[b]), &m).unwrap();
+    let from_arrow = Transactions::from_arrow(file(&[b]), &m).unwrap();
     for period in [Period::Day, Period::Month] {
         let opts = SummaryOptions {
             period,
@@ -532,4 +532,133 @@ fn truncated_bytes_are_coded_errors_not_panics() {
             );
         }
     }
+}
+
+fn features(bytes: &[u8], columns: &[&str]) -> unimetric::Result<Vec<f64>> {
+    let names: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    read_features(bytes, &names)
+}
+
+#[test]
+fn features_are_row_major_in_the_order_named_across_batches() {
+    let b = |x: Vec<Option<f64>>, n: Vec<i32>, d: Vec<i128>| {
+        batch(vec![
+            ("x", Arc::new(Float64Array::from(x)) as ArrayRef),
+            ("n", Arc::new(Int32Array::from(n))),
+            (
+                "d",
+                Arc::new(
+                    Decimal128Array::from(d)
+                        .with_precision_and_scale(6, 2)
+                        .unwrap(),
+                ),
+            ),
+            ("t", Arc::new(StringArray::from(vec!["a"; 1]))),
+        ])
+    };
+    let one = |x, n, d| b(vec![Some(x)], vec![n], vec![d]);
+    let batches = [one(1.0, 3, 125), one(2.5, 1, -50), one(4.0, 7, 0)];
+    // Columns d, x, n: 1.25, 1, 3 | -0.5, 2.5, 1 | 0, 4, 7.
+    let want = vec![1.25, 1.0, 3.0, -0.5, 2.5, 1.0, 0.0, 4.0, 7.0];
+    assert_eq!(features(&stream(&batches), &["d", "x", "n"]).unwrap(), want);
+    assert_eq!(features(&file(&batches), &["d", "x", "n"]).unwrap(), want);
+    assert_eq!(
+        features(&stream(&batches), &["n"]).unwrap(),
+        vec![3.0, 1.0, 7.0]
+    );
+
+    let code = |bytes: &[u8], cols: &[&str]| {
+        let e = features(bytes, cols).unwrap_err();
+        (e.code(), e.column().map(str::to_string), e.row())
+    };
+    let null = stream(&[one(1.0, 3, 125), b(vec![None], vec![1], vec![0])]);
+    assert_eq!(
+        code(&null, &["n", "x"]),
+        ("E_MISSING_VALUE", Some("x".into()), Some(2))
+    );
+    let nan = stream(&[one(1.0, 3, 125), one(f64::NAN, 1, 0)]);
+    assert_eq!(
+        code(&nan, &["x"]),
+        ("E_NON_FINITE", Some("x".into()), Some(2))
+    );
+    let huge = stream(&[one(1e200, 3, 125)]);
+    assert_eq!(
+        code(&huge, &["x"]),
+        ("E_OUT_OF_RANGE", Some("x".into()), Some(1))
+    );
+    let ok = stream(&batches);
+    assert_eq!(code(&ok, &["x", "t"]).0, "E_BAD_TYPE");
+    assert_eq!(code(&ok, &["x", "t"]).1.as_deref(), Some("t"));
+    assert_eq!(code(&ok, &["y"]).0, "E_MISSING_COLUMN");
+    assert_eq!(code(&ok, &[]).0, "E_BAD_OPTION");
+    let empty = stream(&[batch(vec![(
+        "x",
+        Arc::new(Float64Array::from(Vec::<f64>::new())) as ArrayRef,
+    )])]);
+    assert_eq!(code(&empty, &["x"]).0, "E_EMPTY");
+}
+
+#[test]
+fn customer_attributes_from_arrow() {
+    let mut plan = StringDictionaryBuilder::<Int8Type>::new();
+    for p in ["pro", "basic", "pro"] {
+        plan.append_value(p);
+    }
+    let bytes = stream(&[batch(vec![
+        (
+            "id",
+            Arc::new(Int64Array::from(vec![7, 5_000_000_000, 9])) as ArrayRef,
+        ),
+        ("seats", Arc::new(Int32Array::from(vec![3, 1, 5]))),
+        ("plan", Arc::new(plan.finish())),
+    ])]);
+    let m = AttributeMapping {
+        customer_id: "id".into(),
+        numeric: vec!["seats".into()],
+        categorical: vec!["plan".into()],
+    };
+    let a = read_attributes(&bytes, &m).unwrap();
+    assert_eq!(a.customer_id, vec!["7", "5000000000", "9"]);
+    assert_eq!(a.numeric, vec![("seats".to_string(), vec![3.0, 1.0, 5.0])]);
+    let p = |s: &str| Some(s.to_string());
+    assert_eq!(
+        a.categorical,
+        vec![("plan".to_string(), vec![p("pro"), p("basic"), p("pro")])]
+    );
+
+    let err = |bytes: &[u8], m: &AttributeMapping| {
+        let e = read_attributes(bytes, m).unwrap_err();
+        (e.code(), e.column().map(str::to_string), e.row())
+    };
+    let null_plan = stream(&[batch(vec![
+        ("id", Arc::new(Int32Array::from(vec![1, 2])) as ArrayRef),
+        ("plan", Arc::new(StringArray::from(vec![Some("pro"), None]))),
+    ])]);
+    let plan_only = AttributeMapping {
+        customer_id: "id".into(),
+        numeric: vec![],
+        categorical: vec!["plan".into()],
+    };
+    assert_eq!(
+        err(&null_plan, &plan_only),
+        ("E_MISSING_VALUE", Some("plan".into()), Some(2))
+    );
+    let repeated = stream(&[batch(vec![
+        ("id", Arc::new(Int32Array::from(vec![1, 1])) as ArrayRef),
+        ("plan", Arc::new(StringArray::from(vec!["a", "b"]))),
+    ])]);
+    assert_eq!(
+        err(&repeated, &plan_only),
+        ("E_OUT_OF_RANGE", Some("id".into()), Some(2))
+    );
+    let numbers_as_plan = AttributeMapping {
+        categorical: vec!["seats".into()],
+        ..m.clone()
+    };
+    assert_eq!(err(&bytes, &numbers_as_plan).0, "E_BAD_TYPE");
+    let text_as_seats = AttributeMapping {
+        numeric: vec!["plan".into()],
+        ..m
+    };
+    assert_eq!(err(&bytes, &text_as_seats).0, "E_BAD_TYPE");
 }

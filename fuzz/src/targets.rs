@@ -41,6 +41,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("churn", churn),
     ("ltv", ltv),
     ("segment", segment_target),
+    #[cfg(feature = "arrow")]
+    ("arrow", arrow),
 ];
 
 /// Runs target `name` on `data`; `false` when there is no such target.
@@ -533,5 +535,68 @@ pub fn segment_target(data: &[u8]) {
                 assert!(rfm.r.iter().all(|v| (1..=5).contains(v)));
             }
         }
+    }
+}
+
+/// Arrow IPC bytes (stream or file format) → the table → transactions (with and without the
+/// optional columns), spend, a customer summary, a feature matrix and customer attributes,
+/// each mapped to the table's own columns by position: customer, time, amount, order, channel.
+/// Then the summary and KPIs of the transactions.
+#[cfg(feature = "arrow")]
+pub fn arrow(data: &[u8]) {
+    use unimetric::data::arrow::{
+        read_attributes, read_features, ArrowTable, AttributeMapping, SummaryMapping,
+    };
+    use unimetric::data::spend::SpendMapping;
+    // Owned bytes are read in place, borrowed bytes copied: the table from the first, the
+    // rest from the second.
+    let Some(table) = typed(ArrowTable::read(data.to_vec())) else {
+        return;
+    };
+    let names = table.column_names();
+    let name = |i: usize| names.get(i).map_or("", String::as_str);
+    let mut m = ColumnMapping::new(name(0), name(1), name(2));
+    if let Some(tx) = typed(Transactions::from_arrow(data, &m)) {
+        assert_eq!(tx.len(), table.num_rows());
+        check_transactions(&tx);
+    }
+    if names.len() > 4 {
+        m.order_id = Some(name(3).into());
+        m.channel = Some(name(4).into());
+        if let Some(tx) = typed(Transactions::from_arrow(data, &m)) {
+            check_transactions(&tx);
+        }
+    }
+    let channel = if names.len() > 4 { name(4) } else { name(0) };
+    if let Some(s) = typed(Spend::from_arrow(
+        data,
+        &SpendMapping::new(name(1), channel, name(2)),
+    )) {
+        assert!(s.total().is_finite());
+    }
+    let sm = SummaryMapping {
+        customer_id: name(0).into(),
+        frequency: name(3).into(),
+        recency: name(2).into(),
+        t: name(2).into(),
+        monetary_value: name(2).into(),
+    };
+    if let Some(s) = typed(CustomerSummary::from_arrow(data, &sm, Period::Week, None)) {
+        check_summary(&s);
+    }
+    // Amount and order: numeric in the seeds.
+    let numeric: Vec<String> = names.iter().skip(2).take(2).cloned().collect();
+    if let Some(x) = typed(read_features(data, &numeric)) {
+        finite("features", &x);
+        assert_eq!(x.len(), table.num_rows() * numeric.len());
+    }
+    let am = AttributeMapping {
+        customer_id: name(0).into(),
+        numeric: vec![name(2).into()],
+        categorical: vec![channel.into()],
+    };
+    if let Some(a) = typed(read_attributes(data, &am)) {
+        assert_eq!(a.customer_id.len(), table.num_rows());
+        assert!(a.validate().is_ok());
     }
 }

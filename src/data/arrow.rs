@@ -21,8 +21,14 @@
 //! Sub-millisecond timestamps are rounded toward negative infinity to whole milliseconds, as
 //! for numeric epoch milliseconds. A null in a required column is `E_MISSING_VALUE` naming the
 //! column and the 1-based row of the whole table (rows of later record batches continue the
-//! count). A column of another type is `E_BAD_TYPE` with row 0. Bytes that are not Arrow IPC, or
-//! that use IPC body compression (not compiled in), are `E_ARROW`.
+//! count). A column of another type is `E_BAD_TYPE` with row 0. Bytes that are not Arrow IPC,
+//! are cut short or corrupt, or use IPC body compression (not compiled in), are `E_ARROW`: the
+//! schema, every record and dictionary batch and a file's footer are checked before arrow-rs
+//! decodes them (`check.rs`), since arrow-rs asserts on some malformed input and a panic is a
+//! trap in WebAssembly.
+//!
+//! Feature matrices ([`read_features`]) and the churn model's customer attributes
+//! ([`read_attributes`]) are read from the same tables.
 //!
 //! ```
 //! # #[cfg(feature = "arrow")] {
@@ -48,6 +54,7 @@
 use super::dates::MS_PER_DAY;
 use super::spend::{Spend, SpendBuilder, SpendMapping};
 use super::{Cell, ColumnMapping, IdColumn, TimeColumn, TransactionColumns, Transactions};
+use crate::churn::attributes::CustomerAttributes;
 use crate::error::{join_names, Error, Result};
 use crate::summary::{CustomerSummary, SummaryColumns};
 use crate::Period;
@@ -60,6 +67,8 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
 use std::borrow::Cow;
+
+mod check;
 
 /// The magic bytes that open (and close) the Arrow IPC file format.
 const FILE_MAGIC: &[u8] = b"ARROW1";
@@ -76,69 +85,42 @@ fn arrow_error(e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Walks the messages of an IPC stream and checks what the arrow-rs reader asserts instead of
-/// reporting: each message's metadata is a valid flatbuffer, its body lies inside the input, and
-/// every buffer of a record batch or dictionary batch lies inside its body. Returns the length of
-/// the stream up to and including its end-of-stream marker (or the whole input without one).
-fn check_stream(bytes: &[u8]) -> Result<usize> {
-    let bad = |message: String| Error::Arrow { message };
-    let word = |at: usize| -> Result<i32> {
-        bytes
-            .get(at..at.saturating_add(4))
-            .and_then(|b| b.try_into().ok())
-            .map(i32::from_le_bytes)
-            .ok_or_else(|| {
-                bad(format!(
-                    "the input ends inside a message header at byte {at}"
-                ))
-            })
+/// Reads the IPC file format through its footer, as arrow-rs's `FileReader` does, once
+/// [`check::check_file`] has checked every offset and length the footer gives. Owned bytes are
+/// read in place, borrowed bytes copied once; each block is a zero-copy slice of them.
+fn read_file(bytes: Cow<'_, [u8]>) -> Result<ArrowTable> {
+    let base = match &bytes {
+        // Where arrow-rs will find the bytes, for the alignment checks: owned bytes are read in
+        // place, borrowed bytes are copied to a 64-byte aligned buffer (0 will do).
+        Cow::Owned(v) => v.as_ptr() as usize,
+        Cow::Borrowed(_) => 0,
     };
-    let mut p = 0usize;
-    while p < bytes.len() {
-        let mut len = word(p)?;
-        p += 4;
-        if len == -1 {
-            // Continuation marker, then the metadata length.
-            len = word(p)?;
-            p += 4;
-        }
-        if len == 0 {
-            return Ok(p);
-        }
-        let len =
-            usize::try_from(len).map_err(|_| bad(format!("negative message length {len}")))?;
-        let meta = p
-            .checked_add(len)
-            .and_then(|end| bytes.get(p..end))
-            .ok_or_else(|| bad(format!("a message of {len} bytes runs past the input")))?;
-        let message = arrow_ipc::root_as_message(meta).map_err(arrow_error)?;
-        let body = usize::try_from(message.bodyLength())
-            .map_err(|_| bad("negative message body length".into()))?;
-        let buffers = message
-            .header_as_record_batch()
-            .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()))
-            .and_then(|b| b.buffers());
-        for b in buffers.iter().flatten() {
-            let fits = usize::try_from(b.offset())
-                .ok()
-                .zip(usize::try_from(b.length()).ok())
-                .and_then(|(o, l)| o.checked_add(l))
-                .is_some_and(|end| end <= body);
-            if !fits {
-                return Err(bad(format!(
-                    "a buffer at offset {} of length {} lies outside its message body of {body} bytes",
-                    b.offset(),
-                    b.length()
-                )));
-            }
-        }
-        p = p
-            .checked_add(len)
-            .and_then(|x| x.checked_add(body))
-            .filter(|&end| end <= bytes.len())
-            .ok_or_else(|| bad("a message body runs past the input".into()))?;
+    let parts = check::check_file(&bytes, FILE_MAGIC, base)?;
+    let schema = std::sync::Arc::new(parts.schema);
+    let whole = match bytes {
+        Cow::Owned(v) => arrow_buffer::Buffer::from_vec(v),
+        Cow::Borrowed(b) => arrow_buffer::Buffer::from(b),
+    };
+    let slice = |b: &arrow_ipc::Block| {
+        // In range: check_file checked offset + metadata + body against the input.
+        let start = b.offset() as usize;
+        let len = b.metaDataLength() as usize + b.bodyLength() as usize;
+        whole.slice_with_length(start, len)
+    };
+    let mut decoder = arrow_ipc::reader::FileDecoder::new(schema.clone(), parts.version);
+    for b in &parts.dictionaries {
+        decoder.read_dictionary(b, &slice(b)).map_err(arrow_error)?;
     }
-    Ok(bytes.len())
+    let mut batches = Vec::with_capacity(parts.batches.len());
+    for b in &parts.batches {
+        if let Some(batch) = decoder
+            .read_record_batch(b, &slice(b))
+            .map_err(arrow_error)?
+        {
+            batches.push(batch);
+        }
+    }
+    Ok(ArrowTable { schema, batches })
 }
 
 impl ArrowTable {
@@ -155,25 +137,13 @@ impl ArrowTable {
             });
         }
         if bytes.starts_with(FILE_MAGIC) {
-            // The file format is the magic, zero padding to a multiple of 8 bytes (writers align
-            // to 8 to 64), the messages, a footer with the schema and the batches' offsets, and
-            // the magic again. The messages are checked, then read through the footer.
-            let mut start = 8;
-            while bytes.get(start..start + 4).is_some_and(|w| w == [0; 4]) {
-                start += 8;
-            }
-            check_stream(bytes.get(start..).unwrap_or_default())?;
-            let reader =
-                arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(&bytes[..]), None)
-                    .map_err(arrow_error)?;
-            let schema = reader.schema();
-            let batches = reader.collect::<std::result::Result<Vec<_>, _>>();
-            return Ok(ArrowTable {
-                schema,
-                batches: batches.map_err(arrow_error)?,
-            });
+            return read_file(bytes);
         }
-        let end = check_stream(&bytes)?;
+        let base = match &bytes {
+            Cow::Owned(v) => v.as_ptr() as usize,
+            Cow::Borrowed(_) => 0,
+        };
+        let end = check::check_stream(&bytes, base)?;
         // The stream decoder slices record batches out of one buffer without further copies.
         let mut buffer = match bytes {
             Cow::Owned(v) => arrow_buffer::Buffer::from_vec(v).slice_with_length(0, end),
@@ -768,4 +738,156 @@ pub fn read_summary(
         observation_end,
     )
     .map_err(|e| renamed(e, &names))
+}
+
+/// The numeric columns `columns` of a table, each checked: a numeric type (else `E_BAD_TYPE`),
+/// no nulls (`E_MISSING_VALUE`), finite and at most 1e150 in magnitude (`E_NON_FINITE`,
+/// `E_OUT_OF_RANGE`); errors name the Arrow column and the 1-based row.
+fn finite_columns(table: &ArrowTable, columns: &[String]) -> Result<Vec<Vec<f64>>> {
+    columns
+        .iter()
+        .map(|name| {
+            let column = table.column(name, name)?;
+            let values = column.required_numbers()?;
+            for (i, &x) in values.iter().enumerate() {
+                crate::error::check_number(x, column.name, i + 1)?;
+            }
+            Ok(values)
+        })
+        .collect()
+}
+
+/// Reads the numeric columns named in `columns`, in that order, into a row-major feature
+/// matrix: `rows × columns.len()` values, row `i`'s value of column `j` at
+/// `i * columns.len() + j` — the layout the segmentation functions
+/// ([`segment`](crate::segment::model::segment), [`kmeans_rows`](crate::segment::model::kmeans_rows))
+/// take with `d = columns.len()`. Owned bytes are read in place, as by
+/// [`ArrowTable::read`]. Integer, float and decimal columns are read as `f64`. A null
+/// is `E_MISSING_VALUE`, a column of another type `E_BAD_TYPE`, NaN or ±Infinity
+/// `E_NON_FINITE` and a magnitude above 1e150 `E_OUT_OF_RANGE`, each naming the column and row;
+/// no columns named is `E_BAD_OPTION`, a table without rows `E_EMPTY`.
+///
+/// ```
+/// # #[cfg(feature = "arrow")] {
+/// use std::sync::Arc;
+/// use arrow_array::{Float64Array, Int32Array, RecordBatch, StringArray};
+/// use unimetric::data::arrow::read_features;
+/// let batch = RecordBatch::try_from_iter([
+///     ("customer", Arc::new(StringArray::from(vec!["a", "b"])) as _),
+///     ("orders", Arc::new(Int32Array::from(vec![3, 1])) as _),
+///     ("spend", Arc::new(Float64Array::from(vec![120.0, 15.5])) as _),
+/// ]).unwrap();
+/// let mut bytes = Vec::new();
+/// let mut w = arrow_ipc::writer::StreamWriter::try_new(&mut bytes, &batch.schema()).unwrap();
+/// w.write(&batch).unwrap();
+/// w.finish().unwrap();
+/// drop(w);
+/// let x = read_features(&bytes, &["spend".into(), "orders".into()]).unwrap();
+/// assert_eq!(x, vec![120.0, 3.0, 15.5, 1.0]);
+/// # }
+/// ```
+pub fn read_features<'b>(bytes: impl Into<Cow<'b, [u8]>>, columns: &[String]) -> Result<Vec<f64>> {
+    if columns.is_empty() {
+        return Err(Error::BadOption {
+            option: "columns".into(),
+            message: "name at least one numeric column".into(),
+        });
+    }
+    let table = ArrowTable::read(bytes)?;
+    let n = table.num_rows();
+    if n == 0 {
+        return Err(Error::Empty {
+            what: "Arrow table".into(),
+        });
+    }
+    let d = columns.len();
+    let mut out = vec![0.0; n * d];
+    for (j, values) in finite_columns(&table, columns)?.into_iter().enumerate() {
+        for (slot, x) in out.iter_mut().skip(j).step_by(d).zip(values) {
+            *slot = x;
+        }
+    }
+    Ok(out)
+}
+
+/// Which Arrow columns make a [`CustomerAttributes`] table: the customer id column, numeric
+/// attribute columns and categorical (text) attribute columns, each kept under its Arrow name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AttributeMapping {
+    /// Column with the customer id (integer or text).
+    pub customer_id: String,
+    /// Numeric attribute columns (integer, float or decimal).
+    pub numeric: Vec<String>,
+    /// Categorical attribute columns (text or dictionary-encoded text).
+    pub categorical: Vec<String>,
+}
+
+/// Reads per-customer attributes for the churn model (one row per customer) from Arrow IPC
+/// bytes: ids as text (integers in decimal), numeric columns checked as in [`read_features`],
+/// categorical columns as text, where a null is `E_MISSING_VALUE` with the column and row. The
+/// table then passes [`CustomerAttributes::validate`] (distinct non-blank ids, names that are
+/// not feature names).
+///
+/// ```
+/// # #[cfg(feature = "arrow")] {
+/// use std::sync::Arc;
+/// use arrow_array::{Float64Array, RecordBatch, StringArray, UInt32Array};
+/// use unimetric::data::arrow::{read_attributes, AttributeMapping};
+/// let batch = RecordBatch::try_from_iter([
+///     ("id", Arc::new(UInt32Array::from(vec![7, 9])) as _),
+///     ("age", Arc::new(Float64Array::from(vec![34.0, 51.0])) as _),
+///     ("plan", Arc::new(StringArray::from(vec!["pro", "basic"])) as _),
+/// ]).unwrap();
+/// let mut bytes = Vec::new();
+/// let mut w = arrow_ipc::writer::StreamWriter::try_new(&mut bytes, &batch.schema()).unwrap();
+/// w.write(&batch).unwrap();
+/// w.finish().unwrap();
+/// drop(w);
+/// let m = AttributeMapping { customer_id: "id".into(), numeric: vec!["age".into()], categorical: vec!["plan".into()] };
+/// let a = read_attributes(&bytes, &m).unwrap();
+/// assert_eq!(a.customer_id, vec!["7", "9"]);
+/// assert_eq!(a.numeric, vec![("age".to_string(), vec![34.0, 51.0])]);
+/// assert_eq!(a.categorical[0].1, vec![Some("pro".to_string()), Some("basic".to_string())]);
+/// # }
+/// ```
+pub fn read_attributes<'b>(
+    bytes: impl Into<Cow<'b, [u8]>>,
+    mapping: &AttributeMapping,
+) -> Result<CustomerAttributes> {
+    let table = ArrowTable::read(bytes)?;
+    let customer_id = match table
+        .column(&mapping.customer_id, "customerId")?
+        .ids()?
+        .into_owned()
+    {
+        OwnedIds::Numeric(v) => v.iter().map(u32::to_string).collect(),
+        OwnedIds::Text(v) => v,
+    };
+    let numeric = mapping
+        .numeric
+        .iter()
+        .cloned()
+        .zip(finite_columns(&table, &mapping.numeric)?)
+        .collect();
+    let mut categorical = Vec::with_capacity(mapping.categorical.len());
+    for name in &mapping.categorical {
+        let column = table.column(name, name)?;
+        let texts = column
+            .texts()
+            .ok_or_else(|| column.bad_type("a text column (category names)"))?;
+        let mut values = Vec::with_capacity(texts.len());
+        for (i, v) in texts.into_iter().enumerate() {
+            values.push(Some(v.ok_or_else(|| column.missing(i + 1))?.to_string()));
+        }
+        categorical.push((name.clone(), values));
+    }
+    let attributes = CustomerAttributes {
+        customer_id,
+        numeric,
+        categorical,
+    };
+    attributes
+        .validate()
+        .map_err(|e| renamed(e, &[("customerId", mapping.customer_id.as_str())]))?;
+    Ok(attributes)
 }

@@ -2,10 +2,11 @@
 //! IPC bytes in, the same tables as the typed-columns constructors out.
 
 use super::cac::{spend_mapping, Spend};
-use super::convert::{column_names, js, type_name, JsResult};
+use super::convert::{check_keys, column_names, get, js, name_list, to_js, type_name, JsResult};
+use super::segment::FeatureMatrix;
 use super::summary::CustomerSummary;
 use super::transactions::{mapping as transaction_mapping, summary_options, Transactions};
-use crate::data::arrow::SummaryMapping;
+use crate::data::arrow::{AttributeMapping, SummaryMapping};
 use crate::error::Error;
 use wasm_bindgen::prelude::*;
 
@@ -15,6 +16,16 @@ const SUMMARY_MAPPING_KEYS: &[&str] = &["customerId", "frequency", "recency", "T
 const TS_ARROW_TYPES: &'static str = r#"
 /** Arrow IPC bytes (stream or file format), e.g. `tableToIPC(table)` of `apache-arrow` for a DuckDB-WASM result. */
 export type ArrowIpcInput = Uint8Array | ArrayBuffer;
+
+/** Which Arrow columns make the `attributes` of `churnFeatures`, `fitAliveChurn` and `evaluateChurn`. */
+export interface AttributeColumns {
+  /** The customer id column (integer or text). */
+  customerId: string;
+  /** Numeric attribute columns (integer, float or decimal). */
+  numeric?: ReadonlyArray<string>;
+  /** Categorical attribute columns (text or dictionary-encoded text). */
+  categorical?: ReadonlyArray<string>;
+}
 
 /** Which Arrow column holds each field of `CustomerSummary.fromArrow`; each defaults to the field's own name. */
 export interface SummaryMapping {
@@ -120,4 +131,111 @@ impl CustomerSummary {
         ))
         .map(CustomerSummary::wrap)
     }
+}
+
+#[wasm_bindgen]
+impl FeatureMatrix {
+    /// A feature matrix from the numeric columns `columns` of Arrow IPC bytes, in that order:
+    /// one row per Arrow row, as `new FeatureMatrix(values, columns.length)` with the values
+    /// row-major. Integer, float and decimal columns are read; a null throws `E_MISSING_VALUE`,
+    /// a column of another type `E_BAD_TYPE`, NaN or ±Infinity `E_NON_FINITE`, a magnitude
+    /// above 1e150 `E_OUT_OF_RANGE` (each with the column and 1-based row), a missing column
+    /// `E_MISSING_COLUMN`, a table without rows `E_EMPTY`.
+    ///
+    /// ```js
+    /// const m = FeatureMatrix.fromArrow(tableToIPC(table), ["spend", "orders"]);
+    /// const { labels } = m.kmeans({ k: 3, seed: 1 });
+    /// ```
+    #[wasm_bindgen(js_name = fromArrow)]
+    pub fn from_arrow(
+        #[wasm_bindgen(unchecked_param_type = "ArrowIpcInput")] ipc: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ReadonlyArray<string>")] columns: &JsValue,
+    ) -> JsResult<FeatureMatrix> {
+        let names = js(name_list(columns, "columns"))?;
+        let bytes = js(ipc_bytes(ipc))?;
+        let data = js(crate::data::arrow::read_features(bytes, &names))?;
+        Ok(FeatureMatrix::from_checked(data, names.len()))
+    }
+}
+
+fn attribute_mapping(value: &JsValue) -> crate::Result<AttributeMapping> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(Error::BadOption {
+            option: "columns".into(),
+            message: format!(
+                "expected {{ customerId, numeric?, categorical? }}, found {}",
+                type_name(value)
+            ),
+        });
+    }
+    check_keys(value, "columns", &["customerId", "numeric", "categorical"])?;
+    let list = |key: &str| {
+        let v = get(value, key);
+        if v.is_undefined() || v.is_null() {
+            Ok(Vec::new())
+        } else {
+            name_list(&v, &format!("columns.{key}"))
+        }
+    };
+    let id = get(value, "customerId");
+    Ok(AttributeMapping {
+        customer_id: match id.as_string() {
+            Some(s) if !s.trim().is_empty() => s,
+            _ => {
+                return Err(Error::BadOption {
+                    option: "columns.customerId".into(),
+                    message: format!(
+                        "expected a column name (non-empty string), found {}",
+                        type_name(&id)
+                    ),
+                })
+            }
+        },
+        numeric: list("numeric")?,
+        categorical: list("categorical")?,
+    })
+}
+
+/// Customer attributes for the churn model from Arrow IPC bytes (one row per customer), as the
+/// `attributes` option of `churnFeatures`, `evaluateChurn` and `fitAliveChurn` takes them:
+/// `{ customerId: string[], numeric: { name: Float64Array }, categorical: { name: string[] } }`,
+/// each column under its Arrow name. Integer ids become their decimal text. A null throws
+/// `E_MISSING_VALUE` with the column and row; a numeric column of another type, or a
+/// categorical column that is not text, `E_BAD_TYPE`; repeated or blank customer ids and
+/// attribute names that repeat a feature name are refused as in the object form.
+///
+/// ```js
+/// const attributes = customerAttributesFromArrow(tableToIPC(crm), { customerId: "id", numeric: ["age"], categorical: ["plan"] });
+/// const f = churnFeatures(tx, { cutoff: "2024-06-30", attributes });
+/// ```
+#[wasm_bindgen(js_name = customerAttributesFromArrow, unchecked_return_type = "CustomerAttributesInput")]
+pub fn customer_attributes_from_arrow(
+    #[wasm_bindgen(unchecked_param_type = "ArrowIpcInput")] ipc: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AttributeColumns")] columns: &JsValue,
+) -> JsResult<JsValue> {
+    let m = js(attribute_mapping(columns))?;
+    let bytes = js(ipc_bytes(ipc))?;
+    let a = js(crate::data::arrow::read_attributes(bytes, &m))?;
+    let numeric = js_sys::Object::new();
+    for (name, v) in &a.numeric {
+        let _ = js_sys::Reflect::set(
+            &numeric,
+            &JsValue::from_str(name),
+            &js_sys::Float64Array::from(&v[..]),
+        );
+    }
+    let categorical = js_sys::Object::new();
+    for (name, v) in &a.categorical {
+        let values: Vec<&str> = v.iter().map(|s| s.as_deref().unwrap_or_default()).collect();
+        let _ = js_sys::Reflect::set(&categorical, &JsValue::from_str(name), &to_js(&values));
+    }
+    let out = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &out,
+        &JsValue::from_str("customerId"),
+        &to_js(&a.customer_id),
+    );
+    let _ = js_sys::Reflect::set(&out, &JsValue::from_str("numeric"), &numeric);
+    let _ = js_sys::Reflect::set(&out, &JsValue::from_str("categorical"), &categorical);
+    Ok(out.into())
 }

@@ -453,3 +453,22 @@ pub fn column_names(
     }
     Ok(out)
 }
+
+/// Reads option `option` as an array of column names (non-empty strings); `E_BAD_OPTION`
+/// otherwise.
+pub fn name_list(value: &JsValue, option: &str) -> crate::Result<Vec<String>> {
+    let bad = |found: String| Error::BadOption {
+        option: option.into(),
+        message: format!("expected an array of column names (non-empty strings), found {found}"),
+    };
+    if !Array::is_array(value) {
+        return Err(bad(type_name(value).into()));
+    }
+    let arr: &Array = value.unchecked_ref();
+    arr.iter()
+        .map(|v| match v.as_string() {
+            Some(s) if !s.trim().is_empty() => Ok(s),
+            _ => Err(bad(format!("an element that is {}", type_name(&v)))),
+        })
+        .collect()
+}

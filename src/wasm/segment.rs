@@ -580,6 +580,14 @@ impl FeatureMatrix {
     }
 }
 
+#[cfg(feature = "arrow")]
+impl FeatureMatrix {
+    /// Wraps rows already checked (finite, at least one row of `n_cols` columns).
+    pub(super) fn from_checked(data: Vec<f64>, n_cols: usize) -> FeatureMatrix {
+        FeatureMatrix { data, n_cols }
+    }
+}
+
 fn run_segment_customers(s: &CustomerSummary, options: &JsValue) -> crate::Result<JsValue> {
     let o = options_object(options, "segmentCustomers", SEGMENT_KEYS)?;
     let opts = segment_options(o.as_ref(), 3, customer_defaults(), false)?;

@@ -6,7 +6,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as plain from "../../pkg/node.js";
-import { Transactions, Spend, CustomerSummary } from "../../pkg/arrow-node.js";
+import { createRequire } from "node:module";
+import {
+  Transactions, Spend, CustomerSummary, FeatureMatrix, customerAttributesFromArrow, churnFeatures, errorCodes,
+} from "../../pkg/arrow-node.js";
 import { FIXTURES, throwsCode } from "./helpers.mjs";
 import { openDuckDB, ipc } from "./duckdb.mjs";
 
@@ -161,4 +164,117 @@ test("Spend.fromArrow equals Spend.fromCsv; CustomerSummary.fromArrow equals fro
   assert.deepEqual([...s.T], [40, 10]);
   assert.deepEqual([...s.monetaryValue], [12.5, 0]);
   throwsCode(() => CustomerSummary.fromArrow(ipc(summary), undefined, {}), "E_MISSING_COLUMN", { column: "customerId" });
+});
+
+test("every single-byte corruption of DuckDB and apache-arrow IPC bytes is an UnimetricError, never a trap", () => {
+  const A = createRequire(import.meta.url)("apache-arrow");
+  // The ENUM table above: a on Jan 2 (20, email); b on Jan 1 (10, search) and Jan 3 (5, no channel).
+  const duckTable = duck.sql(`SELECT c::ENUM('a', 'b') AS c, ts, a, ch FROM (VALUES
+      ('b', DATE '2024-01-01', 10.0::DOUBLE, 'search'),
+      ('a', DATE '2024-01-02', 20.0, 'email'),
+      ('b', DATE '2024-01-03', 5.0, NULL)) t(c, ts, a, ch)`);
+  // apache-arrow's own writer: dictionary ids, millisecond timestamps, a null channel, two batches.
+  const part = (ids, days) => new A.Table({
+    c: A.vectorFromArray(ids, new A.Dictionary(new A.Utf8(), new A.Int32())),
+    ts: A.vectorFromArray(days.map((d) => D_MS + d * 86400000), new A.TimestampMillisecond()),
+    a: A.vectorFromArray([10, 2.5], new A.Float64()),
+    ch: A.vectorFromArray(["search", null], new A.Utf8()),
+  });
+  const jsTable = part(["x", "y"], [0, 1]).concat(part(["y", "x"], [9, 30]));
+  const inputs = {
+    "DuckDB stream": ipc(duckTable), "DuckDB file": ipc(duckTable, "file"), "apache-arrow stream": A.tableToIPC(jsTable, "stream"),
+  };
+  const mapping = { ...M, channel: "ch" };
+  const codes = new Set(errorCodes());
+  const failures = [];
+  let tested = 0;
+  let rejected = 0;
+  for (const [name, bytes] of Object.entries(inputs)) {
+    for (let at = 0; at < bytes.length; at++) {
+      for (const value of new Set([bytes[at] ^ 0xff, 0x00, 0x7f, 0x80])) {
+        if (value === bytes[at]) continue;
+        const data = bytes.slice();
+        data[at] = value;
+        const copy = data.slice();
+        tested++;
+        try {
+          const tx = Transactions.fromArrow(data, mapping);
+          tx.summary({}).free();
+          tx.free();
+        } catch (e) {
+          rejected++;
+          if (e?.name !== "UnimetricError" || !codes.has(e.code)) failures.push(`${name} byte ${at} → ${value}: ${e?.name} ${e?.message}`);
+        }
+        if (Buffer.compare(data, copy) !== 0) failures.push(`${name} byte ${at} → ${value}: the input was modified`);
+      }
+    }
+  }
+  assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${tested}`);
+  assert.ok(tested > 8000 && rejected > tested / 2, `${tested} corruptions, ${rejected} rejected`);
+  if (process.env.UNIMETRIC_ARROW_REPORT) console.log(JSON.stringify({ tested, rejected }));
+  // The instance still works: the hand-counted summary of the DuckDB table.
+  const s = Transactions.fromArrow(inputs["DuckDB stream"], mapping).summary({});
+  assert.deepEqual(s.customerId, ["a", "b"]);
+  assert.deepEqual([...s.frequency], [0, 1]);
+  assert.deepEqual([...s.revenue], [20, 15]);
+});
+
+test("FeatureMatrix.fromArrow reads DuckDB DOUBLE, INTEGER and DECIMAL columns in the order named", () => {
+  const table = duck.sql(`SELECT * FROM (VALUES
+      ('a', 1.0::DOUBLE, 2::INTEGER, 3.5::DECIMAL(6, 2)),
+      ('b', 1.2, 2, 4.0),
+      ('c', 50.0, 9, 100.25)) t(id, x, n, d)`);
+  const m = FeatureMatrix.fromArrow(ipc(table), ["x", "n", "d"]);
+  assert.deepEqual([m.length, m.nCols], [3, 3]);
+  // k = 2 from the first and last rows: {a, b} and {c}. By hand: centroids (1.1, 2, 3.75) and
+  // (50, 9, 100.25); inertia 2 × (0.1² + 0.25²) = 0.145. Clusters are numbered by descending
+  // first feature, so {c} is cluster 0.
+  const init = new Float64Array([1, 2, 3.5, 50, 9, 100.25]);
+  const r = m.kmeans({ k: 2, init });
+  assert.deepEqual([...r.labels], [1, 1, 0]);
+  [50, 9, 100.25, 1.1, 2, 3.75].forEach((v, i) => assert.ok(Math.abs(r.centroids[i] - v) < 1e-12, `${i}: ${r.centroids[i]}`));
+  assert.ok(Math.abs(r.inertia - 0.145) < 1e-12, String(r.inertia));
+  // The same rows typed in by hand, as the row-major constructor takes them.
+  const typed = new FeatureMatrix(new Float64Array([1, 2, 3.5, 1.2, 2, 4, 50, 9, 100.25]), 3).kmeans({ k: 2, init });
+  assert.deepEqual(r, typed);
+  // Another order of the columns is another matrix: d first.
+  assert.deepEqual([...FeatureMatrix.fromArrow(ipc(table, "file"), ["d", "x"]).kmeans({ k: 1 }).centroids].map((v) => +v.toFixed(10)),
+    [(3.5 + 4 + 100.25) / 3, (1 + 1.2 + 50) / 3].map((v) => +v.toFixed(10)));
+
+  const withNull = duck.sql(`SELECT * FROM (VALUES (1.0::DOUBLE, 2), (NULL, 3)) t(x, n)`);
+  throwsCode(() => FeatureMatrix.fromArrow(ipc(withNull), ["n", "x"]), "E_MISSING_VALUE", { column: "x", row: 2 });
+  throwsCode(() => FeatureMatrix.fromArrow(ipc(table), ["x", "id"]), "E_BAD_TYPE", { column: "id" });
+  throwsCode(() => FeatureMatrix.fromArrow(ipc(table), ["x", "y"]), "E_MISSING_COLUMN", { column: "y" });
+  const inf = duck.sql(`SELECT 'Infinity'::DOUBLE AS x`);
+  throwsCode(() => FeatureMatrix.fromArrow(ipc(inf), ["x"]), "E_NON_FINITE", { column: "x", row: 1 });
+});
+
+test("customerAttributesFromArrow: a DuckDB CRM table gives the same churn features as the object form", () => {
+  const crm = duck.sql(`SELECT * FROM (VALUES
+      (1, 3::INTEGER, 'pro'::ENUM('basic', 'pro', 'team')), (2, 1, 'basic'), (3, 1, 'basic'), (4, 5, 'team'))
+      t(id, seats, plan)`);
+  const a = customerAttributesFromArrow(ipc(crm), { customerId: "id", numeric: ["seats"], categorical: ["plan"] });
+  assert.deepEqual(a.customerId, ["1", "2", "3", "4"]);
+  assert.deepEqual([...a.numeric.seats], [3, 1, 1, 5]);
+  assert.ok(a.numeric.seats instanceof Float64Array);
+  assert.deepEqual(a.categorical.plan, ["pro", "basic", "basic", "team"]);
+  // The README churn example's transactions with numeric ids.
+  const csv = "c,d,a\n1,2024-01-01,10\n1,2024-02-01,20\n1,2024-03-02,30\n1,2024-06-10,40\n2,2024-03-01,7\n" +
+    "3,2024-01-10,5\n3,2024-03-20,8\n4,2024-02-14,12\n4,2024-03-28,9\n4,2024-05-01,3\n";
+  const tx = Transactions.fromCsv(csv, { customerId: "c", timestamp: "d", amount: "a" });
+  const opts = { cutoff: "2024-03-31", horizonDays: 90 };
+  const fromArrow = churnFeatures(tx, { ...opts, attributes: a });
+  const byHand = churnFeatures(tx, { ...opts, attributes: { customerId: ["1", "2", "3", "4"], numeric: { seats: [3, 1, 1, 5] }, categorical: { plan: ["pro", "basic", "basic", "team"] } } });
+  assert.deepEqual(fromArrow, byHand);
+  assert.equal(fromArrow.names.at(-1), "seats");
+  // seats is the last column: 3, 1, 1, 5 in customer order.
+  const d = fromArrow.nCols;
+  assert.deepEqual([0, 1, 2, 3].map((i) => fromArrow.values[i * d + d - 1]), [3, 1, 1, 5]);
+
+  const nullPlan = duck.sql(`SELECT * FROM (VALUES (1, 'pro'), (2, NULL)) t(id, plan)`);
+  throwsCode(() => customerAttributesFromArrow(ipc(nullPlan), { customerId: "id", categorical: ["plan"] }), "E_MISSING_VALUE", { column: "plan", row: 2 });
+  const twice = duck.sql(`SELECT * FROM (VALUES (1, 2.0::DOUBLE), (1, 3.0)) t(id, seats)`);
+  throwsCode(() => customerAttributesFromArrow(ipc(twice), { customerId: "id", numeric: ["seats"] }), "E_OUT_OF_RANGE", { column: "id", row: 2 });
+  throwsCode(() => customerAttributesFromArrow(ipc(crm), { customerId: "id", numeric: ["plan"] }), "E_BAD_TYPE", { column: "plan" });
+  throwsCode(() => customerAttributesFromArrow(ipc(crm), { customerId: "id", categorical: ["seats"] }), "E_BAD_TYPE", { column: "seats" });
 });

@@ -10,7 +10,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { createRequire } from "node:module";
 import * as U from "../../pkg/node.js";
+import * as AU from "../../pkg/arrow-node.js";
 import { FIXTURES } from "./helpers.mjs";
 
 const {
@@ -1075,6 +1077,169 @@ entry("SegmentModel.fromJSON", (...a) => SegmentModel.fromJSON(...a), [
 ], segSame);
 entry("SegmentModel#toJSON", (...a) => SM.toJSON(...a), noInputCases(() => SM.toJSON(), () => SMJ), segSame);
 
+// --- the `unimetric/arrow` entry: its own WebAssembly instance; the exports only it has
+// (`fromArrow` and friends) meet Arrow IPC bytes written by apache-arrow. After each case the
+// arrow instance must still read the README transactions from Arrow into their hand count.
+const Arrow = createRequire(import.meta.url)("apache-arrow");
+const col = (values, type) => Arrow.vectorFromArray(values, type);
+const F64 = () => new Arrow.Float64();
+const ms = () => new Arrow.TimestampMillisecond();
+const ipcOf = (cols, format = "stream") => Arrow.tableToIPC(new Arrow.Table(cols), format);
+const half = (b) => b.slice(0, Math.floor(b.length / 2));
+const NOT_ARROW = () => new TextEncoder().encode(README_CSV);
+// The README transactions (a: Jan 1 20, Jan 15 35; b: Jan 10 12.5), each column replaceable.
+const readmeIpc = (over = {}, format = "stream") => ipcOf({
+  c: col(["a", "a", "b"], new Arrow.Utf8()),
+  d: col([JAN1, JAN1 + 14 * DAY, JAN1 + 9 * DAY], ms()),
+  a: col([20, 35, 12.5], F64()),
+  ...over,
+}, format);
+const arrowAlive = () => {
+  const s = AU.Transactions.fromArrow(readmeIpc(), M).summary({ period: "day" });
+  assert.deepEqual(summaryCols(s), [[1, 0], [14, 0], [14, 5], [35, 0]]);
+  s.free();
+};
+// Bytes-level cases every fromArrow meets; `valid` is the rest of a valid argument list.
+const ipcCases = (valid) => [
+  c("empty bytes", () => [new Uint8Array(0), ...valid], "E_EMPTY"),
+  c("not Arrow (CSV bytes)", () => [NOT_ARROW(), ...valid], "E_ARROW"),
+  c("truncated stream", () => [half(readmeIpc()), ...valid], "E_ARROW"),
+  c("truncated file", () => [half(readmeIpc({}, "file")), ...valid], "E_ARROW"),
+  c("bytes of the wrong type (a string)", () => ["c,d,a", ...valid], "E_BAD_TYPE"),
+  c("bytes of the wrong type (a number array)", () => [[1, 2, 3], ...valid], "E_BAD_TYPE"),
+];
+entry("Transactions.fromArrow", (...a) => AU.Transactions.fromArrow(...a), [
+  ...ipcCases([M]),
+  c("README rows", () => [readmeIpc(), M], ok((tx) => assert.deepEqual(summaryCols(tx.summary({ period: "day" })), [[1, 0], [14, 0], [14, 5], [35, 0]]))),
+  c("file format from an ArrayBuffer", () => [readmeIpc({}, "file").buffer, M], ok((tx) => assert.equal(tx.length, 3))),
+  c("one row", () => [ipcOf({ c: col(["a"], new Arrow.Utf8()), d: col([JAN1], ms()), a: col([5], F64()) }), M], ok((tx) => assert.equal(tx.length, 1))),
+  c("all values equal (duplicate rows are valid)", () => [ipcOf({ c: col(["a", "a"], new Arrow.Utf8()), d: col([JAN1, JAN1], ms()), a: col([10, 10], F64()) }), M],
+    ok((tx) => assert.deepEqual([...tx.summary().revenue], [20]))),
+  c("null customer id", () => [readmeIpc({ c: col(["a", null, "b"], new Arrow.Utf8()) }), M], "E_MISSING_VALUE"),
+  c("null timestamp", () => [readmeIpc({ d: col([JAN1, null, JAN1], ms()) }), M], "E_MISSING_VALUE"),
+  c("boolean amounts", () => [readmeIpc({ a: col([true, false, true], new Arrow.Bool()) }), M], "E_BAD_TYPE"),
+  c("NaN amount", () => [readmeIpc({ a: col([20, NaN, 12.5], F64()) }), M], "E_NON_FINITE"),
+  c("Infinity amount", () => [readmeIpc({ a: col([20, Infinity, 12.5], F64()) }), M], "E_NON_FINITE"),
+  c("-Infinity amount", () => [readmeIpc({ a: col([20, -Infinity, 12.5], F64()) }), M], "E_NON_FINITE"),
+  c("1e308 amount", () => [readmeIpc({ a: col([1e308, 1e308, 1], F64()) }), M], "E_OUT_OF_RANGE"),
+  c("negative amount is a refund", () => [readmeIpc({ a: col([30, -10, 5], F64()) }), M], ok((tx) => assert.deepEqual([...tx.summary().revenue], [20, 5]))),
+  c("timestamp after year 9999", () => [readmeIpc({ d: col([JAN1, 253402300800000, JAN1], ms()) }), M], "E_BAD_DATE"),
+  c("unparsable text date", () => [readmeIpc({ d: col(["2024-01-01", "yesterday", "2024-01-10"], new Arrow.Utf8()) }), M], "E_BAD_DATE"),
+  c("ambiguous text date 03/05/2024", () => [readmeIpc({ d: col(["03/05/2024", "2024-01-02", "2024-01-10"], new Arrow.Utf8()) }), M], "E_BAD_DATE"),
+  c("mapped column missing", () => [readmeIpc(), { ...M, amount: "revenue" }], "E_MISSING_COLUMN"),
+  c("unknown mapping key", () => [readmeIpc(), { ...M, colour: "x" }], "E_UNKNOWN_OPTION"),
+  c("mapping of the wrong type", () => [readmeIpc(), "c,d,a"], "E_BAD_OPTION"),
+], arrowAlive);
+
+// Spend: search 100 and email 50 in January, search 80 in February.
+const SPEND_M = { date: "month", channel: "channel", amount: "amount" };
+const spendIpc = (over = {}) => ipcOf({
+  month: col([JAN1, JAN1, Date.UTC(2024, 1, 1)], ms()),
+  channel: col(["search", "email", "search"], new Arrow.Utf8()),
+  amount: col([100, 50, 80], F64()),
+  ...over,
+});
+entry("Spend.fromArrow", (...a) => AU.Spend.fromArrow(...a), [
+  ...ipcCases([SPEND_M]),
+  c("three rows", () => [spendIpc(), SPEND_M], ok((s) => { assert.equal(s.total, 230); assert.deepEqual(s.channels, ["search", "email"]); })),
+  c("dictionary-encoded channels", () => [spendIpc({ channel: col(["search", "email", "search"], new Arrow.Dictionary(new Arrow.Utf8(), new Arrow.Int32())) }), SPEND_M],
+    ok((s) => assert.equal(s.total, 230))),
+  c("null date", () => [spendIpc({ month: col([JAN1, null, JAN1], ms()) }), SPEND_M], "E_MISSING_VALUE"),
+  c("null channel", () => [spendIpc({ channel: col(["search", null, "email"], new Arrow.Utf8()) }), SPEND_M], "E_MISSING_VALUE"),
+  c("boolean amounts", () => [spendIpc({ amount: col([true, true, false], new Arrow.Bool()) }), SPEND_M], "E_BAD_TYPE"),
+  c("NaN amount", () => [spendIpc({ amount: col([100, NaN, 80], F64()) }), SPEND_M], "E_NON_FINITE"),
+  c("Infinity amount", () => [spendIpc({ amount: col([100, Infinity, 80], F64()) }), SPEND_M], "E_NON_FINITE"),
+  c("negative amount", () => [spendIpc({ amount: col([100, -50, 80], F64()) }), SPEND_M], "E_NEGATIVE"),
+  c("date after year 9999", () => [spendIpc({ month: col([JAN1, 253402300800000, JAN1], ms()) }), SPEND_M], "E_BAD_DATE"),
+  c("mapped column missing", () => [spendIpc(), { ...SPEND_M, amount: "cost" }], "E_MISSING_COLUMN"),
+  c("unknown mapping key", () => [spendIpc(), { ...SPEND_M, colour: "x" }], "E_UNKNOWN_OPTION"),
+  c("mapping of the wrong type", () => [spendIpc(), ["month", "channel", "amount"]], "E_BAD_OPTION"),
+], arrowAlive);
+
+// A summary of two customers: 1 bought 3 repeat periods (recency 30, T 40, mean 12.5), 2 none.
+const summaryIpc = (over = {}) => ipcOf({
+  customerId: col([1, 2], new Arrow.Uint32()),
+  frequency: col([3, 0], F64()),
+  recency: col([30, 0], F64()),
+  T: col([40, 10], F64()),
+  monetaryValue: col([12.5, 0], F64()),
+  ...over,
+});
+const DAYS = { period: "day" };
+entry("CustomerSummary.fromArrow", (...a) => AU.CustomerSummary.fromArrow(...a), [
+  ...ipcCases([undefined, DAYS]),
+  c("two customers", () => [summaryIpc(), undefined, DAYS], ok((s) => assert.deepEqual(summaryCols(s), [[3, 0], [30, 0], [40, 10], [12.5, 0]]))),
+  c("renamed columns", () => [summaryIpc({ avg: col([12.5, 0], F64()) }), { monetaryValue: "avg" }, DAYS], ok((s) => assert.deepEqual([...s.monetaryValue], [12.5, 0]))),
+  c("null frequency", () => [summaryIpc({ frequency: col([3, null], F64()) }), undefined, DAYS], "E_MISSING_VALUE"),
+  c("text frequency", () => [summaryIpc({ frequency: col(["3", "0"], new Arrow.Utf8()) }), undefined, DAYS], "E_BAD_TYPE"),
+  c("NaN monetary value", () => [summaryIpc({ monetaryValue: col([NaN, 0], F64()) }), undefined, DAYS], "E_NON_FINITE"),
+  c("recency after T", () => [summaryIpc({ recency: col([50, 0], F64()) }), undefined, DAYS], "E_OUT_OF_RANGE"),
+  c("negative frequency", () => [summaryIpc({ frequency: col([-1, 0], F64()) }), undefined, DAYS], "E_NEGATIVE"),
+  c("mapped column missing", () => [summaryIpc(), { T: "age" }, DAYS], "E_MISSING_COLUMN"),
+  c("unknown mapping key", () => [summaryIpc(), { colour: "x" }, DAYS], "E_UNKNOWN_OPTION"),
+  c("mapping of the wrong type", () => [summaryIpc(), "customerId", DAYS], "E_BAD_OPTION"),
+  ...optionCases(null, 2, [summaryIpc(), undefined, DAYS]),
+  c("unknown period", () => [summaryIpc(), undefined, { period: "fortnight" }], "E_BAD_OPTION"),
+], arrowAlive);
+
+// Features: three rows of x and n (the README's two obvious clusters on x).
+const featIpc = (over = {}, format = "stream") => ipcOf({
+  id: col(["a", "b", "c"], new Arrow.Utf8()),
+  x: col([1, 1.2, 50], F64()),
+  n: col([2, 2, 9], new Arrow.Int32()),
+  ...over,
+}, format);
+const XN = ["x", "n"];
+entry("FeatureMatrix.fromArrow", (...a) => AU.FeatureMatrix.fromArrow(...a), [
+  ...ipcCases([XN]),
+  c("two columns, three rows", () => [featIpc(), XN], ok((m) => {
+    assert.deepEqual([m.length, m.nCols], [3, 2]);
+    // k = 1: the column means (1 + 1.2 + 50) / 3 and (2 + 2 + 9) / 3.
+    assert.deepEqual([...m.kmeans({ k: 1 }).centroids].map((v) => +v.toFixed(12)), [17.4, 13 / 3].map((v) => +v.toFixed(12)));
+  })),
+  c("file format, one column", () => [featIpc({}, "file"), ["n"]], ok((m) => assert.deepEqual([m.length, m.nCols], [3, 1]))),
+  c("all values equal", () => [featIpc({ x: col([4, 4, 4], F64()) }), ["x"]], ok((m) => assert.equal(m.kmeans({ k: 1 }).inertia, 0))),
+  c("null value", () => [featIpc({ x: col([1, null, 50], F64()) }), XN], "E_MISSING_VALUE"),
+  c("text column", () => [featIpc(), ["x", "id"]], "E_BAD_TYPE"),
+  c("NaN value", () => [featIpc({ x: col([1, NaN, 50], F64()) }), XN], "E_NON_FINITE"),
+  c("Infinity value", () => [featIpc({ x: col([1, Infinity, 50], F64()) }), XN], "E_NON_FINITE"),
+  c("1e308 value", () => [featIpc({ x: col([1, 1e308, 50], F64()) }), XN], "E_OUT_OF_RANGE"),
+  c("missing column", () => [featIpc(), ["x", "y"]], "E_MISSING_COLUMN"),
+  c("no columns named", () => [featIpc(), []], "E_BAD_OPTION"),
+  c("columns of the wrong type (a string)", () => [featIpc(), "x,n"], "E_BAD_OPTION"),
+  c("a column name that is a number", () => [featIpc(), ["x", 3]], "E_BAD_OPTION"),
+  c("no rows", () => [ipcOf({ x: col([], F64()) }), ["x"]], "E_EMPTY"),
+], arrowAlive);
+
+// Attributes: customers 1–3 with seats and a plan.
+const attrIpc = (over = {}) => ipcOf({
+  id: col([1, 2, 3], new Arrow.Int32()),
+  seats: col([3, 1, 5], F64()),
+  plan: col(["pro", "basic", "pro"], new Arrow.Utf8()),
+  ...over,
+});
+const ATTR = { customerId: "id", numeric: ["seats"], categorical: ["plan"] };
+entry("customerAttributesFromArrow", (...a) => AU.customerAttributesFromArrow(...a), [
+  ...ipcCases([ATTR]),
+  c("three customers", () => [attrIpc(), ATTR], ok((a) => {
+    assert.deepEqual(a.customerId, ["1", "2", "3"]);
+    assert.deepEqual([...a.numeric.seats], [3, 1, 5]);
+    assert.deepEqual(a.categorical.plan, ["pro", "basic", "pro"]);
+  })),
+  c("ids only", () => [attrIpc(), { customerId: "id" }], ok((a) => assert.deepEqual([a.customerId, a.numeric, a.categorical], [["1", "2", "3"], {}, {}]))),
+  c("null category", () => [attrIpc({ plan: col(["pro", null, "pro"], new Arrow.Utf8()) }), ATTR], "E_MISSING_VALUE"),
+  c("null customer id", () => [attrIpc({ id: col([1, null, 3], new Arrow.Int32()) }), ATTR], "E_MISSING_VALUE"),
+  c("repeated customer id", () => [attrIpc({ id: col([1, 2, 1], new Arrow.Int32()) }), ATTR], "E_OUT_OF_RANGE"),
+  c("NaN attribute", () => [attrIpc({ seats: col([3, NaN, 5], F64()) }), ATTR], "E_NON_FINITE"),
+  c("text as a numeric attribute", () => [attrIpc(), { ...ATTR, numeric: ["plan"] }], "E_BAD_TYPE"),
+  c("numbers as a categorical attribute", () => [attrIpc(), { ...ATTR, categorical: ["seats"] }], "E_BAD_TYPE"),
+  c("attribute named like a feature", () => [attrIpc({ frequency: col([1, 2, 3], F64()) }), { customerId: "id", numeric: ["frequency"] }], "E_BAD_OPTION"),
+  c("missing column", () => [attrIpc(), { ...ATTR, numeric: ["age"] }], "E_MISSING_COLUMN"),
+  c("unknown columns key", () => [attrIpc(), { ...ATTR, dates: ["x"] }], "E_UNKNOWN_OPTION"),
+  c("columns of the wrong type", () => [attrIpc(), "id"], "E_BAD_OPTION"),
+  c("no customerId", () => [attrIpc(), { numeric: ["seats"] }], "E_BAD_OPTION"),
+], arrowAlive);
+
 // `free()` of every class: freeing twice is harmless and a freed object refuses work with
 // E_BAD_TYPE instead of reading released memory.
 const FRESH = {
@@ -1112,10 +1277,11 @@ for (const [cls, fresh] of Object.entries(FRESH)) {
 
 // ---------------------------------------------------------------------------------------------
 // Every public export, read from the module: functions, constructors, static and prototype
-// methods. Internal helpers of the generated glue start with "__".
-function publicExports() {
+// methods. Internal helpers of the generated glue start with "__". The `unimetric/arrow` entry
+// has the whole API plus its own exports; those join the list.
+function publicExports(mod) {
   const out = [];
-  for (const [name, v] of Object.entries(U)) {
+  for (const [name, v] of Object.entries(mod)) {
     if (typeof v !== "function") { out.push(name); continue; }
     const src = Function.prototype.toString.call(v);
     if (!/^class\b/.test(src)) { out.push(name); continue; }
@@ -1129,11 +1295,15 @@ function publicExports() {
   }
   return out;
 }
+const EXPORTS = (() => {
+  const main = publicExports(U);
+  return [...main, ...publicExports(AU).filter((e) => !main.includes(e))];
+})();
 
 const MIN_CASES = 10;
 
 test("every public export has at least ten hostile-input cases", () => {
-  const exports = publicExports();
+  const exports = EXPORTS;
   const missing = exports.filter((e) => !MATRIX[e]);
   assert.deepEqual(missing, [], `exports without cases: ${missing.join(", ")}`);
   const stale = Object.keys(MATRIX).filter((k) => !exports.includes(k));

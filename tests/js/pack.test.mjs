@@ -199,11 +199,13 @@ export const out = [f, defs, codes];
     `import { Transactions, glossary, errorCodes } from "unimetric";\n` +
     `import type { ${mainTypes.join(", ")} } from "unimetric";\n${everyType([...mainTypes, "Transactions"])}${usage}`);
   writeFileSync(path.join(app, "arrow.mts"),
-    `import { Transactions as ArrowTransactions, CustomerSummary as ArrowSummary } from "unimetric/arrow";\n` +
+    `import { Transactions as ArrowTransactions, CustomerSummary as ArrowSummary, FeatureMatrix as ArrowFeatures, customerAttributesFromArrow } from "unimetric/arrow";\n` +
     `import type { ${arrowTypes.join(", ")} } from "unimetric/arrow";\n${everyType(arrowTypes)}` +
     `const m: ColumnMapping = { customerId: "c", timestamp: "t", amount: "a" };\n` +
     `export const read = (ipc: ArrowIpcInput): Transactions => ArrowTransactions.fromArrow(ipc, m);\n` +
-    `export const readSummary = (ipc: Uint8Array, mapping: SummaryMapping): CustomerSummary => ArrowSummary.fromArrow(ipc, mapping, {});\n`);
+    `export const readSummary = (ipc: Uint8Array, mapping: SummaryMapping): CustomerSummary => ArrowSummary.fromArrow(ipc, mapping, {});\n` +
+    `export const readFeatures = (ipc: ArrowIpcInput): FeatureMatrix => ArrowFeatures.fromArrow(ipc, ["spend", "orders"]);\n` +
+    `export const readAttributes = (ipc: ArrayBuffer, columns: AttributeColumns): CustomerAttributesInput => customerAttributesFromArrow(ipc, columns);\n`);
   writeFileSync(path.join(app, "cjs.cts"),
     `import unimetric = require("unimetric");\nimport arrow = require("unimetric/arrow");\n` +
     `const { Transactions, glossary, errorCodes } = unimetric;\n` +

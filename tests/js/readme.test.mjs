@@ -70,3 +70,10 @@ test("README Arrow example (Node, apache-arrow table) prints the documented valu
   const out = runInProject("arrow.mjs", block("arrow-node"), ["apache-arrow"]);
   assert.equal(out.trim(), "[ 'a', 'b' ] [ 1, 0 ] [ 14, 5 ]");
 });
+
+test("README Arrow feature-table and attributes example prints the documented values", () => {
+  const out = runInProject("features.mjs", block("arrow-features"), ["apache-arrow"]);
+  // Two clusters by hand: {c, d} around (51, 8.5), numbered 0 for the larger spend, and {a, b}
+  // around (1.1, 2).
+  assert.equal(out.trim(), "4 2 [ 1, 1, 0, 0 ] [ 51, 8.5, 1.1, 2 ]\n[ 'a', 'b', 'c', 'd' ] [ 2, 2, 9, 8 ] [ 'basic', 'basic', 'pro', 'pro' ]");
+});
