@@ -6,11 +6,9 @@ use arrow_array::builder::StringDictionaryBuilder;
 use arrow_array::types::Int8Type;
 use arrow_array::{
     ArrayRef, Date32Array, Date64Array, Decimal128Array, Float32Array, Float64Array, Int32Array,
-    Int64Array, LargeStringArray, RecordBatch, StringArray, StringViewArray,
-    TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
-    TimestampSecondArray, UInt32Array,
+    Int64Array, LargeStringArray, StringArray, StringViewArray, TimestampMicrosecondArray,
+    TimestampMillisecondArray, TimestampNanosecondArray, TimestampSecondArray, UInt32Array,
 };
-use arrow_ipc::writer::{FileWriter, StreamWriter};
 use std::sync::Arc;
 use unimetric::data::arrow::{read_attributes, read_features, AttributeMapping, SummaryMapping};
 use unimetric::data::spend::{Spend, SpendMapping};
@@ -24,32 +22,9 @@ const T_MS: i64 = 1_709_649_015_250;
 const D_DAYS: i32 = 19_787;
 const D_MS: i64 = 1_709_596_800_000;
 
-/// A record batch whose columns are all declared nullable (as DuckDB declares them).
-fn batch(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
-    RecordBatch::try_from_iter_with_nullable(cols.into_iter().map(|(n, a)| (n, a, true))).unwrap()
-}
-
-fn stream(batches: &[RecordBatch]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut w = StreamWriter::try_new(&mut out, &batches[0].schema()).unwrap();
-    for b in batches {
-        w.write(b).unwrap();
-    }
-    w.finish().unwrap();
-    drop(w);
-    out
-}
-
-fn file(batches: &[RecordBatch]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut w = FileWriter::try_new(&mut out, &batches[0].schema()).unwrap();
-    for b in batches {
-        w.write(b).unwrap();
-    }
-    w.finish().unwrap();
-    drop(w);
-    out
-}
+#[path = "support/arrow_ipc.rs"]
+mod arrow_ipc;
+use arrow_ipc::{batch, file, stream};
 
 fn mapping() -> ColumnMapping {
     ColumnMapping::new("cust", "ts", "amt")

@@ -57,7 +57,12 @@ fn crash_reproducers_stay_fixed() {
 /// flipped (xor 0xFF) and set to 0x00, 0x7F and 0x80, through the `arrow` fuzz target. Each must
 /// end in a result or a typed error, never a panic.
 #[cfg(feature = "arrow")]
+#[path = "support/arrow_ipc.rs"]
+mod arrow_ipc;
+
+#[cfg(feature = "arrow")]
 mod arrow_corruption {
+    use super::arrow_ipc::{batch, file, stream};
     use super::targets;
     use arrow_array::builder::StringDictionaryBuilder;
     use arrow_array::types::Int32Type;
@@ -68,37 +73,9 @@ mod arrow_corruption {
         StringViewArray, StructArray, TimestampMicrosecondArray, TimestampMillisecondArray,
         UInt32Array, UnionArray,
     };
-    use arrow_ipc::writer::{FileWriter, StreamWriter};
     use arrow_schema::{DataType, Field, UnionFields};
     use std::panic::{catch_unwind, AssertUnwindSafe};
     use std::sync::Arc;
-
-    fn batch(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
-        RecordBatch::try_from_iter_with_nullable(cols.into_iter().map(|(n, a)| (n, a, true)))
-            .unwrap()
-    }
-
-    fn stream(batches: &[RecordBatch]) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut w = StreamWriter::try_new(&mut out, &batches[0].schema()).unwrap();
-        for b in batches {
-            w.write(b).unwrap();
-        }
-        w.finish().unwrap();
-        drop(w);
-        out
-    }
-
-    fn file(batches: &[RecordBatch]) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut w = FileWriter::try_new(&mut out, &batches[0].schema()).unwrap();
-        for b in batches {
-            w.write(b).unwrap();
-        }
-        w.finish().unwrap();
-        drop(w);
-        out
-    }
 
     /// Customer (dictionary text), time (µs timestamps with a time zone), amount, order,
     /// channel (text with a null): two batches of three rows.
