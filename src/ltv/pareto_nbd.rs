@@ -17,7 +17,7 @@
 //! gradients of the log-likelihood (several starts); standard errors come from a
 //! finite-difference Hessian.
 
-use super::bgnbd::{check_columns, check_horizon};
+use super::bgnbd::{check_columns, check_horizon, check_not_empty};
 use super::optim;
 use super::special::{hyp2f1_terms, ln_gamma, ln_power_product_integral, logistic};
 use crate::data::Period;
@@ -205,7 +205,8 @@ pub fn log_likelihood(
 impl ParetoNbdModel {
     /// Fits the model to a customer summary by maximum likelihood (see the module docs).
     ///
-    /// Errors: `E_INSUFFICIENT_DATA` with fewer than two repeat buyers; column errors;
+    /// Errors: `E_EMPTY` with no customers; `E_INSUFFICIENT_DATA` with fewer than two repeat
+    /// buyers; column errors;
     /// `E_BAD_OPTION`; `E_NOT_CONVERGED`.
     pub fn fit(
         summary: &CustomerSummary,
@@ -239,6 +240,7 @@ impl ParetoNbdModel {
             });
         }
         check_columns(frequency, recency, t)?;
+        check_not_empty(frequency.len())?;
         let repeaters = frequency.iter().filter(|&&x| x > 0.0).count();
         if repeaters < 2 {
             return Err(Error::InsufficientData {
