@@ -301,7 +301,7 @@ pub fn ln_power_product_integral(
     t1: f64,
 ) -> Option<LnIntegral> {
     let mut evaluations = 0;
-    let v = power_product_quadrature(lo, hi, p, q, t0, t1, &mut evaluations);
+    let v = power_product_quadrature([lo, hi, p, q, t0, t1], &mut evaluations);
     work::add(evaluations as u64);
     v.map(|ln_value| LnIntegral {
         ln_value,
@@ -309,15 +309,10 @@ pub fn ln_power_product_integral(
     })
 }
 
-fn power_product_quadrature(
-    lo: f64,
-    hi: f64,
-    p: f64,
-    q: f64,
-    t0: f64,
-    t1: f64,
-    evaluations: &mut usize,
-) -> Option<f64> {
+/// The body of [`ln_power_product_integral`] on `[lo, hi, p, q, t0, t1]`, counting the
+/// integrand evaluations in `evaluations` on every path.
+fn power_product_quadrature(args: [f64; 6], evaluations: &mut usize) -> Option<f64> {
+    let [lo, hi, p, q, t0, t1] = args;
     if !(lo.is_finite() && hi.is_finite() && p.is_finite() && q.is_finite() && t0.is_finite())
         || lo < 0.0
         || hi < lo
