@@ -985,6 +985,11 @@ pub fn evaluate(probs: &[f64], labels: &[bool]) -> Result<Evaluation> {
             });
         }
     }
+    if probs.is_empty() {
+        return Err(Error::Empty {
+            what: "scores".into(),
+        });
+    }
     let n = probs.len();
     let auc = auc(probs, labels).ok_or_else(|| Error::InsufficientData {
         message: "evaluation needs churners and non-churners".into(),

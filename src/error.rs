@@ -29,7 +29,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The input holds no usable rows (`E_EMPTY`).
+    /// The input holds no usable rows (`E_EMPTY`): zero rows, or none left after a filter
+    /// (nothing on or before `observationEnd` or the cutoff). Zero rows is always `E_EMPTY`,
+    /// whatever the computation needs; rows that are there but too few or too alike are
+    /// [`InsufficientData`](Error::InsufficientData).
     #[error("{what} is empty")]
     Empty {
         /// What was empty, e.g. "transactions" or "transactions on or before observationEnd".
@@ -164,7 +167,9 @@ pub enum Error {
         /// The limit.
         limit: usize,
     },
-    /// There is not enough data for the computation (`E_INSUFFICIENT_DATA`).
+    /// Rows are present but too few or too alike for the computation
+    /// (`E_INSUFFICIENT_DATA`): fewer than two repeat buyers for an LTV fit, fewer rows than
+    /// clusters, labels or scores of one class only. Zero rows is [`Empty`](Error::Empty).
     #[error("insufficient data: {message}")]
     InsufficientData {
         /// What is missing.

@@ -185,6 +185,17 @@ struct Prepared {
 }
 
 /// Validates the summary columns used by the model and returns (x, t_x, T) borrowed.
+/// `E_EMPTY` for a fit on a summary of zero customers (a summary with customers but too few
+/// repeat buyers is `E_INSUFFICIENT_DATA`).
+pub(crate) fn check_not_empty(customers: usize) -> Result<()> {
+    if customers == 0 {
+        return Err(Error::Empty {
+            what: "customer summary".into(),
+        });
+    }
+    Ok(())
+}
+
 pub(crate) fn check_columns(frequency: &[f64], recency: &[f64], t: &[f64]) -> Result<()> {
     let n = frequency.len();
     if recency.len() != n || t.len() != n {
@@ -620,8 +631,9 @@ impl BgNbdModel {
     /// a boundary), the model is returned with `converged = false`; otherwise the fit fails with
     /// `E_NOT_CONVERGED`.
     ///
-    /// Errors: `E_INSUFFICIENT_DATA` when fewer than two customers have a repeat purchase;
-    /// column errors for invalid summaries; `E_BAD_OPTION` for invalid options.
+    /// Errors: `E_EMPTY` with no customers; `E_INSUFFICIENT_DATA` when fewer than two customers
+    /// have a repeat purchase; column errors for invalid summaries; `E_BAD_OPTION` for invalid
+    /// options.
     pub fn fit(summary: &CustomerSummary, opts: &BgNbdOptions) -> Result<BgNbdModel> {
         Self::fit_columns(
             &summary.frequency,
@@ -679,6 +691,7 @@ impl BgNbdModel {
     ) -> Result<BgNbdModel> {
         opts.validate()?;
         check_columns(frequency, recency, t)?;
+        check_not_empty(frequency.len())?;
         let repeaters = frequency.iter().filter(|&&x| x > 0.0).count();
         if repeaters < 2 {
             return Err(Error::InsufficientData {

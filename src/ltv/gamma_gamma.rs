@@ -392,8 +392,8 @@ impl GammaGammaModel {
     /// [`BgNbdModel::fit`](super::bgnbd::BgNbdModel::fit). Standard errors from the analytic
     /// Hessian.
     ///
-    /// Errors: `E_INSUFFICIENT_DATA` with fewer than two repeat buyers; `E_OUT_OF_RANGE` for a
-    /// repeat buyer with a mean spend ≤ 0; `E_NOT_CONVERGED`.
+    /// Errors: `E_EMPTY` with no customers; `E_INSUFFICIENT_DATA` with fewer than two repeat
+    /// buyers; `E_OUT_OF_RANGE` for a repeat buyer with a mean spend ≤ 0; `E_NOT_CONVERGED`.
     pub fn fit_columns(
         frequency: &[f64],
         monetary: &[f64],
@@ -442,6 +442,7 @@ impl GammaGammaModel {
             });
         }
         check_spend_columns(frequency, monetary)?;
+        super::bgnbd::check_not_empty(frequency.len())?;
         let (x, m): (Vec<f64>, Vec<f64>) = frequency
             .iter()
             .zip(monetary)

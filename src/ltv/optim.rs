@@ -29,17 +29,33 @@ pub struct Minimum {
 /// consecutive iterations (round-off floor). `f(x, grad)` returns the objective and writes the gradient;
 /// a non-finite value is treated as +∞ by the line search. `max_step` bounds the largest
 /// coordinate change of one step (useful on log-parameters).
-pub fn minimize<F>(
+pub fn minimize<F>(f: F, x0: &[f64], gtol: f64, max_iter: usize, max_step: f64) -> Option<Minimum>
+where
+    F: FnMut(&[f64], &mut [f64]) -> f64,
+{
+    minimize_within(f, x0, gtol, max_iter, max_step, f64::INFINITY)
+}
+
+/// [`minimize`] confined to the box [−`bound`, `bound`] in every coordinate: the objective is
+/// not evaluated outside it (a trial step there counts as +∞ for the line search), and the run
+/// stops, unconverged unless the gradient criterion holds, once a coordinate comes within 1 of
+/// the bound, where the infimum lies on the boundary or beyond (a likelihood with no interior
+/// maximum) and further iterations would only crawl along it.
+pub fn minimize_within<F>(
     mut f: F,
     x0: &[f64],
     gtol: f64,
     max_iter: usize,
     max_step: f64,
+    bound: f64,
 ) -> Option<Minimum>
 where
     F: FnMut(&[f64], &mut [f64]) -> f64,
 {
     let n = x0.len();
+    if max_abs(x0) > bound {
+        return None;
+    }
     let mut x = x0.to_vec();
     let mut g = vec![0.0; n];
     let mut fx = f(&x, &mut g);
@@ -80,7 +96,11 @@ where
             for i in 0..n {
                 xn[i] = x[i] + step * d[i];
             }
-            let fnew = f(&xn, &mut gn);
+            let fnew = if max_abs(&xn) <= bound {
+                f(&xn, &mut gn)
+            } else {
+                f64::INFINITY
+            };
             if fnew.is_finite()
                 && gn.iter().all(|v| v.is_finite())
                 && fnew <= fx + 1e-4 * step * slope
@@ -130,7 +150,7 @@ where
             h = identity(n);
             first = true;
         }
-        if stalled >= 3 {
+        if stalled >= 3 || max_abs(&x) > bound - 1.0 {
             break;
         }
     }

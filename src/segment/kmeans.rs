@@ -296,6 +296,11 @@ impl KMeansValidParams {
             ));
         }
         let n = data.len() / d;
+        if n == 0 {
+            return Err(Error::Empty {
+                what: "features".into(),
+            });
+        }
         // Variance statistics for the tolerance: with given centres they are gathered during the
         // first assignment pass; with k-means++ in a pass of their own before seeding. A
         // non-finite value makes them non-finite, and only then is the data scanned again for

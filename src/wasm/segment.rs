@@ -539,7 +539,12 @@ impl FeatureMatrix {
         js((|| {
             let d = n_cols_arg(n_cols)?;
             let data = features_arg(features)?;
-            if data.is_empty() || data.len() % d != 0 {
+            if data.is_empty() {
+                return Err(Error::Empty {
+                    what: "features".into(),
+                });
+            }
+            if data.len() % d != 0 {
                 return Err(bad(
                     "nCols",
                     format!(

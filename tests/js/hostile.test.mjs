@@ -615,7 +615,7 @@ entry("ChurnModel.fromJSON", (...a) => ChurnModel.fromJSON(...a), [
 entry("ChurnModel#toJSON", (...a) => CHURN.toJSON(...a), noInputCases(() => CHURN.toJSON(), () => CHURN_JSON), churnSame);
 entry("evaluateScores", (...a) => U.evaluateScores(...a), [
   c("hand count: perfect ranking", () => [[0.1, 0.9], [0, 1]], ok((e) => { assert.equal(e.auc, 1); assert.ok(Math.abs(e.brier - 0.01) < 1e-15, e.brier); })),
-  c("empty", () => [[], []], "E_INSUFFICIENT_DATA"),
+  c("empty", () => [[], []], "E_EMPTY"),
   c("one row", () => [[0.5], [1]], "E_INSUFFICIENT_DATA"),
   c("all labels equal", () => [[0.1, 0.9], [1, 1]], "E_INSUFFICIENT_DATA"),
   c("NaN score", () => [[NaN, 0.5], [0, 1]], "E_OUT_OF_RANGE"),
@@ -972,7 +972,7 @@ ref.seg = [...SM.predict(X6(), 1)];
 const segSame = () => assert.deepEqual([...SM.predict(X6(), 1)], ref.seg);
 const featureCases = (call, opts) => [
   c("README features: two clusters", () => [X6(), 1, opts], ok((r) => assert.deepEqual([...r.labels ?? r], [1, 1, 1, 0, 0, 0]))),
-  c("empty", () => [new Float64Array(0), 1, opts], either(["E_EMPTY", "E_INSUFFICIENT_DATA"])),
+  c("empty", () => [new Float64Array(0), 1, opts], "E_EMPTY"),
   c("NaN", () => [new Float64Array([1, NaN, 3, 4]), 1, opts], "E_NON_FINITE"),
   c("Infinity", () => [new Float64Array([1, Infinity, 3, 4]), 1, opts], "E_NON_FINITE"),
   c("-Infinity", () => [new Float64Array([1, -Infinity, 3, 4]), 1, opts], "E_NON_FINITE"),
@@ -1003,7 +1003,7 @@ entry("chooseK", (...a) => U.chooseK(...a), [
 ], segSame);
 entry("new FeatureMatrix", (...a) => new FeatureMatrix(...a), [
   c("README features", () => [X6(), 1], ok((m) => assert.equal(m.length, 6))),
-  c("empty", () => [new Float64Array(0), 1], "E_BAD_OPTION"),
+  c("empty", () => [new Float64Array(0), 1], "E_EMPTY"),
   c("NaN", () => [new Float64Array([NaN]), 1], "E_NON_FINITE"),
   c("Infinity", () => [new Float64Array([Infinity]), 1], "E_NON_FINITE"),
   c("1e308", () => [new Float64Array([1e308]), 1], "E_OUT_OF_RANGE"),
