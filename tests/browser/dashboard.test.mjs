@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { Transactions, getDefinition } from "../../pkg/node.js";
-import { openDashboard } from "./harness.mjs";
+import { assertDefinitionDialog, openDashboard } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
@@ -124,25 +124,11 @@ describe("demo dashboard", { timeout: 90_000 }, () => {
   it("opens a tile's definition in a dialog", async () => {
     const def = getDefinition("customers.repeat_rate");
     const tile = page.locator('.tile[data-kpi="repeatPurchaseRate"]');
-    // Keyboard only: focus the tile's button and press Enter.
+    // Keyboard only: focus the tile's button and press Enter; Escape closes the dialog and focus
+    // returns to the button. Every parameter is listed, with the period in effect.
     const button = tile.getByRole("button", { name: /Definition/ });
-    await button.focus();
-    await page.keyboard.press("Enter");
-
-    const dialog = page.locator("dialog#definition");
-    await dialog.waitFor({ state: "visible" });
-    assert.equal(await dialog.locator("#def-title").innerText(), def.name);
-    assert.equal(await dialog.locator("#def-formula").innerText(), def.formula);
-    assert.equal(await dialog.locator("#def-version").innerText(), `v${def.version}`);
-    assert.equal(await dialog.locator("#def-id").innerText(), def.id);
-    const params = await dialog.locator("#def-params").innerText();
-    for (const p of def.parameters) assert.ok(params.includes(p.name), `parameter ${p.name} listed`);
-    assert.ok(params.includes('"day"'), "the period in effect is shown");
-    await page.screenshot({ path: `${artifacts}/definition-dialog.png` });
-
-    // Escape closes it and focus returns to the button that opened it.
-    await page.keyboard.press("Escape");
-    await dialog.waitFor({ state: "hidden" });
+    await assertDefinitionDialog(page, button, def, [...def.parameters.map((p) => p.name), '"day"'],
+      () => page.screenshot({ path: `${artifacts}/definition-dialog.png` }));
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.open), "repeatPurchaseRate");
   });
 

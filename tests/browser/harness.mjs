@@ -87,10 +87,10 @@ export function assertShown(text, want, tolerance, what) {
 
 /**
  * Opens the definition behind `button` with the keyboard, checks the dialog against `def` (from
- * `getDefinition`) and that each text of `inEffect` is among its parameters, closes it with
- * Escape and checks that focus returned to the button.
+ * `getDefinition`) and that each text of `inEffect` is among its parameters, runs `whileOpen`
+ * (e.g. a screenshot), closes it with Escape and checks that focus returned to the button.
  */
-export async function assertDefinitionDialog(page, button, def, inEffect = []) {
+export async function assertDefinitionDialog(page, button, def, inEffect = [], whileOpen = async () => {}) {
   await button.focus();
   await page.keyboard.press("Enter");
   const dialog = page.locator("dialog#definition");
@@ -101,6 +101,7 @@ export async function assertDefinitionDialog(page, button, def, inEffect = []) {
   assert.equal(await dialog.locator("#def-formula").innerText(), def.formula);
   const params = await dialog.locator("#def-params").innerText();
   for (const text of inEffect) assert.ok(params.includes(text), `${def.id}: ${text} in effect, got ${params}`);
+  await whileOpen();
   await page.keyboard.press("Escape");
   await dialog.waitFor({ state: "hidden" });
   assert.equal(await page.evaluate(() => document.activeElement), await button.evaluate((el) => el));
