@@ -377,14 +377,16 @@ struct Se4 {
     b: Option<f64>,
 }
 
+/// The JSON form of the BG/NBD and Pareto/NBD models (`toJSON()`), with their parameters `P`
+/// and standard errors `S`.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct BgNbdJson {
+struct PurchaseModelJson<P, S> {
     model: String,
     version: String,
-    params: BgNbdParams,
+    params: P,
     log_likelihood: Option<f64>,
-    std_errors: Se4,
+    std_errors: S,
     converged: bool,
     iterations: usize,
     customers: usize,
@@ -393,6 +395,8 @@ struct BgNbdJson {
     max_iterations: usize,
     tolerance: f64,
 }
+
+type BgNbdJson = PurchaseModelJson<BgNbdParams, Se4>;
 
 /// A fitted BG/NBD purchase model (`ltv.bgnbd`).
 #[wasm_bindgen]
@@ -591,16 +595,43 @@ fn json_object(
     check_keys(json, function, known)
 }
 
+/// A saved model's JSON (`toJSON()` output) that names its definition.
+trait ModelJson: serde::de::DeserializeOwned {
+    fn id_and_version(&self) -> (&str, &str);
+}
+
+impl<P: serde::de::DeserializeOwned, S: serde::de::DeserializeOwned> ModelJson
+    for PurchaseModelJson<P, S>
+{
+    fn id_and_version(&self) -> (&str, &str) {
+        (&self.model, &self.version)
+    }
+}
+
+/// The first steps of every `fromJSON`: an object with only the `known` keys, of the `want`
+/// model, read into its JSON struct, saved under the same major version.
+fn read_model_json<J: ModelJson>(
+    json: JsValue,
+    function: &str,
+    known: &[&str],
+    want: &crate::glossary::Definition,
+    what: &str,
+) -> crate::Result<J> {
+    json_object(&json, function, known, want)?;
+    let j: J = serde_wasm_bindgen::from_value(json).map_err(|e| model_json_error(what, e))?;
+    let (id, version) = j.id_and_version();
+    check_model_id(id, version, want)?;
+    Ok(j)
+}
+
 fn bgnbd_from_json(json: JsValue) -> crate::Result<bgnbd::BgNbdModel> {
-    json_object(
-        &json,
+    let j: BgNbdJson = read_model_json(
+        json,
         "BgNbdModel.fromJSON",
         BGNBD_JSON_KEYS,
         &bgnbd::DEFINITION,
+        "BG/NBD",
     )?;
-    let j: BgNbdJson =
-        serde_wasm_bindgen::from_value(json).map_err(|e| model_json_error("BG/NBD", e))?;
-    check_model_id(&j.model, &j.version, &bgnbd::DEFINITION)?;
     let mut m = bgnbd::BgNbdModel::from_params(j.params, j.period)?;
     m.log_likelihood = j.log_likelihood;
     m.std_errors = [
@@ -629,22 +660,7 @@ struct SePnbd {
     beta: Option<f64>,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ParetoNbdJson {
-    model: String,
-    version: String,
-    params: crate::ltv::pareto_nbd::ParetoNbdParams,
-    log_likelihood: Option<f64>,
-    std_errors: SePnbd,
-    converged: bool,
-    iterations: usize,
-    customers: usize,
-    period: Period,
-    starts: usize,
-    max_iterations: usize,
-    tolerance: f64,
-}
+type ParetoNbdJson = PurchaseModelJson<crate::ltv::pareto_nbd::ParetoNbdParams, SePnbd>;
 
 /// A fitted Pareto/NBD purchase model (`ltv.pareto_nbd`).
 #[wasm_bindgen]
@@ -770,15 +786,13 @@ impl ParetoNbdModel {
 
 fn pnbd_from_json(json: JsValue) -> crate::Result<crate::ltv::pareto_nbd::ParetoNbdModel> {
     use crate::ltv::pareto_nbd as pn;
-    json_object(
-        &json,
+    let j: ParetoNbdJson = read_model_json(
+        json,
         "ParetoNbdModel.fromJSON",
         PNBD_JSON_KEYS,
         &pn::DEFINITION,
+        "Pareto/NBD",
     )?;
-    let j: ParetoNbdJson =
-        serde_wasm_bindgen::from_value(json).map_err(|e| model_json_error("Pareto/NBD", e))?;
-    check_model_id(&j.model, &j.version, &pn::DEFINITION)?;
     let mut m = pn::ParetoNbdModel::from_params(j.params, j.period)?;
     m.log_likelihood = j.log_likelihood;
     m.std_errors = [
@@ -823,6 +837,12 @@ struct GammaGammaJson {
     starts: usize,
     max_iterations: usize,
     tolerance: f64,
+}
+
+impl ModelJson for GammaGammaJson {
+    fn id_and_version(&self) -> (&str, &str) {
+        (&self.model, &self.version)
+    }
 }
 
 /// A fitted Gamma-Gamma spend model (`ltv.gamma_gamma`).
@@ -961,15 +981,13 @@ const GG_JSON_KEYS: &[&str] = &[
 ];
 
 fn gg_from_json(json: JsValue) -> crate::Result<gamma_gamma::GammaGammaModel> {
-    json_object(
-        &json,
+    let j: GammaGammaJson = read_model_json(
+        json,
         "GammaGammaModel.fromJSON",
         GG_JSON_KEYS,
         &gamma_gamma::DEFINITION,
+        "Gamma-Gamma",
     )?;
-    let j: GammaGammaJson =
-        serde_wasm_bindgen::from_value(json).map_err(|e| model_json_error("Gamma-Gamma", e))?;
-    check_model_id(&j.model, &j.version, &gamma_gamma::DEFINITION)?;
     let mut m = gamma_gamma::GammaGammaModel::from_params(j.params)?;
     m.log_likelihood = j.log_likelihood;
     m.std_errors = [j.std_errors.p, j.std_errors.q, j.std_errors.v];
