@@ -239,8 +239,10 @@ impl OwnedIds {
     }
 }
 
-/// Times read from an Arrow column: epoch milliseconds or text under the date policy.
+/// Times read from an Arrow column: whole epoch milliseconds (temporal types), epoch
+/// milliseconds (numbers) or text under the date policy.
 enum Times {
+    Instants(Vec<i64>),
     EpochMs(Vec<f64>),
     Text(Vec<String>),
 }
@@ -408,7 +410,18 @@ impl<'a> Column<'a> {
     /// Times as epoch milliseconds; `None` when the type is not temporal or numeric. The value
     /// at a null row is unspecified. `E_BAD_DATE` when a value overflows milliseconds.
     fn epoch_ms(&self) -> Option<Result<Vec<f64>>> {
-        let mut out: Vec<f64> = Vec::with_capacity(self.len());
+        match self.instants() {
+            Some(ms) => Some(ms.map(|v| v.into_iter().map(|x| x as f64).collect())),
+            // Plain numbers are epoch milliseconds, as in typed columns.
+            None => self.numbers().map(Ok),
+        }
+    }
+
+    /// Times of a temporal column (timestamps of every unit, dates) as whole epoch milliseconds,
+    /// sub-millisecond units floored; `None` for other types. The value at a null row is
+    /// unspecified. `E_BAD_DATE` when a value overflows milliseconds.
+    fn instants(&self) -> Option<Result<Vec<i64>>> {
+        let mut out: Vec<i64> = Vec::with_capacity(self.len());
         for chunk in &self.chunks {
             let start = out.len();
             macro_rules! time {
@@ -416,8 +429,8 @@ impl<'a> Column<'a> {
                     chunk.as_primitive_opt::<$t>().map(|a| {
                         for (i, &x) in a.values().iter().enumerate() {
                             match i64::from(x).checked_mul($mul) {
-                                Some(v) => out.push(v.div_euclid($div) as f64),
-                                None if a.is_null(i) => out.push(0.0),
+                                Some(v) => out.push(v.div_euclid($div)),
+                                None if a.is_null(i) => out.push(0),
                                 None => {
                                     return Err(Error::BadDate {
                                         column: self.name.to_string(),
@@ -450,10 +463,7 @@ impl<'a> Column<'a> {
             match done {
                 Some(Ok(())) => {}
                 Some(Err(e)) => return Some(Err(e)),
-                None => {
-                    // Plain numbers are epoch milliseconds, as in typed columns.
-                    return self.numbers().map(Ok);
-                }
+                None => return None,
             }
         }
         Some(Ok(out))
@@ -461,8 +471,12 @@ impl<'a> Column<'a> {
 
     /// Required times (transactions' `timestamp`).
     fn times(&self) -> Result<Times> {
-        if let Some(ms) = self.epoch_ms() {
+        if let Some(ms) = self.instants() {
             let ms = ms?;
+            self.check_no_nulls()?;
+            return Ok(Times::Instants(ms));
+        }
+        if let Some(ms) = self.numbers() {
             self.check_no_nulls()?;
             return Ok(Times::EpochMs(ms));
         }
@@ -618,6 +632,7 @@ pub fn read_transactions<'b>(
         None => None,
     };
     let timestamp = match &times {
+        Times::Instants(v) => TimeColumn::Instants(v),
         Times::EpochMs(v) => TimeColumn::EpochMs(v),
         Times::Text(v) => TimeColumn::Text(v),
     };

@@ -205,6 +205,24 @@ pub fn parse_epoch_ms_column(values: &[f64], column: &str) -> Result<Vec<i64>> {
     Ok(values.iter().map(|v| v.floor() as i64).collect())
 }
 
+/// Checks a column of whole epoch milliseconds against the accepted years, as
+/// [`parse_epoch_ms`] does, and copies it: the error of its first instant outside them (1-based
+/// row), else the instants.
+///
+/// ```
+/// use unimetric::data::dates::check_instants;
+/// assert_eq!(check_instants(&[0, -1], "t"), Ok(vec![0, -1]));
+/// assert_eq!(check_instants(&[0, i64::MAX], "t").unwrap_err().row(), Some(2));
+/// ```
+pub fn check_instants(values: &[i64], column: &str) -> Result<Vec<i64>> {
+    for (i, &v) in values.iter().enumerate() {
+        if !(MIN_MS..=MAX_MS).contains(&v) {
+            parse_epoch_ms(v as f64, column, i + 1)?;
+        }
+    }
+    Ok(values.to_vec())
+}
+
 /// Reads a timestamp written as text under the policy in the [module docs](self).
 ///
 /// ```

@@ -187,6 +187,9 @@ impl IdColumn<'_> {
 pub enum TimeColumn<'a> {
     /// Epoch milliseconds (`Float64Array`).
     EpochMs(&'a [f64]),
+    /// Whole epoch milliseconds (e.g. Arrow timestamps already converted to milliseconds); the
+    /// same range check as [`TimeColumn::EpochMs`].
+    Instants(&'a [i64]),
     /// Text under the date policy (`string[]`).
     Text(&'a [String]),
 }
@@ -195,6 +198,7 @@ impl TimeColumn<'_> {
     fn len(&self) -> usize {
         match self {
             TimeColumn::EpochMs(v) => v.len(),
+            TimeColumn::Instants(v) => v.len(),
             TimeColumn::Text(v) => v.len(),
         }
     }
@@ -357,6 +361,7 @@ impl Transactions {
         };
         let timestamp = match cols.timestamp {
             TimeColumn::EpochMs(v) => dates::parse_epoch_ms_column(v, "timestamp")?,
+            TimeColumn::Instants(v) => dates::check_instants(v, "timestamp")?,
             TimeColumn::Text(v) => {
                 let mut out = Vec::with_capacity(n);
                 for (i, s) in v.iter().enumerate() {
