@@ -20,6 +20,7 @@
 //! order, see [`crate::data::CustomerKeys::compare`]), so the output does not depend on input row
 //! order.
 
+use crate::data::dates::MIN_MS;
 use crate::data::{CustomerKeys, Period, Transactions, NO_CHANNEL};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
@@ -60,8 +61,8 @@ struct Entry {
 }
 
 /// A row on its way to its customer's slice, in 16 bytes: `key` holds the row's time
-/// (milliseconds after the earliest transaction) above the low [`BUCKET_BITS`] bits of its
-/// customer's position.
+/// (milliseconds after [`MIN_MS`], the earliest accepted instant; accepted instants span less
+/// than 2^49 ms) above the low [`BUCKET_BITS`] bits of its customer's position.
 #[derive(Clone, Copy, Default)]
 struct Staged {
     key: u64,
@@ -93,11 +94,8 @@ fn for_each_customer(
     let position = |c: u32| rank.map_or(c, |r| r[c as usize]);
     let mut counts: Vec<u32> = Vec::new();
     let mut scratch: Vec<Entry> = Vec::new();
-    let (t0, t1) = tx.time_range();
-    // Accepted instants span less than 2^49 ms, so a time always fits above the position bits.
-    let packable = i128::from(t1) - i128::from(t0) < 1i128 << (64 - BUCKET_BITS);
     let buckets = m.saturating_sub(1) >> BUCKET_BITS;
-    if buckets == 0 || !packable {
+    if buckets == 0 {
         let rows = tx
             .customer
             .iter()
@@ -130,7 +128,7 @@ fn for_each_customer(
         let slot = &mut bfill[(k >> BUCKET_BITS) as usize];
         let i = *slot as usize;
         staged[i] = Staged {
-            key: (ts.abs_diff(t0) << BUCKET_BITS) | (u64::from(k) & LOW),
+            key: ((ts.wrapping_sub(MIN_MS) as u64) << BUCKET_BITS) | (u64::from(k) & LOW),
             amount,
         };
         if with_rows {
@@ -144,7 +142,7 @@ fn for_each_customer(
         let range = bstart[b] as usize..bstart[b + 1] as usize;
         let rows = staged[range.clone()].iter().enumerate().map(|(i, s)| {
             let row = staged_rows.get(range.start + i).copied().unwrap_or(0);
-            let ts = t0 + (s.key >> BUCKET_BITS) as i64;
+            let ts = MIN_MS.wrapping_add((s.key >> BUCKET_BITS) as i64);
             (base + (s.key & LOW) as usize, row, ts, s.amount)
         });
         sort_bucket(rows, base, width, period, &mut counts, &mut scratch, &mut f);

@@ -242,6 +242,8 @@ pub const NO_CHANNEL: u32 = u32::MAX;
 pub struct Transactions {
     pub(crate) customer: Vec<u32>,
     pub(crate) keys: CustomerKeys,
+    /// Epoch milliseconds, each within the accepted years (`dates::MIN_MS..=dates::MAX_MS`):
+    /// every constructor checks it.
     pub(crate) timestamp: Vec<i64>,
     pub(crate) amount: Vec<f64>,
     pub(crate) order: Option<Vec<u32>>,
