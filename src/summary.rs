@@ -672,14 +672,6 @@ pub struct SummaryColumns<'a> {
     pub monetary_value: &'a [f64],
 }
 
-fn col_err_nonfinite(column: &str, row: usize, value: f64) -> Error {
-    Error::NonFinite {
-        column: column.into(),
-        row,
-        value,
-    }
-}
-
 impl CustomerSummary {
     /// Computes the summary of `tx` under `opts` (see the [module docs](self)).
     ///
@@ -841,9 +833,6 @@ impl CustomerSummary {
                 ("T", cols.t[i]),
                 ("monetaryValue", cols.monetary_value[i]),
             ] {
-                if !v.is_finite() {
-                    return Err(col_err_nonfinite(name, row, v));
-                }
                 crate::error::check_number(v, name, row)?;
                 if v < 0.0 {
                     return Err(Error::Negative {

@@ -300,10 +300,6 @@ fn check_size(n: usize) -> Result<()> {
     Ok(())
 }
 
-fn check_amount(v: f64, column: &str, row: usize) -> Result<f64> {
-    crate::error::check_number(v, column, row)
-}
-
 fn clean_id(s: &str, column: &str, row: usize) -> Result<String> {
     let t = s.trim();
     if t.is_empty() {
@@ -598,7 +594,7 @@ fn id_text(cell: Cell<'_>, column: &str, row: usize) -> Result<String> {
 /// Reads an amount cell. Text must be a plain decimal number with `.` as decimal separator.
 pub fn amount_value(cell: Cell<'_>, column: &str, row: usize) -> Result<f64> {
     match cell {
-        Cell::Number(v) => check_amount(v, column, row),
+        Cell::Number(v) => crate::error::check_number(v, column, row),
         Cell::Text(s) => {
             let t = s.trim();
             if t.is_empty() {
@@ -622,7 +618,7 @@ pub fn amount_value(cell: Cell<'_>, column: &str, row: usize) -> Result<f64> {
                 });
             }
             match t.parse::<f64>() {
-                Ok(v) => check_amount(v, column, row),
+                Ok(v) => crate::error::check_number(v, column, row),
                 Err(_) => Err(type_error(
                     column,
                     row,

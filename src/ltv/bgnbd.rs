@@ -184,7 +184,6 @@ struct Prepared {
     n: f64,
 }
 
-/// Validates the summary columns used by the model and returns (x, t_x, T) borrowed.
 /// `E_EMPTY` for a fit on a summary of zero customers (a summary with customers but too few
 /// repeat buyers is `E_INSUFFICIENT_DATA`).
 pub(crate) fn check_not_empty(customers: usize) -> Result<()> {
@@ -196,6 +195,7 @@ pub(crate) fn check_not_empty(customers: usize) -> Result<()> {
     Ok(())
 }
 
+/// Validates the summary columns used by the model and returns (x, t_x, T) borrowed.
 pub(crate) fn check_columns(frequency: &[f64], recency: &[f64], t: &[f64]) -> Result<()> {
     let n = frequency.len();
     if recency.len() != n || t.len() != n {
@@ -553,8 +553,7 @@ fn fit_from(
 }
 
 /// The best run over `starts` (natural parameters): converged runs first, then the lowest
-/// objective.
-/// The best fit over `starts`; `before(i)` runs before start `i` and stops the search on error.
+/// objective; `before(i)` runs before start `i` and stops the search on error.
 fn best_of_starts(
     prep: &Prepared,
     starts: &[[f64; 4]],

@@ -10,6 +10,7 @@
 //! byte of valid streams and files, and the `arrow` fuzz target runs arbitrary bytes, to keep
 //! them complete.
 
+use super::arrow_error;
 use crate::error::{Error, Result};
 use arrow_ipc::{Block, MetadataVersion};
 use arrow_schema::{DataType, Field, Schema};
@@ -18,10 +19,6 @@ fn bad(message: impl Into<String>) -> Error {
     Error::Arrow {
         message: message.into(),
     }
-}
-
-fn arrow_error(e: impl std::fmt::Display) -> Error {
-    bad(e.to_string())
 }
 
 /// Reads the little-endian `i32` at `at`, or `E_ARROW` when the input ends first.
