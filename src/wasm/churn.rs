@@ -574,8 +574,6 @@ impl ChurnModel {
         } else {
             self.inner.encode(&values, &categorical)?
         };
-        // The same checks as scoring: whole rows, finite values within ±1e150, at least one row.
-        crate::churn::check_matrix(&encoded.values, encoded.names.len(), &encoded.names)?;
         Ok(encoded)
     }
 }
@@ -633,6 +631,13 @@ impl ChurnModel {
         #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
     ) -> JsResult<JsValue> {
         let e = js(self.encoded(features))?;
+        // The checks scoring makes (whole rows, finite values within ±1e150, at least one
+        // row), which `predict` leaves to the model's own scoring pass.
+        js(crate::churn::check_matrix(
+            &e.values,
+            e.names.len(),
+            &e.names,
+        ))?;
         let o = Object::new();
         set(&o, "names", &strings(&e.names));
         set(&o, "values", &Float64Array::from(&e.values[..]).into());
