@@ -124,14 +124,28 @@ export class UnimetricMetric extends HTMLElement {
     /** The last result shown, or null. */
     this.result = null;
     this.run = 0;
+    this.queued = false;
   }
 
   connectedCallback() {
-    this.update();
+    this.schedule();
   }
 
   attributeChangedCallback() {
-    if (this.isConnected) this.update();
+    if (this.isConnected) this.schedule();
+  }
+
+  /**
+   * One `update()` per task for any number of changes: an element upgraded with its attributes
+   * already set gets a callback per attribute and one for being connected.
+   */
+  schedule() {
+    if (this.queued) return;
+    this.queued = true;
+    queueMicrotask(() => {
+      this.queued = false;
+      this.update();
+    });
   }
 
   /** Recomputes for the current attributes (the last call wins). */
