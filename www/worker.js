@@ -90,8 +90,9 @@ const handlers = {
     }
     current?.tx.free();
     current?.spend?.free();
-    current = { tx: next, name, spend: nextSpend, spendName: spend ? spend.name : null, rejected };
-    return describe();
+    current = { tx: next, name, spend: nextSpend, spendName: spend ? spend.name : null };
+    // The rejected rows go to the page once, with the load; later tasks describe the data only.
+    return { ...describe(), rejected };
   },
 
   /**
@@ -312,10 +313,9 @@ async function readBytes({ url, file }) {
 }
 
 function describe() {
-  const { tx, name, spend, spendName, rejected } = current;
+  const { tx, name, spend, spendName } = current;
   return {
     name,
-    rejected,
     transactions: tx.length,
     customers: tx.customerCount,
     timeRange: tx.timeRange,
