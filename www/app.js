@@ -1414,8 +1414,13 @@ function scoresCsv({ scores, order }) {
 function downloadScores() {
   const result = state.churnResult;
   if (!result) return;
-  const url = URL.createObjectURL(new Blob([scoresCsv(result)], { type: "text/csv;charset=utf-8" }));
-  const link = h("a", { href: url, download: `churn-scores-${result.cutoffs.scoring}-h${result.options.horizonDays}.csv` });
+  saveCsv(scoresCsv(result), `churn-scores-${result.cutoffs.scoring}-h${result.options.horizonDays}.csv`);
+}
+
+/** Saves `text` as the CSV file `filename`, made in the page: no request leaves it. */
+function saveCsv(text, filename) {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+  const link = h("a", { href: url, download: filename });
   document.body.append(link);
   link.click();
   link.remove();
@@ -2725,12 +2730,7 @@ function customerScoresCsv() {
 }
 
 function downloadCustomerScores() {
-  const url = URL.createObjectURL(new Blob([customerScoresCsv()], { type: "text/csv;charset=utf-8" }));
-  const link = h("a", { href: url, download: "customer-scores.csv" });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  saveCsv(customerScoresCsv(), "customer-scores.csv");
 }
 
 // ---------------------------------------------------------------------------------------
