@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import { Spend, Transactions, cac, cacPayback, getDefinition, ltvToCac } from "../../pkg/node.js";
-import { definitionOf, openDashboard, assertDefinitionDialog as harnessDialog } from "./harness.mjs";
+import { definitionOf, openDashboard, assertDefinitionDialog as harnessDialog, waitForSection } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
@@ -91,20 +91,7 @@ describe("dashboard CAC section", { timeout: 120_000 }, () => {
   const shot = (name) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
 
   /** Waits until the page shows CAC results computed with exactly these settings. */
-  async function waitForCac(options) {
-    await page.waitForFunction(
-      (want) => {
-        const got = window.__unimetricCac?.options;
-        return (
-          document.body.dataset.cacState === "ready" &&
-          got !== undefined &&
-          Object.entries(want).every(([key, value]) => got[key] === value)
-        );
-      },
-      options,
-      { timeout: 20_000 },
-    );
-  }
+  const waitForCac = (options) => waitForSection(page, { stateKey: "cacState", global: "__unimetricCac" }, options);
 
   /** Compares the raw results, the tiles and every CAC table with the Node computation. */
   async function assertCacMatchesNode(options, data = { spend, tx }) {

@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as U from "../../pkg/node.js";
+import { throwsCode } from "./helpers.mjs";
 
 const memory = U.initSync().memory;
 const M = { customerId: "c", timestamp: "d", amount: "a" };
@@ -41,14 +42,7 @@ test("5,000,000 transactions: table, summary and KPIs", () => {
   s.free(); tx.free();
 });
 
-function tooLarge(fn) {
-  let err;
-  try { fn(); } catch (e) { err = e; }
-  assert.ok(err, "expected E_TOO_LARGE");
-  assert.equal(err.name, "UnimetricError", `${err.constructor.name}: ${err.message}`);
-  assert.equal(err.code, "E_TOO_LARGE", err.message);
-  return err;
-}
+const tooLarge = (fn) => throwsCode(fn, "E_TOO_LARGE");
 
 test("inputs that cannot fit in wasm memory get E_TOO_LARGE before allocation", () => {
   const before = memory.buffer.byteLength;
