@@ -10,6 +10,7 @@
 //! record (the header is row 1, the first data record row 2); for arrays of rows or columns it
 //! is the position in the array counted from 1 (`rows[0]` is row 1).
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Result alias used throughout the crate.
@@ -320,8 +321,8 @@ pub fn check_number(value: f64, column: &str, row: usize) -> Result<f64> {
     }
 }
 
-/// Checks a whole column with [`check_number`] and copies it: the error of its first bad value
-/// (1-based row), else the values. One predictable comparison a value on the common path.
+/// Checks a whole column with [`check_number`]: the error of its first bad value (1-based row),
+/// else the values (borrowed values are copied; an owned vector is returned as it is). One predictable comparison a value on the common path.
 ///
 /// ```
 /// use unimetric::error::check_numbers;
@@ -329,13 +330,14 @@ pub fn check_number(value: f64, column: &str, row: usize) -> Result<f64> {
 /// let e = check_numbers(&[1.0, 2.0, f64::INFINITY], "amount").unwrap_err();
 /// assert_eq!((e.code(), e.row()), ("E_NON_FINITE", Some(3)));
 /// ```
-pub fn check_numbers(values: &[f64], column: &str) -> Result<Vec<f64>> {
+pub fn check_numbers<'a>(values: impl Into<Cow<'a, [f64]>>, column: &str) -> Result<Vec<f64>> {
+    let values = values.into();
     for (i, &v) in values.iter().enumerate() {
         if v.is_nan() || v.abs() > MAX_MAGNITUDE {
             check_number(v, column, i + 1)?;
         }
     }
-    Ok(values.to_vec())
+    Ok(values.into_owned())
 }
 
 /// Formats a list of names as `a, b, c` for error messages.

@@ -53,7 +53,7 @@
 
 use super::dates::MS_PER_DAY;
 use super::spend::{Spend, SpendBuilder, SpendMapping};
-use super::{Cell, ColumnMapping, IdColumn, TimeColumn, TransactionColumns, Transactions};
+use super::{Cell, ColumnMapping, IdColumn, OwnedColumns, OwnedTimes, Transactions};
 use crate::churn::attributes::CustomerAttributes;
 use crate::error::{join_names, Error, Result};
 use crate::summary::{CustomerSummary, SummaryColumns};
@@ -368,7 +368,13 @@ impl<'a> Column<'a> {
             macro_rules! ints {
                 ($t:ty) => {
                     chunk.as_primitive_opt::<$t>().map(|a| {
-                        for &x in a.values().iter() {
+                        let values = a.values();
+                        if wide.is_none() && values.iter().all(|&x| u32::try_from(x).is_ok()) {
+                            // The common case, in one bulk conversion.
+                            numeric.extend(values.iter().map(|&x| x as u32));
+                            return;
+                        }
+                        for &x in values.iter() {
                             match (&mut wide, u32::try_from(x)) {
                                 (None, Ok(v)) => numeric.push(v),
                                 (None, Err(_)) => {
@@ -631,10 +637,10 @@ pub fn read_transactions<'b>(
         ),
         None => None,
     };
-    let timestamp = match &times {
-        Times::Instants(v) => TimeColumn::Instants(v),
-        Times::EpochMs(v) => TimeColumn::EpochMs(v),
-        Times::Text(v) => TimeColumn::Text(v),
+    let timestamp = match times {
+        Times::Instants(v) => OwnedTimes::Instants(Cow::Owned(v)),
+        Times::EpochMs(ref v) => OwnedTimes::EpochMs(v),
+        Times::Text(ref v) => OwnedTimes::Text(v),
     };
     let mut names = vec![
         ("customerId", mapping.customer_id.as_str()),
@@ -650,13 +656,13 @@ pub fn read_transactions<'b>(
     if let Some(c) = &mapping.cost {
         names.push(("cost", c));
     }
-    Transactions::from_columns(TransactionColumns {
+    Transactions::from_owned_columns(OwnedColumns {
         customer_id: ids.as_column(),
         timestamp,
-        amount: &amounts,
+        amount: Cow::Owned(amounts),
         order_id: orders.as_ref().map(OwnedIds::as_column),
         channel: channels.as_deref(),
-        cost: costs.as_deref(),
+        cost: costs.map(Cow::Owned),
     })
     .map_err(|e| renamed(e, &names))
 }

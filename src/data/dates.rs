@@ -26,6 +26,7 @@
 use crate::error::{Error, Result};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Milliseconds in one day.
 pub const MS_PER_DAY: i64 = 86_400_000;
@@ -206,21 +207,22 @@ pub fn parse_epoch_ms_column(values: &[f64], column: &str) -> Result<Vec<i64>> {
 }
 
 /// Checks a column of whole epoch milliseconds against the accepted years, as
-/// [`parse_epoch_ms`] does, and copies it: the error of its first instant outside them (1-based
-/// row), else the instants.
+/// [`parse_epoch_ms`] does: the error of its first instant outside them (1-based row), else the
+/// instants (borrowed instants are copied; an owned vector is returned as it is).
 ///
 /// ```
 /// use unimetric::data::dates::check_instants;
 /// assert_eq!(check_instants(&[0, -1], "t"), Ok(vec![0, -1]));
 /// assert_eq!(check_instants(&[0, i64::MAX], "t").unwrap_err().row(), Some(2));
 /// ```
-pub fn check_instants(values: &[i64], column: &str) -> Result<Vec<i64>> {
+pub fn check_instants<'a>(values: impl Into<Cow<'a, [i64]>>, column: &str) -> Result<Vec<i64>> {
+    let values = values.into();
     for (i, &v) in values.iter().enumerate() {
         if !(MIN_MS..=MAX_MS).contains(&v) {
             parse_epoch_ms(v as f64, column, i + 1)?;
         }
     }
-    Ok(values.to_vec())
+    Ok(values.into_owned())
 }
 
 /// Reads a timestamp written as text under the policy in the [module docs](self).

@@ -31,6 +31,7 @@ pub mod spend;
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 pub use dates::Period;
@@ -194,16 +195,6 @@ pub enum TimeColumn<'a> {
     Text(&'a [String]),
 }
 
-impl TimeColumn<'_> {
-    fn len(&self) -> usize {
-        match self {
-            TimeColumn::EpochMs(v) => v.len(),
-            TimeColumn::Instants(v) => v.len(),
-            TimeColumn::Text(v) => v.len(),
-        }
-    }
-}
-
 /// Typed columns for [`Transactions::from_columns`]. All columns must have the same length.
 #[derive(Debug, Clone, Copy)]
 pub struct TransactionColumns<'a> {
@@ -219,6 +210,51 @@ pub struct TransactionColumns<'a> {
     pub channel: Option<&'a [Option<String>]>,
     /// Optional cost per transaction (finite, same currency as `amount`).
     pub cost: Option<&'a [f64]>,
+}
+
+/// [`TransactionColumns`] of which the numeric columns may be owned, so that a reader that has
+/// materialised them (Arrow) moves them into the table instead of copying them again.
+pub(crate) struct OwnedColumns<'a> {
+    pub customer_id: IdColumn<'a>,
+    pub timestamp: OwnedTimes<'a>,
+    pub amount: Cow<'a, [f64]>,
+    pub order_id: Option<IdColumn<'a>>,
+    pub channel: Option<&'a [Option<String>]>,
+    pub cost: Option<Cow<'a, [f64]>>,
+}
+
+/// [`TimeColumn`] with owned instants allowed.
+pub(crate) enum OwnedTimes<'a> {
+    EpochMs(&'a [f64]),
+    Instants(Cow<'a, [i64]>),
+    Text(&'a [String]),
+}
+
+impl OwnedTimes<'_> {
+    fn len(&self) -> usize {
+        match self {
+            OwnedTimes::EpochMs(v) => v.len(),
+            OwnedTimes::Instants(v) => v.len(),
+            OwnedTimes::Text(v) => v.len(),
+        }
+    }
+}
+
+impl<'a> From<TransactionColumns<'a>> for OwnedColumns<'a> {
+    fn from(c: TransactionColumns<'a>) -> Self {
+        OwnedColumns {
+            customer_id: c.customer_id,
+            timestamp: match c.timestamp {
+                TimeColumn::EpochMs(v) => OwnedTimes::EpochMs(v),
+                TimeColumn::Instants(v) => OwnedTimes::Instants(Cow::Borrowed(v)),
+                TimeColumn::Text(v) => OwnedTimes::Text(v),
+            },
+            amount: Cow::Borrowed(c.amount),
+            order_id: c.order_id,
+            channel: c.channel,
+            cost: c.cost.map(Cow::Borrowed),
+        }
+    }
 }
 
 /// Marker for "no channel" in the channel column.
@@ -316,6 +352,12 @@ impl Transactions {
     /// (`customerId`, `timestamp`, `amount`, `orderId`, `channel`, `cost`); rows are 1-based
     /// indices.
     pub fn from_columns(cols: TransactionColumns<'_>) -> Result<Transactions> {
+        Self::from_owned_columns(cols.into())
+    }
+
+    /// [`Transactions::from_columns`] for a reader that has already materialised some columns:
+    /// owned amounts, costs and instants are checked and moved into the table, not copied.
+    pub(crate) fn from_owned_columns(cols: OwnedColumns<'_>) -> Result<Transactions> {
         let n = cols.amount.len();
         check_size(n)
             .and(check_size(cols.customer_id.len()))
@@ -358,9 +400,9 @@ impl Transactions {
             None => None,
         };
         let timestamp = match cols.timestamp {
-            TimeColumn::EpochMs(v) => dates::parse_epoch_ms_column(v, "timestamp")?,
-            TimeColumn::Instants(v) => dates::check_instants(v, "timestamp")?,
-            TimeColumn::Text(v) => {
+            OwnedTimes::EpochMs(v) => dates::parse_epoch_ms_column(v, "timestamp")?,
+            OwnedTimes::Instants(v) => dates::check_instants(v, "timestamp")?,
+            OwnedTimes::Text(v) => {
                 let mut out = Vec::with_capacity(n);
                 for (i, s) in v.iter().enumerate() {
                     out.push(dates::parse_date_text(s, "timestamp", i + 1)?);
@@ -436,7 +478,8 @@ impl Transactions {
         self.keys.len()
     }
 
-    /// Distinct customer keys, in first-appearance order.
+    /// Distinct customer keys, one per customer index: dense numeric ids (the largest at most
+    /// 4 × rows + 1,024) in ascending order, other keys in first-appearance order.
     pub fn customer_keys(&self) -> &CustomerKeys {
         &self.keys
     }
@@ -489,18 +532,24 @@ fn intern_ids(col: IdColumn<'_>, name: &str) -> Result<(Vec<u32>, CustomerKeys)>
             let max = v.iter().copied().max().unwrap_or(0) as usize;
             if max <= 4 * v.len() + 1024 {
                 // Dense ids (the common case, e.g. 1..n): a direct table instead of hashing.
-                let mut slot = vec![u32::MAX; max + 1];
+                // Dense ids get their rank among the distinct ids as their index, in three
+                // branch-free passes (mark, number, look up), so `keys` comes out ascending.
+                let mut slot = vec![0u32; max + 1];
+                for &k in v {
+                    if let Some(s) = slot.get_mut(k as usize) {
+                        *s = 1;
+                    }
+                }
                 let mut keys = Vec::new();
+                for (k, s) in slot.iter_mut().enumerate() {
+                    if *s != 0 {
+                        *s = keys.len() as u32;
+                        keys.push(k as u32);
+                    }
+                }
                 let idx = v
                     .iter()
-                    .map(|&k| {
-                        let s = &mut slot[k as usize];
-                        if *s == u32::MAX {
-                            *s = keys.len() as u32;
-                            keys.push(k);
-                        }
-                        *s
-                    })
+                    .map(|&k| slot.get(k as usize).copied().unwrap_or(0))
                     .collect();
                 return Ok((idx, CustomerKeys::Numeric(keys)));
             }
