@@ -547,7 +547,13 @@ mod tests {
                 let rows: Vec<usize> = (0..n).filter(|&r| tx.customer[r] == c).collect();
                 let mut expected: Vec<(i64, f64, usize)> = rows
                     .iter()
-                    .map(|&r| (tx.timestamp[r], tx.amount[r], if with_channel { r } else { 0 }))
+                    .map(|&r| {
+                        (
+                            tx.timestamp[r],
+                            tx.amount[r],
+                            if with_channel { r } else { 0 },
+                        )
+                    })
                     .collect();
                 let mut got: Vec<(i64, f64, usize)> = slice
                     .iter()
