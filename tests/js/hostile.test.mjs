@@ -442,6 +442,8 @@ entry("Spend.fromColumns", (...a) => Spend.fromColumns(...a), [
   c("negative", spendCols({ amount: [-1, 1] }), "E_NEGATIVE"),
   c("1e308", spendCols({ amount: [1e308, 1e308] }), "E_OUT_OF_RANGE"),
   c("ambiguous date", spendCols({ date: ["01/02/2024", "2024-02-01"] }), "E_BAD_DATE"),
+  c("date column too large for wasm memory (4 GiB of zeros, not touched)",
+    () => [{ date: new Float64Array(2 ** 29 + 8), channel: ["search", "social"], amount: [100, 50] }], "E_TOO_LARGE"),
   c("unknown key", spendCols({ colour: [1, 2] }), "E_UNKNOWN_OPTION"),
   c("duplicate rows are valid (with a warning in cac)", spendCols({ date: ["2024-01-01", "2024-01-01"], channel: ["search", "search"], amount: [5, 5] }), ok((s) => assert.equal(s.total, 10))),
   c("columns of the wrong type", () => [5], "E_BAD_OPTION"),
