@@ -2399,60 +2399,81 @@ const SPEND_OPTIONAL = new Set(["channelType"]);
 /** Rows shown in the preview of a chosen file. */
 const PREVIEW_ROWS = 5;
 
-/** The delimiter the library will use: the most frequent of , ; and tab in the header line, outside quotes. */
+/**
+ * The delimiter the library will use (`sniff_delimiter` in src/data/csv_input.rs): whichever of
+ * `,` `;` and tab occurs most often in the header line outside quotes; `,` when none occurs, and
+ * the earlier of `,` `;` tab on a tie.
+ */
 function sniffDelimiter(text) {
-  const counts = { ",": 0, ";": 0, "\t": 0 };
+  const candidates = [",", ";", "\t"];
+  const counts = [0, 0, 0];
   let quoted = false;
   for (const c of text) {
     if (c === '"') quoted = !quoted;
-    else if (!quoted && (c === "\n" || c === "\r")) break;
-    else if (!quoted && c in counts) counts[c]++;
+    else if (quoted) continue;
+    else if (c === "\n" || c === "\r") break;
+    else if (candidates.includes(c)) counts[candidates.indexOf(c)]++;
   }
-  return Object.entries(counts).reduce((best, entry) => (entry[1] > best[1] ? entry : best), [",", 0])[0];
+  let best = 0;
+  for (let i = 1; i < candidates.length; i++) if (counts[i] > counts[best]) best = i;
+  return candidates[best];
 }
 
 /**
- * The first `limit` records of a CSV text (RFC 4180 quoting, the library's delimiter rule);
- * the last record is dropped when the text was cut off inside it.
+ * The head of a CSV text read as the library reads it (the `csv` crate, src/data/csv_input.rs):
+ * a leading byte-order mark dropped, the delimiter from `sniffDelimiter`, a `"` opening a quoted
+ * field only at the start of a field (doubled inside it for a literal quote), line breaks \n,
+ * \r or \r\n, and blank lines skipped.
+ *
+ * Returns `{ header, rows }`: the header's field names trimmed and kept in their positions (a
+ * blank name is "", as the library keeps it), and up to `limit` records after it. The last
+ * record is dropped when `complete` is false, since the text may have been cut off inside it.
  */
-function parseRecords(text, limit, complete) {
+function parseHead(text, limit, complete) {
   const delimiter = sniffDelimiter(text);
   const records = [];
   let record = [];
   let field = "";
-  let quoted = false;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (; i < text.length && records.length < limit; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === delimiter) {
-      record.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-    } else field += c;
-  }
-  if (records.length < limit && complete && (field !== "" || record.length)) {
+  // "start": at the start of a field; "plain": in an unquoted field; "quoted": inside quotes;
+  // "closed": just after a quote inside a quoted field (a second quote makes a literal one).
+  let state = "start";
+  let started = false;
+  const endRecord = () => {
     record.push(field);
     records.push(record);
+    record = [];
+    field = "";
+  };
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (; i < text.length && records.length <= limit; i++) {
+    const c = text[i];
+    if (state === "quoted") {
+      if (c === '"') state = "closed";
+      else field += c;
+    } else if (state === "closed" && c === '"') {
+      field += '"';
+      state = "quoted";
+    } else if (c === delimiter) {
+      record.push(field);
+      field = "";
+      state = "start";
+      started = true;
+    } else if (c === "\n" || c === "\r") {
+      if (started || state !== "start") endRecord();
+      state = "start";
+      started = false;
+    } else if (c === '"' && state === "start") {
+      state = "quoted";
+      started = true;
+    } else {
+      field += c;
+      state = "plain";
+      started = true;
+    }
   }
-  return records;
-}
-
-/** Splits the first record of a CSV text into field names. */
-function parseHeader(text) {
-  const [header = []] = parseRecords(text, 1, true);
-  return header.map((f) => f.trim()).filter((f) => f !== "");
+  if (records.length <= limit && complete && (started || state !== "start")) endRecord();
+  const [header = [], ...rows] = records;
+  return { header: header.map((name) => name.trim()), rows };
 }
 
 const DATE_LIKE = /^(\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?|\d{8}|\d{12,13})$/;
@@ -2461,10 +2482,12 @@ const NUMBER_LIKE = /^[-+]?\d+(\.\d+)?$/;
 /**
  * Fills the keys the header names left open from the values in the preview rows: a date column
  * for the date, a decimal number column for the amount, the first text column for the customer.
+ * `columns` are the named columns; `header` holds every field name in its position in the rows
+ * (the library reads the first column of a name).
  */
-function suggestFromValues(mapping, columns, rows, suggest) {
+function suggestFromValues(mapping, columns, header, rows, suggest) {
   const used = new Set(Object.values(mapping));
-  const values = (c) => rows.map((r) => (r[columns.indexOf(c)] ?? "").trim()).filter((v) => v !== "");
+  const values = (c) => rows.map((r) => (r[header.indexOf(c)] ?? "").trim()).filter((v) => v !== "");
   const all = (c, re) => values(c).length > 0 && values(c).every((v) => re.test(v));
   const pick = (test) => columns.find((c) => !used.has(c) && test(c));
   const rules = {
@@ -2483,15 +2506,22 @@ function suggestFromValues(mapping, columns, rows, suggest) {
   return mapping;
 }
 
-/** The preview table of a chosen file: its header and first rows, mapped columns marked. */
-function renderPreview(tableId, columns, rows, mapping) {
+/**
+ * The preview table of a chosen file: every column of its header in file order, a blank name
+ * shown as "(column N)", its first rows, and mapped columns marked (the first of a name, which is
+ * the one the library reads).
+ */
+function renderPreview(tableId, header, rows, mapping) {
   const mapped = new Map(Object.entries(mapping).map(([key, column]) => [column, key]));
+  const heading = (name, j) => {
+    if (name === "") return h("th", { scope: "col", className: "unnamed" }, `(column ${j + 1})`);
+    const key = header.indexOf(name) === j ? mapped.get(name) : undefined;
+    return h("th", { scope: "col" }, name, key ? h("span", { className: "mapped-as" }, ` → ${MAP_LABEL[key] ?? key}`) : null);
+  };
   const table = $(tableId);
-  table.querySelector("thead").replaceChildren(
-    h("tr", {}, ...columns.map((c) => h("th", { scope: "col" }, c, mapped.has(c) ? h("span", { className: "mapped-as" }, ` → ${MAP_LABEL[mapped.get(c)] ?? mapped.get(c)}`) : null))),
-  );
+  table.querySelector("thead").replaceChildren(h("tr", {}, ...header.map(heading)));
   table.querySelector("tbody").replaceChildren(
-    ...rows.map((r) => h("tr", {}, ...columns.map((_, j) => h("td", {}, r[j] ?? "")))),
+    ...rows.map((r) => h("tr", {}, ...header.map((_, j) => h("td", {}, r[j] ?? "")))),
   );
   table.closest(".preview").hidden = false;
 }
@@ -2536,14 +2566,14 @@ async function offerMapping(input, fieldset, prefix, suggest, optional) {
   if (!file) return false;
   const head = 64 * 1024;
   const text = await file.slice(0, head).text();
-  const columns = parseHeader(text);
+  const { header, rows } = parseHead(text, PREVIEW_ROWS, file.size <= head);
+  const columns = [...new Set(header.filter((name) => name !== ""))];
   if (columns.length === 0) {
     showError(`Could not read ${file.name}`, { message: "The first line holds no column names." });
     return false;
   }
-  const rows = parseRecords(text, PREVIEW_ROWS + 1, file.size <= head).slice(1);
-  const suggested = suggestFromValues(suggestMapping(columns, suggest), columns, rows, suggest);
-  renderPreview(previewId, columns, rows, suggested);
+  const suggested = suggestFromValues(suggestMapping(columns, suggest), columns, header, rows, suggest);
+  renderPreview(previewId, header, rows, suggested);
   for (const key of Object.keys(suggest)) {
     const select = $(`${prefix}${key}`);
     const blank = optional.has(key) ? "— none —" : "— choose a column —";

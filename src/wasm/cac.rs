@@ -1,7 +1,7 @@
 //! Marketing spend, CAC, payback and LTV:CAC for JS.
 
 use super::convert::{
-    check_keys, column_names, csv_bytes, f64_column, for_each_row, get, id_column, js,
+    check_keys, column_names, csv_bytes, ensure_fits, f64_column, for_each_row, get, id_column, js,
     options_object, period_option, row_count, to_js, type_name, Ids, JsResult, OwnedCell,
 };
 use crate::cac::{AcquisitionTable, CacOptions, LtvSource, PaybackOptions};
@@ -241,6 +241,12 @@ fn spend_from_rows(rows: &JsValue, mapping: &JsValue) -> crate::Result<crate::da
     b.finish()
 }
 
+/// Bytes per spend date read from JS: its cell and the date the spend row keeps (epoch ms).
+const DATE_ENTRY_BYTES: usize = core::mem::size_of::<OwnedCell>() + 8;
+/// Bytes per channel or channel type read from JS: its cell and the row's channel number, before
+/// the text itself.
+const TEXT_ENTRY_BYTES: usize = core::mem::size_of::<OwnedCell>() + 4;
+
 fn spend_from_columns(columns: &JsValue) -> crate::Result<crate::data::spend::Spend> {
     if !columns.is_object() || Array::is_array(columns) {
         return Err(Error::BadOption {
@@ -262,9 +268,12 @@ fn spend_from_columns(columns: &JsValue) -> crate::Result<crate::data::spend::Sp
     let amount = f64_column(&get(columns, "amount"), "amount")?;
     let dates = get(columns, "date");
     let date_cells: Vec<OwnedCell> = if let Some(a) = dates.dyn_ref::<js_sys::Float64Array>() {
+        // The copy of the epoch ms beside the cells made from it.
+        ensure_fits("date", a.length() as usize, 8 + DATE_ENTRY_BYTES)?;
         a.to_vec().into_iter().map(OwnedCell::Number).collect()
     } else if Array::is_array(&dates) {
         let arr: &Array = dates.unchecked_ref();
+        ensure_fits("date", arr.length() as usize, DATE_ENTRY_BYTES)?;
         arr.iter().map(|v| OwnedCell::from_js(&v)).collect()
     } else {
         return Err(Error::BadType {
@@ -285,6 +294,7 @@ fn spend_from_columns(columns: &JsValue) -> crate::Result<crate::data::spend::Sp
             });
         }
         let arr: &Array = v.unchecked_ref();
+        ensure_fits(key, arr.length() as usize, TEXT_ENTRY_BYTES)?;
         Ok(arr.iter().map(|x| OwnedCell::from_js(&x)).collect())
     };
     let channel = text_column("channel")?;

@@ -93,6 +93,16 @@ describe("demo dashboard", { timeout: 90_000 }, () => {
     }
   }
 
+  /** Checks the page against Node's daily KPIs of the CSV `bytes` read with `mapping`. */
+  async function assertMatchesCsv(bytes, mapping) {
+    const own = Transactions.fromCsv(bytes, mapping);
+    try {
+      await assertMatchesNode(own.kpis({ period: "day" }));
+    } finally {
+      own.free();
+    }
+  }
+
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     tx = Transactions.fromCsv(CSV, MAPPING);
@@ -237,12 +247,7 @@ describe("demo dashboard", { timeout: 90_000 }, () => {
     }
     await page.getByRole("button", { name: "Load file" }).click();
     await page.waitForFunction(() => document.body.dataset.state === "ready" && window.__unimetric?.customers.value === 2);
-    const own = Transactions.fromCsv(Buffer.from(text), mapping);
-    try {
-      await assertMatchesNode(own.kpis({ period: "day" }));
-    } finally {
-      own.free();
-    }
+    await assertMatchesCsv(Buffer.from(text), mapping);
     assert.equal(await page.locator("#rejected").isHidden(), true);
   });
 
@@ -265,13 +270,66 @@ describe("demo dashboard", { timeout: 90_000 }, () => {
     await page.getByRole("button", { name: "Load file" }).click();
     await page.waitForFunction(() => document.body.dataset.state === "ready" && window.__unimetric?.customers.value === 3);
 
-    const own = Transactions.fromCsv(buffer, mapping);
-    try {
-      await assertMatchesNode(own.kpis({ period: "day" }));
-    } finally {
-      own.free();
-    }
+    await assertMatchesCsv(buffer, mapping);
     assert.equal(await page.getByRole("alert").isHidden(), true);
+  });
+
+  it("previews a file with blank header names, each value under its own column", async () => {
+    // `;`-separated (more `;` than `,` in the header), a blank second name and a trailing `;`
+    // that makes a blank sixth one, and a quoted `;` inside a value.
+    const rows = [
+      "order_id;;customer_id;order_date;amount;",
+      'A1;north;ann;2024-03-01;20.00;"x;y"',
+      "A2;south;bob;2024-03-02;35.50;",
+      "A3;;ann;2024-04-11;15.25;z",
+    ];
+    const buffer = Buffer.from(rows.join("\n"));
+    await page.goto(`${base}/?period=day`);
+    await waitForResults("day");
+    await page.locator("#upload summary").click();
+    await page.setInputFiles("#file", { name: "blank-names.csv", mimeType: "text/csv", buffer });
+    await page.locator("#mapping").waitFor({ state: "visible" });
+    const preview = page.locator("#map-preview");
+    await preview.waitFor({ state: "visible" });
+
+    const headers = await preview.locator("thead th").allInnerTexts();
+    assert.deepEqual(headers.map((t) => t.trim()), [
+      "order_id → order id",
+      "(column 2)",
+      "customer_id → customer id",
+      "order_date → date",
+      "amount → amount",
+      "(column 6)",
+    ]);
+    const cells = await preview.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+    const column = (j) => cells.map((r) => r[j]);
+    assert.equal(cells.length, 3);
+    assert.deepEqual(column(0), ["A1", "A2", "A3"]);
+    assert.deepEqual(column(1), ["north", "south", ""]);
+    assert.deepEqual(column(2), ["ann", "bob", "ann"]);
+    assert.deepEqual(column(3), ["2024-03-01", "2024-03-02", "2024-04-11"]);
+    assert.deepEqual(column(4), ["20.00", "35.50", "15.25"]);
+    assert.deepEqual(column(5), ["x;y", "", "z"]);
+    // Columns without a name cannot be mapped, so they are not offered.
+    assert.deepEqual(await page.locator("#map-customerId option").evaluateAll((os) => os.map((o) => o.value)), [
+      "",
+      "order_id",
+      "customer_id",
+      "order_date",
+      "amount",
+    ]);
+    await shot("upload-blank-header-preview");
+
+    const mapping = { customerId: "customer_id", timestamp: "order_date", amount: "amount", orderId: "order_id" };
+    for (const [key, name] of Object.entries(mapping)) {
+      assert.equal(await page.locator(`#map-${key}`).inputValue(), name, `suggested ${key}`);
+    }
+    await page.getByRole("button", { name: "Load file" }).click();
+    await page.waitForFunction(() => document.body.dataset.state === "ready" && window.__unimetric?.customers.value === 2);
+    // 20.00 + 35.50 + 15.25
+    assert.ok(Math.abs((await page.evaluate(() => window.__unimetric.revenue.value)) - 70.75) < 1e-9);
+    await assertMatchesCsv(buffer, mapping);
+    assert.equal(await page.locator("#rejected").isHidden(), true);
   });
 
   it("made no failed or off-origin requests and logged no errors", () => {

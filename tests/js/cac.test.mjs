@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Transactions, Spend, cac, cacPayback, ltvToCac } from "../../pkg/node.js";
-import { FIXTURES } from "./helpers.mjs";
+import { FIXTURES, throwsCode } from "./helpers.mjs";
 
 const txCsv = readFileSync(path.join(FIXTURES, "cac_transactions.csv"), "utf8");
 const spendCsv = readFileSync(path.join(FIXTURES, "cac_spend.csv"), "utf8");
@@ -16,14 +16,6 @@ const JAN = Date.UTC(2024, 0, 1), FEB = Date.UTC(2024, 1, 1), MAR = Date.UTC(202
 const load = () => [Spend.fromCsv(spendCsv, spendMapping), Transactions.fromCsv(txCsv, txMapping)];
 const row = (rows, start, variant, channel = null) =>
   rows.find((r) => r.periodStart === start && r.variant === variant && r.channel === channel);
-
-function throwsCode(fn, code, extra = {}) {
-  let err;
-  try { fn(); } catch (e) { err = e; }
-  assert.ok(err, `expected ${code}`);
-  assert.equal(err.code, code, err.message);
-  for (const [k, v] of Object.entries(extra)) assert.equal(err[k], v, `${k} in ${err.message}`);
-}
 
 test("monthly CAC: blended, paid, channel; nulls carry reasons", () => {
   const [spend, tx] = load();

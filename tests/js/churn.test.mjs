@@ -7,18 +7,10 @@ import {
   Transactions, churnFeatures, fitChurn, evaluateChurn, evaluateScores, ChurnModel,
   AliveChurnModel, fitAliveChurn, BgNbdModel, fitBgNbd,
 } from "../../pkg/node.js";
-import { ROOT, runReadmeBlock } from "./helpers.mjs";
+import { ROOT, runReadmeBlock, throwsCode } from "./helpers.mjs";
 
 const FIXTURE = "c,d,a\na,2024-01-01,10\na,2024-02-01,20\na,2024-02-01T18:00,-5\na,2024-03-02,30\na,2024-06-10,40\nb,2024-03-01,7\nz,2024-07-15,1\n";
 const m = { customerId: "c", timestamp: "d", amount: "a" };
-
-function throwsCode(fn, code, extra = {}) {
-  let err;
-  try { fn(); } catch (e) { err = e; }
-  assert.ok(err, `expected ${code}`);
-  assert.equal(err.code, code, err.message);
-  for (const [k, v] of Object.entries(extra)) assert.equal(err[k], v, `${k} in ${err.message}`);
-}
 
 test("features and labels match the hand count", () => {
   const tx = Transactions.fromCsv(FIXTURE, m);

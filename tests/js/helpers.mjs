@@ -109,6 +109,22 @@ export function readmeBlock(tag, lang = "js") {
 }
 
 /**
+ * The first `n` customers (all by default) of the CDNOW summary in weeks (Fader, Hardie & Lee
+ * 2005; tests/fixtures/cdnow_customers_summary_with_spend.csv, columns ID, x, t_x, T, zbar) as
+ * columns for `CustomerSummary.fromColumns`: `customerId` a Uint32Array, `frequency`, `recency`,
+ * `T` and `monetaryValue` Float64Arrays.
+ */
+export function cdnowColumns(n = Infinity) {
+  const rows = readFileSync(path.join(FIXTURES, "cdnow_customers_summary_with_spend.csv"), "utf8")
+    .trim().split("\n").slice(1, n + 1).map((l) => l.split(",").map(Number));
+  return {
+    customerId: Uint32Array.from(rows, (r) => r[0]), frequency: Float64Array.from(rows, (r) => r[1]),
+    recency: Float64Array.from(rows, (r) => r[2]), T: Float64Array.from(rows, (r) => r[3]),
+    monetaryValue: Float64Array.from(rows, (r) => r[4]),
+  };
+}
+
+/**
  * Calls `fn` and asserts it throws a `UnimetricError` with `code` and the properties in `extra`
  * (e.g. `{ column: "amount", row: 3 }`); returns the error.
  */

@@ -13,7 +13,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import * as U from "../../pkg/node.js";
 import * as AU from "../../pkg/arrow-node.js";
-import { FIXTURES } from "./helpers.mjs";
+import { FIXTURES, cdnowColumns } from "./helpers.mjs";
 
 const {
   Transactions, CustomerSummary, Spend, FeatureMatrix, BgNbdModel, ParetoNbdModel, GammaGammaModel,
@@ -43,23 +43,14 @@ function shopRows() {
 const SHOP_CSV = HEAD + shopRows().map((r) => r.join(",")).join("\n") + "\n";
 const shopTx = () => Transactions.fromCsv(SHOP_CSV, M);
 
-function cdnow(n) {
-  const lines = readFileSync(path.join(FIXTURES, "cdnow_customers_summary_with_spend.csv"), "utf8")
-    .trim().split("\n").slice(1, n + 1).map((l) => l.split(",").map(Number));
-  return {
-    customerId: Uint32Array.from(lines, (l) => l[0]), frequency: Float64Array.from(lines, (l) => l[1]),
-    recency: Float64Array.from(lines, (l) => l[2]), T: Float64Array.from(lines, (l) => l[3]),
-    monetaryValue: Float64Array.from(lines, (l) => l[4]),
-  };
-}
-const CD = CustomerSummary.fromColumns(cdnow(600), { period: "week" });
+const CD = CustomerSummary.fromColumns(cdnowColumns(600), { period: "week" });
 const summaryOf = (cols, period = "week") => CustomerSummary.fromColumns(cols, { period });
 // Summaries on the edge of what the models accept.
 const S = {
   one: () => summaryOf({ customerId: ["a"], frequency: [2], recency: [5], T: [9], monetaryValue: [12] }),
   equal: () => summaryOf({ customerId: ["a", "b", "c"], frequency: [1, 1, 1], recency: [4, 4, 4], T: [9, 9, 9], monetaryValue: [5, 5, 5] }),
   noRepeat: () => summaryOf({ customerId: ["a", "b", "c"], frequency: [0, 0, 0], recency: [0, 0, 0], T: [9, 8, 7], monetaryValue: [0, 0, 0] }),
-  duplicated: () => { const c = cdnow(600); const twice = (a) => { const o = new a.constructor(a.length * 2); o.set(a); o.set(a, a.length); return o; };
+  duplicated: () => { const c = cdnowColumns(600); const twice = (a) => { const o = new a.constructor(a.length * 2); o.set(a); o.set(a, a.length); return o; };
     return summaryOf({ customerId: Uint32Array.from({ length: 1200 }, (_, i) => i + 1), frequency: twice(c.frequency), recency: twice(c.recency), T: twice(c.T), monetaryValue: twice(c.monetaryValue) }); },
   day: () => Transactions.fromCsv(README_CSV, M).summary({ period: "day" }),
 };
@@ -451,6 +442,8 @@ entry("Spend.fromColumns", (...a) => Spend.fromColumns(...a), [
   c("negative", spendCols({ amount: [-1, 1] }), "E_NEGATIVE"),
   c("1e308", spendCols({ amount: [1e308, 1e308] }), "E_OUT_OF_RANGE"),
   c("ambiguous date", spendCols({ date: ["01/02/2024", "2024-02-01"] }), "E_BAD_DATE"),
+  c("date column too large for wasm memory (4 GiB of zeros, not touched)",
+    () => [{ date: new Float64Array(2 ** 29 + 8), channel: ["search", "social"], amount: [100, 50] }], "E_TOO_LARGE"),
   c("unknown key", spendCols({ colour: [1, 2] }), "E_UNKNOWN_OPTION"),
   c("duplicate rows are valid (with a warning in cac)", spendCols({ date: ["2024-01-01", "2024-01-01"], channel: ["search", "search"], amount: [5, 5] }), ok((s) => assert.equal(s.total, 10))),
   c("columns of the wrong type", () => [5], "E_BAD_OPTION"),

@@ -9,33 +9,9 @@ import {
   CustomerSummary, Transactions, BgNbdModel, GammaGammaModel, ParetoNbdModel,
   fitBgNbd, fitGammaGamma, fitParetoNbd, clv, historicalLtv, simpleLtv, calibrationHoldout,
 } from "../../pkg/node.js";
-import { FIXTURES, ROOT, runReadmeBlock } from "./helpers.mjs";
-
-function cdnowColumns() {
-  const lines = readFileSync(path.join(FIXTURES, "cdnow_customers_summary_with_spend.csv"), "utf8")
-    .trim().split("\n").slice(1);
-  const n = lines.length;
-  const c = {
-    customerId: new Uint32Array(n), frequency: new Float64Array(n), recency: new Float64Array(n),
-    T: new Float64Array(n), monetaryValue: new Float64Array(n),
-  };
-  lines.forEach((l, i) => {
-    const [id, x, tx, t, m] = l.split(",").map(Number);
-    c.customerId[i] = id; c.frequency[i] = x; c.recency[i] = tx; c.T[i] = t; c.monetaryValue[i] = m;
-  });
-  return c;
-}
+import { ROOT, cdnowColumns, runReadmeBlock, throwsCode } from "./helpers.mjs";
 
 const summary = CustomerSummary.fromColumns(cdnowColumns(), { period: "week" });
-
-function throwsCode(fn, code, extra = {}) {
-  let err;
-  try { fn(); } catch (e) { err = e; }
-  assert.ok(err, `expected ${code}`);
-  assert.equal(err.code, code, err.message);
-  for (const [k, v] of Object.entries(extra)) assert.equal(err[k], v, `${k} in ${err.message}`);
-  return err;
-}
 
 const near = (a, b, tol, what) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 

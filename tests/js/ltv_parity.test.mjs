@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CustomerSummary, Transactions, fitBgNbd, fitGammaGamma, clv } from "../../pkg/node.js";
-import { FIXTURES, ROOT } from "./helpers.mjs";
+import { ROOT, cdnowColumns } from "./helpers.mjs";
 
 const hex = (arr) => Array.from(arr, (x) => {
   const b = new DataView(new ArrayBuffer(8));
@@ -35,15 +35,7 @@ test("LTV: native and wasm results are bit-identical", { timeout: 600_000 }, () 
   const native = JSON.parse(execFileSync("cargo", ["run", "--quiet", "--example", "ltv_parity"], {
     cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "inherit"],
   }));
-  const lines = readFileSync(path.join(FIXTURES, "cdnow_customers_summary_with_spend.csv"), "utf8").trim().split("\n").slice(1);
-  const rows = lines.map((l) => l.split(",").map(Number));
-  const cdnow = CustomerSummary.fromColumns({
-    customerId: Uint32Array.from(rows, (r) => r[0]),
-    frequency: Float64Array.from(rows, (r) => r[1]),
-    recency: Float64Array.from(rows, (r) => r[2]),
-    T: Float64Array.from(rows, (r) => r[3]),
-    monetaryValue: Float64Array.from(rows, (r) => r[4]),
-  }, { period: "week" });
+  const cdnow = CustomerSummary.fromColumns(cdnowColumns(), { period: "week" });
   const tx = Transactions.fromCsv(readFileSync(path.join(ROOT, "www", "data", "transactions.csv")), {
     customerId: "customer_id", timestamp: "order_date", amount: "amount",
   });

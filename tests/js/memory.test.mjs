@@ -10,7 +10,7 @@ import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
 import * as U from "../../pkg/node.js";
-import { FIXTURES } from "./helpers.mjs";
+import { FIXTURES, cdnowColumns } from "./helpers.mjs";
 
 const memory = U.initSync().memory;
 const bytes = () => memory.buffer.byteLength;
@@ -35,11 +35,7 @@ const summaryCols = () => {
 };
 const S = U.CustomerSummary.fromColumns(summaryCols(), { period: "week" });
 // The models for clv come from the CDNOW sample (300 customers), where both fits are well posed.
-const cd = readFileSync(path.join(FIXTURES, "cdnow_customers_summary_with_spend.csv"), "utf8").trim().split("\n").slice(1, 301).map((l) => l.split(",").map(Number));
-const CD = U.CustomerSummary.fromColumns({
-  customerId: Uint32Array.from(cd, (l) => l[0]), frequency: cd.map((l) => l[1]), recency: cd.map((l) => l[2]),
-  T: cd.map((l) => l[3]), monetaryValue: cd.map((l) => l[4]),
-}, { period: "week" });
+const CD = U.CustomerSummary.fromColumns(cdnowColumns(300), { period: "week" });
 const BG = U.fitBgNbd(CD), GG = U.fitGammaGamma(CD);
 const spend = U.Spend.fromCsv(readFileSync(path.join(FIXTURES, "cac_spend.csv"), "utf8"), { date: "month", channel: "channel", amount: "amount", channelType: "type" });
 const cacTx = U.Transactions.fromCsv(readFileSync(path.join(FIXTURES, "cac_transactions.csv"), "utf8"), { customerId: "customer", timestamp: "date", amount: "amount", channel: "channel" });

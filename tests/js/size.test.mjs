@@ -52,6 +52,11 @@ test("inputs that cannot fit in wasm memory get E_TOO_LARGE before allocation", 
   tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(2 ** 31), timestamp: new Float64Array(1), amount: new Float64Array(1) }));
   tooLarge(() => U.Transactions.fromRows(new Array(2 ** 32 - 1), M));
   tooLarge(() => U.Spend.fromCsv(new Uint8Array(2 ** 32 - 1), { date: "d", channel: "c", amount: "a" }));
+  const sparse = () => new Array(2 ** 32 - 1); // the longest array, holding nothing
+  tooLarge(() => U.Spend.fromColumns({ date: new Float64Array(huge), channel: ["a"], amount: [1] }));
+  tooLarge(() => U.Spend.fromColumns({ date: sparse(), channel: ["a"], amount: [1] }));
+  tooLarge(() => U.Spend.fromColumns({ date: [0], channel: sparse(), amount: [1] }));
+  tooLarge(() => U.Spend.fromColumns({ date: [0], channel: ["a"], channelType: sparse(), amount: [1] }));
   tooLarge(() => new U.FeatureMatrix(new Float64Array(huge), 1));
   tooLarge(() => U.kmeans(new Float64Array(huge), 1, { k: 2 }));
   tooLarge(() => U.evaluateScores(new Float64Array(huge), [0, 1]));
