@@ -2,7 +2,9 @@
 //! IPC bytes in, the same tables as the typed-columns constructors out.
 
 use super::cac::{spend_mapping, Spend};
-use super::convert::{check_keys, column_names, get, js, name_list, to_js, type_name, JsResult};
+use super::convert::{
+    check_keys, column_names, ensure_fits, get, js, name_list, to_js, type_name, JsResult,
+};
 use super::segment::FeatureMatrix;
 use super::summary::CustomerSummary;
 use super::transactions::{mapping as transaction_mapping, summary_options, Transactions};
@@ -39,19 +41,22 @@ export interface SummaryMapping {
 
 /// Copies Arrow IPC input (`Uint8Array` or `ArrayBuffer`) into wasm memory: the one copy.
 fn ipc_bytes(value: &JsValue) -> crate::Result<Vec<u8>> {
-    if let Some(b) = value.dyn_ref::<js_sys::Uint8Array>() {
-        Ok(b.to_vec())
+    let bytes = if let Some(b) = value.dyn_ref::<js_sys::Uint8Array>() {
+        b.clone()
     } else if let Some(b) = value.dyn_ref::<js_sys::ArrayBuffer>() {
-        Ok(js_sys::Uint8Array::new(b).to_vec())
+        js_sys::Uint8Array::new(b)
     } else {
-        Err(Error::BadType {
+        return Err(Error::BadType {
             column: "ipc".into(),
             row: 0,
             expected: "Arrow IPC bytes as a Uint8Array or ArrayBuffer (e.g. tableToIPC(table))"
                 .into(),
             found: type_name(value).into(),
-        })
-    }
+        });
+    };
+    // The bytes in wasm memory, read in place, and the columns decoded from them.
+    ensure_fits("ipc", bytes.length() as usize, 2)?;
+    Ok(bytes.to_vec())
 }
 
 fn summary_mapping(value: &JsValue) -> crate::Result<SummaryMapping> {

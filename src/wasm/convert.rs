@@ -104,6 +104,10 @@ pub fn ensure_fits(what: &str, entries: usize, bytes_per_entry: usize) -> crate:
 /// Bytes per numeric input value: the copy in wasm memory plus one working copy.
 pub const F64_ENTRY_BYTES: usize = 16;
 
+/// Bytes per text input value before the text itself: its `String` (24 bytes) and one
+/// working copy (an interned key or the parsed value).
+pub const TEXT_ENTRY_BYTES: usize = 48;
+
 /// Reads a numeric column: a `Float64Array` or an array of numbers.
 pub fn f64_column(value: &JsValue, column: &str) -> crate::Result<Vec<f64>> {
     if let Some(a) = value.dyn_ref::<Float64Array>() {
@@ -177,8 +181,7 @@ pub fn id_column(value: &JsValue, column: &str) -> crate::Result<Ids> {
     }
     if Array::is_array(value) {
         let arr: &Array = value.unchecked_ref();
-        // A text id: the String (24 bytes) and its interned copy, before the text itself.
-        ensure_fits(column, arr.length() as usize, 48)?;
+        ensure_fits(column, arr.length() as usize, TEXT_ENTRY_BYTES)?;
         let mut out = Vec::with_capacity(arr.length() as usize);
         for (i, v) in arr.iter().enumerate() {
             if let Some(s) = v.as_string() {

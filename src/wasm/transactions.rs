@@ -1,8 +1,9 @@
 //! `Transactions` for JS: constructors from rows, typed columns and CSV; summary and KPIs.
 
 use super::convert::{
-    check_keys, column_names, csv_bytes, date_option, f64_column, for_each_row, get, id_column, js,
-    object_keys, options_object, period_option, row_count, to_js, type_name, JsResult, OwnedCell,
+    check_keys, column_names, csv_bytes, date_option, ensure_fits, f64_column, for_each_row, get,
+    id_column, js, object_keys, options_object, period_option, row_count, to_js, type_name,
+    JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
 };
 use super::summary::CustomerSummary;
 use crate::data::{ColumnMapping, RowBuilder, TimeColumn, TransactionColumns};
@@ -215,12 +216,14 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
     let tv = required("timestamp")?;
     let (times_ms, times_text);
     let timestamp = if let Some(a) = tv.dyn_ref::<Float64Array>() {
+        ensure_fits("timestamp", a.length() as usize, F64_ENTRY_BYTES)?;
         times_ms = a.to_vec();
         TimeColumn::EpochMs(&times_ms)
     } else if Array::is_array(&tv) {
         let arr: &Array = tv.unchecked_ref();
         let first = arr.get(0);
         if first.is_string() {
+            ensure_fits("timestamp", arr.length() as usize, TEXT_ENTRY_BYTES)?;
             let mut v = Vec::with_capacity(arr.length() as usize);
             for (i, x) in arr.iter().enumerate() {
                 match OwnedCell::from_js(&x) {
@@ -244,6 +247,7 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
             times_text = v;
             TimeColumn::Text(&times_text)
         } else {
+            ensure_fits("timestamp", arr.length() as usize, F64_ENTRY_BYTES)?;
             let mut v = Vec::with_capacity(arr.length() as usize);
             for (i, x) in arr.iter().enumerate() {
                 match OwnedCell::from_js(&x) {

@@ -47,12 +47,15 @@ const tooLarge = (fn) => throwsCode(fn, "E_TOO_LARGE");
 test("inputs that cannot fit in wasm memory get E_TOO_LARGE before allocation", () => {
   const before = memory.buffer.byteLength;
   const huge = 2 ** 29 + 8; // Float64Array of 4 GiB + 64 bytes
+  const sparse = () => new Array(2 ** 32 - 1); // the longest array, holding nothing
   tooLarge(() => U.Transactions.fromCsv(new Uint8Array(2 ** 32 - 1), M));
   tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(1), timestamp: new Float64Array(1), amount: new Float64Array(huge) }));
   tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(2 ** 31), timestamp: new Float64Array(1), amount: new Float64Array(1) }));
+  tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(1), timestamp: new Float64Array(huge), amount: new Float64Array(1) }));
+  tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(1), timestamp: sparse(), amount: new Float64Array(1) }));
+  tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(1), timestamp: Object.assign(sparse(), { 0: "2024-01-01" }), amount: new Float64Array(1) }));
   tooLarge(() => U.Transactions.fromRows(new Array(2 ** 32 - 1), M));
   tooLarge(() => U.Spend.fromCsv(new Uint8Array(2 ** 32 - 1), { date: "d", channel: "c", amount: "a" }));
-  const sparse = () => new Array(2 ** 32 - 1); // the longest array, holding nothing
   tooLarge(() => U.Spend.fromColumns({ date: new Float64Array(huge), channel: ["a"], amount: [1] }));
   tooLarge(() => U.Spend.fromColumns({ date: sparse(), channel: ["a"], amount: [1] }));
   tooLarge(() => U.Spend.fromColumns({ date: [0], channel: sparse(), amount: [1] }));
@@ -68,4 +71,19 @@ test("inputs that cannot fit in wasm memory get E_TOO_LARGE before allocation", 
   assert.ok(memory.buffer.byteLength - before < 1024 * 1024);
   const tx = U.Transactions.fromCsv("c,d,a\na,2024-01-01,20\na,2024-01-15,35\nb,2024-01-10,12.5\n", M);
   assert.deepEqual([...tx.summary({ period: "day" }).T], [14, 5]);
+});
+
+test("Arrow IPC bytes that cannot fit in wasm memory get E_TOO_LARGE before the copy", async () => {
+  const A = await import("../../pkg/arrow-node.js");
+  const mem = A.initSync().memory;
+  const before = mem.buffer.byteLength;
+  const bytes = new Uint8Array(2 ** 32 - 1);
+  const mapping = { customerId: "c", timestamp: "d", amount: "a" };
+  tooLarge(() => A.Transactions.fromArrow(bytes, mapping));
+  tooLarge(() => A.Transactions.fromArrow(bytes.buffer, mapping));
+  tooLarge(() => A.Spend.fromArrow(bytes, { date: "d", channel: "c", amount: "a" }));
+  tooLarge(() => A.CustomerSummary.fromArrow(bytes));
+  tooLarge(() => A.FeatureMatrix.fromArrow(bytes, ["x"]));
+  tooLarge(() => A.customerAttributesFromArrow(bytes, { customerId: "c" }));
+  assert.ok(mem.buffer.byteLength - before < 1024 * 1024);
 });
