@@ -239,7 +239,12 @@ pub fn churn_features(tx: &Transactions, opts: &FeatureOptions) -> Result<Featur
     let labelled = last_day >= horizon_end;
     let days = crate::summary::purchase_days(tx);
     let mut rows: Vec<(usize, Vec<f64>, bool)> = Vec::new();
-    for (c, list) in days.iter().enumerate() {
+    // Customers in output order.
+    for c in tx.keys.output_order() {
+        let c = c as usize;
+        let Some(list) = days.get(c) else {
+            continue;
+        };
         let history: Vec<&(i64, f64, u32)> = list.iter().filter(|d| d.0 <= cutoff_day).collect();
         let (Some(first), Some(last)) = (history.first(), history.last()) else {
             continue;
@@ -293,7 +298,6 @@ pub fn churn_features(tx: &Transactions, opts: &FeatureOptions) -> Result<Featur
             what: "customers with a purchase on or before the cutoff".into(),
         });
     }
-    rows.sort_by(|a, b| tx.keys.compare(a.0, b.0));
     let mut values = Vec::with_capacity(rows.len() * FEATURE_NAMES.len());
     let mut labels = Vec::with_capacity(rows.len());
     let mut customer_id = Vec::with_capacity(rows.len());

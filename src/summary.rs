@@ -220,39 +220,6 @@ fn order_by_time(
     }
 }
 
-/// Customer indices in output order (by customer key: numeric ids ascending, text ids in
-/// natural order, see [`CustomerKeys::compare`]).
-fn customer_order(keys: &CustomerKeys, m: usize) -> Vec<u32> {
-    match keys {
-        CustomerKeys::Numeric(keys)
-            if keys.iter().copied().max().unwrap_or(0) as usize <= 4 * keys.len() + 1024 =>
-        {
-            // Dense ids (e.g. 1..n): place each customer at its id, then read the ids in order.
-            let max = keys.iter().copied().max().unwrap_or(0) as usize;
-            let mut slot = vec![u32::MAX; max + 1];
-            for (c, &key) in keys.iter().enumerate() {
-                slot[key as usize] = c as u32;
-            }
-            slot.into_iter().filter(|&c| c != u32::MAX).collect()
-        }
-        // Numeric ids: sort (key, index) pairs, which needs no indirection per comparison.
-        CustomerKeys::Numeric(keys) => {
-            let mut pairs: Vec<(u32, u32)> = keys
-                .iter()
-                .enumerate()
-                .map(|(c, &key)| (key, c as u32))
-                .collect();
-            pairs.sort_unstable();
-            pairs.into_iter().map(|(_, c)| c).collect()
-        }
-        CustomerKeys::Text(_) => {
-            let mut order: Vec<u32> = (0..m as u32).collect();
-            order.sort_unstable_by(|&a, &b| keys.compare(a as usize, b as usize));
-            order
-        }
-    }
-}
-
 /// Time order; ties by amount, then input row (a stable sort of a slice in input-row order),
 /// so sums run in a fixed order.
 fn sort_entries(slice: &mut [Entry]) {
@@ -534,7 +501,7 @@ mod tests {
             .unwrap();
             let m = tx.customer_count();
             assert_eq!(m, customers as usize);
-            let by_rank = customer_order(&tx.keys, m);
+            let by_rank = tx.keys.output_order();
             let mut rank = vec![0u32; m];
             for (k, &c) in by_rank.iter().enumerate() {
                 rank[c as usize] = k as u32;
@@ -740,7 +707,7 @@ impl CustomerSummary {
         };
         let end_period = period.index(observation_end);
         let m = tx.customer_count();
-        let by_rank = customer_order(&tx.keys, m);
+        let by_rank = tx.keys.output_order();
         let mut rank = vec![0u32; m];
         for (k, &c) in by_rank.iter().enumerate() {
             rank[c as usize] = k as u32;

@@ -142,6 +142,51 @@ impl CustomerKeys {
         }
     }
 
+    /// Key indices in output order ([`CustomerKeys::compare`]: numeric ids ascending, text
+    /// ids in natural order): the order every per-customer result is returned in.
+    ///
+    /// ```
+    /// use unimetric::data::CustomerKeys;
+    /// assert_eq!(CustomerKeys::Numeric(vec![30, 10, 20]).output_order(), vec![1, 2, 0]);
+    /// let text = CustomerKeys::Text(vec!["b".into(), "10".into(), "9".into()]);
+    /// assert_eq!(text.output_order(), vec![2, 1, 0]);
+    /// ```
+    pub fn output_order(&self) -> Vec<u32> {
+        let m = self.len();
+        match self {
+            // Ascending already (dense ids are interned in that order).
+            CustomerKeys::Numeric(keys) if keys.windows(2).all(|w| w[0] < w[1]) => {
+                (0..m as u32).collect()
+            }
+            CustomerKeys::Numeric(keys)
+                if keys.iter().copied().max().unwrap_or(0) as usize <= 4 * m + 1024 =>
+            {
+                // Dense ids: place each customer at its id, then read the ids in order.
+                let max = keys.iter().copied().max().unwrap_or(0) as usize;
+                let mut slot = vec![u32::MAX; max + 1];
+                for (c, &key) in keys.iter().enumerate() {
+                    slot[key as usize] = c as u32;
+                }
+                slot.into_iter().filter(|&c| c != u32::MAX).collect()
+            }
+            // Sparse numeric ids: sort (key, index) pairs, with no indirection per comparison.
+            CustomerKeys::Numeric(keys) => {
+                let mut pairs: Vec<(u32, u32)> = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(c, &key)| (key, c as u32))
+                    .collect();
+                pairs.sort_unstable();
+                pairs.into_iter().map(|(_, c)| c).collect()
+            }
+            CustomerKeys::Text(_) => {
+                let mut order: Vec<u32> = (0..m as u32).collect();
+                order.sort_unstable_by(|&a, &b| self.compare(a as usize, b as usize));
+                order
+            }
+        }
+    }
+
     /// The key at `i` as text.
     pub fn key_text(&self, i: usize) -> String {
         match self {

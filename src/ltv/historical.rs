@@ -168,16 +168,18 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
             ltv[c] += a - k[r];
         }
     }
-    let kept: Vec<u32> = (0..m as u32)
-        .filter(|&c| first[c as usize] != i64::MAX)
+    // Kept customers in output order.
+    let order: Vec<u32> = tx
+        .keys
+        .output_order()
+        .into_iter()
+        .filter(|&c| first.get(c as usize).is_some_and(|&f| f != i64::MAX))
         .collect();
-    if kept.is_empty() {
+    if order.is_empty() {
         return Err(Error::Empty {
             what: "customers with a positive transaction on or before observationEnd".into(),
         });
     }
-    let mut order = kept.clone();
-    order.sort_unstable_by(|&a, &b| tx.keys.compare(a as usize, b as usize));
 
     // Cohorts by acquisition month; monthly margin by offset.
     let end_month = Period::Month.index(end);
@@ -191,14 +193,14 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
             }
         })
         .collect();
-    let first_month = kept
+    let first_month = order
         .iter()
         .map(|&c| acq[c as usize])
         .min()
         .unwrap_or(end_month);
     let months = (end_month - first_month + 1).max(1) as usize;
     let mut cohort_size = vec![0usize; months];
-    for &c in &kept {
+    for &c in &order {
         if let Some(s) = cohort_size.get_mut((acq[c as usize] - first_month) as usize) {
             *s += 1;
         }
@@ -238,9 +240,8 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
             }
         })
         .collect();
-    let ids: Vec<u32> = order.clone();
     Ok(HistoricalLtv {
-        customer_id: tx.keys.select(&ids),
+        customer_id: tx.keys.select(&order),
         acquisition_month: order
             .iter()
             .map(|&c| Period::Month.start_ms(acq[c as usize]) as f64)
