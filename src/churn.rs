@@ -221,6 +221,11 @@ impl FeatureTable {
 /// Computes [`FEATURE_NAMES`] and labels at `opts.cutoff` for every customer with a purchase day
 /// on or before it (see the [module docs](self)).
 pub fn churn_features(tx: &Transactions, opts: &FeatureOptions) -> Result<FeatureTable> {
+    check_feature_options(opts)?;
+    features_from_days(tx, &crate::summary::purchase_days(tx), opts)
+}
+
+fn check_feature_options(opts: &FeatureOptions) -> Result<()> {
     if opts.horizon_days == 0 {
         return Err(Error::BadOption {
             option: "horizonDays".into(),
@@ -233,11 +238,21 @@ pub fn churn_features(tx: &Transactions, opts: &FeatureOptions) -> Result<Featur
             message: "outside the years 1000 to 9999".into(),
         });
     }
+    Ok(())
+}
+
+/// [`churn_features`] from every customer's purchase days (`crate::summary::purchase_days`),
+/// so that tables at several cutoffs share one pass over the transactions; `opts` already
+/// checked.
+fn features_from_days(
+    tx: &Transactions,
+    days: &[Vec<(i64, f64, u32)>],
+    opts: &FeatureOptions,
+) -> Result<FeatureTable> {
     let cutoff_day = Period::Day.index(opts.cutoff);
     let horizon_end = cutoff_day + opts.horizon_days as i64;
     let last_day = Period::Day.index(tx.time_range().1);
     let labelled = last_day >= horizon_end;
-    let days = crate::summary::purchase_days(tx);
     let mut rows: Vec<(usize, Vec<f64>, bool)> = Vec::new();
     // Customers in output order.
     for c in tx.keys.output_order() {
@@ -1169,14 +1184,16 @@ pub fn evaluate_time_split(
             message: "must be later than trainCutoff".into(),
         });
     }
+    let at = |cutoff: i64| FeatureOptions {
+        cutoff,
+        horizon_days,
+    };
+    check_feature_options(&at(train_cutoff))?;
+    check_feature_options(&at(test_cutoff))?;
+    // Both tables from one pass over the transactions.
+    let days = crate::summary::purchase_days(tx);
     let table = |cutoff: i64| {
-        let t = churn_features(
-            tx,
-            &FeatureOptions {
-                cutoff,
-                horizon_days,
-            },
-        )?;
+        let t = features_from_days(tx, &days, &at(cutoff))?;
         match opts.attributes {
             Some(a) => t.with_attributes(a),
             None => Ok(t),
