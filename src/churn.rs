@@ -444,9 +444,7 @@ pub(crate) fn check_matrix(
     column_names: &[String],
 ) -> Result<usize> {
     let n = check_shape(values, n_cols, column_names)?;
-    if let Some(i) = values.iter().position(|v| !in_range(*v)) {
-        return Err(bad_value(values, i, n_cols, column_names));
-    }
+    crate::error::check_table(values, n_cols, column_name(column_names))?;
     Ok(n)
 }
 
@@ -493,19 +491,13 @@ fn in_range(v: f64) -> bool {
 
 /// The error of [`check_number`](crate::error::check_number) for the value at flat index `i`
 /// (`E_NON_FINITE` or `E_OUT_OF_RANGE`), naming its column and 1-based row.
-fn bad_value(values: &[f64], i: usize, n_cols: usize, column_names: &[String]) -> Error {
-    let column = column_names
-        .get(i % n_cols)
-        .cloned()
-        .unwrap_or_else(|| format!("column {}", i % n_cols + 1));
-    let value = values.get(i).copied().unwrap_or(f64::NAN);
-    match crate::error::check_number(value, &column, i / n_cols + 1) {
-        Err(e) => e,
-        Ok(_) => Error::NonFinite {
-            column,
-            row: i / n_cols + 1,
-            value,
-        },
+/// The name of column `j` for error messages.
+fn column_name(names: &[String]) -> impl Fn(usize) -> String + '_ {
+    |j| {
+        names
+            .get(j)
+            .cloned()
+            .unwrap_or_else(|| format!("column {}", j + 1))
     }
 }
 
@@ -850,7 +842,7 @@ impl ChurnModel {
             .map(|(w, s)| w / s)
             .collect();
         let mut out = Vec::with_capacity(n);
-        for (r, row) in values.chunks_exact(k).enumerate() {
+        for row in values.chunks_exact(k) {
             let mut z = self.intercept;
             let mut ok = true;
             for ((x, m), c) in row.iter().zip(&self.mean).zip(&per_sd) {
@@ -858,8 +850,8 @@ impl ChurnModel {
                 z += (x - m) * c;
             }
             if !ok {
-                let j = row.iter().position(|v| !in_range(*v)).unwrap_or(0);
-                return Err(bad_value(values, r * k + j, k, &self.names));
+                // The first bad value is in this row.
+                crate::error::check_table(values, k, column_name(&self.names))?;
             }
             out.push(sigmoid(z));
         }

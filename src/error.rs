@@ -332,12 +332,30 @@ pub fn check_number(value: f64, column: &str, row: usize) -> Result<f64> {
 /// ```
 pub fn check_numbers<'a>(values: impl Into<Cow<'a, [f64]>>, column: &str) -> Result<Vec<f64>> {
     let values = values.into();
-    for (i, &v) in values.iter().enumerate() {
-        if v.is_nan() || v.abs() > MAX_MAGNITUDE {
-            check_number(v, column, i + 1)?;
-        }
-    }
+    check_table(&values, 1, |_| column.to_string())?;
     Ok(values.into_owned())
+}
+
+/// Checks a row-major table of numbers (`n_cols` values a row) with [`check_number`]: the
+/// error of its first bad value, naming the column `column(j)` of its position `j` in the row
+/// and its 1-based row. One predictable comparison a value on the common path.
+///
+/// ```
+/// use unimetric::error::check_table;
+/// let name = |j: usize| ["x", "y"][j].to_string();
+/// assert_eq!(check_table(&[1.0, 2.0, 3.0, 4.0], 2, name), Ok(()));
+/// let e = check_table(&[1.0, 2.0, 3.0, f64::NAN], 2, name).unwrap_err();
+/// assert_eq!((e.code(), e.column(), e.row()), ("E_NON_FINITE", Some("y"), Some(2)));
+/// ```
+pub fn check_table(values: &[f64], n_cols: usize, column: impl Fn(usize) -> String) -> Result<()> {
+    let n_cols = n_cols.max(1);
+    match values
+        .iter()
+        .position(|v| v.is_nan() || v.abs() > MAX_MAGNITUDE)
+    {
+        Some(i) => check_number(values[i], &column(i % n_cols), i / n_cols + 1).map(|_| ()),
+        None => Ok(()),
+    }
 }
 
 /// Formats a list of names as `a, b, c` for error messages.

@@ -769,11 +769,7 @@ fn finite_columns(table: &ArrowTable, columns: &[String]) -> Result<Vec<Vec<f64>
         .iter()
         .map(|name| {
             let column = table.column(name, name)?;
-            let values = column.required_numbers()?;
-            for (i, &x) in values.iter().enumerate() {
-                crate::error::check_number(x, column.name, i + 1)?;
-            }
-            Ok(values)
+            crate::error::check_numbers(column.required_numbers()?, column.name)
         })
         .collect()
 }

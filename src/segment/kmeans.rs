@@ -593,17 +593,7 @@ impl<D: Data<Elem = f64>> PredictInplace<ArrayBase<D, Ix2>, Array1<usize>> for K
 /// [`MAX_MAGNITUDE`](crate::error::MAX_MAGNITUDE) in magnitude (column `feature <j>`, 1-based
 /// row), so squared distances cannot overflow.
 pub fn check_finite(data: &[f64], d: usize) -> Result<()> {
-    if let Some(i) = data
-        .iter()
-        .position(|v| !v.is_finite() || v.abs() > crate::error::MAX_MAGNITUDE)
-    {
-        crate::error::check_number(
-            data[i],
-            &format!("feature {}", i % d.max(1)),
-            i / d.max(1) + 1,
-        )?;
-    }
-    Ok(())
+    crate::error::check_table(data, d, |j| format!("feature {j}"))
 }
 
 /// Mean over columns of the column variance (divisor n), in one pass over the data with sums
