@@ -383,3 +383,27 @@ where
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first failing index, found by a plain scan, at every position of slices that end
+    /// inside, at and after a block boundary, with a second failure after the first.
+    #[test]
+    fn first_failing_finds_the_first_bad_value_across_blocks() {
+        for n in [0usize, 1, 63, 64, 65, 128, 200] {
+            assert_eq!(first_failing(&vec![1.0; n], f64::is_finite), None);
+            for p in 0..n {
+                let mut v = vec![1.0; n];
+                v[p] = f64::NAN;
+                if p + 70 < n {
+                    v[p + 70] = f64::INFINITY;
+                }
+                let expected = v.iter().position(|x| !x.is_finite());
+                assert_eq!(first_failing(&v, f64::is_finite), expected);
+                assert_eq!(expected, Some(p));
+            }
+        }
+    }
+}
