@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { tableFromArrays, tableToIPC } from "apache-arrow";
 import { PKG, ROOT, readmeBlock, runPage, serveStatic } from "./helpers.mjs";
 
 let dir;
@@ -124,6 +125,45 @@ test("Vite build: `await init()` in the browser, served and run in headless Chro
   const assets = readdirSync(path.join(dist, "assets"));
   assert.ok(assets.some((f) => f.endsWith(".wasm")), `no .wasm asset in ${assets}`);
   await checkPage(dist);
+});
+
+test("Vite build: the Worker API with both worker scripts bundled; Arrow IPC bytes read in the Arrow worker", async () => {
+  const app = path.join(dir, "vite-worker");
+  mkdirSync(app);
+  // The same three transactions as SCRIPT, as Arrow IPC: ids Uint32, times Date (ms), amounts Float64.
+  const ipc = tableToIPC(tableFromArrays({
+    c: new Uint32Array([1, 2, 1]),
+    t: [new Date("2024-01-01"), new Date("2024-01-02"), new Date("2024-01-04")],
+    a: new Float64Array([10, 20, 30]),
+  }));
+  writeFileSync(path.join(app, "index.html"), page("/main.js"));
+  writeFileSync(path.join(app, "main.js"), `import { UnimetricWorker } from "unimetric/worker";
+const ipc = new Uint8Array([${ipc.join(",")}]);
+const arrow = new UnimetricWorker({ arrow: true });
+const tx = await arrow.call("Transactions.fromArrow", [ipc, { customerId: "c", timestamp: "t", amount: "a" }], { transfer: [ipc.buffer] });
+const s = await (await tx.call("summary", [{ period: "day" }])).call("toColumns");
+const plain = new UnimetricWorker();
+const result = { frequency: [...s.frequency], recency: [...s.recency], T: [...s.T], monetaryValue: [...s.monetaryValue],
+  metrics: (await plain.call("glossary")).length, moved: ipc.byteLength };
+document.getElementById("out").textContent = JSON.stringify(result);
+document.body.dataset.state = "ready";
+`);
+  writeFileSync(path.join(app, "vite.config.js"), `export default { build: { target: "es2022" }, logLevel: "warn" };\n`);
+  run("node", [path.join(ROOT, "node_modules", "vite", "bin", "vite.js"), "build"], app);
+  const assets = readdirSync(path.join(app, "dist", "assets"));
+  for (const prefix of ["worker-thread-", "arrow-worker-thread-", "unimetric_bg-", "unimetric_arrow_bg-"]) {
+    assert.ok(assets.some((f) => f.startsWith(prefix)), `no ${prefix}* asset in ${assets}`);
+  }
+  const { server, base } = await serveStatic((p) => (p.includes("..") ? null : path.join(app, "dist", p === "/" ? "index.html" : p)));
+  try {
+    const { result, errors, badRequests } = await runPage(`${base}/`);
+    checkResult(result);
+    assert.equal(result.moved, 0);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(badRequests, []);
+  } finally {
+    server.close();
+  }
 });
 
 test("Vite dev server: the same page served by `vite` in development, with the README's config", async () => {
