@@ -5,11 +5,12 @@
 //   import { UnimetricWorker } from "unimetric/worker";
 //   const um = new UnimetricWorker();
 //   const tx = await um.call("Transactions.fromCsv", [bytes, mapping], { transfer: [bytes.buffer] });
-//   const ua = new UnimetricWorker({ arrow: true });
-//   const ax = await ua.call("Transactions.fromArrow", [ipc, mapping], { transfer: [ipc.buffer] });
 //   const summary = await tx.call("summary", [{ period: "day" }]);
 //   const seg = await um.call("segmentCustomers", [summary, { k: 4, onProgress: (p) => show(p) }],
 //     { signal: controller.signal });
+//   // The Arrow entry (`fromArrow`) in its own worker:
+//   const ua = new UnimetricWorker({ arrow: true });
+//   const ax = await ua.call("Transactions.fromArrow", [ipc, mapping], { transfer: [ipc.buffer] });
 //
 // Cancelling (an aborted `signal`, `cancel()`) terminates the worker: every call in flight
 // rejects with an UnimetricError of code E_CANCELLED, objects it held are gone, and the next call
