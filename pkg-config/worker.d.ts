@@ -45,8 +45,13 @@ export class RemoteObject {
 
 /** The unimetric library in a dedicated module Web Worker, behind promises. */
 export class UnimetricWorker {
-  /** `url`: the worker script (default: the package's worker-thread.js); `name`: the worker's name. */
-  constructor(options?: { url?: string | URL; name?: string });
+  /**
+   * `arrow`: serve `unimetric/arrow` (with `Transactions.fromArrow` and the other Arrow readers)
+   * instead of `unimetric` (default `false`); `url`: the worker script (default: the package's
+   * worker-thread.js, or arrow-worker-thread.js with `arrow`; overrides `arrow`); `name`: the
+   * worker's name in developer tools.
+   */
+  constructor(options?: { url?: string | URL; name?: string; arrow?: boolean });
   /** Calls an exported function (`"segmentCustomers"`), a static method (`"Transactions.fromCsv"`) or a task added with `expose`. Library objects in `args` are `RemoteObject`s. */
   call<R = unknown>(target: string, args?: readonly unknown[], options?: CallOptions): Promise<R>;
   /** The library version. */

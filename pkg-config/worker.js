@@ -1,5 +1,6 @@
 // `unimetric/worker`: the library in a Web Worker behind promises, so long fits never block the
-// page. See worker-thread.js for what runs inside the worker.
+// page. See worker-serve.js for what runs inside the worker: worker-thread.js (the `unimetric`
+// entry) by default, arrow-worker-thread.js (`unimetric/arrow`, with `fromArrow`) with `arrow: true`.
 //
 //   import { UnimetricWorker } from "unimetric/worker";
 //   const um = new UnimetricWorker();
@@ -7,6 +8,9 @@
 //   const summary = await tx.call("summary", [{ period: "day" }]);
 //   const seg = await um.call("segmentCustomers", [summary, { k: 4, onProgress: (p) => show(p) }],
 //     { signal: controller.signal });
+//   // The Arrow entry (`fromArrow`) in its own worker:
+//   const ua = new UnimetricWorker({ arrow: true });
+//   const ax = await ua.call("Transactions.fromArrow", [ipc, mapping], { transfer: [ipc.buffer] });
 //
 // Cancelling (an aborted `signal`, `cancel()`) terminates the worker: every call in flight
 // rejects with an UnimetricError of code E_CANCELLED, objects it held are gone, and the next call
@@ -64,13 +68,18 @@ export class RemoteObject {
  */
 export class UnimetricWorker {
   /**
-   * @param {{ url?: string | URL, name?: string }} [options] `url`: the worker script, by default
-   *   this package's worker-thread.js (give your own script that imports it and calls `expose`
-   *   to add tasks); `name`: the worker's name in developer tools.
+   * @param {{ url?: string | URL, name?: string, arrow?: boolean }} [options] `arrow`: serve the
+   *   `unimetric/arrow` entry (the whole API plus `Transactions.fromArrow`, `Spend.fromArrow`,
+   *   `CustomerSummary.fromArrow`, `FeatureMatrix.fromArrow` and `customerAttributesFromArrow`)
+   *   instead of `unimetric` (default false); `url`: the worker script, by default this
+   *   package's worker-thread.js, or arrow-worker-thread.js with `arrow` (give your own script
+   *   that imports one of them and calls `expose` to add tasks; `arrow` is then ignored);
+   *   `name`: the worker's name in developer tools.
    */
-  constructor({ url = null, name = "unimetric" } = {}) {
+  constructor({ url = null, name = "unimetric", arrow = false } = {}) {
     this.url = url;
     this.name = name;
+    this.arrow = Boolean(arrow);
     this.worker = null;
     this.generation = 0;
     this.nextId = 1;
@@ -156,10 +165,11 @@ export class UnimetricWorker {
   spawn() {
     if (this.worker) return this.worker;
     // The literal `new Worker(new URL(…, import.meta.url), { type: "module" })` form lets
-    // bundlers (Vite, webpack 5) find and bundle the default worker script.
-    const worker = this.url
-      ? new Worker(this.url, { type: "module", name: this.name })
-      : new Worker(new URL("./worker-thread.js", import.meta.url), { type: "module", name: this.name });
+    // bundlers (Vite, webpack 5) find and bundle the package's worker scripts.
+    let worker;
+    if (this.url) worker = new Worker(this.url, { type: "module", name: this.name });
+    else if (this.arrow) worker = new Worker(new URL("./arrow-worker-thread.js", import.meta.url), { type: "module", name: this.name });
+    else worker = new Worker(new URL("./worker-thread.js", import.meta.url), { type: "module", name: this.name });
     worker.addEventListener("message", ({ data }) => this.receive(data));
     worker.addEventListener("error", (event) => {
       event.preventDefault();

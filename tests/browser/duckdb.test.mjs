@@ -4,8 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { build } from "esbuild";
-import { FIXTURES, PKG, ROOT, readmeBlock, runPage, serveStatic } from "../js/helpers.mjs";
+import { FIXTURES, MAIN_PAGE, PKG, ROOT, bundleModule, readmeBlock, runPage, serveStatic } from "../js/helpers.mjs";
 
 const DUCKDB_DIST = path.join(ROOT, "node_modules", "@duckdb", "duckdb-wasm", "dist");
 
@@ -58,16 +57,9 @@ document.getElementById("out").textContent = JSON.stringify(out);
 
 test("DuckDB-WASM in Chromium: Arrow results through unimetric/arrow", async () => {
   // "unimetric/arrow" is the built package; DuckDB-WASM and apache-arrow come from node_modules.
-  const bundle = await build({
-    stdin: { contents: MAIN, resolveDir: ROOT, sourcefile: "main.js", loader: "js" },
-    bundle: true, format: "esm", platform: "browser", target: "es2022", write: false, logLevel: "warning",
-    alias: { "unimetric/arrow": path.join(PKG, "unimetric_arrow.js") },
-  });
-  const mainJs = bundle.outputFiles[0].text;
-  const html = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>` +
-    `<body><pre id="out"></pre><script type="module" src="/main.js"></script></body></html>`;
+  const mainJs = await bundleModule(MAIN, { alias: { "unimetric/arrow": path.join(PKG, "unimetric_arrow.js") } });
   const { server, base } = await serveStatic((p) => {
-    if (p === "/") return { body: html, type: "text/html" };
+    if (p === "/") return { body: MAIN_PAGE, type: "text/html" };
     if (p === "/main.js") return { body: mainJs, type: "text/javascript" };
     if (p === "/unimetric_arrow_bg.wasm") return path.join(PKG, "unimetric_arrow_bg.wasm");
     if (p.startsWith("/duckdb/") && !p.includes("..")) return path.join(DUCKDB_DIST, p.slice("/duckdb/".length));

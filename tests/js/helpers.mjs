@@ -66,6 +66,25 @@ export async function serveStatic(resolve) {
 }
 
 /**
+ * `contents`, an ES module, bundled by esbuild for the browser with its imports resolved from the
+ * repository (node_modules, the built pkg/); `options` go to esbuild, e.g. `alias` or `external`
+ * (names left to the page's import map or paths served as they are). Returns the code.
+ */
+export async function bundleModule(contents, options = {}) {
+  const { build } = await import("esbuild");
+  const out = await build({
+    stdin: { contents, resolveDir: ROOT, sourcefile: "main.js", loader: "js" },
+    bundle: true, format: "esm", platform: "browser", target: "es2022", write: false, logLevel: "warning",
+    ...options,
+  });
+  return out.outputFiles[0].text;
+}
+
+/** A page for `runPage` that runs the module /main.js, which writes its JSON result into #out. */
+export const MAIN_PAGE = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>` +
+  `<body><pre id="out"></pre><script type="module" src="/main.js"></script></body></html>`;
+
+/**
  * Opens `url` in headless Chromium (Debian's, via playwright-core) with every off-origin request
  * refused and recorded; waits for `document.body.dataset.state === "ready"` and returns the
  * JSON in `#out`, the page's errors and the refused/failed requests.

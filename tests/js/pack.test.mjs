@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { tableFromArrays, tableToIPC } from "apache-arrow";
 import { PKG, ROOT, readmeBlock, runPage, serveStatic } from "./helpers.mjs";
 
 let dir;
@@ -72,12 +73,13 @@ test("the tarball ships exactly the declared files", () => {
   assert.deepEqual(files, [
     "LICENSE-APACHE", "LICENSE-MIT", "README.md",
     "arrow-node.cjs", "arrow-node.d.cts", "arrow-node.d.ts", "arrow-node.js",
+    "arrow-worker-thread.d.ts", "arrow-worker-thread.js",
     "node.cjs", "node.d.cts", "node.d.ts", "node.js", "package.json",
     "unimetric.cjs", "unimetric.d.cts", "unimetric.d.ts", "unimetric.js",
     "unimetric_arrow.cjs", "unimetric_arrow.d.cts", "unimetric_arrow.d.ts", "unimetric_arrow.js",
     "unimetric_arrow_bg.wasm", "unimetric_arrow_bg.wasm.d.ts",
     "unimetric_bg.wasm", "unimetric_bg.wasm.d.ts",
-    "worker-thread.d.ts", "worker-thread.js", "worker.d.ts", "worker.js",
+    "worker-serve.js", "worker-thread.d.ts", "worker-thread.js", "worker.d.ts", "worker.js",
   ]);
   const pkg = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8"));
   assert.equal(pkg.type, "module");
@@ -85,6 +87,8 @@ test("the tarball ships exactly the declared files", () => {
   assert.deepEqual(Object.keys(pkg.exports["."]), ["node", "types", "default"]);
   assert.deepEqual(Object.keys(pkg.exports["./arrow"]), ["node", "types", "default"]);
   assert.deepEqual(pkg.exports["./worker"], { types: "./worker.d.ts", default: "./worker.js" });
+  assert.deepEqual(pkg.exports["./worker-thread"], { types: "./worker-thread.d.ts", default: "./worker-thread.js" });
+  assert.deepEqual(pkg.exports["./arrow/worker-thread"], { types: "./arrow-worker-thread.d.ts", default: "./arrow-worker-thread.js" });
 });
 
 test("Node ESM: import works with no init call", () => {
@@ -121,6 +125,45 @@ test("Vite build: `await init()` in the browser, served and run in headless Chro
   const assets = readdirSync(path.join(dist, "assets"));
   assert.ok(assets.some((f) => f.endsWith(".wasm")), `no .wasm asset in ${assets}`);
   await checkPage(dist);
+});
+
+test("Vite build: the Worker API with both worker scripts bundled; Arrow IPC bytes read in the Arrow worker", async () => {
+  const app = path.join(dir, "vite-worker");
+  mkdirSync(app);
+  // The same three transactions as SCRIPT, as Arrow IPC: ids Uint32, times Date (ms), amounts Float64.
+  const ipc = tableToIPC(tableFromArrays({
+    c: new Uint32Array([1, 2, 1]),
+    t: [new Date("2024-01-01"), new Date("2024-01-02"), new Date("2024-01-04")],
+    a: new Float64Array([10, 20, 30]),
+  }));
+  writeFileSync(path.join(app, "index.html"), page("/main.js"));
+  writeFileSync(path.join(app, "main.js"), `import { UnimetricWorker } from "unimetric/worker";
+const ipc = new Uint8Array([${ipc.join(",")}]);
+const arrow = new UnimetricWorker({ arrow: true });
+const tx = await arrow.call("Transactions.fromArrow", [ipc, { customerId: "c", timestamp: "t", amount: "a" }], { transfer: [ipc.buffer] });
+const s = await (await tx.call("summary", [{ period: "day" }])).call("toColumns");
+const plain = new UnimetricWorker();
+const result = { frequency: [...s.frequency], recency: [...s.recency], T: [...s.T], monetaryValue: [...s.monetaryValue],
+  metrics: (await plain.call("glossary")).length, moved: ipc.byteLength };
+document.getElementById("out").textContent = JSON.stringify(result);
+document.body.dataset.state = "ready";
+`);
+  writeFileSync(path.join(app, "vite.config.js"), `export default { build: { target: "es2022" }, logLevel: "warn" };\n`);
+  run("node", [path.join(ROOT, "node_modules", "vite", "bin", "vite.js"), "build"], app);
+  const assets = readdirSync(path.join(app, "dist", "assets"));
+  for (const prefix of ["worker-thread-", "arrow-worker-thread-", "unimetric_bg-", "unimetric_arrow_bg-"]) {
+    assert.ok(assets.some((f) => f.startsWith(prefix)), `no ${prefix}* asset in ${assets}`);
+  }
+  const { server, base } = await serveStatic((p) => (p.includes("..") ? null : path.join(app, "dist", p === "/" ? "index.html" : p)));
+  try {
+    const { result, errors, badRequests } = await runPage(`${base}/`);
+    checkResult(result);
+    assert.equal(result.moved, 0);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(badRequests, []);
+  } finally {
+    server.close();
+  }
 });
 
 test("Vite dev server: the same page served by `vite` in development, with the README's config", async () => {
@@ -172,7 +215,7 @@ test("plain <script type=\"module\"> from a static server, with an import map", 
   await checkPage(app, (p) => (p.startsWith("/node_modules/unimetric/") && !p.includes("..") ? path.join(dir, p) : null));
 });
 
-test("TypeScript: tsc --noEmit on consumers using every exported type (ESM, CommonJS, bundler) and the README example", () => {
+test("TypeScript: tsc --noEmit on consumers using every exported type (ESM, CommonJS, bundler, Worker API) and the README example", () => {
   const app = path.join(dir, "ts-app");
   mkdirSync(app);
   const exported = (file) => [...new Set([...readFileSync(path.join(dir, "node_modules", "unimetric", file), "utf8")
@@ -206,6 +249,18 @@ export const out = [f, defs, codes];
     `export const readSummary = (ipc: Uint8Array, mapping: SummaryMapping): CustomerSummary => ArrowSummary.fromArrow(ipc, mapping, {});\n` +
     `export const readFeatures = (ipc: ArrowIpcInput): FeatureMatrix => ArrowFeatures.fromArrow(ipc, ["spend", "orders"]);\n` +
     `export const readAttributes = (ipc: ArrayBuffer, columns: AttributeColumns): CustomerAttributesInput => customerAttributesFromArrow(ipc, columns);\n`);
+  // The Worker API: the client with either entry, and custom worker scripts of both kinds, whose
+  // tasks see their own entry's module (the default one has no fromArrow).
+  writeFileSync(path.join(app, "worker.mts"),
+    `import { UnimetricWorker, type RemoteObject } from "unimetric/worker";\n` +
+    `import { expose as exposeArrow, type TaskContext } from "unimetric/arrow/worker-thread";\n` +
+    `import { expose, HANDLE } from "unimetric/worker-thread";\n` +
+    `const um = new UnimetricWorker({ arrow: true, name: "arrow" });\n` +
+    `const ipc = new Uint8Array(8);\n` +
+    `export const tx: Promise<RemoteObject> = um.call("Transactions.fromArrow", [ipc, { customerId: "c", timestamp: "t", amount: "a" }], { transfer: [ipc.buffer] });\n` +
+    `exposeArrow({ count([bytes], { lib }: TaskContext) { return lib.Transactions.fromArrow(bytes as Uint8Array, { customerId: "c", timestamp: "t", amount: "a" }).length; } });\n` +
+    `expose({ fromArrow(_args, { lib }) {\n  // @ts-expect-error the default entry has no Arrow reader\n  return lib.Transactions.fromArrow;\n} });\n` +
+    `export const marker: "__unimetricHandle" = HANDLE;\n`);
   writeFileSync(path.join(app, "cjs.cts"),
     `import unimetric = require("unimetric");\nimport arrow = require("unimetric/arrow");\n` +
     `const { Transactions, glossary, errorCodes } = unimetric;\n` +
@@ -219,7 +274,7 @@ export const out = [f, defs, codes];
   writeFileSync(path.join(app, "readme.ts"), readmeBlock("typescript", "ts"));
   writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({
     compilerOptions: { ...common, module: "nodenext", moduleResolution: "nodenext" },
-    files: ["esm.mts", "arrow.mts", "cjs.cts", "readme.ts"],
+    files: ["esm.mts", "arrow.mts", "worker.mts", "cjs.cts", "readme.ts"],
   }));
   writeFileSync(path.join(app, "bundler.ts"),
     `import { Transactions, glossary, errorCodes } from "unimetric";\n` +

@@ -1,12 +1,12 @@
 // The README's quick starts, executed: the Node blocks (ESM, CommonJS, Arrow) in a project where
-// "unimetric" resolves to the built package, the browser block in headless Chromium with an
-// import map. The bundler, TypeScript and DuckDB-WASM blocks run in pack.test.mjs and
-// tests/browser/duckdb.test.mjs.
+// "unimetric" resolves to the built package, the browser blocks in headless Chromium with an
+// import map (bundled by esbuild first when they import apache-arrow). The bundler, TypeScript
+// and DuckDB-WASM blocks run in pack.test.mjs and tests/browser/duckdb.test.mjs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, PKG, ROOT, readmeBlock, runInProject, serveStatic } from "./helpers.mjs";
+import { CHROMIUM_ARGS, PKG, ROOT, bundleModule, readmeBlock, runInProject, serveStatic } from "./helpers.mjs";
 
 const block = (tag, lang) => readmeBlock(tag, lang);
 
@@ -19,17 +19,19 @@ test("README Node quick start runs and prints the documented values", () => {
 
 /**
  * Runs the README block `tag` as a module script in headless Chromium, with `imports` as the
- * import map and pkg/ served from the same origin; returns the page's text and its errors.
+ * import map and pkg/ served from the same origin; returns the page's text and its errors. With
+ * `bundle`, the block is bundled by esbuild first (its other imports come from node_modules) and
+ * served as /main.js, leaving the names in `imports` to the import map.
  */
-async function runBrowserBlock(tag, imports) {
+async function runBrowserBlock(tag, imports, { bundle = false } = {}) {
+  const code = `${block(tag)}\ndocument.body.dataset.state = "ready";\n`;
+  const main = bundle ? await bundleModule(code, { external: Object.keys(imports) }) : null;
   const page = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <script type="importmap">${JSON.stringify({ imports })}</script></head><body>
-<script type="module">
-${block(tag)}
-document.body.dataset.state = "ready";
-</script></body></html>`;
+${main ? '<script type="module" src="/main.js"></script>' : `<script type="module">\n${code}</script>`}</body></html>`;
   const { server, base } = await serveStatic((p) => {
     if (p === "/") return { body: page, type: "text/html" };
+    if (p === "/main.js" && main) return { body: main, type: "text/javascript" };
     const file = path.join(ROOT, p);
     return file.startsWith(PKG + path.sep) ? file : null;
   });
@@ -58,6 +60,13 @@ test("README worker example runs in headless Chromium", async () => {
   const { text, errors } = await runBrowserBlock("worker", { "unimetric/worker": "/pkg/worker.js" });
   // Customer a spends 35 on a repeat purchase, b and c never return: two segments, a alone.
   assert.equal(text, "labels 0,1,1, progress 0,1,2,3");
+  assert.deepEqual(errors, []);
+});
+
+test("README Arrow worker example runs in headless Chromium", async () => {
+  const { text, errors } = await runBrowserBlock("worker-arrow", { "unimetric/worker": "/pkg/worker.js" }, { bundle: true });
+  // a buys Jan 1 and Jan 15, b on Jan 10; the window ends Jan 15 (by hand). The IPC buffer moved.
+  assert.equal(text, "frequency 1,0, T 14,5, left 0");
   assert.deepEqual(errors, []);
 });
 
