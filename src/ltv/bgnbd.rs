@@ -552,34 +552,6 @@ fn fit_from(
     }
 }
 
-/// The best run over `starts` (natural parameters): converged runs first, then the lowest
-/// objective; `before(i)` runs before start `i` and stops the search on error.
-fn best_of_starts(
-    prep: &Prepared,
-    starts: &[[f64; 4]],
-    opts: &BgNbdOptions,
-    scratch: &mut Scratch,
-    before: &mut dyn FnMut(usize) -> Result<()>,
-) -> Result<Option<optim::Minimum>> {
-    let mut best: Option<optim::Minimum> = None;
-    for (i, s) in starts.iter().enumerate() {
-        before(i)?;
-        let x0: Vec<f64> = s.iter().map(|v| libm::log(*v)).collect();
-        if let Some(m) = fit_from(prep, &x0, opts, scratch) {
-            let better = match &best {
-                None => true,
-                Some(b) => {
-                    (m.converged && !b.converged) || (m.converged == b.converged && m.f < b.f)
-                }
-            };
-            if better {
-                best = Some(m);
-            }
-        }
-    }
-    Ok(best)
-}
-
 /// Σ ln L of the BG/NBD model at `params` over customers (x, t_x, T), and its gradient with
 /// respect to (r, α, a, b). Inputs must be valid (see [`BgNbdModel::fit`]).
 ///
@@ -730,11 +702,8 @@ impl BgNbdModel {
             .flatten();
         let first = sub.as_ref().unwrap_or(&prep);
         let total = opts.starts + usize::from(sub.is_some());
-        let mut best = best_of_starts(
-            first,
+        let mut best = optim::best_of_starts(
             &starts[..opts.starts],
-            opts,
-            &mut scratch,
             &mut |i| {
                 progress(Progress {
                     stage: "bgnbd",
@@ -742,6 +711,7 @@ impl BgNbdModel {
                     total,
                 })
             },
+            |x0| fit_from(first, x0, opts, &mut scratch),
         )?;
         if sub.is_some() {
             progress(Progress {
@@ -755,11 +725,8 @@ impl BgNbdModel {
                 .filter(|m| m.converged);
             best = match refined {
                 Some(m) => Some(m),
-                None => best_of_starts(
-                    &prep,
+                None => optim::best_of_starts(
                     &starts[..opts.starts],
-                    opts,
-                    &mut scratch,
                     &mut |_| {
                         progress(Progress {
                             stage: "bgnbd",
@@ -767,6 +734,7 @@ impl BgNbdModel {
                             total,
                         })
                     },
+                    |x0| fit_from(&prep, x0, opts, &mut scratch),
                 )?,
             };
         }

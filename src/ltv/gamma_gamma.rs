@@ -278,32 +278,6 @@ fn fit_from(prep: &Prepared, x0: &[f64], opts: &GammaGammaOptions) -> Option<opt
     }
 }
 
-/// The best fit over `starts`; `before(i)` runs before start `i` and stops the search on error.
-fn best_of_starts(
-    prep: &Prepared,
-    starts: &[[f64; 3]],
-    opts: &GammaGammaOptions,
-    before: &mut dyn FnMut(usize) -> Result<()>,
-) -> Result<Option<optim::Minimum>> {
-    let mut best: Option<optim::Minimum> = None;
-    for (i, s) in starts.iter().enumerate() {
-        before(i)?;
-        let x0: Vec<f64> = s.iter().map(|v| libm::log(*v)).collect();
-        if let Some(m) = fit_from(prep, &x0, opts) {
-            let better = match &best {
-                None => true,
-                Some(b) => {
-                    (m.converged && !b.converged) || (m.converged == b.converged && m.f < b.f)
-                }
-            };
-            if better {
-                best = Some(m);
-            }
-        }
-    }
-    Ok(best)
-}
-
 /// Pearson correlation of two equal-length slices (`None` when either is constant).
 pub fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
     let n = a.len().min(b.len());
@@ -479,13 +453,17 @@ impl GammaGammaModel {
         });
         let first = sub.as_ref().unwrap_or(&prep);
         let total = opts.starts + usize::from(sub.is_some());
-        let mut best = best_of_starts(first, &starts[..opts.starts], opts, &mut |i| {
-            progress(Progress {
-                stage: "gammaGamma",
-                done: i,
-                total,
-            })
-        })?;
+        let mut best = optim::best_of_starts(
+            &starts[..opts.starts],
+            &mut |i| {
+                progress(Progress {
+                    stage: "gammaGamma",
+                    done: i,
+                    total,
+                })
+            },
+            |x0| fit_from(first, x0, opts),
+        )?;
         if sub.is_some() {
             progress(Progress {
                 stage: "gammaGamma",
@@ -498,13 +476,17 @@ impl GammaGammaModel {
                 .filter(|m| m.converged);
             best = match refined {
                 Some(m) => Some(m),
-                None => best_of_starts(&prep, &starts[..opts.starts], opts, &mut |_| {
-                    progress(Progress {
-                        stage: "gammaGamma",
-                        done: opts.starts,
-                        total,
-                    })
-                })?,
+                None => optim::best_of_starts(
+                    &starts[..opts.starts],
+                    &mut |_| {
+                        progress(Progress {
+                            stage: "gammaGamma",
+                            done: opts.starts,
+                            total,
+                        })
+                    },
+                    |x0| fit_from(&prep, x0, opts),
+                )?,
             };
         }
         progress(Progress {

@@ -256,6 +256,34 @@ where
     })
 }
 
+/// The best run of a multi-start fit: `fit(x0)` from each start's log-parameters (`ln` of each
+/// natural parameter in `starts`), with `before(i)` run before start `i` (an error stops the
+/// search). Converged runs beat unconverged ones, then the lower objective wins; on a tie the
+/// earlier start stays. `None` when no start gave a run.
+pub(crate) fn best_of_starts<const N: usize>(
+    starts: &[[f64; N]],
+    before: &mut dyn FnMut(usize) -> crate::error::Result<()>,
+    mut fit: impl FnMut(&[f64]) -> Option<Minimum>,
+) -> crate::error::Result<Option<Minimum>> {
+    let mut best: Option<Minimum> = None;
+    for (i, s) in starts.iter().enumerate() {
+        before(i)?;
+        let x0: Vec<f64> = s.iter().map(|v| libm::log(*v)).collect();
+        if let Some(m) = fit(&x0) {
+            let better = match &best {
+                None => true,
+                Some(b) => {
+                    (m.converged && !b.converged) || (m.converged == b.converged && m.f < b.f)
+                }
+            };
+            if better {
+                best = Some(m);
+            }
+        }
+    }
+    Ok(best)
+}
+
 /// The outcome of a multi-start fit on log-parameters: the best run, accepted when it met the
 /// gradient tolerance or its largest gradient is below 1e-3, and its parameters on the natural
 /// scale (eˣ). Otherwise `E_NOT_CONVERGED` naming `model`, with the message `failed` gives for

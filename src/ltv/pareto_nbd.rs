@@ -267,10 +267,9 @@ impl ParetoNbdModel {
             [0.5, 0.5 / rate, 0.5, 0.5 * mean_t],
             [2.0, 2.0 / rate, 2.0, 2.0 * mean_t],
         ];
-        let mut best: Option<optim::Minimum> = None;
-        for s0 in starts.iter().cycle().take(opts.starts) {
-            let x0: Vec<f64> = s0.iter().map(|v| libm::log(*v)).collect();
-            let res = optim::minimize_within(
+        let starts: Vec<[f64; 4]> = starts.iter().cycle().take(opts.starts).copied().collect();
+        let best = optim::best_of_starts(&starts, &mut |_| Ok(()), |x0| {
+            optim::minimize_within(
                 |lp, g| {
                     let fx = f(lp);
                     let mut q = lp.to_vec();
@@ -285,24 +284,13 @@ impl ParetoNbdModel {
                     }
                     fx
                 },
-                &x0,
+                x0,
                 opts.tolerance,
                 opts.max_iterations,
                 3.0,
                 LN_PARAM_BOUND,
-            );
-            if let Some(m) = res {
-                let better = match &best {
-                    None => true,
-                    Some(b) => {
-                        (m.converged && !b.converged) || (m.converged == b.converged && m.f < b.f)
-                    }
-                };
-                if better {
-                    best = Some(m);
-                }
-            }
-        }
+            )
+        })?;
         let (best, [r, alpha, s, beta]) = optim::accept_best::<4>(best, "Pareto/NBD", |_| {
             "the likelihood could not be maximised from any starting point".into()
         })?;
