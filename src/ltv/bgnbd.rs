@@ -74,20 +74,12 @@ pub struct BgNbdParams {
 impl BgNbdParams {
     /// Checks that every parameter is finite and positive.
     pub fn validate(&self) -> Result<()> {
-        for (name, v) in [
-            ("r", self.r),
-            ("alpha", self.alpha),
-            ("a", self.a),
-            ("b", self.b),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(Error::BadOption {
-                    option: format!("params.{name}"),
-                    message: format!("must be a finite positive number, found {v}"),
-                });
-            }
-        }
-        Ok(())
+        super::check_positive(&[
+            ("params.r", self.r),
+            ("params.alpha", self.alpha),
+            ("params.a", self.a),
+            ("params.b", self.b),
+        ])
     }
 
     fn as_array(&self) -> [f64; 4] {
@@ -133,13 +125,7 @@ impl BgNbdOptions {
                 ),
             });
         }
-        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
-            return Err(Error::BadOption {
-                option: "tolerance".into(),
-                message: format!("must be a finite positive number, found {}", self.tolerance),
-            });
-        }
-        Ok(())
+        super::check_positive(&[("tolerance", self.tolerance)])
     }
 }
 

@@ -64,15 +64,11 @@ pub struct GammaGammaParams {
 impl GammaGammaParams {
     /// Checks that every parameter is finite and positive.
     pub fn validate(&self) -> Result<()> {
-        for (name, x) in [("p", self.p), ("q", self.q), ("v", self.v)] {
-            if !(x.is_finite() && x > 0.0) {
-                return Err(Error::BadOption {
-                    option: format!("params.{name}"),
-                    message: format!("must be a finite positive number, found {x}"),
-                });
-            }
-        }
-        Ok(())
+        super::check_positive(&[
+            ("params.p", self.p),
+            ("params.q", self.q),
+            ("params.v", self.v),
+        ])
     }
 }
 
@@ -409,12 +405,7 @@ impl GammaGammaModel {
                 ),
             });
         }
-        if !(opts.tolerance.is_finite() && opts.tolerance > 0.0) {
-            return Err(Error::BadOption {
-                option: "tolerance".into(),
-                message: format!("must be a finite positive number, found {}", opts.tolerance),
-            });
-        }
+        super::check_positive(&[("tolerance", opts.tolerance)])?;
         check_spend_columns(frequency, monetary)?;
         super::bgnbd::check_not_empty(frequency.len())?;
         let (x, m): (Vec<f64>, Vec<f64>) = frequency

@@ -27,3 +27,15 @@ pub const DEFINITIONS: &[Definition] = &[
     clv::DEFINITION,
     holdout::DEFINITION,
 ];
+
+/// `E_BAD_OPTION` naming the first of `options` (name, value) whose value is not a finite
+/// positive number: model parameters, tolerances, calendar constants.
+pub(crate) fn check_positive(options: &[(&str, f64)]) -> crate::error::Result<()> {
+    match options.iter().find(|(_, v)| !(v.is_finite() && *v > 0.0)) {
+        Some((name, v)) => Err(crate::error::Error::BadOption {
+            option: (*name).into(),
+            message: format!("must be a finite positive number, found {v}"),
+        }),
+        None => Ok(()),
+    }
+}

@@ -71,20 +71,12 @@ pub struct ParetoNbdParams {
 impl ParetoNbdParams {
     /// Checks that every parameter is finite and positive.
     pub fn validate(&self) -> Result<()> {
-        for (name, v) in [
-            ("r", self.r),
-            ("alpha", self.alpha),
-            ("s", self.s),
-            ("beta", self.beta),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(Error::BadOption {
-                    option: format!("params.{name}"),
-                    message: format!("must be a finite positive number, found {v}"),
-                });
-            }
-        }
-        Ok(())
+        super::check_positive(&[
+            ("params.r", self.r),
+            ("params.alpha", self.alpha),
+            ("params.s", self.s),
+            ("params.beta", self.beta),
+        ])
     }
 }
 
