@@ -865,14 +865,8 @@ impl ChurnModel {
         Ok(values
             .chunks_exact(self.names.len())
             .map(|row| {
-                let mut c: Vec<(usize, f64)> = self
-                    .contributions(row)
-                    .enumerate()
-                    .filter(|(_, v)| *v > 0.0)
-                    .collect();
-                c.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                c.truncate(n);
-                c
+                let items = self.contributions(row).enumerate();
+                top_reasons(items.map(|(j, v)| (j, v, j)).collect(), n)
             })
             .collect())
     }
@@ -895,6 +889,15 @@ impl ChurnModel {
             .with("alpha", ParamValue::Number(self.alpha))
             .with("classWeights", ParamValue::Text(weights))
     }
+}
+
+/// The `n` items `(label, contribution, column)` with the largest positive contributions,
+/// largest first, ties by column.
+pub(crate) fn top_reasons<T>(mut items: Vec<(T, f64, usize)>, n: usize) -> Vec<(T, f64)> {
+    items.retain(|x| x.1 > 0.0);
+    items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+    items.truncate(n);
+    items.into_iter().map(|(t, c, _)| (t, c)).collect()
 }
 
 /// A calibration bin.

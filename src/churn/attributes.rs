@@ -400,10 +400,7 @@ impl ChurnModel {
                 items.push((format!("{}={value}", enc.column), total, j));
                 j += enc.levels.len();
             }
-            items.retain(|x| x.1 > 0.0);
-            items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
-            items.truncate(n);
-            out.push(items.into_iter().map(|(s, c, _)| (s, c)).collect());
+            out.push(super::top_reasons(items, n));
         }
         Ok(out)
     }
