@@ -979,8 +979,12 @@ pub fn ltv_to_cac(
                 by_id.insert(id.trim(), v);
             }
             let mut missing = 0usize;
-            for (c, m) in co.month.iter().enumerate() {
-                let Some(a) = m else { continue };
+            // Customers in output order, so the sums do not depend on how ids were numbered.
+            for c in tx.keys.output_order() {
+                let c = c as usize;
+                let Some(Some(a)) = co.month.get(c) else {
+                    continue;
+                };
                 let t = (a - grid.p0) as usize;
                 let key = tx.keys.key_text(c);
                 let v = match by_id.get(key.as_str()) {

@@ -222,7 +222,8 @@ impl FeatureTable {
 /// on or before it (see the [module docs](self)).
 pub fn churn_features(tx: &Transactions, opts: &FeatureOptions) -> Result<FeatureTable> {
     check_feature_options(opts)?;
-    features_from_days(tx, &crate::summary::purchase_days(tx), opts)
+    let days = crate::summary::purchase_days(tx);
+    features_from_days(tx, &days, &tx.keys.output_order(), opts)
 }
 
 fn check_feature_options(opts: &FeatureOptions) -> Result<()> {
@@ -241,12 +242,13 @@ fn check_feature_options(opts: &FeatureOptions) -> Result<()> {
     Ok(())
 }
 
-/// [`churn_features`] from every customer's purchase days (`crate::summary::purchase_days`),
-/// so that tables at several cutoffs share one pass over the transactions; `opts` already
-/// checked.
+/// [`churn_features`] from every customer's purchase days (`crate::summary::purchase_days`)
+/// and the customers' output order (`CustomerKeys::output_order`), so that tables at several
+/// cutoffs share one pass over the transactions; `opts` already checked.
 fn features_from_days(
     tx: &Transactions,
     days: &[Vec<(i64, f64, u32)>],
+    order: &[u32],
     opts: &FeatureOptions,
 ) -> Result<FeatureTable> {
     let cutoff_day = Period::Day.index(opts.cutoff);
@@ -254,8 +256,7 @@ fn features_from_days(
     let last_day = Period::Day.index(tx.time_range().1);
     let labelled = last_day >= horizon_end;
     let mut rows: Vec<(usize, Vec<f64>, bool)> = Vec::new();
-    // Customers in output order.
-    for c in tx.keys.output_order() {
+    for &c in order {
         let c = c as usize;
         let Some(list) = days.get(c) else {
             continue;
@@ -489,8 +490,6 @@ fn in_range(v: f64) -> bool {
     v.abs() <= crate::error::MAX_MAGNITUDE
 }
 
-/// The error of [`check_number`](crate::error::check_number) for the value at flat index `i`
-/// (`E_NON_FINITE` or `E_OUT_OF_RANGE`), naming its column and 1-based row.
 /// The name of column `j` for error messages.
 fn column_name(names: &[String]) -> impl Fn(usize) -> String + '_ {
     |j| {
@@ -1183,12 +1182,21 @@ pub fn evaluate_time_split(
         cutoff,
         horizon_days,
     };
-    check_feature_options(&at(train_cutoff))?;
-    check_feature_options(&at(test_cutoff))?;
+    // The checks name the split's own option.
+    let named = |e: Error, name: &str| match e {
+        Error::BadOption { option, message } if option == "cutoff" => Error::BadOption {
+            option: name.into(),
+            message,
+        },
+        e => e,
+    };
+    check_feature_options(&at(train_cutoff)).map_err(|e| named(e, "trainCutoff"))?;
+    check_feature_options(&at(test_cutoff)).map_err(|e| named(e, "testCutoff"))?;
     // Both tables from one pass over the transactions.
     let days = crate::summary::purchase_days(tx);
+    let order = tx.keys.output_order();
     let table = |cutoff: i64| {
-        let t = features_from_days(tx, &days, &at(cutoff))?;
+        let t = features_from_days(tx, &days, &order, &at(cutoff))?;
         match opts.attributes {
             Some(a) => t.with_attributes(a),
             None => Ok(t),

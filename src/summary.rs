@@ -70,7 +70,8 @@ struct Staged {
 }
 
 /// Customers per bucket of the first partitioning pass of [`for_each_customer`] (2^10): a
-/// bucket's rows (a few thousand for typical purchase counts) fit in cache for the second pass.
+/// bucket's rows (a few thousand for typical purchase counts) fit in cache for the passes that
+/// order it.
 const BUCKET_BITS: u32 = 10;
 const LOW: u64 = (1 << BUCKET_BITS) - 1;
 
@@ -78,7 +79,8 @@ const LOW: u64 = (1 << BUCKET_BITS) - 1;
 /// order, with the entries of the customer at that position (`rank[c]` is the position of
 /// customer `c`; without `rank`, the position is the customer index) and with their period
 /// index for `period`. Each customer's entries come in input-row order, except that rows in
-/// different slices of time (see [`order_by_time`]) come in time order.
+/// different slices of time (see [`order_by_time`]) come in time order in buckets of at most
+/// [`TIME_ORDER_MAX_ROWS`] rows.
 ///
 /// Three stable counting sorts: the rows are first partitioned by the high bits of their
 /// customer's position (one sequential read of the columns, one write stream per bucket, 16
@@ -138,35 +140,43 @@ fn for_each_customer(
         let base = b << BUCKET_BITS;
         let width = (m - base).min(1 << BUCKET_BITS);
         let range = bstart[b] as usize..bstart[b + 1] as usize;
-        order_by_time(
-            (lo, shift),
-            &staged[range.clone()],
-            staged_rows.get(range).unwrap_or(&[]),
-            &mut timed,
-            &mut timed_rows,
-            &mut counts,
-        );
-        // Second stable counting sort, by position within the bucket, into `scratch`.
+        let (rows, row_numbers) = if range.len() <= TIME_ORDER_MAX_ROWS {
+            order_by_time(
+                (lo, shift),
+                &staged[range.clone()],
+                staged_rows.get(range).unwrap_or(&[]),
+                &mut timed,
+                &mut timed_rows,
+                &mut counts,
+            );
+            (&timed[..], &timed_rows[..])
+        } else {
+            (
+                staged.get(range.clone()).unwrap_or(&[]),
+                staged_rows.get(range).unwrap_or(&[]),
+            )
+        };
+        // Stable counting sort by position within the bucket, into `scratch`.
         counts.clear();
         counts.resize(width + 1, 0);
-        for s in &timed {
+        for s in rows {
             counts[(s.key & LOW) as usize + 1] += 1;
         }
         for j in 0..width {
             counts[j + 1] += counts[j];
         }
         scratch.clear();
-        scratch.resize(timed.len(), Entry::default());
+        scratch.resize(rows.len(), Entry::default());
         // counts[j] is the next free slot of position base + j; after the scatter it is the
         // end of that position's slice, which is where the next one starts.
-        for (i, s) in timed.iter().enumerate() {
+        for (i, s) in rows.iter().enumerate() {
             let slot = &mut counts[(s.key & LOW) as usize];
             let ts = MIN_MS.wrapping_add((s.key >> BUCKET_BITS) as i64);
             scratch[*slot as usize] = Entry {
                 ts,
                 p: period.index(ts) as i32,
                 amount: s.amount,
-                row: timed_rows.get(i).copied().unwrap_or(0),
+                row: row_numbers.get(i).copied().unwrap_or(0),
             };
             *slot += 1;
         }
@@ -180,6 +190,11 @@ fn for_each_customer(
 
 /// Bits of the time digit of [`order_by_time`]: 2^11 counters (8 KB) stay in the L1 cache.
 const TIME_DIGIT_BITS: u32 = 11;
+
+/// Buckets with more rows than this (2^16, 1 MB of staged rows: a few customers with very many
+/// rows each) are not ordered by time: they do not fit in cache, which is what the time order
+/// is for, and its copy would add 16 bytes a row to the summary's peak memory.
+const TIME_ORDER_MAX_ROWS: usize = 1 << 16;
 
 /// Copies one bucket's staged rows (and their row numbers, when given) into `out` ordered by
 /// their time digit: the top [`TIME_DIGIT_BITS`] bits of their time after `lo`, the earliest
@@ -220,8 +235,9 @@ fn order_by_time(
     }
 }
 
-/// Time order; ties by amount, then input row (a stable sort of a slice in input-row order),
-/// so sums run in a fixed order.
+/// Time order; ties by amount, then input row, so sums run in a fixed order. A stable sort:
+/// [`for_each_customer`] hands out rows with equal times in input-row order (they share a
+/// slice of [`order_by_time`], and both of its counting sorts are stable).
 fn sort_entries(slice: &mut [Entry]) {
     slice.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.amount.total_cmp(&b.amount)));
 }
@@ -271,9 +287,10 @@ struct Walk {
     any_in_window: bool,
 }
 
-/// Sorts one customer's entries (given in input-row order) by time, ties by amount, then
-/// input row, so sums run in a fixed order, and walks their periods: same-period amounts are netted, and a period with a
-/// positive net amount is a purchase period.
+/// Sorts one customer's entries (rows with equal times in input-row order, see
+/// [`sort_entries`]) by time, ties by amount, then input row, so sums run in a fixed order, and
+/// walks their periods: same-period amounts are netted, and a period with a positive net
+/// amount is a purchase period.
 fn walk(
     slice: &mut [Entry],
     tx: &Transactions,
@@ -479,9 +496,16 @@ mod tests {
     /// filtering the rows customer by customer: both, stably sorted by time, are the same list.
     #[test]
     fn for_each_customer_hands_out_each_customers_rows() {
-        let n = 20_000usize;
-        let channel: Vec<Option<String>> = (0..n).map(|i| Some(format!("c{}", i % 3))).collect();
-        for (customers, with_channel) in [(700u32, false), (5_000, false), (5_000, true)] {
+        // The last two cases put more than TIME_ORDER_MAX_ROWS rows in one bucket.
+        for (n, customers, with_channel) in [
+            (20_000usize, 700u32, false),
+            (20_000, 5_000, false),
+            (20_000, 5_000, true),
+            (70_000, 3, false),
+            (70_000, 3, true),
+        ] {
+            let channel: Vec<Option<String>> =
+                (0..n).map(|i| Some(format!("c{}", i % 3))).collect();
             // Ids scattered over the rows by a multiplicative hash, descending key order.
             let ids: Vec<u32> = (0..n as u32)
                 .map(|i| 1_000_000 - (i.wrapping_mul(2_654_435_761) % customers))

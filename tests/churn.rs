@@ -793,3 +793,28 @@ mod attributes_and_alive {
         assert_eq!(alive.customers, e.test_customers);
     }
 }
+
+/// A split cutoff outside the accepted years is `E_BAD_OPTION` naming the split's own option,
+/// checked before any table is built.
+#[test]
+fn time_split_names_the_bad_cutoff() {
+    use unimetric::churn::{evaluate_time_split, SplitOptions};
+    let t = tx(FIXTURE);
+    let split = |train_cutoff: i64, test_cutoff: i64| SplitOptions {
+        train_cutoff,
+        test_cutoff,
+        horizon_days: 30,
+        fit: FitOptions::default(),
+        attributes: None,
+        alive: false,
+    };
+    let too_early = unimetric::data::dates::MIN_MS - 1;
+    let too_late = unimetric::data::dates::MAX_MS + 1;
+    let e = evaluate_time_split(&t, &split(too_early, ms("2024-03-31"))).unwrap_err();
+    assert_eq!(
+        (e.code(), e.column()),
+        ("E_BAD_OPTION", Some("trainCutoff"))
+    );
+    let e = evaluate_time_split(&t, &split(ms("2024-03-31"), too_late)).unwrap_err();
+    assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("testCutoff")));
+}

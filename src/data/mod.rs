@@ -143,7 +143,8 @@ impl CustomerKeys {
     }
 
     /// Key indices in output order ([`CustomerKeys::compare`]: numeric ids ascending, text
-    /// ids in natural order): the order every per-customer result is returned in.
+    /// ids in natural order): the order every per-customer result is returned in. Equal keys
+    /// (possible in a summary's id column) keep their index order.
     ///
     /// ```
     /// use unimetric::data::CustomerKeys;
@@ -158,18 +159,8 @@ impl CustomerKeys {
             CustomerKeys::Numeric(keys) if keys.windows(2).all(|w| w[0] < w[1]) => {
                 (0..m as u32).collect()
             }
-            CustomerKeys::Numeric(keys)
-                if keys.iter().copied().max().unwrap_or(0) as usize <= 4 * m + 1024 =>
-            {
-                // Dense ids: place each customer at its id, then read the ids in order.
-                let max = keys.iter().copied().max().unwrap_or(0) as usize;
-                let mut slot = vec![u32::MAX; max + 1];
-                for (c, &key) in keys.iter().enumerate() {
-                    slot[key as usize] = c as u32;
-                }
-                slot.into_iter().filter(|&c| c != u32::MAX).collect()
-            }
-            // Sparse numeric ids: sort (key, index) pairs, with no indirection per comparison.
+            // Otherwise (sparse ids, interned in first-appearance order): sort (key, index)
+            // pairs, with no indirection per comparison.
             CustomerKeys::Numeric(keys) => {
                 let mut pairs: Vec<(u32, u32)> = keys
                     .iter()
@@ -181,7 +172,9 @@ impl CustomerKeys {
             }
             CustomerKeys::Text(_) => {
                 let mut order: Vec<u32> = (0..m as u32).collect();
-                order.sort_unstable_by(|&a, &b| self.compare(a as usize, b as usize));
+                order.sort_unstable_by(|&a, &b| {
+                    self.compare(a as usize, b as usize).then(a.cmp(&b))
+                });
                 order
             }
         }

@@ -183,15 +183,10 @@ impl ClvOptions {
                 format!("must be a margin rate from 0 to 1, found {}", self.margin),
             );
         }
-        for (name, v) in [
+        super::check_positive(&[
             ("weeksPerMonth", self.weeks_per_month),
             ("daysPerMonth", self.days_per_month),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                return bad(name, format!("must be a finite positive number, found {v}"));
-            }
-        }
-        Ok(())
+        ])
     }
 
     /// Summary periods per month for `period`.

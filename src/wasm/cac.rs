@@ -245,7 +245,7 @@ fn spend_from_rows(rows: &JsValue, mapping: &JsValue) -> crate::Result<crate::da
 const DATE_ENTRY_BYTES: usize = core::mem::size_of::<OwnedCell>() + 8;
 /// Bytes per channel or channel type read from JS: its cell and the row's channel number, before
 /// the text itself.
-const TEXT_ENTRY_BYTES: usize = core::mem::size_of::<OwnedCell>() + 4;
+const CHANNEL_ENTRY_BYTES: usize = core::mem::size_of::<OwnedCell>() + 4;
 
 fn spend_from_columns(columns: &JsValue) -> crate::Result<crate::data::spend::Spend> {
     if !columns.is_object() || Array::is_array(columns) {
@@ -294,7 +294,7 @@ fn spend_from_columns(columns: &JsValue) -> crate::Result<crate::data::spend::Sp
             });
         }
         let arr: &Array = v.unchecked_ref();
-        ensure_fits(key, arr.length() as usize, TEXT_ENTRY_BYTES)?;
+        ensure_fits(key, arr.length() as usize, CHANNEL_ENTRY_BYTES)?;
         Ok(arr.iter().map(|x| OwnedCell::from_js(&x)).collect())
     };
     let channel = text_column("channel")?;

@@ -104,8 +104,8 @@ pub fn ensure_fits(what: &str, entries: usize, bytes_per_entry: usize) -> crate:
 /// Bytes per numeric input value: the copy in wasm memory plus one working copy.
 pub const F64_ENTRY_BYTES: usize = 16;
 
-/// Bytes per text input value before the text itself: its `String` (24 bytes) and one
-/// working copy (an interned key or the parsed value).
+/// Bytes per text input value before the text itself: its `String` and one working copy (an
+/// interned key or the parsed value), with room to spare (a `String` is 12 bytes in wasm32).
 pub const TEXT_ENTRY_BYTES: usize = 48;
 
 /// Reads a numeric column: a `Float64Array` or an array of numbers.

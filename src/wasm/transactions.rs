@@ -293,6 +293,7 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
             None
         } else if Array::is_array(&v) {
             let arr: &Array = v.unchecked_ref();
+            ensure_fits("channel", arr.length() as usize, TEXT_ENTRY_BYTES)?;
             let mut out = Vec::with_capacity(arr.length() as usize);
             for (i, x) in arr.iter().enumerate() {
                 match OwnedCell::from_js(&x) {

@@ -54,6 +54,7 @@ test("inputs that cannot fit in wasm memory get E_TOO_LARGE before allocation", 
   tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(1), timestamp: new Float64Array(huge), amount: new Float64Array(1) }));
   tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(1), timestamp: sparse(), amount: new Float64Array(1) }));
   tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(1), timestamp: Object.assign(sparse(), { 0: "2024-01-01" }), amount: new Float64Array(1) }));
+  tooLarge(() => U.Transactions.fromColumns({ customerId: new Uint32Array(1), timestamp: new Float64Array(1), amount: new Float64Array(1), channel: sparse() }));
   tooLarge(() => U.Transactions.fromRows(new Array(2 ** 32 - 1), M));
   tooLarge(() => U.Spend.fromCsv(new Uint8Array(2 ** 32 - 1), { date: "d", channel: "c", amount: "a" }));
   tooLarge(() => U.Spend.fromColumns({ date: new Float64Array(huge), channel: ["a"], amount: [1] }));
