@@ -12,5 +12,5 @@ export type Task = AnyTask<typeof arrow>;
 /** The property that marks a handle in messages. */
 export const HANDLE: "__unimetricHandle";
 
-/** Adds tasks a `UnimetricWorker({ arrow: true })` can call by name; they take precedence over the library's functions. */
+/** Adds tasks the `UnimetricWorker` of `unimetric/arrow/worker` can call by name; they take precedence over the library's functions. */
 export function expose(tasks: Record<string, Task>): void;

@@ -1,5 +1,5 @@
-// `unimetric/arrow/worker-thread`: the script `new UnimetricWorker({ arrow: true })` (worker.js)
-// runs in its Web Worker. It serves the `unimetric/arrow` entry (unimetric_arrow.js: the whole
+// `unimetric/arrow/worker-thread`: the script the `UnimetricWorker` of `unimetric/arrow/worker`
+// (arrow-worker.js) runs in its Web Worker. It serves the `unimetric/arrow` entry (unimetric_arrow.js: the whole
 // API plus `Transactions.fromArrow`, `Spend.fromArrow`, `CustomerSummary.fromArrow`,
 // `FeatureMatrix.fromArrow` and `customerAttributesFromArrow`); worker-serve.js does the
 // messaging, the same as for worker-thread.js. A custom worker script adds tasks with `expose`:

@@ -6,8 +6,9 @@
 #   3. typed errors from the generated glue's own checks (pkg-config/typed-glue-errors.mjs)
 #   4. wasm-opt -O3 from the npm `binaryen` package (wasm-pack's own download is disabled)
 #   5. CommonJS copies of both glue files (esbuild) for `require("unimetric")` in Node
-#   6. package.json from pkg-config/package.template.json, the Node and Worker entries (both
-#      worker scripts and the worker-serve.js they share), README and licences
+#   6. package.json from pkg-config/package.template.json, the Node and Worker entries (the
+#      clients of both entries and the worker-client.js they share, both worker scripts and the
+#      worker-serve.js they share), README and licences
 # Usage: pkg-config/build.sh [--dev]   (--dev: debug build, no wasm-opt; for quick iteration)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,7 +58,8 @@ done
 VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 sed "s/__VERSION__/$VERSION/" pkg-config/package.template.json > pkg/package.json
 cp pkg-config/node.js pkg-config/node.d.ts pkg/
-cp pkg-config/worker.js pkg-config/worker.d.ts pkg-config/worker-serve.js pkg/
+cp pkg-config/worker.js pkg-config/worker.d.ts pkg-config/worker-client.js pkg-config/worker-serve.js pkg/
+cp pkg-config/arrow-worker.js pkg-config/arrow-worker.d.ts pkg/
 cp pkg-config/worker-thread.js pkg-config/worker-thread.d.ts pkg-config/arrow-worker-thread.js pkg-config/arrow-worker-thread.d.ts pkg/
 cp pkg-config/node.cjs pkg-config/node.d.cts pkg/
 cp pkg-config/arrow-node.js pkg-config/arrow-node.d.ts pkg-config/arrow-node.cjs pkg-config/arrow-node.d.cts pkg/

@@ -1,4 +1,4 @@
-// What runs inside the worker of `UnimetricWorker` (worker.js), for either entry of the library:
+// What runs inside the worker of `UnimetricWorker` (worker.js, arrow-worker.js), for either entry:
 // worker-thread.js serves `unimetric` (unimetric.js), arrow-worker-thread.js serves
 // `unimetric/arrow` (unimetric_arrow.js); both call `serve` with their module and its init.
 //

@@ -43,15 +43,14 @@ export class RemoteObject {
   free(): Promise<void>;
 }
 
-/** The unimetric library in a dedicated module Web Worker, behind promises. */
+/** The unimetric library in a dedicated module Web Worker, behind promises (for `fromArrow`, the same class from `unimetric/arrow/worker`). */
 export class UnimetricWorker {
   /**
-   * `arrow`: serve `unimetric/arrow` (with `Transactions.fromArrow` and the other Arrow readers)
-   * instead of `unimetric` (default `false`); `url`: the worker script (default: the package's
-   * worker-thread.js, or arrow-worker-thread.js with `arrow`; overrides `arrow`); `name`: the
-   * worker's name in developer tools.
+   * `url`: the worker script (default: the package's worker-thread.js, or arrow-worker-thread.js
+   * for `unimetric/arrow/worker`; give your own script that imports it and calls `expose` to add
+   * tasks); `name`: the worker's name in developer tools.
    */
-  constructor(options?: { url?: string | URL; name?: string; arrow?: boolean });
+  constructor(options?: { url?: string | URL; name?: string });
   /** Calls an exported function (`"segmentCustomers"`), a static method (`"Transactions.fromCsv"`) or a task added with `expose`. Library objects in `args` are `RemoteObject`s. */
   call<R = unknown>(target: string, args?: readonly unknown[], options?: CallOptions): Promise<R>;
   /** The library version. */

@@ -1,6 +1,6 @@
 // `unimetric/worker`: the library in a Web Worker behind promises, so long fits never block the
-// page. See worker-serve.js for what runs inside the worker: worker-thread.js (the `unimetric`
-// entry) by default, arrow-worker-thread.js (`unimetric/arrow`, with `fromArrow`) with `arrow: true`.
+// page. The worker runs worker-thread.js (the `unimetric` entry); for `fromArrow`, use
+// `unimetric/arrow/worker` (arrow-worker.js) instead. The client is worker-client.js.
 //
 //   import { UnimetricWorker } from "unimetric/worker";
 //   const um = new UnimetricWorker();
@@ -8,235 +8,26 @@
 //   const summary = await tx.call("summary", [{ period: "day" }]);
 //   const seg = await um.call("segmentCustomers", [summary, { k: 4, onProgress: (p) => show(p) }],
 //     { signal: controller.signal });
-//   // The Arrow entry (`fromArrow`) in its own worker:
-//   const ua = new UnimetricWorker({ arrow: true });
-//   const ax = await ua.call("Transactions.fromArrow", [ipc, mapping], { transfer: [ipc.buffer] });
 //
 // Cancelling (an aborted `signal`, `cancel()`) terminates the worker: every call in flight
 // rejects with an UnimetricError of code E_CANCELLED, objects it held are gone, and the next call
 // starts a fresh worker. A worker that dies (a trap, a failed start) rejects the same way.
 
-/** How a handle is marked in messages (the same constant as in worker-thread.js). */
-const HANDLE = "__unimetricHandle";
+import { RemoteObject, WorkerClient } from "./worker-client.js";
 
-
-/** An UnimetricError with code E_CANCELLED; `reason` is "cancelled", "terminated" or "failed". */
-function cancelledError(message, reason) {
-  return Object.assign(new Error(message), { name: "UnimetricError", code: "E_CANCELLED", reason });
-}
-
-const isPlain = (v) => v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype;
+export { RemoteObject };
 
 /**
- * A library object that lives in the worker (a `Transactions`, `CustomerSummary`, a fitted
- * model…). Call its methods with `call`, read its getters with `get`, release it with `free`.
- */
-export class RemoteObject {
-  /** @internal */
-  constructor(worker, generation, id, type) {
-    this.worker = worker;
-    this.generation = generation;
-    this.id = id;
-    /** The library class name, e.g. "Transactions". */
-    this.type = type;
-  }
-
-  /** Calls method `name` with `args` in the worker; resolves to its result. */
-  call(name, args = [], options = {}) {
-    return this.worker.request({ op: "method", handle: this.id, name, args }, options, this);
-  }
-
-  /** Reads getter `name` (e.g. "length", "timeRange"). */
-  get(name) {
-    return this.worker.request({ op: "get", handle: this.id, name }, {}, this);
-  }
-
-  /** Frees the object in the worker (a no-op once the worker that held it is gone). */
-  async free() {
-    if (this.generation !== this.worker.generation) return;
-    await this.worker.request({ op: "free", handle: this.id }, {}, this);
-  }
-}
-
-/**
- * The unimetric library running in a dedicated module Web Worker.
+ * The unimetric library (`unimetric`) running in a dedicated module Web Worker.
  *
  * Requests run in the worker one after another, in call order. Arguments are structured-cloned
  * (so the caller's arrays are never modified) unless listed in `transfer`, which moves them
  * without a copy; the only copy left is the one into WebAssembly memory. Typed arrays in results
- * are transferred back, not copied.
+ * are transferred back, not copied. Options: `{ url, name }` (see worker-client.js).
  */
-export class UnimetricWorker {
-  /**
-   * @param {{ url?: string | URL, name?: string, arrow?: boolean }} [options] `arrow`: serve the
-   *   `unimetric/arrow` entry (the whole API plus `Transactions.fromArrow`, `Spend.fromArrow`,
-   *   `CustomerSummary.fromArrow`, `FeatureMatrix.fromArrow` and `customerAttributesFromArrow`)
-   *   instead of `unimetric` (default false); `url`: the worker script, by default this
-   *   package's worker-thread.js, or arrow-worker-thread.js with `arrow` (give your own script
-   *   that imports one of them and calls `expose` to add tasks; `arrow` is then ignored);
-   *   `name`: the worker's name in developer tools.
-   */
-  constructor({ url = null, name = "unimetric", arrow = false } = {}) {
-    this.url = url;
-    this.name = name;
-    this.arrow = Boolean(arrow);
-    this.worker = null;
-    this.generation = 0;
-    this.nextId = 1;
-    this.pending = new Map();
-    this.closed = false;
-  }
-
-  /** Calls a library function (`"segmentCustomers"`), static method (`"Transactions.fromCsv"`) or task. */
-  call(target, args = [], options = {}) {
-    return this.request({ op: "call", target, args }, options, null);
-  }
-
-  /** The library version, once the worker has started and instantiated the module. */
-  version() {
-    return this.call("version");
-  }
-
-  /** Calls in flight (sent and not yet answered). */
-  get busy() {
-    return this.pending.size;
-  }
-
-  /**
-   * Stops every call in flight by terminating the worker; each rejects with E_CANCELLED. Objects
-   * held by the worker are lost. The next call starts a new worker. Returns the number stopped.
-   */
-  cancel(message = "cancelled by the caller") {
-    return this.restart(message, "cancelled");
-  }
-
-  /** Terminates the worker for good; calls in flight and later calls reject with E_CANCELLED. */
-  terminate() {
-    this.restart("the worker was terminated", "terminated");
-    this.closed = true;
-  }
-
-  /** @internal Sends one request; see `call`. */
-  request(message, { onProgress, signal, transfer = [] } = {}, owner) {
-    return new Promise((resolve, reject) => {
-      if (this.closed) {
-        reject(cancelledError("the worker was terminated", "terminated"));
-        return;
-      }
-      if (owner && owner.generation !== this.generation) {
-        reject(cancelledError(`this ${owner.type} was lost when its worker was cancelled or failed`, "cancelled"));
-        return;
-      }
-      if (signal?.aborted) {
-        reject(cancelledError("cancelled before it started", "cancelled"));
-        return;
-      }
-      const worker = this.spawn();
-      const id = this.nextId++;
-      const progressFns = [];
-      const args = message.args?.map((arg) => this.outgoing(arg, progressFns));
-      const entry = { resolve, reject, onProgress: onProgress ?? progressFns[0] ?? null };
-      if (signal) {
-        entry.signal = signal;
-        entry.abort = () => this.restart("cancelled by its signal", "cancelled", id);
-        signal.addEventListener("abort", entry.abort, { once: true });
-      }
-      this.pending.set(id, entry);
-      worker.postMessage({ ...message, ...(args ? { args } : {}), id }, transfer);
-    });
-  }
-
-  /** @internal Arguments as the worker expects them: handles and progress markers. */
-  outgoing(arg, progressFns) {
-    if (arg instanceof RemoteObject) {
-      if (arg.generation !== this.generation) {
-        throw cancelledError(`this ${arg.type} was lost when its worker was cancelled or failed`, "cancelled");
-      }
-      return { [HANDLE]: arg.id, type: arg.type };
-    }
-    if (isPlain(arg) && typeof arg.onProgress === "function") {
-      progressFns.push(arg.onProgress);
-      return { ...arg, onProgress: true };
-    }
-    return arg;
-  }
-
-  /** @internal The worker, started on first use and after a cancel. */
-  spawn() {
-    if (this.worker) return this.worker;
-    // The literal `new Worker(new URL(…, import.meta.url), { type: "module" })` form lets
-    // bundlers (Vite, webpack 5) find and bundle the package's worker scripts.
-    let worker;
-    if (this.url) worker = new Worker(this.url, { type: "module", name: this.name });
-    else if (this.arrow) worker = new Worker(new URL("./arrow-worker-thread.js", import.meta.url), { type: "module", name: this.name });
-    else worker = new Worker(new URL("./worker-thread.js", import.meta.url), { type: "module", name: this.name });
-    worker.addEventListener("message", ({ data }) => this.receive(data));
-    worker.addEventListener("error", (event) => {
-      event.preventDefault();
-      this.restart(`the worker failed: ${event.message || "it could not start"}`, "failed");
-    });
-    worker.addEventListener("messageerror", () => this.restart("the worker sent a message that could not be read", "failed"));
-    this.worker = worker;
-    return worker;
-  }
-
-  /** @internal One answer (or progress report) from the worker. */
-  receive(data) {
-    const entry = this.pending.get(data.id);
-    if (!entry) return;
-    if (data.progress) {
-      try {
-        entry.onProgress?.(data.progress);
-      } catch (err) {
-        queueMicrotask(() => {
-          throw err;
-        });
-      }
-      return;
-    }
-    this.settle(data.id);
-    if (data.ok) {
-      entry.resolve(this.incoming(data.value));
-    } else {
-      entry.reject(Object.assign(new Error(data.error.message), data.error));
-      // A trap leaves the module unusable; the next call gets a fresh worker.
-      if (data.fatal) this.restart("the worker failed: the WebAssembly module trapped", "failed");
-    }
-  }
-
-  /** @internal Handles in a result → RemoteObjects of the current worker. */
-  incoming(value, depth = 0) {
-    if (value === null || typeof value !== "object" || ArrayBuffer.isView(value) || depth > 8) return value;
-    if (HANDLE in value) return new RemoteObject(this, this.generation, value[HANDLE], value.type);
-    if (Array.isArray(value)) return value.map((v) => this.incoming(v, depth + 1));
-    if (isPlain(value)) {
-      for (const key of Object.keys(value)) value[key] = this.incoming(value[key], depth + 1);
-    }
-    return value;
-  }
-
-  /** @internal Forgets a request (and its abort listener). */
-  settle(id) {
-    const entry = this.pending.get(id);
-    this.pending.delete(id);
-    entry?.signal?.removeEventListener("abort", entry.abort);
-    return entry;
-  }
-
-  /**
-   * @internal Terminates the worker and rejects everything in flight (`cause` is the id of the
-   * call whose signal aborted; the others are told they were stopped with it).
-   */
-  restart(message, reason, cause = null) {
-    const stopped = [...this.pending.keys()];
-    this.worker?.terminate();
-    this.worker = null;
-    this.generation++;
-    for (const id of stopped) {
-      const entry = this.settle(id);
-      const text = cause === null || cause === id ? message : `stopped with the call that was cancelled (${message})`;
-      entry.reject(cancelledError(text, reason));
-    }
-    return stopped.length;
+export class UnimetricWorker extends WorkerClient {
+  /** @internal The package's worker script; the literal form lets bundlers find and bundle it. */
+  createWorker() {
+    return new Worker(new URL("./worker-thread.js", import.meta.url), { type: "module", name: this.name });
   }
 }

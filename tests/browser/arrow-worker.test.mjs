@@ -1,6 +1,7 @@
 // The Arrow entry behind the Worker API in headless Chromium: a page queries a real DuckDB-WASM
 // (its browser bundle, in its own Worker) and moves the Arrow IPC result into
-// `new UnimetricWorker({ arrow: true })` (pkg/arrow-worker-thread.js), where `fromArrow` reads it.
+// the `UnimetricWorker` of `unimetric/arrow/worker` (pkg/arrow-worker.js, whose worker runs
+// pkg/arrow-worker-thread.js), where `fromArrow` reads it.
 // The summary is checked against values computed by hand; the page's buffer must be transferred
 // (detached), errors must keep their code and column, a custom Arrow worker script adds a task
 // with `expose`, and the default worker must not have the Arrow readers. DuckDB's files and the
@@ -54,7 +55,8 @@ expose({
 const MAIN = `
 import * as duckdb from "@duckdb/duckdb-wasm";
 import { tableToIPC } from "apache-arrow";
-import { UnimetricWorker } from "/pkg/worker.js";
+import { UnimetricWorker } from "/pkg/arrow-worker.js";
+import { UnimetricWorker as PlainWorker } from "/pkg/worker.js";
 
 const SQL = ${JSON.stringify(SQL)};
 const MAPPING = ${JSON.stringify(MAPPING)};
@@ -70,7 +72,7 @@ try {
   await db.instantiate(bundle.mainModule);
   const conn = await db.connect();
 
-  const um = new UnimetricWorker({ arrow: true });
+  const um = new UnimetricWorker();
   // DuckDB-WASM's own IPC bytes, moved into the worker.
   const bytes = await conn.useUnsafe((bindings, id) => bindings.runQuery(id, SQL));
   out.ipcBytes = bytes.byteLength;
@@ -106,7 +108,7 @@ try {
   custom.terminate();
 
   // The default worker serves the entry without the Arrow readers.
-  const plain = new UnimetricWorker();
+  const plain = new PlainWorker();
   out.plain = await plain.call("Transactions.fromArrow", [again, MAPPING]).then(() => null, failure);
   out.plainVersion = await plain.version();
   plain.terminate();
@@ -123,7 +125,7 @@ document.getElementById("out").textContent = JSON.stringify(out);
 
 test("DuckDB-WASM IPC bytes moved into the Arrow worker: fromArrow, summary, errors, expose", { timeout: 120_000 }, async () => {
   // DuckDB-WASM and apache-arrow are bundled into the page; the package is loaded from /pkg/ as
-  // it ships, so the worker scripts are found next to worker.js.
+  // it ships, so the worker scripts are found next to the clients.
   const mainJs = await bundleModule(MAIN, { external: ["/pkg/*"] });
   const { server, base } = await serveStatic((p) => {
     if (p === "/") return { body: MAIN_PAGE, type: "text/html" };

@@ -73,13 +73,13 @@ test("the tarball ships exactly the declared files", () => {
   assert.deepEqual(files, [
     "LICENSE-APACHE", "LICENSE-MIT", "README.md",
     "arrow-node.cjs", "arrow-node.d.cts", "arrow-node.d.ts", "arrow-node.js",
-    "arrow-worker-thread.d.ts", "arrow-worker-thread.js",
+    "arrow-worker-thread.d.ts", "arrow-worker-thread.js", "arrow-worker.d.ts", "arrow-worker.js",
     "node.cjs", "node.d.cts", "node.d.ts", "node.js", "package.json",
     "unimetric.cjs", "unimetric.d.cts", "unimetric.d.ts", "unimetric.js",
     "unimetric_arrow.cjs", "unimetric_arrow.d.cts", "unimetric_arrow.d.ts", "unimetric_arrow.js",
     "unimetric_arrow_bg.wasm", "unimetric_arrow_bg.wasm.d.ts",
     "unimetric_bg.wasm", "unimetric_bg.wasm.d.ts",
-    "worker-serve.js", "worker-thread.d.ts", "worker-thread.js", "worker.d.ts", "worker.js",
+    "worker-client.js", "worker-serve.js", "worker-thread.d.ts", "worker-thread.js", "worker.d.ts", "worker.js",
   ]);
   const pkg = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8"));
   assert.equal(pkg.type, "module");
@@ -88,6 +88,7 @@ test("the tarball ships exactly the declared files", () => {
   assert.deepEqual(Object.keys(pkg.exports["./arrow"]), ["node", "types", "default"]);
   assert.deepEqual(pkg.exports["./worker"], { types: "./worker.d.ts", default: "./worker.js" });
   assert.deepEqual(pkg.exports["./worker-thread"], { types: "./worker-thread.d.ts", default: "./worker-thread.js" });
+  assert.deepEqual(pkg.exports["./arrow/worker"], { types: "./arrow-worker.d.ts", default: "./arrow-worker.js" });
   assert.deepEqual(pkg.exports["./arrow/worker-thread"], { types: "./arrow-worker-thread.d.ts", default: "./arrow-worker-thread.js" });
 });
 
@@ -127,7 +128,7 @@ test("Vite build: `await init()` in the browser, served and run in headless Chro
   await checkPage(dist);
 });
 
-test("Vite build: the Worker API with both worker scripts bundled; Arrow IPC bytes read in the Arrow worker", async () => {
+test("Vite build: the Worker API of both entries bundled; Arrow IPC bytes read in the Arrow worker; a build without the Arrow worker leaves it out", async () => {
   const app = path.join(dir, "vite-worker");
   mkdirSync(app);
   // The same three transactions as SCRIPT, as Arrow IPC: ids Uint32, times Date (ms), amounts Float64.
@@ -138,8 +139,9 @@ test("Vite build: the Worker API with both worker scripts bundled; Arrow IPC byt
   }));
   writeFileSync(path.join(app, "index.html"), page("/main.js"));
   writeFileSync(path.join(app, "main.js"), `import { UnimetricWorker } from "unimetric/worker";
+import { UnimetricWorker as ArrowWorker } from "unimetric/arrow/worker";
 const ipc = new Uint8Array([${ipc.join(",")}]);
-const arrow = new UnimetricWorker({ arrow: true });
+const arrow = new ArrowWorker();
 const tx = await arrow.call("Transactions.fromArrow", [ipc, { customerId: "c", timestamp: "t", amount: "a" }], { transfer: [ipc.buffer] });
 const s = await (await tx.call("summary", [{ period: "day" }])).call("toColumns");
 const plain = new UnimetricWorker();
@@ -164,6 +166,19 @@ document.body.dataset.state = "ready";
   } finally {
     server.close();
   }
+  // An app that uses only `unimetric/worker` gets neither the Arrow worker nor its wasm.
+  const plainApp = path.join(dir, "vite-worker-plain");
+  mkdirSync(plainApp);
+  writeFileSync(path.join(plainApp, "index.html"), page("/main.js"));
+  writeFileSync(path.join(plainApp, "main.js"), `import { UnimetricWorker } from "unimetric/worker";
+const um = new UnimetricWorker();
+document.getElementById("out").textContent = String((await um.call("glossary")).length);
+`);
+  writeFileSync(path.join(plainApp, "vite.config.js"), `export default { build: { target: "es2022" }, logLevel: "warn" };\n`);
+  run("node", [path.join(ROOT, "node_modules", "vite", "bin", "vite.js"), "build"], plainApp);
+  const plainAssets = readdirSync(path.join(plainApp, "dist", "assets"));
+  assert.ok(plainAssets.some((f) => f.startsWith("worker-thread-")), `no worker-thread-* asset in ${plainAssets}`);
+  assert.ok(!plainAssets.some((f) => f.startsWith("arrow-worker-thread-") || f.startsWith("unimetric_arrow_bg-")), `Arrow assets in ${plainAssets}`);
 });
 
 test("Vite dev server: the same page served by `vite` in development, with the README's config", async () => {
@@ -252,10 +267,11 @@ export const out = [f, defs, codes];
   // The Worker API: the client with either entry, and custom worker scripts of both kinds, whose
   // tasks see their own entry's module (the default one has no fromArrow).
   writeFileSync(path.join(app, "worker.mts"),
-    `import { UnimetricWorker, type RemoteObject } from "unimetric/worker";\n` +
+    `import { type RemoteObject } from "unimetric/worker";\n` +
+    `import { UnimetricWorker } from "unimetric/arrow/worker";\n` +
     `import { expose as exposeArrow, type TaskContext } from "unimetric/arrow/worker-thread";\n` +
     `import { expose, HANDLE } from "unimetric/worker-thread";\n` +
-    `const um = new UnimetricWorker({ arrow: true, name: "arrow" });\n` +
+    `const um = new UnimetricWorker({ name: "arrow" });\n` +
     `const ipc = new Uint8Array(8);\n` +
     `export const tx: Promise<RemoteObject> = um.call("Transactions.fromArrow", [ipc, { customerId: "c", timestamp: "t", amount: "a" }], { transfer: [ipc.buffer] });\n` +
     `exposeArrow({ count([bytes], { lib }: TaskContext) { return lib.Transactions.fromArrow(bytes as Uint8Array, { customerId: "c", timestamp: "t", amount: "a" }).length; } });\n` +

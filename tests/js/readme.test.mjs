@@ -64,7 +64,7 @@ test("README worker example runs in headless Chromium", async () => {
 });
 
 test("README Arrow worker example runs in headless Chromium", async () => {
-  const { text, errors } = await runBrowserBlock("worker-arrow", { "unimetric/worker": "/pkg/worker.js" }, { bundle: true });
+  const { text, errors } = await runBrowserBlock("worker-arrow", { "unimetric/arrow/worker": "/pkg/arrow-worker.js" }, { bundle: true });
   // a buys Jan 1 and Jan 15, b on Jan 10; the window ends Jan 15 (by hand). The IPC buffer moved.
   assert.equal(text, "frequency 1,0, T 14,5, left 0");
   assert.deepEqual(errors, []);
