@@ -239,14 +239,6 @@ impl OwnedIds {
     }
 }
 
-/// Times read from an Arrow column: whole epoch milliseconds (temporal types), epoch
-/// milliseconds (numbers) or text under the date policy.
-enum Times {
-    Instants(Vec<i64>),
-    EpochMs(Vec<f64>),
-    Text(Vec<String>),
-}
-
 impl<'a> Column<'a> {
     fn bad_type(&self, expected: &str) -> Error {
         Error::BadType {
@@ -481,15 +473,15 @@ impl<'a> Column<'a> {
     }
 
     /// Required times (transactions' `timestamp`).
-    fn times(&self) -> Result<Times> {
+    fn times(&self) -> Result<OwnedTimes<'static>> {
         if let Some(ms) = self.instants() {
             let ms = ms?;
             self.check_no_nulls()?;
-            return Ok(Times::Instants(ms));
+            return Ok(OwnedTimes::Instants(Cow::Owned(ms)));
         }
         if let Some(ms) = self.numbers() {
             self.check_no_nulls()?;
-            return Ok(Times::EpochMs(ms));
+            return Ok(OwnedTimes::EpochMs(Cow::Owned(ms)));
         }
         match self.texts() {
             Some(t) => {
@@ -497,7 +489,7 @@ impl<'a> Column<'a> {
                 for (i, v) in t.into_iter().enumerate() {
                     out.push(v.ok_or_else(|| self.missing(i + 1))?.to_string());
                 }
-                Ok(Times::Text(out))
+                Ok(OwnedTimes::Text(Cow::Owned(out)))
             }
             None => Err(self.bad_type("a timestamp, date, epoch-milliseconds or text column")),
         }
@@ -622,7 +614,7 @@ pub fn read_transactions<'b>(
         None => None,
     };
     let ids = customer.ids()?.into_owned();
-    let times = time.times()?;
+    let timestamp = time.times()?;
     let amounts = amount.required_numbers()?;
     let costs = match &cost {
         Some(c) => Some(c.required_numbers()?),
@@ -641,11 +633,6 @@ pub fn read_transactions<'b>(
                 .collect(),
         ),
         None => None,
-    };
-    let timestamp = match times {
-        Times::Instants(v) => OwnedTimes::Instants(Cow::Owned(v)),
-        Times::EpochMs(ref v) => OwnedTimes::EpochMs(v),
-        Times::Text(ref v) => OwnedTimes::Text(v),
     };
     let mut names = vec![
         ("customerId", mapping.customer_id.as_str()),

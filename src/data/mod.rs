@@ -261,11 +261,11 @@ pub(crate) struct OwnedColumns<'a> {
     pub cost: Option<Cow<'a, [f64]>>,
 }
 
-/// [`TimeColumn`] with owned instants allowed.
+/// [`TimeColumn`] with owned columns allowed (the Arrow reader's).
 pub(crate) enum OwnedTimes<'a> {
-    EpochMs(&'a [f64]),
+    EpochMs(Cow<'a, [f64]>),
     Instants(Cow<'a, [i64]>),
-    Text(&'a [String]),
+    Text(Cow<'a, [String]>),
 }
 
 impl OwnedTimes<'_> {
@@ -283,9 +283,9 @@ impl<'a> From<TransactionColumns<'a>> for OwnedColumns<'a> {
         OwnedColumns {
             customer_id: c.customer_id,
             timestamp: match c.timestamp {
-                TimeColumn::EpochMs(v) => OwnedTimes::EpochMs(v),
+                TimeColumn::EpochMs(v) => OwnedTimes::EpochMs(Cow::Borrowed(v)),
                 TimeColumn::Instants(v) => OwnedTimes::Instants(Cow::Borrowed(v)),
-                TimeColumn::Text(v) => OwnedTimes::Text(v),
+                TimeColumn::Text(v) => OwnedTimes::Text(Cow::Borrowed(v)),
             },
             amount: Cow::Borrowed(c.amount),
             order_id: c.order_id,
@@ -438,7 +438,7 @@ impl Transactions {
             None => None,
         };
         let timestamp = match cols.timestamp {
-            OwnedTimes::EpochMs(v) => dates::parse_epoch_ms_column(v, "timestamp")?,
+            OwnedTimes::EpochMs(v) => dates::parse_epoch_ms_column(&v, "timestamp")?,
             OwnedTimes::Instants(v) => dates::check_instants(v, "timestamp")?,
             OwnedTimes::Text(v) => {
                 let mut out = Vec::with_capacity(n);
