@@ -20,7 +20,7 @@ use super::special::{digamma, hyp2f1, ln_gamma, logistic, trigamma};
 use crate::data::Period;
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
-use crate::progress::{Progress, ProgressHook};
+use crate::progress::ProgressHook;
 use crate::summary::CustomerSummary;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -686,49 +686,20 @@ impl BgNbdModel {
                 (fx.iter().filter(|&&x| x > 0.0).count() >= 2).then(|| Prepared::new(&fx, &rx, &tx))
             })
             .flatten();
-        let first = sub.as_ref().unwrap_or(&prep);
-        let total = opts.starts + usize::from(sub.is_some());
-        let mut best = optim::best_of_starts(
+        let best = optim::subsample_then_refine(
             &starts[..opts.starts],
-            &mut |i| {
-                progress(Progress {
-                    stage: "bgnbd",
-                    done: i,
-                    total,
-                })
+            sub.is_some(),
+            "bgnbd",
+            progress,
+            |on_all, x0| {
+                let data = if on_all {
+                    &prep
+                } else {
+                    sub.as_ref().unwrap_or(&prep)
+                };
+                fit_from(data, x0, opts, &mut scratch)
             },
-            |x0| fit_from(first, x0, opts, &mut scratch),
         )?;
-        if sub.is_some() {
-            progress(Progress {
-                stage: "bgnbd",
-                done: opts.starts,
-                total,
-            })?;
-            let refined = best
-                .as_ref()
-                .and_then(|b| fit_from(&prep, &b.x, opts, &mut scratch))
-                .filter(|m| m.converged);
-            best = match refined {
-                Some(m) => Some(m),
-                None => optim::best_of_starts(
-                    &starts[..opts.starts],
-                    &mut |_| {
-                        progress(Progress {
-                            stage: "bgnbd",
-                            done: opts.starts,
-                            total,
-                        })
-                    },
-                    |x0| fit_from(&prep, x0, opts, &mut scratch),
-                )?,
-            };
-        }
-        progress(Progress {
-            stage: "bgnbd",
-            done: total,
-            total,
-        })?;
         let (best, p) = optim::accept_best::<4>(best, "BG/NBD", |b| {
             match b {
             Some(b) => format!(

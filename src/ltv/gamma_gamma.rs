@@ -17,7 +17,7 @@ use super::optim;
 use super::special::{digamma, ln_gamma, trigamma};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
-use crate::progress::{Progress, ProgressHook};
+use crate::progress::ProgressHook;
 use crate::summary::CustomerSummary;
 use serde::{Deserialize, Serialize};
 
@@ -442,49 +442,20 @@ impl GammaGammaModel {
             let ms: Vec<f64> = prep.m.iter().step_by(step).copied().collect();
             Prepared::new(xs, ms)
         });
-        let first = sub.as_ref().unwrap_or(&prep);
-        let total = opts.starts + usize::from(sub.is_some());
-        let mut best = optim::best_of_starts(
+        let best = optim::subsample_then_refine(
             &starts[..opts.starts],
-            &mut |i| {
-                progress(Progress {
-                    stage: "gammaGamma",
-                    done: i,
-                    total,
-                })
+            sub.is_some(),
+            "gammaGamma",
+            progress,
+            |on_all, x0| {
+                let data = if on_all {
+                    &prep
+                } else {
+                    sub.as_ref().unwrap_or(&prep)
+                };
+                fit_from(data, x0, opts)
             },
-            |x0| fit_from(first, x0, opts),
         )?;
-        if sub.is_some() {
-            progress(Progress {
-                stage: "gammaGamma",
-                done: opts.starts,
-                total,
-            })?;
-            let refined = best
-                .as_ref()
-                .and_then(|b| fit_from(&prep, &b.x, opts))
-                .filter(|m| m.converged);
-            best = match refined {
-                Some(m) => Some(m),
-                None => optim::best_of_starts(
-                    &starts[..opts.starts],
-                    &mut |_| {
-                        progress(Progress {
-                            stage: "gammaGamma",
-                            done: opts.starts,
-                            total,
-                        })
-                    },
-                    |x0| fit_from(&prep, x0, opts),
-                )?,
-            };
-        }
-        progress(Progress {
-            stage: "gammaGamma",
-            done: total,
-            total,
-        })?;
         let (best, p) = optim::accept_best::<3>(best, "Gamma-Gamma", |b| {
             match b {
             Some(b) => format!(

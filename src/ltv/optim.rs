@@ -284,6 +284,36 @@ pub(crate) fn best_of_starts<const N: usize>(
     Ok(best)
 }
 
+/// A multi-start fit that runs its starts on a subsample when there is one (`subsample`), then
+/// refines the best run on all the data; if that refinement does not converge, every start is
+/// rerun on all the data. `fit(on_all, x0)` fits from log-parameters `x0` on the subsample
+/// (`on_all` false) or on all the data. Progress is reported to `progress` under `stage`: one
+/// step per start, one for the refinement, then the total; an error from it stops the fit.
+pub(crate) fn subsample_then_refine<const N: usize>(
+    starts: &[[f64; N]],
+    subsample: bool,
+    stage: &'static str,
+    progress: &mut crate::progress::ProgressHook<'_>,
+    mut fit: impl FnMut(bool, &[f64]) -> Option<Minimum>,
+) -> crate::error::Result<Option<Minimum>> {
+    let total = starts.len() + usize::from(subsample);
+    let mut report = |done: usize| progress(crate::progress::Progress { stage, done, total });
+    let mut best = best_of_starts(starts, &mut |i| report(i), |x0| fit(!subsample, x0))?;
+    if subsample {
+        report(starts.len())?;
+        let refined = best
+            .as_ref()
+            .and_then(|b| fit(true, &b.x))
+            .filter(|m| m.converged);
+        best = match refined {
+            Some(m) => Some(m),
+            None => best_of_starts(starts, &mut |_| report(starts.len()), |x0| fit(true, x0))?,
+        };
+    }
+    report(total)?;
+    Ok(best)
+}
+
 /// The outcome of a multi-start fit on log-parameters: the best run, accepted when it met the
 /// gradient tolerance or its largest gradient is below 1e-3, and its parameters on the natural
 /// scale (eˣ). Otherwise `E_NOT_CONVERGED` naming `model`, with the message `failed` gives for
