@@ -1195,15 +1195,18 @@ pub fn evaluate_time_split(
     // Both tables from one pass over the transactions.
     let days = crate::summary::purchase_days(tx);
     let order = tx.keys.output_order();
-    let table = |cutoff: i64| {
-        let t = features_from_days(tx, &days, &order, &at(cutoff))?;
-        match opts.attributes {
-            Some(a) => t.with_attributes(a),
-            None => Ok(t),
-        }
-    };
+    let table = |cutoff: i64| features_from_days(tx, &days, &order, &at(cutoff));
     let train = table(train_cutoff)?;
-    let test = table(test_cutoff)?;
+    // The attributes are checked and indexed once for both tables.
+    let (train, test) = match opts.attributes {
+        Some(a) => {
+            a.validate()?;
+            let rows = a.row_index();
+            let train = train.join_attributes(a, &rows)?;
+            (train, table(test_cutoff)?.join_attributes(a, &rows)?)
+        }
+        None => (train, table(test_cutoff)?),
+    };
     let need = |t: &FeatureTable, which: &str| {
         t.labels.clone().ok_or_else(|| Error::InsufficientData {
             message: format!("the transactions end before {which} + {horizon_days} days, so churn there is not yet observable"),

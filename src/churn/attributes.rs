@@ -267,6 +267,17 @@ impl CustomerAttributes {
     }
 }
 
+impl CustomerAttributes {
+    /// Row of each (trimmed) customer id.
+    pub(crate) fn row_index(&self) -> FxHashMap<&str, usize> {
+        self.customer_id
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.trim(), i))
+            .collect()
+    }
+}
+
 impl FeatureTable {
     /// The table with the attributes of its customers joined on the customer id: numeric columns
     /// appended to `names`/`values`, categorical columns kept as text in `categorical`.
@@ -274,14 +285,18 @@ impl FeatureTable {
     /// Errors: the checks of [`CustomerAttributes::validate`]; `E_MISSING_VALUE` with column
     /// `customerId` and the 1-based row of this table when a customer of the table has no row in
     /// the attributes (attribute rows of other customers are ignored).
-    pub fn with_attributes(mut self, attributes: &CustomerAttributes) -> Result<FeatureTable> {
+    pub fn with_attributes(self, attributes: &CustomerAttributes) -> Result<FeatureTable> {
         attributes.validate()?;
-        let rows: FxHashMap<&str, usize> = attributes
-            .customer_id
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.trim(), i))
-            .collect();
+        self.join_attributes(attributes, &attributes.row_index())
+    }
+
+    /// [`FeatureTable::with_attributes`] for attributes already validated, with their row index
+    /// ([`CustomerAttributes::row_index`]), so that several tables can share one check.
+    pub(crate) fn join_attributes(
+        mut self,
+        attributes: &CustomerAttributes,
+        rows: &FxHashMap<&str, usize>,
+    ) -> Result<FeatureTable> {
         let mut at = Vec::with_capacity(self.customer_id.len());
         for (i, id) in self.customer_id.iter().enumerate() {
             match rows.get(id.as_str()) {
