@@ -85,22 +85,31 @@ fn arrow_error(e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Where arrow-rs will find `bytes`, for the alignment checks of [`check`]: owned bytes are
+/// read in place, borrowed bytes are copied to a 64-byte aligned buffer (0 will do).
+#[allow(clippy::ptr_arg)] // whether the bytes are owned is the point
+fn base_address(bytes: &Cow<'_, [u8]>) -> usize {
+    match bytes {
+        Cow::Owned(v) => v.as_ptr() as usize,
+        Cow::Borrowed(_) => 0,
+    }
+}
+
+/// The bytes as an arrow-rs buffer: owned bytes without a copy, borrowed bytes copied once.
+fn into_buffer(bytes: Cow<'_, [u8]>) -> arrow_buffer::Buffer {
+    match bytes {
+        Cow::Owned(v) => arrow_buffer::Buffer::from_vec(v),
+        Cow::Borrowed(b) => arrow_buffer::Buffer::from(b),
+    }
+}
+
 /// Reads the IPC file format through its footer, as arrow-rs's `FileReader` does, once
 /// [`check::check_file`] has checked every offset and length the footer gives. Owned bytes are
 /// read in place, borrowed bytes copied once; each block is a zero-copy slice of them.
 fn read_file(bytes: Cow<'_, [u8]>) -> Result<ArrowTable> {
-    let base = match &bytes {
-        // Where arrow-rs will find the bytes, for the alignment checks: owned bytes are read in
-        // place, borrowed bytes are copied to a 64-byte aligned buffer (0 will do).
-        Cow::Owned(v) => v.as_ptr() as usize,
-        Cow::Borrowed(_) => 0,
-    };
-    let parts = check::check_file(&bytes, FILE_MAGIC, base)?;
+    let parts = check::check_file(&bytes, FILE_MAGIC, base_address(&bytes))?;
     let schema = std::sync::Arc::new(parts.schema);
-    let whole = match bytes {
-        Cow::Owned(v) => arrow_buffer::Buffer::from_vec(v),
-        Cow::Borrowed(b) => arrow_buffer::Buffer::from(b),
-    };
+    let whole = into_buffer(bytes);
     let slice = |b: &arrow_ipc::Block| {
         // In range: check_file checked offset + metadata + body against the input.
         let start = b.offset() as usize;
@@ -139,16 +148,9 @@ impl ArrowTable {
         if bytes.starts_with(FILE_MAGIC) {
             return read_file(bytes);
         }
-        let base = match &bytes {
-            Cow::Owned(v) => v.as_ptr() as usize,
-            Cow::Borrowed(_) => 0,
-        };
-        let end = check::check_stream(&bytes, base)?;
+        let end = check::check_stream(&bytes, base_address(&bytes))?;
         // The stream decoder slices record batches out of one buffer without further copies.
-        let mut buffer = match bytes {
-            Cow::Owned(v) => arrow_buffer::Buffer::from_vec(v).slice_with_length(0, end),
-            Cow::Borrowed(b) => arrow_buffer::Buffer::from(&b[..end]),
-        };
+        let mut buffer = into_buffer(bytes).slice_with_length(0, end);
         let mut decoder = arrow_ipc::reader::StreamDecoder::new();
         let mut batches = Vec::new();
         while !buffer.is_empty() {
