@@ -28,22 +28,16 @@ use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-const PERIOD_PARAM: ParameterDef = ParameterDef {
-    name: "period",
-    description: "Calendar period for spend and acquisitions: day, week (ISO, Monday start), month or quarter; UTC.",
-    default: "\"month\"",
-};
-const LAG_PARAM: ParameterDef = ParameterDef {
-    name: "attributionLag",
-    description:
-        "Spend in period t is set against customers acquired in periods t..t+L (L whole periods).",
-    default: "0",
-};
-const MARGIN_PARAM: ParameterDef = ParameterDef {
-    name: "grossMargin",
-    description: "Gross margin rate applied to net revenue (0–1]. 1 measures payback on revenue.",
-    default: "1",
-};
+const PERIOD_PARAM: ParameterDef = ParameterDef::new("period", "\"month\"", "Calendar period for spend and acquisitions: day, week (ISO, Monday start), month or quarter; UTC.").text("month").one_of(crate::data::Period::NAMES);
+const LAG_PARAM: ParameterDef = ParameterDef::new(
+    "attributionLag",
+    "0",
+    "Spend in period t is set against customers acquired in periods t..t+L (L whole periods).",
+)
+.number(0.0)
+.range(0.0, 1000.0)
+.whole();
+const MARGIN_PARAM: ParameterDef = ParameterDef::new("margin", "1", "Gross margin rate applied to net revenue (0–1]. 1 measures payback on revenue. Also accepted as `grossMargin`.").number(1.0).above(0.0).at_most(1.0);
 const CAC_INPUTS: &str = "Spend (date, channel, amount, optional channel type) and Transactions (first purchase and acquisition channel per customer; optional acquisition table customerId → channel).";
 
 /// `cac.blended`.
@@ -85,7 +79,7 @@ pub const CHANNEL: Definition = Definition {
 /// `cac.payback`.
 pub const PAYBACK: Definition = Definition {
     id: "cac.payback",
-    version: "1.0.0",
+    version: "1.1.0",
     name: "CAC payback (cohort curve)",
     description: "For each monthly acquisition cohort: the number of whole months after the acquisition month until the cohort's cumulative gross margin per acquired customer reaches its CAC. Read from the observed curve, never extrapolated: a cohort that has not reached its CAC is reported as not yet paid back after the months observed.",
     formula: "min k ≥ 0 such that Σ_{j=0..k} margin · revenue(cohort, month a+j) ÷ cohort size ≥ CAC(a)",
@@ -97,7 +91,7 @@ pub const PAYBACK: Definition = Definition {
 /// `cac.payback_simple`.
 pub const PAYBACK_SIMPLE: Definition = Definition {
     id: "cac.payback_simple",
-    version: "1.0.0",
+    version: "1.1.0",
     name: "CAC payback (textbook ratio)",
     description: "The textbook shortcut: CAC over the whole window divided by monthly gross margin per customer. Assumes constant spend per customer and no churn; compare with cac.payback.",
     formula: "(Σ spend ÷ Σ new customers) ÷ (margin · Σ net revenue ÷ Σ customer-months), customer-months counted from each customer's acquisition month to the last month with data, inclusive",
@@ -109,7 +103,7 @@ pub const PAYBACK_SIMPLE: Definition = Definition {
 /// `cac.ltv_ratio`.
 pub const LTV_RATIO: Definition = Definition {
     id: "cac.ltv_ratio",
-    version: "1.0.0",
+    version: "1.1.0",
     name: "LTV:CAC",
     description: "Mean customer lifetime value of a group divided by its CAC. The LTV used is named in the params: `ltv.historical` (realised gross margin per acquired customer to date) or a per-customer LTV column supplied by the caller (e.g. predictive CLV) with its metric id.",
     formula: "mean LTV(group) ÷ CAC(group); per monthly cohort with that month's CAC, and per channel over the whole window with Σ spend ÷ Σ new customers",
@@ -117,11 +111,7 @@ pub const LTV_RATIO: Definition = Definition {
     parameters: &[
         MARGIN_PARAM,
         LAG_PARAM,
-        ParameterDef {
-            name: "ltv",
-            description: "Which LTV: \"historical\" (recorded as ltv.historical: realised gross margin per acquired customer to date, at grossMargin), or { customerId, value, metric } with one value per customer.",
-            default: "\"historical\"",
-        },
+        ParameterDef::new("ltv", "\"historical\"", "Which LTV: \"historical\" (recorded as ltv.historical: realised gross margin per acquired customer to date, at margin), or { customerId, value, metric } with one value per customer.").text("historical"),
     ],
     inputs: CAC_INPUTS,
 };
@@ -563,7 +553,7 @@ pub fn cac(spend: &Spend, tx: &Transactions, opts: &CacOptions) -> Result<CacTab
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaybackOptions {
     /// Gross margin rate in (0, 1] (default 1).
-    pub gross_margin: f64,
+    pub margin: f64,
     /// Attribution lag in months (default 0).
     pub attribution_lag: u32,
     /// Optional explicit acquisition channels.
@@ -573,7 +563,7 @@ pub struct PaybackOptions {
 impl Default for PaybackOptions {
     fn default() -> Self {
         PaybackOptions {
-            gross_margin: 1.0,
+            margin: 1.0,
             attribution_lag: 0,
             acquisition: None,
         }
@@ -653,7 +643,7 @@ struct Cohorts {
 fn check_margin(m: f64) -> Result<()> {
     if !(m.is_finite() && m > 0.0 && m <= 1.0) {
         return Err(Error::BadOption {
-            option: "grossMargin".into(),
+            option: "margin".into(),
             message: format!("{m} is not a rate in (0, 1]"),
         });
     }
@@ -661,7 +651,7 @@ fn check_margin(m: f64) -> Result<()> {
 }
 
 fn cohorts(spend: &Spend, tx: &Transactions, opts: &PaybackOptions) -> Result<Cohorts> {
-    check_margin(opts.gross_margin)?;
+    check_margin(opts.margin)?;
     let acq = acquired(spend, tx, opts.acquisition.as_ref())?;
     let grid = Grid::build(spend, &acq, Period::Month)?;
     let month: Vec<Option<i64>> = acq
@@ -685,7 +675,7 @@ fn cohorts(spend: &Spend, tx: &Transactions, opts: &PaybackOptions) -> Result<Co
             continue;
         }
         let t = (a - grid.p0) as usize;
-        let v = opts.gross_margin * tx.amount[r];
+        let v = opts.margin * tx.amount[r];
         let ch = acq.channel[c] as usize + 1;
         for gidx in [0, ch] {
             if let Some(x) = revenue
@@ -761,7 +751,7 @@ pub fn cac_payback(
     let co = cohorts(spend, tx, opts)?;
     let lag = opts.attribution_lag as usize;
     let def = DefinitionRef::new(&PAYBACK)
-        .with("grossMargin", ParamValue::Number(opts.gross_margin))
+        .with("margin", ParamValue::Number(opts.margin))
         .with(
             "attributionLag",
             ParamValue::Number(opts.attribution_lag as f64),
@@ -834,8 +824,7 @@ fn paid_back_note(k: usize) -> String {
 
 fn simple_payback(co: &Cohorts, opts: &PaybackOptions) -> Vec<SimplePayback> {
     let grid = &co.grid;
-    let def = DefinitionRef::new(&PAYBACK_SIMPLE)
-        .with("grossMargin", ParamValue::Number(opts.gross_margin));
+    let def = DefinitionRef::new(&PAYBACK_SIMPLE).with("margin", ParamValue::Number(opts.margin));
     let groups = co.acq.names.len() + 1;
     let mut customer_months = vec![0.0; groups];
     for (c, m) in co.month.iter().enumerate() {
@@ -860,7 +849,7 @@ fn simple_payback(co: &Cohorts, opts: &PaybackOptions) -> Vec<SimplePayback> {
                 )
             };
             let revenue_per_month = if customer_months[g] > 0.0 {
-                margin_revenue / opts.gross_margin / customer_months[g]
+                margin_revenue / opts.margin / customer_months[g]
             } else {
                 0.0
             };
@@ -875,7 +864,7 @@ fn simple_payback(co: &Cohorts, opts: &PaybackOptions) -> Vec<SimplePayback> {
                 Some(_) if revenue_per_month <= 0.0 => {
                     (None, Some("no positive revenue per customer-month"))
                 }
-                Some(c) => (Some(c / (revenue_per_month * opts.gross_margin)), None),
+                Some(c) => (Some(c / (revenue_per_month * opts.margin)), None),
             };
             SimplePayback {
                 channel: co.group_name(g),
@@ -1006,7 +995,7 @@ pub fn ltv_to_cac(
         }
     };
     let def = DefinitionRef::new(&LTV_RATIO)
-        .with("grossMargin", ParamValue::Number(opts.gross_margin))
+        .with("margin", ParamValue::Number(opts.margin))
         .with(
             "attributionLag",
             ParamValue::Number(opts.attribution_lag as f64),

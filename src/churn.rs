@@ -55,22 +55,21 @@ pub mod attributes;
 
 use attributes::{CategoricalColumn, CategoryEncoding, CustomerAttributes, Unseen};
 
-const CUTOFF: ParameterDef = ParameterDef {
-    name: "cutoff",
-    description:
-        "The day features are computed at (epoch ms or ISO-8601; its UTC day counts as history).",
-    default: "required",
-};
-const HORIZON: ParameterDef = ParameterDef {
-    name: "horizonDays",
-    description: "Days after the cutoff in which a purchase means the customer did not churn.",
-    default: "90",
-};
-const ALPHA: ParameterDef = ParameterDef {
-    name: "alpha",
-    description: "L2 strength in linfa's convention (loss = Σ log-loss + α/2·‖w‖², intercept not penalised). scikit-learn's C is 1/α.",
-    default: "1",
-};
+const CUTOFF: ParameterDef = ParameterDef::new(
+    "cutoff",
+    "required",
+    "The day features are computed at (epoch ms or ISO-8601; its UTC day counts as history).",
+)
+.required();
+const HORIZON: ParameterDef = ParameterDef::new(
+    "horizonDays",
+    "90",
+    "Days after the cutoff in which a purchase means the customer did not churn.",
+)
+.number(90.0)
+.range(1.0, 3650.0)
+.whole();
+const ALPHA: ParameterDef = ParameterDef::new("alpha", "1", "L2 strength in linfa's convention (loss = Σ log-loss + α/2·‖w‖², intercept not penalised). scikit-learn's C is 1/α.").number(1.0).at_least(0.0);
 
 /// `churn.noncontractual`.
 pub const LABEL: Definition = Definition {
@@ -118,21 +117,9 @@ pub const PROPENSITY: Definition = Definition {
     unit: "probability (0–1)",
     parameters: &[
         ALPHA,
-        ParameterDef {
-            name: "maxIterations",
-            description: "L-BFGS iteration limit.",
-            default: "100",
-        },
-        ParameterDef {
-            name: "gradientTolerance",
-            description: "L-BFGS stops when the norm of the gradient of the mean loss falls below this.",
-            default: "1e-4",
-        },
-        ParameterDef {
-            name: "classWeights",
-            description: "Weight of each class's rows in the loss: \"balanced\" (scikit-learn's n ÷ (2 · class rows)) or { churned, retained }.",
-            default: "none (both 1)",
-        },
+        ParameterDef::new("maxIterations", "100", "L-BFGS iteration limit.").number(100.0).range(1.0, 100_000.0).whole(),
+        ParameterDef::new("gradientTolerance", "1e-4", "L-BFGS stops when the norm of the gradient of the mean loss falls below this.").number(1e-4).above(0.0),
+        ParameterDef::new("classWeights", "none (both 1)", "Weight of each class's rows in the loss: \"balanced\" (scikit-learn's n ÷ (2 · class rows)) or { churned, retained }."),
     ],
     inputs: "A feature matrix (row-major, named columns) and 0/1 labels.",
 };

@@ -1,9 +1,11 @@
 //! The glossary: one [`Definition`] per metric, declared next to the code that computes it.
 //!
-//! Each metric module exposes its definitions as `pub const` items; [`all`] gathers them in a
-//! stable order. Every result carries a [`DefinitionRef`] (`{ metric, version, params }`) so a
-//! dashboard can say exactly what it shows. `docs/GLOSSARY.md` is generated from [`all`] by
-//! [`to_markdown`]; a test fails when the checked-in file is stale.
+//! Each metric module exposes its definitions as `pub const` items; [`crate::catalog::all`]
+//! gathers them in a stable order (this module holds only the types, so every metric module can
+//! import it without importing the others). Every result carries a [`DefinitionRef`]
+//! (`{ metric, version, params }`) so a dashboard can say exactly what it shows.
+//! `docs/GLOSSARY.md` is generated from the catalog; a test fails when the checked-in file is
+//! stale.
 //!
 //! Versions follow semver: a change of formula or of a default bumps the metric's version and
 //! is recorded in CHANGELOG.md.
@@ -11,8 +13,41 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// A named parameter of a metric, with its default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The literal default of a parameter, as a JS value would hold it (`null` when the parameter has
+/// no literal default: it is required, or its default depends on the data, see
+/// [`ParameterDef::rule`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(untagged)]
+pub enum Literal {
+    /// No literal default (serialised as `null`).
+    None,
+    /// A number.
+    Number(f64),
+    /// Text, e.g. `"day"`.
+    Text(&'static str),
+    /// A flag.
+    Bool(bool),
+}
+
+/// A named parameter of a metric: its default, its range and, for enumerations, its values.
+///
+/// One source for the binding, the glossary and the dashboard: each options type builds its
+/// `Default` from [`value`](ParameterDef::value) and checks its ranges with
+/// [`check_number`](ParameterDef::check_number), and `getDefinition(id).parameters` hands the
+/// same fields to JavaScript.
+///
+/// ```
+/// use unimetric::glossary::{Literal, ParameterDef};
+/// const HORIZON: ParameterDef = ParameterDef::new("horizonMonths", "12", "Horizon in months.")
+///     .number(12.0)
+///     .range(1.0, 1200.0);
+/// assert_eq!(HORIZON.value, Literal::Number(12.0));
+/// assert!(HORIZON.check_number(600.0).is_ok());
+/// assert_eq!(HORIZON.check_number(0.0).unwrap_err().code(), "E_BAD_OPTION");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct ParameterDef {
     /// Option key as passed from JS (camelCase).
@@ -21,10 +56,183 @@ pub struct ParameterDef {
     pub description: &'static str,
     /// The default, as written in the options (e.g. `"day"`, `0.01`, `last transaction`).
     pub default: &'static str,
+    /// The literal default, or [`Literal::None`].
+    pub value: Literal,
+    /// A named data-dependent default (e.g. `lastTransaction`), when there is one.
+    pub rule: Option<&'static str>,
+    /// True when the caller must give the parameter.
+    pub required: bool,
+    /// Smallest allowed value (numbers), inclusive.
+    pub min: Option<f64>,
+    /// Largest allowed value (numbers), inclusive.
+    pub max: Option<f64>,
+    /// The allowed values of an enumeration.
+    pub values: Option<&'static [&'static str]>,
+    /// True when [`min`](Self::min) itself is excluded (the value must be greater).
+    pub min_exclusive: bool,
+    /// True when only whole numbers are allowed.
+    pub integer: bool,
+}
+
+impl ParameterDef {
+    /// A parameter with display default `default` and nothing else known.
+    pub const fn new(
+        name: &'static str,
+        default: &'static str,
+        description: &'static str,
+    ) -> ParameterDef {
+        ParameterDef {
+            name,
+            description,
+            default,
+            value: Literal::None,
+            rule: None,
+            required: false,
+            min: None,
+            max: None,
+            values: None,
+            min_exclusive: false,
+            integer: false,
+        }
+    }
+
+    /// With the literal numeric default `v`.
+    pub const fn number(mut self, v: f64) -> Self {
+        self.value = Literal::Number(v);
+        self
+    }
+
+    /// With the literal text default `v`.
+    pub const fn text(mut self, v: &'static str) -> Self {
+        self.value = Literal::Text(v);
+        self
+    }
+
+    /// With the literal flag default `v`.
+    pub const fn flag(mut self, v: bool) -> Self {
+        self.value = Literal::Bool(v);
+        self
+    }
+
+    /// Allowed range `min..=max`.
+    pub const fn range(mut self, min: f64, max: f64) -> Self {
+        self.min = Some(min);
+        self.max = Some(max);
+        self
+    }
+
+    /// Allowed range `min..` (no upper bound).
+    pub const fn at_least(mut self, min: f64) -> Self {
+        self.min = Some(min);
+        self
+    }
+
+    /// Allowed range `(min..)`: greater than `min`.
+    pub const fn above(mut self, min: f64) -> Self {
+        self.min = Some(min);
+        self.min_exclusive = true;
+        self
+    }
+
+    /// Allowed range `..=max` (combines with a lower bound).
+    pub const fn at_most(mut self, max: f64) -> Self {
+        self.max = Some(max);
+        self
+    }
+
+    /// Whole numbers only.
+    pub const fn whole(mut self) -> Self {
+        self.integer = true;
+        self
+    }
+
+    /// The allowed values of an enumeration.
+    pub const fn one_of(mut self, values: &'static [&'static str]) -> Self {
+        self.values = Some(values);
+        self
+    }
+
+    /// A named data-dependent default.
+    pub const fn rule(mut self, rule: &'static str) -> Self {
+        self.rule = Some(rule);
+        self
+    }
+
+    /// The caller must give it.
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// The numeric default. Panics at compile time when used in a `const` on a parameter without
+    /// one, so a `Default` impl cannot drift from the definition.
+    pub const fn default_number(&self) -> f64 {
+        match self.value {
+            Literal::Number(v) => v,
+            _ => panic!("parameter has no numeric default"),
+        }
+    }
+
+    /// The text default (see [`default_number`](Self::default_number)).
+    pub const fn default_text(&self) -> &'static str {
+        match self.value {
+            Literal::Text(v) => v,
+            _ => panic!("parameter has no text default"),
+        }
+    }
+
+    /// The flag default (see [`default_number`](Self::default_number)).
+    pub const fn default_flag(&self) -> bool {
+        match self.value {
+            Literal::Bool(v) => v,
+            _ => panic!("parameter has no flag default"),
+        }
+    }
+
+    /// Checks `x` against the parameter's range (and wholeness): `E_BAD_OPTION` naming the
+    /// parameter and its range when `x` is not finite or outside it.
+    pub fn check_number(&self, x: f64) -> crate::Result<f64> {
+        let lo = self.min.unwrap_or(f64::NEG_INFINITY);
+        let hi = self.max.unwrap_or(f64::INFINITY);
+        let whole = !self.integer || x.fract() == 0.0;
+        let above_min = if self.min_exclusive { x > lo } else { x >= lo };
+        if x.is_finite() && above_min && x <= hi && whole {
+            return Ok(x);
+        }
+        let kind = if self.integer {
+            "a whole number"
+        } else {
+            "a number"
+        };
+        let range = match (self.min, self.max) {
+            (Some(a), Some(b)) if self.min_exclusive => {
+                format!(" greater than {a} and at most {b}")
+            }
+            (Some(a), None) if self.min_exclusive => format!(" greater than {a}"),
+            (Some(a), Some(b)) => format!(" from {a} to {b}"),
+            (Some(a), None) => format!(" of at least {a}"),
+            (None, Some(b)) => format!(" of at most {b}"),
+            (None, None) => " (finite)".to_string(),
+        };
+        Err(crate::Error::BadOption {
+            option: self.name.into(),
+            message: format!("expected {kind}{range}, found {x}"),
+        })
+    }
+
+    /// Checks `x` as a whole number in range (see [`check_number`](Self::check_number)).
+    pub fn check_count(&self, x: f64) -> crate::Result<usize> {
+        let p = ParameterDef {
+            integer: true,
+            ..*self
+        };
+        p.check_number(x).map(|v| v as usize)
+    }
 }
 
 /// The definition of one metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct Definition {
     /// Stable id, e.g. `customer.summary`.
@@ -47,6 +255,7 @@ pub struct Definition {
 
 /// A parameter value as recorded in a result's definition reference.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(untagged)]
 pub enum ParamValue {
     /// A number.
@@ -66,6 +275,11 @@ pub enum ParamValue {
 /// assert_eq!(r.metric, "customer.summary");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct DefinitionRef {
     /// Metric id.
     pub metric: &'static str,
@@ -115,95 +329,4 @@ pub fn check_saved_version(found: &str, want: &Definition) -> crate::Result<()> 
         });
     }
     Ok(())
-}
-
-/// Every definition, grouped by module, in a stable order.
-pub fn all() -> Vec<&'static Definition> {
-    let mut out: Vec<&'static Definition> = vec![&crate::summary::DEFINITION];
-    out.extend(crate::kpi::DEFINITIONS.iter());
-    out.extend(crate::cac::DEFINITIONS.iter());
-    out.extend(crate::churn::DEFINITIONS.iter());
-    out.extend(crate::segment::DEFINITIONS.iter().copied());
-    out.extend(crate::ltv::DEFINITIONS.iter());
-    out
-}
-
-/// The definition with id `id`, if any.
-pub fn get(id: &str) -> Option<&'static Definition> {
-    all().into_iter().find(|d| d.id == id)
-}
-
-/// Renders the glossary as Markdown (the content of `docs/GLOSSARY.md`).
-pub fn to_markdown() -> String {
-    let mut s = String::new();
-    s.push_str("# Glossary\n\n");
-    s.push_str(
-        "Generated from the definitions in the code (`unimetric::glossary::all()`); do not edit \
-         by hand. Regenerate with `scripts/glossary.sh`; `cargo test` fails when this file is \
-         stale.\n\n",
-    );
-    s.push_str(&metric_table(""));
-    for d in all() {
-        s.push_str(&format!("\n## {}\n\n", d.id));
-        s.push_str(&format!("**{}** — version {}\n\n", d.name, d.version));
-        s.push_str(&format!("{}\n\n", d.description));
-        s.push_str(&format!("- **Formula:** {}\n", d.formula));
-        s.push_str(&format!("- **Unit:** {}\n", d.unit));
-        s.push_str(&format!("- **Inputs:** {}\n", d.inputs));
-        if !d.parameters.is_empty() {
-            s.push_str("\n| parameter | default | meaning |\n|---|---|---|\n");
-            for p in d.parameters {
-                s.push_str(&format!(
-                    "| `{}` | {} | {} |\n",
-                    p.name, p.default, p.description
-                ));
-            }
-        }
-    }
-    s
-}
-
-/// The table of metrics (id, version, name, unit), each id linking to its section at
-/// `{link_base}#anchor` (`""` inside GLOSSARY.md, `"docs/GLOSSARY.md"` from the README).
-pub fn metric_table(link_base: &str) -> String {
-    let mut s = String::from("| id | version | name | unit |\n|---|---|---|---|\n");
-    for d in all() {
-        s.push_str(&format!(
-            "| [`{}`]({}#{}) | {} | {} | {} |\n",
-            d.id,
-            link_base,
-            anchor(d.id),
-            d.version,
-            d.name,
-            d.unit
-        ));
-    }
-    s
-}
-
-fn anchor(id: &str) -> String {
-    id.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect::<String>()
-        .to_lowercase()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_unique_and_versions_semver() {
-        let defs = all();
-        let mut ids: Vec<_> = defs.iter().map(|d| d.id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        assert_eq!(ids.len(), defs.len());
-        for d in defs {
-            let parts: Vec<_> = d.version.split('.').collect();
-            assert_eq!(parts.len(), 3, "{}", d.id);
-            assert!(parts.iter().all(|p| p.parse::<u32>().is_ok()), "{}", d.id);
-            assert!(!d.formula.is_empty() && !d.description.is_empty() && !d.unit.is_empty());
-        }
-    }
 }

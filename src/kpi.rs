@@ -10,16 +10,8 @@ use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use crate::summary::{CustomerSummary, SummaryOptions};
 
 const WINDOW_PARAMS: &[ParameterDef] = &[
-    ParameterDef {
-        name: "period",
-        description: "Calendar period used to merge same-period transactions into one purchase (day, week, month, quarter; UTC).",
-        default: "\"day\"",
-    },
-    ParameterDef {
-        name: "observationEnd",
-        description: "End of the observation window (epoch ms or ISO-8601); later periods are ignored.",
-        default: "time of the last transaction",
-    },
+    ParameterDef::new("period", "\"day\"", "Calendar period used to merge same-period transactions into one purchase (day, week, month, quarter; UTC).").text("day").one_of(crate::data::Period::NAMES),
+    ParameterDef::new("observationEnd", "time of the last transaction", "End of the observation window (epoch ms or ISO-8601); later periods are ignored.").rule("lastTransaction"),
 ];
 
 const TX_INPUT: &str = "Transactions (customer id, timestamp, amount; optional order id).";

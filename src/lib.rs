@@ -26,7 +26,9 @@
 #![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
 
 pub mod cac;
+pub mod catalog;
 pub mod churn;
+pub mod columns;
 pub mod data;
 pub mod error;
 pub mod glossary;

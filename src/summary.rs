@@ -35,16 +35,8 @@ pub const DEFINITION: Definition = Definition {
     formula: "frequency = purchase periods − 1; recency = last − first purchase period; T = observation-end period − first purchase period; monetaryValue = mean net amount of repeat purchase periods (0 if none). Same-period transactions are merged and refunds netted; a period is a purchase when its net amount > 0.",
     unit: "frequency: periods; recency, T: periods of the chosen length; monetaryValue: currency per period",
     parameters: &[
-        ParameterDef {
-            name: "period",
-            description: "Calendar period used to merge transactions and to measure recency and T: day, week (ISO, Monday start), month or quarter, in UTC.",
-            default: "\"day\"",
-        },
-        ParameterDef {
-            name: "observationEnd",
-            description: "End of the observation window (epoch ms or ISO-8601). Transactions in later periods are ignored.",
-            default: "time of the last transaction",
-        },
+        ParameterDef::new("period", "\"day\"", "Calendar period used to merge transactions and to measure recency and T: day, week (ISO, Monday start), month or quarter, in UTC.").text("day").one_of(crate::data::Period::NAMES),
+        ParameterDef::new("observationEnd", "time of the last transaction", "End of the observation window (epoch ms or ISO-8601). Transactions in later periods are ignored.").rule("lastTransaction"),
     ],
     inputs: "Transactions (customer id, timestamp, amount; optional order id and channel).",
 };

@@ -231,7 +231,7 @@ fn payback_from_cohort_curves() {
         &spend,
         &tx,
         &PaybackOptions {
-            gross_margin: 0.5,
+            margin: 0.5,
             ..Default::default()
         },
     )
@@ -273,7 +273,7 @@ fn payback_from_cohort_curves() {
         &spend,
         &tx,
         &PaybackOptions {
-            gross_margin: 1.5,
+            margin: 1.5,
             ..Default::default()
         },
     )

@@ -4,7 +4,7 @@
 #[test]
 fn glossary_markdown_is_in_sync() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/GLOSSARY.md");
-    let expected = unimetric::glossary::to_markdown();
+    let expected = unimetric::catalog::to_markdown();
     if std::env::var_os("UNIMETRIC_BLESS").is_some() {
         std::fs::write(path, &expected).unwrap();
         return;
@@ -24,7 +24,7 @@ fn readme_metric_table_is_in_sync() {
     let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
         panic!("README.md lacks the metrics markers");
     };
-    let table = unimetric::glossary::metric_table("docs/GLOSSARY.md");
+    let table = unimetric::catalog::metric_table("docs/GLOSSARY.md");
     let current = &readme[a + start.len()..b];
     if std::env::var_os("UNIMETRIC_BLESS").is_some() {
         let updated = format!("{}{}{}", &readme[..a + start.len()], table, &readme[b..]);
@@ -39,7 +39,7 @@ fn readme_metric_table_is_in_sync() {
 
 #[test]
 fn every_definition_documents_its_parameters() {
-    for d in unimetric::glossary::all() {
+    for d in unimetric::catalog::all() {
         for p in d.parameters {
             assert!(
                 !p.default.is_empty() && !p.description.is_empty(),

@@ -718,7 +718,7 @@ e,2024-04-10,70
         let h = historical_ltv(
             &tx,
             &HistoricalOptions {
-                margin_rate: 0.5,
+                margin: 0.5,
                 observation_end: Some(end),
             },
         )
@@ -745,7 +745,7 @@ e,2024-04-10,70
         let e = historical_ltv(
             &tx,
             &HistoricalOptions {
-                margin_rate: 1.2,
+                margin: 1.2,
                 observation_end: None,
             },
         )
@@ -769,7 +769,7 @@ e,2024-04-10,70
         let h = historical_ltv(
             &tx,
             &HistoricalOptions {
-                margin_rate: 1.0,
+                margin: 1.0,
                 observation_end: Some(end),
             },
         )
@@ -788,7 +788,7 @@ e,2024-04-10,70
         let e = historical_ltv(
             &tx,
             &HistoricalOptions {
-                margin_rate: 0.5,
+                margin: 0.5,
                 observation_end: None,
             },
         )

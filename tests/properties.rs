@@ -231,7 +231,7 @@ fn permutation(n: usize, seed: u64) -> Vec<usize> {
 
 #[test]
 fn glossary_ids_are_unique_and_versions_are_semver() {
-    let defs = unimetric::glossary::all();
+    let defs = unimetric::catalog::all();
     let mut ids: Vec<&str> = defs.iter().map(|d| d.id).collect();
     ids.sort_unstable();
     let before = ids.len();

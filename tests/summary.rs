@@ -124,7 +124,7 @@ fn kpis_match_hand_count() {
     assert_eq!(w.get("repeatPurchaseRate"), Some(0.25));
     for v in &k.values {
         assert!(
-            unimetric::glossary::get(v.definition.metric).is_some(),
+            unimetric::catalog::get(v.definition.metric).is_some(),
             "{}",
             v.key
         );

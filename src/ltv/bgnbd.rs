@@ -29,6 +29,20 @@ use serde::{Deserialize, Serialize};
 /// one term per purchase): one million.
 pub const MAX_PURCHASE_COUNT: u32 = 1_000_000;
 
+/// `starts` of the purchase-model fits (BG/NBD and Pareto/NBD).
+pub const STARTS: ParameterDef = ParameterDef::new("starts", "3", "Number of optimiser starting points (the best converged fit is kept). With more than 20,000 customers the starts run on a systematic subsample of about 10,000 and the best is refined on all customers.").number(3.0).range(1.0, 10.0).whole();
+/// `maxIterations` of the BG/NBD fit.
+pub const MAX_ITERATIONS: ParameterDef = ParameterDef::new(
+    "maxIterations",
+    "500",
+    "Iteration limit of each optimiser run (Newton with the analytic Hessian; BFGS as fallback).",
+)
+.number(500.0)
+.range(1.0, 100_000.0)
+.whole();
+/// `tolerance` of the BG/NBD fit.
+pub const TOLERANCE: ParameterDef = ParameterDef::new("tolerance", "1e-6", "Convergence criterion: largest absolute gradient of the mean log-likelihood per customer with respect to the log-parameters.").number(1e-6).above(0.0);
+
 /// Definition of `ltv.bgnbd`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.bgnbd",
@@ -38,21 +52,9 @@ pub const DEFINITION: Definition = Definition {
     formula: "L = B(a,b+x)/B(a,b)·Γ(r+x)αʳ/(Γ(r)(α+T)^(r+x)) + [x>0]·B(a+1,b+x−1)/B(a,b)·Γ(r+x)αʳ/(Γ(r)(α+t_x)^(r+x)); P(alive) = 1/(1 + [x>0]·a/(b+x−1)·((α+T)/(α+t_x))^(r+x)); E[Y(t)|x,t_x,T] = (a+b+x−1)/(a−1)·[1 − ((α+T)/(α+T+t))^(r+x)·₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))] / (1 + [x>0]·a/(b+x−1)·((α+T)/(α+t_x))^(r+x)); E[X(t)] = (a+b−1)/(a−1)·[1 − (α/(α+t))ʳ·₂F₁(r, b; a+b−1; t/(α+t))]",
     unit: "r, a, b: dimensionless; α: periods of the summary; predictions: purchases, probability (0–1)",
     parameters: &[
-        ParameterDef {
-            name: "starts",
-            description: "Number of optimiser starting points (the best converged fit is kept). With more than 20,000 customers the starts run on a systematic subsample of about 10,000 and the best is refined on all customers.",
-            default: "3",
-        },
-        ParameterDef {
-            name: "maxIterations",
-            description: "Iteration limit of each optimiser run (Newton with the analytic Hessian; BFGS as fallback).",
-            default: "500",
-        },
-        ParameterDef {
-            name: "tolerance",
-            description: "Convergence criterion: largest absolute gradient of the mean log-likelihood per customer with respect to the log-parameters.",
-            default: "1e-6",
-        },
+        STARTS,
+        MAX_ITERATIONS,
+        TOLERANCE,
     ],
     inputs: "Customer summary (frequency x, recency t_x, T in the summary's period unit); at least two customers with a repeat purchase.",
 };
@@ -87,8 +89,19 @@ impl BgNbdParams {
     }
 }
 
-/// Options of [`BgNbdModel::fit`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Options of [`BgNbdModel::fit`] (and of the Pareto/NBD fit); JS `FitOptions`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "FitOptions")
+)]
+#[serde(
+    rename = "FitOptions",
+    rename_all = "camelCase",
+    default,
+    deny_unknown_fields
+)]
 pub struct BgNbdOptions {
     /// Number of starting points (1–10; default 3).
     pub starts: usize,
@@ -101,31 +114,18 @@ pub struct BgNbdOptions {
 impl Default for BgNbdOptions {
     fn default() -> Self {
         BgNbdOptions {
-            starts: 3,
-            max_iterations: 500,
-            tolerance: 1e-6,
+            starts: STARTS.default_number() as usize,
+            max_iterations: MAX_ITERATIONS.default_number() as usize,
+            tolerance: TOLERANCE.default_number(),
         }
     }
 }
 
 impl BgNbdOptions {
     fn validate(&self) -> Result<()> {
-        if !(1..=10).contains(&self.starts) {
-            return Err(Error::BadOption {
-                option: "starts".into(),
-                message: format!("must be an integer from 1 to 10, found {}", self.starts),
-            });
-        }
-        if !(1..=100_000).contains(&self.max_iterations) {
-            return Err(Error::BadOption {
-                option: "maxIterations".into(),
-                message: format!(
-                    "must be an integer from 1 to 100000, found {}",
-                    self.max_iterations
-                ),
-            });
-        }
-        super::check_positive(&[("tolerance", self.tolerance)])
+        STARTS.check_count(self.starts as f64)?;
+        MAX_ITERATIONS.check_count(self.max_iterations as f64)?;
+        TOLERANCE.check_number(self.tolerance).map(|_| ())
     }
 }
 

@@ -31,6 +31,64 @@ use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use crate::summary::CustomerSummary;
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// Parameter `horizonMonths`.
+pub const HORIZON_MONTHS: ParameterDef = ParameterDef::new(
+    "horizonMonths",
+    "12",
+    "Horizon H in months (whole months, 1–1200).",
+)
+.number(12.0)
+.range(1.0, 1200.0)
+.whole();
+
+/// Parameter `discountConvention`.
+pub const DISCOUNT_CONVENTION: ParameterDef = ParameterDef::new("discountConvention", "\"monthlyDiscrete\"", "\"monthlyDiscrete\": month k's expected purchases discounted by 1/(1+discountRate)^k (lifetimes); \"continuous\": every expected purchase discounted by exp(−continuousRate·u/12) at its time u in months (CLVTools' continuous annual rate, DECT over the horizon).").text("monthlyDiscrete").one_of(&["monthlyDiscrete", "continuous"]);
+
+/// Parameter `discountRate`.
+pub const DISCOUNT_RATE: ParameterDef = ParameterDef::new(
+    "discountRate",
+    "0.01",
+    "Monthly discrete discount rate d (monthlyDiscrete convention).",
+)
+.number(0.01)
+.above(-1.0);
+
+/// Parameter `continuousRate`.
+pub const CONTINUOUS_RATE: ParameterDef = ParameterDef::new(
+    "continuousRate",
+    "0.1",
+    "Continuous annual discount rate δ (continuous convention).",
+)
+.number(0.1);
+
+/// Parameter `margin`.
+pub const MARGIN: ParameterDef = ParameterDef::new(
+    "margin",
+    "1",
+    "Gross margin rate applied to expected spend (0–1; 1 = revenue).",
+)
+.number(1.0)
+.range(0.0, 1.0);
+
+/// Parameter `weeksPerMonth`.
+pub const WEEKS_PER_MONTH: ParameterDef = ParameterDef::new(
+    "weeksPerMonth",
+    "4.345",
+    "Summary periods per month when the summary is in weeks (lifetimes' 4.345).",
+)
+.number(4.345)
+.above(0.0);
+
+/// Parameter `daysPerMonth`.
+pub const DAYS_PER_MONTH: ParameterDef = ParameterDef::new(
+    "daysPerMonth",
+    "30",
+    "Summary periods per month when the summary is in days (lifetimes' 30).",
+)
+.number(30.0)
+.above(0.0);
 
 /// Definition of `ltv.clv`.
 pub const DEFINITION: Definition = Definition {
@@ -41,47 +99,21 @@ pub const DEFINITION: Definition = Definition {
     formula: "monthlyDiscrete: CLV = Σ_{k=1..H} margin · E[spend] · (E[X(k·f)] − E[X((k−1)·f)]) / (1+d)^k; continuous: CLV = margin · E[spend] · ∫_0^H e^(−δu/12) dE[X(u·f)] (u in months; 4-point Gauss–Legendre per month); f = summary periods per month. Breakdown: CLV = expectedPurchases · expectedSpend · margin · discountFactor with expectedPurchases = E[X(H·f)].",
     unit: "currency per customer",
     parameters: &[
-        ParameterDef {
-            name: "horizonMonths",
-            description: "Horizon H in months (whole months, 1–1200).",
-            default: "12",
-        },
-        ParameterDef {
-            name: "discountConvention",
-            description: "\"monthlyDiscrete\": month k's expected purchases discounted by 1/(1+discountRate)^k (lifetimes); \"continuous\": every expected purchase discounted by exp(−continuousRate·u/12) at its time u in months (CLVTools' continuous annual rate, DECT over the horizon).",
-            default: "\"monthlyDiscrete\"",
-        },
-        ParameterDef {
-            name: "discountRate",
-            description: "Monthly discrete discount rate d (monthlyDiscrete convention).",
-            default: "0.01",
-        },
-        ParameterDef {
-            name: "continuousRate",
-            description: "Continuous annual discount rate δ (continuous convention).",
-            default: "0.1",
-        },
-        ParameterDef {
-            name: "margin",
-            description: "Gross margin rate applied to expected spend (0–1; 1 = revenue).",
-            default: "1",
-        },
-        ParameterDef {
-            name: "weeksPerMonth",
-            description: "Summary periods per month when the summary is in weeks (lifetimes' 4.345).",
-            default: "4.345",
-        },
-        ParameterDef {
-            name: "daysPerMonth",
-            description: "Summary periods per month when the summary is in days (lifetimes' 30).",
-            default: "30",
-        },
+        HORIZON_MONTHS,
+        DISCOUNT_CONVENTION,
+        DISCOUNT_RATE,
+        CONTINUOUS_RATE,
+        MARGIN,
+        WEEKS_PER_MONTH,
+        DAYS_PER_MONTH,
     ],
     inputs: "A fitted BG/NBD model, a fitted Gamma-Gamma model, and a customer summary in the BG/NBD model's period unit.",
 };
 
 /// How future months are discounted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase")]
 pub enum DiscountConvention {
     /// 1 / (1 + d)^k with a monthly rate d (lifetimes).
     #[default]
@@ -116,11 +148,14 @@ impl DiscountConvention {
 }
 
 /// Options of [`clv`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ClvOptions {
     /// Horizon in months (default 12).
     pub horizon_months: u32,
     /// Discount convention (default monthly discrete).
+    #[serde(rename = "discountConvention")]
     pub convention: DiscountConvention,
     /// Monthly discrete rate (default 0.01).
     pub discount_rate: f64,
@@ -137,56 +172,29 @@ pub struct ClvOptions {
 impl Default for ClvOptions {
     fn default() -> Self {
         ClvOptions {
-            horizon_months: 12,
-            convention: DiscountConvention::MonthlyDiscrete,
-            discount_rate: 0.01,
-            continuous_rate: 0.1,
-            margin: 1.0,
-            weeks_per_month: 4.345,
-            days_per_month: 30.0,
+            horizon_months: HORIZON_MONTHS.default_number() as u32,
+            convention: match DISCOUNT_CONVENTION.default_text().as_bytes() {
+                b"continuous" => DiscountConvention::Continuous,
+                _ => DiscountConvention::MonthlyDiscrete,
+            },
+            discount_rate: DISCOUNT_RATE.default_number(),
+            continuous_rate: CONTINUOUS_RATE.default_number(),
+            margin: MARGIN.default_number(),
+            weeks_per_month: WEEKS_PER_MONTH.default_number(),
+            days_per_month: DAYS_PER_MONTH.default_number(),
         }
     }
 }
 
 impl ClvOptions {
     fn validate(&self) -> Result<()> {
-        let bad = |option: &str, message: String| {
-            Err(Error::BadOption {
-                option: option.into(),
-                message,
-            })
-        };
-        if !(1..=1200).contains(&self.horizon_months) {
-            return bad(
-                "horizonMonths",
-                format!(
-                    "must be a whole number of months from 1 to 1200, found {}",
-                    self.horizon_months
-                ),
-            );
-        }
-        if !(self.discount_rate.is_finite() && self.discount_rate > -1.0) {
-            return bad(
-                "discountRate",
-                format!("must be a finite number > −1, found {}", self.discount_rate),
-            );
-        }
-        if !self.continuous_rate.is_finite() {
-            return bad(
-                "continuousRate",
-                format!("must be a finite number, found {}", self.continuous_rate),
-            );
-        }
-        if !(self.margin.is_finite() && (0.0..=1.0).contains(&self.margin)) {
-            return bad(
-                "margin",
-                format!("must be a margin rate from 0 to 1, found {}", self.margin),
-            );
-        }
-        super::check_positive(&[
-            ("weeksPerMonth", self.weeks_per_month),
-            ("daysPerMonth", self.days_per_month),
-        ])
+        HORIZON_MONTHS.check_count(f64::from(self.horizon_months))?;
+        DISCOUNT_RATE.check_number(self.discount_rate)?;
+        CONTINUOUS_RATE.check_number(self.continuous_rate)?;
+        MARGIN.check_number(self.margin)?;
+        WEEKS_PER_MONTH.check_number(self.weeks_per_month)?;
+        DAYS_PER_MONTH.check_number(self.days_per_month)?;
+        Ok(())
     }
 
     /// Summary periods per month for `period`.
@@ -255,33 +263,52 @@ impl ClvOptions {
     }
 }
 
-/// Per-customer CLV with its breakdown (columns parallel to the summary's rows).
-#[derive(Debug, Clone, PartialEq)]
+/// Per-customer CLV with its breakdown (columns parallel to the summary's rows); JS
+/// `ClvResult`, where `total` is [`ClvResult::total`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase")]
 pub struct ClvResult {
     /// Customer ids, in the summary's order.
+    #[serde(serialize_with = "crate::columns::keys")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint32Array | string[]"))]
     pub customer_id: CustomerKeys,
     /// CLV per customer.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub clv: Vec<f64>,
     /// P(alive) at the end of the observation window.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub probability_alive: Vec<f64>,
     /// True for customers with no repeat purchase (their P(alive) is 1 by construction).
+    #[serde(serialize_with = "crate::columns::flags")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint8Array"))]
     pub no_repeat_purchase: Vec<bool>,
     /// Expected purchases over the horizon, E[X(H·f)] (undiscounted).
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub expected_purchases: Vec<f64>,
     /// Expected spend per purchase (Gamma-Gamma).
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub expected_spend: Vec<f64>,
     /// Margin rate applied.
     pub margin: f64,
     /// Purchase-weighted mean discount factor (1 when no purchases are expected).
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub discount_factor: Vec<f64>,
+    /// Σ CLV over customers, in customer order.
+    pub total: f64,
     /// Definition reference with the parameters in effect.
     pub definition: DefinitionRef,
 }
 
 impl ClvResult {
-    /// Σ CLV over customers.
+    /// Σ CLV over customers (the [`total`](ClvResult::total) field).
     pub fn total(&self) -> f64 {
-        self.clv.iter().sum()
+        self.total
     }
 }
 
@@ -377,8 +404,10 @@ pub fn clv(
         .with("weeksPerMonth", ParamValue::Number(opts.weeks_per_month))
         .with("daysPerMonth", ParamValue::Number(opts.days_per_month))
         .with("period", ParamValue::Text(summary.period.as_str().into()));
+    let total = clv.iter().sum();
     Ok(ClvResult {
         customer_id: summary.customer_id.clone(),
+        total,
         clv,
         probability_alive: p_alive,
         no_repeat_purchase: flags,

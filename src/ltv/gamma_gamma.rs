@@ -21,6 +21,20 @@ use crate::progress::ProgressHook;
 use crate::summary::CustomerSummary;
 use serde::{Deserialize, Serialize};
 
+/// `starts` of the Gamma-Gamma fit.
+pub const STARTS: ParameterDef = ParameterDef::new("starts", "3", "Number of optimiser starting points (the best converged fit is kept). With more than 20,000 repeat buyers the starts run on a systematic subsample of about 10,000 and the best is refined on all.").number(3.0).range(1.0, 6.0).whole();
+/// `maxIterations` of the Gamma-Gamma fit.
+pub const MAX_ITERATIONS: ParameterDef = ParameterDef::new(
+    "maxIterations",
+    "500",
+    "Iteration limit of each optimiser run (Newton with the analytic Hessian; BFGS as fallback).",
+)
+.number(500.0)
+.range(1.0, 100_000.0)
+.whole();
+/// `tolerance` of the Gamma-Gamma fit.
+pub const TOLERANCE: ParameterDef = ParameterDef::new("tolerance", "1e-6", "Convergence criterion: largest absolute gradient of the mean log-likelihood per repeat buyer with respect to the log-parameters.").number(1e-6).above(0.0);
+
 /// Definition of `ltv.gamma_gamma`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.gamma_gamma",
@@ -30,21 +44,9 @@ pub const DEFINITION: Definition = Definition {
     formula: "L = Γ(px+q)/(Γ(px)Γ(q)) · v^q · m̄^(px−1) · x^(px) / (v + x·m̄)^(px+q); E[Z | x, m̄] = (q−1)/(px+q−1) · p·v/(q−1) + px/(px+q−1) · m̄ = p(v + x·m̄)/(px + q − 1)",
     unit: "p, q: dimensionless; v: currency; expected spend: currency per transaction",
     parameters: &[
-        ParameterDef {
-            name: "starts",
-            description: "Number of optimiser starting points (the best converged fit is kept). With more than 20,000 repeat buyers the starts run on a systematic subsample of about 10,000 and the best is refined on all.",
-            default: "3",
-        },
-        ParameterDef {
-            name: "maxIterations",
-            description: "Iteration limit of each optimiser run (Newton with the analytic Hessian; BFGS as fallback).",
-            default: "500",
-        },
-        ParameterDef {
-            name: "tolerance",
-            description: "Convergence criterion: largest absolute gradient of the mean log-likelihood per repeat buyer with respect to the log-parameters.",
-            default: "1e-6",
-        },
+        STARTS,
+        MAX_ITERATIONS,
+        TOLERANCE,
     ],
     inputs: "Customer summary (frequency x and monetaryValue m̄ = mean repeat-purchase value); fitted on rows with x > 0, which must have m̄ > 0; at least two such customers.",
 };
@@ -72,8 +74,19 @@ impl GammaGammaParams {
     }
 }
 
-/// Options of [`GammaGammaModel::fit`] (same meaning as for BG/NBD).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Options of [`GammaGammaModel::fit`] (same meaning as for BG/NBD); JS `FitOptions`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "GammaGammaFitOptions")
+)]
+#[serde(
+    rename = "GammaGammaFitOptions",
+    rename_all = "camelCase",
+    default,
+    deny_unknown_fields
+)]
 pub struct GammaGammaOptions {
     /// Number of starting points (1–6; default 3).
     pub starts: usize,
@@ -86,9 +99,9 @@ pub struct GammaGammaOptions {
 impl Default for GammaGammaOptions {
     fn default() -> Self {
         GammaGammaOptions {
-            starts: 3,
-            max_iterations: 500,
-            tolerance: 1e-6,
+            starts: STARTS.default_number() as usize,
+            max_iterations: MAX_ITERATIONS.default_number() as usize,
+            tolerance: TOLERANCE.default_number(),
         }
     }
 }
@@ -390,22 +403,9 @@ impl GammaGammaModel {
         opts: &GammaGammaOptions,
         progress: &mut ProgressHook<'_>,
     ) -> Result<GammaGammaModel> {
-        if !(1..=6).contains(&opts.starts) {
-            return Err(Error::BadOption {
-                option: "starts".into(),
-                message: format!("must be an integer from 1 to 6, found {}", opts.starts),
-            });
-        }
-        if !(1..=100_000).contains(&opts.max_iterations) {
-            return Err(Error::BadOption {
-                option: "maxIterations".into(),
-                message: format!(
-                    "must be an integer from 1 to 100000, found {}",
-                    opts.max_iterations
-                ),
-            });
-        }
-        super::check_positive(&[("tolerance", opts.tolerance)])?;
+        STARTS.check_count(opts.starts as f64)?;
+        MAX_ITERATIONS.check_count(opts.max_iterations as f64)?;
+        TOLERANCE.check_number(opts.tolerance)?;
         check_spend_columns(frequency, monetary)?;
         super::bgnbd::check_not_empty(frequency.len())?;
         let (x, m): (Vec<f64>, Vec<f64>) = frequency

@@ -8,79 +8,112 @@
 use crate::data::{CustomerKeys, Period, Transactions};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
+use serde::{Deserialize, Serialize};
+
+/// Parameter `margin` (alias `marginRate`).
+pub const MARGIN: ParameterDef = ParameterDef::new("margin", "1", "Gross margin rate applied to revenue (0–1; 1 = revenue). Not combinable with a cost column. Also accepted as `marginRate`.").number(1.0).range(0.0, 1.0);
 
 /// Definition of `ltv.historical`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.historical",
-    version: "1.1.0",
+    version: "1.2.0",
     name: "Historical LTV",
     description: "Gross margin each customer has actually brought so far: net revenue to date (refunds subtracted) minus the cost of each transaction when the transactions carry a cost column, otherwise times the margin rate. Cohort curves show, for the customers acquired in each calendar month, the average cumulative margin per customer 0, 1, 2, … months after acquisition.",
-    formula: "margin of a transaction = amount − cost with a cost column, else marginRate · amount; LTV_i = Σ margin of customer i's transactions on or before observationEnd; acquisition month = UTC calendar month of the customer's first purchase (first day with a positive net amount, as in customer.summary and CAC); cohort curve c[m] = Σ_{j≤m} (margin of the cohort's transactions in acquisition month + j) ÷ cohort size",
+    formula: "margin of a transaction = amount − cost with a cost column, else margin · amount; LTV_i = Σ margin of customer i's transactions on or before observationEnd; acquisition month = UTC calendar month of the customer's first purchase (first day with a positive net amount, as in customer.summary and CAC); cohort curve c[m] = Σ_{j≤m} (margin of the cohort's transactions in acquisition month + j) ÷ cohort size",
     unit: "currency per customer",
     parameters: &[
-        ParameterDef {
-            name: "marginRate",
-            description: "Gross margin rate applied to revenue (0–1; 1 = revenue). Not combinable with a cost column.",
-            default: "1",
-        },
-        ParameterDef {
-            name: "marginSource",
-            description: "\"cost\" when the transactions carry a cost column (margin = amount − cost per transaction), else \"marginRate\".",
-            default: "marginRate",
-        },
-        ParameterDef {
-            name: "observationEnd",
-            description: "End of the window (epoch ms or ISO-8601); later transactions are ignored.",
-            default: "time of the last transaction",
-        },
+        MARGIN,
+        ParameterDef::new("marginSource", "margin", "\"cost\" when the transactions carry a cost column (margin = amount − cost per transaction), else \"margin\".").rule("costColumn").one_of(&["cost", "margin"]),
+        ParameterDef::new("observationEnd", "time of the last transaction", "End of the window (epoch ms or ISO-8601); later transactions are ignored.").rule("lastTransaction"),
     ],
     inputs: "Transactions (customer id, timestamp, amount; optional cost). Customers with no purchase day on or before observationEnd are left out.",
 };
 
-/// Options of [`historical_ltv`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Options of [`historical_ltv`]; JS `HistoricalLtvOptions`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "HistoricalLtvOptions")
+)]
+#[serde(
+    rename = "HistoricalLtvOptions",
+    rename_all = "camelCase",
+    default,
+    deny_unknown_fields
+)]
 pub struct HistoricalOptions {
-    /// Margin rate (default 1).
-    pub margin_rate: f64,
+    /// Margin rate (default 1; also accepted as `marginRate`).
+    #[serde(alias = "marginRate")]
+    pub margin: f64,
     /// Observation end (epoch ms); default the last transaction.
+    #[serde(deserialize_with = "crate::data::dates::option_date")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "DateInput"))]
     pub observation_end: Option<i64>,
 }
 
 impl Default for HistoricalOptions {
     fn default() -> Self {
         HistoricalOptions {
-            margin_rate: 1.0,
+            margin: MARGIN.default_number(),
             observation_end: None,
         }
     }
 }
 
-/// One acquisition cohort's cumulative curve.
-#[derive(Debug, Clone, PartialEq)]
+/// One acquisition cohort's cumulative curve; JS `CohortLtvCurve`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "CohortLtvCurve")
+)]
+#[serde(rename = "CohortLtvCurve", rename_all = "camelCase")]
 pub struct CohortCurve {
+    /// Acquisition month, `YYYY-MM`.
+    pub month: String,
     /// First day of the acquisition month (epoch ms, UTC).
     pub month_start: i64,
     /// Customers acquired that month.
     pub customers: usize,
     /// Average cumulative margin per customer at 0, 1, … months since acquisition, up to the
     /// observation-end month.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub cumulative: Vec<f64>,
 }
 
-/// Result of [`historical_ltv`].
-#[derive(Debug, Clone, PartialEq)]
+/// Result of [`historical_ltv`]; JS `HistoricalLtvResult`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "HistoricalLtvResult")
+)]
+#[serde(rename = "HistoricalLtvResult", rename_all = "camelCase")]
 pub struct HistoricalLtv {
     /// Customer ids (ordered like [`crate::CustomerSummary`]).
+    #[serde(serialize_with = "crate::columns::keys")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint32Array | string[]"))]
     pub customer_id: CustomerKeys,
     /// Acquisition month start (epoch ms) per customer.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub acquisition_month: Vec<f64>,
     /// Net revenue to date per customer.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub revenue: Vec<f64>,
     /// Cost to date per customer, when the transactions carry a cost column.
+    #[serde(serialize_with = "crate::columns::opt_f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array | null"))]
     pub cost: Option<Vec<f64>>,
     /// Realised gross margin to date per customer (the historical LTV).
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub ltv: Vec<f64>,
     /// Cohort curves, oldest cohort first.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "CohortLtvCurve[]"))]
     pub cohorts: Vec<CohortCurve>,
     /// Definition reference.
     pub definition: DefinitionRef,
@@ -98,7 +131,7 @@ pub struct HistoricalLtv {
 ///     timestamp: TimeColumn::EpochMs(&[19_723.0 * DAY, (19_723.0 + 40.0) * DAY]),
 ///     amount: &[100.0, 50.0], order_id: None, channel: None, cost: None,
 /// }).unwrap();
-/// let h = historical_ltv(&tx, &HistoricalOptions { margin_rate: 0.4, ..Default::default() }).unwrap();
+/// let h = historical_ltv(&tx, &HistoricalOptions { margin: 0.4, ..Default::default() }).unwrap();
 /// assert!((h.ltv[0] - 60.0).abs() < 1e-12);
 /// assert_eq!(h.cohorts[0].cumulative.len(), 2);
 /// assert!((h.cohorts[0].cumulative[0] - 40.0).abs() < 1e-12);
@@ -113,26 +146,18 @@ pub struct HistoricalLtv {
 /// assert!((h.ltv[0] - 60.0).abs() < 1e-12);
 /// ```
 pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<HistoricalLtv> {
-    if !(opts.margin_rate.is_finite() && (0.0..=1.0).contains(&opts.margin_rate)) {
-        return Err(Error::BadOption {
-            option: "marginRate".into(),
-            message: format!(
-                "must be a margin rate from 0 to 1, found {}",
-                opts.margin_rate
-            ),
-        });
-    }
+    MARGIN.check_number(opts.margin)?;
     let costs = tx.costs();
-    if costs.is_some() && opts.margin_rate != 1.0 {
+    if costs.is_some() && opts.margin != 1.0 {
         return Err(Error::BadOption {
-            option: "marginRate".into(),
-            message: "the transactions carry a cost column, so the margin is amount − cost; leave marginRate at 1".into(),
+            option: "margin".into(),
+            message: "the transactions carry a cost column, so the margin is amount − cost; leave margin at 1".into(),
         });
     }
     // Margin of row r: amount − cost with a cost column, marginRate · amount otherwise.
     let margin = |r: usize| match costs {
         Some(c) => tx.amount[r] - c[r],
-        None => tx.amount[r] * opts.margin_rate,
+        None => tx.amount[r] * opts.margin,
     };
     let end = match opts.observation_end {
         Some(ms) => {
@@ -227,8 +252,11 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
         .map(|(k, f)| {
             let n = cohort_size[k] as f64;
             let mut acc = 0.0;
+            let month_start = Period::Month.start_ms(first_month + k as i64);
+            let iso = crate::data::dates::format_iso(month_start);
             CohortCurve {
-                month_start: Period::Month.start_ms(first_month + k as i64),
+                month: iso.get(..7).unwrap_or(&iso).to_string(),
+                month_start,
                 customers: cohort_size[k],
                 cumulative: f
                     .iter()
@@ -252,22 +280,15 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
             .iter()
             .map(|&c| match costs {
                 Some(_) => ltv[c as usize],
-                None => revenue[c as usize] * opts.margin_rate,
+                None => revenue[c as usize] * opts.margin,
             })
             .collect(),
         cohorts,
         definition: DefinitionRef::new(&DEFINITION)
-            .with("marginRate", ParamValue::Number(opts.margin_rate))
+            .with("margin", ParamValue::Number(opts.margin))
             .with(
                 "marginSource",
-                ParamValue::Text(
-                    if costs.is_some() {
-                        "cost"
-                    } else {
-                        "marginRate"
-                    }
-                    .into(),
-                ),
+                ParamValue::Text(if costs.is_some() { "cost" } else { "margin" }.into()),
             )
             .with("observationEnd", ParamValue::Number(end as f64)),
     })

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use crate::summary::{CustomerSummary, SummaryOptions};
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 /// Definition of `ltv.holdout`.
 pub const DEFINITION: Definition = Definition {
@@ -18,47 +19,81 @@ pub const DEFINITION: Definition = Definition {
     formula: "actual_i = purchase periods (net amount > 0) of customer i in periods after calibrationEnd's period up to observationEnd's period; predicted_i = E[Y(t)|x, t_x, T] of the calibration fit with t = holdout length in periods; MAE = mean |predicted − actual|; RMSE = √mean (predicted − actual)²; bias = mean (predicted − actual)",
     unit: "purchases per customer",
     parameters: &[
-        ParameterDef {
-            name: "calibrationEnd",
-            description: "End of the calibration window (epoch ms or ISO-8601); its period belongs to calibration.",
-            default: "required",
-        },
-        ParameterDef {
-            name: "observationEnd",
-            description: "End of the holdout window.",
-            default: "time of the last transaction",
-        },
-        ParameterDef {
-            name: "period",
-            description: "Period of the summary and of the holdout length (day, week, month, quarter).",
-            default: "\"week\"",
-        },
-        ParameterDef {
-            name: "frequencyBuckets",
-            description: "Buckets of calibration frequency: 0, 1, …, n−1 and n or more.",
-            default: "7",
-        },
+        ParameterDef::new("calibrationEnd", "required", "End of the calibration window (epoch ms or ISO-8601); its period belongs to calibration.").required(),
+        ParameterDef::new("observationEnd", "time of the last transaction", "End of the holdout window.").rule("lastTransaction"),
+        PERIOD,
+        FREQUENCY_BUCKETS,
     ],
     inputs: "Transactions (customer id, timestamp, amount) spanning both windows.",
 };
 
-/// Options of [`calibration_holdout`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Options of [`calibration_holdout`]; JS `HoldoutOptions` (`calibrationEnd` is required).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HoldoutOptions {
     /// End of the calibration window (epoch ms).
+    #[serde(deserialize_with = "crate::data::dates::required_date")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "DateInput"))]
     pub calibration_end: i64,
     /// End of the holdout window (epoch ms; default the last transaction).
+    #[serde(default, deserialize_with = "crate::data::dates::option_date")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "DateInput"))]
     pub observation_end: Option<i64>,
     /// Period (default week).
+    #[serde(default = "default_period")]
     pub period: Period,
     /// Number of frequency buckets (1–100; default 7).
+    #[serde(default = "default_buckets")]
     pub frequency_buckets: u32,
     /// Options of the BG/NBD fit.
+    #[serde(skip)]
     pub fit: BgNbdOptions,
 }
 
+/// Parameter `period`.
+pub const PERIOD: ParameterDef = ParameterDef::new(
+    "period",
+    "\"week\"",
+    "Period of the summary and of the holdout length (day, week, month, quarter).",
+)
+.text("week")
+.one_of(crate::data::Period::NAMES);
+/// Parameter `frequencyBuckets`.
+pub const FREQUENCY_BUCKETS: ParameterDef = ParameterDef::new(
+    "frequencyBuckets",
+    "7",
+    "Buckets of calibration frequency: 0, 1, …, n−1 and n or more.",
+)
+.number(7.0)
+.range(1.0, 100.0)
+.whole();
+
+fn default_period() -> Period {
+    Period::parse(PERIOD.default_text()).unwrap_or(Period::Week)
+}
+
+fn default_buckets() -> u32 {
+    FREQUENCY_BUCKETS.default_number() as u32
+}
+
+impl HoldoutOptions {
+    /// Options with `calibration_end` and every default.
+    pub fn new(calibration_end: i64) -> Self {
+        HoldoutOptions {
+            calibration_end,
+            observation_end: None,
+            period: default_period(),
+            frequency_buckets: default_buckets(),
+            fit: BgNbdOptions::default(),
+        }
+    }
+}
+
 /// One calibration-frequency bucket.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase")]
 pub struct HoldoutBucket {
     /// Smallest calibration frequency in the bucket.
     pub frequency: u32,
@@ -72,18 +107,36 @@ pub struct HoldoutBucket {
     pub predicted: f64,
 }
 
-/// Result of [`calibration_holdout`].
-#[derive(Debug, Clone, PartialEq)]
+/// Result of [`calibration_holdout`]. Its serialised form (JS `HoldoutResult`) has the
+/// calibration summary's `customerId` and `frequency` columns in place of `calibration`; the
+/// binding adds the fitted `model`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase")]
 pub struct HoldoutResult {
     /// The model fitted on the calibration window.
+    #[serde(skip)]
     pub model: BgNbdModel,
     /// The calibration summary (rows align with `actual` and `predicted`).
+    #[serde(skip)]
     pub calibration: CustomerSummary,
+    /// Customer ids of the calibration summary.
+    #[serde(serialize_with = "crate::columns::keys")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint32Array | string[]"))]
+    pub customer_id: crate::data::CustomerKeys,
+    /// Calibration frequency per customer.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
+    pub frequency: Vec<f64>,
     /// Holdout length in periods.
     pub holdout_periods: f64,
     /// Actual holdout purchases per customer.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub actual: Vec<f64>,
     /// Predicted holdout purchases per customer.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub predicted: Vec<f64>,
     /// Buckets by calibration frequency (empty buckets included, with 0 customers).
     pub buckets: Vec<HoldoutBucket>,
@@ -163,15 +216,7 @@ pub fn holdout_purchases(
 /// Errors: `E_BAD_OPTION` when `calibrationEnd` is not before `observationEnd`'s period or
 /// `frequencyBuckets` is out of range; the errors of the summary and of the BG/NBD fit.
 pub fn calibration_holdout(tx: &Transactions, opts: &HoldoutOptions) -> Result<HoldoutResult> {
-    if !(1..=100).contains(&opts.frequency_buckets) {
-        return Err(Error::BadOption {
-            option: "frequencyBuckets".into(),
-            message: format!(
-                "must be a whole number from 1 to 100, found {}",
-                opts.frequency_buckets
-            ),
-        });
-    }
+    FREQUENCY_BUCKETS.check_count(f64::from(opts.frequency_buckets))?;
     let (calibration, actual, t, end) = holdout_purchases(tx, opts)?;
     let model = BgNbdModel::fit(&calibration, &opts.fit)?;
     let predicted = model.expected_purchases(&calibration, t)?;
@@ -203,6 +248,8 @@ pub fn calibration_holdout(tx: &Transactions, opts: &HoldoutOptions) -> Result<H
         })
         .collect();
     Ok(HoldoutResult {
+        customer_id: calibration.customer_id.clone(),
+        frequency: calibration.frequency.clone(),
         holdout_periods: t,
         total_actual: actual.iter().sum(),
         total_predicted: predicted.iter().sum(),

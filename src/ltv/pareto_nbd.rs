@@ -35,21 +35,9 @@ pub const DEFINITION: Definition = Definition {
     formula: "L = Γ(r+x)αʳβˢ/Γ(r)·[1/((α+T)^(r+x)(β+T)ˢ) + s/(r+s+x)·A₀], A₀ = ₂F₁(r+s+x, u; r+s+x+1; |α−β|/(m+t_x))/(m+t_x)^(r+s+x) − ₂F₁(r+s+x, u; r+s+x+1; |α−β|/(m+T))/(m+T)^(r+s+x), m = max(α, β), u = s+1 if α ≥ β else r+x; P(alive) = 1/(1 + s/(r+s+x)·(α+T)^(r+x)(β+T)ˢ·A₀); E[Y(t)|x,t_x,T] = (r+x)(β+T)/((α+T)(s−1))·[1 − ((β+T)/(β+T+t))^(s−1)]·P(alive)",
     unit: "r, s: dimensionless; α, β: periods of the summary; predictions: purchases, probability (0–1)",
     parameters: &[
-        ParameterDef {
-            name: "starts",
-            description: "Number of optimiser starting points (the best converged fit is kept).",
-            default: "3",
-        },
-        ParameterDef {
-            name: "maxIterations",
-            description: "Iteration limit of each BFGS run (central-difference gradients).",
-            default: "500",
-        },
-        ParameterDef {
-            name: "tolerance",
-            description: "Convergence criterion: largest absolute gradient of the mean log-likelihood per customer with respect to the log-parameters.",
-            default: "1e-6",
-        },
+        ParameterDef::new("starts", "3", "Number of optimiser starting points (the best converged fit is kept).").number(3.0).range(1.0, 10.0).whole(),
+        ParameterDef::new("maxIterations", "500", "Iteration limit of each BFGS run (central-difference gradients).").number(500.0).range(1.0, 100_000.0).whole(),
+        ParameterDef::new("tolerance", "1e-6", "Convergence criterion: largest absolute gradient of the mean log-likelihood per customer with respect to the log-parameters.").number(1e-6).above(0.0),
     ],
     inputs: "Customer summary (frequency x, recency t_x, T in the summary's period unit); at least two customers with a repeat purchase.",
 };

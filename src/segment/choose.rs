@@ -32,10 +32,10 @@ pub const DEFINITION: Definition = Definition {
     formula: "silhouette = mean_i (b_i − a_i) / max(a_i, b_i) (Euclidean; s_i = 0 for singletons), on a seeded sample of sampleSize rows when n is larger; CH = [Σ_j n_j ‖m_j − x̄‖² / (k − 1)] / [Σ_i ‖x_i − m_label(i)‖² / (n − k)] with m_j the mean of cluster j's rows; recommended k = argmax silhouette (ties → smaller k)",
     unit: "k (clusters); silhouette in [−1, 1]; CH ≥ 0",
     parameters: &[
-        ParameterDef { name: "kMin", description: "Smallest k tried (≥ 2).", default: "2" },
-        ParameterDef { name: "kMax", description: "Largest k tried.", default: "8" },
-        ParameterDef { name: "sampleSize", description: "Rows used for the silhouette when n is larger (uniform sample without replacement).", default: "2000" },
-        ParameterDef { name: "seed", description: "Seed of k-means and of the silhouette sample.", default: "0" },
+        ParameterDef::new("kMin", "2", "Smallest k tried (≥ 2).").number(2.0).range(2.0, 1000.0).whole(),
+        ParameterDef::new("kMax", "8", "Largest k tried.").number(8.0).range(2.0, 1000.0).whole(),
+        ParameterDef::new("sampleSize", "2000", "Rows used for the silhouette when n is larger (uniform sample without replacement).").number(2000.0).at_least(2.0).whole(),
+        ParameterDef::new("seed", "0", "Seed of k-means and of the silhouette sample.").number(0.0).range(0.0, 4_294_967_295.0).whole(),
     ],
     inputs: "As segment.kmeans.",
 };

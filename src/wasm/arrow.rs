@@ -123,7 +123,7 @@ impl CustomerSummary {
     pub fn from_arrow(
         #[wasm_bindgen(unchecked_param_type = "ArrowIpcInput")] ipc: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "SummaryMapping | undefined")] mapping: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "SummaryOptions")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SummaryOptions")] options: &JsValue,
     ) -> JsResult<CustomerSummary> {
         let m = js(summary_mapping(mapping))?;
         let opts = js(summary_options(options, "CustomerSummary.fromArrow"))?;

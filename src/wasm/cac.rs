@@ -417,7 +417,7 @@ fn payback_options(
         return Ok(PaybackOptions::default());
     }
     let m = get(value, "grossMargin");
-    let gross_margin = if m.is_undefined() || m.is_null() {
+    let margin = if m.is_undefined() || m.is_null() {
         1.0
     } else {
         m.as_f64().ok_or_else(|| Error::BadOption {
@@ -426,7 +426,7 @@ fn payback_options(
         })?
     };
     Ok(PaybackOptions {
-        gross_margin,
+        margin,
         attribution_lag: lag_option(value)?,
         acquisition: acquisition_option(value)?,
     })
@@ -470,7 +470,7 @@ fn ltv_option(value: &JsValue) -> crate::Result<LtvSource> {
 pub fn cac(
     spend: &Spend,
     transactions: &super::transactions::Transactions,
-    #[wasm_bindgen(unchecked_param_type = "CacOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CacOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     let opts = js(cac_options(options))?;
     js(crate::cac::cac(&spend.inner, transactions.core(), &opts)).map(|t| to_js(&t))
@@ -481,7 +481,7 @@ pub fn cac(
 pub fn cac_payback(
     spend: &Spend,
     transactions: &super::transactions::Transactions,
-    #[wasm_bindgen(unchecked_param_type = "PaybackOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "PaybackOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     let opts = js(payback_options(options, "cacPayback", &[]))?;
     js(crate::cac::cac_payback(
@@ -497,7 +497,7 @@ pub fn cac_payback(
 pub fn ltv_to_cac(
     spend: &Spend,
     transactions: &super::transactions::Transactions,
-    #[wasm_bindgen(unchecked_param_type = "LtvCacOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "LtvCacOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     let opts = js(payback_options(options, "ltvToCac", &["ltv"]))?;
     let ltv = js(ltv_option(options))?;

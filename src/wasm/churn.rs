@@ -584,7 +584,7 @@ pub fn fit_churn(
     #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | ReadonlyArray<number | boolean>")]
     labels_value: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ChurnFitOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ChurnFitOptions")] options: &JsValue,
 ) -> JsResult<ChurnModel> {
     let inner = js((|| {
         let explicit = options_object(

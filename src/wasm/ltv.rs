@@ -1,32 +1,28 @@
 //! LTV for JS: `fitBgNbd`, `fitGammaGamma` (model classes with `toJSON` / `fromJSON`), `clv`,
 //! `historicalLtv`, `simpleLtv`.
 
-use super::convert::{check_keys, date_option, get, js, type_name, JsResult};
+use super::convert::{check_keys, get, js, type_name, JsResult};
+use super::interop::{read, read_with, to_js};
 use super::summary::CustomerSummary;
 use super::transactions::Transactions;
-use crate::data::{CustomerKeys, Period};
+use crate::columns::Values;
+use crate::data::Period;
 use crate::error::Error;
+use crate::glossary::ParamValue;
 use crate::ltv::bgnbd::{self, BgNbdOptions, BgNbdParams};
-use crate::ltv::clv::{ClvOptions, DiscountConvention};
+use crate::ltv::clv::ClvOptions;
 use crate::ltv::gamma_gamma::{self, GammaGammaOptions, GammaGammaParams};
 use crate::ltv::historical::HistoricalOptions;
-use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array, Uint8Array};
+use crate::ltv::holdout::HoldoutOptions;
+use crate::ltv::simple::SimpleLtvOptions;
+use js_sys::{Array, Float64Array, Object, Reflect};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_LTV: &'static str = r#"
-/** Options of `fitBgNbd` and `fitGammaGamma`. */
-export interface FitOptions {
-  /** Optimiser starting points (BG/NBD 1–10, Gamma-Gamma 1–6). Default 3. */
-  starts?: number;
-  /** Iteration limit per start. Default 500. */
-  maxIterations?: number;
-  /** Largest gradient of the mean log-likelihood (log-parameters) at convergence. Default 1e-6. */
-  tolerance?: number;
-  /** `fitBgNbd` and `fitGammaGamma`: called before each start (and the refinement) and at the end; see `ProgressCallback`. */
-  onProgress?: ProgressCallback;
-}
+/** The fitted model that produced a `calibrationHoldout` result. */
+export interface HoldoutModel { model: BgNbdModel; }
 
 /** BG/NBD parameters (α in periods of the summary). */
 export interface BgNbdParams { r: number; alpha: number; a: number; b: number; }
@@ -94,242 +90,23 @@ export interface GammaGammaModelJson {
   tolerance: number;
 }
 
-/** P(alive) per customer; `noRepeatPurchase[i]` is 1 when customer i has no repeat purchase (P(alive) = 1 by construction). */
-export interface ProbabilityAlive {
-  probabilityAlive: Float64Array;
-  noRepeatPurchase: Uint8Array;
-}
 
-/** Options of `clv()`. */
-export interface ClvOptions {
-  /** Horizon in whole months. Default 12. */
-  horizonMonths?: number;
-  /** Default `"monthlyDiscrete"` (1/(1+discountRate)^k, lifetimes); `"continuous"`: exp(−continuousRate·k/12) (CLVTools). */
-  discountConvention?: "monthlyDiscrete" | "continuous";
-  /** Monthly discrete rate. Default 0.01. */
-  discountRate?: number;
-  /** Continuous annual rate. Default 0.1. */
-  continuousRate?: number;
-  /** Gross margin rate 0–1. Default 1. */
-  margin?: number;
-  /** Summary periods per month for weekly summaries. Default 4.345. */
-  weeksPerMonth?: number;
-  /** Summary periods per month for daily summaries. Default 30. */
-  daysPerMonth?: number;
-}
 
-/** Per-customer CLV and its breakdown: clv = expectedPurchases · expectedSpend · margin · discountFactor. */
-export interface ClvResult {
-  customerId: Uint32Array | string[];
-  clv: Float64Array;
-  probabilityAlive: Float64Array;
-  noRepeatPurchase: Uint8Array;
-  expectedPurchases: Float64Array;
-  expectedSpend: Float64Array;
-  margin: number;
-  discountFactor: Float64Array;
-  total: number;
-  definition: DefinitionRef;
-}
 
-/** Options of `historicalLtv()`. */
-export interface HistoricalLtvOptions {
-  /** Gross margin rate 0–1. Default 1. Not combinable with a cost column (margin = amount − cost then). */
-  marginRate?: number;
-  /** End of the window. Default: the last transaction. */
-  observationEnd?: DateInput;
-}
 
-/** One acquisition cohort: average cumulative margin per customer by months since acquisition. */
-export interface CohortLtvCurve {
-  /** Acquisition month, `YYYY-MM`. */
-  month: string;
-  /** First day of that month (epoch ms, UTC). */
-  monthStart: number;
-  customers: number;
-  cumulative: Float64Array;
-}
 
-/** Result of `historicalLtv()`. */
-export interface HistoricalLtvResult {
-  customerId: Uint32Array | string[];
-  /** Start of each customer's acquisition month (epoch ms, UTC). */
-  acquisitionMonth: Float64Array;
-  revenue: Float64Array;
-  /** Cost to date per customer when the transactions carry a cost column, else null. */
-  cost: Float64Array | null;
-  /** Realised gross margin: revenue − cost with a cost column, else marginRate · revenue. */
-  ltv: Float64Array;
-  cohorts: CohortLtvCurve[];
-  definition: DefinitionRef;
-}
 
-/** Options of `simpleLtv()`. */
-export interface SimpleLtvOptions {
-  /** Average revenue per customer per period. */
-  arpu: number;
-  /** Share of customers lost per period, in (0, 1]. 0 throws E_UNDEFINED. */
-  churnRate: number;
-  /** Gross margin rate 0–1. Default 1. */
-  marginRate?: number;
-  /** Period of ARPU and churn. Default `"month"`. */
-  period?: Period;
-}
 
-/** Options of `calibrationHoldout()`. */
-export interface HoldoutOptions {
-  /** End of the calibration window (its period belongs to calibration). Required. */
-  calibrationEnd: DateInput;
-  /** End of the holdout window. Default: the last transaction. */
-  observationEnd?: DateInput;
-  /** Period of the summary and of the holdout length. Default `"week"`. */
-  period?: Period;
-  /** Buckets of calibration frequency 0, 1, …, n−1 and n or more. Default 7. */
-  frequencyBuckets?: number;
-}
 
-/** One calibration-frequency bucket: mean actual vs mean predicted holdout purchases. */
-export interface HoldoutBucket {
-  frequency: number;
-  /** True for the last bucket (`frequency` or more). */
-  openEnded: boolean;
-  customers: number;
-  actual: number;
-  predicted: number;
-}
 
-/** Result of `calibrationHoldout()`. */
-export interface HoldoutResult {
-  /** The BG/NBD model fitted on the calibration window. */
-  model: BgNbdModel;
-  customerId: Uint32Array | string[];
-  /** Calibration frequency per customer. */
-  frequency: Float64Array;
-  actual: Float64Array;
-  predicted: Float64Array;
-  holdoutPeriods: number;
-  buckets: HoldoutBucket[];
-  totalActual: number;
-  totalPredicted: number;
-  mae: number;
-  rmse: number;
-  bias: number;
-  definition: DefinitionRef;
-}
 
-/** Result of `simpleLtv()`. */
-export interface SimpleLtvResult {
-  value: number;
-  expectedLifetimePeriods: number;
-  definition: DefinitionRef;
-}
 "#;
-
-const FIT_KEYS: &[&str] = &["starts", "maxIterations", "tolerance"];
-/// The fits that report progress also take `onProgress`.
-const PROGRESS_FIT_KEYS: &[&str] = &["starts", "maxIterations", "tolerance", "onProgress"];
-const CLV_KEYS: &[&str] = &[
-    "horizonMonths",
-    "discountConvention",
-    "discountRate",
-    "continuousRate",
-    "margin",
-    "weeksPerMonth",
-    "daysPerMonth",
-];
-const HIST_KEYS: &[&str] = &["marginRate", "observationEnd"];
-const SIMPLE_KEYS: &[&str] = &["arpu", "churnRate", "marginRate", "period"];
-const HOLDOUT_KEYS: &[&str] = &[
-    "calibrationEnd",
-    "observationEnd",
-    "period",
-    "frequencyBuckets",
-];
 
 fn to_js_full<T: Serialize>(v: &T) -> JsValue {
     let ser = serde_wasm_bindgen::Serializer::new()
         .serialize_maps_as_objects(true)
         .serialize_missing_as_null(true);
     v.serialize(&ser).unwrap_or(JsValue::NULL)
-}
-
-fn options_object(value: &JsValue, function: &str, known: &[&str]) -> crate::Result<JsValue> {
-    Ok(super::convert::options_object(value, function, known)?
-        .unwrap_or_else(|| Object::new().into()))
-}
-
-fn number(obj: &JsValue, key: &str) -> crate::Result<Option<f64>> {
-    let v = get(obj, key);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    match v.as_f64() {
-        Some(x) if x.is_finite() => Ok(Some(x)),
-        Some(x) => Err(Error::BadOption {
-            option: key.into(),
-            message: format!("must be a finite number, found {x}"),
-        }),
-        None => Err(Error::BadOption {
-            option: key.into(),
-            message: format!("expected a number, found {}", type_name(&v)),
-        }),
-    }
-}
-
-fn integer(obj: &JsValue, key: &str, min: f64, max: f64) -> crate::Result<Option<usize>> {
-    match number(obj, key)? {
-        None => Ok(None),
-        Some(x) if x.fract() == 0.0 && x >= min && x <= max => Ok(Some(x as usize)),
-        Some(x) => Err(Error::BadOption {
-            option: key.into(),
-            message: format!("must be a whole number from {min} to {max}, found {x}"),
-        }),
-    }
-}
-
-fn text(obj: &JsValue, key: &str) -> crate::Result<Option<String>> {
-    let v = get(obj, key);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    v.as_string().map(Some).ok_or_else(|| Error::BadOption {
-        option: key.into(),
-        message: format!("expected a string, found {}", type_name(&v)),
-    })
-}
-
-fn fit_options(value: &JsValue, function: &str) -> crate::Result<(usize, usize, f64)> {
-    fit_options_with(value, function, FIT_KEYS)
-}
-
-fn fit_options_with(
-    value: &JsValue,
-    function: &str,
-    known: &[&str],
-) -> crate::Result<(usize, usize, f64)> {
-    let o = options_object(value, function, known)?;
-    let d = BgNbdOptions::default();
-    Ok((
-        integer(&o, "starts", 1.0, 10.0)?.unwrap_or(d.starts),
-        integer(&o, "maxIterations", 1.0, 100_000.0)?.unwrap_or(d.max_iterations),
-        number(&o, "tolerance")?.unwrap_or(d.tolerance),
-    ))
-}
-
-fn keys_js(k: &CustomerKeys) -> JsValue {
-    match k {
-        CustomerKeys::Numeric(v) => Uint32Array::from(&v[..]).into(),
-        CustomerKeys::Text(v) => v
-            .iter()
-            .map(|s| JsValue::from_str(s))
-            .collect::<Array>()
-            .into(),
-    }
-}
-
-fn flags(v: &[bool]) -> Uint8Array {
-    let bytes: Vec<u8> = v.iter().map(|&b| u8::from(b)).collect();
-    Uint8Array::from(&bytes[..])
 }
 
 fn set(o: &Object, k: &str, v: JsValue) {
@@ -415,15 +192,9 @@ impl BgNbdModel {
 #[wasm_bindgen(js_name = fitBgNbd)]
 pub fn fit_bg_nbd(
     summary: &CustomerSummary,
-    #[wasm_bindgen(unchecked_param_type = "FitOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "FitOptions & WithProgress")] options: &JsValue,
 ) -> JsResult<BgNbdModel> {
-    let (starts, max_iterations, tolerance) =
-        js(fit_options_with(options, "fitBgNbd", PROGRESS_FIT_KEYS))?;
-    let opts = BgNbdOptions {
-        starts,
-        max_iterations,
-        tolerance,
-    };
+    let opts: BgNbdOptions = read_with(options, "fitBgNbd", &["onProgress"])?;
     let callback = js(super::progress::option(Some(options)))?;
     js(super::progress::with_hook(
         callback.as_ref(),
@@ -487,18 +258,20 @@ impl BgNbdModel {
     /// P(alive) per customer, with the no-repeat-purchase flag.
     #[wasm_bindgen(js_name = probabilityAlive, unchecked_return_type = "ProbabilityAlive")]
     pub fn probability_alive(&self, summary: &CustomerSummary) -> JsResult<JsValue> {
-        let (p, f) = js(self.inner.probability_alive(summary.core()))?;
-        let o = Object::new();
-        set(&o, "probabilityAlive", Float64Array::from(&p[..]).into());
-        set(&o, "noRepeatPurchase", flags(&f).into());
-        Ok(o.into())
+        let (p, f) = self.inner.probability_alive(summary.core())?;
+        let mut v = Values::new(p, self.inner.definition());
+        v.no_repeat_purchase = Some(f);
+        Ok(to_js(&v))
     }
 
     /// Conditional expected repeat purchases in the next `t` periods, per customer.
-    #[wasm_bindgen(js_name = expectedPurchases)]
-    pub fn expected_purchases(&self, summary: &CustomerSummary, t: f64) -> JsResult<Float64Array> {
-        let v = js(self.inner.expected_purchases(summary.core(), t))?;
-        Ok(Float64Array::from(&v[..]))
+    #[wasm_bindgen(js_name = expectedPurchases, unchecked_return_type = "Values")]
+    pub fn expected_purchases(&self, summary: &CustomerSummary, t: f64) -> JsResult<JsValue> {
+        let v = self.inner.expected_purchases(summary.core(), t)?;
+        Ok(to_js(&Values::new(
+            v,
+            self.inner.definition().with("t", ParamValue::Number(t)),
+        )))
     }
 
     /// Expected repeat purchases of a new customer in their first `t` periods.
@@ -672,14 +445,9 @@ pub struct ParetoNbdModel {
 #[wasm_bindgen(js_name = fitParetoNbd)]
 pub fn fit_pareto_nbd(
     summary: &CustomerSummary,
-    #[wasm_bindgen(unchecked_param_type = "FitOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "FitOptions")] options: &JsValue,
 ) -> JsResult<ParetoNbdModel> {
-    let (starts, max_iterations, tolerance) = js(fit_options(options, "fitParetoNbd"))?;
-    let opts = BgNbdOptions {
-        starts,
-        max_iterations,
-        tolerance,
-    };
+    let opts: BgNbdOptions = read(options, "fitParetoNbd")?;
     js(crate::ltv::pareto_nbd::ParetoNbdModel::fit(
         summary.core(),
         &opts,
@@ -735,17 +503,20 @@ impl ParetoNbdModel {
     }
 
     /// P(alive) per customer.
-    #[wasm_bindgen(js_name = probabilityAlive)]
-    pub fn probability_alive(&self, summary: &CustomerSummary) -> JsResult<Float64Array> {
-        let v = js(self.inner.probability_alive(summary.core()))?;
-        Ok(Float64Array::from(&v[..]))
+    #[wasm_bindgen(js_name = probabilityAlive, unchecked_return_type = "Values")]
+    pub fn probability_alive(&self, summary: &CustomerSummary) -> JsResult<JsValue> {
+        let v = self.inner.probability_alive(summary.core())?;
+        Ok(to_js(&Values::new(v, self.inner.definition())))
     }
 
     /// Conditional expected repeat purchases in the next `t` periods, per customer.
-    #[wasm_bindgen(js_name = expectedPurchases)]
-    pub fn expected_purchases(&self, summary: &CustomerSummary, t: f64) -> JsResult<Float64Array> {
-        let v = js(self.inner.expected_purchases(summary.core(), t))?;
-        Ok(Float64Array::from(&v[..]))
+    #[wasm_bindgen(js_name = expectedPurchases, unchecked_return_type = "Values")]
+    pub fn expected_purchases(&self, summary: &CustomerSummary, t: f64) -> JsResult<JsValue> {
+        let v = self.inner.expected_purchases(summary.core(), t)?;
+        Ok(to_js(&Values::new(
+            v,
+            self.inner.definition().with("t", ParamValue::Number(t)),
+        )))
     }
 
     /// Expected repeat purchases of a new customer in their first `t` periods.
@@ -855,18 +626,9 @@ pub struct GammaGammaModel {
 #[wasm_bindgen(js_name = fitGammaGamma)]
 pub fn fit_gamma_gamma(
     summary: &CustomerSummary,
-    #[wasm_bindgen(unchecked_param_type = "FitOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "GammaGammaFitOptions & WithProgress")] options: &JsValue,
 ) -> JsResult<GammaGammaModel> {
-    let (starts, max_iterations, tolerance) = js(fit_options_with(
-        options,
-        "fitGammaGamma",
-        PROGRESS_FIT_KEYS,
-    ))?;
-    let opts = GammaGammaOptions {
-        starts,
-        max_iterations,
-        tolerance,
-    };
+    let opts: GammaGammaOptions = read_with(options, "fitGammaGamma", &["onProgress"])?;
     let callback = js(super::progress::option(Some(options)))?;
     js(super::progress::with_hook(
         callback.as_ref(),
@@ -929,10 +691,10 @@ impl GammaGammaModel {
     }
 
     /// Conditional expected average spend per transaction, per customer.
-    #[wasm_bindgen(js_name = expectedSpend)]
-    pub fn expected_spend(&self, summary: &CustomerSummary) -> JsResult<Float64Array> {
-        let v = js(self.inner.expected_spend(summary.core()))?;
-        Ok(Float64Array::from(&v[..]))
+    #[wasm_bindgen(js_name = expectedSpend, unchecked_return_type = "Values")]
+    pub fn expected_spend(&self, summary: &CustomerSummary) -> JsResult<JsValue> {
+        let v = self.inner.expected_spend(summary.core())?;
+        Ok(to_js(&Values::new(v, self.inner.definition())))
     }
 
     /// The model as plain JSON (restore with `GammaGammaModel.fromJSON`).
@@ -1003,118 +765,35 @@ fn gg_from_json(json: JsValue) -> crate::Result<gamma_gamma::GammaGammaModel> {
 
 // ---------------------------------------------------------------- CLV, historical, simple
 
-fn clv_options(value: &JsValue) -> crate::Result<ClvOptions> {
-    let o = options_object(value, "clv", CLV_KEYS)?;
-    let d = ClvOptions::default();
-    Ok(ClvOptions {
-        horizon_months: integer(&o, "horizonMonths", 1.0, 1200.0)?
-            .map_or(d.horizon_months, |v| v as u32),
-        convention: match text(&o, "discountConvention")? {
-            Some(s) => DiscountConvention::parse(&s)?,
-            None => d.convention,
-        },
-        discount_rate: number(&o, "discountRate")?.unwrap_or(d.discount_rate),
-        continuous_rate: number(&o, "continuousRate")?.unwrap_or(d.continuous_rate),
-        margin: number(&o, "margin")?.unwrap_or(d.margin),
-        weeks_per_month: number(&o, "weeksPerMonth")?.unwrap_or(d.weeks_per_month),
-        days_per_month: number(&o, "daysPerMonth")?.unwrap_or(d.days_per_month),
-    })
-}
-
 /// Predictive CLV per customer with its breakdown.
 #[wasm_bindgen(unchecked_return_type = "ClvResult")]
 pub fn clv(
     #[wasm_bindgen(js_name = transactionModel)] transaction_model: &BgNbdModel,
     #[wasm_bindgen(js_name = spendModel)] spend_model: &GammaGammaModel,
     summary: &CustomerSummary,
-    #[wasm_bindgen(unchecked_param_type = "ClvOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ClvOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
-    let opts = js(clv_options(options))?;
-    let r = js(crate::ltv::clv::clv(
+    let opts: ClvOptions = read(options, "clv")?;
+    let r = crate::ltv::clv::clv(
         &transaction_model.inner,
         &spend_model.inner,
         summary.core(),
         &opts,
-    ))?;
-    let o = Object::new();
-    set(&o, "customerId", keys_js(&r.customer_id));
-    set(&o, "clv", Float64Array::from(&r.clv[..]).into());
-    set(
-        &o,
-        "probabilityAlive",
-        Float64Array::from(&r.probability_alive[..]).into(),
-    );
-    set(&o, "noRepeatPurchase", flags(&r.no_repeat_purchase).into());
-    set(
-        &o,
-        "expectedPurchases",
-        Float64Array::from(&r.expected_purchases[..]).into(),
-    );
-    set(
-        &o,
-        "expectedSpend",
-        Float64Array::from(&r.expected_spend[..]).into(),
-    );
-    set(&o, "margin", JsValue::from_f64(r.margin));
-    set(
-        &o,
-        "discountFactor",
-        Float64Array::from(&r.discount_factor[..]).into(),
-    );
-    set(&o, "total", JsValue::from_f64(r.total()));
-    set(&o, "definition", super::convert::to_js(&r.definition));
-    Ok(o.into())
+    )?;
+    Ok(to_js(&r))
 }
 
 /// Historical LTV per customer and cumulative cohort curves.
 #[wasm_bindgen(js_name = historicalLtv, unchecked_return_type = "HistoricalLtvResult")]
 pub fn historical_ltv(
     tx: &Transactions,
-    #[wasm_bindgen(unchecked_param_type = "HistoricalLtvOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "HistoricalLtvOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
-    let o = js(options_object(options, "historicalLtv", HIST_KEYS))?;
-    let opts = HistoricalOptions {
-        margin_rate: js(number(&o, "marginRate"))?.unwrap_or(1.0),
-        observation_end: js(date_option(&get(&o, "observationEnd"), "observationEnd"))?,
-    };
-    let h = js(crate::ltv::historical::historical_ltv(tx.core(), &opts))?;
-    let out = Object::new();
-    set(&out, "customerId", keys_js(&h.customer_id));
-    set(
-        &out,
-        "acquisitionMonth",
-        Float64Array::from(&h.acquisition_month[..]).into(),
-    );
-    set(&out, "revenue", Float64Array::from(&h.revenue[..]).into());
-    set(
-        &out,
-        "cost",
-        h.cost
-            .as_ref()
-            .map_or(JsValue::NULL, |c| Float64Array::from(&c[..]).into()),
-    );
-    set(&out, "ltv", Float64Array::from(&h.ltv[..]).into());
-    let cohorts = Array::new();
-    for c in &h.cohorts {
-        let co = Object::new();
-        let iso = crate::data::dates::format_iso(c.month_start);
-        set(
-            &co,
-            "month",
-            JsValue::from_str(iso.get(..7).unwrap_or(&iso)),
-        );
-        set(&co, "monthStart", JsValue::from_f64(c.month_start as f64));
-        set(&co, "customers", JsValue::from_f64(c.customers as f64));
-        set(
-            &co,
-            "cumulative",
-            Float64Array::from(&c.cumulative[..]).into(),
-        );
-        cohorts.push(&co);
-    }
-    set(&out, "cohorts", cohorts.into());
-    set(&out, "definition", super::convert::to_js(&h.definition));
-    Ok(out.into())
+    let opts: HistoricalOptions = read(options, "historicalLtv")?;
+    Ok(to_js(&crate::ltv::historical::historical_ltv(
+        tx.core(),
+        &opts,
+    )?))
 }
 
 /// Simple LTV: ARPU × margin ÷ churn for one period.
@@ -1122,105 +801,19 @@ pub fn historical_ltv(
 pub fn simple_ltv(
     #[wasm_bindgen(unchecked_param_type = "SimpleLtvOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
-    js(simple_inner(options))
-}
-
-fn simple_inner(options: &JsValue) -> crate::Result<JsValue> {
-    if options.is_undefined() || options.is_null() {
-        return Err(Error::BadOption {
-            option: "options".into(),
-            message: "simpleLtv expects { arpu, churnRate, marginRate?, period? }".into(),
-        });
-    }
-    let o = options_object(options, "simpleLtv", SIMPLE_KEYS)?;
-    let required = |key: &str| -> crate::Result<f64> {
-        number(&o, key)?.ok_or_else(|| Error::BadOption {
-            option: key.into(),
-            message: "is required".into(),
-        })
-    };
-    let arpu = required("arpu")?;
-    let churn = required("churnRate")?;
-    let margin = number(&o, "marginRate")?.unwrap_or(1.0);
-    let period = match text(&o, "period")? {
-        Some(s) => Period::parse(&s)?,
-        None => Period::Month,
-    };
-    let r = crate::ltv::simple::simple_ltv(arpu, churn, margin, period)?;
-    let out = Object::new();
-    set(&out, "value", JsValue::from_f64(r.value));
-    set(
-        &out,
-        "expectedLifetimePeriods",
-        JsValue::from_f64(r.expected_lifetime_periods),
-    );
-    set(&out, "definition", super::convert::to_js(&r.definition));
-    Ok(out.into())
+    let opts: SimpleLtvOptions = read(options, "simpleLtv")?;
+    Ok(to_js(&opts.compute()?))
 }
 
 /// Calibration / holdout check of the BG/NBD model.
-#[wasm_bindgen(js_name = calibrationHoldout, unchecked_return_type = "HoldoutResult")]
+#[wasm_bindgen(js_name = calibrationHoldout, unchecked_return_type = "HoldoutResult & HoldoutModel")]
 pub fn calibration_holdout(
     tx: &Transactions,
     #[wasm_bindgen(unchecked_param_type = "HoldoutOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
-    if options.is_undefined() || options.is_null() {
-        return Err(super::convert::to_js_error(Error::BadOption {
-            option: "calibrationEnd".into(),
-            message: "is required".into(),
-        }));
-    }
-    let o = js(options_object(options, "calibrationHoldout", HOLDOUT_KEYS))?;
-    let calibration_end = js(date_option(&get(&o, "calibrationEnd"), "calibrationEnd"))?
-        .ok_or_else(|| {
-            super::convert::to_js_error(Error::BadOption {
-                option: "calibrationEnd".into(),
-                message: "is required".into(),
-            })
-        })?;
-    let period = match js(text(&o, "period"))? {
-        Some(p) => js(Period::parse(&p))?,
-        None => Period::Week,
-    };
-    let opts = crate::ltv::holdout::HoldoutOptions {
-        calibration_end,
-        observation_end: js(date_option(&get(&o, "observationEnd"), "observationEnd"))?,
-        period,
-        frequency_buckets: js(integer(&o, "frequencyBuckets", 1.0, 100.0))?.unwrap_or(7) as u32,
-        fit: BgNbdOptions::default(),
-    };
-    let r = js(crate::ltv::holdout::calibration_holdout(tx.core(), &opts))?;
-    let out = Object::new();
-    set(&out, "customerId", keys_js(&r.calibration.customer_id));
-    set(
-        &out,
-        "frequency",
-        Float64Array::from(&r.calibration.frequency[..]).into(),
-    );
-    set(&out, "actual", Float64Array::from(&r.actual[..]).into());
-    set(
-        &out,
-        "predicted",
-        Float64Array::from(&r.predicted[..]).into(),
-    );
-    set(&out, "holdoutPeriods", JsValue::from_f64(r.holdout_periods));
-    let buckets = Array::new();
-    for b in &r.buckets {
-        let bo = Object::new();
-        set(&bo, "frequency", JsValue::from_f64(b.frequency as f64));
-        set(&bo, "openEnded", JsValue::from_bool(b.open_ended));
-        set(&bo, "customers", JsValue::from_f64(b.customers as f64));
-        set(&bo, "actual", JsValue::from_f64(b.actual));
-        set(&bo, "predicted", JsValue::from_f64(b.predicted));
-        buckets.push(&bo);
-    }
-    set(&out, "buckets", buckets.into());
-    set(&out, "totalActual", JsValue::from_f64(r.total_actual));
-    set(&out, "totalPredicted", JsValue::from_f64(r.total_predicted));
-    set(&out, "mae", JsValue::from_f64(r.mae));
-    set(&out, "rmse", JsValue::from_f64(r.rmse));
-    set(&out, "bias", JsValue::from_f64(r.bias));
-    set(&out, "definition", super::convert::to_js(&r.definition));
-    set(&out, "model", BgNbdModel { inner: r.model }.into());
-    Ok(out.into())
+    let opts: HoldoutOptions = read(options, "calibrationHoldout")?;
+    let r = crate::ltv::holdout::calibration_holdout(tx.core(), &opts)?;
+    let out = to_js(&r);
+    let _ = Reflect::set(&out, &"model".into(), &BgNbdModel { inner: r.model }.into());
+    Ok(out)
 }

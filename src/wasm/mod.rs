@@ -9,6 +9,7 @@ pub mod cac;
 pub mod churn;
 pub mod convert;
 pub mod glossary;
+pub mod interop;
 pub mod ltv;
 pub mod progress;
 pub mod segment;

@@ -12,6 +12,12 @@ use wasm_bindgen::{JsCast, JsValue};
 #[wasm_bindgen(typescript_custom_section)]
 const TS_PROGRESS: &'static str = r#"
 /** One progress report of a long fit: `done` of `total` steps of `stage` are finished. */
+/** The `onProgress` option of the long fits. */
+export interface WithProgress {
+  /** Called with each progress report; return `false` to cancel (`E_CANCELLED`). */
+  onProgress?: ProgressCallback;
+}
+
 export interface Progress {
   /** "kmeans" (runs of nInit), "chooseK" (runs over all k), "bgnbd" or "gammaGamma" (optimiser starts). */
   stage: "kmeans" | "chooseK" | "bgnbd" | "gammaGamma";

@@ -476,7 +476,7 @@ fn run_segment(features: &JsValue, n_cols: f64, options: &JsValue) -> crate::Res
 pub fn segment(
     #[wasm_bindgen(unchecked_param_type = "Float64Array")] features: &JsValue,
     #[wasm_bindgen(js_name = nCols)] n_cols: f64,
-    #[wasm_bindgen(unchecked_param_type = "SegmentOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "SegmentOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     js(run_segment(features, n_cols, options))
 }
@@ -512,7 +512,7 @@ fn run_kmeans(x: &[f64], d: usize, options: &JsValue, function: &str) -> crate::
 pub fn kmeans(
     #[wasm_bindgen(unchecked_param_type = "Float64Array")] features: &JsValue,
     #[wasm_bindgen(js_name = nCols)] n_cols: f64,
-    #[wasm_bindgen(unchecked_param_type = "KMeansOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "KMeansOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     js((|| {
         let d = n_cols_arg(n_cols)?;
@@ -574,7 +574,7 @@ impl FeatureMatrix {
     #[wasm_bindgen(unchecked_return_type = "KMeansResult")]
     pub fn kmeans(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "KMeansOptions")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "KMeansOptions")] options: &JsValue,
     ) -> JsResult<JsValue> {
         js(run_kmeans(
             &self.data,
@@ -609,7 +609,7 @@ fn run_segment_customers(s: &CustomerSummary, options: &JsValue) -> crate::Resul
 #[wasm_bindgen(js_name = segmentCustomers, unchecked_return_type = "SegmentResult")]
 pub fn segment_customers(
     summary: &CustomerSummary,
-    #[wasm_bindgen(unchecked_param_type = "SegmentOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "SegmentOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     js(run_segment_customers(summary, options))
 }
@@ -649,7 +649,7 @@ fn run_choose_k(
 pub fn choose_k_js(
     #[wasm_bindgen(unchecked_param_type = "Float64Array")] features: &JsValue,
     #[wasm_bindgen(js_name = nCols)] n_cols: f64,
-    #[wasm_bindgen(unchecked_param_type = "ChooseKOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ChooseKOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     js((|| {
         let d = n_cols_arg(n_cols)?;
@@ -662,7 +662,7 @@ pub fn choose_k_js(
 #[wasm_bindgen(js_name = chooseKCustomers, unchecked_return_type = "ChooseKResult")]
 pub fn choose_k_customers(
     summary: &CustomerSummary,
-    #[wasm_bindgen(unchecked_param_type = "ChooseKOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ChooseKOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     js(run_choose_k(
         &customer_columns(summary),
@@ -704,7 +704,7 @@ fn run_rfm(s: &CustomerSummary, options: &JsValue) -> crate::Result<JsValue> {
 #[wasm_bindgen(js_name = rfmScores, unchecked_return_type = "RfmResult")]
 pub fn rfm_scores(
     summary: &CustomerSummary,
-    #[wasm_bindgen(unchecked_param_type = "RfmOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "RfmOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     js(run_rfm(summary, options))
 }

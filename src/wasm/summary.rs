@@ -49,7 +49,7 @@ impl CustomerSummary {
     #[wasm_bindgen(js_name = fromColumns)]
     pub fn from_columns(
         #[wasm_bindgen(unchecked_param_type = "SummaryColumnsInput")] columns: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "SummaryOptions")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SummaryOptions")] options: &JsValue,
     ) -> JsResult<CustomerSummary> {
         js(from_columns(columns, options)).map(CustomerSummary::wrap)
     }

@@ -151,7 +151,7 @@ impl Transactions {
     /// The per-customer summary (`customer.summary`).
     pub fn summary(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "SummaryOptions")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SummaryOptions")] options: &JsValue,
     ) -> JsResult<CustomerSummary> {
         let opts = js(summary_options(options, "summary"))?;
         js(crate::CustomerSummary::from_transactions(
@@ -165,7 +165,7 @@ impl Transactions {
     #[wasm_bindgen(unchecked_return_type = "Kpis")]
     pub fn kpis(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "SummaryOptions")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SummaryOptions")] options: &JsValue,
     ) -> JsResult<JsValue> {
         let opts = js(summary_options(options, "kpis"))?;
         let k = js(Kpis::compute(&self.inner, &opts))?;
@@ -174,7 +174,7 @@ impl Transactions {
             let entry = Object::new();
             let _ = Reflect::set(&entry, &"value".into(), &JsValue::from_f64(v.value));
             let _ = Reflect::set(&entry, &"unit".into(), &JsValue::from_str(v.unit));
-            let name = crate::glossary::get(v.definition.metric).map_or("", |d| d.name);
+            let name = crate::catalog::get(v.definition.metric).map_or("", |d| d.name);
             let _ = Reflect::set(&entry, &"name".into(), &JsValue::from_str(name));
             let _ = Reflect::set(&entry, &"definition".into(), &to_js(&v.definition));
             let _ = Reflect::set(&out, &JsValue::from_str(v.key), &entry);

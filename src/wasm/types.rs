@@ -6,9 +6,6 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
-/** A calendar period, aligned in UTC (weeks start on Monday). */
-export type Period = "day" | "week" | "month" | "quarter";
-
 /** A date: epoch milliseconds, an ISO-8601 string (UTC unless an offset is given), `YYYYMMDD`, or a `Date`. */
 export type DateInput = number | string | Date;
 
@@ -65,35 +62,6 @@ export interface SummaryColumns {
   orders?: Float64Array;
   revenue?: Float64Array;
   acquisitionChannel?: (string | null)[];
-}
-
-/** A parameter value recorded in a result's definition. */
-export type ParamValue = number | string | boolean;
-
-/** What a result says about how it was computed. */
-export interface DefinitionRef {
-  metric: string;
-  version: string;
-  params: Record<string, ParamValue>;
-}
-
-/** A parameter of a metric definition. */
-export interface ParameterDef {
-  name: string;
-  description: string;
-  default: string;
-}
-
-/** The definition of one metric, as in docs/GLOSSARY.md. */
-export interface Definition {
-  id: string;
-  version: string;
-  name: string;
-  description: string;
-  formula: string;
-  unit: string;
-  parameters: ParameterDef[];
-  inputs: string;
 }
 
 /** One KPI value. */

@@ -1,0 +1,170 @@
+//! The catalog: every [`Definition`] of the library, in a stable order, and the glossary
+//! rendered from them.
+//!
+//! This module sits above every metric module: it imports them all, and nothing in the core
+//! imports it (only the binding, the metric spec and the tests do), so the metric modules form
+//! layers without cycles. A new metric family adds its definitions to [`all`].
+
+use crate::glossary::Definition;
+
+/// Every definition, grouped by module, in a stable order.
+pub fn all() -> Vec<&'static Definition> {
+    let mut out: Vec<&'static Definition> = vec![&crate::summary::DEFINITION];
+    out.extend(crate::kpi::DEFINITIONS.iter());
+    out.extend(crate::cac::DEFINITIONS.iter());
+    out.extend(crate::churn::DEFINITIONS.iter());
+    out.extend(crate::segment::DEFINITIONS.iter().copied());
+    out.extend(crate::ltv::DEFINITIONS.iter());
+    out
+}
+
+/// The definition with id `id`, if any.
+pub fn get(id: &str) -> Option<&'static Definition> {
+    all().into_iter().find(|d| d.id == id)
+}
+
+/// Renders the glossary as Markdown (the content of `docs/GLOSSARY.md`).
+pub fn to_markdown() -> String {
+    let mut s = String::new();
+    s.push_str("# Glossary\n\n");
+    s.push_str(
+        "Generated from the definitions in the code (`unimetric::catalog::all()`); do not edit \
+         by hand. Regenerate with `scripts/glossary.sh`; `cargo test` fails when this file is \
+         stale.\n\n",
+    );
+    s.push_str(&metric_table(""));
+    for d in all() {
+        s.push_str(&format!("\n## {}\n\n", d.id));
+        s.push_str(&format!("**{}** — version {}\n\n", d.name, d.version));
+        s.push_str(&format!("{}\n\n", d.description));
+        s.push_str(&format!("- **Formula:** {}\n", d.formula));
+        s.push_str(&format!("- **Unit:** {}\n", d.unit));
+        s.push_str(&format!("- **Inputs:** {}\n", d.inputs));
+        if !d.parameters.is_empty() {
+            s.push_str("\n| parameter | default | allowed | meaning |\n|---|---|---|---|\n");
+            for p in d.parameters {
+                s.push_str(&format!(
+                    "| `{}` | {} | {} | {} |\n",
+                    p.name,
+                    p.default,
+                    allowed(p),
+                    p.description
+                ));
+            }
+        }
+    }
+    s
+}
+
+/// The table of metrics (id, version, name, unit), each id linking to its section at
+/// `{link_base}#anchor` (`""` inside GLOSSARY.md, `"docs/GLOSSARY.md"` from the README).
+pub fn metric_table(link_base: &str) -> String {
+    let mut s = String::from("| id | version | name | unit |\n|---|---|---|---|\n");
+    for d in all() {
+        s.push_str(&format!(
+            "| [`{}`]({}#{}) | {} | {} | {} |\n",
+            d.id,
+            link_base,
+            anchor(d.id),
+            d.version,
+            d.name,
+            d.unit
+        ));
+    }
+    s
+}
+
+/// The allowed values of a parameter in words: its enumeration, its range, or "—".
+fn allowed(p: &crate::glossary::ParameterDef) -> String {
+    let mut parts = Vec::new();
+    if p.required {
+        parts.push("required".to_string());
+    }
+    if let Some(values) = p.values {
+        parts.push(
+            values
+                .iter()
+                .map(|v| format!("`\"{v}\"`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    let kind = if p.integer { "whole number" } else { "number" };
+    match (p.min, p.max) {
+        (Some(a), Some(b)) if p.min_exclusive => parts.push(format!("{kind} > {a} and ≤ {b}")),
+        (Some(a), None) if p.min_exclusive => parts.push(format!("{kind} > {a}")),
+        (Some(a), Some(b)) => parts.push(format!("{kind} {a} to {b}")),
+        (Some(a), None) => parts.push(format!("{kind} ≥ {a}")),
+        (None, Some(b)) => parts.push(format!("{kind} ≤ {b}")),
+        (None, None) if p.integer => parts.push(kind.to_string()),
+        (None, None) => {}
+    }
+    if let Some(rule) = p.rule {
+        parts.push(format!("default rule `{rule}`"));
+    }
+    if parts.is_empty() {
+        "—".to_string()
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn anchor(id: &str) -> String {
+    id.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect::<String>()
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::glossary::Literal;
+
+    #[test]
+    fn ids_unique_and_versions_semver() {
+        let defs = all();
+        let mut ids: Vec<_> = defs.iter().map(|d| d.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), defs.len());
+        for d in defs {
+            let parts: Vec<_> = d.version.split('.').collect();
+            assert_eq!(parts.len(), 3, "{}", d.id);
+            assert!(parts.iter().all(|p| p.parse::<u32>().is_ok()), "{}", d.id);
+            assert!(!d.formula.is_empty() && !d.description.is_empty() && !d.unit.is_empty());
+        }
+    }
+
+    /// The display default and the machine-readable one say the same thing, and a literal
+    /// default lies inside the parameter's own range and enumeration.
+    #[test]
+    fn parameter_defaults_agree_with_their_values() {
+        for d in all() {
+            for p in d.parameters {
+                let at = format!("{}.{}", d.id, p.name);
+                match p.value {
+                    Literal::Number(v) => {
+                        let shown: f64 = p.default.parse().unwrap_or(f64::NAN);
+                        assert_eq!(shown, v, "{at}: default text {:?}", p.default);
+                        assert!(p.check_number(v).is_ok(), "{at}: default outside its range");
+                    }
+                    Literal::Text(v) => {
+                        assert_eq!(p.default, format!("\"{v}\""), "{at}");
+                        if let Some(values) = p.values {
+                            assert!(values.contains(&v), "{at}: default not among values");
+                        }
+                    }
+                    Literal::Bool(v) => assert_eq!(p.default, v.to_string(), "{at}"),
+                    Literal::None => assert!(
+                        p.required || p.rule.is_some() || !p.default.is_empty(),
+                        "{at}: no default, rule or requirement"
+                    ),
+                }
+                if let (Some(a), Some(b)) = (p.min, p.max) {
+                    assert!(a <= b, "{at}: empty range");
+                }
+            }
+        }
+    }
+}
