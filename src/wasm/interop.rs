@@ -65,7 +65,9 @@ pub fn deserialize<T: DeserializeOwned>(value: &JsValue) -> crate::Result<T> {
     let de = serde_wasm_bindgen::Deserializer::from(value.clone());
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let message = e.into_inner().to_string();
+        let inner = e.into_inner().to_string();
+        // serde-wasm-bindgen's errors are JS `Error`s, written "Error: …".
+        let message = inner.strip_prefix("Error: ").unwrap_or(&inner).to_string();
         // serde reports a required field as "missing field `name`" at the parent's path.
         if let Some(name) = message
             .strip_prefix("missing field `")

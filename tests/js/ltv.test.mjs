@@ -35,11 +35,11 @@ test("fitBgNbd on CDNOW reproduces the published MLE", () => {
   // lifetimes conditional_probability_alive and conditional_expected_number_of_purchases_up_to_time(10)
   // for customers 1 and 2 (with lifetimes' own fitted parameters; ours agree to ~1e-6).
   const pa = m.probabilityAlive(summary);
-  near(pa.probabilityAlive[0], 0.72660914, 1e-4, "P(alive) 1");
-  near(pa.probabilityAlive[1], 0.21222739, 1e-4, "P(alive) 2");
-  assert.equal(pa.probabilityAlive[2], 1);
+  near(pa.values[0], 0.72660914, 1e-4, "P(alive) 1");
+  near(pa.values[1], 0.21222739, 1e-4, "P(alive) 2");
+  assert.equal(pa.values[2], 1);
   assert.deepEqual([...pa.noRepeatPurchase.slice(0, 3)], [0, 0, 1]);
-  const e = m.expectedPurchases(summary, 10);
+  const e = m.expectedPurchases(summary, 10).values;
   near(e[0], 0.35693101, 1e-4, "E10 1");
   near(m.expectedPurchasesNewCustomer(39), 1.195016228446194, 1e-4, "E[X(39)]");
   near(m.probabilityOfPurchases(39, 0), 0.5743072834054233, 1e-4, "P(X(39)=0)");
@@ -54,7 +54,7 @@ test("fitGammaGamma on CDNOW reproduces the published MLE and reports the correl
   near(g.logLikelihood, -4055.9232, 1e-3, "LL");
   assert.equal(g.customers, 946);
   near(g.frequencySpendCorrelation, 0.113884, 1e-6, "corr");
-  const s = g.expectedSpend(summary);
+  const s = g.expectedSpend(summary).values;
   near(s[0], 24.65861619, 1e-3, "spend 1");
   assert.equal(g.definition.metric, "ltv.gamma_gamma");
   g.free();
@@ -81,11 +81,11 @@ test("clv matches lifetimes' customer_lifetime_value and its breakdown multiplie
   // sum of the model's expected purchases over 600 steps, each increment discounted at its midpoint.
   const delta = 0.3;
   const c = clv(m, g, summary, { discountConvention: "continuous", continuousRate: delta, margin: 0.5 });
-  const spend = g.expectedSpend(summary);
+  const spend = g.expectedSpend(summary).values;
   let prev = 0, integral = 0;
   for (let j = 1; j <= 600; j++) {
     const u = (12 * j) / 600;
-    const e = m.expectedPurchases(summary, 4.345 * u)[0];
+    const e = m.expectedPurchases(summary, 4.345 * u).values[0];
     integral += Math.exp((-delta * (u - 0.01)) / 12) * (e - prev);
     prev = e;
   }
@@ -114,7 +114,7 @@ test("toJSON / fromJSON round trip through JSON text gives the same predictions"
     iterations: 0, customers: 0, period: "week", starts: 3, maxIterations: 500, tolerance: 1e-6,
   });
   assert.equal(p.logLikelihood, undefined);
-  assert.ok(p.expectedPurchases(summary, 10)[0] > 0);
+  assert.ok(p.expectedPurchases(summary, 10).values[0] > 0);
 });
 
 test("historicalLtv and simpleLtv", () => {
@@ -179,7 +179,8 @@ test("bad inputs throw typed errors and the instance keeps working", () => {
   throwsCode(() => simpleLtv({ arpu: 1, churnRate: 0.1, cost: 3 }), "E_UNKNOWN_OPTION");
   throwsCode(() => simpleLtv(), "E_BAD_OPTION");
   const tx = Transactions.fromCsv("c,d,a\nx,2024-01-01,5\n", { customerId: "c", timestamp: "d", amount: "a" });
-  throwsCode(() => historicalLtv(tx, { marginRate: 1.5 }), "E_BAD_OPTION", { column: "marginRate" });
+  throwsCode(() => historicalLtv(tx, { marginRate: 1.5 }), "E_BAD_OPTION", { column: "margin" });
+  throwsCode(() => historicalLtv(tx, { margin: 1.5 }), "E_BAD_OPTION", { column: "margin" });
   throwsCode(() => historicalLtv(tx, { observationEnd: "soon" }), "E_BAD_OPTION", { column: "observationEnd" });
   // Still working.
   near(fitBgNbd(summary).params.r, 0.243, 0.001, "r after errors");
@@ -226,13 +227,13 @@ test("fitParetoNbd on CDNOW reproduces the published MLE; lifetimes' predictions
   assert.ok(m.stdErrors.r > 0);
   // lifetimes ParetoNBDFitter on the same data: P(alive) of customers 1 and 3, E10 of customer 1.
   const pa = m.probabilityAlive(summary);
-  near(pa[0], 0.86911795, 1e-3, "P(alive) 1");
-  near(pa[2], 0.29509337, 1e-3, "P(alive) 3");
-  near(m.expectedPurchases(summary, 10)[0], 0.42447516, 1e-3, "E10 1");
+  near(pa.values[0], 0.86911795, 1e-3, "P(alive) 1");
+  near(pa.values[2], 0.29509337, 1e-3, "P(alive) 3");
+  near(m.expectedPurchases(summary, 10).values[0], 0.42447516, 1e-3, "E10 1");
   near(m.expectedPurchasesNewCustomer(39), 1.213439887405528, 1e-3, "E[X(39)]");
   const again = ParetoNbdModel.fromJSON(JSON.parse(JSON.stringify(m)));
   assert.deepEqual(again.params, p);
-  assert.deepEqual([...again.probabilityAlive(summary)], [...pa]);
+  assert.deepEqual([...again.probabilityAlive(summary).values], [...pa.values]);
   throwsCode(() => ParetoNbdModel.fromJSON(fitBgNbd(summary).toJSON()), "E_BAD_OPTION", { column: "json" });
   throwsCode(() => fitParetoNbd(summary, { starts: 11 }), "E_BAD_OPTION");
   const daily = CustomerSummary.fromColumns({
@@ -259,12 +260,12 @@ test("historicalLtv with a per-transaction cost column (rows, columns and CSV ag
     assert.deepEqual([...h.ltv], [66, 60]);
     assert.deepEqual(h.cohorts.map((c) => [c.month, [...c.cumulative]]), [["2024-01", [40, 66, 66]], ["2024-02", [30, 60]]]);
     assert.equal(h.definition.params.marginSource, "cost");
-    assert.equal(h.definition.version, "1.1.0");
-    throwsCode(() => historicalLtv(tx, { marginRate: 0.5 }), "E_BAD_OPTION", { column: "marginRate" });
+    assert.equal(h.definition.version, "1.2.0");
+    throwsCode(() => historicalLtv(tx, { marginRate: 0.5 }), "E_BAD_OPTION", { column: "margin" });
   }
   const plain = historicalLtv(Transactions.fromCsv(csv, { customerId: "c", timestamp: "d", amount: "a" }), { marginRate: 0.5, observationEnd: "2024-03-31" });
   assert.equal(plain.cost, null);
-  assert.equal(plain.definition.params.marginSource, "marginRate");
+  assert.equal(plain.definition.params.marginSource, "margin");
   throwsCode(() => Transactions.fromCsv("c,d,a,k\na,2024-01-15,100,NaN\n", mapping), "E_NON_FINITE", { column: "k", row: 2 });
   throwsCode(() => Transactions.fromRows([{ c: "a", d: "2024-01-15", a: 1, k: null }], mapping), "E_MISSING_VALUE", { column: "k", row: 1 });
   throwsCode(() => Transactions.fromRows([{ c: "a", d: "2024-01-15", a: 1, k: "x" }], mapping), "E_BAD_TYPE", { column: "k", row: 1 });

@@ -22,9 +22,9 @@ function scenario(s) {
   const out = {
     bgnbd: hex([p.r, p.alpha, p.a, p.b, m.logLikelihood]),
     gammaGamma: hex([q.p, q.q, q.v, g.logLikelihood]),
-    probabilityAlive: hex(m.probabilityAlive(s).probabilityAlive),
-    expectedPurchases: hex(m.expectedPurchases(s, 10)),
-    expectedSpend: hex(g.expectedSpend(s)),
+    probabilityAlive: hex(m.probabilityAlive(s).values),
+    expectedPurchases: hex(m.expectedPurchases(s, 10).values),
+    expectedSpend: hex(g.expectedSpend(s).values),
     clv: hex(clv(m, g, s, {}).clv),
   };
   m.free(); g.free();
