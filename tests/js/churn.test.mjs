@@ -76,6 +76,22 @@ test("evaluateScores: AUC equals a brute-force pair count", () => {
   assert.equal(evaluateScores(scores, labels).auc, wins / pairs);
 });
 
+test("evaluateScores: lift table on a hand example", () => {
+  // The twelve customers of tests/churn.rs (lift_table_on_a_hand_example): churn rate 5/12; by
+  // descending score (ties in input order) churned 1 1 0 1 0 1 0 0 0 0 0 1; deciles of sizes
+  // 1 1 1 1 2 1 1 1 1 2 hold 1 1 0 1 1 0 0 0 0 1 churners; lift = rate ÷ 5/12.
+  const scores = [0.95, 0.10, 0.80, 0.80, 0.30, 0.70, 0.05, 0.60, 0.50, 0.40, 0.20, 0.15];
+  const labels = [1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0];
+  const e = evaluateScores(scores, labels);
+  const sizes = [1, 1, 1, 1, 2, 1, 1, 1, 1, 2], churners = [1, 1, 0, 1, 1, 0, 0, 0, 0, 1];
+  assert.deepEqual(e.lift.map((d) => [d.decile, d.customers, d.churners]), sizes.map((n, i) => [i + 1, n, churners[i]]));
+  const lift = [2.4, 2.4, 0, 2.4, 1.2, 0, 0, 0, 0, 1.2];
+  e.lift.forEach((d, i) => assert.ok(Math.abs(d.lift - lift[i]) < 1e-12, `decile ${d.decile}: lift ${d.lift} vs ${lift[i]}`));
+  // Four customers: only deciles 3, 5, 8 and 10 hold one (positions ⌊(d−1)·4/10⌋ … ⌊d·4/10⌋ − 1).
+  const small = evaluateScores([0.9, 0.2, 0.6, 0.4], [1, 0, 0, 1]);
+  assert.deepEqual(small.lift.map((d) => [d.decile, d.customers, d.churners, d.lift]), [[3, 1, 1, 2], [5, 1, 0, 0], [8, 1, 1, 2], [10, 1, 0, 0]]);
+});
+
 test("bad input gets coded errors; the model keeps working", () => {
   const tx = Transactions.fromCsv(FIXTURE, m);
   throwsCode(() => churnFeatures(tx), "E_BAD_OPTION");
