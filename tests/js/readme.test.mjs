@@ -104,6 +104,12 @@ test("Arrow guide feature-table and attributes example prints the documented val
   assert.equal(out.trim(), "4 2 [ 1, 1, 0, 0 ] [ 51, 8.5, 1.1, 2 ]\n[ 'a', 'b', 'c', 'd' ] [ 2, 2, 9, 8 ] [ 'basic', 'basic', 'pro', 'pro' ]");
 });
 
+test("errors guide example prints the documented error", () => {
+  // "03/05/2024" is ambiguous between day/month orders: E_BAD_DATE on the first data row (row 2).
+  const out = runDocBlock("docs/guide/errors.md", "errors");
+  assert.equal(out, "true UnimetricError E_BAD_DATE date 2\ntrue\n");
+});
+
 test("every tagged example in the README and the guides is run by a test", () => {
   // The tests name each block with string literals: readmeBlock(TAG), docBlock(FILE, TAG) or
   // runDocBlock(FILE, TAG).
