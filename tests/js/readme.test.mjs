@@ -104,6 +104,16 @@ test("Arrow guide feature-table and attributes example prints the documented val
   assert.equal(out.trim(), "4 2 [ 1, 1, 0, 0 ] [ 51, 8.5, 1.1, 2 ]\n[ 'a', 'b', 'c', 'd' ] [ 2, 2, 9, 8 ] [ 'basic', 'basic', 'pro', 'pro' ]");
 });
 
+test("Arrow guide: the apache-arrow version it names for DuckDB-WASM is the one DuckDB-WASM depends on", () => {
+  const guide = readFileSync(path.join(ROOT, "docs", "guide", "arrow.md"), "utf8").replace(/\s+/g, " ");
+  const m = guide.match(/Use the `apache-arrow` version your DuckDB-WASM depends on \((\d+\.\d+\.\d+) for (\d+\.\d+\.\d+)\)/);
+  assert.ok(m, "the Arrow guide no longer names the versions");
+  const duckdb = JSON.parse(readFileSync(path.join(ROOT, "node_modules", "@duckdb", "duckdb-wasm", "package.json"), "utf8"));
+  const arrow = JSON.parse(readFileSync(path.join(ROOT, "node_modules", "apache-arrow", "package.json"), "utf8"));
+  assert.deepEqual([m[1], m[2]], [arrow.version, duckdb.version]);
+  assert.equal(duckdb.dependencies["apache-arrow"], `^${arrow.version}`);
+});
+
 test("errors guide example prints the documented error", () => {
   // "03/05/2024" is ambiguous between day/month orders: E_BAD_DATE on the first data row (row 2).
   const out = runDocBlock("docs/guide/errors.md", "errors");
