@@ -1,8 +1,9 @@
 // The package as a user installs it: `npm pack` the built pkg/, install the tarball into a fresh
 // project, and use it from every kind of build — Node ESM and CommonJS with no init call, Vite
 // (build and dev server), webpack 5, and a plain `<script type="module">` from a static server,
-// each page loaded in headless Chromium — and type-check a consumer with TypeScript. The Vite,
-// webpack and TypeScript examples of the README are the configuration and code used here.
+// each page loaded in headless Chromium — and type-check a consumer with TypeScript. The Vite and
+// webpack examples of docs/guide/runtimes.md and the README's TypeScript quick start are the
+// configuration and code used here.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -11,7 +12,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, rmSyn
 import os from "node:os";
 import path from "node:path";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
-import { PKG, ROOT, readmeBlock, runPage, serveStatic } from "./helpers.mjs";
+import { PKG, ROOT, docBlock, readmeBlock, runPage, serveStatic } from "./helpers.mjs";
 
 let dir;
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -181,12 +182,12 @@ document.getElementById("out").textContent = String((await um.call("glossary")).
   assert.ok(!plainAssets.some((f) => f.startsWith("arrow-worker-thread-") || f.startsWith("unimetric_arrow_bg-")), `Arrow assets in ${plainAssets}`);
 });
 
-test("Vite dev server: the same page served by `vite` in development, with the README's config", async () => {
+test("Vite dev server: the same page served by `vite` in development, with the runtimes guide's config", async () => {
   const app = path.join(dir, "vite-dev");
   mkdirSync(app);
   writeFileSync(path.join(app, "index.html"), page("/main.js"));
   writeFileSync(path.join(app, "main.js"), BROWSER_MAIN);
-  writeFileSync(path.join(app, "vite.config.js"), readmeBlock("vite-config"));
+  writeFileSync(path.join(app, "vite.config.js"), docBlock("docs/guide/runtimes.md", "vite-config"));
   const { createServer } = await import(requireRoot.resolve("vite"));
   const server = await createServer({
     root: app, configFile: path.join(app, "vite.config.js"), logLevel: "warn",
@@ -203,11 +204,11 @@ test("Vite dev server: the same page served by `vite` in development, with the R
   }
 });
 
-test("webpack 5: the README's webpack.config.mjs, bundle run in headless Chromium", async () => {
+test("webpack 5: the runtimes guide's webpack.config.mjs, bundle run in headless Chromium", async () => {
   const app = path.join(dir, "webpack-app");
   mkdirSync(path.join(app, "src"), { recursive: true });
   writeFileSync(path.join(app, "src", "index.js"), BROWSER_MAIN);
-  writeFileSync(path.join(app, "webpack.config.mjs"), readmeBlock("webpack-config"));
+  writeFileSync(path.join(app, "webpack.config.mjs"), docBlock("docs/guide/runtimes.md", "webpack-config"));
   const config = (await import(path.join(app, "webpack.config.mjs"))).default;
   const webpack = requireRoot("webpack");
   const dist = path.join(app, "dist");
@@ -284,7 +285,7 @@ export const out = [f, defs, codes];
     `type Transactions = unimetric.Transactions;\ntype Definition = unimetric.Definition;\ntype ErrorCode = unimetric.ErrorCode;\n` +
     `export type ArrowReader = typeof arrow.Transactions.fromArrow;\n${usage}`);
   // The declarations use `Symbol.dispose` (wasm-bindgen's explicit resource management), hence
-  // the esnext.disposable lib; the README says so.
+  // the esnext.disposable lib; the README and docs/guide/runtimes.md say so.
   const common = { strict: true, noEmit: true, target: "es2022", lib: ["es2022", "esnext.disposable", "dom"], skipLibCheck: false, types: [] };
   writeFileSync(path.join(app, "package.json"), '{"type":"module","private":true}');
   writeFileSync(path.join(app, "readme.ts"), readmeBlock("typescript", "ts"));
