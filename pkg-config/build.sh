@@ -3,12 +3,14 @@
 #   1. wasm-pack build --target web (release profile: opt-level 3, LTO, simd128)
 #   2. the `unimetric/arrow` entry: the same build with the cargo feature `arrow` (everything
 #      plus fromArrow), as unimetric_arrow.*, so users without Arrow input do not download it
-#   3. typed errors from the generated glue's own checks (pkg-config/typed-glue-errors.mjs)
+#   3. pkg-config/typed-glue-errors.mjs on both glue files: their import of js/error.js (the
+#      `UnimetricError` class) pointed at the package's one error.js, the glue's own checks
+#      throwing it with code E_BAD_TYPE, and the class exported
 #   4. wasm-opt -O3 from the npm `binaryen` package (wasm-pack's own download is disabled)
-#   5. CommonJS copies of both glue files (esbuild) for `require("unimetric")` in Node
-#   6. package.json from pkg-config/package.template.json, the Node and Worker entries (the
-#      clients of both entries and the worker-client.js they share, both worker scripts and the
-#      worker-serve.js they share), README and licences
+#   5. CommonJS copies of both glue files and of error.js (esbuild) for `require("unimetric")`
+#   6. pkg-config/entries.mjs: the hand-written runtime from js/ (error class, worker client and
+#      serve), the Node and Worker entries of both builds generated from its table, and
+#      package.json from pkg-config/package.template.json; then README and licences
 # Usage: pkg-config/build.sh [--dev]   (--dev: debug build, no wasm-opt; for quick iteration)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,7 @@ PROFILE=--release
 
 wasm-pack build --target web "$PROFILE" --weak-refs --out-dir pkg --out-name unimetric --no-pack >&2
 node pkg-config/typed-glue-errors.mjs pkg/unimetric.js
+rm -rf pkg/snippets
 
 # The Arrow entry point, built aside and copied in (wasm-pack owns its out-dir).
 ARROW_OUT="$(mktemp -d)"
@@ -41,30 +44,31 @@ if [[ "$PROFILE" == --release ]]; then
 fi
 
 # CommonJS glue for Node's require(): the ESM glue converted by esbuild; import.meta.url (used
-# only by the async init's default wasm location) becomes the file's own URL.
+# only by the async init's default wasm location) becomes the file's own URL. Both CommonJS glue
+# files require one CommonJS copy of the error class, error.cjs.
 ESBUILD=node_modules/.bin/esbuild
 if [[ ! -x "$ESBUILD" ]]; then
   echo "build.sh: $ESBUILD missing; run scripts/bootstrap.sh first" >&2
   exit 1
 fi
+"$ESBUILD" js/error.js --format=cjs --platform=node --target=node18 --log-level=warning --outfile=pkg/error.cjs
 for NAME in unimetric unimetric_arrow; do
   "$ESBUILD" "pkg/$NAME.js" --format=cjs --platform=node --target=node18 --log-level=warning \
     --define:import.meta.url=__unimetric_module_url \
     --banner:js='const __unimetric_module_url = require("node:url").pathToFileURL(__filename).href;' \
     --outfile="pkg/$NAME.cjs"
+  if [[ "$(grep -c 'require("./error.js")' "pkg/$NAME.cjs")" != 1 ]]; then
+    echo "build.sh: pkg/$NAME.cjs does not require ./error.js exactly once" >&2
+    exit 1
+  fi
+  sed -i 's#require("./error.js")#require("./error.cjs")#' "pkg/$NAME.cjs"
   cp "pkg/$NAME.d.ts" "pkg/$NAME.d.cts"
 done
 
 VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
-sed "s/__VERSION__/$VERSION/" pkg-config/package.template.json > pkg/package.json
-cp pkg-config/node.js pkg-config/node.d.ts pkg/
-cp pkg-config/worker.js pkg-config/worker.d.ts pkg-config/worker-client.js pkg-config/worker-serve.js pkg/
-cp pkg-config/arrow-worker.js pkg-config/arrow-worker.d.ts pkg/
-cp pkg-config/worker-thread.js pkg-config/worker-thread.d.ts pkg-config/arrow-worker-thread.js pkg-config/arrow-worker-thread.d.ts pkg/
-cp pkg-config/node.cjs pkg-config/node.d.cts pkg/
-cp pkg-config/arrow-node.js pkg-config/arrow-node.d.ts pkg-config/arrow-node.cjs pkg-config/arrow-node.d.cts pkg/
 cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 rm -f pkg/.gitignore
+node pkg-config/entries.mjs pkg "$VERSION"
 
 VERSION_LINE="built pkg/ (unimetric $VERSION):"
 for WASM in pkg/unimetric_bg.wasm pkg/unimetric_arrow_bg.wasm; do

@@ -10,7 +10,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/unimetric/target}"
 bash scripts/bootstrap.sh --minimal
 
 WASM=pkg/unimetric_bg.wasm
-if [[ ! -f "$WASM" ]] || [[ -n "$(find src Cargo.toml Cargo.lock pkg-config README.md -newer "$WASM" -print -quit 2>/dev/null)" ]]; then
+if [[ ! -f "$WASM" ]] || [[ -n "$(find src js Cargo.toml Cargo.lock pkg-config README.md -newer "$WASM" -print -quit 2>/dev/null)" ]]; then
   bash pkg-config/build.sh
 fi
 

@@ -8,7 +8,10 @@
 #   3. wasm-bindgen-test in Node
 #   4. wasm-bindgen-test in headless Chromium
 #   5. the npm package build (pkg-config/build.sh)
-#   6. node --test against the built package: API, errors, golden .d.ts, README examples, parity
+#   6. the API reference from the package's declarations (scripts/api-docs.sh: TypeDoc, warnings
+#      are errors)
+#   7. node --test against the built package: API, errors, golden .d.ts, the examples of the README
+#      and docs/guide/ with the output they document, parity
 #      with native, unimetric/arrow against DuckDB-WASM (Node and Chromium), npm pack + Node ESM
 #      and CommonJS + Vite (build and dev) + webpack 5 + <script type="module"> + tsc, and the
 #      dashboard in headless Chromium
@@ -55,6 +58,7 @@ layer "native Rust tests" cargo test --features arrow
 layer "wasm-bindgen-test (Node)" cargo test --target wasm32-unknown-unknown --test wasm
 layer "wasm-bindgen-test (Chromium)" wasm_browser
 layer "npm package build" bash pkg-config/build.sh
+layer "API reference (TypeDoc)" bash scripts/api-docs.sh
 layer "package, README, parity and page tests (node --test)" node --test --test-timeout=600000 tests/js/ tests/browser/
 
 echo

@@ -286,6 +286,71 @@ fn evaluation_formulas_on_a_hand_example() {
 }
 
 #[test]
+fn lift_table_on_a_hand_example() {
+    // Twelve customers (score, churned): 0 (.95, 1), 1 (.10, 0), 2 (.80, 1), 3 (.80, 0),
+    // 4 (.30, 0), 5 (.70, 1), 6 (.05, 1), 7 (.60, 0), 8 (.50, 1), 9 (.40, 0), 10 (.20, 0),
+    // 11 (.15, 0). Churn rate 5/12.
+    // By descending score, ties in input order (2 before 3):
+    //   0 2 3 5 7 8 9 4 10 11 1 6, churned 1 1 0 1 0 1 0 0 0 0 0 1.
+    // Decile d (1…10) holds positions ⌊(d−1)·12/10⌋ … ⌊d·12/10⌋ − 1:
+    //   {0} {1} {2} {3} {4, 5} {6} {7} {8} {9} {10, 11}, sizes 1 1 1 1 2 1 1 1 1 2.
+    // Churners 1 1 0 1 1 0 0 0 0 1; rate ÷ 5/12: 12/5 12/5 0 12/5 6/5 0 0 0 0 6/5.
+    let scores = [
+        0.95, 0.10, 0.80, 0.80, 0.30, 0.70, 0.05, 0.60, 0.50, 0.40, 0.20, 0.15,
+    ];
+    let labels = [1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0].map(|y| y == 1);
+    let e = evaluate(&scores, &labels).unwrap();
+    assert!((e.churn_rate - 5.0 / 12.0).abs() < 1e-15);
+    let got: Vec<(u32, usize, usize)> = e
+        .lift
+        .iter()
+        .map(|d| (d.decile, d.customers, d.churners))
+        .collect();
+    let sizes = [1, 1, 1, 1, 2, 1, 1, 1, 1, 2];
+    let churners = [1, 1, 0, 1, 1, 0, 0, 0, 0, 1];
+    let want: Vec<(u32, usize, usize)> = (0..10)
+        .map(|d| (d as u32 + 1, sizes[d], churners[d]))
+        .collect();
+    assert_eq!(got, want);
+    let lift = [2.4, 2.4, 0.0, 2.4, 1.2, 0.0, 0.0, 0.0, 0.0, 1.2];
+    let rate = [1.0, 1.0, 0.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.5];
+    for (d, (l, r)) in e.lift.iter().zip(lift.iter().zip(rate)) {
+        assert!(
+            (d.lift - l).abs() < 1e-12,
+            "decile {}: lift {} vs {l}",
+            d.decile,
+            d.lift
+        );
+        assert!(
+            (d.rate - r).abs() < 1e-15,
+            "decile {}: rate {} vs {r}",
+            d.decile,
+            d.rate
+        );
+    }
+
+    // Fewer than ten customers: deciles without a customer are left out. Four customers of the
+    // example above (p = [0.9, 0.2, 0.6, 0.4], y = [1, 0, 0, 1]) by descending score:
+    // 0.9 (1), 0.6 (0), 0.4 (1), 0.2 (0); decile d holds positions ⌊(d−1)·4/10⌋ … ⌊d·4/10⌋ − 1,
+    // non-empty for d = 3, 5, 8, 10; churn rate 1/2, lifts 2, 0, 2, 0.
+    let e = evaluate(&[0.9, 0.2, 0.6, 0.4], &[true, false, false, true]).unwrap();
+    let got: Vec<(u32, usize, usize, f64)> = e
+        .lift
+        .iter()
+        .map(|d| (d.decile, d.customers, d.churners, d.lift))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (3, 1, 1, 2.0),
+            (5, 1, 0, 0.0),
+            (8, 1, 1, 2.0),
+            (10, 1, 0, 0.0)
+        ]
+    );
+}
+
+#[test]
 fn model_checks_input_and_round_trips() {
     let names: Vec<String> = ["x"].map(String::from).to_vec();
     let e =

@@ -290,6 +290,11 @@ const handlers = {
     }
   },
 
+  /** The definitions of these ids (`{ id: definition }`); needs no data set. */
+  definitions({ ids }) {
+    return Object.fromEntries(ids.map((id) => [id, getDefinition(id)]));
+  },
+
   /** KPIs with the definitions they refer to, plus the monthly net revenue series. */
   compute({ period, observationEnd }) {
     if (!current) throw new Error("no data loaded");

@@ -5,20 +5,9 @@ use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array};
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Converts a core error into a JS `Error` with `name = "UnimetricError"` and `code`,
-/// `column`, `row` properties.
+/// Converts a core error into the package's `UnimetricError` (see [`super::error`]).
 pub fn to_js_error(e: Error) -> JsValue {
-    let err = js_sys::Error::new(&e.to_string());
-    err.set_name("UnimetricError");
-    let obj: &JsValue = err.as_ref();
-    let _ = Reflect::set(obj, &"code".into(), &e.code().into());
-    if let Some(c) = e.column() {
-        let _ = Reflect::set(obj, &"column".into(), &c.into());
-    }
-    if let Some(r) = e.row() {
-        let _ = Reflect::set(obj, &"row".into(), &JsValue::from_f64(r as f64));
-    }
-    err.into()
+    super::error::js_error(&e)
 }
 
 /// Result type of exported functions.

@@ -8,6 +8,7 @@ pub mod arrow;
 pub mod cac;
 pub mod churn;
 pub mod convert;
+mod error;
 pub mod glossary;
 pub mod interop;
 pub mod ltv;

@@ -55,14 +55,14 @@ expose({
 const MAIN = `
 import * as duckdb from "@duckdb/duckdb-wasm";
 import { tableToIPC } from "apache-arrow";
-import { UnimetricWorker } from "/pkg/arrow-worker.js";
+import { UnimetricError, UnimetricWorker } from "/pkg/arrow-worker.js";
 import { UnimetricWorker as PlainWorker } from "/pkg/worker.js";
 
 const SQL = ${JSON.stringify(SQL)};
 const MAPPING = ${JSON.stringify(MAPPING)};
 const out = {};
 const cols = (c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, ArrayBuffer.isView(v) ? [...v] : v]));
-const failure = (e) => ({ name: e.name, code: e.code, column: e.column ?? null, row: e.row ?? null, isError: e instanceof Error });
+const failure = (e) => ({ name: e.name, code: e.code, column: e.column ?? null, row: e.row ?? null, isError: e instanceof Error, isUnimetricError: e instanceof UnimetricError });
 try {
   const bundle = await duckdb.selectBundle({
     mvp: { mainModule: "/duckdb/duckdb-mvp.wasm", mainWorker: "/duckdb/duckdb-browser-mvp.worker.js" },
@@ -151,8 +151,10 @@ test("DuckDB-WASM IPC bytes moved into the Arrow worker: fromArrow, summary, err
     assert.deepEqual({ customerId, frequency, recency, T, monetaryValue, orders, revenue }, EXPECTED);
     assert.deepEqual(result.fromTable, result.summary);
 
-    assert.deepEqual(result.missing, { name: "UnimetricError", code: "E_MISSING_COLUMN", column: "client", row: null, isError: true });
+    assert.deepEqual(result.missing, { name: "UnimetricError", code: "E_MISSING_COLUMN", column: "client", row: null, isError: true, isUnimetricError: true });
     assert.equal(result.badType.code, "E_BAD_TYPE");
+    assert.equal(result.badType.isUnimetricError, true);
+    assert.equal(result.notArrow.isUnimetricError, true);
     assert.equal(result.badType.column, "customer");
     assert.equal(result.notArrow.code, "E_ARROW");
     assert.equal(result.afterErrors, 3);
@@ -165,6 +167,7 @@ test("DuckDB-WASM IPC bytes moved into the Arrow worker: fromArrow, summary, err
 
     assert.equal(result.plain.code, "E_BAD_OPTION");
     assert.equal(result.plain.name, "UnimetricError");
+    assert.equal(result.plain.isUnimetricError, true);
     assert.match(result.plainVersion, /^\d+\.\d+\.\d+/);
   } finally {
     server.close();

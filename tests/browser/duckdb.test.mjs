@@ -4,17 +4,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { FIXTURES, MAIN_PAGE, PKG, ROOT, bundleModule, readmeBlock, runPage, serveStatic } from "../js/helpers.mjs";
+import { FIXTURES, MAIN_PAGE, PKG, ROOT, bundleModule, docBlock, documentedOutput, runPage, serveStatic } from "../js/helpers.mjs";
 
 const DUCKDB_DIST = path.join(ROOT, "node_modules", "@duckdb", "duckdb-wasm", "dist");
 
-// Runs in the page: the README's DuckDB-WASM example, then further checks on its connection.
-// Expected values are checked in Node below.
-const README = readmeBlock("arrow-browser").split("\n");
+// Runs in the page: the Arrow guide's DuckDB-WASM example, then further checks on its connection.
+// Expected values are checked in Node below; what the example logs is recorded (each argument as
+// JSON) to compare with the output its comments document.
+const EXAMPLE = docBlock("docs/guide/arrow.md", "arrow-browser");
+const README = EXAMPLE.split("\n");
 const MAIN = `
 ${README.filter((l) => l.startsWith("import ")).join("\n")}
 
-const out = {};
+const out = { logs: [] };
+console.log = (...args) => out.logs.push(args.map((a) => JSON.stringify(a)).join(" "));
 const cols = (s) => Object.fromEntries(Object.entries(s.toColumns()).map(([k, v]) => [k, ArrayBuffer.isView(v) ? [...v] : v]));
 try {
 ${README.filter((l) => !l.startsWith("import ")).join("\n")}
@@ -71,8 +74,11 @@ test("DuckDB-WASM in Chromium: Arrow results through unimetric/arrow", async () 
     assert.equal(result.error, undefined, result.error);
     assert.deepEqual(errors, []);
     assert.deepEqual(badRequests, []);
-    // The README example: 1 buys Jan 1 and Jan 4, 2 buys Jan 2 (by hand).
+    // The guide's example: 1 buys Jan 1 and Jan 4, 2 buys Jan 2 (by hand).
     assert.deepEqual(result.readme.frequency, [1, 0]);
+    // It logs what its comments say (spacing aside).
+    const squeeze = (s) => s.replace(/\s+/g, "");
+    assert.deepEqual(result.logs.map(squeeze), documentedOutput(EXAMPLE).map(squeeze));
     assert.deepEqual(result.readme.recency, [3, 0]);
     assert.deepEqual(result.readme.T, [3, 2]);
     assert.deepEqual(result.readme.revenue, [40, 20]);

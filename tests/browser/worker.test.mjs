@@ -1,7 +1,8 @@
 // The package's Worker API (pkg/worker.js, `unimetric/worker`) in headless Chromium, on a blank
 // page served with the dashboard's Content-Security-Policy. Every value is compared with the
 // same computation in Node; cancellation and a worker that dies mid-fit must reject with
-// E_CANCELLED and leave the client usable.
+// E_CANCELLED and leave the client usable. Every rejection is an instance of the package's one
+// UnimetricError class, the class the main entry throws in the page too.
 //
 //   node --test tests/browser/worker.test.mjs
 
@@ -46,8 +47,9 @@ describe("Worker API", { timeout: 120_000 }, () => {
     );
     await page.goto(`${base}/worker-api-test`);
     await page.evaluate(async () => {
-      const { UnimetricWorker } = await import("/pkg/worker.js");
+      const { UnimetricWorker, UnimetricError } = await import("/pkg/worker.js");
       window.um = new UnimetricWorker();
+      window.UnimetricError = UnimetricError;
     });
   });
 
@@ -96,13 +98,28 @@ describe("Worker API", { timeout: 120_000 }, () => {
         await um.call("Transactions.fromCsv", [csv, mapping]);
         return null;
       } catch (e) {
-        return { name: e.name, code: e.code, row: e.row, column: e.column, isError: e instanceof Error };
+        return { name: e.name, code: e.code, row: e.row, column: e.column, isError: e instanceof Error, isUnimetricError: e instanceof UnimetricError };
       }
     }, MAPPING);
-    assert.deepEqual(err, { name: "UnimetricError", code: "E_BAD_DATE", row: 3, column: "order_date", isError: true });
+    assert.deepEqual(err, { name: "UnimetricError", code: "E_BAD_DATE", row: 3, column: "order_date", isError: true, isUnimetricError: true });
 
-    const unknown = await page.evaluate(() => um.call("noSuchFunction").catch((e) => e.code));
-    assert.equal(unknown, "E_BAD_OPTION");
+    // An error of the worker's own (no such function) is one too.
+    const unknown = await page.evaluate(() => um.call("noSuchFunction").catch((e) => ({ code: e.code, isUnimetricError: e instanceof UnimetricError })));
+    assert.deepEqual(unknown, { code: "E_BAD_OPTION", isUnimetricError: true });
+  });
+
+  it("the main entry in the page throws the same UnimetricError class", async () => {
+    const got = await page.evaluate(async () => {
+      const lib = await import("/pkg/unimetric.js");
+      await lib.default();
+      try {
+        lib.Transactions.fromCsv("customer,when,amount\na,2024-01-01,1\nb,31/12/2024,2\n", { customerId: "customer", timestamp: "when", amount: "amount" });
+        return null;
+      } catch (e) {
+        return { code: e.code, row: e.row, isUnimetricError: e instanceof lib.UnimetricError, sameClass: lib.UnimetricError === UnimetricError };
+      }
+    });
+    assert.deepEqual(got, { code: "E_BAD_DATE", row: 3, isUnimetricError: true, sameClass: true });
   });
 
   it("reports progress of a long fit and returns the same result as Node", async () => {
@@ -131,7 +148,7 @@ describe("Worker API", { timeout: 120_000 }, () => {
           reports++;
           if (reports === 2) controller.abort();
         } }], { signal: controller.signal })
-        .then(() => null, (e) => ({ name: e.name, code: e.code, reason: e.reason, message: e.message }));
+        .then(() => null, (e) => ({ name: e.name, code: e.code, reason: e.reason, message: e.message, isUnimetricError: e instanceof UnimetricError }));
       const elapsed = performance.now() - started;
       // Objects of the terminated worker are gone; new calls start a fresh worker.
       const lost = await tx.get("length").then(() => null, (e) => e.code);
@@ -141,6 +158,7 @@ describe("Worker API", { timeout: 120_000 }, () => {
     assert.equal(got.error?.code, "E_CANCELLED", JSON.stringify(got.error));
     assert.equal(got.error.name, "UnimetricError");
     assert.equal(got.error.reason, "cancelled");
+    assert.equal(got.error.isUnimetricError, true);
     assert.equal(got.reports, 2, "no report arrives after the cancel");
     assert.equal(got.lost, "E_CANCELLED");
     assert.equal(new Set(got.labels).size, 2);
@@ -186,13 +204,14 @@ describe("Worker API", { timeout: 120_000 }, () => {
         if (reports === 1) um.worker.dispatchEvent(new ErrorEvent("error", { message: "worker crashed" }));
       } }]);
       const queued = um.call("version");
-      const errors = await Promise.all([call, queued].map((p) => p.then(() => null, (e) => ({ code: e.code, reason: e.reason, message: e.message }))));
+      const errors = await Promise.all([call, queued].map((p) => p.then(() => null, (e) => ({ code: e.code, reason: e.reason, message: e.message, isUnimetricError: e instanceof UnimetricError }))));
       return { errors, reports, version: await um.version() };
     }, Array.from(features(20_000)));
     assert.equal(got.reports, 1);
     for (const error of got.errors) {
       assert.equal(error?.code, "E_CANCELLED", JSON.stringify(error));
       assert.equal(error.reason, "failed");
+      assert.equal(error.isUnimetricError, true);
       assert.match(error.message, /worker crashed/);
     }
     assert.match(got.version, /^\d+\.\d+\.\d+/);

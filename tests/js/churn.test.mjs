@@ -7,7 +7,7 @@ import {
   Transactions, churnFeatures, fitChurn, evaluateChurn, evaluateScores, ChurnModel,
   AliveChurnModel, fitAliveChurn, BgNbdModel, fitBgNbd,
 } from "../../pkg/node.js";
-import { ROOT, runReadmeBlock, throwsCode } from "./helpers.mjs";
+import { ROOT, runDocBlock, throwsCode } from "./helpers.mjs";
 
 const FIXTURE = "c,d,a\na,2024-01-01,10\na,2024-02-01,20\na,2024-02-01T18:00,-5\na,2024-03-02,30\na,2024-06-10,40\nb,2024-03-01,7\nz,2024-07-15,1\n";
 const m = { customerId: "c", timestamp: "d", amount: "a" };
@@ -74,6 +74,22 @@ test("evaluateScores: AUC equals a brute-force pair count", () => {
     pairs++; wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
   }
   assert.equal(evaluateScores(scores, labels).auc, wins / pairs);
+});
+
+test("evaluateScores: lift table on a hand example", () => {
+  // The twelve customers of tests/churn.rs (lift_table_on_a_hand_example): churn rate 5/12; by
+  // descending score (ties in input order) churned 1 1 0 1 0 1 0 0 0 0 0 1; deciles of sizes
+  // 1 1 1 1 2 1 1 1 1 2 hold 1 1 0 1 1 0 0 0 0 1 churners; lift = rate ÷ 5/12.
+  const scores = [0.95, 0.10, 0.80, 0.80, 0.30, 0.70, 0.05, 0.60, 0.50, 0.40, 0.20, 0.15];
+  const labels = [1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0];
+  const e = evaluateScores(scores, labels);
+  const sizes = [1, 1, 1, 1, 2, 1, 1, 1, 1, 2], churners = [1, 1, 0, 1, 1, 0, 0, 0, 0, 1];
+  assert.deepEqual(e.lift.map((d) => [d.decile, d.customers, d.churners]), sizes.map((n, i) => [i + 1, n, churners[i]]));
+  const lift = [2.4, 2.4, 0, 2.4, 1.2, 0, 0, 0, 0, 1.2];
+  e.lift.forEach((d, i) => assert.ok(Math.abs(d.lift - lift[i]) < 1e-12, `decile ${d.decile}: lift ${d.lift} vs ${lift[i]}`));
+  // Four customers: only deciles 3, 5, 8 and 10 hold one (positions ⌊(d−1)·4/10⌋ … ⌊d·4/10⌋ − 1).
+  const small = evaluateScores([0.9, 0.2, 0.6, 0.4], [1, 0, 0, 1]);
+  assert.deepEqual(small.lift.map((d) => [d.decile, d.customers, d.churners, d.lift]), [[3, 1, 1, 2], [5, 1, 0, 0], [8, 1, 1, 2], [10, 1, 0, 0]]);
 });
 
 test("bad input gets coded errors; the model keeps working", () => {
@@ -205,12 +221,27 @@ test("evaluateChurn scores 1 − P(alive) beside the model; AUC equals a brute-f
   throwsCode(() => evaluateChurn(tx, { trainCutoff: "2025-03-31", testCutoff: "2025-06-30", alive: "yes" }), "E_BAD_OPTION", { column: "alive" });
 });
 
-test("README churn attributes example prints the documented values", async () => {
+test("churn guide attributes example prints the documented values", () => {
   // Hand check: labels over (Mar 31, Jun 29]: a buys Jun 10, d May 1 → 0; b, c nothing → 1.
   // Categories: basic ×2 is the reference; pro and team ×1 each, by name.
-  const out = await runReadmeBlock("churn-attributes");
+  const out = runDocBlock("docs/guide/churn.md", "churn-attributes");
   assert.ok(out.includes("seats [ 'pro', 'basic', 'basic', 'team' ] [ 0, 1, 1, 0 ]"), out);
   assert.ok(out.includes("[ 'seats', 'plan=pro', 'plan=team' ] [ { column: 'plan', reference: 'basic', levels: [ 'pro', 'team' ] } ]"), out);
   assert.ok(out.includes("[ { column: 'plan', row: 2, value: 'gold' } ] true"), out);
   assert.ok(out.includes("0 [ 0, 1, 0, 0 ]"), out);
+});
+
+test("churn guide: the sample-data AUCs of its example and its prose are what evaluateChurn gives", () => {
+  // The example prints the three AUCs (model, recency baseline, 1 − P(alive)) rounded to two
+  // decimals; runDocBlock compares them with its documented output, and the prose quotes them too.
+  const out = runDocBlock("docs/guide/churn.md", "churn-sample", { paths: ["www/data"] });
+  const csv = readFileSync(path.join(ROOT, "www", "data", "transactions.csv"));
+  const tx = Transactions.fromCsv(csv, { customerId: "customer_id", timestamp: "order_date", amount: "amount" });
+  const e = evaluateChurn(tx, { trainCutoff: "2025-03-31", testCutoff: "2025-06-30", horizonDays: 90, alive: true });
+  const auc = [e.model.auc, e.baseline.auc, e.alive.auc].map((x) => x.toFixed(2));
+  assert.ok(out.startsWith(`[ '${auc.join("', '")}' ] ${e.aliveNoRepeatPurchase} ${e.testCustomers}\n`), out);
+  const prose = readFileSync(path.join(ROOT, "docs", "guide", "churn.md"), "utf8").replace(/\s+/g, " ");
+  const m = prose.match(/reaches an AUC of ([\d.]+) against ([\d.]+) for the logistic model and ([\d.]+) for the recency rule/);
+  assert.ok(m, "the churn guide no longer quotes the sample-data AUCs");
+  assert.deepEqual({ model: m[2], baseline: m[3], alive: m[1] }, { model: auc[0], baseline: auc[1], alive: auc[2] });
 });

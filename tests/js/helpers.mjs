@@ -1,7 +1,7 @@
 // Shared paths and helpers for the tests of the built package.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -17,14 +17,19 @@ export const CHROMIUM_ARGS = [
 
 /**
  * Runs `code` as `file` with Node in a fresh project where "unimetric" resolves to pkg/ (and each
- * name in `links` to its copy in node_modules); returns its standard output.
+ * name in `links` to its copy in node_modules, each folder in `paths`, such as "www/data", to the
+ * repository's at the same place); returns its standard output.
  */
-export function runInProject(file, code, links = []) {
+export function runInProject(file, code, links = [], paths = []) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "unimetric-project-"));
   try {
     mkdirSync(path.join(dir, "node_modules"));
     symlinkSync(PKG, path.join(dir, "node_modules", "unimetric"), "dir");
     for (const name of links) symlinkSync(path.join(ROOT, "node_modules", name), path.join(dir, "node_modules", name), "dir");
+    for (const p of paths) {
+      mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+      symlinkSync(path.join(ROOT, p), path.join(dir, p), "dir");
+    }
     writeFileSync(path.join(dir, "package.json"), '{"type":"module","private":true}');
     writeFileSync(path.join(dir, file), code);
     return execFileSync("node", [file], { cwd: dir, encoding: "utf8" });
@@ -33,9 +38,16 @@ export function runInProject(file, code, links = []) {
   }
 }
 
-/** Runs the README's `<!-- test: TAG -->` js block in Node with "unimetric" resolving to pkg/; returns its output. */
-export async function runReadmeBlock(tag) {
-  return runInProject("block.mjs", readmeBlock(tag));
+/**
+ * Runs the js block tagged `TAG` in `file` (README.md or a guide in docs/guide/) with
+ * `runInProject` (`links` and `paths` as there); asserts that it prints the output its comments
+ * document (`documentedOutput`) and returns the printed output.
+ */
+export function runDocBlock(file, tag, { links = [], paths = [] } = {}) {
+  const code = docBlock(file, tag);
+  const out = runInProject("block.mjs", code, links, paths);
+  assertDocumentedOutput(code, out);
+  return out;
 }
 
 /**
@@ -116,15 +128,69 @@ export async function runPage(url, { timeout = 30_000 } = {}) {
   }
 }
 
+/** The Markdown files whose tagged code blocks are examples run by the tests: README.md and docs/guide/. */
+export function docFiles() {
+  const guides = readdirSync(path.join(ROOT, "docs", "guide")).filter((f) => f.endsWith(".md")).sort();
+  return ["README.md", ...guides.map((f) => `docs/guide/${f}`)];
+}
+
+/** Every `<!-- test: TAG -->` tag in `file` (relative to the repository), in order. */
+export function docTags(file) {
+  const text = readFileSync(path.join(ROOT, file), "utf8");
+  return [...text.matchAll(/<!-- test: ([\w-]+) -->/g)].map((m) => m[1]);
+}
+
 /**
- * The code block tagged `<!-- test: TAG -->` in README.md (a fenced block of language `lang`
- * right after the tag), so the README's examples are the code the tests run.
+ * The code block tagged `<!-- test: TAG -->` in `file` (README.md or a guide such as
+ * docs/guide/arrow.md: a fenced block of language `lang` right after the tag), so the examples
+ * in the docs are the code the tests run. The tag must occur once in the file.
  */
-export function readmeBlock(tag, lang = "js") {
-  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const m = readme.match(new RegExp(`<!-- test: ${tag} -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``));
-  if (!m) throw new Error(`README.md has no ${lang} block tagged ${tag}`);
+export function docBlock(file, tag, lang = "js") {
+  const text = readFileSync(path.join(ROOT, file), "utf8");
+  const count = docTags(file).filter((t) => t === tag).length;
+  if (count > 1) throw new Error(`${file} has ${count} blocks tagged ${tag}`);
+  const m = text.match(new RegExp(`<!-- test: ${tag} -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``));
+  if (!m) throw new Error(`${file} has no ${lang} block tagged ${tag}`);
   return m[1];
+}
+
+/** `docBlock("README.md", tag, lang)`. */
+export function readmeBlock(tag, lang = "js") {
+  return docBlock("README.md", tag, lang);
+}
+
+/**
+ * The output a doc block says it prints, one entry per documented statement: for each line that
+ * starts with `console.log(` or `document.body.textContent =`, the comment ending that line
+ * (`…; // OUTPUT`) or else the `// OUTPUT` comment line right after it. A note after three spaces
+ * in parentheses (`// OUTPUT   (why)`) is not part of the output. Statements without such a
+ * comment document nothing.
+ */
+export function documentedOutput(code) {
+  const lines = code.split("\n");
+  const documented = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s*(console\.log\(|document\.body\.textContent =)/.test(lines[i])) continue;
+    const text = lines[i].match(/;\s*\/\/ (.*)$/)?.[1] ?? lines[i + 1]?.match(/^\s*\/\/ (.*)$/)?.[1];
+    if (text !== undefined) documented.push(text.replace(/\s{3,}\(.*\)$/, "").trimEnd());
+  }
+  return documented;
+}
+
+/**
+ * Asserts that `out` (what a doc block printed) contains every line of its `documentedOutput`,
+ * each as a whole line and in the documented order.
+ */
+export function assertDocumentedOutput(code, out) {
+  const expected = documentedOutput(code);
+  assert.ok(expected.length > 0, "the block documents no output");
+  const lines = out.split("\n");
+  let at = 0;
+  for (const line of expected) {
+    const i = lines.indexOf(line, at);
+    assert.ok(i >= 0, `documented output not printed (in this order): ${line}\n--- printed:\n${out}`);
+    at = i + 1;
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   CustomerSummary, Transactions, BgNbdModel, GammaGammaModel, ParetoNbdModel,
   fitBgNbd, fitGammaGamma, fitParetoNbd, clv, historicalLtv, simpleLtv, calibrationHoldout,
 } from "../../pkg/node.js";
-import { ROOT, cdnowColumns, runReadmeBlock, throwsCode } from "./helpers.mjs";
+import { ROOT, cdnowColumns, runDocBlock, throwsCode } from "./helpers.mjs";
 
 const summary = CustomerSummary.fromColumns(cdnowColumns(), { period: "week" });
 
@@ -273,8 +273,38 @@ test("historicalLtv with a per-transaction cost column (rows, columns and CSV ag
   throwsCode(() => Transactions.fromColumns({ customerId: ["a", "b"], timestamp: [0, 0], amount: [1, 2], cost: [1] }), "E_LENGTH_MISMATCH", { column: "cost" });
 });
 
-test("README cost-column example prints the documented values", async () => {
+test("LTV guide cost-column example prints the documented values", () => {
   // a: (100 − 60) + (50 − 20) = 70; b: 80 − 50 = 30. Jan cohort (a): 40, then 70; Feb (b): 30.
-  const out = await runReadmeBlock("ltv-cost");
+  const out = runDocBlock("docs/guide/ltv.md", "ltv-cost");
   assert.ok(out.includes("[ 70, 30 ] cost [ [ '2024-01', [ 40, 70 ] ], [ '2024-02', [ 30 ] ] ]"), out);
+});
+
+test("LTV guide: the CDNOW estimates it quotes are the fits' (within the published-MLE tolerances above)", () => {
+  const prose = readFileSync(path.join(ROOT, "docs", "guide", "ltv.md"), "utf8").replace(/\s+/g, " ");
+  const num = (s) => Number(s.replace("−", "-"));
+  const quoted = (re, what) => {
+    const m = prose.match(re);
+    assert.ok(m, `the LTV guide no longer quotes the ${what} estimates`);
+    return m.slice(1).map(num);
+  };
+  const bg = fitBgNbd(summary);
+  const [r, alpha, a, b, ll] = quoted(/BG\/NBD.*?published r = (\d+(?:\.\d+)?), α = (\d+(?:\.\d+)?), a = (\d+(?:\.\d+)?), b = (\d+(?:\.\d+)?), LL = (−\d+(?:\.\d+)?)/, "BG/NBD");
+  near(bg.params.r, r, 0.001, "BG/NBD r");
+  near(bg.params.alpha, alpha, 0.002, "BG/NBD alpha");
+  near(bg.params.a, a, 0.001, "BG/NBD a");
+  near(bg.params.b, b, 0.002, "BG/NBD b");
+  near(bg.logLikelihood, ll, 0.1, "BG/NBD LL");
+  const pn = fitParetoNbd(summary);
+  const [pr, palpha, ps, pbeta, pll] = quoted(/Pareto\/NBD.*?published r = (\d+(?:\.\d+)?), α = (\d+(?:\.\d+)?), s = (\d+(?:\.\d+)?), β = (\d+(?:\.\d+)?), LL = (−\d+(?:\.\d+)?)/, "Pareto/NBD");
+  near(pn.params.r, pr, 0.002, "Pareto/NBD r");
+  near(pn.params.alpha, palpha, 0.02, "Pareto/NBD alpha");
+  near(pn.params.s, ps, 0.003, "Pareto/NBD s");
+  near(pn.params.beta, pbeta, 0.05, "Pareto/NBD beta");
+  near(pn.logLikelihood, pll, 0.1, "Pareto/NBD LL");
+  const gg = fitGammaGamma(summary);
+  const [p, q, v] = quoted(/Gamma-Gamma.*?published p = (\d+(?:\.\d+)?), q = (\d+(?:\.\d+)?), γ = (\d+(?:\.\d+)?)/, "Gamma-Gamma");
+  near(gg.params.p, p, 0.005, "Gamma-Gamma p");
+  near(gg.params.q, q, 0.005, "Gamma-Gamma q");
+  near(gg.params.v, v, 0.01, "Gamma-Gamma v");
+  bg.free(); pn.free(); gg.free();
 });

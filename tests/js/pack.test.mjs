@@ -1,8 +1,9 @@
 // The package as a user installs it: `npm pack` the built pkg/, install the tarball into a fresh
 // project, and use it from every kind of build — Node ESM and CommonJS with no init call, Vite
 // (build and dev server), webpack 5, and a plain `<script type="module">` from a static server,
-// each page loaded in headless Chromium — and type-check a consumer with TypeScript. The Vite,
-// webpack and TypeScript examples of the README are the configuration and code used here.
+// each page loaded in headless Chromium — and type-check a consumer with TypeScript. The Vite and
+// webpack examples of docs/guide/runtimes.md and the README's TypeScript quick start are the
+// configuration and code used here.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -11,7 +12,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readdirSync, readFileSync, rmSyn
 import os from "node:os";
 import path from "node:path";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
-import { PKG, ROOT, readmeBlock, runPage, serveStatic } from "./helpers.mjs";
+import { PKG, ROOT, docBlock, readmeBlock, runPage, serveStatic } from "./helpers.mjs";
 
 let dir;
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -30,6 +31,13 @@ const result = { frequency: [...s.frequency], recency: [...s.recency], T: [...s.
   monetaryValue: [...s.monetaryValue], metrics: glossary().length };
 `;
 const EXPECTED = { frequency: [1, 0], recency: [3, 0], T: [3, 2], monetaryValue: [30, 0] };
+// An error of the library (row 3 has no valid date) and whether it is the entry's UnimetricError.
+const ERROR_SCRIPT = `
+let caught;
+try { Transactions.fromCsv("c,t,a\\n1,2024-01-01,1\\n2,31/12/2024,2\\n", { customerId: "c", timestamp: "t", amount: "a" }); } catch (e) { caught = e; }
+result.error = { code: caught.code, row: caught.row, isUnimetricError: caught instanceof UnimetricError };
+`;
+const EXPECTED_ERROR = { code: "E_BAD_DATE", row: 3, isUnimetricError: true };
 
 function checkResult(result) {
   const { frequency, recency, T, monetaryValue } = result;
@@ -74,12 +82,13 @@ test("the tarball ships exactly the declared files", () => {
     "LICENSE-APACHE", "LICENSE-MIT", "README.md",
     "arrow-node.cjs", "arrow-node.d.cts", "arrow-node.d.ts", "arrow-node.js",
     "arrow-worker-thread.d.ts", "arrow-worker-thread.js", "arrow-worker.d.ts", "arrow-worker.js",
+    "error.cjs", "error.js",
     "node.cjs", "node.d.cts", "node.d.ts", "node.js", "package.json",
     "unimetric.cjs", "unimetric.d.cts", "unimetric.d.ts", "unimetric.js",
     "unimetric_arrow.cjs", "unimetric_arrow.d.cts", "unimetric_arrow.d.ts", "unimetric_arrow.js",
     "unimetric_arrow_bg.wasm", "unimetric_arrow_bg.wasm.d.ts",
     "unimetric_bg.wasm", "unimetric_bg.wasm.d.ts",
-    "worker-client.js", "worker-serve.js", "worker-thread.d.ts", "worker-thread.js", "worker.d.ts", "worker.js",
+    "worker-client.d.ts", "worker-client.js", "worker-serve.d.ts", "worker-serve.js", "worker-thread.d.ts", "worker-thread.js", "worker.d.ts", "worker.js",
   ]);
   const pkg = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8"));
   assert.equal(pkg.type, "module");
@@ -94,8 +103,10 @@ test("the tarball ships exactly the declared files", () => {
 
 test("Node ESM: import works with no init call", () => {
   writeFileSync(path.join(dir, "node-esm.mjs"),
-    `import { Transactions, glossary } from "unimetric";\n${SCRIPT}\nconsole.log(JSON.stringify(result));\n`);
-  checkResult(JSON.parse(run("node", ["node-esm.mjs"], dir)));
+    `import { Transactions, glossary, UnimetricError } from "unimetric";\n${SCRIPT}${ERROR_SCRIPT}\nconsole.log(JSON.stringify(result));\n`);
+  const esm = JSON.parse(run("node", ["node-esm.mjs"], dir));
+  checkResult(esm);
+  assert.deepEqual(esm.error, EXPECTED_ERROR);
   writeFileSync(path.join(dir, "node-esm-arrow.mjs"),
     `import { Transactions, glossary } from "unimetric/arrow";\n${SCRIPT}\n` +
     `console.log(JSON.stringify({ ...result, fromArrow: typeof Transactions.fromArrow }));\n`);
@@ -106,13 +117,14 @@ test("Node ESM: import works with no init call", () => {
 
 test("Node CommonJS: require works with no init call", () => {
   writeFileSync(path.join(dir, "node-cjs.cjs"),
-    `const { Transactions, glossary } = require("unimetric");\n${SCRIPT}\n` +
+    `const { Transactions, glossary, UnimetricError } = require("unimetric");\n${SCRIPT}${ERROR_SCRIPT}\n` +
     `const arrow = require("unimetric/arrow");\n` +
     `console.log(JSON.stringify({ ...result, fromArrow: typeof arrow.Transactions.fromArrow, plainArrow: typeof Transactions.fromArrow }));\n`);
   const result = JSON.parse(run("node", ["node-cjs.cjs"], dir));
   assert.equal(result.fromArrow, "function");
   assert.equal(result.plainArrow, "undefined");
-  checkResult({ ...result, fromArrow: undefined, plainArrow: undefined });
+  assert.deepEqual(result.error, EXPECTED_ERROR);
+  checkResult({ ...result, fromArrow: undefined, plainArrow: undefined, error: undefined });
 });
 
 test("Vite build: `await init()` in the browser, served and run in headless Chromium", async () => {
@@ -181,12 +193,12 @@ document.getElementById("out").textContent = String((await um.call("glossary")).
   assert.ok(!plainAssets.some((f) => f.startsWith("arrow-worker-thread-") || f.startsWith("unimetric_arrow_bg-")), `Arrow assets in ${plainAssets}`);
 });
 
-test("Vite dev server: the same page served by `vite` in development, with the README's config", async () => {
+test("Vite dev server: the same page served by `vite` in development, with the runtimes guide's config", async () => {
   const app = path.join(dir, "vite-dev");
   mkdirSync(app);
   writeFileSync(path.join(app, "index.html"), page("/main.js"));
   writeFileSync(path.join(app, "main.js"), BROWSER_MAIN);
-  writeFileSync(path.join(app, "vite.config.js"), readmeBlock("vite-config"));
+  writeFileSync(path.join(app, "vite.config.js"), docBlock("docs/guide/runtimes.md", "vite-config"));
   const { createServer } = await import(requireRoot.resolve("vite"));
   const server = await createServer({
     root: app, configFile: path.join(app, "vite.config.js"), logLevel: "warn",
@@ -203,11 +215,11 @@ test("Vite dev server: the same page served by `vite` in development, with the R
   }
 });
 
-test("webpack 5: the README's webpack.config.mjs, bundle run in headless Chromium", async () => {
+test("webpack 5: the runtimes guide's webpack.config.mjs, bundle run in headless Chromium", async () => {
   const app = path.join(dir, "webpack-app");
   mkdirSync(path.join(app, "src"), { recursive: true });
   writeFileSync(path.join(app, "src", "index.js"), BROWSER_MAIN);
-  writeFileSync(path.join(app, "webpack.config.mjs"), readmeBlock("webpack-config"));
+  writeFileSync(path.join(app, "webpack.config.mjs"), docBlock("docs/guide/runtimes.md", "webpack-config"));
   const config = (await import(path.join(app, "webpack.config.mjs"))).default;
   const webpack = requireRoot("webpack");
   const dist = path.join(app, "dist");
@@ -251,11 +263,15 @@ const f: Float64Array = s.frequency;
 const defs: Definition[] = glossary();
 const codes: ErrorCode[] = errorCodes();
 export const out = [f, defs, codes];
+export function codeOf(e: unknown): ErrorCode | undefined {
+  return e instanceof UnimetricError ? e.code : undefined;
+}
+export const made = new UnimetricError("bad", { code: "E_BAD_OPTION", column: "period" });
 `;
   const everyType = (names) => `export type Every = [${names.join(", ")}];\n`;
   writeFileSync(path.join(app, "esm.mts"),
-    `import { Transactions, glossary, errorCodes } from "unimetric";\n` +
-    `import type { ${mainTypes.join(", ")} } from "unimetric";\n${everyType([...mainTypes, "Transactions"])}${usage}`);
+    `import { Transactions, glossary, errorCodes, UnimetricError } from "unimetric";\n` +
+    `import type { ${mainTypes.filter((n) => n !== "UnimetricError").join(", ")} } from "unimetric";\n${everyType([...mainTypes, "Transactions"])}${usage}`);
   writeFileSync(path.join(app, "arrow.mts"),
     `import { Transactions as ArrowTransactions, CustomerSummary as ArrowSummary, FeatureMatrix as ArrowFeatures, customerAttributesFromArrow } from "unimetric/arrow";\n` +
     `import type { ${arrowTypes.join(", ")} } from "unimetric/arrow";\n${everyType(arrowTypes)}` +
@@ -267,8 +283,10 @@ export const out = [f, defs, codes];
   // The Worker API: the client with either entry, and custom worker scripts of both kinds, whose
   // tasks see their own entry's module (the default one has no fromArrow).
   writeFileSync(path.join(app, "worker.mts"),
-    `import { type RemoteObject } from "unimetric/worker";\n` +
-    `import { UnimetricWorker } from "unimetric/arrow/worker";\n` +
+    `import { type RemoteObject, type WorkerCancelledError, UnimetricError } from "unimetric/worker";\n` +
+    `import { UnimetricWorker, UnimetricError as ArrowWorkerError } from "unimetric/arrow/worker";\n` +
+    `export const cancelled = (e: unknown): WorkerCancelledError["reason"] | undefined => (e instanceof UnimetricError && e.code === "E_CANCELLED" ? (e as WorkerCancelledError).reason : undefined);\n` +
+    `export const sameClass: typeof UnimetricError = ArrowWorkerError;\n` +
     `import { expose as exposeArrow, type TaskContext } from "unimetric/arrow/worker-thread";\n` +
     `import { expose, HANDLE } from "unimetric/worker-thread";\n` +
     `const um = new UnimetricWorker({ name: "arrow" });\n` +
@@ -279,12 +297,12 @@ export const out = [f, defs, codes];
     `export const marker: "__unimetricHandle" = HANDLE;\n`);
   writeFileSync(path.join(app, "cjs.cts"),
     `import unimetric = require("unimetric");\nimport arrow = require("unimetric/arrow");\n` +
-    `const { Transactions, glossary, errorCodes } = unimetric;\n` +
+    `const { Transactions, glossary, errorCodes, UnimetricError } = unimetric;\n` +
     `type SummaryOptions = unimetric.SummaryOptions;\ntype CustomerSummary = unimetric.CustomerSummary;\n` +
     `type Transactions = unimetric.Transactions;\ntype Definition = unimetric.Definition;\ntype ErrorCode = unimetric.ErrorCode;\n` +
     `export type ArrowReader = typeof arrow.Transactions.fromArrow;\n${usage}`);
   // The declarations use `Symbol.dispose` (wasm-bindgen's explicit resource management), hence
-  // the esnext.disposable lib; the README says so.
+  // the esnext.disposable lib; the README and docs/guide/runtimes.md say so.
   const common = { strict: true, noEmit: true, target: "es2022", lib: ["es2022", "esnext.disposable", "dom"], skipLibCheck: false, types: [] };
   writeFileSync(path.join(app, "package.json"), '{"type":"module","private":true}');
   writeFileSync(path.join(app, "readme.ts"), readmeBlock("typescript", "ts"));
@@ -293,8 +311,8 @@ export const out = [f, defs, codes];
     files: ["esm.mts", "arrow.mts", "worker.mts", "cjs.cts", "readme.ts"],
   }));
   writeFileSync(path.join(app, "bundler.ts"),
-    `import { Transactions, glossary, errorCodes } from "unimetric";\n` +
-    `import type { ${mainTypes.join(", ")} } from "unimetric";\n${everyType([...mainTypes, "Transactions"])}${usage}`);
+    `import { Transactions, glossary, errorCodes, UnimetricError } from "unimetric";\n` +
+    `import type { ${mainTypes.filter((n) => n !== "UnimetricError").join(", ")} } from "unimetric";\n${everyType([...mainTypes, "Transactions"])}${usage}`);
   writeFileSync(path.join(app, "tsconfig.bundler.json"), JSON.stringify({
     compilerOptions: { ...common, module: "esnext", moduleResolution: "bundler" },
     files: ["bundler.ts"],

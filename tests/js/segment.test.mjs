@@ -3,13 +3,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   segment, segmentCustomers, chooseK, chooseKCustomers, rfmScores, SegmentModel, CustomerSummary, Transactions,
 } from "../../pkg/node.js";
-import { PKG, ROOT, throwsCode } from "./helpers.mjs";
+import { ROOT, runDocBlock, throwsCode } from "./helpers.mjs";
 
 const hex = (arr) => Array.from(arr, (x) => {
   const b = new DataView(new ArrayBuffer(8));
@@ -176,26 +175,18 @@ test("bad input: typed errors, and the instance keeps working", () => {
   assert.deepEqual([...segment(small, 1, { k: 2, scaling: "none" }).labels], [1, 1, 1, 0, 0, 0]);
 });
 
-test("README segments example runs and prints the documented values", () => {
+test("segments guide example runs and prints the documented values", () => {
   // Hand check of the example (observation end = last transaction, 2024-03-20, period day):
   //   a: freq 1, monetaryValue 250, gap 48; b: 0, 0, 70; c: 1, 35, 19; d: 0, 0, 0.
   //   Two clusters {a, c} (repeat buyers with value) and {b, d}; ordered by monetaryValue.
   //   R (w = customers with a larger gap, 1 + ⌊5w/4⌋): a 2, b 1, c 3, d 4; F (F = freq + 1):
   //   a 3, b 1, c 3, d 1 → At risk (R2 F3), Lost (R1 F1), Loyal (R3 F3), New (R4 F1).
-  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const m = readme.match(/<!-- test: segments -->\s*```js\n([\s\S]*?)```/);
-  assert.ok(m, "README has no segments block");
-  const dir = mkdtempSync(path.join(os.tmpdir(), "unimetric-seg-readme-"));
-  try {
-    mkdirSync(path.join(dir, "node_modules"));
-    symlinkSync(PKG, path.join(dir, "node_modules", "unimetric"), "dir");
-    writeFileSync(path.join(dir, "package.json"), '{"type":"module","private":true}');
-    writeFileSync(path.join(dir, "s.mjs"), m[1]);
-    const out = execFileSync("node", ["s.mjs"], { cwd: dir, encoding: "utf8" });
-    assert.ok(out.includes("[ '0 2 high value · frequent', '1 2 low value · infrequent' ]"), out);
-    assert.ok(out.includes("2 [ 'At risk', 'Lost', 'Loyal', 'New' ]"), out);
-    assert.ok(out.includes("Uint32Array(6) [ 1, 1, 1, 0, 0, 0 ]"), out);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // runDocBlock also compares every printed line with the output the guide documents.
+  const out = runDocBlock("docs/guide/segments.md", "segments");
+  const lines = out.trim().split("\n");
+  assert.equal(lines.length, 4, out);
+  assert.equal(lines[0], "Uint32Array(4) [ 0, 1, 0, 1 ] [ '0 2 high value · frequent', '1 2 low value · infrequent' ]");
+  assert.equal(lines[1], "Uint32Array(4) [ 0, 1, 0, 1 ]");
+  assert.equal(lines[2], "2 [ 'At risk', 'Lost', 'Loyal', 'New' ]");
+  assert.equal(lines[3], "Uint32Array(6) [ 1, 1, 1, 0, 0, 0 ]");
 });

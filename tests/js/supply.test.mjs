@@ -18,7 +18,7 @@ const code = (f) => source(f)
   .replace(STRING, '""');
 
 test("the package's JavaScript has no eval or Function constructor", () => {
-  assert.deepEqual(jsFiles.sort(), ["arrow-node.js", "arrow-worker-thread.js", "arrow-worker.js", "node.js", "unimetric.js", "unimetric_arrow.js", "worker-client.js", "worker-serve.js", "worker-thread.js", "worker.js"]);
+  assert.deepEqual(jsFiles.sort(), ["arrow-node.js", "arrow-worker-thread.js", "arrow-worker.js", "error.js", "node.js", "unimetric.js", "unimetric_arrow.js", "worker-client.js", "worker-serve.js", "worker-thread.js", "worker.js"]);
   for (const f of jsFiles) {
     const c = code(f);
     assert.doesNotMatch(c, /\beval\s*\(/, `${f}: eval`);
@@ -47,14 +47,18 @@ test("no network access: one documented fetch of the .wasm in init(), nothing el
   }
   assert.deepEqual(source("node.js").replace(/^\s*\/\/.*$/gm, "").match(/from\s+["'][^"']+["']/g), ['from "node:fs"', 'from "./unimetric.js"', 'from "./unimetric.js"']);
   // The worker scripts load their own entry's glue and the shared messaging, nothing else; the
-  // clients load only the shared client (each names its own worker script).
+  // clients load only the shared client (each names its own worker script); the glue files, the
+  // clients and the messaging share the one error class, which loads nothing.
   const imports = (f) => source(f).replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "").match(/\bfrom\s+["'][^"']+["']/g);
+  assert.deepEqual(imports("unimetric.js"), ['from "./error.js"']);
+  assert.deepEqual(imports("unimetric_arrow.js"), ['from "./error.js"']);
+  assert.equal(imports("error.js"), null);
   assert.deepEqual(imports("worker-thread.js"), ['from "./unimetric.js"', 'from "./worker-serve.js"']);
   assert.deepEqual(imports("arrow-worker-thread.js"), ['from "./unimetric_arrow.js"', 'from "./worker-serve.js"']);
-  assert.equal(imports("worker-serve.js"), null);
-  assert.deepEqual(imports("worker.js"), ['from "./worker-client.js"']);
-  assert.deepEqual(imports("arrow-worker.js"), ['from "./worker-client.js"']);
-  assert.equal(imports("worker-client.js"), null);
+  assert.deepEqual(imports("worker-serve.js"), ['from "./error.js"']);
+  assert.deepEqual(imports("worker.js"), ['from "./worker-client.js"', 'from "./error.js"']);
+  assert.deepEqual(imports("arrow-worker.js"), ['from "./worker-client.js"', 'from "./error.js"']);
+  assert.deepEqual(imports("worker-client.js"), ['from "./error.js"']);
 });
 
 test("the WebAssembly module imports only the binding's own glue functions", () => {

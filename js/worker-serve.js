@@ -16,13 +16,16 @@
 // Handles are `{ [HANDLE]: n, type }`; an options object whose `onProgress` is `true` gets a
 // function that posts `{ id, progress }`. Typed arrays in results are transferred, not copied.
 
+import { UnimetricError } from "./error.js";
+
 /** Marks a handle in messages (a plain property, so it survives structured cloning). */
 export const HANDLE = "__unimetricHandle";
 
 const isPlain = (v) => v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype;
 
+/** A request the worker cannot answer (an unknown function, method or handle): E_BAD_OPTION. */
 function codedError(message) {
-  return Object.assign(new Error(message), { name: "UnimetricError", code: "E_BAD_OPTION" });
+  return new UnimetricError(message, { code: "E_BAD_OPTION" });
 }
 
 /** A plain copy of a thrown value that survives postMessage. */

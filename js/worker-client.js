@@ -6,14 +6,26 @@
 // Cancelling (an aborted `signal`, `cancel()`) terminates the worker: every call in flight
 // rejects with an UnimetricError of code E_CANCELLED, objects it held are gone, and the next call
 // starts a fresh worker. A worker that dies (a trap, a failed start) rejects the same way.
+// Errors of the library inside the worker reach the page as UnimetricErrors too (error.js, the
+// class every entry exports), with their code, column and row.
 
-/** How a handle is marked in messages (the same constant as in worker-thread.js). */
+import { UnimetricError } from "./error.js";
+
+/** How a handle is marked in messages (the same constant as in worker-serve.js). */
 const HANDLE = "__unimetricHandle";
-
 
 /** An UnimetricError with code E_CANCELLED; `reason` is "cancelled", "terminated" or "failed". */
 function cancelledError(message, reason) {
-  return Object.assign(new Error(message), { name: "UnimetricError", code: "E_CANCELLED", reason });
+  return Object.assign(new UnimetricError(message, { code: "E_CANCELLED" }), { reason });
+}
+
+/**
+ * The page's copy of an error posted by the worker (worker-serve.js sends its name, message and
+ * plain own properties): an UnimetricError again when it was one, else an `Error` with them.
+ */
+function rebuildError({ name, message, ...props }) {
+  const err = name === "UnimetricError" ? new UnimetricError(message, props) : Object.assign(new Error(message), { name });
+  return Object.assign(err, props);
 }
 
 const isPlain = (v) => v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype;
@@ -184,7 +196,7 @@ export class WorkerClient {
     if (data.ok) {
       entry.resolve(this.incoming(data.value));
     } else {
-      entry.reject(Object.assign(new Error(data.error.message), data.error));
+      entry.reject(rebuildError(data.error));
       // A trap leaves the module unusable; the next call gets a fresh worker.
       if (data.fatal) this.restart("the worker failed: the WebAssembly module trapped", "failed");
     }

@@ -1,5 +1,7 @@
-// Types of `unimetric/worker` (worker.js).
-import type { ErrorCode, Progress, ProgressCallback } from "./unimetric.js";
+// Types of worker-client.js, the client both Worker entries share: `unimetric/worker`
+// (worker.d.ts) and `unimetric/arrow/worker` (arrow-worker.d.ts) declare their `UnimetricWorker`
+// as a subclass of `WorkerClient` and re-export the rest.
+import type { Progress, ProgressCallback, UnimetricError } from "./unimetric.js";
 
 export type { Progress, ProgressCallback };
 
@@ -25,10 +27,9 @@ export type Remote<T> = T extends { free(): void }
         : T;
 
 /** The error a call rejects with when its worker was cancelled, terminated or failed. */
-export interface WorkerCancelledError extends Error {
-  name: "UnimetricError";
-  code: Extract<ErrorCode, "E_CANCELLED">;
-  reason: "cancelled" | "terminated" | "failed";
+export interface WorkerCancelledError extends UnimetricError {
+  readonly code: "E_CANCELLED";
+  readonly reason: "cancelled" | "terminated" | "failed";
 }
 
 /** A library object that lives in the worker. */
@@ -43,12 +44,15 @@ export class RemoteObject {
   free(): Promise<void>;
 }
 
-/** The unimetric library in a dedicated module Web Worker, behind promises (for `fromArrow`, the same class from `unimetric/arrow/worker`). */
-export class UnimetricWorker {
+/**
+ * The unimetric library in a dedicated module Web Worker, behind promises: the class the
+ * `UnimetricWorker` of each Worker entry extends with its own worker script.
+ */
+export class WorkerClient {
   /**
-   * `url`: the worker script (default: the package's worker-thread.js, or arrow-worker-thread.js
-   * for `unimetric/arrow/worker`; give your own script that imports it and calls `expose` to add
-   * tasks); `name`: the worker's name in developer tools.
+   * `url`: the worker script (default: the entry's own, worker-thread.js for `unimetric/worker`,
+   * arrow-worker-thread.js for `unimetric/arrow/worker`; give your own script that imports it
+   * and calls `expose` to add tasks); `name`: the worker's name in developer tools.
    */
   constructor(options?: { url?: string | URL; name?: string });
   /** Calls an exported function (`"segmentCustomers"`), a static method (`"Transactions.fromCsv"`) or a task added with `expose`. Library objects in `args` are `RemoteObject`s. */

@@ -1,2 +1,0 @@
-export * from "./unimetric_arrow.cjs";
-export { default } from "./unimetric_arrow.cjs";

@@ -1,2 +1,0 @@
-export * from "./unimetric_arrow.js";
-export { default } from "./unimetric_arrow.js";

@@ -1,2 +1,0 @@
-export * from "./unimetric.cjs";
-export { default } from "./unimetric.cjs";

@@ -1,2 +1,0 @@
-export * from "./unimetric.js";
-export { default } from "./unimetric.js";

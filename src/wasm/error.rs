@@ -1,0 +1,45 @@
+//! The JS error: every core [`Error`](crate::error::Error) becomes an instance of the package's
+//! `UnimetricError` class, defined once in `js/error.js`. wasm-bindgen copies that file under
+//! `pkg/snippets/`; `pkg-config/typed-glue-errors.mjs` points the glue at the package's single
+//! `error.js` instead, so both entry points throw instances of one class, which they export.
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/js/error.js")]
+extern "C" {
+    #[wasm_bindgen(extends = js_sys::Error)]
+    type UnimetricError;
+
+    /// `new UnimetricError(message, { code, column, row })`.
+    #[wasm_bindgen(constructor)]
+    fn new(message: &str, options: &Object) -> UnimetricError;
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERROR: &'static str = r#"
+/**
+ * The class of every error the library throws and the worker clients reject with, exported by
+ * every entry: `e instanceof UnimetricError`. Its `name`, `code`, `column` and `row` are those of
+ * the `UnimetricError` interface, which merges into this class. Under CommonJS (`require`) it is
+ * the class of the CommonJS files, distinct from the one `import` gives.
+ */
+export class UnimetricError extends Error {
+  /** `code` is required; `column` and `row` are set only when given; `cause` is passed to `Error`. */
+  constructor(message: string, options: { code: ErrorCode; column?: string; row?: number; cause?: unknown });
+}
+"#;
+
+/// The `UnimetricError` instance for a core error: its message, `code`, and `column` and `row`
+/// when the error names them.
+pub fn js_error(e: &crate::error::Error) -> JsValue {
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"code".into(), &e.code().into());
+    if let Some(column) = e.column() {
+        let _ = Reflect::set(&options, &"column".into(), &column.into());
+    }
+    if let Some(row) = e.row() {
+        let _ = Reflect::set(&options, &"row".into(), &JsValue::from_f64(row as f64));
+    }
+    UnimetricError::new(&e.to_string(), &options).into()
+}

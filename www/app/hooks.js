@@ -1,0 +1,140 @@
+// The test hooks: every window.__unimetric* global is assigned here, and nowhere else. They
+// expose what each section shows (the raw library results, as plain values) for the browser
+// tests in tests/browser/ and for the console.
+
+import { TOP_RISK } from "./churn.js";
+import { TOP_CLV, mean, shownCohorts } from "./ltv.js";
+import { rfmCounts, rfmGrid } from "./segments.js";
+import { subscribe } from "./state.js";
+
+/**
+ * Sets `window.__unimetricEngine` to the worker client now, and each section's global whenever
+ * its result changes: `__unimetric` (the KPIs), `__unimetricCac`, `__unimetricChurn`,
+ * `__unimetricLtv` and `__unimetricSegments` (null after a failure).
+ */
+export function installHooks(engine) {
+  window.__unimetricEngine = engine;
+  subscribe("kpis", (state) => {
+    window.__unimetric = state.result ? state.result.kpis : null;
+  });
+  subscribe("cac", exposeCac);
+  subscribe("churn", exposeChurn);
+  subscribe("ltv", exposeLtv);
+  subscribe("segments", exposeSegments);
+}
+
+/** The raw library results the CAC section shows. */
+function exposeCac(state) {
+  const result = state.cacResult;
+  window.__unimetricCac = result
+    ? {
+        options: { ...result.options, variant: state.cac.variant },
+        cac: result.table,
+        payback: result.payback,
+        ltv: result.ltv,
+      }
+    : null;
+}
+
+/** What the churn section shows. */
+function exposeChurn(state) {
+  const result = state.churnResult;
+  if (!result) {
+    window.__unimetricChurn = null;
+    return;
+  }
+  const { scores, order } = result;
+  const row = (i) => ({
+    customerId: scores.customerId[i],
+    probability: scores.probability[i],
+    recencyDays: scores.recencyDays[i],
+    reasons: scores.reasons[i],
+  });
+  window.__unimetricChurn = {
+    options: { ...result.options },
+    cutoffs: { ...result.cutoffs },
+    churnRate: result.rate.value,
+    customers: result.rate.customers,
+    scored: scores.customerId.length,
+    top: order.slice(0, TOP_RISK).map(row),
+    model: {
+      names: result.model.names,
+      oddsRatios: result.model.oddsRatios,
+      coefficients: Array.from(result.model.coefficients),
+      intercept: result.model.intercept,
+      definition: result.model.definition,
+    },
+    evaluation: result.evaluation,
+    evaluationError: result.evaluationError,
+  };
+}
+
+/** What the lifetime value section shows. */
+function exposeLtv(state) {
+  const result = state.ltvResult;
+  if (!result) {
+    window.__unimetricLtv = null;
+    return;
+  }
+  const { models, historical, order } = result;
+  let clv = null;
+  if (models) {
+    const v = models.clv;
+    const column = (name) => Array.from(v[name]);
+    clv = {
+      customerId: Array.from(v.customerId),
+      clv: column("clv"),
+      probabilityAlive: column("probabilityAlive"),
+      noRepeatPurchase: column("noRepeatPurchase"),
+      expectedPurchases: column("expectedPurchases"),
+      expectedSpend: column("expectedSpend"),
+      discountFactor: column("discountFactor"),
+      margin: v.margin,
+      total: v.total,
+      definition: v.definition,
+    };
+  }
+  window.__unimetricLtv = {
+    options: { ...result.options },
+    clvOptions: { ...result.clvOptions },
+    period: result.period,
+    averageClv: models ? mean(models.clv.clv) : null,
+    top: models ? order.slice(0, TOP_CLV).map((i) => models.clv.customerId[i]) : [],
+    clv,
+    bgnbd: models?.bgnbd ?? null,
+    gammaGamma: models?.gammaGamma ?? null,
+    historical: historical
+      ? {
+          definition: historical.definition,
+          cohorts: historical.cohorts.map((c) => ({ ...c, cumulative: Array.from(c.cumulative) })),
+          shown: shownCohorts(historical).map((c) => c.month),
+        }
+      : null,
+    modelsError: result.modelsError,
+    historicalError: result.historicalError,
+  };
+}
+
+/** What the segments section shows. */
+function exposeSegments(state) {
+  const result = state.segmentsResult;
+  if (!result) {
+    window.__unimetricSegments = null;
+    return;
+  }
+  const { segmentation, chooseK, rfm } = result;
+  window.__unimetricSegments = {
+    options: { ...result.options, x: state.segments.x, y: state.segments.y, log: state.segments.log },
+    period: result.period,
+    segmentation: segmentation
+      ? { ...segmentation, labels: Array.from(segmentation.labels), centroids: Array.from(segmentation.centroids) }
+      : null,
+    chooseK,
+    rfm: rfm
+      ? { ...rfm, r: Array.from(rfm.r), f: Array.from(rfm.f), m: Array.from(rfm.m), counts: rfmCounts(rfm), grid: rfmGrid(rfm).counts }
+      : null,
+    segmentationError: result.segmentationError,
+    chooseKError: result.chooseKError,
+    rfmError: result.rfmError,
+  };
+}

@@ -1,0 +1,102 @@
+// The demo dashboard: UI only. Every number comes from the unimetric WebAssembly module, which
+// runs in a module worker (the package's unimetric/worker with the tasks of www/worker.js); the
+// modules of this directory send requests and render results. This one wires them together.
+
+import { computeCac, readCacSettings, wireCac } from "./cac.js";
+import { computeChurn, readChurnSettings, wireChurn } from "./churn.js";
+import { cancelWork, engine, fetchDefinitions, runTask, showHalted } from "./engine.js";
+import { wireExport } from "./export.js";
+import { $ } from "./format.js";
+import { installHooks } from "./hooks.js";
+import { compute, readKpiSettings, renderPlaceholders, updateEndBounds, wireKpis } from "./kpis.js";
+import { loadLimits } from "./limits.js";
+import { computeLtv, readLtvSettings, wireLtv } from "./ltv.js";
+import { computeSegments, readSegmentSettings, wireSegments } from "./segments.js";
+import { SAMPLE, sampleRequest, state } from "./state.js";
+import { clearError, describeData, setState, setStatus, showError } from "./ui.js";
+import { renderRejected, wireUpload } from "./upload.js";
+
+/** Every section's settings from the URL, into the state and the forms. */
+function readUrl() {
+  const params = new URLSearchParams(location.search);
+  readKpiSettings(params);
+  readCacSettings(params);
+  readChurnSettings(params);
+  readLtvSettings(params);
+  readSegmentSettings(params);
+}
+
+function computeAll() {
+  return Promise.all([compute(), computeCac(), computeChurn(), computeLtv(), computeSegments()]);
+}
+
+/** Loads a data set in the worker; on failure the previous data set stays in use. */
+async function loadData(loadRequest, label) {
+  $("halted").hidden = true;
+  setState("loading");
+  setStatus(`Loading ${label}…`);
+  try {
+    state.data = await runTask("load", loadRequest);
+    state.loadRequest = loadRequest;
+    state.loadedGeneration = engine.generation;
+    renderRejected(state.data);
+  } catch (err) {
+    if (state.data) setStatus(`Still showing: ${describeData(state.data, state.result?.kpis)}`);
+    else setStatus("No data loaded.");
+    showError(`Could not load ${err.source === "spend" ? loadRequest.spend.name : label}`, err);
+    if (err.code === "E_CANCELLED") showHalted(err);
+    return false;
+  }
+  updateEndBounds();
+  await computeAll();
+  return true;
+}
+
+/** Recompute: every section again, in a fresh worker if the last one was stopped. */
+function recomputeAll() {
+  $("halted").hidden = true;
+  if (!state.data) {
+    loadData(state.loadRequest ?? sampleRequest(), state.loadRequest?.name ?? SAMPLE.name);
+    return;
+  }
+  computeAll();
+}
+
+/** Reads the library's definitions, then wires the page and loads the sample data. */
+async function start() {
+  try {
+    // The settings' defaults and bounds are the library's, so they are read before anything else.
+    await loadLimits(fetchDefinitions);
+  } catch (err) {
+    setStatus("No data loaded.");
+    showError("Could not read the library's definitions", err);
+    return;
+  }
+  wireKpis();
+  wireCac();
+  wireChurn();
+  wireLtv();
+  wireSegments();
+  wireUpload(loadData);
+  wireExport();
+  // Close the dialog when its backdrop is clicked (a click whose target is the dialog itself).
+  $("definition").addEventListener("click", (event) => {
+    if (event.target === event.currentTarget) event.currentTarget.close();
+  });
+  $("cancel").addEventListener("click", cancelWork);
+  $("recompute").addEventListener("click", recomputeAll);
+  $("load-sample").addEventListener("click", () => {
+    clearError();
+    loadData(sampleRequest(), SAMPLE.name);
+  });
+  window.addEventListener("popstate", () => {
+    readUrl();
+    if (state.data) computeAll();
+  });
+  renderPlaceholders();
+  readUrl();
+  await loadData(sampleRequest(), SAMPLE.name);
+}
+
+installHooks(engine);
+start();

@@ -1,0 +1,307 @@
+// Own CSV: read the header of a chosen (or dropped) file, preview its first rows, suggest a
+// column mapping from the names and values, and load it (with an optional spend file).
+
+import { $, formatCount, h } from "./format.js";
+import { clearError, showError } from "./ui.js";
+
+/** Loads a data set: set by wireUpload to the page's loader. */
+let loadData = null;
+
+const SUGGEST = {
+  customerId: [/^(customer|client|user|buyer|account|member)[\s_-]*(id|no|number|key|code)?$/i, /customer|client|user|buyer|account|member/i],
+  timestamp: [/^((order|purchase|transaction)[\s_-]*)?(date|time|timestamp|datetime|ts)$/i, /date|time|created|ordered|day/i],
+  amount: [/^(amount|revenue|total|value|sales|price|net|gmv)$/i, /amount|revenue|total|value|sales|price|spend|gmv/i],
+  orderId: [/^(order|invoice|transaction|txn|receipt)[\s_-]*(id|no|number|key|code)?$/i, /order|invoice|transaction|txn|receipt/i],
+  channel: [/^(channel|source|medium|utm[\s_-]*source)$/i, /channel|source|medium|campaign/i],
+};
+const OPTIONAL = new Set(["orderId", "channel"]);
+
+// Spend columns; the channel type is matched before the channel so "channel_type" goes to it.
+const SPEND_SUGGEST = {
+  date: [/^((spend|cost)[\s_-]*)?(date|day|week|month|period)$/i, /date|day|week|month|period|time/i],
+  channelType: [/^(channel[\s_-]*)?(type|kind|class)$/i, /type|kind/i],
+  channel: [/^(channel|source|medium|utm[\s_-]*source)$/i, /channel|source|medium|campaign/i],
+  amount: [/^(amount|spend|cost|budget|value|total)$/i, /amount|spend|cost|budget|value|total/i],
+};
+const SPEND_OPTIONAL = new Set(["channelType"]);
+
+/** Rows shown in the preview of a chosen file. */
+const PREVIEW_ROWS = 5;
+
+/**
+ * The delimiter the library will use (`sniff_delimiter` in src/data/csv_input.rs): whichever of
+ * `,` `;` and tab occurs most often in the header line outside quotes; `,` when none occurs, and
+ * the earlier of `,` `;` tab on a tie.
+ */
+function sniffDelimiter(text) {
+  const candidates = [",", ";", "\t"];
+  const counts = [0, 0, 0];
+  let quoted = false;
+  for (const c of text) {
+    if (c === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === "\n" || c === "\r") break;
+    else if (candidates.includes(c)) counts[candidates.indexOf(c)]++;
+  }
+  let best = 0;
+  for (let i = 1; i < candidates.length; i++) if (counts[i] > counts[best]) best = i;
+  return candidates[best];
+}
+
+/**
+ * The head of a CSV text read as the library reads it (the `csv` crate, src/data/csv_input.rs):
+ * a leading byte-order mark dropped, the delimiter from `sniffDelimiter`, a `"` opening a quoted
+ * field only at the start of a field (doubled inside it for a literal quote), line breaks \n,
+ * \r or \r\n, and blank lines skipped.
+ *
+ * Returns `{ header, rows }`: the header's field names trimmed and kept in their positions (a
+ * blank name is "", as the library keeps it), and up to `limit` records after it. The last
+ * record is dropped when `complete` is false, since the text may have been cut off inside it.
+ */
+function parseHead(text, limit, complete) {
+  const delimiter = sniffDelimiter(text);
+  const records = [];
+  let record = [];
+  let field = "";
+  // "start": at the start of a field; "plain": in an unquoted field; "quoted": inside quotes;
+  // "closed": just after a quote inside a quoted field (a second quote makes a literal one).
+  let state = "start";
+  let started = false;
+  const endRecord = () => {
+    record.push(field);
+    records.push(record);
+    record = [];
+    field = "";
+  };
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (; i < text.length && records.length <= limit; i++) {
+    const c = text[i];
+    if (state === "quoted") {
+      if (c === '"') state = "closed";
+      else field += c;
+    } else if (state === "closed" && c === '"') {
+      field += '"';
+      state = "quoted";
+    } else if (c === delimiter) {
+      record.push(field);
+      field = "";
+      state = "start";
+      started = true;
+    } else if (c === "\n" || c === "\r") {
+      if (started || state !== "start") endRecord();
+      state = "start";
+      started = false;
+    } else if (c === '"' && state === "start") {
+      state = "quoted";
+      started = true;
+    } else {
+      field += c;
+      state = "plain";
+      started = true;
+    }
+  }
+  if (records.length <= limit && complete && (started || state !== "start")) endRecord();
+  const [header = [], ...rows] = records;
+  return { header: header.map((name) => name.trim()), rows };
+}
+
+const DATE_LIKE = /^(\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?|\d{8}|\d{12,13})$/;
+const NUMBER_LIKE = /^[-+]?\d+(\.\d+)?$/;
+
+/**
+ * Fills the keys the header names left open from the values in the preview rows: a date column
+ * for the date, a decimal number column for the amount, the first text column for the customer.
+ * `columns` are the named columns; `header` holds every field name in its position in the rows
+ * (the library reads the first column of a name).
+ */
+function suggestFromValues(mapping, columns, header, rows, suggest) {
+  const used = new Set(Object.values(mapping));
+  const values = (c) => rows.map((r) => (r[header.indexOf(c)] ?? "").trim()).filter((v) => v !== "");
+  const all = (c, re) => values(c).length > 0 && values(c).every((v) => re.test(v));
+  const pick = (test) => columns.find((c) => !used.has(c) && test(c));
+  const rules = {
+    timestamp: (c) => all(c, DATE_LIKE) && values(c).some((v) => v.includes("-")),
+    amount: (c) => all(c, NUMBER_LIKE) && values(c).some((v) => v.includes(".")),
+    customerId: (c) => values(c).length > 0 && !all(c, DATE_LIKE),
+  };
+  for (const [key, test] of Object.entries(rules)) {
+    if (!(key in suggest) || mapping[key]) continue;
+    const column = pick(test);
+    if (column) {
+      mapping[key] = column;
+      used.add(column);
+    }
+  }
+  return mapping;
+}
+
+/**
+ * The preview table of a chosen file: every column of its header in file order, a blank name
+ * shown as "(column N)", its first rows, and mapped columns marked (the first of a name, which is
+ * the one the library reads).
+ */
+function renderPreview(tableId, header, rows, mapping) {
+  const mapped = new Map(Object.entries(mapping).map(([key, column]) => [column, key]));
+  const heading = (name, j) => {
+    if (name === "") return h("th", { scope: "col", className: "unnamed" }, `(column ${j + 1})`);
+    const key = header.indexOf(name) === j ? mapped.get(name) : undefined;
+    return h("th", { scope: "col" }, name, key ? h("span", { className: "mapped-as" }, ` → ${MAP_LABEL[key] ?? key}`) : null);
+  };
+  const table = $(tableId);
+  table.querySelector("thead").replaceChildren(h("tr", {}, ...header.map(heading)));
+  table.querySelector("tbody").replaceChildren(
+    ...rows.map((r) => h("tr", {}, ...header.map((_, j) => h("td", {}, r[j] ?? "")))),
+  );
+  table.closest(".preview").hidden = false;
+}
+
+const MAP_LABEL = {
+  customerId: "customer id",
+  timestamp: "date",
+  amount: "amount",
+  orderId: "order id",
+  channel: "channel",
+  date: "date",
+  channelType: "channel type",
+};
+
+function suggestMapping(columns, suggest) {
+  const used = new Set();
+  const mapping = {};
+  for (const [key, patterns] of Object.entries(suggest)) {
+    for (const pattern of patterns) {
+      const match = columns.find((c) => !used.has(c) && pattern.test(c));
+      if (match) {
+        mapping[key] = match;
+        used.add(match);
+        break;
+      }
+    }
+  }
+  return mapping;
+}
+
+/**
+ * Reads the header of the file chosen in `input` and fills the mapping selects (ids
+ * `${prefix}${key}`) with its columns and a suggestion. Returns whether the mapping is usable.
+ */
+async function offerMapping(input, fieldset, prefix, suggest, optional) {
+  const file = input.files[0];
+  const previewId = `${prefix}preview`;
+  clearError();
+  fieldset.hidden = true;
+  fieldset.disabled = true;
+  $(previewId).closest(".preview").hidden = true;
+  if (!file) return false;
+  const head = 64 * 1024;
+  const text = await file.slice(0, head).text();
+  const { header, rows } = parseHead(text, PREVIEW_ROWS, file.size <= head);
+  const columns = [...new Set(header.filter((name) => name !== ""))];
+  if (columns.length === 0) {
+    showError(`Could not read ${file.name}`, { message: "The first line holds no column names." });
+    return false;
+  }
+  const suggested = suggestFromValues(suggestMapping(columns, suggest), columns, header, rows, suggest);
+  renderPreview(previewId, header, rows, suggested);
+  for (const key of Object.keys(suggest)) {
+    const select = $(`${prefix}${key}`);
+    const blank = optional.has(key) ? "— none —" : "— choose a column —";
+    select.replaceChildren(h("option", { value: "" }, blank), ...columns.map((c) => h("option", { value: c }, c)));
+    select.value = suggested[key] ?? "";
+  }
+  fieldset.hidden = false;
+  fieldset.disabled = false;
+  return true;
+}
+
+async function onFileChosen() {
+  $("load-file").disabled = !(await offerMapping($("file"), $("mapping"), "map-", SUGGEST, OPTIONAL));
+}
+
+function onSpendFileChosen() {
+  return offerMapping($("spend-file"), $("spend-mapping"), "map-spend-", SPEND_SUGGEST, SPEND_OPTIONAL);
+}
+
+/** The chosen mapping: key → column, leaving out optional keys set to none. */
+function chosenMapping(prefix, suggest) {
+  const mapping = {};
+  for (const key of Object.keys(suggest)) {
+    const value = $(`${prefix}${key}`).value;
+    if (value) mapping[key] = value;
+  }
+  return mapping;
+}
+
+async function onFileSubmit(event) {
+  event.preventDefault();
+  const file = $("file").files[0];
+  if (!file) return;
+  const spendFile = $("spend-file").files[0];
+  const spend =
+    spendFile && !$("spend-mapping").disabled
+      ? { file: spendFile, mapping: chosenMapping("map-spend-", SPEND_SUGGEST), name: spendFile.name }
+      : undefined;
+  clearError();
+  await loadData({ file, mapping: chosenMapping("map-", SUGGEST), name: file.name, spend }, file.name);
+}
+
+/** The rows the library left out of the loaded file, listed inline with row and column. */
+export function renderRejected(data) {
+  const box = $("rejected");
+  const { rows = [], count = 0 } = data.rejected ?? {};
+  if (count === 0) {
+    box.hidden = true;
+    $("rejected-rows").replaceChildren();
+    return;
+  }
+  $("rejected-summary").textContent =
+    `${formatCount(count)} row${count === 1 ? "" : "s"} of ${data.name} could not be read and ${count === 1 ? "was" : "were"} left out; ` +
+    `the other ${formatCount(data.transactions)} transactions are used below.` +
+    (count > rows.length ? ` The first ${formatCount(rows.length)} are listed.` : "");
+  $("rejected-rows").replaceChildren(
+    ...rows.map((r) =>
+      h(
+        "tr",
+        { dataset: { row: r.row } },
+        h("th", { scope: "row" }, String(r.row)),
+        h("td", {}, r.column ?? "—"),
+        h("td", {}, h("code", {}, r.code)),
+        h("td", { className: "text-start" }, r.message),
+      ),
+    ),
+  );
+  box.hidden = false;
+}
+
+/** Drag and drop onto the drop zone: the file goes into the file picker, as if chosen there. */
+function wireDropZone() {
+  const zone = $("drop-zone");
+  const over = (event) => {
+    if (![...(event.dataTransfer?.types ?? [])].includes("Files")) return;
+    event.preventDefault();
+    zone.classList.add("drop-active");
+  };
+  zone.addEventListener("dragenter", over);
+  zone.addEventListener("dragover", over);
+  zone.addEventListener("dragleave", () => zone.classList.remove("drop-active"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("drop-active");
+    const files = event.dataTransfer?.files;
+    if (!files?.length) return;
+    const transfer = new DataTransfer();
+    transfer.items.add(files[0]);
+    $("file").files = transfer.files;
+    $("upload").open = true;
+    onFileChosen();
+  });
+}
+
+/** The upload form, the drop zone and the file pickers; `load(request, label)` loads a data set. */
+export function wireUpload(load) {
+  loadData = load;
+  $("file").addEventListener("change", onFileChosen);
+  wireDropZone();
+  $("spend-file").addEventListener("change", onSpendFileChosen);
+  $("upload-form").addEventListener("submit", onFileSubmit);
+}
