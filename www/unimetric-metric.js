@@ -12,7 +12,7 @@
 //   src, mapping   the transactions CSV (same origin) and its column mapping (JSON).
 //   spend-src, spend-mapping   the marketing spend CSV and its mapping, for the CAC metrics.
 //   params         options of the computation (JSON), e.g. {"period":"week"} for the KPIs,
-//                  {"grossMargin":0.6,"attributionLag":1} for LTV:CAC, {"horizonDays":60} for churn.
+//                  {"margin":0.6,"attributionLag":1} for LTV:CAC, {"horizonDays":60} for churn.
 //   locale         number formatting locale (default en-US).
 //
 // The element shows the metric's name, value and unit, its id and version, and its definition

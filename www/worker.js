@@ -99,7 +99,7 @@ const handlers = {
    * CAC per period, cohort and textbook payback, and LTV:CAC, on the current spend; the raw
    * library results plus the definitions they refer to. `{ spend: null }` without spend.
    */
-  economics({ period, attributionLag, grossMargin }) {
+  economics({ period, attributionLag, margin }) {
     if (!current) throw new Error("no data loaded");
     if (!current.spend) return { spend: null };
     const { tx, spend } = current;
@@ -108,8 +108,8 @@ const handlers = {
     return {
       spend: describe().spend,
       table: cac(spend, tx, { period, attributionLag }),
-      payback: cacPayback(spend, tx, { grossMargin, attributionLag }),
-      ltv: ltvToCac(spend, tx, { grossMargin, attributionLag, ltv: "historical" }),
+      payback: cacPayback(spend, tx, { margin, attributionLag }),
+      ltv: ltvToCac(spend, tx, { margin, attributionLag, ltv: "historical" }),
       definitions,
     };
   },
@@ -227,7 +227,7 @@ const handlers = {
         summary.free();
       }
     });
-    const historical = attempt(() => historicalLtv(tx, { marginRate: margin }));
+    const historical = attempt(() => historicalLtv(tx, { margin }));
     return {
       period: LTV_PERIOD,
       clvOptions,

@@ -31,7 +31,7 @@ const TX_MAPPING = {
 const SPEND_MAPPING = { date: "month", channel: "channel", amount: "amount", channelType: "channel_type" };
 
 /** The page's settings for a bare URL: the library's defaults, channel CAC shown. */
-const DEFAULTS = { period: "month", attributionLag: 0, grossMargin: 1, variant: "channel" };
+const DEFAULTS = { period: "month", attributionLag: 0, margin: 1, variant: "channel" };
 
 /** Half of the smallest step the page shows (two decimals), plus float slack. */
 const TOLERANCE = 0.005 + 1e-9;
@@ -58,11 +58,11 @@ function assertValueText(text, value, reason, what) {
 const month = (ms) => new Date(ms).toISOString().slice(0, 7);
 
 /** The same three computations as the page, in Node, with the same options. */
-function nodeCac(spend, tx, { period, attributionLag, grossMargin }) {
+function nodeCac(spend, tx, { period, attributionLag, margin }) {
   return {
     cac: cac(spend, tx, { period, attributionLag }),
-    payback: cacPayback(spend, tx, { grossMargin, attributionLag }),
-    ltv: ltvToCac(spend, tx, { grossMargin, attributionLag, ltv: "historical" }),
+    payback: cacPayback(spend, tx, { margin, attributionLag }),
+    ltv: ltvToCac(spend, tx, { margin, attributionLag, ltv: "historical" }),
   };
 }
 
@@ -260,11 +260,11 @@ describe("dashboard CAC section", { timeout: 120_000 }, () => {
     await page.locator("#cac-margin").fill("60");
     await page.locator("#cac-margin").press("Tab");
     await page.waitForURL(/[?&]margin=0\.6(&|$)/);
-    const settings = { ...lagged, grossMargin: 0.6 };
+    const settings = { ...lagged, margin: 0.6 };
     await waitForCac(settings);
     const expected = await assertCacMatchesNode(settings);
     assert.match(page.url(), /[?&]cacVariant=paid&cacPeriod=month&lag=1&margin=0\.6(&|$)/);
-    assert.equal(expected.payback.cohorts[0].definition.params.grossMargin, 0.6);
+    assert.equal(expected.payback.cohorts[0].definition.params.margin, 0.6);
 
     await page.selectOption("#cac-variant", "channel");
     await page.waitForURL(/[?&]cacVariant=channel(&|$)/);
@@ -295,7 +295,7 @@ describe("dashboard CAC section", { timeout: 120_000 }, () => {
 
   it("reproduces the CAC numbers from a shared link", async () => {
     await page.goto(`${base}/?cacVariant=blended&cacPeriod=quarter&lag=2&margin=0.3`);
-    const settings = { period: "quarter", attributionLag: 2, grossMargin: 0.3, variant: "blended" };
+    const settings = { period: "quarter", attributionLag: 2, margin: 0.3, variant: "blended" };
     await waitForCac(settings);
     assert.equal(await page.locator("#cac-variant").inputValue(), "blended");
     assert.equal(await page.locator("#cac-period").inputValue(), "quarter");
@@ -305,7 +305,7 @@ describe("dashboard CAC section", { timeout: 120_000 }, () => {
 
     // Browser history restores the previous settings.
     await page.goto(`${base}/?cacVariant=paid&cacPeriod=week&lag=0&margin=1`);
-    await waitForCac({ period: "week", attributionLag: 0, grossMargin: 1, variant: "paid" });
+    await waitForCac({ period: "week", attributionLag: 0, margin: 1, variant: "paid" });
     // Leave only once the charts are drawn, so no request is cut off by the navigation.
     await page.locator("#chart canvas").first().waitFor();
     await page.locator("#cac-chart canvas").first().waitFor();
@@ -348,7 +348,7 @@ describe("dashboard CAC section", { timeout: 120_000 }, () => {
     await page.getByRole("button", { name: "Load file" }).click();
     await page.waitForFunction(() => document.body.dataset.state === "ready" && window.__unimetric?.customers.value === 5);
 
-    const settings = { period: "quarter", attributionLag: 2, grossMargin: 0.3, variant: "blended" };
+    const settings = { period: "quarter", attributionLag: 2, margin: 0.3, variant: "blended" };
     await waitForCac(settings);
     const ownTx = Transactions.fromCsv(txBuffer, txMapping);
     const ownSpend = Spend.fromCsv(spendBuffer, spendMapping);
@@ -396,7 +396,7 @@ describe("dashboard CAC section", { timeout: 120_000 }, () => {
 
     // Back to the sample data: spend included again.
     await page.getByRole("button", { name: "Back to sample data" }).click();
-    await waitForCac({ period: "quarter", attributionLag: 2, grossMargin: 0.3, variant: "blended" });
+    await waitForCac({ period: "quarter", attributionLag: 2, margin: 0.3, variant: "blended" });
     assert.equal(await page.locator("#cac-empty").isHidden(), true);
   });
 

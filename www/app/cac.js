@@ -45,7 +45,7 @@ export function readCacSettings(params) {
       ? cacPeriod
       : defaultOf("cac.blended", "period"),
     lag: lag ?? defaultOf("cac.blended", "attributionLag"),
-    margin: margin ?? defaultOf("cac.payback", "grossMargin"),
+    margin: margin ?? defaultOf("cac.payback", "margin"),
   };
   $("cac-variant").value = state.cac.variant;
   $("cac-period").value = state.cac.period;
@@ -380,7 +380,7 @@ function openCacDefinition(key) {
 /** CAC, payback and LTV:CAC for the CAC settings; independent of the KPI computation above. */
 export async function computeCac() {
   const generation = ++state.cacGeneration;
-  const options = { period: state.cac.period, attributionLag: state.cac.lag, grossMargin: state.cac.margin };
+  const options = { period: state.cac.period, attributionLag: state.cac.lag, margin: state.cac.margin };
   setCacState("computing");
   $("cac-tiles").setAttribute("aria-busy", "true");
   try {

@@ -49,7 +49,7 @@ function embedSnippet() {
     const spendSrc = request.spend.url ? new URL(request.spend.url, location.href).href : "YOUR-SPEND.csv";
     const spend = ` spend-src="${spendSrc}" spend-mapping='${attr(request.spend.mapping)}'`;
     lines.push(element("cac.blended", {}, spend));
-    lines.push(element("cac.ltv_ratio", { grossMargin: state.cac.margin, attributionLag: state.cac.lag }, spend));
+    lines.push(element("cac.ltv_ratio", { margin: state.cac.margin, attributionLag: state.cac.lag }, spend));
   }
   lines.push(element("churn.rate", { horizonDays: state.churn.horizonDays }));
   return lines.join("\n");

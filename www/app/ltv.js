@@ -411,7 +411,7 @@ function openLtvDefinition(key) {
     historical: () =>
       showDefinition(
         definitions["ltv.historical"],
-        formatParams(historical?.definition.params ?? { marginRate: result.options.margin }),
+        formatParams(historical?.definition.params ?? { margin: result.options.margin }),
         `The chart shows the last ${COHORT_CURVES} monthly cohorts at most.`,
       ),
   }[key];
