@@ -20,11 +20,18 @@ extern "C" {
 const TS_ERROR: &'static str = r#"
 /**
  * The class of every error the library throws and the worker clients reject with, exported by
- * every entry: `e instanceof UnimetricError`. Its `name`, `code`, `column` and `row` are those of
- * the `UnimetricError` interface, which merges into this class. Under CommonJS (`require`) it is
- * the class of the CommonJS files, distinct from the one `import` gives.
+ * every entry: `e instanceof UnimetricError`, with a stable `code`, and the column and 1-based row
+ * when the error is about one field. Under CommonJS (`require`) it is the class of the CommonJS
+ * files, distinct from the one `import` gives.
  */
 export class UnimetricError extends Error {
+  name: "UnimetricError";
+  /** One of `errorCodes()`. */
+  readonly code: ErrorCode;
+  /** The column (or option) the error is about, when there is one. */
+  readonly column?: string;
+  /** The 1-based row, when the error is about one row. */
+  readonly row?: number;
   /** `code` is required; `column` and `row` are set only when given; `cause` is passed to `Error`. */
   constructor(message: string, options: { code: ErrorCode; column?: string; row?: number; cause?: unknown });
 }

@@ -91,11 +91,4 @@ export type ErrorCode =
   | "E_UNKNOWN_OPTION" | "E_BAD_OPTION" | "E_TOO_LARGE" | "E_INSUFFICIENT_DATA"
   | "E_NOT_CONVERGED" | "E_UNDEFINED" | "E_CANCELLED" | "E_ARROW";
 
-/** The error every function throws: a JS `Error` with a stable `code`, and the column and 1-based row when known. */
-export interface UnimetricError extends Error {
-  name: "UnimetricError";
-  code: ErrorCode;
-  column?: string;
-  row?: number;
-}
 "#;
