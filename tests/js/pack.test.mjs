@@ -242,7 +242,7 @@ test("plain <script type=\"module\"> from a static server, with an import map", 
   await checkPage(app, (p) => (p.startsWith("/node_modules/unimetric/") && !p.includes("..") ? path.join(dir, p) : null));
 });
 
-test("TypeScript: tsc --noEmit on consumers using every exported type (ESM, CommonJS, bundler, Worker API) and the README example", () => {
+test("TypeScript: tsc --strict --noEmit on consumers using every exported type (ESM, CommonJS, bundler, Worker API), the README example and the typed consumer calling every export", () => {
   const app = path.join(dir, "ts-app");
   mkdirSync(app);
   const exported = (file) => [...new Set([...readFileSync(path.join(dir, "node_modules", "unimetric", file), "utf8")
@@ -306,16 +306,18 @@ export const made = new UnimetricError("bad", { code: "E_BAD_OPTION", column: "p
   const common = { strict: true, noEmit: true, target: "es2022", lib: ["es2022", "esnext.disposable", "dom"], skipLibCheck: false, types: [] };
   writeFileSync(path.join(app, "package.json"), '{"type":"module","private":true}');
   writeFileSync(path.join(app, "readme.ts"), readmeBlock("typescript", "ts"));
+  // The typed consumer: every export called as the README and guides call it (tests/types/).
+  writeFileSync(path.join(app, "consumer.ts"), readFileSync(path.join(ROOT, "tests", "types", "consumer.ts"), "utf8"));
   writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({
     compilerOptions: { ...common, module: "nodenext", moduleResolution: "nodenext" },
-    files: ["esm.mts", "arrow.mts", "worker.mts", "cjs.cts", "readme.ts"],
+    files: ["esm.mts", "arrow.mts", "worker.mts", "cjs.cts", "readme.ts", "consumer.ts"],
   }));
   writeFileSync(path.join(app, "bundler.ts"),
     `import { Transactions, glossary, errorCodes, UnimetricError } from "unimetric";\n` +
     `import type { ${mainTypes.filter((n) => n !== "UnimetricError").join(", ")} } from "unimetric";\n${everyType([...mainTypes, "Transactions"])}${usage}`);
   writeFileSync(path.join(app, "tsconfig.bundler.json"), JSON.stringify({
     compilerOptions: { ...common, module: "esnext", moduleResolution: "bundler" },
-    files: ["bundler.ts"],
+    files: ["bundler.ts", "consumer.ts"],
   }));
   const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
   for (const project of ["tsconfig.json", "tsconfig.bundler.json"]) {

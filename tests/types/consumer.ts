@@ -1,0 +1,148 @@
+// The typed consumer: every export of `unimetric` called the way the README and docs/guide/ call
+// it, type-checked by `tsc --strict --noEmit` in tests/js/pack.test.mjs against the packed
+// package. Calls whose options are optional are made without them. Nothing here runs: it is a
+// test of the declarations, so a change that breaks a documented call fails the build.
+import {
+  AliveChurnModel,
+  BgNbdModel,
+  ChurnModel,
+  CustomerSummary,
+  FeatureMatrix,
+  GammaGammaModel,
+  ParetoNbdModel,
+  SegmentModel,
+  Spend,
+  Transactions,
+  UnimetricError,
+  cac,
+  cacPayback,
+  calibrationHoldout,
+  chooseK,
+  chooseKCustomers,
+  churnFeatures,
+  clv,
+  errorCodes,
+  evaluateChurn,
+  evaluateScores,
+  fitAliveChurn,
+  fitBgNbd,
+  fitChurn,
+  fitGammaGamma,
+  fitParetoNbd,
+  getDefinition,
+  glossary,
+  historicalLtv,
+  kmeans,
+  ltvToCac,
+  rfmScores,
+  segment,
+  segmentCustomers,
+  simpleLtv,
+  version,
+  type Definition,
+  type DefinitionRef,
+  type ErrorCode,
+  type ParameterDef,
+} from "unimetric";
+
+// --- data
+const csv = "customer,date,amount\na,2024-01-01,20\na,2024-01-15,35\nb,2024-01-10,12.5\n";
+const tx: Transactions = Transactions.fromCsv(csv, { customerId: "customer", timestamp: "date", amount: "amount" });
+const rows = Transactions.fromRows([{ c: "a", t: "2024-01-01", a: 20 }], { customerId: "c", timestamp: "t", amount: "a" });
+const cols = Transactions.fromColumns({
+  customerId: new Uint32Array([1, 2, 1]),
+  timestamp: ["2024-01-01", "2024-01-02", "2024-01-04"],
+  amount: new Float64Array([10, 20, 30]),
+});
+const summary: CustomerSummary = tx.summary();
+const weekly: CustomerSummary = cols.summary({ period: "week", observationEnd: new Date("2024-02-01") });
+const kpis = rows.kpis();
+const frequency: Float64Array = summary.frequency;
+const fromColumns = CustomerSummary.fromColumns({
+  customerId: ["a", "b"],
+  frequency: new Float64Array([1, 0]),
+  recency: new Float64Array([14, 0]),
+  T: new Float64Array([14, 5]),
+  monetaryValue: new Float64Array([35, 0]),
+});
+const spend = Spend.fromCsv("month,channel,amount\n2024-01-01,search,100\n", { date: "month", channel: "channel", amount: "amount" });
+
+// --- definitions and errors
+const defs: Definition[] = glossary();
+const clvDef: Definition | undefined = getDefinition("ltv.clv");
+const horizon: ParameterDef | undefined = clvDef?.parameters.find((p) => p.name === "horizonMonths");
+const maxHorizon: number | null | undefined = horizon?.max;
+const codes: ErrorCode[] = errorCodes();
+const v: string = version();
+function describe(e: unknown): string {
+  if (e instanceof UnimetricError) {
+    const code: ErrorCode = e.code;
+    return `${code} ${e.column ?? ""} ${e.row ?? ""}`;
+  }
+  return String(e);
+}
+
+// --- CAC and unit economics
+const table = cac(spend, tx);
+const blended = cac(spend, tx, { period: "month", attributionLag: 1 });
+const payback = cacPayback(spend, tx);
+const paybackAtMargin = cacPayback(spend, tx, { margin: 0.6 });
+const ratio = ltvToCac(spend, tx, { margin: 0.6 });
+
+// --- churn, end to end
+const f = churnFeatures(tx, { cutoff: "2024-01-10", horizonDays: 90 });
+const model: ChurnModel = fitChurn(f, f.labels);
+const tuned: ChurnModel = fitChurn(f, f.labels, { alpha: 1 });
+const risk: Float64Array = model.predict(f).values;
+const riskRef: DefinitionRef = model.predict(f).definition;
+const why = model.reasons(f, 3);
+const encoded = model.encode(f);
+const restored: ChurnModel = ChurnModel.fromJSON(JSON.parse(JSON.stringify(model)));
+const alive: AliveChurnModel = fitAliveChurn(f);
+const aliveRisk: Float64Array = alive.predict(f).values;
+const quality = evaluateChurn(tx, { trainCutoff: "2024-01-05", testCutoff: "2024-01-10", horizonDays: 90, alive: true });
+const scored = evaluateScores(new Float64Array([0.1, 0.9]), new Uint8Array([0, 1]));
+
+// --- segments
+const seg = segmentCustomers(summary);
+const segK = segmentCustomers(summary, { k: 2, seed: 1 });
+const segModel: SegmentModel = seg.model;
+const predicted = segModel.predictCustomers(summary);
+const choice = chooseKCustomers(summary, { kMax: 3 });
+const choiceDefault = chooseKCustomers(summary);
+const rfm = rfmScores(summary);
+const raw = segment(new Float64Array([1, 1.2, 0.8, 50, 52, 48]), 1, { k: 2 });
+const rawDefault = segment(new Float64Array([1, 1.2, 0.8, 50, 52, 48]), 1);
+const km = kmeans(new Float64Array([1, 2, 3, 4]), 1, { k: 2 });
+const matrix = new FeatureMatrix(new Float64Array([1, 2, 3, 4]), 2);
+const chosen = chooseK(new Float64Array([1, 2, 3, 4, 5, 6]), 1);
+
+// --- lifetime value
+const bg: BgNbdModel = fitBgNbd(summary);
+const bgWithProgress: BgNbdModel = fitBgNbd(summary, { starts: 3, onProgress: (p) => p.done < p.total });
+const pareto: ParetoNbdModel = fitParetoNbd(summary);
+const gg: GammaGammaModel = fitGammaGamma(summary);
+const pAlive: Float64Array = bg.probabilityAlive(summary).values;
+const noRepeat: Uint8Array = bg.probabilityAlive(summary).noRepeatPurchase;
+const purchases: Float64Array = bg.expectedPurchases(summary, 10).values;
+const paretoAlive: Float64Array = pareto.probabilityAlive(summary).values;
+const spendPerOrder: Float64Array = gg.expectedSpend(summary).values;
+const value = clv(bg, gg, summary);
+const valueAtMargin = clv(bg, gg, summary, { horizonMonths: 12, margin: 0.3, discountConvention: "continuous" });
+const total: number = value.total;
+const historical = historicalLtv(tx);
+const historicalAtMargin = historicalLtv(tx, { margin: 0.4, observationEnd: "2024-01-31" });
+const simple = simpleLtv({ arpu: 30, churnRate: 0.05 });
+const holdout = calibrationHoldout(tx, { calibrationEnd: "2024-01-10" });
+const holdoutModel: BgNbdModel = holdout.model;
+const bgJson = BgNbdModel.fromJSON(bg.toJSON());
+const ggJson = GammaGammaModel.fromJSON(gg.toJSON());
+const paretoJson = ParetoNbdModel.fromJSON(pareto.toJSON());
+
+export const everything = [
+  rows, weekly, kpis, frequency, fromColumns, defs, maxHorizon, codes, v, describe, table, blended,
+  payback, paybackAtMargin, ratio, tuned, risk, riskRef, why, encoded, restored, aliveRisk, quality,
+  scored, segK, predicted, choice, choiceDefault, rfm, raw, rawDefault, km, matrix, chosen,
+  bgWithProgress, pAlive, noRepeat, purchases, paretoAlive, spendPerOrder, valueAtMargin, total,
+  historical, historicalAtMargin, simple, holdoutModel, bgJson, ggJson, paretoJson,
+];
