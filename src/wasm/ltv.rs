@@ -256,7 +256,7 @@ impl BgNbdModel {
     }
 
     /// P(alive) per customer, with the no-repeat-purchase flag.
-    #[wasm_bindgen(js_name = probabilityAlive, unchecked_return_type = "ProbabilityAlive")]
+    #[wasm_bindgen(js_name = probabilityAlive, unchecked_return_type = "Values & { noRepeatPurchase: Uint8Array }")]
     pub fn probability_alive(&self, summary: &CustomerSummary) -> JsResult<JsValue> {
         let (p, f) = self.inner.probability_alive(summary.core())?;
         let mut v = Values::new(p, self.inner.definition());
