@@ -329,7 +329,7 @@ pub fn cac_target(data: &[u8]) {
         }
     }
     let po = PaybackOptions {
-        margin: margin,
+        margin,
         attribution_lag: lag,
         acquisition: None,
     };

@@ -310,6 +310,77 @@ pub fn format_iso(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// Options that hold a date: epoch milliseconds or ISO-8601 / `YYYYMMDD` text, read under the
+/// same policy as a timestamp column (a JavaScript `Date` arrives as epoch milliseconds). For
+/// `#[serde(deserialize_with = "crate::data::dates::option_date")]` on an `Option<i64>` field;
+/// a bad value fails with a message that says why, and the binding names the option.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct O {
+///     #[serde(default, deserialize_with = "unimetric::data::dates::option_date")]
+///     end: Option<i64>,
+/// }
+/// let o: O = serde_json::from_str(r#"{ "end": "2024-01-02" }"#).unwrap();
+/// assert_eq!(o.end, Some(1_704_153_600_000));
+/// let o: O = serde_json::from_str(r#"{ "end": 86400000 }"#).unwrap();
+/// assert_eq!(o.end, Some(86_400_000));
+/// assert!(serde_json::from_str::<O>(r#"{ "end": "someday" }"#).is_err());
+/// ```
+pub fn option_date<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<i64>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a date (epoch ms, ISO-8601 text or Date)")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+            parse_epoch_ms(v, "", 0).map(Some).map_err(date_error)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+            self.visit_f64(v as f64)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+            self.visit_f64(v as f64)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            parse_date_text(v, "", 0).map(Some).map_err(date_error)
+        }
+    }
+    d.deserialize_option(V)
+}
+
+/// A required date option (see [`option_date`]); absent is serde's "missing field".
+pub fn required_date<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<i64, D::Error> {
+    option_date(d)?.ok_or_else(|| serde::de::Error::custom("is required"))
+}
+
+/// A date parse error as a serde error: "cannot read '…' as a date (why)".
+fn date_error<E: serde::de::Error>(e: Error) -> E {
+    E::custom(match e {
+        Error::BadDate { value, reason, .. } => {
+            format!("cannot read '{value}' as a date ({reason})")
+        }
+        Error::NonFinite { value, .. } => format!("{value} is not a finite number"),
+        Error::MissingValue { .. } => "an empty text is not a date".to_string(),
+        other => other.to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,75 +499,4 @@ mod tests {
         assert_eq!(Period::Month.index(ms(2024, 3, 31)), 54 * 12 + 2);
         assert_eq!(Period::Quarter.index(ms(2024, 7, 1)), 54 * 4 + 2);
     }
-}
-
-/// Options that hold a date: epoch milliseconds or ISO-8601 / `YYYYMMDD` text, read under the
-/// same policy as a timestamp column (a JavaScript `Date` arrives as epoch milliseconds). For
-/// `#[serde(deserialize_with = "crate::data::dates::option_date")]` on an `Option<i64>` field;
-/// a bad value fails with a message that says why, and the binding names the option.
-///
-/// ```
-/// #[derive(serde::Deserialize)]
-/// struct O {
-///     #[serde(default, deserialize_with = "unimetric::data::dates::option_date")]
-///     end: Option<i64>,
-/// }
-/// let o: O = serde_json::from_str(r#"{ "end": "2024-01-02" }"#).unwrap();
-/// assert_eq!(o.end, Some(1_704_153_600_000));
-/// let o: O = serde_json::from_str(r#"{ "end": 86400000 }"#).unwrap();
-/// assert_eq!(o.end, Some(86_400_000));
-/// assert!(serde_json::from_str::<O>(r#"{ "end": "someday" }"#).is_err());
-/// ```
-pub fn option_date<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<i64>, D::Error> {
-    struct V;
-    impl<'de> serde::de::Visitor<'de> for V {
-        type Value = Option<i64>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a date (epoch ms, ISO-8601 text or Date)")
-        }
-        fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(
-            self,
-            d: D,
-        ) -> std::result::Result<Self::Value, D::Error> {
-            d.deserialize_any(V)
-        }
-        fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
-            parse_epoch_ms(v, "", 0).map(Some).map_err(date_error)
-        }
-        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
-            self.visit_f64(v as f64)
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
-            self.visit_f64(v as f64)
-        }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
-            parse_date_text(v, "", 0).map(Some).map_err(date_error)
-        }
-    }
-    d.deserialize_option(V)
-}
-
-/// A required date option (see [`option_date`]); absent is serde's "missing field".
-pub fn required_date<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<i64, D::Error> {
-    option_date(d)?.ok_or_else(|| serde::de::Error::custom("is required"))
-}
-
-/// A date parse error as a serde error: "cannot read '…' as a date (why)".
-fn date_error<E: serde::de::Error>(e: Error) -> E {
-    E::custom(match e {
-        Error::BadDate { value, reason, .. } => {
-            format!("cannot read '{value}' as a date ({reason})")
-        }
-        Error::NonFinite { value, .. } => format!("{value} is not a finite number"),
-        Error::MissingValue { .. } => "an empty text is not a date".to_string(),
-        other => other.to_string(),
-    })
 }

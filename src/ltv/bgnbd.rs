@@ -61,6 +61,7 @@ pub const DEFINITION: Definition = Definition {
 
 /// BG/NBD parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(deny_unknown_fields)]
 pub struct BgNbdParams {
     /// Shape of the purchase-rate gamma distribution.

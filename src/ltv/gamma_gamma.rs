@@ -53,6 +53,7 @@ pub const DEFINITION: Definition = Definition {
 
 /// Gamma-Gamma parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(deny_unknown_fields)]
 pub struct GammaGammaParams {
     /// Shape of a transaction value.

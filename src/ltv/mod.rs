@@ -11,6 +11,7 @@ pub mod historical;
 pub mod holdout;
 pub mod optim;
 pub mod pareto_nbd;
+pub mod saved;
 pub mod sim;
 pub mod simple;
 pub mod special;

@@ -194,6 +194,15 @@ fn wrap(variant: &str, value: JsValue) -> JsValue {
     o.into()
 }
 
+/// Numbers become JS numbers (64-bit integers beyond 2^53 lose precision; results hold none).
+macro_rules! js_number {
+    ($($name:ident: $t:ty),*) => {
+        $(fn $name(self, v: $t) -> SerResult<JsValue> {
+            Ok(JsValue::from_f64(v as f64))
+        })*
+    };
+}
+
 impl ser::Serializer for Js {
     type Ok = JsValue;
     type Error = SerError;
@@ -208,36 +217,9 @@ impl ser::Serializer for Js {
     fn serialize_bool(self, v: bool) -> SerResult<JsValue> {
         Ok(JsValue::from_bool(v))
     }
-    fn serialize_i8(self, v: i8) -> SerResult<JsValue> {
-        Ok(JsValue::from_f64(v.into()))
-    }
-    fn serialize_i16(self, v: i16) -> SerResult<JsValue> {
-        Ok(JsValue::from_f64(v.into()))
-    }
-    fn serialize_i32(self, v: i32) -> SerResult<JsValue> {
-        Ok(JsValue::from_f64(v.into()))
-    }
-    fn serialize_i64(self, v: i64) -> SerResult<JsValue> {
-        Ok(JsValue::from_f64(v as f64))
-    }
-    fn serialize_u8(self, v: u8) -> SerResult<JsValue> {
-        Ok(JsValue::from_f64(v.into()))
-    }
-    fn serialize_u16(self, v: u16) -> SerResult<JsValue> {
-        Ok(JsValue::from_f64(v.into()))
-    }
-    fn serialize_u32(self, v: u32) -> SerResult<JsValue> {
-        Ok(JsValue::from_f64(v.into()))
-    }
-    fn serialize_u64(self, v: u64) -> SerResult<JsValue> {
-        Ok(JsValue::from_f64(v as f64))
-    }
-    fn serialize_f32(self, v: f32) -> SerResult<JsValue> {
-        Ok(JsValue::from_f64(v.into()))
-    }
-    fn serialize_f64(self, v: f64) -> SerResult<JsValue> {
-        Ok(JsValue::from_f64(v))
-    }
+    js_number!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
+        serialize_f32: f32, serialize_f64: f64);
     fn serialize_char(self, v: char) -> SerResult<JsValue> {
         Ok(JsValue::from_str(v.encode_utf8(&mut [0; 4])))
     }
@@ -354,38 +336,27 @@ impl ser::SerializeSeq for JsSeq {
     }
 }
 
-impl ser::SerializeTuple for JsSeq {
-    type Ok = JsValue;
-    type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> SerResult<()> {
-        ser::SerializeSeq::serialize_element(self, v)
-    }
-    fn end(self) -> SerResult<JsValue> {
-        ser::SerializeSeq::end(self)
-    }
+/// The tuple forms fill the array like a sequence.
+macro_rules! seq_like {
+    ($($tr:ident :: $method:ident),*) => {
+        $(impl ser::$tr for JsSeq {
+            type Ok = JsValue;
+            type Error = SerError;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> SerResult<()> {
+                ser::SerializeSeq::serialize_element(self, v)
+            }
+            fn end(self) -> SerResult<JsValue> {
+                ser::SerializeSeq::end(self)
+            }
+        })*
+    };
 }
 
-impl ser::SerializeTupleStruct for JsSeq {
-    type Ok = JsValue;
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> SerResult<()> {
-        ser::SerializeSeq::serialize_element(self, v)
-    }
-    fn end(self) -> SerResult<JsValue> {
-        ser::SerializeSeq::end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for JsSeq {
-    type Ok = JsValue;
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> SerResult<()> {
-        ser::SerializeSeq::serialize_element(self, v)
-    }
-    fn end(self) -> SerResult<JsValue> {
-        ser::SerializeSeq::end(self)
-    }
-}
+seq_like!(
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl JsObject {
     fn set(&mut self, key: &JsValue, v: JsValue) {
@@ -457,12 +428,60 @@ impl ser::SerializeStructVariant for JsObject {
     }
 }
 
-/// Collects a sequence of numbers (the inside of a typed-array column).
-struct Numbers<'a>(&'a mut Vec<f64>);
+/// Methods of a serializer that refuse their input (a typed-array column holds only numbers).
+macro_rules! refuse {
+    ($ok:ty; $($name:ident($($arg:ident: $t:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(self, $($arg: $t),*) -> SerResult<$ret> {
+            $(let _ = $arg;)*
+            Err(not_a_number())
+        })*
+    };
+}
+
+/// The methods every [`Numbers`] / [`Number`] serializer refuses.
+macro_rules! refuse_compounds {
+    ($ok:ty) => {
+        refuse! { $ok;
+            serialize_char(v: char) -> $ok;
+            serialize_str(v: &str) -> $ok;
+            serialize_unit() -> $ok;
+            serialize_unit_struct(name: &'static str) -> $ok;
+            serialize_unit_variant(name: &'static str, index: u32, variant: &'static str) -> $ok;
+            serialize_tuple(len: usize) -> Self::SerializeTuple;
+            serialize_tuple_struct(name: &'static str, len: usize) -> Self::SerializeTupleStruct;
+            serialize_tuple_variant(name: &'static str, index: u32, variant: &'static str, len: usize) -> Self::SerializeTupleVariant;
+            serialize_map(len: Option<usize>) -> Self::SerializeMap;
+            serialize_struct(name: &'static str, len: usize) -> Self::SerializeStruct;
+            serialize_struct_variant(name: &'static str, index: u32, variant: &'static str, len: usize) -> Self::SerializeStructVariant;
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _name: &'static str,
+            _index: u32,
+            _variant: &'static str,
+            _v: &T,
+        ) -> SerResult<$ok> {
+            Err(not_a_number())
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> SerResult<$ok> {
+            v.serialize(self)
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _name: &'static str,
+            v: &T,
+        ) -> SerResult<$ok> {
+            v.serialize(self)
+        }
+    };
+}
 
 fn not_a_number() -> SerError {
     SerError("a typed-array column holds only numbers".into())
 }
+
+/// Collects a sequence of numbers (the inside of a typed-array column).
+struct Numbers<'a>(&'a mut Vec<f64>);
 
 impl<'a> ser::Serializer for Numbers<'a> {
     type Ok = ();
@@ -479,123 +498,25 @@ impl<'a> ser::Serializer for Numbers<'a> {
         self.0.reserve(len.unwrap_or(0));
         Ok(self)
     }
-    fn serialize_bool(self, _v: bool) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_i8(self, _v: i8) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_i16(self, _v: i16) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_i32(self, _v: i32) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_i64(self, _v: i64) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_u8(self, _v: u8) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_u16(self, _v: u16) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_u32(self, _v: u32) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_u64(self, _v: u64) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_f32(self, _v: f32) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_f64(self, _v: f64) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_char(self, _v: char) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_str(self, _v: &str) -> SerResult<()> {
-        Err(not_a_number())
-    }
     fn serialize_bytes(self, v: &[u8]) -> SerResult<()> {
         self.0.extend(v.iter().map(|&b| f64::from(b)));
         Ok(())
     }
-    fn serialize_none(self) -> SerResult<()> {
-        Err(not_a_number())
+    refuse! { ();
+        serialize_bool(v: bool) -> ();
+        serialize_i8(v: i8) -> ();
+        serialize_i16(v: i16) -> ();
+        serialize_i32(v: i32) -> ();
+        serialize_i64(v: i64) -> ();
+        serialize_u8(v: u8) -> ();
+        serialize_u16(v: u16) -> ();
+        serialize_u32(v: u32) -> ();
+        serialize_u64(v: u64) -> ();
+        serialize_f32(v: f32) -> ();
+        serialize_f64(v: f64) -> ();
+        serialize_none() -> ();
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> SerResult<()> {
-        v.serialize(self)
-    }
-    fn serialize_unit(self) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-    ) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        v: &T,
-    ) -> SerResult<()> {
-        v.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _v: &T,
-    ) -> SerResult<()> {
-        Err(not_a_number())
-    }
-    fn serialize_tuple(self, _len: usize) -> SerResult<Self::SerializeTuple> {
-        Err(not_a_number())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> SerResult<Self::SerializeTupleStruct> {
-        Err(not_a_number())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> SerResult<Self::SerializeTupleVariant> {
-        Err(not_a_number())
-    }
-    fn serialize_map(self, _len: Option<usize>) -> SerResult<Self::SerializeMap> {
-        Err(not_a_number())
-    }
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> SerResult<Self::SerializeStruct> {
-        Err(not_a_number())
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> SerResult<Self::SerializeStructVariant> {
-        Err(not_a_number())
-    }
+    refuse_compounds!(());
 }
 
 impl ser::SerializeSeq for Numbers<'_> {
@@ -639,90 +560,12 @@ impl ser::Serializer for Number {
     fn serialize_bool(self, v: bool) -> SerResult<f64> {
         Ok(f64::from(u8::from(v)))
     }
-    fn serialize_char(self, _v: char) -> SerResult<f64> {
-        Err(not_a_number())
-    }
-    fn serialize_str(self, _v: &str) -> SerResult<f64> {
-        Err(not_a_number())
-    }
-    fn serialize_bytes(self, _v: &[u8]) -> SerResult<f64> {
-        Err(not_a_number())
-    }
     fn serialize_none(self) -> SerResult<f64> {
         Ok(f64::NAN)
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> SerResult<f64> {
-        v.serialize(self)
+    refuse! { f64;
+        serialize_bytes(v: &[u8]) -> f64;
+        serialize_seq(len: Option<usize>) -> Self::SerializeSeq;
     }
-    fn serialize_unit(self) -> SerResult<f64> {
-        Err(not_a_number())
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> SerResult<f64> {
-        Err(not_a_number())
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-    ) -> SerResult<f64> {
-        Err(not_a_number())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        v: &T,
-    ) -> SerResult<f64> {
-        v.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _v: &T,
-    ) -> SerResult<f64> {
-        Err(not_a_number())
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> SerResult<Self::SerializeSeq> {
-        Err(not_a_number())
-    }
-    fn serialize_tuple(self, _len: usize) -> SerResult<Self::SerializeTuple> {
-        Err(not_a_number())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> SerResult<Self::SerializeTupleStruct> {
-        Err(not_a_number())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> SerResult<Self::SerializeTupleVariant> {
-        Err(not_a_number())
-    }
-    fn serialize_map(self, _len: Option<usize>) -> SerResult<Self::SerializeMap> {
-        Err(not_a_number())
-    }
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> SerResult<Self::SerializeStruct> {
-        Err(not_a_number())
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> SerResult<Self::SerializeStructVariant> {
-        Err(not_a_number())
-    }
+    refuse_compounds!(f64);
 }

@@ -2,21 +2,20 @@
 //! `historicalLtv`, `simpleLtv`.
 
 use super::convert::{check_keys, get, js, type_name, JsResult};
-use super::interop::{read, read_with, to_js};
+use super::interop::{field_names, read, read_with, to_js};
 use super::summary::CustomerSummary;
 use super::transactions::Transactions;
 use crate::columns::Values;
-use crate::data::Period;
 use crate::error::Error;
 use crate::glossary::ParamValue;
-use crate::ltv::bgnbd::{self, BgNbdOptions, BgNbdParams};
+use crate::ltv::bgnbd::{self, BgNbdOptions};
 use crate::ltv::clv::ClvOptions;
-use crate::ltv::gamma_gamma::{self, GammaGammaOptions, GammaGammaParams};
+use crate::ltv::gamma_gamma::{self, GammaGammaOptions};
 use crate::ltv::historical::HistoricalOptions;
 use crate::ltv::holdout::HoldoutOptions;
+use crate::ltv::pareto_nbd as pn;
 use crate::ltv::simple::SimpleLtvOptions;
-use js_sys::{Array, Float64Array, Object, Reflect};
-use serde::{Deserialize, Serialize};
+use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -24,71 +23,14 @@ const TS_LTV: &'static str = r#"
 /** The fitted model that produced a `calibrationHoldout` result. */
 export interface HoldoutModel { model: BgNbdModel; }
 
-/** BG/NBD parameters (α in periods of the summary). */
-export interface BgNbdParams { r: number; alpha: number; a: number; b: number; }
 
-/** Standard errors of the BG/NBD parameters (null where the Hessian is not positive definite or the model was built from parameters). */
-export interface BgNbdStdErrors { r: number | null; alpha: number | null; a: number | null; b: number | null; }
 
-/** A BG/NBD model as plain JSON (`model.toJSON()`, `BgNbdModel.fromJSON()`). */
-export interface BgNbdModelJson {
-  model: "ltv.bgnbd";
-  version: string;
-  params: BgNbdParams;
-  logLikelihood: number | null;
-  stdErrors: BgNbdStdErrors;
-  converged: boolean;
-  iterations: number;
-  customers: number;
-  period: Period;
-  starts: number;
-  maxIterations: number;
-  tolerance: number;
-}
 
-/** Pareto/NBD parameters (α and β in periods of the summary). */
-export interface ParetoNbdParams { r: number; alpha: number; s: number; beta: number; }
 
-/** Standard errors of the Pareto/NBD parameters. */
-export interface ParetoNbdStdErrors { r: number | null; alpha: number | null; s: number | null; beta: number | null; }
 
-/** A Pareto/NBD model as plain JSON. */
-export interface ParetoNbdModelJson {
-  model: "ltv.pareto_nbd";
-  version: string;
-  params: ParetoNbdParams;
-  logLikelihood: number | null;
-  stdErrors: ParetoNbdStdErrors;
-  converged: boolean;
-  iterations: number;
-  customers: number;
-  period: Period;
-  starts: number;
-  maxIterations: number;
-  tolerance: number;
-}
 
-/** Gamma-Gamma parameters (`v` is Fader & Hardie's γ, in currency). */
-export interface GammaGammaParams { p: number; q: number; v: number; }
 
-/** Standard errors of the Gamma-Gamma parameters. */
-export interface GammaGammaStdErrors { p: number | null; q: number | null; v: number | null; }
 
-/** A Gamma-Gamma model as plain JSON. */
-export interface GammaGammaModelJson {
-  model: "ltv.gamma_gamma";
-  version: string;
-  params: GammaGammaParams;
-  logLikelihood: number | null;
-  stdErrors: GammaGammaStdErrors;
-  converged: boolean;
-  iterations: number;
-  customers: number;
-  frequencySpendCorrelation: number | null;
-  starts: number;
-  maxIterations: number;
-  tolerance: number;
-}
 
 
 
@@ -102,78 +44,11 @@ export interface GammaGammaModelJson {
 
 "#;
 
-fn to_js_full<T: Serialize>(v: &T) -> JsValue {
-    let ser = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    v.serialize(&ser).unwrap_or(JsValue::NULL)
-}
-
-fn set(o: &Object, k: &str, v: JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(k), &v);
-}
-
 fn time_arg(t: f64) -> crate::Result<f64> {
     bgnbd::check_horizon(t).map(|_| t)
 }
 
-fn model_json_error(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::BadOption {
-        option: "json".into(),
-        message: format!("not a valid {what} model: {e}"),
-    }
-}
-
-fn check_model_id(
-    id: &str,
-    version: &str,
-    want: &crate::glossary::Definition,
-) -> crate::Result<()> {
-    let major = |v: &str| v.split('.').next().unwrap_or("").to_string();
-    if id != want.id || major(version) != major(want.version) {
-        return Err(Error::BadOption {
-            option: "json".into(),
-            message: format!(
-                "expected model \"{}\" version {}.x, found \"{id}\" version {version}",
-                want.id,
-                major(want.version)
-            ),
-        });
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------- BG/NBD
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Se4 {
-    r: Option<f64>,
-    alpha: Option<f64>,
-    a: Option<f64>,
-    b: Option<f64>,
-}
-
-/// The JSON form of the BG/NBD and Pareto/NBD models (`toJSON()`), with their parameters `P`
-/// and standard errors `S`.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PurchaseModelJson<P, S> {
-    model: String,
-    version: String,
-    params: P,
-    log_likelihood: Option<f64>,
-    std_errors: S,
-    converged: bool,
-    iterations: usize,
-    customers: usize,
-    period: Period,
-    starts: usize,
-    max_iterations: usize,
-    tolerance: f64,
-}
-
-type BgNbdJson = PurchaseModelJson<BgNbdParams, Se4>;
 
 /// A fitted BG/NBD purchase model (`ltv.bgnbd`).
 #[wasm_bindgen]
@@ -209,7 +84,7 @@ impl BgNbdModel {
     /// Parameters `{ r, alpha, a, b }`.
     #[wasm_bindgen(getter, unchecked_return_type = "BgNbdParams")]
     pub fn params(&self) -> JsValue {
-        to_js_full(&self.inner.params)
+        to_js(&self.inner.params)
     }
 
     /// Σ log-likelihood at the parameters (undefined for a model built from parameters only).
@@ -221,8 +96,7 @@ impl BgNbdModel {
     /// Standard errors from the inverse Hessian.
     #[wasm_bindgen(getter, js_name = stdErrors, unchecked_return_type = "BgNbdStdErrors")]
     pub fn std_errors(&self) -> JsValue {
-        let [r, alpha, a, b] = self.inner.std_errors;
-        to_js_full(&Se4 { r, alpha, a, b })
+        to_js(&self.inner.to_saved().std_errors)
     }
 
     /// Whether the optimiser met its gradient criterion.
@@ -299,22 +173,7 @@ impl BgNbdModel {
     /// The model as plain JSON (restore with `BgNbdModel.fromJSON`).
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "BgNbdModelJson")]
     pub fn to_json(&self) -> JsValue {
-        let m = &self.inner;
-        let [r, alpha, a, b] = m.std_errors;
-        to_js_full(&BgNbdJson {
-            model: bgnbd::DEFINITION.id.into(),
-            version: bgnbd::DEFINITION.version.into(),
-            params: m.params,
-            log_likelihood: m.log_likelihood,
-            std_errors: Se4 { r, alpha, a, b },
-            converged: m.converged,
-            iterations: m.iterations,
-            customers: m.customers,
-            period: m.period,
-            starts: m.starts,
-            max_iterations: m.max_iterations,
-            tolerance: m.tolerance,
-        })
+        to_js(&self.inner.to_saved())
     }
 
     /// Restores a model from `toJSON()` output (also after `JSON.stringify` / `JSON.parse`).
@@ -322,7 +181,10 @@ impl BgNbdModel {
     pub fn from_json(
         #[wasm_bindgen(unchecked_param_type = "BgNbdModelJson")] json: JsValue,
     ) -> JsResult<BgNbdModel> {
-        js(bgnbd_from_json(json)).map(|inner| BgNbdModel { inner })
+        let j = read_saved(json, "BgNbdModel.fromJSON", &bgnbd::DEFINITION, "BG/NBD")?;
+        Ok(BgNbdModel {
+            inner: bgnbd::BgNbdModel::from_saved(j)?,
+        })
     }
 }
 
@@ -368,72 +230,22 @@ fn json_object(
     check_keys(json, function, known)
 }
 
-/// A saved model's JSON (`toJSON()` output) that names its definition.
-trait ModelJson: serde::de::DeserializeOwned {
-    fn id_and_version(&self) -> (&str, &str);
-}
-
-impl<P: serde::de::DeserializeOwned, S: serde::de::DeserializeOwned> ModelJson
-    for PurchaseModelJson<P, S>
-{
-    fn id_and_version(&self) -> (&str, &str) {
-        (&self.model, &self.version)
-    }
-}
-
-/// The first steps of every `fromJSON`: an object with only the `known` keys, of the `want`
-/// model, read into its JSON struct, saved under the same major version.
-fn read_model_json<J: ModelJson>(
+/// The first steps of every `fromJSON`: an object of the `want` model with only the keys of its
+/// saved form `J`, read into `J`.
+fn read_saved<J: serde::de::DeserializeOwned>(
     json: JsValue,
     function: &str,
-    known: &[&str],
     want: &crate::glossary::Definition,
     what: &str,
 ) -> crate::Result<J> {
-    json_object(&json, function, known, want)?;
-    let j: J = serde_wasm_bindgen::from_value(json).map_err(|e| model_json_error(what, e))?;
-    let (id, version) = j.id_and_version();
-    check_model_id(id, version, want)?;
-    Ok(j)
-}
-
-fn bgnbd_from_json(json: JsValue) -> crate::Result<bgnbd::BgNbdModel> {
-    let j: BgNbdJson = read_model_json(
-        json,
-        "BgNbdModel.fromJSON",
-        BGNBD_JSON_KEYS,
-        &bgnbd::DEFINITION,
-        "BG/NBD",
-    )?;
-    let mut m = bgnbd::BgNbdModel::from_params(j.params, j.period)?;
-    m.log_likelihood = j.log_likelihood;
-    m.std_errors = [
-        j.std_errors.r,
-        j.std_errors.alpha,
-        j.std_errors.a,
-        j.std_errors.b,
-    ];
-    m.converged = j.converged;
-    m.iterations = j.iterations;
-    m.customers = j.customers;
-    m.starts = j.starts;
-    m.max_iterations = j.max_iterations;
-    m.tolerance = j.tolerance;
-    Ok(m)
+    json_object(&json, function, field_names::<J>(), want)?;
+    serde_wasm_bindgen::from_value(json).map_err(|e| Error::BadOption {
+        option: "json".into(),
+        message: format!("not a valid {what} model: {e}"),
+    })
 }
 
 // ---------------------------------------------------------------- Pareto/NBD
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SePnbd {
-    r: Option<f64>,
-    alpha: Option<f64>,
-    s: Option<f64>,
-    beta: Option<f64>,
-}
-
-type ParetoNbdJson = PurchaseModelJson<crate::ltv::pareto_nbd::ParetoNbdParams, SePnbd>;
 
 /// A fitted Pareto/NBD purchase model (`ltv.pareto_nbd`).
 #[wasm_bindgen]
@@ -455,14 +267,12 @@ pub fn fit_pareto_nbd(
     .map(|inner| ParetoNbdModel { inner })
 }
 
-const PNBD_JSON_KEYS: &[&str] = BGNBD_JSON_KEYS;
-
 #[wasm_bindgen]
 impl ParetoNbdModel {
     /// Parameters `{ r, alpha, s, beta }`.
     #[wasm_bindgen(getter, unchecked_return_type = "ParetoNbdParams")]
     pub fn params(&self) -> JsValue {
-        to_js_full(&self.inner.params)
+        to_js(&self.inner.params)
     }
 
     /// Σ log-likelihood (undefined for a model built from parameters).
@@ -474,8 +284,7 @@ impl ParetoNbdModel {
     /// Standard errors from a finite-difference Hessian.
     #[wasm_bindgen(getter, js_name = stdErrors, unchecked_return_type = "ParetoNbdStdErrors")]
     pub fn std_errors(&self) -> JsValue {
-        let [r, alpha, s, beta] = self.inner.std_errors;
-        to_js_full(&SePnbd { r, alpha, s, beta })
+        to_js(&self.inner.to_saved().std_errors)
     }
 
     /// Whether the optimiser met its gradient criterion.
@@ -528,22 +337,7 @@ impl ParetoNbdModel {
     /// The model as plain JSON (restore with `ParetoNbdModel.fromJSON`).
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "ParetoNbdModelJson")]
     pub fn to_json(&self) -> JsValue {
-        let m = &self.inner;
-        let [r, alpha, s, beta] = m.std_errors;
-        to_js_full(&ParetoNbdJson {
-            model: crate::ltv::pareto_nbd::DEFINITION.id.into(),
-            version: crate::ltv::pareto_nbd::DEFINITION.version.into(),
-            params: m.params,
-            log_likelihood: m.log_likelihood,
-            std_errors: SePnbd { r, alpha, s, beta },
-            converged: m.converged,
-            iterations: m.iterations,
-            customers: m.customers,
-            period: m.period,
-            starts: m.options.starts,
-            max_iterations: m.options.max_iterations,
-            tolerance: m.options.tolerance,
-        })
+        to_js(&self.inner.to_saved())
     }
 
     /// Restores a model from `toJSON()` output.
@@ -551,70 +345,19 @@ impl ParetoNbdModel {
     pub fn from_json(
         #[wasm_bindgen(unchecked_param_type = "ParetoNbdModelJson")] json: JsValue,
     ) -> JsResult<ParetoNbdModel> {
-        js(pnbd_from_json(json)).map(|inner| ParetoNbdModel { inner })
+        let j = read_saved(
+            json,
+            "ParetoNbdModel.fromJSON",
+            &pn::DEFINITION,
+            "Pareto/NBD",
+        )?;
+        Ok(ParetoNbdModel {
+            inner: pn::ParetoNbdModel::from_saved(j)?,
+        })
     }
-}
-
-fn pnbd_from_json(json: JsValue) -> crate::Result<crate::ltv::pareto_nbd::ParetoNbdModel> {
-    use crate::ltv::pareto_nbd as pn;
-    let j: ParetoNbdJson = read_model_json(
-        json,
-        "ParetoNbdModel.fromJSON",
-        PNBD_JSON_KEYS,
-        &pn::DEFINITION,
-        "Pareto/NBD",
-    )?;
-    let mut m = pn::ParetoNbdModel::from_params(j.params, j.period)?;
-    m.log_likelihood = j.log_likelihood;
-    m.std_errors = [
-        j.std_errors.r,
-        j.std_errors.alpha,
-        j.std_errors.s,
-        j.std_errors.beta,
-    ];
-    m.converged = j.converged;
-    m.iterations = j.iterations;
-    m.customers = j.customers;
-    m.options = BgNbdOptions {
-        starts: j.starts,
-        max_iterations: j.max_iterations,
-        tolerance: j.tolerance,
-    };
-    Ok(m)
 }
 
 // ---------------------------------------------------------------- Gamma-Gamma
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Se3 {
-    p: Option<f64>,
-    q: Option<f64>,
-    v: Option<f64>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct GammaGammaJson {
-    model: String,
-    version: String,
-    params: GammaGammaParams,
-    log_likelihood: Option<f64>,
-    std_errors: Se3,
-    converged: bool,
-    iterations: usize,
-    customers: usize,
-    frequency_spend_correlation: Option<f64>,
-    starts: usize,
-    max_iterations: usize,
-    tolerance: f64,
-}
-
-impl ModelJson for GammaGammaJson {
-    fn id_and_version(&self) -> (&str, &str) {
-        (&self.model, &self.version)
-    }
-}
 
 /// A fitted Gamma-Gamma spend model (`ltv.gamma_gamma`).
 #[wasm_bindgen]
@@ -643,7 +386,7 @@ impl GammaGammaModel {
     /// Parameters `{ p, q, v }`.
     #[wasm_bindgen(getter, unchecked_return_type = "GammaGammaParams")]
     pub fn params(&self) -> JsValue {
-        to_js_full(&self.inner.params)
+        to_js(&self.inner.params)
     }
 
     /// Σ log-likelihood over the repeat buyers (undefined for a model built from parameters).
@@ -655,8 +398,7 @@ impl GammaGammaModel {
     /// Standard errors from the inverse Hessian.
     #[wasm_bindgen(getter, js_name = stdErrors, unchecked_return_type = "GammaGammaStdErrors")]
     pub fn std_errors(&self) -> JsValue {
-        let [p, q, v] = self.inner.std_errors;
-        to_js_full(&Se3 { p, q, v })
+        to_js(&self.inner.to_saved().std_errors)
     }
 
     /// Whether the optimiser met its gradient criterion.
@@ -700,22 +442,7 @@ impl GammaGammaModel {
     /// The model as plain JSON (restore with `GammaGammaModel.fromJSON`).
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "GammaGammaModelJson")]
     pub fn to_json(&self) -> JsValue {
-        let m = &self.inner;
-        let [p, q, v] = m.std_errors;
-        to_js_full(&GammaGammaJson {
-            model: gamma_gamma::DEFINITION.id.into(),
-            version: gamma_gamma::DEFINITION.version.into(),
-            params: m.params,
-            log_likelihood: m.log_likelihood,
-            std_errors: Se3 { p, q, v },
-            converged: m.converged,
-            iterations: m.iterations,
-            customers: m.customers,
-            frequency_spend_correlation: m.frequency_spend_correlation,
-            starts: m.starts,
-            max_iterations: m.max_iterations,
-            tolerance: m.tolerance,
-        })
+        to_js(&self.inner.to_saved())
     }
 
     /// Restores a model from `toJSON()` output.
@@ -723,44 +450,16 @@ impl GammaGammaModel {
     pub fn from_json(
         #[wasm_bindgen(unchecked_param_type = "GammaGammaModelJson")] json: JsValue,
     ) -> JsResult<GammaGammaModel> {
-        js(gg_from_json(json)).map(|inner| GammaGammaModel { inner })
+        let j = read_saved(
+            json,
+            "GammaGammaModel.fromJSON",
+            &gamma_gamma::DEFINITION,
+            "Gamma-Gamma",
+        )?;
+        Ok(GammaGammaModel {
+            inner: gamma_gamma::GammaGammaModel::from_saved(j)?,
+        })
     }
-}
-
-const GG_JSON_KEYS: &[&str] = &[
-    "model",
-    "version",
-    "params",
-    "logLikelihood",
-    "stdErrors",
-    "converged",
-    "iterations",
-    "customers",
-    "frequencySpendCorrelation",
-    "starts",
-    "maxIterations",
-    "tolerance",
-];
-
-fn gg_from_json(json: JsValue) -> crate::Result<gamma_gamma::GammaGammaModel> {
-    let j: GammaGammaJson = read_model_json(
-        json,
-        "GammaGammaModel.fromJSON",
-        GG_JSON_KEYS,
-        &gamma_gamma::DEFINITION,
-        "Gamma-Gamma",
-    )?;
-    let mut m = gamma_gamma::GammaGammaModel::from_params(j.params)?;
-    m.log_likelihood = j.log_likelihood;
-    m.std_errors = [j.std_errors.p, j.std_errors.q, j.std_errors.v];
-    m.converged = j.converged;
-    m.iterations = j.iterations;
-    m.customers = j.customers;
-    m.frequency_spend_correlation = j.frequency_spend_correlation;
-    m.starts = j.starts;
-    m.max_iterations = j.max_iterations;
-    m.tolerance = j.tolerance;
-    Ok(m)
 }
 
 // ---------------------------------------------------------------- CLV, historical, simple
