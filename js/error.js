@@ -20,7 +20,8 @@
  * `cause` is passed to `Error`.
  */
 export class UnimetricError extends Error {
-  constructor(message, { code, column, row, cause } = {}) {
+  constructor(message, details) {
+    const { code, column, row, cause } = details ?? {};
     super(message, cause === undefined ? undefined : { cause });
     this.name = "UnimetricError";
     this.code = code;

@@ -209,6 +209,28 @@ const entry = (key, call, cases, alive) => { MATRIX[key] = { call, cases, alive 
 const ref = {};
 const summaryCols = (s) => [s.frequency, s.recency, s.T, s.monetaryValue].map((a) => [...a]);
 
+// --- the error class: any message and details make an UnimetricError; only the fields given are set
+{
+  const made = (check) => ok((e) => {
+    assert.ok(e instanceof U.UnimetricError && e instanceof Error);
+    assert.equal(e.name, "UnimetricError");
+    check(e);
+  });
+  entry("new UnimetricError", (...a) => new U.UnimetricError(...a), [
+    c("message and code", () => ["bad", { code: "E_EMPTY" }], made((e) => { assert.equal(e.message, "bad"); assert.equal(e.code, "E_EMPTY"); })),
+    c("no details", () => ["bad"], made((e) => { assert.equal(e.code, undefined); assert.ok(!("column" in e) && !("row" in e)); })),
+    c("null details", () => ["bad", null], made((e) => assert.equal(e.code, undefined))),
+    c("a number as details", () => ["bad", 7], made((e) => assert.equal(e.code, undefined))),
+    c("column and row", () => ["bad", { code: "E_NON_FINITE", column: "amount", row: 3 }], made((e) => { assert.equal(e.column, "amount"); assert.equal(e.row, 3); })),
+    c("row 0 is kept", () => ["bad", { code: "E_BAD_OPTION", row: 0 }], made((e) => assert.equal(e.row, 0))),
+    c("cause", () => ["bad", { code: "E_ARROW", cause: new RangeError("x") }], made((e) => assert.ok(e.cause instanceof RangeError))),
+    c("no message", () => [], made((e) => assert.equal(e.message, ""))),
+    c("a number as message", () => [42, { code: "E_EMPTY" }], made((e) => assert.equal(e.message, "42"))),
+    c("a lone surrogate as message", () => ["\uD800", { code: "E_EMPTY" }], made((e) => assert.equal(e.message, "\uD800"))),
+    c("an unknown key in details is ignored", () => ["bad", { code: "E_EMPTY", extra: 1 }], made((e) => assert.ok(!("extra" in e)))),
+  ]);
+}
+
 // --- module-level functions without data input
 for (const [key, fn] of [["version", U.version], ["errorCodes", U.errorCodes], ["glossary", U.glossary]]) {
   const reference = () => fn();
