@@ -182,7 +182,7 @@ proptest! {
             n_init: 1,
             init: Some(vec![20.0, 20.0, 80.0, 80.0]),
             scaling: Scaling::None,
-            order: ClusterOrder::FeatureDescending(0),
+            order_by: Some(ClusterOrder::FeatureDescending(0).into()),
             ..SegmentOptions::default()
         };
         let flat = |order: &[usize]| -> Vec<f64> {

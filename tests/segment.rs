@@ -320,7 +320,9 @@ fn bad_input_is_a_typed_error() {
 // ---------------------------------------------------------------- features, profiles, choose k
 
 use unimetric::segment::features::{FeatureTransform, Scaling};
-use unimetric::segment::{choose_k, segment, segment_customers, SegmentModel, SegmentOptions};
+use unimetric::segment::{
+    choose_k, segment, segment_customers, ChooseKOptions, SegmentModel, SegmentOptions,
+};
 
 #[test]
 fn robust_scaling_by_hand() {
@@ -391,7 +393,17 @@ fn choose_k_measures_equal_their_definitions() {
         seed: 4,
         ..Default::default()
     };
-    let r = choose_k(&x, d, &opts, 2, 5, 1000).unwrap();
+    let r = choose_k(
+        &x,
+        d,
+        &ChooseKOptions {
+            k_min: 2,
+            k_max: 5,
+            sample_size: 1000,
+            ..ChooseKOptions::new(&opts)
+        },
+    )
+    .unwrap();
     assert_eq!(
         r.scores.iter().map(|s| s.k).collect::<Vec<_>>(),
         vec![2, 3, 4, 5]
@@ -444,14 +456,20 @@ fn sampled_silhouette_uses_sample_size_rows() {
         scaling: Scaling::None,
         ..Default::default()
     };
-    let a = choose_k(&x, 2, &opts, 3, 3, 100).unwrap();
-    let b = choose_k(&x, 2, &opts, 3, 3, 100).unwrap();
+    let range = |k_min| ChooseKOptions {
+        k_min,
+        k_max: 3,
+        sample_size: 100,
+        ..ChooseKOptions::new(&opts)
+    };
+    let a = choose_k(&x, 2, &range(3)).unwrap();
+    let b = choose_k(&x, 2, &range(3)).unwrap();
     assert_eq!(a.scores[0].silhouette, b.scores[0].silhouette);
     assert!(a.reason.contains("sample of 100 rows"));
     // Well-separated blobs: every sampled row is far closer to its own blob.
     assert!(a.scores[0].silhouette > 0.99);
     assert_eq!(
-        choose_k(&x, 2, &opts, 1, 3, 100).unwrap_err().code(),
+        choose_k(&x, 2, &range(1)).unwrap_err().code(),
         "E_BAD_OPTION"
     );
 }
@@ -520,7 +538,7 @@ fn saved_model_scores_new_rows_and_round_trips_json() {
         2,
         &SegmentOptions {
             k: 3,
-            log1p: Some(vec![false, true]),
+            log1p: Some(vec![false, true].into()),
             ..Default::default()
         },
     )

@@ -15,9 +15,9 @@
 //! All measures are computed in the prepared feature space.
 
 use super::kmeans::sq_dist;
+use super::kmeans::Algorithm;
 use super::model::{customer_options, kmeans_params, prepare, Log1p, OrderBy, SegmentOptions};
 use super::Scaling;
-use super::kmeans::Algorithm;
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use crate::progress::Progress;
@@ -71,13 +71,13 @@ pub const DEFINITION: Definition = Definition {
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ChooseKOptions {
-    /// Smallest k (default 2).
+    /// Smallest k (≥ 2; default 2).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub k_min: usize,
     /// Largest k (default 8).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub k_max: usize,
-    /// Rows sampled for the silhouette when there are more (default 2000).
+    /// Rows sampled for the silhouette when there are more (default 2000, at most 1e6).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub sample_size: usize,
     /// Runs of k-means per k (default 3).
@@ -95,16 +95,20 @@ pub struct ChooseKOptions {
     /// Lloyd or Hamerly (default Hamerly).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub algorithm: Algorithm,
-    /// Feature names.
-    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "ReadonlyArray<string>"))]
+    /// Feature names, as in `segment` (chooseKCustomers: the customer features).
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "ReadonlyArray<string>")
+    )]
     pub feature_names: Option<Vec<String>>,
-    /// log1p per feature.
+    /// log1p flags or feature names, as in `segment` (chooseKCustomers: monetaryValue,
+    /// frequency).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub log1p: Option<Log1p>,
     /// Scaling (default z-score).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub scaling: Scaling,
-    /// Cluster order.
+    /// Cluster numbering, as in `segment` (chooseKCustomers: monetaryValue).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub order_by: Option<OrderBy>,
 }

@@ -24,9 +24,9 @@ pub use kmeans::{
     Algorithm, ClusterOrder, Init, KMeans, KMeansFit, KMeansParams, KMeansValidParams,
 };
 pub use model::{
-    fit_kmeans, segment, segment_customers, segment_customers_with_progress,
-    segment_with_progress, KMeansOptions, KMeansResult, Log1p, OrderBy, Profile, SegmentModel,
-    SegmentOptions, Segmentation,
+    fit_kmeans, segment, segment_customers, segment_customers_with_progress, segment_with_progress,
+    KMeansOptions, KMeansResult, Log1p, OrderBy, Profile, SegmentModel, SegmentOptions,
+    Segmentation,
 };
 
 /// Parameter `k`.
@@ -69,7 +69,13 @@ pub const SEED: ParameterDef = ParameterDef::new(
 .whole();
 
 /// Parameter `algorithm`.
-pub const ALGORITHM: ParameterDef = ParameterDef::new("algorithm", "\"hamerly\"", "\"hamerly\" (pruned, same result as Lloyd up to exact distance ties) or \"lloyd\".").text("hamerly").one_of(&["hamerly", "lloyd"]);
+pub const ALGORITHM: ParameterDef = ParameterDef::new(
+    "algorithm",
+    "\"hamerly\"",
+    "\"hamerly\" (pruned, same result as Lloyd up to exact distance ties) or \"lloyd\".",
+)
+.text("hamerly")
+.one_of(&["hamerly", "lloyd"]);
 
 /// Parameter `init`.
 pub const INIT: ParameterDef = ParameterDef::new("init", "k-means++", "Given initial centres in the prepared space (row-major k × nCols) instead of k-means++; with maxIterations 1 this times exactly one Lloyd iteration.").rule("kMeansPlusPlus");
@@ -78,7 +84,12 @@ pub const INIT: ParameterDef = ParameterDef::new("init", "k-means++", "Given ini
 pub const SCALING: ParameterDef = ParameterDef::new("scaling", "\"zscore\"", "\"zscore\" ((x − mean)/sd, divisor n), \"robust\" ((x − median)/IQR) or \"none\"; a constant feature gets scale 1. Both segment and segmentCustomers default to \"zscore\"; kmeans takes features as given (none).").text("zscore").one_of(&["zscore", "robust", "none"]);
 
 /// Parameter `featureNames` of `segment`.
-pub const FEATURE_NAMES: ParameterDef = ParameterDef::new("featureNames", "f0, f1, …", "segment: one name per column (profiles, errors, log1p and orderBy by name).").rule("f0, f1, …");
+pub const FEATURE_NAMES: ParameterDef = ParameterDef::new(
+    "featureNames",
+    "f0, f1, …",
+    "segment: one name per column (profiles, errors, log1p and orderBy by name).",
+)
+.rule("f0, f1, …");
 
 /// Parameter `log1p` of `segment`.
 pub const LOG1P: ParameterDef = ParameterDef::new("log1p", "none", "segment: per-feature flags, or the names of the features, to which ln(1 + x) applies before scaling (feature must be ≥ 0).").rule("none");
@@ -91,17 +102,26 @@ pub const ORDER_BY: ParameterDef = ParameterDef::new("orderBy", "0 (feature 0)",
 pub const CUSTOMER_FEATURE_NAMES: ParameterDef = ParameterDef::new("segmentCustomers.featureNames", "monetaryValue, frequency, periodsSinceLastPurchase", "segmentCustomers and chooseKCustomers: names of the three customer features (option featureNames).").rule("monetaryValue, frequency, periodsSinceLastPurchase");
 
 /// Parameter `log1p` of `segmentCustomers`.
-pub const CUSTOMER_LOG1P: ParameterDef = ParameterDef::new("segmentCustomers.log1p", "monetaryValue, frequency", "segmentCustomers and chooseKCustomers: features to which ln(1 + x) applies (option log1p).").rule("monetaryValue, frequency");
+pub const CUSTOMER_LOG1P: ParameterDef = ParameterDef::new(
+    "segmentCustomers.log1p",
+    "monetaryValue, frequency",
+    "segmentCustomers and chooseKCustomers: features to which ln(1 + x) applies (option log1p).",
+)
+.rule("monetaryValue, frequency");
 
 /// Parameter `orderBy` of `segmentCustomers`.
 pub const CUSTOMER_ORDER_BY: ParameterDef = ParameterDef::new("segmentCustomers.orderBy", "\"monetaryValue\"", "segmentCustomers and chooseKCustomers: cluster numbering (option orderBy), by default descending monetaryValue.").text("monetaryValue");
 
 /// The `nCols` argument of the functions on row-major features (an argument, not an option,
 /// so it is not listed among the definition's parameters).
-pub const N_COLS: ParameterDef = ParameterDef::new("nCols", "required", "Columns per row of row-major features.")
-    .required()
-    .range(1.0, 10_000.0)
-    .whole();
+pub const N_COLS: ParameterDef = ParameterDef::new(
+    "nCols",
+    "required",
+    "Columns per row of row-major features.",
+)
+.required()
+.range(1.0, 10_000.0)
+.whole();
 
 /// Checks row-major features: `nCols` from 1 to 10000 dividing the length, at least one row,
 /// every value finite and within [`crate::error::MAX_MAGNITUDE`].

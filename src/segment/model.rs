@@ -76,31 +76,39 @@ pub struct SegmentOptions {
     /// Iteration limit per run (default 300).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub max_iterations: usize,
-    /// Relative tolerance (× mean feature variance), default 1e-4.
+    /// Convergence threshold × mean feature variance (scikit-learn's convention). Default 1e-4.
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub tolerance: f64,
-    /// Seed (default 0).
+    /// Seed (u32); same seed → same labels natively and in wasm. Default 0.
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub seed: u32,
     /// Lloyd or Hamerly (default Hamerly).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub algorithm: Algorithm,
-    /// Given initial centres in model space (after transform), row-major `k × nCols`.
+    /// Initial centres in the prepared (scaled) space, row-major `k × nCols`, instead of
+    /// k-means++. With `maxIterations: 1` and `nInit: 1` this runs exactly one Lloyd iteration.
     #[cfg_attr(
         target_arch = "wasm32",
         tsify(optional, type = "Float64Array | ReadonlyArray<number>")
     )]
     pub init: Option<Vec<f64>>,
-    /// Feature names (default: see the type's documentation).
-    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "ReadonlyArray<string>"))]
+    /// One name per column (profiles, errors, log1p and orderBy by name). Default `f0, f1, …`
+    /// (segmentCustomers: monetaryValue, frequency, periodsSinceLastPurchase).
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "ReadonlyArray<string>")
+    )]
     pub feature_names: Option<Vec<String>>,
-    /// log1p per feature (default: see the type's documentation).
+    /// Per-feature log1p flags, or the names of the features to log1p. Default none
+    /// (segmentCustomers: monetaryValue, frequency).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub log1p: Option<Log1p>,
-    /// Scaling (default z-score).
+    /// Scaling after log1p. Default "zscore".
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub scaling: Scaling,
-    /// Cluster order (default: see the type's documentation).
+    /// Cluster numbering: descending centroid of this feature (name or 0-based index),
+    /// `"norm"` (descending centroid norm) or `"asFound"`. Default feature 0
+    /// (segmentCustomers: monetaryValue).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub order_by: Option<OrderBy>,
 }
@@ -138,10 +146,10 @@ pub struct KMeansOptions {
     /// Iteration limit per run (default 300).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub max_iterations: usize,
-    /// Relative tolerance (× mean feature variance), default 1e-4.
+    /// Convergence threshold × mean feature variance (scikit-learn's convention). Default 1e-4.
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub tolerance: f64,
-    /// Seed (default 0).
+    /// Seed (u32); same seed → same labels natively and in wasm. Default 0.
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub seed: u32,
     /// Lloyd or Hamerly (default Hamerly).
@@ -227,7 +235,10 @@ impl SegmentOptions {
             Some(Log1p::Flags(f)) if f.len() != n_cols => {
                 return Err(bad_option(
                     "log1p",
-                    format!("expected {n_cols} flags or feature names, got {} flags", f.len()),
+                    format!(
+                        "expected {n_cols} flags or feature names, got {} flags",
+                        f.len()
+                    ),
                 ))
             }
             Some(Log1p::Flags(f)) => f.clone(),
@@ -696,7 +707,10 @@ pub fn customer_options(opts: &SegmentOptions) -> SegmentOptions {
     if o.log1p.is_none() {
         let listed: Vec<&str> = super::CUSTOMER_LOG1P.default.split(", ").collect();
         o.log1p = Some(Log1p::Flags(
-            CUSTOMER_FEATURES.iter().map(|f| listed.contains(f)).collect(),
+            CUSTOMER_FEATURES
+                .iter()
+                .map(|f| listed.contains(f))
+                .collect(),
         ));
     }
     if o.order_by.is_none() {
