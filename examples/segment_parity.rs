@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             k: 6,
             seed: 12345,
             algorithm: alg,
-            log1p: Some(vec![true, false, false, false]),
+            log1p: Some(vec![true, false, false, false].into()),
             ..Default::default()
         };
         let s = segment(&x, d, &opts)?;

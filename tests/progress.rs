@@ -9,7 +9,8 @@ use unimetric::ltv::bgnbd::{BgNbdModel, BgNbdOptions};
 use unimetric::ltv::gamma_gamma::{GammaGammaModel, GammaGammaOptions};
 use unimetric::progress::Progress;
 use unimetric::segment::{
-    choose_k, choose_k_with_progress, segment, segment_with_progress, SegmentOptions,
+    choose_k, choose_k_with_progress, segment, segment_with_progress, ChooseKOptions,
+    SegmentOptions,
 };
 use unimetric::{ColumnMapping, Error, Period, Transactions};
 
@@ -79,17 +80,20 @@ fn a_hook_error_stops_kmeans_at_that_run() {
 #[test]
 fn choose_k_counts_runs_over_all_k() {
     let x = data();
-    let opts = SegmentOptions {
+    let opts = ChooseKOptions {
         n_init: 2,
+        k_min: 2,
+        k_max: 5,
+        sample_size: 1000,
         ..Default::default()
     };
     let mut seen = Vec::new();
-    let with = choose_k_with_progress(&x, 3, &opts, 2, 5, 1000, &mut |p: Progress| {
+    let with = choose_k_with_progress(&x, 3, &opts, &mut |p: Progress| {
         seen.push((p.stage, p.done, p.total));
         Ok(())
     })
     .unwrap();
-    let without = choose_k(&x, 3, &opts, 2, 5, 1000).unwrap();
+    let without = choose_k(&x, 3, &opts).unwrap();
     assert_eq!(with.recommended, without.recommended);
     assert_eq!(with.scores.len(), without.scores.len());
     // 4 values of k × 2 runs = 8 steps, reported before each run and once at the end.
@@ -97,7 +101,7 @@ fn choose_k_counts_runs_over_all_k() {
     assert_eq!(seen, expected);
 
     let mut calls = 0;
-    let err = choose_k_with_progress(&x, 3, &opts, 2, 5, 1000, &mut |p: Progress| {
+    let err = choose_k_with_progress(&x, 3, &opts, &mut |p: Progress| {
         calls += 1;
         if p.done >= 3 {
             Err(cancelled())

@@ -245,7 +245,7 @@ fn segment_profiles_do_not_depend_on_row_order() {
             n_init: 1,
             init: Some(vec![20.0, 20.0, 80.0, 80.0]),
             scaling: Scaling::None,
-            order: ClusterOrder::FeatureDescending(0),
+            order_by: Some(ClusterOrder::FeatureDescending(0).into()),
             ..SegmentOptions::default()
         };
         let flat = |order: &[usize]| -> Vec<f64> {

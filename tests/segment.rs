@@ -320,7 +320,9 @@ fn bad_input_is_a_typed_error() {
 // ---------------------------------------------------------------- features, profiles, choose k
 
 use unimetric::segment::features::{FeatureTransform, Scaling};
-use unimetric::segment::{choose_k, segment, segment_customers, SegmentModel, SegmentOptions};
+use unimetric::segment::{
+    choose_k, segment, segment_customers, ChooseKOptions, SegmentModel, SegmentOptions,
+};
 
 #[test]
 fn robust_scaling_by_hand() {
@@ -391,7 +393,17 @@ fn choose_k_measures_equal_their_definitions() {
         seed: 4,
         ..Default::default()
     };
-    let r = choose_k(&x, d, &opts, 2, 5, 1000).unwrap();
+    let r = choose_k(
+        &x,
+        d,
+        &ChooseKOptions {
+            k_min: 2,
+            k_max: 5,
+            sample_size: 1000,
+            ..ChooseKOptions::new(&opts)
+        },
+    )
+    .unwrap();
     assert_eq!(
         r.scores.iter().map(|s| s.k).collect::<Vec<_>>(),
         vec![2, 3, 4, 5]
@@ -444,14 +456,20 @@ fn sampled_silhouette_uses_sample_size_rows() {
         scaling: Scaling::None,
         ..Default::default()
     };
-    let a = choose_k(&x, 2, &opts, 3, 3, 100).unwrap();
-    let b = choose_k(&x, 2, &opts, 3, 3, 100).unwrap();
+    let range = |k_min| ChooseKOptions {
+        k_min,
+        k_max: 3,
+        sample_size: 100,
+        ..ChooseKOptions::new(&opts)
+    };
+    let a = choose_k(&x, 2, &range(3)).unwrap();
+    let b = choose_k(&x, 2, &range(3)).unwrap();
     assert_eq!(a.scores[0].silhouette, b.scores[0].silhouette);
     assert!(a.reason.contains("sample of 100 rows"));
     // Well-separated blobs: every sampled row is far closer to its own blob.
     assert!(a.scores[0].silhouette > 0.99);
     assert_eq!(
-        choose_k(&x, 2, &opts, 1, 3, 100).unwrap_err().code(),
+        choose_k(&x, 2, &range(1)).unwrap_err().code(),
         "E_BAD_OPTION"
     );
 }
@@ -520,7 +538,7 @@ fn saved_model_scores_new_rows_and_round_trips_json() {
         2,
         &SegmentOptions {
             k: 3,
-            log1p: Some(vec![false, true]),
+            log1p: Some(vec![false, true].into()),
             ..Default::default()
         },
     )
@@ -666,5 +684,130 @@ fn segment_customers_orders_by_monetary_value() {
     assert_eq!(
         s.definition.params["orderBy"],
         unimetric::glossary::ParamValue::Text("descending monetaryValue".into())
+    );
+}
+
+use unimetric::segment::model::customer_features;
+use unimetric::segment::{choose_k_customers, Log1p, OrderBy};
+
+/// The option a `E_BAD_OPTION` names.
+fn bad_option<T: std::fmt::Debug>(r: unimetric::Result<T>) -> String {
+    match r.unwrap_err() {
+        unimetric::Error::BadOption { option, .. } => option,
+        e => panic!("expected E_BAD_OPTION, got {e:?}"),
+    }
+}
+
+#[test]
+fn options_read_from_json_take_each_functions_defaults() {
+    // The defaults the binding used to fill in (issue 15 moves them into the core).
+    let o: SegmentOptions = serde_json::from_str("{}").unwrap();
+    assert_eq!(
+        (o.k, o.n_init, o.max_iterations, o.tolerance, o.seed),
+        (4, 3, 300, 1e-4, 0)
+    );
+    assert_eq!(o.scaling, Scaling::ZScore);
+    let c: ChooseKOptions = serde_json::from_str("{}").unwrap();
+    assert_eq!((c.k_min, c.k_max, c.sample_size), (2, 8, 2000));
+    // `k` is not an option of chooseK; unknown keys are refused.
+    assert!(serde_json::from_str::<ChooseKOptions>(r#"{"k": 3}"#).is_err());
+    let o: SegmentOptions =
+        serde_json::from_str(r#"{"k": 2, "log1p": ["f1"], "orderBy": "norm", "scaling": "none"}"#)
+            .unwrap();
+    assert_eq!(o.log1p, Some(Log1p::Features(vec!["f1".into()])));
+    assert_eq!(o.order_by, Some(OrderBy::Name("norm".into())));
+    let x = [1.0, 10.0, 2.0, 11.0, 40.0, 100.0, 42.0, 90.0];
+    let s = segment(&x, 2, &o).unwrap();
+    assert_eq!(s.model.transform.log1p, vec![false, true]);
+    assert_eq!(
+        s.definition.params["orderBy"],
+        unimetric::glossary::ParamValue::Text("descending centroid norm".into())
+    );
+
+    // segmentCustomers: its own defaults (log1p on monetaryValue and frequency, order by
+    // monetaryValue), also when the caller renames the features.
+    let fx = summary_fixture();
+    let k2 = SegmentOptions {
+        k: 2,
+        ..Default::default()
+    };
+    let c = segment_customers(&fx, &k2).unwrap();
+    assert_eq!(c.model.transform.log1p, vec![true, true, false]);
+    assert_eq!(
+        c.definition.params["log1p"],
+        unimetric::glossary::ParamValue::Text("monetaryValue,frequency".into())
+    );
+    let renamed = segment_customers(
+        &fx,
+        &SegmentOptions {
+            feature_names: Some(vec!["m".into(), "f".into(), "gap".into()]),
+            ..k2.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(renamed.labels, c.labels);
+    // chooseKCustomers = chooseK on the customer features with the customer settings.
+    let range = ChooseKOptions {
+        k_max: 3,
+        ..Default::default()
+    };
+    let a = choose_k_customers(&fx, &range, &mut unimetric::progress::silent).unwrap();
+    let b = choose_k(
+        &customer_features(&fx),
+        3,
+        &ChooseKOptions {
+            log1p: Some(vec![true, true, false].into()),
+            ..range.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(a.scores, b.scores);
+
+    // Ranges are checked once, in the core, from the parameter consts.
+    let opt = |k| SegmentOptions {
+        k,
+        ..Default::default()
+    };
+    assert_eq!(bad_option(segment(&x, 2, &opt(0))), "k");
+    assert_eq!(bad_option(segment(&x, 2, &opt(1001))), "k");
+    let with = |f: fn(&mut SegmentOptions)| {
+        let mut o = opt(2);
+        f(&mut o);
+        bad_option(segment(&x, 2, &o))
+    };
+    assert_eq!(with(|o| o.n_init = 0), "nInit");
+    assert_eq!(with(|o| o.max_iterations = 100_001), "maxIterations");
+    assert_eq!(with(|o| o.tolerance = f64::NAN), "tolerance");
+    assert_eq!(with(|o| o.order_by = Some(OrderBy::Index(2.0))), "orderBy");
+    assert_eq!(
+        with(|o| o.order_by = Some(OrderBy::Name("zz".into()))),
+        "orderBy"
+    );
+    assert_eq!(
+        with(|o| o.log1p = Some(Log1p::Features(vec!["zz".into()]))),
+        "log1p"
+    );
+    assert_eq!(with(|o| o.log1p = Some(vec![true].into())), "log1p");
+    assert_eq!(
+        with(|o| o.feature_names = Some(vec!["a".into()])),
+        "featureNames"
+    );
+    let ck = |f: fn(&mut ChooseKOptions)| {
+        let mut o = ChooseKOptions::default();
+        f(&mut o);
+        bad_option(choose_k(&x, 2, &o))
+    };
+    assert_eq!(ck(|o| o.k_min = 1), "kMin");
+    assert_eq!(ck(|o| o.k_max = 1001), "kMax");
+    assert_eq!(ck(|o| (o.k_min, o.k_max) = (4, 3)), "kMax");
+    assert_eq!(ck(|o| o.sample_size = 1), "sampleSize");
+    assert_eq!(ck(|o| o.sample_size = 1_000_001), "sampleSize");
+    assert_eq!(
+        bad_option(unimetric::segment::check_features(&x, 3.0)),
+        "nCols"
+    );
+    assert_eq!(
+        bad_option(unimetric::segment::check_features(&x, 0.5)),
+        "nCols"
     );
 }

@@ -20,7 +20,7 @@ use unimetric::ltv::gamma_gamma::{GammaGammaModel, GammaGammaOptions};
 use unimetric::ltv::historical::{historical_ltv, HistoricalOptions};
 use unimetric::ltv::holdout::{calibration_holdout, HoldoutOptions};
 use unimetric::ltv::pareto_nbd::ParetoNbdModel;
-use unimetric::segment::choose::choose_k;
+use unimetric::segment::choose::{choose_k, ChooseKOptions};
 use unimetric::segment::model::{kmeans_rows, segment, SegmentOptions};
 use unimetric::segment::rfm::rfm_scores;
 use unimetric::summary::SummaryColumns;
@@ -519,7 +519,13 @@ pub fn segment_target(data: &[u8]) {
         finite("centroids", &s.centroids);
         assert!(s.inertia.is_finite() && s.inertia >= 0.0);
     }
-    let _ = typed(choose_k(&x, d, &opts, 2, 2 + b.below(5), 1 + b.below(40)));
+    let choose = ChooseKOptions {
+        k_min: 2,
+        k_max: 2 + b.below(5),
+        sample_size: 1 + b.below(40),
+        ..ChooseKOptions::new(&opts)
+    };
+    let _ = typed(choose_k(&x, d, &choose));
     if let Some(tx) = transactions(&mut Bytes::new(b.rest())) {
         if let Some(s) = typed(CustomerSummary::from_transactions(
             &tx,

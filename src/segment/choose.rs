@@ -15,13 +15,37 @@
 //! All measures are computed in the prepared feature space.
 
 use super::kmeans::sq_dist;
-use super::model::{kmeans_params, prepare, SegmentOptions};
+use super::kmeans::Algorithm;
+use super::model::{customer_options, kmeans_params, prepare, Log1p, OrderBy, SegmentOptions};
+use super::Scaling;
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use crate::progress::Progress;
 use linfa::ParamGuard;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// Parameter `kMin`.
+pub const K_MIN: ParameterDef = ParameterDef::new("kMin", "2", "Smallest k tried (≥ 2).")
+    .number(2.0)
+    .range(2.0, super::kmeans::MAX_K as f64)
+    .whole();
+
+/// Parameter `kMax`.
+pub const K_MAX: ParameterDef = ParameterDef::new("kMax", "8", "Largest k tried (≥ kMin).")
+    .number(8.0)
+    .range(2.0, super::kmeans::MAX_K as f64)
+    .whole();
+
+/// Parameter `sampleSize`.
+pub const SAMPLE_SIZE: ParameterDef = ParameterDef::new(
+    "sampleSize",
+    "2000",
+    "Rows used for the silhouette when n is larger (uniform sample without replacement).",
+)
+.number(2000.0)
+.range(2.0, 1e6)
+.whole();
 
 /// `segment.choose_k`.
 pub const DEFINITION: Definition = Definition {
@@ -32,16 +56,110 @@ pub const DEFINITION: Definition = Definition {
     formula: "silhouette = mean_i (b_i − a_i) / max(a_i, b_i) (Euclidean; s_i = 0 for singletons), on a seeded sample of sampleSize rows when n is larger; CH = [Σ_j n_j ‖m_j − x̄‖² / (k − 1)] / [Σ_i ‖x_i − m_label(i)‖² / (n − k)] with m_j the mean of cluster j's rows; recommended k = argmax silhouette (ties → smaller k)",
     unit: "k (clusters); silhouette in [−1, 1]; CH ≥ 0",
     parameters: &[
-        ParameterDef::new("kMin", "2", "Smallest k tried (≥ 2).").number(2.0).range(2.0, 1000.0).whole(),
-        ParameterDef::new("kMax", "8", "Largest k tried.").number(8.0).range(2.0, 1000.0).whole(),
-        ParameterDef::new("sampleSize", "2000", "Rows used for the silhouette when n is larger (uniform sample without replacement).").number(2000.0).at_least(2.0).whole(),
+        K_MIN,
+        K_MAX,
+        SAMPLE_SIZE,
         ParameterDef::new("seed", "0", "Seed of k-means and of the silhouette sample.").number(0.0).range(0.0, 4_294_967_295.0).whole(),
     ],
     inputs: "As segment.kmeans.",
 };
 
+/// Options of [`choose_k`] and [`choose_k_customers`]: the range of k, the silhouette sample,
+/// and the options of [`super::segment`] other than `k` and `init` (same defaults; the
+/// customer defaults for [`choose_k_customers`]).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ChooseKOptions {
+    /// Smallest k (≥ 2; default 2).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub k_min: usize,
+    /// Largest k (default 8).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub k_max: usize,
+    /// Rows sampled for the silhouette when there are more (default 2000, at most 1e6).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub sample_size: usize,
+    /// Runs of k-means per k (default 3).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub n_init: usize,
+    /// Iteration limit per run (default 300).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub max_iterations: usize,
+    /// Relative tolerance (default 1e-4).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub tolerance: f64,
+    /// Seed of k-means and of the silhouette sample (default 0).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub seed: u32,
+    /// Lloyd or Hamerly (default Hamerly).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub algorithm: Algorithm,
+    /// Feature names, as in `segment` (chooseKCustomers: the customer features).
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "ReadonlyArray<string>")
+    )]
+    pub feature_names: Option<Vec<String>>,
+    /// log1p flags or feature names, as in `segment` (chooseKCustomers: monetaryValue,
+    /// frequency).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub log1p: Option<Log1p>,
+    /// Scaling (default z-score).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub scaling: Scaling,
+    /// Cluster numbering, as in `segment` (chooseKCustomers: monetaryValue).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub order_by: Option<OrderBy>,
+}
+
+impl Default for ChooseKOptions {
+    fn default() -> Self {
+        ChooseKOptions::new(&SegmentOptions::default())
+    }
+}
+
+impl ChooseKOptions {
+    /// The default range and sample with the k-means settings of `opts` (its `k` and `init`
+    /// are not used).
+    pub fn new(opts: &SegmentOptions) -> Self {
+        ChooseKOptions {
+            k_min: K_MIN.default_number() as usize,
+            k_max: K_MAX.default_number() as usize,
+            sample_size: SAMPLE_SIZE.default_number() as usize,
+            n_init: opts.n_init,
+            max_iterations: opts.max_iterations,
+            tolerance: opts.tolerance,
+            seed: opts.seed,
+            algorithm: opts.algorithm,
+            feature_names: opts.feature_names.clone(),
+            log1p: opts.log1p.clone(),
+            scaling: opts.scaling,
+            order_by: opts.order_by.clone(),
+        }
+    }
+
+    /// The k-means settings as [`SegmentOptions`] (k-means++ seeding; `k` is set per fit).
+    pub fn segment_options(&self) -> SegmentOptions {
+        SegmentOptions {
+            n_init: self.n_init,
+            max_iterations: self.max_iterations,
+            tolerance: self.tolerance,
+            seed: self.seed,
+            algorithm: self.algorithm,
+            init: None,
+            feature_names: self.feature_names.clone(),
+            log1p: self.log1p.clone(),
+            scaling: self.scaling,
+            order_by: self.order_by.clone(),
+            ..SegmentOptions::default()
+        }
+    }
+}
+
 /// Measures at one k.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct KScore {
     /// k.
@@ -54,11 +172,17 @@ pub struct KScore {
     pub calinski_harabasz: f64,
 }
 
-/// Result of [`choose_k`].
+/// Result of [`choose_k`] (JS `ChooseKResult`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "ChooseKResult")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct ChooseK {
     /// One entry per k, ascending.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "KScore[]"))]
     pub scores: Vec<KScore>,
     /// Recommended k.
     pub recommended: usize,
@@ -171,27 +295,29 @@ pub fn sample_rows(n: usize, m: usize, seed: u32) -> Vec<usize> {
     idx
 }
 
-/// Fits k-means for k in `k_min..=k_max` on prepared features and scores each k.
+/// Fits k-means for k in `kMin..=kMax` on prepared features and scores each k.
 ///
-/// Errors: `E_BAD_OPTION` (`kMin` < 2, `kMax` < `kMin`, `sampleSize` < 2), and those of
-/// [`super::segment`].
-pub fn choose_k(
-    data: &[f64],
-    n_cols: usize,
-    opts: &SegmentOptions,
-    k_min: usize,
-    k_max: usize,
-    sample_size: usize,
+/// Errors: `E_BAD_OPTION` (`kMin`, `kMax`, `sampleSize` out of range, `kMax` < `kMin`), and
+/// those of [`super::segment`].
+pub fn choose_k(data: &[f64], n_cols: usize, opts: &ChooseKOptions) -> Result<ChooseK> {
+    choose_k_with_progress(data, n_cols, opts, &mut crate::progress::silent)
+}
+
+/// [`choose_k`] on the customer features of [`super::segment_customers`] (with its defaults
+/// for `featureNames`, `log1p` and `orderBy`).
+pub fn choose_k_customers(
+    s: &crate::CustomerSummary,
+    opts: &ChooseKOptions,
+    progress: &mut crate::progress::ProgressHook<'_>,
 ) -> Result<ChooseK> {
-    choose_k_with_progress(
-        data,
-        n_cols,
-        opts,
-        k_min,
-        k_max,
-        sample_size,
-        &mut crate::progress::silent,
-    )
+    let o = customer_options(&opts.segment_options());
+    let opts = ChooseKOptions {
+        feature_names: o.feature_names,
+        log1p: o.log1p,
+        order_by: o.order_by,
+        ..opts.clone()
+    };
+    choose_k_with_progress(&super::model::customer_features(s), 3, &opts, progress)
 }
 
 /// [`choose_k`] reporting to `progress` before every k-means run of every k and once at the end
@@ -200,39 +326,26 @@ pub fn choose_k(
 pub fn choose_k_with_progress(
     data: &[f64],
     n_cols: usize,
-    opts: &SegmentOptions,
-    k_min: usize,
-    k_max: usize,
-    sample_size: usize,
+    options: &ChooseKOptions,
     progress: &mut crate::progress::ProgressHook<'_>,
 ) -> Result<ChooseK> {
-    if k_min < 2 {
-        return Err(Error::BadOption {
-            option: "kMin".into(),
-            message: "must be ≥ 2".into(),
-        });
-    }
-    if k_max < k_min || k_max > super::kmeans::MAX_K {
+    let k_min = K_MIN.check_count(options.k_min as f64)?;
+    let k_max = K_MAX.check_count(options.k_max as f64)?;
+    if k_max < k_min {
         return Err(Error::BadOption {
             option: "kMax".into(),
-            message: format!("must be from kMin ({k_min}) to {}", super::kmeans::MAX_K),
+            message: format!("must be at least kMin ({k_min}), found {k_max}"),
         });
     }
-    if sample_size < 2 {
-        return Err(Error::BadOption {
-            option: "sampleSize".into(),
-            message: "must be ≥ 2".into(),
-        });
-    }
-    let (_t, z) = prepare(data, n_cols, opts)?;
+    let sample_size = SAMPLE_SIZE.check_count(options.sample_size as f64)?;
+    let opts = &options.segment_options();
+    let (resolved, _t, z) = prepare(data, n_cols, opts)?;
     let n = z.len() / n_cols;
     let rows = sample_rows(n, sample_size, opts.seed);
     let mut scores = Vec::new();
     let runs = opts.n_init;
     let total = (k_max - k_min + 1) * runs;
     for (step, k) in (k_min..=k_max).enumerate() {
-        let mut o = opts.clone();
-        o.init = None;
         // The runs of this k, counted within all runs of all k; the end of one k's runs is
         // reported as the start of the next k's.
         let mut inner = |p: Progress| {
@@ -245,7 +358,7 @@ pub fn choose_k_with_progress(
                 total,
             })
         };
-        let fit = kmeans_params(&o, k)
+        let fit = kmeans_params(opts, resolved.order, k)
             .check()?
             .fit_rows_with_progress(&z, n_cols, &mut inner)?;
         let sil = silhouette(&z, n_cols, &fit.labels, k, Some(&rows));

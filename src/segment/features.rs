@@ -27,8 +27,9 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-/// Scaling applied after the optional log1p.
+/// Scaling applied after the optional log1p (parameter [`super::SCALING`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "lowercase")]
 pub enum Scaling {
     /// No scaling.
@@ -37,6 +38,13 @@ pub enum Scaling {
     ZScore,
     /// `(x − median) / IQR`.
     Robust,
+}
+
+impl Default for Scaling {
+    /// The default of parameter `scaling`.
+    fn default() -> Self {
+        Scaling::parse(super::SCALING.default_text()).unwrap_or(Scaling::ZScore)
+    }
 }
 
 impl Scaling {
@@ -64,6 +72,11 @@ impl Scaling {
 
 /// A fitted per-feature transform: `z = (g(x) − center) / scale`, `g` = log1p or identity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "SegmentTransformJSON")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct FeatureTransform {
     /// Feature names (used in errors and profiles).

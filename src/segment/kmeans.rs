@@ -48,6 +48,7 @@
 //! assert_eq!(model.inertia(), 1.0); // 4 rows at distance 0.5: 4 × 0.25
 //! ```
 
+use super::{ALGORITHM, K, MAX_ITERATIONS, N_INIT, SEED, TOLERANCE};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use linfa::dataset::DatasetBase;
@@ -63,12 +64,23 @@ pub const MAX_K: usize = 1000;
 
 /// The iteration scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub enum Algorithm {
     /// Plain Lloyd iterations: every row against every centre.
     Lloyd,
     /// Hamerly's bounds: rows whose bounds prove the assignment cannot change are skipped.
     Hamerly,
+}
+
+impl Default for Algorithm {
+    /// The default of parameter `algorithm`.
+    fn default() -> Self {
+        match ALGORITHM.default_text() {
+            "lloyd" => Algorithm::Lloyd,
+            _ => Algorithm::Hamerly,
+        }
+    }
 }
 
 impl Algorithm {
@@ -83,6 +95,7 @@ impl Algorithm {
 
 /// How the fitted clusters are numbered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", tag = "rule", content = "feature")]
 pub enum ClusterOrder {
     /// Descending centroid coordinate of this feature (0-based column) in the space the model
@@ -97,6 +110,11 @@ pub enum ClusterOrder {
 
 /// How the initial centres are chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "KMeansInit")
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Init {
     /// Greedy k-means++ (see the module documentation).
@@ -108,6 +126,11 @@ pub enum Init {
 
 /// Checked k-means hyperparameters (what [`KMeansParams::check`] returns).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "KMeansParamsJSON")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct KMeansValidParams {
     k: usize,
@@ -116,14 +139,15 @@ pub struct KMeansValidParams {
     tolerance: f64,
     seed: u32,
     algorithm: Algorithm,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "KMeansInit"))]
     init: Init,
     order: ClusterOrder,
 }
 
 /// k-means hyperparameters, linfa style: build, then `fit` (which checks) or `check`.
 ///
-/// Defaults: `n_init` 3, `max_iterations` 300, `tolerance` 1e-4, `seed` 0, Hamerly, k-means++,
-/// order by descending feature 0.
+/// Defaults (the parameters of [`super::DEFINITION`]): `n_init` 3, `max_iterations` 300,
+/// `tolerance` 1e-4, `seed` 0, Hamerly, k-means++, order by descending feature 0.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KMeansParams(KMeansValidParams);
 
@@ -132,11 +156,11 @@ impl KMeansParams {
     pub fn new(k: usize) -> Self {
         KMeansParams(KMeansValidParams {
             k,
-            n_init: 3,
-            max_iterations: 300,
-            tolerance: 1e-4,
-            seed: 0,
-            algorithm: Algorithm::Hamerly,
+            n_init: N_INIT.default_number() as usize,
+            max_iterations: MAX_ITERATIONS.default_number() as usize,
+            tolerance: TOLERANCE.default_number(),
+            seed: SEED.default_number() as u32,
+            algorithm: Algorithm::default(),
             init: Init::KMeansPlusPlus,
             order: ClusterOrder::FeatureDescending(0),
         })
@@ -191,24 +215,11 @@ impl ParamGuard for KMeansParams {
 
     fn check_ref(&self) -> Result<&KMeansValidParams> {
         let p = &self.0;
-        if p.k == 0 || p.k > MAX_K {
-            return Err(bad(
-                "k",
-                format!("must be an integer from 1 to {MAX_K}, got {}", p.k),
-            ));
-        }
-        if p.n_init == 0 || p.n_init > 1000 {
-            return Err(bad("nInit", "must be an integer from 1 to 1000"));
-        }
-        if p.max_iterations == 0 || p.max_iterations > 100_000 {
-            return Err(bad("maxIterations", "must be an integer from 1 to 100000"));
-        }
-        if !(p.tolerance.is_finite() && p.tolerance >= 0.0) {
-            return Err(bad("tolerance", "must be a finite number ≥ 0"));
-        }
-        if let ClusterOrder::FeatureDescending(_) = p.order {
-            // The column is checked against the data at fit time.
-        }
+        K.check_count(p.k as f64)?;
+        N_INIT.check_count(p.n_init as f64)?;
+        MAX_ITERATIONS.check_count(p.max_iterations as f64)?;
+        TOLERANCE.check_number(p.tolerance)?;
+        // The order's feature column is checked against the data at fit time.
         if let Init::Centroids(c) = &p.init {
             if c.is_empty() || c.len() % p.k != 0 {
                 return Err(bad(
@@ -458,14 +469,21 @@ pub struct KMeansFit {
 
 /// A fitted k-means model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "KMeansModelJSON")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct KMeans {
     k: usize,
     n_cols: usize,
+    /// Row-major `k × nCols`, in the prepared space.
     centroids: Vec<f64>,
     inertia: f64,
     iterations: usize,
     converged: bool,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "KMeansParamsJSON"))]
     params: KMeansValidParams,
 }
 

@@ -20,67 +20,318 @@ use crate::glossary::{DefinitionRef, ParamValue};
 use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 
-/// Options of [`segment`].
-#[derive(Debug, Clone, PartialEq)]
+/// Which features get `log1p` (option `log1p`): one flag per feature, or feature names.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(untagged)]
+pub enum Log1p {
+    /// One flag per feature, in column order (an empty list means none).
+    Flags(Vec<bool>),
+    /// The names of the features to transform.
+    Features(Vec<String>),
+}
+
+impl From<Vec<bool>> for Log1p {
+    fn from(flags: Vec<bool>) -> Self {
+        Log1p::Flags(flags)
+    }
+}
+
+/// Cluster numbering (option `orderBy`): a 0-based feature index, or a feature name,
+/// `"norm"` or `"asFound"` (see [`ClusterOrder`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(untagged)]
+pub enum OrderBy {
+    /// Descending centroid of this feature (0-based column).
+    Index(f64),
+    /// Descending centroid of the feature of this name, or `"norm"`, or `"asFound"`.
+    Name(String),
+}
+
+impl From<ClusterOrder> for OrderBy {
+    fn from(o: ClusterOrder) -> Self {
+        match o {
+            ClusterOrder::FeatureDescending(j) => OrderBy::Index(j as f64),
+            ClusterOrder::NormDescending => OrderBy::Name("norm".into()),
+            ClusterOrder::AsFound => OrderBy::Name("asFound".into()),
+        }
+    }
+}
+
+/// Options of [`segment`] and [`segment_customers`] (parameters of [`super::DEFINITION`]).
+/// `featureNames`, `log1p` and `orderBy` left unset take the function's own default: for
+/// [`segment`] `f0, f1, …`, none and feature 0; for [`segment_customers`] the
+/// [`CUSTOMER_FEATURES`], `monetaryValue` and `frequency`, and `monetaryValue`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct SegmentOptions {
     /// Number of clusters (default 4).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub k: usize,
     /// Runs of k-means (default 3).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub n_init: usize,
     /// Iteration limit per run (default 300).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub max_iterations: usize,
-    /// Relative tolerance (× mean feature variance), default 1e-4.
+    /// Convergence threshold × mean feature variance (scikit-learn's convention). Default 1e-4.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub tolerance: f64,
-    /// Seed (default 0).
+    /// Seed (u32); same seed → same labels natively and in wasm. Default 0.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub seed: u32,
     /// Lloyd or Hamerly (default Hamerly).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub algorithm: Algorithm,
-    /// Given initial centres in model space (after transform), row-major `k × nCols`.
+    /// Initial centres in the prepared (scaled) space, row-major `k × nCols`, instead of
+    /// k-means++. With `maxIterations: 1` and `nInit: 1` this runs exactly one Lloyd iteration.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "Float64Array | ReadonlyArray<number>")
+    )]
     pub init: Option<Vec<f64>>,
-    /// Feature names (default `f0, f1, …`).
+    /// One name per column (profiles, errors, log1p and orderBy by name). Default `f0, f1, …`
+    /// (segmentCustomers: monetaryValue, frequency, periodsSinceLastPurchase).
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "ReadonlyArray<string>")
+    )]
     pub feature_names: Option<Vec<String>>,
-    /// log1p per feature (default none).
-    pub log1p: Option<Vec<bool>>,
-    /// Scaling (default z-score).
+    /// Per-feature log1p flags, or the names of the features to log1p. Default none
+    /// (segmentCustomers: monetaryValue, frequency).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub log1p: Option<Log1p>,
+    /// Scaling after log1p. Default "zscore".
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub scaling: Scaling,
-    /// Cluster order (default: descending feature 0).
-    pub order: ClusterOrder,
+    /// Cluster numbering: descending centroid of this feature (name or 0-based index),
+    /// `"norm"` (descending centroid norm) or `"asFound"`. Default feature 0
+    /// (segmentCustomers: monetaryValue).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub order_by: Option<OrderBy>,
 }
 
 impl Default for SegmentOptions {
     fn default() -> Self {
         SegmentOptions {
-            k: 4,
-            n_init: 3,
-            max_iterations: 300,
-            tolerance: 1e-4,
-            seed: 0,
-            algorithm: Algorithm::Hamerly,
+            k: super::K.default_number() as usize,
+            n_init: super::N_INIT.default_number() as usize,
+            max_iterations: super::MAX_ITERATIONS.default_number() as usize,
+            tolerance: super::TOLERANCE.default_number(),
+            seed: super::SEED.default_number() as u32,
+            algorithm: Algorithm::default(),
             init: None,
             feature_names: None,
             log1p: None,
-            scaling: Scaling::ZScore,
-            order: ClusterOrder::FeatureDescending(0),
+            scaling: Scaling::default(),
+            order_by: None,
         }
     }
 }
 
-/// A saved model: the feature transform plus the k-means model (serialisable).
+/// Options of [`fit_kmeans`]: k-means on features as given (no log1p, no scaling), the
+/// k-means parameters of [`SegmentOptions`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct KMeansOptions {
+    /// Number of clusters (default 4).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub k: usize,
+    /// Runs of k-means (default 3).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub n_init: usize,
+    /// Iteration limit per run (default 300).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub max_iterations: usize,
+    /// Convergence threshold × mean feature variance (scikit-learn's convention). Default 1e-4.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub tolerance: f64,
+    /// Seed (u32); same seed → same labels natively and in wasm. Default 0.
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub seed: u32,
+    /// Lloyd or Hamerly (default Hamerly).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub algorithm: Algorithm,
+    /// Given initial centres, row-major `k × nCols`.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "Float64Array | ReadonlyArray<number>")
+    )]
+    pub init: Option<Vec<f64>>,
+    /// Cluster order (default feature 0).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub order_by: Option<OrderBy>,
+}
+
+impl Default for KMeansOptions {
+    fn default() -> Self {
+        KMeansOptions::from(&SegmentOptions::default())
+    }
+}
+
+impl From<&SegmentOptions> for KMeansOptions {
+    fn from(o: &SegmentOptions) -> Self {
+        KMeansOptions {
+            k: o.k,
+            n_init: o.n_init,
+            max_iterations: o.max_iterations,
+            tolerance: o.tolerance,
+            seed: o.seed,
+            algorithm: o.algorithm,
+            init: o.init.clone(),
+            order_by: o.order_by.clone(),
+        }
+    }
+}
+
+impl From<&KMeansOptions> for SegmentOptions {
+    fn from(o: &KMeansOptions) -> Self {
+        SegmentOptions {
+            k: o.k,
+            n_init: o.n_init,
+            max_iterations: o.max_iterations,
+            tolerance: o.tolerance,
+            seed: o.seed,
+            algorithm: o.algorithm,
+            init: o.init.clone(),
+            order_by: o.order_by.clone(),
+            scaling: Scaling::None,
+            ..SegmentOptions::default()
+        }
+    }
+}
+
+/// The options' feature-dependent settings resolved against the data: names, log1p flags and
+/// the cluster order.
+pub(crate) struct Resolved {
+    pub names: Vec<String>,
+    pub log1p: Vec<bool>,
+    pub order: ClusterOrder,
+}
+
+impl SegmentOptions {
+    /// Resolves `featureNames`, `log1p` and `orderBy` for `n_cols` columns (unset ones take
+    /// [`segment`]'s defaults).
+    ///
+    /// Errors: `E_BAD_OPTION` on `featureNames` (wrong count), `log1p` (wrong count, unknown
+    /// name), `orderBy` (index out of range, unknown name).
+    pub(crate) fn resolve(&self, n_cols: usize) -> Result<Resolved> {
+        let names = match &self.feature_names {
+            Some(names) if names.len() != n_cols => {
+                return Err(bad_option(
+                    "featureNames",
+                    format!("expected {n_cols} names, got {}", names.len()),
+                ))
+            }
+            Some(names) => names.clone(),
+            None => default_names(n_cols),
+        };
+        let log1p = match &self.log1p {
+            None => vec![false; n_cols],
+            Some(Log1p::Flags(f)) if f.is_empty() => vec![false; n_cols],
+            Some(Log1p::Flags(f)) if f.len() != n_cols => {
+                return Err(bad_option(
+                    "log1p",
+                    format!(
+                        "expected {n_cols} flags or feature names, got {} flags",
+                        f.len()
+                    ),
+                ))
+            }
+            Some(Log1p::Flags(f)) => f.clone(),
+            Some(Log1p::Features(list)) => {
+                let mut flags = vec![false; n_cols];
+                for name in list {
+                    let j = names.iter().position(|n| n == name).ok_or_else(|| {
+                        bad_option(
+                            "log1p",
+                            format!("unknown feature '{name}'; features: {}", names.join(", ")),
+                        )
+                    })?;
+                    flags[j] = true;
+                }
+                flags
+            }
+        };
+        let order = match &self.order_by {
+            None => ClusterOrder::FeatureDescending(super::ORDER_BY.default_number() as usize),
+            Some(OrderBy::Index(i)) => {
+                if i.fract() != 0.0 || *i < 0.0 || *i >= n_cols as f64 {
+                    return Err(bad_option(
+                        "orderBy",
+                        format!(
+                            "feature index must be 0 to {}, got {i}",
+                            n_cols.saturating_sub(1)
+                        ),
+                    ));
+                }
+                ClusterOrder::FeatureDescending(*i as usize)
+            }
+            Some(OrderBy::Name(s)) => match s.as_str() {
+                "norm" => ClusterOrder::NormDescending,
+                "asFound" => ClusterOrder::AsFound,
+                _ => match names.iter().position(|n| n == s) {
+                    Some(j) => ClusterOrder::FeatureDescending(j),
+                    None => {
+                        return Err(bad_option(
+                            "orderBy",
+                            format!(
+                                "expected a feature name ({}), an index, \"norm\" or \"asFound\", got \"{s}\"",
+                                names.join(", ")
+                            ),
+                        ))
+                    }
+                },
+            },
+        };
+        Ok(Resolved {
+            names,
+            log1p,
+            order,
+        })
+    }
+}
+
+fn bad_option(option: &str, message: String) -> Error {
+    Error::BadOption {
+        option: option.into(),
+        message,
+    }
+}
+
+/// A saved model: the feature transform plus the k-means model (serialisable; JS
+/// `SegmentModelJSON`, what `SegmentModel.toJSON` writes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "SegmentModelJSON")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct SegmentModel {
     /// Definition version the model was fitted under.
     pub version: String,
     /// The feature transform.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "SegmentTransformJSON"))]
     pub transform: FeatureTransform,
     /// The k-means model (model-space centroids).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "KMeansModelJSON"))]
     pub kmeans: KMeans,
     /// Profiles of the training data.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "SegmentProfile[]"))]
     pub profiles: Vec<Profile>,
 }
 
-/// One cluster's profile.
+/// One cluster's profile (JS `SegmentProfile`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "SegmentProfile")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
     /// Cluster number (0-based, in the model's order).
@@ -111,16 +362,55 @@ fn numbers_or_null<'de, D: serde::Deserializer<'de>>(
     Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
 }
 
-/// Result of [`segment`].
-#[derive(Debug, Clone, PartialEq)]
+/// Result of [`segment`] (JS `SegmentResult`, where `model` is the `SegmentModel` class).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "SegmentResult")
+)]
+#[serde(rename_all = "camelCase")]
 pub struct Segmentation {
-    /// The saved model.
-    pub model: SegmentModel,
-    /// Cluster of every row.
+    /// Cluster of every row (0-based, in the documented order).
+    #[serde(serialize_with = "crate::columns::u32s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint32Array"))]
     pub labels: Vec<u32>,
     /// Centroids in original units, row-major `k × nCols`.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub centroids: Vec<f64>,
-    /// SSE in model space.
+    /// Sum of squared distances in the prepared space (SSE, not SSE / n).
+    pub inertia: f64,
+    /// Iterations of the winning run.
+    pub iterations: usize,
+    /// Whether it converged.
+    pub converged: bool,
+    /// Feature names, in column order.
+    pub feature_names: Vec<String>,
+    /// One profile per cluster (original units).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "SegmentProfile[]"))]
+    pub profiles: Vec<Profile>,
+    /// The model, to score new rows and to save (`toJSON`).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "SegmentModel"))]
+    pub model: SegmentModel,
+    /// The definition reference.
+    pub definition: DefinitionRef,
+}
+
+/// Result of [`fit_kmeans`] (JS `KMeansResult`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase")]
+pub struct KMeansResult {
+    /// Cluster of every row.
+    #[serde(serialize_with = "crate::columns::u32s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint32Array"))]
+    pub labels: Vec<u32>,
+    /// Centroids, row-major `k × nCols`.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
+    pub centroids: Vec<f64>,
+    /// Sum of squared distances (SSE, not SSE / n).
     pub inertia: f64,
     /// Iterations of the winning run.
     pub iterations: usize,
@@ -134,30 +424,27 @@ pub(crate) fn default_names(d: usize) -> Vec<String> {
     (0..d).map(|j| format!("f{j}")).collect()
 }
 
-/// Prepares features per the options; returns the transform and model-space rows.
+/// Prepares features per the options; returns the resolved options, the transform and the
+/// model-space rows.
 pub(crate) fn prepare(
     data: &[f64],
     n_cols: usize,
     opts: &SegmentOptions,
-) -> Result<(FeatureTransform, Vec<f64>)> {
-    let names = opts
-        .feature_names
-        .clone()
-        .unwrap_or_else(|| default_names(n_cols));
-    let log1p = opts.log1p.clone().unwrap_or_else(|| vec![false; n_cols]);
-    let t = FeatureTransform::fit(data, n_cols, &names, &log1p, opts.scaling)?;
+) -> Result<(Resolved, FeatureTransform, Vec<f64>)> {
+    let r = opts.resolve(n_cols)?;
+    let t = FeatureTransform::fit(data, n_cols, &r.names, &r.log1p, opts.scaling)?;
     let z = t.apply(data, n_cols)?;
-    Ok((t, z))
+    Ok((r, t, z))
 }
 
-pub(crate) fn kmeans_params(opts: &SegmentOptions, k: usize) -> KMeansParams {
+pub(crate) fn kmeans_params(opts: &SegmentOptions, order: ClusterOrder, k: usize) -> KMeansParams {
     let mut p = KMeansParams::new(k)
         .n_init(opts.n_init)
         .max_iterations(opts.max_iterations)
         .tolerance(opts.tolerance)
         .seed(opts.seed)
         .algorithm(opts.algorithm)
-        .order(opts.order);
+        .order(order);
     if let Some(c) = &opts.init {
         p = p.init(Init::Centroids(c.clone()));
     }
@@ -187,8 +474,8 @@ pub fn segment_with_progress(
     opts: &SegmentOptions,
     progress: &mut crate::progress::ProgressHook<'_>,
 ) -> Result<Segmentation> {
-    let (t, z) = prepare(data, n_cols, opts)?;
-    let params = kmeans_params(opts, opts.k).check()?;
+    let (r, t, z) = prepare(data, n_cols, opts)?;
+    let params = kmeans_params(opts, r.order, opts.k).check()?;
     let fit = params.fit_rows_with_progress(&z, n_cols, progress)?;
     let profiles = profiles(data, n_cols, &t, &fit.model, &fit.labels);
     let centroids: Vec<f64> = fit
@@ -197,13 +484,15 @@ pub fn segment_with_progress(
         .chunks_exact(n_cols)
         .flat_map(|c| t.invert_row(c))
         .collect();
-    let definition = definition_ref(opts, &t);
+    let definition = definition_ref(opts, r.order, &t);
     Ok(Segmentation {
         labels: fit.labels,
         centroids,
         inertia: fit.model.inertia(),
         iterations: fit.model.iterations(),
         converged: fit.model.converged(),
+        feature_names: t.names.clone(),
+        profiles: profiles.clone(),
         model: SegmentModel {
             version: super::DEFINITION.version.into(),
             transform: t,
@@ -214,8 +503,12 @@ pub fn segment_with_progress(
     })
 }
 
-pub(crate) fn definition_ref(opts: &SegmentOptions, t: &FeatureTransform) -> DefinitionRef {
-    let order = match opts.order {
+pub(crate) fn definition_ref(
+    opts: &SegmentOptions,
+    order: ClusterOrder,
+    t: &FeatureTransform,
+) -> DefinitionRef {
+    let order = match order {
         ClusterOrder::FeatureDescending(f) => format!(
             "descending {}",
             t.names.get(f).cloned().unwrap_or_else(|| format!("f{f}"))
@@ -402,14 +695,30 @@ pub fn customer_features_from(
     out
 }
 
-/// Fills the customer defaults of [`segment_customers`] into `opts`.
+/// Fills the customer defaults of [`segment_customers`] into the unset `featureNames`,
+/// `log1p` and `orderBy` of `opts` (parameters [`super::CUSTOMER_FEATURE_NAMES`],
+/// [`super::CUSTOMER_LOG1P`], [`super::CUSTOMER_ORDER_BY`]).
 pub fn customer_options(opts: &SegmentOptions) -> SegmentOptions {
     let mut o = opts.clone();
     if o.feature_names.is_none() {
         o.feature_names = Some(CUSTOMER_FEATURES.iter().map(|s| s.to_string()).collect());
     }
+    // By column, so the defaults hold when the caller renames the features.
     if o.log1p.is_none() {
-        o.log1p = Some(vec![true, true, false]);
+        let listed: Vec<&str> = super::CUSTOMER_LOG1P.default.split(", ").collect();
+        o.log1p = Some(Log1p::Flags(
+            CUSTOMER_FEATURES
+                .iter()
+                .map(|f| listed.contains(f))
+                .collect(),
+        ));
+    }
+    if o.order_by.is_none() {
+        let j = CUSTOMER_FEATURES
+            .iter()
+            .position(|f| *f == super::CUSTOMER_ORDER_BY.default_text())
+            .unwrap_or(0);
+        o.order_by = Some(OrderBy::Index(j as f64));
     }
     o
 }
@@ -421,7 +730,39 @@ pub fn segment_customers(
     s: &crate::CustomerSummary,
     opts: &SegmentOptions,
 ) -> Result<Segmentation> {
-    segment(&customer_features(s), 3, &customer_options(opts))
+    segment_customers_with_progress(s, opts, &mut crate::progress::silent)
+}
+
+/// [`segment_customers`] reporting the k-means runs to `progress` (see
+/// [`segment_with_progress`]).
+pub fn segment_customers_with_progress(
+    s: &crate::CustomerSummary,
+    opts: &SegmentOptions,
+    progress: &mut crate::progress::ProgressHook<'_>,
+) -> Result<Segmentation> {
+    segment_with_progress(&customer_features(s), 3, &customer_options(opts), progress)
+}
+
+impl SegmentModel {
+    /// Scores the customers of a summary (models from [`segment_customers`]).
+    ///
+    /// Errors: `E_BAD_OPTION` (option `model`) when the model was not fitted on
+    /// [`CUSTOMER_FEATURES`]; those of [`SegmentModel::predict`].
+    pub fn predict_customers(&self, s: &crate::CustomerSummary) -> Result<Vec<u32>> {
+        if self
+            .transform
+            .names
+            .iter()
+            .map(String::as_str)
+            .ne(CUSTOMER_FEATURES)
+        {
+            return Err(bad_option(
+                "model",
+                "this model was not fitted on customer features (segmentCustomers)".into(),
+            ));
+        }
+        self.predict(&customer_features(s), 3)
+    }
 }
 
 /// k-means on features taken as they are (no log1p, no scaling, no profiles): the kernel of
@@ -440,19 +781,40 @@ pub fn kmeans_rows(
     n_cols: usize,
     opts: &SegmentOptions,
 ) -> Result<(super::KMeansFit, DefinitionRef)> {
-    let fit = kmeans_params(opts, opts.k)
+    let d = n_cols;
+    let opts = SegmentOptions {
+        log1p: None,
+        ..opts.clone()
+    };
+    let r = opts.resolve(d)?;
+    let fit = kmeans_params(&opts, r.order, opts.k)
         .check()?
         .fit_rows(data, n_cols)?;
-    let d = n_cols;
     let t = FeatureTransform {
-        names: opts
-            .feature_names
-            .clone()
-            .unwrap_or_else(|| default_names(d)),
+        names: r.names,
         log1p: vec![false; d],
         scaling: Scaling::None,
         center: vec![0.0; d],
         scale: vec![1.0; d],
     };
-    Ok((fit, definition_ref(opts, &t)))
+    Ok((fit, definition_ref(&opts, r.order, &t)))
+}
+
+/// [`kmeans_rows`] with [`KMeansOptions`], as a [`KMeansResult`] (JS `kmeans`).
+///
+/// ```
+/// use unimetric::segment::{fit_kmeans, KMeansOptions};
+/// let r = fit_kmeans(&[0.0, 2.0, 10.0, 12.0], 1, &KMeansOptions { k: 2, ..Default::default() }).unwrap();
+/// assert_eq!((r.labels, r.centroids, r.inertia), (vec![1, 1, 0, 0], vec![11.0, 1.0], 4.0));
+/// ```
+pub fn fit_kmeans(data: &[f64], n_cols: usize, opts: &KMeansOptions) -> Result<KMeansResult> {
+    let (fit, definition) = kmeans_rows(data, n_cols, &SegmentOptions::from(opts))?;
+    Ok(KMeansResult {
+        centroids: fit.model.centroids().to_vec(),
+        inertia: fit.model.inertia(),
+        iterations: fit.model.iterations(),
+        converged: fit.model.converged(),
+        labels: fit.labels,
+        definition,
+    })
 }

@@ -22,6 +22,10 @@
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use crate::CustomerSummary;
+use serde::{Deserialize, Serialize};
+
+/// Parameter `monetary`.
+pub const MONETARY: ParameterDef = ParameterDef::new("monetary", "\"total\" when the summary has revenue, else \"meanRepeat\"", "\"total\" (net revenue per customer; summary from transactions) or \"meanRepeat\" (monetaryValue).").rule("summaryRevenue").one_of(&["total", "meanRepeat"]);
 
 /// `segment.rfm`.
 pub const DEFINITION: Definition = Definition {
@@ -31,7 +35,7 @@ pub const DEFINITION: Definition = Definition {
     description: "Each customer scored 1–5 on recency (periods since last purchase, fewer is better), frequency (purchase periods) and monetary value, by quintile within the customer base; the three digits form the RFM cell, and R × F map to a named segment (Champions, Loyal, Potential loyalists, New, At risk, Can't lose, Hibernating, Lost).",
     formula: "score = 1 + ⌊5 w / n⌋, w = customers with a strictly worse value (ties share the lowest position); R on T − recency (smaller better), F on frequency + 1, M on net revenue or monetaryValue; name = map[R][F]: R≥4: F=1 New, F 2–3 Potential loyalists, F≥4 Champions; R=3: F≤2 Hibernating, F≥3 Loyal; R=2: F≤2 Hibernating, F 3–4 At risk, F=5 Can't lose; R=1: F≤2 Lost, F=3 At risk, F≥4 Can't lose",
     unit: "scores 1–5; cell \"RFM\"; segment name",
-    parameters: &[ParameterDef::new("monetary", "\"total\" when the summary has revenue, else \"meanRepeat\"", "\"total\" (net revenue per customer; summary from transactions) or \"meanRepeat\" (monetaryValue).").rule("summaryRevenue").one_of(&["total", "meanRepeat"])],
+    parameters: &[MONETARY],
     inputs: "A CustomerSummary.",
 };
 
@@ -48,7 +52,9 @@ pub const SEGMENT_NAMES: [&str; 8] = [
 ];
 
 /// Which monetary value M scores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase")]
 pub enum Monetary {
     /// Net revenue per customer.
     Total,
@@ -56,32 +62,51 @@ pub enum Monetary {
     MeanRepeat,
 }
 
-impl Monetary {
-    /// Parses the option value (`"total"` / `"meanRepeat"`).
-    pub fn parse(s: &str) -> Result<Monetary> {
-        match s {
-            "total" => Ok(Monetary::Total),
-            "meanRepeat" => Ok(Monetary::MeanRepeat),
-            _ => Err(Error::BadOption {
-                option: "monetary".into(),
-                message: format!("expected \"total\" or \"meanRepeat\", got \"{s}\""),
-            }),
-        }
-    }
+/// Options of [`rfm_scores`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct RfmOptions {
+    /// M's value; unset: `total` when the summary has revenue, else `meanRepeat`
+    /// (rule `summaryRevenue` of [`MONETARY`]).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub monetary: Option<Monetary>,
 }
 
-/// RFM result, one entry per customer.
-#[derive(Debug, Clone, PartialEq)]
+/// A column of scores 1–5 (`Uint8Array` in JavaScript; see [`crate::columns`]).
+fn scores<S: serde::Serializer>(v: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_newtype_struct(crate::columns::UINT8, v)
+}
+
+/// RFM result, one entry per customer (JS `RfmResult`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "RfmResult")
+)]
 pub struct RfmScores {
     /// Recency score 1–5 (5 = most recent).
+    #[serde(serialize_with = "scores")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint8Array"))]
     pub r: Vec<u8>,
     /// Frequency score 1–5.
+    #[serde(serialize_with = "scores")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint8Array"))]
     pub f: Vec<u8>,
     /// Monetary score 1–5.
+    #[serde(serialize_with = "scores")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint8Array"))]
     pub m: Vec<u8>,
     /// Cell, e.g. "545".
     pub cell: Vec<String>,
     /// Segment name (one of [`SEGMENT_NAMES`]).
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(
+            type = "(\"Champions\" | \"Loyal\" | \"Potential loyalists\" | \"New\" | \"At risk\" | \"Can't lose\" | \"Hibernating\" | \"Lost\")[]"
+        )
+    )]
     pub segment: Vec<&'static str>,
     /// Definition reference.
     pub definition: DefinitionRef,
