@@ -729,13 +729,11 @@ mod attributes_and_alive {
         let (models, e) = evaluate_time_split(
             &tx,
             &SplitOptions {
-                train_cutoff: ms("2025-03-31"),
-                test_cutoff: ms("2025-06-30"),
                 horizon_days: 90,
-                fit: FitOptions::default(),
-                attributes: None,
                 alive: true,
+                ..SplitOptions::new(ms("2025-03-31"), ms("2025-06-30"))
             },
+            None,
         )
         .unwrap();
         let alive = e.alive.unwrap();
@@ -801,20 +799,16 @@ fn time_split_names_the_bad_cutoff() {
     use unimetric::churn::{evaluate_time_split, SplitOptions};
     let t = tx(FIXTURE);
     let split = |train_cutoff: i64, test_cutoff: i64| SplitOptions {
-        train_cutoff,
-        test_cutoff,
         horizon_days: 30,
-        fit: FitOptions::default(),
-        attributes: None,
-        alive: false,
+        ..SplitOptions::new(train_cutoff, test_cutoff)
     };
     let too_early = unimetric::data::dates::MIN_MS - 1;
     let too_late = unimetric::data::dates::MAX_MS + 1;
-    let e = evaluate_time_split(&t, &split(too_early, ms("2024-03-31"))).unwrap_err();
+    let e = evaluate_time_split(&t, &split(too_early, ms("2024-03-31")), None).unwrap_err();
     assert_eq!(
         (e.code(), e.column()),
         ("E_BAD_OPTION", Some("trainCutoff"))
     );
-    let e = evaluate_time_split(&t, &split(ms("2024-03-31"), too_late)).unwrap_err();
+    let e = evaluate_time_split(&t, &split(ms("2024-03-31"), too_late), None).unwrap_err();
     assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("testCutoff")));
 }
