@@ -66,6 +66,10 @@ pub fn deserialize<T: DeserializeOwned>(value: &JsValue) -> crate::Result<T> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();
+        // serde_wasm_bindgen's errors read as a JS `Error`: "Error: missing field …".
+        let message = message
+            .strip_prefix("Error: ")
+            .map_or(message.clone(), str::to_string);
         // serde reports a required field as "missing field `name`" at the parent's path.
         if let Some(name) = message
             .strip_prefix("missing field `")
