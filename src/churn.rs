@@ -273,7 +273,10 @@ impl FeatureTable {
     pub fn definition(&self) -> DefinitionRef {
         DefinitionRef::new(&FEATURES)
             .with("cutoff", ParamValue::Number(self.cutoff as f64))
-            .with("horizonDays", ParamValue::Number(f64::from(self.horizon_days)))
+            .with(
+                "horizonDays",
+                ParamValue::Number(f64::from(self.horizon_days)),
+            )
     }
 
     /// The table as the result of `churnFeatures` (JS `ChurnFeaturesResult`), borrowing its
@@ -531,14 +534,17 @@ fn class_weights_option<'de, D: serde::Deserializer<'de>>(
         retained: f64,
     }
     #[derive(Deserialize)]
-    #[serde(untagged, expecting = "\"balanced\" or { churned, retained } with positive numbers")]
-    enum Option {
+    #[serde(
+        untagged,
+        expecting = "\"balanced\" or { churned, retained } with positive numbers"
+    )]
+    enum Form {
         Name(Name),
         Explicit(Explicit),
     }
-    Ok(match Option::deserialize(d)? {
-        Option::Name(Name::Balanced) => ClassWeights::Balanced,
-        Option::Explicit(Explicit { churned, retained }) => {
+    Ok(match Form::deserialize(d)? {
+        Form::Name(Name::Balanced) => ClassWeights::Balanced,
+        Form::Explicit(Explicit { churned, retained }) => {
             ClassWeights::Explicit { churned, retained }
         }
     })
@@ -1373,7 +1379,10 @@ pub struct SplitOptions {
     #[serde(default, deserialize_with = "class_weights_option")]
     #[cfg_attr(
         target_arch = "wasm32",
-        tsify(optional, type = "\"balanced\" | { churned: number; retained: number }")
+        tsify(
+            optional,
+            type = "\"balanced\" | { churned: number; retained: number }"
+        )
     )]
     pub class_weights: ClassWeights,
     /// Also score 1 − P(alive) from BG/NBD fitted on the training features (default false).

@@ -828,9 +828,7 @@ fn options_from_json_defaults_and_ranges() {
         }
     );
     assert!(serde_json::from_str::<FeatureOptions>(r#"{ "horizonDays": 30 }"#).is_err());
-    assert!(
-        serde_json::from_str::<FeatureOptions>(r#"{ "cutoff": 0, "horizon": 30 }"#).is_err()
-    );
+    assert!(serde_json::from_str::<FeatureOptions>(r#"{ "cutoff": 0, "horizon": 30 }"#).is_err());
     let fit: FitOptions = serde_json::from_str("{}").unwrap();
     assert_eq!(
         (
@@ -906,7 +904,10 @@ fn options_from_json_defaults_and_ranges() {
             },
         )
         .unwrap_err();
-        assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("horizonDays")));
+        assert_eq!(
+            (e.code(), e.column()),
+            ("E_BAD_OPTION", Some("horizonDays"))
+        );
     }
 }
 

@@ -257,7 +257,8 @@ fn labels(value: &JsValue) -> crate::Result<Vec<bool>> {
 #[wasm_bindgen(js_name = churnFeatures, unchecked_return_type = "ChurnFeaturesResult")]
 pub fn churn_features(
     tx: &Transactions,
-    #[wasm_bindgen(unchecked_param_type = "ChurnFeatureOptions & WithAttributes")] options: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChurnFeatureOptions & WithAttributes")]
+    options: &JsValue,
 ) -> JsResult<JsValue> {
     let opts: FeatureOptions = read_with(options, "churnFeatures", &["attributes"])?;
     let attrs = attributes(options)?;
@@ -309,7 +310,11 @@ impl ChurnModel {
         #[wasm_bindgen(unchecked_param_type = "ChurnFeatureTable")] features: &JsValue,
     ) -> JsResult<JsValue> {
         let (names, values, categorical) = table(features)?;
-        Ok(to_js(&self.inner.predict_named(&names, values, &categorical)?))
+        Ok(to_js(&self.inner.predict_named(
+            &names,
+            values,
+            &categorical,
+        )?))
     }
 
     /// The matrix the model scores: numeric columns, then the one-hot indicators of each
@@ -320,7 +325,11 @@ impl ChurnModel {
         #[wasm_bindgen(unchecked_param_type = "ChurnFeatureTable")] features: &JsValue,
     ) -> JsResult<JsValue> {
         let (names, values, categorical) = table(features)?;
-        Ok(to_js(&self.inner.encode_checked(&names, values, &categorical)?))
+        Ok(to_js(&self.inner.encode_checked(
+            &names,
+            values,
+            &categorical,
+        )?))
     }
 
     /// For each row, the (up to) `n` features that raise its churn log-odds the most (default 3).
@@ -331,7 +340,12 @@ impl ChurnModel {
         n: Option<f64>,
     ) -> JsResult<JsValue> {
         let (names, values, categorical) = table(features)?;
-        Ok(to_js(&self.inner.reasons_named(&names, &values, &categorical, n)?))
+        Ok(to_js(&self.inner.reasons_named(
+            &names,
+            &values,
+            &categorical,
+            n,
+        )?))
     }
 
     /// Categories fitted on the training rows, per categorical column.
