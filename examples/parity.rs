@@ -1,11 +1,14 @@
 //! Prints, as JSON, the bit patterns of every number of a fixed scenario (the bundled sample
-//! data: summary and KPIs for day, week and month periods). tests/js/parity.test.mjs runs the
-//! same scenario through the wasm package and requires identical bits.
+//! data: summary and KPIs for day, week and month periods; the churn model fitted on the
+//! features at 2025-06-30 with a 90-day horizon, its scores, and the evaluations of those scores
+//! and of the 2025-03-31 / 2025-06-30 time split with 1 − P(alive)). tests/js/parity.test.mjs
+//! runs the same scenario through the wasm package and requires identical bits.
 //!
 //! ```text
 //! cargo run --example parity > native.json
 //! ```
 
+use unimetric::churn::{self, ChurnModel, Evaluation, FeatureOptions, FitOptions, SplitOptions};
 use unimetric::kpi::Kpis;
 use unimetric::summary::{CustomerSummary, SummaryOptions};
 use unimetric::{ColumnMapping, Period, Transactions};
@@ -44,6 +47,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }),
         );
     }
+    out.insert("churn".into(), churn_scenario(&tx)?);
     println!("{}", serde_json::Value::Object(out));
     Ok(())
+}
+
+/// Every number of an evaluation, in a fixed order: churn rate, AUC, log-loss, Brier, then per
+/// calibration bin its mean prediction and observed rate (NaN when empty), then per lift decile
+/// its rate and lift.
+fn evaluation_figures(e: &Evaluation) -> Vec<f64> {
+    let mut v = vec![e.churn_rate, e.auc, e.log_loss, e.brier];
+    for b in &e.calibration {
+        v.push(b.mean_predicted.unwrap_or(f64::NAN));
+        v.push(b.observed_rate.unwrap_or(f64::NAN));
+    }
+    for d in &e.lift {
+        v.push(d.rate);
+        v.push(d.lift);
+    }
+    v
+}
+
+/// The churn half of the scenario (see the module docs).
+fn churn_scenario(tx: &Transactions) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    let day = |s: &str| unimetric::data::dates::parse_date_text(s, "cutoff", 0);
+    let f = churn::churn_features(tx, &FeatureOptions::new(day("2025-06-30")?))?;
+    let labels = f.labels.as_ref().ok_or("labels")?;
+    let m = ChurnModel::fit_table(&f, labels, &FitOptions::default())?;
+    let scores = m.predict(&f.values)?;
+    let fitted: Vec<f64> = m
+        .coefficients
+        .iter()
+        .chain([&m.intercept])
+        .chain(&m.mean)
+        .chain(&m.sd)
+        .copied()
+        .collect();
+    let split = SplitOptions {
+        alive: true,
+        ..SplitOptions::new(day("2025-03-31")?, day("2025-06-30")?)
+    };
+    let (_, e) = churn::evaluate_time_split(tx, &split, None)?;
+    let alive = e.alive.as_ref().ok_or("alive")?;
+    Ok(serde_json::json!({
+        "features": hex(&f.values),
+        "fit": hex(&fitted),
+        "scores": hex(&scores),
+        "evaluateScores": hex(&evaluation_figures(&churn::evaluate(&scores, labels)?)),
+        "splitModel": hex(&evaluation_figures(&e.model)),
+        "splitBaseline": hex(&evaluation_figures(&e.baseline)),
+        "splitAlive": hex(&evaluation_figures(alive)),
+    }))
 }

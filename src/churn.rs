@@ -55,13 +55,15 @@ pub mod attributes;
 
 use attributes::{CategoricalColumn, CategoryEncoding, CustomerAttributes, Unseen};
 
-const CUTOFF: ParameterDef = ParameterDef::new(
+/// Parameter `cutoff` (required).
+pub const CUTOFF: ParameterDef = ParameterDef::new(
     "cutoff",
     "required",
     "The day features are computed at (epoch ms or ISO-8601; its UTC day counts as history).",
 )
 .required();
-const HORIZON: ParameterDef = ParameterDef::new(
+/// Parameter `horizonDays`.
+pub const HORIZON_DAYS: ParameterDef = ParameterDef::new(
     "horizonDays",
     "90",
     "Days after the cutoff in which a purchase means the customer did not churn.",
@@ -69,7 +71,54 @@ const HORIZON: ParameterDef = ParameterDef::new(
 .number(90.0)
 .range(1.0, 3650.0)
 .whole();
-const ALPHA: ParameterDef = ParameterDef::new("alpha", "1", "L2 strength in linfa's convention (loss = Σ log-loss + α/2·‖w‖², intercept not penalised). scikit-learn's C is 1/α.").number(1.0).at_least(0.0);
+/// Parameter `alpha`.
+pub const ALPHA: ParameterDef = ParameterDef::new("alpha", "1", "L2 strength in linfa's convention (loss = Σ log-loss + α/2·‖w‖², intercept not penalised). scikit-learn's C is 1/α.").number(1.0).at_least(0.0);
+/// Parameter `maxIterations`.
+pub const MAX_ITERATIONS: ParameterDef =
+    ParameterDef::new("maxIterations", "100", "L-BFGS iteration limit.")
+        .number(100.0)
+        .range(1.0, 100_000.0)
+        .whole();
+/// Parameter `gradientTolerance`.
+pub const GRADIENT_TOLERANCE: ParameterDef = ParameterDef::new(
+    "gradientTolerance",
+    "1e-4",
+    "L-BFGS stops when the norm of the gradient of the mean loss falls below this.",
+)
+.number(1e-4)
+.above(0.0);
+/// Parameter `classWeights`.
+pub const CLASS_WEIGHTS: ParameterDef = ParameterDef::new("classWeights", "none (both 1)", "Weight of each class's rows in the loss: \"balanced\" (scikit-learn's n ÷ (2 · class rows)) or { churned, retained }.");
+/// Parameter `trainCutoff` of the time split (required).
+pub const TRAIN_CUTOFF: ParameterDef = ParameterDef::new(
+    "trainCutoff",
+    "required",
+    "Cutoff of the training features and labels (epoch ms or ISO-8601).",
+)
+.required();
+/// Parameter `testCutoff` of the time split (required, later than `trainCutoff`).
+pub const TEST_CUTOFF: ParameterDef = ParameterDef::new(
+    "testCutoff",
+    "required",
+    "Cutoff of the test features and labels (epoch ms or ISO-8601), later than trainCutoff.",
+)
+.required();
+/// Parameter `alive` of the time split.
+pub const ALIVE: ParameterDef = ParameterDef::new(
+    "alive",
+    "false",
+    "Also score 1 − P(alive) from BG/NBD fitted on the training features (churn.alive).",
+)
+.flag(false);
+/// Parameter `n` of the reasons: how many reasons per customer.
+pub const REASONS: ParameterDef = ParameterDef::new(
+    "n",
+    "3",
+    "Reasons per customer: the features that raise the log-odds the most.",
+)
+.number(3.0)
+.range(0.0, 4_294_967_295.0)
+.whole();
 
 /// `churn.noncontractual`.
 pub const LABEL: Definition = Definition {
@@ -79,7 +128,7 @@ pub const LABEL: Definition = Definition {
     description: "A customer with a purchase on or before the cutoff who makes no purchase in the horizon after it.",
     formula: "churned = 1 if no purchase day (net amount > 0) in (cutoff day, cutoff day + horizonDays], else 0",
     unit: "0/1 per customer",
-    parameters: &[CUTOFF, HORIZON],
+    parameters: &[CUTOFF, HORIZON_DAYS],
     inputs: "Transactions covering at least cutoff + horizonDays.",
 };
 
@@ -91,7 +140,7 @@ pub const RATE: Definition = Definition {
     description: "Share of the customers active at the cutoff who churned over the horizon (churn.noncontractual).",
     formula: "Σ churned ÷ customers with a purchase on or before the cutoff",
     unit: "fraction (0–1)",
-    parameters: &[CUTOFF, HORIZON],
+    parameters: &[CUTOFF, HORIZON_DAYS],
     inputs: "Transactions covering at least cutoff + horizonDays.",
 };
 
@@ -117,9 +166,9 @@ pub const PROPENSITY: Definition = Definition {
     unit: "probability (0–1)",
     parameters: &[
         ALPHA,
-        ParameterDef::new("maxIterations", "100", "L-BFGS iteration limit.").number(100.0).range(1.0, 100_000.0).whole(),
-        ParameterDef::new("gradientTolerance", "1e-4", "L-BFGS stops when the norm of the gradient of the mean loss falls below this.").number(1e-4).above(0.0),
-        ParameterDef::new("classWeights", "none (both 1)", "Weight of each class's rows in the loss: \"balanced\" (scikit-learn's n ÷ (2 · class rows)) or { churned, retained }."),
+        MAX_ITERATIONS,
+        GRADIENT_TOLERANCE,
+        CLASS_WEIGHTS,
     ],
     inputs: "A feature matrix (row-major, named columns) and 0/1 labels.",
 };
@@ -147,27 +196,43 @@ pub const DEFINITIONS: &[Definition] = &[
 ];
 
 /// Names of the features, in column order.
-pub const FEATURE_NAMES: [&str; 11] = [
-    "recencyDays",
-    "frequency",
-    "monetary",
-    "tenureDays",
-    "averageOrderValue",
-    "meanGapDays",
-    "gapSdDays",
-    "recencyToGap",
-    "purchases30",
-    "purchases90",
-    "trend",
-];
+pub use crate::data::attributes::FEATURE_NAMES;
 
-/// Options of [`churn_features`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Options of [`churn_features`]; JS `ChurnFeatureOptions` (`cutoff` is required).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "ChurnFeatureOptions")
+)]
+#[serde(
+    rename = "ChurnFeatureOptions",
+    rename_all = "camelCase",
+    deny_unknown_fields
+)]
 pub struct FeatureOptions {
     /// The cutoff instant (epoch ms); its UTC day counts as history.
+    #[serde(deserialize_with = "crate::data::dates::required_date")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "DateInput"))]
     pub cutoff: i64,
-    /// Horizon in days (≥ 1).
+    /// Horizon in days (1–3650; default 90).
+    #[serde(default = "default_horizon")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub horizon_days: u32,
+}
+
+impl FeatureOptions {
+    /// Options at `cutoff` with the default horizon.
+    pub fn new(cutoff: i64) -> Self {
+        FeatureOptions {
+            cutoff,
+            horizon_days: default_horizon(),
+        }
+    }
+}
+
+fn default_horizon() -> u32 {
+    HORIZON_DAYS.default_number() as u32
 }
 
 /// Features (and, when observable, labels) of the customers active at a cutoff.
@@ -203,6 +268,91 @@ impl FeatureTable {
         }
         Some(l.iter().filter(|&&x| x).count() as f64 / l.len() as f64)
     }
+
+    /// The definition reference of the features (`churn.features` at the cutoff and horizon).
+    pub fn definition(&self) -> DefinitionRef {
+        DefinitionRef::new(&FEATURES)
+            .with("cutoff", ParamValue::Number(self.cutoff as f64))
+            .with(
+                "horizonDays",
+                ParamValue::Number(f64::from(self.horizon_days)),
+            )
+    }
+
+    /// The table as the result of `churnFeatures` (JS `ChurnFeaturesResult`), borrowing its
+    /// columns.
+    pub fn output(&self) -> FeatureTableOutput<'_> {
+        FeatureTableOutput {
+            customer_id: &self.customer_id,
+            names: &self.names,
+            values: &self.values,
+            categorical: &self.categorical,
+            n_cols: self.n_cols(),
+            labels: self.labels.as_deref(),
+            churn_rate: self.churn_rate(),
+            cutoff: self.cutoff,
+            horizon_days: self.horizon_days,
+            definition: self.definition(),
+        }
+    }
+}
+
+/// The serialised form of a [`FeatureTable`]: its columns with the column count, the churn rate
+/// and the definition; JS `ChurnFeaturesResult`. `values` is row-major,
+/// `customerId.length × names.length`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "ChurnFeaturesResult")
+)]
+#[serde(rename = "ChurnFeaturesResult", rename_all = "camelCase")]
+pub struct FeatureTableOutput<'a> {
+    /// Customer keys (text).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "string[]"))]
+    pub customer_id: &'a [String],
+    /// Column names.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "string[]"))]
+    pub names: &'a [String],
+    /// Row-major values.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
+    pub values: &'a [f64],
+    /// Categorical attribute columns by name, one value per row (empty without attributes).
+    #[serde(serialize_with = "categorical_columns")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, string[]>"))]
+    pub categorical: &'a [CategoricalColumn],
+    /// Number of columns.
+    pub n_cols: usize,
+    /// 1 = churned; null when the transactions do not reach cutoff + horizonDays.
+    #[serde(serialize_with = "optional_flags")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint8Array | null"))]
+    pub labels: Option<&'a [bool]>,
+    /// Share of churners (`churn.rate`), when labels exist.
+    pub churn_rate: Option<f64>,
+    /// Cutoff used (epoch ms).
+    pub cutoff: i64,
+    /// Horizon used (days).
+    pub horizon_days: u32,
+    /// `churn.features` with the cutoff and horizon.
+    pub definition: DefinitionRef,
+}
+
+fn categorical_columns<S: serde::Serializer>(
+    v: &&[CategoricalColumn],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_map(v.iter().map(|c| (&c.name, &c.values)))
+}
+
+fn optional_flags<S: serde::Serializer>(
+    v: &Option<&[bool]>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => crate::columns::flags(v, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// Computes [`FEATURE_NAMES`] and labels at `opts.cutoff` for every customer with a purchase day
@@ -214,12 +364,7 @@ pub fn churn_features(tx: &Transactions, opts: &FeatureOptions) -> Result<Featur
 }
 
 fn check_feature_options(opts: &FeatureOptions) -> Result<()> {
-    if opts.horizon_days == 0 {
-        return Err(Error::BadOption {
-            option: "horizonDays".into(),
-            message: "must be at least 1 day".into(),
-        });
-    }
+    HORIZON_DAYS.check_count(f64::from(opts.horizon_days))?;
     if !(crate::data::dates::MIN_MS..=crate::data::dates::MAX_MS).contains(&opts.cutoff) {
         return Err(Error::BadOption {
             option: "cutoff".into(),
@@ -320,28 +465,89 @@ fn features_from_days(
     })
 }
 
-/// Options of [`ChurnModel::fit`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Options of [`ChurnModel::fit`]; JS `ChurnFitOptions`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "ChurnFitOptions")
+)]
+#[serde(
+    rename = "ChurnFitOptions",
+    rename_all = "camelCase",
+    default,
+    deny_unknown_fields
+)]
 pub struct FitOptions {
-    /// L2 strength α (linfa convention; scikit-learn's C = 1/α). Default 1.
+    /// L2 strength α (linfa convention; scikit-learn's C = 1/α; ≥ 0, default 1).
     pub alpha: f64,
-    /// L-BFGS iteration limit. Default 100.
+    /// L-BFGS iteration limit (1–100000; default 100).
     pub max_iterations: u32,
-    /// Gradient-norm tolerance. Default 1e-4.
+    /// Gradient-norm tolerance (> 0; default 1e-4).
     pub gradient_tolerance: f64,
-    /// Weights of the two classes in the loss. Default [`ClassWeights::None`].
+    /// Weights of the two classes in the loss: JS `"balanced"` or `{ churned, retained }`
+    /// (default [`ClassWeights::None`]).
+    #[serde(deserialize_with = "class_weights_option")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "\"balanced\" | { churned: number; retained: number }")
+    )]
     pub class_weights: ClassWeights,
 }
 
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
-            alpha: 1.0,
-            max_iterations: 100,
-            gradient_tolerance: 1e-4,
+            alpha: ALPHA.default_number(),
+            max_iterations: MAX_ITERATIONS.default_number() as u32,
+            gradient_tolerance: GRADIENT_TOLERANCE.default_number(),
             class_weights: ClassWeights::None,
         }
     }
+}
+
+impl FitOptions {
+    /// Checks the ranges of [`ALPHA`], [`MAX_ITERATIONS`] and [`GRADIENT_TOLERANCE`]
+    /// (`E_BAD_OPTION`).
+    pub fn validate(&self) -> Result<()> {
+        ALPHA.check_number(self.alpha)?;
+        MAX_ITERATIONS.check_count(f64::from(self.max_iterations))?;
+        GRADIENT_TOLERANCE.check_number(self.gradient_tolerance)?;
+        Ok(())
+    }
+}
+
+/// The option form of [`ClassWeights`]: `"balanced"` or `{ churned, retained }` (the model's
+/// JSON keeps the tagged form).
+fn class_weights_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<ClassWeights, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    enum Name {
+        Balanced,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Explicit {
+        churned: f64,
+        retained: f64,
+    }
+    #[derive(Deserialize)]
+    #[serde(
+        untagged,
+        expecting = "\"balanced\" or { churned, retained } with positive numbers"
+    )]
+    enum Form {
+        Name(Name),
+        Explicit(Explicit),
+    }
+    Ok(match Form::deserialize(d)? {
+        Form::Name(Name::Balanced) => ClassWeights::Balanced,
+        Form::Explicit(Explicit { churned, retained }) => {
+            ClassWeights::Explicit { churned, retained }
+        }
+    })
 }
 
 /// Weights of churners and retained customers in the loss: each row's log-loss is multiplied by
@@ -655,18 +861,7 @@ impl ChurnModel {
                 expected: n,
             });
         }
-        if !(opts.alpha.is_finite() && opts.alpha >= 0.0) {
-            return Err(Error::BadOption {
-                option: "alpha".into(),
-                message: format!("{} is not a finite number ≥ 0", opts.alpha),
-            });
-        }
-        if !(opts.gradient_tolerance.is_finite() && opts.gradient_tolerance > 0.0) {
-            return Err(Error::BadOption {
-                option: "gradientTolerance".into(),
-                message: format!("{} is not a positive number", opts.gradient_tolerance),
-            });
-        }
+        opts.validate()?;
         let churners = labels.iter().filter(|&&l| l).count();
         if churners == 0 || churners == n {
             return Err(Error::InsufficientData {
@@ -888,6 +1083,7 @@ pub(crate) fn top_reasons<T>(mut items: Vec<(T, f64, usize)>, n: usize) -> Vec<(
 
 /// A calibration bin.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct CalibrationBin {
     /// Lower edge of the predicted-probability bin.
@@ -904,6 +1100,7 @@ pub struct CalibrationBin {
 
 /// A decile of the lift table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct LiftDecile {
     /// 1 = highest scores.
@@ -918,9 +1115,14 @@ pub struct LiftDecile {
     pub lift: f64,
 }
 
-/// Evaluation of scores against labels (`churn.evaluation`).
+/// Evaluation of scores against labels (`churn.evaluation`); JS `ChurnEvaluation`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "ChurnEvaluation")
+)]
+#[serde(rename = "ChurnEvaluation", rename_all = "camelCase")]
 pub struct Evaluation {
     /// Customers scored.
     pub customers: usize,
@@ -936,6 +1138,8 @@ pub struct Evaluation {
     pub calibration: Vec<CalibrationBin>,
     /// Lift by score decile.
     pub lift: Vec<LiftDecile>,
+    /// `churn.evaluation`.
+    pub definition: DefinitionRef,
 }
 
 /// AUC by the rank-sum (Mann–Whitney) statistic with average ranks for ties.
@@ -1051,6 +1255,7 @@ pub fn evaluate(probs: &[f64], labels: &[bool]) -> Result<Evaluation> {
         brier: brier / n as f64,
         calibration,
         lift,
+        definition: DefinitionRef::new(&EVALUATION),
     })
 }
 
@@ -1101,20 +1306,29 @@ impl RecencyBaseline {
     }
 }
 
-/// Result of [`evaluate_time_split`].
+/// Result of [`evaluate_time_split`]; JS `ChurnSplitEvaluation`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "ChurnSplitEvaluation")
+)]
+#[serde(rename = "ChurnSplitEvaluation", rename_all = "camelCase")]
 pub struct TimeSplitEvaluation {
     /// Model scored on the test cutoff.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "ChurnEvaluation"))]
     pub model: Evaluation,
     /// Recency-only baseline scored on the test cutoff.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "ChurnEvaluation"))]
     pub baseline: Evaluation,
     /// 1 − P(alive) from BG/NBD fitted at the training cutoff ([`alive`]), when asked for.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "ChurnEvaluation | null"))]
     pub alive: Option<Evaluation>,
     /// Test customers without a repeat purchase (P(alive) = 1 by construction), when `alive`
     /// was asked for.
     pub alive_no_repeat_purchase: Option<usize>,
     /// Test values of categorical attributes not seen in training (scored as the reference).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "UnseenCategory[]"))]
     pub unseen_categories: Vec<Unseen>,
     /// Customers at the training cutoff.
     pub training_customers: usize,
@@ -1124,21 +1338,100 @@ pub struct TimeSplitEvaluation {
     pub definition: DefinitionRef,
 }
 
-/// Options of [`evaluate_time_split`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SplitOptions<'a> {
+/// Options of [`evaluate_time_split`]; JS `ChurnSplitOptions` (both cutoffs are required).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "ChurnSplitOptions")
+)]
+#[serde(
+    rename = "ChurnSplitOptions",
+    rename_all = "camelCase",
+    deny_unknown_fields
+)]
+pub struct SplitOptions {
     /// Cutoff of the training features and labels (epoch ms).
+    #[serde(deserialize_with = "crate::data::dates::required_date")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "DateInput"))]
     pub train_cutoff: i64,
     /// Cutoff of the test features and labels (epoch ms), later than `train_cutoff`.
+    #[serde(deserialize_with = "crate::data::dates::required_date")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "DateInput"))]
     pub test_cutoff: i64,
-    /// Horizon of both labels (days).
+    /// Horizon of both labels (days; 1–3650, default 90).
+    #[serde(default = "default_horizon")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub horizon_days: u32,
-    /// Options of the logistic fit.
-    pub fit: FitOptions,
-    /// User-supplied customer columns joined to both feature tables.
-    pub attributes: Option<&'a CustomerAttributes>,
-    /// Also score 1 − P(alive) from BG/NBD fitted on the training features.
+    /// L2 strength of the logistic fit (see [`FitOptions`]).
+    #[serde(default = "default_alpha")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub alpha: f64,
+    /// L-BFGS iteration limit of the logistic fit.
+    #[serde(default = "default_max_iterations")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub max_iterations: u32,
+    /// Gradient-norm tolerance of the logistic fit.
+    #[serde(default = "default_gradient_tolerance")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub gradient_tolerance: f64,
+    /// Class weights of the logistic fit.
+    #[serde(default, deserialize_with = "class_weights_option")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(
+            optional,
+            type = "\"balanced\" | { churned: number; retained: number }"
+        )
+    )]
+    pub class_weights: ClassWeights,
+    /// Also score 1 − P(alive) from BG/NBD fitted on the training features (default false).
+    #[serde(default = "default_alive")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub alive: bool,
+}
+
+fn default_alpha() -> f64 {
+    ALPHA.default_number()
+}
+
+fn default_max_iterations() -> u32 {
+    MAX_ITERATIONS.default_number() as u32
+}
+
+fn default_gradient_tolerance() -> f64 {
+    GRADIENT_TOLERANCE.default_number()
+}
+
+fn default_alive() -> bool {
+    ALIVE.default_flag()
+}
+
+impl SplitOptions {
+    /// Options with the two cutoffs and every default.
+    pub fn new(train_cutoff: i64, test_cutoff: i64) -> Self {
+        let fit = FitOptions::default();
+        SplitOptions {
+            train_cutoff,
+            test_cutoff,
+            horizon_days: default_horizon(),
+            alpha: fit.alpha,
+            max_iterations: fit.max_iterations,
+            gradient_tolerance: fit.gradient_tolerance,
+            class_weights: fit.class_weights,
+            alive: default_alive(),
+        }
+    }
+
+    /// The options of the logistic fit.
+    pub fn fit(&self) -> FitOptions {
+        FitOptions {
+            alpha: self.alpha,
+            max_iterations: self.max_iterations,
+            gradient_tolerance: self.gradient_tolerance,
+            class_weights: self.class_weights,
+        }
+    }
 }
 
 /// The fitted scorers of [`evaluate_time_split`].
@@ -1151,11 +1444,13 @@ pub struct SplitModels {
 }
 
 /// Fits on features/labels at `train_cutoff` and scores the model, the recency baseline and
-/// (with `alive`) 1 − P(alive) on features/labels at `test_cutoff` (both with `horizon_days`).
-/// The test horizon must be covered by the data (`E_INSUFFICIENT_DATA` otherwise).
+/// (with `alive`) 1 − P(alive) on features/labels at `test_cutoff` (both with `horizon_days`),
+/// with `attributes` joined to both tables when given. The test horizon must be covered by the
+/// data (`E_INSUFFICIENT_DATA` otherwise).
 pub fn evaluate_time_split(
     tx: &Transactions,
-    opts: &SplitOptions<'_>,
+    opts: &SplitOptions,
+    attributes: Option<&CustomerAttributes>,
 ) -> Result<(SplitModels, TimeSplitEvaluation)> {
     let (train_cutoff, test_cutoff, horizon_days) =
         (opts.train_cutoff, opts.test_cutoff, opts.horizon_days);
@@ -1179,13 +1474,15 @@ pub fn evaluate_time_split(
     };
     check_feature_options(&at(train_cutoff)).map_err(|e| named(e, "trainCutoff"))?;
     check_feature_options(&at(test_cutoff)).map_err(|e| named(e, "testCutoff"))?;
+    let fit = opts.fit();
+    fit.validate()?;
     // Both tables from one pass over the transactions.
     let days = crate::summary::purchase_days(tx);
     let order = tx.keys.output_order();
     let table = |cutoff: i64| features_from_days(tx, &days, &order, &at(cutoff));
     let train = table(train_cutoff)?;
     // The attributes are checked and indexed once for both tables.
-    let (train, test) = match opts.attributes {
+    let (train, test) = match attributes {
         Some(a) => {
             a.validate()?;
             let rows = a.row_index();
@@ -1201,7 +1498,7 @@ pub fn evaluate_time_split(
     };
     let train_labels = need(&train, "trainCutoff")?;
     let test_labels = need(&test, "testCutoff")?;
-    let model = ChurnModel::fit_table(&train, &train_labels, &opts.fit)?;
+    let model = ChurnModel::fit_table(&train, &train_labels, &fit)?;
     let (probs, unseen) = model.predict_table(&test)?;
     let k = train.n_cols();
     let recency = |t: &FeatureTable| t.values.chunks_exact(k).map(|r| r[0]).collect::<Vec<f64>>();
@@ -1227,7 +1524,7 @@ pub fn evaluate_time_split(
             .with("trainCutoff", ParamValue::Number(train_cutoff as f64))
             .with("testCutoff", ParamValue::Number(test_cutoff as f64))
             .with("horizonDays", ParamValue::Number(horizon_days as f64))
-            .with("alpha", ParamValue::Number(opts.fit.alpha)),
+            .with("alpha", ParamValue::Number(opts.alpha)),
     };
     Ok((
         SplitModels {

@@ -794,13 +794,11 @@ mod attributes_and_alive {
         let (models, e) = evaluate_time_split(
             &tx,
             &SplitOptions {
-                train_cutoff: ms("2025-03-31"),
-                test_cutoff: ms("2025-06-30"),
                 horizon_days: 90,
-                fit: FitOptions::default(),
-                attributes: None,
                 alive: true,
+                ..SplitOptions::new(ms("2025-03-31"), ms("2025-06-30"))
             },
+            None,
         )
         .unwrap();
         let alive = e.alive.unwrap();
@@ -866,20 +864,181 @@ fn time_split_names_the_bad_cutoff() {
     use unimetric::churn::{evaluate_time_split, SplitOptions};
     let t = tx(FIXTURE);
     let split = |train_cutoff: i64, test_cutoff: i64| SplitOptions {
-        train_cutoff,
-        test_cutoff,
         horizon_days: 30,
-        fit: FitOptions::default(),
-        attributes: None,
-        alive: false,
+        ..SplitOptions::new(train_cutoff, test_cutoff)
     };
     let too_early = unimetric::data::dates::MIN_MS - 1;
     let too_late = unimetric::data::dates::MAX_MS + 1;
-    let e = evaluate_time_split(&t, &split(too_early, ms("2024-03-31"))).unwrap_err();
+    let e = evaluate_time_split(&t, &split(too_early, ms("2024-03-31")), None).unwrap_err();
     assert_eq!(
         (e.code(), e.column()),
         ("E_BAD_OPTION", Some("trainCutoff"))
     );
-    let e = evaluate_time_split(&t, &split(ms("2024-03-31"), too_late)).unwrap_err();
+    let e = evaluate_time_split(&t, &split(ms("2024-03-31"), too_late), None).unwrap_err();
     assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("testCutoff")));
+}
+
+/// The options read from their JSON form take the documented defaults (horizon 90 days, α 1,
+/// 100 iterations, tolerance 1e-4, no class weights, no P(alive)), the class weights in their
+/// option form, and refuse unknown keys and values outside the parameters' ranges.
+#[test]
+fn options_from_json_defaults_and_ranges() {
+    use unimetric::churn::{ClassWeights, SplitOptions};
+    let f: FeatureOptions = serde_json::from_str(r#"{ "cutoff": "2024-03-31" }"#).unwrap();
+    assert_eq!(
+        f,
+        FeatureOptions {
+            cutoff: ms("2024-03-31"),
+            horizon_days: 90
+        }
+    );
+    assert!(serde_json::from_str::<FeatureOptions>(r#"{ "horizonDays": 30 }"#).is_err());
+    assert!(serde_json::from_str::<FeatureOptions>(r#"{ "cutoff": 0, "horizon": 30 }"#).is_err());
+    let fit: FitOptions = serde_json::from_str("{}").unwrap();
+    assert_eq!(
+        (
+            fit.alpha,
+            fit.max_iterations,
+            fit.gradient_tolerance,
+            fit.class_weights
+        ),
+        (1.0, 100, 1e-4, ClassWeights::None)
+    );
+    let s: SplitOptions = serde_json::from_str(
+        r#"{ "trainCutoff": "2024-01-31", "testCutoff": 1709164800000, "classWeights": "balanced" }"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (s.train_cutoff, s.test_cutoff, s.horizon_days, s.alive),
+        (ms("2024-01-31"), ms("2024-02-29"), 90, false)
+    );
+    assert_eq!(s.fit().class_weights, ClassWeights::Balanced);
+    let w: FitOptions =
+        serde_json::from_str(r#"{ "classWeights": { "churned": 2, "retained": 0.5 } }"#).unwrap();
+    assert_eq!(
+        w.class_weights,
+        ClassWeights::Explicit {
+            churned: 2.0,
+            retained: 0.5
+        }
+    );
+    for bad in [
+        r#"{ "classWeights": "equal" }"#,
+        r#"{ "classWeights": { "churned": 2 } }"#,
+        r#"{ "classWeights": { "churned": 2, "retained": 1, "other": 1 } }"#,
+        r#"{ "alpha": "1" }"#,
+    ] {
+        assert!(serde_json::from_str::<FitOptions>(bad).is_err(), "{bad}");
+    }
+    // Ranges: the core checks them whoever builds the options.
+    let (x, names) = (vec![0.0, 1.0, 2.0, 3.0], vec!["x".to_string()]);
+    let y = [false, true, false, true];
+    for (opts, option) in [
+        (
+            FitOptions {
+                alpha: -1.0,
+                ..Default::default()
+            },
+            "alpha",
+        ),
+        (
+            FitOptions {
+                max_iterations: 0,
+                ..Default::default()
+            },
+            "maxIterations",
+        ),
+        (
+            FitOptions {
+                gradient_tolerance: 0.0,
+                ..Default::default()
+            },
+            "gradientTolerance",
+        ),
+    ] {
+        let e = ChurnModel::fit(&x, &names, &y, &opts).unwrap_err();
+        assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some(option)));
+    }
+    let t = tx(FIXTURE);
+    for h in [0, 3651] {
+        let e = churn_features(
+            &t,
+            &FeatureOptions {
+                horizon_days: h,
+                ..FeatureOptions::new(ms("2024-03-31"))
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.code(), e.column()),
+            ("E_BAD_OPTION", Some("horizonDays"))
+        );
+    }
+}
+
+/// The JSON form of a feature table (the result of `churnFeatures`): the hand-counted fixture
+/// with its column count, churn rate (b of a and b churned), labels as 0/1 and definition.
+#[test]
+fn feature_table_output_shape() {
+    let t = churn_features(&tx(FIXTURE), &FeatureOptions::new(ms("2024-03-31"))).unwrap();
+    let v = serde_json::to_value(t.output()).unwrap();
+    assert_eq!(v["customerId"], serde_json::json!(["a", "b"]));
+    assert_eq!(v["nCols"], 11);
+    assert_eq!(v["labels"], serde_json::json!([0, 1]));
+    assert_eq!(v["churnRate"], 0.5);
+    assert_eq!(v["categorical"], serde_json::json!({}));
+    assert_eq!(v["values"][0], 29.0);
+    assert_eq!(v["horizonDays"], 90);
+    assert_eq!(v["definition"]["metric"], "churn.features");
+    assert_eq!(v["definition"]["params"]["horizonDays"], 90.0);
+    let late = churn_features(
+        &tx(FIXTURE),
+        &FeatureOptions {
+            horizon_days: 200,
+            ..FeatureOptions::new(ms("2024-03-31"))
+        },
+    )
+    .unwrap();
+    let v = serde_json::to_value(late.output()).unwrap();
+    assert!(v["labels"].is_null() && v["churnRate"].is_null());
+}
+
+/// Reasons by name: 3 by default, `n` checked as a whole number ≥ 0, the columns checked
+/// against the model's; scores as `{ values, definition }`.
+#[test]
+fn reasons_and_scores_by_name() {
+    let names = vec!["x1".to_string(), "x2".to_string()];
+    let x = [0.0, 1.0, 1.0, 0.0, 2.0, 2.0, 3.0, 0.5, -1.0, 2.0, 0.5, -0.5];
+    let y = [false, true, true, false, true, false];
+    let m = ChurnModel::fit(&x, &names, &y, &FitOptions::default()).unwrap();
+    let r = m.reasons_named(&names, &x, &[], None).unwrap();
+    assert_eq!(r.len(), 6);
+    assert!(r.iter().all(|row| row.len() <= 2));
+    let by_hand = m.reasons(&x, 3).unwrap();
+    for (got, want) in r.iter().zip(&by_hand) {
+        let want: Vec<(String, f64)> = want.iter().map(|&(j, c)| (names[j].clone(), c)).collect();
+        let got: Vec<(String, f64)> = got
+            .iter()
+            .map(|c| (c.feature.clone(), c.contribution))
+            .collect();
+        assert_eq!(got, want);
+    }
+    assert!(m
+        .reasons_named(&names, &x, &[], Some(0.0))
+        .unwrap()
+        .iter()
+        .all(|row| row.is_empty()));
+    for n in [-1.0, 1.5, f64::NAN] {
+        let e = m.reasons_named(&names, &x, &[], Some(n)).unwrap_err();
+        assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("n")));
+    }
+    let other = vec!["x2".to_string(), "x1".to_string()];
+    let e = m.predict_named(&other, x.to_vec(), &[]).unwrap_err();
+    assert_eq!(
+        (e.code(), e.column()),
+        ("E_BAD_OPTION", Some("features.names"))
+    );
+    let p = m.predict_named(&names, x.to_vec(), &[]).unwrap();
+    assert_eq!(p.values, m.predict(&x).unwrap());
+    assert_eq!(p.definition, m.definition());
 }

@@ -173,7 +173,7 @@ const handlers = {
         },
         scores: {
           customerId: scored.customerId,
-          probability: model.predict(scored),
+          probability: model.predict(scored).values,
           recencyDays: Float64Array.from(scored.customerId, (_, row) => scored.values[row * scored.nCols + recencyColumn]),
           reasons: model.reasons(scored, CHURN_REASONS),
           features: scored.definition,

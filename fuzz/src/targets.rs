@@ -373,14 +373,12 @@ pub fn churn(data: &[u8]) {
     }
     let test_cutoff = cutoff + i64::from(b.u8()) * 86_400_000;
     let split = SplitOptions {
-        train_cutoff: cutoff,
-        test_cutoff,
         horizon_days: horizon,
-        fit,
-        attributes: None,
+        alpha: fit.alpha,
         alive: b.u8() % 2 == 1,
+        ..SplitOptions::new(cutoff, test_cutoff)
     };
-    if let Some((_, e)) = typed(evaluate_time_split(&tx, &split)) {
+    if let Some((_, e)) = typed(evaluate_time_split(&tx, &split, None)) {
         let _ = e;
     }
 }

@@ -12,6 +12,7 @@
 //! their score is 0: [`AliveChurnModel::predict`] flags them.
 
 use super::{FeatureTable, FEATURE_NAMES};
+use crate::columns::Values;
 use crate::data::Period;
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue};
@@ -79,8 +80,17 @@ impl AliveChurnModel {
     /// docs](self)). Errors as [`BgNbdModel::fit_columns`] (e.g. `E_INSUFFICIENT_DATA` with
     /// fewer than two repeat buyers).
     pub fn fit(table: &FeatureTable, opts: &BgNbdOptions) -> Result<AliveChurnModel> {
-        super::check_matrix(&table.values, table.names.len(), &table.names)?;
-        let (x, tx, t) = bgnbd_columns(&table.names, &table.values)?;
+        Self::fit_matrix(&table.names, &table.values, opts)
+    }
+
+    /// [`fit`](Self::fit) on a row-major matrix with the churn feature columns (found by name).
+    pub fn fit_matrix(
+        names: &[String],
+        values: &[f64],
+        opts: &BgNbdOptions,
+    ) -> Result<AliveChurnModel> {
+        super::check_matrix(values, names.len(), names)?;
+        let (x, tx, t) = bgnbd_columns(names, values)?;
         Self::from_bgnbd(BgNbdModel::fit_columns(&x, &tx, &t, Period::Day, opts)?)
     }
 
@@ -110,6 +120,14 @@ impl AliveChurnModel {
         let (x, tx, t) = bgnbd_columns(names, values)?;
         let (p, flags) = self.bgnbd.probability_alive_columns(&x, &tx, &t)?;
         Ok((p.into_iter().map(|p| 1.0 - p).collect(), flags))
+    }
+
+    /// [`predict`](Self::predict) as `{ values, noRepeatPurchase, definition }`.
+    pub fn predict_values(&self, names: &[String], values: &[f64]) -> Result<Values> {
+        let (scores, flags) = self.predict(names, values)?;
+        let mut v = Values::new(scores, self.definition());
+        v.no_repeat_purchase = Some(flags);
+        Ok(v)
     }
 
     /// [`predict`](Self::predict) on a feature table.

@@ -31,33 +31,15 @@
 //! assert_eq!(enc[0].levels, vec!["pro", "team"]);
 //! ```
 
-use super::{ChurnModel, FeatureTable, FitOptions, FEATURE_NAMES};
+use super::{ChurnModel, FeatureTable, FitOptions};
+pub use crate::data::attributes::{CategoricalColumn, CustomerAttributes};
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-/// Per-customer columns supplied by the user, one row per customer.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CustomerAttributes {
-    /// Customer keys as text (compared with the transactions' keys after trimming).
-    pub customer_id: Vec<String>,
-    /// Numeric columns (name, values): appended to the features unchanged.
-    pub numeric: Vec<(String, Vec<f64>)>,
-    /// Categorical columns (name, values; `None` = missing): one-hot encoded by the model.
-    pub categorical: Vec<(String, Vec<Option<String>>)>,
-}
-
-/// A categorical column of a [`FeatureTable`], one value per row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CategoricalColumn {
-    /// Column name.
-    pub name: String,
-    /// The value of each row.
-    pub values: Vec<String>,
-}
-
 /// The categories of one column, fitted on training rows (see the [module docs](self)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct CategoryEncoding {
     /// Column name.
@@ -75,9 +57,15 @@ impl CategoryEncoding {
     }
 }
 
-/// A value met when encoding that the training rows did not have (encoded as the reference).
+/// A value met when encoding that the training rows did not have (encoded as the reference);
+/// JS `UnseenCategory`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "UnseenCategory")
+)]
+#[serde(rename = "UnseenCategory", rename_all = "camelCase")]
 pub struct Unseen {
     /// Column name.
     pub column: String,
@@ -87,15 +75,36 @@ pub struct Unseen {
     pub value: String,
 }
 
-/// A feature matrix after one-hot encoding.
-#[derive(Debug, Clone, PartialEq)]
+/// A feature matrix after one-hot encoding; JS `EncodedFeatures`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "EncodedFeatures")
+)]
+#[serde(rename = "EncodedFeatures", rename_all = "camelCase")]
 pub struct Encoded {
     /// Column names: the numeric columns, then the indicators of each categorical column.
     pub names: Vec<String>,
     /// Row-major values.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub values: Vec<f64>,
     /// Values not seen in training (encoded as the reference level).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "UnseenCategory[]"))]
     pub unseen: Vec<Unseen>,
+}
+
+/// A feature's contribution to a customer's churn log-odds (a categorical column is named
+/// `column=value`); JS `ChurnReason`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase")]
+pub struct ChurnReason {
+    /// Feature (or `column=value`) name.
+    pub feature: String,
+    /// w_j · (x_j − mean_j) / sd_j, summed over a categorical column's indicators.
+    pub contribution: f64,
 }
 
 /// Fits the encoding of each column: categories by descending count, ties by name; the first is
@@ -191,91 +200,6 @@ pub fn encode(
         values: out,
         unseen,
     })
-}
-
-impl CustomerAttributes {
-    /// Checks the table: columns as long as `customer_id`, distinct names that are not feature
-    /// names, distinct non-blank customer ids, finite numbers and non-blank categories. Errors
-    /// name the column and the 1-based row of the attributes.
-    pub fn validate(&self) -> Result<()> {
-        let n = self.customer_id.len();
-        let mut seen_names: Vec<&str> = FEATURE_NAMES.to_vec();
-        for name in self
-            .numeric
-            .iter()
-            .map(|c| &c.0)
-            .chain(self.categorical.iter().map(|c| &c.0))
-        {
-            if name.trim().is_empty() || name.contains('=') || seen_names.contains(&name.as_str()) {
-                return Err(Error::BadOption {
-                    option: "attributes".into(),
-                    message: format!("column name '{name}' is blank, contains '=' or repeats a feature or attribute name"),
-                });
-            }
-            seen_names.push(name);
-        }
-        let mismatch = |column: &str, actual: usize| Error::LengthMismatch {
-            column: column.into(),
-            actual,
-            reference: "customerId".into(),
-            expected: n,
-        };
-        for (name, v) in &self.numeric {
-            if v.len() != n {
-                return Err(mismatch(name, v.len()));
-            }
-            if let Some(i) = v.iter().position(|x| !x.is_finite()) {
-                return Err(Error::NonFinite {
-                    column: name.clone(),
-                    row: i + 1,
-                    value: v[i],
-                });
-            }
-        }
-        for (name, v) in &self.categorical {
-            if v.len() != n {
-                return Err(mismatch(name, v.len()));
-            }
-            if let Some(i) = v
-                .iter()
-                .position(|x| x.as_deref().map_or(true, |s| s.trim().is_empty()))
-            {
-                return Err(Error::MissingValue {
-                    column: name.clone(),
-                    row: i + 1,
-                });
-            }
-        }
-        let mut rows: FxHashMap<&str, usize> = FxHashMap::default();
-        for (i, id) in self.customer_id.iter().enumerate() {
-            let t = id.trim();
-            if t.is_empty() {
-                return Err(Error::MissingValue {
-                    column: "customerId".into(),
-                    row: i + 1,
-                });
-            }
-            if let Some(first) = rows.insert(t, i + 1) {
-                return Err(Error::OutOfRange {
-                    column: "customerId".into(),
-                    row: i + 1,
-                    message: format!("customer '{t}' appears again (first at row {first})"),
-                });
-            }
-        }
-        Ok(())
-    }
-}
-
-impl CustomerAttributes {
-    /// Row of each (trimmed) customer id.
-    pub(crate) fn row_index(&self) -> FxHashMap<&str, usize> {
-        self.customer_id
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.trim(), i))
-            .collect()
-    }
 }
 
 impl FeatureTable {
@@ -420,20 +344,99 @@ impl ChurnModel {
         Ok(out)
     }
 
-    /// The numeric columns of `table` must be the model's.
-    fn check_table_names(&self, table: &FeatureTable) -> Result<()> {
+    /// The matrix the model scores for numeric columns `names`/`values` and categorical
+    /// columns: the numeric columns must be the model's (`E_BAD_OPTION` on `features.names`),
+    /// then the categorical columns are one-hot encoded with the stored categories. Without
+    /// categories the matrix is returned as given.
+    pub fn encode_named(
+        &self,
+        names: &[String],
+        values: Vec<f64>,
+        categorical: &[CategoricalColumn],
+    ) -> Result<Encoded> {
+        self.check_names(names)?;
+        if self.categories.is_empty() {
+            return Ok(Encoded {
+                names: self.names.clone(),
+                values,
+                unseen: Vec::new(),
+            });
+        }
+        self.encode(&values, categorical)
+    }
+
+    /// [`encode_named`](Self::encode_named) with the checks scoring makes (whole rows, finite
+    /// values within ±1e150, at least one row).
+    pub fn encode_checked(
+        &self,
+        names: &[String],
+        values: Vec<f64>,
+        categorical: &[CategoricalColumn],
+    ) -> Result<Encoded> {
+        let e = self.encode_named(names, values, categorical)?;
+        super::check_matrix(&e.values, e.names.len(), &e.names)?;
+        Ok(e)
+    }
+
+    /// Churn probabilities for named numeric columns and categorical columns, as
+    /// `{ values, definition }` (values unseen in training score as the reference level).
+    pub fn predict_named(
+        &self,
+        names: &[String],
+        values: Vec<f64>,
+        categorical: &[CategoricalColumn],
+    ) -> Result<crate::columns::Values> {
+        let e = self.encode_named(names, values, categorical)?;
+        Ok(crate::columns::Values::new(
+            self.predict(&e.values)?,
+            self.definition(),
+        ))
+    }
+
+    /// [`reasons_with_categories`](Self::reasons_with_categories) for named numeric columns,
+    /// with `n` defaulting to [`super::REASONS`] (3) and checked against its range.
+    pub fn reasons_named(
+        &self,
+        names: &[String],
+        values: &[f64],
+        categorical: &[CategoricalColumn],
+        n: Option<f64>,
+    ) -> Result<Vec<Vec<ChurnReason>>> {
+        let n = super::REASONS.check_count(n.unwrap_or(super::REASONS.default_number()))?;
+        self.check_names(names)?;
+        Ok(self
+            .reasons_with_categories(values, categorical, n)?
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|(feature, contribution)| ChurnReason {
+                        feature,
+                        contribution,
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// The numeric column names must be the model's.
+    fn check_names(&self, names: &[String]) -> Result<()> {
         let k = self.numeric_columns();
-        if table.names[..] != self.names[..k] {
+        if names[..] != self.names[..k] {
             return Err(Error::BadOption {
                 option: "features.names".into(),
                 message: format!(
                     "the model was fitted on columns [{}] but got [{}]",
                     self.names[..k].join(", "),
-                    table.names.join(", ")
+                    names.join(", ")
                 ),
             });
         }
         Ok(())
+    }
+
+    /// The numeric columns of `table` must be the model's.
+    fn check_table_names(&self, table: &FeatureTable) -> Result<()> {
+        self.check_names(&table.names)
     }
 
     /// Checks the stored categories of a model read from JSON: indicator names match the

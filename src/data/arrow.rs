@@ -54,7 +54,7 @@
 use super::dates::MS_PER_DAY;
 use super::spend::{Spend, SpendBuilder, SpendMapping};
 use super::{Cell, ColumnMapping, IdColumn, OwnedColumns, OwnedTimes, Transactions};
-use crate::churn::attributes::CustomerAttributes;
+use crate::data::attributes::CustomerAttributes;
 use crate::error::{join_names, Error, Result};
 use crate::summary::{CustomerSummary, SummaryColumns};
 use crate::Period;

@@ -24,6 +24,7 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+pub mod attributes;
 pub mod csv_input;
 pub mod dates;
 pub mod spend;

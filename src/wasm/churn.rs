@@ -1,24 +1,23 @@
-//! Churn features, the churn model and its evaluation for JS.
+//! Churn features, the churn model and its evaluation for JS: options and results are the core's
+//! types (`crate::churn`); this file reads the feature matrices, labels and customer attributes
+//! and hands back the core's results.
 
 use super::convert::{
-    check_keys, date_option, ensure_fits, f64_column, get, id_column, js, object_keys, to_js,
-    to_js_error, type_name, JsResult, OwnedCell,
+    check_keys, ensure_fits, f64_column, get, id_column, js, object_keys, type_name, JsResult,
+    OwnedCell,
 };
+use super::interop::{read, read_with, to_js};
 use super::transactions::Transactions;
 use crate::churn::attributes::{CategoricalColumn, CustomerAttributes};
-use crate::churn::{FeatureOptions, FitOptions};
+use crate::churn::{FeatureOptions, FitOptions, SplitOptions};
 use crate::error::Error;
 use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_CHURN: &'static str = r#"
-/** Options of `churnFeatures()`. */
-export interface ChurnFeatureOptions {
-  /** Features use transactions on or before this day (its UTC day counts as history). */
-  cutoff: DateInput;
-  /** Churned = no purchase in the horizonDays after the cutoff day. Default 90. */
-  horizonDays?: number;
+/** The `attributes` option of `churnFeatures()` and `evaluateChurn()`. */
+export interface WithAttributes {
   /** Your own per-customer columns, joined on the customer id. */
   attributes?: CustomerAttributesInput;
 }
@@ -37,65 +36,16 @@ export interface CustomerAttributesInput {
   categorical?: Record<string, ReadonlyArray<string | null>>;
 }
 
-/** Features at a cutoff; `values` is row-major, `customerId.length × names.length`. */
+/**
+ * A churn feature table for `fitChurn()`, `fitAliveChurn()` and the models' `predict()`,
+ * `reasons()` and `encode()`: row-major values with named columns (a `churnFeatures()` result is
+ * one).
+ */
 export interface ChurnFeatureTable {
-  customerId: string[];
-  names: string[];
-  values: Float64Array;
-  /** Categorical attribute columns, one value per row (empty without attributes). */
-  categorical: Record<string, string[]>;
-  nCols: number;
-  /** 1 = churned; null when the transactions do not reach cutoff + horizonDays. */
-  labels: Uint8Array | null;
-  /** Share of churners (churn.rate), when labels exist. */
-  churnRate: number | null;
-  cutoff: number;
-  horizonDays: number;
-  definition: DefinitionRef;
-}
-
-/** A feature matrix for `fitChurn()`/`predict()`: row-major values with named columns. */
-export interface FeatureMatrix {
   names: ReadonlyArray<string>;
   values: Float64Array | ReadonlyArray<number>;
   /** Categorical columns, one value per row, one-hot encoded by the model. */
   categorical?: Record<string, ReadonlyArray<string>>;
-}
-
-/** The categories of one column, fitted on the training rows. */
-export interface CategoryEncoding {
-  column: string;
-  /** Most frequent training category: all indicators 0 (also used for unseen values). */
-  reference: string;
-  /** Categories with an indicator column named `column=level`, in column order. */
-  levels: string[];
-}
-
-/** A categorical value the training rows did not have: encoded as the reference level. */
-export interface UnseenCategory {
-  column: string;
-  /** 1-based row of the feature matrix. */
-  row: number;
-  value: string;
-}
-
-/** A feature matrix after one-hot encoding (`model.encode()`). */
-export interface EncodedFeatures {
-  names: string[];
-  values: Float64Array;
-  unseen: UnseenCategory[];
-}
-
-/** Options of `fitChurn()`. */
-export interface ChurnFitOptions {
-  /** L2 strength in linfa's convention (loss = Σ log-loss + α/2·‖w‖²); scikit-learn's C = 1/α. Default 1. */
-  alpha?: number;
-  /** Default 100. */
-  maxIterations?: number;
-  /** Default 1e-4 (on the gradient of the mean loss). */
-  gradientTolerance?: number;
-  /** Weight of each class's rows in the loss: "balanced" (n ÷ (2 · class rows), scikit-learn's rule) or explicit weights. Default: both 1. */
-  classWeights?: "balanced" | { churned: number; retained: number };
 }
 
 /** The JSON form of a churn model (`model.toJSON()`, `ChurnModel.fromJSON()`). */
@@ -124,177 +74,7 @@ export interface AliveChurnModelJson {
   bgnbd: object;
 }
 
-/** A feature's contribution to a customer's churn log-odds (a categorical column is named `column=value`). */
-export interface ChurnReason {
-  feature: string;
-  contribution: number;
-}
-
-export interface CalibrationBin {
-  lower: number;
-  upper: number;
-  count: number;
-  meanPredicted: number | null;
-  observedRate: number | null;
-}
-
-export interface LiftDecile {
-  decile: number;
-  customers: number;
-  churners: number;
-  rate: number;
-  lift: number;
-}
-
-/** Scores evaluated against labels (churn.evaluation). */
-export interface ChurnEvaluation {
-  customers: number;
-  churnRate: number;
-  auc: number;
-  logLoss: number;
-  brier: number;
-  calibration: CalibrationBin[];
-  lift: LiftDecile[];
-}
-
-/** Options of `evaluateChurn()`. */
-export interface ChurnSplitOptions extends ChurnFitOptions {
-  trainCutoff: DateInput;
-  testCutoff: DateInput;
-  /** Default 90. */
-  horizonDays?: number;
-  /** Your own per-customer columns, joined to both cutoffs' features. */
-  attributes?: CustomerAttributesInput;
-  /** Also score 1 − P(alive) from BG/NBD fitted on the training features (churn.alive). Default false. */
-  alive?: boolean;
-}
-
-/** Time-split evaluation: the model and the recency-only baseline scored on the test cutoff. */
-export interface ChurnSplitEvaluation {
-  model: ChurnEvaluation;
-  baseline: ChurnEvaluation;
-  /** 1 − P(alive) scored the same way; null unless `alive: true`. */
-  alive: ChurnEvaluation | null;
-  /** Test customers with no repeat purchase (P(alive) = 1 by construction); null unless `alive: true`. */
-  aliveNoRepeatPurchase: number | null;
-  /** Test values of categorical attributes not seen in training (scored as the reference level). */
-  unseenCategories: UnseenCategory[];
-  trainingCustomers: number;
-  testCustomers: number;
-  definition: DefinitionRef;
-}
 "#;
-
-fn options_object(
-    value: &JsValue,
-    function: &str,
-    known: &[&str],
-    required: bool,
-) -> crate::Result<bool> {
-    match super::convert::options_object(value, function, known)? {
-        Some(_) => Ok(true),
-        None if required => Err(Error::BadOption {
-            option: "options".into(),
-            message: format!("{function} needs an options object ({})", known.join(", ")),
-        }),
-        None => Ok(false),
-    }
-}
-
-fn number_option(
-    value: &JsValue,
-    key: &str,
-    default: f64,
-    valid: impl Fn(f64) -> bool,
-    what: &str,
-) -> crate::Result<f64> {
-    let v = get(value, key);
-    if v.is_undefined() || v.is_null() {
-        return Ok(default);
-    }
-    match v.as_f64() {
-        Some(x) if valid(x) => Ok(x),
-        _ => Err(Error::BadOption {
-            option: key.into(),
-            message: format!(
-                "expected {what}, found {}",
-                v.as_f64()
-                    .map_or_else(|| type_name(&v).to_string(), |x| x.to_string())
-            ),
-        }),
-    }
-}
-
-fn horizon(value: &JsValue) -> crate::Result<u32> {
-    number_option(
-        value,
-        "horizonDays",
-        90.0,
-        |x| x.fract() == 0.0 && (1.0..=3650.0).contains(&x),
-        "a whole number of days from 1 to 3650",
-    )
-    .map(|x| x as u32)
-}
-
-fn required_date(value: &JsValue, key: &str) -> crate::Result<i64> {
-    date_option(&get(value, key), key)?.ok_or_else(|| Error::BadOption {
-        option: key.into(),
-        message: "is required (a date: epoch ms, ISO-8601 text or Date)".into(),
-    })
-}
-
-fn class_weights(value: &JsValue) -> crate::Result<crate::churn::ClassWeights> {
-    let v = get(value, "classWeights");
-    if v.is_undefined() || v.is_null() {
-        return Ok(crate::churn::ClassWeights::None);
-    }
-    if v.as_string().as_deref() == Some("balanced") {
-        return Ok(crate::churn::ClassWeights::Balanced);
-    }
-    if v.is_object() && !Array::is_array(&v) {
-        check_keys(&v, "classWeights", &["churned", "retained"])?;
-        let w = |k: &str| get(&v, k).as_f64().filter(|x| x.is_finite() && *x > 0.0);
-        if let (Some(churned), Some(retained)) = (w("churned"), w("retained")) {
-            return Ok(crate::churn::ClassWeights::Explicit { churned, retained });
-        }
-    }
-    Err(Error::BadOption {
-        option: "classWeights".into(),
-        message: "expected \"balanced\" or { churned, retained } with positive numbers".into(),
-    })
-}
-
-fn fit_options(value: &JsValue) -> crate::Result<FitOptions> {
-    let d = FitOptions::default();
-    Ok(FitOptions {
-        class_weights: class_weights(value)?,
-        alpha: number_option(
-            value,
-            "alpha",
-            d.alpha,
-            |x| x.is_finite() && x >= 0.0,
-            "a number ≥ 0",
-        )?,
-        max_iterations: number_option(
-            value,
-            "maxIterations",
-            d.max_iterations as f64,
-            |x| x.fract() == 0.0 && (1.0..=100_000.0).contains(&x),
-            "a whole number from 1 to 100000",
-        )? as u32,
-        gradient_tolerance: number_option(
-            value,
-            "gradientTolerance",
-            d.gradient_tolerance,
-            |x| x.is_finite() && x > 0.0,
-            "a positive number",
-        )?,
-    })
-}
-
-fn set(o: &Object, k: &str, v: &JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(k), v);
-}
 
 fn strings(v: &[String]) -> JsValue {
     v.iter()
@@ -303,7 +83,8 @@ fn strings(v: &[String]) -> JsValue {
         .into()
 }
 
-fn matrix(value: &JsValue, expected: Option<&[String]>) -> crate::Result<(Vec<String>, Vec<f64>)> {
+/// Reads `{ names, values }` (a row-major matrix with named columns).
+fn matrix(value: &JsValue) -> crate::Result<(Vec<String>, Vec<f64>)> {
     if !value.is_object() || Array::is_array(value) {
         return Err(Error::BadType {
             column: "features".into(),
@@ -326,18 +107,6 @@ fn matrix(value: &JsValue, expected: Option<&[String]>) -> crate::Result<(Vec<St
         .iter()
         .map(|v| v.as_string().unwrap_or_default())
         .collect();
-    if let Some(exp) = expected {
-        if names != exp {
-            return Err(Error::BadOption {
-                option: "features.names".into(),
-                message: format!(
-                    "the model was fitted on columns [{}] but got [{}]",
-                    exp.join(", "),
-                    names.join(", ")
-                ),
-            });
-        }
-    }
     let values = f64_column(&get(value, "values"), "features.values")?;
     Ok((names, values))
 }
@@ -485,63 +254,20 @@ fn labels(value: &JsValue) -> crate::Result<Vec<bool>> {
 }
 
 /// Churn features (and labels when observable) of the customers active at a cutoff.
-#[wasm_bindgen(js_name = churnFeatures, unchecked_return_type = "ChurnFeatureTable")]
+#[wasm_bindgen(js_name = churnFeatures, unchecked_return_type = "ChurnFeaturesResult")]
 pub fn churn_features(
     tx: &Transactions,
-    #[wasm_bindgen(unchecked_param_type = "ChurnFeatureOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChurnFeatureOptions & WithAttributes")]
+    options: &JsValue,
 ) -> JsResult<JsValue> {
-    let opts = js((|| {
-        options_object(
-            options,
-            "churnFeatures",
-            &["cutoff", "horizonDays", "attributes"],
-            true,
-        )?;
-        Ok::<_, Error>((
-            FeatureOptions {
-                cutoff: required_date(options, "cutoff")?,
-                horizon_days: horizon(options)?,
-            },
-            attributes(options)?,
-        ))
-    })())?;
-    let t = js(crate::churn::churn_features(tx.core(), &opts.0))?;
-    let t = match &opts.1 {
-        Some(a) => js(t.with_attributes(a))?,
+    let opts: FeatureOptions = read_with(options, "churnFeatures", &["attributes"])?;
+    let attrs = attributes(options)?;
+    let t = crate::churn::churn_features(tx.core(), &opts)?;
+    let t = match &attrs {
+        Some(a) => t.with_attributes(a)?,
         None => t,
     };
-    let o = Object::new();
-    set(&o, "customerId", &strings(&t.customer_id));
-    set(&o, "names", &strings(&t.names));
-    set(&o, "values", &Float64Array::from(&t.values[..]).into());
-    let cat = Object::new();
-    for c in &t.categorical {
-        set(&cat, &c.name, &strings(&c.values));
-    }
-    set(&o, "categorical", &cat.into());
-    set(&o, "nCols", &JsValue::from_f64(t.n_cols() as f64));
-    let lab = t.labels.as_ref().map_or(JsValue::NULL, |l| {
-        Uint8Array::from(&l.iter().map(|&b| u8::from(b)).collect::<Vec<u8>>()[..]).into()
-    });
-    set(&o, "labels", &lab);
-    set(
-        &o,
-        "churnRate",
-        &t.churn_rate().map_or(JsValue::NULL, JsValue::from_f64),
-    );
-    set(&o, "cutoff", &JsValue::from_f64(t.cutoff as f64));
-    set(&o, "horizonDays", &JsValue::from_f64(t.horizon_days as f64));
-    let def = crate::glossary::DefinitionRef::new(&crate::churn::FEATURES)
-        .with(
-            "cutoff",
-            crate::glossary::ParamValue::Number(t.cutoff as f64),
-        )
-        .with(
-            "horizonDays",
-            crate::glossary::ParamValue::Number(t.horizon_days as f64),
-        );
-    set(&o, "definition", &to_js(&def));
-    Ok(o.into())
+    Ok(to_js(&t.output()))
 }
 
 /// A fitted churn model (`churn.propensity`).
@@ -550,77 +276,45 @@ pub struct ChurnModel {
     inner: crate::churn::ChurnModel,
 }
 
-impl ChurnModel {
-    fn numeric_and_categorical(
-        &self,
-        features: &JsValue,
-    ) -> crate::Result<(Vec<f64>, Vec<CategoricalColumn>)> {
-        let k = self.inner.numeric_columns();
-        let (_, values) = matrix(features, Some(&self.inner.names[..k]))?;
-        Ok((
-            values,
-            categorical_columns(features, "features.categorical")?,
-        ))
-    }
-
-    fn encoded(&self, features: &JsValue) -> crate::Result<crate::churn::attributes::Encoded> {
-        let (values, categorical) = self.numeric_and_categorical(features)?;
-        let encoded = if self.inner.categories.is_empty() {
-            crate::churn::attributes::Encoded {
-                names: self.inner.names.clone(),
-                values,
-                unseen: Vec::new(),
-            }
-        } else {
-            self.inner.encode(&values, &categorical)?
-        };
-        Ok(encoded)
-    }
+/// The numeric matrix and the categorical columns of a feature table.
+fn table(features: &JsValue) -> crate::Result<(Vec<String>, Vec<f64>, Vec<CategoricalColumn>)> {
+    let (names, values) = matrix(features)?;
+    let categorical = categorical_columns(features, "features.categorical")?;
+    Ok((names, values, categorical))
 }
 
-/// Fits a churn model on a feature matrix and 0/1 labels.
+/// Fits a churn model on a feature table and 0/1 labels.
 #[wasm_bindgen(js_name = fitChurn)]
 pub fn fit_churn(
-    #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChurnFeatureTable")] features: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | ReadonlyArray<number | boolean>")]
     labels_value: &JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ChurnFitOptions")] options: &JsValue,
 ) -> JsResult<ChurnModel> {
-    let inner = js((|| {
-        let explicit = options_object(
-            options,
-            "fitChurn",
-            &[
-                "alpha",
-                "maxIterations",
-                "gradientTolerance",
-                "classWeights",
-            ],
-            false,
-        )?;
-        let fit = if explicit {
-            fit_options(options)?
-        } else {
-            FitOptions::default()
-        };
-        let (names, values) = matrix(features, None)?;
-        let categorical = categorical_columns(features, "features.categorical")?;
-        let y = labels(labels_value)?;
-        crate::churn::ChurnModel::fit_with_categories(&names, &values, &categorical, &y, &fit)
-    })())?;
+    let fit: FitOptions = read(options, "fitChurn")?;
+    let (names, values, categorical) = table(features)?;
+    let y = labels(labels_value)?;
+    let inner =
+        crate::churn::ChurnModel::fit_with_categories(&names, &values, &categorical, &y, &fit)?;
     Ok(ChurnModel { inner })
 }
 
 #[wasm_bindgen]
 impl ChurnModel {
-    /// Churn probabilities for a matrix with the model's columns (categorical values unseen in
-    /// training score as the reference level; `encode()` lists them).
+    /// Churn probabilities for a table with the model's columns, `{ values, definition }`
+    /// (categorical values unseen in training score as the reference level; `encode()` lists
+    /// them).
+    #[wasm_bindgen(unchecked_return_type = "Values")]
     pub fn predict(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
-    ) -> JsResult<Float64Array> {
-        let e = js(self.encoded(features))?;
-        js(self.inner.predict(&e.values)).map(|p| Float64Array::from(&p[..]))
+        #[wasm_bindgen(unchecked_param_type = "ChurnFeatureTable")] features: &JsValue,
+    ) -> JsResult<JsValue> {
+        let (names, values, categorical) = table(features)?;
+        Ok(to_js(&self.inner.predict_named(
+            &names,
+            values,
+            &categorical,
+        )?))
     }
 
     /// The matrix the model scores: numeric columns, then the one-hot indicators of each
@@ -628,60 +322,36 @@ impl ChurnModel {
     #[wasm_bindgen(unchecked_return_type = "EncodedFeatures")]
     pub fn encode(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ChurnFeatureTable")] features: &JsValue,
     ) -> JsResult<JsValue> {
-        let e = js(self.encoded(features))?;
-        // The checks scoring makes (whole rows, finite values within ±1e150, at least one
-        // row), which `predict` leaves to the model's own scoring pass.
-        js(crate::churn::check_matrix(
-            &e.values,
-            e.names.len(),
-            &e.names,
-        ))?;
-        let o = Object::new();
-        set(&o, "names", &strings(&e.names));
-        set(&o, "values", &Float64Array::from(&e.values[..]).into());
-        set(&o, "unseen", &to_js(&e.unseen));
-        Ok(o.into())
+        let (names, values, categorical) = table(features)?;
+        Ok(to_js(&self.inner.encode_checked(
+            &names,
+            values,
+            &categorical,
+        )?))
+    }
+
+    /// For each row, the (up to) `n` features that raise its churn log-odds the most (default 3).
+    #[wasm_bindgen(unchecked_return_type = "ChurnReason[][]")]
+    pub fn reasons(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ChurnFeatureTable")] features: &JsValue,
+        n: Option<f64>,
+    ) -> JsResult<JsValue> {
+        let (names, values, categorical) = table(features)?;
+        Ok(to_js(&self.inner.reasons_named(
+            &names,
+            &values,
+            &categorical,
+            n,
+        )?))
     }
 
     /// Categories fitted on the training rows, per categorical column.
     #[wasm_bindgen(getter, unchecked_return_type = "CategoryEncoding[]")]
     pub fn categories(&self) -> JsValue {
         to_js(&self.inner.categories)
-    }
-
-    /// For each row, the (up to) `n` features that raise its churn log-odds the most.
-    #[wasm_bindgen(unchecked_return_type = "ChurnReason[][]")]
-    pub fn reasons(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
-        n: Option<f64>,
-    ) -> JsResult<JsValue> {
-        let n = match n {
-            None => 3,
-            Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => n as usize,
-            Some(n) => {
-                return Err(to_js_error(Error::BadOption {
-                    option: "n".into(),
-                    message: format!("expected a whole number of reasons ≥ 0, found {n}"),
-                }))
-            }
-        };
-        let (values, categorical) = js(self.numeric_and_categorical(features))?;
-        let rows = js(self.inner.reasons_with_categories(&values, &categorical, n))?;
-        let out = Array::new();
-        for row in rows {
-            let r = Array::new();
-            for (name, c) in row {
-                let o = Object::new();
-                set(&o, "feature", &JsValue::from_str(&name));
-                set(&o, "contribution", &JsValue::from_f64(c));
-                r.push(&o);
-            }
-            out.push(&r);
-        }
-        Ok(out.into())
     }
 
     /// Feature names, in column order.
@@ -707,7 +377,7 @@ impl ChurnModel {
     pub fn odds_ratios(&self) -> JsValue {
         let o = Object::new();
         for (name, r) in self.inner.names.iter().zip(self.inner.odds_ratios()) {
-            set(&o, name, &JsValue::from_f64(r));
+            let _ = Reflect::set(&o, &JsValue::from_str(name), &JsValue::from_f64(r));
         }
         o.into()
     }
@@ -770,9 +440,9 @@ pub fn evaluate_scores(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | ReadonlyArray<number | boolean>")]
     labels_value: &JsValue,
 ) -> JsResult<JsValue> {
-    let p = js(f64_column(scores, "scores"))?;
-    let y = js(labels(labels_value))?;
-    js(crate::churn::evaluate(&p, &y)).map(|e| to_js(&e))
+    let p = f64_column(scores, "scores")?;
+    let y = labels(labels_value)?;
+    Ok(to_js(&crate::churn::evaluate(&p, &y)?))
 }
 
 /// Time-split evaluation: fit at `trainCutoff`, score the model and the recency-only baseline at
@@ -780,49 +450,11 @@ pub fn evaluate_scores(
 #[wasm_bindgen(js_name = evaluateChurn, unchecked_return_type = "ChurnSplitEvaluation")]
 pub fn evaluate_churn(
     tx: &Transactions,
-    #[wasm_bindgen(unchecked_param_type = "ChurnSplitOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChurnSplitOptions & WithAttributes")] options: &JsValue,
 ) -> JsResult<JsValue> {
-    let (_, e) = js((|| {
-        options_object(
-            options,
-            "evaluateChurn",
-            &[
-                "trainCutoff",
-                "testCutoff",
-                "horizonDays",
-                "alpha",
-                "maxIterations",
-                "gradientTolerance",
-                "classWeights",
-                "attributes",
-                "alive",
-            ],
-            true,
-        )?;
-        let alive = get(options, "alive");
-        let alive = match alive.as_bool() {
-            Some(b) => b,
-            None if alive.is_undefined() || alive.is_null() => false,
-            None => {
-                return Err(Error::BadOption {
-                    option: "alive".into(),
-                    message: format!("expected true or false, found {}", type_name(&alive)),
-                })
-            }
-        };
-        let attrs = attributes(options)?;
-        crate::churn::evaluate_time_split(
-            tx.core(),
-            &crate::churn::SplitOptions {
-                train_cutoff: required_date(options, "trainCutoff")?,
-                test_cutoff: required_date(options, "testCutoff")?,
-                horizon_days: horizon(options)?,
-                fit: fit_options(options)?,
-                attributes: attrs.as_ref(),
-                alive,
-            },
-        )
-    })())?;
+    let opts: SplitOptions = read_with(options, "evaluateChurn", &["attributes"])?;
+    let attrs = attributes(options)?;
+    let (_, e) = crate::churn::evaluate_time_split(tx.core(), &opts, attrs.as_ref())?;
     Ok(to_js(&e))
 }
 
@@ -837,21 +469,11 @@ pub struct AliveChurnModel {
 /// 1 − P(alive).
 #[wasm_bindgen(js_name = fitAliveChurn)]
 pub fn fit_alive_churn(
-    #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChurnFeatureTable")] features: &JsValue,
 ) -> JsResult<AliveChurnModel> {
-    let inner = js((|| {
-        let (names, values) = matrix(features, None)?;
-        let table = crate::churn::FeatureTable {
-            customer_id: Vec::new(),
-            names,
-            values,
-            categorical: Vec::new(),
-            labels: None,
-            cutoff: 0,
-            horizon_days: 1,
-        };
-        crate::churn::alive::AliveChurnModel::fit(&table, &Default::default())
-    })())?;
+    let (names, values) = matrix(features)?;
+    let inner =
+        crate::churn::alive::AliveChurnModel::fit_matrix(&names, &values, &Default::default())?;
     Ok(AliveChurnModel { inner })
 }
 
@@ -860,32 +482,32 @@ impl AliveChurnModel {
     /// A scorer from a BG/NBD model fitted on a daily summary (`E_BAD_OPTION` otherwise).
     #[wasm_bindgen(js_name = fromBgNbd)]
     pub fn from_bg_nbd(model: &super::ltv::BgNbdModel) -> JsResult<AliveChurnModel> {
-        js(crate::churn::alive::AliveChurnModel::from_bgnbd(
-            model.core().clone(),
-        ))
-        .map(|inner| AliveChurnModel { inner })
+        let inner = crate::churn::alive::AliveChurnModel::from_bgnbd(model.core().clone())?;
+        Ok(AliveChurnModel { inner })
     }
 
-    /// Churn scores 1 − P(alive) for a matrix with the churn feature columns. Customers without
-    /// a repeat purchase score 0 (P(alive) = 1 by construction): see `noRepeatPurchase()`.
+    /// Churn scores 1 − P(alive) for a table with the churn feature columns, as
+    /// `{ values, noRepeatPurchase, definition }`. Customers without a repeat purchase score 0
+    /// (P(alive) = 1 by construction) and are flagged in `noRepeatPurchase`.
+    #[wasm_bindgen(unchecked_return_type = "Values")]
     pub fn predict(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
-    ) -> JsResult<Float64Array> {
-        let (names, values) = js(matrix(features, None))?;
-        js(self.inner.predict(&names, &values)).map(|(p, _)| Float64Array::from(&p[..]))
+        #[wasm_bindgen(unchecked_param_type = "ChurnFeatureTable")] features: &JsValue,
+    ) -> JsResult<JsValue> {
+        let (names, values) = matrix(features)?;
+        Ok(to_js(&self.inner.predict_values(&names, &values)?))
     }
 
     /// 1 per row whose customer has no repeat purchase (score 0 by construction, not evidence).
     #[wasm_bindgen(js_name = noRepeatPurchase)]
     pub fn no_repeat_purchase(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "FeatureMatrix")] features: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ChurnFeatureTable")] features: &JsValue,
     ) -> JsResult<Uint8Array> {
-        let (names, values) = js(matrix(features, None))?;
-        js(self.inner.predict(&names, &values)).map(|(_, f)| {
-            Uint8Array::from(&f.iter().map(|&b| u8::from(b)).collect::<Vec<u8>>()[..])
-        })
+        let (names, values) = matrix(features)?;
+        let (_, flags) = self.inner.predict(&names, &values)?;
+        let bytes: Vec<u8> = flags.iter().map(|&b| u8::from(b)).collect();
+        Ok(Uint8Array::from(&bytes[..]))
     }
 
     /// BG/NBD parameters { r, alpha, a, b } (daily units).

@@ -66,7 +66,7 @@ function nodeChurn(tx, { horizonDays, alpha }) {
   try {
     const scored = churnFeatures(tx, { cutoff: cutoffs.scoring, horizonDays });
     assert.equal(scored.labels, null, "churn at the last transaction day is a prediction, not a label");
-    const probability = model.predict(scored);
+    const probability = model.predict(scored).values;
     // Highest probability first; ties keep the library's customer order.
     const order = Array.from(probability.keys()).sort((a, b) => probability[b] - probability[a] || a - b);
     let evaluation = null;

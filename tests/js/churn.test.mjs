@@ -50,7 +50,7 @@ test("fitChurn recovers simulated parameters; JSON round trip scores identically
   assert.ok(Math.abs(b + 0.5) < 0.07, `${b}`);
   assert.equal(json.metric, "churn.propensity");
   const again = ChurnModel.fromJSON(JSON.parse(JSON.stringify(json)));
-  assert.deepEqual([...again.predict(d)], [...model.predict(d)]);
+  assert.deepEqual([...again.predict(d).values], [...model.predict(d).values]);
   assert.ok(model.oddsRatios.x1 > 1 && model.oddsRatios.x2 < 1);
   const reasons = model.reasons({ names: d.names, values: new Float64Array([2, -2]) });
   assert.deepEqual(reasons[0].map((r) => r.feature), ["x1", "x2"]);
@@ -114,7 +114,10 @@ test("bad input gets coded errors; the model keeps working", () => {
   throwsCode(() => ChurnModel.fromJSON({ ...model.toJSON(), sd: [0, 1] }), "E_OUT_OF_RANGE");
   throwsCode(() => evaluateChurn(tx, { trainCutoff: "2024-03-31", testCutoff: "2024-03-01" }), "E_BAD_OPTION");
   throwsCode(() => evaluateScores([0.5, 1.2], [0, 1]), "E_OUT_OF_RANGE", { row: 2 });
-  assert.equal(model.predict(d).length, 500);
+  const p = model.predict(d);
+  assert.equal(p.values.length, 500);
+  assert.ok(p.values instanceof Float64Array);
+  assert.deepEqual(p.definition, model.definition);
 });
 
 test("class weights: balanced raises the predicted churn of a minority class", () => {
@@ -122,7 +125,7 @@ test("class weights: balanced raises the predicted churn of a minority class", (
   const minority = [...d.labels].filter((x) => x === 1).length < 2_000;
   const plain = fitChurn(d, d.labels);
   const balanced = fitChurn(d, d.labels, { classWeights: "balanced" });
-  const mean = (m) => m.predict(d).reduce((a, b) => a + b, 0) / 4_000;
+  const mean = (m) => m.predict(d).values.reduce((a, b) => a + b, 0) / 4_000;
   assert.ok(minority ? mean(balanced) > mean(plain) : mean(balanced) < mean(plain));
   assert.equal(balanced.toJSON().classWeights.kind, "balanced");
   assert.equal(balanced.definition.params.classWeights, "balanced");
@@ -157,10 +160,10 @@ test("attributes: numeric columns appended, categorical one-hot encoded with tra
   assert.deepEqual([...enc.values], [1, 0, 0, 0, 2, 0, 1, 0]);
   assert.deepEqual(enc.unseen, [{ column: "plan", row: 1, value: "gold" }]);
   // Unseen scores as the reference level.
-  const p = model.predict({ names: ["x"], values: [3, 3], categorical: { plan: ["gold", "basic"] } });
+  const p = model.predict({ names: ["x"], values: [3, 3], categorical: { plan: ["gold", "basic"] } }).values;
   assert.equal(p[0], p[1]);
   const again = ChurnModel.fromJSON(JSON.parse(JSON.stringify(model)));
-  assert.deepEqual([...again.predict({ names: ["x"], values: x, categorical: { plan } })], [...model.predict({ names: ["x"], values: x, categorical: { plan } })]);
+  assert.deepEqual([...again.predict({ names: ["x"], values: x, categorical: { plan } }).values], [...model.predict({ names: ["x"], values: x, categorical: { plan } }).values]);
   // The reason of a categorical column is named after the row's own value.
   const json = model.toJSON();
   const c = (j, v) => json.coefficients[j] * (v - json.mean[j]) / json.sd[j];
@@ -185,15 +188,18 @@ test("1 − P(alive) behind the churn model's interface: hand value, flags, roun
   const params = { r: 0.25, alpha: 4, a: 0.8, b: 2.5 };
   const bg = BgNbdModel.fromJSON({ ...daily.toJSON(), params });
   const scorer = AliveChurnModel.fromBgNbd(bg);
-  const s = scorer.predict(f);
+  const scored = scorer.predict(f);
+  const s = scored.values;
   // a: x = 2, t_x = 90 − 29 = 61, T = 90; b: no repeat purchase → P(alive) = 1, score 0, flagged.
   const alive = 1 / (1 + 0.8 / (2.5 + 2 - 1) * Math.pow(94 / 65, 2.25));
   assert.ok(Math.abs(s[0] - (1 - alive)) < 1e-12, `${s[0]}`);
   assert.equal(s[1], 0);
   assert.deepEqual([...scorer.noRepeatPurchase(f)], [0, 1]);
+  assert.deepEqual([...scored.noRepeatPurchase], [0, 1]);
+  assert.deepEqual(scored.definition, scorer.definition);
   assert.equal(scorer.definition.metric, "churn.alive");
   const back = AliveChurnModel.fromJSON(JSON.parse(JSON.stringify(scorer)));
-  assert.deepEqual([...back.predict(f)], [...s]);
+  assert.deepEqual([...back.predict(f).values], [...s]);
   const weekly = fitBgNbd(Transactions.fromCsv(readFileSync(path.join(ROOT, "www", "data", "transactions.csv")),
     { customerId: "customer_id", timestamp: "order_date", amount: "amount" }).summary({ period: "week" }));
   throwsCode(() => AliveChurnModel.fromBgNbd(weekly), "E_BAD_OPTION");
@@ -208,7 +214,7 @@ test("evaluateChurn scores 1 − P(alive) beside the model; AUC equals a brute-f
   const e = evaluateChurn(tx, { trainCutoff: "2025-03-31", testCutoff: "2025-06-30", horizonDays: 90, alive: true });
   const train = churnFeatures(tx, { cutoff: "2025-03-31", horizonDays: 90 });
   const test = churnFeatures(tx, { cutoff: "2025-06-30", horizonDays: 90 });
-  const scores = fitAliveChurn(train).predict(test);
+  const scores = fitAliveChurn(train).predict(test).values;
   const y = test.labels;
   let wins = 0, pairs = 0;
   for (let i = 0; i < y.length; i++) for (let j = 0; j < y.length; j++) if (y[i] && !y[j]) {

@@ -510,8 +510,8 @@ for (const [key, fn, good] of [["cac", U.cac, { period: "month" }], ["cacPayback
 const CHURN_TX = shopTx();
 const F = churnFeatures(CHURN_TX, { cutoff: "2024-02-15", horizonDays: 60 });
 const CHURN = U.fitChurn(F, F.labels, {});
-ref.churn = [...CHURN.predict(F)];
-const churnSame = () => assert.deepEqual([...CHURN.predict(F)], ref.churn);
+ref.churn = [...CHURN.predict(F).values];
+const churnSame = () => assert.deepEqual([...CHURN.predict(F).values], ref.churn);
 const fm = (values, names = F.names) => ({ names, values });
 entry("churnFeatures", (...a) => U.churnFeatures(...a), [
   c("fixture", () => [CHURN_TX, { cutoff: "2024-02-15", horizonDays: 60 }], ok((f) => assert.equal(f.nCols, 11))),
@@ -537,23 +537,23 @@ entry("fitChurn", (...a) => U.fitChurn(...a), [
   c("values not divisible by the names", () => [fm(F.values.slice(1)), F.labels, {}], "E_LENGTH_MISMATCH"),
   c("features of the wrong type", () => [42, F.labels, {}], "E_BAD_TYPE"),
   c("duplicate rows are valid", () => [fm(new Float64Array([...F.values, ...F.values])), new Uint8Array([...F.labels, ...F.labels]), {}], ok((m) => {
-    const p = m.predict(F); assert.ok(p.every((x) => x >= 0 && x <= 1));
+    const p = m.predict(F).values; assert.ok(p.every((x) => x >= 0 && x <= 1));
   })),
   ...optionCases(null, 2, [F, F.labels, {}], "alpha"),
 ], churnSame);
 entry("ChurnModel#predict", (...a) => CHURN.predict(...a), [
-  c("fixture", () => [F], ok((p) => assert.deepEqual([...p], ref.churn))),
+  c("fixture", () => [F], ok((p) => { assert.deepEqual([...p.values], ref.churn); assert.equal(p.definition.metric, "churn.propensity"); })),
   c("empty matrix", () => [fm(new Float64Array(0))], "E_EMPTY"),
-  c("one row", () => [fm(F.values.slice(0, 11))], ok((p) => assert.equal(p[0], ref.churn[0]))),
+  c("one row", () => [fm(F.values.slice(0, 11))], ok((p) => assert.equal(p.values[0], ref.churn[0]))),
   c("NaN", () => [fm(new Float64Array(11).fill(NaN))], "E_NON_FINITE"),
   c("Infinity", () => [fm(new Float64Array(11).fill(Infinity))], "E_NON_FINITE"),
   c("-Infinity", () => [fm(new Float64Array(11).fill(-Infinity))], "E_NON_FINITE"),
   c("1e308", () => [fm(new Float64Array(11).fill(1e308))], "E_OUT_OF_RANGE"),
-  c("1e150 gives a probability", () => [fm(new Float64Array(11).fill(1e150))], ok((p) => assert.ok(p[0] >= 0 && p[0] <= 1))),
+  c("1e150 gives a probability", () => [fm(new Float64Array(11).fill(1e150))], ok((p) => assert.ok(p.values[0] >= 0 && p.values[0] <= 1))),
   c("columns in another order", () => [fm(F.values, [...F.names].reverse())], "E_BAD_OPTION"),
   c("ragged values", () => [fm(F.values.slice(1))], "E_LENGTH_MISMATCH"),
   c("wrong type", () => ["features"], "E_BAD_TYPE"),
-  c("all rows equal", () => [fm(new Float64Array(33).fill(1))], ok((p) => assert.ok(p[0] === p[1] && p[1] === p[2]))),
+  c("all rows equal", () => [fm(new Float64Array(33).fill(1))], ok(({ values: p }) => assert.ok(p[0] === p[1] && p[1] === p[2]))),
 ], churnSame);
 entry("ChurnModel#reasons", (...a) => CHURN.reasons(...a), [
   c("fixture", () => [F, 3], ok((r) => assert.ok(r.every((x) => x.length <= 3)))),
@@ -574,7 +574,7 @@ entry("ChurnModel#reasons", (...a) => CHURN.reasons(...a), [
 const CAT = U.fitChurn({ names: ["x"], values: [1, 2, 3, 4, 5, 6, 7, 8], categorical: { plan: ["basic", "pro", "basic", "team", "pro", "basic", "team", "basic"] } },
   [1, 0, 1, 0, 1, 0, 0, 1], { alpha: 1 });
 const catF = (values, plan) => ({ names: ["x"], values, categorical: { plan } });
-ref.cat = [...CAT.predict(catF([1, 2, 3], ["basic", "pro", "team"]))];
+ref.cat = [...CAT.predict(catF([1, 2, 3], ["basic", "pro", "team"])).values];
 const encoded = (values, unseen = []) => ok((e) => {
   assert.deepEqual(e.names, ["x", "plan=pro", "plan=team"]);
   assert.deepEqual([...e.values], values);
@@ -607,7 +607,7 @@ entry("ChurnModel#encode", (model, ...a) => model.encode(...a), [
   c("indicator columns passed as numeric columns", () => [CAT, { names: ["x", "plan=pro", "plan=team"], values: [1, 1, 0], categorical: { plan: ["pro"] } }], "E_BAD_OPTION"),
   c("features of the wrong type", () => [CAT, 42], "E_BAD_TYPE"),
   c("features null", () => [CHURN, null], "E_BAD_TYPE"),
-], () => { churnSame(); assert.deepEqual([...CAT.predict(catF([1, 2, 3], ["basic", "pro", "team"]))], ref.cat); });
+], () => { churnSame(); assert.deepEqual([...CAT.predict(catF([1, 2, 3], ["basic", "pro", "team"])).values], ref.cat); });
 MATRIX["ChurnModel#encode"].cases.push(
   // encode() makes the checks predict() makes, with or without categories.
   c("no categories: empty matrix", () => [CHURN, fm(new Float64Array(0))], "E_EMPTY"),
@@ -621,7 +621,7 @@ MATRIX["ChurnModel#encode"].cases.push(
 );
 const CHURN_JSON = CHURN.toJSON();
 entry("ChurnModel.fromJSON", (...a) => ChurnModel.fromJSON(...a), [
-  c("round trip", () => [structuredClone(CHURN_JSON)], ok((m) => assert.deepEqual([...m.predict(F)], ref.churn))),
+  c("round trip", () => [structuredClone(CHURN_JSON)], ok((m) => assert.deepEqual([...m.predict(F).values], ref.churn))),
   c("empty object", () => [{}], "E_BAD_OPTION"),
   c("string", () => ["{}"], "E_BAD_OPTION"),
   c("NaN coefficient", () => [{ ...structuredClone(CHURN_JSON), coefficients: CHURN_JSON.coefficients.map(() => NaN) }], "E_OUT_OF_RANGE"),
@@ -838,14 +838,14 @@ const closeTo = (got, want, tol = 1e-9) => {
   got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) <= tol, `row ${i + 1}: ${g} vs ${want[i]} by hand`));
 };
 // Scores checked against the closed form with the scorer's own parameters (read via toJSON).
-const scoresByHand = (scorer, features) => closeTo([...scorer.predict(features)], handScores(scorer.toJSON().bgnbd.params, features));
+const scoresByHand = (scorer, features) => closeTo([...scorer.predict(features).values], handScores(scorer.toJSON().bgnbd.params, features));
 const N3 = ["frequency", "recencyDays", "tenureDays"];
 const f3 = (...rows) => ({ names: N3, values: rows.flat() });
 const frequencyFlags = (f) => Array.from({ length: f.values.length / f.names.length }, (_, i) => (f.values[i * f.names.length + f.names.indexOf("frequency")] === 0 ? 1 : 0));
 const ALIVE = U.fitAliveChurn(F);
 const ALIVE_JSON = ALIVE.toJSON();
-ref.alive = [...ALIVE.predict(F)];
-const aliveSame = () => assert.deepEqual([...ALIVE.predict(F)], ref.alive);
+ref.alive = [...ALIVE.predict(F).values];
+const aliveSame = () => assert.deepEqual([...ALIVE.predict(F).values], ref.alive);
 const BG_DAY = U.fitBgNbd(shopTx().summary({ period: "day" }));
 const BG_DAY_JSON = BG_DAY.toJSON();
 // The hand model of tests/js/churn.test.mjs: x = 2, t_x = 90 − 29 = 61, T = 90.
@@ -864,7 +864,7 @@ entry("fitAliveChurn", (...a) => U.fitAliveChurn(...a), [
     ok((m) => { assert.deepEqual(m.params, U.fitAliveChurn(F).params); scoresByHand(m, F); })),
   c("duplicate rows are valid", () => [fm(new Float64Array([...F.values, ...F.values]))], ok((m) => scoresByHand(m, F))),
   c("all rows equal", () => [f3([2, 1, 5], [2, 1, 5], [2, 1, 5])], ok((m) => {
-    const s = m.predict(f3([2, 1, 5], [2, 1, 5], [2, 1, 5]));
+    const s = m.predict(f3([2, 1, 5], [2, 1, 5], [2, 1, 5])).values;
     assert.ok(s[0] === s[1] && s[1] === s[2]);
     scoresByHand(m, f3([2, 1, 5]));
   })),
@@ -909,16 +909,16 @@ const aliveMatrixCases = [
   c("values of the wrong type", () => [{ names: N3, values: "2,1,5" }], "E_BAD_TYPE"),
 ];
 entry("AliveChurnModel#predict", (...a) => ALIVE.predict(...a), [
-  c("shop features by hand", () => [F], ok((s) => closeTo([...s], handScores(ALIVE_JSON.bgnbd.params, F)))),
-  c("one row by hand", () => [f3([3, 10, 40])], ok((s) => closeTo([...s], [1 - pAlive(ALIVE_JSON.bgnbd.params, 3, 30, 40)]))),
-  c("no repeat purchase scores exactly 0", () => [f3([0, 0, 30], [-0, 0, 5])], ok((s) => assert.deepEqual([...s], [0, 0]))),
-  c("all rows equal", () => [f3([2, 4, 30], [2, 4, 30], [2, 4, 30])], ok((s) => {
+  c("shop features by hand", () => [F], ok((s) => { closeTo([...s.values], handScores(ALIVE_JSON.bgnbd.params, F)); assert.deepEqual([...s.noRepeatPurchase], frequencyFlags(F)); assert.equal(s.definition.metric, "churn.alive"); })),
+  c("one row by hand", () => [f3([3, 10, 40])], ok(({ values: s }) => closeTo([...s], [1 - pAlive(ALIVE_JSON.bgnbd.params, 3, 30, 40)]))),
+  c("no repeat purchase scores exactly 0", () => [f3([0, 0, 30], [-0, 0, 5])], ok((s) => { assert.deepEqual([...s.values], [0, 0]); assert.deepEqual([...s.noRepeatPurchase], [1, 1]); })),
+  c("all rows equal", () => [f3([2, 4, 30], [2, 4, 30], [2, 4, 30])], ok(({ values: s }) => {
     assert.ok(s[0] === s[1] && s[1] === s[2]);
     closeTo([s[0]], [1 - pAlive(ALIVE_JSON.bgnbd.params, 2, 26, 30)]);
   })),
   c("columns in another order are read by name", () => [{ names: ["tenureDays", "frequency", "recencyDays"], values: [40, 3, 10] }],
-    ok((s) => closeTo([...s], [1 - pAlive(ALIVE_JSON.bgnbd.params, 3, 30, 40)]))),
-  c("1e150 tenure: a probability", () => [f3([2, 1, 1e150])], ok((s) => closeTo([...s], [1 - pAlive(ALIVE_JSON.bgnbd.params, 2, 1e150 - 1, 1e150)]))),
+    ok(({ values: s }) => closeTo([...s], [1 - pAlive(ALIVE_JSON.bgnbd.params, 3, 30, 40)]))),
+  c("1e150 tenure: a probability", () => [f3([2, 1, 1e150])], ok(({ values: s }) => closeTo([...s], [1 - pAlive(ALIVE_JSON.bgnbd.params, 2, 1e150 - 1, 1e150)]))),
   ...aliveMatrixCases,
 ], aliveSame);
 entry("AliveChurnModel#noRepeatPurchase", (...a) => ALIVE.noRepeatPurchase(...a), [
@@ -934,11 +934,11 @@ const withBg = (o) => ({ ...structuredClone(ALIVE_JSON), bgnbd: { ...structuredC
 const withParams = (o) => withBg({ params: { ...ALIVE_JSON.bgnbd.params, ...o } });
 entry("AliveChurnModel.fromJSON", (...a) => AliveChurnModel.fromJSON(...a), [
   c("round trip", () => [structuredClone(ALIVE_JSON)], ok((m) => { assert.deepEqual(m.params, ALIVE_JSON.bgnbd.params); scoresByHand(m, F); })),
-  c("after JSON.stringify", () => [JSON.parse(JSON.stringify(ALIVE))], ok((m) => assert.deepEqual([...m.predict(F)], [...ALIVE.predict(F)]))),
-  c("hand parameters", () => [withBg({ params: HAND_PARAMS })], ok((m) => closeTo([...m.predict(HAND_ROW)], [HAND_SCORE], 1e-12))),
+  c("after JSON.stringify", () => [JSON.parse(JSON.stringify(ALIVE))], ok((m) => assert.deepEqual([...m.predict(F).values], [...ALIVE.predict(F).values]))),
+  c("hand parameters", () => [withBg({ params: HAND_PARAMS })], ok((m) => closeTo([...m.predict(HAND_ROW).values], [HAND_SCORE], 1e-12))),
   c("alpha 1e308: the ratio is 1, P(alive) = 1/(1 + a/(b+x−1))", () => [withParams({ alpha: 1e308 })], ok((m) => {
     const { a, b } = ALIVE_JSON.bgnbd.params;
-    closeTo([...m.predict(f3([2, 1, 30]))], [1 - 1 / (1 + a / (b + 1))]);
+    closeTo([...m.predict(f3([2, 1, 30])).values], [1 - 1 / (1 + a / (b + 1))]);
   })),
   c("empty object", () => [{}], "E_BAD_OPTION"),
   c("null", () => [null], "E_BAD_OPTION"),
@@ -967,7 +967,7 @@ entry("AliveChurnModel.fromBgNbd", (...a) => AliveChurnModel.fromBgNbd(...a), [
     assert.deepEqual(m.params, BG_DAY.params);
     scoresByHand(m, F);
   })),
-  c("hand parameters", () => [BgNbdModel.fromJSON({ ...BG_DAY_JSON, params: HAND_PARAMS })], ok((m) => closeTo([...m.predict(HAND_ROW)], [HAND_SCORE], 1e-12))),
+  c("hand parameters", () => [BgNbdModel.fromJSON({ ...BG_DAY_JSON, params: HAND_PARAMS })], ok((m) => closeTo([...m.predict(HAND_ROW).values], [HAND_SCORE], 1e-12))),
   c("the scorer keeps its own copy when the model is freed", () => [BgNbdModel.fromJSON(BG_DAY_JSON)], ok((m, [bg]) => {
     bg.free();
     scoresByHand(m, F);

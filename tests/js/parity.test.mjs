@@ -1,11 +1,12 @@
 // Same numbers everywhere: a fixed scenario (the bundled sample data; summary and KPIs for day,
-// week and month) computed natively (`cargo run --example parity`) and in wasm must agree to the bit.
+// week and month; the churn fit, its scores and the evaluations) computed natively
+// (`cargo run --example parity`) and in wasm must agree to the bit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Transactions } from "../../pkg/node.js";
+import { Transactions, churnFeatures, evaluateChurn, evaluateScores, fitChurn } from "../../pkg/node.js";
 import { ROOT } from "./helpers.mjs";
 
 const hex = (arr) => Array.from(arr, (x) => {
@@ -37,5 +38,33 @@ test("native and wasm results are bit-identical", { timeout: 600_000 }, () => {
     }
     s.free();
   }
+  // Churn, in the order of examples/parity.rs: features at 2025-06-30 (90-day horizon), the
+  // default fit (coefficients, intercept, means, SDs), its scores, and the evaluations.
+  const figures = (e) => [
+    e.churnRate, e.auc, e.logLoss, e.brier,
+    ...e.calibration.flatMap((b) => [b.meanPredicted ?? NaN, b.observedRate ?? NaN]),
+    ...e.lift.flatMap((d) => [d.rate, d.lift]),
+  ];
+  const f = churnFeatures(tx, { cutoff: "2025-06-30" });
+  const model = fitChurn(f, f.labels);
+  const fit = model.toJSON();
+  const scores = model.predict(f).values;
+  const split = evaluateChurn(tx, { trainCutoff: "2025-03-31", testCutoff: "2025-06-30", alive: true });
+  const churn = {
+    features: hex(f.values),
+    fit: hex([...fit.coefficients, fit.intercept, ...fit.mean, ...fit.sd]),
+    scores: hex(scores),
+    evaluateScores: hex(figures(evaluateScores(scores, f.labels))),
+    splitModel: hex(figures(split.model)),
+    splitBaseline: hex(figures(split.baseline)),
+    splitAlive: hex(figures(split.alive)),
+  };
+  for (const col of Object.keys(churn)) {
+    assert.ok(churn[col].length > 0, `churn.${col} is empty`);
+    assert.equal(churn[col].length, native.churn[col].length, `churn.${col} length`);
+    const diff = churn[col].findIndex((v, i) => v !== native.churn[col][i]);
+    assert.equal(diff, -1, `churn.${col} differs at position ${diff + 1}`);
+  }
+  model.free();
   tx.free();
 });
