@@ -264,7 +264,7 @@ describe("dashboard CAC section", { timeout: 120_000 }, () => {
     await waitForCac(settings);
     const expected = await assertCacMatchesNode(settings);
     assert.match(page.url(), /[?&]cacVariant=paid&cacPeriod=month&lag=1&margin=0\.6(&|$)/);
-    assert.equal(expected.payback.cohorts[0].definition.params.grossMargin, 0.6);
+    assert.equal(expected.payback.cohorts[0].definition.params.margin, 0.6);
 
     await page.selectOption("#cac-variant", "channel");
     await page.waitForURL(/[?&]cacVariant=channel(&|$)/);
