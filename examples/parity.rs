@@ -1,20 +1,30 @@
 //! Prints, as JSON, the bit patterns of every number of a fixed scenario (the bundled sample
-//! data: summary and KPIs for day, week and month periods; the churn model fitted on the
-//! features at 2025-06-30 with a 90-day horizon, its scores, and the evaluations of those scores
-//! and of the 2025-03-31 / 2025-06-30 time split with 1 − P(alive)). tests/js/parity.test.mjs
-//! runs the same scenario through the wasm package and requires identical bits.
+//! data: summary and KPIs for day, week and month periods; CAC, CAC payback and LTV:CAC of the
+//! sample spend; the churn model fitted on the features at 2025-06-30 with a 90-day horizon, its
+//! scores, and the evaluations of those scores and of the 2025-03-31 / 2025-06-30 time split with
+//! 1 − P(alive)). tests/js/parity.test.mjs runs the same scenario through the wasm package and
+//! requires identical bits.
 //!
 //! ```text
 //! cargo run --example parity > native.json
 //! ```
 
 use unimetric::churn::{self, ChurnModel, Evaluation, FeatureOptions, FitOptions, SplitOptions};
+use unimetric::cac::{cac, cac_payback, ltv_to_cac, CacOptions, LtvCacOptions, PaybackOptions};
+use unimetric::data::spend::{Spend, SpendMapping};
 use unimetric::kpi::Kpis;
 use unimetric::summary::{CustomerSummary, SummaryOptions};
 use unimetric::{ColumnMapping, Period, Transactions};
 
 fn hex(v: &[f64]) -> serde_json::Value {
     v.iter().map(|x| format!("{:016x}", x.to_bits())).collect()
+}
+
+/// As [`hex`], with `null` for an undefined value.
+fn hex_opt(v: impl IntoIterator<Item = Option<f64>>) -> serde_json::Value {
+    v.into_iter()
+        .map(|x| x.map_or(serde_json::Value::Null, |x| format!("{:016x}", x.to_bits()).into()))
+        .collect()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -48,6 +58,60 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     out.insert("churn".into(), churn_scenario(&tx)?);
+    let spend_path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data/spend.csv");
+    let mut spend_mapping = SpendMapping::new("month", "channel", "amount");
+    spend_mapping.channel_type = Some("channel_type".into());
+    let spend = Spend::from_csv(&std::fs::read(spend_path)?, &spend_mapping)?;
+    let c = cac(
+        &spend,
+        &tx,
+        &CacOptions {
+            attribution_lag: 1,
+            ..CacOptions::default()
+        },
+    )?;
+    let p = cac_payback(
+        &spend,
+        &tx,
+        &PaybackOptions {
+            margin: 0.4,
+            ..PaybackOptions::default()
+        },
+    )?;
+    let l = ltv_to_cac(
+        &spend,
+        &tx,
+        &LtvCacOptions {
+            margin: 0.4,
+            ..LtvCacOptions::default()
+        },
+    )?;
+    out.insert(
+        "cac".into(),
+        serde_json::json!({
+            "spend": hex(&c.rows.iter().map(|r| r.spend).collect::<Vec<_>>()),
+            "newCustomers": hex(&c.rows.iter().map(|r| r.new_customers).collect::<Vec<_>>()),
+            "value": hex_opt(c.rows.iter().map(|r| r.value)),
+        }),
+    );
+    out.insert(
+        "payback".into(),
+        serde_json::json!({
+            "cac": hex_opt(p.cohorts.iter().map(|r| r.cac)),
+            "curve": hex(&p.cohorts.iter().flat_map(|r| r.curve.iter().copied()).collect::<Vec<_>>()),
+            "paybackMonths": hex_opt(p.cohorts.iter().map(|r| r.payback_months.map(f64::from))),
+            "simpleValue": hex_opt(p.simple.iter().map(|r| r.value)),
+            "simpleRevenue": hex(&p.simple.iter().map(|r| r.monthly_revenue_per_customer).collect::<Vec<_>>()),
+        }),
+    );
+    out.insert(
+        "ltvCac".into(),
+        serde_json::json!({
+            "ltv": hex(&l.rows.iter().map(|r| r.ltv).collect::<Vec<_>>()),
+            "cac": hex_opt(l.rows.iter().map(|r| r.cac)),
+            "value": hex_opt(l.rows.iter().map(|r| r.value)),
+        }),
+    );
     println!("{}", serde_json::Value::Object(out));
     Ok(())
 }

@@ -26,10 +26,12 @@ use crate::data::{Period, Transactions};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-const PERIOD_PARAM: ParameterDef = ParameterDef::new("period", "\"month\"", "Calendar period for spend and acquisitions: day, week (ISO, Monday start), month or quarter; UTC.").text("month").one_of(crate::data::Period::NAMES);
-const LAG_PARAM: ParameterDef = ParameterDef::new(
+/// Parameter `period` of the CAC table.
+pub const PERIOD_PARAM: ParameterDef = ParameterDef::new("period", "\"month\"", "Calendar period for spend and acquisitions: day, week (ISO, Monday start), month or quarter; UTC.").text("month").one_of(crate::data::Period::NAMES);
+/// Parameter `attributionLag` (whole periods, 0–1000).
+pub const LAG_PARAM: ParameterDef = ParameterDef::new(
     "attributionLag",
     "0",
     "Spend in period t is set against customers acquired in periods t..t+L (L whole periods).",
@@ -37,7 +39,8 @@ const LAG_PARAM: ParameterDef = ParameterDef::new(
 .number(0.0)
 .range(0.0, 1000.0)
 .whole();
-const MARGIN_PARAM: ParameterDef = ParameterDef::new("margin", "1", "Gross margin rate applied to net revenue (0–1]. 1 measures payback on revenue. Also accepted as `grossMargin`.").number(1.0).above(0.0).at_most(1.0);
+/// Parameter `margin` (alias `grossMargin`).
+pub const MARGIN_PARAM: ParameterDef = ParameterDef::new("margin", "1", "Gross margin rate applied to net revenue (0–1]. 1 measures payback on revenue. Also accepted as `grossMargin`.").number(1.0).above(0.0).at_most(1.0);
 const CAC_INPUTS: &str = "Spend (date, channel, amount, optional channel type) and Transactions (first purchase and acquisition channel per customer; optional acquisition table customerId → channel).";
 
 /// `cac.blended`.
@@ -111,10 +114,13 @@ pub const LTV_RATIO: Definition = Definition {
     parameters: &[
         MARGIN_PARAM,
         LAG_PARAM,
-        ParameterDef::new("ltv", "\"historical\"", "Which LTV: \"historical\" (recorded as ltv.historical: realised gross margin per acquired customer to date, at margin), or { customerId, value, metric } with one value per customer.").text("historical"),
+        LTV_PARAM,
     ],
     inputs: CAC_INPUTS,
 };
+
+/// Parameter `ltv` of LTV:CAC.
+pub const LTV_PARAM: ParameterDef = ParameterDef::new("ltv", "\"historical\"", "Which LTV: \"historical\" (recorded as ltv.historical: realised gross margin per acquired customer to date, at margin), or { customerId, value, metric } with one value per customer.").text("historical");
 
 /// All CAC definitions.
 pub const DEFINITIONS: &[Definition] =
@@ -126,39 +132,82 @@ pub const UNKNOWN_CHANNEL: &str = "unknown";
 /// The largest number of periods a CAC table may span (`E_TOO_LARGE` above it).
 pub const MAX_PERIODS: i64 = 100_000;
 
-/// An explicit acquisition channel per customer, overriding the transactions' channel column.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// An explicit acquisition channel per customer, overriding the transactions' channel column;
+/// JS `AcquisitionChannels` (`{ customerId, channel }`).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AcquisitionTable {
-    /// Customer ids (as text, compared with the transactions' ids as text).
+    /// Customer ids (as text, compared with the transactions' ids as text; integers are read
+    /// as their decimal text).
+    #[serde(deserialize_with = "id_texts")]
     pub customer_id: Vec<String>,
     /// Channel per customer.
     pub channel: Vec<String>,
 }
 
-/// Options of [`cac`].
-#[derive(Debug, Clone, PartialEq)]
+/// Reads a list of ids given as strings or integers, as text.
+fn id_texts<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Whole(i64),
+    }
+    Ok(Vec::<Id>::deserialize(d)?
+        .into_iter()
+        .map(|id| match id {
+            Id::Text(s) => s,
+            Id::Whole(n) => n.to_string(),
+        })
+        .collect())
+}
+
+/// Options of [`cac`]; JS `CacOptions`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct CacOptions {
     /// Calendar period (default month).
     pub period: Period,
-    /// Attribution lag in periods (default 0).
+    /// Attribution lag in periods (default 0, at most 1000).
     pub attribution_lag: u32,
     /// Optional explicit acquisition channels.
+    #[serde(rename = "acquisitionChannels")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "AcquisitionChannels"))]
     pub acquisition: Option<AcquisitionTable>,
 }
 
 impl Default for CacOptions {
     fn default() -> Self {
         CacOptions {
-            period: Period::Month,
-            attribution_lag: 0,
+            period: match PERIOD_PARAM.default_text().as_bytes() {
+                b"day" => Period::Day,
+                b"week" => Period::Week,
+                b"quarter" => Period::Quarter,
+                _ => Period::Month,
+            },
+            attribution_lag: LAG_PARAM.default_number() as u32,
             acquisition: None,
         }
     }
 }
 
-/// A CAC variant.
+impl CacOptions {
+    /// Checks the attribution lag's range (`E_BAD_OPTION`).
+    pub fn check(&self) -> Result<()> {
+        LAG_PARAM.check_count(f64::from(self.attribution_lag))?;
+        Ok(())
+    }
+}
+
+/// A CAC variant; JS `CacVariant`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "CacVariant")
+)]
+#[serde(rename = "CacVariant", rename_all = "lowercase")]
 pub enum Variant {
     /// All spend ÷ all new customers.
     Blended,
@@ -170,6 +219,7 @@ pub enum Variant {
 
 /// One row of a CAC table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct CacRow {
     /// Period index (see [`Period::index`]).
@@ -177,10 +227,12 @@ pub struct CacRow {
     /// First instant of the period (epoch ms).
     pub period_start: f64,
     /// Variant.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "CacVariant"))]
     pub variant: Variant,
     /// Channel (channel variant only).
     pub channel: Option<String>,
     /// Channel type, when known (channel variant only).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "ChannelType | null"))]
     pub channel_type: Option<ChannelKind>,
     /// Numerator: spend.
     pub spend: f64,
@@ -198,6 +250,7 @@ pub struct CacRow {
 
 /// The CAC table: period × variant (× channel).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct CacTable {
     /// Rows ordered by period, then blended, paid, then channels by name.
@@ -441,6 +494,7 @@ fn ratio(spend: f64, new: f64) -> (Option<f64>, Option<&'static str>) {
 /// assert_eq!((blended.spend, blended.new_customers, blended.value), (300.0, 3.0, Some(100.0)));
 /// ```
 pub fn cac(spend: &Spend, tx: &Transactions, opts: &CacOptions) -> Result<CacTable> {
+    opts.check()?;
     let acq = acquired(spend, tx, opts.acquisition.as_ref())?;
     let g = Grid::build(spend, &acq, opts.period)?;
     let lag = opts.attribution_lag as usize;
@@ -549,29 +603,69 @@ pub fn cac(spend: &Spend, tx: &Transactions, opts: &CacOptions) -> Result<CacTab
     Ok(CacTable { rows, warnings })
 }
 
-/// Options of [`cac_payback`] and [`ltv_to_cac`].
-#[derive(Debug, Clone, PartialEq)]
+/// Options of [`cac_payback`]; JS `PaybackOptions`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct PaybackOptions {
-    /// Gross margin rate in (0, 1] (default 1).
+    /// Gross margin rate in (0, 1] (default 1; also accepted as `grossMargin`).
+    #[serde(alias = "grossMargin")]
     pub margin: f64,
-    /// Attribution lag in months (default 0).
+    /// Attribution lag in months (default 0, at most 1000).
     pub attribution_lag: u32,
     /// Optional explicit acquisition channels.
+    #[serde(rename = "acquisitionChannels")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "AcquisitionChannels"))]
     pub acquisition: Option<AcquisitionTable>,
 }
 
 impl Default for PaybackOptions {
     fn default() -> Self {
         PaybackOptions {
-            margin: 1.0,
-            attribution_lag: 0,
+            margin: MARGIN_PARAM.default_number(),
+            attribution_lag: LAG_PARAM.default_number() as u32,
             acquisition: None,
+        }
+    }
+}
+
+/// Options of [`ltv_to_cac`]; JS `LtvCacOptions`: those of [`cac_payback`] and the LTV used.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct LtvCacOptions {
+    /// Gross margin rate in (0, 1] (default 1; also accepted as `grossMargin`).
+    #[serde(alias = "grossMargin")]
+    pub margin: f64,
+    /// Attribution lag in months (default 0, at most 1000).
+    pub attribution_lag: u32,
+    /// Optional explicit acquisition channels.
+    #[serde(rename = "acquisitionChannels")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "AcquisitionChannels"))]
+    pub acquisition: Option<AcquisitionTable>,
+    /// Which LTV (default historical).
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "\"historical\" | LtvColumn")
+    )]
+    pub ltv: LtvSource,
+}
+
+impl Default for LtvCacOptions {
+    fn default() -> Self {
+        let p = PaybackOptions::default();
+        LtvCacOptions {
+            margin: p.margin,
+            attribution_lag: p.attribution_lag,
+            acquisition: None,
+            ltv: LtvSource::Historical,
         }
     }
 }
 
 /// Payback of one monthly cohort (all channels, or one channel).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct PaybackRow {
     /// Acquisition month index.
@@ -592,6 +686,10 @@ pub struct PaybackRow {
     /// Months after the acquisition month until the curve reaches the CAC (0 = within it).
     pub payback_months: Option<u32>,
     /// `paid_back`, `not_yet` or `no_cac`.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "\"paid_back\" | \"not_yet\" | \"no_cac\"")
+    )]
     pub status: &'static str,
     /// Plain-language explanation of the status.
     pub note: String,
@@ -601,6 +699,7 @@ pub struct PaybackRow {
 
 /// The textbook payback of a group over the whole window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct SimplePayback {
     /// Channel, or `None` for all channels.
@@ -619,6 +718,7 @@ pub struct SimplePayback {
 
 /// Result of [`cac_payback`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct PaybackTable {
     /// Cohort rows: by month, the all-channel row first, then channels by name.
@@ -640,19 +740,22 @@ struct Cohorts {
     revenue: Vec<Vec<Vec<f64>>>,
 }
 
-fn check_margin(m: f64) -> Result<()> {
-    if !(m.is_finite() && m > 0.0 && m <= 1.0) {
-        return Err(Error::BadOption {
-            option: "margin".into(),
-            message: format!("{m} is not a rate in (0, 1]"),
-        });
-    }
+/// Checks the margin and the attribution lag (`E_BAD_OPTION` naming the option and its range).
+fn check_payback(margin: f64, lag: u32) -> Result<()> {
+    MARGIN_PARAM.check_number(margin)?;
+    LAG_PARAM.check_count(f64::from(lag))?;
     Ok(())
 }
 
-fn cohorts(spend: &Spend, tx: &Transactions, opts: &PaybackOptions) -> Result<Cohorts> {
-    check_margin(opts.margin)?;
-    let acq = acquired(spend, tx, opts.acquisition.as_ref())?;
+fn cohorts(
+    spend: &Spend,
+    tx: &Transactions,
+    margin: f64,
+    lag: u32,
+    acquisition: Option<&AcquisitionTable>,
+) -> Result<Cohorts> {
+    check_payback(margin, lag)?;
+    let acq = acquired(spend, tx, acquisition)?;
     let grid = Grid::build(spend, &acq, Period::Month)?;
     let month: Vec<Option<i64>> = acq
         .first_ms
@@ -675,7 +778,7 @@ fn cohorts(spend: &Spend, tx: &Transactions, opts: &PaybackOptions) -> Result<Co
             continue;
         }
         let t = (a - grid.p0) as usize;
-        let v = opts.margin * tx.amount[r];
+        let v = margin * tx.amount[r];
         let ch = acq.channel[c] as usize + 1;
         for gidx in [0, ch] {
             if let Some(x) = revenue
@@ -748,7 +851,13 @@ pub fn cac_payback(
     tx: &Transactions,
     opts: &PaybackOptions,
 ) -> Result<PaybackTable> {
-    let co = cohorts(spend, tx, opts)?;
+    let co = cohorts(
+        spend,
+        tx,
+        opts.margin,
+        opts.attribution_lag,
+        opts.acquisition.as_ref(),
+    )?;
     let lag = opts.attribution_lag as usize;
     let def = DefinitionRef::new(&PAYBACK)
         .with("margin", ParamValue::Number(opts.margin))
@@ -806,7 +915,7 @@ pub fn cac_payback(
             });
         }
     }
-    let simple = simple_payback(&co, opts);
+    let simple = simple_payback(&co, opts.margin);
     Ok(PaybackTable {
         cohorts: rows,
         simple,
@@ -822,9 +931,9 @@ fn paid_back_note(k: usize) -> String {
     }
 }
 
-fn simple_payback(co: &Cohorts, opts: &PaybackOptions) -> Vec<SimplePayback> {
+fn simple_payback(co: &Cohorts, margin: f64) -> Vec<SimplePayback> {
     let grid = &co.grid;
-    let def = DefinitionRef::new(&PAYBACK_SIMPLE).with("margin", ParamValue::Number(opts.margin));
+    let def = DefinitionRef::new(&PAYBACK_SIMPLE).with("margin", ParamValue::Number(margin));
     let groups = co.acq.names.len() + 1;
     let mut customer_months = vec![0.0; groups];
     for (c, m) in co.month.iter().enumerate() {
@@ -849,7 +958,7 @@ fn simple_payback(co: &Cohorts, opts: &PaybackOptions) -> Vec<SimplePayback> {
                 )
             };
             let revenue_per_month = if customer_months[g] > 0.0 {
-                margin_revenue / opts.margin / customer_months[g]
+                margin_revenue / margin / customer_months[g]
             } else {
                 0.0
             };
@@ -864,7 +973,7 @@ fn simple_payback(co: &Cohorts, opts: &PaybackOptions) -> Vec<SimplePayback> {
                 Some(_) if revenue_per_month <= 0.0 => {
                     (None, Some("no positive revenue per customer-month"))
                 }
-                Some(c) => (Some(c / (revenue_per_month * opts.margin)), None),
+                Some(c) => (Some(c / (revenue_per_month * margin)), None),
             };
             SimplePayback {
                 channel: co.group_name(g),
@@ -878,10 +987,13 @@ fn simple_payback(co: &Cohorts, opts: &PaybackOptions) -> Vec<SimplePayback> {
         .collect()
 }
 
-/// Which LTV [`ltv_to_cac`] divides by CAC.
-#[derive(Debug, Clone, PartialEq)]
+/// Which LTV [`ltv_to_cac`] divides by CAC: `"historical"` or
+/// `{ customerId, value, metric }`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(try_from = "LtvInput")]
 pub enum LtvSource {
     /// Realised gross margin per acquired customer to date.
+    #[default]
     Historical,
     /// One value per customer supplied by the caller, with the metric id it comes from.
     PerCustomer {
@@ -894,8 +1006,44 @@ pub enum LtvSource {
     },
 }
 
+/// The serde form of [`LtvSource`].
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LtvInput {
+    Name(String),
+    Column(LtvColumn),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LtvColumn {
+    #[serde(deserialize_with = "id_texts")]
+    customer_id: Vec<String>,
+    value: Vec<f64>,
+    metric: String,
+}
+
+impl TryFrom<LtvInput> for LtvSource {
+    type Error = String;
+
+    fn try_from(v: LtvInput) -> std::result::Result<Self, String> {
+        match v {
+            LtvInput::Name(n) if n == "historical" => Ok(LtvSource::Historical),
+            LtvInput::Name(n) => Err(format!(
+                "expected \"historical\" or {{ customerId, value, metric }}, found \"{n}\""
+            )),
+            LtvInput::Column(c) => Ok(LtvSource::PerCustomer {
+                customer_id: c.customer_id,
+                value: c.value,
+                metric: c.metric,
+            }),
+        }
+    }
+}
+
 /// One LTV:CAC value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct LtvCacRow {
     /// Acquisition month, or `None` for the whole window.
@@ -918,6 +1066,7 @@ pub struct LtvCacRow {
 
 /// Result of [`ltv_to_cac`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct LtvCacTable {
     /// Whole-window rows (all channels, then channels by name), then cohort rows by month.
@@ -927,20 +1076,29 @@ pub struct LtvCacTable {
 }
 
 /// LTV:CAC per channel over the whole window and per monthly cohort (see [`LTV_RATIO`]).
-pub fn ltv_to_cac(
-    spend: &Spend,
-    tx: &Transactions,
-    opts: &PaybackOptions,
-    ltv: &LtvSource,
-) -> Result<LtvCacTable> {
-    let co = cohorts(spend, tx, opts)?;
+pub fn ltv_to_cac(spend: &Spend, tx: &Transactions, opts: &LtvCacOptions) -> Result<LtvCacTable> {
+    if let LtvSource::PerCustomer { metric, .. } = &opts.ltv {
+        if metric.trim().is_empty() {
+            return Err(Error::BadOption {
+                option: "ltv.metric".into(),
+                message: "name the metric the values come from, e.g. \"ltv.clv\"".into(),
+            });
+        }
+    }
+    let co = cohorts(
+        spend,
+        tx,
+        opts.margin,
+        opts.attribution_lag,
+        opts.acquisition.as_ref(),
+    )?;
     let lag = opts.attribution_lag as usize;
     let grid = &co.grid;
     let groups = co.acq.names.len() + 1;
     // Σ LTV per (group, cohort).
     let mut ltv_sum = vec![vec![0.0; grid.periods]; groups];
     let mut warnings = co.acq.warnings.clone();
-    let ltv_name = match ltv {
+    let ltv_name = match &opts.ltv {
         LtvSource::Historical => {
             for (g, rows) in co.revenue.iter().enumerate() {
                 for (t, r) in rows.iter().enumerate() {

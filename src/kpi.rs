@@ -8,6 +8,7 @@ use crate::data::Transactions;
 use crate::error::Result;
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use crate::summary::{CustomerSummary, SummaryOptions};
+use serde::Serialize;
 
 const WINDOW_PARAMS: &[ParameterDef] = &[
     ParameterDef::new("period", "\"day\"", "Calendar period used to merge same-period transactions into one purchase (day, week, month, quarter; UTC).").text("day").one_of(crate::data::Period::NAMES),
@@ -113,27 +114,45 @@ pub const DEFINITIONS: &[Definition] = &[
     REVENUE_PER_CUSTOMER,
 ];
 
-/// One KPI value with its definition reference.
-#[derive(Debug, Clone, PartialEq)]
+/// One KPI value with its definition reference; JS `KpiValue`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct KpiValue {
     /// Short key (`customers`, `orders`, `revenue`, `averageOrderValue`, `repeatPurchaseRate`,
-    /// `purchaseFrequency`, `revenuePerCustomer`).
+    /// `purchaseFrequency`, `revenuePerCustomer`): the key of the value in the serialised
+    /// [`Kpis`].
+    #[serde(skip)]
     pub key: &'static str,
     /// The value.
     pub value: f64,
     /// Unit (from the definition).
     pub unit: &'static str,
+    /// Name (from the definition).
+    pub name: &'static str,
     /// Definition reference with the window parameters.
     pub definition: DefinitionRef,
 }
 
-/// The customer-base KPIs of a transaction table.
+/// The customer-base KPIs of a transaction table. Serialised as JS `Kpis`: an object with one
+/// [`KpiValue`] under each key, in display order, and `observationEnd`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kpis {
     /// The KPIs in display order.
     pub values: Vec<KpiValue>,
     /// Observation end used (epoch ms).
     pub observation_end: i64,
+}
+
+impl Serialize for Kpis {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.values.len() + 1))?;
+        for v in &self.values {
+            m.serialize_entry(v.key, v)?;
+        }
+        m.serialize_entry("observationEnd", &self.observation_end)?;
+        m.end()
+    }
 }
 
 impl Kpis {
@@ -183,6 +202,7 @@ impl Kpis {
             key,
             value,
             unit: d.unit,
+            name: d.name,
             definition: def(d),
         };
         Kpis {

@@ -26,6 +26,12 @@ use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use serde::Deserialize;
 
+/// Parameter `period` of the summary.
+pub const PERIOD: ParameterDef = ParameterDef::new("period", "\"day\"", "Calendar period used to merge transactions and to measure recency and T: day, week (ISO, Monday start), month or quarter, in UTC.").text("day").one_of(crate::data::Period::NAMES);
+
+/// Parameter `observationEnd` of the summary.
+pub const OBSERVATION_END: ParameterDef = ParameterDef::new("observationEnd", "time of the last transaction", "End of the observation window (epoch ms or ISO-8601). Transactions in later periods are ignored.").rule("lastTransaction");
+
 /// Definition of `customer.summary`.
 pub const DEFINITION: Definition = Definition {
     id: "customer.summary",
@@ -34,10 +40,7 @@ pub const DEFINITION: Definition = Definition {
     description: "One row per customer: how many repeat purchase periods they had, when their last purchase was relative to their first, how long they have been observed, and their mean repeat spend. The input of every predictive model. Same semantics as lifetimes' summary_data_from_transaction_data.",
     formula: "frequency = purchase periods − 1; recency = last − first purchase period; T = observation-end period − first purchase period; monetaryValue = mean net amount of repeat purchase periods (0 if none). Same-period transactions are merged and refunds netted; a period is a purchase when its net amount > 0.",
     unit: "frequency: periods; recency, T: periods of the chosen length; monetaryValue: currency per period",
-    parameters: &[
-        ParameterDef::new("period", "\"day\"", "Calendar period used to merge transactions and to measure recency and T: day, week (ISO, Monday start), month or quarter, in UTC.").text("day").one_of(crate::data::Period::NAMES),
-        ParameterDef::new("observationEnd", "time of the last transaction", "End of the observation window (epoch ms or ISO-8601). Transactions in later periods are ignored.").rule("lastTransaction"),
-    ],
+    parameters: &[PERIOD, OBSERVATION_END],
     inputs: "Transactions (customer id, timestamp, amount; optional order id and channel).",
 };
 
@@ -621,16 +624,78 @@ mod tests {
     }
 }
 
-/// Options of [`CustomerSummary::from_transactions`].
-#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Options of [`CustomerSummary::from_transactions`] (and of the KPIs, and of a summary built
+/// from columns); JS `SummaryOptions`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct SummaryOptions {
-    /// Period length (default day).
-    #[serde(default)]
+    /// Period used to merge purchases and to measure recency and T (default day).
     pub period: Period,
-    /// Observation end in epoch milliseconds (default: the last transaction).
-    #[serde(default)]
+    /// End of the observation window in epoch milliseconds (default: the last transaction).
+    #[serde(deserialize_with = "crate::data::dates::option_date")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "DateInput"))]
     pub observation_end: Option<i64>,
+}
+
+impl Default for SummaryOptions {
+    fn default() -> Self {
+        SummaryOptions {
+            period: match PERIOD.default_text().as_bytes() {
+                b"week" => Period::Week,
+                b"month" => Period::Month,
+                b"quarter" => Period::Quarter,
+                _ => Period::Day,
+            },
+            observation_end: None,
+        }
+    }
+}
+
+/// Which Arrow column holds each field of a customer summary ([`CustomerSummary::from_arrow`],
+/// cargo feature `arrow`); each defaults to the field's own name (`customerId`, `frequency`,
+/// `recency`, `T`, `monetaryValue`). JS `SummaryMapping`.
+#[cfg(feature = "arrow")]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(default, deny_unknown_fields)]
+pub struct SummaryMapping {
+    /// Column with the customer id.
+    #[serde(rename = "customerId", deserialize_with = "crate::data::column_name")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub customer_id: String,
+    /// Column with repeat purchase periods.
+    #[serde(deserialize_with = "crate::data::column_name")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub frequency: String,
+    /// Column with periods between first and last purchase.
+    #[serde(deserialize_with = "crate::data::column_name")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub recency: String,
+    /// Column with periods between first purchase and observation end.
+    #[serde(rename = "T", deserialize_with = "crate::data::column_name")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub t: String,
+    /// Column with the mean net amount of repeat purchase periods.
+    #[serde(
+        rename = "monetaryValue",
+        deserialize_with = "crate::data::column_name"
+    )]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub monetary_value: String,
+}
+
+#[cfg(feature = "arrow")]
+impl Default for SummaryMapping {
+    fn default() -> Self {
+        SummaryMapping {
+            customer_id: "customerId".into(),
+            frequency: "frequency".into(),
+            recency: "recency".into(),
+            t: "T".into(),
+            monetary_value: "monetaryValue".into(),
+        }
+    }
 }
 
 /// Per-customer details that exist only when the summary was computed from transactions.
@@ -796,11 +861,34 @@ impl CustomerSummary {
     #[cfg(feature = "arrow")]
     pub fn from_arrow(
         bytes: &[u8],
-        mapping: &crate::data::arrow::SummaryMapping,
+        mapping: &SummaryMapping,
         period: Period,
         observation_end: Option<i64>,
     ) -> Result<CustomerSummary> {
-        crate::data::arrow::read_summary(bytes, mapping, period, observation_end)
+        use crate::data::arrow::{read_ids_and_numbers, renamed};
+        let names = [
+            ("customerId", mapping.customer_id.as_str()),
+            ("frequency", mapping.frequency.as_str()),
+            ("recency", mapping.recency.as_str()),
+            ("T", mapping.t.as_str()),
+            ("monetaryValue", mapping.monetary_value.as_str()),
+        ];
+        let (ids, numbers) = read_ids_and_numbers(bytes, names[0], &names[1..])?;
+        let [frequency, recency, t, monetary_value] = &numbers[..] else {
+            unreachable!("one column per name")
+        };
+        CustomerSummary::from_columns(
+            SummaryColumns {
+                customer_id: ids.as_column(),
+                frequency,
+                recency,
+                t,
+                monetary_value,
+            },
+            period,
+            observation_end,
+        )
+        .map_err(|e| renamed(e, &names))
     }
 
     /// A summary from columns computed elsewhere (e.g. a warehouse), validated row by row:

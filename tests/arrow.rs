@@ -10,8 +10,9 @@ use arrow_array::{
     TimestampMillisecondArray, TimestampNanosecondArray, TimestampSecondArray, UInt32Array,
 };
 use std::sync::Arc;
-use unimetric::data::arrow::{read_attributes, read_features, AttributeMapping, SummaryMapping};
+use unimetric::data::arrow::{read_attributes, read_features, AttributeMapping};
 use unimetric::data::spend::{Spend, SpendMapping};
+use unimetric::summary::SummaryMapping;
 use unimetric::{
     ColumnMapping, CustomerKeys, CustomerSummary, Period, SummaryOptions, Transactions,
 };

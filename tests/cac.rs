@@ -13,7 +13,7 @@
 //! March's window reaches April, past the data → incomplete.
 
 use unimetric::cac::{
-    cac, cac_payback, ltv_to_cac, CacOptions, LtvSource, PaybackOptions, Variant,
+    cac, cac_payback, ltv_to_cac, CacOptions, LtvCacOptions, LtvSource, PaybackOptions, Variant,
 };
 use unimetric::data::spend::{Spend, SpendMapping};
 use unimetric::{ColumnMapping, Transactions};
@@ -284,13 +284,7 @@ fn payback_from_cohort_curves() {
 #[test]
 fn ltv_to_cac_historical_and_supplied() {
     let (spend, tx) = data();
-    let t = ltv_to_cac(
-        &spend,
-        &tx,
-        &PaybackOptions::default(),
-        &LtvSource::Historical,
-    )
-    .unwrap();
+    let t = ltv_to_cac(&spend, &tx, &LtvCacOptions::default()).unwrap();
     let whole = |ch: Option<&str>| {
         t.rows
             .iter()
@@ -329,7 +323,15 @@ fn ltv_to_cac_historical_and_supplied() {
         value: vec![300.0, 30.0, 60.0],
         metric: "ltv.clv".into(),
     };
-    let s = ltv_to_cac(&spend, &tx, &PaybackOptions::default(), &supplied).unwrap();
+    let s = ltv_to_cac(
+        &spend,
+        &tx,
+        &LtvCacOptions {
+            ltv: supplied,
+            ..LtvCacOptions::default()
+        },
+    )
+    .unwrap();
     let search = s
         .rows
         .iter()

@@ -7,7 +7,9 @@
 //! code — never a panic — and an `Ok` result holds no NaN or ±Infinity where a number is due,
 //! probabilities stay in [0, 1] and counts stay consistent.
 
-use unimetric::cac::{cac, cac_payback, ltv_to_cac, CacOptions, LtvSource, PaybackOptions};
+use unimetric::cac::{
+    cac, cac_payback, ltv_to_cac, CacOptions, LtvCacOptions, LtvSource, PaybackOptions,
+};
 use unimetric::churn::{
     churn_features, evaluate, evaluate_time_split, ChurnModel, FeatureOptions, SplitOptions,
 };
@@ -334,7 +336,13 @@ pub fn cac_target(data: &[u8]) {
         acquisition: None,
     };
     let _ = typed(cac_payback(&spend, &tx, &po));
-    let _ = typed(ltv_to_cac(&spend, &tx, &po, &LtvSource::Historical));
+    let lo = LtvCacOptions {
+        margin,
+        attribution_lag: lag,
+        acquisition: None,
+        ltv: LtvSource::Historical,
+    };
+    let _ = typed(ltv_to_cac(&spend, &tx, &lo));
 }
 
 /// Transactions → churn features at a cutoff → logistic fit → scores, reasons, evaluation.
@@ -542,10 +550,9 @@ pub fn segment_target(data: &[u8]) {
 /// Then the summary and KPIs of the transactions.
 #[cfg(feature = "arrow")]
 pub fn arrow(data: &[u8]) {
-    use unimetric::data::arrow::{
-        read_attributes, read_features, ArrowTable, AttributeMapping, SummaryMapping,
-    };
+    use unimetric::data::arrow::{read_attributes, read_features, ArrowTable, AttributeMapping};
     use unimetric::data::spend::SpendMapping;
+    use unimetric::summary::SummaryMapping;
     // Owned bytes are read in place, borrowed bytes copied: the table from the first, the
     // rest from the second.
     let Some(table) = typed(ArrowTable::read(data.to_vec())) else {

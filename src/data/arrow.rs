@@ -1,5 +1,6 @@
-//! Arrow IPC input (cargo feature `arrow`): transactions, spend and customer summaries from the
-//! bytes of an Arrow IPC stream or file, read with the arrow-rs crates.
+//! Arrow IPC input (cargo feature `arrow`): transactions, spend and the columns of other tables
+//! (customer summaries, feature matrices, attributes) from the bytes of an Arrow IPC stream or
+//! file, read with the arrow-rs crates.
 //!
 //! The bytes are what `tableToIPC(table)` of the `apache-arrow` JS package returns for a
 //! DuckDB-WASM query result, what `pyarrow` writes with `ipc.new_stream` / `ipc.new_file`, or a
@@ -56,8 +57,6 @@ use super::spend::{Spend, SpendBuilder, SpendMapping};
 use super::{Cell, ColumnMapping, IdColumn, OwnedColumns, OwnedTimes, Transactions};
 use crate::data::attributes::CustomerAttributes;
 use crate::error::{join_names, Error, Result};
-use crate::summary::{CustomerSummary, SummaryColumns};
-use crate::Period;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Decimal128Type, Float16Type, Float32Type, Float64Type, Int16Type,
@@ -227,13 +226,17 @@ impl Ids<'_> {
     }
 }
 
-enum OwnedIds {
+/// An id column read from Arrow, owned.
+pub enum OwnedIds {
+    /// Every value fits a `u32`.
     Numeric(Vec<u32>),
+    /// Text ids (or integers outside `u32`, written in decimal).
     Text(Vec<String>),
 }
 
 impl OwnedIds {
-    fn as_column(&self) -> IdColumn<'_> {
+    /// Borrowed as a core id column.
+    pub fn as_column(&self) -> IdColumn<'_> {
         match self {
             OwnedIds::Numeric(v) => IdColumn::Numeric(v),
             OwnedIds::Text(v) => IdColumn::Text(v),
@@ -574,8 +577,9 @@ fn push_texts<'a>(chunk: &'a dyn Array, out: &mut Vec<Option<&'a str>>) -> bool 
 }
 
 /// Replaces the field names that the typed-columns builders put in errors (`customerId`,
-/// `amount`…) with the Arrow column names of the mapping.
-fn renamed(mut e: Error, names: &[(&str, &str)]) -> Error {
+/// `amount`…) with the Arrow column names of the mapping: `names` holds `(field, column)`
+/// pairs.
+pub fn renamed(mut e: Error, names: &[(&str, &str)]) -> Error {
     let column = match &mut e {
         Error::LengthMismatch { column, .. }
         | Error::NonFinite { column, .. }
@@ -688,71 +692,24 @@ pub fn read_spend(bytes: &[u8], mapping: &SpendMapping) -> Result<Spend> {
     b.finish()
 }
 
-/// Which Arrow column holds each field of a customer summary; each defaults to the field's own
-/// name (`customerId`, `frequency`, `recency`, `T`, `monetaryValue`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SummaryMapping {
-    /// Column with the customer id.
-    pub customer_id: String,
-    /// Column with repeat purchase periods.
-    pub frequency: String,
-    /// Column with periods between first and last purchase.
-    pub recency: String,
-    /// Column with periods between first purchase and observation end.
-    pub t: String,
-    /// Column with the mean net amount of repeat purchase periods.
-    pub monetary_value: String,
-}
-
-impl Default for SummaryMapping {
-    fn default() -> Self {
-        SummaryMapping {
-            customer_id: "customerId".into(),
-            frequency: "frequency".into(),
-            recency: "recency".into(),
-            t: "T".into(),
-            monetary_value: "monetaryValue".into(),
-        }
-    }
-}
-
-/// Reads a customer summary computed elsewhere from Arrow IPC bytes, through the same checks
-/// as [`CustomerSummary::from_columns`].
-pub fn read_summary(
+/// Reads an id column and required numeric columns by name: `id` and each of `numbers` is a
+/// `(field, column)` pair, the field naming the column in a missing-column error. Ids as
+/// [`OwnedIds`], numbers as `f64` in the order of `numbers`; a null is `E_MISSING_VALUE` and a
+/// column of another type `E_BAD_TYPE`, each naming the column (the values are not checked
+/// further: the table built from them does that, and [`renamed`] maps its errors back to the
+/// column names).
+pub fn read_ids_and_numbers(
     bytes: &[u8],
-    mapping: &SummaryMapping,
-    period: Period,
-    observation_end: Option<i64>,
-) -> Result<CustomerSummary> {
+    id: (&str, &str),
+    numbers: &[(&str, &str)],
+) -> Result<(OwnedIds, Vec<Vec<f64>>)> {
     let table = ArrowTable::read(bytes)?;
-    let ids = table
-        .column(&mapping.customer_id, "customerId")?
-        .ids()?
-        .into_owned();
-    let number = |name: &str, field: &str| table.column(name, field)?.required_numbers();
-    let frequency = number(&mapping.frequency, "frequency")?;
-    let recency = number(&mapping.recency, "recency")?;
-    let t = number(&mapping.t, "T")?;
-    let monetary = number(&mapping.monetary_value, "monetaryValue")?;
-    let names = [
-        ("customerId", mapping.customer_id.as_str()),
-        ("frequency", mapping.frequency.as_str()),
-        ("recency", mapping.recency.as_str()),
-        ("T", mapping.t.as_str()),
-        ("monetaryValue", mapping.monetary_value.as_str()),
-    ];
-    CustomerSummary::from_columns(
-        SummaryColumns {
-            customer_id: ids.as_column(),
-            frequency: &frequency,
-            recency: &recency,
-            t: &t,
-            monetary_value: &monetary,
-        },
-        period,
-        observation_end,
-    )
-    .map_err(|e| renamed(e, &names))
+    let ids = table.column(id.1, id.0)?.ids()?.into_owned();
+    let columns = numbers
+        .iter()
+        .map(|&(field, name)| table.column(name, field)?.required_numbers())
+        .collect::<Result<Vec<_>>>()?;
+    Ok((ids, columns))
 }
 
 /// The numeric columns `columns` of a table, each checked: a numeric type (else `E_BAD_TYPE`),

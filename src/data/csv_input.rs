@@ -11,6 +11,8 @@
 
 use super::{Cell, ColumnMapping, RowBuilder, RowCells, Transactions};
 use crate::error::{join_names, Error, Result};
+use crate::glossary::ParameterDef;
+use serde::Deserialize;
 
 /// Picks the delimiter from the header line: the most frequent of `,` `;` `\t` outside quotes.
 pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
@@ -155,6 +157,41 @@ pub fn field<'r>(
 /// Reads transactions from CSV bytes under `mapping`.
 pub fn read_transactions(bytes: &[u8], mapping: &ColumnMapping) -> Result<Transactions> {
     read(bytes, mapping, None)
+}
+
+/// Parameter `maxReported`: how many rejected rows a skipping read reports (0–1000000).
+pub const MAX_REPORTED: ParameterDef = ParameterDef::new(
+    "maxReported",
+    "100",
+    "Rejected rows reported at most (whole number, 0–1000000); all are counted.",
+)
+.number(100.0)
+.range(0.0, 1e6)
+.whole();
+
+/// Options of a CSV read that skips bad rows (JS `Transactions.fromCsvSkippingBadRows`); JS
+/// `CsvSkipOptions`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct CsvSkipOptions {
+    /// Rejected rows reported at most (default 100).
+    pub max_reported: u32,
+}
+
+impl Default for CsvSkipOptions {
+    fn default() -> Self {
+        CsvSkipOptions {
+            max_reported: MAX_REPORTED.default_number() as u32,
+        }
+    }
+}
+
+impl CsvSkipOptions {
+    /// `maxReported` checked against its range (`E_BAD_OPTION`).
+    pub fn max_reported(&self) -> Result<usize> {
+        MAX_REPORTED.check_count(f64::from(self.max_reported))
+    }
 }
 
 /// Rows that [`read_transactions_skipping`] left out.

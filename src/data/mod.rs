@@ -52,23 +52,51 @@ pub const MAX_TRANSACTIONS: usize = 50_000_000;
 /// assert!(m.channel.is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ColumnMapping {
     /// Column with the customer id (any text or number; compared as text).
+    #[serde(deserialize_with = "column_name")]
     pub customer_id: String,
     /// Column with the transaction time (see [`dates`]).
+    #[serde(deserialize_with = "column_name")]
     pub timestamp: String,
     /// Column with the transaction amount (refunds negative).
+    #[serde(deserialize_with = "column_name")]
     pub amount: String,
     /// Optional column with an order id; several rows with one order id count as one order.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "option_column_name")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub order_id: Option<String>,
     /// Optional column with the acquisition/marketing channel of the transaction.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "option_column_name")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub channel: Option<String>,
-    /// Optional column with the transaction's cost (same currency; margin = amount − cost).
-    #[serde(default)]
+    /// Optional column with the transaction's cost (same currency; historical LTV then uses
+    /// amount − cost).
+    #[serde(default, deserialize_with = "option_column_name")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub cost: Option<String>,
+}
+
+/// Reads a column name of a mapping: a non-empty string (serde `deserialize_with`).
+pub fn column_name<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    if s.trim().is_empty() {
+        return Err(serde::de::Error::custom(
+            "expected a column name (non-empty string), found an empty string",
+        ));
+    }
+    Ok(s)
+}
+
+/// Reads an optional column name of a mapping (see [`column_name`]).
+pub fn option_column_name<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<String>, D::Error> {
+    column_name(d).map(Some)
 }
 
 impl ColumnMapping {

@@ -9,11 +9,16 @@ use super::csv_input::{field, CsvTable};
 use super::{amount_value, time_value, Cell, MAX_TRANSACTIONS};
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The type of a marketing channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "ChannelType")
+)]
+#[serde(rename = "ChannelType", rename_all = "lowercase")]
 pub enum ChannelKind {
     /// Bought media (search, social, display…): counts towards paid CAC.
     Paid,
@@ -44,16 +49,24 @@ impl ChannelKind {
     }
 }
 
-/// Which input column holds each spend field (rows and CSV).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which input column holds each spend field (rows, CSV and Arrow).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SpendMapping {
     /// Column with the date the spend belongs to.
+    #[serde(deserialize_with = "super::column_name")]
     pub date: String,
     /// Column with the channel name (matched against acquisition channels).
+    #[serde(deserialize_with = "super::column_name")]
     pub channel: String,
     /// Column with the amount spent.
+    #[serde(deserialize_with = "super::column_name")]
     pub amount: String,
-    /// Optional column with the channel type (`paid`, `owned`, `organic`).
+    /// Optional column with the channel type (`paid`, `owned`, `organic`); needed for paid
+    /// CAC.
+    #[serde(default, deserialize_with = "super::option_column_name")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub channel_type: Option<String>,
 }
 

@@ -1,18 +1,18 @@
 //! `fromArrow` constructors (cargo feature `arrow`, the `unimetric/arrow` entry point): Arrow
 //! IPC bytes in, the same tables as the typed-columns constructors out.
 
-use super::cac::{spend_mapping, Spend};
-use super::convert::{
-    check_keys, column_names, ensure_fits, get, js, name_list, to_js, type_name, JsResult,
-};
+use super::cac::Spend;
+use super::convert::{check_keys, ensure_fits, get, js, name_list, to_js, type_name, JsResult};
+use super::interop::read;
 use super::segment::FeatureMatrix;
 use super::summary::CustomerSummary;
-use super::transactions::{mapping as transaction_mapping, summary_options, Transactions};
-use crate::data::arrow::{AttributeMapping, SummaryMapping};
+use super::transactions::Transactions;
+use crate::data::arrow::AttributeMapping;
+use crate::data::spend::SpendMapping;
+use crate::data::ColumnMapping;
 use crate::error::Error;
+use crate::summary::{SummaryMapping, SummaryOptions};
 use wasm_bindgen::prelude::*;
-
-const SUMMARY_MAPPING_KEYS: &[&str] = &["customerId", "frequency", "recency", "T", "monetaryValue"];
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ARROW_TYPES: &'static str = r#"
@@ -27,15 +27,6 @@ export interface AttributeColumns {
   numeric?: ReadonlyArray<string>;
   /** Categorical attribute columns (text or dictionary-encoded text). */
   categorical?: ReadonlyArray<string>;
-}
-
-/** Which Arrow column holds each field of `CustomerSummary.fromArrow`; each defaults to the field's own name. */
-export interface SummaryMapping {
-  customerId?: string;
-  frequency?: string;
-  recency?: string;
-  T?: string;
-  monetaryValue?: string;
 }
 "#;
 
@@ -59,32 +50,6 @@ fn ipc_bytes(value: &JsValue) -> crate::Result<Vec<u8>> {
     Ok(bytes.to_vec())
 }
 
-fn summary_mapping(value: &JsValue) -> crate::Result<SummaryMapping> {
-    let mut m = SummaryMapping::default();
-    if value.is_undefined() || value.is_null() {
-        return Ok(m);
-    }
-    let names = column_names(
-        value,
-        "{ customerId: \"customer_id\", monetaryValue: \"avg_spend\" }",
-        &[],
-        SUMMARY_MAPPING_KEYS,
-    )?;
-    let slots = [
-        &mut m.customer_id,
-        &mut m.frequency,
-        &mut m.recency,
-        &mut m.t,
-        &mut m.monetary_value,
-    ];
-    for (slot, name) in slots.into_iter().zip(names) {
-        if let Some(n) = name {
-            *slot = n;
-        }
-    }
-    Ok(m)
-}
-
 #[wasm_bindgen]
 impl Transactions {
     /// Builds transactions from Arrow IPC bytes (stream or file format); `mapping` names the
@@ -95,9 +60,11 @@ impl Transactions {
         #[wasm_bindgen(unchecked_param_type = "ArrowIpcInput")] ipc: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "ColumnMapping")] mapping: &JsValue,
     ) -> JsResult<Transactions> {
-        let m = js(transaction_mapping(mapping))?;
-        let bytes = js(ipc_bytes(ipc))?;
-        js(crate::Transactions::from_arrow(bytes, &m)).map(Transactions::wrap)
+        let m: ColumnMapping = read(mapping, "mapping")?;
+        let bytes = ipc_bytes(ipc)?;
+        Ok(Transactions::wrap(crate::Transactions::from_arrow(
+            bytes, &m,
+        )?))
     }
 }
 
@@ -109,9 +76,11 @@ impl Spend {
         #[wasm_bindgen(unchecked_param_type = "ArrowIpcInput")] ipc: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "SpendMapping")] mapping: &JsValue,
     ) -> JsResult<Spend> {
-        let m = js(spend_mapping(mapping))?;
-        let bytes = js(ipc_bytes(ipc))?;
-        js(crate::data::spend::Spend::from_arrow(&bytes, &m)).map(Spend::wrap)
+        let m: SpendMapping = read(mapping, "mapping")?;
+        let bytes = ipc_bytes(ipc)?;
+        Ok(Spend::wrap(crate::data::spend::Spend::from_arrow(
+            &bytes, &m,
+        )?))
     }
 }
 
@@ -125,16 +94,15 @@ impl CustomerSummary {
         #[wasm_bindgen(unchecked_param_type = "SummaryMapping | undefined")] mapping: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SummaryOptions")] options: &JsValue,
     ) -> JsResult<CustomerSummary> {
-        let m = js(summary_mapping(mapping))?;
-        let opts = js(summary_options(options, "CustomerSummary.fromArrow"))?;
-        let bytes = js(ipc_bytes(ipc))?;
-        js(crate::CustomerSummary::from_arrow(
+        let m: SummaryMapping = read(mapping, "mapping")?;
+        let opts: SummaryOptions = read(options, "CustomerSummary.fromArrow")?;
+        let bytes = ipc_bytes(ipc)?;
+        Ok(CustomerSummary::wrap(crate::CustomerSummary::from_arrow(
             &bytes,
             &m,
             opts.period,
             opts.observation_end,
-        ))
-        .map(CustomerSummary::wrap)
+        )?))
     }
 }
 

@@ -1,27 +1,19 @@
 //! Marketing spend, CAC, payback and LTV:CAC for JS.
 
 use super::convert::{
-    check_keys, column_names, csv_bytes, ensure_fits, f64_column, for_each_row, get, id_column, js,
-    options_object, period_option, row_count, to_js, type_name, Ids, JsResult, OwnedCell,
+    check_keys, csv_bytes, ensure_fits, f64_column, for_each_row, get, id_column, row_count,
+    type_name, Ids, JsResult, OwnedCell,
 };
-use crate::cac::{AcquisitionTable, CacOptions, LtvSource, PaybackOptions};
+use super::interop::{read, read_with, to_js};
+use crate::cac::{AcquisitionTable, CacOptions, LtvCacOptions, LtvSource, PaybackOptions};
 use crate::data::spend::{SpendBuilder, SpendMapping};
-use crate::data::{Cell, Period};
+use crate::data::Cell;
 use crate::error::Error;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_CAC: &'static str = r#"
-/** Which column holds each spend field (rows and CSV). */
-export interface SpendMapping {
-  date: string;
-  channel: string;
-  amount: string;
-  /** Column with "paid", "owned" or "organic". Needed for paid CAC. */
-  channelType?: string;
-}
-
 /** Typed columns for `Spend.fromColumns`; all of equal length. */
 export interface SpendColumnsInput {
   /** Epoch milliseconds, Dates or ISO-8601 strings; each row counts in the period containing it. */
@@ -37,124 +29,15 @@ export interface AcquisitionChannels {
   channel: ReadonlyArray<string>;
 }
 
-/** Options of `cac()`. */
-export interface CacOptions {
-  /** Default "month". */
-  period?: Period;
-  /** Spend in period t is set against customers acquired in t..t+L. Default 0. */
-  attributionLag?: number;
-  acquisitionChannels?: AcquisitionChannels;
-}
-
-export type ChannelType = "paid" | "owned" | "organic";
-
-/** One row of the CAC table. `value` is null when undefined, with the reason. */
-export interface CacRow {
-  period: number;
-  periodStart: number;
-  variant: "blended" | "paid" | "channel";
-  channel: string | null;
-  channelType: ChannelType | null;
-  spend: number;
-  newCustomers: number;
-  value: number | null;
-  reason: string | null;
-  complete: boolean;
-  definition: DefinitionRef;
-}
-
-export interface CacTable {
-  rows: CacRow[];
-  warnings: string[];
-}
-
-/** Options of `cacPayback()` and `ltvToCac()`. */
-export interface PaybackOptions {
-  /** Gross margin rate in (0, 1]. Default 1 (payback on revenue). */
-  grossMargin?: number;
-  /** In months. Default 0. */
-  attributionLag?: number;
-  acquisitionChannels?: AcquisitionChannels;
-}
-
-export interface PaybackRow {
-  cohort: number;
-  cohortStart: number;
-  channel: string | null;
-  customers: number;
-  cac: number | null;
-  monthsObserved: number;
-  /** Cumulative gross margin per acquired customer at months 0..monthsObserved after acquisition. */
-  curve: number[];
-  paybackMonths: number | null;
-  status: "paid_back" | "not_yet" | "no_cac";
-  note: string;
-  definition: DefinitionRef;
-}
-
-export interface SimplePayback {
-  channel: string | null;
-  cac: number | null;
-  monthlyRevenuePerCustomer: number;
-  value: number | null;
-  reason: string | null;
-  definition: DefinitionRef;
-}
-
-export interface PaybackTable {
-  cohorts: PaybackRow[];
-  simple: SimplePayback[];
-  warnings: string[];
-}
-
 /** A per-customer LTV column supplied by the caller (e.g. predictive CLV), with its metric id. */
 export interface LtvColumn {
   customerId: Uint32Array | ReadonlyArray<string | number>;
   value: Float64Array | ReadonlyArray<number>;
   metric: string;
 }
-
-export interface LtvCacOptions extends PaybackOptions {
-  /** Default "historical": realised gross margin per acquired customer to date. */
-  ltv?: "historical" | LtvColumn;
-}
-
-export interface LtvCacRow {
-  cohort: number | null;
-  channel: string | null;
-  customers: number;
-  ltv: number;
-  cac: number | null;
-  value: number | null;
-  reason: string | null;
-  definition: DefinitionRef;
-}
-
-export interface LtvCacTable {
-  rows: LtvCacRow[];
-  warnings: string[];
-}
 "#;
 
 const SPEND_KEYS: &[&str] = &["date", "channel", "amount", "channelType"];
-
-/// Reads a spend mapping object (`{ date, channel, amount, channelType? }`).
-pub fn spend_mapping(value: &JsValue) -> crate::Result<SpendMapping> {
-    let mut names = column_names(
-        value,
-        "{ date: \"month\", channel: \"channel\", amount: \"spend\" }",
-        &SPEND_KEYS[..3],
-        &SPEND_KEYS[3..],
-    )?
-    .into_iter();
-    let mut next = || names.next().flatten();
-    Ok(SpendMapping {
-        date: next().unwrap_or_default(),
-        channel: next().unwrap_or_default(),
-        amount: next().unwrap_or_default(),
-        channel_type: next(),
-    })
-}
 
 /// Marketing spend (date, channel, amount, optional channel type), held in WebAssembly memory.
 #[wasm_bindgen]
@@ -176,9 +59,11 @@ impl Spend {
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "SpendMapping")] mapping: &JsValue,
     ) -> JsResult<Spend> {
-        let m = js(spend_mapping(mapping))?;
-        let bytes = js(csv_bytes(text))?;
-        js(crate::data::spend::Spend::from_csv(&bytes, &m)).map(Spend::wrap)
+        let m: SpendMapping = read(mapping, "mapping")?;
+        let bytes = csv_bytes(text)?;
+        Ok(Spend::wrap(crate::data::spend::Spend::from_csv(
+            &bytes, &m,
+        )?))
     }
 
     /// Builds spend from an array of row objects.
@@ -188,7 +73,7 @@ impl Spend {
         rows: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "SpendMapping")] mapping: &JsValue,
     ) -> JsResult<Spend> {
-        js(spend_from_rows(rows, mapping)).map(Spend::wrap)
+        Ok(Spend::wrap(spend_from_rows(rows, mapping)?))
     }
 
     /// Builds spend from typed columns.
@@ -196,7 +81,7 @@ impl Spend {
     pub fn from_columns(
         #[wasm_bindgen(unchecked_param_type = "SpendColumnsInput")] columns: &JsValue,
     ) -> JsResult<Spend> {
-        js(spend_from_columns(columns)).map(Spend::wrap)
+        Ok(Spend::wrap(spend_from_columns(columns)?))
     }
 
     /// Number of spend rows.
@@ -223,7 +108,7 @@ impl Spend {
 }
 
 fn spend_from_rows(rows: &JsValue, mapping: &JsValue) -> crate::Result<crate::data::spend::Spend> {
-    let m = spend_mapping(mapping)?;
+    let m: SpendMapping = read(mapping, "mapping")?;
     let mut fields = vec![
         ("date", m.date.as_str()),
         ("channel", m.channel.as_str()),
@@ -335,28 +220,7 @@ fn spend_from_columns(columns: &JsValue) -> crate::Result<crate::data::spend::Sp
     b.finish()
 }
 
-fn lag_option(value: &JsValue) -> crate::Result<u32> {
-    let v = get(value, "attributionLag");
-    if v.is_undefined() || v.is_null() {
-        return Ok(0);
-    }
-    match v.as_f64() {
-        Some(x) if x.fract() == 0.0 && (0.0..=1000.0).contains(&x) => Ok(x as u32),
-        _ => Err(Error::BadOption {
-            option: "attributionLag".into(),
-            message: format!(
-                "expected a whole number of periods from 0 to 1000, found {}",
-                describe(&v)
-            ),
-        }),
-    }
-}
-
-fn describe(v: &JsValue) -> String {
-    v.as_f64()
-        .map_or_else(|| type_name(v).to_string(), |x| x.to_string())
-}
-
+/// Reads option `acquisitionChannels` with the column readers (typed arrays are copied once).
 fn acquisition_option(value: &JsValue) -> crate::Result<Option<AcquisitionTable>> {
     let v = get(value, "acquisitionChannels");
     if v.is_undefined() || v.is_null() {
@@ -386,58 +250,9 @@ fn acquisition_option(value: &JsValue) -> crate::Result<Option<AcquisitionTable>
     }))
 }
 
-fn object_or_default(value: &JsValue, function: &str, known: &[&str]) -> crate::Result<bool> {
-    Ok(options_object(value, function, known)?.is_some())
-}
-
-fn cac_options(value: &JsValue) -> crate::Result<CacOptions> {
-    if !object_or_default(
-        value,
-        "cac",
-        &["period", "attributionLag", "acquisitionChannels"],
-    )? {
-        return Ok(CacOptions::default());
-    }
-    let period = period_option(value, Period::Month)?;
-    Ok(CacOptions {
-        period,
-        attribution_lag: lag_option(value)?,
-        acquisition: acquisition_option(value)?,
-    })
-}
-
-fn payback_options(
-    value: &JsValue,
-    function: &str,
-    extra: &[&str],
-) -> crate::Result<PaybackOptions> {
-    let mut known = vec!["grossMargin", "attributionLag", "acquisitionChannels"];
-    known.extend_from_slice(extra);
-    if !object_or_default(value, function, &known)? {
-        return Ok(PaybackOptions::default());
-    }
-    let m = get(value, "grossMargin");
-    let margin = if m.is_undefined() || m.is_null() {
-        1.0
-    } else {
-        m.as_f64().ok_or_else(|| Error::BadOption {
-            option: "grossMargin".into(),
-            message: format!("expected a number in (0, 1], found {}", type_name(&m)),
-        })?
-    };
-    Ok(PaybackOptions {
-        margin,
-        attribution_lag: lag_option(value)?,
-        acquisition: acquisition_option(value)?,
-    })
-}
-
+/// Reads option `ltv` with the column readers: `"historical"` or `{ customerId, value, metric }`.
 fn ltv_option(value: &JsValue) -> crate::Result<LtvSource> {
-    let v = if value.is_object() {
-        get(value, "ltv")
-    } else {
-        JsValue::UNDEFINED
-    };
+    let v = get(value, "ltv");
     if v.is_undefined() || v.is_null() || v.as_string().as_deref() == Some("historical") {
         return Ok(LtvSource::Historical);
     }
@@ -446,22 +261,16 @@ fn ltv_option(value: &JsValue) -> crate::Result<LtvSource> {
             option: "ltv".into(),
             message: format!(
                 "expected \"historical\" or {{ customerId, value, metric }}, found {}",
-                describe(&v)
+                v.as_string()
+                    .map_or_else(|| type_name(&v).to_string(), |s| format!("\"{s}\""))
             ),
         });
     }
     check_keys(&v, "ltv", &["customerId", "value", "metric"])?;
-    let metric = get(&v, "metric")
-        .as_string()
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| Error::BadOption {
-            option: "ltv.metric".into(),
-            message: "name the metric the values come from, e.g. \"ltv.clv\"".into(),
-        })?;
     Ok(LtvSource::PerCustomer {
         customer_id: Ids::into_text(id_column(&get(&v, "customerId"), "ltv.customerId")?),
         value: f64_column(&get(&v, "value"), "ltv.value")?,
-        metric,
+        metric: get(&v, "metric").as_string().unwrap_or_default(),
     })
 }
 
@@ -472,8 +281,10 @@ pub fn cac(
     transactions: &super::transactions::Transactions,
     #[wasm_bindgen(unchecked_optional_param_type = "CacOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
-    let opts = js(cac_options(options))?;
-    js(crate::cac::cac(&spend.inner, transactions.core(), &opts)).map(|t| to_js(&t))
+    let mut opts: CacOptions = read_with(options, "cac", &["acquisitionChannels"])?;
+    opts.acquisition = acquisition_option(options)?;
+    let t = crate::cac::cac(&spend.inner, transactions.core(), &opts)?;
+    Ok(to_js(&t))
 }
 
 /// CAC payback per monthly cohort (observed curve) and the textbook payback per channel.
@@ -483,13 +294,10 @@ pub fn cac_payback(
     transactions: &super::transactions::Transactions,
     #[wasm_bindgen(unchecked_optional_param_type = "PaybackOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
-    let opts = js(payback_options(options, "cacPayback", &[]))?;
-    js(crate::cac::cac_payback(
-        &spend.inner,
-        transactions.core(),
-        &opts,
-    ))
-    .map(|t| to_js(&t))
+    let mut opts: PaybackOptions = read_with(options, "cacPayback", &["acquisitionChannels"])?;
+    opts.acquisition = acquisition_option(options)?;
+    let t = crate::cac::cac_payback(&spend.inner, transactions.core(), &opts)?;
+    Ok(to_js(&t))
 }
 
 /// LTV:CAC per channel over the whole window and per monthly cohort.
@@ -499,13 +307,9 @@ pub fn ltv_to_cac(
     transactions: &super::transactions::Transactions,
     #[wasm_bindgen(unchecked_optional_param_type = "LtvCacOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
-    let opts = js(payback_options(options, "ltvToCac", &["ltv"]))?;
-    let ltv = js(ltv_option(options))?;
-    js(crate::cac::ltv_to_cac(
-        &spend.inner,
-        transactions.core(),
-        &opts,
-        &ltv,
-    ))
-    .map(|t| to_js(&t))
+    let mut opts: LtvCacOptions = read_with(options, "ltvToCac", &["acquisitionChannels", "ltv"])?;
+    opts.acquisition = acquisition_option(options)?;
+    opts.ltv = ltv_option(options)?;
+    let t = crate::cac::ltv_to_cac(&spend.inner, transactions.core(), &opts)?;
+    Ok(to_js(&t))
 }

@@ -384,68 +384,6 @@ pub fn options_object(
     Ok(Some(value.clone()))
 }
 
-/// Reads option `period` of an options object (`default` when absent).
-pub fn period_option(value: &JsValue, default: crate::Period) -> crate::Result<crate::Period> {
-    let p = get(value, "period");
-    if p.is_undefined() || p.is_null() {
-        return Ok(default);
-    }
-    match p.as_string() {
-        Some(s) => crate::Period::parse(&s),
-        None => Err(Error::BadOption {
-            option: "period".into(),
-            message: format!(
-                "expected \"day\", \"week\", \"month\" or \"quarter\", found {}",
-                type_name(&p)
-            ),
-        }),
-    }
-}
-
-/// Reads a mapping of fields to column names: every key in `required` must name a column, keys
-/// in `optional` may be absent. Returns the names in the order `required` then `optional`.
-/// `example` is shown when `value` is not an object.
-pub fn column_names(
-    value: &JsValue,
-    example: &str,
-    required: &[&str],
-    optional: &[&str],
-) -> crate::Result<Vec<Option<String>>> {
-    if !value.is_object() || Array::is_array(value) {
-        return Err(Error::BadOption {
-            option: "mapping".into(),
-            message: format!(
-                "expected an object like {example}, found {}",
-                type_name(value)
-            ),
-        });
-    }
-    let known: Vec<&str> = required.iter().chain(optional).copied().collect();
-    check_keys(value, "mapping", &known)?;
-    let field = |key: &str, required: bool| -> crate::Result<Option<String>> {
-        let v = get(value, key);
-        match v.as_string() {
-            Some(s) if !s.trim().is_empty() => Ok(Some(s)),
-            _ if !required && (v.is_undefined() || v.is_null()) => Ok(None),
-            _ => Err(Error::BadOption {
-                option: format!("mapping.{key}"),
-                message: format!(
-                    "expected a column name (non-empty string), found {}",
-                    type_name(&v)
-                ),
-            }),
-        }
-    };
-    let mut out = Vec::with_capacity(known.len());
-    for k in required {
-        out.push(field(k, true)?);
-    }
-    for k in optional {
-        out.push(field(k, false)?);
-    }
-    Ok(out)
-}
-
 /// Reads option `option` as an array of column names (non-empty strings); `E_BAD_OPTION`
 /// otherwise.
 pub fn name_list(value: &JsValue, option: &str) -> crate::Result<Vec<String>> {

@@ -1,12 +1,10 @@
 //! `CustomerSummary` for JS.
 
-use super::convert::{
-    check_keys, f64_column, get, id_column, js, object_keys, to_js, type_name, JsResult,
-};
-use super::transactions::summary_options;
+use super::convert::{check_keys, f64_column, get, id_column, object_keys, type_name, JsResult};
+use super::interop::{read, to_js};
 use crate::data::CustomerKeys;
 use crate::error::{join_names, Error};
-use crate::summary::SummaryColumns;
+use crate::summary::{SummaryColumns, SummaryOptions};
 use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array};
 use wasm_bindgen::prelude::*;
 
@@ -51,7 +49,7 @@ impl CustomerSummary {
         #[wasm_bindgen(unchecked_param_type = "SummaryColumnsInput")] columns: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SummaryOptions")] options: &JsValue,
     ) -> JsResult<CustomerSummary> {
-        js(from_columns(columns, options)).map(CustomerSummary::wrap)
+        Ok(CustomerSummary::wrap(from_columns(columns, options)?))
     }
 
     /// Number of customers.
@@ -192,7 +190,7 @@ fn from_columns(columns: &JsValue, options: &JsValue) -> crate::Result<crate::Cu
         });
     }
     check_keys(columns, "CustomerSummary.fromColumns", COLUMN_KEYS)?;
-    let opts = summary_options(options, "CustomerSummary.fromColumns")?;
+    let opts: SummaryOptions = read(options, "CustomerSummary.fromColumns")?;
     let col = |key: &str| -> crate::Result<JsValue> {
         let v = get(columns, key);
         if v.is_undefined() || v.is_null() {

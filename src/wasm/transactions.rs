@@ -1,20 +1,21 @@
 //! `Transactions` for JS: constructors from rows, typed columns and CSV; summary and KPIs.
 
 use super::convert::{
-    check_keys, column_names, csv_bytes, date_option, ensure_fits, f64_column, for_each_row, get,
-    id_column, js, object_keys, options_object, period_option, row_count, to_js, type_name,
-    JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
+    check_keys, csv_bytes, ensure_fits, f64_column, for_each_row, get, id_column, object_keys,
+    row_count, type_name, JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
 };
+use super::interop::{read, to_js};
 use super::summary::CustomerSummary;
+use crate::data::csv_input::CsvSkipOptions;
 use crate::data::{ColumnMapping, RowBuilder, TimeColumn, TransactionColumns};
 use crate::error::{join_names, Error};
 use crate::kpi::Kpis;
 use crate::summary::SummaryOptions;
-use crate::Period;
 use js_sys::{Array, Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-const MAPPING_KEYS: &[&str] = &[
+/// The columns `Transactions.fromColumns` takes.
+const COLUMN_KEYS: &[&str] = &[
     "customerId",
     "timestamp",
     "amount",
@@ -22,38 +23,6 @@ const MAPPING_KEYS: &[&str] = &[
     "channel",
     "cost",
 ];
-const SUMMARY_KEYS: &[&str] = &["period", "observationEnd"];
-
-/// Reads a column mapping object (`{ customerId, timestamp, amount, orderId?, channel?, cost? }`).
-pub fn mapping(value: &JsValue) -> crate::Result<ColumnMapping> {
-    let mut names = column_names(
-        value,
-        "{ customerId: \"customer_id\", timestamp: \"order_date\", amount: \"revenue\" }",
-        &MAPPING_KEYS[..3],
-        &MAPPING_KEYS[3..],
-    )?
-    .into_iter();
-    let mut next = || names.next().flatten();
-    Ok(ColumnMapping {
-        customer_id: next().unwrap_or_default(),
-        timestamp: next().unwrap_or_default(),
-        amount: next().unwrap_or_default(),
-        order_id: next(),
-        channel: next(),
-        cost: next(),
-    })
-}
-
-/// Reads summary options (`{ period?, observationEnd? }`).
-pub fn summary_options(value: &JsValue, function: &str) -> crate::Result<SummaryOptions> {
-    let Some(value) = options_object(value, function, SUMMARY_KEYS)? else {
-        return Ok(SummaryOptions::default());
-    };
-    Ok(SummaryOptions {
-        period: period_option(&value, Period::Day)?,
-        observation_end: date_option(&get(&value, "observationEnd"), "observationEnd")?,
-    })
-}
 
 /// A validated table of transactions held in WebAssembly memory.
 #[wasm_bindgen]
@@ -81,7 +50,7 @@ impl Transactions {
         rows: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "ColumnMapping")] mapping_value: &JsValue,
     ) -> JsResult<Transactions> {
-        js(from_rows(rows, mapping_value)).map(Transactions::wrap)
+        Ok(Transactions::wrap(from_rows(rows, mapping_value)?))
     }
 
     /// Builds transactions from typed columns.
@@ -89,7 +58,7 @@ impl Transactions {
     pub fn from_columns(
         #[wasm_bindgen(unchecked_param_type = "TransactionColumnsInput")] columns: &JsValue,
     ) -> JsResult<Transactions> {
-        js(from_columns(columns)).map(Transactions::wrap)
+        Ok(Transactions::wrap(from_columns(columns)?))
     }
 
     /// Builds transactions from CSV text (a string or UTF-8 bytes).
@@ -98,9 +67,11 @@ impl Transactions {
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "ColumnMapping")] mapping_value: &JsValue,
     ) -> JsResult<Transactions> {
-        let m = js(mapping(mapping_value))?;
-        let bytes = js(csv_bytes(text))?;
-        js(crate::Transactions::from_csv(&bytes, &m)).map(Transactions::wrap)
+        let m: ColumnMapping = read(mapping_value, "mapping")?;
+        let bytes = csv_bytes(text)?;
+        Ok(Transactions::wrap(crate::Transactions::from_csv(
+            &bytes, &m,
+        )?))
     }
 
     /// Builds transactions from CSV text like `fromCsv`, but leaves out every row that is wrong
@@ -111,9 +82,9 @@ impl Transactions {
     pub fn from_csv_skipping_bad_rows(
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] text: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "ColumnMapping")] mapping_value: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ maxReported?: number }")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CsvSkipOptions")] options: &JsValue,
     ) -> JsResult<JsValue> {
-        js(skipping_bad_rows(text, mapping_value, options))
+        Ok(skipping_bad_rows(text, mapping_value, options)?)
     }
 
     /// Number of transactions.
@@ -153,12 +124,10 @@ impl Transactions {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "SummaryOptions")] options: &JsValue,
     ) -> JsResult<CustomerSummary> {
-        let opts = js(summary_options(options, "summary"))?;
-        js(crate::CustomerSummary::from_transactions(
-            &self.inner,
-            &opts,
+        let opts: SummaryOptions = read(options, "summary")?;
+        Ok(CustomerSummary::wrap(
+            crate::CustomerSummary::from_transactions(&self.inner, &opts)?,
         ))
-        .map(CustomerSummary::wrap)
     }
 
     /// Customer-base KPIs, each with its definition.
@@ -167,24 +136,8 @@ impl Transactions {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "SummaryOptions")] options: &JsValue,
     ) -> JsResult<JsValue> {
-        let opts = js(summary_options(options, "kpis"))?;
-        let k = js(Kpis::compute(&self.inner, &opts))?;
-        let out = Object::new();
-        for v in &k.values {
-            let entry = Object::new();
-            let _ = Reflect::set(&entry, &"value".into(), &JsValue::from_f64(v.value));
-            let _ = Reflect::set(&entry, &"unit".into(), &JsValue::from_str(v.unit));
-            let name = crate::catalog::get(v.definition.metric).map_or("", |d| d.name);
-            let _ = Reflect::set(&entry, &"name".into(), &JsValue::from_str(name));
-            let _ = Reflect::set(&entry, &"definition".into(), &to_js(&v.definition));
-            let _ = Reflect::set(&out, &JsValue::from_str(v.key), &entry);
-        }
-        let _ = Reflect::set(
-            &out,
-            &"observationEnd".into(),
-            &JsValue::from_f64(k.observation_end as f64),
-        );
-        Ok(out.into())
+        let opts: SummaryOptions = read(options, "kpis")?;
+        Ok(to_js(&Kpis::compute(&self.inner, &opts)?))
     }
 }
 
@@ -198,7 +151,7 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
             ),
         });
     }
-    check_keys(columns, "Transactions.fromColumns", MAPPING_KEYS)?;
+    check_keys(columns, "Transactions.fromColumns", COLUMN_KEYS)?;
     let required = |key: &str| -> crate::Result<JsValue> {
         let v = get(columns, key);
         if v.is_undefined() || v.is_null() {
@@ -338,7 +291,7 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
 }
 
 fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Transactions> {
-    let m = mapping(mapping_value)?;
+    let m: ColumnMapping = read(mapping_value, "mapping")?;
     let mut fields: Vec<(&str, &str)> = vec![
         ("customerId", m.customer_id.as_str()),
         ("timestamp", m.timestamp.as_str()),
@@ -420,32 +373,9 @@ fn skipping_bad_rows(
     mapping_value: &JsValue,
     options: &JsValue,
 ) -> crate::Result<JsValue> {
-    let o = options_object(
-        options,
-        "Transactions.fromCsvSkippingBadRows",
-        &["maxReported"],
-    )?;
-    let mut max_reported = 100usize;
-    if let Some(o) = &o {
-        let v = super::convert::get(o, "maxReported");
-        if !v.is_undefined() && !v.is_null() {
-            match v.as_f64() {
-                Some(n) if n.fract() == 0.0 && (0.0..=1e6).contains(&n) => {
-                    max_reported = n as usize
-                }
-                _ => {
-                    return Err(crate::Error::BadOption {
-                        option: "maxReported".into(),
-                        message: format!(
-                            "expected an integer from 0 to 1000000, found {}",
-                            type_name(&v)
-                        ),
-                    })
-                }
-            }
-        }
-    }
-    let m = mapping(mapping_value)?;
+    let max_reported =
+        read::<CsvSkipOptions>(options, "Transactions.fromCsvSkippingBadRows")?.max_reported()?;
+    let m: ColumnMapping = read(mapping_value, "mapping")?;
     let bytes = csv_bytes(text)?;
     let (tx, rejected) =
         crate::data::csv_input::read_transactions_skipping(&bytes, &m, max_reported)?;

@@ -9,17 +9,6 @@ const TS_TYPES: &'static str = r#"
 /** A date: epoch milliseconds, an ISO-8601 string (UTC unless an offset is given), `YYYYMMDD`, or a `Date`. */
 export type DateInput = number | string | Date;
 
-/** Which column holds each field, by column name (rows and CSV). */
-export interface ColumnMapping {
-  customerId: string;
-  timestamp: string;
-  amount: string;
-  orderId?: string;
-  channel?: string;
-  /** Per-transaction cost (same currency as amount); historical LTV then uses amount − cost. */
-  cost?: string;
-}
-
 /** Typed columns for `Transactions.fromColumns`; all of equal length. */
 export interface TransactionColumnsInput {
   customerId: Uint32Array | ReadonlyArray<string | number>;
@@ -31,14 +20,6 @@ export interface TransactionColumnsInput {
   channel?: ReadonlyArray<string | null>;
   /** Cost per transaction (finite, same currency as amount); margin = amount − cost. */
   cost?: Float64Array | ReadonlyArray<number>;
-}
-
-/** Options of `summary()` and `kpis()`. */
-export interface SummaryOptions {
-  /** Period used to merge purchases and to measure recency and T. Default `"day"`. */
-  period?: Period;
-  /** End of the observation window. Default: the last transaction. */
-  observationEnd?: DateInput;
 }
 
 /** Columns for `CustomerSummary.fromColumns`. */
@@ -62,14 +43,6 @@ export interface SummaryColumns {
   orders?: Float64Array;
   revenue?: Float64Array;
   acquisitionChannel?: (string | null)[];
-}
-
-/** One KPI value. */
-export interface KpiValue {
-  value: number;
-  unit: string;
-  name: string;
-  definition: DefinitionRef;
 }
 
 /** Customer-base KPIs of a transaction table. */

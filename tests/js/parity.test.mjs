@@ -1,19 +1,30 @@
 // Same numbers everywhere: a fixed scenario (the bundled sample data; summary and KPIs for day,
-// week and month; the churn fit, its scores and the evaluations) computed natively
+// week and month; CAC, CAC payback and LTV:CAC of the sample spend; the churn fit, its scores
+// and the evaluations) computed natively
 // (`cargo run --example parity`) and in wasm must agree to the bit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Transactions, churnFeatures, evaluateChurn, evaluateScores, fitChurn } from "../../pkg/node.js";
+import { Spend, Transactions, cac, cacPayback, churnFeatures, evaluateChurn, evaluateScores, fitChurn, ltvToCac } from "../../pkg/node.js";
 import { ROOT } from "./helpers.mjs";
 
 const hex = (arr) => Array.from(arr, (x) => {
+  if (x === null) return null;
   const b = new DataView(new ArrayBuffer(8));
   b.setFloat64(0, x);
   return b.getBigUint64(0).toString(16).padStart(16, "0");
 });
+
+const same = (wasm, native, what) => {
+  for (const col of Object.keys(wasm)) {
+    assert.ok(native[col], `${what}.${col} missing from the native output`);
+    assert.equal(wasm[col].length, native[col].length, `${what}.${col} length`);
+    const diff = wasm[col].findIndex((v, i) => v !== native[col][i]);
+    assert.equal(diff, -1, `${what}.${col} differs at row ${diff + 1}`);
+  }
+};
 
 test("native and wasm results are bit-identical", { timeout: 600_000 }, () => {
   const native = JSON.parse(execFileSync("cargo", ["run", "--quiet", "--example", "parity"], {
@@ -31,11 +42,7 @@ test("native and wasm results are bit-identical", { timeout: 600_000 }, () => {
       frequency: hex(s.frequency), recency: hex(s.recency), T: hex(s.T), monetaryValue: hex(s.monetaryValue),
       revenue: hex(s.revenue), orders: hex(s.orders), kpis: hex(keys.map((key) => k[key].value)),
     };
-    for (const col of Object.keys(wasm)) {
-      assert.equal(wasm[col].length, native[period][col].length, `${period}.${col} length`);
-      const diff = wasm[col].findIndex((v, i) => v !== native[period][col][i]);
-      assert.equal(diff, -1, `${period}.${col} differs at row ${diff + 1}`);
-    }
+    same(wasm, native[period], period);
     s.free();
   }
   // Churn, in the order of examples/parity.rs: features at 2025-06-30 (90-day horizon), the
@@ -66,5 +73,28 @@ test("native and wasm results are bit-identical", { timeout: 600_000 }, () => {
     assert.equal(diff, -1, `churn.${col} differs at position ${diff + 1}`);
   }
   model.free();
+
+  const spend = Spend.fromCsv(readFileSync(path.join(ROOT, "www", "data", "spend.csv")), {
+    date: "month", channel: "channel", amount: "amount", channelType: "channel_type",
+  });
+  const c = cac(spend, tx, { attributionLag: 1 }).rows;
+  same({
+    spend: hex(c.map((r) => r.spend)), newCustomers: hex(c.map((r) => r.newCustomers)), value: hex(c.map((r) => r.value)),
+  }, native.cac, "cac");
+  const p = cacPayback(spend, tx, { margin: 0.4 });
+  same({
+    cac: hex(p.cohorts.map((r) => r.cac)),
+    curve: hex(p.cohorts.flatMap((r) => r.curve)),
+    paybackMonths: hex(p.cohorts.map((r) => r.paybackMonths)),
+    simpleValue: hex(p.simple.map((r) => r.value)),
+    simpleRevenue: hex(p.simple.map((r) => r.monthlyRevenuePerCustomer)),
+  }, native.payback, "payback");
+  // The margin under its older name, `grossMargin`, gives the same bits.
+  const l = ltvToCac(spend, tx, { grossMargin: 0.4 }).rows;
+  same({
+    ltv: hex(l.map((r) => r.ltv)), cac: hex(l.map((r) => r.cac)), value: hex(l.map((r) => r.value)),
+  }, native.ltvCac, "ltvCac");
+  assert.ok(c.some((r) => r.value !== null) && p.cohorts.some((r) => r.paybackMonths !== null) && l.some((r) => r.value !== null));
+  spend.free();
   tx.free();
 });
