@@ -9,8 +9,8 @@
 //! cargo run --example parity > native.json
 //! ```
 
-use unimetric::churn::{self, ChurnModel, Evaluation, FeatureOptions, FitOptions, SplitOptions};
 use unimetric::cac::{cac, cac_payback, ltv_to_cac, CacOptions, LtvCacOptions, PaybackOptions};
+use unimetric::churn::{self, ChurnModel, Evaluation, FeatureOptions, FitOptions, SplitOptions};
 use unimetric::data::spend::{Spend, SpendMapping};
 use unimetric::kpi::Kpis;
 use unimetric::summary::{CustomerSummary, SummaryOptions};
@@ -23,7 +23,11 @@ fn hex(v: &[f64]) -> serde_json::Value {
 /// As [`hex`], with `null` for an undefined value.
 fn hex_opt(v: impl IntoIterator<Item = Option<f64>>) -> serde_json::Value {
     v.into_iter()
-        .map(|x| x.map_or(serde_json::Value::Null, |x| format!("{:016x}", x.to_bits()).into()))
+        .map(|x| {
+            x.map_or(serde_json::Value::Null, |x| {
+                format!("{:016x}", x.to_bits()).into()
+            })
+        })
         .collect()
 }
 

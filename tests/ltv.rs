@@ -781,7 +781,7 @@ e,2024-04-10,70
         assert_eq!(h.ltv, vec![66.0, 60.0]);
         assert_eq!(h.cohorts[0].cumulative, vec![40.0, 66.0, 66.0]);
         assert_eq!(h.cohorts[1].cumulative, vec![30.0, 60.0]);
-        assert_eq!(h.definition.version, "1.1.0");
+        assert_eq!(h.definition.version, "1.2.0");
         assert_eq!(
             h.definition.params.get("marginSource"),
             Some(&unimetric::glossary::ParamValue::Text("cost".into()))
@@ -795,7 +795,7 @@ e,2024-04-10,70
             },
         )
         .unwrap_err();
-        assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("marginRate")));
+        assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("margin")));
         // Costs are validated like amounts: CSV rows count the header as row 1.
         for (bad, code, row) in [
             (
@@ -856,7 +856,7 @@ e,2024-04-10,70
             (f64::NAN, 0.1, 1.0, "arpu"),
             (1.0, 1.5, 1.0, "churnRate"),
             (1.0, -0.1, 1.0, "churnRate"),
-            (1.0, 0.1, 2.0, "marginRate"),
+            (1.0, 0.1, 2.0, "margin"),
         ] {
             let e = simple_ltv(a, c, m, Period::Month).unwrap_err();
             assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some(opt)));
