@@ -2,7 +2,8 @@
 # Runs every test layer; installs what is missing first (scripts/bootstrap.sh).
 #   1. format and lints (cargo fmt --check, clippy -D warnings, native and wasm32, with and
 #      without the `arrow` feature), and the dependencies' licences, bans and sources
-#      (cargo-deny, offline, deny.toml)
+#      (cargo-deny, offline, deny.toml), and no import cycle among the modules of src/
+#      (scripts/import-cycles.sh)
 #   2. native Rust: unit, integration and doc tests, glossary sync (cargo test, with the
 #      `arrow` feature so the Arrow IPC reader is tested too)
 #   3. wasm-bindgen-test in Node
@@ -50,7 +51,8 @@ lints() {
     cargo clippy --target wasm32-unknown-unknown --lib --tests --quiet -- -D warnings &&
     cargo clippy --target wasm32-unknown-unknown --features arrow --lib --tests --quiet -- -D warnings &&
     cargo fetch --locked --quiet &&
-    cargo deny --offline check licenses bans sources
+    cargo deny --offline check licenses bans sources &&
+    bash scripts/import-cycles.sh
 }
 
 layer "format and lints" lints
