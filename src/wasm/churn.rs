@@ -245,6 +245,14 @@ fn labels(value: &JsValue) -> crate::Result<Vec<bool>> {
             })
             .collect();
     }
+    if value.is_null() {
+        // `churnFeatures(...).labels` is null when the data end before cutoff + horizon.
+        return Err(Error::InsufficientData {
+            message: "the labels are null: the transactions end before cutoff + horizonDays, so \
+                      the churn outcome is not observed yet; fit on an earlier cutoff"
+                .into(),
+        });
+    }
     Err(Error::BadType {
         column: "labels".into(),
         row: 0,
@@ -287,7 +295,7 @@ fn table(features: &JsValue) -> crate::Result<(Vec<String>, Vec<f64>, Vec<Catego
 #[wasm_bindgen(js_name = fitChurn)]
 pub fn fit_churn(
     #[wasm_bindgen(unchecked_param_type = "ChurnFeatureTable")] features: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ReadonlyArray<number | boolean>")]
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ReadonlyArray<number | boolean> | null")]
     labels_value: &JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ChurnFitOptions")] options: &JsValue,
 ) -> JsResult<ChurnModel> {
@@ -437,7 +445,7 @@ impl ChurnModel {
 #[wasm_bindgen(js_name = evaluateScores, unchecked_return_type = "ChurnEvaluation")]
 pub fn evaluate_scores(
     #[wasm_bindgen(unchecked_param_type = "Float64Array | ReadonlyArray<number>")] scores: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ReadonlyArray<number | boolean>")]
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ReadonlyArray<number | boolean> | null")]
     labels_value: &JsValue,
 ) -> JsResult<JsValue> {
     let p = f64_column(scores, "scores")?;

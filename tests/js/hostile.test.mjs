@@ -536,6 +536,8 @@ entry("fitChurn", (...a) => U.fitChurn(...a), [
   c("label 2", () => [F, Uint8Array.from(F.labels, (v, i) => (i === 0 ? 2 : v)), {}], "E_OUT_OF_RANGE"),
   c("values not divisible by the names", () => [fm(F.values.slice(1)), F.labels, {}], "E_LENGTH_MISMATCH"),
   c("features of the wrong type", () => [42, F.labels, {}], "E_BAD_TYPE"),
+  c("null labels (features past the data)", () => [F, null, {}], "E_INSUFFICIENT_DATA"),
+  c("labels a string", () => [F, "0101", {}], "E_BAD_TYPE"),
   c("duplicate rows are valid", () => [fm(new Float64Array([...F.values, ...F.values])), new Uint8Array([...F.labels, ...F.labels]), {}], ok((m) => {
     const p = m.predict(F).values; assert.ok(p.every((x) => x >= 0 && x <= 1));
   })),

@@ -91,7 +91,7 @@ const ratio = ltvToCac(spend, tx, { margin: 0.6 });
 
 // --- churn, end to end
 const f = churnFeatures(tx, { cutoff: "2024-01-10", horizonDays: 90 });
-const model: ChurnModel = fitChurn(f, f.labels);
+const model: ChurnModel = fitChurn(f, f.labels);        // labels are null when the data end before cutoff + horizon: E_INSUFFICIENT_DATA
 const tuned: ChurnModel = fitChurn(f, f.labels, { alpha: 1 });
 const risk: Float64Array = model.predict(f).values;
 const riskRef: DefinitionRef = model.predict(f).definition;

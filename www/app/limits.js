@@ -24,21 +24,12 @@ export async function loadLimits(fetchDefinitions) {
  * Parameter `name` of definition `id`: `{ name, description, default, value, rule, required, min,
  * max, values }`. `value` is the literal default (null when there is none or it depends on the
  * data, `rule` then names it), `min` and `max` the bounds and `values` the allowed strings of an
- * enumeration (each null when the library sets none). A library whose definitions carry only the
- * `default` text gives `value` from that text read as a literal and no bounds or values.
+ * enumeration (each null when the library sets none).
  */
 export function param(id, name) {
   const p = definitions?.[id]?.parameters.find((entry) => entry.name === name);
   if (!p) throw new Error(`the library defines no parameter ${name} of ${id}`);
-  return {
-    ...p,
-    value: "value" in p ? p.value : literal(p.default),
-    rule: p.rule ?? null,
-    required: p.required ?? false,
-    min: p.min ?? null,
-    max: p.max ?? null,
-    values: p.values ?? null,
-  };
+  return p;
 }
 
 /** The literal default of a parameter. */
@@ -50,14 +41,4 @@ export const defaultOf = (id, name) => param(id, name).value;
  */
 export function choices(id, name, select) {
   return param(id, name).values ?? [...select.options].map((option) => option.value);
-}
-
-/** A default text such as `12` or `"month"` as its value, or null when it is prose. */
-function literal(text) {
-  try {
-    const value = JSON.parse(text);
-    return value !== null && typeof value === "object" ? null : value;
-  } catch {
-    return null;
-  }
 }
