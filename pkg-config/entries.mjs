@@ -141,15 +141,22 @@ export const { expose } = serve(lib, init);
     [`${prefix}worker-thread.d.ts`]: `${HEADER}
 // Types of \`${name}/worker-thread\` (${thread}), for custom worker scripts.
 import type * as lib from "./${glue}.js";
-import type { Task as AnyTask, TaskContext as AnyTaskContext } from "./worker-serve.js";
+import type { Progress } from "./${glue}.js";
 
 export { HANDLE } from "./worker-serve.js";
 
 /** What a task receives besides its arguments: \`lib\` is the \`${name}\` module (by default). */
-export type TaskContext<Lib = typeof lib> = AnyTaskContext<Lib>;
+export interface TaskContext<Lib = typeof lib> {
+  /** The library module (already instantiated). */
+  lib: Lib;
+  /** Sends a progress report to the caller's \`onProgress\` (a no-op without one). */
+  progress(report: Progress | { stage: string; done: number; total: number }): void;
+  /** Stores a library object in the worker and returns its handle, which the page receives as a \`RemoteObject\`. */
+  keep(object: { free(): void }): unknown;
+}
 
 /** A task: arguments with handles resolved to the library's objects. */
-export type Task<Lib = typeof lib> = AnyTask<Lib>;
+export type Task<Lib = typeof lib> = (args: unknown[], context: TaskContext<Lib>) => unknown;
 
 /** Adds tasks the \`UnimetricWorker\` of \`${name}/worker\` can call by name; they take precedence over the library's functions. */
 export function expose(tasks: Record<string, Task>): void;
