@@ -1,6 +1,7 @@
 //! Prints, as JSON, the bit patterns of the LTV results of a fixed scenario: the CDNOW summary
 //! (tests/fixtures, weeks) and the bundled sample data summarised in weeks — BG/NBD and
-//! Gamma-Gamma fits, P(alive), expected purchases, expected spend and 12-month CLV.
+//! Gamma-Gamma fits, P(alive), expected purchases, expected spend and 12-month CLV; and the
+//! historical LTV of the sample transactions at margin 0.3 (per customer and the cohort curves).
 //! tests/js/ltv_parity.test.mjs runs the same scenario through the wasm package and requires
 //! identical bits.
 //!
@@ -11,6 +12,7 @@
 use unimetric::ltv::bgnbd::{BgNbdModel, BgNbdOptions};
 use unimetric::ltv::clv::{clv, ClvOptions};
 use unimetric::ltv::gamma_gamma::{GammaGammaModel, GammaGammaOptions};
+use unimetric::ltv::historical::{historical_ltv, HistoricalOptions};
 use unimetric::summary::{CustomerSummary, SummaryColumns, SummaryOptions};
 use unimetric::{ColumnMapping, IdColumn, Period, Transactions};
 
@@ -77,7 +79,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             observation_end: None,
         },
     )?;
-    let out = serde_json::json!({ "cdnow": scenario(&cdnow)?, "sample": scenario(&sample)? });
+    let h = historical_ltv(
+        &sample_tx,
+        &HistoricalOptions {
+            margin: 0.3,
+            ..HistoricalOptions::default()
+        },
+    )?;
+    let curves: Vec<f64> = h
+        .cohorts
+        .iter()
+        .flat_map(|c| c.cumulative.iter().copied())
+        .collect();
+    let historical = serde_json::json!({
+        "revenue": hex(&h.revenue),
+        "ltv": hex(&h.ltv),
+        "acquisitionMonth": hex(&h.acquisition_month),
+        "cohorts": hex(&curves),
+    });
+    let out = serde_json::json!({
+        "cdnow": scenario(&cdnow)?,
+        "sample": scenario(&sample)?,
+        "historical": historical,
+    });
     println!("{out}");
     Ok(())
 }

@@ -93,28 +93,28 @@ pub const CLASS_WEIGHTS: ParameterDef = ParameterDef::new("classWeights", "none 
 pub const TRAIN_CUTOFF: ParameterDef = ParameterDef::new(
     "trainCutoff",
     "required",
-    "Cutoff of the training features and labels (epoch ms or ISO-8601).",
+    "evaluateChurn: cutoff of the training features and labels (epoch ms or ISO-8601).",
 )
 .required();
 /// Parameter `testCutoff` of the time split (required, later than `trainCutoff`).
 pub const TEST_CUTOFF: ParameterDef = ParameterDef::new(
     "testCutoff",
     "required",
-    "Cutoff of the test features and labels (epoch ms or ISO-8601), later than trainCutoff.",
+    "evaluateChurn: cutoff of the test features and labels (epoch ms or ISO-8601), later than trainCutoff.",
 )
 .required();
 /// Parameter `alive` of the time split.
 pub const ALIVE: ParameterDef = ParameterDef::new(
     "alive",
     "false",
-    "Also score 1 − P(alive) from BG/NBD fitted on the training features (churn.alive).",
+    "evaluateChurn: also score 1 − P(alive) from BG/NBD fitted on the training features (churn.alive).",
 )
 .flag(false);
 /// Parameter `n` of the reasons: how many reasons per customer.
 pub const REASONS: ParameterDef = ParameterDef::new(
     "n",
     "3",
-    "Reasons per customer: the features that raise the log-odds the most.",
+    "model.reasons(features, n): reasons per customer, the features that raise the log-odds the most.",
 )
 .number(3.0)
 .range(0.0, 4_294_967_295.0)
@@ -159,7 +159,7 @@ pub const FEATURES: Definition = Definition {
 /// `churn.propensity`.
 pub const PROPENSITY: Definition = Definition {
     id: "churn.propensity",
-    version: "1.0.0",
+    version: "1.1.0",
     name: "Churn propensity (logistic)",
     description: "Probability that a customer churns over the horizon, from a logistic regression on standardised churn.features (L2 in linfa-logistic's convention, fitted with argmin's L-BFGS). Reasons are the features that push the customer's log-odds up the most.",
     formula: "P(churn) = 1 ÷ (1 + exp(−(b + Σ_j w_j · (x_j − mean_j) ÷ sd_j))), with (w, b) minimising Σ_i c_i · log-loss_i + α/2 · ‖w‖² (L-BFGS; c_i the weight of row i's class); odds ratio per SD_j = exp(w_j); contribution_j = w_j · (x_j − mean_j) ÷ sd_j",
@@ -169,6 +169,7 @@ pub const PROPENSITY: Definition = Definition {
         MAX_ITERATIONS,
         GRADIENT_TOLERANCE,
         CLASS_WEIGHTS,
+        REASONS,
     ],
     inputs: "A feature matrix (row-major, named columns) and 0/1 labels.",
 };
@@ -176,12 +177,12 @@ pub const PROPENSITY: Definition = Definition {
 /// `churn.evaluation`.
 pub const EVALUATION: Definition = Definition {
     id: "churn.evaluation",
-    version: "1.0.0",
+    version: "1.1.0",
     name: "Churn model evaluation",
     description: "Scores on customers not used for fitting: AUC, log-loss, Brier score, calibration in ten equal-width probability bins, and a decile lift table. The recency-only baseline (training churn rate within each training recency decile) is scored the same way.",
     formula: "AUC = P(score of a churner > score of a non-churner), ties count ½; log-loss = −mean(y ln p + (1−y) ln(1−p)) with p clipped to [1e-15, 1−1e-15]; Brier = mean((p − y)²); lift(decile d) = churn rate in d ÷ overall churn rate, deciles by descending score",
     unit: "AUC, Brier: 0–1; log-loss: nats",
-    parameters: &[],
+    parameters: &[TRAIN_CUTOFF, TEST_CUTOFF, HORIZON_DAYS, ALIVE],
     inputs: "Scores and 0/1 labels.",
 };
 

@@ -43,6 +43,13 @@ pub const MAX_ITERATIONS: ParameterDef = ParameterDef::new(
 /// `tolerance` of the BG/NBD fit.
 pub const TOLERANCE: ParameterDef = ParameterDef::new("tolerance", "1e-6", "Convergence criterion: largest absolute gradient of the mean log-likelihood per customer with respect to the log-parameters.").number(1e-6).above(0.0);
 
+/// The `n` of `probabilityOfPurchases(t, n)`: a whole number of repeat purchases.
+pub const PURCHASES: ParameterDef =
+    ParameterDef::new("n", "required", "Number of repeat purchases (whole, ≥ 0).")
+        .required()
+        .range(0.0, 4_294_967_295.0)
+        .whole();
+
 /// Definition of `ltv.bgnbd`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.bgnbd",

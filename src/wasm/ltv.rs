@@ -158,16 +158,9 @@ impl BgNbdModel {
     /// periods.
     #[wasm_bindgen(js_name = probabilityOfPurchases)]
     pub fn probability_of_purchases(&self, t: f64, n: f64) -> JsResult<f64> {
-        js((|| {
-            let t = time_arg(t)?;
-            if !(n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n)) {
-                return Err(Error::BadOption {
-                    option: "n".into(),
-                    message: format!("expected a whole number of purchases ≥ 0, found {n}"),
-                });
-            }
-            self.inner.probability_of_purchases(t, n as u32)
-        })())
+        let t = time_arg(t)?;
+        let n = bgnbd::PURCHASES.check_count(n)?;
+        Ok(self.inner.probability_of_purchases(t, n as u32)?)
     }
 
     /// The model as plain JSON (restore with `BgNbdModel.fromJSON`).

@@ -1,12 +1,13 @@
 // Same numbers everywhere for LTV: the scenario of examples/ltv_parity.rs (CDNOW in weeks and the
 // bundled sample data in weeks: BG/NBD and Gamma-Gamma fits, P(alive), expected purchases,
-// expected spend, 12-month CLV) computed natively and in wasm must agree to the bit.
+// expected spend, 12-month CLV; historical LTV of the sample at margin 0.3 with its cohort
+// curves) computed natively and in wasm must agree to the bit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { CustomerSummary, Transactions, fitBgNbd, fitGammaGamma, clv } from "../../pkg/node.js";
+import { CustomerSummary, Transactions, fitBgNbd, fitGammaGamma, clv, historicalLtv } from "../../pkg/node.js";
 import { ROOT, cdnowColumns } from "./helpers.mjs";
 
 const hex = (arr) => Array.from(arr, (x) => {
@@ -40,8 +41,16 @@ test("LTV: native and wasm results are bit-identical", { timeout: 600_000 }, () 
     customerId: "customer_id", timestamp: "order_date", amount: "amount",
   });
   const sample = tx.summary({ period: "week" });
-  const wasm = { cdnow: scenario(cdnow), sample: scenario(sample) };
-  for (const name of ["cdnow", "sample"]) {
+  const h = historicalLtv(tx, { margin: 0.3 });
+  const historical = {
+    revenue: hex(h.revenue),
+    ltv: hex(h.ltv),
+    acquisitionMonth: hex(h.acquisitionMonth),
+    cohorts: hex(h.cohorts.flatMap((c) => [...c.cumulative])),
+  };
+  assert.ok(historical.ltv.length > 1000 && historical.cohorts.length > 10);
+  const wasm = { cdnow: scenario(cdnow), sample: scenario(sample), historical };
+  for (const name of ["cdnow", "sample", "historical"]) {
     for (const col of Object.keys(wasm[name])) {
       assert.equal(wasm[name][col].length, native[name][col].length, `${name}.${col} length`);
       const diff = wasm[name][col].findIndex((v, i) => v !== native[name][col][i]);
