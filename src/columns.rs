@@ -76,7 +76,8 @@ pub struct Values {
     #[serde(serialize_with = "f64s")]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub values: Vec<f64>,
-    /// 1 for a customer with no repeat purchase (BG/NBD's P(alive) only).
+    /// 1 for a customer with no repeat purchase (P(alive) of BG/NBD and 1 − P(alive) of
+    /// `churn.alive` only).
     #[serde(
         rename = "noRepeatPurchase",
         skip_serializing_if = "Option::is_none",

@@ -2,7 +2,7 @@
 //! margin per customer of each acquisition cohort by months since acquisition.
 //!
 //! The margin of a transaction is `amount − cost` when the transactions carry a cost column
-//! ([`Transactions::costs`]), and `marginRate · amount` otherwise; the two cannot be combined
+//! ([`Transactions::costs`]), and `margin · amount` otherwise; the two cannot be combined
 //! (a margin rate other than 1 with a cost column is `E_BAD_OPTION`).
 
 use crate::data::{CustomerKeys, Period, Transactions};
@@ -154,7 +154,7 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
             message: "the transactions carry a cost column, so the margin is amount − cost; leave margin at 1".into(),
         });
     }
-    // Margin of row r: amount − cost with a cost column, marginRate · amount otherwise.
+    // Margin of row r: amount − cost with a cost column, margin · amount otherwise.
     let margin = |r: usize| match costs {
         Some(c) => tx.amount[r] - c[r],
         None => tx.amount[r] * opts.margin,

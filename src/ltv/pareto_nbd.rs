@@ -26,6 +26,27 @@ use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use crate::summary::CustomerSummary;
 use serde::{Deserialize, Serialize};
 
+/// `starts` of the Pareto/NBD fit.
+pub const STARTS: ParameterDef = ParameterDef::new(
+    "starts",
+    "3",
+    "Number of optimiser starting points (the best converged fit is kept).",
+)
+.number(3.0)
+.range(1.0, 10.0)
+.whole();
+/// `maxIterations` of the Pareto/NBD fit.
+pub const MAX_ITERATIONS: ParameterDef = ParameterDef::new(
+    "maxIterations",
+    "500",
+    "Iteration limit of each BFGS run (central-difference gradients).",
+)
+.number(500.0)
+.range(1.0, 100_000.0)
+.whole();
+/// `tolerance` of the Pareto/NBD fit.
+pub const TOLERANCE: ParameterDef = ParameterDef::new("tolerance", "1e-6", "Convergence criterion: largest absolute gradient of the mean log-likelihood per customer with respect to the log-parameters.").number(1e-6).above(0.0);
+
 /// Definition of `ltv.pareto_nbd`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.pareto_nbd",
@@ -35,9 +56,9 @@ pub const DEFINITION: Definition = Definition {
     formula: "L = Γ(r+x)αʳβˢ/Γ(r)·[1/((α+T)^(r+x)(β+T)ˢ) + s/(r+s+x)·A₀], A₀ = ₂F₁(r+s+x, u; r+s+x+1; |α−β|/(m+t_x))/(m+t_x)^(r+s+x) − ₂F₁(r+s+x, u; r+s+x+1; |α−β|/(m+T))/(m+T)^(r+s+x), m = max(α, β), u = s+1 if α ≥ β else r+x; P(alive) = 1/(1 + s/(r+s+x)·(α+T)^(r+x)(β+T)ˢ·A₀); E[Y(t)|x,t_x,T] = (r+x)(β+T)/((α+T)(s−1))·[1 − ((β+T)/(β+T+t))^(s−1)]·P(alive)",
     unit: "r, s: dimensionless; α, β: periods of the summary; predictions: purchases, probability (0–1)",
     parameters: &[
-        ParameterDef::new("starts", "3", "Number of optimiser starting points (the best converged fit is kept).").number(3.0).range(1.0, 10.0).whole(),
-        ParameterDef::new("maxIterations", "500", "Iteration limit of each BFGS run (central-difference gradients).").number(500.0).range(1.0, 100_000.0).whole(),
-        ParameterDef::new("tolerance", "1e-6", "Convergence criterion: largest absolute gradient of the mean log-likelihood per customer with respect to the log-parameters.").number(1e-6).above(0.0),
+        STARTS,
+        MAX_ITERATIONS,
+        TOLERANCE,
     ],
     inputs: "Customer summary (frequency x, recency t_x, T in the summary's period unit); at least two customers with a repeat purchase.",
 };
@@ -210,16 +231,9 @@ impl ParetoNbdModel {
         period: Period,
         opts: &super::bgnbd::BgNbdOptions,
     ) -> Result<ParetoNbdModel> {
-        if !(1..=10).contains(&opts.starts)
-            || opts.max_iterations == 0
-            || !opts.tolerance.is_finite()
-            || opts.tolerance <= 0.0
-        {
-            return Err(Error::BadOption {
-                option: "options".into(),
-                message: "starts must be 1–10, maxIterations ≥ 1 and tolerance > 0".into(),
-            });
-        }
+        STARTS.check_count(opts.starts as f64)?;
+        MAX_ITERATIONS.check_count(opts.max_iterations as f64)?;
+        TOLERANCE.check_number(opts.tolerance)?;
         check_columns(frequency, recency, t)?;
         check_not_empty(frequency.len())?;
         let repeaters = frequency.iter().filter(|&&x| x > 0.0).count();

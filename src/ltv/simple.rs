@@ -22,17 +22,34 @@ pub const PERIOD: ParameterDef = ParameterDef::new(
 .text("month")
 .one_of(crate::data::Period::NAMES);
 
+/// Parameter `arpu` (required).
+pub const ARPU: ParameterDef = ParameterDef::new(
+    "arpu",
+    "required",
+    "Average revenue per customer per period (≥ 0).",
+)
+.required()
+.at_least(0.0);
+/// Parameter `churnRate` (required). 0 is in range but has no finite LTV: `E_UNDEFINED`.
+pub const CHURN_RATE: ParameterDef = ParameterDef::new(
+    "churnRate",
+    "required",
+    "Share of customers lost per period, 0 to 1; 0 (customers never leave) has no finite LTV and is E_UNDEFINED.",
+)
+.required()
+.range(0.0, 1.0);
+
 /// Definition of `ltv.simple`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.simple",
     version: "1.1.0",
     name: "Simple LTV",
     description: "The back-of-the-envelope LTV: average revenue per customer per period, times the gross margin, divided by the share of customers lost per period (so 1 ÷ churn is the expected lifetime in periods). ARPU and churn must be measured over the same period. A churn rate of 0 has no finite LTV and is an error.",
-    formula: "LTV = ARPU per period × marginRate ÷ churn rate per period; expected lifetime = 1 ÷ churn rate periods",
+    formula: "LTV = ARPU per period × margin ÷ churn rate per period; expected lifetime = 1 ÷ churn rate periods",
     unit: "currency per customer",
     parameters: &[
-        ParameterDef::new("arpu", "required", "Average revenue per customer per period (≥ 0).").required().at_least(0.0),
-        ParameterDef::new("churnRate", "required", "Share of customers lost per period, in (0, 1].").required().above(0.0).at_most(1.0),
+        ARPU,
+        CHURN_RATE,
         MARGIN,
         PERIOD,
     ],
@@ -104,26 +121,9 @@ pub struct SimpleLtv {
 /// assert_eq!(simple_ltv(30.0, 0.0, 0.6, Period::Month).unwrap_err().code(), "E_UNDEFINED");
 /// ```
 pub fn simple_ltv(arpu: f64, churn_rate: f64, margin: f64, period: Period) -> Result<SimpleLtv> {
-    if !(arpu.is_finite() && arpu >= 0.0) {
-        return Err(Error::BadOption {
-            option: "arpu".into(),
-            message: format!("must be a finite number ≥ 0, found {arpu}"),
-        });
-    }
-    if !(churn_rate.is_finite() && (0.0..=1.0).contains(&churn_rate)) {
-        return Err(Error::BadOption {
-            option: "churnRate".into(),
-            message: format!(
-                "must be a share of customers lost per period in (0, 1], found {churn_rate}"
-            ),
-        });
-    }
-    if !(margin.is_finite() && (0.0..=1.0).contains(&margin)) {
-        return Err(Error::BadOption {
-            option: "margin".into(),
-            message: format!("must be a margin rate from 0 to 1, found {margin}"),
-        });
-    }
+    ARPU.check_number(arpu)?;
+    CHURN_RATE.check_number(churn_rate)?;
+    MARGIN.check_number(margin)?;
     if churn_rate == 0.0 {
         return Err(Error::Undefined {
             metric: DEFINITION.id.into(),

@@ -95,7 +95,7 @@ pub const FEATURE_NAMES: ParameterDef = ParameterDef::new(
 pub const LOG1P: ParameterDef = ParameterDef::new("log1p", "none", "segment: per-feature flags, or the names of the features, to which ln(1 + x) applies before scaling (feature must be ≥ 0).").rule("none");
 
 /// Parameter `orderBy` of `segment`.
-pub const ORDER_BY: ParameterDef = ParameterDef::new("orderBy", "0", "segment: cluster numbering by descending centroid of this feature (0 is the first feature) (name or 0-based index; ties: later features, then discovery order), \"norm\" (descending centroid norm in the prepared space) or \"asFound\".").number(0.0);
+pub const ORDER_BY: ParameterDef = ParameterDef::new("orderBy", "feature 0", "segment: cluster numbering by descending centroid of a feature (its name or 0-based index; ties: later features, then discovery order), \"norm\" (descending centroid norm in the prepared space) or \"asFound\". Without it, the first feature.").rule("firstFeature");
 
 /// Parameter `featureNames` of `segmentCustomers` (its own entry: the default differs from
 /// `segment`'s).

@@ -253,7 +253,10 @@ fn acquisition_option(value: &JsValue) -> crate::Result<Option<AcquisitionTable>
 /// Reads option `ltv` with the column readers: `"historical"` or `{ customerId, value, metric }`.
 fn ltv_option(value: &JsValue) -> crate::Result<LtvSource> {
     let v = get(value, "ltv");
-    if v.is_undefined() || v.is_null() || v.as_string().as_deref() == Some("historical") {
+    if v.is_undefined() || v.is_null() {
+        return Ok(LtvSource::default());
+    }
+    if v.as_string().as_deref() == Some("historical") {
         return Ok(LtvSource::Historical);
     }
     if !v.is_object() || Array::is_array(&v) {

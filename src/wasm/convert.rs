@@ -240,31 +240,6 @@ impl OwnedCell {
     }
 }
 
-/// Reads a date option (epoch ms number, ISO string or `Date`).
-pub fn date_option(value: &JsValue, option: &str) -> crate::Result<Option<i64>> {
-    let cell = OwnedCell::from_js(value);
-    let r = match cell {
-        OwnedCell::Missing => return Ok(None),
-        OwnedCell::Number(x) => crate::data::dates::parse_epoch_ms(x, option, 0),
-        OwnedCell::Text(ref s) => crate::data::dates::parse_date_text(s, option, 0),
-        OwnedCell::Other(t) => {
-            return Err(Error::BadOption {
-                option: option.into(),
-                message: format!("expected a date (epoch ms, ISO-8601 text or Date), found {t}"),
-            })
-        }
-    };
-    r.map(Some).map_err(|e| Error::BadOption {
-        option: option.into(),
-        message: match e {
-            Error::BadDate { value, reason, .. } => {
-                format!("cannot read '{value}' as a date ({reason})")
-            }
-            other => other.to_string(),
-        },
-    })
-}
-
 /// Reads property `key` of `obj`.
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -358,30 +333,6 @@ where
         f(i + 1, &cells)?;
     }
     Ok(())
-}
-
-/// Checks an options argument: `None` for `undefined`/`null`, the object itself when it is a
-/// plain object whose keys are all in `known`; `E_BAD_OPTION` for anything else and
-/// `E_UNKNOWN_OPTION` for an unknown key.
-pub fn options_object(
-    value: &JsValue,
-    function: &str,
-    known: &[&str],
-) -> crate::Result<Option<JsValue>> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    if !value.is_object() || Array::is_array(value) {
-        return Err(Error::BadOption {
-            option: "options".into(),
-            message: format!(
-                "{function} expects an options object, found {}",
-                type_name(value)
-            ),
-        });
-    }
-    check_keys(value, function, known)?;
-    Ok(Some(value.clone()))
 }
 
 /// Reads option `option` as an array of column names (non-empty strings); `E_BAD_OPTION`

@@ -56,7 +56,7 @@ pub fn read_with<T: DeserializeOwned>(
     let mut known: Vec<&str> = field_names::<T>().to_vec();
     known.extend_from_slice(extra);
     check_keys(value, function, &known)?;
-    deserialize(&plain_copy(value, extra))
+    deserialize(&plain_copy(value, extra)?)
 }
 
 /// Deserialises a JS value (already a plain object of the known keys) into `T`; a failure is
@@ -92,7 +92,9 @@ pub fn deserialize<T: DeserializeOwned>(value: &JsValue) -> crate::Result<T> {
 
 /// A shallow copy of an options object without `undefined`/`null` values and without `extra`
 /// keys, with `Date` values as epoch milliseconds (one level deep, where options hold dates).
-fn plain_copy(value: &JsValue, extra: &[&str]) -> JsValue {
+/// An array or typed array too long for wasm memory (such as k-means `init`) is `E_TOO_LARGE`
+/// before anything is copied.
+fn plain_copy(value: &JsValue, extra: &[&str]) -> crate::Result<JsValue> {
     let out = Object::new();
     for k in object_keys(value) {
         if extra.contains(&k.as_str()) {
@@ -103,13 +105,20 @@ fn plain_copy(value: &JsValue, extra: &[&str]) -> JsValue {
         if v.is_undefined() || v.is_null() {
             continue;
         }
+        if Array::is_array(&v) || js_sys::ArrayBuffer::is_view(&v) {
+            let len = Reflect::get(&v, &"length".into())
+                .ok()
+                .and_then(|l| l.as_f64())
+                .unwrap_or(0.0);
+            super::convert::ensure_fits(&k, len as usize, super::convert::F64_ENTRY_BYTES)?;
+        }
         let v = match v.dyn_ref::<js_sys::Date>() {
             Some(d) => JsValue::from_f64(d.get_time()),
             None => v,
         };
         let _ = Reflect::set(&out, &key, &v);
     }
-    out.into()
+    Ok(out.into())
 }
 
 /// The field names serde's derive gives a struct (`deserialize_struct`'s `fields`), found by

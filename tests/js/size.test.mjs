@@ -63,6 +63,9 @@ test("inputs that cannot fit in wasm memory get E_TOO_LARGE before allocation", 
   tooLarge(() => U.Spend.fromColumns({ date: [0], channel: ["a"], channelType: sparse(), amount: [1] }));
   tooLarge(() => new U.FeatureMatrix(new Float64Array(huge), 1));
   tooLarge(() => U.kmeans(new Float64Array(huge), 1, { k: 2 }));
+  // Arrays inside an options object (the given initial centres) are checked before the copy too.
+  tooLarge(() => U.kmeans(new Float64Array(4), 1, { k: 2, init: new Float64Array(huge) }));
+  tooLarge(() => U.segment(new Float64Array(4), 1, { k: 2, init: sparse() }));
   tooLarge(() => U.evaluateScores(new Float64Array(huge), [0, 1]));
   const e = tooLarge(() => U.CustomerSummary.fromColumns({
     customerId: new Uint32Array(1), frequency: new Float64Array(huge), recency: [0], T: [1], monetaryValue: [0],

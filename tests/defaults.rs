@@ -1,0 +1,118 @@
+//! Every options type's `Default` agrees with the machine-readable defaults of its definition's
+//! parameters: the options deserialised from an object holding each parameter's literal `value`
+//! (for the parameters the type has) equal `T::default()`. A default written into a `Default`
+//! impl that differs from the glossary, or a parameter whose `value` cannot be read back by the
+//! options type, fails here.
+
+use serde::de::{DeserializeOwned, Visitor};
+use std::fmt::Debug;
+use unimetric::glossary::{Definition, Literal};
+
+/// The serde field names of `T` (what `deserialize_struct` is given).
+fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Fields<'a>(&'a mut &'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for Fields<'_> {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _v: V) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("names only"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _v: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(serde::de::Error::custom("names only"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    let mut names: &'static [&'static str] = &[];
+    let _ = T::deserialize(Fields(&mut names));
+    names
+}
+
+/// Checks `T::default()` against the literal defaults of `def`'s parameters; returns how many
+/// parameters were compared (so a type that matches none of them is noticed).
+fn agrees<T: DeserializeOwned + Default + PartialEq + Debug>(def: &Definition) -> usize {
+    let fields = field_names::<T>();
+    let mut object = serde_json::Map::new();
+    for p in def.parameters {
+        if !fields.contains(&p.name) {
+            continue;
+        }
+        let value = match p.value {
+            // JS has one number type; JSON integers stand for whole JS numbers.
+            Literal::Number(x) if x.fract() == 0.0 && x.abs() < 9e15 => serde_json::json!(x as i64),
+            Literal::Number(x) => serde_json::json!(x),
+            Literal::Text(s) => serde_json::json!(s),
+            Literal::Bool(b) => serde_json::json!(b),
+            Literal::None => continue,
+        };
+        object.insert(p.name.to_string(), value);
+    }
+    let n = object.len();
+    let from_glossary: T = serde_json::from_value(serde_json::Value::Object(object))
+        .unwrap_or_else(|e| panic!("{}: the parameters' values do not read back: {e}", def.id));
+    assert_eq!(
+        from_glossary,
+        T::default(),
+        "{}: Default differs from the glossary",
+        def.id
+    );
+    n
+}
+
+#[test]
+fn options_defaults_agree_with_the_glossary() {
+    use unimetric::{cac, churn, ltv, segment, summary};
+    let compared = [
+        (
+            "summary",
+            agrees::<summary::SummaryOptions>(&summary::DEFINITION),
+        ),
+        ("clv", agrees::<ltv::clv::ClvOptions>(&ltv::clv::DEFINITION)),
+        (
+            "historical",
+            agrees::<ltv::historical::HistoricalOptions>(&ltv::historical::DEFINITION),
+        ),
+        (
+            "bgnbd",
+            agrees::<ltv::bgnbd::BgNbdOptions>(&ltv::bgnbd::DEFINITION),
+        ),
+        (
+            "pareto",
+            agrees::<ltv::bgnbd::BgNbdOptions>(&ltv::pareto_nbd::DEFINITION),
+        ),
+        (
+            "gamma_gamma",
+            agrees::<ltv::gamma_gamma::GammaGammaOptions>(&ltv::gamma_gamma::DEFINITION),
+        ),
+        ("cac", agrees::<cac::CacOptions>(&cac::CHANNEL)),
+        ("payback", agrees::<cac::PaybackOptions>(&cac::PAYBACK)),
+        ("ltv_ratio", agrees::<cac::LtvCacOptions>(&cac::LTV_RATIO)),
+        ("churn fit", agrees::<churn::FitOptions>(&churn::PROPENSITY)),
+        (
+            "kmeans",
+            agrees::<segment::model::KMeansOptions>(&segment::DEFINITION),
+        ),
+        (
+            "segment",
+            agrees::<segment::model::SegmentOptions>(&segment::DEFINITION),
+        ),
+        (
+            "choose k",
+            agrees::<segment::choose::ChooseKOptions>(&segment::choose::DEFINITION),
+        ),
+    ];
+    for (what, n) in compared {
+        assert!(
+            n > 0,
+            "{what}: no parameter with a literal default was compared"
+        );
+    }
+}
