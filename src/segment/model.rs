@@ -257,7 +257,7 @@ impl SegmentOptions {
             }
         };
         let order = match &self.order_by {
-            None => ClusterOrder::FeatureDescending(super::ORDER_BY.default_number() as usize),
+            None => ClusterOrder::FeatureDescending(0), // ORDER_BY's rule `firstFeature`
             Some(OrderBy::Index(i)) => {
                 if i.fract() != 0.0 || *i < 0.0 || *i >= n_cols as f64 {
                     return Err(bad_option(
