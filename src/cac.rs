@@ -180,13 +180,13 @@ pub struct CacOptions {
 impl Default for CacOptions {
     fn default() -> Self {
         CacOptions {
-            period: match PERIOD_PARAM.default_text().as_bytes() {
+            period: match const { PERIOD_PARAM.default_text() }.as_bytes() {
                 b"day" => Period::Day,
                 b"week" => Period::Week,
                 b"quarter" => Period::Quarter,
                 _ => Period::Month,
             },
-            attribution_lag: LAG_PARAM.default_number() as u32,
+            attribution_lag: const { LAG_PARAM.default_number() } as u32,
             acquisition: None,
         }
     }
@@ -622,8 +622,8 @@ pub struct PaybackOptions {
 impl Default for PaybackOptions {
     fn default() -> Self {
         PaybackOptions {
-            margin: MARGIN_PARAM.default_number(),
-            attribution_lag: LAG_PARAM.default_number() as u32,
+            margin: const { MARGIN_PARAM.default_number() },
+            attribution_lag: const { LAG_PARAM.default_number() } as u32,
             acquisition: None,
         }
     }

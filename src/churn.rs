@@ -233,7 +233,7 @@ impl FeatureOptions {
 }
 
 fn default_horizon() -> u32 {
-    HORIZON_DAYS.default_number() as u32
+    (const { HORIZON_DAYS.default_number() }) as u32
 }
 
 /// Features (and, when observable, labels) of the customers active at a cutoff.
@@ -499,9 +499,9 @@ pub struct FitOptions {
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
-            alpha: ALPHA.default_number(),
-            max_iterations: MAX_ITERATIONS.default_number() as u32,
-            gradient_tolerance: GRADIENT_TOLERANCE.default_number(),
+            alpha: const { ALPHA.default_number() },
+            max_iterations: const { MAX_ITERATIONS.default_number() } as u32,
+            gradient_tolerance: const { GRADIENT_TOLERANCE.default_number() },
             class_weights: ClassWeights::None,
         }
     }
@@ -1393,19 +1393,19 @@ pub struct SplitOptions {
 }
 
 fn default_alpha() -> f64 {
-    ALPHA.default_number()
+    const { ALPHA.default_number() }
 }
 
 fn default_max_iterations() -> u32 {
-    MAX_ITERATIONS.default_number() as u32
+    (const { MAX_ITERATIONS.default_number() }) as u32
 }
 
 fn default_gradient_tolerance() -> f64 {
-    GRADIENT_TOLERANCE.default_number()
+    const { GRADIENT_TOLERANCE.default_number() }
 }
 
 fn default_alive() -> bool {
-    ALIVE.default_flag()
+    const { ALIVE.default_flag() }
 }
 
 impl SplitOptions {

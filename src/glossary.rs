@@ -164,11 +164,14 @@ impl ParameterDef {
         self
     }
 
-    /// The numeric default. Panics at compile time when used in a `const` on a parameter without
-    /// one, so a `Default` impl cannot drift from the definition.
+    /// The numeric default. Call it only in a const context (`const { X.default_number() }`, as
+    /// every caller in the crate does): on a parameter without a numeric default the `panic!`
+    /// below is then a compile error, never a run-time trap, and a `Default` impl cannot drift
+    /// from the definition.
     pub const fn default_number(&self) -> f64 {
         match self.value {
             Literal::Number(v) => v,
+            // Unreachable at run time: evaluated in const context only (see above).
             _ => panic!("parameter has no numeric default"),
         }
     }
@@ -177,6 +180,7 @@ impl ParameterDef {
     pub const fn default_text(&self) -> &'static str {
         match self.value {
             Literal::Text(v) => v,
+            // Unreachable at run time: evaluated in const context only.
             _ => panic!("parameter has no text default"),
         }
     }
@@ -185,6 +189,7 @@ impl ParameterDef {
     pub const fn default_flag(&self) -> bool {
         match self.value {
             Literal::Bool(v) => v,
+            // Unreachable at run time: evaluated in const context only.
             _ => panic!("parameter has no flag default"),
         }
     }

@@ -641,7 +641,7 @@ pub struct SummaryOptions {
 impl Default for SummaryOptions {
     fn default() -> Self {
         SummaryOptions {
-            period: match PERIOD.default_text().as_bytes() {
+            period: match const { PERIOD.default_text() }.as_bytes() {
                 b"week" => Period::Week,
                 b"month" => Period::Month,
                 b"quarter" => Period::Quarter,

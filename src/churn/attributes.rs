@@ -402,7 +402,8 @@ impl ChurnModel {
         categorical: &[CategoricalColumn],
         n: Option<f64>,
     ) -> Result<Vec<Vec<ChurnReason>>> {
-        let n = super::REASONS.check_count(n.unwrap_or(super::REASONS.default_number()))?;
+        let n =
+            super::REASONS.check_count(n.unwrap_or(const { super::REASONS.default_number() }))?;
         self.check_names(names)?;
         Ok(self
             .reasons_with_categories(values, categorical, n)?

@@ -182,7 +182,7 @@ pub struct CsvSkipOptions {
 impl Default for CsvSkipOptions {
     fn default() -> Self {
         CsvSkipOptions {
-            max_reported: MAX_REPORTED.default_number() as u32,
+            max_reported: const { MAX_REPORTED.default_number() } as u32,
         }
     }
 }

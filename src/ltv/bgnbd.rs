@@ -122,9 +122,9 @@ pub struct BgNbdOptions {
 impl Default for BgNbdOptions {
     fn default() -> Self {
         BgNbdOptions {
-            starts: STARTS.default_number() as usize,
-            max_iterations: MAX_ITERATIONS.default_number() as usize,
-            tolerance: TOLERANCE.default_number(),
+            starts: const { STARTS.default_number() } as usize,
+            max_iterations: const { MAX_ITERATIONS.default_number() } as usize,
+            tolerance: const { TOLERANCE.default_number() },
         }
     }
 }

@@ -172,16 +172,16 @@ pub struct ClvOptions {
 impl Default for ClvOptions {
     fn default() -> Self {
         ClvOptions {
-            horizon_months: HORIZON_MONTHS.default_number() as u32,
-            convention: match DISCOUNT_CONVENTION.default_text().as_bytes() {
+            horizon_months: const { HORIZON_MONTHS.default_number() } as u32,
+            convention: match const { DISCOUNT_CONVENTION.default_text() }.as_bytes() {
                 b"continuous" => DiscountConvention::Continuous,
                 _ => DiscountConvention::MonthlyDiscrete,
             },
-            discount_rate: DISCOUNT_RATE.default_number(),
-            continuous_rate: CONTINUOUS_RATE.default_number(),
-            margin: MARGIN.default_number(),
-            weeks_per_month: WEEKS_PER_MONTH.default_number(),
-            days_per_month: DAYS_PER_MONTH.default_number(),
+            discount_rate: const { DISCOUNT_RATE.default_number() },
+            continuous_rate: const { CONTINUOUS_RATE.default_number() },
+            margin: const { MARGIN.default_number() },
+            weeks_per_month: const { WEEKS_PER_MONTH.default_number() },
+            days_per_month: const { DAYS_PER_MONTH.default_number() },
         }
     }
 }

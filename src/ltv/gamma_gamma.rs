@@ -100,9 +100,9 @@ pub struct GammaGammaOptions {
 impl Default for GammaGammaOptions {
     fn default() -> Self {
         GammaGammaOptions {
-            starts: STARTS.default_number() as usize,
-            max_iterations: MAX_ITERATIONS.default_number() as usize,
-            tolerance: TOLERANCE.default_number(),
+            starts: const { STARTS.default_number() } as usize,
+            max_iterations: const { MAX_ITERATIONS.default_number() } as usize,
+            tolerance: const { TOLERANCE.default_number() },
         }
     }
 }

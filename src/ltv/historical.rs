@@ -55,7 +55,7 @@ pub struct HistoricalOptions {
 impl Default for HistoricalOptions {
     fn default() -> Self {
         HistoricalOptions {
-            margin: MARGIN.default_number(),
+            margin: const { MARGIN.default_number() },
             observation_end: None,
         }
     }

@@ -70,11 +70,11 @@ pub const FREQUENCY_BUCKETS: ParameterDef = ParameterDef::new(
 .whole();
 
 fn default_period() -> Period {
-    Period::parse(PERIOD.default_text()).unwrap_or(Period::Week)
+    Period::parse(const { PERIOD.default_text() }).unwrap_or(Period::Week)
 }
 
 fn default_buckets() -> u32 {
-    FREQUENCY_BUCKETS.default_number() as u32
+    (const { FREQUENCY_BUCKETS.default_number() }) as u32
 }
 
 impl HoldoutOptions {

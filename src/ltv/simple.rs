@@ -74,11 +74,11 @@ pub struct SimpleLtvOptions {
 }
 
 fn default_margin() -> f64 {
-    MARGIN.default_number()
+    const { MARGIN.default_number() }
 }
 
 fn default_period() -> Period {
-    Period::parse(PERIOD.default_text()).unwrap_or(Period::Month)
+    Period::parse(const { PERIOD.default_text() }).unwrap_or(Period::Month)
 }
 
 impl SimpleLtvOptions {

@@ -124,9 +124,9 @@ impl ChooseKOptions {
     /// are not used).
     pub fn new(opts: &SegmentOptions) -> Self {
         ChooseKOptions {
-            k_min: K_MIN.default_number() as usize,
-            k_max: K_MAX.default_number() as usize,
-            sample_size: SAMPLE_SIZE.default_number() as usize,
+            k_min: const { K_MIN.default_number() } as usize,
+            k_max: const { K_MAX.default_number() } as usize,
+            sample_size: const { SAMPLE_SIZE.default_number() } as usize,
             n_init: opts.n_init,
             max_iterations: opts.max_iterations,
             tolerance: opts.tolerance,

@@ -43,7 +43,7 @@ pub enum Scaling {
 impl Default for Scaling {
     /// The default of parameter `scaling`.
     fn default() -> Self {
-        Scaling::parse(super::SCALING.default_text()).unwrap_or(Scaling::ZScore)
+        Scaling::parse(const { super::SCALING.default_text() }).unwrap_or(Scaling::ZScore)
     }
 }
 

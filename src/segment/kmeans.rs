@@ -76,7 +76,7 @@ pub enum Algorithm {
 impl Default for Algorithm {
     /// The default of parameter `algorithm`.
     fn default() -> Self {
-        match ALGORITHM.default_text() {
+        match const { ALGORITHM.default_text() } {
             "lloyd" => Algorithm::Lloyd,
             _ => Algorithm::Hamerly,
         }
@@ -156,10 +156,10 @@ impl KMeansParams {
     pub fn new(k: usize) -> Self {
         KMeansParams(KMeansValidParams {
             k,
-            n_init: N_INIT.default_number() as usize,
-            max_iterations: MAX_ITERATIONS.default_number() as usize,
-            tolerance: TOLERANCE.default_number(),
-            seed: SEED.default_number() as u32,
+            n_init: const { N_INIT.default_number() } as usize,
+            max_iterations: const { MAX_ITERATIONS.default_number() } as usize,
+            tolerance: const { TOLERANCE.default_number() },
+            seed: const { SEED.default_number() } as u32,
             algorithm: Algorithm::default(),
             init: Init::KMeansPlusPlus,
             order: ClusterOrder::FeatureDescending(0),

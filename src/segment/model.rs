@@ -116,11 +116,11 @@ pub struct SegmentOptions {
 impl Default for SegmentOptions {
     fn default() -> Self {
         SegmentOptions {
-            k: super::K.default_number() as usize,
-            n_init: super::N_INIT.default_number() as usize,
-            max_iterations: super::MAX_ITERATIONS.default_number() as usize,
-            tolerance: super::TOLERANCE.default_number(),
-            seed: super::SEED.default_number() as u32,
+            k: const { super::K.default_number() } as usize,
+            n_init: const { super::N_INIT.default_number() } as usize,
+            max_iterations: const { super::MAX_ITERATIONS.default_number() } as usize,
+            tolerance: const { super::TOLERANCE.default_number() },
+            seed: const { super::SEED.default_number() } as u32,
             algorithm: Algorithm::default(),
             init: None,
             feature_names: None,
@@ -716,7 +716,7 @@ pub fn customer_options(opts: &SegmentOptions) -> SegmentOptions {
     if o.order_by.is_none() {
         let j = CUSTOMER_FEATURES
             .iter()
-            .position(|f| *f == super::CUSTOMER_ORDER_BY.default_text())
+            .position(|f| *f == const { super::CUSTOMER_ORDER_BY.default_text() })
             .unwrap_or(0);
         o.order_by = Some(OrderBy::Index(j as f64));
     }
