@@ -6,7 +6,7 @@ import { PALETTE, chartIn } from "./chart.js";
 import { runTask } from "./engine.js";
 import { $, formatCount, formatValue, h, isoDay, marginPercent } from "./format.js";
 import { choices, defaultOf, param } from "./limits.js";
-import { parseMargin, parseWhole, publish, state, writeUrl } from "./state.js";
+import { parseMargin, parseWholeParam, publish, state, writeUrl } from "./state.js";
 import {
   formatParams,
   placeholderTiles,
@@ -26,10 +26,7 @@ const DEFAULT_VARIANT = "channel";
 const lagParam = () => param("cac.blended", "attributionLag");
 
 /** A whole number of periods within the library's bounds, or null. */
-function parseLag(text) {
-  const { min, max } = lagParam();
-  return parseWhole(text, min ?? 0, max);
-}
+const parseLag = (text) => parseWholeParam("cac.blended", "attributionLag", text);
 
 /** Reads the CAC settings from the URL; period, lag and margin default to the library's defaults. */
 export function readCacSettings(params) {

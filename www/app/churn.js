@@ -6,7 +6,7 @@ import { runTask } from "./engine.js";
 import { $, FORMATS, formatCount, formatProbability, formatValue, h } from "./format.js";
 import { downloadScores } from "./export.js";
 import { defaultOf, param } from "./limits.js";
-import { parseAlpha, parseWhole, publish, state, writeUrl } from "./state.js";
+import { parseAlpha, parseWholeParam, publish, state, writeUrl } from "./state.js";
 import {
   formatParams,
   placeholderTiles,
@@ -18,21 +18,12 @@ import {
   tileElement,
 } from "./ui.js";
 
-/** The library's horizon parameter (whole days) and its bounds; a horizon is at least one day. */
-function horizonRange() {
-  const { min, max } = param("churn.rate", "horizonDays");
-  return { min: min ?? 1, max };
-}
-
-/** A whole number of days within the library's bounds, or null. */
-function parseHorizon(text) {
-  const { min, max } = horizonRange();
-  return parseWhole(text, min, max);
-}
+/** A whole number of days within the library's bounds of the horizon, or null. */
+const parseHorizon = (text) => parseWholeParam("churn.rate", "horizonDays", text);
 
 /** Reads the churn settings from the URL; horizon and alpha default to the library's defaults. */
 export function readChurnSettings(params) {
-  const { min, max } = horizonRange();
+  const { min, max } = param("churn.rate", "horizonDays");
   setWholeRange("churn-horizon", min, max, "days");
   state.churn = {
     horizonDays: parseHorizon(params.get("horizon") ?? "") ?? defaultOf("churn.rate", "horizonDays"),

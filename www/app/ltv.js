@@ -6,7 +6,7 @@ import { PALETTE, chartIn } from "./chart.js";
 import { runTask } from "./engine.js";
 import { $, LOCALE, compact, formatCount, formatProbability, formatValue, h, isoDay, marginPercent } from "./format.js";
 import { choices, defaultOf, param } from "./limits.js";
-import { parseMargin, parseRate, parseWhole, publish, state, writeUrl } from "./state.js";
+import { parseMargin, parseRate, parseWholeParam, publish, state, writeUrl } from "./state.js";
 import {
   MODEL_SHORTAGE,
   formatParams,
@@ -46,21 +46,12 @@ const defaultRate = (convention) => defaultOf("ltv.clv", CONVENTIONS[convention]
 const isConvention = (name) =>
   Object.hasOwn(CONVENTIONS, name) && choices("ltv.clv", "discountConvention", $("clv-convention")).includes(name);
 
-/** The library's horizon parameter (whole months) and its bounds; a horizon is at least one month. */
-function horizonRange() {
-  const { min, max } = param("ltv.clv", "horizonMonths");
-  return { min: min ?? 1, max };
-}
-
-/** A whole number of months within the library's bounds, or null. */
-function parseHorizon(text) {
-  const { min, max } = horizonRange();
-  return parseWhole(text, min, max);
-}
+/** A whole number of months within the library's bounds of the horizon, or null. */
+const parseHorizon = (text) => parseWholeParam("ltv.clv", "horizonMonths", text);
 
 /** Reads the LTV settings from the URL; horizon, convention and rates default to the library's. */
 export function readLtvSettings(params) {
-  const { min, max } = horizonRange();
+  const { min, max } = param("ltv.clv", "horizonMonths");
   setWholeRange("clv-horizon", min, max, "months");
   const convention = params.get("clvConvention");
   const discountConvention = isConvention(convention) ? convention : defaultOf("ltv.clv", "discountConvention");

@@ -6,7 +6,7 @@ import { PALETTE, chartIn } from "./chart.js";
 import { runTask } from "./engine.js";
 import { $, compact, formatCount, formatValue, h } from "./format.js";
 import { defaultOf, param } from "./limits.js";
-import { parseWhole, publish, state, writeUrl } from "./state.js";
+import { parseWhole, parseWholeParam, publish, state, writeUrl } from "./state.js";
 import { MODEL_SHORTAGE, formatParams, renderError, renderShortage, setFieldError, showDefinition } from "./ui.js";
 
 /** Summary features the scatter can plot: label, and how to read a value from the columns. */
@@ -21,8 +21,6 @@ const SCATTER_FEATURES = {
 /** The page's own settings of the scatter, and the largest k it offers. */
 const SCATTER_DEFAULTS = { x: "frequency", y: "monetaryValue", log: true };
 const MAX_K = 20;
-/** The seed is a u32 in the library. */
-const U32_MAX = 4_294_967_295;
 
 /** The RFM segment names, in the order the glossary lists them. */
 const RFM_SEGMENTS = ["Champions", "Loyal", "Potential loyalists", "New", "At risk", "Can't lose", "Hibernating", "Lost"];
@@ -30,7 +28,7 @@ const RFM_SEGMENTS = ["Champions", "Loyal", "Potential loyalists", "New", "At ri
 const featureName = (key) => SCATTER_FEATURES[key]?.label ?? key;
 
 const parseK = (text) => parseWhole(text, 2, MAX_K);
-const parseSeed = (text) => parseWhole(text, 0, param("segment.kmeans", "seed").max ?? U32_MAX);
+const parseSeed = (text) => parseWholeParam("segment.kmeans", "seed", text);
 
 /** Reads the segment settings from the URL; k and seed default to the library's defaults. */
 export function readSegmentSettings(params) {

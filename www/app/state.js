@@ -2,6 +2,7 @@
 // section reads its settings from the URL's parameters and writes them back through writeUrl.
 
 import { isoDay } from "./format.js";
+import { param } from "./limits.js";
 
 /** The sample data set loaded at start-up, with its column mappings. */
 export const SAMPLE = {
@@ -65,6 +66,12 @@ export function isValidDay(text) {
 }
 
 /** A whole number in [min, max] (no upper bound when `max` is null), or null. */
+/** A whole number within the range of parameter `name` of definition `id`, or null. */
+export function parseWholeParam(id, name, text) {
+  const { min, max } = param(id, name);
+  return parseWhole(text, min ?? 0, max);
+}
+
 export function parseWhole(text, min, max) {
   if (!/^\d+$/.test(text.trim())) return null;
   const n = Number(text);
