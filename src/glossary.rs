@@ -311,6 +311,47 @@ impl DefinitionRef {
     }
 }
 
+/// The field names serde's derive gives a struct (`deserialize_struct`'s `fields`), found by
+/// asking the type to deserialise itself from a deserializer that only records them: the option
+/// keys of an options type (the binding refuses any other key with `E_UNKNOWN_OPTION`), which
+/// a test compares with its definition's parameters.
+///
+/// ```
+/// let names = unimetric::glossary::field_names::<unimetric::ltv::historical::HistoricalOptions>();
+/// assert_eq!(names, ["margin", "observationEnd"]);
+/// ```
+pub fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(FieldNames(&mut fields));
+    fields
+}
+
+struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _v: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("field names only"))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _v: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = fields;
+        Err(serde::de::Error::custom("field names only"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
+
 /// Checks that a saved model written under definition version `found` can be read by `want`:
 /// the same major version (a major bump changes what the saved numbers mean). Otherwise
 /// `E_BAD_OPTION` on option `version`.

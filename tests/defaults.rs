@@ -4,37 +4,9 @@
 //! impl that differs from the glossary, or a parameter whose `value` cannot be read back by the
 //! options type, fails here.
 
-use serde::de::{DeserializeOwned, Visitor};
+use serde::de::DeserializeOwned;
 use std::fmt::Debug;
-use unimetric::glossary::{Definition, Literal};
-
-/// The serde field names of `T` (what `deserialize_struct` is given).
-fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
-    struct Fields<'a>(&'a mut &'static [&'static str]);
-    impl<'de> serde::Deserializer<'de> for Fields<'_> {
-        type Error = serde::de::value::Error;
-        fn deserialize_any<V: Visitor<'de>>(self, _v: V) -> Result<V::Value, Self::Error> {
-            Err(serde::de::Error::custom("names only"))
-        }
-        fn deserialize_struct<V: Visitor<'de>>(
-            self,
-            _name: &'static str,
-            fields: &'static [&'static str],
-            _v: V,
-        ) -> Result<V::Value, Self::Error> {
-            *self.0 = fields;
-            Err(serde::de::Error::custom("names only"))
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-            ignored_any
-        }
-    }
-    let mut names: &'static [&'static str] = &[];
-    let _ = T::deserialize(Fields(&mut names));
-    names
-}
+use unimetric::glossary::{field_names, Definition, Literal};
 
 /// Checks `T::default()` against the literal defaults of `def`'s parameters; returns how many
 /// parameters were compared (so a type that matches none of them is noticed).

@@ -15,8 +15,9 @@
 use super::convert::{check_keys, object_keys, to_js_error, type_name};
 use crate::columns::{FLOAT64, UINT32, UINT8};
 use crate::error::Error;
+use crate::glossary::field_names;
 use js_sys::{Array, Object, Reflect};
-use serde::de::{DeserializeOwned, Visitor};
+use serde::de::DeserializeOwned;
 use serde::ser::{self, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -119,40 +120,6 @@ fn plain_copy(value: &JsValue, extra: &[&str]) -> crate::Result<JsValue> {
         let _ = Reflect::set(&out, &key, &v);
     }
     Ok(out.into())
-}
-
-/// The field names serde's derive gives a struct (`deserialize_struct`'s `fields`), found by
-/// asking the type to deserialise itself from a deserializer that only records them.
-pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
-    let mut fields: &'static [&'static str] = &[];
-    let _ = T::deserialize(FieldNames(&mut fields));
-    fields
-}
-
-struct FieldNames<'a>(&'a mut &'static [&'static str]);
-
-impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
-    type Error = serde::de::value::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, _v: V) -> Result<V::Value, Self::Error> {
-        Err(serde::de::Error::custom("field names only"))
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        _v: V,
-    ) -> Result<V::Value, Self::Error> {
-        *self.0 = fields;
-        Err(serde::de::Error::custom("field names only"))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-        ignored_any
-    }
 }
 
 // ------------------------------------------------------------------------------ results

@@ -2,11 +2,12 @@
 //! `historicalLtv`, `simpleLtv`.
 
 use super::convert::{check_keys, get, js, type_name, JsResult};
-use super::interop::{field_names, read, read_with, to_js};
+use super::interop::{read, read_with, to_js};
 use super::summary::CustomerSummary;
 use super::transactions::Transactions;
 use crate::columns::Values;
 use crate::error::Error;
+use crate::glossary::field_names;
 use crate::glossary::ParamValue;
 use crate::ltv::bgnbd::{self, BgNbdOptions};
 use crate::ltv::clv::ClvOptions;
