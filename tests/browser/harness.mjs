@@ -32,7 +32,13 @@ export async function openDashboard({ consoleErrors, badRequests, seenPaths, acc
     if (msg.type() === "error") consoleErrors.push(`${msg.text()} (${msg.location().url})`);
   });
   page.on("pageerror", (err) => consoleErrors.push(`uncaught: ${err.message}`));
-  page.on("requestfailed", (req) => badRequests.push(`failed: ${req.url()} ${req.failure()?.errorText}`));
+  // A request the page itself cancels (a navigation under way drops the favicon, a worker being
+  // replaced drops its fetch) fails with net::ERR_ABORTED; it is not a failure of the server. A
+  // missing file still shows as HTTP 404 below, and an off-origin request is recorded by the route.
+  page.on("requestfailed", (req) => {
+    const reason = req.failure()?.errorText;
+    if (reason !== "net::ERR_ABORTED") badRequests.push(`failed: ${req.url()} ${reason}`);
+  });
   page.on("response", (res) => {
     if (res.status() >= 400) badRequests.push(`HTTP ${res.status()}: ${res.url()}`);
   });
