@@ -593,11 +593,18 @@ impl ClassWeights {
     }
 }
 
-/// A fitted churn model: standardisation and logistic coefficients.
+/// A fitted churn model: standardisation and logistic coefficients. Its serde form is the
+/// model's JSON (`ChurnModelJson` in TypeScript).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "ChurnModelJson")
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChurnModel {
     /// Definition id (`churn.propensity`), for JSON round trips.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "\"churn.propensity\""))]
     pub metric: String,
     /// Definition version.
     pub version: String,
@@ -619,6 +626,10 @@ pub struct ChurnModel {
     pub training_churn_rate: f64,
     /// Class weights used.
     #[serde(default)]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "{ kind: \"none\" } | { kind: \"balanced\" } | { kind: \"explicit\"; churned: number; retained: number }")
+    )]
     pub class_weights: ClassWeights,
     /// L-BFGS iterations used.
     #[serde(default)]

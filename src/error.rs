@@ -206,6 +206,23 @@ pub enum Error {
     },
 }
 
+/// An error as data: `{ code, message, row, column? }` (`row` 0 when the error names no row), the
+/// form in which a report lists the rows it rejected.
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Error", 4)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.serialize_field("row", &self.row().unwrap_or(0))?;
+        match self.column() {
+            Some(column) => st.serialize_field("column", column)?,
+            None => st.skip_field("column")?,
+        }
+        st.end()
+    }
+}
+
 impl Error {
     /// The stable machine-readable code of this error.
     pub fn code(&self) -> &'static str {

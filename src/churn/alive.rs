@@ -63,15 +63,23 @@ fn bgnbd_columns(names: &[String], values: &[f64]) -> Result<(Vec<f64>, Vec<f64>
     Ok((x, tx, t))
 }
 
-/// A churn scorer from a daily BG/NBD model: score = 1 − P(alive).
+/// A churn scorer from a daily BG/NBD model: score = 1 − P(alive). Its serde form is the
+/// scorer's JSON (`AliveChurnModelJson` in TypeScript).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "AliveChurnModelJson")
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AliveChurnModel {
     /// Definition id (`churn.alive`), for JSON round trips.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "\"churn.alive\""))]
     pub metric: String,
     /// Definition version.
     pub version: String,
     /// The BG/NBD model (daily periods).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "object"))]
     pub bgnbd: BgNbdModel,
 }
 

@@ -780,13 +780,22 @@ pub fn read_features<'b>(bytes: impl Into<Cow<'b, [u8]>>, columns: &[String]) ->
 
 /// Which Arrow columns make a [`CustomerAttributes`] table: the customer id column, numeric
 /// attribute columns and categorical (text) attribute columns, each kept under its Arrow name.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "AttributeColumns")
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AttributeMapping {
-    /// Column with the customer id (integer or text).
+    /// The customer id column (integer or text).
+    #[serde(deserialize_with = "super::column_name")]
     pub customer_id: String,
     /// Numeric attribute columns (integer, float or decimal).
+    #[serde(default, deserialize_with = "super::column_names")]
     pub numeric: Vec<String>,
     /// Categorical attribute columns (text or dictionary-encoded text).
+    #[serde(default, deserialize_with = "super::column_names")]
     pub categorical: Vec<String>,
 }
 

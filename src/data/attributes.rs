@@ -5,6 +5,8 @@
 
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
+use serde::ser::{SerializeMap, SerializeStruct};
+use serde::{Serialize, Serializer};
 
 /// The column names of the churn feature table (`churn.features`), in column order. Attribute
 /// columns are appended to these, so an attribute may not take one of these names.
@@ -31,6 +33,40 @@ pub struct CustomerAttributes {
     pub numeric: Vec<(String, Vec<f64>)>,
     /// Categorical columns (name, values; `None` = missing): one-hot encoded by the model.
     pub categorical: Vec<(String, Vec<Option<String>>)>,
+}
+
+/// The JS form, as the `attributes` option takes it: `{ customerId, numeric: { name: values },
+/// categorical: { name: values } }`, columns in their order, numeric ones as typed arrays (see
+/// [`crate::columns`]) and a missing category as an empty name.
+impl Serialize for CustomerAttributes {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        /// Columns `(name, values)` as an object, each written by `W`.
+        struct Columns<'a, T, W>(&'a [(String, T)], fn(&'a T) -> W);
+        impl<'a, T, W: Serialize> Serialize for Columns<'a, T, W> {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for (name, values) in self.0 {
+                    m.serialize_entry(name, &(self.1)(values))?;
+                }
+                m.end()
+            }
+        }
+        /// A numeric column as a `Float64Array`.
+        struct Floats<'a>(&'a [f64]);
+        impl Serialize for Floats<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                crate::columns::f64s(self.0, s)
+            }
+        }
+        let categories = |v: &Vec<Option<String>>| -> Vec<String> {
+            v.iter().map(|c| c.clone().unwrap_or_default()).collect()
+        };
+        let mut st = s.serialize_struct("CustomerAttributes", 3)?;
+        st.serialize_field("customerId", &self.customer_id)?;
+        st.serialize_field("numeric", &Columns(&self.numeric, |v| Floats(v)))?;
+        st.serialize_field("categorical", &Columns(&self.categorical, categories))?;
+        st.end()
+    }
 }
 
 /// A categorical column of a churn feature table (`crate::churn::FeatureTable`), one value per

@@ -92,6 +92,19 @@ pub fn column_name<'de, D: serde::Deserializer<'de>>(
     Ok(s)
 }
 
+/// Reads a list of column names of a mapping (each as [`column_name`]).
+pub fn column_names<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    let names = Vec::<String>::deserialize(d)?;
+    if names.iter().any(|s| s.trim().is_empty()) {
+        return Err(serde::de::Error::custom(
+            "expected column names (non-empty strings), found an empty string",
+        ));
+    }
+    Ok(names)
+}
+
 /// Reads an optional column name of a mapping (see [`column_name`]).
 pub fn option_column_name<'de, D: serde::Deserializer<'de>>(
     d: D,

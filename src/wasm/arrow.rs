@@ -2,15 +2,14 @@
 //! IPC bytes in, the same tables as the typed-columns constructors out.
 
 use super::cac::Spend;
-use super::convert::{check_keys, ensure_fits, get, js, name_list, to_js, type_name, JsResult};
-use super::interop::read;
+use super::convert::{bad_type, ensure_fits, name_list, JsResult};
+use super::interop::{read, to_js};
 use super::segment::FeatureMatrix;
 use super::summary::CustomerSummary;
 use super::transactions::Transactions;
 use crate::data::arrow::AttributeMapping;
 use crate::data::spend::SpendMapping;
 use crate::data::ColumnMapping;
-use crate::error::Error;
 use crate::summary::{SummaryMapping, SummaryOptions};
 use wasm_bindgen::prelude::*;
 
@@ -19,15 +18,6 @@ const TS_ARROW_TYPES: &'static str = r#"
 /** Arrow IPC bytes (stream or file format), e.g. `tableToIPC(table)` of `apache-arrow` for a DuckDB-WASM result. */
 export type ArrowIpcInput = Uint8Array | ArrayBuffer;
 
-/** Which Arrow columns make the `attributes` of `churnFeatures`, `fitAliveChurn` and `evaluateChurn`. */
-export interface AttributeColumns {
-  /** The customer id column (integer or text). */
-  customerId: string;
-  /** Numeric attribute columns (integer, float or decimal). */
-  numeric?: ReadonlyArray<string>;
-  /** Categorical attribute columns (text or dictionary-encoded text). */
-  categorical?: ReadonlyArray<string>;
-}
 "#;
 
 /// Copies Arrow IPC input (`Uint8Array` or `ArrayBuffer`) into wasm memory: the one copy.
@@ -37,13 +27,8 @@ fn ipc_bytes(value: &JsValue) -> crate::Result<Vec<u8>> {
     } else if let Some(b) = value.dyn_ref::<js_sys::ArrayBuffer>() {
         js_sys::Uint8Array::new(b)
     } else {
-        return Err(Error::BadType {
-            column: "ipc".into(),
-            row: 0,
-            expected: "Arrow IPC bytes as a Uint8Array or ArrayBuffer (e.g. tableToIPC(table))"
-                .into(),
-            found: type_name(value).into(),
-        });
+        let expected = "Arrow IPC bytes as a Uint8Array or ArrayBuffer (e.g. tableToIPC(table))";
+        return Err(bad_type("ipc", 0, expected, value));
     };
     // The bytes in wasm memory, read in place, and the columns decoded from them.
     ensure_fits("ipc", bytes.length() as usize, 2)?;
@@ -124,49 +109,10 @@ impl FeatureMatrix {
         #[wasm_bindgen(unchecked_param_type = "ArrowIpcInput")] ipc: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "ReadonlyArray<string>")] columns: &JsValue,
     ) -> JsResult<FeatureMatrix> {
-        let names = js(name_list(columns, "columns"))?;
-        let bytes = js(ipc_bytes(ipc))?;
-        let data = js(crate::data::arrow::read_features(bytes, &names))?;
+        let names = name_list(columns, "columns")?;
+        let data = crate::data::arrow::read_features(ipc_bytes(ipc)?, &names)?;
         Ok(FeatureMatrix::from_checked(data, names.len()))
     }
-}
-
-fn attribute_mapping(value: &JsValue) -> crate::Result<AttributeMapping> {
-    if !value.is_object() || js_sys::Array::is_array(value) {
-        return Err(Error::BadOption {
-            option: "columns".into(),
-            message: format!(
-                "expected {{ customerId, numeric?, categorical? }}, found {}",
-                type_name(value)
-            ),
-        });
-    }
-    check_keys(value, "columns", &["customerId", "numeric", "categorical"])?;
-    let list = |key: &str| {
-        let v = get(value, key);
-        if v.is_undefined() || v.is_null() {
-            Ok(Vec::new())
-        } else {
-            name_list(&v, &format!("columns.{key}"))
-        }
-    };
-    let id = get(value, "customerId");
-    Ok(AttributeMapping {
-        customer_id: match id.as_string() {
-            Some(s) if !s.trim().is_empty() => s,
-            _ => {
-                return Err(Error::BadOption {
-                    option: "columns.customerId".into(),
-                    message: format!(
-                        "expected a column name (non-empty string), found {}",
-                        type_name(&id)
-                    ),
-                })
-            }
-        },
-        numeric: list("numeric")?,
-        categorical: list("categorical")?,
-    })
 }
 
 /// Customer attributes for the churn model from Arrow IPC bytes (one row per customer), as the
@@ -186,29 +132,7 @@ pub fn customer_attributes_from_arrow(
     #[wasm_bindgen(unchecked_param_type = "ArrowIpcInput")] ipc: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "AttributeColumns")] columns: &JsValue,
 ) -> JsResult<JsValue> {
-    let m = js(attribute_mapping(columns))?;
-    let bytes = js(ipc_bytes(ipc))?;
-    let a = js(crate::data::arrow::read_attributes(bytes, &m))?;
-    let numeric = js_sys::Object::new();
-    for (name, v) in &a.numeric {
-        let _ = js_sys::Reflect::set(
-            &numeric,
-            &JsValue::from_str(name),
-            &js_sys::Float64Array::from(&v[..]),
-        );
-    }
-    let categorical = js_sys::Object::new();
-    for (name, v) in &a.categorical {
-        let values: Vec<&str> = v.iter().map(|s| s.as_deref().unwrap_or_default()).collect();
-        let _ = js_sys::Reflect::set(&categorical, &JsValue::from_str(name), &to_js(&values));
-    }
-    let out = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(
-        &out,
-        &JsValue::from_str("customerId"),
-        &to_js(&a.customer_id),
-    );
-    let _ = js_sys::Reflect::set(&out, &JsValue::from_str("numeric"), &numeric);
-    let _ = js_sys::Reflect::set(&out, &JsValue::from_str("categorical"), &categorical);
-    Ok(out.into())
+    let m: AttributeMapping = read(columns, "columns")?;
+    let attributes = crate::data::arrow::read_attributes(ipc_bytes(ipc)?, &m)?;
+    Ok(to_js(&attributes))
 }

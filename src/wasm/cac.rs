@@ -1,8 +1,8 @@
 //! Marketing spend, CAC, payback and LTV:CAC for JS.
 
 use super::convert::{
-    check_keys, csv_bytes, ensure_fits, f64_column, for_each_row, get, id_column, row_count,
-    type_name, Ids, JsResult, OwnedCell,
+    bad_option, bad_type, check_keys, csv_bytes, ensure_fits, f64_column, for_each_row, get,
+    id_column, row_count, type_name, JsResult, OwnedCell,
 };
 use super::interop::{read, read_with, to_js};
 use crate::cac::{AcquisitionTable, CacOptions, LtvCacOptions, LtvSource, PaybackOptions};
@@ -134,21 +134,18 @@ const CHANNEL_ENTRY_BYTES: usize = core::mem::size_of::<OwnedCell>() + 4;
 
 fn spend_from_columns(columns: &JsValue) -> crate::Result<crate::data::spend::Spend> {
     if !columns.is_object() || Array::is_array(columns) {
-        return Err(Error::BadOption {
-            option: "columns".into(),
-            message: format!(
-                "expected an object of columns, found {}",
-                type_name(columns)
-            ),
-        });
+        let found = type_name(columns);
+        return Err(bad_option(
+            "columns",
+            format!("expected an object of columns, found {found}"),
+        ));
     }
     check_keys(columns, "Spend.fromColumns", SPEND_KEYS)?;
     let m = SpendMapping {
         date: "date".into(),
         channel: "channel".into(),
         amount: "amount".into(),
-        channel_type: (!get(columns, "channelType").is_undefined())
-            .then(|| "channelType".to_string()),
+        channel_type: (!get(columns, "channelType").is_undefined()).then(|| "channelType".into()),
     };
     let amount = f64_column(&get(columns, "amount"), "amount")?;
     let dates = get(columns, "date");
@@ -156,125 +153,129 @@ fn spend_from_columns(columns: &JsValue) -> crate::Result<crate::data::spend::Sp
         // The copy of the epoch ms beside the cells made from it.
         ensure_fits("date", a.length() as usize, 8 + DATE_ENTRY_BYTES)?;
         a.to_vec().into_iter().map(OwnedCell::Number).collect()
-    } else if Array::is_array(&dates) {
-        let arr: &Array = dates.unchecked_ref();
+    } else {
+        let expected = "a Float64Array or an array of dates";
+        let arr: &Array = dates
+            .dyn_ref()
+            .ok_or_else(|| bad_type("date", 0, expected, &dates))?;
         ensure_fits("date", arr.length() as usize, DATE_ENTRY_BYTES)?;
         arr.iter().map(|v| OwnedCell::from_js(&v)).collect()
-    } else {
-        return Err(Error::BadType {
-            column: "date".into(),
-            row: 0,
-            expected: "a Float64Array or an array of dates".into(),
-            found: type_name(&dates).into(),
-        });
     };
     let text_column = |key: &str| -> crate::Result<Vec<OwnedCell>> {
         let v = get(columns, key);
-        if !Array::is_array(&v) {
-            return Err(Error::BadType {
-                column: key.into(),
-                row: 0,
-                expected: "an array of strings".into(),
-                found: type_name(&v).into(),
-            });
-        }
-        let arr: &Array = v.unchecked_ref();
+        let arr: &Array = v
+            .dyn_ref()
+            .ok_or_else(|| bad_type(key, 0, "an array of strings", &v))?;
         ensure_fits(key, arr.length() as usize, CHANNEL_ENTRY_BYTES)?;
         Ok(arr.iter().map(|x| OwnedCell::from_js(&x)).collect())
     };
     let channel = text_column("channel")?;
-    let kinds = match &m.channel_type {
-        Some(_) => Some(text_column("channelType")?),
-        None => None,
-    };
+    let kinds = m
+        .channel_type
+        .as_ref()
+        .map(|_| text_column("channelType"))
+        .transpose()?;
     let n = amount.len();
+    let kinds_len = kinds.as_ref().map_or(n, Vec::len);
     for (name, len) in [
         ("date", date_cells.len()),
         ("channel", channel.len()),
-        ("channelType", kinds.as_ref().map_or(n, Vec::len)),
+        ("channelType", kinds_len),
     ] {
         if len != n {
+            let (column, reference) = (name.into(), "amount".into());
             return Err(Error::LengthMismatch {
-                column: name.into(),
+                column,
                 actual: len,
-                reference: "amount".into(),
+                reference,
                 expected: n,
             });
         }
     }
     let mut b = SpendBuilder::new(&m);
     b.reserve(n)?;
-    for i in 0..n {
+    for (i, ((date, channel), amount)) in date_cells.iter().zip(&channel).zip(amount).enumerate() {
         let kind = kinds
             .as_ref()
             .and_then(|k| k.get(i))
             .map_or(Cell::Missing, OwnedCell::cell);
         b.push(
             i + 1,
-            date_cells[i].cell(),
-            channel[i].cell(),
-            Cell::Number(amount[i]),
+            date.cell(),
+            channel.cell(),
+            Cell::Number(amount),
             kind,
         )?;
     }
     b.finish()
 }
 
-/// Reads option `acquisitionChannels` with the column readers (typed arrays are copied once).
-fn acquisition_option(value: &JsValue) -> crate::Result<Option<AcquisitionTable>> {
-    let v = get(value, "acquisitionChannels");
+/// Reads the object option `key` of `value` (`None` when absent; `expected` describes it) with
+/// the keys `known`, each read with `read(object)`.
+fn table_option<T>(
+    value: &JsValue,
+    key: &str,
+    expected: &str,
+    known: &[&str],
+    read: impl FnOnce(&JsValue) -> crate::Result<T>,
+) -> crate::Result<Option<T>> {
+    let v = get(value, key);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
     if !v.is_object() || Array::is_array(&v) {
-        return Err(Error::BadOption {
-            option: "acquisitionChannels".into(),
-            message: format!(
-                "expected {{ customerId, channel }}, found {}",
-                type_name(&v)
-            ),
-        });
+        let found = v
+            .as_string()
+            .map_or_else(|| type_name(&v).to_string(), |s| format!("\"{s}\""));
+        return Err(bad_option(
+            key,
+            format!("expected {expected}, found {found}"),
+        ));
     }
-    check_keys(&v, "acquisitionChannels", &["customerId", "channel"])?;
-    let customer_id = Ids::into_text(id_column(
-        &get(&v, "customerId"),
-        "acquisitionChannels.customerId",
-    )?);
-    let channel = Ids::into_text(id_column(
-        &get(&v, "channel"),
-        "acquisitionChannels.channel",
-    )?);
-    Ok(Some(AcquisitionTable {
-        customer_id,
-        channel,
-    }))
+    check_keys(&v, key, known)?;
+    read(&v).map(Some)
+}
+
+/// Reads option `acquisitionChannels` with the column readers (typed arrays are copied once).
+fn acquisition_option(value: &JsValue) -> crate::Result<Option<AcquisitionTable>> {
+    let expected = "{ customerId, channel }";
+    table_option(
+        value,
+        "acquisitionChannels",
+        expected,
+        &["customerId", "channel"],
+        |v| {
+            let column = |k: &str| -> crate::Result<Vec<String>> {
+                Ok(id_column(&get(v, k), &format!("acquisitionChannels.{k}"))?.into_text())
+            };
+            Ok(AcquisitionTable {
+                customer_id: column("customerId")?,
+                channel: column("channel")?,
+            })
+        },
+    )
 }
 
 /// Reads option `ltv` with the column readers: `"historical"` or `{ customerId, value, metric }`.
 fn ltv_option(value: &JsValue) -> crate::Result<LtvSource> {
-    let v = get(value, "ltv");
-    if v.is_undefined() || v.is_null() {
-        return Ok(LtvSource::default());
-    }
-    if v.as_string().as_deref() == Some("historical") {
+    if get(value, "ltv").as_string().as_deref() == Some("historical") {
         return Ok(LtvSource::Historical);
     }
-    if !v.is_object() || Array::is_array(&v) {
-        return Err(Error::BadOption {
-            option: "ltv".into(),
-            message: format!(
-                "expected \"historical\" or {{ customerId, value, metric }}, found {}",
-                v.as_string()
-                    .map_or_else(|| type_name(&v).to_string(), |s| format!("\"{s}\""))
-            ),
-        });
-    }
-    check_keys(&v, "ltv", &["customerId", "value", "metric"])?;
-    Ok(LtvSource::PerCustomer {
-        customer_id: Ids::into_text(id_column(&get(&v, "customerId"), "ltv.customerId")?),
-        value: f64_column(&get(&v, "value"), "ltv.value")?,
-        metric: get(&v, "metric").as_string().unwrap_or_default(),
-    })
+    let expected = "\"historical\" or { customerId, value, metric }";
+    let source = table_option(
+        value,
+        "ltv",
+        expected,
+        &["customerId", "value", "metric"],
+        |v| {
+            Ok(LtvSource::PerCustomer {
+                customer_id: id_column(&get(v, "customerId"), "ltv.customerId")?.into_text(),
+                value: f64_column(&get(v, "value"), "ltv.value")?,
+                metric: get(v, "metric").as_string().unwrap_or_default(),
+            })
+        },
+    )?;
+    Ok(source.unwrap_or_default())
 }
 
 /// Blended, paid and channel CAC per period.

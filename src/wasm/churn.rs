@@ -3,15 +3,16 @@
 //! and hands back the core's results.
 
 use super::convert::{
-    check_keys, ensure_fits, f64_column, get, id_column, js, object_keys, type_name, JsResult,
-    OwnedCell,
+    bad_option, bad_type, check_keys, ensure_fits, f64_column, get, id_column, missing,
+    object_keys, type_name, JsResult, OwnedCell,
 };
 use super::interop::{read, read_with, to_js};
 use super::transactions::Transactions;
 use crate::churn::attributes::{CategoricalColumn, CustomerAttributes};
 use crate::churn::{FeatureOptions, FitOptions, SplitOptions};
 use crate::error::Error;
-use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array};
+use crate::glossary::field_names;
+use js_sys::{Array, Float64Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -48,155 +49,89 @@ export interface ChurnFeatureTable {
   categorical?: Record<string, ReadonlyArray<string>>;
 }
 
-/** The JSON form of a churn model (`model.toJSON()`, `ChurnModel.fromJSON()`). */
-export interface ChurnModelJson {
-  metric: "churn.propensity";
-  version: string;
-  names: string[];
-  mean: number[];
-  sd: number[];
-  coefficients: number[];
-  intercept: number;
-  alpha: number;
-  trainingRows: number;
-  trainingChurnRate: number;
-  classWeights: { kind: "none" } | { kind: "balanced" } | { kind: "explicit"; churned: number; retained: number };
-  iterations: number;
-  converged: boolean;
-  /** Present when the model has categorical columns; their indicators are the last names. */
-  categories?: CategoryEncoding[];
-}
-
-/** The JSON form of a 1 − P(alive) churn scorer (`AliveChurnModel`). */
-export interface AliveChurnModelJson {
-  metric: "churn.alive";
-  version: string;
-  bgnbd: object;
-}
-
 "#;
-
-fn strings(v: &[String]) -> JsValue {
-    v.iter()
-        .map(|s| JsValue::from_str(s))
-        .collect::<Array>()
-        .into()
-}
 
 /// Reads `{ names, values }` (a row-major matrix with named columns).
 fn matrix(value: &JsValue) -> crate::Result<(Vec<String>, Vec<f64>)> {
     if !value.is_object() || Array::is_array(value) {
-        return Err(Error::BadType {
-            column: "features".into(),
-            row: 0,
-            expected: "{ names, values } (a row-major matrix with named columns)".into(),
-            found: type_name(value).into(),
-        });
+        let expected = "{ names, values } (a row-major matrix with named columns)";
+        return Err(bad_type("features", 0, expected, value));
     }
-    let names_v = get(value, "names");
-    if !Array::is_array(&names_v) {
-        return Err(Error::BadType {
-            column: "features.names".into(),
-            row: 0,
-            expected: "an array of column names".into(),
-            found: type_name(&names_v).into(),
-        });
-    }
-    let arr: &Array = names_v.unchecked_ref();
-    let names: Vec<String> = arr
+    let names = get(value, "names");
+    let names: &Array = names
+        .dyn_ref()
+        .ok_or_else(|| bad_type("features.names", 0, "an array of column names", &names))?;
+    let names = names
         .iter()
         .map(|v| v.as_string().unwrap_or_default())
         .collect();
-    let values = f64_column(&get(value, "values"), "features.values")?;
-    Ok((names, values))
+    Ok((names, f64_column(&get(value, "values"), "features.values")?))
 }
 
-/// Reads a `Record<string, string[]>` of categorical columns (`None` when absent).
-fn categorical_columns(value: &JsValue, option: &str) -> crate::Result<Vec<CategoricalColumn>> {
-    let v = get(value, "categorical");
+/// Reads the object of columns at `key` of `value` (none when absent) with `column(name,
+/// values)`.
+fn columns_of<T>(
+    value: &JsValue,
+    key: &str,
+    option: &str,
+    column: impl Fn(&str, &JsValue) -> crate::Result<T>,
+) -> crate::Result<Vec<(String, T)>> {
+    let v = get(value, key);
     if v.is_undefined() || v.is_null() {
         return Ok(Vec::new());
     }
     if !v.is_object() || Array::is_array(&v) {
-        return Err(Error::BadType {
-            column: option.into(),
-            row: 0,
-            expected: "an object of columns { name: string[] }".into(),
-            found: type_name(&v).into(),
-        });
+        return Err(bad_type(
+            option,
+            0,
+            "an object of columns { name: values[] }",
+            &v,
+        ));
     }
-    let mut out = Vec::new();
-    for name in object_keys(&v) {
-        let col = get(&v, &name);
-        if !Array::is_array(&col) {
-            return Err(Error::BadType {
-                column: name,
-                row: 0,
-                expected: "an array of category names".into(),
-                found: type_name(&col).into(),
-            });
-        }
-        let arr: &Array = col.unchecked_ref();
-        let mut values = Vec::with_capacity(arr.length() as usize);
-        for (i, x) in arr.iter().enumerate() {
-            match OwnedCell::from_js(&x) {
-                OwnedCell::Text(s) if !s.trim().is_empty() => values.push(s.trim().to_string()),
-                OwnedCell::Number(n) if n.is_finite() => values.push(n.to_string()),
-                OwnedCell::Missing | OwnedCell::Text(_) => {
-                    return Err(Error::MissingValue {
-                        column: name,
-                        row: i + 1,
-                    })
-                }
-                _ => {
-                    return Err(Error::BadType {
-                        column: name,
-                        row: i + 1,
-                        expected: "a category name".into(),
-                        found: type_name(&x).into(),
-                    })
-                }
-            }
-        }
-        out.push(CategoricalColumn { name, values });
-    }
-    Ok(out)
+    let read = |name: String| Ok((name.clone(), column(&name, &get(&v, &name))?));
+    object_keys(&v).into_iter().map(read).collect()
 }
 
-/// Reads `{ customerId, numeric?, categorical? }`.
+/// Reads a column of category names: non-blank strings (trimmed) or finite numbers as text.
+fn categories(column: &str, values: &JsValue) -> crate::Result<Vec<String>> {
+    let arr: &Array = values
+        .dyn_ref()
+        .ok_or_else(|| bad_type(column, 0, "an array of category names", values))?;
+    let category = |(i, x): (usize, JsValue)| match OwnedCell::from_js(&x) {
+        OwnedCell::Text(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        OwnedCell::Number(n) if n.is_finite() => Ok(n.to_string()),
+        OwnedCell::Missing | OwnedCell::Text(_) => Err(missing(column, i + 1)),
+        _ => Err(bad_type(column, i + 1, "a category name", &x)),
+    };
+    arr.iter().enumerate().map(category).collect()
+}
+
+/// Reads the categorical columns of a feature table.
+fn categorical_columns(value: &JsValue, option: &str) -> crate::Result<Vec<CategoricalColumn>> {
+    let columns = columns_of(value, "categorical", option, categories)?;
+    Ok(columns
+        .into_iter()
+        .map(|(name, values)| CategoricalColumn { name, values })
+        .collect())
+}
+
+/// Reads option `attributes`: `{ customerId, numeric?, categorical? }`.
 fn attributes(value: &JsValue) -> crate::Result<Option<CustomerAttributes>> {
     let a = get(value, "attributes");
     if a.is_undefined() || a.is_null() {
         return Ok(None);
     }
     if !a.is_object() || Array::is_array(&a) {
-        return Err(Error::BadOption {
-            option: "attributes".into(),
-            message: format!(
-                "expected {{ customerId, numeric?, categorical? }}, found {}",
-                type_name(&a)
-            ),
-        });
+        let found = type_name(&a);
+        let message = format!("expected {{ customerId, numeric?, categorical? }}, found {found}");
+        return Err(bad_option("attributes", message));
     }
     check_keys(&a, "attributes", &["customerId", "numeric", "categorical"])?;
     let customer_id = id_column(&get(&a, "customerId"), "customerId")?.into_text();
-    let mut numeric = Vec::new();
-    let nv = get(&a, "numeric");
-    if !(nv.is_undefined() || nv.is_null()) {
-        if !nv.is_object() || Array::is_array(&nv) {
-            return Err(Error::BadOption {
-                option: "attributes.numeric".into(),
-                message: "expected an object of columns { name: number[] }".into(),
-            });
-        }
-        for name in object_keys(&nv) {
-            let v = f64_column(&get(&nv, &name), &name)?;
-            numeric.push((name, v));
-        }
-    }
-    let categorical = categorical_columns(&a, "attributes.categorical")?
+    let numeric = columns_of(&a, "numeric", "attributes.numeric", |k, v| f64_column(v, k))?;
+    let categorical = columns_of(&a, "categorical", "attributes.categorical", categories)?
         .into_iter()
-        .map(|c| (c.name, c.values.into_iter().map(Some).collect()))
+        .map(|(name, values)| (name, values.into_iter().map(Some).collect()))
         .collect();
     Ok(Some(CustomerAttributes {
         customer_id,
@@ -205,45 +140,31 @@ fn attributes(value: &JsValue) -> crate::Result<Option<CustomerAttributes>> {
     }))
 }
 
+/// Reads 0/1 labels: a `Uint8Array`, or an array of 0, 1, true or false.
 fn labels(value: &JsValue) -> crate::Result<Vec<bool>> {
+    let out_of_range = |row: usize, message: String| Error::OutOfRange {
+        column: "labels".into(),
+        row,
+        message,
+    };
     if let Some(u) = value.dyn_ref::<Uint8Array>() {
         ensure_fits("labels", u.length() as usize, 2)?;
-        return u
-            .to_vec()
-            .into_iter()
-            .enumerate()
-            .map(|(i, x)| match x {
-                0 => Ok(false),
-                1 => Ok(true),
-                _ => Err(Error::OutOfRange {
-                    column: "labels".into(),
-                    row: i + 1,
-                    message: format!("{x} is not 0 or 1"),
-                }),
-            })
-            .collect();
+        let label = |(i, x): (usize, u8)| match x {
+            0 | 1 => Ok(x == 1),
+            _ => Err(out_of_range(i + 1, format!("{x} is not 0 or 1"))),
+        };
+        return u.to_vec().into_iter().enumerate().map(label).collect();
     }
-    if Array::is_array(value) {
-        let arr: &Array = value.unchecked_ref();
-        return arr
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                if let Some(b) = v.as_bool() {
-                    Ok(b)
-                } else {
-                    match v.as_f64() {
-                        Some(0.0) => Ok(false),
-                        Some(1.0) => Ok(true),
-                        _ => Err(Error::OutOfRange {
-                            column: "labels".into(),
-                            row: i + 1,
-                            message: format!("{} is not 0, 1, true or false", type_name(&v)),
-                        }),
-                    }
-                }
-            })
-            .collect();
+    if let Some(arr) = value.dyn_ref::<Array>() {
+        let label = |(i, v): (usize, JsValue)| match (v.as_bool(), v.as_f64()) {
+            (Some(b), _) => Ok(b),
+            (_, Some(x)) if x == 0.0 || x == 1.0 => Ok(x == 1.0),
+            _ => Err(out_of_range(
+                i + 1,
+                format!("{} is not 0, 1, true or false", type_name(&v)),
+            )),
+        };
+        return arr.iter().enumerate().map(label).collect();
     }
     if value.is_null() {
         // `churnFeatures(...).labels` is null when the data end before cutoff + horizon.
@@ -253,12 +174,34 @@ fn labels(value: &JsValue) -> crate::Result<Vec<bool>> {
                 .into(),
         });
     }
-    Err(Error::BadType {
-        column: "labels".into(),
-        row: 0,
-        expected: "a Uint8Array or an array of 0/1 or booleans".into(),
-        found: type_name(value).into(),
-    })
+    Err(bad_type(
+        "labels",
+        0,
+        "a Uint8Array or an array of 0/1 or booleans",
+        value,
+    ))
+}
+
+/// Reads a saved model `M` from its JSON form: an object with only the keys of `M` (and, in
+/// `nested`, only the keys of the saved BG/NBD model inside it), then `validate`.
+fn from_json<M: serde::de::DeserializeOwned>(
+    value: &JsValue,
+    function: &str,
+    nested: Option<&str>,
+    what: &str,
+) -> crate::Result<M> {
+    if value.is_object() && !Array::is_array(value) {
+        check_keys(value, function, field_names::<M>())?;
+        let inner = nested
+            .map(|k| get(value, k))
+            .filter(|v| v.is_object() && !Array::is_array(v));
+        if let Some(inner) = inner {
+            let known = super::ltv::saved_fields::<crate::ltv::saved::BgNbdModelJson>();
+            check_keys(&inner, &format!("{function} (bgnbd)"), &known)?;
+        }
+    }
+    serde_wasm_bindgen::from_value(value.clone())
+        .map_err(|e| bad_option("model", format!("not a {what} model: {e}")))
 }
 
 /// Churn features (and labels when observable) of the customers active at a cutoff.
@@ -365,7 +308,7 @@ impl ChurnModel {
     /// Feature names, in column order.
     #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
     pub fn names(&self) -> JsValue {
-        strings(&self.inner.names)
+        to_js(&self.inner.names)
     }
 
     /// Coefficients on standardised features.
@@ -383,9 +326,9 @@ impl ChurnModel {
     /// Odds ratio per standard deviation of each feature, by name.
     #[wasm_bindgen(getter, js_name = oddsRatios, unchecked_return_type = "Record<string, number>")]
     pub fn odds_ratios(&self) -> JsValue {
-        let o = Object::new();
+        let o = js_sys::Object::new();
         for (name, r) in self.inner.names.iter().zip(self.inner.odds_ratios()) {
-            let _ = Reflect::set(&o, &JsValue::from_str(name), &JsValue::from_f64(r));
+            let _ = js_sys::Reflect::set(&o, &JsValue::from_str(name), &JsValue::from_f64(r));
         }
         o.into()
     }
@@ -407,36 +350,9 @@ impl ChurnModel {
     pub fn from_json(
         #[wasm_bindgen(unchecked_param_type = "ChurnModelJson")] value: &JsValue,
     ) -> JsResult<ChurnModel> {
-        if value.is_object() && !Array::is_array(value) {
-            js(check_keys(
-                value,
-                "ChurnModel.fromJSON",
-                &[
-                    "metric",
-                    "version",
-                    "names",
-                    "mean",
-                    "sd",
-                    "coefficients",
-                    "intercept",
-                    "alpha",
-                    "trainingRows",
-                    "trainingChurnRate",
-                    "classWeights",
-                    "iterations",
-                    "converged",
-                    "categories",
-                ],
-            ))?;
-        }
-        let inner: crate::churn::ChurnModel = serde_wasm_bindgen::from_value(value.clone())
-            .map_err(|e| {
-                super::convert::to_js_error(Error::BadOption {
-                    option: "model".into(),
-                    message: format!("not a churn model: {e}"),
-                })
-            })?;
-        js(inner.validate())?;
+        let inner: crate::churn::ChurnModel =
+            from_json(value, "ChurnModel.fromJSON", None, "churn")?;
+        inner.validate()?;
         Ok(ChurnModel { inner })
     }
 }
@@ -514,15 +430,11 @@ impl AliveChurnModel {
     ) -> JsResult<Uint8Array> {
         let (names, values) = matrix(features)?;
         let (_, flags) = self.inner.predict(&names, &values)?;
-        let bytes: Vec<u8> = flags.iter().map(|&b| u8::from(b)).collect();
-        Ok(Uint8Array::from(&bytes[..]))
+        Ok(flags.iter().map(|&b| u8::from(b)).collect::<Vec<u8>>()[..].into())
     }
 
     /// BG/NBD parameters { r, alpha, a, b } (daily units).
-    #[wasm_bindgen(
-        getter,
-        unchecked_return_type = "{ r: number; alpha: number; a: number; b: number }"
-    )]
+    #[wasm_bindgen(getter, unchecked_return_type = "BgNbdParams")]
     pub fn params(&self) -> JsValue {
         to_js(&self.inner.bgnbd.params)
     }
@@ -544,35 +456,13 @@ impl AliveChurnModel {
     pub fn from_json(
         #[wasm_bindgen(unchecked_param_type = "AliveChurnModelJson")] value: &JsValue,
     ) -> JsResult<AliveChurnModel> {
-        if value.is_object() && !Array::is_array(value) {
-            js(check_keys(
-                value,
-                "AliveChurnModel.fromJSON",
-                &["metric", "version", "bgnbd"],
-            ))?;
-            let bgnbd = get(value, "bgnbd");
-            if bgnbd.is_object() && !Array::is_array(&bgnbd) {
-                // The saved BG/NBD model's own fields: its JSON form without `model` and `version`.
-                let known: Vec<&str> = super::ltv::BGNBD_JSON_KEYS
-                    .iter()
-                    .copied()
-                    .filter(|k| !matches!(*k, "model" | "version"))
-                    .collect();
-                js(check_keys(
-                    &bgnbd,
-                    "AliveChurnModel.fromJSON (bgnbd)",
-                    &known,
-                ))?;
-            }
-        }
-        let inner: crate::churn::alive::AliveChurnModel =
-            serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
-                super::convert::to_js_error(Error::BadOption {
-                    option: "model".into(),
-                    message: format!("not a churn.alive model: {e}"),
-                })
-            })?;
-        js(inner.validate())?;
+        let inner: crate::churn::alive::AliveChurnModel = from_json(
+            value,
+            "AliveChurnModel.fromJSON",
+            Some("bgnbd"),
+            "churn.alive",
+        )?;
+        inner.validate()?;
         Ok(AliveChurnModel { inner })
     }
 }

@@ -2,12 +2,37 @@
 
 use crate::error::{join_names, Error};
 use js_sys::{Array, Float64Array, Object, Reflect, Uint32Array};
-use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Converts a core error into the package's `UnimetricError` (see [`super::error`]).
 pub fn to_js_error(e: Error) -> JsValue {
     super::error::js_error(&e)
+}
+
+/// `E_BAD_OPTION` about `option`.
+pub fn bad_option(option: &str, message: impl Into<String>) -> Error {
+    Error::BadOption {
+        option: option.into(),
+        message: message.into(),
+    }
+}
+
+/// `E_BAD_TYPE`: `value` in `column` at 1-based `row` (0: the whole column) is not `expected`.
+pub fn bad_type(column: &str, row: usize, expected: &str, value: &JsValue) -> Error {
+    Error::BadType {
+        column: column.into(),
+        row,
+        expected: expected.into(),
+        found: type_name(value).into(),
+    }
+}
+
+/// `E_MISSING_VALUE` in `column` at 1-based `row`.
+pub fn missing(column: &str, row: usize) -> Error {
+    Error::MissingValue {
+        column: column.into(),
+        row,
+    }
 }
 
 /// Result type of exported functions.
@@ -55,14 +80,6 @@ pub fn check_keys(value: &JsValue, function: &str, known: &[&str]) -> crate::Res
         }
     }
     Ok(())
-}
-
-/// Serialises a small result (maps become plain objects, `None` becomes `null`).
-pub fn to_js<T: Serialize>(v: &T) -> JsValue {
-    let ser = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    v.serialize(&ser).unwrap_or(JsValue::NULL)
 }
 
 /// Bytes a wasm32 module can address at most (65,536 pages of 64 KiB: 4 GiB).
@@ -238,6 +255,17 @@ impl OwnedCell {
             OwnedCell::Other(t) => crate::data::Cell::Other(t),
         }
     }
+}
+
+/// Reads each value of a JS array with `cell(row, value)` (rows 1-based).
+pub fn each<T>(
+    arr: &Array,
+    cell: impl Fn(usize, JsValue) -> crate::Result<T>,
+) -> crate::Result<Vec<T>> {
+    arr.iter()
+        .enumerate()
+        .map(|(i, x)| cell(i + 1, x))
+        .collect()
 }
 
 /// Reads property `key` of `obj`.

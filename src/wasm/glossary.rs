@@ -1,6 +1,6 @@
 //! The glossary for JS.
 
-use super::convert::to_js;
+use super::interop::to_js;
 use wasm_bindgen::prelude::*;
 
 /// Every metric definition: id, version, name, description, formula, unit, parameters, inputs.

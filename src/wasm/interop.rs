@@ -131,22 +131,7 @@ pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
 }
 
 /// Errors of [`Js`] (only a custom message from a `Serialize` impl).
-#[derive(Debug)]
-pub struct SerError(String);
-
-impl std::fmt::Display for SerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SerError {}
-
-impl ser::Error for SerError {
-    fn custom<M: std::fmt::Display>(msg: M) -> Self {
-        SerError(msg.to_string())
-    }
-}
+type SerError = serde::de::value::Error;
 
 type SerResult<T> = Result<T, SerError>;
 
@@ -362,7 +347,7 @@ impl ser::SerializeMap for JsObject {
         let key = self
             .key
             .take()
-            .ok_or_else(|| SerError("a map value without its key".into()))?;
+            .ok_or_else(|| ser::Error::custom("a map value without its key"))?;
         let v = v.serialize(Js)?;
         self.set(&key, v);
         Ok(())
@@ -453,7 +438,7 @@ macro_rules! refuse_compounds {
 }
 
 fn not_a_number() -> SerError {
-    SerError("a typed-array column holds only numbers".into())
+    ser::Error::custom("a typed-array column holds only numbers")
 }
 
 /// Collects a sequence of numbers (the inside of a typed-array column).

@@ -2,7 +2,8 @@
 //! at the core's progress boundaries (see [`crate::progress`]). Returning `false` or throwing
 //! stops the fit with `E_CANCELLED`.
 
-use super::convert::{get, to_js, type_name};
+use super::convert::{bad_option, get, type_name};
+use super::interop::to_js;
 use crate::error::Error;
 use crate::progress::Progress;
 use js_sys::Function;
@@ -11,13 +12,13 @@ use wasm_bindgen::{JsCast, JsValue};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_PROGRESS: &'static str = r#"
-/** One progress report of a long fit: `done` of `total` steps of `stage` are finished. */
 /** The `onProgress` option of the long fits. */
 export interface WithProgress {
   /** Called with each progress report; return `false` to cancel (`E_CANCELLED`). */
   onProgress?: ProgressCallback;
 }
 
+/** One progress report of a long fit: `done` of `total` steps of `stage` are finished. */
 export interface Progress {
   /** "kmeans" (runs of nInit), "chooseK" (runs over all k), "bgnbd" or "gammaGamma" (optimiser starts). */
   stage: "kmeans" | "chooseK" | "bgnbd" | "gammaGamma";
@@ -34,21 +35,30 @@ pub const KEY: &str = "onProgress";
 
 /// Reads `onProgress` from an options object: `None` when absent, `E_BAD_OPTION` when it is not
 /// a function.
-pub fn option(options: Option<&JsValue>) -> crate::Result<Option<Function>> {
-    let Some(o) = options else { return Ok(None) };
-    let v = get(o, KEY);
-    if v.is_undefined() || v.is_null() {
+pub fn option(options: &JsValue) -> crate::Result<Option<Function>> {
+    let v = get(options, KEY);
+    if !options.is_object() || v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    v.dyn_into::<Function>()
-        .map(Some)
-        .map_err(|v| Error::BadOption {
-            option: KEY.into(),
-            message: format!(
-                "expected a function (progress) => void | boolean, found {}",
-                type_name(&v)
-            ),
-        })
+    v.dyn_into::<Function>().map(Some).map_err(|v| {
+        let found = type_name(&v);
+        bad_option(
+            KEY,
+            format!("expected a function (progress) => void | boolean, found {found}"),
+        )
+    })
+}
+
+/// Reads the options `O` of `function` (with `onProgress`, which the options type does not
+/// have) and runs `f` with them and a hook that reports to `onProgress`.
+pub fn run<O: serde::de::DeserializeOwned, T>(
+    options: &JsValue,
+    function: &str,
+    f: impl FnOnce(&O, &mut crate::progress::ProgressHook<'_>) -> crate::Result<T>,
+) -> crate::Result<T> {
+    let opts: O = super::interop::read_with(options, function, &[KEY])?;
+    let callback = option(options)?;
+    with_hook(callback.as_ref(), function, |hook| f(&opts, hook))
 }
 
 /// Runs `f` with a progress hook that calls `callback` (or with the silent hook when `None`).

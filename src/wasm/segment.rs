@@ -3,10 +3,10 @@
 //! fromJSON). Options and results are the core types of `crate::segment`; this file only moves
 //! values across.
 
-use super::convert::{ensure_fits, type_name, JsResult};
-use super::interop::{read, read_with, to_js};
+use super::convert::{bad_option, bad_type, ensure_fits, JsResult};
+use super::interop::{read, to_js};
+use super::progress::run;
 use super::summary::CustomerSummary;
-use crate::error::Error;
 use crate::segment::rfm::{rfm_scores, RfmOptions};
 use crate::segment::{
     check_features, choose_k_customers, choose_k_with_progress, fit_kmeans,
@@ -17,19 +17,11 @@ use js_sys::{Float64Array, Reflect, Uint32Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The option the binding reads itself (see `super::progress`).
-const PROGRESS: &[&str] = &[super::progress::KEY];
-
 /// Copies row-major features (a `Float64Array`) into wasm memory.
 fn features_arg(features: &JsValue) -> crate::Result<Vec<f64>> {
-    let a = features
-        .dyn_ref::<Float64Array>()
-        .ok_or_else(|| Error::BadType {
-            column: "features".into(),
-            row: 0,
-            expected: "a Float64Array (row-major)".into(),
-            found: type_name(features).into(),
-        })?;
+    let a: &Float64Array = features
+        .dyn_ref()
+        .ok_or_else(|| bad_type("features", 0, "a Float64Array (row-major)", features))?;
     // The copy, the scaled working copy and per-row distances and labels.
     ensure_fits("features", a.length() as usize, 3 * 8)?;
     Ok(a.to_vec())
@@ -54,14 +46,12 @@ pub fn segment(
     #[wasm_bindgen(unchecked_optional_param_type = "SegmentOptions & WithProgress")]
     options: &JsValue,
 ) -> JsResult<JsValue> {
-    let opts: SegmentOptions = read_with(options, "segment", PROGRESS)?;
-    let callback = super::progress::option(Some(options))?;
-    let x = features_arg(features)?;
-    let d = N_COLS.check_count(n_cols)?;
-    let s = super::progress::with_hook(callback.as_ref(), "segment", |hook| {
-        segment_with_progress(&x, d, &opts, hook)
-    })?;
-    Ok(segmentation_js(s))
+    let (x, d) = (features_arg(features)?, N_COLS.check_count(n_cols)?);
+    Ok(segmentation_js(run(
+        options,
+        "segment",
+        |o: &SegmentOptions, hook| segment_with_progress(&x, d, o, hook),
+    )?))
 }
 
 /// k-means on row-major features as given (no log1p, no scaling, no profiles).
@@ -136,12 +126,11 @@ pub fn segment_customers(
     #[wasm_bindgen(unchecked_optional_param_type = "SegmentOptions & WithProgress")]
     options: &JsValue,
 ) -> JsResult<JsValue> {
-    let opts: SegmentOptions = read_with(options, "segmentCustomers", PROGRESS)?;
-    let callback = super::progress::option(Some(options))?;
-    let s = super::progress::with_hook(callback.as_ref(), "segmentCustomers", |hook| {
-        segment_customers_with_progress(summary.core(), &opts, hook)
-    })?;
-    Ok(segmentation_js(s))
+    Ok(segmentation_js(run(
+        options,
+        "segmentCustomers",
+        |o: &SegmentOptions, hook| segment_customers_with_progress(summary.core(), o, hook),
+    )?))
 }
 
 /// Scores k = kMin…kMax (inertia, silhouette, Calinski–Harabasz) and recommends one (`segment.choose_k`).
@@ -152,14 +141,12 @@ pub fn choose_k_js(
     #[wasm_bindgen(unchecked_optional_param_type = "ChooseKOptions & WithProgress")]
     options: &JsValue,
 ) -> JsResult<JsValue> {
-    let opts: ChooseKOptions = read_with(options, "chooseK", PROGRESS)?;
-    let callback = super::progress::option(Some(options))?;
-    let x = features_arg(features)?;
-    let d = N_COLS.check_count(n_cols)?;
-    let r = super::progress::with_hook(callback.as_ref(), "chooseK", |hook| {
-        choose_k_with_progress(&x, d, &opts, hook)
-    })?;
-    Ok(to_js(&r))
+    let (x, d) = (features_arg(features)?, N_COLS.check_count(n_cols)?);
+    Ok(to_js(&run(
+        options,
+        "chooseK",
+        |o: &ChooseKOptions, hook| choose_k_with_progress(&x, d, o, hook),
+    )?))
 }
 
 /// `chooseK` on the customer features of `segmentCustomers`.
@@ -169,12 +156,11 @@ pub fn choose_k_customers_js(
     #[wasm_bindgen(unchecked_optional_param_type = "ChooseKOptions & WithProgress")]
     options: &JsValue,
 ) -> JsResult<JsValue> {
-    let opts: ChooseKOptions = read_with(options, "chooseKCustomers", PROGRESS)?;
-    let callback = super::progress::option(Some(options))?;
-    let r = super::progress::with_hook(callback.as_ref(), "chooseKCustomers", |hook| {
-        choose_k_customers(summary.core(), &opts, hook)
-    })?;
-    Ok(to_js(&r))
+    Ok(to_js(&run(
+        options,
+        "chooseKCustomers",
+        |o: &ChooseKOptions, hook| choose_k_customers(summary.core(), o, hook),
+    )?))
 }
 
 /// RFM quintile scores, cells and named segments (`segment.rfm`).
@@ -245,17 +231,12 @@ impl SegmentModel {
         #[wasm_bindgen(unchecked_param_type = "SegmentModelJSON | string")] value: &JsValue,
     ) -> JsResult<SegmentModel> {
         let v = match value.as_string() {
-            Some(s) => js_sys::JSON::parse(&s).map_err(|_| Error::BadOption {
-                option: "model".into(),
-                message: "text is not valid JSON".into(),
-            })?,
+            Some(s) => js_sys::JSON::parse(&s)
+                .map_err(|_| bad_option("model", "text is not valid JSON"))?,
             None => value.clone(),
         };
-        let inner: crate::segment::SegmentModel =
-            serde_wasm_bindgen::from_value(v).map_err(|e| Error::BadOption {
-                option: "model".into(),
-                message: format!("not a saved segment model: {e}"),
-            })?;
+        let inner: crate::segment::SegmentModel = serde_wasm_bindgen::from_value(v)
+            .map_err(|e| bad_option("model", format!("not a saved segment model: {e}")))?;
         inner.validate()?;
         Ok(SegmentModel { inner })
     }

@@ -1,6 +1,8 @@
 //! `CustomerSummary` for JS.
 
-use super::convert::{check_keys, f64_column, get, id_column, object_keys, type_name, JsResult};
+use super::convert::{
+    bad_option, check_keys, f64_column, get, id_column, object_keys, type_name, JsResult,
+};
 use super::interop::{read, to_js};
 use crate::data::CustomerKeys;
 use crate::error::{join_names, Error};
@@ -181,42 +183,32 @@ impl CustomerSummary {
 
 fn from_columns(columns: &JsValue, options: &JsValue) -> crate::Result<crate::CustomerSummary> {
     if !columns.is_object() || Array::is_array(columns) {
-        return Err(Error::BadOption {
-            option: "columns".into(),
-            message: format!(
-                "expected an object of columns, found {}",
-                type_name(columns)
-            ),
-        });
+        let found = type_name(columns);
+        return Err(bad_option(
+            "columns",
+            format!("expected an object of columns, found {found}"),
+        ));
     }
     check_keys(columns, "CustomerSummary.fromColumns", COLUMN_KEYS)?;
     let opts: SummaryOptions = read(options, "CustomerSummary.fromColumns")?;
-    let col = |key: &str| -> crate::Result<JsValue> {
-        let v = get(columns, key);
-        if v.is_undefined() || v.is_null() {
-            Err(Error::MissingColumn {
-                column: key.into(),
-                field: key.into(),
-                available: join_names(object_keys(columns)),
-            })
-        } else {
-            Ok(v)
-        }
+    let col = |key: &str| {
+        let v = Some(get(columns, key)).filter(|v| !v.is_undefined() && !v.is_null());
+        v.ok_or_else(|| Error::MissingColumn {
+            column: key.into(),
+            field: key.into(),
+            available: join_names(object_keys(columns)),
+        })
     };
+    let number = |key: &str| f64_column(&col(key)?, key);
     let ids = id_column(&col("customerId")?, "customerId")?;
-    let frequency = f64_column(&col("frequency")?, "frequency")?;
-    let recency = f64_column(&col("recency")?, "recency")?;
-    let t = f64_column(&col("T")?, "T")?;
-    let monetary = f64_column(&col("monetaryValue")?, "monetaryValue")?;
-    crate::CustomerSummary::from_columns(
-        SummaryColumns {
-            customer_id: ids.as_column(),
-            frequency: &frequency,
-            recency: &recency,
-            t: &t,
-            monetary_value: &monetary,
-        },
-        opts.period,
-        opts.observation_end,
-    )
+    let (frequency, recency) = (number("frequency")?, number("recency")?);
+    let (t, monetary_value) = (number("T")?, number("monetaryValue")?);
+    let columns = SummaryColumns {
+        customer_id: ids.as_column(),
+        frequency: &frequency,
+        recency: &recency,
+        t: &t,
+        monetary_value: &monetary_value,
+    };
+    crate::CustomerSummary::from_columns(columns, opts.period, opts.observation_end)
 }

@@ -1,17 +1,18 @@
 //! `Transactions` for JS: constructors from rows, typed columns and CSV; summary and KPIs.
 
 use super::convert::{
-    check_keys, csv_bytes, ensure_fits, f64_column, for_each_row, get, id_column, object_keys,
-    row_count, type_name, JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
+    bad_option, bad_type, check_keys, csv_bytes, each, ensure_fits, f64_column, for_each_row, get,
+    id_column, missing, object_keys, row_count, type_name, JsResult, OwnedCell, F64_ENTRY_BYTES,
+    TEXT_ENTRY_BYTES,
 };
 use super::interop::{read, to_js};
 use super::summary::CustomerSummary;
 use crate::data::csv_input::CsvSkipOptions;
-use crate::data::{ColumnMapping, RowBuilder, TimeColumn, TransactionColumns};
+use crate::data::{Cell, ColumnMapping, RowBuilder, RowCells, TimeColumn, TransactionColumns};
 use crate::error::{join_names, Error};
 use crate::kpi::Kpis;
 use crate::summary::SummaryOptions;
-use js_sys::{Array, Float64Array, Object, Reflect};
+use js_sys::{Array, Float64Array, Reflect};
 use wasm_bindgen::prelude::*;
 
 /// The columns `Transactions.fromColumns` takes.
@@ -112,10 +113,10 @@ impl Transactions {
     /// Earliest and latest transaction time, epoch milliseconds.
     #[wasm_bindgen(getter, js_name = timeRange, unchecked_return_type = "{ first: number; last: number }")]
     pub fn time_range(&self) -> JsValue {
-        let (a, b) = self.inner.time_range();
-        let o = Object::new();
-        let _ = Reflect::set(&o, &"first".into(), &JsValue::from_f64(a as f64));
-        let _ = Reflect::set(&o, &"last".into(), &JsValue::from_f64(b as f64));
+        let (first, last) = self.inner.time_range();
+        let o = js_sys::Object::new();
+        let _ = Reflect::set(&o, &"first".into(), &JsValue::from_f64(first as f64));
+        let _ = Reflect::set(&o, &"last".into(), &JsValue::from_f64(last as f64));
         o.into()
     }
 
@@ -143,26 +144,20 @@ impl Transactions {
 
 fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
     if !columns.is_object() || Array::is_array(columns) {
-        return Err(Error::BadOption {
-            option: "columns".into(),
-            message: format!(
-                "expected an object of columns, found {}",
-                type_name(columns)
-            ),
-        });
+        let found = type_name(columns);
+        return Err(bad_option(
+            "columns",
+            format!("expected an object of columns, found {found}"),
+        ));
     }
     check_keys(columns, "Transactions.fromColumns", COLUMN_KEYS)?;
-    let required = |key: &str| -> crate::Result<JsValue> {
-        let v = get(columns, key);
-        if v.is_undefined() || v.is_null() {
-            Err(Error::MissingColumn {
-                column: key.into(),
-                field: key.into(),
-                available: join_names(object_keys(columns)),
-            })
-        } else {
-            Ok(v)
-        }
+    let given = |key: &str| Some(get(columns, key)).filter(|v| !v.is_undefined() && !v.is_null());
+    let required = |key: &str| {
+        given(key).ok_or_else(|| Error::MissingColumn {
+            column: key.into(),
+            field: key.into(),
+            available: join_names(object_keys(columns)),
+        })
     };
     let ids = id_column(&required("customerId")?, "customerId")?;
     let amount = f64_column(&required("amount")?, "amount")?;
@@ -172,114 +167,81 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
         ensure_fits("timestamp", a.length() as usize, F64_ENTRY_BYTES)?;
         times_ms = a.to_vec();
         TimeColumn::EpochMs(&times_ms)
-    } else if Array::is_array(&tv) {
-        let arr: &Array = tv.unchecked_ref();
-        let first = arr.get(0);
-        if first.is_string() {
-            ensure_fits("timestamp", arr.length() as usize, TEXT_ENTRY_BYTES)?;
-            let mut v = Vec::with_capacity(arr.length() as usize);
-            for (i, x) in arr.iter().enumerate() {
-                match OwnedCell::from_js(&x) {
-                    OwnedCell::Text(s) => v.push(s),
-                    OwnedCell::Missing => {
-                        return Err(Error::MissingValue {
-                            column: "timestamp".into(),
-                            row: i + 1,
-                        })
-                    }
-                    _ => {
-                        return Err(Error::BadType {
-                            column: "timestamp".into(),
-                            row: i + 1,
-                            expected: "an ISO-8601 string like the other rows".into(),
-                            found: type_name(&x).into(),
-                        })
-                    }
-                }
+    } else {
+        let expected = "a Float64Array of epoch ms or an array of ISO-8601 strings";
+        let arr: &Array = tv
+            .dyn_ref()
+            .ok_or_else(|| bad_type("timestamp", 0, expected, &tv))?;
+        // The first value decides: text (ISO-8601) or numbers (epoch ms or Dates).
+        let text = arr.get(0).is_string();
+        let bytes = if text {
+            TEXT_ENTRY_BYTES
+        } else {
+            F64_ENTRY_BYTES
+        };
+        ensure_fits("timestamp", arr.length() as usize, bytes)?;
+        let wrong = |row, x: &JsValue| match text {
+            true => bad_type(
+                "timestamp",
+                row,
+                "an ISO-8601 string like the other rows",
+                x,
+            ),
+            false => bad_type(
+                "timestamp",
+                row,
+                "epoch milliseconds or a Date like the other rows",
+                x,
+            ),
+        };
+        let cells = each(arr, |row, x| match OwnedCell::from_js(&x) {
+            OwnedCell::Missing => Err(missing("timestamp", row)),
+            OwnedCell::Text(_) | OwnedCell::Number(_) if text != x.is_string() => {
+                Err(wrong(row, &x))
             }
-            times_text = v;
+            OwnedCell::Other(_) => Err(wrong(row, &x)),
+            cell => Ok(cell),
+        })?;
+        if text {
+            let text = |c| {
+                if let OwnedCell::Text(s) = c {
+                    s
+                } else {
+                    String::new()
+                }
+            };
+            times_text = cells.into_iter().map(text).collect::<Vec<_>>();
             TimeColumn::Text(&times_text)
         } else {
-            ensure_fits("timestamp", arr.length() as usize, F64_ENTRY_BYTES)?;
-            let mut v = Vec::with_capacity(arr.length() as usize);
-            for (i, x) in arr.iter().enumerate() {
-                match OwnedCell::from_js(&x) {
-                    OwnedCell::Number(ms) => v.push(ms),
-                    OwnedCell::Missing => {
-                        return Err(Error::MissingValue {
-                            column: "timestamp".into(),
-                            row: i + 1,
-                        })
-                    }
-                    _ => {
-                        return Err(Error::BadType {
-                            column: "timestamp".into(),
-                            row: i + 1,
-                            expected: "epoch milliseconds or a Date like the other rows".into(),
-                            found: type_name(&x).into(),
-                        })
-                    }
+            let ms = |c| {
+                if let OwnedCell::Number(x) = c {
+                    x
+                } else {
+                    f64::NAN
                 }
-            }
-            times_ms = v;
+            };
+            times_ms = cells.into_iter().map(ms).collect::<Vec<_>>();
             TimeColumn::EpochMs(&times_ms)
         }
-    } else {
-        return Err(Error::BadType {
-            column: "timestamp".into(),
-            row: 0,
-            expected: "a Float64Array of epoch ms or an array of ISO-8601 strings".into(),
-            found: type_name(&tv).into(),
-        });
     };
-    let order = {
-        let v = get(columns, "orderId");
-        if v.is_undefined() || v.is_null() {
-            None
-        } else {
-            Some(id_column(&v, "orderId")?)
-        }
-    };
-    let channel = {
-        let v = get(columns, "channel");
-        if v.is_undefined() || v.is_null() {
-            None
-        } else if Array::is_array(&v) {
-            let arr: &Array = v.unchecked_ref();
+    let order = given("orderId")
+        .map(|v| id_column(&v, "orderId"))
+        .transpose()?;
+    let channel = match given("channel") {
+        None => None,
+        Some(v) => {
+            let arr: &Array = v
+                .dyn_ref()
+                .ok_or_else(|| bad_type("channel", 0, "an array of strings", &v))?;
             ensure_fits("channel", arr.length() as usize, TEXT_ENTRY_BYTES)?;
-            let mut out = Vec::with_capacity(arr.length() as usize);
-            for (i, x) in arr.iter().enumerate() {
-                match OwnedCell::from_js(&x) {
-                    OwnedCell::Text(s) => out.push(Some(s)),
-                    OwnedCell::Missing => out.push(None),
-                    _ => {
-                        return Err(Error::BadType {
-                            column: "channel".into(),
-                            row: i + 1,
-                            expected: "a channel name or null".into(),
-                            found: type_name(&x).into(),
-                        })
-                    }
-                }
-            }
-            Some(out)
-        } else {
-            return Err(Error::BadType {
-                column: "channel".into(),
-                row: 0,
-                expected: "an array of strings".into(),
-                found: type_name(&v).into(),
-            });
+            Some(each(arr, |row, x| match OwnedCell::from_js(&x) {
+                OwnedCell::Text(s) => Ok(Some(s)),
+                OwnedCell::Missing => Ok(None),
+                _ => Err(bad_type("channel", row, "a channel name or null", &x)),
+            })?)
         }
     };
-    let cost = {
-        let v = get(columns, "cost");
-        if v.is_undefined() || v.is_null() {
-            None
-        } else {
-            Some(f64_column(&v, "cost")?)
-        }
-    };
+    let cost = given("cost").map(|v| f64_column(&v, "cost")).transpose()?;
     crate::Transactions::from_columns(TransactionColumns {
         customer_id: ids.as_column(),
         timestamp,
@@ -292,51 +254,39 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
 
 fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Transactions> {
     let m: ColumnMapping = read(mapping_value, "mapping")?;
-    let mut fields: Vec<(&str, &str)> = vec![
+    let optional = [
+        ("orderId", &m.order_id),
+        ("channel", &m.channel),
+        ("cost", &m.cost),
+    ];
+    let mut fields = vec![
         ("customerId", m.customer_id.as_str()),
         ("timestamp", m.timestamp.as_str()),
         ("amount", m.amount.as_str()),
     ];
-    if let Some(o) = &m.order_id {
-        fields.push(("orderId", o.as_str()));
-    }
-    if let Some(c) = &m.channel {
-        fields.push(("channel", c.as_str()));
-    }
-    if let Some(c) = &m.cost {
-        fields.push(("cost", c.as_str()));
+    // Where each optional column's cell is in a row's cells (after the three required ones).
+    let mut at = [None; 3];
+    for (slot, (field, column)) in at.iter_mut().zip(optional) {
+        if let Some(c) = column {
+            *slot = Some(fields.len());
+            fields.push((field, c.as_str()));
+        }
     }
     let mut b = RowBuilder::new(&m);
-    let (has_order, has_channel, has_cost) =
-        (m.order_id.is_some(), m.channel.is_some(), m.cost.is_some());
     b.reserve(row_count(rows)?)?;
     for_each_row(rows, &fields, |row, cells| {
-        let cell = |i: usize| {
-            cells
-                .get(i)
-                .map_or(crate::data::Cell::Missing, OwnedCell::cell)
+        let cell = |i: Option<usize>| {
+            i.and_then(|i| cells.get(i))
+                .map_or(Cell::Missing, OwnedCell::cell)
         };
-        let order = if has_order {
-            cell(3)
-        } else {
-            crate::data::Cell::Missing
-        };
-        let channel = if has_channel {
-            cell(3 + usize::from(has_order))
-        } else {
-            crate::data::Cell::Missing
-        };
-        let cost = if has_cost {
-            cell(3 + usize::from(has_order) + usize::from(has_channel))
-        } else {
-            crate::data::Cell::Missing
-        };
+        let [order, channel, cost] = at.map(cell);
+        let (customer, time, amount) = (cell(Some(0)), cell(Some(1)), cell(Some(2)));
         b.push(
             row,
-            crate::data::RowCells {
-                customer: cell(0),
-                time: cell(1),
-                amount: cell(2),
+            RowCells {
+                customer,
+                time,
+                amount,
                 order,
                 channel,
                 cost,
@@ -379,31 +329,19 @@ fn skipping_bad_rows(
     let bytes = csv_bytes(text)?;
     let (tx, rejected) =
         crate::data::csv_input::read_transactions_skipping(&bytes, &m, max_reported)?;
-    let list = Array::new();
-    for e in &rejected.errors {
-        let item = js_sys::Object::new();
-        let set = |k: &str, v: JsValue| {
-            let _ = js_sys::Reflect::set(&item, &JsValue::from_str(k), &v);
-        };
-        set("code", e.code().into());
-        set("message", e.to_string().into());
-        set("row", JsValue::from_f64(e.row().unwrap_or(0) as f64));
-        if let Some(c) = e.column() {
-            set("column", c.into());
-        }
-        list.push(&item);
-    }
-    let out = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(
-        &out,
-        &"transactions".into(),
-        &Transactions { inner: tx }.into(),
-    );
-    let _ = js_sys::Reflect::set(&out, &"rejected".into(), &list);
-    let _ = js_sys::Reflect::set(
-        &out,
-        &"rejectedCount".into(),
-        &JsValue::from_f64(rejected.count as f64),
-    );
-    Ok(out.into())
+    let out = to_js(&CsvReadReport {
+        rejected: &rejected.errors,
+        rejected_count: rejected.count,
+    });
+    let _ = Reflect::set(&out, &"transactions".into(), &Transactions::wrap(tx).into());
+    Ok(out)
+}
+
+/// A `CsvReadReport` without its `transactions`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CsvReadReport<'a> {
+    /// Each error serialises as `{ code, message, row, column? }` (a `RejectedRow`).
+    rejected: &'a [Error],
+    rejected_count: usize,
 }
