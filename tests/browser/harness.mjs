@@ -9,17 +9,23 @@ import { CHROMIUM_ARGS } from "../js/helpers.mjs";
 const origin = (url) => new URL(url).origin;
 
 /**
- * Starts the server and a page. Console errors (including the page's workers' and CSP
+ * Starts the server and a page (`viewport` defaults to 1280 × 900). Console errors (including the page's workers' and CSP
  * violations) go to `consoleErrors`; failed, 4xx/5xx and off-origin requests (which are refused)
  * go to `badRequests`; with `seenPaths`, every same-origin path requested is added to it.
  * Returns { server, base, browser, page, close }.
  */
-export async function openDashboard({ consoleErrors, badRequests, seenPaths, acceptDownloads = false }) {
+export async function openDashboard({
+  consoleErrors,
+  badRequests,
+  seenPaths,
+  acceptDownloads = false,
+  viewport = { width: 1280, height: 900 },
+}) {
   const server = startServer({ port: 0, host: "127.0.0.1" });
   await once(server, "listening");
   const base = `http://127.0.0.1:${server.address().port}`;
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads });
+  const context = await browser.newContext({ viewport, acceptDownloads });
   // Anything leaving the server's origin is refused and recorded.
   await context.route("**/*", (route) => {
     const url = route.request().url();

@@ -121,9 +121,9 @@ function renderRisk(result) {
         "tr",
         { dataset: { customer: scores.customerId[i] } },
         h("th", { scope: "row" }, scores.customerId[i]),
-        h("td", {}, formatProbability(scores.probability[i])),
-        h("td", {}, formatCount(scores.recencyDays[i])),
-        h("td", { className: "reasons-cell" }, reasonList(scores.reasons[i])),
+        h("td", { dataset: { label: "Churn probability" } }, formatProbability(scores.probability[i])),
+        h("td", { dataset: { label: "Days since last purchase" } }, formatCount(scores.recencyDays[i])),
+        h("td", { className: "reasons-cell", dataset: { label: "Top reasons" } }, reasonList(scores.reasons[i])),
       ),
     ),
   );
