@@ -5,14 +5,16 @@
 //! 1. Transactions in periods after the observation-end period are ignored (the comparison is
 //!    by period, so every transaction in the observation-end period counts).
 //! 2. A customer's transactions in the same period are merged: their amounts are summed, so a
-//!    refund (negative amount) is netted within its period. A period whose net amount is
-//!    positive is a *purchase period*; others are not purchases.
+//!    refund (negative amount) is netted within its period. A period with at least one
+//!    transaction that is not a refund (amount ≥ 0, a $0.00 order included) is a *purchase
+//!    period*, whatever its net amount; a period of refunds only is not ([`is_purchase`], the
+//!    one purchase rule of the library).
 //! 3. `frequency` = purchase periods − 1 (repeat purchases); `recency` = last − first purchase
 //!    period; `T` = observation-end period − first purchase period (all in periods);
 //!    `monetaryValue` = mean net amount of the repeat purchase periods (the first excluded),
 //!    0 for a customer with no repeat purchase.
 //! 4. Customers with transactions on or before the observation end but no purchase period (only
-//!    refunds, or net zero) are left out and counted in [`CustomerSummary::excluded_customers`].
+//!    refunds) are left out and counted in [`CustomerSummary::excluded_customers`].
 //!
 //! Periods are calendar periods (see [`crate::data::dates`]); with `period: "month"` recency and
 //! T count calendar months (lifetimes instead divides day differences by numpy's mean month of
@@ -35,14 +37,34 @@ pub const OBSERVATION_END: ParameterDef = ParameterDef::new("observationEnd", "t
 /// Definition of `customer.summary`.
 pub const DEFINITION: Definition = Definition {
     id: "customer.summary",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Customer summary (RFM + tenure)",
     description: "One row per customer: how many repeat purchase periods they had, when their last purchase was relative to their first, how long they have been observed, and their mean repeat spend. The input of every predictive model. Same semantics as lifetimes' summary_data_from_transaction_data.",
-    formula: "frequency = purchase periods − 1; recency = last − first purchase period; T = observation-end period − first purchase period; monetaryValue = mean net amount of repeat purchase periods (0 if none). Same-period transactions are merged and refunds netted; a period is a purchase when its net amount > 0.",
+    formula: "frequency = purchase periods − 1; recency = last − first purchase period; T = observation-end period − first purchase period; monetaryValue = mean net amount of repeat purchase periods (0 if none). Same-period transactions are merged and refunds netted; a period is a purchase when it holds at least one transaction with amount ≥ 0 ($0.00 orders count), whatever its net amount; refund-only periods are not purchases.",
     unit: "frequency: periods; recency, T: periods of the chosen length; monetaryValue: currency per period",
     parameters: &[PERIOD, OBSERVATION_END],
     inputs: "Transactions (customer id, timestamp, amount; optional order id and channel).",
+    depends_on: &[],
 };
+
+/// The purchase rule, the one place the library decides what counts as a purchase: a
+/// transaction with amount ≥ 0 is a purchase (a $0.00 order included, as in lifetimes, BTYD and
+/// the published CDNOW results); a negative amount is a refund. A period (day, week, …) is a
+/// purchase period when at least one of the customer's transactions in it is a purchase,
+/// whatever the period's net amount (refunds are netted into it but never make a purchase).
+///
+/// `customer.summary`, `orders.count` (orders are purchases), acquisition (first purchase, used
+/// by CAC, payback and historical LTV), churn labels and features, and the holdout check of
+/// `ltv.holdout` all call this function.
+///
+/// ```
+/// use unimetric::summary::is_purchase;
+/// assert!(is_purchase(12.5) && is_purchase(0.0));
+/// assert!(!is_purchase(-3.0));
+/// ```
+pub fn is_purchase(amount: f64) -> bool {
+    amount >= 0.0
+}
 
 /// One transaction in a customer's working slice of the summary.
 #[derive(Clone, Copy, Default)]
@@ -238,8 +260,9 @@ fn sort_entries(slice: &mut [Entry]) {
 }
 
 /// Every customer's purchase days (by dense customer index), in time order: the UTC day index,
-/// the day's net amount (> 0 by definition of a purchase day) and its orders (distinct order ids,
-/// or rows, with a positive amount). Same-day netting as in `customer.summary`.
+/// the day's net amount (refunds netted; any sign) and its orders (distinct order ids, or rows,
+/// among its purchases). A purchase day is a day with a purchase ([`is_purchase`]); same-day
+/// netting as in `customer.summary`.
 pub(crate) fn purchase_days(tx: &Transactions) -> Vec<Vec<(i64, f64, u32)>> {
     let mut out = Vec::with_capacity(tx.customer_count());
     let mut scratch: Vec<u32> = Vec::new();
@@ -248,9 +271,9 @@ pub(crate) fn purchase_days(tx: &Transactions) -> Vec<Vec<(i64, f64, u32)>> {
         let mut days = Vec::new();
         for day in slice.chunk_by(|a, b| a.p == b.p) {
             let net: f64 = day.iter().map(|e| e.amount).sum();
-            if net > 0.0 {
+            if day.iter().any(|e| is_purchase(e.amount)) {
                 scratch.clear();
-                let positive = day.iter().filter(|e| e.amount > 0.0);
+                let positive = day.iter().filter(|e| is_purchase(e.amount));
                 let orders = match &tx.order {
                     Some(o) => {
                         scratch.extend(positive.map(|e| o[e.row as usize]));
@@ -284,8 +307,8 @@ struct Walk {
 
 /// Sorts one customer's entries (rows with equal times in input-row order, see
 /// [`sort_entries`]) by time, ties by amount, then input row, so sums run in a fixed order, and
-/// walks their periods: same-period amounts are netted, and a period with a positive net
-/// amount is a purchase period.
+/// walks their periods: same-period amounts are netted, and a period with a purchase
+/// ([`is_purchase`]) is a purchase period.
 fn walk(
     slice: &mut [Entry],
     tx: &Transactions,
@@ -316,10 +339,12 @@ fn walk(
         let mut j = i;
         let mut net = 0.0;
         let mut period_channel = NO_CHANNEL;
+        let mut purchase = false;
         while j < slice.len() && slice[j].p as i64 == p {
             let e = slice[j];
             net += e.amount;
-            if e.amount > 0.0 {
+            if is_purchase(e.amount) {
+                purchase = true;
                 match &tx.order {
                     Some(o) => order_scratch.push(o[e.row as usize]),
                     None => w.orders += 1,
@@ -333,7 +358,7 @@ fn walk(
             j += 1;
         }
         w.revenue += net;
-        if net > 0.0 {
+        if purchase {
             if w.periods == 0 {
                 w.first_p = p;
                 w.first_ms = slice[i].ts;
@@ -360,9 +385,9 @@ fn walk(
 /// index of that purchase ([`NO_CHANNEL`] when none). `None` for customers with no purchase day.
 ///
 /// Same answer as walking every customer's sorted transactions, in one pass for the customers
-/// whose amounts are all positive: their first purchase day is the day of their earliest row,
-/// and its channel is that of their earliest row with a channel when it falls on that same day.
-/// Customers with a refund or zero amount are walked in full.
+/// without a refund: their first purchase day is the day of their earliest row, and its channel
+/// is that of their earliest row with a channel when it falls on that same day. Customers with
+/// a refund are walked in full.
 pub(crate) fn acquisitions(tx: &Transactions) -> Vec<Option<(i64, u32)>> {
     #[derive(Clone, Copy)]
     struct Key {
@@ -407,7 +432,7 @@ pub(crate) fn acquisitions(tx: &Transactions) -> Vec<Option<(i64, u32)>> {
         .enumerate()
     {
         let st = &mut state[c as usize];
-        if amount <= 0.0 {
+        if !is_purchase(amount) {
             st.walk_fully = true;
             continue;
         }
@@ -706,7 +731,7 @@ pub struct SummaryDetails {
     /// Time of the latest transaction in the last purchase period (epoch ms).
     pub last_purchase: Vec<f64>,
     /// Orders on or before the observation end: distinct order ids (or rows, without an order id
-    /// column) among transactions with a positive amount.
+    /// column) among purchases (transactions with amount ≥ 0, see [`is_purchase`]).
     pub orders: Vec<f64>,
     /// Net revenue on or before the observation end (refunds subtracted).
     pub revenue: Vec<f64>,
@@ -736,7 +761,7 @@ pub struct CustomerSummary {
     /// Details available when computed from transactions.
     pub details: Option<SummaryDetails>,
     /// Customers left out because they had no purchase period on or before the observation end
-    /// (only refunds or net-zero periods).
+    /// (only refunds).
     pub excluded_customers: usize,
 }
 

@@ -9,7 +9,9 @@
 //!
 //! Amounts are in the caller's currency units and must be finite. Negative amounts are refunds:
 //! they are netted with the other transactions of the same customer in the same period (see
-//! [`crate::summary`]). A period whose net amount is not positive is not a purchase period.
+//! [`crate::summary`]). A period is a purchase period when it holds at least one transaction with
+//! amount ≥ 0 (a $0.00 order counts), whatever its net amount; see
+//! [`crate::summary::is_purchase`].
 //!
 //! # Cost
 //!
