@@ -23,7 +23,7 @@
 //! order.
 
 use crate::data::dates::MIN_MS;
-use crate::data::{CustomerKeys, Period, Transactions, NO_CHANNEL};
+use crate::data::{CustomerKeys, Dimension, Period, Transactions, MISSING_VALUE, NO_CHANNEL};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use serde::Deserialize;
@@ -123,7 +123,7 @@ fn for_each_customer(
     let mut bfill = bstart.clone();
     let mut staged = vec![Staged::default(); tx.len()];
     // Rows are needed only to look up order ids and channels.
-    let with_rows = tx.order.is_some() || tx.channel.is_some();
+    let with_rows = tx.order.is_some() || tx.channel.is_some() || !tx.dimensions.is_empty();
     let mut staged_rows = vec![0u32; if with_rows { tx.len() } else { 0 }];
     // The span of the staged times, for the time digits of `order_by_time`.
     let (mut lo, mut hi) = (u64::MAX, 0u64);
@@ -303,6 +303,8 @@ struct Walk {
     channel: u32,
     orders: u32,
     any_in_window: bool,
+    /// The entries of the first purchase period in the sorted slice.
+    first_range: (usize, usize),
 }
 
 /// Sorts one customer's entries (rows with equal times in input-row order, see
@@ -327,6 +329,7 @@ fn walk(
         channel: NO_CHANNEL,
         orders: 0,
         any_in_window: slice.first().is_some_and(|e| (e.p as i64) <= end_period),
+        first_range: (0, 0),
     };
     order_scratch.clear();
     let mut i = 0;
@@ -363,6 +366,7 @@ fn walk(
                 w.first_p = p;
                 w.first_ms = slice[i].ts;
                 w.channel = period_channel;
+                w.first_range = (i, j);
             } else {
                 w.repeat_sum += net;
             }
@@ -738,6 +742,11 @@ pub struct SummaryDetails {
     /// Channel of the first transaction with a channel in the first purchase period
     /// (`None` without a channel column or when that period has none).
     pub acquisition_channel: Option<Vec<Option<String>>>,
+    /// The transactions' dimensions at each customer's first purchase: per dimension, one code
+    /// per summary row, that of the first transaction with a value in the first purchase period
+    /// (as for the acquisition channel; [`MISSING_VALUE`] when it has none), with the
+    /// transactions' dictionary. See [`CustomerSummary::dimension`].
+    pub dimensions: Vec<Dimension>,
 }
 
 /// The customer summary table (columns of equal length, one row per customer).
@@ -829,6 +838,11 @@ impl CustomerSummary {
         let mut orders = Vec::with_capacity(m);
         let mut revenue = Vec::with_capacity(m);
         let mut channel: Vec<Option<String>> = Vec::with_capacity(if with_channel { m } else { 0 });
+        let mut dimension_codes: Vec<Vec<u32>> = tx
+            .dimensions
+            .iter()
+            .map(|_| Vec::with_capacity(m))
+            .collect();
         let mut excluded = 0usize;
         let mut order_scratch: Vec<u32> = Vec::new();
 
@@ -854,6 +868,23 @@ impl CustomerSummary {
             if with_channel {
                 channel.push(tx.channel_names.get(w.channel as usize).cloned());
             }
+            // Each dimension's value at the first purchase: that of the period's first entry
+            // (in time order) with a value, as for the acquisition channel.
+            let first = slice.get(w.first_range.0..w.first_range.1).unwrap_or(&[]);
+            for (d, codes) in tx.dimensions.iter().zip(&mut dimension_codes) {
+                codes.push(
+                    first
+                        .iter()
+                        .map(|e| {
+                            d.codes
+                                .get(e.row as usize)
+                                .copied()
+                                .unwrap_or(MISSING_VALUE)
+                        })
+                        .find(|&c| c != MISSING_VALUE)
+                        .unwrap_or(MISSING_VALUE),
+                );
+            }
         });
 
         if kept.is_empty() {
@@ -875,6 +906,16 @@ impl CustomerSummary {
                 orders,
                 revenue,
                 acquisition_channel: with_channel.then_some(channel),
+                dimensions: tx
+                    .dimensions
+                    .iter()
+                    .zip(dimension_codes)
+                    .map(|(d, codes)| Dimension {
+                        name: d.name.clone(),
+                        codes,
+                        values: d.values.clone(),
+                    })
+                    .collect(),
             }),
             excluded_customers: excluded,
         })
@@ -1020,6 +1061,53 @@ impl CustomerSummary {
             monetary_value: cols.monetary_value.to_vec(),
             details: None,
             excluded_customers: 0,
+        })
+    }
+
+    /// The value of the transactions' dimension `name` at each customer's first purchase (one
+    /// code per row, see [`SummaryDetails::dimensions`]), for splitting customers by it; `None`
+    /// for a summary not computed from transactions or without that dimension.
+    ///
+    /// ```
+    /// use unimetric::{ColumnMapping, Transactions};
+    /// use unimetric::summary::{CustomerSummary, SummaryOptions};
+    /// // Customer a first buys from DE (a refund from FR the day before is not a purchase).
+    /// let csv = "c,d,a,country\na,2024-01-01,-5,FR\na,2024-01-02,9,DE\na,2024-01-09,4,FR\nb,2024-01-03,0,\n";
+    /// let mut m = ColumnMapping::new("c", "d", "a");
+    /// m.dimensions = vec!["country".into()];
+    /// let tx = Transactions::from_csv(csv.as_bytes(), &m).unwrap();
+    /// let s = CustomerSummary::from_transactions(&tx, &SummaryOptions::default()).unwrap();
+    /// let country = s.dimension("country").unwrap();
+    /// assert_eq!((country.value(0), country.value(1)), (Some("DE"), None));
+    /// ```
+    pub fn dimension(&self, name: &str) -> Option<&Dimension> {
+        self.details
+            .as_ref()?
+            .dimensions
+            .iter()
+            .find(|d| d.name == name)
+    }
+
+    /// [`dimension`](Self::dimension), or `E_BAD_OPTION` (option `dimension`) listing the
+    /// dimensions the summary has.
+    pub fn require_dimension(&self, name: &str) -> Result<&Dimension> {
+        self.dimension(name).ok_or_else(|| {
+            let have: Vec<String> = self
+                .details
+                .iter()
+                .flat_map(|d| d.dimensions.iter().map(|x| format!("'{}'", x.name)))
+                .collect();
+            Error::BadOption {
+                option: "dimension".into(),
+                message: format!(
+                    "the summary has no dimension '{name}'; it has {}",
+                    if have.is_empty() {
+                        "none (name them in the transactions' mapping)".to_string()
+                    } else {
+                        have.join(", ")
+                    }
+                ),
+            }
         })
     }
 

@@ -22,6 +22,7 @@ const COLUMN_KEYS: &[&str] = &[
     "orderId",
     "channel",
     "cost",
+    "dimensions",
 ];
 
 /// A validated table of transactions held in WebAssembly memory.
@@ -107,6 +108,25 @@ impl Transactions {
             .iter()
             .map(|s| JsValue::from_str(s))
             .collect()
+    }
+
+    /// Names of the dimensions kept from the mapping's `dimensions` (or `fromColumns`'
+    /// `dimensions` object), in order.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn dimensions(&self) -> Array {
+        let names = self.inner.dimension_names();
+        names.into_iter().map(JsValue::from_str).collect()
+    }
+
+    /// Dimension `name` per transaction row: `{ name, codes, values }`, `codes[i]` indexing
+    /// `values` (4294967295 = missing). `E_BAD_OPTION` for a dimension the table lacks.
+    #[wasm_bindgen(unchecked_return_type = "Dimension")]
+    pub fn dimension(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: &JsValue,
+    ) -> JsResult<JsValue> {
+        let name = super::convert::dimension_name(name)?;
+        Ok(to_js(self.inner.require_dimension(&name)?))
     }
 
     /// Earliest and latest transaction time, epoch milliseconds.
@@ -244,32 +264,8 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
         let v = get(columns, "channel");
         if v.is_undefined() || v.is_null() {
             None
-        } else if Array::is_array(&v) {
-            let arr: &Array = v.unchecked_ref();
-            ensure_fits("channel", arr.length() as usize, TEXT_ENTRY_BYTES)?;
-            let mut out = Vec::with_capacity(arr.length() as usize);
-            for (i, x) in arr.iter().enumerate() {
-                match OwnedCell::from_js(&x) {
-                    OwnedCell::Text(s) => out.push(Some(s)),
-                    OwnedCell::Missing => out.push(None),
-                    _ => {
-                        return Err(Error::BadType {
-                            column: "channel".into(),
-                            row: i + 1,
-                            expected: "a channel name or null".into(),
-                            found: type_name(&x).into(),
-                        })
-                    }
-                }
-            }
-            Some(out)
         } else {
-            return Err(Error::BadType {
-                column: "channel".into(),
-                row: 0,
-                expected: "an array of strings".into(),
-                found: type_name(&v).into(),
-            });
+            Some(text_column(&v, "channel", "a channel name or null")?)
         }
     };
     let cost = {
@@ -280,6 +276,27 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
             Some(f64_column(&v, "cost")?)
         }
     };
+    let mut dimensions: Vec<(String, Vec<Option<String>>)> = Vec::new();
+    let dv = get(columns, "dimensions");
+    if !(dv.is_undefined() || dv.is_null()) {
+        if !dv.is_object() || Array::is_array(&dv) {
+            return Err(Error::BadOption {
+                option: "dimensions".into(),
+                message: format!(
+                    "expected an object of text columns by name, found {}",
+                    type_name(&dv)
+                ),
+            });
+        }
+        for name in object_keys(&dv) {
+            let column = text_column(&get(&dv, &name), &name, "a dimension value or null")?;
+            dimensions.push((name, column));
+        }
+    }
+    let dims: Vec<(&str, &[Option<String>])> = dimensions
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
     crate::Transactions::from_columns(TransactionColumns {
         customer_id: ids.as_column(),
         timestamp,
@@ -287,7 +304,38 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
         order_id: order.as_ref().map(|o| o.as_column()),
         channel: channel.as_deref(),
         cost: cost.as_deref(),
-    })
+    })?
+    .with_dimensions(&dims)
+}
+
+/// A column of optional texts (`channel`, a dimension): an array of strings or nulls.
+fn text_column(v: &JsValue, column: &str, expected: &str) -> crate::Result<Vec<Option<String>>> {
+    if !Array::is_array(v) {
+        return Err(Error::BadType {
+            column: column.into(),
+            row: 0,
+            expected: "an array of strings".into(),
+            found: type_name(v).into(),
+        });
+    }
+    let arr: &Array = v.unchecked_ref();
+    ensure_fits(column, arr.length() as usize, TEXT_ENTRY_BYTES)?;
+    let mut out = Vec::with_capacity(arr.length() as usize);
+    for (i, x) in arr.iter().enumerate() {
+        match OwnedCell::from_js(&x) {
+            OwnedCell::Text(s) => out.push(Some(s)),
+            OwnedCell::Missing => out.push(None),
+            _ => {
+                return Err(Error::BadType {
+                    column: column.into(),
+                    row: i + 1,
+                    expected: expected.into(),
+                    found: type_name(&x).into(),
+                })
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Transactions> {
@@ -306,6 +354,8 @@ fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Tr
     if let Some(c) = &m.cost {
         fields.push(("cost", c.as_str()));
     }
+    let first_dimension = fields.len();
+    fields.extend(m.dimensions.iter().map(|d| ("dimensions", d.as_str())));
     let mut b = RowBuilder::new(&m);
     let (has_order, has_channel, has_cost) =
         (m.order_id.is_some(), m.channel.is_some(), m.cost.is_some());
@@ -331,7 +381,13 @@ fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Tr
         } else {
             crate::data::Cell::Missing
         };
-        b.push(
+        let dimensions: Vec<_> = cells
+            .get(first_dimension..)
+            .unwrap_or(&[])
+            .iter()
+            .map(OwnedCell::cell)
+            .collect();
+        b.push_with_dimensions(
             row,
             crate::data::RowCells {
                 customer: cell(0),
@@ -341,6 +397,7 @@ fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Tr
                 channel,
                 cost,
             },
+            &dimensions,
         )
     })?;
     b.finish()
