@@ -4,7 +4,8 @@
 //! # Who is a new customer
 //!
 //! A customer is acquired at their first purchase as defined by `customer.summary` with daily
-//! periods (the first day whose net amount is positive). Their acquisition channel is, in order
+//! periods (the first day with a transaction of amount ≥ 0, a $0.00 order included: the purchase
+//! rule of `crate::summary::is_purchase`). Their acquisition channel is, in order
 //! of preference: the channel given for them in an explicit acquisition table, the channel of
 //! their first purchase (the transactions' channel column), or `"unknown"`.
 //!
@@ -46,67 +47,72 @@ const CAC_INPUTS: &str = "Spend (date, channel, amount, optional channel type) a
 /// `cac.blended`.
 pub const BLENDED: Definition = Definition {
     id: "cac.blended",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Blended CAC",
     description: "All sales and marketing spend in a period divided by all new customers acquired in it (organic included).",
     formula: "Σ spend(t) ÷ Σ new customers(t..t+L)",
     unit: "currency per new customer",
     parameters: &[PERIOD_PARAM, LAG_PARAM],
     inputs: CAC_INPUTS,
+    depends_on: &["customer.summary"],
 };
 
 /// `cac.paid`.
 pub const PAID: Definition = Definition {
     id: "cac.paid",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Paid CAC",
     description: "Spend on paid channels divided by the new customers acquired through paid channels. Needs the spend's channel type.",
     formula: "Σ spend(t, paid channels) ÷ Σ new customers(t..t+L, acquired through a paid channel)",
     unit: "currency per new customer",
     parameters: &[PERIOD_PARAM, LAG_PARAM],
     inputs: CAC_INPUTS,
+    depends_on: &["customer.summary"],
 };
 
 /// `cac.channel`.
 pub const CHANNEL: Definition = Definition {
     id: "cac.channel",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Channel CAC",
     description: "Spend on one channel divided by the new customers acquired through that channel. Channels that never have spend (organic, referral) are reported as unpaid, not divided by zero.",
     formula: "spend(t, c) ÷ Σ new customers(t..t+L, c)",
     unit: "currency per new customer",
     parameters: &[PERIOD_PARAM, LAG_PARAM],
     inputs: CAC_INPUTS,
+    depends_on: &["customer.summary"],
 };
 
 /// `cac.payback`.
 pub const PAYBACK: Definition = Definition {
     id: "cac.payback",
-    version: "1.1.0",
+    version: "2.0.0",
     name: "CAC payback (cohort curve)",
     description: "For each monthly acquisition cohort: the number of whole months after the acquisition month until the cohort's cumulative gross margin per acquired customer reaches its CAC. Read from the observed curve, never extrapolated: a cohort that has not reached its CAC is reported as not yet paid back after the months observed.",
     formula: "min k ≥ 0 such that Σ_{j=0..k} margin · revenue(cohort, month a+j) ÷ cohort size ≥ CAC(a)",
     unit: "months",
     parameters: &[MARGIN_PARAM, LAG_PARAM],
     inputs: CAC_INPUTS,
+    depends_on: &["customer.summary", "cac.blended", "cac.channel"],
 };
 
 /// `cac.payback_simple`.
 pub const PAYBACK_SIMPLE: Definition = Definition {
     id: "cac.payback_simple",
-    version: "1.1.0",
+    version: "2.0.0",
     name: "CAC payback (textbook ratio)",
     description: "The textbook shortcut: CAC over the whole window divided by monthly gross margin per customer. Assumes constant spend per customer and no churn; compare with cac.payback.",
     formula: "(Σ spend ÷ Σ new customers) ÷ (margin · Σ net revenue ÷ Σ customer-months), customer-months counted from each customer's acquisition month to the last month with data, inclusive",
     unit: "months",
     parameters: &[MARGIN_PARAM],
     inputs: CAC_INPUTS,
+    depends_on: &["customer.summary", "cac.blended"],
 };
 
 /// `cac.ltv_ratio`.
 pub const LTV_RATIO: Definition = Definition {
     id: "cac.ltv_ratio",
-    version: "1.1.0",
+    version: "2.0.0",
     name: "LTV:CAC",
     description: "Mean customer lifetime value of a group divided by its CAC. The LTV used is named in the params: `ltv.historical` (realised gross margin per acquired customer to date) or a per-customer LTV column supplied by the caller (e.g. predictive CLV) with its metric id.",
     formula: "mean LTV(group) ÷ CAC(group); per monthly cohort with that month's CAC, and per channel over the whole window with Σ spend ÷ Σ new customers",
@@ -117,6 +123,7 @@ pub const LTV_RATIO: Definition = Definition {
         LTV_PARAM,
     ],
     inputs: CAC_INPUTS,
+    depends_on: &["cac.blended", "cac.channel", "ltv.historical"],
 };
 
 /// Parameter `ltv` of LTV:CAC.

@@ -40,6 +40,17 @@ pub fn to_markdown() -> String {
         s.push_str(&format!("- **Formula:** {}\n", d.formula));
         s.push_str(&format!("- **Unit:** {}\n", d.unit));
         s.push_str(&format!("- **Inputs:** {}\n", d.inputs));
+        if !d.depends_on.is_empty() {
+            let deps: Vec<String> = d
+                .depends_on
+                .iter()
+                .map(|id| match get(id) {
+                    Some(dep) => format!("[`{id}`](#{}) {}", anchor(id), dep.version),
+                    None => format!("`{id}` (unknown)"),
+                })
+                .collect();
+            s.push_str(&format!("- **Builds on:** {}\n", deps.join(", ")));
+        }
         if !d.parameters.is_empty() {
             s.push_str("\n| parameter | default | allowed | meaning |\n|---|---|---|---|\n");
             for p in d.parameters {
@@ -52,6 +63,49 @@ pub fn to_markdown() -> String {
                 ));
             }
         }
+    }
+    s
+}
+
+/// The canonical text of a definition: what its numbers depend on, one field a line, in a
+/// fixed order and independent of the struct's layout — id, formula, unit, every parameter's
+/// machine-readable fields (name, literal default, rule, requirement, range, wholeness,
+/// enumeration; not its wording) and the id and version of every definition it builds on.
+/// `tests/fixtures/definition_versions.csv` records a SHA-256 of it per definition, and a test
+/// fails when it changes without a version bump.
+///
+/// ```
+/// let text = unimetric::catalog::canonical_text(&unimetric::kpi::AOV);
+/// assert!(text.contains("dependsOn: orders.count@"));
+/// ```
+pub fn canonical_text(d: &Definition) -> String {
+    use crate::glossary::Literal;
+    let opt = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:?}"));
+    let mut s = format!("id: {}\nformula: {}\nunit: {}\n", d.id, d.formula, d.unit);
+    for p in d.parameters {
+        let value = match p.value {
+            Literal::None => "-".to_string(),
+            Literal::Number(v) => format!("{v:?}"),
+            Literal::Text(v) => format!("{v:?}"),
+            Literal::Bool(v) => v.to_string(),
+        };
+        s.push_str(&format!(
+            "parameter: {}; value {}; rule {}; required {}; min {}; max {}; minExclusive {}; \
+             integer {}; values {}\n",
+            p.name,
+            value,
+            p.rule.unwrap_or("-"),
+            p.required,
+            opt(p.min),
+            opt(p.max),
+            p.min_exclusive,
+            p.integer,
+            p.values.map_or("-".to_string(), |v| v.join("|")),
+        ));
+    }
+    for id in d.depends_on {
+        let version = get(id).map_or("?", |dep| dep.version);
+        s.push_str(&format!("dependsOn: {id}@{version}\n"));
     }
     s
 }

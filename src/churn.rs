@@ -5,8 +5,9 @@
 //!
 //! A customer active at the cutoff (at least one purchase day on or before it) has churned over
 //! a horizon of H days when they make no purchase in the H days after the cutoff day:
-//! `churned = no purchase day in (cutoff, cutoff + H]`. A purchase day is a UTC day whose net
-//! amount is positive, as in `customer.summary`. Labels exist only when the transactions reach
+//! `churned = no purchase day in (cutoff, cutoff + H]`. A purchase day is a UTC day with at least
+//! one transaction of amount ≥ 0 (a $0.00 order counts; refund-only days do not), the purchase
+//! rule of `customer.summary` (`crate::summary::is_purchase`). Labels exist only when the transactions reach
 //! the end of the horizon.
 //!
 //! # Features at the cutoff
@@ -123,43 +124,46 @@ pub const REASONS: ParameterDef = ParameterDef::new(
 /// `churn.noncontractual`.
 pub const LABEL: Definition = Definition {
     id: "churn.noncontractual",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Churned (non-contractual)",
     description: "A customer with a purchase on or before the cutoff who makes no purchase in the horizon after it.",
-    formula: "churned = 1 if no purchase day (net amount > 0) in (cutoff day, cutoff day + horizonDays], else 0",
+    formula: "churned = 1 if no purchase day (a day with a transaction of amount ≥ 0) in (cutoff day, cutoff day + horizonDays], else 0",
     unit: "0/1 per customer",
     parameters: &[CUTOFF, HORIZON_DAYS],
     inputs: "Transactions covering at least cutoff + horizonDays.",
+    depends_on: &["customer.summary"],
 };
 
 /// `churn.rate`.
 pub const RATE: Definition = Definition {
     id: "churn.rate",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Churn rate",
     description: "Share of the customers active at the cutoff who churned over the horizon (churn.noncontractual).",
     formula: "Σ churned ÷ customers with a purchase on or before the cutoff",
     unit: "fraction (0–1)",
     parameters: &[CUTOFF, HORIZON_DAYS],
     inputs: "Transactions covering at least cutoff + horizonDays.",
+    depends_on: &["churn.noncontractual"],
 };
 
 /// `churn.features`.
 pub const FEATURES: Definition = Definition {
     id: "churn.features",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Churn features at a cutoff",
     description: "Per-customer behaviour computed only from transactions on or before the cutoff day: recency, frequency, monetary value, tenure, order value, inter-purchase gaps and their spread, recency relative to the usual gap, recent purchases and their trend.",
     formula: "recencyDays = cutoff − last purchase day; frequency = purchase days − 1; monetary = Σ net amount; tenureDays = cutoff − first purchase day; averageOrderValue = monetary ÷ orders; meanGapDays = mean days between consecutive purchase days (tenureDays when fewer than two); gapSdDays = their standard deviation (0 when fewer than three); recencyToGap = recencyDays ÷ max(meanGapDays, 1); purchases30/90 = purchase days in the last 30/90 days; trend = purchases90 − purchase days in the 90 days before those",
     unit: "days, counts and currency (see formula)",
     parameters: &[CUTOFF],
     inputs: "Transactions.",
+    depends_on: &["customer.summary"],
 };
 
 /// `churn.propensity`.
 pub const PROPENSITY: Definition = Definition {
     id: "churn.propensity",
-    version: "1.1.0",
+    version: "2.0.0",
     name: "Churn propensity (logistic)",
     description: "Probability that a customer churns over the horizon, from a logistic regression on standardised churn.features (L2 in linfa-logistic's convention, fitted with argmin's L-BFGS). Reasons are the features that push the customer's log-odds up the most.",
     formula: "P(churn) = 1 ÷ (1 + exp(−(b + Σ_j w_j · (x_j − mean_j) ÷ sd_j))), with (w, b) minimising Σ_i c_i · log-loss_i + α/2 · ‖w‖² (L-BFGS; c_i the weight of row i's class); odds ratio per SD_j = exp(w_j); contribution_j = w_j · (x_j − mean_j) ÷ sd_j",
@@ -172,18 +176,20 @@ pub const PROPENSITY: Definition = Definition {
         REASONS,
     ],
     inputs: "A feature matrix (row-major, named columns) and 0/1 labels.",
+    depends_on: &["churn.features", "churn.noncontractual"],
 };
 
 /// `churn.evaluation`.
 pub const EVALUATION: Definition = Definition {
     id: "churn.evaluation",
-    version: "1.1.0",
+    version: "2.0.0",
     name: "Churn model evaluation",
     description: "Scores on customers not used for fitting: AUC, log-loss, Brier score, calibration in ten equal-width probability bins, and a decile lift table. The recency-only baseline (training churn rate within each training recency decile) is scored the same way.",
     formula: "AUC = P(score of a churner > score of a non-churner), ties count ½; log-loss = −mean(y ln p + (1−y) ln(1−p)) with p clipped to [1e-15, 1−1e-15]; Brier = mean((p − y)²); lift(decile d) = churn rate in d ÷ overall churn rate, deciles by descending score",
     unit: "AUC, Brier: 0–1; log-loss: nats",
     parameters: &[TRAIN_CUTOFF, TEST_CUTOFF, HORIZON_DAYS, ALIVE],
     inputs: "Scores and 0/1 labels.",
+    depends_on: &["churn.noncontractual", "churn.propensity", "churn.alive"],
 };
 
 /// All churn definitions.
@@ -628,7 +634,9 @@ pub struct ChurnModel {
     #[serde(default)]
     #[cfg_attr(
         target_arch = "wasm32",
-        tsify(type = "{ kind: \"none\" } | { kind: \"balanced\" } | { kind: \"explicit\"; churned: number; retained: number }")
+        tsify(
+            type = "{ kind: \"none\" } | { kind: \"balanced\" } | { kind: \"explicit\"; churned: number; retained: number }"
+        )
     )]
     pub class_weights: ClassWeights,
     /// L-BFGS iterations used.

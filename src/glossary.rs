@@ -8,7 +8,11 @@
 //! stale.
 //!
 //! Versions follow semver: a change of formula or of a default bumps the metric's version and
-//! is recorded in CHANGELOG.md.
+//! is recorded in CHANGELOG.md. A change that can move any number is a major bump, and moves
+//! every definition that builds on it ([`Definition::depends_on`]) to a new major version too.
+//! `tests/fixtures/definition_versions.csv` records every definition's version and a hash of its
+//! canonical text ([`crate::catalog::canonical_text`]: formula, unit, parameters and the
+//! versions of its dependencies); a test fails when the text changes without a version bump.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -256,6 +260,11 @@ pub struct Definition {
     pub parameters: &'static [ParameterDef],
     /// The input contract.
     pub inputs: &'static str,
+    /// Ids of the definitions this one builds on (JS `dependsOn`), e.g. `ltv.clv` on
+    /// `customer.summary`, `ltv.bgnbd` and `ltv.gamma_gamma`. A new major version of any of them
+    /// can move this one's numbers, so it takes a new major version too; the test
+    /// `tests/glossary.rs` checks it against `tests/fixtures/definition_versions.csv`.
+    pub depends_on: &'static [&'static str],
 }
 
 /// A parameter value as recorded in a result's definition reference.
@@ -358,9 +367,9 @@ impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
 ///
 /// ```
 /// use unimetric::glossary::check_saved_version;
-/// let want = &unimetric::summary::DEFINITION; // version 1.0.0
-/// assert!(check_saved_version("1.4.2", want).is_ok());
-/// assert_eq!(check_saved_version("2.0.0", want).unwrap_err().code(), "E_BAD_OPTION");
+/// let want = &unimetric::summary::DEFINITION; // version 2.0.0
+/// assert!(check_saved_version("2.4.2", want).is_ok());
+/// assert_eq!(check_saved_version("1.0.0", want).unwrap_err().code(), "E_BAD_OPTION");
 /// ```
 pub fn check_saved_version(found: &str, want: &Definition) -> crate::Result<()> {
     let major = |v: &str| v.split('.').next().unwrap_or("").to_string();

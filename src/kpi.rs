@@ -20,27 +20,29 @@ const TX_INPUT: &str = "Transactions (customer id, timestamp, amount; optional o
 /// `customers.count`.
 pub const CUSTOMERS: Definition = Definition {
     id: "customers.count",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Customers",
     description:
         "Number of distinct customers with at least one purchase in the observation window.",
     formula:
-        "count of customers with ≥ 1 purchase period (net amount > 0) on or before observationEnd",
+        "count of customers with ≥ 1 purchase period (a period with a transaction of amount ≥ 0) on or before observationEnd",
     unit: "customers",
     parameters: WINDOW_PARAMS,
     inputs: TX_INPUT,
+    depends_on: &["customer.summary"],
 };
 
 /// `orders.count`.
 pub const ORDERS: Definition = Definition {
     id: "orders.count",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Orders",
-    description: "Number of orders in the observation window. With an order id column, rows sharing an order id are one order; without it, every row with a positive amount is an order. Refund rows are not orders.",
-    formula: "Σ over customers of distinct order ids (or rows) with amount > 0, on or before observationEnd",
+    description: "Number of orders in the observation window. With an order id column, rows sharing an order id are one order; without it, every row with amount ≥ 0 is an order ($0.00 orders count). Refund rows (negative amounts) are not orders.",
+    formula: "Σ over customers of distinct order ids (or rows) with amount ≥ 0, on or before observationEnd",
     unit: "orders",
     parameters: WINDOW_PARAMS,
     inputs: TX_INPUT,
+    depends_on: &["customer.summary"],
 };
 
 /// `revenue.net`.
@@ -53,54 +55,59 @@ pub const REVENUE: Definition = Definition {
     unit: "currency",
     parameters: WINDOW_PARAMS,
     inputs: TX_INPUT,
+    depends_on: &[],
 };
 
 /// `orders.aov`.
 pub const AOV: Definition = Definition {
     id: "orders.aov",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Average order value",
     description: "Net revenue per order.",
     formula: "revenue.net ÷ orders.count",
     unit: "currency per order",
     parameters: WINDOW_PARAMS,
     inputs: TX_INPUT,
+    depends_on: &["revenue.net", "orders.count"],
 };
 
 /// `customers.repeat_rate`.
 pub const REPEAT_RATE: Definition = Definition {
     id: "customers.repeat_rate",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Repeat-purchase rate",
     description: "Share of customers who bought in at least two different periods. Depends on the period: with period = day, two orders on the same day are one purchase.",
     formula: "customers with frequency ≥ 1 ÷ customers.count",
     unit: "fraction (0–1)",
     parameters: WINDOW_PARAMS,
     inputs: TX_INPUT,
+    depends_on: &["customer.summary", "customers.count"],
 };
 
 /// `customers.purchase_frequency`.
 pub const PURCHASE_FREQUENCY: Definition = Definition {
     id: "customers.purchase_frequency",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Purchase frequency",
     description: "Average number of orders per customer in the observation window.",
     formula: "orders.count ÷ customers.count",
     unit: "orders per customer",
     parameters: WINDOW_PARAMS,
     inputs: TX_INPUT,
+    depends_on: &["orders.count", "customers.count"],
 };
 
 /// `revenue.per_customer`.
 pub const REVENUE_PER_CUSTOMER: Definition = Definition {
     id: "revenue.per_customer",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Average revenue per customer",
     description: "Net revenue in the observation window divided by the number of customers.",
     formula: "revenue.net ÷ customers.count",
     unit: "currency per customer",
     parameters: WINDOW_PARAMS,
     inputs: TX_INPUT,
+    depends_on: &["revenue.net", "customers.count"],
 };
 
 /// All KPI definitions, in display order.

@@ -5,14 +5,16 @@
 //! 1. Transactions in periods after the observation-end period are ignored (the comparison is
 //!    by period, so every transaction in the observation-end period counts).
 //! 2. A customer's transactions in the same period are merged: their amounts are summed, so a
-//!    refund (negative amount) is netted within its period. A period whose net amount is
-//!    positive is a *purchase period*; others are not purchases.
+//!    refund (negative amount) is netted within its period. A period with at least one
+//!    transaction that is not a refund (amount ≥ 0, a $0.00 order included) is a *purchase
+//!    period*, whatever its net amount; a period of refunds only is not ([`is_purchase`], the
+//!    one purchase rule of the library).
 //! 3. `frequency` = purchase periods − 1 (repeat purchases); `recency` = last − first purchase
 //!    period; `T` = observation-end period − first purchase period (all in periods);
 //!    `monetaryValue` = mean net amount of the repeat purchase periods (the first excluded),
 //!    0 for a customer with no repeat purchase.
 //! 4. Customers with transactions on or before the observation end but no purchase period (only
-//!    refunds, or net zero) are left out and counted in [`CustomerSummary::excluded_customers`].
+//!    refunds) are left out and counted in [`CustomerSummary::excluded_customers`].
 //!
 //! Periods are calendar periods (see [`crate::data::dates`]); with `period: "month"` recency and
 //! T count calendar months (lifetimes instead divides day differences by numpy's mean month of
@@ -21,7 +23,7 @@
 //! order.
 
 use crate::data::dates::MIN_MS;
-use crate::data::{CustomerKeys, Period, Transactions, NO_CHANNEL};
+use crate::data::{CustomerKeys, Dimension, Period, Transactions, MISSING_VALUE, NO_CHANNEL};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use serde::Deserialize;
@@ -35,14 +37,34 @@ pub const OBSERVATION_END: ParameterDef = ParameterDef::new("observationEnd", "t
 /// Definition of `customer.summary`.
 pub const DEFINITION: Definition = Definition {
     id: "customer.summary",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "Customer summary (RFM + tenure)",
     description: "One row per customer: how many repeat purchase periods they had, when their last purchase was relative to their first, how long they have been observed, and their mean repeat spend. The input of every predictive model. Same semantics as lifetimes' summary_data_from_transaction_data.",
-    formula: "frequency = purchase periods − 1; recency = last − first purchase period; T = observation-end period − first purchase period; monetaryValue = mean net amount of repeat purchase periods (0 if none). Same-period transactions are merged and refunds netted; a period is a purchase when its net amount > 0.",
+    formula: "frequency = purchase periods − 1; recency = last − first purchase period; T = observation-end period − first purchase period; monetaryValue = mean net amount of repeat purchase periods (0 if none). Same-period transactions are merged and refunds netted; a period is a purchase when it holds at least one transaction with amount ≥ 0 ($0.00 orders count), whatever its net amount; refund-only periods are not purchases.",
     unit: "frequency: periods; recency, T: periods of the chosen length; monetaryValue: currency per period",
     parameters: &[PERIOD, OBSERVATION_END],
     inputs: "Transactions (customer id, timestamp, amount; optional order id and channel).",
+    depends_on: &[],
 };
+
+/// The purchase rule, the one place the library decides what counts as a purchase: a
+/// transaction with amount ≥ 0 is a purchase (a $0.00 order included, as in lifetimes, BTYD and
+/// the published CDNOW results); a negative amount is a refund. A period (day, week, …) is a
+/// purchase period when at least one of the customer's transactions in it is a purchase,
+/// whatever the period's net amount (refunds are netted into it but never make a purchase).
+///
+/// `customer.summary`, `orders.count` (orders are purchases), acquisition (first purchase, used
+/// by CAC, payback and historical LTV), churn labels and features, and the holdout check of
+/// `ltv.holdout` all call this function.
+///
+/// ```
+/// use unimetric::summary::is_purchase;
+/// assert!(is_purchase(12.5) && is_purchase(0.0));
+/// assert!(!is_purchase(-3.0));
+/// ```
+pub fn is_purchase(amount: f64) -> bool {
+    amount >= 0.0
+}
 
 /// One transaction in a customer's working slice of the summary.
 #[derive(Clone, Copy, Default)]
@@ -101,7 +123,7 @@ fn for_each_customer(
     let mut bfill = bstart.clone();
     let mut staged = vec![Staged::default(); tx.len()];
     // Rows are needed only to look up order ids and channels.
-    let with_rows = tx.order.is_some() || tx.channel.is_some();
+    let with_rows = tx.order.is_some() || tx.channel.is_some() || !tx.dimensions.is_empty();
     let mut staged_rows = vec![0u32; if with_rows { tx.len() } else { 0 }];
     // The span of the staged times, for the time digits of `order_by_time`.
     let (mut lo, mut hi) = (u64::MAX, 0u64);
@@ -238,8 +260,9 @@ fn sort_entries(slice: &mut [Entry]) {
 }
 
 /// Every customer's purchase days (by dense customer index), in time order: the UTC day index,
-/// the day's net amount (> 0 by definition of a purchase day) and its orders (distinct order ids,
-/// or rows, with a positive amount). Same-day netting as in `customer.summary`.
+/// the day's net amount (refunds netted; any sign) and its orders (distinct order ids, or rows,
+/// among its purchases). A purchase day is a day with a purchase ([`is_purchase`]); same-day
+/// netting as in `customer.summary`.
 pub(crate) fn purchase_days(tx: &Transactions) -> Vec<Vec<(i64, f64, u32)>> {
     let mut out = Vec::with_capacity(tx.customer_count());
     let mut scratch: Vec<u32> = Vec::new();
@@ -248,9 +271,9 @@ pub(crate) fn purchase_days(tx: &Transactions) -> Vec<Vec<(i64, f64, u32)>> {
         let mut days = Vec::new();
         for day in slice.chunk_by(|a, b| a.p == b.p) {
             let net: f64 = day.iter().map(|e| e.amount).sum();
-            if net > 0.0 {
+            if day.iter().any(|e| is_purchase(e.amount)) {
                 scratch.clear();
-                let positive = day.iter().filter(|e| e.amount > 0.0);
+                let positive = day.iter().filter(|e| is_purchase(e.amount));
                 let orders = match &tx.order {
                     Some(o) => {
                         scratch.extend(positive.map(|e| o[e.row as usize]));
@@ -280,12 +303,14 @@ struct Walk {
     channel: u32,
     orders: u32,
     any_in_window: bool,
+    /// The entries of the first purchase period in the sorted slice.
+    first_range: (usize, usize),
 }
 
 /// Sorts one customer's entries (rows with equal times in input-row order, see
 /// [`sort_entries`]) by time, ties by amount, then input row, so sums run in a fixed order, and
-/// walks their periods: same-period amounts are netted, and a period with a positive net
-/// amount is a purchase period.
+/// walks their periods: same-period amounts are netted, and a period with a purchase
+/// ([`is_purchase`]) is a purchase period.
 fn walk(
     slice: &mut [Entry],
     tx: &Transactions,
@@ -304,6 +329,7 @@ fn walk(
         channel: NO_CHANNEL,
         orders: 0,
         any_in_window: slice.first().is_some_and(|e| (e.p as i64) <= end_period),
+        first_range: (0, 0),
     };
     order_scratch.clear();
     let mut i = 0;
@@ -316,10 +342,12 @@ fn walk(
         let mut j = i;
         let mut net = 0.0;
         let mut period_channel = NO_CHANNEL;
+        let mut purchase = false;
         while j < slice.len() && slice[j].p as i64 == p {
             let e = slice[j];
             net += e.amount;
-            if e.amount > 0.0 {
+            if is_purchase(e.amount) {
+                purchase = true;
                 match &tx.order {
                     Some(o) => order_scratch.push(o[e.row as usize]),
                     None => w.orders += 1,
@@ -333,11 +361,12 @@ fn walk(
             j += 1;
         }
         w.revenue += net;
-        if net > 0.0 {
+        if purchase {
             if w.periods == 0 {
                 w.first_p = p;
                 w.first_ms = slice[i].ts;
                 w.channel = period_channel;
+                w.first_range = (i, j);
             } else {
                 w.repeat_sum += net;
             }
@@ -360,9 +389,9 @@ fn walk(
 /// index of that purchase ([`NO_CHANNEL`] when none). `None` for customers with no purchase day.
 ///
 /// Same answer as walking every customer's sorted transactions, in one pass for the customers
-/// whose amounts are all positive: their first purchase day is the day of their earliest row,
-/// and its channel is that of their earliest row with a channel when it falls on that same day.
-/// Customers with a refund or zero amount are walked in full.
+/// without a refund: their first purchase day is the day of their earliest row, and its channel
+/// is that of their earliest row with a channel when it falls on that same day. Customers with
+/// a refund are walked in full.
 pub(crate) fn acquisitions(tx: &Transactions) -> Vec<Option<(i64, u32)>> {
     #[derive(Clone, Copy)]
     struct Key {
@@ -407,7 +436,7 @@ pub(crate) fn acquisitions(tx: &Transactions) -> Vec<Option<(i64, u32)>> {
         .enumerate()
     {
         let st = &mut state[c as usize];
-        if amount <= 0.0 {
+        if !is_purchase(amount) {
             st.walk_fully = true;
             continue;
         }
@@ -706,13 +735,18 @@ pub struct SummaryDetails {
     /// Time of the latest transaction in the last purchase period (epoch ms).
     pub last_purchase: Vec<f64>,
     /// Orders on or before the observation end: distinct order ids (or rows, without an order id
-    /// column) among transactions with a positive amount.
+    /// column) among purchases (transactions with amount ≥ 0, see [`is_purchase`]).
     pub orders: Vec<f64>,
     /// Net revenue on or before the observation end (refunds subtracted).
     pub revenue: Vec<f64>,
     /// Channel of the first transaction with a channel in the first purchase period
     /// (`None` without a channel column or when that period has none).
     pub acquisition_channel: Option<Vec<Option<String>>>,
+    /// The transactions' dimensions at each customer's first purchase: per dimension, one code
+    /// per summary row, that of the first transaction with a value in the first purchase period
+    /// (as for the acquisition channel; [`MISSING_VALUE`] when it has none), with the
+    /// transactions' dictionary. See [`CustomerSummary::dimension`].
+    pub dimensions: Vec<Dimension>,
 }
 
 /// The customer summary table (columns of equal length, one row per customer).
@@ -736,7 +770,7 @@ pub struct CustomerSummary {
     /// Details available when computed from transactions.
     pub details: Option<SummaryDetails>,
     /// Customers left out because they had no purchase period on or before the observation end
-    /// (only refunds or net-zero periods).
+    /// (only refunds).
     pub excluded_customers: usize,
 }
 
@@ -804,6 +838,11 @@ impl CustomerSummary {
         let mut orders = Vec::with_capacity(m);
         let mut revenue = Vec::with_capacity(m);
         let mut channel: Vec<Option<String>> = Vec::with_capacity(if with_channel { m } else { 0 });
+        let mut dimension_codes: Vec<Vec<u32>> = tx
+            .dimensions
+            .iter()
+            .map(|_| Vec::with_capacity(m))
+            .collect();
         let mut excluded = 0usize;
         let mut order_scratch: Vec<u32> = Vec::new();
 
@@ -829,6 +868,23 @@ impl CustomerSummary {
             if with_channel {
                 channel.push(tx.channel_names.get(w.channel as usize).cloned());
             }
+            // Each dimension's value at the first purchase: that of the period's first entry
+            // (in time order) with a value, as for the acquisition channel.
+            let first = slice.get(w.first_range.0..w.first_range.1).unwrap_or(&[]);
+            for (d, codes) in tx.dimensions.iter().zip(&mut dimension_codes) {
+                codes.push(
+                    first
+                        .iter()
+                        .map(|e| {
+                            d.codes
+                                .get(e.row as usize)
+                                .copied()
+                                .unwrap_or(MISSING_VALUE)
+                        })
+                        .find(|&c| c != MISSING_VALUE)
+                        .unwrap_or(MISSING_VALUE),
+                );
+            }
         });
 
         if kept.is_empty() {
@@ -850,6 +906,16 @@ impl CustomerSummary {
                 orders,
                 revenue,
                 acquisition_channel: with_channel.then_some(channel),
+                dimensions: tx
+                    .dimensions
+                    .iter()
+                    .zip(dimension_codes)
+                    .map(|(d, codes)| Dimension {
+                        name: d.name.clone(),
+                        codes,
+                        values: d.values.clone(),
+                    })
+                    .collect(),
             }),
             excluded_customers: excluded,
         })
@@ -995,6 +1061,53 @@ impl CustomerSummary {
             monetary_value: cols.monetary_value.to_vec(),
             details: None,
             excluded_customers: 0,
+        })
+    }
+
+    /// The value of the transactions' dimension `name` at each customer's first purchase (one
+    /// code per row, see [`SummaryDetails::dimensions`]), for splitting customers by it; `None`
+    /// for a summary not computed from transactions or without that dimension.
+    ///
+    /// ```
+    /// use unimetric::{ColumnMapping, Transactions};
+    /// use unimetric::summary::{CustomerSummary, SummaryOptions};
+    /// // Customer a first buys from DE (a refund from FR the day before is not a purchase).
+    /// let csv = "c,d,a,country\na,2024-01-01,-5,FR\na,2024-01-02,9,DE\na,2024-01-09,4,FR\nb,2024-01-03,0,\n";
+    /// let mut m = ColumnMapping::new("c", "d", "a");
+    /// m.dimensions = vec!["country".into()];
+    /// let tx = Transactions::from_csv(csv.as_bytes(), &m).unwrap();
+    /// let s = CustomerSummary::from_transactions(&tx, &SummaryOptions::default()).unwrap();
+    /// let country = s.dimension("country").unwrap();
+    /// assert_eq!((country.value(0), country.value(1)), (Some("DE"), None));
+    /// ```
+    pub fn dimension(&self, name: &str) -> Option<&Dimension> {
+        self.details
+            .as_ref()?
+            .dimensions
+            .iter()
+            .find(|d| d.name == name)
+    }
+
+    /// [`dimension`](Self::dimension), or `E_BAD_OPTION` (option `dimension`) listing the
+    /// dimensions the summary has.
+    pub fn require_dimension(&self, name: &str) -> Result<&Dimension> {
+        self.dimension(name).ok_or_else(|| {
+            let have: Vec<String> = self
+                .details
+                .iter()
+                .flat_map(|d| d.dimensions.iter().map(|x| format!("'{}'", x.name)))
+                .collect();
+            Error::BadOption {
+                option: "dimension".into(),
+                message: format!(
+                    "the summary has no dimension '{name}'; it has {}",
+                    if have.is_empty() {
+                        "none (name them in the transactions' mapping)".to_string()
+                    } else {
+                        have.join(", ")
+                    }
+                ),
+            }
         })
     }
 

@@ -781,7 +781,7 @@ e,2024-04-10,70
         assert_eq!(h.ltv, vec![66.0, 60.0]);
         assert_eq!(h.cohorts[0].cumulative, vec![40.0, 66.0, 66.0]);
         assert_eq!(h.cohorts[1].cumulative, vec![30.0, 60.0]);
-        assert_eq!(h.definition.version, "1.2.0");
+        assert_eq!(h.definition.version, "2.0.0");
         assert_eq!(
             h.definition.params.get("marginSource"),
             Some(&unimetric::glossary::ParamValue::Text("cost".into()))
@@ -938,7 +938,8 @@ mod holdout {
         // (weeks 5–8): holdout of 4 weeks.
         // a: calibration weeks 1, 3 (x = 1); holdout Feb 5 + Feb 6 (one week), Feb 20 → 2.
         // b: calibration week 2 (x = 0); holdout only a refund → 0.
-        // c: x = 2; holdout Feb 14 +15 −15 nets 0 → not a purchase; Mar 1 after the end → 0.
+        // c: x = 2; holdout Feb 14 +15 −15 nets 0 but holds an order (amount ≥ 0) → a purchase
+        // week; Mar 1 after the end → 1.
         // d: first purchase in the holdout → not in the calibration summary.
         // e: weeks 1 and 4 (x = 1); Jan 29 is week 5 → 1.
         let csv = "c,d,a\na,2024-01-01,10\na,2024-01-15,20\na,2024-02-05,5\na,2024-02-06,7\na,2024-02-20,9\n\
@@ -960,7 +961,7 @@ mod holdout {
             CustomerKeys::Text(vec!["a".into(), "b".into(), "c".into(), "e".into()])
         );
         assert_eq!(cal.frequency, vec![1.0, 0.0, 2.0, 1.0]);
-        assert_eq!(actual, vec![2.0, 0.0, 0.0, 1.0]);
+        assert_eq!(actual, vec![2.0, 0.0, 1.0, 1.0]);
         assert_eq!(t, 4.0);
         let bad = HoldoutOptions {
             calibration_end: ms("2024-02-24"),

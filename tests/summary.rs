@@ -1,10 +1,13 @@
 //! The customer summary and KPIs against a hand-counted fixture (tests/fixtures/refunds.csv).
 //!
+//! The purchase rule: a transaction with amount ≥ 0 is a purchase; a period with at least one
+//! purchase is a purchase period, whatever its net amount; a refund-only period is not.
+//!
 //! Hand count, observation end 2024-01-31, period = day:
-//! - A: purchase days Jan 1 (10 + 5 = 15) and Jan 10 (30). Jan 3 nets 20 − 20 = 0 and Jan 12
-//!   holds only a −5 refund: neither is a purchase. Feb 1 is after the end.
-//!   frequency 1, recency 9, T 30, monetary 30; revenue 15 + 0 + 30 − 5 = 40;
-//!   orders with a positive row: o1, o2, o3 → 3.
+//! - A: purchase days Jan 1 (10 + 5 = 15), Jan 3 (order 20 refunded the same day: nets 0, still
+//!   a purchase day) and Jan 10 (30). Jan 12 holds only a −5 refund: not a purchase. Feb 1 is
+//!   after the end. frequency 2, recency 9, T 30, monetary (0 + 30) / 2 = 15;
+//!   revenue 15 + 0 + 30 − 5 = 40; orders (rows with amount ≥ 0): o1, o2, o3 → 3.
 //! - B: Jan 5 (8): frequency 0, recency 0, T 26, monetary 0, revenue 8, orders 1.
 //! - C: Jan 7 (10), Jan 8 refund only: frequency 0, T 24, revenue 0, orders 1.
 //! - D: only a refund → excluded. E: first purchase after the end → absent.
@@ -18,8 +21,8 @@
 //! - B: frequency 0, T 4. C: week 1 (10) purchase, week 2 (−10) not → frequency 0, T 4.
 //! - D excluded; E: week 5 (12) → frequency 0, recency 0, T 0.
 //!
-//! Period = month: A's January nets 40 → frequency 0, T 0; C's January nets 0 → excluded
-//! with D; B kept.
+//! Period = month: A's January nets 40 → frequency 0, T 0; C's January nets 10 − 10 = 0 but
+//! holds an order → kept (frequency 0, T 0); D (refund only) excluded; B kept.
 
 use unimetric::kpi::Kpis;
 use unimetric::summary::{CustomerSummary, SummaryOptions};
@@ -59,10 +62,10 @@ fn day_summary_matches_hand_count() {
     let tx = Transactions::from_csv(FIXTURE.as_bytes(), &mapping()).unwrap();
     let s = CustomerSummary::from_transactions(&tx, &opts(Period::Day)).unwrap();
     assert_eq!(text_ids(&s), vec!["A", "B", "C"]);
-    assert_eq!(s.frequency, vec![1.0, 0.0, 0.0]);
+    assert_eq!(s.frequency, vec![2.0, 0.0, 0.0]);
     assert_eq!(s.recency, vec![9.0, 0.0, 0.0]);
     assert_eq!(s.t, vec![30.0, 26.0, 24.0]);
-    assert_eq!(s.monetary_value, vec![30.0, 0.0, 0.0]);
+    assert_eq!(s.monetary_value, vec![15.0, 0.0, 0.0]);
     assert_eq!(s.excluded_customers, 1);
     let d = s.details.as_ref().unwrap();
     assert_eq!(d.revenue, vec![40.0, 8.0, 0.0]);
@@ -78,7 +81,7 @@ fn day_summary_matches_hand_count() {
         ]
     );
     let def = s.definition();
-    assert_eq!((def.metric, def.version), ("customer.summary", "1.0.0"));
+    assert_eq!((def.metric, def.version), ("customer.summary", "2.0.0"));
 }
 
 #[test]
@@ -97,13 +100,14 @@ fn week_summary_counts_the_whole_end_period() {
 }
 
 #[test]
-fn month_summary_excludes_net_zero_months() {
+fn month_summary_keeps_a_net_zero_month_with_an_order() {
     let tx = Transactions::from_csv(FIXTURE.as_bytes(), &mapping()).unwrap();
     let s = CustomerSummary::from_transactions(&tx, &opts(Period::Month)).unwrap();
-    assert_eq!(text_ids(&s), vec!["A", "B"]);
-    assert_eq!(s.frequency, vec![0.0, 0.0]);
-    assert_eq!(s.t, vec![0.0, 0.0]);
-    assert_eq!(s.excluded_customers, 2);
+    assert_eq!(text_ids(&s), vec!["A", "B", "C"]);
+    assert_eq!(s.frequency, vec![0.0, 0.0, 0.0]);
+    assert_eq!(s.t, vec![0.0, 0.0, 0.0]);
+    assert_eq!(s.details.as_ref().unwrap().revenue, vec![40.0, 8.0, 0.0]);
+    assert_eq!(s.excluded_customers, 1);
 }
 
 #[test]
@@ -136,8 +140,8 @@ fn default_observation_end_is_last_transaction() {
     let tx = Transactions::from_csv(FIXTURE.as_bytes(), &mapping()).unwrap();
     let s = CustomerSummary::from_transactions(&tx, &SummaryOptions::default()).unwrap();
     assert_eq!(s.observation_end, Some(ms("2024-02-02")));
-    // A: purchase days Jan 1, Jan 10, Feb 1 → frequency 2, recency 31, T 32.
-    assert_eq!((s.frequency[0], s.recency[0], s.t[0]), (2.0, 31.0, 32.0));
+    // A: purchase days Jan 1, Jan 3, Jan 10, Feb 1 → frequency 3, recency 31, T 32.
+    assert_eq!((s.frequency[0], s.recency[0], s.t[0]), (3.0, 31.0, 32.0));
 }
 
 #[test]

@@ -88,7 +88,7 @@ fn kpis_carry_values_and_definitions() {
     assert_eq!(v("averageOrderValue"), 9.0);
     let def = prop(&prop(&k, "averageOrderValue"), "definition");
     assert_eq!(prop(&def, "metric").as_string().unwrap(), "orders.aov");
-    assert_eq!(prop(&def, "version").as_string().unwrap(), "1.0.0");
+    assert_eq!(prop(&def, "version").as_string().unwrap(), "2.0.0");
 }
 
 #[wasm_bindgen_test]

@@ -619,6 +619,12 @@ pub fn read_transactions<'b>(
         Some(name) => Some(table.column(name, "cost")?),
         None => None,
     };
+    mapping.check()?;
+    let dimension_columns = mapping
+        .dimensions
+        .iter()
+        .map(|name| table.column(name, "dimensions"))
+        .collect::<Result<Vec<_>>>()?;
     let ids = customer.ids()?.into_owned();
     let timestamp = time.times()?;
     let amounts = amount.required_numbers()?;
@@ -640,6 +646,13 @@ pub fn read_transactions<'b>(
         ),
         None => None,
     };
+    let dimensions = dimension_columns
+        .iter()
+        .map(|c| {
+            c.texts()
+                .ok_or_else(|| c.bad_type("a text column (utf8 or dictionary)"))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let mut names = vec![
         ("customerId", mapping.customer_id.as_str()),
         ("timestamp", mapping.timestamp.as_str()),
@@ -654,7 +667,7 @@ pub fn read_transactions<'b>(
     if let Some(c) = &mapping.cost {
         names.push(("cost", c));
     }
-    Transactions::from_owned_columns(OwnedColumns {
+    let mut tx = Transactions::from_owned_columns(OwnedColumns {
         customer_id: ids.as_column(),
         timestamp,
         amount: Cow::Owned(amounts),
@@ -662,7 +675,11 @@ pub fn read_transactions<'b>(
         channel: channels.as_deref(),
         cost: costs.map(Cow::Owned),
     })
-    .map_err(|e| renamed(e, &names))
+    .map_err(|e| renamed(e, &names))?;
+    for (name, texts) in mapping.dimensions.iter().zip(dimensions) {
+        tx.add_dimension(name, texts.len(), texts.into_iter())?;
+    }
+    Ok(tx)
 }
 
 /// Reads marketing spend from Arrow IPC bytes under `mapping`, row by row through the same

@@ -283,15 +283,37 @@ fn read(
         Some(name) => Some(table.column(name, "cost")?),
         None => None,
     };
+    mapping.check()?;
+    let di = mapping
+        .dimensions
+        .iter()
+        .map(|name| table.column(name, "dimensions"))
+        .collect::<Result<Vec<_>>>()?;
     let mut builder = RowBuilder::new(mapping);
     // A rough row count from the byte length keeps reallocation rare.
     builder.reserve(bytes.len() / 64)?;
     table.for_each(|row, rec| {
         let Some(reject) = reject.as_deref_mut() else {
-            return push_record(&mut builder, mapping, row, rec, [ci, ti, ai], [oi, chi, ki]);
+            return push_record(
+                &mut builder,
+                mapping,
+                row,
+                rec,
+                [ci, ti, ai],
+                [oi, chi, ki],
+                &di,
+            );
         };
         let result = if rec.len() == width {
-            push_record(&mut builder, mapping, row, rec, [ci, ti, ai], [oi, chi, ki])
+            push_record(
+                &mut builder,
+                mapping,
+                row,
+                rec,
+                [ci, ti, ai],
+                [oi, chi, ki],
+                &di,
+            )
         } else {
             Err(Error::Csv {
                 row,
@@ -309,8 +331,8 @@ fn read(
     builder.finish()
 }
 
-/// Reads one record's fields (customer, time, amount at `idx`; optional order and channel) and
-/// pushes them; nothing is pushed when a field is wrong.
+/// Reads one record's fields (customer, time, amount at `idx`; optional order, channel and
+/// cost; the dimensions at `dimensions`) and pushes them; nothing is pushed when a field is wrong.
 fn push_record(
     builder: &mut RowBuilder,
     mapping: &ColumnMapping,
@@ -318,6 +340,7 @@ fn push_record(
     rec: &csv::ByteRecord,
     idx: [usize; 3],
     optional: [Option<usize>; 3],
+    dimensions: &[usize],
 ) -> Result<()> {
     let [ci, ti, ai] = idx;
     let [oi, chi, ki] = optional;
@@ -325,17 +348,23 @@ fn push_record(
         Some(i) => field(rec, i, name.as_deref().unwrap_or_default(), row),
         None => Ok(Cell::Missing),
     };
-    builder.push(
-        row,
-        RowCells {
-            customer: field(rec, ci, &mapping.customer_id, row)?,
-            time: field(rec, ti, &mapping.timestamp, row)?,
-            amount: field(rec, ai, &mapping.amount, row)?,
-            order: optional_field(oi, &mapping.order_id)?,
-            channel: optional_field(chi, &mapping.channel)?,
-            cost: optional_field(ki, &mapping.cost)?,
-        },
-    )
+    let cells = RowCells {
+        customer: field(rec, ci, &mapping.customer_id, row)?,
+        time: field(rec, ti, &mapping.timestamp, row)?,
+        amount: field(rec, ai, &mapping.amount, row)?,
+        order: optional_field(oi, &mapping.order_id)?,
+        channel: optional_field(chi, &mapping.channel)?,
+        cost: optional_field(ki, &mapping.cost)?,
+    };
+    if dimensions.is_empty() {
+        return builder.push(row, cells);
+    }
+    let dims = dimensions
+        .iter()
+        .zip(&mapping.dimensions)
+        .map(|(&i, name)| field(rec, i, name, row))
+        .collect::<Result<Vec<_>>>()?;
+    builder.push_with_dimensions(row, cells, &dims)
 }
 
 #[cfg(test)]

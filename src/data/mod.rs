@@ -9,7 +9,9 @@
 //!
 //! Amounts are in the caller's currency units and must be finite. Negative amounts are refunds:
 //! they are netted with the other transactions of the same customer in the same period (see
-//! [`crate::summary`]). A period whose net amount is not positive is not a purchase period.
+//! [`crate::summary`]). A period is a purchase period when it holds at least one transaction with
+//! amount ≥ 0 (a $0.00 order counts), whatever its net amount; see
+//! [`crate::summary::is_purchase`].
 //!
 //! # Cost
 //!
@@ -17,6 +19,18 @@
 //! the amount (finite; a negative cost, e.g. the cost returned with a refund, is allowed). Its
 //! realised gross margin is `amount − cost`; [`crate::ltv::historical`] sums it instead of
 //! applying a margin rate. A missing cost in a mapped column is `E_MISSING_VALUE`.
+//!
+//! # Dimensions
+//!
+//! Besides the channel, a table keeps any text columns named in [`ColumnMapping::dimensions`]
+//! (e.g. `["country", "device"]`; for typed columns [`Transactions::with_dimensions`]) for
+//! filters, splits and explanations. Each is stored as dictionary codes: one `u32` a row
+//! ([`MISSING_VALUE`] for a missing or blank value) and its distinct values in first-appearance
+//! order ([`Dimension`]). [`Transactions::dimension`] gives the per-row values, for filtering and
+//! splitting transactions; `CustomerSummary::dimension` the value of each customer's first
+//! purchase, for splitting customers (as the acquisition channel is). A dimension named twice, an
+//! empty name (`E_BAD_OPTION`), a column that is absent (`E_MISSING_COLUMN`) or holds something
+//! other than text (`E_BAD_TYPE`) is an error naming it.
 //!
 //! # Dates
 //!
@@ -29,7 +43,7 @@ pub mod csv_input;
 pub mod dates;
 pub mod spend;
 
-use crate::error::{Error, Result};
+use crate::error::{join_names, Error, Result};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -77,6 +91,43 @@ pub struct ColumnMapping {
     #[serde(default, deserialize_with = "option_column_name")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub cost: Option<String>,
+    /// Text columns kept as dimensions for filters, splits and explanations (e.g.
+    /// `["country", "device"]`); each name at most once, none empty. Read them back with
+    /// `tx.dimension(name)` (per row) and `summary.dimension(name)` (at first purchase).
+    #[serde(default, deserialize_with = "dimension_names")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub dimensions: Vec<String>,
+}
+
+/// Reads the dimension names of a mapping: non-empty, distinct (serde `deserialize_with`).
+pub fn dimension_names<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    let names = Vec::<String>::deserialize(d)?;
+    check_dimension_names(names.iter().map(String::as_str))
+        .map_err(|e| serde::de::Error::custom(e.to_string()))?;
+    Ok(names)
+}
+
+/// `E_BAD_OPTION` (option `dimensions`) for an empty or repeated dimension name.
+fn check_dimension_names<'a>(names: impl Iterator<Item = &'a str>) -> Result<()> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, name) in names.enumerate() {
+        if name.trim().is_empty() {
+            return Err(Error::BadOption {
+                option: "dimensions".into(),
+                message: format!("dimension {} has an empty column name", i + 1),
+            });
+        }
+        if seen.contains(&name) {
+            return Err(Error::BadOption {
+                option: "dimensions".into(),
+                message: format!("dimension '{name}' is named more than once"),
+            });
+        }
+        seen.push(name);
+    }
+    Ok(())
 }
 
 /// Reads a column name of a mapping: a non-empty string (serde `deserialize_with`).
@@ -122,7 +173,13 @@ impl ColumnMapping {
             order_id: None,
             channel: None,
             cost: None,
+            dimensions: Vec::new(),
         }
+    }
+
+    /// Checks the dimension names (see [`ColumnMapping::dimensions`]); the readers call it.
+    pub fn check(&self) -> Result<()> {
+        check_dimension_names(self.dimensions.iter().map(String::as_str))
     }
 }
 
@@ -340,6 +397,66 @@ impl<'a> From<TransactionColumns<'a>> for OwnedColumns<'a> {
 /// Marker for "no channel" in the channel column.
 pub const NO_CHANNEL: u32 = u32::MAX;
 
+/// The code of a missing (absent, null or blank) value in a [`Dimension`].
+pub const MISSING_VALUE: u32 = u32::MAX;
+
+/// A text column kept with a table (a dimension, named in the mapping's `dimensions`): its name,
+/// one code per row and the distinct values the codes index.
+///
+/// JS `Dimension` (`tx.dimension(name)`, `summary.dimension(name)`): `{ name, codes, values }`
+/// with `codes` a `Uint32Array` (4294967295 = missing).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+pub struct Dimension {
+    /// The column name.
+    pub(crate) name: String,
+    /// One code per row: an index into `values`, or 4294967295 (missing).
+    #[serde(serialize_with = "crate::columns::u32s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint32Array"))]
+    pub(crate) codes: Vec<u32>,
+    /// The distinct values, in first-appearance order.
+    pub(crate) values: Vec<String>,
+}
+
+impl Dimension {
+    /// Interns a column of optional texts (blank = missing, surrounding spaces trimmed).
+    fn from_texts<'a>(name: &str, texts: impl Iterator<Item = Option<&'a str>>) -> Dimension {
+        let mut interner = TextInterner::default();
+        let codes = texts
+            .map(|t| match t.map(str::trim) {
+                Some(t) if !t.is_empty() => interner.intern(t),
+                _ => MISSING_VALUE,
+            })
+            .collect();
+        Dimension {
+            name: name.to_string(),
+            codes,
+            values: interner.keys,
+        }
+    }
+
+    /// The column name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// One code per row: an index into [`values`](Self::values), or [`MISSING_VALUE`].
+    pub fn codes(&self) -> &[u32] {
+        &self.codes
+    }
+
+    /// The distinct values, in first-appearance order.
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    /// The value of row `row` (0-based), `None` when missing or out of range.
+    pub fn value(&self, row: usize) -> Option<&str> {
+        let code = *self.codes.get(row)?;
+        self.values.get(code as usize).map(String::as_str)
+    }
+}
+
 /// A validated table of transactions, stored column-wise with interned ids.
 ///
 /// ```
@@ -366,6 +483,7 @@ pub struct Transactions {
     pub(crate) channel: Option<Vec<u32>>,
     pub(crate) channel_names: Vec<String>,
     pub(crate) cost: Option<Vec<f64>>,
+    pub(crate) dimensions: Vec<Dimension>,
 }
 
 /// Interns text keys to dense indices in first-appearance order.
@@ -520,6 +638,97 @@ impl Transactions {
             channel,
             channel_names,
             cost,
+            dimensions: Vec::new(),
+        })
+    }
+
+    /// The table with text columns added as dimensions (see the [module docs](self#dimensions)):
+    /// `(name, values)` pairs, one value per row (`None` or blank = missing). `E_BAD_OPTION` for
+    /// an empty or repeated name (including one the table already has), `E_LENGTH_MISMATCH`
+    /// naming the column when its length differs from the table's.
+    ///
+    /// ```
+    /// use unimetric::{IdColumn, TimeColumn, TransactionColumns, Transactions};
+    /// let tx = Transactions::from_columns(TransactionColumns {
+    ///     customer_id: IdColumn::Numeric(&[1, 2]), timestamp: TimeColumn::EpochMs(&[0.0, 1.0]),
+    ///     amount: &[5.0, 0.0], order_id: None, channel: None, cost: None,
+    /// }).unwrap();
+    /// let device = [Some("ios".to_string()), None];
+    /// let tx = tx.with_dimensions(&[("device", &device)]).unwrap();
+    /// assert_eq!(tx.dimension_names(), ["device"]);
+    /// assert_eq!(tx.dimension("device").unwrap().value(0), Some("ios"));
+    /// ```
+    pub fn with_dimensions(
+        mut self,
+        columns: &[(&str, &[Option<String>])],
+    ) -> Result<Transactions> {
+        check_dimension_names(
+            self.dimensions
+                .iter()
+                .map(|d| d.name.as_str())
+                .chain(columns.iter().map(|c| c.0)),
+        )?;
+        for (name, values) in columns {
+            self.add_dimension(name, values.len(), values.iter().map(|v| v.as_deref()))?;
+        }
+        Ok(self)
+    }
+
+    /// Adds a dimension of `len` values (names already checked): `E_LENGTH_MISMATCH` naming it
+    /// when `len` is not the table's length.
+    pub(crate) fn add_dimension<'a>(
+        &mut self,
+        name: &str,
+        len: usize,
+        values: impl Iterator<Item = Option<&'a str>>,
+    ) -> Result<()> {
+        if len != self.len() {
+            return Err(Error::LengthMismatch {
+                column: name.to_string(),
+                actual: len,
+                reference: "amount".into(),
+                expected: self.len(),
+            });
+        }
+        self.dimensions.push(Dimension::from_texts(name, values));
+        Ok(())
+    }
+
+    /// The names of the table's dimensions, in mapping order.
+    pub fn dimension_names(&self) -> Vec<&str> {
+        self.dimensions.iter().map(|d| d.name.as_str()).collect()
+    }
+
+    /// The dimension named `name` (per-row codes and values), if the table has it.
+    ///
+    /// ```
+    /// use unimetric::{ColumnMapping, Transactions};
+    /// let csv = "c,d,a,country\n1,2024-01-01,5,DE\n2,2024-01-02,7,\n1,2024-01-03,3,FR\n";
+    /// let mut m = ColumnMapping::new("c", "d", "a");
+    /// m.dimensions = vec!["country".into()];
+    /// let tx = Transactions::from_csv(csv.as_bytes(), &m).unwrap();
+    /// let country = tx.dimension("country").unwrap();
+    /// assert_eq!(country.values(), ["DE", "FR"]);
+    /// assert_eq!(country.codes(), [0, unimetric::data::MISSING_VALUE, 1]);
+    /// assert_eq!(country.value(2), Some("FR"));
+    /// ```
+    pub fn dimension(&self, name: &str) -> Option<&Dimension> {
+        self.dimensions.iter().find(|d| d.name == name)
+    }
+
+    /// The dimension named `name`, or `E_BAD_OPTION` (option `dimension`) listing the ones the
+    /// table has.
+    pub fn require_dimension(&self, name: &str) -> Result<&Dimension> {
+        self.dimension(name).ok_or_else(|| Error::BadOption {
+            option: "dimension".into(),
+            message: format!(
+                "the transactions have no dimension '{name}'; they have {}",
+                if self.dimensions.is_empty() {
+                    "none (name them in the mapping's `dimensions`)".to_string()
+                } else {
+                    join_names(self.dimensions.iter().map(|d| format!("'{}'", d.name)))
+                }
+            ),
         })
     }
 
@@ -686,6 +895,8 @@ pub struct RowBuilder {
     order: Vec<u32>,
     channel: Vec<u32>,
     cost: Vec<f64>,
+    /// Per dimension of the mapping: its interner and codes.
+    dimensions: Vec<(TextInterner, Vec<u32>)>,
 }
 
 fn type_error(column: &str, row: usize, expected: &str, found: &str) -> Error {
@@ -791,6 +1002,11 @@ impl RowBuilder {
             order: Vec::new(),
             channel: Vec::new(),
             cost: Vec::new(),
+            dimensions: mapping
+                .dimensions
+                .iter()
+                .map(|_| (TextInterner::default(), Vec::new()))
+                .collect(),
         }
     }
 
@@ -805,8 +1021,30 @@ impl RowBuilder {
 
     /// Validates and appends one row. `row` is the 1-based row number used in errors;
     /// `cells.order`, `cells.channel` and `cells.cost` are ignored unless the mapping names those
-    /// columns.
+    /// columns. The row's dimensions (if the mapping names any) are missing; see
+    /// [`push_with_dimensions`](Self::push_with_dimensions).
     pub fn push(&mut self, row: usize, cells: RowCells<'_>) -> Result<()> {
+        self.push_with_dimensions(row, cells, &[])
+    }
+
+    /// [`push`](Self::push) with the cells of the mapping's dimensions, in mapping order (cells
+    /// beyond the mapping's dimensions are ignored, absent ones are missing). A dimension cell
+    /// must be text (`E_BAD_TYPE` naming the column and row otherwise); blank text is missing.
+    pub fn push_with_dimensions(
+        &mut self,
+        row: usize,
+        cells: RowCells<'_>,
+        dimensions: &[Cell<'_>],
+    ) -> Result<()> {
+        for (i, name) in self.mapping.dimensions.iter().enumerate() {
+            match dimensions.get(i).copied().unwrap_or(Cell::Missing) {
+                Cell::Missing | Cell::Text(_) => {}
+                Cell::Number(v) => {
+                    return Err(type_error(name, row, "text (a dimension)", &v.to_string()))
+                }
+                Cell::Other(ty) => return Err(type_error(name, row, "text (a dimension)", ty)),
+            }
+        }
         let RowCells {
             customer,
             time,
@@ -856,11 +1094,19 @@ impl RowBuilder {
         if let Some(k) = k {
             self.cost.push(k);
         }
+        for (i, (interner, codes)) in self.dimensions.iter_mut().enumerate() {
+            codes.push(match dimensions.get(i) {
+                Some(Cell::Text(s)) if !s.trim().is_empty() => interner.intern(s.trim()),
+                _ => MISSING_VALUE,
+            });
+        }
         Ok(())
     }
 
-    /// Finishes the table; `E_EMPTY` when no row was pushed.
+    /// Finishes the table; `E_EMPTY` when no row was pushed, `E_BAD_OPTION` for an empty or
+    /// repeated dimension name.
     pub fn finish(self) -> Result<Transactions> {
+        self.mapping.check()?;
         if self.amount.is_empty() {
             return Err(Error::Empty {
                 what: "transactions".into(),
@@ -875,6 +1121,17 @@ impl RowBuilder {
             channel: self.mapping.channel.is_some().then_some(self.channel),
             channel_names: self.channels.keys,
             cost: self.mapping.cost.is_some().then_some(self.cost),
+            dimensions: self
+                .mapping
+                .dimensions
+                .iter()
+                .zip(self.dimensions)
+                .map(|(name, (interner, codes))| Dimension {
+                    name: name.clone(),
+                    codes,
+                    values: interner.keys,
+                })
+                .collect(),
         })
     }
 }

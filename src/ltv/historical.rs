@@ -16,10 +16,10 @@ pub const MARGIN: ParameterDef = ParameterDef::new("margin", "1", "Gross margin 
 /// Definition of `ltv.historical`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.historical",
-    version: "1.2.0",
+    version: "2.0.0",
     name: "Historical LTV",
     description: "Gross margin each customer has actually brought so far: net revenue to date (refunds subtracted) minus the cost of each transaction when the transactions carry a cost column, otherwise times the margin rate. Cohort curves show, for the customers acquired in each calendar month, the average cumulative margin per customer 0, 1, 2, … months after acquisition.",
-    formula: "margin of a transaction = amount − cost with a cost column, else margin · amount; LTV_i = Σ margin of customer i's transactions on or before observationEnd; acquisition month = UTC calendar month of the customer's first purchase (first day with a positive net amount, as in customer.summary and CAC); cohort curve c[m] = Σ_{j≤m} (margin of the cohort's transactions in acquisition month + j) ÷ cohort size",
+    formula: "margin of a transaction = amount − cost with a cost column, else margin · amount; LTV_i = Σ margin of customer i's transactions on or before observationEnd; acquisition month = UTC calendar month of the customer's first purchase (first day with a transaction of amount ≥ 0, as in customer.summary and CAC); cohort curve c[m] = Σ_{j≤m} (margin of the cohort's transactions in acquisition month + j) ÷ cohort size",
     unit: "currency per customer",
     parameters: &[
         MARGIN,
@@ -27,6 +27,7 @@ pub const DEFINITION: Definition = Definition {
         ParameterDef::new("observationEnd", "time of the last transaction", "End of the window (epoch ms or ISO-8601); later transactions are ignored.").rule("lastTransaction"),
     ],
     inputs: "Transactions (customer id, timestamp, amount; optional cost). Customers with no purchase day on or before observationEnd are left out.",
+    depends_on: &["customer.summary"],
 };
 
 /// Options of [`historical_ltv`]; JS `HistoricalLtvOptions`.
@@ -172,8 +173,8 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
         None => tx.time_range().1,
     };
     let m = tx.customer_count();
-    // Acquisition = first purchase under customer.summary (first UTC day with a positive net
-    // amount), the same rule CAC uses, so LTV and CAC cohorts hold the same customers.
+    // Acquisition = first purchase under customer.summary (first UTC day with a transaction of
+    // amount ≥ 0, `summary::is_purchase`), the same rule CAC uses, so LTV and CAC cohorts hold the same customers.
     let mut first: Vec<i64> = crate::summary::acquisitions(tx)
         .into_iter()
         .map(|a| a.map_or(i64::MAX, |(ms, _)| if ms <= end { ms } else { i64::MAX }))

@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 /// Definition of `ltv.holdout`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.holdout",
-    version: "1.0.0",
+    version: "2.0.0",
     name: "BG/NBD calibration / holdout check",
     description: "Splits the transactions at calibrationEnd, fits BG/NBD on the calibration summary, and compares each customer's predicted repeat purchases over the holdout window with the purchases they actually made, per calibration-frequency bucket and in total, with per-customer error metrics. Customers first seen in the holdout window are not part of the check.",
-    formula: "actual_i = purchase periods (net amount > 0) of customer i in periods after calibrationEnd's period up to observationEnd's period; predicted_i = E[Y(t)|x, t_x, T] of the calibration fit with t = holdout length in periods; MAE = mean |predicted − actual|; RMSE = √mean (predicted − actual)²; bias = mean (predicted − actual)",
+    formula: "actual_i = purchase periods (periods with a transaction of amount ≥ 0, as in customer.summary) of customer i in periods after calibrationEnd's period up to observationEnd's period; predicted_i = E[Y(t)|x, t_x, T] of the calibration fit with t = holdout length in periods; MAE = mean |predicted − actual|; RMSE = √mean (predicted − actual)²; bias = mean (predicted − actual)",
     unit: "purchases per customer",
     parameters: &[
         ParameterDef::new("calibrationEnd", "required", "End of the calibration window (epoch ms or ISO-8601); its period belongs to calibration.").required(),
@@ -25,6 +25,7 @@ pub const DEFINITION: Definition = Definition {
         FREQUENCY_BUCKETS,
     ],
     inputs: "Transactions (customer id, timestamp, amount) spanning both windows.",
+    depends_on: &["customer.summary", "ltv.bgnbd"],
 };
 
 /// Options of [`calibration_holdout`]; JS `HoldoutOptions` (`calibrationEnd` is required).
@@ -180,20 +181,19 @@ pub fn holdout_purchases(
             observation_end: Some(opts.calibration_end),
         },
     )?;
-    // Holdout purchase periods per transaction customer: net amount per (customer, period) > 0.
-    let mut net: FxHashMap<(u32, i64), f64> = FxHashMap::default();
-    for r in 0..tx.len() {
-        let p = period.index(tx.timestamp[r]);
-        if p > cal_p && p <= end_p {
-            *net.entry((tx.customer[r], p)).or_insert(0.0) += tx.amount[r];
-        }
-    }
+    // Holdout purchase periods per transaction customer: (customer, period) pairs with a
+    // purchase (`summary::is_purchase`, the purchase rule of customer.summary).
+    let mut periods: Vec<(u32, i64)> = (0..tx.len())
+        .filter(|&r| crate::summary::is_purchase(tx.amount[r]))
+        .map(|r| (tx.customer[r], period.index(tx.timestamp[r])))
+        .filter(|&(_, p)| p > cal_p && p <= end_p)
+        .collect();
+    periods.sort_unstable();
+    periods.dedup();
     let mut holdout = vec![0.0; tx.customer_count()];
-    for ((c, _), v) in &net {
-        if *v > 0.0 {
-            if let Some(h) = holdout.get_mut(*c as usize) {
-                *h += 1.0;
-            }
+    for (c, _) in &periods {
+        if let Some(h) = holdout.get_mut(*c as usize) {
+            *h += 1.0;
         }
     }
     let index: FxHashMap<String, usize> = (0..tx.customer_count())

@@ -54,6 +54,7 @@ pub const DEFINITION: Definition = Definition {
         PERIOD,
     ],
     inputs: "Three numbers: ARPU, churn rate and margin rate for the same period.",
+    depends_on: &[],
 };
 
 /// Options of `simpleLtv` (JS `SimpleLtvOptions`): ARPU and churn rate are required.

@@ -381,3 +381,15 @@ pub fn name_list(value: &JsValue, option: &str) -> crate::Result<Vec<String>> {
         })
         .collect()
 }
+
+/// A dimension name passed to `dimension(name)`: a string, else `E_BAD_OPTION` (option
+/// `dimension`). Read here, not as a `&str` parameter: the generated glue traps on a non-string.
+pub fn dimension_name(v: &JsValue) -> crate::Result<String> {
+    v.as_string().ok_or_else(|| Error::BadOption {
+        option: "dimension".into(),
+        message: format!(
+            "expected a dimension name (a string), found {}",
+            type_name(v)
+        ),
+    })
+}

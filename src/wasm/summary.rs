@@ -144,7 +144,19 @@ impl CustomerSummary {
         }
     }
 
-    /// Customers left out for having no purchase period (only refunds or net zero).
+    /// Dimension `name` of the transactions at each customer's first purchase: `{ name, codes,
+    /// values }`, one code per row of the summary (4294967295 = missing). `E_BAD_OPTION` for a
+    /// dimension the transactions lack.
+    #[wasm_bindgen(unchecked_return_type = "Dimension")]
+    pub fn dimension(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: &JsValue,
+    ) -> JsResult<JsValue> {
+        let name = super::convert::dimension_name(name)?;
+        Ok(to_js(self.inner.require_dimension(&name)?))
+    }
+
+    /// Customers left out for having no purchase period (only refunds).
     #[wasm_bindgen(getter, js_name = excludedCustomers)]
     pub fn excluded_customers(&self) -> u32 {
         self.inner.excluded_customers as u32

@@ -23,6 +23,7 @@ const COLUMN_KEYS: &[&str] = &[
     "orderId",
     "channel",
     "cost",
+    "dimensions",
 ];
 
 /// A validated table of transactions held in WebAssembly memory.
@@ -108,6 +109,25 @@ impl Transactions {
             .iter()
             .map(|s| JsValue::from_str(s))
             .collect()
+    }
+
+    /// Names of the dimensions kept from the mapping's `dimensions` (or `fromColumns`'
+    /// `dimensions` object), in order.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn dimensions(&self) -> Array {
+        let names = self.inner.dimension_names();
+        names.into_iter().map(JsValue::from_str).collect()
+    }
+
+    /// Dimension `name` per transaction row: `{ name, codes, values }`, `codes[i]` indexing
+    /// `values` (4294967295 = missing). `E_BAD_OPTION` for a dimension the table lacks.
+    #[wasm_bindgen(unchecked_return_type = "Dimension")]
+    pub fn dimension(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: &JsValue,
+    ) -> JsResult<JsValue> {
+        let name = super::convert::dimension_name(name)?;
+        Ok(to_js(self.inner.require_dimension(&name)?))
     }
 
     /// Earliest and latest transaction time, epoch milliseconds.
@@ -227,21 +247,26 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
     let order = given("orderId")
         .map(|v| id_column(&v, "orderId"))
         .transpose()?;
-    let channel = match given("channel") {
-        None => None,
-        Some(v) => {
-            let arr: &Array = v
-                .dyn_ref()
-                .ok_or_else(|| bad_type("channel", 0, "an array of strings", &v))?;
-            ensure_fits("channel", arr.length() as usize, TEXT_ENTRY_BYTES)?;
-            Some(each(arr, |row, x| match OwnedCell::from_js(&x) {
-                OwnedCell::Text(s) => Ok(Some(s)),
-                OwnedCell::Missing => Ok(None),
-                _ => Err(bad_type("channel", row, "a channel name or null", &x)),
-            })?)
-        }
-    };
+    let channel = given("channel")
+        .map(|v| text_column(&v, "channel", "a channel name or null"))
+        .transpose()?;
     let cost = given("cost").map(|v| f64_column(&v, "cost")).transpose()?;
+    let mut dimensions: Vec<(String, Vec<Option<String>>)> = Vec::new();
+    if let Some(dv) = given("dimensions") {
+        if !dv.is_object() || Array::is_array(&dv) {
+            let found = type_name(&dv);
+            let message = format!("expected an object of text columns by name, found {found}");
+            return Err(bad_option("dimensions", message));
+        }
+        for name in object_keys(&dv) {
+            let column = text_column(&get(&dv, &name), &name, "a dimension value or null")?;
+            dimensions.push((name, column));
+        }
+    }
+    let dims: Vec<(&str, &[Option<String>])> = dimensions
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
     crate::Transactions::from_columns(TransactionColumns {
         customer_id: ids.as_column(),
         timestamp,
@@ -249,6 +274,20 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
         order_id: order.as_ref().map(|o| o.as_column()),
         channel: channel.as_deref(),
         cost: cost.as_deref(),
+    })?
+    .with_dimensions(&dims)
+}
+
+/// A column of optional texts (`channel`, a dimension): an array of strings or nulls.
+fn text_column(v: &JsValue, column: &str, expected: &str) -> crate::Result<Vec<Option<String>>> {
+    let arr: &Array = v
+        .dyn_ref()
+        .ok_or_else(|| bad_type(column, 0, "an array of strings", v))?;
+    ensure_fits(column, arr.length() as usize, TEXT_ENTRY_BYTES)?;
+    each(arr, |row, x| match OwnedCell::from_js(&x) {
+        OwnedCell::Text(s) => Ok(Some(s)),
+        OwnedCell::Missing => Ok(None),
+        _ => Err(bad_type(column, row, expected, &x)),
     })
 }
 
@@ -272,6 +311,8 @@ fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Tr
             fields.push((field, c.as_str()));
         }
     }
+    let first_dimension = fields.len();
+    fields.extend(m.dimensions.iter().map(|d| ("dimensions", d.as_str())));
     let mut b = RowBuilder::new(&m);
     b.reserve(row_count(rows)?)?;
     for_each_row(rows, &fields, |row, cells| {
@@ -281,7 +322,13 @@ fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Tr
         };
         let [order, channel, cost] = at.map(cell);
         let (customer, time, amount) = (cell(Some(0)), cell(Some(1)), cell(Some(2)));
-        b.push(
+        let dimensions: Vec<_> = cells
+            .get(first_dimension..)
+            .unwrap_or(&[])
+            .iter()
+            .map(OwnedCell::cell)
+            .collect();
+        b.push_with_dimensions(
             row,
             RowCells {
                 customer,
@@ -291,6 +338,7 @@ fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Tr
                 channel,
                 cost,
             },
+            &dimensions,
         )
     })?;
     b.finish()

@@ -22,6 +22,8 @@ export interface TransactionColumnsInput {
   channel?: ReadonlyArray<string | null>;
   /** Cost per transaction (finite, same currency as amount); margin = amount − cost. */
   cost?: Float64Array | ReadonlyArray<number>;
+  /** Text columns kept as dimensions, by name: one string (or null) per row. */
+  dimensions?: Record<string, ReadonlyArray<string | null>>;
 }
 
 /** Columns for `CustomerSummary.fromColumns`. */

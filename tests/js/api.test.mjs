@@ -16,14 +16,16 @@ test("init() after the Node entry's synchronous init is harmless", async () => {
   assert.match(version(), /^\d+\.\d+\.\d+$/);
 });
 
+// Hand count in tests/summary.rs: A's Jan 3 order, refunded the same day, is a purchase day
+// (net 0), so A has purchase days Jan 1, 3 and 10.
 test("summary from CSV matches the hand count (day)", () => {
   const tx = Transactions.fromCsv(csv, mapping);
   const s = tx.summary({ period: "day", observationEnd: END });
   assert.deepEqual(s.customerId, ["A", "B", "C"]);
-  assert.deepEqual([...s.frequency], [1, 0, 0]);
+  assert.deepEqual([...s.frequency], [2, 0, 0]);
   assert.deepEqual([...s.recency], [9, 0, 0]);
   assert.deepEqual([...s.T], [30, 26, 24]);
-  assert.deepEqual([...s.monetaryValue], [30, 0, 0]);
+  assert.deepEqual([...s.monetaryValue], [15, 0, 0]);
   assert.deepEqual([...s.revenue], [40, 8, 0]);
   assert.deepEqual([...s.orders], [3, 1, 1]);
   assert.deepEqual(s.acquisitionChannel, ["paid_search", "organic", "referral"]);
@@ -31,7 +33,7 @@ test("summary from CSV matches the hand count (day)", () => {
   assert.equal(s.period, "day");
   assert.equal(s.observationEnd, Date.UTC(2024, 0, 31));
   assert.deepEqual(s.definition, {
-    metric: "customer.summary", version: "1.0.0",
+    metric: "customer.summary", version: "2.0.0",
     params: { period: "day", observationEnd: Date.UTC(2024, 0, 31) },
   });
   const cols = s.toColumns();
@@ -169,9 +171,31 @@ test("error codes and glossary are complete and well formed", () => {
     for (const key of ["id", "name", "description", "formula", "unit", "inputs"]) assert.ok(d[key], `${d.id}.${key}`);
     assert.ok(Array.isArray(d.parameters));
   }
-  assert.equal(getDefinition("customer.summary").version, "1.0.0");
+  assert.equal(getDefinition("customer.summary").version, "2.0.0");
   assert.equal(getDefinition("no.such.metric"), undefined);
+  // What each definition builds on, by id (every id one of the glossary's).
+  assert.deepEqual(getDefinition("customer.summary").dependsOn, []);
+  assert.deepEqual(getDefinition("ltv.clv").dependsOn, ["customer.summary", "ltv.bgnbd", "ltv.gamma_gamma"]);
+  const ids = new Set(g.map((d) => d.id));
+  for (const d of g) for (const dep of d.dependsOn) assert.ok(ids.has(dep), `${d.id} → ${dep}`);
   // docs/GLOSSARY.md lists every id with its version.
   const md = readFileSync(path.join(ROOT, "docs", "GLOSSARY.md"), "utf8");
   for (const d of g) assert.ok(md.includes(`| [\`${d.id}\`]`) && md.includes(`version ${d.version}`), d.id);
+});
+
+// The purchase rule: a $0.00 order is a purchase; a refund-only day is not. Hand count (day):
+// x buys for $0 on Jan 1 and $10 on Jan 5 (refunded $4 on Jan 7, a refund-only day): frequency 1,
+// recency 4, T 6 (observation end = last transaction, Jan 7), monetary 10; orders 2; revenue 6.
+// y's only order is free: frequency 0, T 4 (first purchase Jan 3), orders 1, revenue 0.
+test("a $0.00 order is a purchase, a refund-only day is not", () => {
+  const csv = "c,d,a\nx,2024-01-01,0\nx,2024-01-05,10\nx,2024-01-07,-4\ny,2024-01-03,0.00\n";
+  const tx = Transactions.fromCsv(csv, { customerId: "c", timestamp: "d", amount: "a" });
+  const s = tx.summary();
+  assert.deepEqual(s.customerId, ["x", "y"]);
+  assert.deepEqual([[...s.frequency], [...s.recency], [...s.T], [...s.monetaryValue]], [[1, 0], [4, 0], [6, 4], [10, 0]]);
+  assert.deepEqual([[...s.orders], [...s.revenue]], [[2, 1], [6, 0]]);
+  assert.equal(s.excludedCustomers, 0);
+  const k = tx.kpis();
+  assert.deepEqual([k.customers.value, k.orders.value, k.revenue.value], [2, 3, 6]);
+  s.free(); tx.free();
 });

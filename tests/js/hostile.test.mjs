@@ -244,7 +244,7 @@ entry("initSync", (...a) => U.initSync(...a), noInputCases(() => U.initSync(), (
 })));
 
 entry("getDefinition", (id) => U.getDefinition(id), [
-  c("known id", () => ["customer.summary"], ok((d) => assert.equal(d.version, "1.0.0"))),
+  c("known id", () => ["customer.summary"], ok((d) => assert.equal(d.version, "2.0.0"))),
   c("empty id", () => [""], ok((d) => assert.equal(d, undefined))),
   c("unknown id", () => ["no.such.metric"], ok((d) => assert.equal(d, undefined))),
   c("id with a BOM", () => ["\uFEFFcustomer.summary"], ok((d) => assert.equal(d, undefined))),
@@ -254,6 +254,11 @@ entry("getDefinition", (id) => U.getDefinition(id), [
   c("upper case id", () => ["CUSTOMER.SUMMARY"], ok((d) => assert.equal(d, undefined))),
   c("id with spaces", () => [" customer.summary "], ok((d) => assert.equal(d, undefined))),
   c("every glossary id", () => ["ltv.clv"], ok((d) => assert.equal(d.id, "ltv.clv"))),
+  c("a number", () => [7], "E_BAD_TYPE"),
+  c("no id", () => [], "E_BAD_TYPE"),
+  c("null", () => [null], "E_BAD_TYPE"),
+  c("an object", () => [{ id: "ltv.clv" }], "E_BAD_TYPE"),
+  c("a String object", () => [new String("ltv.clv")], "E_BAD_TYPE"),
 ]);
 
 // --- Transactions constructors
@@ -394,6 +399,79 @@ entry("Transactions.fromColumns", (...a) => Transactions.fromColumns(...a), [
   c("all values equal", () => [{ customerId: new Uint32Array([3, 3, 3]), timestamp: new Float64Array([JAN1, JAN1, JAN1]), amount: new Float64Array([5, 5, 5]) }],
     ok((tx) => assert.deepEqual([...tx.summary().revenue], [15]))),
 ], txAlive);
+
+// --- Dimensions: text columns kept by name (mapping `dimensions`, fromColumns' `dimensions`).
+// Hand count: country DE, FR, (missing) → values ["DE", "FR"], codes [0, 1, MISSING]; device ios,
+// (missing), web → values ["ios", "web"], codes [0, MISSING, 1]. At first purchase (day): a → Jan 1
+// (DE, ios); b → Jan 10 (missing, web).
+const MISSING = 4294967295;
+const DIM_CSV = "c,d,a,country,device\na,2024-01-01,20,DE,ios\na,2024-01-15,35,FR,\nb,2024-01-10,12.5,,web\n";
+const MD = { ...M, dimensions: ["country", "device"] };
+const dimsOk = ok((tx) => {
+  assert.deepEqual(tx.dimensions, ["country", "device"]);
+  const country = tx.dimension("country");
+  assert.deepEqual([country.name, [...country.codes], country.values], ["country", [0, 1, MISSING], ["DE", "FR"]]);
+  const device = tx.dimension("device");
+  assert.deepEqual([[...device.codes], device.values], [[0, MISSING, 1], ["ios", "web"]]);
+  assert.deepEqual(summaryCols(tx.summary({ period: "day" })), [[1, 0], [14, 0], [14, 5], [35, 0]]);
+});
+MATRIX["Transactions.fromCsv"].cases.push(
+  c("dimensions kept as dictionary codes", () => [DIM_CSV, MD], dimsOk),
+  c("dimension column missing", () => [DIM_CSV, { ...M, dimensions: ["country", "plan"] }], "E_MISSING_COLUMN"),
+  c("empty dimension name", () => [DIM_CSV, { ...M, dimensions: [""] }], "E_BAD_OPTION"),
+  c("dimension named twice", () => [DIM_CSV, { ...M, dimensions: ["country", "country"] }], "E_BAD_OPTION"),
+  c("dimensions of the wrong type (a string)", () => [DIM_CSV, { ...M, dimensions: "country" }], "E_BAD_OPTION"),
+  c("dimension name of the wrong type", () => [DIM_CSV, { ...M, dimensions: [7] }], "E_BAD_OPTION"),
+  c("no dimensions: none kept", () => [DIM_CSV, M], ok((tx) => assert.deepEqual(tx.dimensions, []))),
+);
+const dimRows = () => rowsOf(README_CSV).map((r, i) => ({ ...r, country: ["DE", "FR", null][i], device: ["ios", undefined, "web"][i] }));
+MATRIX["Transactions.fromRows"].cases.push(
+  c("dimensions from row objects", () => [dimRows(), MD], dimsOk),
+  c("a number in a dimension", () => [dimRows().map((r) => ({ ...r, country: 49 })), MD], "E_BAD_TYPE"),
+  c("a boolean in a dimension", () => [dimRows().map((r) => ({ ...r, device: true })), MD], "E_BAD_TYPE"),
+  c("dimension missing from the rows", () => [rowsOf(README_CSV), MD], "E_MISSING_COLUMN"),
+  c("dimension named twice", () => [dimRows(), { ...M, dimensions: ["country", "country"] }], "E_BAD_OPTION"),
+);
+const DIMS = { country: ["DE", "FR", null], device: ["ios", "", "web"] };
+MATRIX["Transactions.fromColumns"].cases.push(
+  c("dimensions as typed columns", cols({ dimensions: DIMS }), dimsOk),
+  c("a dimension of the wrong length", cols({ dimensions: { country: ["DE", "FR"] } }), "E_LENGTH_MISMATCH"),
+  c("numbers in a dimension", cols({ dimensions: { country: [1, 2, 3] } }), "E_BAD_TYPE"),
+  c("a dimension that is not an array", cols({ dimensions: { country: "DE,FR" } }), "E_BAD_TYPE"),
+  c("dimensions as an array", cols({ dimensions: [["DE", "FR", "DE"]] }), "E_BAD_OPTION"),
+  c("dimensions of the wrong type", cols({ dimensions: "country" }), "E_BAD_OPTION"),
+  c("an empty dimension name", cols({ dimensions: { "": ["DE", "FR", "DE"] } }), "E_BAD_OPTION"),
+  c("no dimension in the object", cols({ dimensions: {} }), ok((tx) => assert.deepEqual(tx.dimensions, []))),
+);
+
+// Transactions#dimension and CustomerSummary#dimension on shared instances.
+const DTX = Transactions.fromCsv(DIM_CSV, MD);
+const DSUM = DTX.summary({ period: "day" });
+const dimSame = () => {
+  assert.deepEqual([...DTX.dimension("country").codes], [0, 1, MISSING]);
+  assert.deepEqual(DSUM.dimension("device").values, ["ios", "web"]);
+};
+const dimNameCases = (at) => [
+  c("unknown dimension", () => ["plan"], "E_BAD_OPTION"),
+  c("empty name", () => [""], "E_BAD_OPTION"),
+  c("name with spaces", () => [" country "], "E_BAD_OPTION"),
+  c("upper-case name", () => ["COUNTRY"], "E_BAD_OPTION"),
+  c("a mapped column that is not a dimension", () => ["c"], "E_BAD_OPTION"),
+  c("lone surrogate", () => ["\uD800"], "E_BAD_OPTION"),
+  c("very long name", () => ["x".repeat(100_000)], "E_BAD_OPTION"),
+  c("a number as name", () => [7], "E_BAD_OPTION"),
+  c("the other dimension", () => ["device"], ok((d) => assert.deepEqual([...d.codes], at.device))),
+  c("country", () => ["country"], ok((d) => assert.deepEqual([d.name, [...d.codes], d.values], ["country", at.country, ["DE", "FR"]]))),
+];
+entry("Transactions#dimension", (...a) => DTX.dimension(...a), [
+  ...dimNameCases({ country: [0, 1, MISSING], device: [0, MISSING, 1] }),
+  c("a table without dimensions", () => ["country"], "E_BAD_OPTION", () => TX.dimension("country")),
+], dimSame);
+entry("CustomerSummary#dimension", (...a) => DSUM.dimension(...a), [
+  ...dimNameCases({ country: [0, MISSING], device: [0, 1] }),
+  c("a summary from columns", () => ["country"], "E_BAD_OPTION", () => S.one().dimension("country")),
+  c("a summary from transactions without dimensions", () => ["country"], "E_BAD_OPTION", () => SUM.dimension("country")),
+], dimSame);
 
 // --- Transactions methods (on one shared instance)
 const TX = Transactions.fromCsv(README_CSV, M);
@@ -960,7 +1038,7 @@ MATRIX["AliveChurnModel.fromJSON"].cases.push(
   // As ChurnModel.fromJSON and BgNbdModel.fromJSON (docs/RELIABILITY.md).
   c("unknown key (a typo is never ignored)", () => [{ ...structuredClone(ALIVE_JSON), extra: 1 }], "E_UNKNOWN_OPTION"),
   c("unknown key inside bgnbd", () => [withBg({ extra: 1 })], "E_UNKNOWN_OPTION"),
-  c("another major version", () => [{ ...structuredClone(ALIVE_JSON), version: "2.0.0" }], "E_BAD_OPTION"),
+  c("another major version", () => [{ ...structuredClone(ALIVE_JSON), version: "3.0.0" }], "E_BAD_OPTION"),
   c("a version that is not MAJOR.MINOR.PATCH", () => [{ ...structuredClone(ALIVE_JSON), version: "banana" }], "E_BAD_OPTION"),
 );
 
@@ -1183,6 +1261,19 @@ entry("Transactions.fromArrow", (...a) => AU.Transactions.fromArrow(...a), [
   c("unknown mapping key", () => [readmeIpc(), { ...M, colour: "x" }], "E_UNKNOWN_OPTION"),
   c("mapping of the wrong type", () => [readmeIpc(), "c,d,a"], "E_BAD_OPTION"),
 ], arrowAlive);
+
+// Dimensions from Arrow: a utf8 and a dictionary column (see DIM_CSV for the hand count).
+const dimIpc = (over = {}) => readmeIpc({
+  country: col(["DE", "FR", null], new Arrow.Utf8()),
+  device: col(["ios", null, "web"], new Arrow.Dictionary(new Arrow.Utf8(), new Arrow.Int32())),
+  ...over,
+});
+MATRIX["Transactions.fromArrow"].cases.push(
+  c("dimensions from utf8 and dictionary columns", () => [dimIpc(), MD], dimsOk),
+  c("a numeric dimension column", () => [dimIpc({ country: col([1, 2, 3], F64()) }), MD], "E_BAD_TYPE"),
+  c("dimension column missing", () => [readmeIpc(), MD], "E_MISSING_COLUMN"),
+  c("dimension named twice", () => [dimIpc(), { ...M, dimensions: ["device", "device"] }], "E_BAD_OPTION"),
+);
 
 // Spend: search 100 and email 50 in January, search 80 in February.
 const SPEND_M = { date: "month", channel: "channel", amount: "amount" };
