@@ -3,7 +3,7 @@
 //! JavaScript binding writes the result.
 //!
 //! A result field opts in with `#[serde(serialize_with = "crate::columns::f64s")]` (or `u32s`,
-//! `flags`, `keys`). The helper wraps the column in a newtype struct named after the typed
+//! `flags`). The helper wraps the column in a newtype struct named after the typed
 //! array ([`FLOAT64`], [`UINT32`], [`UINT8`]); serde formats that do not know the name (such as
 //! `serde_json`) see through a newtype struct, so the JSON form is an ordinary array, while the
 //! binding's serializer recognises the name and builds the typed array in one copy.
@@ -19,7 +19,6 @@
 //! assert_eq!(json, r#"{"values":[1.5,2.0]}"#);
 //! ```
 
-use crate::data::CustomerKeys;
 use serde::{Serialize, Serializer};
 
 /// Newtype name of a column that crosses to JavaScript as a `Float64Array`.
@@ -56,14 +55,6 @@ pub fn flags<S: Serializer>(v: &[bool], s: S) -> Result<S::Ok, S::Error> {
         }
     }
     s.serialize_newtype_struct(UINT8, &Bits(v))
-}
-
-/// Customer ids: numeric ids as a `Uint32Array`, text ids as an array of strings.
-pub fn keys<S: Serializer>(k: &CustomerKeys, s: S) -> Result<S::Ok, S::Error> {
-    match k {
-        CustomerKeys::Numeric(v) => s.serialize_newtype_struct(UINT32, v),
-        CustomerKeys::Text(v) => v.serialize(s),
-    }
 }
 
 /// A column of per-row values with the definition they follow: the JS result of the

@@ -205,6 +205,16 @@ pub enum CustomerKeys {
     Text(Vec<String>),
 }
 
+/// Customer ids cross to JavaScript as a `Uint32Array` (numeric ids) or an array of strings.
+impl serde::Serialize for CustomerKeys {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            CustomerKeys::Numeric(v) => crate::columns::u32s(v, s),
+            CustomerKeys::Text(v) => v.serialize(s),
+        }
+    }
+}
+
 impl CustomerKeys {
     /// Number of keys.
     pub fn len(&self) -> usize {

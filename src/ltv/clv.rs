@@ -271,7 +271,6 @@ impl ClvOptions {
 #[serde(rename_all = "camelCase")]
 pub struct ClvResult {
     /// Customer ids, in the summary's order.
-    #[serde(serialize_with = "crate::columns::keys")]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint32Array | string[]"))]
     pub customer_id: CustomerKeys,
     /// CLV per customer.

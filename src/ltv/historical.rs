@@ -94,7 +94,6 @@ pub struct CohortCurve {
 #[serde(rename = "HistoricalLtvResult", rename_all = "camelCase")]
 pub struct HistoricalLtv {
     /// Customer ids (ordered like [`crate::CustomerSummary`]).
-    #[serde(serialize_with = "crate::columns::keys")]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint32Array | string[]"))]
     pub customer_id: CustomerKeys,
     /// Acquisition month start (epoch ms) per customer.

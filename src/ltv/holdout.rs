@@ -122,7 +122,6 @@ pub struct HoldoutResult {
     #[serde(skip)]
     pub calibration: CustomerSummary,
     /// Customer ids of the calibration summary.
-    #[serde(serialize_with = "crate::columns::keys")]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint32Array | string[]"))]
     pub customer_id: crate::data::CustomerKeys,
     /// Calibration frequency per customer.
