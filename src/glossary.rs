@@ -318,7 +318,7 @@ impl DefinitionRef {
 ///
 /// ```
 /// let names = unimetric::glossary::field_names::<unimetric::ltv::historical::HistoricalOptions>();
-/// assert_eq!(names, ["margin", "marginRate", "observationEnd"]); // aliases included
+/// assert_eq!(names, ["margin", "marginRate", "observationEnd", "timezone"]); // aliases included
 /// ```
 pub fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
     let mut fields: &'static [&'static str] = &[];

@@ -149,6 +149,7 @@ fn spend_from_columns(columns: &JsValue) -> crate::Result<crate::data::spend::Sp
         amount: "amount".into(),
         channel_type: (!get(columns, "channelType").is_undefined())
             .then(|| "channelType".to_string()),
+        timezone: Default::default(),
     };
     let amount = f64_column(&get(columns, "amount"), "amount")?;
     let dates = get(columns, "date");

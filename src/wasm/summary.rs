@@ -217,6 +217,6 @@ fn from_columns(columns: &JsValue, options: &JsValue) -> crate::Result<crate::Cu
             monetary_value: &monetary,
         },
         opts.period,
-        opts.observation_end,
+        opts.fixed_observation_end(),
     )
 }

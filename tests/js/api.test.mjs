@@ -29,10 +29,12 @@ test("summary from CSV matches the hand count (day)", () => {
   assert.deepEqual(s.acquisitionChannel, ["paid_search", "organic", "referral"]);
   assert.equal(s.excludedCustomers, 1);
   assert.equal(s.period, "day");
-  assert.equal(s.observationEnd, Date.UTC(2024, 0, 31));
+  // observationEnd given as a bare date is the end of that local day (UTC here):
+  // 2024-01-31T23:59:59.999Z = Date.UTC(2024, 0, 31) + 86,400,000 − 1.
+  assert.equal(s.observationEnd, Date.UTC(2024, 0, 31) + 86_400_000 - 1);
   assert.deepEqual(s.definition, {
-    metric: "customer.summary", version: "1.0.0",
-    params: { period: "day", observationEnd: Date.UTC(2024, 0, 31) },
+    metric: "customer.summary", version: "1.1.0",
+    params: { period: "day", observationEnd: Date.UTC(2024, 0, 31) + 86_400_000 - 1, timezone: "UTC", weekStart: 1 },
   });
   const cols = s.toColumns();
   assert.deepEqual([...cols.T], [30, 26, 24]);
@@ -169,7 +171,7 @@ test("error codes and glossary are complete and well formed", () => {
     for (const key of ["id", "name", "description", "formula", "unit", "inputs"]) assert.ok(d[key], `${d.id}.${key}`);
     assert.ok(Array.isArray(d.parameters));
   }
-  assert.equal(getDefinition("customer.summary").version, "1.0.0");
+  assert.equal(getDefinition("customer.summary").version, "1.1.0");
   assert.equal(getDefinition("no.such.metric"), undefined);
   // docs/GLOSSARY.md lists every id with its version.
   const md = readFileSync(path.join(ROOT, "docs", "GLOSSARY.md"), "utf8");

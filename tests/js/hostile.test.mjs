@@ -244,7 +244,7 @@ entry("initSync", (...a) => U.initSync(...a), noInputCases(() => U.initSync(), (
 })));
 
 entry("getDefinition", (id) => U.getDefinition(id), [
-  c("known id", () => ["customer.summary"], ok((d) => assert.equal(d.version, "1.0.0"))),
+  c("known id", () => ["customer.summary"], ok((d) => assert.equal(d.version, "1.1.0"))),
   c("empty id", () => [""], ok((d) => assert.equal(d, undefined))),
   c("unknown id", () => ["no.such.metric"], ok((d) => assert.equal(d, undefined))),
   c("id with a BOM", () => ["\uFEFFcustomer.summary"], ok((d) => assert.equal(d, undefined))),

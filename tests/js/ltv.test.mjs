@@ -260,7 +260,7 @@ test("historicalLtv with a per-transaction cost column (rows, columns and CSV ag
     assert.deepEqual([...h.ltv], [66, 60]);
     assert.deepEqual(h.cohorts.map((c) => [c.month, [...c.cumulative]]), [["2024-01", [40, 66, 66]], ["2024-02", [30, 60]]]);
     assert.equal(h.definition.params.marginSource, "cost");
-    assert.equal(h.definition.version, "1.2.0");
+    assert.equal(h.definition.version, "1.3.0");
     throwsCode(() => historicalLtv(tx, { marginRate: 0.5 }), "E_BAD_OPTION", { column: "margin" });
   }
   const plain = historicalLtv(Transactions.fromCsv(csv, { customerId: "c", timestamp: "d", amount: "a" }), { marginRate: 0.5, observationEnd: "2024-03-31" });
