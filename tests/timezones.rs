@@ -727,3 +727,26 @@ fn unknown_zones_are_coded_errors() {
     .to_string();
     assert!(e.contains("Nowhere"), "{e}");
 }
+
+#[test]
+fn required_dates_are_missing_fields_and_last_transaction_is_not_a_cutoff() {
+    use unimetric::churn::FeatureOptions;
+    let e = serde_json::from_str::<FeatureOptions>("{}")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing field `cutoff`"), "{e}");
+    let e = serde_json::from_str::<FeatureOptions>(r#"{ "cutoff": "lastTransaction" }"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("expected a date"), "{e}");
+    // The same parser reads a cutoff and an observation end: a bare date, a naive date-time
+    // (local wall time: 1,709,251,200,000 = 2024-03-01T00:00 as wall-clock ms), an instant.
+    let f: FeatureOptions =
+        serde_json::from_str(r#"{ "cutoff": "2024-03-01T00:00", "timezone": "Asia/Tokyo" }"#)
+            .unwrap();
+    assert_eq!(f.cutoff, unimetric::data::When::Local(1_709_251_200_000));
+    let s: SummaryOptions =
+        serde_json::from_str(r#"{ "observationEnd": 1709251200000, "weekStart": 7 }"#).unwrap();
+    assert_eq!(s.observation_end, ObservationEnd::at(1_709_251_200_000));
+    assert_eq!(s.week_start, 7);
+}

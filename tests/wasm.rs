@@ -174,7 +174,11 @@ fn errors_have_codes_columns_rows_and_leave_the_instance_usable() {
         ("amount", Float64Array::from(&[1.0, 2.0][..]).into()),
     ]);
     assert_eq!(
-        code(&Transactions::from_columns(&cols, &JsValue::UNDEFINED).err().unwrap()),
+        code(
+            &Transactions::from_columns(&cols, &JsValue::UNDEFINED)
+                .err()
+                .unwrap()
+        ),
         "E_LENGTH_MISMATCH"
     );
     let cols = obj(&[
@@ -183,7 +187,11 @@ fn errors_have_codes_columns_rows_and_leave_the_instance_usable() {
         ("amount", Float64Array::from(&[f64::NAN][..]).into()),
     ]);
     assert_eq!(
-        code(&Transactions::from_columns(&cols, &JsValue::UNDEFINED).err().unwrap()),
+        code(
+            &Transactions::from_columns(&cols, &JsValue::UNDEFINED)
+                .err()
+                .unwrap()
+        ),
         "E_NON_FINITE"
     );
     let empty = Array::new();

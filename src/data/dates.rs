@@ -468,12 +468,42 @@ pub enum When {
 
 impl<'de> Deserialize<'de> for When {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<When, D::Error> {
-        match ObservationEnd::deserialize(d)? {
+        // `deserialize_any`, so that an absent required field is serde's "missing field".
+        match d.deserialize_any(WhenVisitor)? {
             ObservationEnd::At(w) => Ok(w),
             ObservationEnd::LastTransaction => Err(serde::de::Error::custom(
                 "expected a date (epoch ms, ISO-8601 text or Date)",
             )),
         }
+    }
+}
+
+/// Reads a date option: epoch ms, text under the date policy, or `"lastTransaction"`.
+struct WhenVisitor;
+
+impl<'de> serde::de::Visitor<'de> for WhenVisitor {
+    type Value = ObservationEnd;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a date (epoch ms, ISO-8601 text or Date) or \"lastTransaction\"")
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+        parse_epoch_ms(v, "", 0)
+            .map(ObservationEnd::at)
+            .map_err(date_error)
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+        self.visit_f64(v as f64)
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+        self.visit_f64(v as f64)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        if v.trim() == "lastTransaction" {
+            return Ok(ObservationEnd::LastTransaction);
+        }
+        parse_when(v, "", 0)
+            .map(ObservationEnd::At)
+            .map_err(date_error)
     }
 }
 
@@ -542,7 +572,7 @@ impl<'de> Deserialize<'de> for ObservationEnd {
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = ObservationEnd;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a date (epoch ms, ISO-8601 text or Date) or \"lastTransaction\"")
+                serde::de::Visitor::expecting(&WhenVisitor, f)
             }
             fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
                 Ok(ObservationEnd::LastTransaction)
@@ -554,29 +584,7 @@ impl<'de> Deserialize<'de> for ObservationEnd {
                 self,
                 d: D,
             ) -> std::result::Result<Self::Value, D::Error> {
-                d.deserialize_any(V)
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
-                parse_epoch_ms(v, "", 0)
-                    .map(ObservationEnd::at)
-                    .map_err(date_error)
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
-                self.visit_f64(v as f64)
-            }
-            fn visit_str<E: serde::de::Error>(
-                self,
-                v: &str,
-            ) -> std::result::Result<Self::Value, E> {
-                if v.trim() == "lastTransaction" {
-                    return Ok(ObservationEnd::LastTransaction);
-                }
-                parse_when(v, "", 0)
-                    .map(ObservationEnd::At)
-                    .map_err(date_error)
+                d.deserialize_any(WhenVisitor)
             }
         }
         d.deserialize_option(V)

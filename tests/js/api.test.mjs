@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import init, { Transactions, CustomerSummary, glossary, getDefinition, errorCodes, version } from "../../pkg/node.js";
-import { FIXTURES, ROOT, throwsCode } from "./helpers.mjs";
+import { FIXTURES, ROOT, runDocBlock, throwsCode } from "./helpers.mjs";
 
 const csv = readFileSync(path.join(FIXTURES, "refunds.csv"), "utf8");
 const mapping = { customerId: "customer", timestamp: "when", amount: "amount", orderId: "order", channel: "channel" };
@@ -176,4 +176,12 @@ test("error codes and glossary are complete and well formed", () => {
   // docs/GLOSSARY.md lists every id with its version.
   const md = readFileSync(path.join(ROOT, "docs", "GLOSSARY.md"), "utf8");
   for (const d of g) assert.ok(md.includes(`| [\`${d.id}\`]`) && md.includes(`version ${d.version}`), d.id);
+});
+
+test("data guide time-zone example prints the documented values", () => {
+  // Hand count in the guide's comments: Berlin days Mar 30 and 31 for a (frequency 1), one UTC
+  // day (Mar 30, 22:30Z and 23:30Z); the gap time 02:30 read as 03:30 CEST = 01:30Z; Saturday
+  // and Sunday in one Monday week, two Sunday weeks; Mar 30 ends 23:59:59.999 CET = 22:59:59.999Z.
+  const out = runDocBlock("docs/guide/data.md", "timezones");
+  assert.ok(out.includes("[ 'a' ] 2024-03-30T22:59:59.999Z"), out);
 });
