@@ -750,3 +750,34 @@ fn required_dates_are_missing_fields_and_last_transaction_is_not_a_cutoff() {
     assert_eq!(s.observation_end, ObservationEnd::at(1_709_251_200_000));
     assert_eq!(s.week_start, 7);
 }
+
+#[test]
+fn tabulated_offsets_agree_with_the_tz_database() {
+    // Every 17 minutes for six years (and past both ends of the table), in zones with DST
+    // and with changing rules: the tabulated calendar gives the offsets of the plain one.
+    const STEP: i64 = 17 * 60_000;
+    let (lo, hi) = (at("2020-01-01T00:00:00Z"), at("2025-12-31T23:59:59Z"));
+    for name in [
+        "Europe/Berlin",
+        "America/New_York",
+        "Australia/Sydney",
+        "Australia/Lord_Howe",
+        "America/Santiago",
+    ] {
+        let plain = Calendar::new(zone(name), 1).unwrap();
+        let table = plain.clone().tabulated(lo, hi);
+        let mut t = lo - 30 * 86_400_000;
+        while t < hi + 30 * 86_400_000 {
+            assert_eq!(table.offset_ms(t), plain.offset_ms(t), "{name} at {t}");
+            t += STEP;
+        }
+    }
+    // Offsets written out by hand: Berlin +1 h in winter, +2 h in summer.
+    let berlin = Calendar::new(zone("Europe/Berlin"), 1)
+        .unwrap()
+        .tabulated(lo, hi);
+    assert_eq!(berlin.offset_ms(at("2024-03-31T00:59:59Z")), 3_600_000);
+    assert_eq!(berlin.offset_ms(at("2024-03-31T01:00:00Z")), 7_200_000);
+    assert_eq!(berlin.offset_ms(at("2024-10-27T00:59:59Z")), 7_200_000);
+    assert_eq!(berlin.offset_ms(at("2024-10-27T01:00:00Z")), 3_600_000);
+}

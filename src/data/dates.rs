@@ -360,7 +360,16 @@ pub struct Calendar {
     zone: Zone,
     week_start: u8,
     week_shift: i64,
+    /// For a zone with DST: its offsets over the instants `lo..hi` (the data's range, see
+    /// [`Calendar::for_call`]), as `(first instant, offset ms)` in time order, so a row's
+    /// offset is a binary search in a few entries instead of a tz-database lookup.
+    offsets: Vec<(i64, i64)>,
+    lo: i64,
+    hi: i64,
 }
+
+/// The most transitions a [`Calendar`] tabulates (a DST zone has two a year).
+const MAX_TABULATED: usize = 1 << 16;
 
 impl Default for Calendar {
     fn default() -> Self {
@@ -375,6 +384,9 @@ impl Calendar {
             zone: Zone::utc(),
             week_start: 1,
             week_shift: WEEK_SHIFT_MONDAY,
+            offsets: Vec::new(),
+            lo: 0,
+            hi: 0,
         }
     }
 
@@ -386,7 +398,43 @@ impl Calendar {
             zone,
             week_start,
             week_shift: week_shift(week_start),
+            offsets: Vec::new(),
+            lo: 0,
+            hi: 0,
         })
+    }
+
+    /// The same calendar with the zone's offsets tabulated over the instants `lo..=hi` (a day's
+    /// margin added either side): lookups there cost a binary search among the transitions in
+    /// the range; elsewhere they ask the tz database. Nothing to do for a fixed-offset zone.
+    pub fn tabulated(mut self, lo: i64, hi: i64) -> Calendar {
+        if self.zone.fixed.is_some() || lo > hi {
+            return self;
+        }
+        let (lo, hi) = (
+            lo.saturating_sub(MS_PER_DAY).max(MIN_MS),
+            hi.saturating_add(MS_PER_DAY).min(MAX_MS),
+        );
+        let Ok(start) = jiff::Timestamp::from_millisecond(lo) else {
+            return self;
+        };
+        let mut offsets = vec![(lo, self.zone.offset_ms(lo))];
+        let mut end = hi + 1;
+        for t in self.zone.tz.following(start) {
+            let at = t.timestamp().as_millisecond();
+            if at > hi {
+                break;
+            }
+            if offsets.len() >= MAX_TABULATED {
+                end = at;
+                break;
+            }
+            offsets.push((at, i64::from(t.offset().seconds()) * 1000));
+        }
+        self.offsets = offsets;
+        self.lo = lo;
+        self.hi = end;
+        self
     }
 
     /// The calendar of a metric call: the option's zone when given, else the transactions'.
@@ -395,10 +443,27 @@ impl Calendar {
         transactions: &crate::data::Transactions,
         week_start: u8,
     ) -> Result<Calendar> {
-        Calendar::new(
+        let (lo, hi) = transactions.time_range();
+        Ok(Calendar::new(
             option.unwrap_or(transactions.timezone()).clone(),
             week_start,
-        )
+        )?
+        .tabulated(lo, hi))
+    }
+
+    /// The zone's offset at the instant `ms`, in milliseconds.
+    #[inline]
+    pub fn offset_ms(&self, ms: i64) -> i64 {
+        if let Some(o) = self.zone.fixed {
+            return o;
+        }
+        if (self.lo..self.hi).contains(&ms) {
+            let i = self.offsets.partition_point(|&(start, _)| start <= ms);
+            if let Some(&(_, o)) = self.offsets.get(i.wrapping_sub(1)) {
+                return o;
+            }
+        }
+        self.zone.offset_slow(ms)
     }
 
     /// The zone.
@@ -414,7 +479,7 @@ impl Calendar {
     /// Index of the local period containing the instant `ms`.
     #[inline]
     pub fn index(&self, period: Period, ms: i64) -> i64 {
-        period.local_index(ms + self.zone.offset_ms(ms), self.week_shift)
+        period.local_index(ms + self.offset_ms(ms), self.week_shift)
     }
 
     /// Local day (days since 1970-01-01 local) of the instant `ms`.
