@@ -387,7 +387,7 @@ pub fn churn_features(tx: &Transactions, opts: &FeatureOptions) -> Result<Featur
 /// end of that local day), `E_BAD_OPTION` naming `option` outside the accepted years.
 fn check_cutoff(cal: &Calendar, cutoff: When, horizon_days: u32, option: &str) -> Result<i64> {
     HORIZON_DAYS.check_count(f64::from(horizon_days))?;
-    ObservationEnd::At(cutoff).resolve_checked(cal, 0, option)
+    ObservationEnd::At(cutoff).resolve_checked(cal, || 0, option)
 }
 
 /// [`churn_features`] from every customer's purchase days (`crate::summary::purchase_days`)

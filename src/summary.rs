@@ -810,7 +810,7 @@ impl CustomerSummary {
         let cal = Calendar::for_call(opts.timezone.as_ref(), tx, opts.week_start)?;
         let observation_end =
             opts.observation_end
-                .resolve_checked(&cal, tx.time_range().1, "observationEnd")?;
+                .resolve_checked(&cal, || tx.time_range().1, "observationEnd")?;
         let end_period = cal.index(period, observation_end);
         let m = tx.customer_count();
         let by_rank = tx.keys.output_order();

@@ -443,12 +443,16 @@ impl Calendar {
         transactions: &crate::data::Transactions,
         week_start: u8,
     ) -> Result<Calendar> {
-        let (lo, hi) = transactions.time_range();
-        Ok(Calendar::new(
+        let cal = Calendar::new(
             option.unwrap_or(transactions.timezone()).clone(),
             week_start,
-        )?
-        .tabulated(lo, hi))
+        )?;
+        if cal.zone.fixed.is_some() {
+            // Nothing to tabulate: no pass over the times on the UTC path.
+            return Ok(cal);
+        }
+        let (lo, hi) = transactions.time_range();
+        Ok(cal.tabulated(lo, hi))
     }
 
     /// The zone's offset at the instant `ms`, in milliseconds.
@@ -610,14 +614,17 @@ impl ObservationEnd {
     }
 
     /// [`ObservationEnd::resolve`], checked against the accepted years (`E_BAD_OPTION` naming
-    /// `option`).
+    /// `option`); `last_transaction` is asked only for `"lastTransaction"`.
     pub fn resolve_checked(
         &self,
         calendar: &Calendar,
-        last_transaction: i64,
+        last_transaction: impl FnOnce() -> i64,
         option: &str,
     ) -> Result<i64> {
-        let ms = self.resolve(calendar, last_transaction);
+        let ms = match *self {
+            ObservationEnd::LastTransaction => last_transaction(),
+            ObservationEnd::At(w) => calendar.end_instant(w),
+        };
         if (MIN_MS..=MAX_MS).contains(&ms) {
             Ok(ms)
         } else {

@@ -172,7 +172,7 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
     let cal = Calendar::for_call(opts.timezone.as_ref(), tx, 1)?;
     let end = opts
         .observation_end
-        .resolve_checked(&cal, tx.time_range().1, "observationEnd")?;
+        .resolve_checked(&cal, || tx.time_range().1, "observationEnd")?;
     let m = tx.customer_count();
     // Acquisition = first purchase under customer.summary (first local day with a positive net
     // amount), the same rule CAC uses, so LTV and CAC cohorts hold the same customers.

@@ -179,9 +179,9 @@ pub fn holdout_purchases(
     let cal = Calendar::for_call(opts.timezone.as_ref(), tx, opts.week_start)?;
     let end = opts
         .observation_end
-        .resolve_checked(&cal, tx.time_range().1, "observationEnd")?;
+        .resolve_checked(&cal, || tx.time_range().1, "observationEnd")?;
     let calibration_end =
-        ObservationEnd::At(opts.calibration_end).resolve_checked(&cal, end, "calibrationEnd")?;
+        ObservationEnd::At(opts.calibration_end).resolve_checked(&cal, || end, "calibrationEnd")?;
     let period = opts.period;
     let (cal_p, end_p) = (cal.index(period, calibration_end), cal.index(period, end));
     if cal_p >= end_p {
