@@ -86,6 +86,26 @@ fn for_each_customer(
     cal: &Calendar,
     period: Period,
     rank: Option<&[u32]>,
+    f: impl FnMut(usize, &mut [Entry]),
+) {
+    // One copy of the row loop for fixed-offset zones (UTC), with the offset and week shift
+    // hoisted, and one that asks the calendar (zones with DST).
+    match cal.fixed_parts() {
+        Some((offset, shift)) => for_each_customer_by(
+            tx,
+            move |ts| period.local_index(ts + offset, shift),
+            rank,
+            f,
+        ),
+        None => for_each_customer_by(tx, |ts| cal.index(period, ts), rank, f),
+    }
+}
+
+/// [`for_each_customer`] with the period index of a time given by `index`.
+fn for_each_customer_by(
+    tx: &Transactions,
+    index: impl Fn(i64) -> i64,
+    rank: Option<&[u32]>,
     mut f: impl FnMut(usize, &mut [Entry]),
 ) {
     let m = tx.customer_count();
@@ -169,7 +189,7 @@ fn for_each_customer(
             let ts = MIN_MS.wrapping_add((s.key >> BUCKET_BITS) as i64);
             scratch[*slot as usize] = Entry {
                 ts,
-                p: cal.index(period, ts) as i32,
+                p: index(ts) as i32,
                 amount: s.amount,
                 row: row_numbers.get(i).copied().unwrap_or(0),
             };

@@ -120,7 +120,7 @@ impl Period {
     /// since 1970-01-01T00:00 local); weeks start `week_shift` days before the Thursday
     /// 1970-01-01 counts from (3 = Monday, see [`week_shift`]).
     #[inline]
-    fn local_index(self, local_ms: i64, week_shift: i64) -> i64 {
+    pub(crate) fn local_index(self, local_ms: i64, week_shift: i64) -> i64 {
         let day = local_ms.div_euclid(MS_PER_DAY);
         match self {
             Period::Day => day,
@@ -468,6 +468,13 @@ impl Calendar {
             }
         }
         self.zone.offset_slow(ms)
+    }
+
+    /// The zone's offset (ms) when it has only one, and the week shift: what a hot loop hoists
+    /// out of [`Calendar::index`] (`period.local_index(ms + offset, shift)` for a fixed zone).
+    #[inline]
+    pub(crate) fn fixed_parts(&self) -> Option<(i64, i64)> {
+        self.zone.fixed.map(|o| (o, self.week_shift))
     }
 
     /// The zone.
