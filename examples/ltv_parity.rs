@@ -76,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &sample_tx,
         &SummaryOptions {
             period: Period::Week,
-            observation_end: None,
+            ..Default::default()
         },
     )?;
     let h = historical_ltv(

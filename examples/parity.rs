@@ -2,8 +2,11 @@
 //! data: summary and KPIs for day, week and month periods; CAC, CAC payback and LTV:CAC of the
 //! sample spend; the churn model fitted on the features at 2025-06-30 with a 90-day horizon, its
 //! scores, and the evaluations of those scores and of the 2025-03-31 / 2025-06-30 time split with
-//! 1 − P(alive)). tests/js/parity.test.mjs runs the same scenario through the wasm package and
-//! requires identical bits.
+//! 1 − P(alive); and, per time zone (Europe/Berlin, America/New_York, Australia/Sydney), the
+//! weekly (Sunday weeks) and monthly summaries, the KPIs, historical LTV cohort curves, churn
+//! features and CAC payback of the same data, and a small table of naive times around midnight
+//! and both DST changes read in that zone). tests/js/parity.test.mjs runs the same scenario
+//! through the wasm package and requires identical bits.
 //!
 //! ```text
 //! cargo run --example parity > native.json
@@ -42,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for period in [Period::Day, Period::Week, Period::Month] {
         let opts = SummaryOptions {
             period,
-            observation_end: None,
+            ..SummaryOptions::default()
         };
         let s = CustomerSummary::from_transactions(&tx, &opts)?;
         let k = Kpis::from_summary(&tx, &s);
@@ -116,6 +119,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "value": hex_opt(l.rows.iter().map(|r| r.value)),
         }),
     );
+    out.insert("zones".into(), zones_scenario(&tx, &spend)?);
     println!("{}", serde_json::Value::Object(out));
     Ok(())
 }
@@ -137,6 +141,106 @@ fn evaluation_figures(e: &Evaluation) -> Vec<f64> {
 }
 
 /// The churn half of the scenario (see the module docs).
+/// Naive local times around midnight and both DST changes of the three zones (read in each).
+pub const NAIVE_TIMES_CSV: &str = "customer,time,amount
+a,2024-03-30 23:30,10
+a,2024-03-31 00:30,20
+a,2024-03-31 02:30,5
+a,2024-04-07 02:30,7
+a,2024-10-27 02:30,8
+b,2024-03-09 23:59:59,11
+b,2024-03-10 02:30,12
+b,2024-11-03 01:30,13
+b,2024-10-05 23:59,14
+c,2024-10-06 02:30,15
+c,2024-04-06 23:59:59,16
+c,2024-04-07 00:00,17
+c,2024-10-31 23:30,18
+";
+
+/// Per zone: the numbers listed in the module docs.
+fn zones_scenario(
+    tx: &Transactions,
+    spend: &Spend,
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    use unimetric::data::Zone;
+    use unimetric::ltv::historical::{historical_ltv, HistoricalOptions};
+    let mut out = serde_json::Map::new();
+    for name in ["Europe/Berlin", "America/New_York", "Australia/Sydney"] {
+        let zone = Zone::parse(name)?;
+        let week = CustomerSummary::from_transactions(
+            tx,
+            &SummaryOptions {
+                period: Period::Week,
+                timezone: Some(zone.clone()),
+                week_start: 7,
+                ..SummaryOptions::default()
+            },
+        )?;
+        let month_opts = SummaryOptions {
+            period: Period::Month,
+            timezone: Some(zone.clone()),
+            ..SummaryOptions::default()
+        };
+        let month = CustomerSummary::from_transactions(tx, &month_opts)?;
+        let kpis: Vec<f64> = Kpis::compute(tx, &month_opts)?
+            .values
+            .iter()
+            .map(|v| v.value)
+            .collect();
+        let h = historical_ltv(
+            tx,
+            &HistoricalOptions {
+                timezone: Some(zone.clone()),
+                ..HistoricalOptions::default()
+            },
+        )?;
+        let f = churn::churn_features(
+            tx,
+            &FeatureOptions {
+                timezone: Some(zone.clone()),
+                ..FeatureOptions::new(1_751_241_600_000) // 2025-06-30T00:00Z
+            },
+        )?;
+        let p = cac_payback(
+            spend,
+            tx,
+            &PaybackOptions {
+                margin: 0.4,
+                timezone: Some(zone.clone()),
+                ..PaybackOptions::default()
+            },
+        )?;
+        let mut m = ColumnMapping::new("customer", "time", "amount");
+        m.timezone = zone.clone();
+        let naive = Transactions::from_csv(NAIVE_TIMES_CSV.as_bytes(), &m)?;
+        let naive_times: Vec<f64> = naive.timestamps().iter().map(|&t| t as f64).collect();
+        let naive_days = CustomerSummary::from_transactions(&naive, &SummaryOptions::default())?;
+        out.insert(
+            name.into(),
+            serde_json::json!({
+                "weekFrequency": hex(&week.frequency),
+                "weekRecency": hex(&week.recency),
+                "weekT": hex(&week.t),
+                "monthFrequency": hex(&month.frequency),
+                "monthMonetaryValue": hex(&month.monetary_value),
+                "kpis": hex(&kpis),
+                "ltv": hex(&h.ltv),
+                "acquisitionMonth": hex(&h.acquisition_month),
+                "cohortCurves": hex(&h.cohorts.iter().flat_map(|c| c.cumulative.iter().copied()).collect::<Vec<_>>()),
+                "churnFeatures": hex(&f.values),
+                "paybackCurve": hex(&p.cohorts.iter().flat_map(|r| r.curve.iter().copied()).collect::<Vec<_>>()),
+                "paybackCohortStart": hex(&p.cohorts.iter().map(|r| r.cohort_start).collect::<Vec<_>>()),
+                "naiveTimes": hex(&naive_times),
+                "naiveFrequency": hex(&naive_days.frequency),
+                "naiveRecency": hex(&naive_days.recency),
+                "naiveT": hex(&naive_days.t),
+            }),
+        );
+    }
+    Ok(serde_json::Value::Object(out))
+}
+
 fn churn_scenario(tx: &Transactions) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     let day = |s: &str| unimetric::data::dates::parse_date_text(s, "cutoff", 0);
     let f = churn::churn_features(tx, &FeatureOptions::new(day("2025-06-30")?))?;

@@ -11,7 +11,10 @@
 //!
 //! # Periods and attribution lag
 //!
-//! Spend and acquisitions are bucketed into calendar periods (day, week, month, quarter; UTC).
+//! Spend and acquisitions are bucketed into calendar periods (day, week, month, quarter) local
+//! to the `timezone` option (default: the transactions' zone). Read the spend in the same zone
+//! (its mapping's `timezone`): a bare spend date is the start of that local day; a table read in
+//! another zone gets a warning.
 //! With an attribution lag of L periods, spend in period t is set against the customers
 //! acquired in periods t..=t+L. A row whose window reaches past the last period with data is
 //! marked `complete: false`.
@@ -22,15 +25,16 @@
 //! attribution window"; a channel that never has spend (organic, referral) is reported as such,
 //! never divided by zero.
 
+use crate::data::dates::{default_week_start, TIMEZONE, WEEK_START};
 use crate::data::spend::{ChannelKind, Spend};
-use crate::data::{Period, Transactions};
+use crate::data::{Calendar, Period, Transactions, Zone};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 /// Parameter `period` of the CAC table.
-pub const PERIOD_PARAM: ParameterDef = ParameterDef::new("period", "\"month\"", "Calendar period for spend and acquisitions: day, week (ISO, Monday start), month or quarter; UTC.").text("month").one_of(crate::data::Period::NAMES);
+pub const PERIOD_PARAM: ParameterDef = ParameterDef::new("period", "\"month\"", "Calendar period for spend and acquisitions: day, week (weekStart, Monday by default), month or quarter; local to the timezone.").text("month").one_of(crate::data::Period::NAMES);
 /// Parameter `attributionLag` (whole periods, 0–1000).
 pub const LAG_PARAM: ParameterDef = ParameterDef::new(
     "attributionLag",
@@ -47,12 +51,12 @@ const CAC_INPUTS: &str = "Spend (date, channel, amount, optional channel type) a
 /// `cac.blended`.
 pub const BLENDED: Definition = Definition {
     id: "cac.blended",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Blended CAC",
     description: "All sales and marketing spend in a period divided by all new customers acquired in it (organic included).",
     formula: "Σ spend(t) ÷ Σ new customers(t..t+L)",
     unit: "currency per new customer",
-    parameters: &[PERIOD_PARAM, LAG_PARAM],
+    parameters: &[PERIOD_PARAM, LAG_PARAM, TIMEZONE, WEEK_START],
     inputs: CAC_INPUTS,
     depends_on: &["customer.summary"],
 };
@@ -60,12 +64,12 @@ pub const BLENDED: Definition = Definition {
 /// `cac.paid`.
 pub const PAID: Definition = Definition {
     id: "cac.paid",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Paid CAC",
     description: "Spend on paid channels divided by the new customers acquired through paid channels. Needs the spend's channel type.",
     formula: "Σ spend(t, paid channels) ÷ Σ new customers(t..t+L, acquired through a paid channel)",
     unit: "currency per new customer",
-    parameters: &[PERIOD_PARAM, LAG_PARAM],
+    parameters: &[PERIOD_PARAM, LAG_PARAM, TIMEZONE, WEEK_START],
     inputs: CAC_INPUTS,
     depends_on: &["customer.summary"],
 };
@@ -73,12 +77,12 @@ pub const PAID: Definition = Definition {
 /// `cac.channel`.
 pub const CHANNEL: Definition = Definition {
     id: "cac.channel",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Channel CAC",
     description: "Spend on one channel divided by the new customers acquired through that channel. Channels that never have spend (organic, referral) are reported as unpaid, not divided by zero.",
     formula: "spend(t, c) ÷ Σ new customers(t..t+L, c)",
     unit: "currency per new customer",
-    parameters: &[PERIOD_PARAM, LAG_PARAM],
+    parameters: &[PERIOD_PARAM, LAG_PARAM, TIMEZONE, WEEK_START],
     inputs: CAC_INPUTS,
     depends_on: &["customer.summary"],
 };
@@ -86,12 +90,12 @@ pub const CHANNEL: Definition = Definition {
 /// `cac.payback`.
 pub const PAYBACK: Definition = Definition {
     id: "cac.payback",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "CAC payback (cohort curve)",
     description: "For each monthly acquisition cohort: the number of whole months after the acquisition month until the cohort's cumulative gross margin per acquired customer reaches its CAC. Read from the observed curve, never extrapolated: a cohort that has not reached its CAC is reported as not yet paid back after the months observed.",
     formula: "min k ≥ 0 such that Σ_{j=0..k} margin · revenue(cohort, month a+j) ÷ cohort size ≥ CAC(a)",
     unit: "months",
-    parameters: &[MARGIN_PARAM, LAG_PARAM],
+    parameters: &[MARGIN_PARAM, LAG_PARAM, TIMEZONE],
     inputs: CAC_INPUTS,
     depends_on: &["customer.summary", "cac.blended", "cac.channel"],
 };
@@ -99,12 +103,12 @@ pub const PAYBACK: Definition = Definition {
 /// `cac.payback_simple`.
 pub const PAYBACK_SIMPLE: Definition = Definition {
     id: "cac.payback_simple",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "CAC payback (textbook ratio)",
     description: "The textbook shortcut: CAC over the whole window divided by monthly gross margin per customer. Assumes constant spend per customer and no churn; compare with cac.payback.",
     formula: "(Σ spend ÷ Σ new customers) ÷ (margin · Σ net revenue ÷ Σ customer-months), customer-months counted from each customer's acquisition month to the last month with data, inclusive",
     unit: "months",
-    parameters: &[MARGIN_PARAM],
+    parameters: &[MARGIN_PARAM, TIMEZONE],
     inputs: CAC_INPUTS,
     depends_on: &["customer.summary", "cac.blended"],
 };
@@ -112,7 +116,7 @@ pub const PAYBACK_SIMPLE: Definition = Definition {
 /// `cac.ltv_ratio`.
 pub const LTV_RATIO: Definition = Definition {
     id: "cac.ltv_ratio",
-    version: "2.0.0",
+    version: "3.0.0",
     name: "LTV:CAC",
     description: "Mean customer lifetime value of a group divided by its CAC. The LTV used is named in the params: `ltv.historical` (realised gross margin per acquired customer to date) or a per-customer LTV column supplied by the caller (e.g. predictive CLV) with its metric id.",
     formula: "mean LTV(group) ÷ CAC(group); per monthly cohort with that month's CAC, and per channel over the whole window with Σ spend ÷ Σ new customers",
@@ -121,6 +125,7 @@ pub const LTV_RATIO: Definition = Definition {
         MARGIN_PARAM,
         LAG_PARAM,
         LTV_PARAM,
+        TIMEZONE,
     ],
     inputs: CAC_INPUTS,
     depends_on: &["cac.blended", "cac.channel", "ltv.historical"],
@@ -182,6 +187,12 @@ pub struct CacOptions {
     #[serde(rename = "acquisitionChannels")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "AcquisitionChannels"))]
     pub acquisition: Option<AcquisitionTable>,
+    /// IANA time zone of the periods (default: the transactions' zone).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
+    pub timezone: Option<Zone>,
+    /// ISO weekday weeks start on, 1 = Monday … 7 = Sunday (default 1).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub week_start: u8,
 }
 
 impl Default for CacOptions {
@@ -195,14 +206,17 @@ impl Default for CacOptions {
             },
             attribution_lag: const { LAG_PARAM.default_number() } as u32,
             acquisition: None,
+            timezone: None,
+            week_start: default_week_start(),
         }
     }
 }
 
 impl CacOptions {
-    /// Checks the attribution lag's range (`E_BAD_OPTION`).
+    /// Checks the attribution lag's and the week start's ranges (`E_BAD_OPTION`).
     pub fn check(&self) -> Result<()> {
         LAG_PARAM.check_count(f64::from(self.attribution_lag))?;
+        WEEK_START.check_count(f64::from(self.week_start))?;
         Ok(())
     }
 }
@@ -286,6 +300,7 @@ fn acquired(
     spend: &Spend,
     tx: &Transactions,
     table: Option<&AcquisitionTable>,
+    cal: &Calendar,
 ) -> Result<Acquired> {
     let mut names: Vec<String> = spend.channel_names.clone();
     let mut kinds: Vec<Option<ChannelKind>> = spend.channel_kinds.clone();
@@ -325,7 +340,7 @@ fn acquired(
             override_map.insert(c.trim().to_string(), ch.trim().to_string());
         }
     }
-    let acq = crate::summary::acquisitions(tx);
+    let acq = crate::summary::acquisitions(tx, cal);
     let m = acq.len();
     let mut first_ms = vec![None; m];
     let mut channel = vec![u32::MAX; m];
@@ -381,6 +396,13 @@ fn acquired(
             ));
         }
     }
+    if spend.zone != *cal.zone() {
+        warnings.push(format!(
+            "the spend was read in {} but periods are counted in {}: read both in one zone (the spend mapping's timezone) so that spend dates fall on the intended local days",
+            spend.zone.name(),
+            cal.zone().name()
+        ));
+    }
     if !spend.duplicate_rows.is_empty() {
         let shown: Vec<String> = spend
             .duplicate_rows
@@ -416,14 +438,14 @@ struct Grid {
 }
 
 impl Grid {
-    fn build(spend: &Spend, acq: &Acquired, period: Period) -> Result<Grid> {
-        let spend_period: Vec<i64> = spend.date.iter().map(|&d| period.index(d)).collect();
+    fn build(spend: &Spend, acq: &Acquired, cal: &Calendar, period: Period) -> Result<Grid> {
+        let spend_period: Vec<i64> = spend.date.iter().map(|&d| cal.index(period, d)).collect();
         let acq_period: Vec<Option<i64>> = acq
             .first_ms
             .iter()
-            .map(|f| f.map(|f| period.index(f)))
+            .map(|f| f.map(|f| cal.index(period, f)))
             .collect();
-        let last_period = period.index(acq.last_ms);
+        let last_period = cal.index(period, acq.last_ms);
         let mut lo = last_period;
         let mut hi = last_period;
         for &p in spend_period.iter().chain(acq_period.iter().flatten()) {
@@ -472,10 +494,12 @@ impl Grid {
     }
 }
 
-fn def_ref(d: &Definition, period: Period, lag: u32) -> DefinitionRef {
+fn def_ref(d: &Definition, period: Period, lag: u32, cal: &Calendar) -> DefinitionRef {
     DefinitionRef::new(d)
         .with("period", ParamValue::Text(period.as_str().into()))
         .with("attributionLag", ParamValue::Number(lag as f64))
+        .with("timezone", ParamValue::Text(cal.zone().name().into()))
+        .with("weekStart", ParamValue::Number(f64::from(cal.week_start())))
 }
 
 fn ratio(spend: f64, new: f64) -> (Option<f64>, Option<&'static str>) {
@@ -502,8 +526,9 @@ fn ratio(spend: f64, new: f64) -> (Option<f64>, Option<&'static str>) {
 /// ```
 pub fn cac(spend: &Spend, tx: &Transactions, opts: &CacOptions) -> Result<CacTable> {
     opts.check()?;
-    let acq = acquired(spend, tx, opts.acquisition.as_ref())?;
-    let g = Grid::build(spend, &acq, opts.period)?;
+    let cal = Calendar::for_call(opts.timezone.as_ref(), tx, opts.week_start)?;
+    let acq = acquired(spend, tx, opts.acquisition.as_ref(), &cal)?;
+    let g = Grid::build(spend, &acq, &cal, opts.period)?;
     let lag = opts.attribution_lag as usize;
     let mut warnings = acq.warnings.clone();
     let any_kind = acq.kinds.iter().any(Option::is_some);
@@ -528,14 +553,14 @@ pub fn cac(spend: &Spend, tx: &Transactions, opts: &CacOptions) -> Result<CacTab
         })
         .collect();
     let (bl, pd, ch) = (
-        def_ref(&BLENDED, opts.period, opts.attribution_lag),
-        def_ref(&PAID, opts.period, opts.attribution_lag),
-        def_ref(&CHANNEL, opts.period, opts.attribution_lag),
+        def_ref(&BLENDED, opts.period, opts.attribution_lag, &cal),
+        def_ref(&PAID, opts.period, opts.attribution_lag, &cal),
+        def_ref(&CHANNEL, opts.period, opts.attribution_lag, &cal),
     );
     let mut rows = Vec::with_capacity(g.periods * (g.channels + 2));
     for t in 0..g.periods {
         let p = g.p0 + t as i64;
-        let period_start = opts.period.start_ms(p) as f64;
+        let period_start = cal.start_ms(opts.period, p) as f64;
         let complete = p + lag as i64 <= g.last_period;
         let mut all_spend = 0.0;
         let mut all_new = 0.0;
@@ -624,6 +649,9 @@ pub struct PaybackOptions {
     #[serde(rename = "acquisitionChannels")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "AcquisitionChannels"))]
     pub acquisition: Option<AcquisitionTable>,
+    /// IANA time zone of the months (default: the transactions' zone).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
+    pub timezone: Option<Zone>,
 }
 
 impl Default for PaybackOptions {
@@ -632,6 +660,7 @@ impl Default for PaybackOptions {
             margin: const { MARGIN_PARAM.default_number() },
             attribution_lag: const { LAG_PARAM.default_number() } as u32,
             acquisition: None,
+            timezone: None,
         }
     }
 }
@@ -656,6 +685,9 @@ pub struct LtvCacOptions {
         tsify(optional, type = "\"historical\" | LtvColumn")
     )]
     pub ltv: LtvSource,
+    /// IANA time zone of the months (default: the transactions' zone).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
+    pub timezone: Option<Zone>,
 }
 
 impl Default for LtvCacOptions {
@@ -666,6 +698,7 @@ impl Default for LtvCacOptions {
             attribution_lag: p.attribution_lag,
             acquisition: None,
             ltv: LtvSource::Historical,
+            timezone: None,
         }
     }
 }
@@ -738,6 +771,7 @@ pub struct PaybackTable {
 
 /// Monthly cohort curves shared by payback and LTV:CAC.
 struct Cohorts {
+    cal: Calendar,
     acq: Acquired,
     grid: Grid,
     /// Per dense customer: acquisition month index.
@@ -760,14 +794,16 @@ fn cohorts(
     margin: f64,
     lag: u32,
     acquisition: Option<&AcquisitionTable>,
+    timezone: Option<&Zone>,
 ) -> Result<Cohorts> {
     check_payback(margin, lag)?;
-    let acq = acquired(spend, tx, acquisition)?;
-    let grid = Grid::build(spend, &acq, Period::Month)?;
+    let cal = Calendar::for_call(timezone, tx, default_week_start())?;
+    let acq = acquired(spend, tx, acquisition, &cal)?;
+    let grid = Grid::build(spend, &acq, &cal, Period::Month)?;
     let month: Vec<Option<i64>> = acq
         .first_ms
         .iter()
-        .map(|f| f.map(|f| Period::Month.index(f)))
+        .map(|f| f.map(|f| cal.index(Period::Month, f)))
         .collect();
     let groups = acq.names.len() + 1;
     let mut revenue = vec![vec![Vec::new(); grid.periods]; groups];
@@ -780,7 +816,7 @@ fn cohorts(
         let Some(Some(a)) = month.get(c) else {
             continue;
         };
-        let k = Period::Month.index(tx.timestamp[r]) - a;
+        let k = cal.index(Period::Month, tx.timestamp[r]) - a;
         if k < 0 {
             continue;
         }
@@ -798,6 +834,7 @@ fn cohorts(
         }
     }
     Ok(Cohorts {
+        cal,
         acq,
         grid,
         month,
@@ -864,6 +901,7 @@ pub fn cac_payback(
         opts.margin,
         opts.attribution_lag,
         opts.acquisition.as_ref(),
+        opts.timezone.as_ref(),
     )?;
     let lag = opts.attribution_lag as usize;
     let def = DefinitionRef::new(&PAYBACK)
@@ -871,7 +909,8 @@ pub fn cac_payback(
         .with(
             "attributionLag",
             ParamValue::Number(opts.attribution_lag as f64),
-        );
+        )
+        .with("timezone", ParamValue::Text(co.cal.zone().name().into()));
     let mut rows = Vec::new();
     for t in 0..co.grid.periods {
         for g in co.group_order() {
@@ -909,7 +948,7 @@ pub fn cac_payback(
             };
             rows.push(PaybackRow {
                 cohort: co.grid.p0 + t as i64,
-                cohort_start: Period::Month.start_ms(co.grid.p0 + t as i64) as f64,
+                cohort_start: co.cal.start_ms(Period::Month, co.grid.p0 + t as i64) as f64,
                 channel: co.group_name(g),
                 customers: size,
                 cac,
@@ -940,7 +979,9 @@ fn paid_back_note(k: usize) -> String {
 
 fn simple_payback(co: &Cohorts, margin: f64) -> Vec<SimplePayback> {
     let grid = &co.grid;
-    let def = DefinitionRef::new(&PAYBACK_SIMPLE).with("margin", ParamValue::Number(margin));
+    let def = DefinitionRef::new(&PAYBACK_SIMPLE)
+        .with("margin", ParamValue::Number(margin))
+        .with("timezone", ParamValue::Text(co.cal.zone().name().into()));
     let groups = co.acq.names.len() + 1;
     let mut customer_months = vec![0.0; groups];
     for (c, m) in co.month.iter().enumerate() {
@@ -1098,6 +1139,7 @@ pub fn ltv_to_cac(spend: &Spend, tx: &Transactions, opts: &LtvCacOptions) -> Res
         opts.margin,
         opts.attribution_lag,
         opts.acquisition.as_ref(),
+        opts.timezone.as_ref(),
     )?;
     let lag = opts.attribution_lag as usize;
     let grid = &co.grid;
@@ -1165,7 +1207,8 @@ pub fn ltv_to_cac(spend: &Spend, tx: &Transactions, opts: &LtvCacOptions) -> Res
             "attributionLag",
             ParamValue::Number(opts.attribution_lag as f64),
         )
-        .with("ltv", ParamValue::Text(ltv_name));
+        .with("ltv", ParamValue::Text(ltv_name))
+        .with("timezone", ParamValue::Text(co.cal.zone().name().into()));
     let make = |cohort, channel, customers: f64, total_ltv: f64, cac: Option<f64>| {
         let mean = if customers > 0.0 {
             total_ltv / customers

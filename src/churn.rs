@@ -5,15 +5,18 @@
 //!
 //! A customer active at the cutoff (at least one purchase day on or before it) has churned over
 //! a horizon of H days when they make no purchase in the H days after the cutoff day:
-//! `churned = no purchase day in (cutoff, cutoff + H]`. A purchase day is a UTC day with at least
-//! one transaction of amount ≥ 0 (a $0.00 order counts; refund-only days do not), the purchase
-//! rule of `customer.summary` (`crate::summary::is_purchase`). Labels exist only when the transactions reach
+//! `churned = no purchase day in (cutoff, cutoff + H]`. A purchase day is a local day (in the
+//! `timezone`, default the transactions' zone) with at least one transaction of amount ≥ 0 (a
+//! $0.00 order counts; refund-only days do not), the purchase rule of `customer.summary`
+//! (`crate::summary::is_purchase`). Labels exist only when the transactions reach
 //! the end of the horizon.
 //!
 //! # Features at the cutoff
 //!
 //! Every feature uses transactions on or before the cutoff day only (no leakage), see
-//! [`FEATURE_NAMES`]. Days are UTC days; the cutoff day counts as history. User-supplied
+//! [`FEATURE_NAMES`]. Days are local days of the `timezone`; the cutoff day counts as history
+//! (a cutoff given as a bare date is the end of that local day, the observation-end rule of
+//! [`crate::data::dates::ObservationEnd`]). User-supplied
 //! numeric and categorical columns per customer join the table through
 //! [`FeatureTable::with_attributes`]; categorical columns are one-hot encoded by the model with
 //! the categories of the training rows ([`attributes`]).
@@ -42,7 +45,8 @@
 //! checks that both reach the same coefficients. Convergence is declared when the gradient of the
 //! mean loss has norm below `gradientTolerance` (scikit-learn's scaling).
 
-use crate::data::{Period, Transactions};
+use crate::data::dates::TIMEZONE;
+use crate::data::{Calendar, ObservationEnd, Transactions, When, Zone};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason};
@@ -60,7 +64,7 @@ use attributes::{CategoricalColumn, CategoryEncoding, CustomerAttributes, Unseen
 pub const CUTOFF: ParameterDef = ParameterDef::new(
     "cutoff",
     "required",
-    "The day features are computed at (epoch ms or ISO-8601; its UTC day counts as history).",
+    "The day features are computed at: a date (the end of that local day), a date-time or epoch ms; its local day counts as history.",
 )
 .required();
 /// Parameter `horizonDays`.
@@ -94,14 +98,14 @@ pub const CLASS_WEIGHTS: ParameterDef = ParameterDef::new("classWeights", "none 
 pub const TRAIN_CUTOFF: ParameterDef = ParameterDef::new(
     "trainCutoff",
     "required",
-    "evaluateChurn: cutoff of the training features and labels (epoch ms or ISO-8601).",
+    "evaluateChurn: cutoff of the training features and labels (a date, a date-time or epoch ms, as cutoff).",
 )
 .required();
 /// Parameter `testCutoff` of the time split (required, later than `trainCutoff`).
 pub const TEST_CUTOFF: ParameterDef = ParameterDef::new(
     "testCutoff",
     "required",
-    "evaluateChurn: cutoff of the test features and labels (epoch ms or ISO-8601), later than trainCutoff.",
+    "evaluateChurn: cutoff of the test features and labels (as cutoff), later than trainCutoff.",
 )
 .required();
 /// Parameter `alive` of the time split.
@@ -124,12 +128,12 @@ pub const REASONS: ParameterDef = ParameterDef::new(
 /// `churn.noncontractual`.
 pub const LABEL: Definition = Definition {
     id: "churn.noncontractual",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Churned (non-contractual)",
     description: "A customer with a purchase on or before the cutoff who makes no purchase in the horizon after it.",
     formula: "churned = 1 if no purchase day (a day with a transaction of amount ≥ 0) in (cutoff day, cutoff day + horizonDays], else 0",
     unit: "0/1 per customer",
-    parameters: &[CUTOFF, HORIZON_DAYS],
+    parameters: &[CUTOFF, HORIZON_DAYS, TIMEZONE],
     inputs: "Transactions covering at least cutoff + horizonDays.",
     depends_on: &["customer.summary"],
 };
@@ -137,12 +141,12 @@ pub const LABEL: Definition = Definition {
 /// `churn.rate`.
 pub const RATE: Definition = Definition {
     id: "churn.rate",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Churn rate",
     description: "Share of the customers active at the cutoff who churned over the horizon (churn.noncontractual).",
     formula: "Σ churned ÷ customers with a purchase on or before the cutoff",
     unit: "fraction (0–1)",
-    parameters: &[CUTOFF, HORIZON_DAYS],
+    parameters: &[CUTOFF, HORIZON_DAYS, TIMEZONE],
     inputs: "Transactions covering at least cutoff + horizonDays.",
     depends_on: &["churn.noncontractual"],
 };
@@ -150,12 +154,12 @@ pub const RATE: Definition = Definition {
 /// `churn.features`.
 pub const FEATURES: Definition = Definition {
     id: "churn.features",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Churn features at a cutoff",
     description: "Per-customer behaviour computed only from transactions on or before the cutoff day: recency, frequency, monetary value, tenure, order value, inter-purchase gaps and their spread, recency relative to the usual gap, recent purchases and their trend.",
     formula: "recencyDays = cutoff − last purchase day; frequency = purchase days − 1; monetary = Σ net amount; tenureDays = cutoff − first purchase day; averageOrderValue = monetary ÷ orders; meanGapDays = mean days between consecutive purchase days (tenureDays when fewer than two); gapSdDays = their standard deviation (0 when fewer than three); recencyToGap = recencyDays ÷ max(meanGapDays, 1); purchases30/90 = purchase days in the last 30/90 days; trend = purchases90 − purchase days in the 90 days before those",
     unit: "days, counts and currency (see formula)",
-    parameters: &[CUTOFF],
+    parameters: &[CUTOFF, TIMEZONE],
     inputs: "Transactions.",
     depends_on: &["customer.summary"],
 };
@@ -163,7 +167,7 @@ pub const FEATURES: Definition = Definition {
 /// `churn.propensity`.
 pub const PROPENSITY: Definition = Definition {
     id: "churn.propensity",
-    version: "2.0.0",
+    version: "2.0.1",
     name: "Churn propensity (logistic)",
     description: "Probability that a customer churns over the horizon, from a logistic regression on standardised churn.features (L2 in linfa-logistic's convention, fitted with argmin's L-BFGS). Reasons are the features that push the customer's log-odds up the most.",
     formula: "P(churn) = 1 ÷ (1 + exp(−(b + Σ_j w_j · (x_j − mean_j) ÷ sd_j))), with (w, b) minimising Σ_i c_i · log-loss_i + α/2 · ‖w‖² (L-BFGS; c_i the weight of row i's class); odds ratio per SD_j = exp(w_j); contribution_j = w_j · (x_j − mean_j) ÷ sd_j",
@@ -182,12 +186,12 @@ pub const PROPENSITY: Definition = Definition {
 /// `churn.evaluation`.
 pub const EVALUATION: Definition = Definition {
     id: "churn.evaluation",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Churn model evaluation",
     description: "Scores on customers not used for fitting: AUC, log-loss, Brier score, calibration in ten equal-width probability bins, and a decile lift table. The recency-only baseline (training churn rate within each training recency decile) is scored the same way.",
     formula: "AUC = P(score of a churner > score of a non-churner), ties count ½; log-loss = −mean(y ln p + (1−y) ln(1−p)) with p clipped to [1e-15, 1−1e-15]; Brier = mean((p − y)²); lift(decile d) = churn rate in d ÷ overall churn rate, deciles by descending score",
     unit: "AUC, Brier: 0–1; log-loss: nats",
-    parameters: &[TRAIN_CUTOFF, TEST_CUTOFF, HORIZON_DAYS, ALIVE],
+    parameters: &[TRAIN_CUTOFF, TEST_CUTOFF, HORIZON_DAYS, ALIVE, TIMEZONE],
     inputs: "Scores and 0/1 labels.",
     depends_on: &["churn.noncontractual", "churn.propensity", "churn.alive"],
 };
@@ -206,7 +210,7 @@ pub const DEFINITIONS: &[Definition] = &[
 pub use crate::data::attributes::FEATURE_NAMES;
 
 /// Options of [`churn_features`]; JS `ChurnFeatureOptions` (`cutoff` is required).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(
     target_arch = "wasm32",
     derive(tsify::Tsify),
@@ -218,22 +222,26 @@ pub use crate::data::attributes::FEATURE_NAMES;
     deny_unknown_fields
 )]
 pub struct FeatureOptions {
-    /// The cutoff instant (epoch ms); its UTC day counts as history.
-    #[serde(deserialize_with = "crate::data::dates::required_date")]
+    /// The cutoff (a bare date is the end of that local day); its local day counts as history.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "DateInput"))]
-    pub cutoff: i64,
+    pub cutoff: When,
     /// Horizon in days (1–3650; default 90).
     #[serde(default = "default_horizon")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub horizon_days: u32,
+    /// IANA time zone of the days (default: the transactions' zone).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
+    pub timezone: Option<Zone>,
 }
 
 impl FeatureOptions {
-    /// Options at `cutoff` with the default horizon.
+    /// Options at the instant `cutoff` (epoch ms) with the default horizon.
     pub fn new(cutoff: i64) -> Self {
         FeatureOptions {
-            cutoff,
+            cutoff: When::Instant(cutoff),
             horizon_days: default_horizon(),
+            timezone: None,
         }
     }
 }
@@ -259,6 +267,8 @@ pub struct FeatureTable {
     pub cutoff: i64,
     /// Horizon used (days).
     pub horizon_days: u32,
+    /// The time zone of the days.
+    pub timezone: String,
 }
 
 impl FeatureTable {
@@ -284,6 +294,7 @@ impl FeatureTable {
                 "horizonDays",
                 ParamValue::Number(f64::from(self.horizon_days)),
             )
+            .with("timezone", ParamValue::Text(self.timezone.clone()))
     }
 
     /// The table as the result of `churnFeatures` (JS `ChurnFeaturesResult`), borrowing its
@@ -365,20 +376,24 @@ fn optional_flags<S: serde::Serializer>(
 /// Computes [`FEATURE_NAMES`] and labels at `opts.cutoff` for every customer with a purchase day
 /// on or before it (see the [module docs](self)).
 pub fn churn_features(tx: &Transactions, opts: &FeatureOptions) -> Result<FeatureTable> {
-    check_feature_options(opts)?;
-    let days = crate::summary::purchase_days(tx);
-    features_from_days(tx, &days, &tx.keys.output_order(), opts)
+    let cal = Calendar::for_call(opts.timezone.as_ref(), tx, 1)?;
+    let cutoff = check_cutoff(&cal, opts.cutoff, opts.horizon_days, "cutoff")?;
+    let days = crate::summary::purchase_days(tx, &cal);
+    features_from_days(
+        tx,
+        &days,
+        &tx.keys.output_order(),
+        &cal,
+        cutoff,
+        opts.horizon_days,
+    )
 }
 
-fn check_feature_options(opts: &FeatureOptions) -> Result<()> {
-    HORIZON_DAYS.check_count(f64::from(opts.horizon_days))?;
-    if !(crate::data::dates::MIN_MS..=crate::data::dates::MAX_MS).contains(&opts.cutoff) {
-        return Err(Error::BadOption {
-            option: "cutoff".into(),
-            message: "outside the years 1000 to 9999".into(),
-        });
-    }
-    Ok(())
+/// Checks the horizon and resolves a cutoff under the observation-end rule (a bare date is the
+/// end of that local day), `E_BAD_OPTION` naming `option` outside the accepted years.
+fn check_cutoff(cal: &Calendar, cutoff: When, horizon_days: u32, option: &str) -> Result<i64> {
+    HORIZON_DAYS.check_count(f64::from(horizon_days))?;
+    ObservationEnd::At(cutoff).resolve_checked(cal, || 0, option)
 }
 
 /// [`churn_features`] from every customer's purchase days (`crate::summary::purchase_days`)
@@ -388,11 +403,13 @@ fn features_from_days(
     tx: &Transactions,
     days: &[Vec<(i64, f64, u32)>],
     order: &[u32],
-    opts: &FeatureOptions,
+    cal: &Calendar,
+    cutoff: i64,
+    horizon_days: u32,
 ) -> Result<FeatureTable> {
-    let cutoff_day = Period::Day.index(opts.cutoff);
-    let horizon_end = cutoff_day + opts.horizon_days as i64;
-    let last_day = Period::Day.index(tx.time_range().1);
+    let cutoff_day = cal.day(cutoff);
+    let horizon_end = cutoff_day + horizon_days as i64;
+    let last_day = cal.day(tx.time_range().1);
     let labelled = last_day >= horizon_end;
     let mut rows: Vec<(usize, Vec<f64>, bool)> = Vec::new();
     for &c in order {
@@ -467,8 +484,9 @@ fn features_from_days(
         values,
         categorical: Vec::new(),
         labels: labelled.then_some(labels),
-        cutoff: opts.cutoff,
-        horizon_days: opts.horizon_days,
+        cutoff,
+        horizon_days,
+        timezone: cal.zone().name().to_string(),
     })
 }
 
@@ -1359,7 +1377,7 @@ pub struct TimeSplitEvaluation {
 }
 
 /// Options of [`evaluate_time_split`]; JS `ChurnSplitOptions` (both cutoffs are required).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(
     target_arch = "wasm32",
     derive(tsify::Tsify),
@@ -1371,14 +1389,16 @@ pub struct TimeSplitEvaluation {
     deny_unknown_fields
 )]
 pub struct SplitOptions {
-    /// Cutoff of the training features and labels (epoch ms).
-    #[serde(deserialize_with = "crate::data::dates::required_date")]
+    /// Cutoff of the training features and labels (as [`FeatureOptions::cutoff`]).
     #[cfg_attr(target_arch = "wasm32", tsify(type = "DateInput"))]
-    pub train_cutoff: i64,
-    /// Cutoff of the test features and labels (epoch ms), later than `train_cutoff`.
-    #[serde(deserialize_with = "crate::data::dates::required_date")]
+    pub train_cutoff: When,
+    /// Cutoff of the test features and labels, later than `train_cutoff`.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "DateInput"))]
-    pub test_cutoff: i64,
+    pub test_cutoff: When,
+    /// IANA time zone of the days (default: the transactions' zone).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
+    pub timezone: Option<Zone>,
     /// Horizon of both labels (days; 1–3650, default 90).
     #[serde(default = "default_horizon")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
@@ -1432,8 +1452,9 @@ impl SplitOptions {
     pub fn new(train_cutoff: i64, test_cutoff: i64) -> Self {
         let fit = FitOptions::default();
         SplitOptions {
-            train_cutoff,
-            test_cutoff,
+            train_cutoff: When::Instant(train_cutoff),
+            test_cutoff: When::Instant(test_cutoff),
+            timezone: None,
             horizon_days: default_horizon(),
             alpha: fit.alpha,
             max_iterations: fit.max_iterations,
@@ -1472,34 +1493,22 @@ pub fn evaluate_time_split(
     opts: &SplitOptions,
     attributes: Option<&CustomerAttributes>,
 ) -> Result<(SplitModels, TimeSplitEvaluation)> {
-    let (train_cutoff, test_cutoff, horizon_days) =
-        (opts.train_cutoff, opts.test_cutoff, opts.horizon_days);
+    let horizon_days = opts.horizon_days;
+    let cal = Calendar::for_call(opts.timezone.as_ref(), tx, 1)?;
+    let train_cutoff = check_cutoff(&cal, opts.train_cutoff, horizon_days, "trainCutoff")?;
+    let test_cutoff = check_cutoff(&cal, opts.test_cutoff, horizon_days, "testCutoff")?;
     if test_cutoff <= train_cutoff {
         return Err(Error::BadOption {
             option: "testCutoff".into(),
             message: "must be later than trainCutoff".into(),
         });
     }
-    let at = |cutoff: i64| FeatureOptions {
-        cutoff,
-        horizon_days,
-    };
-    // The checks name the split's own option.
-    let named = |e: Error, name: &str| match e {
-        Error::BadOption { option, message } if option == "cutoff" => Error::BadOption {
-            option: name.into(),
-            message,
-        },
-        e => e,
-    };
-    check_feature_options(&at(train_cutoff)).map_err(|e| named(e, "trainCutoff"))?;
-    check_feature_options(&at(test_cutoff)).map_err(|e| named(e, "testCutoff"))?;
     let fit = opts.fit();
     fit.validate()?;
     // Both tables from one pass over the transactions.
-    let days = crate::summary::purchase_days(tx);
+    let days = crate::summary::purchase_days(tx, &cal);
     let order = tx.keys.output_order();
-    let table = |cutoff: i64| features_from_days(tx, &days, &order, &at(cutoff));
+    let table = |cutoff: i64| features_from_days(tx, &days, &order, &cal, cutoff, horizon_days);
     let train = table(train_cutoff)?;
     // The attributes are checked and indexed once for both tables.
     let (train, test) = match attributes {

@@ -327,7 +327,7 @@ impl DefinitionRef {
 ///
 /// ```
 /// let names = unimetric::glossary::field_names::<unimetric::ltv::historical::HistoricalOptions>();
-/// assert_eq!(names, ["margin", "marginRate", "observationEnd"]); // aliases included
+/// assert_eq!(names, ["margin", "marginRate", "observationEnd", "timezone"]); // aliases included
 /// ```
 pub fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
     let mut fields: &'static [&'static str] = &[];
@@ -367,7 +367,7 @@ impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
 ///
 /// ```
 /// use unimetric::glossary::check_saved_version;
-/// let want = &unimetric::summary::DEFINITION; // version 2.0.0
+/// let want = &unimetric::summary::DEFINITION; // version 2.1.0
 /// assert!(check_saved_version("2.4.2", want).is_ok());
 /// assert_eq!(check_saved_version("1.0.0", want).unwrap_err().code(), "E_BAD_OPTION");
 /// ```

@@ -11,8 +11,10 @@ use crate::summary::{CustomerSummary, SummaryOptions};
 use serde::Serialize;
 
 const WINDOW_PARAMS: &[ParameterDef] = &[
-    ParameterDef::new("period", "\"day\"", "Calendar period used to merge same-period transactions into one purchase (day, week, month, quarter; UTC).").text("day").one_of(crate::data::Period::NAMES),
-    ParameterDef::new("observationEnd", "time of the last transaction", "End of the observation window (epoch ms or ISO-8601); later periods are ignored.").rule("lastTransaction"),
+    ParameterDef::new("period", "\"day\"", "Calendar period used to merge same-period transactions into one purchase (day, week, month, quarter; local to the timezone).").text("day").one_of(crate::data::Period::NAMES),
+    crate::data::dates::OBSERVATION_END,
+    crate::data::dates::TIMEZONE,
+    crate::data::dates::WEEK_START,
 ];
 
 const TX_INPUT: &str = "Transactions (customer id, timestamp, amount; optional order id).";
@@ -20,7 +22,7 @@ const TX_INPUT: &str = "Transactions (customer id, timestamp, amount; optional o
 /// `customers.count`.
 pub const CUSTOMERS: Definition = Definition {
     id: "customers.count",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Customers",
     description:
         "Number of distinct customers with at least one purchase in the observation window.",
@@ -35,7 +37,7 @@ pub const CUSTOMERS: Definition = Definition {
 /// `orders.count`.
 pub const ORDERS: Definition = Definition {
     id: "orders.count",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Orders",
     description: "Number of orders in the observation window. With an order id column, rows sharing an order id are one order; without it, every row with amount ≥ 0 is an order ($0.00 orders count). Refund rows (negative amounts) are not orders.",
     formula: "Σ over customers of distinct order ids (or rows) with amount ≥ 0, on or before observationEnd",
@@ -48,7 +50,7 @@ pub const ORDERS: Definition = Definition {
 /// `revenue.net`.
 pub const REVENUE: Definition = Definition {
     id: "revenue.net",
-    version: "1.0.0",
+    version: "1.1.0",
     name: "Net revenue",
     description: "Sum of all transaction amounts in the observation window, refunds subtracted.",
     formula: "Σ amount over transactions on or before observationEnd",
@@ -61,7 +63,7 @@ pub const REVENUE: Definition = Definition {
 /// `orders.aov`.
 pub const AOV: Definition = Definition {
     id: "orders.aov",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Average order value",
     description: "Net revenue per order.",
     formula: "revenue.net ÷ orders.count",
@@ -74,7 +76,7 @@ pub const AOV: Definition = Definition {
 /// `customers.repeat_rate`.
 pub const REPEAT_RATE: Definition = Definition {
     id: "customers.repeat_rate",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Repeat-purchase rate",
     description: "Share of customers who bought in at least two different periods. Depends on the period: with period = day, two orders on the same day are one purchase.",
     formula: "customers with frequency ≥ 1 ÷ customers.count",
@@ -87,7 +89,7 @@ pub const REPEAT_RATE: Definition = Definition {
 /// `customers.purchase_frequency`.
 pub const PURCHASE_FREQUENCY: Definition = Definition {
     id: "customers.purchase_frequency",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Purchase frequency",
     description: "Average number of orders per customer in the observation window.",
     formula: "orders.count ÷ customers.count",
@@ -100,7 +102,7 @@ pub const PURCHASE_FREQUENCY: Definition = Definition {
 /// `revenue.per_customer`.
 pub const REVENUE_PER_CUSTOMER: Definition = Definition {
     id: "revenue.per_customer",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Average revenue per customer",
     description: "Net revenue in the observation window divided by the number of customers.",
     formula: "revenue.net ÷ customers.count",
@@ -186,10 +188,12 @@ impl Kpis {
     /// Computes the KPIs given the summary of `tx` (computed with the same options).
     pub fn from_summary(tx: &Transactions, summary: &CustomerSummary) -> Kpis {
         let observation_end = summary.observation_end.unwrap_or_else(|| tx.time_range().1);
-        let end_period = summary.period.index(observation_end);
+        let utc = crate::data::Calendar::utc();
+        let cal = summary.calendar.as_ref().unwrap_or(&utc);
+        let end_period = cal.index(summary.period, observation_end);
         let mut revenue = 0.0;
         for (&t, &a) in tx.timestamp.iter().zip(&tx.amount) {
-            if summary.period.index(t) <= end_period {
+            if cal.index(summary.period, t) <= end_period {
                 revenue += a;
             }
         }
@@ -204,6 +208,8 @@ impl Kpis {
             DefinitionRef::new(d)
                 .with("period", ParamValue::Text(summary.period.as_str().into()))
                 .with("observationEnd", ParamValue::Number(observation_end as f64))
+                .with("timezone", ParamValue::Text(cal.zone().name().into()))
+                .with("weekStart", ParamValue::Number(f64::from(cal.week_start())))
         };
         let kv = |key, value, d: &'static Definition| KpiValue {
             key,

@@ -16,33 +16,35 @@
 //! 4. Customers with transactions on or before the observation end but no purchase period (only
 //!    refunds) are left out and counted in [`CustomerSummary::excluded_customers`].
 //!
-//! Periods are calendar periods (see [`crate::data::dates`]); with `period: "month"` recency and
+//! Periods are calendar periods in the `timezone` (default: the transactions' zone, `"UTC"`
+//! unless their mapping names one; weeks start on `weekStart`, Monday by default), see
+//! [`crate::data::dates`]; with `period: "month"` recency and
 //! T count calendar months (lifetimes instead divides day differences by numpy's mean month of
 //! 30.436875 days). Rows are ordered by customer id (numeric ids ascending; text ids in natural
 //! order, see [`crate::data::CustomerKeys::compare`]), so the output does not depend on input row
 //! order.
 
-use crate::data::dates::MIN_MS;
-use crate::data::{CustomerKeys, Dimension, Period, Transactions, MISSING_VALUE, NO_CHANNEL};
+use crate::data::dates::{default_week_start, MIN_MS, OBSERVATION_END, TIMEZONE, WEEK_START};
+use crate::data::{
+    Calendar, CustomerKeys, Dimension, ObservationEnd, Period, Transactions, Zone, MISSING_VALUE,
+    NO_CHANNEL,
+};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use serde::Deserialize;
 
 /// Parameter `period` of the summary.
-pub const PERIOD: ParameterDef = ParameterDef::new("period", "\"day\"", "Calendar period used to merge transactions and to measure recency and T: day, week (ISO, Monday start), month or quarter, in UTC.").text("day").one_of(crate::data::Period::NAMES);
-
-/// Parameter `observationEnd` of the summary.
-pub const OBSERVATION_END: ParameterDef = ParameterDef::new("observationEnd", "time of the last transaction", "End of the observation window (epoch ms or ISO-8601). Transactions in later periods are ignored.").rule("lastTransaction");
+pub const PERIOD: ParameterDef = ParameterDef::new("period", "\"day\"", "Calendar period used to merge transactions and to measure recency and T: day, week (weekStart, Monday by default), month or quarter, local to the timezone.").text("day").one_of(crate::data::Period::NAMES);
 
 /// Definition of `customer.summary`.
 pub const DEFINITION: Definition = Definition {
     id: "customer.summary",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "Customer summary (RFM + tenure)",
     description: "One row per customer: how many repeat purchase periods they had, when their last purchase was relative to their first, how long they have been observed, and their mean repeat spend. The input of every predictive model. Same semantics as lifetimes' summary_data_from_transaction_data.",
     formula: "frequency = purchase periods − 1; recency = last − first purchase period; T = observation-end period − first purchase period; monetaryValue = mean net amount of repeat purchase periods (0 if none). Same-period transactions are merged and refunds netted; a period is a purchase when it holds at least one transaction with amount ≥ 0 ($0.00 orders count), whatever its net amount; refund-only periods are not purchases.",
     unit: "frequency: periods; recency, T: periods of the chosen length; monetaryValue: currency per period",
-    parameters: &[PERIOD, OBSERVATION_END],
+    parameters: &[PERIOD, OBSERVATION_END, TIMEZONE, WEEK_START],
     inputs: "Transactions (customer id, timestamp, amount; optional order id and channel).",
     depends_on: &[],
 };
@@ -106,7 +108,28 @@ const LOW: u64 = (1 << BUCKET_BITS) - 1;
 /// costs, hence the packed rows.
 fn for_each_customer(
     tx: &Transactions,
+    cal: &Calendar,
     period: Period,
+    rank: Option<&[u32]>,
+    f: impl FnMut(usize, &mut [Entry]),
+) {
+    // One copy of the row loop for fixed-offset zones (UTC), with the offset and week shift
+    // hoisted, and one that asks the calendar (zones with DST).
+    match cal.fixed_parts() {
+        Some((offset, shift)) => for_each_customer_by(
+            tx,
+            move |ts| period.local_index(ts + offset, shift),
+            rank,
+            f,
+        ),
+        None => for_each_customer_by(tx, |ts| cal.index(period, ts), rank, f),
+    }
+}
+
+/// [`for_each_customer`] with the period index of a time given by `index`.
+fn for_each_customer_by(
+    tx: &Transactions,
+    index: impl Fn(i64) -> i64,
     rank: Option<&[u32]>,
     mut f: impl FnMut(usize, &mut [Entry]),
 ) {
@@ -191,7 +214,7 @@ fn for_each_customer(
             let ts = MIN_MS.wrapping_add((s.key >> BUCKET_BITS) as i64);
             scratch[*slot as usize] = Entry {
                 ts,
-                p: period.index(ts) as i32,
+                p: index(ts) as i32,
                 amount: s.amount,
                 row: row_numbers.get(i).copied().unwrap_or(0),
             };
@@ -259,14 +282,14 @@ fn sort_entries(slice: &mut [Entry]) {
     slice.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.amount.total_cmp(&b.amount)));
 }
 
-/// Every customer's purchase days (by dense customer index), in time order: the UTC day index,
-/// the day's net amount (refunds netted; any sign) and its orders (distinct order ids, or rows,
-/// among its purchases). A purchase day is a day with a purchase ([`is_purchase`]); same-day
-/// netting as in `customer.summary`.
-pub(crate) fn purchase_days(tx: &Transactions) -> Vec<Vec<(i64, f64, u32)>> {
+/// Every customer's purchase days (by dense customer index), in time order: the local day index
+/// in `cal`, the day's net amount (refunds netted; any sign) and its orders (distinct order ids,
+/// or rows, among its purchases). A purchase day is a day with a purchase ([`is_purchase`]);
+/// same-day netting as in `customer.summary`.
+pub(crate) fn purchase_days(tx: &Transactions, cal: &Calendar) -> Vec<Vec<(i64, f64, u32)>> {
     let mut out = Vec::with_capacity(tx.customer_count());
     let mut scratch: Vec<u32> = Vec::new();
-    for_each_customer(tx, Period::Day, None, |_, slice| {
+    for_each_customer(tx, cal, Period::Day, None, |_, slice| {
         sort_entries(slice);
         let mut days = Vec::new();
         for day in slice.chunk_by(|a, b| a.p == b.p) {
@@ -385,14 +408,15 @@ fn walk(
 }
 
 /// The acquisition of every customer of `tx` (by dense customer index): the time of their first
-/// purchase under `customer.summary` with daily periods and no observation end, and the channel
+/// purchase under `customer.summary` with daily periods (local days of `cal`) and no observation
+/// end, and the channel
 /// index of that purchase ([`NO_CHANNEL`] when none). `None` for customers with no purchase day.
 ///
 /// Same answer as walking every customer's sorted transactions, in one pass for the customers
 /// without a refund: their first purchase day is the day of their earliest row, and its channel
 /// is that of their earliest row with a channel when it falls on that same day. Customers with
 /// a refund are walked in full.
-pub(crate) fn acquisitions(tx: &Transactions) -> Vec<Option<(i64, u32)>> {
+pub(crate) fn acquisitions(tx: &Transactions, cal: &Calendar) -> Vec<Option<(i64, u32)>> {
     #[derive(Clone, Copy)]
     struct Key {
         ts: i64,
@@ -464,10 +488,7 @@ pub(crate) fn acquisitions(tx: &Transactions) -> Vec<Option<(i64, u32)>> {
             }
             let fc = st.first_channeled;
             let channel = match &tx.channel {
-                Some(ch)
-                    if fc.row != u32::MAX
-                        && Period::Day.index(fc.ts) == Period::Day.index(f.ts) =>
-                {
+                Some(ch) if fc.row != u32::MAX && cal.day(fc.ts) == cal.day(f.ts) => {
                     ch[fc.row as usize]
                 }
                 _ => NO_CHANNEL,
@@ -487,7 +508,7 @@ pub(crate) fn acquisitions(tx: &Transactions) -> Vec<Option<(i64, u32)>> {
                     c,
                     Entry {
                         ts,
-                        p: Period::Day.index(ts) as i32,
+                        p: cal.day(ts) as i32,
                         amount: tx.amount[r],
                         row: r as u32,
                     },
@@ -555,32 +576,38 @@ mod tests {
                 rank[c as usize] = k as u32;
             }
             let mut seen = 0;
-            for_each_customer(&tx, Period::Week, Some(&rank), |k, slice| {
-                assert_eq!(k, seen);
-                seen += 1;
-                let c = by_rank[k];
-                let rows: Vec<usize> = (0..n).filter(|&r| tx.customer[r] == c).collect();
-                let mut expected: Vec<(i64, f64, usize)> = rows
-                    .iter()
-                    .map(|&r| {
-                        (
-                            tx.timestamp[r],
-                            tx.amount[r],
-                            if with_channel { r } else { 0 },
-                        )
-                    })
-                    .collect();
-                let mut got: Vec<(i64, f64, usize)> = slice
-                    .iter()
-                    .map(|e| (e.ts, e.amount, e.row as usize))
-                    .collect();
-                expected.sort_by_key(|e| e.0);
-                got.sort_by_key(|e| e.0);
-                assert_eq!(got, expected);
-                for e in slice.iter() {
-                    assert_eq!(e.p as i64, Period::Week.index(e.ts));
-                }
-            });
+            for_each_customer(
+                &tx,
+                &Calendar::utc(),
+                Period::Week,
+                Some(&rank),
+                |k, slice| {
+                    assert_eq!(k, seen);
+                    seen += 1;
+                    let c = by_rank[k];
+                    let rows: Vec<usize> = (0..n).filter(|&r| tx.customer[r] == c).collect();
+                    let mut expected: Vec<(i64, f64, usize)> = rows
+                        .iter()
+                        .map(|&r| {
+                            (
+                                tx.timestamp[r],
+                                tx.amount[r],
+                                if with_channel { r } else { 0 },
+                            )
+                        })
+                        .collect();
+                    let mut got: Vec<(i64, f64, usize)> = slice
+                        .iter()
+                        .map(|e| (e.ts, e.amount, e.row as usize))
+                        .collect();
+                    expected.sort_by_key(|e| e.0);
+                    got.sort_by_key(|e| e.0);
+                    assert_eq!(got, expected);
+                    for e in slice.iter() {
+                        assert_eq!(e.p as i64, Period::Week.index(e.ts));
+                    }
+                },
+            );
             assert_eq!(seen, m);
             // Ascending ids come out in ascending key order.
             let keys: Vec<u32> = by_rank.iter().map(|&c| ids_of(&tx)[c as usize]).collect();
@@ -642,11 +669,11 @@ mod tests {
         .unwrap();
         let mut scratch = Vec::new();
         let mut expected: Vec<Option<(i64, u32)>> = Vec::new();
-        for_each_customer(&tx, Period::Day, None, |_, slice| {
+        for_each_customer(&tx, &Calendar::utc(), Period::Day, None, |_, slice| {
             let w = walk(slice, &tx, i64::MAX, &mut scratch);
             expected.push((w.periods > 0).then_some((w.first_ms, w.channel)));
         });
-        assert_eq!(acquisitions(&tx), expected);
+        assert_eq!(acquisitions(&tx, &Calendar::utc()), expected);
         assert!(expected
             .iter()
             .any(|e| e.is_some_and(|(_, ch)| ch == NO_CHANNEL)));
@@ -655,16 +682,41 @@ mod tests {
 
 /// Options of [`CustomerSummary::from_transactions`] (and of the KPIs, and of a summary built
 /// from columns); JS `SummaryOptions`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct SummaryOptions {
     /// Period used to merge purchases and to measure recency and T (default day).
     pub period: Period,
-    /// End of the observation window in epoch milliseconds (default: the last transaction).
-    #[serde(deserialize_with = "crate::data::dates::option_date")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "DateInput"))]
-    pub observation_end: Option<i64>,
+    /// End of the observation window (default `"lastTransaction"`; a bare date is the end of
+    /// that local day), see [`ObservationEnd`].
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "DateInput | \"lastTransaction\"")
+    )]
+    pub observation_end: ObservationEnd,
+    /// IANA time zone of the periods (default: the transactions' zone).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
+    pub timezone: Option<Zone>,
+    /// ISO weekday weeks start on, 1 = Monday … 7 = Sunday (default 1).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub week_start: u8,
+}
+
+impl SummaryOptions {
+    /// The observation end of a summary given as columns (no transactions to take the last
+    /// time from): `None` for `"lastTransaction"`, else the end instant in the `timezone`
+    /// (UTC when none is given).
+    pub fn fixed_observation_end(&self) -> Option<i64> {
+        match self.observation_end {
+            ObservationEnd::LastTransaction => None,
+            ObservationEnd::At(w) => {
+                let zone = self.timezone.clone().unwrap_or_default();
+                let cal = Calendar::new(zone, 1).unwrap_or_default();
+                Some(cal.end_instant(w))
+            }
+        }
+    }
 }
 
 impl Default for SummaryOptions {
@@ -676,7 +728,9 @@ impl Default for SummaryOptions {
                 b"quarter" => Period::Quarter,
                 _ => Period::Day,
             },
-            observation_end: None,
+            observation_end: ObservationEnd::LastTransaction,
+            timezone: None,
+            week_start: default_week_start(),
         }
     }
 }
@@ -757,6 +811,8 @@ pub struct CustomerSummary {
     /// Observation end (epoch ms) as given, or the last transaction time; `None` for a summary
     /// built from columns without one.
     pub observation_end: Option<i64>,
+    /// The calendar the periods were counted in; `None` for a summary built from columns.
+    pub calendar: Option<Calendar>,
     /// Customer ids.
     pub customer_id: CustomerKeys,
     /// Repeat purchase periods.
@@ -803,24 +859,16 @@ impl CustomerSummary {
     ///     amount: &[10.0, 5.0, 20.0, 40.0], order_id: None, channel: None, cost: None,
     /// }).unwrap();
     /// let s = CustomerSummary::from_transactions(&tx, &SummaryOptions {
-    ///     observation_end: Some(12 * 86_400_000), ..Default::default() }).unwrap();
+    ///     observation_end: unimetric::data::ObservationEnd::at(12 * 86_400_000), ..Default::default() }).unwrap();
     /// assert_eq!((s.frequency[0], s.recency[0], s.t[0], s.monetary_value[0]), (2.0, 10.0, 12.0, 30.0));
     /// ```
     pub fn from_transactions(tx: &Transactions, opts: &SummaryOptions) -> Result<CustomerSummary> {
         let period = opts.period;
-        let observation_end = match opts.observation_end {
-            Some(ms) => {
-                if !(crate::data::dates::MIN_MS..=crate::data::dates::MAX_MS).contains(&ms) {
-                    return Err(Error::BadOption {
-                        option: "observationEnd".into(),
-                        message: "outside the years 1000 to 9999".into(),
-                    });
-                }
-                ms
-            }
-            None => tx.time_range().1,
-        };
-        let end_period = period.index(observation_end);
+        let cal = Calendar::for_call(opts.timezone.as_ref(), tx, opts.week_start)?;
+        let observation_end =
+            opts.observation_end
+                .resolve_checked(&cal, || tx.time_range().1, "observationEnd")?;
+        let end_period = cal.index(period, observation_end);
         let m = tx.customer_count();
         let by_rank = tx.keys.output_order();
         let mut rank = vec![0u32; m];
@@ -847,7 +895,7 @@ impl CustomerSummary {
         let mut order_scratch: Vec<u32> = Vec::new();
 
         // Customers in output order, so the columns are built in that order.
-        for_each_customer(tx, period, Some(&rank), |k, slice| {
+        for_each_customer(tx, &cal, period, Some(&rank), |k, slice| {
             let w = walk(slice, tx, end_period, &mut order_scratch);
             if w.periods == 0 {
                 if w.any_in_window {
@@ -895,6 +943,7 @@ impl CustomerSummary {
         Ok(CustomerSummary {
             period,
             observation_end: Some(observation_end),
+            calendar: Some(cal),
             customer_id: tx.keys.select(&kept),
             frequency,
             recency,
@@ -1054,6 +1103,7 @@ impl CustomerSummary {
         Ok(CustomerSummary {
             period,
             observation_end,
+            calendar: None,
             customer_id: keys,
             frequency: cols.frequency.to_vec(),
             recency: cols.recency.to_vec(),
@@ -1123,8 +1173,13 @@ impl CustomerSummary {
 
     /// The definition reference carried by this summary.
     pub fn definition(&self) -> DefinitionRef {
-        let r = DefinitionRef::new(&DEFINITION)
+        let mut r = DefinitionRef::new(&DEFINITION)
             .with("period", ParamValue::Text(self.period.as_str().into()));
+        if let Some(cal) = &self.calendar {
+            r = r
+                .with("timezone", ParamValue::Text(cal.zone().name().into()))
+                .with("weekStart", ParamValue::Number(f64::from(cal.week_start())));
+        }
         match self.observation_end {
             Some(ms) => r.with("observationEnd", ParamValue::Number(ms as f64)),
             None => r,

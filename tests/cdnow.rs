@@ -76,7 +76,8 @@ fn calibration_summary() -> CustomerSummary {
         &transactions(),
         &SummaryOptions {
             period: Period::Day,
-            observation_end: Some(CALIBRATION_END_MS),
+            observation_end: unimetric::data::ObservationEnd::at(CALIBRATION_END_MS),
+            ..SummaryOptions::default()
         },
     )
     .unwrap()

@@ -37,8 +37,9 @@ fn features_match_hand_count() {
     let t = churn_features(
         &tx(FIXTURE),
         &FeatureOptions {
-            cutoff: ms("2024-03-31"),
+            cutoff: unimetric::data::When::Instant(ms("2024-03-31")),
             horizon_days: 90,
+            timezone: None,
         },
     )
     .unwrap();
@@ -75,8 +76,9 @@ fn features_match_hand_count() {
     let t = churn_features(
         &tx(FIXTURE),
         &FeatureOptions {
-            cutoff: ms("2024-03-31"),
+            cutoff: unimetric::data::When::Instant(ms("2024-03-31")),
             horizon_days: 200,
+            timezone: None,
         },
     )
     .unwrap();
@@ -111,8 +113,8 @@ fn features_do_not_leak() {
         )
         .collect();
     let opts = FeatureOptions {
-        cutoff,
         horizon_days: 60,
+        ..FeatureOptions::new(cutoff)
     };
     let a = churn_features(&tx(&all), &opts).unwrap();
     let b = churn_features(&tx(&before), &opts).unwrap();
@@ -536,8 +538,9 @@ mod attributes_and_alive {
         churn_features(
             &tx(FIXTURE),
             &FeatureOptions {
-                cutoff: ms("2024-03-31"),
+                cutoff: unimetric::data::When::Instant(ms("2024-03-31")),
                 horizon_days: 90,
+                timezone: None,
             },
         )
         .unwrap()
@@ -805,8 +808,9 @@ mod attributes_and_alive {
         let test = churn_features(
             &tx,
             &FeatureOptions {
-                cutoff: ms("2025-06-30"),
+                cutoff: unimetric::data::When::Instant(ms("2025-06-30")),
                 horizon_days: 90,
+                timezone: None,
             },
         )
         .unwrap();
@@ -888,8 +892,10 @@ fn options_from_json_defaults_and_ranges() {
     assert_eq!(
         f,
         FeatureOptions {
-            cutoff: ms("2024-03-31"),
-            horizon_days: 90
+            // A bare date: day 19,813 since 1970-01-01 (ms("2024-03-31") / 86,400,000).
+            cutoff: unimetric::data::When::Date(ms("2024-03-31") / 86_400_000),
+            horizon_days: 90,
+            timezone: None,
         }
     );
     assert!(serde_json::from_str::<FeatureOptions>(r#"{ "horizonDays": 30 }"#).is_err());
@@ -910,7 +916,12 @@ fn options_from_json_defaults_and_ranges() {
     .unwrap();
     assert_eq!(
         (s.train_cutoff, s.test_cutoff, s.horizon_days, s.alive),
-        (ms("2024-01-31"), ms("2024-02-29"), 90, false)
+        (
+            unimetric::data::When::Date(ms("2024-01-31") / 86_400_000),
+            unimetric::data::When::Instant(ms("2024-02-29")),
+            90,
+            false
+        )
     );
     assert_eq!(s.fit().class_weights, ClassWeights::Balanced);
     let w: FitOptions =

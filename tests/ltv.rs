@@ -721,7 +721,8 @@ e,2024-04-10,70
             &tx,
             &HistoricalOptions {
                 margin: 0.5,
-                observation_end: Some(end),
+                observation_end: unimetric::data::ObservationEnd::at(end),
+                ..Default::default()
             },
         )
         .unwrap();
@@ -748,7 +749,7 @@ e,2024-04-10,70
             &tx,
             &HistoricalOptions {
                 margin: 1.2,
-                observation_end: None,
+                ..Default::default()
             },
         )
         .unwrap_err();
@@ -772,7 +773,8 @@ e,2024-04-10,70
             &tx,
             &HistoricalOptions {
                 margin: 1.0,
-                observation_end: Some(end),
+                observation_end: unimetric::data::ObservationEnd::at(end),
+                ..Default::default()
             },
         )
         .unwrap();
@@ -781,7 +783,7 @@ e,2024-04-10,70
         assert_eq!(h.ltv, vec![66.0, 60.0]);
         assert_eq!(h.cohorts[0].cumulative, vec![40.0, 66.0, 66.0]);
         assert_eq!(h.cohorts[1].cumulative, vec![30.0, 60.0]);
-        assert_eq!(h.definition.version, "2.0.0");
+        assert_eq!(h.definition.version, "3.0.0");
         assert_eq!(
             h.definition.params.get("marginSource"),
             Some(&unimetric::glossary::ParamValue::Text("cost".into()))
@@ -791,7 +793,7 @@ e,2024-04-10,70
             &tx,
             &HistoricalOptions {
                 margin: 0.5,
-                observation_end: None,
+                ..Default::default()
             },
         )
         .unwrap_err();
@@ -949,11 +951,12 @@ mod holdout {
         let tx =
             Transactions::from_csv(csv.as_bytes(), &ColumnMapping::new("c", "d", "a")).unwrap();
         let opts = HoldoutOptions {
-            calibration_end: ms("2024-01-28"),
-            observation_end: Some(ms("2024-02-25")),
+            calibration_end: unimetric::data::When::Instant(ms("2024-01-28")),
+            observation_end: unimetric::data::ObservationEnd::at(ms("2024-02-25")),
             period: Period::Week,
             frequency_buckets: 3,
             fit: BgNbdOptions::default(),
+            ..HoldoutOptions::new(0)
         };
         let (cal, actual, t, _) = holdout_purchases(&tx, &opts).unwrap();
         assert_eq!(
@@ -964,7 +967,7 @@ mod holdout {
         assert_eq!(actual, vec![2.0, 0.0, 1.0, 1.0]);
         assert_eq!(t, 4.0);
         let bad = HoldoutOptions {
-            calibration_end: ms("2024-02-24"),
+            calibration_end: unimetric::data::When::Instant(ms("2024-02-24")),
             ..opts
         };
         assert_eq!(
@@ -1000,11 +1003,12 @@ mod holdout {
         let r = calibration_holdout(
             &tx,
             &HoldoutOptions {
-                calibration_end: ms("2025-06-30"),
-                observation_end: Some(ms("2025-12-31")),
+                calibration_end: unimetric::data::When::Instant(ms("2025-06-30")),
+                observation_end: unimetric::data::ObservationEnd::at(ms("2025-12-31")),
                 period: Period::Week,
                 frequency_buckets: 7,
                 fit: BgNbdOptions::default(),
+                ..HoldoutOptions::new(0)
             },
         )
         .unwrap();

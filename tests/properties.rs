@@ -197,7 +197,7 @@ fn summary_does_not_depend_on_row_order() {
                 &t,
                 &SummaryOptions {
                     period,
-                    observation_end: None,
+                    ..Default::default()
                 },
             )
         };

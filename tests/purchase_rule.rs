@@ -111,8 +111,8 @@ fn churn_labels_and_features() {
     let f = churn_features(
         &tx(),
         &FeatureOptions {
-            cutoff: ms("2024-01-31"),
             horizon_days: 20,
+            ..FeatureOptions::new(ms("2024-01-31"))
         },
     )
     .unwrap();

@@ -46,7 +46,8 @@ fn ms(date: &str) -> i64 {
 fn opts(period: Period) -> SummaryOptions {
     SummaryOptions {
         period,
-        observation_end: Some(ms("2024-01-31")),
+        observation_end: unimetric::data::ObservationEnd::at(ms("2024-01-31")),
+        ..Default::default()
     }
 }
 
@@ -81,7 +82,7 @@ fn day_summary_matches_hand_count() {
         ]
     );
     let def = s.definition();
-    assert_eq!((def.metric, def.version), ("customer.summary", "2.0.0"));
+    assert_eq!((def.metric, def.version), ("customer.summary", "2.1.0"));
 }
 
 #[test]
@@ -151,7 +152,8 @@ fn observation_end_before_all_data_is_empty() {
         &tx,
         &SummaryOptions {
             period: Period::Day,
-            observation_end: Some(ms("2023-01-01")),
+            observation_end: unimetric::data::ObservationEnd::at(ms("2023-01-01")),
+            ..Default::default()
         },
     )
     .unwrap_err();
@@ -202,7 +204,7 @@ fn summary_is_invariant_to_row_order_and_id_form() {
             &tx,
             &SummaryOptions {
                 period: Period::Week,
-                observation_end: None,
+                ..Default::default()
             },
         )
         .unwrap()
@@ -234,7 +236,7 @@ fn summary_is_invariant_to_row_order_and_id_form() {
         &tx,
         &SummaryOptions {
             period: Period::Week,
-            observation_end: None,
+            ..Default::default()
         },
     )
     .unwrap();

@@ -88,7 +88,7 @@ fn kpis_carry_values_and_definitions() {
     assert_eq!(v("averageOrderValue"), 9.0);
     let def = prop(&prop(&k, "averageOrderValue"), "definition");
     assert_eq!(prop(&def, "metric").as_string().unwrap(), "orders.aov");
-    assert_eq!(prop(&def, "version").as_string().unwrap(), "2.0.0");
+    assert_eq!(prop(&def, "version").as_string().unwrap(), "2.1.0");
 }
 
 #[wasm_bindgen_test]
@@ -128,7 +128,7 @@ fn rows_and_columns_agree_with_csv() {
         ("timestamp", t.into()),
         ("amount", amount.clone().into()),
     ]);
-    let tx = Transactions::from_columns(&cols).unwrap();
+    let tx = Transactions::from_columns(&cols, &JsValue::UNDEFINED).unwrap();
     let s = tx.summary(&JsValue::UNDEFINED).unwrap();
     assert_eq!(Uint32Array::new(&s.customer_id()).to_vec(), vec![5, 9]);
     assert_eq!(s.frequency().to_vec(), vec![1.0, 0.0]);
@@ -174,7 +174,11 @@ fn errors_have_codes_columns_rows_and_leave_the_instance_usable() {
         ("amount", Float64Array::from(&[1.0, 2.0][..]).into()),
     ]);
     assert_eq!(
-        code(&Transactions::from_columns(&cols).err().unwrap()),
+        code(
+            &Transactions::from_columns(&cols, &JsValue::UNDEFINED)
+                .err()
+                .unwrap()
+        ),
         "E_LENGTH_MISMATCH"
     );
     let cols = obj(&[
@@ -183,7 +187,11 @@ fn errors_have_codes_columns_rows_and_leave_the_instance_usable() {
         ("amount", Float64Array::from(&[f64::NAN][..]).into()),
     ]);
     assert_eq!(
-        code(&Transactions::from_columns(&cols).err().unwrap()),
+        code(
+            &Transactions::from_columns(&cols, &JsValue::UNDEFINED)
+                .err()
+                .unwrap()
+        ),
         "E_NON_FINITE"
     );
     let empty = Array::new();

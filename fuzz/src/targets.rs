@@ -271,7 +271,11 @@ pub fn summary(data: &[u8]) {
     if let Some(tx) = transactions(&mut b) {
         let opts = SummaryOptions {
             period: p,
-            observation_end: end,
+            observation_end: end.map_or(
+                unimetric::data::ObservationEnd::LastTransaction,
+                unimetric::data::ObservationEnd::at,
+            ),
+            ..Default::default()
         };
         if let Some(s) = typed(CustomerSummary::from_transactions(&tx, &opts)) {
             check_summary(&s);
@@ -322,6 +326,7 @@ pub fn cac_target(data: &[u8]) {
         period: p,
         attribution_lag: lag,
         acquisition: None,
+        ..Default::default()
     };
     if let Some(t) = typed(cac(&spend, &tx, &opts)) {
         for r in &t.rows {
@@ -334,6 +339,7 @@ pub fn cac_target(data: &[u8]) {
         margin,
         attribution_lag: lag,
         acquisition: None,
+        ..Default::default()
     };
     let _ = typed(cac_payback(&spend, &tx, &po));
     let lo = LtvCacOptions {
@@ -341,6 +347,7 @@ pub fn cac_target(data: &[u8]) {
         attribution_lag: lag,
         acquisition: None,
         ltv: LtvSource::Historical,
+        ..Default::default()
     };
     let _ = typed(ltv_to_cac(&spend, &tx, &lo));
 }
@@ -359,8 +366,8 @@ pub fn churn(data: &[u8]) {
         return;
     };
     let opts = FeatureOptions {
-        cutoff,
         horizon_days: horizon,
+        ..FeatureOptions::new(cutoff)
     };
     let Some(f) = typed(churn_features(&tx, &opts)) else {
         return;
@@ -483,11 +490,10 @@ pub fn ltv(data: &[u8]) {
         let _ = typed(historical_ltv(&tx, &HistoricalOptions::default()));
         let cal = 1_704_067_200_000 + i64::from(b.u16() % 400) * 86_400_000;
         let ho = HoldoutOptions {
-            calibration_end: cal,
-            observation_end: None,
             period: Period::Week,
             frequency_buckets: 7,
             fit: opts,
+            ..HoldoutOptions::new(cal)
         };
         let _ = typed(calibration_holdout(&tx, &ho));
     }

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// `churn.alive`.
 pub const DEFINITION: Definition = Definition {
     id: "churn.alive",
-    version: "2.0.0",
+    version: "2.0.1",
     name: "Churn score from P(alive) (BG/NBD)",
     description: "One minus the BG/NBD probability that the customer is still active at the cutoff, from the churn features in days. Customers without a repeat purchase have P(alive) = 1 under BG/NBD by construction (score 0) and are flagged.",
     formula: "score = 1 − P(alive | x, t_x, T) = 1 − 1/(1 + [x>0]·a/(b+x−1)·((α+T)/(α+t_x))^(r+x)), with x = frequency, t_x = tenureDays − recencyDays, T = tenureDays (days, churn.features at the cutoff) and (r, α, a, b) from ltv.bgnbd fitted on the training cutoff's features",

@@ -15,7 +15,7 @@
 //! | field | Arrow types accepted |
 //! |---|---|
 //! | ids (`customerId`, `orderId`) | `Int8`…`Int64`, `UInt8`…`UInt64` (kept numeric when every value is in `0..=4294967295`, else compared as text), `Utf8`, `LargeUtf8`, `Utf8View`, dictionary of those |
-//! | times (`timestamp`, spend `date`) | `Timestamp` of every unit (s, ms, µs, ns; with or without a time zone — the stored value is an instant since the epoch in UTC either way), `Date32`, `Date64`, integers and floats as epoch milliseconds, text under the [date policy](super::dates) |
+//! | times (`timestamp`, spend `date`) | `Timestamp` of every unit (s, ms, µs, ns; with or without a time zone — the stored value is an instant since the epoch in UTC either way), `Date32`, `Date64` (bare dates: the start of that local day in the mapping's `timezone`), integers and floats as epoch milliseconds, text under the [date policy](super::dates) in the mapping's `timezone` |
 //! | numbers (`amount`, summary columns) | `Int*`, `UInt*`, `Float16`/`32`/`64`, `Decimal128` (scaled by its scale) |
 //! | names (`channel`, `channelType`) | text or dictionary-encoded text; null means unknown for `channel` |
 //!
@@ -477,11 +477,21 @@ impl<'a> Column<'a> {
         Some(Ok(out))
     }
 
-    /// Required times (transactions' `timestamp`).
-    fn times(&self) -> Result<OwnedTimes<'static>> {
+    /// Required times (transactions' `timestamp`). `Date32`/`Date64` values are bare dates:
+    /// the start of that local day in `zone`; timestamps are instants.
+    fn times(&self, zone: &super::Zone) -> Result<OwnedTimes<'static>> {
         if let Some(ms) = self.instants() {
-            let ms = ms?;
+            let mut ms = ms?;
             self.check_no_nulls()?;
+            let dates = self
+                .chunks
+                .iter()
+                .all(|c| matches!(c.data_type(), DataType::Date32 | DataType::Date64));
+            if dates && !zone.is_utc() {
+                for v in &mut ms {
+                    *v = zone.local_to_instant(*v);
+                }
+            }
             return Ok(OwnedTimes::Instants(Cow::Owned(ms)));
         }
         if let Some(ms) = self.numbers() {
@@ -626,7 +636,7 @@ pub fn read_transactions<'b>(
         .map(|name| table.column(name, "dimensions"))
         .collect::<Result<Vec<_>>>()?;
     let ids = customer.ids()?.into_owned();
-    let timestamp = time.times()?;
+    let timestamp = time.times(&mapping.timezone)?;
     let amounts = amount.required_numbers()?;
     let costs = match &cost {
         Some(c) => Some(c.required_numbers()?),
@@ -667,14 +677,17 @@ pub fn read_transactions<'b>(
     if let Some(c) = &mapping.cost {
         names.push(("cost", c));
     }
-    let mut tx = Transactions::from_owned_columns(OwnedColumns {
-        customer_id: ids.as_column(),
-        timestamp,
-        amount: Cow::Owned(amounts),
-        order_id: orders.as_ref().map(OwnedIds::as_column),
-        channel: channels.as_deref(),
-        cost: costs.map(Cow::Owned),
-    })
+    let mut tx = Transactions::from_owned_columns(
+        OwnedColumns {
+            customer_id: ids.as_column(),
+            timestamp,
+            amount: Cow::Owned(amounts),
+            order_id: orders.as_ref().map(OwnedIds::as_column),
+            channel: channels.as_deref(),
+            cost: costs.map(Cow::Owned),
+        },
+        &mapping.timezone,
+    )
     .map_err(|e| renamed(e, &names))?;
     for (name, texts) in mapping.dimensions.iter().zip(dimensions) {
         tx.add_dimension(name, texts.len(), texts.into_iter())?;

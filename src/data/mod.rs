@@ -32,9 +32,12 @@
 //! empty name (`E_BAD_OPTION`), a column that is absent (`E_MISSING_COLUMN`) or holds something
 //! other than text (`E_BAD_TYPE`) is an error naming it.
 //!
-//! # Dates
+//! # Dates and time zones
 //!
-//! See [`dates`] for the accepted forms and the period calendar.
+//! See [`dates`] for the accepted forms and the period calendar. A table is read in one time
+//! zone (the mapping's `timezone`, default `"UTC"`): naive date-times and bare dates are local
+//! to it, instants stay instants. The table remembers the zone ([`Transactions::timezone`]); it
+//! is the default `timezone` of every metric computed from the table.
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
@@ -49,7 +52,7 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-pub use dates::Period;
+pub use dates::{Calendar, ObservationEnd, Period, When, Zone};
 
 /// The largest number of transactions one table accepts (`E_TOO_LARGE` above it).
 ///
@@ -97,6 +100,22 @@ pub struct ColumnMapping {
     #[serde(default, deserialize_with = "dimension_names")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub dimensions: Vec<String>,
+    /// IANA time zone in which naive date-times and bare dates are read (default `"UTC"`); the
+    /// table remembers it as the default `timezone` of every metric (see [`dates`]).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
+    pub timezone: Zone,
+}
+
+/// Options of a table built from typed columns (`Transactions.fromColumns(columns, options)`):
+/// the time zone naive text times are read in and the table remembers. JS `TableOptions`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct TableOptions {
+    /// IANA time zone (default `"UTC"`), as in [`ColumnMapping::timezone`].
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
+    pub timezone: Zone,
 }
 
 /// Reads the dimension names of a mapping: non-empty, distinct (serde `deserialize_with`).
@@ -174,6 +193,7 @@ impl ColumnMapping {
             channel: None,
             cost: None,
             dimensions: Vec::new(),
+            timezone: Zone::utc(),
         }
     }
 
@@ -494,6 +514,8 @@ pub struct Transactions {
     pub(crate) channel_names: Vec<String>,
     pub(crate) cost: Option<Vec<f64>>,
     pub(crate) dimensions: Vec<Dimension>,
+    /// The zone the table was read in: the default zone of every metric on it.
+    pub(crate) zone: Zone,
 }
 
 /// Interns text keys to dense indices in first-appearance order.
@@ -560,12 +582,18 @@ impl Transactions {
     /// (`customerId`, `timestamp`, `amount`, `orderId`, `channel`, `cost`); rows are 1-based
     /// indices.
     pub fn from_columns(cols: TransactionColumns<'_>) -> Result<Transactions> {
-        Self::from_owned_columns(cols.into())
+        Self::from_owned_columns(cols.into(), &Zone::utc())
+    }
+
+    /// [`Transactions::from_columns`] in `zone`: text times without an offset are read as local
+    /// times there, and the table remembers the zone (see the [module docs](self)).
+    pub fn from_columns_in(cols: TransactionColumns<'_>, zone: &Zone) -> Result<Transactions> {
+        Self::from_owned_columns(cols.into(), zone)
     }
 
     /// [`Transactions::from_columns`] for a reader that has already materialised some columns:
     /// owned amounts, costs and instants are checked and moved into the table, not copied.
-    pub(crate) fn from_owned_columns(cols: OwnedColumns<'_>) -> Result<Transactions> {
+    pub(crate) fn from_owned_columns(cols: OwnedColumns<'_>, zone: &Zone) -> Result<Transactions> {
         let n = cols.amount.len();
         check_size(n)
             .and(check_size(cols.customer_id.len()))
@@ -613,7 +641,7 @@ impl Transactions {
             OwnedTimes::Text(v) => {
                 let mut out = Vec::with_capacity(n);
                 for (i, s) in v.iter().enumerate() {
-                    out.push(dates::parse_date_text(s, "timestamp", i + 1)?);
+                    out.push(dates::parse_date_text_in(s, "timestamp", i + 1, zone)?);
                 }
                 out
             }
@@ -649,6 +677,7 @@ impl Transactions {
             channel_names,
             cost,
             dimensions: Vec::new(),
+            zone: zone.clone(),
         })
     }
 
@@ -781,6 +810,17 @@ impl Transactions {
     /// 4 × rows + 1,024) in ascending order, other keys in first-appearance order.
     pub fn customer_keys(&self) -> &CustomerKeys {
         &self.keys
+    }
+
+    /// The time zone the table was read in (the default `timezone` of metrics on it).
+    pub fn timezone(&self) -> &Zone {
+        &self.zone
+    }
+
+    /// The same table with `zone` as its default zone (its instants are unchanged).
+    pub fn with_timezone(mut self, zone: Zone) -> Transactions {
+        self.zone = zone;
+        self
     }
 
     /// Transaction times in epoch milliseconds.
@@ -985,11 +1025,16 @@ pub fn amount_value(cell: Cell<'_>, column: &str, row: usize) -> Result<f64> {
     }
 }
 
-/// Reads a time cell under the date policy.
+/// Reads a time cell under the date policy, in UTC.
 pub fn time_value(cell: Cell<'_>, column: &str, row: usize) -> Result<i64> {
+    time_value_in(cell, column, row, &Zone::utc())
+}
+
+/// Reads a time cell under the date policy, naive text in `zone`.
+pub fn time_value_in(cell: Cell<'_>, column: &str, row: usize, zone: &Zone) -> Result<i64> {
     match cell {
         Cell::Number(v) => dates::parse_epoch_ms(v, column, row),
-        Cell::Text(s) => dates::parse_date_text(s, column, row),
+        Cell::Text(s) => dates::parse_date_text_in(s, column, row, zone),
         Cell::Missing => Err(Error::MissingValue {
             column: column.to_string(),
             row,
@@ -1072,7 +1117,7 @@ impl RowBuilder {
         }
         let m = &self.mapping;
         let c = id_text(customer, &m.customer_id, row)?;
-        let t = time_value(time, &m.timestamp, row)?;
+        let t = time_value_in(time, &m.timestamp, row, &m.timezone)?;
         let a = amount_value(amount, &m.amount, row)?;
         let o = match &m.order_id {
             Some(col) => Some(id_text(order, col, row)?),
@@ -1142,6 +1187,7 @@ impl RowBuilder {
                     values: interner.keys,
                 })
                 .collect(),
+            zone: self.mapping.timezone,
         })
     }
 }

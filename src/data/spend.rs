@@ -6,7 +6,7 @@
 //! (case-insensitive) and must be the same on every row of a channel.
 
 use super::csv_input::{field, CsvTable};
-use super::{amount_value, time_value, Cell, MAX_TRANSACTIONS};
+use super::{amount_value, time_value_in, Cell, Zone, MAX_TRANSACTIONS};
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -68,6 +68,11 @@ pub struct SpendMapping {
     #[serde(default, deserialize_with = "super::option_column_name")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub channel_type: Option<String>,
+    /// IANA time zone in which dates without an offset are read (default `"UTC"`); read spend
+    /// in the zone the CAC is computed in (a bare date is the start of that local day).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
+    pub timezone: Zone,
 }
 
 impl SpendMapping {
@@ -78,6 +83,7 @@ impl SpendMapping {
             channel: channel.into(),
             amount: amount.into(),
             channel_type: None,
+            timezone: Zone::utc(),
         }
     }
 }
@@ -102,6 +108,8 @@ pub struct Spend {
     pub(crate) channel_kinds: Vec<Option<ChannelKind>>,
     /// Rows identical to an earlier row (same date, channel and amount), 1-based.
     pub(crate) duplicate_rows: Vec<usize>,
+    /// The zone the dates were read in.
+    pub(crate) zone: Zone,
 }
 
 /// Builds a [`Spend`] table row by row with the same validation for rows, columns and CSV.
@@ -126,6 +134,7 @@ impl SpendBuilder {
                 channel_names: Vec::new(),
                 channel_kinds: Vec::new(),
                 duplicate_rows: Vec::new(),
+                zone: mapping.timezone.clone(),
             },
             first_kind_row: Vec::new(),
             seen: FxHashMap::default(),
@@ -166,7 +175,7 @@ impl SpendBuilder {
             });
         }
         let m = &self.mapping;
-        let d = time_value(date, &m.date, row)?;
+        let d = time_value_in(date, &m.date, row, &m.timezone)?;
         let name = match channel {
             Cell::Text(s) if !s.trim().is_empty() => s.trim().to_string(),
             Cell::Number(v) if v.is_finite() => v.to_string(),

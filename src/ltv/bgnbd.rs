@@ -53,7 +53,7 @@ pub const PURCHASES: ParameterDef =
 /// Definition of `ltv.bgnbd`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.bgnbd",
-    version: "2.0.0",
+    version: "2.0.1",
     name: "BG/NBD purchase model",
     description: "Beta-geometric / negative-binomial model of repeat purchasing (Fader, Hardie & Lee 2005), fitted by maximum likelihood on the customer summary. Gives each customer's probability of still being active and expected purchases in the next t periods. A customer with no repeat purchase has P(alive) = 1 by construction of the model (they are flagged), so read that value with care.",
     formula: "L = B(a,b+x)/B(a,b)·Γ(r+x)αʳ/(Γ(r)(α+T)^(r+x)) + [x>0]·B(a+1,b+x−1)/B(a,b)·Γ(r+x)αʳ/(Γ(r)(α+t_x)^(r+x)); P(alive) = 1/(1 + [x>0]·a/(b+x−1)·((α+T)/(α+t_x))^(r+x)); E[Y(t)|x,t_x,T] = (a+b+x−1)/(a−1)·[1 − ((α+T)/(α+T+t))^(r+x)·₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))] / (1 + [x>0]·a/(b+x−1)·((α+T)/(α+t_x))^(r+x)); E[X(t)] = (a+b−1)/(a−1)·[1 − (α/(α+t))ʳ·₂F₁(r, b; a+b−1; t/(α+t))]",

@@ -93,7 +93,7 @@ pub const DAYS_PER_MONTH: ParameterDef = ParameterDef::new(
 /// Definition of `ltv.clv`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.clv",
-    version: "2.0.0",
+    version: "2.0.1",
     name: "Predictive customer lifetime value",
     description: "Discounted gross margin a customer is expected to bring over the next H months: the BG/NBD model's expected purchases month by month, times the Gamma-Gamma expected spend per purchase, times the margin rate, discounted month by month. Each customer comes with a breakdown (P(alive), expected purchases, expected spend, margin, discount factor) so any value can be explained.",
     formula: "monthlyDiscrete: CLV = Σ_{k=1..H} margin · E[spend] · (E[X(k·f)] − E[X((k−1)·f)]) / (1+d)^k; continuous: CLV = margin · E[spend] · ∫_0^H e^(−δu/12) dE[X(u·f)] (u in months; 4-point Gauss–Legendre per month); f = summary periods per month. Breakdown: CLV = expectedPurchases · expectedSpend · margin · discountFactor with expectedPurchases = E[X(H·f)].",

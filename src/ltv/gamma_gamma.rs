@@ -38,7 +38,7 @@ pub const TOLERANCE: ParameterDef = ParameterDef::new("tolerance", "1e-6", "Conv
 /// Definition of `ltv.gamma_gamma`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.gamma_gamma",
-    version: "2.0.0",
+    version: "2.0.1",
     name: "Gamma-Gamma spend model",
     description: "Expected average value of a customer's future transactions (Fader & Hardie 2013), fitted by maximum likelihood on customers with at least one repeat purchase. Shrinks each customer's observed mean spend toward the population mean, more so for customers with few purchases. Assumes spend is independent of purchase frequency: check the reported frequency–spend correlation.",
     formula: "L = Γ(px+q)/(Γ(px)Γ(q)) · v^q · m̄^(px−1) · x^(px) / (v + x·m̄)^(px+q); E[Z | x, m̄] = (q−1)/(px+q−1) · p·v/(q−1) + px/(px+q−1) · m̄ = p(v + x·m̄)/(px + q − 1)",

@@ -5,7 +5,8 @@
 //! ([`Transactions::costs`]), and `margin · amount` otherwise; the two cannot be combined
 //! (a margin rate other than 1 with a cost column is `E_BAD_OPTION`).
 
-use crate::data::{CustomerKeys, Period, Transactions};
+use crate::data::dates::{OBSERVATION_END, TIMEZONE};
+use crate::data::{Calendar, CustomerKeys, ObservationEnd, Period, Transactions, Zone};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use serde::{Deserialize, Serialize};
@@ -16,22 +17,23 @@ pub const MARGIN: ParameterDef = ParameterDef::new("margin", "1", "Gross margin 
 /// Definition of `ltv.historical`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.historical",
-    version: "2.0.0",
+    version: "3.0.0",
     name: "Historical LTV",
     description: "Gross margin each customer has actually brought so far: net revenue to date (refunds subtracted) minus the cost of each transaction when the transactions carry a cost column, otherwise times the margin rate. Cohort curves show, for the customers acquired in each calendar month, the average cumulative margin per customer 0, 1, 2, … months after acquisition.",
-    formula: "margin of a transaction = amount − cost with a cost column, else margin · amount; LTV_i = Σ margin of customer i's transactions on or before observationEnd; acquisition month = UTC calendar month of the customer's first purchase (first day with a transaction of amount ≥ 0, as in customer.summary and CAC); cohort curve c[m] = Σ_{j≤m} (margin of the cohort's transactions in acquisition month + j) ÷ cohort size",
+    formula: "margin of a transaction = amount − cost with a cost column, else margin · amount; LTV_i = Σ margin of customer i's transactions on or before observationEnd; acquisition month = calendar month (local to the timezone) of the customer's first purchase (first day with a transaction of amount ≥ 0, as in customer.summary and CAC); cohort curve c[m] = Σ_{j≤m} (margin of the cohort's transactions in acquisition month + j) ÷ cohort size",
     unit: "currency per customer",
     parameters: &[
         MARGIN,
         ParameterDef::new("marginSource", "margin", "\"cost\" when the transactions carry a cost column (margin = amount − cost per transaction), else \"margin\".").rule("costColumn").one_of(&["cost", "margin"]),
-        ParameterDef::new("observationEnd", "time of the last transaction", "End of the window (epoch ms or ISO-8601); later transactions are ignored.").rule("lastTransaction"),
+        OBSERVATION_END,
+        TIMEZONE,
     ],
     inputs: "Transactions (customer id, timestamp, amount; optional cost). Customers with no purchase day on or before observationEnd are left out.",
     depends_on: &["customer.summary"],
 };
 
 /// Options of [`historical_ltv`]; JS `HistoricalLtvOptions`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(
     target_arch = "wasm32",
     derive(tsify::Tsify),
@@ -47,17 +49,25 @@ pub struct HistoricalOptions {
     /// Margin rate (default 1; also accepted as `marginRate`).
     #[serde(alias = "marginRate")]
     pub margin: f64,
-    /// Observation end (epoch ms); default the last transaction.
-    #[serde(deserialize_with = "crate::data::dates::option_date")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "DateInput"))]
-    pub observation_end: Option<i64>,
+    /// Observation end (default `"lastTransaction"`; a bare date is the end of that local day),
+    /// see [`ObservationEnd`].
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "DateInput | \"lastTransaction\"")
+    )]
+    pub observation_end: ObservationEnd,
+    /// IANA time zone of the months and of a bare-date observation end (default: the
+    /// transactions' zone).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
+    pub timezone: Option<Zone>,
 }
 
 impl Default for HistoricalOptions {
     fn default() -> Self {
         HistoricalOptions {
             margin: const { MARGIN.default_number() },
-            observation_end: None,
+            observation_end: ObservationEnd::LastTransaction,
+            timezone: None,
         }
     }
 }
@@ -73,7 +83,7 @@ impl Default for HistoricalOptions {
 pub struct CohortCurve {
     /// Acquisition month, `YYYY-MM`.
     pub month: String,
-    /// First day of the acquisition month (epoch ms, UTC).
+    /// First instant of the acquisition month (its local midnight in the timezone, epoch ms).
     pub month_start: i64,
     /// Customers acquired that month.
     pub customers: usize,
@@ -159,22 +169,15 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
         Some(c) => tx.amount[r] - c[r],
         None => tx.amount[r] * opts.margin,
     };
-    let end = match opts.observation_end {
-        Some(ms) => {
-            if !(crate::data::dates::MIN_MS..=crate::data::dates::MAX_MS).contains(&ms) {
-                return Err(Error::BadOption {
-                    option: "observationEnd".into(),
-                    message: "outside the years 1000 to 9999".into(),
-                });
-            }
-            ms
-        }
-        None => tx.time_range().1,
-    };
+    let cal = Calendar::for_call(opts.timezone.as_ref(), tx, 1)?;
+    let end = opts
+        .observation_end
+        .resolve_checked(&cal, || tx.time_range().1, "observationEnd")?;
     let m = tx.customer_count();
-    // Acquisition = first purchase under customer.summary (first UTC day with a transaction of
-    // amount ≥ 0, `summary::is_purchase`), the same rule CAC uses, so LTV and CAC cohorts hold the same customers.
-    let mut first: Vec<i64> = crate::summary::acquisitions(tx)
+    // Acquisition = first purchase under customer.summary (first local day with a transaction of
+    // amount ≥ 0, `summary::is_purchase`), the same rule CAC uses, so LTV and CAC cohorts hold the
+    // same customers.
+    let mut first: Vec<i64> = crate::summary::acquisitions(tx, &cal)
         .into_iter()
         .map(|a| a.map_or(i64::MAX, |(ms, _)| if ms <= end { ms } else { i64::MAX }))
         .collect();
@@ -207,14 +210,14 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
     }
 
     // Cohorts by acquisition month; monthly margin by offset.
-    let end_month = Period::Month.index(end);
+    let end_month = cal.index(Period::Month, end);
     let acq: Vec<i64> = first
         .iter()
         .map(|&f| {
             if f == i64::MAX {
                 i64::MIN
             } else {
-                Period::Month.index(f)
+                cal.index(Period::Month, f)
             }
         })
         .collect();
@@ -237,7 +240,7 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
         if t > end || a0 == i64::MIN {
             continue;
         }
-        let offset = (Period::Month.index(t) - a0).max(0) as usize;
+        let offset = (cal.index(Period::Month, t) - a0).max(0) as usize;
         if let Some(v) = flows
             .get_mut((a0 - first_month) as usize)
             .and_then(|f| f.get_mut(offset))
@@ -252,10 +255,14 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
         .map(|(k, f)| {
             let n = cohort_size[k] as f64;
             let mut acc = 0.0;
-            let month_start = Period::Month.start_ms(first_month + k as i64);
-            let iso = crate::data::dates::format_iso(month_start);
+            let index = first_month + k as i64;
+            let month_start = cal.start_ms(Period::Month, index);
             CohortCurve {
-                month: iso.get(..7).unwrap_or(&iso).to_string(),
+                month: format!(
+                    "{:04}-{:02}",
+                    1970 + index.div_euclid(12),
+                    index.rem_euclid(12) + 1
+                ),
                 month_start,
                 customers: cohort_size[k],
                 cumulative: f
@@ -272,7 +279,7 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
         customer_id: tx.keys.select(&order),
         acquisition_month: order
             .iter()
-            .map(|&c| Period::Month.start_ms(acq[c as usize]) as f64)
+            .map(|&c| cal.start_ms(Period::Month, acq[c as usize]) as f64)
             .collect(),
         revenue: order.iter().map(|&c| revenue[c as usize]).collect(),
         cost: costs.map(|_| order.iter().map(|&c| cost[c as usize]).collect()),
@@ -290,6 +297,7 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
                 "marginSource",
                 ParamValue::Text(if costs.is_some() { "cost" } else { "margin" }.into()),
             )
-            .with("observationEnd", ParamValue::Number(end as f64)),
+            .with("observationEnd", ParamValue::Number(end as f64))
+            .with("timezone", ParamValue::Text(cal.zone().name().into())),
     })
 }

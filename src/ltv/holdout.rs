@@ -3,7 +3,8 @@
 //! window, and compare with what they actually bought.
 
 use super::bgnbd::{BgNbdModel, BgNbdOptions};
-use crate::data::{Period, Transactions};
+use crate::data::dates::{default_week_start, OBSERVATION_END, TIMEZONE, WEEK_START};
+use crate::data::{Calendar, ObservationEnd, Period, Transactions, When, Zone};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use crate::summary::{CustomerSummary, SummaryOptions};
@@ -13,34 +14,46 @@ use serde::{Deserialize, Serialize};
 /// Definition of `ltv.holdout`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.holdout",
-    version: "2.0.0",
+    version: "2.1.0",
     name: "BG/NBD calibration / holdout check",
     description: "Splits the transactions at calibrationEnd, fits BG/NBD on the calibration summary, and compares each customer's predicted repeat purchases over the holdout window with the purchases they actually made, per calibration-frequency bucket and in total, with per-customer error metrics. Customers first seen in the holdout window are not part of the check.",
     formula: "actual_i = purchase periods (periods with a transaction of amount ≥ 0, as in customer.summary) of customer i in periods after calibrationEnd's period up to observationEnd's period; predicted_i = E[Y(t)|x, t_x, T] of the calibration fit with t = holdout length in periods; MAE = mean |predicted − actual|; RMSE = √mean (predicted − actual)²; bias = mean (predicted − actual)",
     unit: "purchases per customer",
     parameters: &[
-        ParameterDef::new("calibrationEnd", "required", "End of the calibration window (epoch ms or ISO-8601); its period belongs to calibration.").required(),
-        ParameterDef::new("observationEnd", "time of the last transaction", "End of the holdout window.").rule("lastTransaction"),
+        ParameterDef::new("calibrationEnd", "required", "End of the calibration window: a date (the end of that local day), a date-time or epoch ms; its period belongs to calibration.").required(),
+        OBSERVATION_END,
         PERIOD,
         FREQUENCY_BUCKETS,
+        TIMEZONE,
+        WEEK_START,
     ],
     inputs: "Transactions (customer id, timestamp, amount) spanning both windows.",
     depends_on: &["customer.summary", "ltv.bgnbd"],
 };
 
 /// Options of [`calibration_holdout`]; JS `HoldoutOptions` (`calibrationEnd` is required).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HoldoutOptions {
-    /// End of the calibration window (epoch ms).
-    #[serde(deserialize_with = "crate::data::dates::required_date")]
+    /// End of the calibration window (a bare date is the end of that local day).
     #[cfg_attr(target_arch = "wasm32", tsify(type = "DateInput"))]
-    pub calibration_end: i64,
-    /// End of the holdout window (epoch ms; default the last transaction).
-    #[serde(default, deserialize_with = "crate::data::dates::option_date")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "DateInput"))]
-    pub observation_end: Option<i64>,
+    pub calibration_end: When,
+    /// End of the holdout window (default `"lastTransaction"`), see [`ObservationEnd`].
+    #[serde(default)]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "DateInput | \"lastTransaction\"")
+    )]
+    pub observation_end: ObservationEnd,
+    /// IANA time zone of the periods (default: the transactions' zone).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
+    pub timezone: Option<Zone>,
+    /// ISO weekday weeks start on, 1 = Monday … 7 = Sunday (default 1).
+    #[serde(default = "default_week_start")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub week_start: u8,
     /// Period (default week).
     #[serde(default = "default_period")]
     pub period: Period,
@@ -82,8 +95,10 @@ impl HoldoutOptions {
     /// Options with `calibration_end` and every default.
     pub fn new(calibration_end: i64) -> Self {
         HoldoutOptions {
-            calibration_end,
-            observation_end: None,
+            calibration_end: When::Instant(calibration_end),
+            observation_end: ObservationEnd::LastTransaction,
+            timezone: None,
+            week_start: default_week_start(),
             period: default_period(),
             frequency_buckets: default_buckets(),
             fit: BgNbdOptions::default(),
@@ -161,9 +176,14 @@ pub fn holdout_purchases(
     tx: &Transactions,
     opts: &HoldoutOptions,
 ) -> Result<(CustomerSummary, Vec<f64>, f64, i64)> {
-    let end = opts.observation_end.unwrap_or(tx.time_range().1);
+    let cal = Calendar::for_call(opts.timezone.as_ref(), tx, opts.week_start)?;
+    let end = opts
+        .observation_end
+        .resolve_checked(&cal, || tx.time_range().1, "observationEnd")?;
+    let calibration_end =
+        ObservationEnd::At(opts.calibration_end).resolve_checked(&cal, || end, "calibrationEnd")?;
     let period = opts.period;
-    let (cal_p, end_p) = (period.index(opts.calibration_end), period.index(end));
+    let (cal_p, end_p) = (cal.index(period, calibration_end), cal.index(period, end));
     if cal_p >= end_p {
         return Err(Error::BadOption {
             option: "calibrationEnd".into(),
@@ -177,14 +197,16 @@ pub fn holdout_purchases(
         tx,
         &SummaryOptions {
             period,
-            observation_end: Some(opts.calibration_end),
+            observation_end: ObservationEnd::at(calibration_end),
+            timezone: Some(cal.zone().clone()),
+            week_start: cal.week_start(),
         },
     )?;
-    // Holdout purchase periods per transaction customer: (customer, period) pairs with a
+    // Holdout purchase periods per transaction customer: (customer, local period) pairs with a
     // purchase (`summary::is_purchase`, the purchase rule of customer.summary).
     let mut periods: Vec<(u32, i64)> = (0..tx.len())
         .filter(|&r| crate::summary::is_purchase(tx.amount[r]))
-        .map(|r| (tx.customer[r], period.index(tx.timestamp[r])))
+        .map(|r| (tx.customer[r], cal.index(period, tx.timestamp[r])))
         .filter(|&(_, p)| p > cal_p && p <= end_p)
         .collect();
     periods.sort_unstable();
@@ -258,13 +280,23 @@ pub fn calibration_holdout(tx: &Transactions, opts: &HoldoutOptions) -> Result<H
         definition: DefinitionRef::new(&DEFINITION)
             .with(
                 "calibrationEnd",
-                ParamValue::Number(opts.calibration_end as f64),
+                ParamValue::Number(calibration.observation_end.unwrap_or(0) as f64),
             )
             .with("observationEnd", ParamValue::Number(end as f64))
             .with("period", ParamValue::Text(opts.period.as_str().into()))
             .with(
                 "frequencyBuckets",
                 ParamValue::Number(opts.frequency_buckets as f64),
+            )
+            .with(
+                "timezone",
+                ParamValue::Text(
+                    calibration
+                        .calendar
+                        .as_ref()
+                        .map_or("UTC", |c| c.zone().name())
+                        .into(),
+                ),
             ),
         model,
         calibration,

@@ -50,7 +50,7 @@ pub const TOLERANCE: ParameterDef = ParameterDef::new("tolerance", "1e-6", "Conv
 /// Definition of `ltv.pareto_nbd`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.pareto_nbd",
-    version: "2.0.0",
+    version: "2.0.1",
     name: "Pareto/NBD purchase model",
     description: "Pareto/negative-binomial model of repeat purchasing (Schmittlein, Morrison & Colombo 1987), fitted by maximum likelihood on the customer summary: customers buy at their own rate until an unobserved, exponentially distributed dropout time. Gives each customer's probability of still being active and expected purchases in the next t periods.",
     formula: "L = Γ(r+x)αʳβˢ/Γ(r)·[1/((α+T)^(r+x)(β+T)ˢ) + s/(r+s+x)·A₀], A₀ = ₂F₁(r+s+x, u; r+s+x+1; |α−β|/(m+t_x))/(m+t_x)^(r+s+x) − ₂F₁(r+s+x, u; r+s+x+1; |α−β|/(m+T))/(m+T)^(r+s+x), m = max(α, β), u = s+1 if α ≥ β else r+x; P(alive) = 1/(1 + s/(r+s+x)·(α+T)^(r+x)(β+T)ˢ·A₀); E[Y(t)|x,t_x,T] = (r+x)(β+T)/((α+T)(s−1))·[1 − ((β+T)/(β+T+t))^(s−1)]·P(alive)",

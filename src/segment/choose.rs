@@ -50,7 +50,7 @@ pub const SAMPLE_SIZE: ParameterDef = ParameterDef::new(
 /// `segment.choose_k`.
 pub const DEFINITION: Definition = Definition {
     id: "segment.choose_k",
-    version: "2.0.0",
+    version: "2.0.1",
     name: "Choosing the number of segments",
     description: "k-means fitted for each k in a range (same options as segment.kmeans); for each k the inertia (elbow curve), the mean silhouette and the Calinski–Harabasz index; the recommended k has the highest mean silhouette.",
     formula: "silhouette = mean_i (b_i − a_i) / max(a_i, b_i) (Euclidean; s_i = 0 for singletons), on a seeded sample of sampleSize rows when n is larger; CH = [Σ_j n_j ‖m_j − x̄‖² / (k − 1)] / [Σ_i ‖x_i − m_label(i)‖² / (n − k)] with m_j the mean of cluster j's rows; recommended k = argmax silhouette (ties → smaller k)",

@@ -150,7 +150,7 @@ pub fn check_features(data: &[f64], n_cols: f64) -> crate::Result<usize> {
 /// `segment.kmeans`.
 pub const DEFINITION: Definition = Definition {
     id: "segment.kmeans",
-    version: "2.0.0",
+    version: "2.0.1",
     name: "k-means segments",
     description: "Customers grouped into k segments by k-means on prepared features (optional log1p, then z-score or robust scaling). Clusters are numbered by a fixed rule so segment 0 means the same customers on every dashboard; each has a size, share, centroid, per-feature mean and median in original units, and a descriptive name.",
     formula: "minimise inertia = Σ_i ‖z_i − c_label(i)‖² (sum of squared Euclidean distances in the prepared feature space — not divided by n as linfa does); z = (g(x) − center) / scale with g = log1p or identity; k-means++ seeding with 2 + ⌊ln k⌋ local trials; Lloyd or Hamerly iterations until labels stop changing or Σ_j ‖Δc_j‖² ≤ tolerance × mean feature variance; best of nInit runs by inertia",

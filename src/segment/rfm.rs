@@ -30,7 +30,7 @@ pub const MONETARY: ParameterDef = ParameterDef::new("monetary", "\"total\" when
 /// `segment.rfm`.
 pub const DEFINITION: Definition = Definition {
     id: "segment.rfm",
-    version: "2.0.0",
+    version: "2.0.1",
     name: "RFM scores and segments",
     description: "Each customer scored 1–5 on recency (periods since last purchase, fewer is better), frequency (purchase periods) and monetary value, by quintile within the customer base; the three digits form the RFM cell, and R × F map to a named segment (Champions, Loyal, Potential loyalists, New, At risk, Can't lose, Hibernating, Lost).",
     formula: "score = 1 + ⌊5 w / n⌋, w = customers with a strictly worse value (ties share the lowest position); R on T − recency (smaller better), F on frequency + 1, M on net revenue or monetaryValue; name = map[R][F]: R≥4: F=1 New, F 2–3 Potential loyalists, F≥4 Champions; R=3: F≤2 Hibernating, F≥3 Loyal; R=2: F≤2 Hibernating, F 3–4 At risk, F=5 Can't lose; R=1: F≤2 Lost, F=3 At risk, F≥4 Can't lose",

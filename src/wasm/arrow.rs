@@ -86,7 +86,7 @@ impl CustomerSummary {
             &bytes,
             &m,
             opts.period,
-            opts.observation_end,
+            opts.fixed_observation_end(),
         )?))
     }
 }

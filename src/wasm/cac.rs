@@ -146,6 +146,7 @@ fn spend_from_columns(columns: &JsValue) -> crate::Result<crate::data::spend::Sp
         channel: "channel".into(),
         amount: "amount".into(),
         channel_type: (!get(columns, "channelType").is_undefined()).then(|| "channelType".into()),
+        timezone: Default::default(),
     };
     let amount = f64_column(&get(columns, "amount"), "amount")?;
     let dates = get(columns, "date");

@@ -222,5 +222,5 @@ fn from_columns(columns: &JsValue, options: &JsValue) -> crate::Result<crate::Cu
         t: &t,
         monetary_value: &monetary_value,
     };
-    crate::CustomerSummary::from_columns(columns, opts.period, opts.observation_end)
+    crate::CustomerSummary::from_columns(columns, opts.period, opts.fixed_observation_end())
 }

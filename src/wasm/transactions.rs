@@ -55,12 +55,20 @@ impl Transactions {
         Ok(Transactions::wrap(from_rows(rows, mapping_value)?))
     }
 
-    /// Builds transactions from typed columns.
+    /// Builds transactions from typed columns; `options.timezone` reads naive text times.
     #[wasm_bindgen(js_name = fromColumns)]
     pub fn from_columns(
         #[wasm_bindgen(unchecked_param_type = "TransactionColumnsInput")] columns: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "TableOptions")] options: &JsValue,
     ) -> JsResult<Transactions> {
-        Ok(Transactions::wrap(from_columns(columns)?))
+        let opts: crate::data::TableOptions = read(options, "fromColumns")?;
+        Ok(Transactions::wrap(from_columns(columns, &opts.timezone)?))
+    }
+
+    /// The IANA time zone the table was read in (the default `timezone` of its metrics).
+    #[wasm_bindgen(getter)]
+    pub fn timezone(&self) -> String {
+        self.inner.timezone().name().to_string()
     }
 
     /// Builds transactions from CSV text (a string or UTF-8 bytes).
@@ -162,7 +170,7 @@ impl Transactions {
     }
 }
 
-fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
+fn from_columns(columns: &JsValue, zone: &crate::data::Zone) -> crate::Result<crate::Transactions> {
     if !columns.is_object() || Array::is_array(columns) {
         let found = type_name(columns);
         return Err(bad_option(
@@ -267,14 +275,17 @@ fn from_columns(columns: &JsValue) -> crate::Result<crate::Transactions> {
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_slice()))
         .collect();
-    crate::Transactions::from_columns(TransactionColumns {
-        customer_id: ids.as_column(),
-        timestamp,
-        amount: &amount,
-        order_id: order.as_ref().map(|o| o.as_column()),
-        channel: channel.as_deref(),
-        cost: cost.as_deref(),
-    })?
+    crate::Transactions::from_columns_in(
+        TransactionColumns {
+            customer_id: ids.as_column(),
+            timestamp,
+            amount: &amount,
+            order_id: order.as_ref().map(|o| o.as_column()),
+            channel: channel.as_deref(),
+            cost: cost.as_deref(),
+        },
+        zone,
+    )?
     .with_dimensions(&dims)
 }
 

@@ -258,12 +258,12 @@ describe("dashboard churn section", { timeout: 180_000 }, () => {
     await assertDefinitionDialog(
       page.locator('#churn-tiles .tile[data-kpi="churnRate"]').getByRole("button", { name: /Definition/ }),
       "churn.rate",
-      [`${fit}T00:00:00Z`, "90"],
+      [`${fit}T23:59:59.999Z`, "90"],
     );
     await assertDefinitionDialog(
       page.getByRole("button", { name: definitionOf("Churned (non-contractual)") }),
       "churn.noncontractual",
-      [`${fit}T00:00:00Z`],
+      [`${fit}T23:59:59.999Z`],
     );
     await assertDefinitionDialog(
       page.locator("#risk-section").getByRole("button", { name: definitionOf("Churn propensity (logistic)") }),
@@ -276,7 +276,7 @@ describe("dashboard churn section", { timeout: 180_000 }, () => {
     await assertDefinitionDialog(
       page.getByRole("button", { name: definitionOf("Churn model evaluation") }),
       "churn.evaluation",
-      [`${train}T00:00:00Z`, `${test}T00:00:00Z`],
+      [`${train}T23:59:59.999Z`, `${test}T23:59:59.999Z`],
     );
     await assertDefinitionDialog(
       page.locator("#odds-section").getByRole("button", { name: /^Definition/ }),

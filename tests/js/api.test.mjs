@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import init, { Transactions, CustomerSummary, glossary, getDefinition, errorCodes, version } from "../../pkg/node.js";
-import { FIXTURES, ROOT, throwsCode } from "./helpers.mjs";
+import { FIXTURES, ROOT, runDocBlock, throwsCode } from "./helpers.mjs";
 
 const csv = readFileSync(path.join(FIXTURES, "refunds.csv"), "utf8");
 const mapping = { customerId: "customer", timestamp: "when", amount: "amount", orderId: "order", channel: "channel" };
@@ -31,10 +31,12 @@ test("summary from CSV matches the hand count (day)", () => {
   assert.deepEqual(s.acquisitionChannel, ["paid_search", "organic", "referral"]);
   assert.equal(s.excludedCustomers, 1);
   assert.equal(s.period, "day");
-  assert.equal(s.observationEnd, Date.UTC(2024, 0, 31));
+  // observationEnd given as a bare date is the end of that local day (UTC here):
+  // 2024-01-31T23:59:59.999Z = Date.UTC(2024, 0, 31) + 86,400,000 − 1.
+  assert.equal(s.observationEnd, Date.UTC(2024, 0, 31) + 86_400_000 - 1);
   assert.deepEqual(s.definition, {
-    metric: "customer.summary", version: "2.0.0",
-    params: { period: "day", observationEnd: Date.UTC(2024, 0, 31) },
+    metric: "customer.summary", version: "2.1.0",
+    params: { period: "day", observationEnd: Date.UTC(2024, 0, 31) + 86_400_000 - 1, timezone: "UTC", weekStart: 1 },
   });
   const cols = s.toColumns();
   assert.deepEqual([...cols.T], [30, 26, 24]);
@@ -171,7 +173,7 @@ test("error codes and glossary are complete and well formed", () => {
     for (const key of ["id", "name", "description", "formula", "unit", "inputs"]) assert.ok(d[key], `${d.id}.${key}`);
     assert.ok(Array.isArray(d.parameters));
   }
-  assert.equal(getDefinition("customer.summary").version, "2.0.0");
+  assert.equal(getDefinition("customer.summary").version, "2.1.0");
   assert.equal(getDefinition("no.such.metric"), undefined);
   // What each definition builds on, by id (every id one of the glossary's).
   assert.deepEqual(getDefinition("customer.summary").dependsOn, []);
@@ -198,4 +200,12 @@ test("a $0.00 order is a purchase, a refund-only day is not", () => {
   const k = tx.kpis();
   assert.deepEqual([k.customers.value, k.orders.value, k.revenue.value], [2, 3, 6]);
   s.free(); tx.free();
+});
+
+test("data guide time-zone example prints the documented values", () => {
+  // Hand count in the guide's comments: Berlin days Mar 30 and 31 for a (frequency 1), one UTC
+  // day (Mar 30, 22:30Z and 23:30Z); the gap time 02:30 read as 03:30 CEST = 01:30Z; Saturday
+  // and Sunday in one Monday week, two Sunday weeks; Mar 30 ends 23:59:59.999 CET = 22:59:59.999Z.
+  const out = runDocBlock("docs/guide/data.md", "timezones");
+  assert.ok(out.includes("[ 'a' ] 2024-03-30T22:59:59.999Z"), out);
 });

@@ -30,7 +30,7 @@ test("monthly CAC: blended, paid, channel; nulls carry reasons", () => {
   assert.equal(row(rows, FEB, "channel", "social").value, null);
   assert.equal(row(rows, MAR, "blended").value, 70);
   assert.equal(row(rows, JAN, "blended").definition.metric, "cac.blended");
-  assert.deepEqual(row(rows, JAN, "blended").definition.params, { period: "month", attributionLag: 0 });
+  assert.deepEqual(row(rows, JAN, "blended").definition.params, { period: "month", attributionLag: 0, timezone: "UTC", weekStart: 1 });
   assert.ok(rows.every((r) => r.value === null || Number.isFinite(r.value)));
   assert.ok(warnings.some((w) => w.includes("'email' never appears")));
 });

@@ -244,7 +244,7 @@ entry("initSync", (...a) => U.initSync(...a), noInputCases(() => U.initSync(), (
 })));
 
 entry("getDefinition", (id) => U.getDefinition(id), [
-  c("known id", () => ["customer.summary"], ok((d) => assert.equal(d.version, "2.0.0"))),
+  c("known id", () => ["customer.summary"], ok((d) => assert.equal(d.version, "2.1.0"))),
   c("empty id", () => [""], ok((d) => assert.equal(d, undefined))),
   c("unknown id", () => ["no.such.metric"], ok((d) => assert.equal(d, undefined))),
   c("id with a BOM", () => ["\uFEFFcustomer.summary"], ok((d) => assert.equal(d, undefined))),
@@ -301,6 +301,15 @@ const fromCsvCases = (bytes) => {
 };
 entry("Transactions.fromCsv", (...a) => Transactions.fromCsv(...a), [
   ...fromCsvCases(false),
+  // 02:30 on 2024-03-31 does not exist in Berlin (02:00 CET → 03:00 CEST): read as 03:30 CEST
+  // = 01:30Z. 02:30 on 2024-10-27 happens twice: the earlier, 02:30 CEST = 00:30Z.
+  c("naive times in Berlin's DST gap and fold", () => [HEAD + "a,2024-03-31T02:30,1\na,2024-10-27 02:30,1\n", { ...M, timezone: "Europe/Berlin" }],
+    ok((tx) => {
+      assert.deepEqual(tx.summary().firstPurchase[0], Date.UTC(2024, 2, 31, 1, 30));
+      assert.deepEqual(tx.summary().lastPurchase[0], Date.UTC(2024, 9, 27, 0, 30));
+    })),
+  c("unknown mapping time zone", () => [README_CSV, { ...M, timezone: "Europe/Atlantis" }], "E_BAD_OPTION"),
+  c("mapping time zone of the wrong type", () => [README_CSV, { ...M, timezone: ["UTC"] }], "E_BAD_OPTION"),
   c("text of the wrong type", () => [42, M], "E_BAD_TYPE"),
   c("lone surrogate in an id is read as U+FFFD", () => [HEAD + "\uD800,2024-01-01,5\n", M],
     ok((tx) => assert.deepEqual(tx.summary().customerId, ["\uFFFD"]))),
@@ -349,6 +358,7 @@ entry("Transactions.fromCsvSkippingBadRows", (...a) => Transactions.fromCsvSkipp
   })),
   c("unknown mapping key", () => [README_CSV, { ...M, colour: "x" }], "E_UNKNOWN_OPTION"),
   c("mapped column missing", () => [README_CSV, { ...M, amount: "revenue" }], "E_MISSING_COLUMN"),
+  c("unknown mapping time zone", () => [README_CSV, { ...M, timezone: "Europe/Atlantis" }], "E_BAD_OPTION"),
   c("unknown option key", () => [README_CSV, M, { maxReportd: 3 }], "E_UNKNOWN_OPTION"),
   c("maxReported of the wrong type", () => [README_CSV, M, { maxReported: "all" }], "E_BAD_OPTION"),
   c("text of the wrong type", () => [42, M], "E_BAD_TYPE"),
@@ -398,6 +408,14 @@ entry("Transactions.fromColumns", (...a) => Transactions.fromColumns(...a), [
   c("amount column of the wrong type", cols({ amount: "1,2,3" }), "E_BAD_TYPE"),
   c("all values equal", () => [{ customerId: new Uint32Array([3, 3, 3]), timestamp: new Float64Array([JAN1, JAN1, JAN1]), amount: new Float64Array([5, 5, 5]) }],
     ok((tx) => assert.deepEqual([...tx.summary().revenue], [15]))),
+  // Bare dates in New York are local midnights: Jan 1 00:00 EST = 05:00Z.
+  c("text dates read in a time zone", () => [cols({})()[0], { timezone: "America/New_York" }], ok((tx) => {
+    assert.equal(tx.timezone, "America/New_York");
+    assert.equal(tx.summary().firstPurchase[0], Date.UTC(2024, 0, 1, 5));
+  })),
+  c("unknown time zone", () => [cols({})()[0], { timezone: "Nowhere/Land" }], "E_BAD_OPTION"),
+  c("unknown table option", () => [cols({})()[0], { tz: "UTC" }], "E_UNKNOWN_OPTION"),
+  c("table options of the wrong type", () => [cols({})()[0], "UTC"], "E_BAD_OPTION"),
 ], txAlive);
 
 // --- Dimensions: text columns kept by name (mapping `dimensions`, fromColumns' `dimensions`).
@@ -489,6 +507,32 @@ for (const method of ["summary", "kpis"]) {
     c("unknown period", () => [{ period: "fortnight" }], "E_BAD_OPTION"),
     c("period of the wrong type", () => [{ period: 7 }], "E_BAD_OPTION"),
     c("observation end of the wrong type", () => [{ observationEnd: true }], "E_BAD_OPTION"),
+    // Time zones and weeks (#16). README rows are bare dates read in UTC: a on Jan 1 and 15, b
+    // on Jan 10 (00:00Z). In Honolulu (−10:00) they fall on Dec 31, Jan 14 and Jan 9; the
+    // observation end "2024-01-09" is the end of Jan 9 there, so both customers bought in the
+    // window (one purchase day each); in UTC b's Jan 10 is after it.
+    c("observation end as a local day (Honolulu)", () => [{ period: "day", observationEnd: "2024-01-09", timezone: "Pacific/Honolulu" }],
+      ok((r) => method === "summary" ? assert.deepEqual([...r.frequency], [0, 0]) : assert.equal(r.customers.value, 2))),
+    c("the same end in UTC", () => [{ period: "day", observationEnd: "2024-01-09" }],
+      ok((r) => method === "summary" ? assert.deepEqual(r.customerId, ["a"]) : assert.equal(r.customers.value, 1))),
+    c("observation end \"lastTransaction\" (the default)", () => [{ period: "day", observationEnd: "lastTransaction" }],
+      ok((r) => method === "summary" ? assert.deepEqual([...r.T], [14, 5]) : assert.equal(r.orders.value, 3))),
+    c("observation end \"LastTransaction\" (wrong case)", () => [{ observationEnd: "LastTransaction" }], "E_BAD_OPTION"),
+    c("unknown time zone", () => [{ timezone: "Mars/Olympus_Mons" }], "E_BAD_OPTION"),
+    c("empty time zone", () => [{ timezone: "" }], "E_BAD_OPTION"),
+    c("time zone of the wrong type", () => [{ timezone: 2 }], "E_BAD_OPTION"),
+    c("a UTC offset is not a zone name", () => [{ timezone: "+02:00" }], "E_BAD_OPTION"),
+    c("time zone in lower case", () => [{ period: "day", timezone: "europe/berlin" }],
+      ok((r) => method === "summary" ? assert.deepEqual([...r.T], [14, 5]) : assert.equal(r.orders.value, 3))),
+    c("weekStart 0", () => [{ period: "week", weekStart: 0 }], "E_BAD_OPTION"),
+    c("weekStart 8", () => [{ period: "week", weekStart: 8 }], "E_BAD_OPTION"),
+    c("weekStart 1.5", () => [{ weekStart: 1.5 }], "E_BAD_OPTION"),
+    c("weekStart NaN", () => [{ weekStart: NaN }], "E_BAD_OPTION"),
+    c("weekStart as a day name", () => [{ weekStart: "monday" }], "E_BAD_OPTION"),
+    c("weekStart -1", () => [{ weekStart: -1 }], "E_BAD_OPTION"),
+    // Monday Jan 1 and Monday Jan 15: two weeks apart whether weeks start on Sunday or Monday.
+    c("weekStart 7 (Sunday weeks)", () => [{ period: "week", weekStart: 7 }],
+      ok((r) => method === "summary" ? assert.deepEqual([...r.recency], [2, 0]) : assert.equal(r.customers.value, 2))),
     ...optionCases(null, 0, [{}], null),
   ], txSame);
 }
@@ -523,6 +567,7 @@ entry("Spend.fromCsv", (...a) => Spend.fromCsv(...a), [
   c("empty", () => ["", SPEND_MAP], "E_EMPTY"),
   c("header only", () => ["month,channel,amount,type\n", SPEND_MAP], "E_EMPTY"),
   c("one row", () => ["month,channel,amount,type\n2024-01-01,search,100,paid\n", SPEND_MAP], ok((s) => assert.equal(s.total, 100))),
+  c("unknown mapping time zone", () => [SPEND_CSV, { ...SPEND_MAP, timezone: "Moon/Tranquility" }], "E_BAD_OPTION"),
   c("NaN", () => ["month,channel,amount\n2024-01-01,search,NaN\n", { date: "month", channel: "channel", amount: "amount" }], "E_NON_FINITE"),
   c("Infinity", () => ["month,channel,amount\n2024-01-01,search,inf\n", { date: "month", channel: "channel", amount: "amount" }], "E_NON_FINITE"),
   c("negative spend", () => ["month,channel,amount\n2024-01-01,search,-5\n", { date: "month", channel: "channel", amount: "amount" }], "E_NEGATIVE"),
@@ -580,6 +625,8 @@ for (const [key, fn, good] of [["cac", U.cac, { period: "month" }], ["cacPayback
       const rows = r.rows ?? r.cohorts ?? [];
       assert.ok(rows.every((x) => x.value === null || x.value === undefined || Number.isFinite(x.value)));
     })),
+    c("unknown time zone", () => [SP, CT, { ...good, timezone: "Mars/Base" }], "E_BAD_OPTION"),
+    ...(key === "cac" ? [c("weekStart 9", () => [SP, CT, { ...good, weekStart: 9 }], "E_BAD_OPTION")] : []),
     ...optionCases(null, 2, [SP, CT, good], key === "cac" ? "attributionLag" : "grossMargin"),
   ], cacSame);
 }
@@ -598,6 +645,8 @@ entry("churnFeatures", (...a) => U.churnFeatures(...a), [
   c("unparsable cutoff", () => [CHURN_TX, { cutoff: "soon" }], "E_BAD_OPTION"),
   c("ambiguous cutoff", () => [CHURN_TX, { cutoff: "02/03/2024" }], "E_BAD_OPTION"),
   c("missing cutoff", () => [CHURN_TX, {}], "E_BAD_OPTION"),
+  c("cutoff \"lastTransaction\" is not a date", () => [CHURN_TX, { cutoff: "lastTransaction" }], "E_BAD_OPTION"),
+  c("unknown time zone", () => [CHURN_TX, { cutoff: "2024-02-15", timezone: "Asia/Atlantis" }], "E_BAD_OPTION"),
   c("one transaction", () => [Transactions.fromCsv(HEAD + "a,2024-01-01,5\n", M), { cutoff: "2024-01-01" }], ok((f) => assert.equal(f.customerId.length, 1))),
   ...classArgCases(0, () => [CHURN_TX, { cutoff: "2024-02-15" }], "Transactions", shopTx),
   ...optionCases(null, 1, [CHURN_TX, { cutoff: "2024-02-15" }], "horizonDays"),
@@ -874,6 +923,8 @@ entry("historicalLtv", (...a) => U.historicalLtv(...a), [
   c("observation end before the data", () => [HTX, { observationEnd: "2020-01-01" }], "E_EMPTY"),
   c("dates after the observation end ignored", () => [HTX, { observationEnd: "2024-01-01" }], ok((r) => assert.equal(r.ltv.length, 1))),
   c("ambiguous observation end", () => [HTX, { observationEnd: "01/02/2024" }], "E_BAD_OPTION"),
+  c("observation end \"lastTransaction\"", () => [HTX, { observationEnd: "lastTransaction" }], ok((r) => assert.equal(r.ltv.length, 40))),
+  c("time zone of the wrong type", () => [HTX, { timezone: 5 }], "E_BAD_OPTION"),
   c("one transaction", () => [Transactions.fromCsv(HEAD + "a,2024-01-01,5\n", M), { marginRate: 0.5 }], ok((r) => assert.deepEqual([...r.ltv], [2.5]))),
   c("refund only", () => [Transactions.fromCsv(HEAD + "a,2024-01-01,-5\n", M), {}], "E_EMPTY"),
   ...classArgCases(0, () => [HTX, {}], "Transactions", shopTx),
@@ -897,6 +948,7 @@ entry("calibrationHoldout", (...a) => U.calibrationHoldout(...a), [
   c("calibration end after the observation end", () => [HTX, { calibrationEnd: "2024-06-01", observationEnd: "2024-03-01" }], "E_BAD_OPTION"),
   c("ambiguous calibration end", () => [HTX, { calibrationEnd: "01/03/2024" }], "E_BAD_OPTION"),
   c("missing calibration end", () => [HTX, {}], "E_BAD_OPTION"),
+  c("weekStart 0", () => [HTX, { calibrationEnd: "2024-03-01", weekStart: 0 }], "E_BAD_OPTION"),
   c("one transaction", () => [Transactions.fromCsv(HEAD + "a,2024-01-01,5\n", M), { calibrationEnd: "2024-01-01", observationEnd: "2024-02-01" }], "E_INSUFFICIENT_DATA"),
   ...classArgCases(0, () => [HTX, { calibrationEnd: "2024-03-01" }], "Transactions", shopTx),
   ...optionCases(null, 1, [HTX, { calibrationEnd: "2024-03-01", period: "week" }], "frequencyBuckets"),

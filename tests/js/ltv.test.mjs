@@ -29,7 +29,7 @@ test("fitBgNbd on CDNOW reproduces the published MLE", () => {
   assert.equal(m.period, "week");
   near(m.stdErrors.r, 0.012557, 0.0002, "se r");
   assert.deepEqual(m.definition, {
-    metric: "ltv.bgnbd", version: "2.0.0",
+    metric: "ltv.bgnbd", version: "2.0.1",
     params: { starts: 3, maxIterations: 500, tolerance: 1e-6, period: "week" },
   });
   // lifetimes conditional_probability_alive and conditional_expected_number_of_purchases_up_to_time(10)
@@ -109,7 +109,7 @@ test("toJSON / fromJSON round trip through JSON text gives the same predictions"
   assert.deepEqual([...clv(m2, g2, summary, {}).clv], [...clv(m, g, summary, {}).clv]);
   // A model built from published parameters only.
   const p = BgNbdModel.fromJSON({
-    model: "ltv.bgnbd", version: "2.0.0", params: { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 },
+    model: "ltv.bgnbd", version: "2.0.1", params: { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 },
     logLikelihood: null, stdErrors: { r: null, alpha: null, a: null, b: null }, converged: true,
     iterations: 0, customers: 0, period: "week", starts: 3, maxIterations: 500, tolerance: 1e-6,
   });
@@ -260,7 +260,7 @@ test("historicalLtv with a per-transaction cost column (rows, columns and CSV ag
     assert.deepEqual([...h.ltv], [66, 60]);
     assert.deepEqual(h.cohorts.map((c) => [c.month, [...c.cumulative]]), [["2024-01", [40, 66, 66]], ["2024-02", [30, 60]]]);
     assert.equal(h.definition.params.marginSource, "cost");
-    assert.equal(h.definition.version, "2.0.0");
+    assert.equal(h.definition.version, "3.0.0");
     throwsCode(() => historicalLtv(tx, { marginRate: 0.5 }), "E_BAD_OPTION", { column: "margin" });
   }
   const plain = historicalLtv(Transactions.fromCsv(csv, { customerId: "c", timestamp: "d", amount: "a" }), { marginRate: 0.5, observationEnd: "2024-03-31" });

@@ -1,13 +1,15 @@
 // Same numbers everywhere: a fixed scenario (the bundled sample data; summary and KPIs for day,
 // week and month; CAC, CAC payback and LTV:CAC of the sample spend; the churn fit, its scores
-// and the evaluations) computed natively
+// and the evaluations; per time zone the weekly (Sunday weeks) and monthly summaries, KPIs,
+// historical LTV, churn features, CAC payback and naive times around midnight and DST changes)
+// computed natively
 // (`cargo run --example parity`) and in wasm must agree to the bit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Spend, Transactions, cac, cacPayback, churnFeatures, evaluateChurn, evaluateScores, fitChurn, ltvToCac } from "../../pkg/node.js";
+import { Spend, Transactions, cac, cacPayback, churnFeatures, evaluateChurn, evaluateScores, fitChurn, historicalLtv, ltvToCac } from "../../pkg/node.js";
 import { ROOT } from "./helpers.mjs";
 
 const hex = (arr) => Array.from(arr, (x) => {
@@ -95,6 +97,43 @@ test("native and wasm results are bit-identical", { timeout: 600_000 }, () => {
     ltv: hex(l.map((r) => r.ltv)), cac: hex(l.map((r) => r.cac)), value: hex(l.map((r) => r.value)),
   }, native.ltvCac, "ltvCac");
   assert.ok(c.some((r) => r.value !== null) && p.cohorts.some((r) => r.paybackMonths !== null) && l.some((r) => r.value !== null));
+
+  // Time zones, in the order of examples/parity.rs (zones_scenario; NAIVE_TIMES_CSV is the
+  // same text).
+  const NAIVE_TIMES_CSV = "customer,time,amount\n"
+    + "a,2024-03-30 23:30,10\na,2024-03-31 00:30,20\na,2024-03-31 02:30,5\na,2024-04-07 02:30,7\na,2024-10-27 02:30,8\n"
+    + "b,2024-03-09 23:59:59,11\nb,2024-03-10 02:30,12\nb,2024-11-03 01:30,13\nb,2024-10-05 23:59,14\n"
+    + "c,2024-10-06 02:30,15\nc,2024-04-06 23:59:59,16\nc,2024-04-07 00:00,17\nc,2024-10-31 23:30,18\n";
+  for (const timezone of ["Europe/Berlin", "America/New_York", "Australia/Sydney"]) {
+    const week = tx.summary({ period: "week", timezone, weekStart: 7 });
+    const month = tx.summary({ period: "month", timezone });
+    const k = tx.kpis({ period: "month", timezone });
+    const h = historicalLtv(tx, { timezone });
+    const f = churnFeatures(tx, { cutoff: Date.UTC(2025, 5, 30), timezone });
+    const pz = cacPayback(spend, tx, { margin: 0.4, timezone });
+    const naive = Transactions.fromCsv(NAIVE_TIMES_CSV, { customerId: "customer", timestamp: "time", amount: "amount", timezone });
+    assert.equal(naive.timezone, timezone);
+    const nd = naive.summary();
+    // The table's timestamps, in input order: its first purchases per customer cannot show them
+    // all, so read them back through one-row tables.
+    const naiveTimes = NAIVE_TIMES_CSV.trim().split("\n").slice(1).map((line) => {
+      const one = Transactions.fromCsv("customer,time,amount\n" + line + "\n", { customerId: "customer", timestamp: "time", amount: "amount", timezone });
+      const t = one.timeRange.first;
+      one.free();
+      return t;
+    });
+    same({
+      weekFrequency: hex(week.frequency), weekRecency: hex(week.recency), weekT: hex(week.T),
+      monthFrequency: hex(month.frequency), monthMonetaryValue: hex(month.monetaryValue),
+      kpis: hex(keys.map((key) => k[key].value)),
+      ltv: hex(h.ltv), acquisitionMonth: hex(h.acquisitionMonth), cohortCurves: hex(h.cohorts.flatMap((x) => [...x.cumulative])),
+      churnFeatures: hex(f.values),
+      paybackCurve: hex(pz.cohorts.flatMap((r) => r.curve)), paybackCohortStart: hex(pz.cohorts.map((r) => r.cohortStart)),
+      naiveTimes: hex(naiveTimes),
+      naiveFrequency: hex(nd.frequency), naiveRecency: hex(nd.recency), naiveT: hex(nd.T),
+    }, native.zones[timezone], `zones.${timezone}`);
+    for (const o of [week, month, nd, naive]) o.free();
+  }
   spend.free();
   tx.free();
 });

@@ -18,8 +18,8 @@ import {
 test("README Node quick start runs and prints the documented values", () => {
   const out = runDocBlock("README.md", "node");
   assert.ok(out.includes("[ 'a', 'b' ] [ 1, 0 ] [ 14, 0 ] [ 14, 5 ] [ 35, 0 ]"), out);
-  assert.ok(out.includes("22.5 orders.aov 2.0.0"), out);
-  assert.ok(out.includes("'customer.summary v2.0.0'"), out);
+  assert.ok(out.includes("22.5 orders.aov 2.1.0"), out);
+  assert.ok(out.includes("'customer.summary v2.1.0'"), out);
 });
 
 /**
