@@ -94,7 +94,7 @@ fn options_defaults_agree_with_the_glossary() {
         ),
         (
             "report",
-            agrees::<experiment::ReportOptions>(&experiment::REPORT),
+            agrees::<experiment::ExperimentReportOptions>(&experiment::REPORT),
         ),
     ];
     for (what, n) in compared {

@@ -7,8 +7,9 @@ use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::Value;
 use unimetric::experiment::{
-    experiment, experiment_report, plan_experiment, srm_check, ArmInput, Correction, Difference,
-    ExperimentInput, ExperimentOptions, MetricKind, PlanOptions, ReportInput, ReportOptions,
+    experiment, experiment_report, plan_experiment, srm_check, Correction, Difference,
+    ExperimentArm, ExperimentInput, ExperimentMetric, ExperimentOptions, ExperimentReportOptions,
+    PlanOptions, ReportInput,
 };
 
 fn fixture() -> Value {
@@ -132,7 +133,7 @@ fn matches_gbstats_scipy_statsmodels() {
         ("holm", Correction::Holm),
         ("benjamini-hochberg", Correction::BenjaminiHochberg),
     ] {
-        let opts = ReportOptions {
+        let opts = ExperimentReportOptions {
             correction,
             ..Default::default()
         };
@@ -143,8 +144,8 @@ fn matches_gbstats_scipy_statsmodels() {
     }
 }
 
-fn mean_arm(name: &str, values: &[f64]) -> ArmInput {
-    ArmInput {
+fn mean_arm(name: &str, values: &[f64]) -> ExperimentArm {
+    ExperimentArm {
         name: name.into(),
         n: values.len() as f64,
         sum: Some(values.iter().sum()),
@@ -153,8 +154,8 @@ fn mean_arm(name: &str, values: &[f64]) -> ArmInput {
     }
 }
 
-fn prop_arm(name: &str, n: f64, c: f64) -> ArmInput {
-    ArmInput {
+fn prop_arm(name: &str, n: f64, c: f64) -> ExperimentArm {
+    ExperimentArm {
         name: name.into(),
         n,
         conversions: Some(c),
@@ -175,7 +176,7 @@ fn absolute() -> ExperimentOptions {
 #[test]
 fn welch_by_hand() {
     let input = ExperimentInput {
-        metric: MetricKind::Mean,
+        metric: ExperimentMetric::Mean,
         name: None,
         arms: vec![
             mean_arm("A", &[1.0, 2.0, 3.0, 4.0]),
@@ -208,7 +209,7 @@ fn welch_by_hand() {
 #[test]
 fn proportion_and_sequential_by_hand() {
     let input = ExperimentInput {
-        metric: MetricKind::Proportion,
+        metric: ExperimentMetric::Proportion,
         name: None,
         arms: vec![prop_arm("A", 1000.0, 100.0), prop_arm("B", 1000.0, 130.0)],
     };
@@ -242,11 +243,11 @@ fn proportion_and_sequential_by_hand() {
 /// 0.01·φ(2) − 0.02·Φ(−2) = 0.00008491, credible interval 0.02 ± 1.95996·0.01.
 #[test]
 fn bayesian_by_hand() {
-    use unimetric::experiment::Method;
+    use unimetric::experiment::ExperimentMethod;
     // Absolute difference of 0.02 with se 0.01 from two proportions: p_A = 0.5 on n = 5000,
     // p_B = 0.52 on n = 4992 gives se² = 0.25/5000 + 0.2496/4992 = 1e-4 exactly.
     let input = ExperimentInput {
-        metric: MetricKind::Proportion,
+        metric: ExperimentMetric::Proportion,
         name: None,
         arms: vec![
             prop_arm("A", 5000.0, 2500.0),
@@ -254,7 +255,7 @@ fn bayesian_by_hand() {
         ],
     };
     let opts = ExperimentOptions {
-        method: Method::Bayesian,
+        method: ExperimentMethod::Bayesian,
         ..absolute()
     };
     let c = &experiment(&input, &opts).unwrap().comparisons[0];
@@ -289,7 +290,7 @@ fn cuped_shrinks_the_interval_by_sqrt_one_minus_rho_squared() {
                 pp += pre * pre;
                 cross += pre * post;
             }
-            arms.push(ArmInput {
+            arms.push(ExperimentArm {
                 name: name.into(),
                 n: n as f64,
                 sum: Some(s),
@@ -301,16 +302,16 @@ fn cuped_shrinks_the_interval_by_sqrt_one_minus_rho_squared() {
             });
         }
         let with = ExperimentInput {
-            metric: MetricKind::Mean,
+            metric: ExperimentMetric::Mean,
             name: None,
             arms: arms.clone(),
         };
         let without = ExperimentInput {
-            metric: MetricKind::Mean,
+            metric: ExperimentMetric::Mean,
             name: None,
             arms: arms
                 .into_iter()
-                .map(|a| ArmInput {
+                .map(|a| ExperimentArm {
                     pre_sum: None,
                     pre_sum_squares: None,
                     pre_cross_sum: None,
@@ -359,12 +360,12 @@ fn aa_simulation_with_peeking() {
             }
             let n = (look * per_look) as f64;
             let input = ExperimentInput {
-                metric: MetricKind::Mean,
+                metric: ExperimentMetric::Mean,
                 name: None,
                 arms: ["A", "B"]
                     .iter()
                     .zip(sums)
-                    .map(|(name, [s, ss])| ArmInput {
+                    .map(|(name, [s, ss])| ExperimentArm {
                         name: (*name).into(),
                         n,
                         sum: Some(s),
@@ -408,8 +409,8 @@ fn aa_simulation_with_peeking() {
 
 #[test]
 fn bad_input_is_a_coded_error() {
-    let two = |a: ArmInput, b: ArmInput| ExperimentInput {
-        metric: MetricKind::Proportion,
+    let two = |a: ExperimentArm, b: ExperimentArm| ExperimentInput {
+        metric: ExperimentMetric::Proportion,
         name: None,
         arms: vec![a, b],
     };
@@ -444,13 +445,13 @@ fn bad_input_is_a_coded_error() {
         "E_INSUFFICIENT_DATA"
     );
     let one = ExperimentInput {
-        metric: MetricKind::Proportion,
+        metric: ExperimentMetric::Proportion,
         name: None,
         arms: vec![ok.clone()],
     };
     assert_eq!(code(&one, &d), "E_INSUFFICIENT_DATA");
     let many = ExperimentInput {
-        metric: MetricKind::Proportion,
+        metric: ExperimentMetric::Proportion,
         name: None,
         arms: (0..10_000)
             .map(|i| prop_arm(&format!("a{i}"), 100.0, 10.0))

@@ -257,7 +257,7 @@ pub const DEFINITIONS: [&Definition; 6] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
-pub enum MetricKind {
+pub enum ExperimentMetric {
     /// Share of units that converted.
     Proportion,
     /// Mean value per unit.
@@ -266,12 +266,12 @@ pub enum MetricKind {
     Ratio,
 }
 
-impl MetricKind {
+impl ExperimentMetric {
     fn as_str(self) -> &'static str {
         match self {
-            MetricKind::Proportion => "proportion",
-            MetricKind::Mean => "mean",
-            MetricKind::Ratio => "ratio",
+            ExperimentMetric::Proportion => "proportion",
+            ExperimentMetric::Mean => "mean",
+            ExperimentMetric::Ratio => "ratio",
         }
     }
 }
@@ -280,7 +280,7 @@ impl MetricKind {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ArmInput {
+pub struct ExperimentArm {
     /// Arm name (unique, not empty).
     pub name: String,
     /// Units in the arm (whole, ≥ 2).
@@ -337,14 +337,14 @@ pub struct ArmInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExperimentInput {
     /// `"proportion"`, `"mean"` or `"ratio"`.
-    pub metric: MetricKind,
+    pub metric: ExperimentMetric,
     /// The metric's name in the summary sentence (default "the conversion rate", "the mean",
     /// "the ratio").
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub name: Option<String>,
     /// The arms, at least 2.
-    pub arms: Vec<ArmInput>,
+    pub arms: Vec<ExperimentArm>,
 }
 
 // ----------------------------------------------------------------------------------- options
@@ -365,7 +365,7 @@ pub enum Difference {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
-pub enum Method {
+pub enum ExperimentMethod {
     /// Welch t (or a confidence sequence).
     #[default]
     Frequentist,
@@ -401,7 +401,7 @@ impl Correction {
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Prior {
+pub struct ExperimentPrior {
     /// Prior mean of the effect.
     pub mean: f64,
     /// Prior standard deviation of the effect (> 0).
@@ -418,14 +418,14 @@ pub struct ExperimentOptions {
     /// Effect scale (default relative).
     pub difference: Difference,
     /// Method (default frequentist).
-    pub method: Method,
+    pub method: ExperimentMethod,
     /// Confidence sequences (default false).
     pub sequential: bool,
     /// N* of the confidence sequence (default 5000).
     pub sequential_tuning: f64,
     /// Gaussian prior (default flat).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub prior: Option<Prior>,
+    pub prior: Option<ExperimentPrior>,
     /// Correction across the comparisons (default none).
     pub correction: Correction,
     /// Baseline arm name (default the first arm).
@@ -444,7 +444,7 @@ impl Default for ExperimentOptions {
         ExperimentOptions {
             alpha: const { ALPHA.default_number() },
             difference: Difference::default(),
-            method: Method::default(),
+            method: ExperimentMethod::default(),
             sequential: const { SEQUENTIAL.default_flag() },
             sequential_tuning: const { SEQUENTIAL_TUNING.default_number() },
             prior: None,
@@ -464,7 +464,7 @@ impl ExperimentOptions {
         if let Some(u) = self.units_per_day {
             UNITS_PER_DAY.check_number(u)?;
         }
-        let bayes = self.method == Method::Bayesian;
+        let bayes = self.method == ExperimentMethod::Bayesian;
         if bayes && self.sequential {
             return Err(bad("sequential", "confidence sequences are frequentist; use method \"frequentist\" with sequential, or method \"bayesian\" without it"));
         }
@@ -494,9 +494,9 @@ impl ExperimentOptions {
 
     fn definition(&self) -> &'static Definition {
         match (self.method, self.sequential) {
-            (Method::Bayesian, _) => &BAYESIAN,
-            (Method::Frequentist, true) => &SEQUENTIAL_DEF,
-            (Method::Frequentist, false) => &FREQUENTIST,
+            (ExperimentMethod::Bayesian, _) => &BAYESIAN,
+            (ExperimentMethod::Frequentist, true) => &SEQUENTIAL_DEF,
+            (ExperimentMethod::Frequentist, false) => &FREQUENTIST,
         }
     }
 }
@@ -537,7 +537,7 @@ fn check_weights(w: &[f64], option: &str) -> Result<()> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
-pub struct ArmResult {
+pub struct ExperimentArmResult {
     /// Arm name.
     pub name: String,
     /// Units.
@@ -552,7 +552,7 @@ pub struct ArmResult {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
-pub struct Comparison {
+pub struct ExperimentComparison {
     /// The arm.
     pub arm: String,
     /// The baseline arm.
@@ -610,9 +610,9 @@ pub struct ExperimentResult {
     /// The metric's name as used in the summaries.
     pub name: String,
     /// Every arm, in input order.
-    pub arms: Vec<ArmResult>,
+    pub arms: Vec<ExperimentArmResult>,
     /// One per non-baseline arm, in input order.
-    pub comparisons: Vec<Comparison>,
+    pub comparisons: Vec<ExperimentComparison>,
     /// The traffic-split check.
     pub srm: ExperimentSrm,
     /// The definition (`experiment.frequentist`, `.sequential` or `.bayesian`) and parameters.
@@ -913,17 +913,17 @@ fn moments(n: f64, sum: f64, ss: f64, column: &str, row: usize) -> Result<Moment
 }
 
 /// Which fields each metric reads; any other value field given is an error.
-fn allowed(kind: MetricKind) -> &'static [&'static str] {
+fn allowed(kind: ExperimentMetric) -> &'static [&'static str] {
     match kind {
-        MetricKind::Proportion => &["conversions", "preSum", "preSumSquares", "preCrossSum"],
-        MetricKind::Mean => &[
+        ExperimentMetric::Proportion => &["conversions", "preSum", "preSumSquares", "preCrossSum"],
+        ExperimentMetric::Mean => &[
             "sum",
             "sumSquares",
             "preSum",
             "preSumSquares",
             "preCrossSum",
         ],
-        MetricKind::Ratio => &[
+        ExperimentMetric::Ratio => &[
             "numeratorSum",
             "numeratorSumSquares",
             "denominatorSum",
@@ -933,7 +933,7 @@ fn allowed(kind: MetricKind) -> &'static [&'static str] {
     }
 }
 
-fn given_fields(a: &ArmInput) -> [(&'static str, bool); 11] {
+fn given_fields(a: &ExperimentArm) -> [(&'static str, bool); 11] {
     [
         ("conversions", a.conversions.is_some()),
         ("sum", a.sum.is_some()),
@@ -1012,7 +1012,7 @@ fn arm_stats(input: &ExperimentInput) -> Result<Vec<ArmStat>> {
             .into_iter()
             .find(|(f, given)| *given && !ok.contains(f))
         {
-            let why = if input.metric == MetricKind::Ratio && field.starts_with("pre") {
+            let why = if input.metric == ExperimentMetric::Ratio && field.starts_with("pre") {
                 "CUPED pre-period sums apply to proportion and mean metrics".to_string()
             } else {
                 format!(
@@ -1024,7 +1024,7 @@ fn arm_stats(input: &ExperimentInput) -> Result<Vec<ArmStat>> {
             return Err(bad(&format!("arms[{i}].{field}"), why));
         }
         let post = match input.metric {
-            MetricKind::Proportion => {
+            ExperimentMetric::Proportion => {
                 let c = non_negative(need(a.conversions, "conversions", row)?, "conversions", row)?;
                 if c > n {
                     return Err(out_of_range(
@@ -1040,12 +1040,12 @@ fn arm_stats(input: &ExperimentInput) -> Result<Vec<ArmStat>> {
                     binary: true,
                 }
             }
-            MetricKind::Mean => {
+            ExperimentMetric::Mean => {
                 let s = need(a.sum, "sum", row)?;
                 let ss = need(a.sum_squares, "sumSquares", row)?;
                 moments(n, s, ss, "sumSquares", row)?
             }
-            MetricKind::Ratio => {
+            ExperimentMetric::Ratio => {
                 let ns = need(a.numerator_sum, "numeratorSum", row)?;
                 let nss = need(a.numerator_sum_squares, "numeratorSumSquares", row)?;
                 let ds = need(a.denominator_sum, "denominatorSum", row)?;
@@ -1122,12 +1122,12 @@ fn arm_stats(input: &ExperimentInput) -> Result<Vec<ArmStat>> {
 /// length).
 ///
 /// ```
-/// use unimetric::experiment::{experiment, ArmInput, ExperimentInput, ExperimentOptions, MetricKind};
-/// let arm = |name: &str, n: f64, c: f64| ArmInput {
+/// use unimetric::experiment::{experiment, ExperimentArm, ExperimentInput, ExperimentOptions, ExperimentMetric};
+/// let arm = |name: &str, n: f64, c: f64| ExperimentArm {
 ///     name: name.into(), n, conversions: Some(c), ..Default::default()
 /// };
 /// let input = ExperimentInput {
-///     metric: MetricKind::Proportion,
+///     metric: ExperimentMetric::Proportion,
 ///     name: Some("the conversion rate".into()),
 ///     arms: vec![arm("control", 2000.0, 200.0), arm("treatment", 2000.0, 260.0)],
 /// };
@@ -1171,9 +1171,9 @@ pub fn experiment(input: &ExperimentInput, opts: &ExperimentOptions) -> Result<E
     };
     let name = input.name.clone().unwrap_or_else(|| {
         match input.metric {
-            MetricKind::Proportion => "the conversion rate",
-            MetricKind::Mean => "the mean",
-            MetricKind::Ratio => "the ratio",
+            ExperimentMetric::Proportion => "the conversion rate",
+            ExperimentMetric::Mean => "the mean",
+            ExperimentMetric::Ratio => "the ratio",
         }
         .to_string()
     });
@@ -1201,7 +1201,7 @@ pub fn experiment(input: &ExperimentInput, opts: &ExperimentOptions) -> Result<E
         .arms
         .iter()
         .zip(&stats)
-        .map(|(a, s)| ArmResult {
+        .map(|(a, s)| ExperimentArmResult {
             name: a.name.clone(),
             n: s.n(),
             mean: s.mean(),
@@ -1238,14 +1238,14 @@ fn definition_ref(
         .with(
             "method",
             text(match opts.method {
-                Method::Frequentist => "frequentist",
-                Method::Bayesian => "bayesian",
+                ExperimentMethod::Frequentist => "frequentist",
+                ExperimentMethod::Bayesian => "bayesian",
             }),
         )
         .with("sequential", ParamValue::Bool(opts.sequential))
         .with("baseline", text(&input.arms[base].name))
         .with("cuped", ParamValue::Bool(cuped));
-    if opts.method == Method::Frequentist {
+    if opts.method == ExperimentMethod::Frequentist {
         d = d.with("correction", text(opts.correction.as_str()));
     }
     if opts.sequential {
@@ -1273,7 +1273,7 @@ fn compare(
     b: &ArmStat,
     opts: &ExperimentOptions,
     n_all: f64,
-) -> Result<Comparison> {
+) -> Result<ExperimentComparison> {
     let (name_a, name_b) = (&input.arms[ia].name, &input.arms[ib].name);
     for (s, name, row) in [(a, name_a, ia + 1), (b, name_b, ib + 1)] {
         if s.variance() == 0.0 {
@@ -1303,7 +1303,7 @@ fn compare(
     }
     let (na, nb) = (a.n(), b.n());
     let alpha = opts.alpha;
-    let mut c = Comparison {
+    let mut c = ExperimentComparison {
         arm: name_b.clone(),
         baseline: name_a.clone(),
         estimate: e.estimate,
@@ -1321,7 +1321,7 @@ fn compare(
         summary: String::new(),
     };
     match (opts.method, opts.sequential) {
-        (Method::Frequentist, false) => {
+        (ExperimentMethod::Frequentist, false) => {
             let df = welch_df(e.var_a, na, e.var_b, nb);
             let t = e.estimate / e.se;
             let p = (2.0 * dist::t_sf(t.abs(), df)).min(1.0);
@@ -1331,7 +1331,7 @@ fn compare(
             c.ci = [e.estimate - half, e.estimate + half];
             c.significant = p < alpha;
         }
-        (Method::Frequentist, true) => {
+        (ExperimentMethod::Frequentist, true) => {
             let n = na + nb;
             let half = sequential_halfwidth(e.se, n, alpha, opts.sequential_tuning);
             let p = sequential_p_value(e.estimate, e.se, n, alpha, opts.sequential_tuning);
@@ -1339,7 +1339,7 @@ fn compare(
             c.ci = [e.estimate - half, e.estimate + half];
             c.significant = p < alpha;
         }
-        (Method::Bayesian, _) => {
+        (ExperimentMethod::Bayesian, _) => {
             let (m, s) = match opts.prior {
                 None => (e.estimate, e.se),
                 Some(p) => {
@@ -1488,16 +1488,16 @@ fn srm_core(counts: &[f64], weights: Option<&[f64]>, option: &str) -> Result<Srm
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-pub struct ReportOptions {
+pub struct ExperimentReportOptions {
     /// Correction across every comparison of every result (default none).
     pub correction: Correction,
     /// Significance level (default 0.05).
     pub alpha: f64,
 }
 
-impl Default for ReportOptions {
+impl Default for ExperimentReportOptions {
     fn default() -> Self {
-        ReportOptions {
+        ExperimentReportOptions {
             correction: Correction::default(),
             alpha: const { ALPHA.default_number() },
         }
@@ -1548,7 +1548,7 @@ impl From<&ExperimentResult> for ReportInput {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
-pub struct ReportRow {
+pub struct ExperimentReportRow {
     /// Position (from 0) of the result in the input.
     pub result: usize,
     /// The result's metric name.
@@ -1571,7 +1571,7 @@ pub struct ReportRow {
 #[serde(rename_all = "camelCase")]
 pub struct ExperimentReport {
     /// Every comparison of every result, in order.
-    pub rows: Vec<ReportRow>,
+    pub rows: Vec<ExperimentReportRow>,
     /// The definition (`experiment.report`).
     pub definition: DefinitionRef,
 }
@@ -1582,17 +1582,17 @@ pub struct ExperimentReport {
 /// p-value, i.e. a Bayesian result; a p-value outside [0, 1]; alpha out of range).
 ///
 /// ```
-/// use unimetric::experiment::{experiment_report, Correction, ReportComparison, ReportInput, ReportOptions};
+/// use unimetric::experiment::{experiment_report, Correction, ReportComparison, ReportInput, ExperimentReportOptions};
 /// let one = |p: f64| ReportInput { name: "m".into(), comparisons: vec![
 ///     ReportComparison { arm: "B".into(), baseline: "A".into(), p_value: Some(p) }] };
-/// let opts = ReportOptions { correction: Correction::Holm, ..Default::default() };
+/// let opts = ExperimentReportOptions { correction: Correction::Holm, ..Default::default() };
 /// let r = experiment_report(&[one(0.01), one(0.04)], &opts).unwrap();
 /// assert_eq!(r.rows[0].adjusted_p_value, 0.02); // 2 × 0.01
 /// assert_eq!(r.rows[1].adjusted_p_value, 0.04); // max(0.02, 1 × 0.04)
 /// ```
 pub fn experiment_report(
     results: &[ReportInput],
-    opts: &ReportOptions,
+    opts: &ExperimentReportOptions,
 ) -> Result<ExperimentReport> {
     ALPHA.check_number(opts.alpha)?;
     if results.is_empty() {
@@ -1615,7 +1615,7 @@ pub fn experiment_report(
                     format!("expected a p-value from 0 to 1, found {p}"),
                 ));
             }
-            rows.push(ReportRow {
+            rows.push(ExperimentReportRow {
                 result: i,
                 name: r.name.clone(),
                 arm: c.arm.clone(),

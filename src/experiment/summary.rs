@@ -1,6 +1,9 @@
 //! The plain-words sentence of a comparison, and the days to 80 % power it may add.
 
-use super::{dist, Comparison, Correction, Difference, ExperimentOptions, Method, SUMMARY_POWER};
+use super::{
+    dist, Correction, Difference, ExperimentComparison, ExperimentMethod, ExperimentOptions,
+    SUMMARY_POWER,
+};
 
 /// More days at `units_per_day` (all arms; `n_all` units so far) until a fixed-horizon test of
 /// an effect of `estimate` with standard error `se` now has 80 % power: the standard error
@@ -23,7 +26,7 @@ pub(super) fn days_to_power(
 }
 
 /// Writes the summary sentence (and drops `days_to_power` once significant).
-pub(super) fn finish(c: &mut Comparison, name: &str, opts: &ExperimentOptions) {
+pub(super) fn finish(c: &mut ExperimentComparison, name: &str, opts: &ExperimentOptions) {
     if c.significant {
         c.days_to_power = None;
     }
@@ -59,7 +62,7 @@ pub(super) fn finish(c: &mut Comparison, name: &str, opts: &ExperimentOptions) {
     let level = fixed1(100.0 * (1.0 - opts.alpha));
     let level = level.strip_suffix(".0").unwrap_or(&level);
     let interval = match (opts.method, opts.sequential) {
-        (Method::Bayesian, _) => "credible interval",
+        (ExperimentMethod::Bayesian, _) => "credible interval",
         (_, true) => "always-valid CI",
         _ => "CI",
     };
