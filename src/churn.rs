@@ -628,7 +628,9 @@ pub struct ChurnModel {
     #[serde(default)]
     #[cfg_attr(
         target_arch = "wasm32",
-        tsify(type = "{ kind: \"none\" } | { kind: \"balanced\" } | { kind: \"explicit\"; churned: number; retained: number }")
+        tsify(
+            type = "{ kind: \"none\" } | { kind: \"balanced\" } | { kind: \"explicit\"; churned: number; retained: number }"
+        )
     )]
     pub class_weights: ClassWeights,
     /// L-BFGS iterations used.
