@@ -2,7 +2,8 @@
 //! data: summary and KPIs for day, week and month periods; CAC, CAC payback and LTV:CAC of the
 //! sample spend; the churn model fitted on the features at 2025-06-30 with a 90-day horizon, its
 //! scores, and the evaluations of those scores and of the 2025-03-31 / 2025-06-30 time split with
-//! 1 − P(alive); and, per time zone (Europe/Berlin, America/New_York, Australia/Sydney), the
+//! 1 − P(alive); every case of the experiment fixture tests/fixtures/peers/experiment_gbstats.json;
+//! and, per time zone (Europe/Berlin, America/New_York, Australia/Sydney), the
 //! weekly (Sunday weeks) and monthly summaries, the KPIs, historical LTV cohort curves, churn
 //! features and CAC payback of the same data, and a small table of naive times around midnight
 //! and both DST changes read in that zone). tests/js/parity.test.mjs runs the same scenario
@@ -65,6 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     out.insert("churn".into(), churn_scenario(&tx)?);
+    out.insert("experiment".into(), experiment_scenario()?);
     let spend_path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data/spend.csv");
     let mut spend_mapping = SpendMapping::new("month", "channel", "amount");
     spend_mapping.channel_type = Some("channel_type".into());
@@ -270,4 +272,35 @@ fn churn_scenario(tx: &Transactions) -> Result<serde_json::Value, Box<dyn std::e
         "splitBaseline": hex(&evaluation_figures(&e.baseline)),
         "splitAlive": hex(&evaluation_figures(alive)),
     }))
+}
+
+/// Every case of the experiment fixture: per comparison estimate, standard error, interval,
+/// df, p-values, chance to win and risks, and the SRM p-value (`null` where a method has none).
+fn experiment_scenario() -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    use unimetric::experiment::{experiment, ExperimentInput, ExperimentOptions};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/peers/experiment_gbstats.json"
+    );
+    let fixture: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let mut out = Vec::new();
+    for case in fixture["cases"].as_array().ok_or("cases")? {
+        let input: ExperimentInput = serde_json::from_value(case["input"].clone())?;
+        let opts: ExperimentOptions = serde_json::from_value(case["options"].clone())?;
+        let r = experiment(&input, &opts)?;
+        let mut v = Vec::new();
+        for c in &r.comparisons {
+            v.extend([
+                Some(c.estimate),
+                Some(c.std_error),
+                Some(c.ci[0]),
+                Some(c.ci[1]),
+            ]);
+            v.extend([c.df, c.p_value, c.adjusted_p_value, c.chance_to_win, c.risk]);
+            v.extend([c.baseline_risk, c.theta, c.days_to_power]);
+        }
+        v.push(Some(r.srm.p_value));
+        out.push(hex_opt(v));
+    }
+    Ok(out.into())
 }

@@ -31,6 +31,7 @@ pub mod churn;
 pub mod columns;
 pub mod data;
 pub mod error;
+pub mod experiment;
 pub mod glossary;
 pub mod kpi;
 pub mod ltv;

@@ -41,7 +41,7 @@ fn agrees<T: DeserializeOwned + Default + PartialEq + Debug>(def: &Definition) -
 
 #[test]
 fn options_defaults_agree_with_the_glossary() {
-    use unimetric::{cac, churn, ltv, segment, summary};
+    use unimetric::{cac, churn, experiment, ltv, segment, summary};
     let compared = [
         (
             "summary",
@@ -79,6 +79,22 @@ fn options_defaults_agree_with_the_glossary() {
         (
             "choose k",
             agrees::<segment::choose::ChooseKOptions>(&segment::choose::DEFINITION),
+        ),
+        (
+            "experiment",
+            agrees::<experiment::ExperimentOptions>(&experiment::FREQUENTIST),
+        ),
+        (
+            "sequential",
+            agrees::<experiment::ExperimentOptions>(&experiment::SEQUENTIAL_DEF),
+        ),
+        (
+            "bayesian",
+            agrees::<experiment::ExperimentOptions>(&experiment::BAYESIAN),
+        ),
+        (
+            "report",
+            agrees::<experiment::ExperimentReportOptions>(&experiment::REPORT),
         ),
     ];
     for (what, n) in compared {

@@ -9,6 +9,7 @@ pub mod cac;
 pub mod churn;
 pub mod convert;
 mod error;
+pub mod experiment;
 pub mod glossary;
 pub mod interop;
 pub mod ltv;

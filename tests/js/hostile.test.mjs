@@ -954,6 +954,124 @@ entry("calibrationHoldout", (...a) => U.calibrationHoldout(...a), [
   ...optionCases(null, 1, [HTX, { calibrationEnd: "2024-03-01", period: "week" }], "frequencyBuckets"),
 ]);
 
+// --- experiments (summary statistics). Hand count: 100/1000 against 130/1000, absolute effect
+// +0.03 with se² = 0.1·0.9/1000 + 0.13·0.87/1000 = 2.031e-4.
+const EXA = (arms, extra = {}) => ({ metric: "proportion", arms, ...extra });
+const EX_P = () => EXA([{ name: "A", n: 1000, conversions: 100 }, { name: "B", n: 1000, conversions: 130 }]);
+const EX_M = (a = {}, b = {}) => ({ metric: "mean", arms: [{ name: "A", n: 4, sum: 10, sumSquares: 30, ...a }, { name: "B", n: 4, sum: 20, sumSquares: 120, ...b }] });
+const exHand = ok((r) => {
+  const c = r.comparisons[0];
+  assert.ok(Math.abs(c.estimate - 0.03) < 1e-12 && Math.abs(c.stdError - Math.sqrt(2.031e-4)) < 1e-12);
+  assert.equal(r.srm.flagged, false);
+});
+entry("experiment", (...a) => U.experiment(...a), [
+  c("hand count: +0.03", () => [EX_P(), { difference: "absolute" }], exHand),
+  c("Welch by hand: df 75/17", () => [EX_M(), { difference: "absolute" }], ok((r) => assert.ok(Math.abs(r.comparisons[0].df - 75 / 17) < 1e-12))),
+  c("no arms", () => [EXA([])], "E_EMPTY"),
+  c("one arm", () => [EXA([{ name: "A", n: 10, conversions: 1 }])], "E_INSUFFICIENT_DATA"),
+  c("n < 2", () => [EXA([{ name: "A", n: 1, conversions: 0 }, { name: "B", n: 10, conversions: 1 }])], "E_INSUFFICIENT_DATA"),
+  c("zero variance in both arms", () => [EX_M({ sum: 8, sumSquares: 16 }, { sum: 12, sumSquares: 36 })], "E_INSUFFICIENT_DATA"),
+  c("no conversions in either arm", () => [EXA([{ name: "A", n: 50, conversions: 0 }, { name: "B", n: 50, conversions: 0 }])], "E_INSUFFICIENT_DATA"),
+  c("conversions > n", () => [EXA([{ name: "A", n: 10, conversions: 11 }, { name: "B", n: 10, conversions: 1 }])], "E_OUT_OF_RANGE"),
+  c("negative conversions", () => [EXA([{ name: "A", n: 10, conversions: -1 }, { name: "B", n: 10, conversions: 1 }])], "E_NEGATIVE"),
+  c("negative n", () => [EXA([{ name: "A", n: -10, conversions: 1 }, { name: "B", n: 10, conversions: 1 }])], "E_NEGATIVE"),
+  c("fractional n", () => [EXA([{ name: "A", n: 10.5, conversions: 1 }, { name: "B", n: 10, conversions: 1 }])], "E_OUT_OF_RANGE"),
+  c("NaN conversions", () => [EXA([{ name: "A", n: 10, conversions: NaN }, { name: "B", n: 10, conversions: 1 }])], "E_NON_FINITE"),
+  c("Infinity sum", () => [EX_M({ sum: Infinity })], "E_NON_FINITE"),
+  c("1e308 sum of squares", () => [EX_M({ sumSquares: 1e308 })], "E_OUT_OF_RANGE"),
+  c("sum of squares below sum²/n", () => [EX_M({ sumSquares: 20 })], "E_OUT_OF_RANGE"),
+  c("10k arms", () => [EXA(Array.from({ length: 10_000 }, (_, i) => ({ name: `a${i}`, n: 100, conversions: 10 })))], "E_TOO_LARGE"),
+  c("1,000 arms (the limit) are fine", () => [EXA(Array.from({ length: 1000 }, (_, i) => ({ name: `a${i}`, n: 100, conversions: 10 + (i % 3) })))],
+    ok((r) => assert.equal(r.comparisons.length, 999))),
+  c("expectedWeights of another length (mismatched lengths)", () => [EX_P(), { expectedWeights: [1, 1, 1] }], "E_LENGTH_MISMATCH"),
+  c("expectedWeights with a 0", () => [EX_P(), { expectedWeights: [1, 0] }], "E_BAD_OPTION"),
+  c("unknown baseline", () => [EX_P(), { baseline: "C" }], "E_BAD_OPTION"),
+  c("baseline B: the sign flips", () => [EX_P(), { difference: "absolute", baseline: "B" }], ok((r) => assert.ok(Math.abs(r.comparisons[0].estimate + 0.03) < 1e-12))),
+  c("duplicate arm names", () => [EXA([{ name: "A", n: 10, conversions: 1 }, { name: "A", n: 10, conversions: 2 }])], "E_OUT_OF_RANGE"),
+  c("empty arm name", () => [EXA([{ name: "", n: 10, conversions: 1 }, { name: "B", n: 10, conversions: 2 }])], "E_MISSING_VALUE"),
+  c("missing field for the metric", () => [EX_M({ sumSquares: undefined })], "E_MISSING_VALUE"),
+  c("field of another metric", () => [EX_M({ conversions: 3 })], "E_BAD_OPTION"),
+  c("unknown arm key", () => [EX_M({ colour: "red" })], "E_UNKNOWN_OPTION"),
+  c("unknown prior key", () => [EX_P(), { method: "bayesian", prior: { mean: 0, stddev: 1, sd: 2 } }], "E_UNKNOWN_OPTION"),
+  c("unknown input key", () => [{ ...EX_P(), colour: "red" }], "E_UNKNOWN_OPTION"),
+  c("unknown metric", () => [{ ...EX_P(), metric: "median" }], "E_BAD_OPTION"),
+  c("input not an object", () => ["A,B"], "E_BAD_OPTION"),
+  c("no input", () => [], "E_BAD_OPTION"),
+  c("n as a string", () => [EXA([{ name: "A", n: "10", conversions: 1 }, { name: "B", n: 10, conversions: 1 }])], "E_BAD_OPTION"),
+  c("relative lift on a baseline mean of 0", () => [EX_M({ sum: 0, sumSquares: 8 })], "E_UNDEFINED"),
+  c("ratio with a denominator sum of 0", () => [{ metric: "ratio", arms: ["A", "B"].map((name) => ({ name, n: 5, numeratorSum: 10, numeratorSumSquares: 30, denominatorSum: 0, denominatorSumSquares: 0, crossSum: 0 })) }], "E_UNDEFINED"),
+  c("CUPED sums on a ratio", () => [{ metric: "ratio", arms: ["A", "B"].map((name) => ({ name, n: 5, numeratorSum: 10, numeratorSumSquares: 30, denominatorSum: 5, denominatorSumSquares: 7, crossSum: 12, preSum: 3 })) }], "E_BAD_OPTION"),
+  c("CUPED sums on one arm only", () => [EX_M({ preSum: 10, preSumSquares: 30, preCrossSum: 28 })], "E_MISSING_VALUE"),
+  c("bayesian and sequential", () => [EX_P(), { method: "bayesian", sequential: true }], "E_BAD_OPTION"),
+  c("prior with the frequentist method", () => [EX_P(), { prior: { mean: 0, stddev: 0.1 } }], "E_BAD_OPTION"),
+  c("prior stddev 0", () => [EX_P(), { method: "bayesian", prior: { mean: 0, stddev: 0 } }], "E_BAD_OPTION"),
+  c("correction with the bayesian method", () => [EX_P(), { method: "bayesian", correction: "holm" }], "E_BAD_OPTION"),
+  c("unknown correction", () => [EX_P(), { correction: "bonferroni" }], "E_BAD_OPTION"),
+  c("1e15 units per arm", () => [EXA([{ name: "A", n: 1e15, conversions: 1e14 }, { name: "B", n: 1e15, conversions: 1.000001e14 }])],
+    ok((r) => assert.ok(r.comparisons[0].pValue < 1e-6))),
+  ...optionCases(null, 1, [EX_P(), { difference: "absolute" }], "alpha"),
+]);
+
+const EX_R = () => U.experiment(EX_P(), { difference: "absolute" });
+entry("experimentReport", (...a) => U.experimentReport(...a), [
+  c("hand count: Holm over two results", () => [[EX_R(), EX_R()], { correction: "holm" }], ok((r) => {
+    const p = EX_R().comparisons[0].pValue; // two equal p-values: both become min(1, 2p)
+    assert.deepEqual(r.rows.map((x) => x.adjustedPValue), [Math.min(1, 2 * p), Math.min(1, 2 * p)]);
+  })),
+  c("no results", () => [[], {}], "E_EMPTY"),
+  c("results not an array", () => [EX_R(), {}], "E_BAD_TYPE"),
+  c("a result without comparisons", () => [[{ name: "m" }], {}], "E_BAD_OPTION"),
+  c("results with no comparisons", () => [[{ comparisons: [] }], {}], "E_EMPTY"),
+  c("a Bayesian result (no p-value)", () => [[U.experiment(EX_P(), { method: "bayesian" })], { correction: "holm" }], "E_BAD_OPTION"),
+  c("NaN p-value", () => [[{ comparisons: [{ arm: "B", baseline: "A", pValue: NaN }] }], {}], "E_BAD_OPTION"),
+  c("p-value 2", () => [[{ comparisons: [{ arm: "B", baseline: "A", pValue: 2 }] }], {}], "E_BAD_OPTION"),
+  c("p-value as a string", () => [[{ comparisons: [{ arm: "B", baseline: "A", pValue: "0.01" }] }], {}], "E_BAD_OPTION"),
+  c("unknown correction", () => [[EX_R()], { correction: "bonferroni" }], "E_BAD_OPTION"),
+  c("a null result", () => [[null], {}], "E_BAD_OPTION"),
+  ...optionCases(null, 1, [[EX_R()], { correction: "benjamini-hochberg" }], "alpha"),
+]);
+
+// 5,000 against 5,300 on a 50/50 split: χ² = 2·150²/5150 = 8.7379, p = 0.0031 (not flagged).
+entry("srmCheck", (...a) => U.srmCheck(...a), [
+  c("hand count 5000 / 5300", () => [[5000, 5300]], ok((r) => { assert.ok(Math.abs(r.chiSquare - 45000 / 5150) < 1e-9); assert.equal(r.flagged, false); assert.equal(r.mostOffArm, 0); })),
+  c("flagged 5000 / 5600", () => [new Float64Array([5000, 5600])], ok((r) => assert.equal(r.flagged, true))),
+  c("weights 2:1", () => [[2000, 1000], [2, 1]], ok((r) => assert.equal(r.chiSquare, 0))),
+  c("no arms", () => [[]], "E_EMPTY"),
+  c("one arm", () => [[10]], "E_INSUFFICIENT_DATA"),
+  c("no units at all", () => [[0, 0]], "E_INSUFFICIENT_DATA"),
+  c("negative count", () => [[-1, 10]], "E_NEGATIVE"),
+  c("NaN count", () => [[NaN, 10]], "E_NON_FINITE"),
+  c("fractional count", () => [[1.5, 10]], "E_OUT_OF_RANGE"),
+  c("1e308 count", () => [[1e308, 10]], "E_OUT_OF_RANGE"),
+  c("mismatched weights", () => [[10, 10], [1, 1, 1]], "E_LENGTH_MISMATCH"),
+  c("weight 0", () => [[10, 10], [1, 0]], "E_BAD_OPTION"),
+  c("weight NaN", () => [[10, 10], [1, NaN]], "E_BAD_OPTION"),
+  c("counts as text", () => ["10,10"], "E_BAD_TYPE"),
+  c("a null count", () => [[10, null]], "E_MISSING_VALUE"),
+  c("10k arms", () => [new Float64Array(10_000).fill(5)], "E_TOO_LARGE"),
+]);
+
+// 10 % baseline, +10 % relative, α 0.05, power 0.8: (1.95996 + 0.84162)²·(0.09 + 0.0979)/0.01²
+// = 14,748.05 → 14,749 per arm.
+const PLAN = () => ({ metric: "proportion", baselineRate: 0.1, mde: 0.1 });
+entry("planExperiment", (...a) => U.planExperiment(...a), [
+  c("hand count: 14,749 per arm", () => [PLAN()], ok((r) => { assert.equal(r.unitsPerArm, 14749); assert.equal(r.days, null); })),
+  c("days at 2,000 a day", () => [{ ...PLAN(), unitsPerDay: 2000 }], ok((r) => assert.equal(r.days, 15))),
+  c("no options", () => [], "E_BAD_OPTION"),
+  c("missing mde", () => [{ metric: "proportion", baselineRate: 0.1 }], "E_BAD_OPTION"),
+  c("mde 0", () => [{ ...PLAN(), mde: 0 }], "E_BAD_OPTION"),
+  c("rate above 1", () => [{ ...PLAN(), baselineRate: 1.5 }], "E_BAD_OPTION"),
+  c("lift pushes the rate past 1", () => [{ ...PLAN(), baselineRate: 0.6, mde: 1 }], "E_BAD_OPTION"),
+  c("mean without a standard deviation", () => [{ metric: "mean", baselineMean: 10, mde: 0.1 }], "E_BAD_OPTION"),
+  c("baselineMean on a proportion", () => [{ ...PLAN(), baselineMean: 3 }], "E_BAD_OPTION"),
+  c("one arm", () => [{ ...PLAN(), arms: 1 }], "E_BAD_OPTION"),
+  c("2.5 arms", () => [{ ...PLAN(), arms: 2.5 }], "E_BAD_OPTION"),
+  c("power 1", () => [{ ...PLAN(), power: 1 }], "E_BAD_OPTION"),
+  c("an undetectable effect", () => [{ metric: "mean", baselineSd: 1, mde: 1e-150, difference: "absolute" }], "E_BAD_OPTION"),
+  c("unknown metric", () => [{ ...PLAN(), metric: "ratio" }], "E_BAD_OPTION"),
+  ...optionCases(null, 0, [PLAN()], "mde"),
+]);
+
 // --- 1 − P(alive)
 // BG/NBD P(alive) in closed form: 1/(1 + a/(b+x−1)·((α+T)/(α+t_x))^(r+x)) for x > 0, 1 for x = 0,
 // with x = frequency, t_x = tenureDays − recencyDays, T = tenureDays (days); the score is 1 − P.

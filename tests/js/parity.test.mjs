@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Spend, Transactions, cac, cacPayback, churnFeatures, evaluateChurn, evaluateScores, fitChurn, historicalLtv, ltvToCac } from "../../pkg/node.js";
+import { Spend, Transactions, cac, cacPayback, churnFeatures, evaluateChurn, evaluateScores, experiment, fitChurn, historicalLtv, ltvToCac } from "../../pkg/node.js";
 import { ROOT } from "./helpers.mjs";
 
 const hex = (arr) => Array.from(arr, (x) => {
@@ -136,4 +136,14 @@ test("native and wasm results are bit-identical", { timeout: 600_000 }, () => {
   }
   spend.free();
   tx.free();
+
+  // Experiments: every case of the gbstats fixture, in the order of examples/parity.rs.
+  const fx = JSON.parse(readFileSync(path.join(ROOT, "tests", "fixtures", "peers", "experiment_gbstats.json"), "utf8"));
+  const hexOpt = (v) => v.map((x) => (x === null ? null : hex([x])[0]));
+  fx.cases.forEach((kase, i) => {
+    const r = experiment(kase.input, kase.options);
+    const v = r.comparisons.flatMap((c) => [c.estimate, c.stdError, c.ci[0], c.ci[1], c.df, c.pValue, c.adjustedPValue,
+      c.chanceToWin, c.risk, c.baselineRisk, c.theta, c.daysToPower]);
+    assert.deepEqual(hexOpt([...v, r.srm.pValue]), native.experiment[i], `experiment: ${kase.name}`);
+  });
 });

@@ -2,8 +2,9 @@
 // CommonJS, Arrow) in a project where "unimetric" resolves to the built package, the browser
 // blocks in headless Chromium with an import map (bundled by esbuild first when they import
 // apache-arrow); each prints the output its comments document. The bundler, TypeScript and
-// DuckDB-WASM blocks run in pack.test.mjs and tests/browser/duckdb.test.mjs, the churn, segments
-// and LTV blocks in churn.test.mjs, segment.test.mjs and ltv.test.mjs. The last test checks that
+// DuckDB-WASM blocks run in pack.test.mjs and tests/browser/duckdb.test.mjs, the churn, segments,
+// LTV and experiments blocks in churn.test.mjs, segment.test.mjs, ltv.test.mjs and
+// experiment.test.mjs. The last test checks that
 // every tagged block in the docs is run by one of them.
 import { test } from "node:test";
 import assert from "node:assert/strict";

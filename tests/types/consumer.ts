@@ -38,8 +38,14 @@ import {
   segment,
   segmentCustomers,
   simpleLtv,
+  experiment,
+  experimentReport,
+  srmCheck,
+  planExperiment,
   version,
   type Definition,
+  type ExperimentInput,
+  type ExperimentResult,
   type DefinitionRef,
   type ErrorCode,
   type ParameterDef,
@@ -139,10 +145,29 @@ const bgJson = BgNbdModel.fromJSON(bg.toJSON());
 const ggJson = GammaGammaModel.fromJSON(gg.toJSON());
 const paretoJson = ParetoNbdModel.fromJSON(pareto.toJSON());
 
+// --- experiments
+const abInput: ExperimentInput = {
+  metric: "proportion",
+  arms: [{ name: "A", n: 1000, conversions: 100 }, { name: "B", n: 1000, conversions: 130 }],
+};
+const ab: ExperimentResult = experiment(abInput, { difference: "absolute", correction: "holm", unitsPerDay: 500 });
+const abCi: [number, number] = ab.comparisons[0].ci;
+const abP: number | null = ab.comparisons[0].pValue;
+const abSrm: boolean = ab.srm.flagged;
+const abBayes = experiment(
+  { metric: "mean", name: "revenue", arms: [{ name: "A", n: 4, sum: 10, sumSquares: 30, preSum: 9, preSumSquares: 25, preCrossSum: 26 }, { name: "B", n: 4, sum: 20, sumSquares: 120, preSum: 11, preSumSquares: 35, preCrossSum: 60 }] },
+  { method: "bayesian", prior: { mean: 0, stddev: 0.1 } },
+).comparisons[0].chanceToWin;
+const abReport: number = experimentReport([ab, ab], { correction: "benjamini-hochberg" }).rows[0].adjustedPValue;
+const abSplit: number = srmCheck([5000, 5300]).pValue;
+const abSplitWeighted: number = srmCheck(new Float64Array([2000, 1000]), [2, 1]).chiSquare;
+const abPlan: number | null = planExperiment({ metric: "mean", baselineMean: 50, baselineSd: 20, mde: 0.02, unitsPerDay: 500 }).days;
+
 export const everything = [
   rows, weekly, kpis, frequency, fromColumns, defs, maxHorizon, codes, v, describe, table, blended,
   payback, paybackAtMargin, ratio, tuned, risk, riskRef, why, encoded, restored, aliveRisk, quality,
   scored, segK, predicted, choice, choiceDefault, rfm, raw, rawDefault, km, matrix, chosen,
   bgWithProgress, pAlive, noRepeat, purchases, paretoAlive, spendPerOrder, valueAtMargin, total,
   historical, historicalAtMargin, simple, holdoutModel, bgJson, ggJson, paretoJson,
+  abCi, abP, abSrm, abBayes, abReport, abSplit, abSplitWeighted, abPlan,
 ];

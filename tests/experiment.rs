@@ -1,0 +1,492 @@
+//! Experiments against independent numbers: gbstats 0.8.0, scipy and statsmodels
+//! (tests/fixtures/peers/experiment_gbstats.py writes the fixture), hand computations, and
+//! simulations (A/A tests with peeking, CUPED on correlated data).
+
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde_json::Value;
+use unimetric::experiment::{
+    experiment, experiment_report, plan_experiment, srm_check, Correction, Difference,
+    ExperimentArm, ExperimentInput, ExperimentMetric, ExperimentOptions, ExperimentReportOptions,
+    PlanOptions, ReportInput,
+};
+
+fn fixture() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/peers/experiment_gbstats.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
+}
+
+/// |got − want| ≤ 1e-6·|want| (+1e-12 for values at 0).
+#[track_caller]
+fn close(got: f64, want: f64, what: &str) {
+    assert!(
+        (got - want).abs() <= 1e-6 * want.abs() + 1e-12,
+        "{what}: got {got}, want {want}"
+    );
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().expect("number")
+}
+
+#[test]
+fn matches_gbstats_scipy_statsmodels() {
+    let f = fixture();
+    let mut checked = 0;
+    for case in f["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let input: ExperimentInput = serde_json::from_value(case["input"].clone()).unwrap();
+        let opts: ExperimentOptions = serde_json::from_value(case["options"].clone()).unwrap();
+        let r = experiment(&input, &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let want = case["expected"]["comparisons"].as_array().unwrap();
+        assert_eq!(r.comparisons.len(), want.len(), "{name}");
+        for (c, w) in r.comparisons.iter().zip(want) {
+            assert_eq!(c.arm, w["arm"].as_str().unwrap(), "{name}");
+            assert_eq!(c.baseline, w["baseline"].as_str().unwrap(), "{name}");
+            let at = |f: &str| format!("{name} / {} / {f}", c.arm);
+            close(c.estimate, num(&w["estimate"]), &at("estimate"));
+            close(c.std_error, num(&w["stdError"]), &at("stdError"));
+            close(c.ci[0], num(&w["ci"][0]), &at("ci[0]"));
+            close(c.ci[1], num(&w["ci"][1]), &at("ci[1]"));
+            let mut opt = |got: Option<f64>, key: &str| {
+                if let Some(x) = w.get(key) {
+                    close(got.unwrap_or(f64::NAN), num(x), &at(key));
+                    checked += 1;
+                }
+            };
+            opt(c.df, "df");
+            opt(c.p_value, "pValue");
+            opt(c.p_value, "scipyPValue");
+            opt(c.adjusted_p_value, "adjustedPValue");
+            opt(c.chance_to_win, "chanceToWin");
+            opt(c.risk, "risk");
+            opt(c.baseline_risk, "baselineRisk");
+            opt(c.theta, "theta");
+            if let Some(ci) = w.get("gbstatsCi") {
+                close(c.ci[0], num(&ci[0]), &at("gbstatsCi[0]"));
+                close(c.ci[1], num(&ci[1]), &at("gbstatsCi[1]"));
+            }
+            checked += 4;
+        }
+        let s = &case["expected"]["srm"];
+        close(
+            r.srm.chi_square,
+            num(&s["chiSquare"]),
+            &format!("{name} srm chi"),
+        );
+        close(r.srm.p_value, num(&s["pValue"]), &format!("{name} srm p"));
+        close(
+            r.srm.p_value,
+            num(&s["scipyPValue"]),
+            &format!("{name} srm p (scipy)"),
+        );
+    }
+    assert!(checked > 150, "only {checked} numbers compared");
+
+    for s in f["srm"].as_array().unwrap() {
+        let counts: Vec<f64> = s["counts"].as_array().unwrap().iter().map(num).collect();
+        let weights: Option<Vec<f64>> =
+            s["weights"].as_array().map(|w| w.iter().map(num).collect());
+        let r = srm_check(&counts, weights.as_deref()).unwrap();
+        close(r.chi_square, num(&s["chiSquare"]), "srm chi");
+        close(r.p_value, num(&s["pValue"]), "srm p (gbstats)");
+        close(r.p_value, num(&s["scipyPValue"]), "srm p (scipy)");
+        assert_eq!(r.flagged, num(&s["pValue"]) < 0.001);
+    }
+
+    for p in f["plans"].as_array().unwrap() {
+        let o: PlanOptions = serde_json::from_value(p["options"].clone()).unwrap();
+        let r = plan_experiment(&o).unwrap();
+        assert_eq!(r.units_per_arm, num(&p["unitsPerArm"]), "{o:?}");
+        assert_eq!(r.total_units, num(&p["totalUnits"]), "{o:?}");
+        assert_eq!(r.days, p["days"].as_f64(), "{o:?}");
+        close(r.effect, num(&p["effect"]), "plan effect");
+        if let Some(sm) = p.get("statsmodels") {
+            // statsmodels adds the far tail: within 1e-3 of the closed form.
+            assert!((num(sm) - num(&p["exact"])).abs() / num(sm) < 1e-3);
+            assert!((r.units_per_arm - num(sm)).abs() < 1.0 + 1e-3 * num(sm));
+        }
+    }
+
+    let rep = &f["report"];
+    let results: Vec<ReportInput> = rep["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| {
+            let case = f["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| &c["name"] == name)
+                .unwrap();
+            let input: ExperimentInput = serde_json::from_value(case["input"].clone()).unwrap();
+            let opts: ExperimentOptions = serde_json::from_value(case["options"].clone()).unwrap();
+            ReportInput::from(&experiment(&input, &opts).unwrap())
+        })
+        .collect();
+    for (key, correction) in [
+        ("holm", Correction::Holm),
+        ("benjamini-hochberg", Correction::BenjaminiHochberg),
+    ] {
+        let opts = ExperimentReportOptions {
+            correction,
+            ..Default::default()
+        };
+        let r = experiment_report(&results, &opts).unwrap();
+        for (row, want) in r.rows.iter().zip(rep[key].as_array().unwrap()) {
+            close(row.adjusted_p_value, num(want), key);
+        }
+    }
+}
+
+fn mean_arm(name: &str, values: &[f64]) -> ExperimentArm {
+    ExperimentArm {
+        name: name.into(),
+        n: values.len() as f64,
+        sum: Some(values.iter().sum()),
+        sum_squares: Some(values.iter().map(|x| x * x).sum()),
+        ..Default::default()
+    }
+}
+
+fn prop_arm(name: &str, n: f64, c: f64) -> ExperimentArm {
+    ExperimentArm {
+        name: name.into(),
+        n,
+        conversions: Some(c),
+        ..Default::default()
+    }
+}
+
+fn absolute() -> ExperimentOptions {
+    ExperimentOptions {
+        difference: Difference::Absolute,
+        ..Default::default()
+    }
+}
+
+/// [1, 2, 3, 4] against [2, 4, 6, 8]: means 2.5 and 5, variances 5/3 and 20/3, so the
+/// difference 2.5 has se² = 5/12 + 20/12 = 25/12, t = 2.5/√(25/12) = √3, and Welch's
+/// df = (25/12)² / ((5/12)²/3 + (20/12)²/3) = 625·3/425 = 75/17.
+#[test]
+fn welch_by_hand() {
+    let input = ExperimentInput {
+        metric: ExperimentMetric::Mean,
+        name: None,
+        arms: vec![
+            mean_arm("A", &[1.0, 2.0, 3.0, 4.0]),
+            mean_arm("B", &[2.0, 4.0, 6.0, 8.0]),
+        ],
+    };
+    let r = experiment(&input, &absolute()).unwrap();
+    let c = &r.comparisons[0];
+    assert!((c.estimate - 2.5).abs() < 1e-12);
+    assert!((c.std_error - (25.0f64 / 12.0).sqrt()).abs() < 1e-12);
+    assert!((c.df.unwrap() - 75.0 / 17.0).abs() < 1e-12);
+    assert_eq!(
+        (r.arms[1].mean, r.arms[1].variance),
+        (5.0, 20.0 / 3.0),
+        "{:?}",
+        r.arms
+    );
+    // Relative: 2.5/2.5 = +100 %, se² = (20/3)/4/2.5² + (5/3)/4·5²/2.5⁴ = 4/15 + 4/15.
+    let r = experiment(&input, &ExperimentOptions::default()).unwrap();
+    let c = &r.comparisons[0];
+    assert!((c.estimate - 1.0).abs() < 1e-12);
+    assert!((c.std_error - (8.0f64 / 15.0).sqrt()).abs() < 1e-12);
+}
+
+/// 100/1000 against 130/1000: +3 points, se² = 0.1·0.9/1000 + 0.13·0.87/1000 = 2.031e-4.
+/// The sequential half-width at α 0.05, N* 5000, N 2000: ρ² = (5.99146 + ln 6.99146)/5000
+/// = 0.00158723, Nρ² + 1 = 4.17446, s² = 2000·2.031e-4 = 0.4062, half-width² =
+/// s²·2·4.17446·ln(√4.17446/0.05)/(2000²·0.00158723) = 0.4062·30.9757/6348.92 = 0.0019818
+/// → ±0.044518.
+#[test]
+fn proportion_and_sequential_by_hand() {
+    let input = ExperimentInput {
+        metric: ExperimentMetric::Proportion,
+        name: None,
+        arms: vec![prop_arm("A", 1000.0, 100.0), prop_arm("B", 1000.0, 130.0)],
+    };
+    let r = experiment(&input, &absolute()).unwrap();
+    let c = &r.comparisons[0];
+    assert!((c.estimate - 0.03).abs() < 1e-15);
+    assert!((c.std_error - 2.031e-4f64.sqrt()).abs() < 1e-15);
+    let seq = ExperimentOptions {
+        sequential: true,
+        ..absolute()
+    };
+    let s = &experiment(&input, &seq).unwrap().comparisons[0];
+    let rho2 = (-2.0 * 0.05f64.ln() + (-2.0 * 0.05f64.ln() + 1.0).ln()) / 5000.0;
+    let t = 2000.0 * rho2 + 1.0;
+    let half =
+        (2000.0 * 2.031e-4 * 2.0 * t * (t.sqrt() / 0.05).ln() / (2000.0f64.powi(2) * rho2)).sqrt();
+    assert!((half - 0.044518).abs() < 1e-5, "{half}");
+    assert!((s.ci[1] - s.estimate - half).abs() < 1e-12);
+    // Wider than the fixed-horizon interval, and not significant where the fixed test is.
+    assert!(s.ci[1] - s.ci[0] > c.ci[1] - c.ci[0]);
+    assert!(c.significant && !s.significant);
+    assert!(
+        c.summary
+            .starts_with("B raised the conversion rate by 0.0300 vs A (95 % CI +"),
+        "{}",
+        c.summary
+    );
+}
+
+/// A Normal(0.02, 0.01²) posterior: chance to win Φ(2) = 0.97725, risk of shipping
+/// 0.01·φ(2) − 0.02·Φ(−2) = 0.00008491, credible interval 0.02 ± 1.95996·0.01.
+#[test]
+fn bayesian_by_hand() {
+    use unimetric::experiment::ExperimentMethod;
+    // Absolute difference of 0.02 with se 0.01 from two proportions: p_A = 0.5 on n = 5000,
+    // p_B = 0.52 on n = 4992 gives se² = 0.25/5000 + 0.2496/4992 = 1e-4 exactly.
+    let input = ExperimentInput {
+        metric: ExperimentMetric::Proportion,
+        name: None,
+        arms: vec![
+            prop_arm("A", 5000.0, 2500.0),
+            prop_arm("B", 4992.0, 0.52 * 4992.0),
+        ],
+    };
+    let opts = ExperimentOptions {
+        method: ExperimentMethod::Bayesian,
+        ..absolute()
+    };
+    let c = &experiment(&input, &opts).unwrap().comparisons[0];
+    assert!((c.std_error - 0.01).abs() < 1e-12, "{}", c.std_error);
+    assert!((c.chance_to_win.unwrap() - 0.9772498680518208).abs() < 1e-9);
+    assert!(
+        (c.risk.unwrap() - 8.490702e-5).abs() < 1e-10,
+        "{:?}",
+        c.risk
+    );
+    assert!((c.ci[0] - (0.02 - 1.959963984540054 * 0.01)).abs() < 1e-9);
+    assert!(c.significant);
+}
+
+/// CUPED on simulated data with pre/post correlation ρ shrinks the interval by ≈ √(1 − ρ²).
+#[test]
+fn cuped_shrinks_the_interval_by_sqrt_one_minus_rho_squared() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(18);
+    for rho in [0.5f64, 0.8] {
+        let mut arms = Vec::new();
+        for (name, lift) in [("A", 0.0), ("B", 0.3)] {
+            let n = 20_000;
+            let (mut s, mut ss, mut p, mut pp, mut cross) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for _ in 0..n {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                let e: f64 = StandardNormal.sample(&mut rng);
+                let pre = 10.0 + 3.0 * z;
+                let post = 10.0 + lift + 3.0 * (rho * z + (1.0 - rho * rho).sqrt() * e);
+                s += post;
+                ss += post * post;
+                p += pre;
+                pp += pre * pre;
+                cross += pre * post;
+            }
+            arms.push(ExperimentArm {
+                name: name.into(),
+                n: n as f64,
+                sum: Some(s),
+                sum_squares: Some(ss),
+                pre_sum: Some(p),
+                pre_sum_squares: Some(pp),
+                pre_cross_sum: Some(cross),
+                ..Default::default()
+            });
+        }
+        let with = ExperimentInput {
+            metric: ExperimentMetric::Mean,
+            name: None,
+            arms: arms.clone(),
+        };
+        let without = ExperimentInput {
+            metric: ExperimentMetric::Mean,
+            name: None,
+            arms: arms
+                .into_iter()
+                .map(|a| ExperimentArm {
+                    pre_sum: None,
+                    pre_sum_squares: None,
+                    pre_cross_sum: None,
+                    ..a
+                })
+                .collect(),
+        };
+        let w = |i: &ExperimentInput| {
+            let c = &experiment(i, &absolute()).unwrap().comparisons[0];
+            c.ci[1] - c.ci[0]
+        };
+        let ratio = w(&with) / w(&without);
+        let want = (1.0 - rho * rho).sqrt();
+        assert!((ratio - want).abs() < 0.02, "ρ {rho}: {ratio} vs {want}");
+        assert!(experiment(&with, &absolute()).unwrap().comparisons[0]
+            .theta
+            .is_some());
+    }
+}
+
+/// 2,000 A/A tests, 20 looks each (100 units per arm per look): the confidence sequence's
+/// false-positive rate over all looks stays at or below α = 5 % (+ 3 Monte Carlo standard
+/// errors); the fixed-horizon test at the last look is ≈ α; the fixed-horizon test read at
+/// every look ("peeking") is far higher. The rates are printed (BENCHMARKS.md quotes them).
+#[test]
+fn aa_simulation_with_peeking() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(2026);
+    let (tests, looks, per_look) = (2000, 20, 100);
+    let fixed = absolute();
+    let seq = ExperimentOptions {
+        sequential: true,
+        ..absolute()
+    };
+    let (mut seq_fp, mut last_fp, mut peek_fp) = (0, 0, 0);
+    for _ in 0..tests {
+        let mut sums = [[0.0f64; 2]; 2];
+        let (mut seq_hit, mut peek_hit, mut last_hit) = (false, false, false);
+        for look in 1..=looks {
+            for arm in &mut sums {
+                for _ in 0..per_look {
+                    let x: f64 = StandardNormal.sample(&mut rng);
+                    let x = 5.0 + x;
+                    arm[0] += x;
+                    arm[1] += x * x;
+                }
+            }
+            let n = (look * per_look) as f64;
+            let input = ExperimentInput {
+                metric: ExperimentMetric::Mean,
+                name: None,
+                arms: ["A", "B"]
+                    .iter()
+                    .zip(sums)
+                    .map(|(name, [s, ss])| ExperimentArm {
+                        name: (*name).into(),
+                        n,
+                        sum: Some(s),
+                        sum_squares: Some(ss),
+                        ..Default::default()
+                    })
+                    .collect(),
+            };
+            let f = experiment(&input, &fixed).unwrap().comparisons[0].significant;
+            peek_hit |= f;
+            if look == looks {
+                last_hit = f;
+            }
+            seq_hit |= experiment(&input, &seq).unwrap().comparisons[0].significant;
+        }
+        seq_fp += usize::from(seq_hit);
+        peek_fp += usize::from(peek_hit);
+        last_fp += usize::from(last_hit);
+    }
+    let rate = |k: usize| k as f64 / tests as f64;
+    let mc = (0.05f64 * 0.95 / tests as f64).sqrt();
+    println!(
+        "A/A {tests} tests × {looks} looks: sequential {:.4}, fixed at the last look {:.4}, fixed read at every look {:.4} (Monte Carlo se {:.4})",
+        rate(seq_fp),
+        rate(last_fp),
+        rate(peek_fp),
+        mc
+    );
+    assert!(
+        rate(seq_fp) <= 0.05 + 3.0 * mc,
+        "sequential {}",
+        rate(seq_fp)
+    );
+    assert!(
+        (rate(last_fp) - 0.05).abs() <= 3.0 * mc,
+        "fixed {}",
+        rate(last_fp)
+    );
+    assert!(rate(peek_fp) > 0.15, "peeking {}", rate(peek_fp));
+}
+
+#[test]
+fn bad_input_is_a_coded_error() {
+    let two = |a: ExperimentArm, b: ExperimentArm| ExperimentInput {
+        metric: ExperimentMetric::Proportion,
+        name: None,
+        arms: vec![a, b],
+    };
+    let code = |i: &ExperimentInput, o: &ExperimentOptions| experiment(i, o).unwrap_err().code();
+    let d = ExperimentOptions::default();
+    let ok = prop_arm("A", 100.0, 10.0);
+    assert_eq!(
+        code(&two(ok.clone(), prop_arm("B", 1.0, 0.0)), &d),
+        "E_INSUFFICIENT_DATA"
+    );
+    assert_eq!(
+        code(&two(ok.clone(), prop_arm("B", 100.0, 101.0)), &d),
+        "E_OUT_OF_RANGE"
+    );
+    assert_eq!(
+        code(&two(ok.clone(), prop_arm("B", 100.0, -1.0)), &d),
+        "E_NEGATIVE"
+    );
+    assert_eq!(
+        code(&two(ok.clone(), prop_arm("B", 100.0, f64::NAN)), &d),
+        "E_NON_FINITE"
+    );
+    assert_eq!(
+        code(&two(ok.clone(), prop_arm("A", 100.0, 5.0)), &d),
+        "E_OUT_OF_RANGE"
+    );
+    assert_eq!(
+        code(
+            &two(prop_arm("A", 100.0, 0.0), prop_arm("B", 100.0, 0.0)),
+            &d
+        ),
+        "E_INSUFFICIENT_DATA"
+    );
+    let one = ExperimentInput {
+        metric: ExperimentMetric::Proportion,
+        name: None,
+        arms: vec![ok.clone()],
+    };
+    assert_eq!(code(&one, &d), "E_INSUFFICIENT_DATA");
+    let many = ExperimentInput {
+        metric: ExperimentMetric::Proportion,
+        name: None,
+        arms: (0..10_000)
+            .map(|i| prop_arm(&format!("a{i}"), 100.0, 10.0))
+            .collect(),
+    };
+    assert_eq!(code(&many, &d), "E_TOO_LARGE");
+    let base = ExperimentOptions {
+        baseline: Some("Z".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        code(&two(ok.clone(), prop_arm("B", 100.0, 12.0)), &base),
+        "E_BAD_OPTION"
+    );
+    let weights = ExperimentOptions {
+        expected_weights: Some(vec![1.0, 1.0, 1.0]),
+        ..Default::default()
+    };
+    assert_eq!(
+        code(&two(ok.clone(), prop_arm("B", 100.0, 12.0)), &weights),
+        "E_LENGTH_MISMATCH"
+    );
+    let mut wrong = prop_arm("B", 100.0, 12.0);
+    wrong.sum = Some(3.0);
+    assert_eq!(code(&two(ok.clone(), wrong), &d), "E_BAD_OPTION");
+    assert_eq!(
+        srm_check(&[10.0], None).unwrap_err().code(),
+        "E_INSUFFICIENT_DATA"
+    );
+    assert_eq!(
+        srm_check(&[0.0, 0.0], None).unwrap_err().code(),
+        "E_INSUFFICIENT_DATA"
+    );
+    assert_eq!(
+        srm_check(&[1.5, 2.0], None).unwrap_err().code(),
+        "E_OUT_OF_RANGE"
+    );
+}
