@@ -18,6 +18,7 @@ import {
   fitGammaGamma,
   getDefinition,
   historicalLtv,
+  inferDateFormat,
   ltvToCac,
   rfmScores,
   segmentCustomers,
@@ -288,6 +289,11 @@ const handlers = {
     } finally {
       summary.free();
     }
+  },
+
+  /** How a column's text dates write day and month (`inferDateFormat`); needs no data set. */
+  dateFormat({ values, column }) {
+    return inferDateFormat(values, column);
   },
 
   /** The definitions of these ids (`{ id: definition }`); needs no data set. */

@@ -687,6 +687,7 @@ pub fn read_transactions<'b>(
             cost: costs.map(Cow::Owned),
         },
         &mapping.timezone,
+        mapping.date_format,
     )
     .map_err(|e| renamed(e, &names))?;
     for (name, texts) in mapping.dimensions.iter().zip(dimensions) {

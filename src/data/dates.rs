@@ -13,7 +13,11 @@
 //!
 //! Anything else — `03/05/2024`, `5 March 2024`, an impossible date such as `2024-02-30` — is
 //! rejected with `E_BAD_DATE` naming the column and row: slash dates are ambiguous between
-//! day/month and month/day orders, and unimetric never guesses. Eight-digit text is always
+//! day/month and month/day orders, and unimetric never guesses. A mapping that names its
+//! [`DateFormat`] (`dateFormat: "MM/DD/YYYY"`, `"DD/MM/YYYY"` or `"DD.MM.YYYY"`) reads that form
+//! too (one or two digits for day, month and hour, an optional time `H:MM` or `H:MM:SS`), as
+//! local wall time like any naive date-time; [`infer_date_format`] says which form a column's
+//! values settle, or that they are ambiguous. Eight-digit text is always
 //! `YYYYMMDD` (an epoch-millisecond value with eight digits would be within the first day of
 //! 1970). Accepted instants lie in the years 1000 to 9999.
 //!
@@ -793,13 +797,7 @@ pub fn parse_date_text(text: &str, column: &str, row: usize) -> Result<i64> {
 /// assert_eq!(parse_date_text_in("1970-01-02T00:00:00Z", "d", 1, &ny).unwrap(), 86_400_000);
 /// ```
 pub fn parse_date_text_in(text: &str, column: &str, row: usize, zone: &Zone) -> Result<i64> {
-    let when = parse_when(text, column, row)?;
-    let ms = match when {
-        When::Instant(ms) => ms,
-        When::Local(local) => zone.local_to_instant(local),
-        When::Date(day) => zone.local_to_instant(day.saturating_mul(MS_PER_DAY)),
-    };
-    check_range(ms, column, row, text.trim())
+    parse_date_text_as(text, column, row, zone, DateFormat::Iso)
 }
 
 /// Reads text under the date policy without a zone: what it says (an instant, a naive
@@ -843,7 +841,7 @@ pub fn parse_when(text: &str, column: &str, row: usize) -> Result<When> {
             column,
             row,
             s,
-            "slash dates are ambiguous between day/month orders; use YYYY-MM-DD",
+            "slash dates are ambiguous between day/month orders; name the mapping's dateFormat (\"MM/DD/YYYY\" or \"DD/MM/YYYY\") or write YYYY-MM-DD",
         ));
     }
     if bytes.len() == 10 {
@@ -879,6 +877,246 @@ pub fn parse_when(text: &str, column: &str, row: usize) -> Result<When> {
         }
     }
     Err(bad(column, row, s, "not a recognised date format"))
+}
+
+/// How the day, month and year of text dates are written: the mapping's `dateFormat`.
+///
+/// `"YYYY-MM-DD"` (the default) is the date policy of the [module docs](self) alone. The other
+/// forms read `D/M/YYYY`-style text in their order — one or two digits for day and month, four
+/// for the year, an optional time `H:MM` or `H:MM:SS` after a space — and still accept every
+/// form of the policy (ISO dates, instants, epoch ms), which are unambiguous.
+///
+/// ```
+/// use unimetric::data::dates::{parse_date_text_as, DateFormat, Zone};
+/// let utc = Zone::utc();
+/// let us = parse_date_text_as("12/1/2010 8:26", "d", 1, &utc, DateFormat::MonthDayYear).unwrap();
+/// assert_eq!(us, 1_291_191_960_000); // 2010-12-01T08:26:00Z
+/// let eu = parse_date_text_as("1.12.2010", "d", 1, &utc, DateFormat::DayMonthYearDots).unwrap();
+/// assert_eq!(eu, 1_291_161_600_000); // 2010-12-01T00:00:00Z
+/// let err = parse_date_text_as("13/1/2010", "d", 4, &utc, DateFormat::MonthDayYear).unwrap_err();
+/// assert_eq!(err.code(), "E_BAD_DATE");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub enum DateFormat {
+    /// ISO 8601 and the rest of the date policy; slash dates are refused.
+    #[default]
+    #[serde(rename = "YYYY-MM-DD")]
+    Iso,
+    /// Month first, slashes: `12/1/2010`, `12/23/2010 8:26` (US exports).
+    #[serde(rename = "MM/DD/YYYY")]
+    MonthDayYear,
+    /// Day first, slashes: `1/12/2010`, `23/12/2010 08:26:10` (UK, France, Spain …).
+    #[serde(rename = "DD/MM/YYYY")]
+    DayMonthYear,
+    /// Day first, dots: `1.12.2010`, `23.12.2010 8:26` (Germany, Switzerland …).
+    #[serde(rename = "DD.MM.YYYY")]
+    DayMonthYearDots,
+}
+
+impl DateFormat {
+    /// Every format, the default first.
+    pub const ALL: [DateFormat; 4] = [
+        DateFormat::Iso,
+        DateFormat::MonthDayYear,
+        DateFormat::DayMonthYear,
+        DateFormat::DayMonthYearDots,
+    ];
+
+    /// The format's name as written in a mapping (`"MM/DD/YYYY"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DateFormat::Iso => "YYYY-MM-DD",
+            DateFormat::MonthDayYear => "MM/DD/YYYY",
+            DateFormat::DayMonthYear => "DD/MM/YYYY",
+            DateFormat::DayMonthYearDots => "DD.MM.YYYY",
+        }
+    }
+
+    /// The separator and chrono date pattern of a day-month form; `None` for ISO.
+    fn pattern(self) -> Option<(char, &'static str)> {
+        match self {
+            DateFormat::Iso => None,
+            DateFormat::MonthDayYear => Some(('/', "%m/%d/%Y")),
+            DateFormat::DayMonthYear => Some(('/', "%d/%m/%Y")),
+            DateFormat::DayMonthYearDots => Some(('.', "%d.%m.%Y")),
+        }
+    }
+}
+
+/// Reads text under the date policy with a mapping's [`DateFormat`]: what it says (an instant,
+/// a naive date-time or a bare date), as [`parse_when`] does for the default format.
+pub fn parse_when_as(text: &str, column: &str, row: usize, format: DateFormat) -> Result<When> {
+    let Some((sep, date)) = format.pattern() else {
+        return parse_when(text, column, row);
+    };
+    let s = text.trim();
+    if !s.contains(sep) || s.contains('-') {
+        return parse_when(text, column, row);
+    }
+    let shape = |b: &str| b.len() <= 2 && !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit());
+    let (day_part, time_part) = match s.split_once(' ') {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (s, None),
+    };
+    let pieces: Vec<&str> = day_part.split(sep).collect();
+    let well_formed = matches!(pieces.as_slice(), [a, b, y]
+        if shape(a) && shape(b) && y.len() == 4 && y.bytes().all(|c| c.is_ascii_digit()))
+        && time_part.map_or(true, |t| {
+            let two = |x: &&str| x.len() == 2 && shape(x);
+            match t.split(':').collect::<Vec<_>>().as_slice() {
+                [h, rest @ ..] => shape(h) && (1..=2).contains(&rest.len()) && rest.iter().all(two),
+                [] => false,
+            }
+        });
+    let reason = match format {
+        DateFormat::MonthDayYear => "not a MM/DD/YYYY date (month first)",
+        DateFormat::DayMonthYear => "not a DD/MM/YYYY date (day first)",
+        _ => "not a DD.MM.YYYY date",
+    };
+    if !well_formed {
+        return Err(bad(column, row, s, reason));
+    }
+    let day = NaiveDate::parse_from_str(day_part, date).map_err(|_| bad(column, row, s, reason))?;
+    let days = day.num_days_from_ce() as i64 - 719_163;
+    let ms = match time_part {
+        None => days * MS_PER_DAY,
+        Some(t) => {
+            let fmt = if t.matches(':').count() == 2 {
+                "%H:%M:%S"
+            } else {
+                "%H:%M"
+            };
+            let time = chrono::NaiveTime::parse_from_str(t, fmt)
+                .map_err(|_| bad(column, row, s, "not a valid time of day"))?;
+            day.and_time(time).and_utc().timestamp_millis()
+        }
+    };
+    if !(MIN_MS - MS_PER_DAY..=MAX_MS + MS_PER_DAY).contains(&ms) {
+        return Err(bad(column, row, s, "outside the years 1000 to 9999"));
+    }
+    Ok(match time_part {
+        None => When::Date(days),
+        Some(_) => When::Local(ms),
+    })
+}
+
+/// Reads a timestamp written as text in `zone` under a mapping's [`DateFormat`] (see
+/// [`parse_date_text_in`] for the default format).
+pub fn parse_date_text_as(
+    text: &str,
+    column: &str,
+    row: usize,
+    zone: &Zone,
+    format: DateFormat,
+) -> Result<i64> {
+    let ms = match parse_when_as(text, column, row, format)? {
+        When::Instant(ms) => ms,
+        When::Local(local) => zone.local_to_instant(local),
+        When::Date(day) => zone.local_to_instant(day.saturating_mul(MS_PER_DAY)),
+    };
+    check_range(ms, column, row, text.trim())
+}
+
+/// What [`infer_date_format`] found: the one format that reads every value, or that the values
+/// do not settle the order of day and month. JS `DateFormatInference`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+pub struct DateFormatInference {
+    /// The format, when the values settle it; `null` when they are ambiguous.
+    pub format: Option<DateFormat>,
+    /// True when more than one format reads every value (e.g. only `1/2/2024`-style dates with
+    /// both numbers ≤ 12): the caller must choose; nothing is guessed.
+    pub ambiguous: bool,
+    /// Every format that reads every value.
+    pub candidates: Vec<DateFormat>,
+    /// Values read (blank and missing values are skipped).
+    pub values: usize,
+}
+
+/// Decides from a column's values how its dates are written.
+///
+/// The values settle the format when exactly one format reads them all: ISO 8601 when the date
+/// policy alone reads every value; otherwise the one day-month form that does (a `12/23/2010`
+/// among the values rules out day first, a `23/12/2010` month first). When both slash orders
+/// read every value the result is `ambiguous` with `format: None`. Blank and missing values are
+/// skipped; no value at all is `E_EMPTY`; values that no single format reads are `E_BAD_DATE`
+/// naming the first value the format reading the most values cannot read (`column` and its
+/// 1-based row).
+///
+/// ```
+/// use unimetric::data::dates::{infer_date_format, DateFormat};
+/// let us = infer_date_format(["12/1/2010 8:26", "12/23/2010 9:01"].map(Some), "InvoiceDate").unwrap();
+/// assert_eq!((us.format, us.ambiguous), (Some(DateFormat::MonthDayYear), false));
+/// let open = infer_date_format(["1/2/2024", "3/4/2024"].map(Some), "date").unwrap();
+/// assert_eq!((open.format, open.ambiguous), (None, true));
+/// assert_eq!(open.candidates, [DateFormat::MonthDayYear, DateFormat::DayMonthYear]);
+/// ```
+pub fn infer_date_format<'a>(
+    values: impl IntoIterator<Item = Option<&'a str>>,
+    column: &str,
+) -> Result<DateFormatInference> {
+    let values: Vec<(usize, &str)> = values
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            v.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| (i + 1, v))
+        })
+        .collect();
+    if values.is_empty() {
+        return Err(Error::Empty {
+            what: format!("date values in column '{column}'"),
+        });
+    }
+    let first_failure = |format: DateFormat| {
+        values
+            .iter()
+            .position(|&(row, v)| parse_when_as(v, column, row, format).is_err())
+    };
+    let failures: Vec<(DateFormat, Option<usize>)> = DateFormat::ALL
+        .iter()
+        .map(|&f| (f, first_failure(f)))
+        .collect();
+    let reads_all = |f: &DateFormat| failures.iter().any(|&(g, e)| g == *f && e.is_none());
+    let candidates: Vec<DateFormat> = if reads_all(&DateFormat::Iso) {
+        vec![DateFormat::Iso]
+    } else {
+        DateFormat::ALL[1..]
+            .iter()
+            .copied()
+            .filter(reads_all)
+            .collect()
+    };
+    if candidates.is_empty() {
+        let (format, at) = failures
+            .iter()
+            .filter_map(|&(f, e)| e.map(|i| (f, i)))
+            .max_by_key(|&(_, i)| i)
+            .unwrap_or((DateFormat::Iso, 0));
+        let (row, value) = values.get(at).copied().unwrap_or((0, ""));
+        return Err(bad(
+            column,
+            row,
+            value,
+            &format!(
+                "no one date format reads every value ({} reads the {} values before this one)",
+                format.name(),
+                at
+            ),
+        ));
+    }
+    Ok(DateFormatInference {
+        format: if candidates.len() == 1 {
+            candidates.first().copied()
+        } else {
+            None
+        },
+        ambiguous: candidates.len() > 1,
+        candidates,
+        values: values.len(),
+    })
 }
 
 /// Formats epoch milliseconds as an ISO-8601 UTC date-time (`2024-03-05T00:00:00.000Z`).

@@ -105,6 +105,12 @@ pub struct ColumnMapping {
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
     pub timezone: Zone,
+    /// How text dates write day and month (default `"YYYY-MM-DD"`: ISO 8601 and the date policy
+    /// only); `"MM/DD/YYYY"`, `"DD/MM/YYYY"` or `"DD.MM.YYYY"` for exports that write slash or dot
+    /// dates (see [`dates::DateFormat`]; [`dates::infer_date_format`] tells which).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub date_format: dates::DateFormat,
 }
 
 /// Options of a table built from typed columns (`Transactions.fromColumns(columns, options)`):
@@ -194,6 +200,7 @@ impl ColumnMapping {
             cost: None,
             dimensions: Vec::new(),
             timezone: Zone::utc(),
+            date_format: dates::DateFormat::Iso,
         }
     }
 
@@ -582,18 +589,22 @@ impl Transactions {
     /// (`customerId`, `timestamp`, `amount`, `orderId`, `channel`, `cost`); rows are 1-based
     /// indices.
     pub fn from_columns(cols: TransactionColumns<'_>) -> Result<Transactions> {
-        Self::from_owned_columns(cols.into(), &Zone::utc())
+        Self::from_owned_columns(cols.into(), &Zone::utc(), dates::DateFormat::Iso)
     }
 
     /// [`Transactions::from_columns`] in `zone`: text times without an offset are read as local
     /// times there, and the table remembers the zone (see the [module docs](self)).
     pub fn from_columns_in(cols: TransactionColumns<'_>, zone: &Zone) -> Result<Transactions> {
-        Self::from_owned_columns(cols.into(), zone)
+        Self::from_owned_columns(cols.into(), zone, dates::DateFormat::Iso)
     }
 
     /// [`Transactions::from_columns`] for a reader that has already materialised some columns:
     /// owned amounts, costs and instants are checked and moved into the table, not copied.
-    pub(crate) fn from_owned_columns(cols: OwnedColumns<'_>, zone: &Zone) -> Result<Transactions> {
+    pub(crate) fn from_owned_columns(
+        cols: OwnedColumns<'_>,
+        zone: &Zone,
+        format: dates::DateFormat,
+    ) -> Result<Transactions> {
         let n = cols.amount.len();
         check_size(n)
             .and(check_size(cols.customer_id.len()))
@@ -641,7 +652,13 @@ impl Transactions {
             OwnedTimes::Text(v) => {
                 let mut out = Vec::with_capacity(n);
                 for (i, s) in v.iter().enumerate() {
-                    out.push(dates::parse_date_text_in(s, "timestamp", i + 1, zone)?);
+                    out.push(dates::parse_date_text_as(
+                        s,
+                        "timestamp",
+                        i + 1,
+                        zone,
+                        format,
+                    )?);
                 }
                 out
             }
@@ -1027,14 +1044,20 @@ pub fn amount_value(cell: Cell<'_>, column: &str, row: usize) -> Result<f64> {
 
 /// Reads a time cell under the date policy, in UTC.
 pub fn time_value(cell: Cell<'_>, column: &str, row: usize) -> Result<i64> {
-    time_value_in(cell, column, row, &Zone::utc())
+    time_value_in(cell, column, row, &Zone::utc(), dates::DateFormat::Iso)
 }
 
-/// Reads a time cell under the date policy, naive text in `zone`.
-pub fn time_value_in(cell: Cell<'_>, column: &str, row: usize, zone: &Zone) -> Result<i64> {
+/// Reads a time cell under the date policy, naive text in `zone`, text dates in `format`.
+pub fn time_value_in(
+    cell: Cell<'_>,
+    column: &str,
+    row: usize,
+    zone: &Zone,
+    format: dates::DateFormat,
+) -> Result<i64> {
     match cell {
         Cell::Number(v) => dates::parse_epoch_ms(v, column, row),
-        Cell::Text(s) => dates::parse_date_text_in(s, column, row, zone),
+        Cell::Text(s) => dates::parse_date_text_as(s, column, row, zone, format),
         Cell::Missing => Err(Error::MissingValue {
             column: column.to_string(),
             row,
@@ -1117,7 +1140,7 @@ impl RowBuilder {
         }
         let m = &self.mapping;
         let c = id_text(customer, &m.customer_id, row)?;
-        let t = time_value_in(time, &m.timestamp, row, &m.timezone)?;
+        let t = time_value_in(time, &m.timestamp, row, &m.timezone, m.date_format)?;
         let a = amount_value(amount, &m.amount, row)?;
         let o = match &m.order_id {
             Some(col) => Some(id_text(order, col, row)?),

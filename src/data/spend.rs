@@ -175,7 +175,13 @@ impl SpendBuilder {
             });
         }
         let m = &self.mapping;
-        let d = time_value_in(date, &m.date, row, &m.timezone)?;
+        let d = time_value_in(
+            date,
+            &m.date,
+            row,
+            &m.timezone,
+            super::dates::DateFormat::Iso,
+        )?;
         let name = match channel {
             Cell::Text(s) if !s.trim().is_empty() => s.trim().to_string(),
             Cell::Number(v) if v.is_finite() => v.to_string(),

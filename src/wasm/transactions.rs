@@ -302,6 +302,25 @@ fn text_column(v: &JsValue, column: &str, expected: &str) -> crate::Result<Vec<O
     })
 }
 
+/// Decides how a column's text dates write day and month, from its values (strings; null and
+/// blank skipped): `{ format, ambiguous, candidates, values }`. `format` is the mapping's
+/// `dateFormat` to use, or null when the values do not settle it (`ambiguous`: every format in
+/// `candidates` reads them all, so the user must choose). `column` names the column in errors.
+#[wasm_bindgen(js_name = inferDateFormat, unchecked_return_type = "DateFormatInference")]
+pub fn infer_date_format(
+    #[wasm_bindgen(unchecked_param_type = "ReadonlyArray<string | null>")] values: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string")] column: &JsValue,
+) -> JsResult<JsValue> {
+    let column = match column.as_string() {
+        Some(c) => c,
+        None if column.is_undefined() || column.is_null() => "values".to_string(),
+        None => return Err(bad_type("column", 0, "a column name (a string)", column).into()),
+    };
+    let texts = text_column(values, &column, "a date written as text, or null")?;
+    let found = crate::data::dates::infer_date_format(texts.iter().map(Option::as_deref), &column)?;
+    Ok(to_js(&found))
+}
+
 fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Transactions> {
     let m: ColumnMapping = read(mapping_value, "mapping")?;
     let optional = [

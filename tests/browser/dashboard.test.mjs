@@ -274,6 +274,46 @@ describe("demo dashboard", { timeout: 90_000 }, () => {
     assert.equal(await page.getByRole("alert").isHidden(), true);
   });
 
+  it("reads US slash dates after saying which order the values settle", async () => {
+    // A UCI Online Retail-shaped export: 12/23/2010 rules out day first. Hand count: customers
+    // 17850 and 13047.
+    const rows = [
+      "InvoiceNo,InvoiceDate,CustomerID,Amount",
+      "536365,12/1/2010 8:26,17850,15.3",
+      "536366,12/1/2010 9:01,13047,20",
+      "536367,12/23/2010 9:01,17850,4.7",
+    ];
+    const buffer = Buffer.from(rows.join("\n"));
+    await page.setInputFiles("#file", { name: "uci.csv", mimeType: "text/csv", buffer });
+    await page.locator("#mapping").waitFor({ state: "visible" });
+    await page.waitForFunction(() => document.getElementById("map-dateFormat-help").textContent !== "");
+    assert.equal(await page.locator("#map-timestamp").inputValue(), "InvoiceDate");
+    assert.equal(await page.locator("#map-dateFormat").inputValue(), "MM/DD/YYYY");
+    assert.match(await page.locator("#map-dateFormat-help").innerText(), /month first/);
+    for (const [key, column] of Object.entries({ customerId: "CustomerID", amount: "Amount" })) {
+      await page.locator(`#map-${key}`).selectOption(column);
+    }
+    await page.getByRole("button", { name: "Load file" }).click();
+    await page.waitForFunction(() => document.body.dataset.state === "ready" && window.__unimetric?.customers.value === 2);
+    await assertMatchesCsv(buffer, { customerId: "CustomerID", timestamp: "InvoiceDate", amount: "Amount", dateFormat: "MM/DD/YYYY" });
+  });
+
+  it("asks for the order when the dates read either way, and uses the choice", async () => {
+    // 1/2/2024 and 3/4/2024 read as month or day first: no guess. Day first: Feb 1 and Apr 3.
+    const buffer = Buffer.from("customer,date,amount\nann,1/2/2024,10\nbob,3/4/2024,20\nann,3/4/2024,5\n");
+    await page.setInputFiles("#file", { name: "either.csv", mimeType: "text/csv", buffer });
+    await page.locator("#mapping").waitFor({ state: "visible" });
+    await page.waitForFunction(() => document.getElementById("map-dateFormat-help").textContent.includes("either way"));
+    assert.equal(await page.locator("#map-dateFormat").inputValue(), "");
+    assert.equal(await page.locator("#map-dateFormat").evaluate((el) => el.checkValidity()), false);
+    await page.locator("#map-dateFormat").selectOption("DD/MM/YYYY");
+    await page.getByRole("button", { name: "Load file" }).click();
+    await page.waitForFunction(() => document.body.dataset.state === "ready" && window.__unimetric?.customers.value === 2
+      && window.__unimetric?.revenue.value === 35);
+    const mapping = { customerId: "customer", timestamp: "date", amount: "amount", dateFormat: "DD/MM/YYYY" };
+    await assertMatchesCsv(buffer, mapping);
+  });
+
   it("previews a file with blank header names, each value under its own column", async () => {
     // `;`-separated (more `;` than `,` in the header), a blank second name and a trailing `;`
     // that makes a blank sixth one, and a quoted `;` inside a value.

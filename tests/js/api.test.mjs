@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import init, { Transactions, CustomerSummary, glossary, getDefinition, errorCodes, version } from "../../pkg/node.js";
+import init, { Transactions, CustomerSummary, glossary, getDefinition, errorCodes, inferDateFormat, version } from "../../pkg/node.js";
 import { FIXTURES, ROOT, runDocBlock, throwsCode } from "./helpers.mjs";
 
 const csv = readFileSync(path.join(FIXTURES, "refunds.csv"), "utf8");
@@ -208,4 +208,28 @@ test("data guide time-zone example prints the documented values", () => {
   // and Sunday in one Monday week, two Sunday weeks; Mar 30 ends 23:59:59.999 CET = 22:59:59.999Z.
   const out = runDocBlock("docs/guide/data.md", "timezones");
   assert.ok(out.includes("[ 'a' ] 2024-03-30T22:59:59.999Z"), out);
+});
+
+// A UCI Online Retail-shaped export writes US dates ("12/1/2010 8:26"). Hand count: 17850 buys
+// Dec 1 08:26 and Dec 23 09:01 (frequency 1, recency 22 days), 13047 once on Dec 1 (T 22).
+test("US slash dates: inferDateFormat settles them and the mapping's dateFormat reads them", () => {
+  const csv = "InvoiceDate,CustomerID,Amount\n12/1/2010 8:26,17850,15.3\n12/1/2010 9:01,13047,20\n12/23/2010 9:01,17850,4.7\n";
+  const mapping = { customerId: "CustomerID", timestamp: "InvoiceDate", amount: "Amount" };
+  throwsCode(() => Transactions.fromCsv(csv, mapping), "E_BAD_DATE", { column: "InvoiceDate", row: 2 });
+  const found = inferDateFormat(["12/1/2010 8:26", "12/1/2010 9:01", "12/23/2010 9:01"], "InvoiceDate");
+  assert.deepEqual(found, { format: "MM/DD/YYYY", ambiguous: false, candidates: ["MM/DD/YYYY"], values: 3 });
+  const tx = Transactions.fromCsv(csv, { ...mapping, dateFormat: found.format });
+  const s = tx.summary();
+  assert.deepEqual(s.customerId, ["13047", "17850"]);
+  assert.deepEqual([[...s.frequency], [...s.recency], [...s.T]], [[0, 1], [0, 22], [22, 22]]);
+  assert.deepEqual([...s.firstPurchase], [Date.UTC(2010, 11, 1, 9, 1), Date.UTC(2010, 11, 1, 8, 26)]);
+  // Values that do not settle the order: no guess.
+  assert.deepEqual(inferDateFormat(["1/2/2024", "3/4/2024"]), { format: null, ambiguous: true, candidates: ["MM/DD/YYYY", "DD/MM/YYYY"], values: 2 });
+  throwsCode(() => inferDateFormat(["12/23/2010", "23/12/2010"], "InvoiceDate"), "E_BAD_DATE", { column: "InvoiceDate", row: 2 });
+  s.free(); tx.free();
+});
+
+test("data guide date-format example prints the documented values", () => {
+  // Hand count in the guide's comments: 12/1/2010 8:26 month first is 2010-12-01T08:26Z.
+  runDocBlock("docs/guide/data.md", "dateformat");
 });

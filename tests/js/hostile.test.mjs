@@ -261,6 +261,28 @@ entry("getDefinition", (id) => U.getDefinition(id), [
   c("a String object", () => [new String("ltv.clv")], "E_BAD_TYPE"),
 ]);
 
+// --- Date formats. Hand count: Dec 1 2010 08:26Z = Date.UTC(2010, 11, 1, 8, 26).
+entry("inferDateFormat", (...a) => U.inferDateFormat(...a), [
+  c("US dates settled by a 12/23", () => [["12/1/2010 8:26", "12/23/2010 9:01"]],
+    ok((r) => assert.deepEqual([r.format, r.ambiguous, r.values], ["MM/DD/YYYY", false, 2]))),
+  c("European dates settled by a 23/12", () => [["1/12/2010", "23/12/2010"]],
+    ok((r) => assert.deepEqual([r.format, r.ambiguous], ["DD/MM/YYYY", false]))),
+  c("ambiguous dates: no guess", () => [["1/2/2024", "3/4/2024"]],
+    ok((r) => assert.deepEqual([r.format, r.ambiguous, r.candidates], [null, true, ["MM/DD/YYYY", "DD/MM/YYYY"]]))),
+  c("ISO dates", () => [["2024-01-02"]], ok((r) => assert.equal(r.format, "YYYY-MM-DD"))),
+  c("nulls and blanks skipped", () => [[null, "", "31.12.2024"]], ok((r) => assert.deepEqual([r.format, r.values], ["DD.MM.YYYY", 1]))),
+  c("empty array", () => [[]], "E_EMPTY"),
+  c("only blanks", () => [[" ", null]], "E_EMPTY"),
+  c("no one format reads all", () => [["12/23/2010", "23/12/2010"], "InvoiceDate"], "E_BAD_DATE"),
+  c("not a date", () => [["soon"]], "E_BAD_DATE"),
+  c("a number among the values", () => [["1/2/2024", 5]], "E_BAD_TYPE"),
+  c("not an array", () => ["12/1/2010"], "E_BAD_TYPE"),
+  c("no values", () => [], "E_BAD_TYPE"),
+  c("a typed array", () => [new Float64Array([1, 2])], "E_BAD_TYPE"),
+  c("column name not a string", () => [["1/2/2024"], 7], "E_BAD_TYPE"),
+  c("very long text", () => [["1/2/2024" + "0".repeat(100_000)]], "E_BAD_DATE"),
+]);
+
 // --- Transactions constructors
 const txAlive = () => checkReadmeSummary();
 const fromCsvCases = (bytes) => {
@@ -314,6 +336,15 @@ entry("Transactions.fromCsv", (...a) => Transactions.fromCsv(...a), [
   c("lone surrogate in an id is read as U+FFFD", () => [HEAD + "\uD800,2024-01-01,5\n", M],
     ok((tx) => assert.deepEqual(tx.summary().customerId, ["\uFFFD"]))),
 ], txAlive);
+MATRIX["Transactions.fromCsv"].cases.push(
+  c("US slash dates with dateFormat", () => ["c,d,a\nx,12/1/2010 8:26,5\nx,12/23/2010,7\n", { ...M, dateFormat: "MM/DD/YYYY" }],
+    ok((tx) => assert.deepEqual([...tx.summary().firstPurchase], [Date.UTC(2010, 11, 1, 8, 26)]))),
+  c("slash dates without dateFormat", () => ["c,d,a\nx,12/1/2010,5\n", M], "E_BAD_DATE"),
+  c("a date the format cannot read", () => ["c,d,a\nx,12/1/2010,5\nx,13/1/2010,5\n", { ...M, dateFormat: "MM/DD/YYYY" }], "E_BAD_DATE"),
+  c("unknown dateFormat", () => ["c,d,a\nx,12/1/2010,5\n", { ...M, dateFormat: "M/D/Y" }], "E_BAD_OPTION"),
+  c("dateFormat of the wrong type", () => ["c,d,a\nx,12/1/2010,5\n", { ...M, dateFormat: 1 }], "E_BAD_OPTION"),
+);
+
 MATRIX["Transactions.fromCsv"].cases.push(
   ...fromCsvCases(true).map((k) => ({ ...k, name: `${k.name} (UTF-8 bytes)` })),
   c("non-UTF-8 bytes", () => [new Uint8Array([...new TextEncoder().encode(HEAD), 0xff, 0xfe, ...new TextEncoder().encode(",2024-01-01,5\n")]), M], "E_CSV"),

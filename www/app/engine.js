@@ -40,6 +40,8 @@ export async function runTask(type, args = {}) {
 
 /** The definitions of these ids, from the library in the worker (no data set needed). */
 export const fetchDefinitions = (ids) => engine.call("definitions", [{ ids }]);
+/** The library's reading of a column's date values: `{ format, ambiguous, candidates, values }`. */
+export const inferDates = (values, column) => engine.call("dateFormat", [{ values, column }]);
 
 let reloading = null;
 

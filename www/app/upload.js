@@ -2,6 +2,7 @@
 // column mapping from the names and values, and load it (with an optional spend file).
 
 import { $, formatCount, h } from "./format.js";
+import { inferDates } from "./engine.js";
 import { clearError, showError } from "./ui.js";
 
 /** Loads a data set: set by wireUpload to the page's loader. */
@@ -203,6 +204,7 @@ async function offerMapping(input, fieldset, prefix, suggest, optional) {
   }
   const suggested = suggestFromValues(suggestMapping(columns, suggest), columns, header, rows, suggest);
   renderPreview(previewId, header, rows, suggested);
+  if (prefix === "map-") previewDates = (c) => rows.map((r) => r[header.indexOf(c)] ?? null);
   for (const key of Object.keys(suggest)) {
     const select = $(`${prefix}${key}`);
     const blank = optional.has(key) ? "— none —" : "— choose a column —";
@@ -214,8 +216,50 @@ async function offerMapping(input, fieldset, prefix, suggest, optional) {
   return true;
 }
 
+/** The preview's values of the column chosen as the date, for the date-format reading. */
+let previewDates = () => [];
+
+const FORMAT_WORDS = {
+  "YYYY-MM-DD": "ISO dates (2010-12-23)",
+  "MM/DD/YYYY": "month first (12/23/2010)",
+  "DD/MM/YYYY": "day first (23/12/2010)",
+  "DD.MM.YYYY": "day first with dots (23.12.2010)",
+};
+
+/**
+ * Asks the library how the chosen date column writes its dates and sets the date-format choice:
+ * the format the values settle, or no choice (required) when they read either way.
+ */
+async function offerDateFormat() {
+  const select = $("map-dateFormat");
+  const help = $("map-dateFormat-help");
+  select.querySelector('option[value=""]')?.remove();
+  const column = $("map-timestamp").value;
+  const values = column ? previewDates(column) : [];
+  if (values.length === 0) {
+    select.value = "YYYY-MM-DD";
+    help.textContent = "";
+    return;
+  }
+  try {
+    const found = await inferDates(values, column);
+    if (found.format) {
+      select.value = found.format;
+      help.textContent = `Read from the first ${formatCount(found.values)} dates: ${FORMAT_WORDS[found.format]}.`;
+    } else {
+      select.prepend(h("option", { value: "" }, "— choose —"));
+      select.value = "";
+      help.textContent = `The first ${formatCount(found.values)} dates read either way (${found.candidates.map((f) => FORMAT_WORDS[f]).join(" or ")}): choose the order your export uses.`;
+    }
+  } catch (err) {
+    select.value = "YYYY-MM-DD";
+    help.textContent = `No one date format reads these dates: ${err.message}`;
+  }
+}
+
 async function onFileChosen() {
   $("load-file").disabled = !(await offerMapping($("file"), $("mapping"), "map-", SUGGEST, OPTIONAL));
+  if (!$("load-file").disabled) await offerDateFormat();
 }
 
 function onSpendFileChosen() {
@@ -242,7 +286,10 @@ async function onFileSubmit(event) {
       ? { file: spendFile, mapping: chosenMapping("map-spend-", SPEND_SUGGEST), name: spendFile.name }
       : undefined;
   clearError();
-  await loadData({ file, mapping: chosenMapping("map-", SUGGEST), name: file.name, spend }, file.name);
+  const mapping = chosenMapping("map-", SUGGEST);
+  const dateFormat = $("map-dateFormat").value;
+  if (dateFormat && dateFormat !== "YYYY-MM-DD") mapping.dateFormat = dateFormat;
+  await loadData({ file, mapping, name: file.name, spend }, file.name);
 }
 
 /** The rows the library left out of the loaded file, listed inline with row and column. */
@@ -301,6 +348,7 @@ function wireDropZone() {
 export function wireUpload(load) {
   loadData = load;
   $("file").addEventListener("change", onFileChosen);
+  $("map-timestamp").addEventListener("change", offerDateFormat);
   wireDropZone();
   $("spend-file").addEventListener("change", onSpendFileChosen);
   $("upload-form").addEventListener("submit", onFileSubmit);
