@@ -278,3 +278,20 @@ test("customerAttributesFromArrow: a DuckDB CRM table gives the same churn featu
   throwsCode(() => customerAttributesFromArrow(ipc(crm), { customerId: "id", numeric: ["plan"] }), "E_BAD_TYPE", { column: "plan" });
   throwsCode(() => customerAttributesFromArrow(ipc(crm), { customerId: "id", categorical: ["seats"] }), "E_BAD_TYPE", { column: "seats" });
 });
+
+// Text dates in an Arrow utf8 column follow the mapping's dateFormat, as CSV does. Hand count:
+// 12/1/2010 8:26 month first = Date.UTC(2010, 11, 1, 8, 26); 12/23/2010 is 22 days later.
+test("utf8 slash dates read with the mapping's dateFormat", () => {
+  const A = createRequire(import.meta.url)("apache-arrow");
+  const table = A.tableFromArrays({
+    c: ["17850", "17850"],
+    ts: ["12/1/2010 8:26", "12/23/2010 9:01"],
+    a: new Float64Array([15.3, 4.7]),
+  });
+  const bytes = A.tableToIPC(table, "stream");
+  throwsCode(() => Transactions.fromArrow(bytes, M), "E_BAD_DATE", { column: "ts", row: 1 });
+  const tx = Transactions.fromArrow(bytes, { ...M, dateFormat: "MM/DD/YYYY" });
+  const s = tx.summary();
+  assert.deepEqual([[...s.firstPurchase], [...s.recency]], [[Date.UTC(2010, 11, 1, 8, 26)], [22]]);
+  s.free(); tx.free();
+});
