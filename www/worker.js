@@ -13,6 +13,7 @@ import {
   churnFeatures,
   clv,
   evaluateChurn,
+  experiment,
   fitBgNbd,
   fitChurn,
   fitGammaGamma,
@@ -20,6 +21,7 @@ import {
   historicalLtv,
   inferDateFormat,
   ltvToCac,
+  planExperiment,
   rfmScores,
   segmentCustomers,
   version,
@@ -289,6 +291,16 @@ const handlers = {
     } finally {
       summary.free();
     }
+  },
+
+  /** An A/B test from each arm's counts (`experiment`); needs no data set. */
+  experiment({ input, options }) {
+    return experiment(input, options);
+  },
+
+  /** Units per arm and days for a planned test (`planExperiment`); needs no data set. */
+  planExperiment({ input }) {
+    return planExperiment(input);
   },
 
   /** How a column's text dates write day and month (`inferDateFormat`); needs no data set. */

@@ -40,6 +40,10 @@ export async function runTask(type, args = {}) {
 
 /** The definitions of these ids, from the library in the worker (no data set needed). */
 export const fetchDefinitions = (ids) => engine.call("definitions", [{ ids }]);
+/** An experiment from arm counts, computed in the worker; needs no data set. */
+export const runExperiment = (input, options) => engine.call("experiment", [{ input, options }]);
+/** A planned experiment's size and duration, computed in the worker. */
+export const runPlan = (input) => engine.call("planExperiment", [{ input }]);
 /** The library's reading of a column's date values: `{ format, ambiguous, candidates, values }`. */
 export const inferDates = (values, column) => engine.call("dateFormat", [{ values, column }]);
 

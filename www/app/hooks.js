@@ -10,7 +10,8 @@ import { subscribe } from "./state.js";
 /**
  * Sets `window.__unimetricEngine` to the worker client now, and each section's global whenever
  * its result changes: `__unimetric` (the KPIs), `__unimetricCac`, `__unimetricChurn`,
- * `__unimetricLtv` and `__unimetricSegments` (null after a failure).
+ * `__unimetricLtv`, `__unimetricSegments` (null after a failure) and `__unimetricExperiment`
+ * (`{ result, plan }`, each null after a failure).
  */
 export function installHooks(engine) {
   window.__unimetricEngine = engine;
@@ -21,6 +22,9 @@ export function installHooks(engine) {
   subscribe("churn", exposeChurn);
   subscribe("ltv", exposeLtv);
   subscribe("segments", exposeSegments);
+  subscribe("experiment", (state) => {
+    window.__unimetricExperiment = { result: state.experimentResult ?? null, plan: state.planResult ?? null };
+  });
 }
 
 /** The raw library results the CAC section shows. */

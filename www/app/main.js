@@ -5,6 +5,7 @@
 import { computeCac, readCacSettings, wireCac } from "./cac.js";
 import { computeChurn, readChurnSettings, wireChurn } from "./churn.js";
 import { cancelWork, engine, fetchDefinitions, runTask, showHalted } from "./engine.js";
+import { wireExperiments } from "./experiments.js";
 import { wireExport } from "./export.js";
 import { $ } from "./format.js";
 import { installHooks } from "./hooks.js";
@@ -13,7 +14,7 @@ import { loadLimits } from "./limits.js";
 import { computeLtv, readLtvSettings, wireLtv } from "./ltv.js";
 import { computeSegments, readSegmentSettings, wireSegments } from "./segments.js";
 import { SAMPLE, sampleRequest, state } from "./state.js";
-import { clearError, describeData, setState, setStatus, showError } from "./ui.js";
+import { clearError, describeData, renderError, setState, setStatus, showError } from "./ui.js";
 import { renderRejected, wireUpload } from "./upload.js";
 
 /** Every section's settings from the URL, into the state and the forms. */
@@ -96,6 +97,8 @@ async function start() {
   renderPlaceholders();
   readUrl();
   await loadData(sampleRequest(), SAMPLE.name);
+  // The experiments section needs no data set: its sample arms load after the dashboard's data.
+  await wireExperiments().catch((err) => renderError($("exp-error"), "Could not load the sample experiment", err));
 }
 
 installHooks(engine);

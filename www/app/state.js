@@ -44,6 +44,8 @@ export const state = {
   segments: null,
   segmentsResult: null,
   segmentsGeneration: 0,
+  experimentResult: null, // last experiment() result of the experiments section
+  planResult: null, // last planExperiment() result
 };
 
 /** Listeners per section, told when the section's result (or its absence) changes. */
