@@ -752,6 +752,25 @@ fn bad_units_are_coded_errors_naming_column_and_row() {
         run(codes, &huge, None, None, &d),
         ("E_OUT_OF_RANGE", Some("value".into()), Some(1))
     );
+    // u8 codes with more than 256 names: the arms past code 255 are there, without units.
+    let many: Vec<String> = (0..300).map(|i| format!("a{i}")).collect();
+    let codes8 = [0u8, 1, 0, 1, 0, 1, 0, 1];
+    let e = experiment_from_units(
+        &UnitColumns {
+            arm: ArmColumn::Codes8(&codes8),
+            arm_names: Some(&many),
+            value: &UNIT_VALUE,
+            denominator: None,
+            pre: None,
+        },
+        &d,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "E_INSUFFICIENT_DATA");
+    assert!(
+        e.to_string().contains("arm 'a2' (row 3) has 0 units"),
+        "{e}"
+    );
     let no_names = experiment_from_units(
         &UnitColumns {
             arm: codes,

@@ -177,8 +177,8 @@ impl UnitSums {
 const LANES: usize = 4;
 
 /// Per-arm sums of `value` (and of `w` when given) for codes already checked to be below
-/// `acc_len`; `acc_len` is at least the number of arms (256 for `u8` codes, so that no index
-/// can be out of bounds).
+/// `acc_len`; `acc_len` is at least the number of arms (and at least 256 for `u8` codes, so
+/// that no index can be out of bounds).
 fn accumulate<C: Copy>(
     codes: &[C],
     index: impl Fn(C) -> usize,
@@ -503,7 +503,7 @@ pub fn experiment_from_units(
         ArmColumn::Codes8(c) => {
             let names_in = units.arm_names.ok_or_else(|| no_names(units))?;
             check_codes(c, names_in.len())?;
-            sums = accumulate(c, usize::from, 256, units.value, w);
+            sums = accumulate(c, usize::from, names_in.len().max(256), units.value, w);
             names = names_in.to_vec();
             codes = Vec::new();
         }

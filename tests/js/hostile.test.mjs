@@ -1050,6 +1050,7 @@ entry("experimentFromUnits", (...a) => U.experimentFromUnits(...a), [
   c("one arm of text", () => [EXU({ arm: Array(8).fill("A"), armNames: undefined })], "E_INSUFFICIENT_DATA"),
   c("an arm name without units", () => [EXU({ armNames: ["A", "B", "C"] })], "E_INSUFFICIENT_DATA"),
   c("1,001 arm names", () => [EXU({ armNames: Array.from({ length: 1001 }, (_, i) => `a${i}`) })], "E_TOO_LARGE"),
+  c("Uint8Array codes with 300 arm names (arms past code 255 have no units)", () => [EXU({ armNames: Array.from({ length: 300 }, (_, i) => `a${i}`) })], "E_INSUFFICIENT_DATA"),
   c("10k text arms", () => [{ arm: Array.from({ length: 20_000 }, (_, i) => `a${i % 10_000}`), value: new Float64Array(20_000).fill(1) }], "E_TOO_LARGE"),
   c("duplicate arm names", () => [EXU({ armNames: ["A", "A"] })], "E_OUT_OF_RANGE"),
   c("empty arm name", () => [EXU({ armNames: ["", "B"] })], "E_MISSING_VALUE"),
