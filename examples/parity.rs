@@ -3,6 +3,7 @@
 //! sample spend; the churn model fitted on the features at 2025-06-30 with a 90-day horizon, its
 //! scores, and the evaluations of those scores and of the 2025-03-31 / 2025-06-30 time split with
 //! 1 − P(alive); every case of the experiment fixture tests/fixtures/peers/experiment_gbstats.json;
+//! `experiment_from_units` on 10,001 generated units (mean with CUPED, ratio, proportion);
 //! and, per time zone (Europe/Berlin, America/New_York, Australia/Sydney), the
 //! weekly (Sunday weeks) and monthly summaries, the KPIs, historical LTV cohort curves, churn
 //! features and CAC payback of the same data, and a small table of naive times around midnight
@@ -67,6 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     out.insert("churn".into(), churn_scenario(&tx)?);
     out.insert("experiment".into(), experiment_scenario()?);
+    out.insert("experimentFromUnits".into(), units_scenario()?);
     let spend_path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data/spend.csv");
     let mut spend_mapping = SpendMapping::new("month", "channel", "amount");
     spend_mapping.channel_type = Some("channel_type".into());
@@ -303,4 +305,64 @@ fn experiment_scenario() -> Result<serde_json::Value, Box<dyn std::error::Error>
         out.push(hex_opt(v));
     }
     Ok(out.into())
+}
+
+/// `experiment_from_units` on 10,001 generated units in three arms (unit i: arm i mod 3, value
+/// ((7919 i) mod 1000)/10, pre ((104729 i) mod 500)/7, denominator 1 + i mod 4, converted when
+/// (31 i) mod 7 = 0): mean with CUPED, ratio, proportion; per comparison estimate, standard
+/// error, interval, p-value and θ, and the arms' means and variances.
+fn units_scenario() -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    use unimetric::experiment::{
+        experiment_from_units, ArmColumn, ExperimentMetric, ExperimentUnitsOptions, UnitColumns,
+    };
+    let n = 10_001usize;
+    let arm: Vec<u32> = (0..n).map(|i| (i % 3) as u32).collect();
+    let value: Vec<f64> = (0..n).map(|i| ((7919 * i) % 1000) as f64 / 10.0).collect();
+    let pre: Vec<f64> = (0..n).map(|i| ((104_729 * i) % 500) as f64 / 7.0).collect();
+    let den: Vec<f64> = (0..n).map(|i| (1 + i % 4) as f64).collect();
+    let conv: Vec<f64> = (0..n)
+        .map(|i| if (31 * i) % 7 == 0 { 1.0 } else { 0.0 })
+        .collect();
+    let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+    fn cols<'a>(
+        arm: &'a [u32],
+        names: &'a [String],
+        value: &'a [f64],
+        denominator: Option<&'a [f64]>,
+        pre: Option<&'a [f64]>,
+    ) -> UnitColumns<'a> {
+        UnitColumns {
+            arm: ArmColumn::Codes32(arm),
+            arm_names: Some(names),
+            value,
+            denominator,
+            pre,
+        }
+    }
+    let prop = ExperimentUnitsOptions {
+        metric: Some(ExperimentMetric::Proportion),
+        ..Default::default()
+    };
+    let d = ExperimentUnitsOptions::default();
+    let runs = [
+        experiment_from_units(&cols(&arm, &names, &value, None, Some(&pre)), &d)?,
+        experiment_from_units(&cols(&arm, &names, &value, Some(&den), None), &d)?,
+        experiment_from_units(&cols(&arm, &names, &conv, None, None), &prop)?,
+    ];
+    let mut v = Vec::new();
+    for r in &runs {
+        for c in &r.comparisons {
+            v.extend([
+                Some(c.estimate),
+                Some(c.std_error),
+                Some(c.ci[0]),
+                Some(c.ci[1]),
+            ]);
+            v.extend([c.p_value, c.theta]);
+        }
+        for a in &r.arms {
+            v.extend([Some(a.mean), Some(a.variance)]);
+        }
+    }
+    Ok(hex_opt(v))
 }

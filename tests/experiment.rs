@@ -490,3 +490,297 @@ fn bad_input_is_a_coded_error() {
         "E_OUT_OF_RANGE"
     );
 }
+
+// ------------------------------------------------------------------------------ from units
+
+use unimetric::experiment::{
+    experiment_from_units, ArmColumn, ExperimentUnitsOptions, UnitColumns,
+};
+
+fn units_opts(extra: serde_json::Value) -> ExperimentUnitsOptions {
+    serde_json::from_value(extra).unwrap()
+}
+
+/// Eight units, A = rows 1, 3, 5, 7 and B = rows 2, 4, 6, 8 (interleaved), with a second column
+/// w. Counted by hand: A: value [1, 2, 3, 4], w [1, 1, 2, 2] → n 4, Σv 10, Σv² 30, Σw 6,
+/// Σw² 10, Σv·w 1 + 2 + 6 + 8 = 17; B: value [2, 4, 6, 8], w [1, 2, 2, 3] → n 4, Σv 20,
+/// Σv² 4 + 16 + 36 + 64 = 120, Σw 8, Σw² 1 + 4 + 4 + 9 = 18, Σv·w 2 + 8 + 12 + 24 = 46.
+const UNIT_VALUE: [f64; 8] = [1.0, 2.0, 2.0, 4.0, 3.0, 6.0, 4.0, 8.0];
+const UNIT_W: [f64; 8] = [1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 3.0];
+const UNIT_CODES: [u32; 8] = [0, 1, 0, 1, 0, 1, 0, 1];
+
+fn hand_arm(name: &str, f: impl FnOnce(&mut ExperimentArm)) -> ExperimentArm {
+    let mut a = ExperimentArm {
+        name: name.into(),
+        n: 4.0,
+        ..Default::default()
+    };
+    f(&mut a);
+    a
+}
+
+#[test]
+fn units_give_the_result_of_the_hand_counted_sums() {
+    let names = ["A".to_string(), "B".to_string()];
+    let text: Vec<String> = UNIT_CODES
+        .iter()
+        .map(|&c| names[c as usize].clone())
+        .collect();
+    let codes8: Vec<u8> = UNIT_CODES.iter().map(|&c| c as u8).collect();
+    let arm_columns = [
+        (ArmColumn::Codes32(&UNIT_CODES), Some(&names[..])),
+        (ArmColumn::Codes8(&codes8), Some(&names[..])),
+        (ArmColumn::Text(&text), None),
+        (ArmColumn::Text(&text), Some(&names[..])),
+    ];
+    let mean = ExperimentInput {
+        metric: ExperimentMetric::Mean,
+        name: Some("revenue per visitor".into()),
+        arms: vec![
+            hand_arm("A", |a| (a.sum, a.sum_squares) = (Some(10.0), Some(30.0))),
+            hand_arm("B", |a| (a.sum, a.sum_squares) = (Some(20.0), Some(120.0))),
+        ],
+    };
+    let mut cuped = mean.clone();
+    for (a, (s, ss, x)) in cuped
+        .arms
+        .iter_mut()
+        .zip([(6.0, 10.0, 17.0), (8.0, 18.0, 46.0)])
+    {
+        (a.pre_sum, a.pre_sum_squares, a.pre_cross_sum) = (Some(s), Some(ss), Some(x));
+    }
+    let ratio = ExperimentInput {
+        metric: ExperimentMetric::Ratio,
+        name: Some("revenue per visitor".into()),
+        arms: vec![
+            hand_arm("A", |a| {
+                (a.numerator_sum, a.numerator_sum_squares) = (Some(10.0), Some(30.0));
+                (a.denominator_sum, a.denominator_sum_squares) = (Some(6.0), Some(10.0));
+                a.cross_sum = Some(17.0);
+            }),
+            hand_arm("B", |a| {
+                (a.numerator_sum, a.numerator_sum_squares) = (Some(20.0), Some(120.0));
+                (a.denominator_sum, a.denominator_sum_squares) = (Some(8.0), Some(18.0));
+                a.cross_sum = Some(46.0);
+            }),
+        ],
+    };
+    let option_sets = [
+        serde_json::json!({}),
+        serde_json::json!({ "difference": "absolute", "sequential": true }),
+        serde_json::json!({ "method": "bayesian", "baseline": "B" }),
+    ];
+    for (arm, arm_names) in arm_columns {
+        for o in &option_sets {
+            let mut uo = units_opts(o.clone());
+            uo.name = Some("revenue per visitor".into());
+            let xo: ExperimentOptions = serde_json::from_value(o.clone()).unwrap();
+            let cols = |denominator, pre| UnitColumns {
+                arm,
+                arm_names,
+                value: &UNIT_VALUE,
+                denominator,
+                pre,
+            };
+            let got = experiment_from_units(&cols(None, None), &uo).unwrap();
+            assert_eq!(got, experiment(&mean, &xo).unwrap(), "mean {o}");
+            let got = experiment_from_units(&cols(None, Some(&UNIT_W)), &uo).unwrap();
+            let want = experiment(&cuped, &xo).unwrap();
+            assert!(want.comparisons[0].theta.is_some());
+            assert_eq!(got, want, "cuped {o}");
+            let got = experiment_from_units(&cols(Some(&UNIT_W), None), &uo).unwrap();
+            assert_eq!(got, experiment(&ratio, &xo).unwrap(), "ratio {o}");
+        }
+    }
+}
+
+/// Every proportion case of the gbstats fixture with fewer than ten million units, rebuilt as
+/// one 0/1 row per unit (with CUPED: c units converting in both periods, conversions − c after
+/// only, preSum − c before only, the rest in neither), in a scrambled order, gives gbstats'
+/// figures.
+#[test]
+fn units_rebuilt_from_fixture_cases_match_gbstats() {
+    let f = fixture();
+    let mut cases = 0;
+    for case in f["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let input: ExperimentInput = serde_json::from_value(case["input"].clone()).unwrap();
+        if input.metric != ExperimentMetric::Proportion || input.arms.iter().any(|a| a.n > 1e7) {
+            continue;
+        }
+        let cuped = input.arms[0].pre_sum.is_some();
+        let (mut arm, mut value, mut pre) = (Vec::new(), Vec::new(), Vec::new());
+        for (j, a) in input.arms.iter().enumerate() {
+            let conv = a.conversions.unwrap() as usize;
+            let (ps, both) = match cuped {
+                true => (
+                    a.pre_sum.unwrap() as usize,
+                    a.pre_cross_sum.unwrap() as usize,
+                ),
+                false => (0, 0),
+            };
+            for i in 0..a.n as usize {
+                let (v, p) = if i < both {
+                    (1.0, 1.0)
+                } else if i < conv {
+                    (1.0, 0.0)
+                } else if i < conv + ps - both {
+                    (0.0, 1.0)
+                } else {
+                    (0.0, 0.0)
+                };
+                arm.push(j as u32);
+                value.push(v);
+                pre.push(p);
+            }
+        }
+        // Scramble: row i takes unit (i·7919) mod N (7919 is prime and divides no N here).
+        let n = arm.len();
+        assert!(n % 7919 != 0);
+        let perm: Vec<usize> = (0..n).map(|i| (i * 7919) % n).collect();
+        let arm: Vec<u32> = perm.iter().map(|&i| arm[i]).collect();
+        let value: Vec<f64> = perm.iter().map(|&i| value[i]).collect();
+        let pre: Vec<f64> = perm.iter().map(|&i| pre[i]).collect();
+        let names: Vec<String> = input.arms.iter().map(|a| a.name.clone()).collect();
+        let mut o = case["options"].clone();
+        o["metric"] = "proportion".into();
+        let r = experiment_from_units(
+            &UnitColumns {
+                arm: ArmColumn::Codes32(&arm),
+                arm_names: Some(&names),
+                value: &value,
+                denominator: None,
+                pre: cuped.then_some(&pre[..]),
+            },
+            &units_opts(o),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (c, w) in r
+            .comparisons
+            .iter()
+            .zip(case["expected"]["comparisons"].as_array().unwrap())
+        {
+            let at = |k: &str| format!("units: {name} / {} / {k}", c.arm);
+            close(c.estimate, num(&w["estimate"]), &at("estimate"));
+            close(c.std_error, num(&w["stdError"]), &at("stdError"));
+            close(c.ci[0], num(&w["ci"][0]), &at("ci[0]"));
+            close(c.ci[1], num(&w["ci"][1]), &at("ci[1]"));
+            if let Some(p) = w.get("pValue") {
+                close(c.p_value.unwrap(), num(p), &at("pValue"));
+            }
+            if let Some(t) = w.get("theta") {
+                close(c.theta.unwrap(), num(t), &at("theta"));
+            }
+            if let Some(x) = w.get("chanceToWin") {
+                close(c.chance_to_win.unwrap(), num(x), &at("chanceToWin"));
+            }
+        }
+        close(
+            r.srm.p_value,
+            num(&case["expected"]["srm"]["pValue"]),
+            &format!("units: {name} srm"),
+        );
+        cases += 1;
+    }
+    assert!(cases >= 10, "only {cases} cases rebuilt");
+}
+
+#[test]
+fn bad_units_are_coded_errors_naming_column_and_row() {
+    let names = vec!["A".to_string(), "B".to_string()];
+    let d = ExperimentUnitsOptions::default();
+    let run = |arm: ArmColumn<'_>, value: &[f64], den: Option<&[f64]>, pre: Option<&[f64]>, o| {
+        let e = experiment_from_units(
+            &UnitColumns {
+                arm,
+                arm_names: Some(&names),
+                value,
+                denominator: den,
+                pre,
+            },
+            o,
+        )
+        .unwrap_err();
+        (e.code(), e.column().map(str::to_string), e.row())
+    };
+    let codes = ArmColumn::Codes32(&UNIT_CODES);
+    assert_eq!(
+        run(codes, &UNIT_VALUE[..7], None, None, &d),
+        ("E_LENGTH_MISMATCH", Some("value".into()), None)
+    );
+    let mut v = UNIT_VALUE;
+    v[5] = f64::NAN;
+    assert_eq!(
+        run(codes, &v, None, None, &d),
+        ("E_NON_FINITE", Some("value".into()), Some(6))
+    );
+    let mut w = UNIT_W;
+    w[2] = f64::INFINITY;
+    assert_eq!(
+        run(codes, &UNIT_VALUE, Some(&w), None, &d).0,
+        "E_NON_FINITE"
+    );
+    let bad_codes = [0u32, 1, 0, 2, 0, 1, 0, 1];
+    assert_eq!(
+        run(ArmColumn::Codes32(&bad_codes), &UNIT_VALUE, None, None, &d),
+        ("E_OUT_OF_RANGE", Some("arm".into()), Some(4))
+    );
+    let prop = units_opts(serde_json::json!({ "metric": "proportion" }));
+    assert_eq!(
+        run(codes, &UNIT_VALUE, None, None, &prop),
+        ("E_OUT_OF_RANGE", Some("value".into()), Some(2))
+    );
+    assert_eq!(
+        run(codes, &UNIT_VALUE, Some(&UNIT_W), None, &prop).0,
+        "E_BAD_OPTION"
+    );
+    assert_eq!(
+        run(codes, &UNIT_VALUE, Some(&UNIT_W), Some(&UNIT_W), &d).0,
+        "E_BAD_OPTION"
+    );
+    assert_eq!(
+        run(ArmColumn::Codes32(&[]), &[], None, None, &d).0,
+        "E_EMPTY"
+    );
+    let one = [0u32; 8];
+    assert_eq!(
+        run(ArmColumn::Codes32(&one), &UNIT_VALUE, None, None, &d).0,
+        "E_INSUFFICIENT_DATA"
+    );
+    let huge = [1e150, 1.0, 1e150, 1.0, 1.0, 1.0, 1.0, 1.0];
+    assert_eq!(
+        run(codes, &huge, None, None, &d),
+        ("E_OUT_OF_RANGE", Some("value".into()), Some(1))
+    );
+    // u8 codes with more than 256 names: the arms past code 255 are there, without units.
+    let many: Vec<String> = (0..300).map(|i| format!("a{i}")).collect();
+    let codes8 = [0u8, 1, 0, 1, 0, 1, 0, 1];
+    let e = experiment_from_units(
+        &UnitColumns {
+            arm: ArmColumn::Codes8(&codes8),
+            arm_names: Some(&many),
+            value: &UNIT_VALUE,
+            denominator: None,
+            pre: None,
+        },
+        &d,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "E_INSUFFICIENT_DATA");
+    assert!(
+        e.to_string().contains("arm 'a2' (row 3) has 0 units"),
+        "{e}"
+    );
+    let no_names = experiment_from_units(
+        &UnitColumns {
+            arm: codes,
+            arm_names: None,
+            value: &UNIT_VALUE,
+            denominator: None,
+            pre: None,
+        },
+        &d,
+    )
+    .unwrap_err();
+    assert_eq!(no_names.code(), "E_MISSING_COLUMN");
+}

@@ -2,7 +2,8 @@
 //!
 //! [`experiment`] compares every arm with a baseline arm on one metric, given each arm's sums;
 //! [`experiment_report`] corrects the p-values of several metrics of one experiment together;
-//! [`srm_check`] tests the traffic split; [`plan::plan_experiment`] sizes a test.
+//! [`units::experiment_from_units`] does the same from one row per unit (the per-arm sums in one
+//! pass); [`srm_check`] tests the traffic split; [`plan::plan_experiment`] sizes a test.
 //!
 //! # Conventions (those of GrowthBook's gbstats, the open reference)
 //!
@@ -49,12 +50,14 @@
 pub mod dist;
 pub mod plan;
 mod summary;
+pub mod units;
 
 use crate::error::{check_number, Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use serde::{Deserialize, Serialize};
 
 pub use plan::{plan_experiment, Plan, PlanOptions};
+pub use units::{experiment_from_units, ArmColumn, ExperimentUnitsOptions, UnitColumns};
 
 /// The most arms one call accepts.
 pub const MAX_ARMS: usize = 1000;

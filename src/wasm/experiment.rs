@@ -1,15 +1,18 @@
-//! Experiments for JS: `experiment`, `experimentReport`, `srmCheck`, `planExperiment`.
+//! Experiments for JS: `experiment`, `experimentFromUnits`, `experimentReport`, `srmCheck`,
+//! `planExperiment`.
 
 use super::convert::{
-    bad_type, check_keys, ensure_fits, f64_column, get, JsResult, F64_ENTRY_BYTES,
+    bad_option, bad_type, check_keys, each, ensure_fits, f64_column, get, missing, object_keys,
+    type_name, JsResult, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
 };
 use super::interop::{deserialize, read, to_js};
+use crate::error::{join_names, Error};
 use crate::experiment::{
-    ExperimentArm, ExperimentInput, ExperimentOptions, ExperimentPrior, ExperimentReportOptions,
-    PlanOptions, ReportInput,
+    ArmColumn, ExperimentArm, ExperimentInput, ExperimentOptions, ExperimentPrior,
+    ExperimentReportOptions, ExperimentUnitsOptions, PlanOptions, ReportInput, UnitColumns,
 };
 use crate::glossary::field_names;
-use js_sys::Array;
+use js_sys::{Array, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 /// Compares every arm with the baseline from summary statistics.
@@ -38,6 +41,116 @@ pub fn experiment(
         )?;
     }
     Ok(to_js(&crate::experiment::experiment(&input, &opts)?))
+}
+
+/// The columns `experimentFromUnits` takes.
+const UNIT_KEYS: &[&str] = &["arm", "armNames", "value", "denominator", "pre"];
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_EXPERIMENT_UNITS: &'static str = r#"
+/** The per-unit columns of `experimentFromUnits`: one row per unit, every column of one length. */
+export interface ExperimentUnits {
+  /** Each unit's arm: codes into `armNames` (`Uint8Array` or `Uint32Array`), or arm names. */
+  arm: Uint8Array | Uint32Array | ReadonlyArray<string>;
+  /** Arm names, code i being `armNames[i]`: required with codes; with names, fixes the arms' order (default: order of first appearance). */
+  armNames?: ReadonlyArray<string>;
+  /** The metric per unit (0 or 1 for a proportion; the numerator of a ratio). */
+  value: Float64Array | ReadonlyArray<number>;
+  /** The denominator per unit: makes the metric a ratio. */
+  denominator?: Float64Array | ReadonlyArray<number>;
+  /** The pre-period value per unit (CUPED covariate; proportion and mean metrics). */
+  pre?: Float64Array | ReadonlyArray<number>;
+}
+"#;
+
+/// Compares every arm with the baseline from one row per unit (typed columns): the per-arm
+/// sums in one pass, then `experiment` on them.
+#[wasm_bindgen(js_name = experimentFromUnits, unchecked_return_type = "ExperimentResult")]
+pub fn experiment_from_units(
+    #[wasm_bindgen(unchecked_param_type = "ExperimentUnits")] units: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ExperimentUnitsOptions")] options: &JsValue,
+) -> JsResult<JsValue> {
+    Ok(to_js(&from_units(units, options)?))
+}
+
+fn from_units(
+    units: &JsValue,
+    options: &JsValue,
+) -> crate::Result<crate::experiment::ExperimentResult> {
+    if !units.is_object() || Array::is_array(units) || units.is_function() {
+        let found = type_name(units);
+        return Err(bad_option(
+            "units",
+            format!("expected an object of columns {{ arm, armNames?, value, denominator?, pre? }}, found {found}"),
+        ));
+    }
+    check_keys(units, "experimentFromUnits (units)", UNIT_KEYS)?;
+    let opts: ExperimentUnitsOptions = read(options, "experimentFromUnits")?;
+    if opts.prior.is_some() {
+        check_keys(
+            &get(options, "prior"),
+            "experimentFromUnits (prior)",
+            field_names::<ExperimentPrior>(),
+        )?;
+    }
+    let given = |key: &str| Some(get(units, key)).filter(|v| !v.is_undefined() && !v.is_null());
+    let required = |key: &str| {
+        given(key).ok_or_else(|| Error::MissingColumn {
+            column: key.into(),
+            field: key.into(),
+            available: join_names(object_keys(units).iter().map(|k| format!("'{k}'"))),
+        })
+    };
+    let av = required("arm")?;
+    let (codes8, codes32, text);
+    let arm = if let Some(a) = av.dyn_ref::<Uint8Array>() {
+        ensure_fits("arm", a.length() as usize, 2)?;
+        codes8 = a.to_vec();
+        ArmColumn::Codes8(&codes8)
+    } else if let Some(a) = av.dyn_ref::<Uint32Array>() {
+        ensure_fits("arm", a.length() as usize, 8)?;
+        codes32 = a.to_vec();
+        ArmColumn::Codes32(&codes32)
+    } else if Array::is_array(&av) {
+        let arr: &Array = av.unchecked_ref();
+        ensure_fits("arm", arr.length() as usize, TEXT_ENTRY_BYTES)?;
+        text = each(arr, |row, x| match x.as_string() {
+            Some(s) => Ok(s),
+            None if x.is_undefined() || x.is_null() => Err(missing("arm", row)),
+            None => Err(bad_type("arm", row, "an arm name (a string)", &x)),
+        })?;
+        ArmColumn::Text(&text)
+    } else {
+        let expected = "a Uint8Array or Uint32Array of arm codes, or an array of arm names";
+        return Err(bad_type("arm", 0, expected, &av));
+    };
+    let arm_names = given("armNames")
+        .map(|v| {
+            let arr: &Array = v
+                .dyn_ref()
+                .ok_or_else(|| bad_type("armNames", 0, "an array of arm names (strings)", &v))?;
+            ensure_fits("armNames", arr.length() as usize, TEXT_ENTRY_BYTES)?;
+            each(arr, |row, x| {
+                x.as_string()
+                    .ok_or_else(|| bad_type("armNames", row, "an arm name (a string)", &x))
+            })
+        })
+        .transpose()?;
+    let value = f64_column(&required("value")?, "value")?;
+    let denominator = given("denominator")
+        .map(|v| f64_column(&v, "denominator"))
+        .transpose()?;
+    let pre = given("pre").map(|v| f64_column(&v, "pre")).transpose()?;
+    crate::experiment::experiment_from_units(
+        &UnitColumns {
+            arm,
+            arm_names: arm_names.as_deref(),
+            value: &value,
+            denominator: denominator.as_deref(),
+            pre: pre.as_deref(),
+        },
+        &opts,
+    )
 }
 
 /// Corrects the p-values of several experiment results (several metrics) together.

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { experiment, experimentReport, srmCheck, planExperiment, getDefinition } from "../../pkg/node.js";
+import { experiment, experimentFromUnits, experimentReport, srmCheck, planExperiment, getDefinition } from "../../pkg/node.js";
 import { FIXTURES, docBlock, documentedOutput, runDocBlock, throwsCode } from "./helpers.mjs";
 
 const F = JSON.parse(readFileSync(path.join(FIXTURES, "peers", "experiment_gbstats.json"), "utf8"));
@@ -74,4 +74,75 @@ test("the experiments guide documents the figures of gbstats, scipy and statsmod
 
 test("experiments guide example prints the documented values", () => {
   runDocBlock("docs/guide/experiments.md", "experiment");
+});
+
+// Eight units counted by hand. A (rows 1, 3, 5, 7): value [1, 2, 3, 4], w [1, 1, 2, 2] → n 4,
+// Σv 10, Σv² 30, Σw 6, Σw² 10, Σv·w 17. B (rows 2, 4, 6, 8): value [2, 4, 6, 8], w [1, 2, 2, 3]
+// → n 4, Σv 20, Σv² 120, Σw 8, Σw² 18, Σv·w 46.
+const UNITS = () => ({
+  arm: new Uint8Array([0, 1, 0, 1, 0, 1, 0, 1]),
+  armNames: ["A", "B"],
+  value: new Float64Array([1, 2, 2, 4, 3, 6, 4, 8]),
+});
+const W = () => new Float64Array([1, 1, 1, 2, 2, 2, 2, 3]);
+
+test("experimentFromUnits: a hand-counted case, and the same result as experiment() on the hand sums", () => {
+  const u = UNITS();
+  const r = experimentFromUnits(u, { difference: "absolute" });
+  // Means 2.5 and 5, variances 5/3 and 20/3: effect 2.5, se² = 25/12, Welch df = 75/17.
+  const c = r.comparisons[0];
+  close(c.estimate, 2.5, "estimate");
+  close(c.stdError, Math.sqrt(25 / 12), "se");
+  close(c.df, 75 / 17, "df");
+  assert.deepEqual(r.arms.map((a) => [a.name, a.n, a.mean]), [["A", 4, 2.5], ["B", 4, 5]]);
+  close(r.arms[1].variance, 20 / 3, "variance B");
+  assert.deepEqual(Array.from(u.value), [1, 2, 2, 4, 3, 6, 4, 8], "the caller's column is not modified");
+  const sums = (extra) => ({ name: "the mean", arms: [{ name: "A", n: 4, ...extra[0] }, { name: "B", n: 4, ...extra[1] }] });
+  const mean = sums([{ sum: 10, sumSquares: 30 }, { sum: 20, sumSquares: 120 }]);
+  assert.deepEqual(experimentFromUnits(u), experiment({ metric: "mean", ...mean }));
+  const cuped = sums([{ sum: 10, sumSquares: 30, preSum: 6, preSumSquares: 10, preCrossSum: 17 }, { sum: 20, sumSquares: 120, preSum: 8, preSumSquares: 18, preCrossSum: 46 }]);
+  assert.deepEqual(experimentFromUnits({ ...u, pre: W() }, { sequential: true }), experiment({ metric: "mean", ...cuped }, { sequential: true }));
+  const ratio = {
+    metric: "ratio", name: "the ratio",
+    arms: [
+      { name: "A", n: 4, numeratorSum: 10, numeratorSumSquares: 30, denominatorSum: 6, denominatorSumSquares: 10, crossSum: 17 },
+      { name: "B", n: 4, numeratorSum: 20, numeratorSumSquares: 120, denominatorSum: 8, denominatorSumSquares: 18, crossSum: 46 },
+    ],
+  };
+  const rr = experimentFromUnits({ ...u, denominator: W() }, { method: "bayesian" });
+  assert.deepEqual(rr, experiment(ratio, { method: "bayesian" }));
+  close(rr.arms[0].mean, 10 / 6, "ratio A");
+  // Text arms: order of first appearance (B first here), or of armNames.
+  const text = { arm: ["B", "A", "B", "A", "B", "A", "B", "A"], value: u.value };
+  assert.deepEqual(experimentFromUnits(text).arms.map((a) => [a.name, a.mean]), [["B", 2.5], ["A", 5]]);
+  assert.deepEqual(experimentFromUnits({ ...text, armNames: ["A", "B"] }).arms.map((a) => [a.name, a.mean]), [["A", 5], ["B", 2.5]]);
+});
+
+test("experimentFromUnits: the guide's sign-ups as 0/1 units give gbstats' figures", () => {
+  const kase = F.cases.find((k) => k.name === "guide: sign-ups");
+  const [a, b] = kase.input.arms;
+  const n = a.n + b.n;
+  const arm = new Uint32Array(n), value = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    arm[i] = i < a.n ? 0 : 1;
+    value[i] = i < a.conversions || (i >= a.n && i < a.n + b.conversions) ? 1 : 0;
+  }
+  const r = experimentFromUnits({ arm, armNames: [a.name, b.name], value }, { metric: "proportion" });
+  const [w] = kase.expected.comparisons;
+  const [c] = r.comparisons;
+  for (const k of ["estimate", "stdError", "pValue"]) close(c[k], w[k], k);
+  close(c.ci[0], w.ci[0], "ci[0]");
+  close(c.ci[1], w.ci[1], "ci[1]");
+});
+
+test("experimentFromUnits: typed errors name the column and row", () => {
+  throwsCode(() => experimentFromUnits({ ...UNITS(), value: new Float64Array(7) }), "E_LENGTH_MISMATCH", { column: "value" });
+  throwsCode(() => experimentFromUnits({ ...UNITS(), value: new Float64Array([1, 2, 2, 4, NaN, 6, 4, 8]) }), "E_NON_FINITE", { column: "value", row: 5 });
+  throwsCode(() => experimentFromUnits({ ...UNITS(), arm: new Uint8Array([0, 1, 0, 1, 0, 1, 0, 7]) }), "E_OUT_OF_RANGE", { column: "arm", row: 8 });
+  throwsCode(() => experimentFromUnits(UNITS(), { metric: "proportion" }), "E_OUT_OF_RANGE", { column: "value", row: 2 });
+  throwsCode(() => experimentFromUnits(UNITS(), { colour: "red" }), "E_UNKNOWN_OPTION");
+});
+
+test("experiments guide: the from-units example prints the documented values", () => {
+  runDocBlock("docs/guide/experiments.md", "experiment-units");
 });

@@ -1043,6 +1043,76 @@ entry("experiment", (...a) => U.experiment(...a), [
   ...optionCases(null, 1, [EX_P(), { difference: "absolute" }], "alpha"),
 ]);
 
+// --- experiments from units. Hand count: A = [1, 2, 3, 4], B = [2, 4, 6, 8] interleaved; means
+// 2.5 and 5, variances 5/3 and 20/3, absolute effect 2.5 with se² = 5/12 + 20/12 = 25/12.
+const EXU = (extra = {}) => ({ arm: new Uint8Array([0, 1, 0, 1, 0, 1, 0, 1]), armNames: ["A", "B"], value: new Float64Array([1, 2, 2, 4, 3, 6, 4, 8]), ...extra });
+const exuHand = ok((r) => {
+  const c = r.comparisons[0];
+  assert.ok(Math.abs(c.estimate - 2.5) < 1e-12 && Math.abs(c.stdError - Math.sqrt(25 / 12)) < 1e-12, `${c.estimate} ${c.stdError}`);
+  assert.deepEqual(r.arms.map((a) => [a.name, a.n, a.mean]), [["A", 4, 2.5], ["B", 4, 5]]);
+});
+// 100/1000 against 130/1000 as 0/1 units: +0.03, se² = 2.031e-4 (as `experiment` above).
+const EXU_P = () => {
+  const arm = new Uint32Array(2000), value = new Float64Array(2000);
+  for (let i = 0; i < 2000; i++) { arm[i] = i % 2; value[i] = (i % 2 === 0 ? i / 2 < 100 : (i - 1) / 2 < 130) ? 1 : 0; }
+  return { arm, armNames: ["A", "B"], value };
+};
+entry("experimentFromUnits", (...a) => U.experimentFromUnits(...a), [
+  c("hand count: Uint8Array codes", () => [EXU(), { difference: "absolute" }], exuHand),
+  c("hand count: arm names as text", () => [EXU({ arm: ["A", "B", "A", "B", "A", "B", "A", "B"], armNames: undefined }), { difference: "absolute" }], exuHand),
+  c("hand count: plain arrays of numbers", () => [EXU({ arm: new Uint32Array([0, 1, 0, 1, 0, 1, 0, 1]), value: [1, 2, 2, 4, 3, 6, 4, 8] }), { difference: "absolute" }], exuHand),
+  c("hand count: a proportion from 0/1 units", () => [EXU_P(), { metric: "proportion", difference: "absolute" }], ok((r) => {
+    const c = r.comparisons[0];
+    assert.ok(Math.abs(c.estimate - 0.03) < 1e-12 && Math.abs(c.stdError - Math.sqrt(2.031e-4)) < 1e-12);
+  })),
+  c("value shorter than arm (mismatched lengths)", () => [EXU({ value: new Float64Array([1, 2, 3]) })], "E_LENGTH_MISMATCH"),
+  c("denominator of another length", () => [EXU({ denominator: new Float64Array(7).fill(1) })], "E_LENGTH_MISMATCH"),
+  c("pre of another length", () => [EXU({ pre: new Float64Array(9).fill(1) })], "E_LENGTH_MISMATCH"),
+  c("no units", () => [{ arm: new Uint8Array(0), armNames: ["A", "B"], value: new Float64Array(0) }], "E_EMPTY"),
+  c("NaN value", () => [EXU({ value: new Float64Array([1, 2, 2, NaN, 3, 6, 4, 8]) })], "E_NON_FINITE"),
+  c("Infinity in the denominator", () => [EXU({ denominator: new Float64Array([1, 1, 1, Infinity, 1, 1, 1, 1]) })], "E_NON_FINITE"),
+  c("-Infinity in pre", () => [EXU({ pre: new Float64Array([1, 1, 1, 1, 1, 1, 1, -Infinity]) })], "E_NON_FINITE"),
+  c("1e300 value (past the 1e150 limit)", () => [EXU({ value: new Float64Array([1e300, 2, 2, 4, 3, 6, 4, 8]) })], "E_OUT_OF_RANGE"),
+  c("1e100 values: their squares pass 1e150", () => [EXU({ value: new Float64Array(8).fill(1e100) })], "E_OUT_OF_RANGE"),
+  c("code 2 with two arm names", () => [EXU({ arm: new Uint8Array([0, 1, 0, 2, 0, 1, 0, 1]) })], "E_OUT_OF_RANGE"),
+  c("code 4294967295", () => [EXU({ arm: new Uint32Array([0, 1, 0, 1, 0, 1, 0, 4294967295]) })], "E_OUT_OF_RANGE"),
+  c("codes without armNames", () => [EXU({ armNames: undefined })], "E_MISSING_COLUMN"),
+  c("one arm name", () => [EXU({ arm: new Uint8Array(8), armNames: ["A"] })], "E_INSUFFICIENT_DATA"),
+  c("one arm of text", () => [EXU({ arm: Array(8).fill("A"), armNames: undefined })], "E_INSUFFICIENT_DATA"),
+  c("an arm name without units", () => [EXU({ armNames: ["A", "B", "C"] })], "E_INSUFFICIENT_DATA"),
+  c("1,001 arm names", () => [EXU({ armNames: Array.from({ length: 1001 }, (_, i) => `a${i}`) })], "E_TOO_LARGE"),
+  c("Uint8Array codes with 300 arm names (arms past code 255 have no units)", () => [EXU({ armNames: Array.from({ length: 300 }, (_, i) => `a${i}`) })], "E_INSUFFICIENT_DATA"),
+  c("10k text arms", () => [{ arm: Array.from({ length: 20_000 }, (_, i) => `a${i % 10_000}`), value: new Float64Array(20_000).fill(1) }], "E_TOO_LARGE"),
+  c("duplicate arm names", () => [EXU({ armNames: ["A", "A"] })], "E_OUT_OF_RANGE"),
+  c("empty arm name", () => [EXU({ armNames: ["", "B"] })], "E_MISSING_VALUE"),
+  c("text arm not in armNames", () => [EXU({ arm: ["A", "B", "A", "C", "A", "B", "A", "B"] })], "E_OUT_OF_RANGE"),
+  c("a null text arm", () => [EXU({ arm: ["A", "B", null, "B", "A", "B", "A", "B"], armNames: undefined })], "E_MISSING_VALUE"),
+  c("a number among text arms", () => [EXU({ arm: ["A", "B", 0, "B", "A", "B", "A", "B"], armNames: undefined })], "E_BAD_TYPE"),
+  c("arm as a Float64Array", () => [EXU({ arm: new Float64Array(8) })], "E_BAD_TYPE"),
+  c("arm as a string", () => [EXU({ arm: "ABABABAB" })], "E_BAD_TYPE"),
+  c("value as text", () => [EXU({ value: "1,2,2,4,3,6,4,8" })], "E_BAD_TYPE"),
+  c("a string among values", () => [EXU({ value: [1, 2, 2, "4", 3, 6, 4, 8] })], "E_BAD_TYPE"),
+  c("armNames with a number", () => [EXU({ armNames: ["A", 2] })], "E_BAD_TYPE"),
+  c("no value column", () => [EXU({ value: undefined })], "E_MISSING_COLUMN"),
+  c("no arm column", () => [EXU({ arm: undefined })], "E_MISSING_COLUMN"),
+  c("unknown column", () => [EXU({ revenue: new Float64Array(8) })], "E_UNKNOWN_OPTION"),
+  c("units not an object", () => ["A,B"], "E_BAD_OPTION"),
+  c("no units", () => [], "E_BAD_OPTION"),
+  c("metric proportion with a value 2", () => [EXU(), { metric: "proportion" }], "E_OUT_OF_RANGE"),
+  c("metric proportion with a pre value 0.5", () => [{ ...EXU_P(), pre: new Float64Array(2000).fill(0.5) }, { metric: "proportion" }], "E_OUT_OF_RANGE"),
+  c("metric ratio without a denominator", () => [EXU(), { metric: "ratio" }], "E_BAD_OPTION"),
+  c("metric mean with a denominator", () => [EXU({ denominator: new Float64Array(8).fill(1) }), { metric: "mean" }], "E_BAD_OPTION"),
+  c("pre with a ratio", () => [EXU({ denominator: new Float64Array(8).fill(1), pre: new Float64Array(8).fill(1) })], "E_BAD_OPTION"),
+  c("unknown metric", () => [EXU(), { metric: "median" }], "E_BAD_OPTION"),
+  c("ratio with denominators all 0", () => [EXU({ denominator: new Float64Array(8) })], "E_UNDEFINED"),
+  c("zero variance in both arms", () => [EXU({ value: new Float64Array(8).fill(3) })], "E_INSUFFICIENT_DATA"),
+  c("unknown baseline", () => [EXU(), { baseline: "Z" }], "E_BAD_OPTION"),
+  c("unknown prior key", () => [EXU(), { method: "bayesian", prior: { mean: 0, stddev: 1, sd: 2 } }], "E_UNKNOWN_OPTION"),
+  c("bayesian and sequential", () => [EXU(), { method: "bayesian", sequential: true }], "E_BAD_OPTION"),
+  c("expectedWeights of another length", () => [EXU(), { expectedWeights: [1, 1, 1] }], "E_LENGTH_MISMATCH"),
+  ...optionCases(null, 1, [EXU(), { difference: "absolute" }], "alpha"),
+]);
+
 const EX_R = () => U.experiment(EX_P(), { difference: "absolute" });
 entry("experimentReport", (...a) => U.experimentReport(...a), [
   c("hand count: Holm over two results", () => [[EX_R(), EX_R()], { correction: "holm" }], ok((r) => {

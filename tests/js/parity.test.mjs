@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Spend, Transactions, cac, cacPayback, churnFeatures, evaluateChurn, evaluateScores, experiment, fitChurn, historicalLtv, ltvToCac } from "../../pkg/node.js";
+import { Spend, Transactions, cac, cacPayback, churnFeatures, evaluateChurn, evaluateScores, experiment, experimentFromUnits, fitChurn, historicalLtv, ltvToCac } from "../../pkg/node.js";
 import { ROOT } from "./helpers.mjs";
 
 const hex = (arr) => Array.from(arr, (x) => {
@@ -146,4 +146,22 @@ test("native and wasm results are bit-identical", { timeout: 600_000 }, () => {
       c.chanceToWin, c.risk, c.baselineRisk, c.theta, c.daysToPower]);
     assert.deepEqual(hexOpt([...v, r.srm.pValue]), native.experiment[i], `experiment: ${kase.name}`);
   });
+
+  // experimentFromUnits on the generated units of examples/parity.rs (units_scenario).
+  const n = 10_001;
+  const arm = Uint32Array.from({ length: n }, (_, i) => i % 3);
+  const value = Float64Array.from({ length: n }, (_, i) => ((7919 * i) % 1000) / 10);
+  const pre = Float64Array.from({ length: n }, (_, i) => ((104729 * i) % 500) / 7);
+  const denominator = Float64Array.from({ length: n }, (_, i) => 1 + (i % 4));
+  const conv = Float64Array.from({ length: n }, (_, i) => ((31 * i) % 7 === 0 ? 1 : 0));
+  const armNames = ["a", "b", "c"];
+  const units = [
+    experimentFromUnits({ arm, armNames, value, pre }),
+    experimentFromUnits({ arm, armNames, value, denominator }),
+    experimentFromUnits({ arm, armNames, value: conv }, { metric: "proportion" }),
+  ].flatMap((r) => [
+    ...r.comparisons.flatMap((c) => [c.estimate, c.stdError, c.ci[0], c.ci[1], c.pValue, c.theta]),
+    ...r.arms.flatMap((a) => [a.mean, a.variance]),
+  ]);
+  assert.deepEqual(hexOpt(units), native.experimentFromUnits, "experimentFromUnits");
 });

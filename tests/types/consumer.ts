@@ -39,12 +39,15 @@ import {
   segmentCustomers,
   simpleLtv,
   experiment,
+  experimentFromUnits,
   experimentReport,
   srmCheck,
   planExperiment,
   version,
   type Definition,
   type ExperimentInput,
+  type ExperimentUnits,
+  type ExperimentUnitsOptions,
   type ExperimentResult,
   type DefinitionRef,
   type ErrorCode,
@@ -162,6 +165,11 @@ const abReport: number = experimentReport([ab, ab], { correction: "benjamini-hoc
 const abSplit: number = srmCheck([5000, 5300]).pValue;
 const abSplitWeighted: number = srmCheck(new Float64Array([2000, 1000]), [2, 1]).chiSquare;
 const abPlan: number | null = planExperiment({ metric: "mean", baselineMean: 50, baselineSd: 20, mde: 0.02, unitsPerDay: 500 }).days;
+const abUnits: ExperimentUnits = { arm: new Uint8Array([0, 1, 0, 1]), armNames: ["A", "B"], value: new Float64Array([1, 2, 3, 5]), pre: new Float64Array([1, 1, 2, 3]) };
+const abUnitsOptions: ExperimentUnitsOptions = { metric: "mean", name: "revenue", difference: "absolute", sequential: true };
+const abFromUnits: ExperimentResult = experimentFromUnits(abUnits, abUnitsOptions);
+const abFromText: number = experimentFromUnits({ arm: ["A", "B", "A", "B"], value: [1, 0, 0, 1], denominator: [1, 1, 2, 1] }).arms[0].mean;
+const abFromCodes32 = experimentFromUnits({ arm: new Uint32Array([0, 1]), armNames: ["A", "B"], value: [0, 1] }, { metric: "proportion" }).comparisons;
 
 export const everything = [
   rows, weekly, kpis, frequency, fromColumns, defs, maxHorizon, codes, v, describe, table, blended,
@@ -170,4 +178,5 @@ export const everything = [
   bgWithProgress, pAlive, noRepeat, purchases, paretoAlive, spendPerOrder, valueAtMargin, total,
   historical, historicalAtMargin, simple, holdoutModel, bgJson, ggJson, paretoJson,
   abCi, abP, abSrm, abBayes, abReport, abSplit, abSplitWeighted, abPlan,
+  abFromUnits, abFromText, abFromCodes32,
 ];
