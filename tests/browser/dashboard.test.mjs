@@ -123,6 +123,10 @@ describe("demo dashboard", { timeout: 90_000 }, () => {
 
     const status = await page.locator("#status").innerText();
     assert.match(status, /^23,563 transactions · 5,000 customers/);
+    // The repeat rate is shown as a percentage, so its unit reads "percent", not "fraction (0–1)".
+    const repeat = page.locator('#tiles .tile[data-kpi="repeatPurchaseRate"]');
+    assert.match(await repeat.locator(".tile-value").innerText(), /%$/);
+    assert.equal(await repeat.locator(".tile-unit").innerText(), "percent");
 
     // The WebAssembly work really happened in the worker, fetched from this origin.
     for (const path of ["/worker.js", "/pkg/unimetric.js", "/pkg/unimetric_bg.wasm", "/data/transactions.csv"]) {

@@ -3,7 +3,7 @@
 
 import { PALETTE, chartIn } from "./chart.js";
 import { runTask } from "./engine.js";
-import { $, FORMATS, formatCount, formatProbability, formatValue, h } from "./format.js";
+import { $, FORMATS, formatCount, formatProbability, formatValue, h, shownUnit } from "./format.js";
 import { downloadScores } from "./export.js";
 import { defaultOf, param } from "./limits.js";
 import { parseAlpha, parseWholeParam, publish, state, writeUrl } from "./state.js";
@@ -87,7 +87,7 @@ function renderChurnTile({ rate, cutoffs, definitions }) {
       key: "churnRate",
       name: def.name,
       value: formatValue(rate.value, "percent"),
-      unit: def.unit,
+      unit: shownUnit(def.unit, "percent"),
       note: `${formatCount(rate.customers)} customers active on ${cutoffs.fit}; churned = no purchase by ${cutoffs.scoring}`,
       metric: def.id,
       version: def.version,

@@ -14,6 +14,15 @@ export const FORMATS = {
 };
 export const formatValue = (value, kind) => FORMATS[kind].format(value);
 export const formatCount = (n) => FORMATS.count.format(n);
+
+/**
+ * The definition's unit as the value is shown: a fraction (0–1) shown as a percentage is
+ * "percent" (the definition keeps its unit; the dialog shows it).
+ */
+export function shownUnit(unit, kind) {
+  if (kind !== "percent" && kind !== "probability") return unit;
+  return unit.replace(/^fraction \(0–1\)/, "percent").replace(/^probability \(0–1\)/, "probability, in percent");
+}
 export const compact = new Intl.NumberFormat(LOCALE, { notation: "compact", maximumFractionDigits: 1 });
 export const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 

@@ -3,7 +3,7 @@
 
 import { chartIn } from "./chart.js";
 import { runTask } from "./engine.js";
-import { $, LOCALE, formatValue, h, isoDay } from "./format.js";
+import { $, LOCALE, formatValue, h, isoDay, shownUnit } from "./format.js";
 import { choices, defaultOf } from "./limits.js";
 import { isValidDay, publish, state, writeUrl } from "./state.js";
 import {
@@ -49,7 +49,7 @@ function renderTiles(kpis) {
       key,
       name: kpi.name,
       value: formatValue(kpi.value, format),
-      unit: kpi.unit,
+      unit: shownUnit(kpi.unit, format),
       metric,
       version,
       open: { open: key },
