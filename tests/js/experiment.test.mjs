@@ -220,3 +220,7 @@ test("experimentOnTransactions: typed errors name the column and row", () => {
   throwsCode(() => experimentOnTransactions({ ...ASSIGNMENTS(), arm: ["A", "B"] }, tx, o), "E_LENGTH_MISMATCH", { column: "arm" });
   throwsCode(() => experimentOnTransactions(ASSIGNMENTS(), tx, {}), "E_BAD_OPTION");
 });
+
+test("experiments guide: the on-transactions example prints the documented values", () => {
+  runDocBlock("docs/guide/experiments.md", "experiment-transactions");
+});
