@@ -2,8 +2,8 @@
 //! `experimentReport`, `srmCheck`, `planExperiment`.
 
 use super::convert::{
-    bad_option, bad_type, check_keys, each, ensure_fits, f64_column, get, id_column, missing,
-    object_keys, type_name, JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
+    bad_option, bad_type, check_keys, each, ensure_fits, f64_column, for_each_row, get, id_column,
+    missing, object_keys, type_name, Ids, JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
 };
 use super::interop::{deserialize, read, to_js};
 use super::transactions::Transactions;
@@ -145,6 +145,15 @@ export interface ExperimentAssignments {
   /** When each unit was assigned: epoch ms, `Date`s or ISO 8601 text (naive text in the transactions' timezone). */
   assignedAt: Float64Array | ReadonlyArray<number | string | Date>;
 }
+/** One unit's assignment, as a row of `experimentOnTransactions`. */
+export interface ExperimentAssignmentRow {
+  /** The unit's id, as the transactions' customer ids. */
+  unitId: string | number;
+  /** The unit's arm. */
+  arm: string;
+  /** When the unit was assigned: epoch ms, a `Date` or ISO 8601 text. */
+  assignedAt: number | string | Date;
+}
 "#;
 
 /// Compares every arm with the baseline on a metric of the transactions in a window after each
@@ -155,7 +164,10 @@ export interface ExperimentAssignments {
     unchecked_return_type = "ExperimentOnTransactionsResult"
 )]
 pub fn experiment_on_transactions(
-    #[wasm_bindgen(unchecked_param_type = "ExperimentAssignments")] assignments: &JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "ExperimentAssignments | ReadonlyArray<ExperimentAssignmentRow>"
+    )]
+    assignments: &JsValue,
     transactions: &Transactions,
     #[wasm_bindgen(unchecked_param_type = "ExperimentOnTransactionsOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
@@ -167,18 +179,6 @@ fn on_transactions(
     transactions: &Transactions,
     options: &JsValue,
 ) -> crate::Result<crate::experiment::ExperimentOnTransactionsResult> {
-    if !assignments.is_object() || Array::is_array(assignments) || assignments.is_function() {
-        let found = type_name(assignments);
-        return Err(bad_option(
-            "assignments",
-            format!("expected an object of columns {{ unitId, arm, armNames?, assignedAt }}, found {found}"),
-        ));
-    }
-    check_keys(
-        assignments,
-        "experimentOnTransactions (assignments)",
-        ASSIGNMENT_KEYS,
-    )?;
     let opts: ExperimentOnTransactionsOptions = read(options, "experimentOnTransactions")?;
     if opts.prior.is_some() {
         check_keys(
@@ -187,41 +187,58 @@ fn on_transactions(
             field_names::<ExperimentPrior>(),
         )?;
     }
-    let given =
-        |key: &str| Some(get(assignments, key)).filter(|v| !v.is_undefined() && !v.is_null());
-    let required = |key: &str| {
-        given(key).ok_or_else(|| Error::MissingColumn {
-            column: key.into(),
-            field: key.into(),
-            available: join_names(object_keys(assignments).iter().map(|k| format!("'{k}'"))),
-        })
+    let zone = transactions.core().timezone();
+    let read_time = |cell: &OwnedCell, row: usize| {
+        crate::data::time_value_in(
+            cell.cell(),
+            "assignedAt",
+            row,
+            zone,
+            crate::data::dates::DateFormat::Iso,
+        )
+        .map(|t| t as f64)
     };
-    let ids = id_column(&required("unitId")?, "unitId")?;
-    let arms = OwnedArms::read(&required("arm")?)?;
-    let names = arm_names(given("armNames"))?;
-    let at = required("assignedAt")?;
-    let assigned_at: Vec<f64> = if let Some(a) = at.dyn_ref::<Float64Array>() {
-        ensure_fits("assignedAt", a.length() as usize, 8)?;
-        a.to_vec()
-    } else if Array::is_array(&at) {
-        let arr: &Array = at.unchecked_ref();
-        ensure_fits("assignedAt", arr.length() as usize, TEXT_ENTRY_BYTES)?;
-        let zone = transactions.core().timezone();
-        each(arr, |row, x| {
-            let cell = OwnedCell::from_js(&x);
-            crate::data::time_value_in(
-                cell.cell(),
-                "assignedAt",
-                row,
-                zone,
-                crate::data::dates::DateFormat::Iso,
-            )
-            .map(|t| t as f64)
-        })?
+    let (ids, arms, names, assigned_at) = if Array::is_array(assignments) {
+        assignment_rows(assignments, read_time)?
     } else {
-        let expected =
-            "a Float64Array of epoch ms or an array of dates (epoch ms, Date or ISO text)";
-        return Err(bad_type("assignedAt", 0, expected, &at));
+        if !assignments.is_object() || assignments.is_function() {
+            let found = type_name(assignments);
+            return Err(bad_option(
+                "assignments",
+                format!("expected an object of columns {{ unitId, arm, armNames?, assignedAt }} or an array of rows {{ unitId, arm, assignedAt }}, found {found}"),
+            ));
+        }
+        check_keys(
+            assignments,
+            "experimentOnTransactions (assignments)",
+            ASSIGNMENT_KEYS,
+        )?;
+        let given =
+            |key: &str| Some(get(assignments, key)).filter(|v| !v.is_undefined() && !v.is_null());
+        let required = |key: &str| {
+            given(key).ok_or_else(|| Error::MissingColumn {
+                column: key.into(),
+                field: key.into(),
+                available: join_names(object_keys(assignments).iter().map(|k| format!("'{k}'"))),
+            })
+        };
+        let ids = id_column(&required("unitId")?, "unitId")?;
+        let arms = OwnedArms::read(&required("arm")?)?;
+        let names = arm_names(given("armNames"))?;
+        let at = required("assignedAt")?;
+        let assigned_at: Vec<f64> = if let Some(a) = at.dyn_ref::<Float64Array>() {
+            ensure_fits("assignedAt", a.length() as usize, 8)?;
+            a.to_vec()
+        } else if Array::is_array(&at) {
+            let arr: &Array = at.unchecked_ref();
+            ensure_fits("assignedAt", arr.length() as usize, TEXT_ENTRY_BYTES)?;
+            each(arr, |row, x| read_time(&OwnedCell::from_js(&x), row))?
+        } else {
+            let expected =
+                "a Float64Array of epoch ms or an array of dates (epoch ms, Date or ISO text)";
+            return Err(bad_type("assignedAt", 0, expected, &at));
+        };
+        (ids, arms, names, assigned_at)
     };
     crate::experiment::experiment_on_transactions(
         &Assignments {
@@ -233,6 +250,53 @@ fn on_transactions(
         transactions.core(),
         &opts,
     )
+}
+
+/// Unit ids, arms, arm names and assignment times (epoch ms).
+type AssignmentColumns = (Ids, OwnedArms, Option<Vec<String>>, Vec<f64>);
+
+/// The columns of assignments given as rows `{ unitId, arm, assignedAt }` (unit ids as text,
+/// whole numbers written in decimal; arm names as text).
+fn assignment_rows(
+    rows: &JsValue,
+    read_time: impl Fn(&OwnedCell, usize) -> crate::Result<f64>,
+) -> crate::Result<AssignmentColumns> {
+    let (mut ids, mut arms, mut at) = (Vec::new(), Vec::new(), Vec::new());
+    let fields = [
+        ("unitId", "unitId"),
+        ("arm", "arm"),
+        ("assignedAt", "assignedAt"),
+    ];
+    let wrong = |column: &str, row: usize, expected: &str, found: &str| Error::BadType {
+        column: column.into(),
+        row,
+        expected: expected.into(),
+        found: found.into(),
+    };
+    for_each_row(rows, &fields, |row, cells| {
+        ids.push(match &cells[0] {
+            OwnedCell::Text(s) => s.clone(),
+            OwnedCell::Number(x) if x.fract() == 0.0 && x.abs() < 9e15 => {
+                format!("{}", *x as i64)
+            }
+            OwnedCell::Missing => return Err(missing("unitId", row)),
+            OwnedCell::Number(_) => {
+                return Err(wrong("unitId", row, "a string or integer id", "number"))
+            }
+            OwnedCell::Other(t) => return Err(wrong("unitId", row, "a string or integer id", t)),
+        });
+        arms.push(match &cells[1] {
+            OwnedCell::Text(s) => s.clone(),
+            OwnedCell::Missing => return Err(missing("arm", row)),
+            OwnedCell::Number(_) => {
+                return Err(wrong("arm", row, "an arm name (a string)", "number"))
+            }
+            OwnedCell::Other(t) => return Err(wrong("arm", row, "an arm name (a string)", t)),
+        });
+        at.push(read_time(&cells[2], row)?);
+        Ok(())
+    })?;
+    Ok((Ids::Text(ids), OwnedArms::Text(arms), None, at))
 }
 
 fn from_units(

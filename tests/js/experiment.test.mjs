@@ -208,6 +208,10 @@ test("experimentOnTransactions: hand-counted per-unit values give experiment() o
     { unitId: ["1", "2", "3", "4", "5", "6", "7", "8"], arm: new Uint8Array([0, 0, 0, 1, 1, 1, 1, 1]), armNames: ["A", "B"], assignedAt: iso },
     tx, { metric: "experiment.revenue_per_unit", windowDays: 2, difference: "absolute" });
   assert.deepEqual(byText, run("experiment.revenue_per_unit"));
+  // Rows { unitId, arm, assignedAt } give the same result.
+  const a = ASSIGNMENTS();
+  const rows = Array.from(a.unitId, (u, i) => ({ unitId: u, arm: a.arm[i], assignedAt: new Date(a.assignedAt[i]) }));
+  assert.deepEqual(experimentOnTransactions(rows, tx, { metric: "experiment.revenue_per_unit", windowDays: 2, difference: "absolute" }), run("experiment.revenue_per_unit"));
   assert.equal(getDefinition("experiment.aov").version, "1.0.0");
 });
 
@@ -219,6 +223,8 @@ test("experimentOnTransactions: typed errors name the column and row", () => {
   throwsCode(() => experimentOnTransactions({ ...ASSIGNMENTS(), assignedAt: new Float64Array([0, NaN, 0, 0, 0, 0, 0, 0]) }, tx, o), "E_NON_FINITE", { column: "assignedAt", row: 2 });
   throwsCode(() => experimentOnTransactions({ ...ASSIGNMENTS(), arm: ["A", "B"] }, tx, o), "E_LENGTH_MISMATCH", { column: "arm" });
   throwsCode(() => experimentOnTransactions(ASSIGNMENTS(), tx, {}), "E_BAD_OPTION");
+  throwsCode(() => experimentOnTransactions([{ unitId: 1, arm: "A", assignedAt: 0 }, { unitId: 1, arm: "B", assignedAt: 0 }], tx, o), "E_OUT_OF_RANGE", { column: "unitId", row: 2 });
+  throwsCode(() => experimentOnTransactions([{ unitId: 1, arm: "A", assignedAt: 0 }, { unitId: 2, arm: "B", assignedAt: "soon" }], tx, o), "E_BAD_DATE", { column: "assignedAt", row: 2 });
 });
 
 test("experiments guide: the on-transactions example prints the documented values", () => {

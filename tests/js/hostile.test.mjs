@@ -1124,6 +1124,7 @@ const XTX_ROWS = [[1, 0, 10], [1, 2 * XD, 100], [2, XD + 1, 0], [2, XD + 2, -4],
 const xtx = () => Transactions.fromColumns({ customerId: new Uint32Array(XTX_ROWS.map((r) => r[0])), timestamp: new Float64Array(XTX_ROWS.map((r) => r[1])), amount: new Float64Array(XTX_ROWS.map((r) => r[2])) });
 const XTX = xtx();
 const XA = (extra = {}) => ({ unitId: new Uint32Array([1, 2, 3, 4, 5, 6, 7, 8]), arm: ["A", "A", "A", "B", "B", "B", "B", "B"], assignedAt: new Float64Array([0, XD, 0, 0, XD, 0, 2 * XD, 0]), ...extra });
+const XROWS = () => { const a = XA(); return Array.from(a.unitId, (u, i) => ({ unitId: u, arm: a.arm[i], assignedAt: a.assignedAt[i] })); };
 const XO = (extra = {}) => ({ metric: "experiment.revenue_per_unit", windowDays: 2, difference: "absolute", ...extra });
 const xHand = ok((r) => {
   assert.deepEqual(r.arms.map((a) => [a.name, a.n, a.mean]), [["A", 3, 2], ["B", 4, 12.25]]);
@@ -1163,6 +1164,14 @@ entry("experimentOnTransactions", (...a) => U.experimentOnTransactions(...a), [
   c("no assignedAt column", () => [XA({ assignedAt: undefined }), XTX, XO()], "E_MISSING_COLUMN"),
   c("unknown assignments column", () => [XA({ revenue: new Float64Array(8) }), XTX, XO()], "E_UNKNOWN_OPTION"),
   c("assignments not an object", () => ["1,A,0", XTX, XO()], "E_BAD_OPTION"),
+  c("hand count: rows", () => [XROWS(), XTX, XO()], xHand),
+  c("rows: no assignedAt in the first row", () => [XROWS().map(({ assignedAt, ...r }) => r), XTX, XO()], "E_MISSING_COLUMN"),
+  c("rows: a null arm", () => [XROWS().map((r, i) => (i === 2 ? { ...r, arm: null } : r)), XTX, XO()], "E_MISSING_VALUE"),
+  c("rows: a numeric arm", () => [XROWS().map((r, i) => (i === 2 ? { ...r, arm: 1 } : r)), XTX, XO()], "E_BAD_TYPE"),
+  c("rows: a fractional unitId", () => [XROWS().map((r, i) => (i === 2 ? { ...r, unitId: 1.5 } : r)), XTX, XO()], "E_BAD_TYPE"),
+  c("rows: a row that is not an object", () => [[...XROWS().slice(0, 3), 7], XTX, XO()], "E_BAD_TYPE"),
+  c("rows: a duplicate unit", () => [[...XROWS(), XROWS()[0]], XTX, XO()], "E_OUT_OF_RANGE"),
+  c("rows: none", () => [[], XTX, XO()], "E_EMPTY"),
   c("unknown baseline", () => [XA(), XTX, XO({ baseline: "Z" })], "E_BAD_OPTION"),
   ...classArgCases(1, () => [XA(), XTX, XO()], "Transactions", xtx),
   ...optionCases(null, 2, [XA(), XTX, XO()], "windowDays"),

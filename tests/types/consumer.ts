@@ -176,10 +176,11 @@ const abOnTx: number = experimentOnTransactions(
   tx,
   { metric: "experiment.aov", windowDays: 7, method: "bayesian" },
 ).excludedUnits;
+const abOnTxRows: number = experimentOnTransactions([{ unitId: 1, arm: "A", assignedAt: "2024-01-01" }], tx, { metric: "experiment.orders_per_unit" }).includedUnits;
 const abOnTxMetric: string = experimentOnTransactions({ unitId: new Uint32Array([1]), arm: ["A"], assignedAt: new Float64Array([0]) }, tx, { metric: "experiment.conversion" }).metricDefinition.metric;
 
 export const everything = [
-  abOnTx, abOnTxMetric,
+  abOnTx, abOnTxMetric, abOnTxRows,
   rows, weekly, kpis, frequency, fromColumns, defs, maxHorizon, codes, v, describe, table, blended,
   payback, paybackAtMargin, ratio, tuned, risk, riskRef, why, encoded, restored, aliveRisk, quality,
   scored, segK, predicted, choice, choiceDefault, rfm, raw, rawDefault, km, matrix, chosen,
