@@ -813,6 +813,10 @@ mod on_transactions {
     ///
     /// Customer 99 (not assigned) buys at 3D + 10: the last transaction time.
     fn table(with_orders: bool) -> Transactions {
+        table_with(with_orders, false)
+    }
+
+    fn table_with(with_orders: bool, text_ids: bool) -> Transactions {
         let rows: [(u32, f64, f64, u32); 15] = [
             (1, -1.0, 50.0, 100),
             (1, 0.0, 10.0, 101),
@@ -834,8 +838,13 @@ mod on_transactions {
         let t: Vec<f64> = rows.iter().map(|r| r.1).collect();
         let amount: Vec<f64> = rows.iter().map(|r| r.2).collect();
         let orders: Vec<u32> = rows.iter().map(|r| r.3).collect();
+        let text: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
         Transactions::from_columns(TransactionColumns {
-            customer_id: IdColumn::Numeric(&ids),
+            customer_id: if text_ids {
+                IdColumn::Text(&text)
+            } else {
+                IdColumn::Numeric(&ids)
+            },
             timestamp: TimeColumn::EpochMs(&t),
             amount: &amount,
             order_id: with_orders.then_some(IdColumn::Numeric(&orders)),
@@ -1038,6 +1047,34 @@ mod on_transactions {
         )
         .unwrap();
         assert_eq!(by_text, by_codes);
+    }
+
+    #[test]
+    fn numeric_unit_ids_match_text_customer_ids() {
+        // The table with customer ids as text ("1", "2", …): numeric unit ids find them by their
+        // decimal text, so the result is that of the numeric table.
+        let arm_text = arms();
+        let assignments = Assignments {
+            unit_id: IdColumn::Numeric(&UNITS),
+            arm: ArmColumn::Text(&arm_text),
+            arm_names: None,
+            assigned_at: &ASSIGNED,
+        };
+        let o = opts(TransactionMetric::RevenuePerUnit);
+        let numeric = experiment_on_transactions(&assignments, &table(true), &o).unwrap();
+        let text = experiment_on_transactions(&assignments, &table_with(true, true), &o).unwrap();
+        assert_eq!(numeric, text);
+        // "01" is not customer 1: unit 1 then has no transactions (A: [0, −4, 0]).
+        let ids: Vec<String> = ["01", "2", "3", "4", "5", "6", "7", "8"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let padded = Assignments {
+            unit_id: IdColumn::Text(&ids),
+            ..assignments
+        };
+        let r = experiment_on_transactions(&padded, &table(true), &o).unwrap();
+        assert_eq!(r.arms[0].mean, -4.0 / 3.0);
     }
 
     #[test]

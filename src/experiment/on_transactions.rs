@@ -36,8 +36,8 @@ use crate::data::{CustomerKeys, IdColumn, Transactions};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use crate::summary::is_purchase;
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Milliseconds in a day.
 const DAY_MS: i64 = 86_400_000;
@@ -275,7 +275,8 @@ fn customer_of_units(ids: IdColumn<'_>, keys: &CustomerKeys) -> Result<Vec<Optio
     };
     match ids {
         IdColumn::Numeric(ids) => {
-            let mut seen: HashMap<u32, usize> = HashMap::with_capacity(ids.len());
+            let mut seen: HashMap<u32, usize> =
+                HashMap::with_capacity_and_hasher(ids.len(), Default::default());
             for (i, &id) in ids.iter().enumerate() {
                 if let Some(j) = seen.insert(id, i) {
                     return Err(duplicate(i + 1, j + 1, id.to_string()));
@@ -300,7 +301,8 @@ fn customer_of_units(ids: IdColumn<'_>, keys: &CustomerKeys) -> Result<Vec<Optio
             })
         }
         IdColumn::Text(ids) => {
-            let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+            let mut seen: HashMap<&str, usize> =
+                HashMap::with_capacity_and_hasher(ids.len(), Default::default());
             for (i, id) in ids.iter().enumerate() {
                 if id.is_empty() {
                     return Err(Error::MissingValue {
@@ -348,9 +350,9 @@ fn customer_of_units(ids: IdColumn<'_>, keys: &CustomerKeys) -> Result<Vec<Optio
 /// Errors: `E_BAD_OPTION` (no `metric`, `windowDays` not a whole number of days in 1–3650, and
 /// every option error of `experiment`), `E_LENGTH_MISMATCH` (`arm` or `assignedAt` of another
 /// length than `unitId`), `E_EMPTY` (no assignments), `E_OUT_OF_RANGE` (a duplicate unit id, an
-/// arm code with no name, a text arm not in `armNames`, an assignment time outside the
-/// accepted years), `E_NON_FINITE` (NaN or ±Infinity in `assignedAt`), `E_MISSING_VALUE` (an
-/// empty unit id or arm), `E_MISSING_COLUMN` (codes without `armNames`),
+/// arm code with no name, a text arm not in `armNames`), `E_BAD_DATE` (an assignment time
+/// outside the accepted years), `E_NON_FINITE` (NaN or ±Infinity in `assignedAt`),
+/// `E_MISSING_VALUE` (an empty unit id or arm), `E_MISSING_COLUMN` (codes without `armNames`),
 /// `E_INSUFFICIENT_DATA` (every unit's window ends after the data), and the errors of
 /// [`experiment_from_units`] on the kept units (an arm with fewer than 2 units or no variance).
 pub fn experiment_on_transactions(
