@@ -96,6 +96,12 @@ fn options_defaults_agree_with_the_glossary() {
             "report",
             agrees::<experiment::ExperimentReportOptions>(&experiment::REPORT),
         ),
+        (
+            "experiment on transactions",
+            agrees::<experiment::ExperimentOnTransactionsOptions>(
+                &experiment::on_transactions::CONVERSION,
+            ),
+        ),
     ];
     for (what, n) in compared {
         assert!(

@@ -784,3 +784,361 @@ fn bad_units_are_coded_errors_naming_column_and_row() {
     .unwrap_err();
     assert_eq!(no_names.code(), "E_MISSING_COLUMN");
 }
+
+// ------------------------------------------------------------------ experimentOnTransactions
+
+mod on_transactions {
+    use unimetric::experiment::{
+        experiment, experiment_on_transactions, ArmColumn, Assignments, Difference, ExperimentArm,
+        ExperimentInput, ExperimentMetric, ExperimentOnTransactionsOptions, ExperimentOptions,
+        TransactionMetric,
+    };
+    use unimetric::{IdColumn, TimeColumn, TransactionColumns, Transactions};
+
+    const D: f64 = 86_400_000.0;
+    const H: f64 = 3_600_000.0;
+
+    /// The hand-counted table (window 2 days = [a, a + 2D)):
+    ///
+    /// | unit | arm | assignedAt | transactions (t, amount, order)                       | conv | orders | revenue |
+    /// |------|-----|------------|--------------------------------------------------------|------|--------|---------|
+    /// | 1    | A   | 0          | (−1, 50, 100) before; (0, 10, 101) at a: in; (1h, 5, 101) same order; (2D, 100, 102) at a + window: out | 1 | 1 | 15 |
+    /// | 2    | A   | D          | (D+1h, 0, 201) a $0 order; (D+2h, −4, 202) refund      | 1    | 1      | −4      |
+    /// | 3    | A   | 0          | none                                                   | 0    | 0      | 0       |
+    /// | 4    | B   | 0          | (D, 20, 401); (D+1, 30, 402); (2D−1, −5, 403) refund   | 1    | 2      | 45      |
+    /// | 5    | B   | D          | (3D−1, 7, 501)                                         | 1    | 1      | 7       |
+    /// | 6    | B   | 0          | (D, −3, 602) refund only; (2D+5, 9, 601) out           | 0    | 0      | −3      |
+    /// | 7    | B   | 2D         | (2D+1, 1000, 701) — window ends 4D > last 3D+10: excluded | –  | –      | –       |
+    /// | 8    | B   | 0          | none                                                   | 0    | 0      | 0       |
+    ///
+    /// Customer 99 (not assigned) buys at 3D + 10: the last transaction time.
+    fn table(with_orders: bool) -> Transactions {
+        table_with(with_orders, false)
+    }
+
+    fn table_with(with_orders: bool, text_ids: bool) -> Transactions {
+        let rows: [(u32, f64, f64, u32); 15] = [
+            (1, -1.0, 50.0, 100),
+            (1, 0.0, 10.0, 101),
+            (1, H, 5.0, 101),
+            (1, 2.0 * D, 100.0, 102),
+            (2, D + H, 0.0, 201),
+            (2, D + 2.0 * H, -4.0, 202),
+            (4, D, 20.0, 401),
+            (4, D + 1.0, 30.0, 402),
+            (4, 2.0 * D - 1.0, -5.0, 403),
+            (5, 3.0 * D - 1.0, 7.0, 501),
+            (6, D, -3.0, 602),
+            (6, 2.0 * D + 5.0, 9.0, 601),
+            (7, 2.0 * D + 1.0, 1000.0, 701),
+            (99, 3.0 * D + 10.0, 1.0, 9901),
+            (99, 0.0, 1.0, 9900),
+        ];
+        let ids: Vec<u32> = rows.iter().map(|r| r.0).collect();
+        let t: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        let amount: Vec<f64> = rows.iter().map(|r| r.2).collect();
+        let orders: Vec<u32> = rows.iter().map(|r| r.3).collect();
+        let text: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        Transactions::from_columns(TransactionColumns {
+            customer_id: if text_ids {
+                IdColumn::Text(&text)
+            } else {
+                IdColumn::Numeric(&ids)
+            },
+            timestamp: TimeColumn::EpochMs(&t),
+            amount: &amount,
+            order_id: with_orders.then_some(IdColumn::Numeric(&orders)),
+            channel: None,
+            cost: None,
+        })
+        .unwrap()
+    }
+
+    fn arms() -> Vec<String> {
+        ["A", "A", "A", "B", "B", "B", "B", "B"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+    const UNITS: [u32; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
+    const ASSIGNED: [f64; 8] = [0.0, D, 0.0, 0.0, D, 0.0, 2.0 * D, 0.0];
+
+    fn opts(metric: TransactionMetric) -> ExperimentOnTransactionsOptions {
+        ExperimentOnTransactionsOptions {
+            metric: Some(metric),
+            window_days: 2.0,
+            difference: Difference::Absolute,
+            ..Default::default()
+        }
+    }
+
+    fn arm(name: &str, n: f64) -> ExperimentArm {
+        ExperimentArm {
+            name: name.into(),
+            n,
+            ..Default::default()
+        }
+    }
+
+    /// Runs the metric on the table and compares with `experiment` on the hand-counted sums.
+    fn check(
+        metric: TransactionMetric,
+        kind: ExperimentMetric,
+        name: &str,
+        a: ExperimentArm,
+        b: ExperimentArm,
+    ) {
+        let arm_text = arms();
+        let assignments = Assignments {
+            unit_id: IdColumn::Numeric(&UNITS),
+            arm: ArmColumn::Text(&arm_text),
+            arm_names: None,
+            assigned_at: &ASSIGNED,
+        };
+        let got = experiment_on_transactions(&assignments, &table(true), &opts(metric)).unwrap();
+        let want = experiment(
+            &ExperimentInput {
+                metric: kind,
+                name: Some(name.into()),
+                arms: vec![a, b],
+            },
+            &ExperimentOptions {
+                difference: Difference::Absolute,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(got.excluded_units, 1, "unit 7 is left out");
+        assert_eq!(got.included_units, 7);
+        assert_eq!(got.name, want.name);
+        assert_eq!(got.arms, want.arms);
+        assert_eq!(got.comparisons, want.comparisons);
+        assert_eq!(got.srm, want.srm);
+        assert_eq!(got.definition, want.definition);
+        assert_eq!(got.metric_definition.metric, metric.definition().id);
+    }
+
+    #[test]
+    fn conversion_matches_hand_counted_sums() {
+        // A: [1, 1, 0] → 2 of 3; B: [1, 1, 0, 0] → 2 of 4.
+        check(
+            TransactionMetric::Conversion,
+            ExperimentMetric::Proportion,
+            "the conversion rate",
+            ExperimentArm {
+                conversions: Some(2.0),
+                ..arm("A", 3.0)
+            },
+            ExperimentArm {
+                conversions: Some(2.0),
+                ..arm("B", 4.0)
+            },
+        );
+    }
+
+    #[test]
+    fn orders_per_unit_matches_hand_counted_sums() {
+        // A: [1, 1, 0] → Σ 2, Σ² 2; B: [2, 1, 0, 0] → Σ 3, Σ² 5.
+        check(
+            TransactionMetric::OrdersPerUnit,
+            ExperimentMetric::Mean,
+            "orders per unit",
+            ExperimentArm {
+                sum: Some(2.0),
+                sum_squares: Some(2.0),
+                ..arm("A", 3.0)
+            },
+            ExperimentArm {
+                sum: Some(3.0),
+                sum_squares: Some(5.0),
+                ..arm("B", 4.0)
+            },
+        );
+    }
+
+    #[test]
+    fn revenue_per_unit_matches_hand_counted_sums() {
+        // A: [15, −4, 0] → Σ 11, Σ² 241; B: [45, 7, −3, 0] → Σ 49, Σ² 2083.
+        check(
+            TransactionMetric::RevenuePerUnit,
+            ExperimentMetric::Mean,
+            "revenue per unit",
+            ExperimentArm {
+                sum: Some(11.0),
+                sum_squares: Some(241.0),
+                ..arm("A", 3.0)
+            },
+            ExperimentArm {
+                sum: Some(49.0),
+                sum_squares: Some(2083.0),
+                ..arm("B", 4.0)
+            },
+        );
+    }
+
+    #[test]
+    fn aov_matches_hand_counted_sums() {
+        // Revenue over orders. A: num [15, −4, 0], den [1, 1, 0]: Σ 11, Σ² 241, Σd 2, Σd² 2,
+        // Σ num·den 15 − 4 = 11. B: num [45, 7, −3, 0], den [2, 1, 0, 0]: Σ 49, Σ² 2083, Σd 3,
+        // Σd² 5, Σ num·den 90 + 7 = 97.
+        let ratio = |name: &str, n, s, ss, d, dd, c| ExperimentArm {
+            numerator_sum: Some(s),
+            numerator_sum_squares: Some(ss),
+            denominator_sum: Some(d),
+            denominator_sum_squares: Some(dd),
+            cross_sum: Some(c),
+            ..arm(name, n)
+        };
+        check(
+            TransactionMetric::Aov,
+            ExperimentMetric::Ratio,
+            "the average order value",
+            ratio("A", 3.0, 11.0, 241.0, 2.0, 2.0, 11.0),
+            ratio("B", 4.0, 49.0, 2083.0, 3.0, 5.0, 97.0),
+        );
+    }
+
+    #[test]
+    fn without_order_ids_every_purchase_row_is_an_order() {
+        // Unit 1's two rows of order 101 are two orders: A orders [2, 1, 0] → Σ 3, Σ² 5.
+        let arm_text = arms();
+        let assignments = Assignments {
+            unit_id: IdColumn::Numeric(&UNITS),
+            arm: ArmColumn::Text(&arm_text),
+            arm_names: None,
+            assigned_at: &ASSIGNED,
+        };
+        let got = experiment_on_transactions(
+            &assignments,
+            &table(false),
+            &opts(TransactionMetric::OrdersPerUnit),
+        )
+        .unwrap();
+        assert_eq!(got.arms[0].mean, 1.0);
+        assert_eq!(got.arms[1].mean, 0.75);
+    }
+
+    #[test]
+    fn codes_and_text_ids_give_the_same_result() {
+        let arm_text = arms();
+        let by_text = experiment_on_transactions(
+            &Assignments {
+                unit_id: IdColumn::Numeric(&UNITS),
+                arm: ArmColumn::Text(&arm_text),
+                arm_names: None,
+                assigned_at: &ASSIGNED,
+            },
+            &table(true),
+            &opts(TransactionMetric::RevenuePerUnit),
+        )
+        .unwrap();
+        let ids: Vec<String> = UNITS.iter().map(|u| u.to_string()).collect();
+        let names = vec!["A".to_string(), "B".to_string()];
+        let codes: [u8; 8] = [0, 0, 0, 1, 1, 1, 1, 1];
+        let by_codes = experiment_on_transactions(
+            &Assignments {
+                unit_id: IdColumn::Text(&ids),
+                arm: ArmColumn::Codes8(&codes),
+                arm_names: Some(&names),
+                assigned_at: &ASSIGNED,
+            },
+            &table(true),
+            &opts(TransactionMetric::RevenuePerUnit),
+        )
+        .unwrap();
+        assert_eq!(by_text, by_codes);
+    }
+
+    #[test]
+    fn numeric_unit_ids_match_text_customer_ids() {
+        // The table with customer ids as text ("1", "2", …): numeric unit ids find them by their
+        // decimal text, so the result is that of the numeric table.
+        let arm_text = arms();
+        let assignments = Assignments {
+            unit_id: IdColumn::Numeric(&UNITS),
+            arm: ArmColumn::Text(&arm_text),
+            arm_names: None,
+            assigned_at: &ASSIGNED,
+        };
+        let o = opts(TransactionMetric::RevenuePerUnit);
+        let numeric = experiment_on_transactions(&assignments, &table(true), &o).unwrap();
+        let text = experiment_on_transactions(&assignments, &table_with(true, true), &o).unwrap();
+        assert_eq!(numeric, text);
+        // "01" is not customer 1: unit 1 then has no transactions (A: [0, −4, 0]).
+        let ids: Vec<String> = ["01", "2", "3", "4", "5", "6", "7", "8"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let padded = Assignments {
+            unit_id: IdColumn::Text(&ids),
+            ..assignments
+        };
+        let r = experiment_on_transactions(&padded, &table(true), &o).unwrap();
+        assert_eq!(r.arms[0].mean, -4.0 / 3.0);
+    }
+
+    #[test]
+    fn bad_assignments_are_coded_errors_naming_column_and_row() {
+        let tx = table(true);
+        let names = vec!["A".to_string(), "B".to_string()];
+        let run = |ids: &[u32], codes: &[u8], at: &[f64], o: ExperimentOnTransactionsOptions| {
+            experiment_on_transactions(
+                &Assignments {
+                    unit_id: IdColumn::Numeric(ids),
+                    arm: ArmColumn::Codes8(codes),
+                    arm_names: Some(&names),
+                    assigned_at: at,
+                },
+                &tx,
+                &o,
+            )
+            .unwrap_err()
+        };
+        let o = || opts(TransactionMetric::Conversion);
+        let e = run(&[1, 2, 1], &[0, 1, 0], &[0.0; 3], o());
+        assert_eq!(
+            (e.code(), e.column(), e.row()),
+            ("E_OUT_OF_RANGE", Some("unitId"), Some(3))
+        );
+        let e = run(&[1, 2, 3], &[0, 2, 0], &[0.0; 3], o());
+        assert_eq!(
+            (e.code(), e.column(), e.row()),
+            ("E_OUT_OF_RANGE", Some("arm"), Some(2))
+        );
+        let e = run(&[1, 2, 3], &[0, 1], &[0.0; 3], o());
+        assert_eq!((e.code(), e.column()), ("E_LENGTH_MISMATCH", Some("arm")));
+        let e = run(&[1, 2, 3], &[0, 1, 0], &[0.0; 2], o());
+        assert_eq!(
+            (e.code(), e.column()),
+            ("E_LENGTH_MISMATCH", Some("assignedAt"))
+        );
+        let e = run(&[1, 2, 3], &[0, 1, 0], &[0.0, f64::NAN, 0.0], o());
+        assert_eq!(
+            (e.code(), e.column(), e.row()),
+            ("E_NON_FINITE", Some("assignedAt"), Some(2))
+        );
+        let e = run(&[], &[], &[], o());
+        assert_eq!(e.code(), "E_EMPTY");
+        let e = run(&[1, 2], &[0, 1], &[0.0; 2], Default::default());
+        assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("metric")));
+        for w in [0.0, 1.5, 3651.0, f64::NAN] {
+            let e = run(
+                &[1, 2],
+                &[0, 1],
+                &[0.0; 2],
+                ExperimentOnTransactionsOptions {
+                    window_days: w,
+                    ..o()
+                },
+            );
+            assert_eq!(
+                (e.code(), e.column()),
+                ("E_BAD_OPTION", Some("windowDays")),
+                "{w}"
+            );
+        }
+        // Every window ends after the last transaction (3D + 10).
+        let e = run(&[1, 4], &[0, 1], &[2.0 * D, 2.0 * D], o());
+        assert_eq!(e.code(), "E_INSUFFICIENT_DATA");
+    }
+}

@@ -48,6 +48,7 @@
 //!   default), k − 1 degrees of freedom, flagged at p < 0.001.
 
 pub mod dist;
+pub mod on_transactions;
 pub mod plan;
 mod summary;
 pub mod units;
@@ -56,6 +57,10 @@ use crate::error::{check_number, Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use serde::{Deserialize, Serialize};
 
+pub use on_transactions::{
+    experiment_on_transactions, Assignments, ExperimentOnTransactionsOptions,
+    ExperimentOnTransactionsResult, TransactionMetric,
+};
 pub use plan::{plan_experiment, Plan, PlanOptions};
 pub use units::{experiment_from_units, ArmColumn, ExperimentUnitsOptions, UnitColumns};
 
@@ -250,13 +255,17 @@ pub const REPORT: Definition = Definition {
 };
 
 /// The experiment definitions, in catalog order.
-pub const DEFINITIONS: [&Definition; 6] = [
+pub const DEFINITIONS: [&Definition; 10] = [
     &FREQUENTIST,
     &SEQUENTIAL_DEF,
     &BAYESIAN,
     &SRM,
     &plan::DEFINITION,
     &REPORT,
+    &on_transactions::CONVERSION,
+    &on_transactions::ORDERS_PER_UNIT,
+    &on_transactions::REVENUE_PER_UNIT,
+    &on_transactions::AOV,
 ];
 
 // ----------------------------------------------------------------------------------- input

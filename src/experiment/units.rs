@@ -260,7 +260,7 @@ fn accumulate<C: Copy>(
         .collect()
 }
 
-fn out_of_range(column: &str, row: usize, message: String) -> Error {
+pub(super) fn out_of_range(column: &str, row: usize, message: String) -> Error {
     Error::OutOfRange {
         column: column.into(),
         row,
@@ -303,7 +303,7 @@ fn check_binary(values: &[f64], column: &str) -> Result<()> {
 }
 
 /// Checks the arm names: at most [`MAX_ARMS`], none empty, none twice.
-fn check_names(names: &[String]) -> Result<()> {
+pub(super) fn check_names(names: &[String]) -> Result<()> {
     if names.len() > MAX_ARMS {
         return Err(Error::TooLarge {
             what: "armNames".into(),
@@ -331,7 +331,10 @@ fn check_names(names: &[String]) -> Result<()> {
 }
 
 /// The arms' names and each unit's arm code, from text arms.
-fn text_codes(text: &[String], names: Option<&[String]>) -> Result<(Vec<String>, Vec<u32>)> {
+pub(super) fn text_codes(
+    text: &[String],
+    names: Option<&[String]>,
+) -> Result<(Vec<String>, Vec<u32>)> {
     let mut index: HashMap<&str, u32> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     if let Some(names) = names {
@@ -379,7 +382,7 @@ fn text_codes(text: &[String], names: Option<&[String]>) -> Result<(Vec<String>,
 }
 
 /// `E_OUT_OF_RANGE` at the first code that has no name.
-fn check_codes<C: Copy + Into<u64>>(codes: &[C], k: usize) -> Result<()> {
+pub(super) fn check_codes<C: Copy + Into<u64>>(codes: &[C], k: usize) -> Result<()> {
     match first_failing(codes, |c| c.into() < k as u64) {
         None => Ok(()),
         Some(i) => {

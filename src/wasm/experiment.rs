@@ -1,18 +1,20 @@
-//! Experiments for JS: `experiment`, `experimentFromUnits`, `experimentReport`, `srmCheck`,
-//! `planExperiment`.
+//! Experiments for JS: `experiment`, `experimentFromUnits`, `experimentOnTransactions`,
+//! `experimentReport`, `srmCheck`, `planExperiment`.
 
 use super::convert::{
-    bad_option, bad_type, check_keys, each, ensure_fits, f64_column, get, missing, object_keys,
-    type_name, JsResult, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
+    bad_option, bad_type, check_keys, each, ensure_fits, f64_column, for_each_row, get, id_column,
+    missing, object_keys, type_name, Ids, JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
 };
 use super::interop::{deserialize, read, to_js};
+use super::transactions::Transactions;
 use crate::error::{join_names, Error};
 use crate::experiment::{
-    ArmColumn, ExperimentArm, ExperimentInput, ExperimentOptions, ExperimentPrior,
-    ExperimentReportOptions, ExperimentUnitsOptions, PlanOptions, ReportInput, UnitColumns,
+    ArmColumn, Assignments, ExperimentArm, ExperimentInput, ExperimentOnTransactionsOptions,
+    ExperimentOptions, ExperimentPrior, ExperimentReportOptions, ExperimentUnitsOptions,
+    PlanOptions, ReportInput, UnitColumns,
 };
 use crate::glossary::field_names;
-use js_sys::{Array, Uint32Array, Uint8Array};
+use js_sys::{Array, Float64Array, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 /// Compares every arm with the baseline from summary statistics.
@@ -73,6 +75,230 @@ pub fn experiment_from_units(
     Ok(to_js(&from_units(units, options)?))
 }
 
+/// Reads an `arm` column: `Uint8Array` / `Uint32Array` codes or an array of arm names.
+enum OwnedArms {
+    Codes8(Vec<u8>),
+    Codes32(Vec<u32>),
+    Text(Vec<String>),
+}
+
+impl OwnedArms {
+    fn read(av: &JsValue) -> crate::Result<OwnedArms> {
+        if let Some(a) = av.dyn_ref::<Uint8Array>() {
+            ensure_fits("arm", a.length() as usize, 2)?;
+            Ok(OwnedArms::Codes8(a.to_vec()))
+        } else if let Some(a) = av.dyn_ref::<Uint32Array>() {
+            ensure_fits("arm", a.length() as usize, 8)?;
+            Ok(OwnedArms::Codes32(a.to_vec()))
+        } else if Array::is_array(av) {
+            let arr: &Array = av.unchecked_ref();
+            ensure_fits("arm", arr.length() as usize, TEXT_ENTRY_BYTES)?;
+            Ok(OwnedArms::Text(each(arr, |row, x| match x.as_string() {
+                Some(s) => Ok(s),
+                None if x.is_undefined() || x.is_null() => Err(missing("arm", row)),
+                None => Err(bad_type("arm", row, "an arm name (a string)", &x)),
+            })?))
+        } else {
+            let expected = "a Uint8Array or Uint32Array of arm codes, or an array of arm names";
+            Err(bad_type("arm", 0, expected, av))
+        }
+    }
+
+    fn column(&self) -> ArmColumn<'_> {
+        match self {
+            OwnedArms::Codes8(c) => ArmColumn::Codes8(c),
+            OwnedArms::Codes32(c) => ArmColumn::Codes32(c),
+            OwnedArms::Text(t) => ArmColumn::Text(t),
+        }
+    }
+}
+
+/// Reads `armNames` when given.
+fn arm_names(value: Option<JsValue>) -> crate::Result<Option<Vec<String>>> {
+    value
+        .map(|v| {
+            let arr: &Array = v
+                .dyn_ref()
+                .ok_or_else(|| bad_type("armNames", 0, "an array of arm names (strings)", &v))?;
+            ensure_fits("armNames", arr.length() as usize, TEXT_ENTRY_BYTES)?;
+            each(arr, |row, x| {
+                x.as_string()
+                    .ok_or_else(|| bad_type("armNames", row, "an arm name (a string)", &x))
+            })
+        })
+        .transpose()
+}
+
+/// The columns `experimentOnTransactions` takes.
+const ASSIGNMENT_KEYS: &[&str] = &["unitId", "arm", "armNames", "assignedAt"];
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_EXPERIMENT_ASSIGNMENTS: &'static str = r#"
+/** The assignments of `experimentOnTransactions`: one row per unit, every column of one length. */
+export interface ExperimentAssignments {
+  /** Each unit's id, as the transactions' customer ids (numbers or strings; each unit once). */
+  unitId: Uint32Array | ReadonlyArray<string | number>;
+  /** Each unit's arm: codes into `armNames` (`Uint8Array` or `Uint32Array`), or arm names. */
+  arm: Uint8Array | Uint32Array | ReadonlyArray<string>;
+  /** Arm names, code i being `armNames[i]`: required with codes; with names, fixes the arms' order (default: order of first appearance). */
+  armNames?: ReadonlyArray<string>;
+  /** When each unit was assigned: epoch ms, `Date`s or ISO 8601 text (naive text in the transactions' timezone). */
+  assignedAt: Float64Array | ReadonlyArray<number | string | Date>;
+}
+/** One unit's assignment, as a row of `experimentOnTransactions`. */
+export interface ExperimentAssignmentRow {
+  /** The unit's id, as the transactions' customer ids. */
+  unitId: string | number;
+  /** The unit's arm. */
+  arm: string;
+  /** When the unit was assigned: epoch ms, a `Date` or ISO 8601 text. */
+  assignedAt: number | string | Date;
+}
+"#;
+
+/// Compares every arm with the baseline on a metric of the transactions in a window after each
+/// unit's assignment (`experiment.conversion`, `.orders_per_unit`, `.revenue_per_unit`,
+/// `.aov`); units whose window ends after the last transaction are left out and counted.
+#[wasm_bindgen(
+    js_name = experimentOnTransactions,
+    unchecked_return_type = "ExperimentOnTransactionsResult"
+)]
+pub fn experiment_on_transactions(
+    #[wasm_bindgen(
+        unchecked_param_type = "ExperimentAssignments | ReadonlyArray<ExperimentAssignmentRow>"
+    )]
+    assignments: &JsValue,
+    transactions: &Transactions,
+    #[wasm_bindgen(unchecked_param_type = "ExperimentOnTransactionsOptions")] options: &JsValue,
+) -> JsResult<JsValue> {
+    Ok(to_js(&on_transactions(assignments, transactions, options)?))
+}
+
+fn on_transactions(
+    assignments: &JsValue,
+    transactions: &Transactions,
+    options: &JsValue,
+) -> crate::Result<crate::experiment::ExperimentOnTransactionsResult> {
+    let opts: ExperimentOnTransactionsOptions = read(options, "experimentOnTransactions")?;
+    if opts.prior.is_some() {
+        check_keys(
+            &get(options, "prior"),
+            "experimentOnTransactions (prior)",
+            field_names::<ExperimentPrior>(),
+        )?;
+    }
+    let zone = transactions.core().timezone();
+    let read_time = |cell: &OwnedCell, row: usize| {
+        crate::data::time_value_in(
+            cell.cell(),
+            "assignedAt",
+            row,
+            zone,
+            crate::data::dates::DateFormat::Iso,
+        )
+        .map(|t| t as f64)
+    };
+    let (ids, arms, names, assigned_at) = if Array::is_array(assignments) {
+        assignment_rows(assignments, read_time)?
+    } else {
+        if !assignments.is_object() || assignments.is_function() {
+            let found = type_name(assignments);
+            return Err(bad_option(
+                "assignments",
+                format!("expected an object of columns {{ unitId, arm, armNames?, assignedAt }} or an array of rows {{ unitId, arm, assignedAt }}, found {found}"),
+            ));
+        }
+        check_keys(
+            assignments,
+            "experimentOnTransactions (assignments)",
+            ASSIGNMENT_KEYS,
+        )?;
+        let given =
+            |key: &str| Some(get(assignments, key)).filter(|v| !v.is_undefined() && !v.is_null());
+        let required = |key: &str| {
+            given(key).ok_or_else(|| Error::MissingColumn {
+                column: key.into(),
+                field: key.into(),
+                available: join_names(object_keys(assignments).iter().map(|k| format!("'{k}'"))),
+            })
+        };
+        let ids = id_column(&required("unitId")?, "unitId")?;
+        let arms = OwnedArms::read(&required("arm")?)?;
+        let names = arm_names(given("armNames"))?;
+        let at = required("assignedAt")?;
+        let assigned_at: Vec<f64> = if let Some(a) = at.dyn_ref::<Float64Array>() {
+            ensure_fits("assignedAt", a.length() as usize, 8)?;
+            a.to_vec()
+        } else if Array::is_array(&at) {
+            let arr: &Array = at.unchecked_ref();
+            ensure_fits("assignedAt", arr.length() as usize, TEXT_ENTRY_BYTES)?;
+            each(arr, |row, x| read_time(&OwnedCell::from_js(&x), row))?
+        } else {
+            let expected =
+                "a Float64Array of epoch ms or an array of dates (epoch ms, Date or ISO text)";
+            return Err(bad_type("assignedAt", 0, expected, &at));
+        };
+        (ids, arms, names, assigned_at)
+    };
+    crate::experiment::experiment_on_transactions(
+        &Assignments {
+            unit_id: ids.as_column(),
+            arm: arms.column(),
+            arm_names: names.as_deref(),
+            assigned_at: &assigned_at,
+        },
+        transactions.core(),
+        &opts,
+    )
+}
+
+/// Unit ids, arms, arm names and assignment times (epoch ms).
+type AssignmentColumns = (Ids, OwnedArms, Option<Vec<String>>, Vec<f64>);
+
+/// The columns of assignments given as rows `{ unitId, arm, assignedAt }` (unit ids as text,
+/// whole numbers written in decimal; arm names as text).
+fn assignment_rows(
+    rows: &JsValue,
+    read_time: impl Fn(&OwnedCell, usize) -> crate::Result<f64>,
+) -> crate::Result<AssignmentColumns> {
+    let (mut ids, mut arms, mut at) = (Vec::new(), Vec::new(), Vec::new());
+    let fields = [
+        ("unitId", "unitId"),
+        ("arm", "arm"),
+        ("assignedAt", "assignedAt"),
+    ];
+    let wrong = |column: &str, row: usize, expected: &str, found: &str| Error::BadType {
+        column: column.into(),
+        row,
+        expected: expected.into(),
+        found: found.into(),
+    };
+    for_each_row(rows, &fields, |row, cells| {
+        ids.push(match &cells[0] {
+            OwnedCell::Text(s) => s.clone(),
+            OwnedCell::Number(x) if x.fract() == 0.0 && x.abs() < 9e15 => {
+                format!("{}", *x as i64)
+            }
+            OwnedCell::Missing => return Err(missing("unitId", row)),
+            OwnedCell::Number(_) => {
+                return Err(wrong("unitId", row, "a string or integer id", "number"))
+            }
+            OwnedCell::Other(t) => return Err(wrong("unitId", row, "a string or integer id", t)),
+        });
+        arms.push(match &cells[1] {
+            OwnedCell::Text(s) => s.clone(),
+            OwnedCell::Missing => return Err(missing("arm", row)),
+            OwnedCell::Number(_) => {
+                return Err(wrong("arm", row, "an arm name (a string)", "number"))
+            }
+            OwnedCell::Other(t) => return Err(wrong("arm", row, "an arm name (a string)", t)),
+        });
+        at.push(read_time(&cells[2], row)?);
+        Ok(())
+    })?;
+    Ok((Ids::Text(ids), OwnedArms::Text(arms), None, at))
+}
+
 fn from_units(
     units: &JsValue,
     options: &JsValue,
@@ -101,41 +327,8 @@ fn from_units(
             available: join_names(object_keys(units).iter().map(|k| format!("'{k}'"))),
         })
     };
-    let av = required("arm")?;
-    let (codes8, codes32, text);
-    let arm = if let Some(a) = av.dyn_ref::<Uint8Array>() {
-        ensure_fits("arm", a.length() as usize, 2)?;
-        codes8 = a.to_vec();
-        ArmColumn::Codes8(&codes8)
-    } else if let Some(a) = av.dyn_ref::<Uint32Array>() {
-        ensure_fits("arm", a.length() as usize, 8)?;
-        codes32 = a.to_vec();
-        ArmColumn::Codes32(&codes32)
-    } else if Array::is_array(&av) {
-        let arr: &Array = av.unchecked_ref();
-        ensure_fits("arm", arr.length() as usize, TEXT_ENTRY_BYTES)?;
-        text = each(arr, |row, x| match x.as_string() {
-            Some(s) => Ok(s),
-            None if x.is_undefined() || x.is_null() => Err(missing("arm", row)),
-            None => Err(bad_type("arm", row, "an arm name (a string)", &x)),
-        })?;
-        ArmColumn::Text(&text)
-    } else {
-        let expected = "a Uint8Array or Uint32Array of arm codes, or an array of arm names";
-        return Err(bad_type("arm", 0, expected, &av));
-    };
-    let arm_names = given("armNames")
-        .map(|v| {
-            let arr: &Array = v
-                .dyn_ref()
-                .ok_or_else(|| bad_type("armNames", 0, "an array of arm names (strings)", &v))?;
-            ensure_fits("armNames", arr.length() as usize, TEXT_ENTRY_BYTES)?;
-            each(arr, |row, x| {
-                x.as_string()
-                    .ok_or_else(|| bad_type("armNames", row, "an arm name (a string)", &x))
-            })
-        })
-        .transpose()?;
+    let arms = OwnedArms::read(&required("arm")?)?;
+    let arm_names = arm_names(given("armNames"))?;
     let value = f64_column(&required("value")?, "value")?;
     let denominator = given("denominator")
         .map(|v| f64_column(&v, "denominator"))
@@ -143,7 +336,7 @@ fn from_units(
     let pre = given("pre").map(|v| f64_column(&v, "pre")).transpose()?;
     crate::experiment::experiment_from_units(
         &UnitColumns {
-            arm,
+            arm: arms.column(),
             arm_names: arm_names.as_deref(),
             value: &value,
             denominator: denominator.as_deref(),

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { experiment, experimentFromUnits, experimentReport, srmCheck, planExperiment, getDefinition } from "../../pkg/node.js";
+import { Transactions, experiment, experimentFromUnits, experimentOnTransactions, experimentReport, srmCheck, planExperiment, getDefinition } from "../../pkg/node.js";
 import { FIXTURES, docBlock, documentedOutput, runDocBlock, throwsCode } from "./helpers.mjs";
 
 const F = JSON.parse(readFileSync(path.join(FIXTURES, "peers", "experiment_gbstats.json"), "utf8"));
@@ -145,4 +145,88 @@ test("experimentFromUnits: typed errors name the column and row", () => {
 
 test("experiments guide: the from-units example prints the documented values", () => {
   runDocBlock("docs/guide/experiments.md", "experiment-units");
+});
+
+// experimentOnTransactions: the hand-counted table of tests/experiment.rs (window 2 days =
+// [a, a + 2D)). Per unit (conversion, orders, net revenue):
+//   1 A at 0:  (−1, 50) before; (0, 10, order 101) at a: in; (1h, 5, order 101); (2D, 100) at a + window: out → 1, 1, 15
+//   2 A at D:  (D+1h, 0) a $0 order; (D+2h, −4) a refund                                            → 1, 1, −4
+//   3 A at 0:  no transactions                                                                       → 0, 0, 0
+//   4 B at 0:  (D, 20); (D+1, 30); (2D−1, −5) a refund                                               → 1, 2, 45
+//   5 B at D:  (3D−1, 7)                                                                             → 1, 1, 7
+//   6 B at 0:  (D, −3) a refund only; (2D+5, 9) out                                                  → 0, 0, −3
+//   7 B at 2D: window ends at 4D, after the last transaction (3D+10): excluded
+//   8 B at 0:  no transactions                                                                       → 0, 0, 0
+const DAY = 86_400_000, HOUR = 3_600_000;
+const TX_ROWS = [
+  [1, -1, 50, 100], [1, 0, 10, 101], [1, HOUR, 5, 101], [1, 2 * DAY, 100, 102],
+  [2, DAY + HOUR, 0, 201], [2, DAY + 2 * HOUR, -4, 202],
+  [4, DAY, 20, 401], [4, DAY + 1, 30, 402], [4, 2 * DAY - 1, -5, 403],
+  [5, 3 * DAY - 1, 7, 501], [6, DAY, -3, 602], [6, 2 * DAY + 5, 9, 601],
+  [7, 2 * DAY + 1, 1000, 701], [99, 3 * DAY + 10, 1, 9901], [99, 0, 1, 9900],
+];
+const txTable = () => Transactions.fromColumns({
+  customerId: new Uint32Array(TX_ROWS.map((r) => r[0])),
+  timestamp: new Float64Array(TX_ROWS.map((r) => r[1])),
+  amount: new Float64Array(TX_ROWS.map((r) => r[2])),
+  orderId: new Uint32Array(TX_ROWS.map((r) => r[3])),
+});
+const ASSIGNMENTS = () => ({
+  unitId: new Uint32Array([1, 2, 3, 4, 5, 6, 7, 8]),
+  arm: ["A", "A", "A", "B", "B", "B", "B", "B"],
+  assignedAt: new Float64Array([0, DAY, 0, 0, DAY, 0, 2 * DAY, 0]),
+});
+
+test("experimentOnTransactions: hand-counted per-unit values give experiment() on the hand sums", () => {
+  const tx = txTable();
+  const run = (metric) => experimentOnTransactions(ASSIGNMENTS(), tx, { metric, windowDays: 2, difference: "absolute" });
+  const same = (r, input) => {
+    const want = experiment(input, { difference: "absolute" });
+    for (const k of ["name", "arms", "comparisons", "srm", "definition"]) assert.deepEqual(r[k], want[k], k);
+    assert.equal(r.excludedUnits, 1);
+    assert.equal(r.includedUnits, 7);
+  };
+  const conv = run("experiment.conversion");
+  // A [1, 1, 0]; B [1, 1, 0, 0].
+  same(conv, { metric: "proportion", name: "the conversion rate", arms: [{ name: "A", n: 3, conversions: 2 }, { name: "B", n: 4, conversions: 2 }] });
+  assert.deepEqual(conv.metricDefinition, { metric: "experiment.conversion", version: "1.0.0", params: { windowDays: 2 } });
+  // Orders A [1, 1, 0]; B [2, 1, 0, 0].
+  same(run("experiment.orders_per_unit"), { metric: "mean", name: "orders per unit", arms: [{ name: "A", n: 3, sum: 2, sumSquares: 2 }, { name: "B", n: 4, sum: 3, sumSquares: 5 }] });
+  // Revenue A [15, −4, 0]; B [45, 7, −3, 0].
+  same(run("experiment.revenue_per_unit"), { metric: "mean", name: "revenue per unit", arms: [{ name: "A", n: 3, sum: 11, sumSquares: 241 }, { name: "B", n: 4, sum: 49, sumSquares: 2083 }] });
+  // Revenue over orders: A Σ 11 / 2, cross 15 − 4 = 11; B Σ 49 / 3, cross 90 + 7 = 97.
+  same(run("experiment.aov"), {
+    metric: "ratio", name: "the average order value",
+    arms: [
+      { name: "A", n: 3, numeratorSum: 11, numeratorSumSquares: 241, denominatorSum: 2, denominatorSumSquares: 2, crossSum: 11 },
+      { name: "B", n: 4, numeratorSum: 49, numeratorSumSquares: 2083, denominatorSum: 3, denominatorSumSquares: 5, crossSum: 97 },
+    ],
+  });
+  // Text ids, codes and ISO times give the same result.
+  const iso = Array.from(ASSIGNMENTS().assignedAt, (t) => new Date(t).toISOString());
+  const byText = experimentOnTransactions(
+    { unitId: ["1", "2", "3", "4", "5", "6", "7", "8"], arm: new Uint8Array([0, 0, 0, 1, 1, 1, 1, 1]), armNames: ["A", "B"], assignedAt: iso },
+    tx, { metric: "experiment.revenue_per_unit", windowDays: 2, difference: "absolute" });
+  assert.deepEqual(byText, run("experiment.revenue_per_unit"));
+  // Rows { unitId, arm, assignedAt } give the same result.
+  const a = ASSIGNMENTS();
+  const rows = Array.from(a.unitId, (u, i) => ({ unitId: u, arm: a.arm[i], assignedAt: new Date(a.assignedAt[i]) }));
+  assert.deepEqual(experimentOnTransactions(rows, tx, { metric: "experiment.revenue_per_unit", windowDays: 2, difference: "absolute" }), run("experiment.revenue_per_unit"));
+  assert.equal(getDefinition("experiment.aov").version, "1.0.0");
+});
+
+test("experimentOnTransactions: typed errors name the column and row", () => {
+  const tx = txTable();
+  const o = { metric: "experiment.conversion", windowDays: 2 };
+  throwsCode(() => experimentOnTransactions({ ...ASSIGNMENTS(), unitId: new Uint32Array([1, 2, 3, 4, 5, 6, 7, 1]) }, tx, o), "E_OUT_OF_RANGE", { column: "unitId", row: 8 });
+  throwsCode(() => experimentOnTransactions({ ...ASSIGNMENTS(), arm: new Uint8Array([0, 0, 0, 1, 1, 2, 1, 1]), armNames: ["A", "B"] }, tx, o), "E_OUT_OF_RANGE", { column: "arm", row: 6 });
+  throwsCode(() => experimentOnTransactions({ ...ASSIGNMENTS(), assignedAt: new Float64Array([0, NaN, 0, 0, 0, 0, 0, 0]) }, tx, o), "E_NON_FINITE", { column: "assignedAt", row: 2 });
+  throwsCode(() => experimentOnTransactions({ ...ASSIGNMENTS(), arm: ["A", "B"] }, tx, o), "E_LENGTH_MISMATCH", { column: "arm" });
+  throwsCode(() => experimentOnTransactions(ASSIGNMENTS(), tx, {}), "E_BAD_OPTION");
+  throwsCode(() => experimentOnTransactions([{ unitId: 1, arm: "A", assignedAt: 0 }, { unitId: 1, arm: "B", assignedAt: 0 }], tx, o), "E_OUT_OF_RANGE", { column: "unitId", row: 2 });
+  throwsCode(() => experimentOnTransactions([{ unitId: 1, arm: "A", assignedAt: 0 }, { unitId: 2, arm: "B", assignedAt: "soon" }], tx, o), "E_BAD_DATE", { column: "assignedAt", row: 2 });
+});
+
+test("experiments guide: the on-transactions example prints the documented values", () => {
+  runDocBlock("docs/guide/experiments.md", "experiment-transactions");
 });

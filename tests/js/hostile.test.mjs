@@ -1113,6 +1113,70 @@ entry("experimentFromUnits", (...a) => U.experimentFromUnits(...a), [
   ...optionCases(null, 1, [EXU(), { difference: "absolute" }], "alpha"),
 ]);
 
+// --- experiments on transactions. Hand count (as tests/experiment.rs, window 2 days): unit 1 (A,
+// at 0) buys 10 at 0 (counts) and 100 at 2D (does not); 2 (A, at D) a $0 order and a −4 refund;
+// 3 (A) nothing; 4 (B, at 0) 20 + 30 − 5; 5 (B, at D) 7 at 3D − 1; 6 (B, at 0) a −3 refund;
+// 7 (B, at 2D) excluded (window ends 4D, after the last transaction at 3D + 10); 8 (B) nothing.
+// Revenue per unit: A [10, −4, 0] (mean 2), B [45, 7, −3, 0] (mean 12.25).
+const XD = 86_400_000;
+const XTX_ROWS = [[1, 0, 10], [1, 2 * XD, 100], [2, XD + 1, 0], [2, XD + 2, -4], [4, XD, 20], [4, XD + 1, 30], [4, 2 * XD - 1, -5],
+  [5, 3 * XD - 1, 7], [6, XD, -3], [7, 2 * XD + 1, 1000], [99, 3 * XD + 10, 1]];
+const xtx = () => Transactions.fromColumns({ customerId: new Uint32Array(XTX_ROWS.map((r) => r[0])), timestamp: new Float64Array(XTX_ROWS.map((r) => r[1])), amount: new Float64Array(XTX_ROWS.map((r) => r[2])) });
+const XTX = xtx();
+const XA = (extra = {}) => ({ unitId: new Uint32Array([1, 2, 3, 4, 5, 6, 7, 8]), arm: ["A", "A", "A", "B", "B", "B", "B", "B"], assignedAt: new Float64Array([0, XD, 0, 0, XD, 0, 2 * XD, 0]), ...extra });
+const XROWS = () => { const a = XA(); return Array.from(a.unitId, (u, i) => ({ unitId: u, arm: a.arm[i], assignedAt: a.assignedAt[i] })); };
+const XO = (extra = {}) => ({ metric: "experiment.revenue_per_unit", windowDays: 2, difference: "absolute", ...extra });
+const xHand = ok((r) => {
+  assert.deepEqual(r.arms.map((a) => [a.name, a.n, a.mean]), [["A", 3, 2], ["B", 4, 12.25]]);
+  assert.equal(r.excludedUnits, 1);
+  assert.equal(r.comparisons[0].estimate, 10.25);
+});
+entry("experimentOnTransactions", (...a) => U.experimentOnTransactions(...a), [
+  c("hand count: numeric ids, text arms, epoch ms", () => [XA(), XTX, XO()], xHand),
+  c("hand count: text ids, Uint8Array codes, ISO times", () => [XA({ unitId: ["1", "2", "3", "4", "5", "6", "7", "8"], arm: new Uint8Array([0, 0, 0, 1, 1, 1, 1, 1]), armNames: ["A", "B"], assignedAt: Array.from(XA().assignedAt, (t) => new Date(t).toISOString()) }), XTX, XO()], xHand),
+  c("hand count: ids as plain numbers, Date times", () => [XA({ unitId: [1, 2, 3, 4, 5, 6, 7, 8], assignedAt: Array.from(XA().assignedAt, (t) => new Date(t)) }), XTX, XO()], xHand),
+  c("conversion: A [1, 1, 0], B [1, 1, 0, 0]", () => [XA(), XTX, XO({ metric: "experiment.conversion" })], ok((r) => assert.deepEqual(r.arms.map((a) => a.mean), [2 / 3, 0.5]))),
+  c("aov: A 6 / 2, B 49 / 3", () => [XA(), XTX, XO({ metric: "experiment.aov" })], ok((r) => assert.deepEqual(r.arms.map((a) => a.mean), [3, 49 / 3]))),
+  c("duplicate unitId", () => [XA({ unitId: new Uint32Array([1, 2, 3, 4, 5, 6, 7, 2]) }), XTX, XO()], "E_OUT_OF_RANGE"),
+  c("duplicate text unitId", () => [XA({ unitId: ["1", "2", "3", "4", "5", "6", "7", "3"] }), XTX, XO()], "E_OUT_OF_RANGE"),
+  c("unknown arm code", () => [XA({ arm: new Uint8Array([0, 0, 0, 1, 1, 1, 1, 9]), armNames: ["A", "B"] }), XTX, XO()], "E_OUT_OF_RANGE"),
+  c("codes without armNames", () => [XA({ arm: new Uint8Array([0, 0, 0, 1, 1, 1, 1, 1]) }), XTX, XO()], "E_MISSING_COLUMN"),
+  c("text arm not in armNames", () => [XA({ arm: ["A", "A", "A", "B", "B", "C", "B", "B"], armNames: ["A", "B"] }), XTX, XO()], "E_OUT_OF_RANGE"),
+  c("arm shorter than unitId", () => [XA({ arm: ["A", "B"] }), XTX, XO()], "E_LENGTH_MISMATCH"),
+  c("assignedAt longer than unitId", () => [XA({ assignedAt: new Float64Array(9) }), XTX, XO()], "E_LENGTH_MISMATCH"),
+  c("NaN assignedAt", () => [XA({ assignedAt: new Float64Array([0, NaN, 0, 0, 0, 0, 0, 0]) }), XTX, XO()], "E_NON_FINITE"),
+  c("Infinity assignedAt", () => [XA({ assignedAt: new Float64Array([0, 0, 0, 0, 0, 0, 0, Infinity]) }), XTX, XO()], "E_NON_FINITE"),
+  c("assignedAt past year 9999", () => [XA({ assignedAt: new Float64Array([0, 0, 0, 0, 0, 0, 0, 1e300]) }), XTX, XO()], "E_BAD_DATE"),
+  c("unparsable assignedAt text", () => [XA({ assignedAt: ["soon", 0, 0, 0, 0, 0, 0, 0] }), XTX, XO()], "E_BAD_DATE"),
+  c("null assignedAt", () => [XA({ assignedAt: [0, null, 0, 0, 0, 0, 0, 0] }), XTX, XO()], "E_MISSING_VALUE"),
+  c("empty unitId text", () => [XA({ unitId: ["1", "", "3", "4", "5", "6", "7", "8"] }), XTX, XO()], "E_MISSING_VALUE"),
+  c("no assignments", () => [{ unitId: new Uint32Array(0), arm: [], assignedAt: new Float64Array(0) }, XTX, XO()], "E_EMPTY"),
+  c("every window past the data's end", () => [XA({ assignedAt: new Float64Array(8).fill(3 * XD) }), XTX, XO()], "E_INSUFFICIENT_DATA"),
+  c("no unit has a transaction: zero variance", () => [XA({ unitId: new Uint32Array([11, 12, 13, 14, 15, 16, 17, 18]) }), XTX, XO()], "E_INSUFFICIENT_DATA"),
+  c("one arm", () => [XA({ arm: Array(8).fill("A") }), XTX, XO()], "E_INSUFFICIENT_DATA"),
+  c("no metric", () => [XA(), XTX, { windowDays: 2 }], "E_BAD_OPTION"),
+  c("unknown metric", () => [XA(), XTX, XO({ metric: "orders.count" })], "E_BAD_OPTION"),
+  c("windowDays 0", () => [XA(), XTX, XO({ windowDays: 0 })], "E_BAD_OPTION"),
+  c("windowDays 1.5", () => [XA(), XTX, XO({ windowDays: 1.5 })], "E_BAD_OPTION"),
+  c("windowDays 3651", () => [XA(), XTX, XO({ windowDays: 3651 })], "E_BAD_OPTION"),
+  c("unitId as a Float64Array", () => [XA({ unitId: new Float64Array(8) }), XTX, XO()], "E_BAD_TYPE"),
+  c("no unitId column", () => [XA({ unitId: undefined }), XTX, XO()], "E_MISSING_COLUMN"),
+  c("no assignedAt column", () => [XA({ assignedAt: undefined }), XTX, XO()], "E_MISSING_COLUMN"),
+  c("unknown assignments column", () => [XA({ revenue: new Float64Array(8) }), XTX, XO()], "E_UNKNOWN_OPTION"),
+  c("assignments not an object", () => ["1,A,0", XTX, XO()], "E_BAD_OPTION"),
+  c("hand count: rows", () => [XROWS(), XTX, XO()], xHand),
+  c("rows: no assignedAt in the first row", () => [XROWS().map(({ assignedAt, ...r }) => r), XTX, XO()], "E_MISSING_COLUMN"),
+  c("rows: a null arm", () => [XROWS().map((r, i) => (i === 2 ? { ...r, arm: null } : r)), XTX, XO()], "E_MISSING_VALUE"),
+  c("rows: a numeric arm", () => [XROWS().map((r, i) => (i === 2 ? { ...r, arm: 1 } : r)), XTX, XO()], "E_BAD_TYPE"),
+  c("rows: a fractional unitId", () => [XROWS().map((r, i) => (i === 2 ? { ...r, unitId: 1.5 } : r)), XTX, XO()], "E_BAD_TYPE"),
+  c("rows: a row that is not an object", () => [[...XROWS().slice(0, 3), 7], XTX, XO()], "E_BAD_TYPE"),
+  c("rows: a duplicate unit", () => [[...XROWS(), XROWS()[0]], XTX, XO()], "E_OUT_OF_RANGE"),
+  c("rows: none", () => [[], XTX, XO()], "E_EMPTY"),
+  c("unknown baseline", () => [XA(), XTX, XO({ baseline: "Z" })], "E_BAD_OPTION"),
+  ...classArgCases(1, () => [XA(), XTX, XO()], "Transactions", xtx),
+  ...optionCases(null, 2, [XA(), XTX, XO()], "windowDays"),
+]);
+
 const EX_R = () => U.experiment(EX_P(), { difference: "absolute" });
 entry("experimentReport", (...a) => U.experimentReport(...a), [
   c("hand count: Holm over two results", () => [[EX_R(), EX_R()], { correction: "holm" }], ok((r) => {

@@ -40,6 +40,7 @@ import {
   simpleLtv,
   experiment,
   experimentFromUnits,
+  experimentOnTransactions,
   experimentReport,
   srmCheck,
   planExperiment,
@@ -170,8 +171,16 @@ const abUnitsOptions: ExperimentUnitsOptions = { metric: "mean", name: "revenue"
 const abFromUnits: ExperimentResult = experimentFromUnits(abUnits, abUnitsOptions);
 const abFromText: number = experimentFromUnits({ arm: ["A", "B", "A", "B"], value: [1, 0, 0, 1], denominator: [1, 1, 2, 1] }).arms[0].mean;
 const abFromCodes32 = experimentFromUnits({ arm: new Uint32Array([0, 1]), armNames: ["A", "B"], value: [0, 1] }, { metric: "proportion" }).comparisons;
+const abOnTx: number = experimentOnTransactions(
+  { unitId: ["a", "b"], arm: new Uint8Array([0, 1]), armNames: ["A", "B"], assignedAt: ["2024-01-01", new Date(0)] },
+  tx,
+  { metric: "experiment.aov", windowDays: 7, method: "bayesian" },
+).excludedUnits;
+const abOnTxRows: number = experimentOnTransactions([{ unitId: 1, arm: "A", assignedAt: "2024-01-01" }], tx, { metric: "experiment.orders_per_unit" }).includedUnits;
+const abOnTxMetric: string = experimentOnTransactions({ unitId: new Uint32Array([1]), arm: ["A"], assignedAt: new Float64Array([0]) }, tx, { metric: "experiment.conversion" }).metricDefinition.metric;
 
 export const everything = [
+  abOnTx, abOnTxMetric, abOnTxRows,
   rows, weekly, kpis, frequency, fromColumns, defs, maxHorizon, codes, v, describe, table, blended,
   payback, paybackAtMargin, ratio, tuned, risk, riskRef, why, encoded, restored, aliveRisk, quality,
   scored, segK, predicted, choice, choiceDefault, rfm, raw, rawDefault, km, matrix, chosen,
