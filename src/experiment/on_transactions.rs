@@ -205,7 +205,7 @@ impl Default for ExperimentOnTransactionsOptions {
         let o = ExperimentUnitsOptions::default();
         ExperimentOnTransactionsOptions {
             metric: None,
-            window_days: WINDOW_DAYS.default_number(),
+            window_days: const { WINDOW_DAYS.default_number() },
             name: None,
             alpha: o.alpha,
             difference: o.difference,
