@@ -42,6 +42,9 @@ import {
   experimentFromUnits,
   experimentOnTransactions,
   experimentReport,
+  inferDateFormat,
+  type DateFormat,
+  type DateFormatInference,
   srmCheck,
   planExperiment,
   version,
@@ -179,8 +182,14 @@ const abOnTx: number = experimentOnTransactions(
 const abOnTxRows: number = experimentOnTransactions([{ unitId: 1, arm: "A", assignedAt: "2024-01-01" }], tx, { metric: "experiment.orders_per_unit" }).includedUnits;
 const abOnTxMetric: string = experimentOnTransactions({ unitId: new Uint32Array([1]), arm: ["A"], assignedAt: new Float64Array([0]) }, tx, { metric: "experiment.conversion" }).metricDefinition.metric;
 
+// Slash and dot dates: the library reads the order, the mapping takes it.
+const found: DateFormatInference = inferDateFormat(["12/1/2010 8:26", null, "12/23/2010 9:01"], "InvoiceDate");
+const order: DateFormat | null = found.format;
+const usDates = Transactions.fromCsv("d,c,a\n12/1/2010,1,5\n", { customerId: "c", timestamp: "d", amount: "a", dateFormat: order ?? "MM/DD/YYYY" });
+const dotDates = inferDateFormat(["1.12.2010"]).candidates;
+
 export const everything = [
-  abOnTx, abOnTxMetric, abOnTxRows,
+  abOnTx, abOnTxMetric, abOnTxRows, found, usDates, dotDates,
   rows, weekly, kpis, frequency, fromColumns, defs, maxHorizon, codes, v, describe, table, blended,
   payback, paybackAtMargin, ratio, tuned, risk, riskRef, why, encoded, restored, aliveRisk, quality,
   scored, segK, predicted, choice, choiceDefault, rfm, raw, rawDefault, km, matrix, chosen,
