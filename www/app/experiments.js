@@ -96,7 +96,7 @@ async function renderChart(result) {
     {
       animation: false,
       grid: { left: 96, right: 24, top: 16, bottom: 40 },
-      xAxis: { type: "value", axisLabel: { formatter: (v) => signed(v) } },
+      xAxis: { type: "value", splitNumber: 4, axisLabel: { hideOverlap: true, formatter: (v) => signed(v) } },
       yAxis: { type: "category", data: arms },
       series: [
         // One segment per arm, from the interval's lower to its upper bound.
