@@ -16,16 +16,19 @@
  *
  *   new UnimetricError(message, { code, column, row, cause })
  *
- * `code` is required; `column` (a string) and `row` (a number) are set only when given, and
- * `cause` is passed to `Error`.
+ * `code` is required; `column` (a string) and `row` (a number) are set only when given, as are
+ * `path`, `line` and `col` (where in a metric spec the error is); `cause` is passed to `Error`.
  */
 export class UnimetricError extends Error {
   constructor(message, details) {
-    const { code, column, row, cause } = details ?? {};
+    const { code, column, row, path, line, col, cause } = details ?? {};
     super(message, cause === undefined ? undefined : { cause });
     this.name = "UnimetricError";
     this.code = code;
     if (column !== undefined) this.column = column;
     if (row !== undefined) this.row = row;
+    if (path !== undefined) this.path = path;
+    if (line !== undefined) this.line = line;
+    if (col !== undefined) this.col = col;
   }
 }

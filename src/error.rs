@@ -195,6 +195,46 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// A metric spec cannot be read (`E_BAD_SPEC`): not JSON, a key of the wrong type or
+    /// missing, a name or string out of bounds. Wrapped in [`InSpec`](Error::InSpec) with the
+    /// path of the offending value.
+    #[error("{message}")]
+    BadSpec {
+        /// What is wrong.
+        message: String,
+    },
+    /// A metric spec names a metric id the glossary does not have (`E_UNKNOWN_METRIC`).
+    #[error("unknown metric '{metric}'; known metrics: {known}")]
+    UnknownMetric {
+        /// The id that was given.
+        metric: String,
+        /// Comma-separated ids of the glossary.
+        known: String,
+    },
+    /// A metric spec requires a definition version this library does not have (`E_VERSION`).
+    #[error("{metric} is version {available} in this library, which does not satisfy the requirement '{required}'")]
+    Version {
+        /// The metric id.
+        metric: String,
+        /// The requirement written in the spec, e.g. `^1`.
+        required: String,
+        /// The library's version of the definition.
+        available: String,
+    },
+    /// An error about one place of a metric spec: the inner error (whose code it reports) at
+    /// `path` (e.g. `metrics.ltv12.params.margin`), with the 1-based line and column when the
+    /// spec was JSON text.
+    #[error("spec {path}: {inner}")]
+    InSpec {
+        /// Dotted path of the value, e.g. `metrics.ltv12.params.margin` (`$` for the whole spec).
+        path: String,
+        /// 1-based line in the JSON text (0 when unknown).
+        line: usize,
+        /// 1-based column in the JSON text (0 when unknown).
+        col: usize,
+        /// The error itself.
+        inner: Box<Error>,
+    },
     /// The computation was stopped before it finished (`E_CANCELLED`): a progress hook returned
     /// this error, or (in JavaScript) the worker running it was cancelled or terminated.
     #[error("{what} was cancelled: {reason}")]
@@ -245,6 +285,10 @@ impl Error {
             Error::NotConverged { .. } => "E_NOT_CONVERGED",
             Error::Undefined { .. } => "E_UNDEFINED",
             Error::Cancelled { .. } => "E_CANCELLED",
+            Error::BadSpec { .. } => "E_BAD_SPEC",
+            Error::UnknownMetric { .. } => "E_UNKNOWN_METRIC",
+            Error::Version { .. } => "E_VERSION",
+            Error::InSpec { inner, .. } => inner.code(),
         }
     }
 
@@ -260,7 +304,37 @@ impl Error {
             | Error::BadType { column, .. }
             | Error::OutOfRange { column, .. } => Some(column),
             Error::UnknownOption { option, .. } | Error::BadOption { option, .. } => Some(option),
+            Error::InSpec { inner, .. } => inner.column(),
             _ => None,
+        }
+    }
+
+    /// The spec path of an error about a metric spec (e.g. `metrics.ltv12.params.margin`).
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Error::InSpec { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The 1-based (line, column) in a spec's JSON text, when known.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            Error::InSpec { line, col, .. } if *line > 0 => Some((*line, *col)),
+            _ => None,
+        }
+    }
+
+    /// This error placed at `path` of a metric spec (an error already placed keeps its path).
+    pub fn at_spec_path(self, path: impl Into<String>) -> Error {
+        match self {
+            Error::InSpec { .. } => self,
+            inner => Error::InSpec {
+                path: path.into(),
+                line: 0,
+                col: 0,
+                inner: Box::new(inner),
+            },
         }
     }
 
@@ -274,6 +348,7 @@ impl Error {
             | Error::OutOfRange { row, .. }
             | Error::Csv { row, .. } => Some(*row),
             Error::BadDate { row, .. } if *row > 0 => Some(*row),
+            Error::InSpec { inner, .. } => inner.row(),
             _ => None,
         }
     }
@@ -298,6 +373,9 @@ impl Error {
         "E_UNDEFINED",
         "E_CANCELLED",
         "E_ARROW",
+        "E_BAD_SPEC",
+        "E_UNKNOWN_METRIC",
+        "E_VERSION",
     ];
 }
 

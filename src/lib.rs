@@ -38,6 +38,7 @@ pub mod ltv;
 pub mod progress;
 pub mod segment;
 pub mod sim;
+pub mod spec;
 pub mod summary;
 
 /// The JavaScript binding (compiled for `wasm32` only). Exposed so wasm-bindgen tests can call

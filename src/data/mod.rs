@@ -44,6 +44,7 @@ pub mod arrow;
 pub mod attributes;
 pub mod csv_input;
 pub mod dates;
+pub mod fingerprint;
 pub mod spend;
 
 use crate::error::{join_names, Error, Result};
@@ -827,6 +828,22 @@ impl Transactions {
     /// 4 × rows + 1,024) in ascending order, other keys in first-appearance order.
     pub fn customer_keys(&self) -> &CustomerKeys {
         &self.keys
+    }
+
+    /// The fingerprint of the validated columns (xxh3-128, see [`fingerprint`]), as
+    /// `xxh3-128:` and 32 hex digits: equal for the same data read from CSV, rows, columns or
+    /// Arrow. It costs one pass over the columns; a metric spec computes it once per table.
+    ///
+    /// ```
+    /// use unimetric::{ColumnMapping, Transactions};
+    /// let m = ColumnMapping::new("id", "when", "amount");
+    /// let a = Transactions::from_csv(b"id,when,amount\n7,2024-01-01,10\n", &m).unwrap();
+    /// let b = Transactions::from_csv(b"amount,id,when\n10.0,7,2024-01-01T00:00Z\n", &m).unwrap();
+    /// assert_eq!(a.fingerprint(), b.fingerprint());
+    /// assert!(a.fingerprint().starts_with("xxh3-128:"));
+    /// ```
+    pub fn fingerprint(&self) -> String {
+        fingerprint::hex(fingerprint::fingerprint(self))
     }
 
     /// The time zone the table was read in (the default `timezone` of metrics on it).

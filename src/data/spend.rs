@@ -288,6 +288,12 @@ impl SpendBuilder {
 }
 
 impl Spend {
+    /// The fingerprint of the validated rows (xxh3-128, as for
+    /// [`Transactions::fingerprint`](crate::Transactions::fingerprint)).
+    pub fn fingerprint(&self) -> String {
+        super::fingerprint::hex(super::fingerprint::spend_fingerprint(self))
+    }
+
     /// Reads spend from CSV bytes (same CSV rules as transactions, see
     /// [`super::csv_input`]).
     pub fn from_csv(bytes: &[u8], mapping: &SpendMapping) -> Result<Spend> {

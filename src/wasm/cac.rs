@@ -42,17 +42,32 @@ const SPEND_KEYS: &[&str] = &["date", "channel", "amount", "channelType"];
 /// Marketing spend (date, channel, amount, optional channel type), held in WebAssembly memory.
 #[wasm_bindgen]
 pub struct Spend {
-    inner: crate::data::spend::Spend,
+    inner: std::rc::Rc<crate::data::spend::Spend>,
+    id: u32,
 }
 
 impl Spend {
     pub(crate) fn wrap(inner: crate::data::spend::Spend) -> Self {
-        Spend { inner }
+        let inner = std::rc::Rc::new(inner);
+        let id = super::tables::register_spend(&inner);
+        Spend { inner, id }
     }
 }
 
 #[wasm_bindgen]
 impl Spend {
+    /// The table's handle for `MetricSpec.evaluate` (internal).
+    #[wasm_bindgen(getter, js_name = __unimetricTable, skip_typescript)]
+    pub fn table_handle(&self) -> u32 {
+        self.id
+    }
+
+    /// The fingerprint of the validated rows (`xxh3-128:` and 32 hex digits).
+    #[wasm_bindgen(getter)]
+    pub fn fingerprint(&self) -> String {
+        self.inner.fingerprint()
+    }
+
     /// Builds spend from CSV text (a string or UTF-8 bytes).
     #[wasm_bindgen(js_name = fromCsv)]
     pub fn from_csv(
@@ -107,7 +122,10 @@ impl Spend {
     }
 }
 
-fn spend_from_rows(rows: &JsValue, mapping: &JsValue) -> crate::Result<crate::data::spend::Spend> {
+pub(crate) fn spend_from_rows(
+    rows: &JsValue,
+    mapping: &JsValue,
+) -> crate::Result<crate::data::spend::Spend> {
     let m: SpendMapping = read(mapping, "mapping")?;
     let mut fields = vec![
         ("date", m.date.as_str()),

@@ -32,8 +32,14 @@ export class UnimetricError extends Error {
   readonly column?: string;
   /** The 1-based row, when the error is about one row. */
   readonly row?: number;
-  /** `code` is required; `column` and `row` are set only when given; `cause` is passed to `Error`. */
-  constructor(message: string, options: { code: ErrorCode; column?: string; row?: number; cause?: unknown });
+  /** The path in a metric spec, e.g. `metrics.ltv12.params.margin`, when the error is about a spec. */
+  readonly path?: string;
+  /** The 1-based line in a spec's JSON text, when known. */
+  readonly line?: number;
+  /** The 1-based column in a spec's JSON text, when known. */
+  readonly col?: number;
+  /** `code` is required; the other fields are set only when given; `cause` is passed to `Error`. */
+  constructor(message: string, options: { code: ErrorCode; column?: string; row?: number; path?: string; line?: number; col?: number; cause?: unknown });
 }
 "#;
 
@@ -47,6 +53,13 @@ pub fn js_error(e: &crate::error::Error) -> JsValue {
     }
     if let Some(row) = e.row() {
         let _ = Reflect::set(&options, &"row".into(), &JsValue::from_f64(row as f64));
+    }
+    if let Some(path) = e.path() {
+        let _ = Reflect::set(&options, &"path".into(), &path.into());
+    }
+    if let Some((line, col)) = e.position() {
+        let _ = Reflect::set(&options, &"line".into(), &JsValue::from_f64(line as f64));
+        let _ = Reflect::set(&options, &"col".into(), &JsValue::from_f64(col as f64));
     }
     UnimetricError::new(&e.to_string(), &options).into()
 }

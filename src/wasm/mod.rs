@@ -15,7 +15,9 @@ pub mod interop;
 pub mod ltv;
 pub mod progress;
 pub mod segment;
+pub mod spec;
 pub mod summary;
+mod tables;
 pub mod transactions;
 mod types;
 

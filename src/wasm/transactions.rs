@@ -29,12 +29,15 @@ const COLUMN_KEYS: &[&str] = &[
 /// A validated table of transactions held in WebAssembly memory.
 #[wasm_bindgen]
 pub struct Transactions {
-    inner: crate::Transactions,
+    inner: std::rc::Rc<crate::Transactions>,
+    id: u32,
 }
 
 impl Transactions {
     pub(crate) fn wrap(inner: crate::Transactions) -> Self {
-        Transactions { inner }
+        let inner = std::rc::Rc::new(inner);
+        let id = super::tables::register_transactions(&inner);
+        Transactions { inner, id }
     }
 
     /// The core table.
@@ -95,6 +98,19 @@ impl Transactions {
         #[wasm_bindgen(unchecked_optional_param_type = "CsvSkipOptions")] options: &JsValue,
     ) -> JsResult<JsValue> {
         Ok(skipping_bad_rows(text, mapping_value, options)?)
+    }
+
+    /// The table's handle for `MetricSpec.evaluate` (internal).
+    #[wasm_bindgen(getter, js_name = __unimetricTable, skip_typescript)]
+    pub fn table_handle(&self) -> u32 {
+        self.id
+    }
+
+    /// The fingerprint of the validated columns: `xxh3-128:` and 32 hex digits, equal for the
+    /// same data read from CSV, rows, columns or Arrow (see `MetricSpec.evaluate`).
+    #[wasm_bindgen(getter)]
+    pub fn fingerprint(&self) -> String {
+        self.inner.fingerprint()
     }
 
     /// Number of transactions.
@@ -321,7 +337,10 @@ pub fn infer_date_format(
     Ok(to_js(&found))
 }
 
-fn from_rows(rows: &JsValue, mapping_value: &JsValue) -> crate::Result<crate::Transactions> {
+pub(crate) fn from_rows(
+    rows: &JsValue,
+    mapping_value: &JsValue,
+) -> crate::Result<crate::Transactions> {
     let m: ColumnMapping = read(mapping_value, "mapping")?;
     let optional = [
         ("orderId", &m.order_id),

@@ -1,0 +1,171 @@
+//! The data fingerprint: xxh3-128 of a table's validated columns in load order.
+//!
+//! A metric computed from a spec records the fingerprint of the data it read, so any number on a
+//! dashboard can be traced to the exact rows and recomputed bit for bit. The fingerprint is
+//! taken over what the library validated, not over the bytes of the file, so CSV text, rows,
+//! typed columns and Arrow holding the same data agree:
+//!
+//! - each row's customer id as text (`7` and `"7"` are the same customer), its instant in epoch
+//!   milliseconds, its amount (IEEE-754 bits, `-0` as `0`);
+//! - optional columns by their partition of the rows: order ids, channels and dimensions
+//!   renumbered in first-appearance order (with the channel and dimension values as text),
+//!   costs as bits; a column that is absent hashes differently from one that is present;
+//! - the table's zone is not part of it (the instants already are).
+//!
+//! xxh3 (the `twox-hash` crate) is a fast non-cryptographic hash: it identifies data, it does
+//! not authenticate it. Its cost per million rows is in BENCHMARKS.md.
+
+use super::{CustomerKeys, Transactions};
+use twox_hash::XxHash3_128;
+
+/// Bytes gathered before each call into the hasher.
+const CHUNK: usize = 1 << 16;
+
+struct Feed {
+    hasher: XxHash3_128,
+    buf: Vec<u8>,
+}
+
+impl Feed {
+    fn new() -> Feed {
+        Feed {
+            hasher: XxHash3_128::new(),
+            buf: Vec::with_capacity(CHUNK + 64),
+        }
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.buf.extend_from_slice(b);
+        if self.buf.len() >= CHUNK {
+            self.hasher.write(&self.buf);
+            self.buf.clear();
+        }
+    }
+
+    fn text(&mut self, s: &str) {
+        self.bytes(&(s.len() as u64).to_le_bytes());
+        self.bytes(s.as_bytes());
+    }
+
+    fn tag(&mut self, t: &str) {
+        self.text(t);
+    }
+
+    fn f64(&mut self, x: f64) {
+        let x = if x == 0.0 { 0.0 } else { x };
+        self.bytes(&x.to_bits().to_le_bytes());
+    }
+
+    fn finish(mut self) -> u128 {
+        self.hasher.write(&self.buf);
+        self.hasher.finish_128()
+    }
+}
+
+/// The codes of `codes` renumbered by first appearance (missing, `u32::MAX`, stays missing).
+fn by_first_appearance(codes: &[u32], feed: &mut Feed) -> Vec<u32> {
+    let mut map: Vec<u32> = Vec::new();
+    let mut order = Vec::new();
+    for &c in codes {
+        if c == u32::MAX {
+            feed.bytes(&u32::MAX.to_le_bytes());
+            continue;
+        }
+        let i = c as usize;
+        if i >= map.len() {
+            map.resize(i + 1, u32::MAX);
+        }
+        if map[i] == u32::MAX {
+            map[i] = order.len() as u32;
+            order.push(c);
+        }
+        feed.bytes(&map[i].to_le_bytes());
+    }
+    order
+}
+
+/// The fingerprint of `tx` (see the module docs).
+pub(crate) fn fingerprint(tx: &Transactions) -> u128 {
+    let mut f = Feed::new();
+    f.tag("unimetric.transactions.v1");
+    f.bytes(&(tx.amount.len() as u64).to_le_bytes());
+    let mut digits = String::new();
+    for ((&c, &t), &a) in tx.customer.iter().zip(&tx.timestamp).zip(&tx.amount) {
+        match &tx.keys {
+            CustomerKeys::Numeric(keys) => {
+                use std::fmt::Write;
+                digits.clear();
+                let _ = write!(
+                    digits,
+                    "{}",
+                    keys.get(c as usize).copied().unwrap_or(u32::MAX)
+                );
+                f.text(&digits);
+            }
+            CustomerKeys::Text(keys) => f.text(keys.get(c as usize).map_or("", String::as_str)),
+        }
+        f.bytes(&t.to_le_bytes());
+        f.f64(a);
+    }
+    match &tx.order {
+        Some(order) => {
+            f.tag("orderId");
+            by_first_appearance(order, &mut f);
+        }
+        None => f.tag("-orderId"),
+    }
+    match &tx.channel {
+        Some(channel) => {
+            f.tag("channel");
+            for c in by_first_appearance(channel, &mut f) {
+                f.text(tx.channel_names.get(c as usize).map_or("", String::as_str));
+            }
+        }
+        None => f.tag("-channel"),
+    }
+    match &tx.cost {
+        Some(cost) => {
+            f.tag("cost");
+            for &c in cost {
+                f.f64(c);
+            }
+        }
+        None => f.tag("-cost"),
+    }
+    for d in &tx.dimensions {
+        f.tag("dimension");
+        f.text(&d.name);
+        for c in by_first_appearance(&d.codes, &mut f) {
+            f.text(d.values.get(c as usize).map_or("", String::as_str));
+        }
+    }
+    f.finish()
+}
+
+/// The fingerprint of a spend table: each row's instant, channel (renumbered by first
+/// appearance, with the channel names and types) and amount.
+pub(crate) fn spend_fingerprint(spend: &super::spend::Spend) -> u128 {
+    let mut f = Feed::new();
+    f.tag("unimetric.spend.v1");
+    f.bytes(&(spend.amount.len() as u64).to_le_bytes());
+    for (&d, &a) in spend.date.iter().zip(&spend.amount) {
+        f.bytes(&d.to_le_bytes());
+        f.f64(a);
+    }
+    for c in by_first_appearance(&spend.channel, &mut f) {
+        f.text(
+            spend
+                .channel_names
+                .get(c as usize)
+                .map_or("", String::as_str),
+        );
+        let kind = spend.channel_kinds.get(c as usize).copied().flatten();
+        f.text(&format!("{kind:?}"));
+    }
+    f.finish()
+}
+
+/// `xxh3-128:` and the 32 hex digits of `h`.
+pub fn hex(h: u128) -> String {
+    format!("xxh3-128:{h:032x}")
+}

@@ -1,0 +1,420 @@
+//! `MetricSpec` and `diffSpecs` for JS: the team's metric definitions as one file.
+
+use super::convert::{check_keys, csv_bytes, get, type_name, JsResult};
+use super::interop::{read, to_js};
+use crate::error::Error;
+use crate::spec::{diff, entries, Inputs};
+use js_sys::{Array, Reflect, Uint8Array};
+use serde::Deserialize;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SPEC: &'static str = r#"
+/** A table for `MetricSpec.evaluate`: CSV text or bytes or rows (read with the spec's `data` mapping), or an instance already built. */
+export type SpecTable<T> = string | Uint8Array | ReadonlyArray<Record<string, unknown>> | T;
+/** The inputs of `MetricSpec.evaluate`. */
+export interface SpecInputs {
+  transactions?: SpecTable<Transactions>;
+  spend?: SpecTable<Spend>;
+}
+/** Options of `MetricSpec.evaluate`. */
+export interface SpecEvaluateOptions {
+  /** Evaluate only these metrics (their names in the spec). */
+  only?: string[];
+}
+/** Options of `diffSpecs`. */
+export interface SpecDiffOptions {
+  /** With data: each changed metric's headline before and after. */
+  data?: SpecInputs;
+}
+/** What a number computed from a spec was computed from. */
+export interface SpecDefinitionRef {
+  metric: string;
+  version: string;
+  params: Record<string, unknown>;
+  spec: { name: string; version: string; definitionHash: string };
+  /** xxh3-128 of the transactions' validated columns, when the metric reads them. */
+  dataFingerprint: string | null;
+  /** xxh3-128 of the spend rows, when the metric reads them. */
+  spendFingerprint: string | null;
+  /** True when the caller built the tables instead of the spec's `data` mapping. */
+  mappedByCaller: boolean;
+}
+/** One metric evaluated from a spec. */
+export interface SpecValue {
+  /** The headline number (null when the metric has none, or it is undefined). */
+  value: number | null;
+  unit: string;
+  label: string;
+  /** The full result of the direct call the metric equals. */
+  detail: unknown;
+  definition: SpecDefinitionRef;
+}
+/** One change between two specs. */
+export interface SpecChange {
+  path: string;
+  kind: "breaking" | "cosmetic" | "added" | "removed";
+  before: unknown;
+  after: unknown;
+  explanation: string;
+}
+/** The result of `diffSpecs`. */
+export interface SpecDiff {
+  breaking: boolean;
+  changes: SpecChange[];
+  suggestedVersion: string;
+  /** Definition hashes before and after. */
+  definitionHash: [string, string];
+  /** With `data`: each changed metric's headline before and after. */
+  values?: { name: string; before: number | null; after: number | null }[];
+}
+/** A metric a spec can name: the direct call it equals, its inputs, headline and parameters. */
+export interface SpecCatalogEntry {
+  metric: string;
+  call: string;
+  inputs: ("transactions" | "spend")[];
+  headline: string;
+  unit: string;
+  params: string[];
+}
+"#;
+
+/// A team's metric definitions, parsed and validated (see `docs/SPEC.md`).
+#[wasm_bindgen]
+pub struct MetricSpec {
+    inner: crate::spec::MetricSpec,
+}
+
+/// Options of `evaluate`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct EvaluateOptions {
+    #[serde(default)]
+    only: Option<Vec<String>>,
+}
+
+enum Table<T> {
+    None,
+    Built(Rc<T>),
+    Read(T),
+}
+
+impl<T> Table<T> {
+    fn get(&self) -> Option<&T> {
+        match self {
+            Table::None => None,
+            Table::Built(r) => Some(r),
+            Table::Read(t) => Some(t),
+        }
+    }
+}
+
+/// An instance's handle, when `v` is a live `Transactions` or `Spend`.
+fn handle(v: &JsValue) -> Option<Result<u32, Error>> {
+    if !v.is_object() || Array::is_array(v) || v.is_instance_of::<Uint8Array>() {
+        return None;
+    }
+    match Reflect::get(v, &JsValue::from_str("__unimetricTable")) {
+        Ok(h) => h.as_f64().map(|x| Ok(x as u32)),
+        // The getter throws on an instance that was freed.
+        Err(_) => Some(Err(Error::BadType {
+            column: "inputs".into(),
+            row: 0,
+            expected: "a live table".into(),
+            found: "an instance that was freed".into(),
+        })),
+    }
+}
+
+fn read_table<T>(
+    v: &JsValue,
+    key: &str,
+    lookup: impl Fn(u32) -> Option<Rc<T>>,
+    from_text: impl Fn(&[u8]) -> crate::Result<T>,
+    from_rows: impl Fn(&JsValue) -> crate::Result<T>,
+    built: &mut bool,
+) -> crate::Result<Table<T>> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Table::None);
+    }
+    let wrong = || Error::BadType {
+        column: format!("inputs.{key}"),
+        row: 0,
+        expected: format!(
+            "CSV text or bytes, an array of rows, or a {} instance",
+            if key == "spend" {
+                "Spend"
+            } else {
+                "Transactions"
+            }
+        ),
+        found: type_name(v).into(),
+    };
+    if let Some(h) = handle(v) {
+        let t = lookup(h?).ok_or_else(wrong)?;
+        *built = true;
+        return Ok(Table::Built(t));
+    }
+    if v.is_string() || v.is_instance_of::<Uint8Array>() {
+        return Ok(Table::Read(from_text(&csv_bytes(v)?)?));
+    }
+    if Array::is_array(v) {
+        return Ok(Table::Read(from_rows(v)?));
+    }
+    Err(wrong())
+}
+
+impl MetricSpec {
+    fn tables(
+        &self,
+        inputs: &JsValue,
+    ) -> crate::Result<(
+        Table<crate::Transactions>,
+        Table<crate::data::spend::Spend>,
+        bool,
+    )> {
+        if inputs.is_undefined() || inputs.is_null() {
+            return Ok((Table::None, Table::None, false));
+        }
+        if !inputs.is_object() || Array::is_array(inputs) {
+            return Err(Error::BadOption {
+                option: "inputs".into(),
+                message: format!(
+                    "expected {{ transactions, spend }}, found {}",
+                    type_name(inputs)
+                ),
+            });
+        }
+        check_keys(
+            inputs,
+            "MetricSpec.evaluate inputs",
+            &["transactions", "spend"],
+        )?;
+        let spec = &self.inner;
+        let mut built = false;
+        let tx = read_table(
+            &get(inputs, "transactions"),
+            "transactions",
+            super::tables::transactions,
+            |b| crate::Transactions::from_csv(b, &spec.transactions_mapping()?),
+            |rows| {
+                spec.transactions_mapping()?;
+                super::transactions::from_rows(
+                    rows,
+                    &to_js(&mapping_object(
+                        spec.data.transactions.as_ref(),
+                        &spec.data.timezone,
+                    )),
+                )
+            },
+            &mut built,
+        )?;
+        let spend = read_table(
+            &get(inputs, "spend"),
+            "spend",
+            super::tables::spend,
+            |b| crate::data::spend::Spend::from_csv(b, &spec.spend_mapping()?),
+            |rows| {
+                spec.spend_mapping()?;
+                super::cac::spend_from_rows(
+                    rows,
+                    &to_js(&mapping_object(
+                        spec.data.spend.as_ref(),
+                        &spec.data.timezone,
+                    )),
+                )
+            },
+            &mut built,
+        )?;
+        Ok((tx, spend, built))
+    }
+}
+
+/// The mapping object with the spec's zone for naive times (unless it names its own).
+fn mapping_object(
+    m: Option<&serde_json::Map<String, serde_json::Value>>,
+    zone: &str,
+) -> serde_json::Value {
+    let mut m = m.cloned().unwrap_or_default();
+    m.entry("timezone")
+        .or_insert_with(|| serde_json::Value::String(zone.into()));
+    serde_json::Value::Object(m)
+}
+
+#[wasm_bindgen]
+impl MetricSpec {
+    /// Parses and validates a spec from JSON text or an object: `E_BAD_SPEC`,
+    /// `E_UNKNOWN_METRIC`, `E_UNKNOWN_OPTION`, `E_OUT_OF_RANGE`, `E_BAD_OPTION`, `E_VERSION`
+    /// or `E_TOO_LARGE`, each with the spec `path` (and `line`, `col` for text).
+    pub fn parse(
+        #[wasm_bindgen(unchecked_param_type = "string | Record<string, unknown>")] input: &JsValue,
+    ) -> JsResult<MetricSpec> {
+        if let Some(text) = input.as_string() {
+            return Ok(MetricSpec {
+                inner: crate::spec::MetricSpec::parse(&text)?,
+            });
+        }
+        if !input.is_object() || Array::is_array(input) {
+            return Err(Error::BadSpec {
+                message: format!(
+                    "expected JSON text or an object, found {}",
+                    type_name(input)
+                ),
+            }
+            .at_spec_path("$")
+            .into());
+        }
+        let text = js_sys::JSON::stringify(input)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| {
+                Error::BadSpec {
+                    message: "the object cannot be written as JSON (a cycle, a BigInt, or nesting too deep)".into(),
+                }
+                .at_spec_path("$")
+            })?;
+        if text.len() > crate::spec::MAX_BYTES {
+            return Err(Error::TooLarge {
+                what: "spec text (bytes)".into(),
+                size: text.len(),
+                limit: crate::spec::MAX_BYTES,
+            }
+            .at_spec_path("$")
+            .into());
+        }
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            Error::BadSpec {
+                message: format!("not valid JSON: {e}"),
+            }
+            .at_spec_path("$")
+        })?;
+        Ok(MetricSpec {
+            inner: crate::spec::MetricSpec::from_value(value)?,
+        })
+    }
+
+    /// The spec's name.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+
+    /// The spec's own semver version.
+    #[wasm_bindgen(getter)]
+    pub fn version(&self) -> String {
+        self.inner.version.clone()
+    }
+
+    /// Who owns the spec.
+    #[wasm_bindgen(getter)]
+    pub fn owner(&self) -> Option<String> {
+        self.inner.owner.clone()
+    }
+
+    /// Hash of the semantics only (`xxh3-128:` and 32 hex digits): the canonical form with
+    /// defaults filled in; labels, descriptions, owner, changelog, key order, whitespace and
+    /// number spelling do not change it.
+    #[wasm_bindgen(getter, js_name = definitionHash)]
+    pub fn definition_hash(&self) -> String {
+        self.inner.definition_hash().to_string()
+    }
+
+    /// Hash of the whole document, cosmetic fields included.
+    #[wasm_bindgen(getter)]
+    pub fn hash(&self) -> String {
+        self.inner.hash().to_string()
+    }
+
+    /// The names of the spec's metrics.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn metrics(&self) -> JsValue {
+        to_js(
+            &self
+                .inner
+                .metrics
+                .iter()
+                .map(|m| &m.name)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// The semantic form the definition hash is taken over (every default filled in).
+    #[wasm_bindgen(unchecked_return_type = "Record<string, unknown>")]
+    pub fn canonical(&self) -> JsValue {
+        to_js(&self.inner.canonical())
+    }
+
+    /// The spec document as parsed (`JSON.stringify(spec)` writes it back).
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Record<string, unknown>")]
+    pub fn to_json(&self) -> JsValue {
+        to_js(self.inner.document())
+    }
+
+    /// The team's living glossary as Markdown: each metric's label, description, formula and
+    /// parameters in effect, then owner, version and changelog.
+    #[wasm_bindgen(js_name = toMarkdown)]
+    pub fn to_markdown(&self) -> String {
+        self.inner.to_markdown()
+    }
+
+    /// Evaluates the metrics on `inputs` (`{ transactions, spend }`: CSV text or bytes or rows
+    /// read with the spec's `data` mapping, or instances): `{ [name]: { value, unit, label,
+    /// detail, definition } }`.
+    #[wasm_bindgen(unchecked_return_type = "Record<string, SpecValue>")]
+    pub fn evaluate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SpecInputs")] inputs: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SpecEvaluateOptions")] options: &JsValue,
+    ) -> JsResult<JsValue> {
+        let opts: EvaluateOptions = read(options, "MetricSpec.evaluate")?;
+        let (tx, spend, built) = self.tables(inputs)?;
+        let inputs = Inputs {
+            transactions: tx.get(),
+            spend: spend.get(),
+            mapped_by_caller: built,
+        };
+        let out = self.inner.evaluate(&inputs, opts.only.as_deref())?;
+        let map: std::collections::BTreeMap<&str, &entries::Evaluated> =
+            out.iter().map(|e| (e.name.as_str(), e)).collect();
+        Ok(to_js(&map))
+    }
+}
+
+/// What changed from spec `a` to spec `b`, in plain words, with the semver bump it needs;
+/// with `{ data }`, each changed metric's headline before and after.
+#[wasm_bindgen(js_name = diffSpecs, unchecked_return_type = "SpecDiff")]
+pub fn diff_specs(
+    a: &MetricSpec,
+    b: &MetricSpec,
+    #[wasm_bindgen(unchecked_optional_param_type = "SpecDiffOptions")] options: &JsValue,
+) -> JsResult<JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(to_js(&diff::diff_specs(&a.inner, &b.inner)));
+    }
+    if !options.is_object() || Array::is_array(options) {
+        return Err(Error::BadOption {
+            option: "options".into(),
+            message: format!("diffSpecs expects {{ data }}, found {}", type_name(options)),
+        }
+        .into());
+    }
+    check_keys(options, "diffSpecs", &["data"])?;
+    let data = get(options, "data");
+    if data.is_undefined() || data.is_null() {
+        return Ok(to_js(&diff::diff_specs(&a.inner, &b.inner)));
+    }
+    let (tx, spend, built) = b.tables(&data)?;
+    let inputs = Inputs {
+        transactions: tx.get(),
+        spend: spend.get(),
+        mapped_by_caller: built,
+    };
+    Ok(to_js(&diff::diff_specs_on(&a.inner, &b.inner, &inputs)?))
+}
+
+/// Every metric a spec can name: the direct call it equals, its inputs, headline and parameters.
+#[wasm_bindgen(js_name = specCatalog, unchecked_return_type = "SpecCatalogEntry[]")]
+pub fn spec_catalog() -> JsValue {
+    to_js(entries::all())
+}
