@@ -676,3 +676,16 @@ fn observation_end_is_shared() {
     .unwrap();
     assert_eq!(direct.ltv, vec![10.0, 20.0]);
 }
+
+/// `pkg-config/spec.schema.json` is generated from the catalog (regenerate with
+/// `UNIMETRIC_BLESS=1 cargo test --test spec`).
+#[test]
+fn shipped_json_schema_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/pkg-config/spec.schema.json");
+    let want = format!("{}\n", serde_json::to_string_pretty(&unimetric::spec::schema::json_schema()).unwrap());
+    if std::env::var_os("UNIMETRIC_BLESS").is_some() {
+        std::fs::write(path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(have == want, "pkg-config/spec.schema.json is stale: run UNIMETRIC_BLESS=1 cargo test --test spec");
+}

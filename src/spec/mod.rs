@@ -40,6 +40,7 @@ pub mod diff;
 pub mod entries;
 mod locate;
 mod markdown;
+pub mod schema;
 
 use crate::data::spend::SpendMapping;
 use crate::data::{ColumnMapping, Zone};
