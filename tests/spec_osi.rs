@@ -444,3 +444,38 @@ fn wrong_types_anywhere_are_errors_not_panics() {
         }
     }
 }
+
+#[test]
+fn mapped_columns_become_fields_once_and_the_mapping_round_trips() {
+    let spec = MetricSpec::from_value(json!({
+        "unimetricSpec": 1.0, "name": "t", "version": "1.0.0",
+        "data": { "transactions": {
+            "customerId": "c", "timestamp": "t", "amount": "a", "channel": "ch",
+            "dimensions": ["ch", "country"], "timezone": "Europe/Berlin", "dateFormat": "DD.MM.YYYY"
+        } },
+        "metrics": { "ltv": { "metric": "ltv.historical", "params": { "margin": 0.30 } } }
+    }))
+    .unwrap();
+    let osi = spec.to_osi();
+    let fields = osi["semantic_model"][0]["datasets"][0]["fields"]
+        .as_array()
+        .unwrap();
+    let named: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap(), f["label"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("c", "customerId"),
+            ("t", "timestamp"),
+            ("a", "amount"),
+            ("ch", "channel"),
+            ("country", "dimension")
+        ]
+    );
+    let back = MetricSpec::from_osi(&osi).unwrap();
+    assert_eq!(back.definition_hash(), spec.definition_hash());
+    assert_eq!(back.hash(), spec.hash());
+    assert_eq!(back.data, spec.data);
+}
