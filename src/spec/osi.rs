@@ -208,6 +208,9 @@ impl MetricSpec {
     /// semantic model, its `UNIMETRIC` extension and each metric's `UNIMETRIC` extension
     /// (`vendor_name` compared case-insensitively) rebuild the spec document, which is then
     /// validated like any spec ([`MetricSpec::from_value`]).
+    /// The document's OSI `version` must be a string but is not compared with [`OSI_VERSION`]:
+    /// the parts read here are the same in OSI 0.1.1 and 0.2.0.dev0. Further semantic models,
+    /// datasets and fields are not read (the data section travels in the model's extension).
     ///
     /// Errors are placed at OSI paths: a missing or malformed part of the OSI document is
     /// `E_BAD_SPEC` at its path (such as `semantic_model.0.metrics.2.custom_extensions`); a
