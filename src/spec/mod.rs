@@ -21,6 +21,8 @@
 //! - [`MetricSpec::evaluate`] computes each metric by the direct call it equals
 //!   ([`entries`] lists them), [`diff::diff_specs`] explains what changed between two specs in
 //!   plain words, [`MetricSpec::to_markdown`] renders the team's glossary.
+//! - [`MetricSpec::to_osi`] writes the spec as an Open Semantic Interchange (OSI) semantic
+//!   model and [`MetricSpec::from_osi`] reads it back with both hashes unchanged ([`osi`]).
 //!
 //! This module sits above the metric modules and the catalog; nothing in the core imports it.
 //!
@@ -40,6 +42,7 @@ pub mod diff;
 pub mod entries;
 mod locate;
 mod markdown;
+pub mod osi;
 pub mod schema;
 
 use crate::data::spend::SpendMapping;
