@@ -682,10 +682,36 @@ fn observation_end_is_shared() {
 #[test]
 fn shipped_json_schema_is_current() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/pkg-config/spec.schema.json");
-    let want = format!("{}\n", serde_json::to_string_pretty(&unimetric::spec::schema::json_schema()).unwrap());
+    let want = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&unimetric::spec::schema::json_schema()).unwrap()
+    );
     if std::env::var_os("UNIMETRIC_BLESS").is_some() {
         std::fs::write(path, &want).unwrap();
     }
     let have = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(have == want, "pkg-config/spec.schema.json is stale: run UNIMETRIC_BLESS=1 cargo test --test spec");
+    assert!(
+        have == want,
+        "pkg-config/spec.schema.json is stale: run UNIMETRIC_BLESS=1 cargo test --test spec"
+    );
+}
+
+/// The catalog table of docs/SPEC.md is generated from the code (regenerate with
+/// `UNIMETRIC_BLESS=1 cargo test --test spec`).
+#[test]
+fn spec_md_catalog_table_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/SPEC.md");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (start, end) = ("<!-- catalog:start -->\n", "<!-- catalog:end -->");
+    let a = text.find(start).expect("catalog start marker") + start.len();
+    let b = text.find(end).expect("catalog end marker");
+    let want = entries::markdown_table();
+    if std::env::var_os("UNIMETRIC_BLESS").is_some() {
+        std::fs::write(path, format!("{}{}{}", &text[..a], want, &text[b..])).unwrap();
+        return;
+    }
+    assert!(
+        text[a..b] == want,
+        "docs/SPEC.md catalog table is stale: run UNIMETRIC_BLESS=1 cargo test --test spec"
+    );
 }

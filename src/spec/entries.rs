@@ -984,3 +984,37 @@ impl Serialize for Evaluated {
         st.end()
     }
 }
+
+/// The catalog as a Markdown table (the table in `docs/SPEC.md`, kept in sync by a test):
+/// each metric a spec can name, the direct call it equals, its inputs, its headline and its
+/// parameters.
+pub fn markdown_table() -> String {
+    let mut s = String::from(
+        "| metric | direct call | inputs | headline `value` | parameters |\n|---|---|---|---|---|\n",
+    );
+    for e in ENTRIES {
+        let inputs: Vec<&str> = e
+            .inputs
+            .iter()
+            .map(|i| match i {
+                Input::Transactions => "transactions",
+                Input::Spend => "spend",
+            })
+            .collect();
+        let params: Vec<String> = e.params.iter().map(|p| format!("`{}`", p.name)).collect();
+        s.push_str(&format!(
+            "| `{}` | `{}` | {} | {} ({}) | {} |\n",
+            e.metric,
+            e.call.replace('|', "\\|"),
+            if inputs.is_empty() {
+                "none".to_string()
+            } else {
+                inputs.join(", ")
+            },
+            e.headline,
+            e.unit,
+            params.join(", ")
+        ));
+    }
+    s
+}

@@ -81,7 +81,8 @@ pub fn json_schema() -> Value {
                 .filter(|p| p.required)
                 .map(|p| p.name)
                 .collect();
-            let mut params = json!({ "type": "object", "additionalProperties": false, "properties": props });
+            let mut params =
+                json!({ "type": "object", "additionalProperties": false, "properties": props });
             if !required.is_empty() {
                 params["required"] = json!(required);
             }

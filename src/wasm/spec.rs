@@ -11,12 +11,12 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_SPEC: &'static str = r#"
-/** A table for `MetricSpec.evaluate`: CSV text or bytes or rows (read with the spec's `data` mapping), or an instance already built. */
-export type SpecTable<T> = string | Uint8Array | ReadonlyArray<Record<string, unknown>> | T;
-/** The inputs of `MetricSpec.evaluate`. */
+/** A table for `MetricSpec.evaluate` read with the spec's `data` mapping: CSV text or bytes, or rows. */
+export type SpecTableInput = string | Uint8Array | ReadonlyArray<Record<string, unknown>>;
+/** The inputs of `MetricSpec.evaluate`: each table as `SpecTableInput`, or an instance already built. */
 export interface SpecInputs {
-  transactions?: SpecTable<Transactions>;
-  spend?: SpecTable<Spend>;
+  transactions?: SpecTableInput | Transactions;
+  spend?: SpecTableInput | Spend;
 }
 /** Options of `MetricSpec.evaluate`. */
 export interface SpecEvaluateOptions {
@@ -231,6 +231,48 @@ impl MetricSpec {
     }
 }
 
+/// A JS value (JSON text or an object) as JSON: an object goes through `JSON.stringify`, so a
+/// cycle, a BigInt or nesting deeper than the engine writes is `E_BAD_SPEC`, never a trap.
+fn json_value(input: &JsValue, what: &str) -> crate::Result<serde_json::Value> {
+    let text = if let Some(text) = input.as_string() {
+        text
+    } else if input.is_object() && !Array::is_array(input) {
+        js_sys::JSON::stringify(input)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| {
+                Error::BadSpec {
+                    message: format!("the {what} object cannot be written as JSON (a cycle, a BigInt, or nesting too deep)"),
+                }
+                .at_spec_path("$")
+            })?
+    } else {
+        return Err(Error::BadSpec {
+            message: format!(
+                "expected the {what} as JSON text or an object, found {}",
+                type_name(input)
+            ),
+        }
+        .at_spec_path("$"));
+    };
+    if text.len() > crate::spec::MAX_BYTES {
+        return Err(Error::TooLarge {
+            what: format!("{what} text (bytes)"),
+            size: text.len(),
+            limit: crate::spec::MAX_BYTES,
+        }
+        .at_spec_path("$"));
+    }
+    serde_json::from_str(&text).map_err(|e| Error::InSpec {
+        path: "$".into(),
+        line: if input.is_string() { e.line() } else { 0 },
+        col: if input.is_string() { e.column() } else { 0 },
+        inner: Box::new(Error::BadSpec {
+            message: format!("not valid JSON: {e}"),
+        }),
+    })
+}
+
 /// The mapping object with the spec's zone for naive times (unless it names its own).
 fn mapping_object(
     m: Option<&serde_json::Map<String, serde_json::Value>>,
@@ -255,40 +297,7 @@ impl MetricSpec {
                 inner: crate::spec::MetricSpec::parse(&text)?,
             });
         }
-        if !input.is_object() || Array::is_array(input) {
-            return Err(Error::BadSpec {
-                message: format!(
-                    "expected JSON text or an object, found {}",
-                    type_name(input)
-                ),
-            }
-            .at_spec_path("$")
-            .into());
-        }
-        let text = js_sys::JSON::stringify(input)
-            .ok()
-            .and_then(|s| s.as_string())
-            .ok_or_else(|| {
-                Error::BadSpec {
-                    message: "the object cannot be written as JSON (a cycle, a BigInt, or nesting too deep)".into(),
-                }
-                .at_spec_path("$")
-            })?;
-        if text.len() > crate::spec::MAX_BYTES {
-            return Err(Error::TooLarge {
-                what: "spec text (bytes)".into(),
-                size: text.len(),
-                limit: crate::spec::MAX_BYTES,
-            }
-            .at_spec_path("$")
-            .into());
-        }
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            Error::BadSpec {
-                message: format!("not valid JSON: {e}"),
-            }
-            .at_spec_path("$")
-        })?;
+        let value = json_value(input, "spec")?;
         Ok(MetricSpec {
             inner: crate::spec::MetricSpec::from_value(value)?,
         })
@@ -349,6 +358,26 @@ impl MetricSpec {
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Record<string, unknown>")]
     pub fn to_json(&self) -> JsValue {
         to_js(self.inner.document())
+    }
+
+    /// The spec as an Open Semantic Interchange model (OSI 0.2.0.dev0): datasets from the data
+    /// mapping, one metric per spec metric, everything OSI has no field for in
+    /// `custom_extensions` of vendor `UNIMETRIC`. `MetricSpec.fromOsi` reads it back to the same
+    /// hashes.
+    #[wasm_bindgen(js_name = toOsi, unchecked_return_type = "Record<string, unknown>")]
+    pub fn to_osi(&self) -> JsValue {
+        to_js(&self.inner.to_osi())
+    }
+
+    /// Reads a spec back from an OSI model written by `toOsi` (an object or JSON text).
+    #[wasm_bindgen(js_name = fromOsi)]
+    pub fn from_osi(
+        #[wasm_bindgen(unchecked_param_type = "string | Record<string, unknown>")] model: &JsValue,
+    ) -> JsResult<MetricSpec> {
+        let value = json_value(model, "OSI model")?;
+        Ok(MetricSpec {
+            inner: crate::spec::MetricSpec::from_osi(&value)?,
+        })
     }
 
     /// The team's living glossary as Markdown: each metric's label, description, formula and

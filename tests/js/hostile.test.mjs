@@ -261,6 +261,115 @@ entry("getDefinition", (id) => U.getDefinition(id), [
   c("a String object", () => [new String("ltv.clv")], "E_BAD_TYPE"),
 ]);
 
+// --- The metric spec. Hand count on README_CSV: revenue 67.5, 3 orders, AOV 22.5, 2 customers.
+const SPEC_DOC = () => ({
+  unimetricSpec: 1, name: "acme", version: "1.2.0",
+  data: { transactions: { customerId: "c", timestamp: "d", amount: "a" }, spend: SPEND_MAP, currency: "EUR" },
+  metrics: { aov: { metric: "orders.aov" }, revenue: { metric: "revenue.net", label: "Revenue" } },
+});
+const SPEC = U.MetricSpec.parse(SPEC_DOC());
+ref.spec = [SPEC.definitionHash, SPEC.hash];
+const specSame = () => {
+  assert.deepEqual([SPEC.definitionHash, SPEC.hash], ref.spec);
+  assert.equal(SPEC.evaluate({ transactions: README_CSV }).aov.value, 22.5);
+};
+const withSpec = (edit) => () => { const d = SPEC_DOC(); edit(d); return [d]; };
+const deep = (n) => { let o = {}; const top = o; for (let i = 0; i < n; i++) { o.x = {}; o = o.x; } return top; };
+entry("MetricSpec.parse", (...a) => U.MetricSpec.parse(...a), [
+  c("the spec as an object", () => [SPEC_DOC()], ok((s) => assert.equal(s.definitionHash, ref.spec[0]))),
+  c("the spec as text", () => [JSON.stringify(SPEC_DOC())], ok((s) => assert.equal(s.hash, ref.spec[1]))),
+  c("not JSON", () => ["{ metrics"], "E_BAD_SPEC"),
+  c("a number", () => [42], "E_BAD_SPEC"),
+  c("nothing", () => [], "E_BAD_SPEC"),
+  c("an array", () => [[SPEC_DOC()]], "E_BAD_SPEC"),
+  c("deep nesting", () => [{ ...SPEC_DOC(), description: undefined, shared: deep(1000) }], "E_BAD_SPEC"),
+  c("deep nesting as text", () => ["[".repeat(100_000) + "]".repeat(100_000)], "E_BAD_SPEC"),
+  c("a huge string", () => [withSpec((d) => { d.metrics.aov.label = "x".repeat(50_000); })()[0]], "E_TOO_LARGE"),
+  c("text over 4 MiB", () => [" ".repeat(5 << 20) + "{}"], "E_TOO_LARGE"),
+  c("10k metrics", () => [withSpec((d) => { for (let i = 0; i < 10_000; i++) d.metrics[`m${i}`] = { metric: "orders.aov" }; })()[0]], "E_TOO_LARGE"),
+  c("__proto__ as a metric name", () => [JSON.parse(JSON.stringify(SPEC_DOC()).replace('"aov"', '"__proto__"'))], "E_BAD_SPEC"),
+  c("constructor as a metric name is just a name", () => [withSpec((d) => { d.metrics.constructor = { metric: "orders.count" }; })()[0]], ok((s) => assert.ok(s.metrics.includes("constructor")))),
+  c("__proto__ in params", () => [JSON.parse(JSON.stringify(SPEC_DOC()).replace('"metric":"orders.aov"', '"metric":"orders.aov","params":{"__proto__":{"period":"week"}}'))], "E_UNKNOWN_OPTION"),
+  c("NaN param", () => [withSpec((d) => { d.metrics.aov.params = { weekStart: NaN }; })()[0]], "E_BAD_OPTION"),
+  c("Infinity param", () => [withSpec((d) => { d.metrics.aov.params = { weekStart: Infinity }; })()[0]], "E_BAD_OPTION"),
+  c("unknown metric", () => [withSpec((d) => { d.metrics.aov.metric = "orders.magic"; })()[0]], "E_UNKNOWN_METRIC"),
+  c("unknown parameter", () => [withSpec((d) => { d.metrics.aov.params = { perod: "week" }; })()[0]], "E_UNKNOWN_OPTION"),
+  c("out of range", () => [withSpec((d) => { d.metrics.aov.params = { weekStart: 8 }; })()[0]], "E_OUT_OF_RANGE"),
+  c("version the library does not have", () => [withSpec((d) => { d.metrics.aov.version = "^7"; })()[0]], "E_VERSION"),
+  c("a cycle", () => { const d = SPEC_DOC(); d.data.self = d; return [d]; }, "E_BAD_SPEC"),
+  c("a BigInt", () => [withSpec((d) => { d.metrics.aov.params = { weekStart: 1n }; })()[0]], "E_BAD_SPEC"),
+  c("format 2", () => [withSpec((d) => { d.unimetricSpec = 2; })()[0]], "E_BAD_SPEC"),
+], specSame);
+
+const OSI = SPEC.toOsi();
+entry("MetricSpec.fromOsi", (...a) => U.MetricSpec.fromOsi(...a), [
+  c("round trip keeps both hashes", () => [OSI], ok((s) => assert.deepEqual([s.definitionHash, s.hash], ref.spec))),
+  c("as JSON text", () => [JSON.stringify(OSI)], ok((s) => assert.equal(s.definitionHash, ref.spec[0]))),
+  c("not JSON", () => ["{"], "E_BAD_SPEC"),
+  c("a number", () => [1], "E_BAD_SPEC"),
+  c("nothing", () => [], "E_BAD_SPEC"),
+  c("an empty object", () => [{}], "E_BAD_SPEC"),
+  c("no models", () => [{ ...OSI, semantic_model: [] }], "E_BAD_SPEC"),
+  c("a model without extensions", () => [{ ...OSI, semantic_model: [{ ...OSI.semantic_model[0], custom_extensions: [] }] }], "E_BAD_SPEC"),
+  c("extension data that is not JSON", () => { const o = structuredClone(OSI); o.semantic_model[0].custom_extensions[0].data = "{"; return [o]; }, "E_BAD_SPEC"),
+  c("unknown metric inside", () => { const o = structuredClone(OSI); const m = o.semantic_model[0].metrics[0].custom_extensions[0]; m.data = m.data.replace("orders.aov", "orders.magic"); return [o]; }, "E_UNKNOWN_METRIC"),
+  c("a cycle", () => { const o = structuredClone(OSI); o.self = o; return [o]; }, "E_BAD_SPEC"),
+  c("deep nesting", () => [deep(1000)], "E_BAD_SPEC"),
+], specSame);
+
+const specMethod = (name) => (...a) => SPEC[name](...a);
+entry("MetricSpec#canonical", specMethod("canonical"), [
+  c("the semantic form", () => [], ok((v) => { assert.equal(v.metrics.aov.params.period, "day"); assert.equal(v.data.currency, "EUR"); })),
+  ...["junk", 1, null, {}, [], NaN, -1, "x".repeat(1000), () => 1].map((a, i) => c(`ignored argument #${i}`, () => [a], ok((v) => assert.equal(v.unimetricSpec, 1)))),
+], specSame);
+entry("MetricSpec#toJSON", specMethod("toJSON"), [
+  c("the document", () => [], ok((v) => assert.deepEqual(v, JSON.parse(JSON.stringify(SPEC_DOC()))))),
+  ...["junk", 1, null, {}, [], NaN, -1, "x".repeat(1000), () => 1].map((a, i) => c(`ignored argument #${i}`, () => [a], ok((v) => assert.equal(v.name, "acme")))),
+], specSame);
+entry("MetricSpec#toMarkdown", specMethod("toMarkdown"), [
+  c("the glossary", () => [], ok((md) => assert.match(md, /^# acme 1\.2\.0/))),
+  ...["junk", 1, null, {}, [], NaN, -1, "x".repeat(1000), () => 1].map((a, i) => c(`ignored argument #${i}`, () => [a], ok((md) => assert.match(md, /Revenue/)))),
+], specSame);
+entry("MetricSpec#toOsi", specMethod("toOsi"), [
+  c("the OSI model", () => [], ok((v) => assert.equal(v.semantic_model[0].name, "acme"))),
+  ...["junk", 1, null, {}, [], NaN, -1, "x".repeat(1000), () => 1].map((a, i) => c(`ignored argument #${i}`, () => [a], ok((v) => assert.equal(v.version, "0.2.0.dev0")))),
+], specSame);
+entry("MetricSpec#evaluate", specMethod("evaluate"), [
+  c("hand count from CSV", () => [{ transactions: README_CSV }], ok((r) => { assert.equal(r.aov.value, 22.5); assert.equal(r.revenue.value, 67.5); assert.equal(r.revenue.unit, "EUR"); })),
+  c("from rows", () => [{ transactions: [{ c: "a", d: "2024-01-01", a: 20 }, { c: "a", d: "2024-01-15", a: 35 }, { c: "b", d: "2024-01-10", a: 12.5 }] }], ok((r) => assert.equal(r.aov.value, 22.5))),
+  c("from an instance", () => [{ transactions: Transactions.fromCsv(README_CSV, M) }], ok((r) => assert.equal(r.aov.definition.mappedByCaller, true))),
+  c("no inputs", () => [], "E_BAD_OPTION"),
+  c("no transactions", () => [{}], "E_BAD_OPTION"),
+  c("a number as transactions", () => [{ transactions: 7 }], "E_BAD_TYPE"),
+  c("a Spend as transactions", () => [{ transactions: spend() }], "E_BAD_TYPE"),
+  c("a forged handle", () => [{ transactions: { __unimetricTable: 4_294_967_295 } }], "E_BAD_TYPE"),
+  c("a freed instance", () => { const t = Transactions.fromCsv(README_CSV, M); t.free(); return [{ transactions: t }]; }, "E_BAD_TYPE"),
+  c("unknown input", () => [{ transactions: README_CSV, visits: [] }], "E_UNKNOWN_OPTION"),
+  c("unknown option", () => [{ transactions: README_CSV }, { onlyy: ["aov"] }], "E_UNKNOWN_OPTION"),
+  c("only an unknown metric", () => [{ transactions: README_CSV }, { only: ["nope"] }], "E_BAD_OPTION"),
+  c("only as text", () => [{ transactions: README_CSV }, { only: "aov" }], "E_BAD_OPTION"),
+  c("CSV with a bad amount", () => [{ transactions: HEAD + "a,2024-01-01,x\n" }], "E_BAD_TYPE"),
+  c("CSV without the mapped column", () => [{ transactions: "c,d\na,2024-01-01\n" }], "E_MISSING_COLUMN"),
+  c("empty CSV", () => [{ transactions: HEAD }], "E_EMPTY"),
+], specSame);
+entry("diffSpecs", (...a) => U.diffSpecs(...a), [
+  c("same spec: no change", () => [SPEC, SPEC], ok((d) => assert.deepEqual([d.breaking, d.changes.length, d.suggestedVersion], [false, 0, "1.2.0"]))),
+  c("a label: cosmetic, patch", () => [SPEC, U.MetricSpec.parse(withSpec((d) => { d.metrics.aov.label = "Basket"; })()[0])], ok((d) => assert.deepEqual([d.breaking, d.suggestedVersion], [false, "1.2.1"]))),
+  c("a period: breaking, major", () => [SPEC, U.MetricSpec.parse(withSpec((d) => { d.metrics.aov.params = { period: "week" }; })()[0])], ok((d) => assert.deepEqual([d.breaking, d.suggestedVersion], [true, "2.0.0"]))),
+  c("with data", () => [SPEC, U.MetricSpec.parse(withSpec((d) => { d.metrics.aov.params = { period: "month" }; })()[0]), { data: { transactions: README_CSV } }], ok((d) => assert.deepEqual(d.values, [{ name: "aov", before: 22.5, after: 22.5 }]))),
+  c("text instead of a spec", () => ["{}", SPEC], "E_BAD_TYPE"),
+  c("nothing", () => [], "E_BAD_TYPE"),
+  c("a freed spec", () => { const s = U.MetricSpec.parse(SPEC_DOC()); s.free(); return [s, SPEC]; }, "E_BAD_TYPE"),
+  c("unknown option", () => [SPEC, SPEC, { date: {} }], "E_UNKNOWN_OPTION"),
+  c("options not an object", () => [SPEC, SPEC, 3], "E_BAD_OPTION"),
+  c("data without transactions", () => [SPEC, U.MetricSpec.parse(withSpec((d) => { d.metrics.aov.params = { period: "week" }; })()[0]), { data: {} }], "E_BAD_OPTION"),
+  c("data with bad CSV", () => [SPEC, U.MetricSpec.parse(withSpec((d) => { d.metrics.aov.params = { period: "week" }; })()[0]), { data: { transactions: "x" } }], "E_MISSING_COLUMN"),
+], specSame);
+entry("specCatalog", (...a) => U.specCatalog(...a), [
+  c("every entry", () => [], ok((cat) => assert.ok(cat.some((e) => e.metric === "ltv.clv")))),
+  ...["junk", 1, null, {}, [], NaN, -1, "x".repeat(1000), () => 1].map((a, i) => c(`ignored argument #${i}`, () => [a], ok((cat) => assert.ok(cat.length >= 20)))),
+]);
+
 // --- Date formats. Hand count: Dec 1 2010 08:26Z = Date.UTC(2010, 11, 1, 8, 26).
 entry("inferDateFormat", (...a) => U.inferDateFormat(...a), [
   c("US dates settled by a 12/23", () => [["12/1/2010 8:26", "12/23/2010 9:01"]],
@@ -1732,6 +1841,7 @@ const FRESH = {
   ChurnModel: () => ChurnModel.fromJSON(CHURN_JSON),
   SegmentModel: () => SegmentModel.fromJSON(SMJ),
   AliveChurnModel: () => AliveChurnModel.fromJSON(ALIVE_JSON),
+  MetricSpec: () => U.MetricSpec.parse(SPEC_DOC()),
 };
 for (const [cls, fresh] of Object.entries(FRESH)) {
   const getters = Object.entries(Object.getOwnPropertyDescriptors(U[cls].prototype)).filter(([, d]) => d.get).map(([k]) => k);

@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import {
   MetricSpec, diffSpecs, specCatalog, Transactions, Spend, UnimetricError, clv, fitBgNbd, fitGammaGamma, cac,
 } from "../../pkg/node.js";
-import { PKG, ROOT } from "./helpers.mjs";
+import { PKG, ROOT, runDocBlock } from "./helpers.mjs";
 
 const DEMO_TEXT = readFileSync(path.join(ROOT, "www/specs/demo.json"), "utf8");
 const TX_CSV = readFileSync(path.join(ROOT, "www/data/transactions.csv"), "utf8");
@@ -124,7 +124,7 @@ test("evaluate refuses inputs it cannot read, and a freed or foreign instance", 
   const tx = Transactions.fromCsv(TX_CSV, doc().data.transactions);
   const sp = Spend.fromCsv(SPEND_CSV, doc().data.spend);
   code(() => spec.evaluate({ transactions: sp, spend: sp }), "E_BAD_TYPE");
-  code(() => spec.evaluate({ transactions: { __unimetricTable: 1 } }), "E_BAD_TYPE");
+  code(() => spec.evaluate({ transactions: { __unimetricTable: 4_294_967_295 } }), "E_BAD_TYPE");
   code(() => spec.evaluate({ transactions: 42 }), "E_BAD_TYPE");
   code(() => spec.evaluate({ transactions: TX_CSV, touchpoints: [] }), "E_UNKNOWN_OPTION");
   code(() => spec.evaluate({ transactions: TX_CSV }), "E_BAD_OPTION", (e) => assert.equal(e.path, "metrics.blendedCac"));
@@ -232,4 +232,8 @@ test("the CLI: check, glossary, evaluate and diff with their exit codes", () => 
   r = run("--help");
   assert.equal(r.status, 0);
   assert.match(execFileSync("node", [cli, "--help"], { encoding: "utf8" }), /usage: unimetric/);
+});
+
+test("docs/SPEC.md: the usage example prints what it says", () => {
+  runDocBlock("docs/SPEC.md", "spec", { paths: ["www/specs", "www/data"] });
 });

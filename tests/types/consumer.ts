@@ -43,6 +43,11 @@ import {
   experimentOnTransactions,
   experimentReport,
   inferDateFormat,
+  MetricSpec,
+  diffSpecs,
+  specCatalog,
+  type SpecValue,
+  type SpecDiff,
   type DateFormat,
   type DateFormatInference,
   srmCheck,
@@ -188,7 +193,21 @@ const order: DateFormat | null = found.format;
 const usDates = Transactions.fromCsv("d,c,a\n12/1/2010,1,5\n", { customerId: "c", timestamp: "d", amount: "a", dateFormat: order ?? "MM/DD/YYYY" });
 const dotDates = inferDateFormat(["1.12.2010"]).candidates;
 
+// The metric spec: parse, evaluate on CSV text or an instance, diff, render.
+const spec: MetricSpec = MetricSpec.parse({ unimetricSpec: 1, name: "acme", version: "1.0.0", metrics: { aov: { metric: "orders.aov" } } });
+const specValue: SpecValue = spec.evaluate({ transactions: tx })["aov"];
+const specAov: number | null = spec.evaluate({ transactions: csv }, { only: ["aov"] })["aov"].value;
+const specHash: string = MetricSpec.parse("{}").definitionHash;
+const specDiff: SpecDiff = diffSpecs(spec, spec, { data: { transactions: tx } });
+const specBreaking: boolean = diffSpecs(spec, spec).breaking;
+const specText: string = spec.toMarkdown();
+const specOsi: Record<string, unknown> = spec.toOsi();
+const specBack: MetricSpec = MetricSpec.fromOsi(specOsi);
+const specEntries: string[] = specCatalog().map((e) => e.call);
+const specCanonical = spec.canonical();
+
 export const everything = [
+  spec, specValue, specAov, specHash, specDiff, specBreaking, specText, specOsi, specBack, specEntries, specCanonical,
   abOnTx, abOnTxMetric, abOnTxRows, found, usDates, dotDates,
   rows, weekly, kpis, frequency, fromColumns, defs, maxHorizon, codes, v, describe, table, blended,
   payback, paybackAtMargin, ratio, tuned, risk, riskRef, why, encoded, restored, aliveRisk, quality,
