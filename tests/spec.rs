@@ -715,3 +715,30 @@ fn spec_md_catalog_table_is_current() {
         "docs/SPEC.md catalog table is stale: run UNIMETRIC_BLESS=1 cargo test --test spec"
     );
 }
+
+#[test]
+fn fingerprint_covers_dimensions() {
+    let m = ColumnMapping::new("customer", "date", "amount");
+    let csv = b"customer,date,amount\n7,2024-01-01,10\n8,2024-01-02,20\n";
+    let plain = Transactions::from_csv(csv, &m).unwrap();
+    let a = [Some("ios".to_string()), Some("web".to_string())];
+    let b = [Some("ios".to_string()), Some("ios".to_string())];
+    let with_a = Transactions::from_csv(csv, &m)
+        .unwrap()
+        .with_dimensions(&[("device", &a)])
+        .unwrap();
+    let with_b = Transactions::from_csv(csv, &m)
+        .unwrap()
+        .with_dimensions(&[("device", &b)])
+        .unwrap();
+    assert_ne!(plain.fingerprint(), with_a.fingerprint());
+    assert_ne!(with_a.fingerprint(), with_b.fingerprint());
+    let mut md = m.clone();
+    md.dimensions = vec!["device".into()];
+    let read = Transactions::from_csv(
+        b"customer,date,amount,device\n7,2024-01-01,10,ios\n8,2024-01-02,20,web\n",
+        &md,
+    )
+    .unwrap();
+    assert_eq!(read.fingerprint(), with_a.fingerprint());
+}

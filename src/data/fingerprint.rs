@@ -16,7 +16,7 @@
 //! not authenticate it. Its cost per million rows is in BENCHMARKS.md.
 
 use super::{CustomerKeys, Transactions};
-use twox_hash::XxHash3_128;
+use twox_hash::{XxHash3_128, XxHash3_64};
 
 /// Bytes gathered before each call into the hasher.
 const CHUNK: usize = 1 << 16;
@@ -56,6 +56,12 @@ impl Feed {
         self.bytes(&x.to_bits().to_le_bytes());
     }
 
+    /// Hands the gathered bytes to the hasher (before writing to it directly).
+    fn flush(&mut self) {
+        self.hasher.write(&self.buf);
+        self.buf.clear();
+    }
+
     fn finish(mut self) -> u128 {
         self.hasher.write(&self.buf);
         self.hasher.finish_128()
@@ -84,28 +90,60 @@ fn by_first_appearance(codes: &[u32], feed: &mut Feed) -> Vec<u32> {
     order
 }
 
-/// The fingerprint of `tx` (see the module docs).
+/// `k` in decimal, written into `buf`; the digits are returned.
+fn decimal(mut k: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (k % 10) as u8;
+        k /= 10;
+        if k == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+/// The fingerprint of `tx` (see the module docs). Each distinct customer id is hashed once as
+/// text (xxh3-64); each row then contributes that hash, its instant and its amount.
 pub(crate) fn fingerprint(tx: &Transactions) -> u128 {
     let mut f = Feed::new();
     f.tag("unimetric.transactions.v1");
     f.bytes(&(tx.amount.len() as u64).to_le_bytes());
-    let mut digits = String::new();
-    for ((&c, &t), &a) in tx.customer.iter().zip(&tx.timestamp).zip(&tx.amount) {
-        match &tx.keys {
-            CustomerKeys::Numeric(keys) => {
-                use std::fmt::Write;
-                digits.clear();
-                let _ = write!(
-                    digits,
-                    "{}",
-                    keys.get(c as usize).copied().unwrap_or(u32::MAX)
-                );
-                f.text(&digits);
-            }
-            CustomerKeys::Text(keys) => f.text(keys.get(c as usize).map_or("", String::as_str)),
+    let key_hash: Vec<u64> = match &tx.keys {
+        CustomerKeys::Numeric(keys) => {
+            let mut buf = [0u8; 10];
+            keys.iter()
+                .map(|&k| XxHash3_64::oneshot(decimal(k, &mut buf)))
+                .collect()
         }
-        f.bytes(&t.to_le_bytes());
-        f.f64(a);
+        CustomerKeys::Text(keys) => keys
+            .iter()
+            .map(|k| XxHash3_64::oneshot(k.as_bytes()))
+            .collect(),
+    };
+    // Rows in blocks of 2,048 (48 KiB), each row 24 bytes: key hash, instant, amount.
+    const BLOCK: usize = 2048;
+    let mut block = vec![0u8; BLOCK * 24];
+    f.flush();
+    for ((cs, ts), amounts) in tx
+        .customer
+        .chunks(BLOCK)
+        .zip(tx.timestamp.chunks(BLOCK))
+        .zip(tx.amount.chunks(BLOCK))
+    {
+        for (((&c, &t), &a), row) in cs
+            .iter()
+            .zip(ts)
+            .zip(amounts)
+            .zip(block.chunks_exact_mut(24))
+        {
+            let a = if a == 0.0 { 0.0 } else { a };
+            row[..8].copy_from_slice(&key_hash.get(c as usize).copied().unwrap_or(0).to_le_bytes());
+            row[8..16].copy_from_slice(&t.to_le_bytes());
+            row[16..].copy_from_slice(&a.to_bits().to_le_bytes());
+        }
+        f.hasher.write(block.get(..cs.len() * 24).unwrap_or(&block));
     }
     match &tx.order {
         Some(order) => {
@@ -168,4 +206,10 @@ pub(crate) fn spend_fingerprint(spend: &super::spend::Spend) -> u128 {
 /// `xxh3-128:` and the 32 hex digits of `h`.
 pub fn hex(h: u128) -> String {
     format!("xxh3-128:{h:032x}")
+}
+
+/// Computes the fingerprint of `tx` again (what every constructor does once), as
+/// [`Transactions::fingerprint`] writes it: for benchmarks and checks.
+pub fn recompute(tx: &Transactions) -> String {
+    hex(fingerprint(tx))
 }

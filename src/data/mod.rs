@@ -524,6 +524,8 @@ pub struct Transactions {
     pub(crate) dimensions: Vec<Dimension>,
     /// The zone the table was read in: the default zone of every metric on it.
     pub(crate) zone: Zone,
+    /// xxh3-128 of the validated columns, computed once when the table is built.
+    pub(crate) fingerprint: u128,
 }
 
 /// Interns text keys to dense indices in first-appearance order.
@@ -696,7 +698,9 @@ impl Transactions {
             cost,
             dimensions: Vec::new(),
             zone: zone.clone(),
-        })
+            fingerprint: 0,
+        }
+        .fingerprinted())
     }
 
     /// The table with text columns added as dimensions (see the [module docs](self#dimensions)):
@@ -748,6 +752,7 @@ impl Transactions {
             });
         }
         self.dimensions.push(Dimension::from_texts(name, values));
+        self.fingerprint = fingerprint::fingerprint(self);
         Ok(())
     }
 
@@ -843,7 +848,13 @@ impl Transactions {
     /// assert!(a.fingerprint().starts_with("xxh3-128:"));
     /// ```
     pub fn fingerprint(&self) -> String {
-        fingerprint::hex(fingerprint::fingerprint(self))
+        fingerprint::hex(self.fingerprint)
+    }
+
+    /// The table with its fingerprint computed (the last step of every constructor).
+    fn fingerprinted(mut self) -> Transactions {
+        self.fingerprint = fingerprint::fingerprint(&self);
+        self
     }
 
     /// The time zone the table was read in (the default `timezone` of metrics on it).
@@ -1228,7 +1239,9 @@ impl RowBuilder {
                 })
                 .collect(),
             zone: self.mapping.timezone,
-        })
+            fingerprint: 0,
+        }
+        .fingerprinted())
     }
 }
 

@@ -110,6 +110,8 @@ pub struct Spend {
     pub(crate) duplicate_rows: Vec<usize>,
     /// The zone the dates were read in.
     pub(crate) zone: Zone,
+    /// xxh3-128 of the validated rows, computed once when the table is built.
+    pub(crate) fingerprint: u128,
 }
 
 /// Builds a [`Spend`] table row by row with the same validation for rows, columns and CSV.
@@ -135,6 +137,7 @@ impl SpendBuilder {
                 channel_kinds: Vec::new(),
                 duplicate_rows: Vec::new(),
                 zone: mapping.timezone.clone(),
+                fingerprint: 0,
             },
             first_kind_row: Vec::new(),
             seen: FxHashMap::default(),
@@ -283,7 +286,9 @@ impl SpendBuilder {
                 what: "spend".into(),
             });
         }
-        Ok(self.spend)
+        let mut spend = self.spend;
+        spend.fingerprint = super::fingerprint::spend_fingerprint(&spend);
+        Ok(spend)
     }
 }
 
@@ -291,7 +296,7 @@ impl Spend {
     /// The fingerprint of the validated rows (xxh3-128, as for
     /// [`Transactions::fingerprint`](crate::Transactions::fingerprint)).
     pub fn fingerprint(&self) -> String {
-        super::fingerprint::hex(super::fingerprint::spend_fingerprint(self))
+        super::fingerprint::hex(self.fingerprint)
     }
 
     /// Reads spend from CSV bytes (same CSV rules as transactions, see
