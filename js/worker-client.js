@@ -152,9 +152,21 @@ export class WorkerClient {
       }
       return { [HANDLE]: arg.id, type: arg.type };
     }
-    if (isPlain(arg) && typeof arg.onProgress === "function") {
-      progressFns.push(arg.onProgress);
-      return { ...arg, onProgress: true };
+    if (isPlain(arg)) {
+      // Objects of the worker inside a plain-object argument (one level deep), such as
+      // `spec.call("evaluate", [{ transactions: tx }])`, travel as handles too.
+      let out = arg;
+      for (const [k, v] of Object.entries(arg)) {
+        if (v instanceof RemoteObject) {
+          if (out === arg) out = { ...arg };
+          out[k] = this.outgoing(v, progressFns);
+        }
+      }
+      if (typeof arg.onProgress === "function") {
+        progressFns.push(arg.onProgress);
+        return { ...out, onProgress: true };
+      }
+      return out;
     }
     return arg;
   }

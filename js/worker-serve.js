@@ -98,8 +98,12 @@ export function serve(lib, init) {
   /** Arguments as the library takes them: handles resolved, `onProgress: true` made a function. */
   function prepareArgs(args, progress) {
     return (args ?? []).map((arg) => {
-      const value = resolve(arg);
-      if (isPlain(value) && value.onProgress === true) return { ...value, onProgress: progress };
+      let value = resolve(arg);
+      if (isPlain(value)) {
+        // Handles inside a plain-object argument, one level deep (e.g. evaluate({ transactions })).
+        value = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+        if (value.onProgress === true) return { ...value, onProgress: progress };
+      }
       return value;
     });
   }

@@ -3,8 +3,13 @@
 //   <script type="module" src="/unimetric-metric.js"></script>
 //   <unimetric-metric metric="cac.blended" src="data.csv" mapping='{"customerId":"customer_id",…}'
 //     spend-src="spend.csv" spend-mapping='{"date":"month",…}'></unimetric-metric>
+//   <unimetric-metric spec="specs/team.json" name="ltv12" src="data.csv" spend-src="spend.csv"></unimetric-metric>
 //
 // Attributes
+//   spec, name     a metric spec (docs/SPEC.md; same origin) and the name of one of its metrics:
+//                  the metric as the spec defines it (any metric of the spec catalog), read with
+//                  the spec's data mappings unless mapping / spend-mapping are given. The card
+//                  shows the spec's label, metric@version and the spec's name@version.
 //   metric         a glossary id: customers.count, orders.count, revenue.net, orders.aov,
 //                  customers.repeat_rate, customers.purchase_frequency, revenue.per_customer
 //                  (from Transactions.kpis), cac.blended and cac.ltv_ratio (need spend-src),
@@ -37,6 +42,41 @@ const KPI_KEYS = {
 
 const DAY_MS = 86_400_000;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+/** Parsed specs by URL: a promise of the worker-side MetricSpec. */
+const specs = new Map();
+
+function loadSpec(url) {
+  const key = new URL(url, document.baseURI).href;
+  if (!specs.has(key)) {
+    const loading = fetch(url).then(async (response) => {
+      if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status}`);
+      return worker().call("MetricSpec.parse", [await response.text()]);
+    });
+    loading.catch(() => specs.delete(key));
+    specs.set(key, loading);
+  }
+  return specs.get(key);
+}
+
+/** A metric of a spec, computed in the worker: `{ value, unit, label, definition }` and the spec's document. */
+async function computeFromSpec(element) {
+  const name = element.getAttribute("name");
+  if (!name) throw Object.assign(new Error("a spec needs the name attribute: the metric's name in the spec"), { code: "E_BAD_OPTION", column: "name" });
+  const spec = await loadSpec(element.getAttribute("spec"));
+  const doc = await spec.call("toJSON");
+  const data = doc.data ?? {};
+  const withZone = (m) => (m ? { timezone: data.timezone ?? "UTC", ...m } : m);
+  const mapping = element.hasAttribute("mapping") ? parseJson(element.getAttribute("mapping"), "mapping") : withZone(data.transactions);
+  const spendMapping = element.hasAttribute("spend-mapping") ? parseJson(element.getAttribute("spend-mapping"), "spend-mapping") : withZone(data.spend);
+  const src = element.getAttribute("src");
+  const spendSrc = element.getAttribute("spend-src");
+  const inputs = {};
+  if (src) inputs.transactions = await table("Transactions", src, mapping);
+  if (spendSrc) inputs.spend = await table("Spend", spendSrc, spendMapping);
+  const result = await spec.call("evaluate", [inputs, { only: [name] }]);
+  return { doc, result: result[name] };
+}
 
 let shared = null;
 const worker = () => (shared ??= new UnimetricWorker({ name: "unimetric-metric" }));
@@ -113,7 +153,7 @@ function parseJson(text, attribute) {
 }
 
 export class UnimetricMetric extends HTMLElement {
-  static observedAttributes = ["metric", "src", "mapping", "spend-src", "spend-mapping", "params", "locale"];
+  static observedAttributes = ["metric", "src", "mapping", "spend-src", "spend-mapping", "params", "locale", "spec", "name"];
 
   constructor() {
     super();
@@ -155,6 +195,22 @@ export class UnimetricMetric extends HTMLElement {
     this.setAttribute("aria-busy", "true");
     this.card.replaceChildren(el("p", { class: "loading" }, `Computing ${this.getAttribute("metric") ?? ""}…`));
     try {
+      if (this.hasAttribute("spec")) {
+        const { doc, result } = await computeFromSpec(this);
+        const definition = await worker().call("getDefinition", [result.definition.metric]);
+        if (run !== this.run) return;
+        this.result = {
+          metric: result.definition.metric, name: result.label, value: result.value, unit: result.unit,
+          params: result.definition.params, definition, spec: result.definition.spec,
+        };
+        this.render({ ...definition, name: result.label, unit: result.unit }, {
+          value: result.value, params: result.definition.params,
+          note: `${doc.name}@${doc.version}`,
+        });
+        this.dataset.state = "ready";
+        this.dispatchEvent(new CustomEvent("unimetric-ready", { detail: this.result }));
+        return;
+      }
       const metric = this.getAttribute("metric");
       const src = this.getAttribute("src");
       if (!metric || !src) throw Object.assign(new Error("the metric and src attributes are required"), { code: "E_BAD_OPTION" });
@@ -226,12 +282,12 @@ export class UnimetricMetric extends HTMLElement {
   }
 
   renderError(err) {
-    const facts = [err.code, err.column !== undefined ? `column ${err.column}` : null, err.row !== undefined ? `row ${err.row}` : null].filter(Boolean);
+    const facts = [err.code, err.path !== undefined ? `spec ${err.path}` : null, err.column !== undefined ? `column ${err.column}` : null, err.row !== undefined ? `row ${err.row}` : null].filter(Boolean);
     this.card.replaceChildren(
       el(
         "div",
         { class: "error", role: "alert" },
-        el("p", { class: "name" }, `Could not compute ${this.getAttribute("metric") ?? "the metric"}`),
+        el("p", { class: "name" }, `Could not compute ${this.getAttribute("metric") ?? this.getAttribute("name") ?? "the metric"}`),
         facts.length ? el("p", { class: "facts" }, facts.join(" · ")) : null,
         el("p", {}, err.message ?? String(err)),
       ),

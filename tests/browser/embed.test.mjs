@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import { Spend, Transactions, cacPayback, churnFeatures, getDefinition, ltvToCac, segmentCustomers } from "../../pkg/node.js";
+import { MetricSpec, Spend, Transactions, cacPayback, churnFeatures, getDefinition, ltvToCac, segmentCustomers } from "../../pkg/node.js";
 import { openDashboard } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -86,6 +86,37 @@ describe("embedding page", { timeout: 90_000 }, () => {
     // Formatting: a fraction as a percentage with two decimals.
     assert.equal((await read("m-repeat")).value, `${(expected["m-repeat"].value * 100).toFixed(2)}%`);
     assert.equal((await read("m-repeat")).result.params.period, "week");
+  });
+
+  it("renders a metric as the team's spec defines it, with the spec's label and version", async () => {
+    const spec = MetricSpec.parse(readFileSync(`${root}www/specs/demo.json`, "utf8"));
+    const want = spec.evaluate({ transactions: tx, spend }, { only: ["ltv12", "paidCac"] });
+    for (const [id, name] of [["m-spec-ltv", "ltv12"], ["m-spec-cac", "paidCac"]]) {
+      const shown = await read(id);
+      assert.equal(shown.state, "ready", id);
+      assert.equal(shown.result.value, want[name].value, `${id}: the element's value equals Node's`);
+      assert.ok(Number.isFinite(want[name].value), id);
+      assert.equal(shown.name, want[name].label, id);
+      assert.equal(shown.result.metric, want[name].definition.metric, id);
+      assert.deepEqual(shown.result.spec, want[name].definition.spec, id);
+      assert.match(shown.text, /acme-growth@1\.3\.0/, id);
+    }
+    assert.equal((await read("m-spec-ltv")).result.params.margin, 0.3);
+    // A name the spec does not have is reported inline with its code.
+    await page.evaluate(() => {
+      const el = document.createElement("unimetric-metric");
+      el.id = "m-spec-bad";
+      el.setAttribute("spec", "/specs/demo.json");
+      el.setAttribute("name", "ltv24");
+      el.setAttribute("src", "/data/transactions.csv");
+      document.body.append(el);
+    });
+    await page.waitForFunction(() => document.querySelector("#m-spec-bad").dataset.state === "error");
+    const text = await page.locator("#m-spec-bad").evaluate((el) => el.shadowRoot.querySelector("[role=alert]").textContent);
+    assert.match(text, /E_BAD_OPTION/);
+    assert.match(text, /ltv24/);
+    await page.locator("#m-spec-bad").evaluate((el) => el.remove());
+    spec.free();
   });
 
   it("opens an element's definition with the keyboard", async () => {
