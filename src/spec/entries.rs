@@ -37,6 +37,7 @@ use crate::summary::{self, CustomerSummary, SummaryOptions};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// The inputs a metric reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -538,17 +539,18 @@ pub struct Inputs<'a> {
     pub mapped_by_caller: bool,
 }
 
-/// The full result of a metric's direct call.
+/// The full result of a metric's direct call (shared between the metrics of one evaluation
+/// that make the same call with the same options).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Detail {
     /// `tx.summary(…)`.
-    Summary(CustomerSummary),
+    Summary(Rc<CustomerSummary>),
     /// `tx.kpis(…)`.
-    Kpis(Kpis),
+    Kpis(Rc<Kpis>),
     /// `cac(…)`.
-    Cac(cac::CacTable),
+    Cac(Rc<cac::CacTable>),
     /// `cacPayback(…)`.
-    Payback(cac::PaybackTable),
+    Payback(Rc<cac::PaybackTable>),
     /// `ltvToCac(…)`.
     LtvCac(cac::LtvCacTable),
     /// `churnFeatures(…)`.
@@ -558,11 +560,11 @@ pub enum Detail {
     /// `simpleLtv(…)`.
     Simple(SimpleLtv),
     /// `fitBgNbd(…)`.
-    BgNbd(BgNbdModel),
+    BgNbd(Rc<BgNbdModel>),
     /// `fitParetoNbd(…)`.
     ParetoNbd(ParetoNbdModel),
     /// `fitGammaGamma(…)`.
-    GammaGamma(GammaGammaModel),
+    GammaGamma(Rc<GammaGammaModel>),
     /// `clv(…)`.
     Clv(ClvResult),
 }
@@ -633,12 +635,12 @@ fn need<'a, T>(x: Option<&'a T>, what: &str, metric: &SpecMetric) -> Result<&'a 
 
 #[derive(Default)]
 struct Cache {
-    summaries: Vec<(String, CustomerSummary)>,
-    kpis: Vec<(String, Kpis)>,
-    cac: Vec<(String, cac::CacTable)>,
-    payback: Vec<(String, cac::PaybackTable)>,
-    bgnbd: Vec<(String, BgNbdModel)>,
-    gg: Vec<(String, GammaGammaModel)>,
+    summaries: Vec<(String, Rc<CustomerSummary>)>,
+    kpis: Vec<(String, Rc<Kpis>)>,
+    cac: Vec<(String, Rc<cac::CacTable>)>,
+    payback: Vec<(String, Rc<cac::PaybackTable>)>,
+    bgnbd: Vec<(String, Rc<BgNbdModel>)>,
+    gg: Vec<(String, Rc<GammaGammaModel>)>,
 }
 
 fn key_of(parts: &[&str], params: &BTreeMap<String, Value>) -> String {
@@ -649,16 +651,17 @@ fn key_of(parts: &[&str], params: &BTreeMap<String, Value>) -> String {
     super::canonical_json(&Value::Object(m))
 }
 
-fn cached<T: Clone>(
-    list: &mut Vec<(String, T)>,
+/// The value under `key`, made once: results shared by several metrics are shared, not copied.
+fn cached<T>(
+    list: &mut Vec<(String, Rc<T>)>,
     key: String,
     make: impl FnOnce() -> Result<T>,
-) -> Result<T> {
+) -> Result<Rc<T>> {
     if let Some((_, v)) = list.iter().find(|(k, _)| *k == key) {
-        return Ok(v.clone());
+        return Ok(Rc::clone(v));
     }
-    let v = make()?;
-    list.push((key, v.clone()));
+    let v = Rc::new(make()?);
+    list.push((key, Rc::clone(&v)));
     Ok(v)
 }
 
@@ -780,7 +783,7 @@ fn run(
     let p = &m.params;
     let tx = || need(inputs.transactions, "transactions", m);
     let spend = || need(inputs.spend, "spend", m);
-    let summary_of = |o: &SummaryOptions, cache: &mut Cache| -> Result<CustomerSummary> {
+    let summary_of = |o: &SummaryOptions, cache: &mut Cache| -> Result<Rc<CustomerSummary>> {
         let t = tx()?;
         cached(&mut cache.summaries, key_of(SUMMARY_KEYS, p), || {
             CustomerSummary::from_transactions(t, o)
@@ -944,6 +947,22 @@ struct SummaryOut<'a> {
 /// Each detail as its direct call returns it in JS: plain results as they are, the summary as
 /// its columns, fitted models as their `toJSON()` form, churn features as `churnFeatures` gives
 /// them.
+impl Detail {
+    /// The address of a result shared by several metrics of one evaluation (`None` for a
+    /// result of one metric only): a binding converts each shared result once.
+    pub fn shared(&self) -> Option<usize> {
+        match self {
+            Detail::Summary(x) => Some(Rc::as_ptr(x) as usize),
+            Detail::Kpis(x) => Some(Rc::as_ptr(x) as usize),
+            Detail::Cac(x) => Some(Rc::as_ptr(x) as usize),
+            Detail::Payback(x) => Some(Rc::as_ptr(x) as usize),
+            Detail::BgNbd(x) => Some(Rc::as_ptr(x) as usize),
+            Detail::GammaGamma(x) => Some(Rc::as_ptr(x) as usize),
+            _ => None,
+        }
+    }
+}
+
 impl Serialize for Detail {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         match self {
@@ -957,9 +976,9 @@ impl Serialize for Detail {
                 definition: x.definition(),
             }
             .serialize(s),
-            Detail::Kpis(x) => x.serialize(s),
-            Detail::Cac(x) => x.serialize(s),
-            Detail::Payback(x) => x.serialize(s),
+            Detail::Kpis(x) => x.as_ref().serialize(s),
+            Detail::Cac(x) => x.as_ref().serialize(s),
+            Detail::Payback(x) => x.as_ref().serialize(s),
             Detail::LtvCac(x) => x.serialize(s),
             Detail::Churn(x) => x.output().serialize(s),
             Detail::Historical(x) => x.serialize(s),

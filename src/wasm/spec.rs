@@ -273,6 +273,40 @@ fn json_value(input: &JsValue, what: &str) -> crate::Result<serde_json::Value> {
     })
 }
 
+/// `{ [name]: { value, unit, label, detail, definition } }` in name order; a result shared by
+/// several metrics (the KPIs of one summary, the CAC table of paid and blended CAC) is converted
+/// once and the same JS object is each metric's `detail`.
+fn evaluated_js(out: &[entries::Evaluated]) -> JsValue {
+    let mut sorted: Vec<&entries::Evaluated> = out.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut shared: Vec<(usize, JsValue)> = Vec::new();
+    let result = js_sys::Object::new();
+    for e in sorted {
+        let detail = match e.detail.shared() {
+            Some(ptr) => match shared.iter().find(|(p, _)| *p == ptr) {
+                Some((_, v)) => v.clone(),
+                None => {
+                    let v = to_js(&e.detail);
+                    shared.push((ptr, v.clone()));
+                    v
+                }
+            },
+            None => to_js(&e.detail),
+        };
+        let o = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| {
+            let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+        };
+        set("value", &e.value.map_or(JsValue::NULL, JsValue::from_f64));
+        set("unit", &JsValue::from_str(&e.unit));
+        set("label", &JsValue::from_str(&e.label));
+        set("detail", &detail);
+        set("definition", &to_js(&e.definition));
+        let _ = Reflect::set(&result, &JsValue::from_str(&e.name), &o);
+    }
+    result.into()
+}
+
 /// The mapping object with the spec's zone for naive times (unless it names its own).
 fn mapping_object(
     m: Option<&serde_json::Map<String, serde_json::Value>>,
@@ -404,9 +438,7 @@ impl MetricSpec {
             mapped_by_caller: built,
         };
         let out = self.inner.evaluate(&inputs, opts.only.as_deref())?;
-        let map: std::collections::BTreeMap<&str, &entries::Evaluated> =
-            out.iter().map(|e| (e.name.as_str(), e)).collect();
-        Ok(to_js(&map))
+        Ok(evaluated_js(&out))
     }
 }
 
