@@ -90,6 +90,7 @@ function failLoad(title, err) {
   $("spec-name").textContent = "No spec loaded";
   $("spec-hash").textContent = "";
   $("spec-hash").removeAttribute("title");
+  $("spec-hash-line").hidden = true;
   $("spec-source").textContent = "";
   $("spec-tiles").replaceChildren();
   $("spec-fields").replaceChildren();
@@ -173,6 +174,7 @@ function render(result) {
   $("spec-name").textContent = `${loaded.name}@${loaded.version}`;
   $("spec-hash").textContent = shortHash(loaded.definitionHash);
   $("spec-hash").title = loaded.definitionHash;
+  $("spec-hash-line").hidden = false;
   $("spec-source").textContent = `from ${state.specLabel}${loaded.owner ? ` · owner: ${loaded.owner}` : ""}`;
   renderTiles(result);
   // The form is built once per loaded spec; the edits live in its inputs.
