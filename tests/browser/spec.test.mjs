@@ -12,8 +12,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import { MetricSpec, diffSpecs } from "../../pkg/node.js";
-import { openDashboard } from "./harness.mjs";
+import { MetricSpec, diffSpecs, getDefinition } from "../../pkg/node.js";
+import { assertDefinitionDialog, openDashboard } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const shots = "/tmp/spec";
@@ -132,6 +132,14 @@ describe("dashboard metric spec section", { timeout: 300_000 }, () => {
     assert.equal(await page.locator("#spec-tiles .tile").count(), Object.keys(want).length);
 
     await page.locator("#spec").screenshot({ path: `${shots}/spec-1280.png` });
+
+    // Definition opens the library's definition with the parameters in effect from the spec.
+    await assertDefinitionDialog(
+      page,
+      clv.getByRole("button", { name: /Definition/ }),
+      getDefinition("ltv.clv"),
+      ['"week"', "0.3", "0.01"],
+    );
   });
 
   it("offers the spec's own and shared parameters with the library's bounds", async () => {

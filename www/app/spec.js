@@ -226,7 +226,8 @@ function renderTiles({ values, errors, edited, loaded }) {
             "button",
             { type: "button", className: "tile-button", dataset: { specDef: key }, "aria-haspopup": "dialog" },
             "Definition",
-            h("span", { className: "visually-hidden" }, `: ${label}`),
+            // "in the spec": the dashboard's own sections have buttons for the same definitions.
+            h("span", { className: "visually-hidden" }, `: ${label}, in the spec`),
           )
         : null,
     );
