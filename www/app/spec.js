@@ -33,10 +33,13 @@ export const shortHash = (hash) => {
   return hex ? `${algorithm}:${hex.slice(0, HASH_SHOWN)}…` : String(hash);
 };
 
-/** Reads `?spec=` into the state; true when it names another spec than the one in use. */
+/**
+ * Reads `?spec=` into the state; true when it names another spec than the URL's last one (a spec
+ * picked from a file stays until the URL names another).
+ */
 export function readSpecSettings(params) {
   const source = params.get("spec") || DEFAULT_SPEC;
-  const changed = state.specSource !== source || state.specFile !== null;
+  const changed = state.specSource !== source;
   state.specSource = source;
   return changed;
 }
@@ -189,7 +192,7 @@ function render(result) {
   $("spec-glossary-body").replaceChildren(...renderMarkdown(result.markdown, { headingOffset: 3 }));
 }
 
-function renderTiles({ values, errors, edited, loaded }) {
+function renderTiles({ values, errors, edited, loaded, definitions }) {
   const doc = (edited ?? loaded).document;
   const tiles = Object.entries(doc.metrics).map(([key, m]) => {
     const nameId = `spec-tile-${key}-name`;
@@ -210,7 +213,10 @@ function renderTiles({ values, errors, edited, loaded }) {
     } else if (!values) {
       note = "No data loaded.";
     }
-    const metricAt = v ? `${v.definition.metric}@${v.definition.version}` : `${m.metric} (${m.version})`;
+    // Not evaluated: the library's version of the definition, which the spec's requirement accepted.
+    const metricAt = v
+      ? `${v.definition.metric}@${v.definition.version}`
+      : `${m.metric}@${definitions?.[m.metric]?.version ?? m.version}`;
     const specAt = v ? `${v.definition.spec.name}@${v.definition.spec.version}` : `${doc.name}@${doc.version}`;
     return h(
       "li",
