@@ -63,8 +63,11 @@ export function csvField(value) {
 }
 
 /** Saves `text` as the CSV file `filename`, made in the page: no request leaves it. */
-export function saveCsv(text, filename) {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+export const saveCsv = (text, filename) => saveFile(text, filename, "text/csv;charset=utf-8");
+
+/** Saves `text` as the file `filename` of MIME `type`, made in the page: no request leaves it. */
+export function saveFile(text, filename, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
   const link = h("a", { href: url, download: filename });
   document.body.append(link);
   link.click();

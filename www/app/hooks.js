@@ -10,8 +10,8 @@ import { subscribe } from "./state.js";
 /**
  * Sets `window.__unimetricEngine` to the worker client now, and each section's global whenever
  * its result changes: `__unimetric` (the KPIs), `__unimetricCac`, `__unimetricChurn`,
- * `__unimetricLtv`, `__unimetricSegments` (null after a failure) and `__unimetricExperiment`
- * (`{ result, plan }`, each null after a failure).
+ * `__unimetricLtv`, `__unimetricSegments` (null after a failure), `__unimetricExperiment`
+ * (`{ result, plan }`, each null after a failure) and `__unimetricSpec` (the metric spec).
  */
 export function installHooks(engine) {
   window.__unimetricEngine = engine;
@@ -22,6 +22,7 @@ export function installHooks(engine) {
   subscribe("churn", exposeChurn);
   subscribe("ltv", exposeLtv);
   subscribe("segments", exposeSegments);
+  subscribe("spec", exposeSpec);
   subscribe("experiment", (state) => {
     window.__unimetricExperiment = { result: state.experimentResult ?? null, plan: state.planResult ?? null };
   });
@@ -140,5 +141,27 @@ function exposeSegments(state) {
     segmentationError: result.segmentationError,
     chooseKError: result.chooseKError,
     rfmError: result.rfmError,
+  };
+}
+
+/**
+ * What the metric spec section shows: the loaded spec (name, version, hashes, document), the
+ * edited one and its drift, each tile's value with its definition, the file Download would
+ * save, and the errors (`error`: the spec could not be loaded; `editError`: the edit is invalid).
+ */
+function exposeSpec(state) {
+  const result = state.specResult;
+  window.__unimetricSpec = {
+    source: state.specLabel,
+    edits: Object.fromEntries(state.specEdits),
+    loaded: result?.loaded ?? null,
+    edited: result?.edited ?? null,
+    values: result?.values ?? null,
+    errors: result?.errors ?? null,
+    diff: result?.diff ?? null,
+    download: result?.download ?? null,
+    markdown: result?.markdown ?? null,
+    error: state.specError,
+    editError: state.specEditError,
   };
 }

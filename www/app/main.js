@@ -13,11 +13,15 @@ import { compute, readKpiSettings, renderPlaceholders, updateEndBounds, wireKpis
 import { loadLimits } from "./limits.js";
 import { computeLtv, readLtvSettings, wireLtv } from "./ltv.js";
 import { computeSegments, readSegmentSettings, wireSegments } from "./segments.js";
+import { computeSpec, loadSpec, readSpecSettings, wireSpec } from "./spec.js";
 import { SAMPLE, sampleRequest, state } from "./state.js";
 import { clearError, describeData, renderError, setState, setStatus, showError } from "./ui.js";
 import { renderRejected, wireUpload } from "./upload.js";
 
-/** Every section's settings from the URL, into the state and the forms. */
+/**
+ * Every section's settings from the URL, into the state and the forms. True when the URL names
+ * another metric spec than the one loaded.
+ */
 function readUrl() {
   const params = new URLSearchParams(location.search);
   readKpiSettings(params);
@@ -25,10 +29,11 @@ function readUrl() {
   readChurnSettings(params);
   readLtvSettings(params);
   readSegmentSettings(params);
+  return readSpecSettings(params);
 }
 
 function computeAll() {
-  return Promise.all([compute(), computeCac(), computeChurn(), computeLtv(), computeSegments()]);
+  return Promise.all([compute(), computeCac(), computeChurn(), computeLtv(), computeSegments(), computeSpec()]);
 }
 
 /** Loads a data set in the worker; on failure the previous data set stays in use. */
@@ -78,6 +83,7 @@ async function start() {
   wireChurn();
   wireLtv();
   wireSegments();
+  wireSpec();
   wireUpload(loadData);
   wireExport();
   // Close the dialog when its backdrop is clicked (a click whose target is the dialog itself).
@@ -91,11 +97,13 @@ async function start() {
     loadData(sampleRequest(), SAMPLE.name);
   });
   window.addEventListener("popstate", () => {
-    readUrl();
+    if (readUrl()) loadSpec();
     if (state.data) computeAll();
   });
   renderPlaceholders();
   readUrl();
+  // The spec's text is fetched while the data loads; it is evaluated once the data is there.
+  loadSpec();
   await loadData(sampleRequest(), SAMPLE.name);
   // The experiments section needs no data set: its sample arms load after the dashboard's data.
   await wireExperiments().catch((err) => renderError($("exp-error"), "Could not load the sample experiment", err));

@@ -46,6 +46,16 @@ export const state = {
   segmentsGeneration: 0,
   experimentResult: null, // last experiment() result of the experiments section
   planResult: null, // last planExperiment() result
+  specSource: null, // the spec's URL (?spec=, else specs/demo.json)
+  specFile: null, // the name of the spec file picked, when it came from the file picker
+  specText: null, // the loaded spec's text, parsed in the worker on each computation
+  specLabel: null, // where it came from, for messages
+  specEdits: new Map(), // settings changed in the page: spec path → value
+  specResult: null, // last successful spec computation (parsed, evaluated, diffed)
+  specError: null, // why the spec could not be loaded, when it could not
+  specEditError: null, // why the edited document is invalid, when it is
+  specFormFor: null, // hash of the spec the settings form was built for
+  specGeneration: 0,
 };
 
 /** Listeners per section, told when the section's result (or its absence) changes. */
