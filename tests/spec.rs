@@ -679,6 +679,7 @@ fn observation_end_is_shared() {
 
 /// `pkg-config/spec.schema.json` is generated from the catalog (regenerate with
 /// `UNIMETRIC_BLESS=1 cargo test --test spec`).
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn shipped_json_schema_is_current() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/pkg-config/spec.schema.json");

@@ -43,6 +43,8 @@ pub mod entries;
 mod locate;
 mod markdown;
 pub mod osi;
+/// Generated into `pkg-config/spec.schema.json` by a native test; not part of the wasm build.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod schema;
 
 use crate::data::spend::SpendMapping;

@@ -128,10 +128,10 @@ export async function runPage(url, { timeout = 30_000 } = {}) {
   }
 }
 
-/** The Markdown files whose tagged code blocks are examples run by the tests: README.md and docs/guide/. */
+/** The Markdown files whose tagged code blocks are examples run by the tests: README.md, docs/SPEC.md and docs/guide/. */
 export function docFiles() {
   const guides = readdirSync(path.join(ROOT, "docs", "guide")).filter((f) => f.endsWith(".md")).sort();
-  return ["README.md", ...guides.map((f) => `docs/guide/${f}`)];
+  return ["README.md", "docs/SPEC.md", ...guides.map((f) => `docs/guide/${f}`)];
 }
 
 /** Every `<!-- test: TAG -->` tag in `file` (relative to the repository), in order. */
