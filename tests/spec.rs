@@ -63,6 +63,8 @@ fn hand_computed_values() {
         "repeat": { "metric": "customers.repeat_rate" },
         "churn": { "metric": "churn.rate", "params": { "horizonDays": 2 } },
         "churned": { "metric": "churn.noncontractual", "params": { "horizonDays": 2 } },
+        "active": { "metric": "churn.features", "params": { "horizonDays": 2 } },
+        "rfm": { "metric": "segment.rfm" },
         "simple": { "metric": "ltv.simple", "params": { "arpu": 12, "churnRate": 0.04, "margin": 0.5 } }
     })))
     .unwrap();
@@ -83,6 +85,16 @@ fn hand_computed_values() {
     assert_eq!(value(&out, "repeat"), Some(0.5));
     assert_eq!(value(&out, "churn"), Some(0.5));
     assert_eq!(value(&out, "churned"), Some(1.0));
+    assert_eq!(value(&out, "active"), Some(2.0));
+    // RFM has no single headline; its detail is rfmScores on the daily summary.
+    let rfm = out.iter().find(|e| e.name == "rfm").unwrap();
+    assert_eq!(rfm.value, None);
+    let direct = unimetric::segment::rfm::rfm_scores(
+        &CustomerSummary::from_transactions(&tx, &SummaryOptions::default()).unwrap(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(rfm.detail, entries::Detail::Rfm(direct));
     // 12 × 0.5 ÷ 0.04 = 150.
     assert!((value(&out, "simple").unwrap() - 150.0).abs() < 1e-9);
     let churn = out.iter().find(|e| e.name == "churn").unwrap();

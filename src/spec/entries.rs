@@ -94,6 +94,13 @@ pub const SPEC_CUTOFF: ParameterDef = ParameterDef::new(
 .rule("observationEndMinusHorizon");
 const CHURN_PARAMS: &[ParameterDef] =
     &[churn::HORIZON_DAYS, SPEC_CUTOFF, OBSERVATION_END, TIMEZONE];
+const RFM_PARAMS: &[ParameterDef] = &[
+    summary::PERIOD,
+    OBSERVATION_END,
+    TIMEZONE,
+    WEEK_START,
+    crate::segment::rfm::MONETARY,
+];
 const HISTORICAL_PARAMS: &[ParameterDef] = &[historical::MARGIN, OBSERVATION_END, TIMEZONE];
 const SIMPLE_PARAMS: &[ParameterDef] = &[
     simple::ARPU,
@@ -247,6 +254,24 @@ const ENTRIES: &[Entry] = &[
         params: CHURN_PARAMS,
     },
     Entry {
+        metric: "churn.features",
+        definition: &churn::FEATURES,
+        call: "churnFeatures(tx, { cutoff, horizonDays })",
+        inputs: TX,
+        headline: "number of customers active at the cutoff",
+        unit: "customers",
+        params: CHURN_PARAMS,
+    },
+    Entry {
+        metric: "segment.rfm",
+        definition: &crate::segment::rfm::DEFINITION,
+        call: "rfmScores(tx.summary(summaryOptions), { monetary })",
+        inputs: TX,
+        headline: "none (a score and a segment per customer: see detail)",
+        unit: "scores 1–5; segment name",
+        params: RFM_PARAMS,
+    },
+    Entry {
         metric: "ltv.historical",
         definition: &historical::DEFINITION,
         call: "historicalLtv(tx, options)",
@@ -323,6 +348,14 @@ pub fn shared_names() -> Vec<&'static str> {
     v
 }
 
+/// What a churn metric's headline counts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ChurnHeadline {
+    Rate,
+    Churned,
+    Customers,
+}
+
 /// A metric's direct call with its options built.
 #[derive(Debug, Clone)]
 pub(crate) enum Call {
@@ -332,13 +365,14 @@ pub(crate) enum Call {
     Payback(PaybackOptions, bool),
     LtvCac(LtvCacOptions),
     Churn {
-        count: bool,
+        headline: ChurnHeadline,
         horizon_days: u32,
         cutoff: Option<When>,
         end: ObservationEnd,
         timezone: Option<crate::data::Zone>,
     },
     Historical(HistoricalOptions),
+    Rfm(SummaryOptions, Option<crate::segment::rfm::Monetary>),
     Simple(SimpleLtvOptions),
     BgNbd(SummaryOptions, BgNbdOptions),
     ParetoNbd(SummaryOptions, BgNbdOptions),
@@ -453,7 +487,7 @@ pub(crate) fn prepare(
             sources,
             &["margin", "attributionLag", "timezone"],
         )?),
-        "churn.rate" | "churn.noncontractual" => {
+        "churn.rate" | "churn.noncontractual" | "churn.features" => {
             let horizon = params
                 .get("horizonDays")
                 .and_then(Value::as_f64)
@@ -471,12 +505,31 @@ pub(crate) fn prepare(
             };
             let end: SummaryOptions = options(params, sources, &["observationEnd", "timezone"])?;
             Call::Churn {
-                count: entry.metric == "churn.noncontractual",
+                headline: match entry.metric {
+                    "churn.noncontractual" => ChurnHeadline::Churned,
+                    "churn.features" => ChurnHeadline::Customers,
+                    _ => ChurnHeadline::Rate,
+                },
                 horizon_days: horizon as u32,
                 cutoff,
                 end: end.observation_end,
                 timezone: end.timezone,
             }
+        }
+        "segment.rfm" => {
+            let monetary = match params.get("monetary") {
+                Some(Value::String(s))
+                    if Some(s.as_str()) == crate::segment::rfm::MONETARY.rule =>
+                {
+                    None
+                }
+                _ => {
+                    let o: crate::segment::rfm::RfmOptions =
+                        options(params, sources, &["monetary"])?;
+                    o.monetary
+                }
+            };
+            Call::Rfm(summary_opts()?, monetary)
         }
         "ltv.historical" => Call::Historical(options(
             params,
@@ -557,6 +610,8 @@ pub enum Detail {
     Churn(churn::FeatureTable),
     /// `historicalLtv(…)`.
     Historical(HistoricalLtv),
+    /// `rfmScores(…)`.
+    Rfm(crate::segment::rfm::RfmScores),
     /// `simpleLtv(…)`.
     Simple(SimpleLtv),
     /// `fitBgNbd(…)`.
@@ -848,7 +903,7 @@ fn run(
             (value, Detail::LtvCac(table))
         }
         Call::Churn {
-            count,
+            headline,
             horizon_days,
             cutoff,
             end,
@@ -872,15 +927,20 @@ fn run(
                     timezone: timezone.clone(),
                 },
             )?;
-            let value = if *count {
-                table
+            let value = match headline {
+                ChurnHeadline::Churned => table
                     .labels
                     .as_ref()
-                    .map(|l| l.iter().filter(|&&x| x).count() as f64)
-            } else {
-                table.churn_rate()
+                    .map(|l| l.iter().filter(|&&x| x).count() as f64),
+                ChurnHeadline::Customers => Some(table.customer_id.len() as f64),
+                ChurnHeadline::Rate => table.churn_rate(),
             };
             (value, Detail::Churn(table))
+        }
+        Call::Rfm(o, monetary) => {
+            let s = summary_of(o, cache)?;
+            let scores = crate::segment::rfm::rfm_scores(&s, *monetary)?;
+            (None, Detail::Rfm(scores))
         }
         Call::Historical(o) => {
             let h = historical::historical_ltv(tx()?, o)?;
@@ -982,6 +1042,7 @@ impl Serialize for Detail {
             Detail::LtvCac(x) => x.serialize(s),
             Detail::Churn(x) => x.output().serialize(s),
             Detail::Historical(x) => x.serialize(s),
+            Detail::Rfm(x) => x.serialize(s),
             Detail::Simple(x) => x.serialize(s),
             Detail::BgNbd(x) => x.to_saved().serialize(s),
             Detail::ParetoNbd(x) => x.to_saved().serialize(s),

@@ -342,7 +342,7 @@ fn default_of(p: &ParameterDef) -> Option<Value> {
 fn check_param(p: &ParameterDef, v: &Value, path: &str) -> Result<()> {
     if let Some(values) = p.values {
         return match v.as_str() {
-            Some(s) if values.contains(&s) => Ok(()),
+            Some(s) if values.contains(&s) || Some(s) == p.rule => Ok(()),
             Some(s) => Err(Error::OutOfRange {
                 column: p.name.into(),
                 row: 0,
