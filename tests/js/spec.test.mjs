@@ -237,3 +237,21 @@ test("the CLI: check, glossary, evaluate and diff with their exit codes", () => 
 test("docs/SPEC.md: the usage example prints what it says", () => {
   runDocBlock("docs/SPEC.md", "spec", { paths: ["www/specs", "www/data"] });
 });
+
+test("toOsi validates against the pinned OSI schema, and fromOsi reads it back to the same hashes", () => {
+  const require = createRequire(import.meta.url);
+  const Ajv2020 = require(path.join(ROOT, "node_modules/ajv/dist/2020.js")).default;
+  const schema = JSON.parse(readFileSync(path.join(ROOT, "tests/fixtures/osi/osi-schema.json"), "utf8"));
+  const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
+  const spec = demo();
+  const model = spec.toOsi();
+  assert.ok(validate(model), JSON.stringify(validate.errors));
+  const minimal = MetricSpec.parse({ unimetricSpec: 1, name: "m", version: "0.1.0", metrics: { aov: { metric: "orders.aov" } } });
+  assert.ok(validate(minimal.toOsi()), JSON.stringify(validate.errors));
+  const back = MetricSpec.fromOsi(JSON.stringify(model));
+  assert.deepEqual([back.definitionHash, back.hash], [spec.definitionHash, spec.hash]);
+  // The OSI schema is strict: a metric whose expression names no dialect is refused by it.
+  const broken = structuredClone(model);
+  broken.semantic_model[0].metrics[0].expression.dialects[0].dialect = "POSTGRES";
+  assert.equal(validate(broken), false);
+});
