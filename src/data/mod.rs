@@ -837,13 +837,13 @@ impl Transactions {
 
     /// The fingerprint of the validated columns (xxh3-128, see [`fingerprint`]), as
     /// `xxh3-128:` and 32 hex digits: equal for the same data read from CSV, rows, columns or
-    /// Arrow. It costs one pass over the columns; a metric spec computes it once per table.
+    /// Arrow. It is computed once, when the table is built (one pass over the columns).
     ///
     /// ```
     /// use unimetric::{ColumnMapping, Transactions};
     /// let m = ColumnMapping::new("id", "when", "amount");
     /// let a = Transactions::from_csv(b"id,when,amount\n7,2024-01-01,10\n", &m).unwrap();
-    /// let b = Transactions::from_csv(b"amount,id,when\n10.0,7,2024-01-01T00:00Z\n", &m).unwrap();
+    /// let b = Transactions::from_csv(b"amount,id,when\n10.0,7,2024-01-01T00:00:00Z\n", &m).unwrap();
     /// assert_eq!(a.fingerprint(), b.fingerprint());
     /// assert!(a.fingerprint().starts_with("xxh3-128:"));
     /// ```

@@ -136,7 +136,7 @@ mod tests {
         let text = "{\n  \"a\": 1,\n  \"metrics\": {\n    \"x\": { \"params\": { \"margin\": 2 } }\n  },\n  \"l\": [0, {\"k\": true}]\n}";
         assert_eq!(locate(text, "metrics.x.params.margin"), Some((4, 34)));
         assert_eq!(locate(text, "a"), Some((2, 8)));
-        assert_eq!(locate(text, "l.1.k"), Some((6, 16)));
+        assert_eq!(locate(text, "l.1.k"), Some((6, 18)));
         assert_eq!(locate(text, "$"), Some((1, 1)));
         assert_eq!(locate(text, "metrics.y"), None);
     }
