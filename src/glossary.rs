@@ -168,32 +168,33 @@ impl ParameterDef {
         self
     }
 
-    /// The numeric default. Call it only in a const context (`const { X.default_number() }`, as
-    /// every caller in the crate does): on a parameter without a numeric default the `panic!`
-    /// below is then a compile error, never a run-time trap, and a `Default` impl cannot drift
-    /// from the definition.
-    pub const fn default_number(&self) -> f64 {
+    /// The numeric default, for a `Default` impl that cannot drift from the definition. Crate
+    /// only, and every caller writes `const { X.default_number() }`: on a parameter without a
+    /// numeric default the `panic!` below is then a compile error, never a run-time trap. The
+    /// test `defaults_are_read_in_const_context` below holds every caller to that form.
+    pub(crate) const fn default_number(&self) -> f64 {
         match self.value {
             Literal::Number(v) => v,
-            // Unreachable at run time: evaluated in const context only (see above).
+            // Unreachable at run time: only evaluated inside `const { }` (see above), where a
+            // panic fails the build.
             _ => panic!("parameter has no numeric default"),
         }
     }
 
     /// The text default (see [`default_number`](Self::default_number)).
-    pub const fn default_text(&self) -> &'static str {
+    pub(crate) const fn default_text(&self) -> &'static str {
         match self.value {
             Literal::Text(v) => v,
-            // Unreachable at run time: evaluated in const context only.
+            // Unreachable at run time: only evaluated inside `const { }`, as above.
             _ => panic!("parameter has no text default"),
         }
     }
 
     /// The flag default (see [`default_number`](Self::default_number)).
-    pub const fn default_flag(&self) -> bool {
+    pub(crate) const fn default_flag(&self) -> bool {
         match self.value {
             Literal::Bool(v) => v,
-            // Unreachable at run time: evaluated in const context only.
+            // Unreachable at run time: only evaluated inside `const { }`, as above.
             _ => panic!("parameter has no flag default"),
         }
     }
@@ -384,4 +385,43 @@ pub fn check_saved_version(found: &str, want: &Definition) -> crate::Result<()> 
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every call of `default_number`, `default_text` or `default_flag` in the crate is written
+    /// inside `const { }` on its line, so a parameter without that kind of default fails the
+    /// build instead of panicking at run time.
+    #[test]
+    fn defaults_are_read_in_const_context() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&p).unwrap_or_default();
+                    for (i, line) in text.lines().enumerate() {
+                        let t = line.trim_start();
+                        let call = ["number", "text", "flag"]
+                            .iter()
+                            .any(|k| t.contains(&format!(".default_{k}()")));
+                        if call && !t.starts_with("//") && !t.contains("const {") {
+                            out.push(format!("{}:{}: {t}", p.display(), i + 1));
+                        }
+                    }
+                }
+            }
+        }
+        let mut bad = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut bad,
+        );
+        assert!(
+            bad.is_empty(),
+            "defaults read outside const context:\n{}",
+            bad.join("\n")
+        );
+    }
 }
