@@ -64,11 +64,9 @@ async function computeFromSpec(element) {
   const name = element.getAttribute("name");
   if (!name) throw Object.assign(new Error("a spec needs the name attribute: the metric's name in the spec"), { code: "E_BAD_OPTION", column: "name" });
   const spec = await loadSpec(element.getAttribute("spec"));
-  const doc = await spec.call("toJSON");
-  const data = doc.data ?? {};
-  const withZone = (m) => (m ? { timezone: data.timezone ?? "UTC", ...m } : m);
-  const mapping = element.hasAttribute("mapping") ? parseJson(element.getAttribute("mapping"), "mapping") : withZone(data.transactions);
-  const spendMapping = element.hasAttribute("spend-mapping") ? parseJson(element.getAttribute("spend-mapping"), "spend-mapping") : withZone(data.spend);
+  const [doc, specMapping, specSpendMapping] = await Promise.all([spec.call("toJSON"), spec.get("transactionsMapping"), spec.get("spendMapping")]);
+  const mapping = element.hasAttribute("mapping") ? parseJson(element.getAttribute("mapping"), "mapping") : specMapping;
+  const spendMapping = element.hasAttribute("spend-mapping") ? parseJson(element.getAttribute("spend-mapping"), "spend-mapping") : specSpendMapping;
   const src = element.getAttribute("src");
   const spendSrc = element.getAttribute("spend-src");
   const inputs = {};

@@ -198,7 +198,7 @@ pub(crate) fn spend_fingerprint(spend: &super::spend::Spend) -> u128 {
                 .map_or("", String::as_str),
         );
         let kind = spend.channel_kinds.get(c as usize).copied().flatten();
-        f.text(&format!("{kind:?}"));
+        f.text(kind.map_or("", |k| k.as_str()));
     }
     f.finish()
 }

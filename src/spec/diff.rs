@@ -294,18 +294,13 @@ pub fn diff_specs(a: &MetricSpec, b: &MetricSpec) -> SpecDiff {
                     );
                     if canonical_json(&before) != canonical_json(&after) {
                         let explanation = explain_param(y, k, &before, &after);
-                        let at = y
-                            .sources
-                            .get(k.as_str())
-                            .filter(|s| s.as_str() != "default")
-                            .cloned()
-                            .unwrap_or_else(|| format!("{path}.params.{k}"));
-                        let at = if at.starts_with("metrics.") {
-                            at
-                        } else {
-                            format!("{path}.params.{k}")
-                        };
-                        push(at, ChangeKind::Breaking, before, after, explanation);
+                        push(
+                            format!("{path}.params.{k}"),
+                            ChangeKind::Breaking,
+                            before,
+                            after,
+                            explanation,
+                        );
                     }
                 }
                 for (field, before, after) in [

@@ -50,7 +50,7 @@ pub enum Input {
 }
 
 /// How a spec computes one metric of the glossary.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     /// The metric id.
@@ -349,7 +349,7 @@ pub fn shared_names() -> Vec<&'static str> {
 }
 
 /// What a churn metric's headline counts.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum ChurnHeadline {
     Rate,
     Churned,
@@ -357,7 +357,7 @@ pub(crate) enum ChurnHeadline {
 }
 
 /// A metric's direct call with its options built.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Call {
     Summary(SummaryOptions),
     Kpi(&'static str, SummaryOptions),
@@ -380,20 +380,39 @@ pub(crate) enum Call {
     Clv(SummaryOptions, BgNbdOptions, GammaGammaOptions, ClvOptions),
 }
 
+/// A metric's parameters in effect, where each came from, and the metric's own spec path.
+#[derive(Clone, Copy)]
+pub(crate) struct Params<'a> {
+    pub(crate) values: &'a BTreeMap<String, Value>,
+    pub(crate) sources: &'a BTreeMap<String, String>,
+    /// `metrics.<name>`.
+    pub(crate) metric: &'a str,
+}
+
+impl Params<'_> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.values.get(key)
+    }
+
+    /// The spec path parameter `key` came from (the metric's `params.<key>` for a default).
+    fn path_of(&self, key: &str) -> String {
+        match self.sources.get(key) {
+            Some(s) if s != "default" => s.clone(),
+            _ => format!("{}.params.{key}", self.metric),
+        }
+    }
+}
+
 /// Deserialises the parameters named in `keys` into options `T`; an error is placed at the
 /// path the offending parameter came from.
-fn options<T: serde::de::DeserializeOwned>(
-    params: &BTreeMap<String, Value>,
-    sources: &BTreeMap<String, String>,
-    keys: &[&str],
-) -> Result<T> {
+fn options<T: serde::de::DeserializeOwned>(p: Params<'_>, keys: &[&str]) -> Result<T> {
     let mut m = Map::new();
     for k in keys {
-        if let Some(v) = params.get(*k) {
+        if let Some(v) = p.get(k) {
             m.insert((*k).to_string(), whole(v));
         }
     }
-    let path_of = |key: &str| path_of(sources, key);
+    let path_of = |key: &str| p.path_of(key);
     let de = Value::Object(m);
     serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
         let key = e
@@ -425,22 +444,11 @@ fn whole(v: &Value) -> Value {
     }
 }
 
-/// The spec path a parameter came from (its metric's `params.<key>` for a default).
-fn path_of(sources: &BTreeMap<String, String>, key: &str) -> String {
-    match sources.get(key) {
-        Some(s) if s != "default" => s.clone(),
-        _ => match sources.get("@metric") {
-            Some(m) => format!("{m}.params.{key}"),
-            None => "metrics".to_string(),
-        },
-    }
-}
-
 /// Runs `check` and places its error at the parameter it names.
-fn placed<T>(r: Result<T>, sources: &BTreeMap<String, String>) -> Result<T> {
+fn placed<T>(r: Result<T>, p: Params<'_>) -> Result<T> {
     r.map_err(|e| {
         let key = e.column().map_or("", |c| c.split('.').next().unwrap_or(c));
-        let path = path_of(sources, key);
+        let path = p.path_of(key);
         e.at_spec_path(path)
     })
 }
@@ -449,12 +457,8 @@ const SUMMARY_KEYS: &[&str] = &["period", "observationEnd", "timezone", "weekSta
 const FIT_KEYS: &[&str] = &["starts", "maxIterations", "tolerance"];
 
 /// Builds the direct call of `entry` from the parameters in effect.
-pub(crate) fn prepare(
-    entry: &Entry,
-    params: &BTreeMap<String, Value>,
-    sources: &BTreeMap<String, String>,
-) -> Result<Call> {
-    let summary_opts = || options::<SummaryOptions>(params, sources, SUMMARY_KEYS);
+pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
+    let summary_opts = || options::<SummaryOptions>(params, SUMMARY_KEYS);
     let call = match entry.metric {
         "customer.summary" => Call::Summary(summary_opts()?),
         "customers.count" => Call::Kpi("customers", summary_opts()?),
@@ -467,10 +471,9 @@ pub(crate) fn prepare(
         "cac.blended" | "cac.paid" | "cac.channel" => {
             let o: CacOptions = options(
                 params,
-                sources,
                 &["period", "attributionLag", "timezone", "weekStart"],
             )?;
-            placed(o.check(), sources)?;
+            placed(o.check(), params)?;
             let v = match entry.metric {
                 "cac.blended" => Variant::Blended,
                 "cac.paid" => Variant::Paid,
@@ -479,14 +482,12 @@ pub(crate) fn prepare(
             Call::Cac(v, o)
         }
         "cac.payback" | "cac.payback_simple" => Call::Payback(
-            options(params, sources, &["margin", "attributionLag", "timezone"])?,
+            options(params, &["margin", "attributionLag", "timezone"])?,
             entry.metric == "cac.payback_simple",
         ),
-        "cac.ltv_ratio" => Call::LtvCac(options(
-            params,
-            sources,
-            &["margin", "attributionLag", "timezone"],
-        )?),
+        "cac.ltv_ratio" => {
+            Call::LtvCac(options(params, &["margin", "attributionLag", "timezone"])?)
+        }
         "churn.rate" | "churn.noncontractual" | "churn.features" => {
             let horizon = params
                 .get("horizonDays")
@@ -494,16 +495,10 @@ pub(crate) fn prepare(
                 .unwrap_or(const { churn::HORIZON_DAYS.default_number() });
             let cutoff = match params.get("cutoff") {
                 Some(Value::String(s)) if Some(s.as_str()) == SPEC_CUTOFF.rule => None,
-                Some(v) => {
-                    let mut m = Map::new();
-                    m.insert("cutoff".into(), v.clone());
-                    let o: FeatureOptions =
-                        options(&m.into_iter().collect(), sources, &["cutoff"])?;
-                    Some(o.cutoff)
-                }
+                Some(_) => Some(options::<FeatureOptions>(params, &["cutoff"])?.cutoff),
                 None => None,
             };
-            let end: SummaryOptions = options(params, sources, &["observationEnd", "timezone"])?;
+            let end: SummaryOptions = options(params, &["observationEnd", "timezone"])?;
             Call::Churn {
                 headline: match entry.metric {
                     "churn.noncontractual" => ChurnHeadline::Churned,
@@ -524,25 +519,21 @@ pub(crate) fn prepare(
                     None
                 }
                 _ => {
-                    let o: crate::segment::rfm::RfmOptions =
-                        options(params, sources, &["monetary"])?;
+                    let o: crate::segment::rfm::RfmOptions = options(params, &["monetary"])?;
                     o.monetary
                 }
             };
             Call::Rfm(summary_opts()?, monetary)
         }
-        "ltv.historical" => Call::Historical(options(
-            params,
-            sources,
-            &["margin", "observationEnd", "timezone"],
-        )?),
+        "ltv.historical" => {
+            Call::Historical(options(params, &["margin", "observationEnd", "timezone"])?)
+        }
         "ltv.simple" => {
-            let o: SimpleLtvOptions =
-                options(params, sources, &["arpu", "churnRate", "margin", "period"])?;
+            let o: SimpleLtvOptions = options(params, &["arpu", "churnRate", "margin", "period"])?;
             Call::Simple(o)
         }
         "ltv.bgnbd" | "ltv.pareto_nbd" => {
-            let fit: BgNbdOptions = options(params, sources, FIT_KEYS)?;
+            let fit: BgNbdOptions = options(params, FIT_KEYS)?;
             if entry.metric == "ltv.bgnbd" {
                 Call::BgNbd(summary_opts()?, fit)
             } else {
@@ -550,15 +541,14 @@ pub(crate) fn prepare(
             }
         }
         "ltv.gamma_gamma" => {
-            let fit: GammaGammaOptions = options(params, sources, FIT_KEYS)?;
+            let fit: GammaGammaOptions = options(params, FIT_KEYS)?;
             Call::GammaGamma(summary_opts()?, fit)
         }
         "ltv.clv" => {
-            let bg: BgNbdOptions = options(params, sources, FIT_KEYS)?;
-            let gg: GammaGammaOptions = options(params, sources, FIT_KEYS)?;
+            let bg: BgNbdOptions = options(params, FIT_KEYS)?;
+            let gg: GammaGammaOptions = options(params, FIT_KEYS)?;
             let c: ClvOptions = options(
                 params,
-                sources,
                 &[
                     "horizonMonths",
                     "discountConvention",
@@ -752,16 +742,16 @@ pub(crate) fn evaluate(
     let selected: Vec<&SpecMetric> = spec
         .metrics
         .iter()
-        .filter(|m| only.is_none_or_contains(&m.name))
+        .filter(|m| only.map_or(true, |names| names.contains(&m.name)))
         .collect();
     let tx_fp = selected
         .iter()
-        .any(|m| entry_of(m).inputs.contains(&Input::Transactions))
+        .any(|m| m.entry.inputs.contains(&Input::Transactions))
         .then(|| inputs.transactions.map(Transactions::fingerprint))
         .flatten();
     let spend_fp = selected
         .iter()
-        .any(|m| entry_of(m).inputs.contains(&Input::Spend))
+        .any(|m| m.entry.inputs.contains(&Input::Spend))
         .then(|| inputs.spend.map(Spend::fingerprint))
         .flatten();
     let spec_ref = SpecRef {
@@ -772,14 +762,11 @@ pub(crate) fn evaluate(
     let mut cache = Cache::default();
     let mut out = Vec::with_capacity(selected.len());
     for m in selected {
-        let entry = entry_of(m);
-        let call = prepare(entry, &m.params, &m.sources)?;
-        let (value, detail) = run(&call, m, inputs, &mut cache)
+        let entry = m.entry;
+        let call = &m.call;
+        let (value, detail) = run(call, m, inputs, &mut cache)
             .map_err(|e| e.at_spec_path(format!("metrics.{}", m.name)))?;
-        let unit = match &spec.data.currency {
-            Some(c) => entry.unit.replace("currency", c),
-            None => entry.unit.to_string(),
-        };
+        let unit = spec.unit(entry.unit);
         out.push(Evaluated {
             name: m.name.clone(),
             value,
@@ -809,24 +796,6 @@ pub(crate) fn evaluate(
         });
     }
     Ok(out)
-}
-
-trait OnlyExt {
-    fn is_none_or_contains(&self, name: &str) -> bool;
-}
-
-impl OnlyExt for Option<&[String]> {
-    fn is_none_or_contains(&self, name: &str) -> bool {
-        match self {
-            None => true,
-            Some(names) => names.iter().any(|n| n == name),
-        }
-    }
-}
-
-fn entry_of(m: &SpecMetric) -> &'static Entry {
-    // Every SpecMetric was built from an entry; the summary entry stands in if not.
-    get(m.definition.id).unwrap_or(&ENTRIES[0])
 }
 
 fn run(

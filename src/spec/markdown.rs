@@ -31,11 +31,7 @@ pub(super) fn render(spec: &MetricSpec) -> String {
     ));
     s.push_str("| name | label | metric | value in |\n|---|---|---|---|\n");
     for m in &spec.metrics {
-        let unit = super::entries::get(m.definition.id).map_or(m.definition.unit, |e| e.unit);
-        let unit = match &spec.data.currency {
-            Some(c) => unit.replace("currency", c),
-            None => unit.to_string(),
-        };
+        let unit = spec.unit(m.entry.unit);
         s.push_str(&format!(
             "| `{}` | {} | `{}`@{} ({}) | {} |\n",
             m.name,
@@ -61,12 +57,10 @@ pub(super) fn render(spec: &MetricSpec) -> String {
             m.description.as_deref().unwrap_or(m.definition.description)
         ));
         s.push_str(&format!("Formula: {}\n\n", m.definition.formula));
-        if let Some(e) = super::entries::get(m.definition.id) {
-            s.push_str(&format!(
-                "Computed as `{}`; headline: {}.\n\n",
-                e.call, e.headline
-            ));
-        }
+        s.push_str(&format!(
+            "Computed as `{}`; headline: {}.\n\n",
+            m.entry.call, m.entry.headline
+        ));
         s.push_str("| parameter | in effect | set by |\n|---|---|---|\n");
         for (k, v) in &m.params {
             let src = m.sources.get(k).map_or("default", String::as_str);

@@ -111,6 +111,10 @@ pub struct SpecMetric {
     pub description: Option<String>,
     /// Every parameter in effect, defaults filled in, numbers as `f64`.
     pub params: BTreeMap<String, Value>,
+    /// How the spec computes it (the catalog entry).
+    pub entry: &'static Entry,
+    /// The direct call with its options, built once when the spec is parsed.
+    pub(crate) call: entries::Call,
     /// Where each parameter came from: `metrics.<name>.params.<key>`, `shared.<key>`,
     /// `data.timezone` or `default`.
     pub sources: BTreeMap<String, String>,
@@ -612,32 +616,43 @@ impl MetricSpec {
         self.metrics.iter().find(|m| m.name == name)
     }
 
-    /// The transactions mapping of the data section, read as [`ColumnMapping`] with the spec's
-    /// time zone for naive times (unless the mapping names its own).
-    pub fn transactions_mapping(&self) -> Result<ColumnMapping> {
-        let mut m = self
-            .data
-            .transactions
-            .clone()
-            .ok_or_else(|| bad("data.transactions", "the spec does not map transactions: give data.transactions, or pass a Transactions instance"))?;
-        m.entry("timezone")
-            .or_insert_with(|| Value::String(self.data.timezone.clone()));
-        serde_json::from_value(Value::Object(m))
-            .map_err(|e| bad("data.transactions", format!("not a column mapping: {e}")))
-    }
-
-    /// The spend mapping of the data section, with the spec's time zone.
-    pub fn spend_mapping(&self) -> Result<SpendMapping> {
-        let mut m = self.data.spend.clone().ok_or_else(|| {
+    /// A mapping of the data section (`"transactions"` or `"spend"`) as JSON, with the spec's
+    /// time zone for naive times unless the mapping names its own: the form every reader of
+    /// the table takes (`fromCsv`, `fromRows`).
+    pub fn mapping(&self, table: &str) -> Result<Map<String, Value>> {
+        let (given, instance) = match table {
+            "spend" => (&self.data.spend, "Spend"),
+            _ => (&self.data.transactions, "Transactions"),
+        };
+        let mut m = given.clone().ok_or_else(|| {
             bad(
-                "data.spend",
-                "the spec does not map spend: give data.spend, or pass a Spend instance",
+                &format!("data.{table}"),
+                format!("the spec does not map {table}: give data.{table}, or pass a {instance} instance"),
             )
         })?;
         m.entry("timezone")
             .or_insert_with(|| Value::String(self.data.timezone.clone()));
-        serde_json::from_value(Value::Object(m))
+        Ok(m)
+    }
+
+    /// The transactions mapping of the data section as [`ColumnMapping`] (see [`mapping`](Self::mapping)).
+    pub fn transactions_mapping(&self) -> Result<ColumnMapping> {
+        serde_json::from_value(Value::Object(self.mapping("transactions")?))
+            .map_err(|e| bad("data.transactions", format!("not a column mapping: {e}")))
+    }
+
+    /// The spend mapping of the data section as [`SpendMapping`] (see [`mapping`](Self::mapping)).
+    pub fn spend_mapping(&self) -> Result<SpendMapping> {
+        serde_json::from_value(Value::Object(self.mapping("spend")?))
             .map_err(|e| bad("data.spend", format!("not a spend mapping: {e}")))
+    }
+
+    /// `unit` with the spec's currency in place of the word "currency" (`EUR per customer`).
+    pub fn unit(&self, unit: &str) -> String {
+        match &self.data.currency {
+            Some(c) => unit.replace("currency", c),
+            None => unit.to_string(),
+        }
     }
 
     /// Renders the team's living glossary (see `markdown`).
@@ -788,13 +803,20 @@ fn read_metric(
         params.insert(p.name.to_string(), value);
         sources.insert(p.name.to_string(), source);
     }
-    // Build the direct call's options now, so every error surfaces at parse time.
-    let mut at = sources.clone();
-    at.insert("@metric".into(), path.to_string());
-    entries::prepare(entry, &params, &at)?;
+    // The direct call's options, built now so that every error surfaces at parse time.
+    let call = entries::prepare(
+        entry,
+        entries::Params {
+            values: &params,
+            sources: &sources,
+            metric: path,
+        },
+    )?;
     Ok(SpecMetric {
         name: name.into(),
         definition,
+        entry,
+        call,
         requirement,
         label,
         description,

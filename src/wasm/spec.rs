@@ -198,16 +198,7 @@ impl MetricSpec {
             "transactions",
             super::tables::transactions,
             |b| crate::Transactions::from_csv(b, &spec.transactions_mapping()?),
-            |rows| {
-                spec.transactions_mapping()?;
-                super::transactions::from_rows(
-                    rows,
-                    &to_js(&mapping_object(
-                        spec.data.transactions.as_ref(),
-                        &spec.data.timezone,
-                    )),
-                )
-            },
+            |rows| super::transactions::from_rows(rows, &to_js(&spec.mapping("transactions")?)),
             &mut built,
         )?;
         let spend = read_table(
@@ -215,16 +206,7 @@ impl MetricSpec {
             "spend",
             super::tables::spend,
             |b| crate::data::spend::Spend::from_csv(b, &spec.spend_mapping()?),
-            |rows| {
-                spec.spend_mapping()?;
-                super::cac::spend_from_rows(
-                    rows,
-                    &to_js(&mapping_object(
-                        spec.data.spend.as_ref(),
-                        &spec.data.timezone,
-                    )),
-                )
-            },
+            |rows| super::cac::spend_from_rows(rows, &to_js(&spec.mapping("spend")?)),
             &mut built,
         )?;
         Ok((tx, spend, built))
@@ -307,17 +289,6 @@ fn evaluated_js(out: &[entries::Evaluated]) -> JsValue {
     result.into()
 }
 
-/// The mapping object with the spec's zone for naive times (unless it names its own).
-fn mapping_object(
-    m: Option<&serde_json::Map<String, serde_json::Value>>,
-    zone: &str,
-) -> serde_json::Value {
-    let mut m = m.cloned().unwrap_or_default();
-    m.entry("timezone")
-        .or_insert_with(|| serde_json::Value::String(zone.into()));
-    serde_json::Value::Object(m)
-}
-
 #[wasm_bindgen]
 impl MetricSpec {
     /// Parses and validates a spec from JSON text or an object: `E_BAD_SPEC`,
@@ -367,6 +338,23 @@ impl MetricSpec {
     #[wasm_bindgen(getter)]
     pub fn hash(&self) -> String {
         self.inner.hash().to_string()
+    }
+
+    /// The transactions mapping of the spec's data section, with the spec's time zone for naive
+    /// times (as `Transactions.fromCsv` takes it), or null when the spec maps none.
+    #[wasm_bindgen(getter, js_name = transactionsMapping, unchecked_return_type = "ColumnMapping | null")]
+    pub fn transactions_mapping(&self) -> JsValue {
+        self.inner
+            .mapping("transactions")
+            .map_or(JsValue::NULL, |m| to_js(&m))
+    }
+
+    /// The spend mapping of the spec's data section (as `Spend.fromCsv` takes it), or null.
+    #[wasm_bindgen(getter, js_name = spendMapping, unchecked_return_type = "SpendMapping | null")]
+    pub fn spend_mapping(&self) -> JsValue {
+        self.inner
+            .mapping("spend")
+            .map_or(JsValue::NULL, |m| to_js(&m))
     }
 
     /// The names of the spec's metrics.

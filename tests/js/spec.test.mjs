@@ -41,6 +41,9 @@ test("a spec parses from text or an object to the same hashes", () => {
   assert.deepEqual(a.metrics, Object.keys(doc().metrics).sort());
   assert.deepEqual(JSON.parse(JSON.stringify(a)), doc());
   assert.equal(a.canonical().metrics.ltv12.params.margin, 0.3);
+  assert.deepEqual(a.transactionsMapping, { ...doc().data.transactions, timezone: "UTC" });
+  assert.deepEqual(a.spendMapping, { ...doc().data.spend, timezone: "UTC" });
+  assert.equal(MetricSpec.parse({ ...doc(), data: undefined }).transactionsMapping, null);
 });
 
 test("evaluate reads CSV, rows and instances to the same numbers and fingerprints", () => {

@@ -205,9 +205,10 @@ const specOsi: Record<string, unknown> = spec.toOsi();
 const specBack: MetricSpec = MetricSpec.fromOsi(specOsi);
 const specEntries: string[] = specCatalog().map((e) => e.call);
 const specCanonical = spec.canonical();
+const specMapping = spec.transactionsMapping === null ? null : Transactions.fromCsv(csv, spec.transactionsMapping);
 
 export const everything = [
-  spec, specValue, specAov, specHash, specDiff, specBreaking, specText, specOsi, specBack, specEntries, specCanonical,
+  spec, specValue, specAov, specHash, specDiff, specBreaking, specText, specOsi, specBack, specEntries, specCanonical, specMapping,
   abOnTx, abOnTxMetric, abOnTxRows, found, usDates, dotDates,
   rows, weekly, kpis, frequency, fromColumns, defs, maxHorizon, codes, v, describe, table, blended,
   payback, paybackAtMargin, ratio, tuned, risk, riskRef, why, encoded, restored, aliveRisk, quality,
