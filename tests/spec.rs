@@ -598,7 +598,15 @@ fn fingerprint_identifies_the_data_not_its_spelling() {
         cost: None,
     })
     .unwrap();
+    // Computed on first use and kept; a table that has not computed it yet is still equal.
+    let fresh = Transactions::from_csv(
+        b"customer,date,amount\n7,2024-01-01,10\n8,2024-01-02,20.50\n",
+        &m,
+    )
+    .unwrap();
     assert_eq!(a.fingerprint(), b.fingerprint());
+    assert!(a == fresh);
+    assert_eq!(a.clone().fingerprint(), fresh.fingerprint());
     assert_eq!(a.fingerprint(), c.fingerprint());
     let d = Transactions::from_csv(
         b"customer,date,amount\n7,2024-01-01,10\n8,2024-01-02,20.51\n",

@@ -13,9 +13,31 @@
 //! - the table's zone is not part of it (the instants already are).
 //!
 //! xxh3 (the `twox-hash` crate) is a fast non-cryptographic hash: it identifies data, it does
-//! not authenticate it. Its cost per million rows is in BENCHMARKS.md.
+//! not authenticate it. It is computed once per table, the first time it is asked for (a metric
+//! spec asks for it), so building a table does not pay for it; its cost per million rows is in
+//! BENCHMARKS.md.
 
 use super::{CustomerKeys, Transactions};
+use std::sync::OnceLock;
+
+/// A table's fingerprint, computed the first time it is asked for and kept with the table.
+/// Derived from the columns, so it takes no part in comparing tables: two tables with equal
+/// columns are equal whether or not either has computed it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Cell(OnceLock<u128>);
+
+impl Cell {
+    /// The fingerprint, computing it with `compute` the first time.
+    pub(crate) fn get_or(&self, compute: impl FnOnce() -> u128) -> u128 {
+        *self.0.get_or_init(compute)
+    }
+}
+
+impl PartialEq for Cell {
+    fn eq(&self, _: &Cell) -> bool {
+        true
+    }
+}
 use twox_hash::{XxHash3_128, XxHash3_64};
 
 /// Bytes gathered before each call into the hasher.
@@ -208,7 +230,7 @@ pub fn hex(h: u128) -> String {
     format!("xxh3-128:{h:032x}")
 }
 
-/// Computes the fingerprint of `tx` again (what every constructor does once), as
+/// Computes the fingerprint of `tx` again (what the first call of `fingerprint()` keeps), as
 /// [`Transactions::fingerprint`] writes it: for benchmarks and checks.
 pub fn recompute(tx: &Transactions) -> String {
     hex(fingerprint(tx))

@@ -524,8 +524,8 @@ pub struct Transactions {
     pub(crate) dimensions: Vec<Dimension>,
     /// The zone the table was read in: the default zone of every metric on it.
     pub(crate) zone: Zone,
-    /// xxh3-128 of the validated columns, computed once when the table is built.
-    pub(crate) fingerprint: u128,
+    /// xxh3-128 of the validated columns, computed once, when first asked for.
+    pub(crate) fingerprint: fingerprint::Cell,
 }
 
 /// Interns text keys to dense indices in first-appearance order.
@@ -698,9 +698,8 @@ impl Transactions {
             cost,
             dimensions: Vec::new(),
             zone: zone.clone(),
-            fingerprint: 0,
-        }
-        .fingerprinted())
+            fingerprint: fingerprint::Cell::default(),
+        })
     }
 
     /// The table with text columns added as dimensions (see the [module docs](self#dimensions)):
@@ -752,7 +751,7 @@ impl Transactions {
             });
         }
         self.dimensions.push(Dimension::from_texts(name, values));
-        self.fingerprint = fingerprint::fingerprint(self);
+        self.fingerprint = fingerprint::Cell::default();
         Ok(())
     }
 
@@ -837,7 +836,8 @@ impl Transactions {
 
     /// The fingerprint of the validated columns (xxh3-128, see [`fingerprint`]), as
     /// `xxh3-128:` and 32 hex digits: equal for the same data read from CSV, rows, columns or
-    /// Arrow. It is computed once, when the table is built (one pass over the columns).
+    /// Arrow. It is computed once, the first time it is asked for (one pass over the columns),
+    /// and kept with the table.
     ///
     /// ```
     /// use unimetric::{ColumnMapping, Transactions};
@@ -848,13 +848,7 @@ impl Transactions {
     /// assert!(a.fingerprint().starts_with("xxh3-128:"));
     /// ```
     pub fn fingerprint(&self) -> String {
-        fingerprint::hex(self.fingerprint)
-    }
-
-    /// The table with its fingerprint computed (the last step of every constructor).
-    fn fingerprinted(mut self) -> Transactions {
-        self.fingerprint = fingerprint::fingerprint(&self);
-        self
+        fingerprint::hex(self.fingerprint.get_or(|| fingerprint::fingerprint(self)))
     }
 
     /// The time zone the table was read in (the default `timezone` of metrics on it).
@@ -1239,9 +1233,8 @@ impl RowBuilder {
                 })
                 .collect(),
             zone: self.mapping.timezone,
-            fingerprint: 0,
-        }
-        .fingerprinted())
+            fingerprint: fingerprint::Cell::default(),
+        })
     }
 }
 

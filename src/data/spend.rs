@@ -110,8 +110,8 @@ pub struct Spend {
     pub(crate) duplicate_rows: Vec<usize>,
     /// The zone the dates were read in.
     pub(crate) zone: Zone,
-    /// xxh3-128 of the validated rows, computed once when the table is built.
-    pub(crate) fingerprint: u128,
+    /// xxh3-128 of the validated rows, computed once, when first asked for.
+    pub(crate) fingerprint: super::fingerprint::Cell,
 }
 
 /// Builds a [`Spend`] table row by row with the same validation for rows, columns and CSV.
@@ -137,7 +137,7 @@ impl SpendBuilder {
                 channel_kinds: Vec::new(),
                 duplicate_rows: Vec::new(),
                 zone: mapping.timezone.clone(),
-                fingerprint: 0,
+                fingerprint: super::fingerprint::Cell::default(),
             },
             first_kind_row: Vec::new(),
             seen: FxHashMap::default(),
@@ -286,9 +286,7 @@ impl SpendBuilder {
                 what: "spend".into(),
             });
         }
-        let mut spend = self.spend;
-        spend.fingerprint = super::fingerprint::spend_fingerprint(&spend);
-        Ok(spend)
+        Ok(self.spend)
     }
 }
 
@@ -296,7 +294,10 @@ impl Spend {
     /// The fingerprint of the validated rows (xxh3-128, as for
     /// [`Transactions::fingerprint`](crate::Transactions::fingerprint)).
     pub fn fingerprint(&self) -> String {
-        super::fingerprint::hex(self.fingerprint)
+        super::fingerprint::hex(
+            self.fingerprint
+                .get_or(|| super::fingerprint::spend_fingerprint(self)),
+        )
     }
 
     /// Reads spend from CSV bytes (same CSV rules as transactions, see
