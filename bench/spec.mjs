@@ -6,7 +6,7 @@
 // Data (generated here, deterministic, not timed): 100,000 customers over 2024–2025, each with a
 // first purchase in the first year and a geometric number of repeat purchases at exponential gaps
 // (about 390,000 transactions with order ids and 4 channels), and monthly spend for 3 channels.
-// Timed (median of 5 after one warm-up), on tables already built (building and fingerprinting
+// Timed (median of 9 after one warm-up), on tables already built (building and fingerprinting
 // excluded, as both paths share them):
 //   (a) MetricSpec.parse(www/specs/demo.json).evaluate({ transactions, spend }): 10 metrics;
 //   (b) the direct calls with the same options: tx.kpis(), cac(month), ltvToCac(margin 0.3),
@@ -84,8 +84,8 @@ function direct() {
   };
 }
 
-const a = await time(evaluateSpec, { warmup: 1, repeats: 5 });
-const b = await time(direct, { warmup: 1, repeats: 5 });
+const a = await time(evaluateSpec, { warmup: 1, repeats: 9 });
+const b = await time(direct, { warmup: 1, repeats: 9 });
 const mismatched = Object.keys(b.value).filter((k) => a.value[k] !== b.value[k]);
 
 // The fingerprint: building 1,000,000 rows from columns (the fingerprint is part of it), and the
