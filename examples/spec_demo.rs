@@ -16,6 +16,7 @@ fn main() -> unimetric::Result<()> {
     let inputs = Inputs {
         transactions: Some(&tx),
         spend: Some(&spend),
+        assignments: None,
         mapped_by_caller: false,
     };
     println!("{} {} {}", spec.name, spec.version, spec.definition_hash());

@@ -434,8 +434,11 @@ function evaluateSpec(spec) {
   const errors = {};
   const only = [];
   for (const [name, { metric }] of Object.entries(document.metrics)) {
-    if (!spend && catalogEntry(metric)?.inputs.includes("spend")) {
+    const inputs = catalogEntry(metric)?.inputs ?? [];
+    if (!spend && inputs.includes("spend")) {
       errors[name] = { name: "Error", message: "needs marketing spend; none is loaded for this data" };
+    } else if (inputs.includes("assignments")) {
+      errors[name] = { name: "Error", message: "needs an experiment's assignments (unit id, arm, assignment time), which this page does not load; evaluate it with MetricSpec.evaluate or `unimetric evaluate --assignments`" };
     } else only.push(name);
   }
   const inputs = spend ? { transactions: tx, spend } : { transactions: tx };

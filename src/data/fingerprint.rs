@@ -225,6 +225,19 @@ pub(crate) fn spend_fingerprint(spend: &super::spend::Spend) -> u128 {
     f.finish()
 }
 
+/// xxh3-128 of an experiment's assignments in load order: each unit id as text, its arm's
+/// name, its assignment time (epoch ms, IEEE-754 bits, `-0` as `0`).
+pub(crate) fn assignments(ids: &[String], arms: &[String], at: &[f64]) -> u128 {
+    let mut f = Feed::new();
+    f.tag("assignments");
+    for ((id, arm), &t) in ids.iter().zip(arms).zip(at) {
+        f.text(id);
+        f.text(arm);
+        f.f64(t);
+    }
+    f.finish()
+}
+
 /// `xxh3-128:` and the 32 hex digits of `h`.
 pub fn hex(h: u128) -> String {
     format!("xxh3-128:{h:032x}")

@@ -47,6 +47,7 @@
 //! - **SRM.** Pearson's chi-square of the arms' units against `expectedWeights` (equal by
 //!   default), k − 1 degrees of freedom, flagged at p < 0.001.
 
+pub mod assignments;
 pub mod dist;
 pub mod on_transactions;
 pub mod plan;
@@ -57,6 +58,7 @@ use crate::error::{check_number, Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use serde::{Deserialize, Serialize};
 
+pub use assignments::{ArmValues, AssignmentMapping, AssignmentTable, UnitIds};
 pub use on_transactions::{
     experiment_on_transactions, Assignments, ExperimentOnTransactionsOptions,
     ExperimentOnTransactionsResult, TransactionMetric,

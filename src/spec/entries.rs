@@ -13,26 +13,44 @@
 //! - the model metrics (`ltv.bgnbd`, `ltv.pareto_nbd`, `ltv.gamma_gamma`, `ltv.clv`) take the
 //!   summary's options and the fits' options as parameters and fit the models themselves
 //!   (`ltv.clv` fits BG/NBD and Gamma-Gamma with the same `starts`, `maxIterations` and
-//!   `tolerance`).
+//!   `tolerance`);
+//! - the churn models' cutoffs default to days counted back from the observation end's local
+//!   day, so the labels they need are observed: `churn.propensity` fits at `trainCutoff`
+//!   (default end − horizonDays) and scores at `scoreCutoff` (default the end's day);
+//!   `churn.evaluation` fits at `trainCutoff` (default end − 2 × horizonDays) and scores at
+//!   `testCutoff` (default end − horizonDays); `churn.alive` fits and scores at `scoreCutoff`;
+//! - the experiment metrics read `assignments` (unit id, arm, assignment time) with the
+//!   transactions; `experiment.frequentist`, `.sequential` and `.bayesian` take the compared
+//!   metric as the parameter `metric` (default `experiment.conversion`), `experiment.report`
+//!   takes `metrics` (default all four) and corrects their comparisons together, and
+//!   `experiment.srm` checks the units per arm of the assignments.
 //!
 //! Within one evaluation, metrics that need the same summary, KPIs, fits or CAC table with the
 //! same options compute it once.
 
 use super::{MetricSpec, SpecMetric};
 use crate::cac::{self, CacOptions, LtvCacOptions, PaybackOptions, Variant};
-use crate::churn::{self, FeatureOptions};
+use crate::churn::alive::AliveChurnModel;
+use crate::churn::{self, ChurnModel, FeatureOptions, FitOptions, SplitOptions};
 use crate::data::dates::{Calendar, OBSERVATION_END, TIMEZONE, WEEK_START};
 use crate::data::spend::Spend;
 use crate::data::{ObservationEnd, Transactions, When};
 use crate::error::{Error, Result};
+use crate::experiment::{
+    self as exp, AssignmentTable, ExperimentMethod, ExperimentOnTransactionsOptions,
+    ExperimentOnTransactionsResult, ExperimentReportOptions, PlanOptions, TransactionMetric,
+};
 use crate::glossary::{Definition, ParameterDef};
 use crate::kpi::{self, Kpis};
 use crate::ltv::bgnbd::{self, BgNbdModel, BgNbdOptions};
 use crate::ltv::clv::{self, ClvOptions, ClvResult};
 use crate::ltv::gamma_gamma::{self, GammaGammaModel, GammaGammaOptions};
 use crate::ltv::historical::{self, HistoricalLtv, HistoricalOptions};
+use crate::ltv::holdout::{self, HoldoutOptions, HoldoutResult};
 use crate::ltv::pareto_nbd::{self, ParetoNbdModel};
 use crate::ltv::simple::{self, SimpleLtv, SimpleLtvOptions};
+use crate::segment::choose::{self, ChooseK, ChooseKOptions};
+use crate::segment::{SegmentOptions, Segmentation};
 use crate::summary::{self, CustomerSummary, SummaryOptions};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -47,6 +65,8 @@ pub enum Input {
     Transactions,
     /// The spend table.
     Spend,
+    /// An experiment's assignments (unit id, arm, assignment time).
+    Assignments,
 }
 
 /// How a spec computes one metric of the glossary.
@@ -80,6 +100,8 @@ fn param_names<S: serde::Serializer>(
 
 const TX: &[Input] = &[Input::Transactions];
 const TX_SPEND: &[Input] = &[Input::Transactions, Input::Spend];
+const ASSIGN_TX: &[Input] = &[Input::Assignments, Input::Transactions];
+const ASSIGN: &[Input] = &[Input::Assignments];
 
 const SUMMARY_PARAMS: &[ParameterDef] = &[summary::PERIOD, OBSERVATION_END, TIMEZONE, WEEK_START];
 const CAC_PARAMS: &[ParameterDef] = &[cac::PERIOD_PARAM, cac::LAG_PARAM, TIMEZONE, WEEK_START];
@@ -150,6 +172,167 @@ const CLV_PARAMS: &[ParameterDef] = &[
     gamma_gamma::STARTS,
     gamma_gamma::MAX_ITERATIONS,
     gamma_gamma::TOLERANCE,
+];
+
+/// `trainCutoff` of `churn.propensity`: by default the local day `horizonDays` before the
+/// observation end's day (the latest cutoff whose labels the data shows).
+pub const SPEC_PROPENSITY_TRAIN: ParameterDef = ParameterDef::new(
+    "trainCutoff",
+    "observation end − horizonDays",
+    "The day the model is fitted at (features up to it, labels from the horizonDays after it): a date, a date-time or epoch ms. By default the local day horizonDays days before the observation end's day, the latest whose labels the data shows.",
+)
+.rule("observationEndMinusHorizon");
+/// `scoreCutoff` of `churn.propensity` and `churn.alive`: by default the observation end's day.
+pub const SPEC_SCORE_CUTOFF: ParameterDef = ParameterDef::new(
+    "scoreCutoff",
+    "the observation end's day",
+    "The day customers are scored at (features up to the end of that local day): a date, a date-time or epoch ms. By default the observation end's day.",
+)
+.rule("observationEndDay");
+/// `trainCutoff` of `churn.evaluation`: by default 2 × horizonDays before the observation end.
+pub const SPEC_TRAIN_CUTOFF: ParameterDef = ParameterDef::new(
+    "trainCutoff",
+    "observation end − 2 × horizonDays",
+    "The day the model is fitted at: a date, a date-time or epoch ms. By default the local day 2 × horizonDays days before the observation end's day, so the training labels end where the test cutoff begins.",
+)
+.rule("observationEndMinusTwoHorizons");
+/// `testCutoff` of `churn.evaluation`: by default horizonDays before the observation end.
+pub const SPEC_TEST_CUTOFF: ParameterDef = ParameterDef::new(
+    "testCutoff",
+    "observation end − horizonDays",
+    "The day the model is scored at, later than trainCutoff: a date, a date-time or epoch ms. By default the local day horizonDays days before the observation end's day, so the test labels end with the data.",
+)
+.rule("observationEndMinusHorizon");
+/// `metric` of the test entries (`experiment.frequentist`, `.sequential`, `.bayesian`).
+pub const SPEC_EXPERIMENT_METRIC: ParameterDef = ParameterDef::new(
+    "metric",
+    "\"experiment.conversion\"",
+    "The metric the test compares, computed per unit from the transactions in the window after assignment.",
+)
+.text("experiment.conversion")
+.one_of(TRANSACTION_METRICS);
+/// `metrics` of `experiment.report`: the metrics whose comparisons are corrected together.
+pub const SPEC_REPORT_METRICS: ParameterDef = ParameterDef::new(
+    "metrics",
+    "all four",
+    "The experiment metrics reported together (an array of experiment.conversion, experiment.orders_per_unit, experiment.revenue_per_unit, experiment.aov), each compared by the frequentist test in the window after assignment.",
+)
+.rule("allTransactionMetrics");
+const TRANSACTION_METRICS: &[&str] = &[
+    "experiment.conversion",
+    "experiment.orders_per_unit",
+    "experiment.revenue_per_unit",
+    "experiment.aov",
+];
+
+const PROPENSITY_PARAMS: &[ParameterDef] = &[
+    churn::HORIZON_DAYS,
+    SPEC_PROPENSITY_TRAIN,
+    SPEC_SCORE_CUTOFF,
+    OBSERVATION_END,
+    TIMEZONE,
+    churn::ALPHA,
+    churn::MAX_ITERATIONS,
+    churn::GRADIENT_TOLERANCE,
+    churn::CLASS_WEIGHTS,
+];
+const EVALUATION_PARAMS: &[ParameterDef] = &[
+    churn::HORIZON_DAYS,
+    SPEC_TRAIN_CUTOFF,
+    SPEC_TEST_CUTOFF,
+    OBSERVATION_END,
+    TIMEZONE,
+    churn::ALPHA,
+    churn::MAX_ITERATIONS,
+    churn::GRADIENT_TOLERANCE,
+    churn::CLASS_WEIGHTS,
+    churn::ALIVE,
+];
+const ALIVE_PARAMS: &[ParameterDef] = &[
+    SPEC_SCORE_CUTOFF,
+    OBSERVATION_END,
+    TIMEZONE,
+    bgnbd::STARTS,
+    bgnbd::MAX_ITERATIONS,
+    bgnbd::TOLERANCE,
+];
+const KMEANS_PARAMS: &[ParameterDef] = &[
+    summary::PERIOD,
+    OBSERVATION_END,
+    TIMEZONE,
+    WEEK_START,
+    crate::segment::K,
+    crate::segment::N_INIT,
+    crate::segment::MAX_ITERATIONS,
+    crate::segment::TOLERANCE,
+    crate::segment::SEED,
+    crate::segment::ALGORITHM,
+    crate::segment::SCALING,
+];
+const CHOOSE_K_PARAMS: &[ParameterDef] = &[
+    summary::PERIOD,
+    OBSERVATION_END,
+    TIMEZONE,
+    WEEK_START,
+    choose::K_MIN,
+    choose::K_MAX,
+    choose::SAMPLE_SIZE,
+    crate::segment::N_INIT,
+    crate::segment::MAX_ITERATIONS,
+    crate::segment::TOLERANCE,
+    crate::segment::SEED,
+    crate::segment::ALGORITHM,
+    crate::segment::SCALING,
+];
+const EXPERIMENT_METRIC_PARAMS: &[ParameterDef] = &[
+    exp::on_transactions::WINDOW_DAYS,
+    exp::ALPHA,
+    exp::DIFFERENCE,
+    exp::METHOD,
+    exp::SEQUENTIAL,
+    exp::SEQUENTIAL_TUNING,
+    exp::PRIOR,
+    exp::CORRECTION,
+    exp::BASELINE,
+    exp::EXPECTED_WEIGHTS,
+    exp::UNITS_PER_DAY,
+];
+const FREQUENTIST_PARAMS: &[ParameterDef] = &[
+    SPEC_EXPERIMENT_METRIC,
+    exp::on_transactions::WINDOW_DAYS,
+    exp::ALPHA,
+    exp::DIFFERENCE,
+    exp::CORRECTION,
+    exp::BASELINE,
+    exp::EXPECTED_WEIGHTS,
+    exp::UNITS_PER_DAY,
+];
+const SEQUENTIAL_PARAMS: &[ParameterDef] = &[
+    SPEC_EXPERIMENT_METRIC,
+    exp::on_transactions::WINDOW_DAYS,
+    exp::ALPHA,
+    exp::DIFFERENCE,
+    exp::SEQUENTIAL_TUNING,
+    exp::CORRECTION,
+    exp::BASELINE,
+    exp::EXPECTED_WEIGHTS,
+    exp::UNITS_PER_DAY,
+];
+const BAYESIAN_PARAMS: &[ParameterDef] = &[
+    SPEC_EXPERIMENT_METRIC,
+    exp::on_transactions::WINDOW_DAYS,
+    exp::ALPHA,
+    exp::DIFFERENCE,
+    exp::PRIOR,
+    exp::BASELINE,
+    exp::EXPECTED_WEIGHTS,
+    exp::UNITS_PER_DAY,
+];
+const REPORT_PARAMS: &[ParameterDef] = &[
+    SPEC_REPORT_METRICS,
+    exp::on_transactions::WINDOW_DAYS,
+    exp::ALPHA,
+    exp::CORRECTION,
 ];
 
 const fn kpi_entry(d: &'static Definition, key: &'static str) -> Entry {
@@ -325,6 +508,150 @@ const ENTRIES: &[Entry] = &[
         unit: "currency",
         params: CLV_PARAMS,
     },
+    Entry {
+        metric: "churn.propensity",
+        definition: &churn::PROPENSITY,
+        call: "fitChurn(churnFeatures(tx, { cutoff: trainCutoff, horizonDays }), labels, fitOptions).predict(churnFeatures(tx, { cutoff: scoreCutoff, horizonDays }))",
+        inputs: TX,
+        headline: "mean churn probability over the customers scored",
+        unit: "probability (0–1)",
+        params: PROPENSITY_PARAMS,
+    },
+    Entry {
+        metric: "churn.evaluation",
+        definition: &churn::EVALUATION,
+        call: "evaluateChurn(tx, { trainCutoff, testCutoff, horizonDays, ...fitOptions, alive })",
+        inputs: TX,
+        headline: "the model's AUC at the test cutoff (model.auc)",
+        unit: "AUC (0–1)",
+        params: EVALUATION_PARAMS,
+    },
+    Entry {
+        metric: "churn.alive",
+        definition: &churn::alive::DEFINITION,
+        call: "1 − P(alive) of fitBgNbd on churnFeatures(tx, { cutoff: scoreCutoff }) (days), scored on the same customers",
+        inputs: TX,
+        headline: "mean churn score (1 − P(alive)) over the customers scored",
+        unit: "probability (0–1)",
+        params: ALIVE_PARAMS,
+    },
+    Entry {
+        metric: "segment.kmeans",
+        definition: &crate::segment::DEFINITION,
+        call: "segmentCustomers(tx.summary(summaryOptions), segmentOptions)",
+        inputs: TX,
+        headline: "none (a segment per customer: see detail)",
+        unit: "cluster label (0 … k−1)",
+        params: KMEANS_PARAMS,
+    },
+    Entry {
+        metric: "segment.choose_k",
+        definition: &choose::DEFINITION,
+        call: "chooseKCustomers(tx.summary(summaryOptions), options)",
+        inputs: TX,
+        headline: "the recommended k",
+        unit: "clusters",
+        params: CHOOSE_K_PARAMS,
+    },
+    Entry {
+        metric: "ltv.holdout",
+        definition: &holdout::DEFINITION,
+        call: "calibrationHoldout(tx, options)",
+        inputs: TX,
+        headline: "mean absolute error of predicted holdout purchases per customer (mae)",
+        unit: "purchases per customer",
+        params: holdout::DEFINITION.parameters,
+    },
+    Entry {
+        metric: "experiment.conversion",
+        definition: &exp::on_transactions::CONVERSION,
+        call: "experimentOnTransactions(assignments, tx, { ...options, metric: \"experiment.conversion\" })",
+        inputs: ASSIGN_TX,
+        headline: "the first non-baseline arm's estimated effect (comparisons[0].estimate)",
+        unit: "relative lift (fraction) or metric units (per difference)",
+        params: EXPERIMENT_METRIC_PARAMS,
+    },
+    Entry {
+        metric: "experiment.orders_per_unit",
+        definition: &exp::on_transactions::ORDERS_PER_UNIT,
+        call: "experimentOnTransactions(assignments, tx, { ...options, metric: \"experiment.orders_per_unit\" })",
+        inputs: ASSIGN_TX,
+        headline: "the first non-baseline arm's estimated effect (comparisons[0].estimate)",
+        unit: "relative lift (fraction) or metric units (per difference)",
+        params: EXPERIMENT_METRIC_PARAMS,
+    },
+    Entry {
+        metric: "experiment.revenue_per_unit",
+        definition: &exp::on_transactions::REVENUE_PER_UNIT,
+        call: "experimentOnTransactions(assignments, tx, { ...options, metric: \"experiment.revenue_per_unit\" })",
+        inputs: ASSIGN_TX,
+        headline: "the first non-baseline arm's estimated effect (comparisons[0].estimate)",
+        unit: "relative lift (fraction) or metric units (per difference)",
+        params: EXPERIMENT_METRIC_PARAMS,
+    },
+    Entry {
+        metric: "experiment.aov",
+        definition: &exp::on_transactions::AOV,
+        call: "experimentOnTransactions(assignments, tx, { ...options, metric: \"experiment.aov\" })",
+        inputs: ASSIGN_TX,
+        headline: "the first non-baseline arm's estimated effect (comparisons[0].estimate)",
+        unit: "relative lift (fraction) or metric units (per difference)",
+        params: EXPERIMENT_METRIC_PARAMS,
+    },
+    Entry {
+        metric: "experiment.frequentist",
+        definition: &exp::FREQUENTIST,
+        call: "experimentOnTransactions(assignments, tx, { ...options, method: \"frequentist\", sequential: false })",
+        inputs: ASSIGN_TX,
+        headline: "the first non-baseline arm's p-value (comparisons[0].pValue)",
+        unit: "p-value (0–1)",
+        params: FREQUENTIST_PARAMS,
+    },
+    Entry {
+        metric: "experiment.sequential",
+        definition: &exp::SEQUENTIAL_DEF,
+        call: "experimentOnTransactions(assignments, tx, { ...options, method: \"frequentist\", sequential: true })",
+        inputs: ASSIGN_TX,
+        headline: "the first non-baseline arm's always-valid p-value (comparisons[0].pValue)",
+        unit: "p-value (0–1)",
+        params: SEQUENTIAL_PARAMS,
+    },
+    Entry {
+        metric: "experiment.bayesian",
+        definition: &exp::BAYESIAN,
+        call: "experimentOnTransactions(assignments, tx, { ...options, method: \"bayesian\" })",
+        inputs: ASSIGN_TX,
+        headline: "the first non-baseline arm's chance to beat the baseline (comparisons[0].chanceToWin)",
+        unit: "probability (0–1)",
+        params: BAYESIAN_PARAMS,
+    },
+    Entry {
+        metric: "experiment.srm",
+        definition: &exp::SRM,
+        call: "srmCheck(units per arm of the assignments, weights)",
+        inputs: ASSIGN,
+        headline: "the p-value of the split",
+        unit: "p-value (0–1)",
+        params: exp::SRM.parameters,
+    },
+    Entry {
+        metric: "experiment.plan",
+        definition: &exp::plan::DEFINITION,
+        call: "planExperiment(options)",
+        inputs: &[],
+        headline: "units needed per arm (unitsPerArm)",
+        unit: "units per arm",
+        params: exp::plan::DEFINITION.parameters,
+    },
+    Entry {
+        metric: "experiment.report",
+        definition: &exp::REPORT,
+        call: "experimentReport(metrics.map((metric) => experimentOnTransactions(assignments, tx, { metric, windowDays, alpha })), { correction, alpha })",
+        inputs: ASSIGN_TX,
+        headline: "comparisons significant after the correction",
+        unit: "comparisons",
+        params: REPORT_PARAMS,
+    },
 ];
 
 /// Every metric a spec can name, in catalog order.
@@ -378,6 +705,45 @@ pub(crate) enum Call {
     ParetoNbd(SummaryOptions, BgNbdOptions),
     GammaGamma(SummaryOptions, GammaGammaOptions),
     Clv(SummaryOptions, BgNbdOptions, GammaGammaOptions, ClvOptions),
+    Propensity {
+        horizon_days: u32,
+        train: Option<When>,
+        score: Option<When>,
+        end: ObservationEnd,
+        timezone: Option<crate::data::Zone>,
+        fit: FitOptions,
+    },
+    Evaluation {
+        split: Box<SplitOptions>,
+        train: Option<When>,
+        test: Option<When>,
+        end: ObservationEnd,
+    },
+    Alive {
+        score: Option<When>,
+        end: ObservationEnd,
+        timezone: Option<crate::data::Zone>,
+        fit: BgNbdOptions,
+    },
+    KMeans(SummaryOptions, Box<SegmentOptions>),
+    ChooseK(SummaryOptions, Box<ChooseKOptions>),
+    Holdout(Box<HoldoutOptions>),
+    Experiment(Box<ExperimentOnTransactionsOptions>, ExperimentHeadline),
+    Srm(Option<Vec<f64>>),
+    Plan(PlanOptions),
+    Report(
+        Vec<TransactionMetric>,
+        Box<ExperimentOnTransactionsOptions>,
+        ExperimentReportOptions,
+    ),
+}
+
+/// What an experiment metric's headline reads from the first comparison.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ExperimentHeadline {
+    Estimate,
+    PValue,
+    ChanceToWin,
 }
 
 /// A metric's parameters in effect, where each came from, and the metric's own spec path.
@@ -387,6 +753,8 @@ pub(crate) struct Params<'a> {
     pub(crate) sources: &'a BTreeMap<String, String>,
     /// `metrics.<name>`.
     pub(crate) metric: &'a str,
+    /// The entry's parameter definitions.
+    pub(crate) defs: &'static [ParameterDef],
 }
 
 impl Params<'_> {
@@ -409,6 +777,11 @@ fn options<T: serde::de::DeserializeOwned>(p: Params<'_>, keys: &[&str]) -> Resu
     let mut m = Map::new();
     for k in keys {
         if let Some(v) = p.get(k) {
+            // A rule's name (e.g. "equal", "firstArm") stands for the call's own default.
+            let rule = p.defs.iter().find(|d| d.name == *k).and_then(|d| d.rule);
+            if rule.is_some() && v.as_str() == rule {
+                continue;
+            }
             m.insert((*k).to_string(), whole(v));
         }
     }
@@ -454,6 +827,66 @@ fn placed<T>(r: Result<T>, p: Params<'_>) -> Result<T> {
 }
 
 const SUMMARY_KEYS: &[&str] = &["period", "observationEnd", "timezone", "weekStart"];
+const CHURN_FIT_KEYS: &[&str] = &[
+    "alpha",
+    "maxIterations",
+    "gradientTolerance",
+    "classWeights",
+];
+const SEGMENT_KEYS: &[&str] = &[
+    "k",
+    "nInit",
+    "maxIterations",
+    "tolerance",
+    "seed",
+    "algorithm",
+    "scaling",
+];
+const EXPERIMENT_KEYS: &[&str] = &[
+    "windowDays",
+    "alpha",
+    "difference",
+    "sequentialTuning",
+    "prior",
+    "correction",
+    "baseline",
+    "expectedWeights",
+    "unitsPerDay",
+];
+
+/// `horizonDays` in effect (whole and in range: checked at parse).
+fn horizon_of(params: Params<'_>) -> u32 {
+    params
+        .get("horizonDays")
+        .and_then(Value::as_f64)
+        .unwrap_or(const { churn::HORIZON_DAYS.default_number() }) as u32
+}
+
+/// A cutoff parameter: `None` for its rule (resolved against the data when evaluated).
+fn cutoff_of(params: Params<'_>, key: &str) -> Result<Option<When>> {
+    let rule = params
+        .defs
+        .iter()
+        .find(|d| d.name == key)
+        .and_then(|d| d.rule);
+    match params.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) if Some(s.as_str()) == rule => Ok(None),
+        Some(v) => {
+            let mut m = Map::new();
+            m.insert("cutoff".into(), whole(v));
+            serde_json::from_value::<FeatureOptions>(Value::Object(m))
+                .map(|o| Some(o.cutoff))
+                .map_err(|e| {
+                    Error::BadOption {
+                        option: key.into(),
+                        message: e.to_string(),
+                    }
+                    .at_spec_path(params.path_of(key))
+                })
+        }
+    }
+}
 const FIT_KEYS: &[&str] = &["starts", "maxIterations", "tolerance"];
 
 /// Builds the direct call of `entry` from the parameters in effect.
@@ -561,6 +994,150 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
             )?;
             Call::Clv(summary_opts()?, bg, gg, c)
         }
+        "churn.propensity" => {
+            let end: SummaryOptions = options(params, &["observationEnd", "timezone"])?;
+            Call::Propensity {
+                horizon_days: horizon_of(params),
+                train: cutoff_of(params, "trainCutoff")?,
+                score: cutoff_of(params, "scoreCutoff")?,
+                end: end.observation_end,
+                timezone: end.timezone,
+                fit: options(params, CHURN_FIT_KEYS)?,
+            }
+        }
+        "churn.evaluation" => {
+            let end: SummaryOptions = options(params, &["observationEnd", "timezone"])?;
+            let fit: FitOptions = options(params, CHURN_FIT_KEYS)?;
+            let mut split = SplitOptions::new(0, 0);
+            split.timezone = end.timezone;
+            split.horizon_days = horizon_of(params);
+            split.alpha = fit.alpha;
+            split.max_iterations = fit.max_iterations;
+            split.gradient_tolerance = fit.gradient_tolerance;
+            split.class_weights = fit.class_weights;
+            split.alive = params
+                .get("alive")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            placed(fit.validate(), params)?;
+            Call::Evaluation {
+                split: Box::new(split),
+                train: cutoff_of(params, "trainCutoff")?,
+                test: cutoff_of(params, "testCutoff")?,
+                end: end.observation_end,
+            }
+        }
+        "churn.alive" => {
+            let end: SummaryOptions = options(params, &["observationEnd", "timezone"])?;
+            Call::Alive {
+                score: cutoff_of(params, "scoreCutoff")?,
+                end: end.observation_end,
+                timezone: end.timezone,
+                fit: options(params, FIT_KEYS)?,
+            }
+        }
+        "segment.kmeans" => Call::KMeans(summary_opts()?, Box::new(options(params, SEGMENT_KEYS)?)),
+        "segment.choose_k" => {
+            let keys = [SEGMENT_KEYS, &["kMin", "kMax", "sampleSize"]].concat();
+            Call::ChooseK(summary_opts()?, Box::new(options(params, &keys)?))
+        }
+        "ltv.holdout" => Call::Holdout(Box::new(options(
+            params,
+            &[
+                "calibrationEnd",
+                "observationEnd",
+                "period",
+                "frequencyBuckets",
+                "timezone",
+                "weekStart",
+            ],
+        )?)),
+        "experiment.conversion"
+        | "experiment.orders_per_unit"
+        | "experiment.revenue_per_unit"
+        | "experiment.aov"
+        | "experiment.frequentist"
+        | "experiment.sequential"
+        | "experiment.bayesian" => {
+            let mut keys = EXPERIMENT_KEYS.to_vec();
+            let mut headline = ExperimentHeadline::Estimate;
+            match entry.metric {
+                "experiment.frequentist" | "experiment.sequential" => {
+                    headline = ExperimentHeadline::PValue;
+                    keys.retain(|k| *k != "prior");
+                    keys.push("metric");
+                }
+                "experiment.bayesian" => {
+                    headline = ExperimentHeadline::ChanceToWin;
+                    keys.retain(|k| *k != "correction" && *k != "sequentialTuning");
+                    keys.push("metric");
+                }
+                _ => keys.extend(["method", "sequential"]),
+            }
+            let mut o: ExperimentOnTransactionsOptions = options(params, &keys)?;
+            match entry.metric {
+                "experiment.frequentist" => {
+                    (o.method, o.sequential) = (ExperimentMethod::Frequentist, false);
+                }
+                "experiment.sequential" => {
+                    (o.method, o.sequential) = (ExperimentMethod::Frequentist, true);
+                }
+                "experiment.bayesian" => o.method = ExperimentMethod::Bayesian,
+                id => {
+                    o.metric = Some(serde_json::from_value(Value::String(id.into())).map_err(
+                        |e| Error::BadOption {
+                            option: "metric".into(),
+                            message: e.to_string(),
+                        },
+                    )?);
+                }
+            }
+            if o.metric.is_none() {
+                o.metric = Some(TransactionMetric::Conversion);
+            }
+            Call::Experiment(Box::new(o), headline)
+        }
+        "experiment.srm" => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Weights {
+                weights: Option<Vec<f64>>,
+            }
+            Call::Srm(options::<Weights>(params, &["weights"])?.weights)
+        }
+        "experiment.plan" => {
+            let keys: Vec<&str> = exp::plan::DEFINITION
+                .parameters
+                .iter()
+                .map(|d| d.name)
+                .collect();
+            let o: PlanOptions = options(params, &keys)?;
+            Call::Plan(o)
+        }
+        "experiment.report" => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Metrics {
+                metrics: Option<Vec<TransactionMetric>>,
+            }
+            let metrics = options::<Metrics>(params, &["metrics"])?
+                .metrics
+                .unwrap_or(vec![
+                    TransactionMetric::Conversion,
+                    TransactionMetric::OrdersPerUnit,
+                    TransactionMetric::RevenuePerUnit,
+                    TransactionMetric::Aov,
+                ]);
+            if metrics.is_empty() {
+                return Err(Error::Empty {
+                    what: "metrics".into(),
+                }
+                .at_spec_path(params.path_of("metrics")));
+            }
+            let o: ExperimentOnTransactionsOptions = options(params, &["windowDays", "alpha"])?;
+            let r: ExperimentReportOptions = options(params, &["alpha", "correction"])?;
+            Call::Report(metrics, Box::new(o), r)
+        }
         other => {
             return Err(Error::UnknownMetric {
                 metric: other.into(),
@@ -578,6 +1155,8 @@ pub struct Inputs<'a> {
     pub transactions: Option<&'a Transactions>,
     /// The spend, when any metric needs it.
     pub spend: Option<&'a Spend>,
+    /// An experiment's assignments, when any metric needs them.
+    pub assignments: Option<&'a AssignmentTable>,
     /// True when the caller built the tables (not mapped by the spec's `data` section).
     pub mapped_by_caller: bool,
 }
@@ -612,6 +1191,70 @@ pub enum Detail {
     GammaGamma(Rc<GammaGammaModel>),
     /// `clv(…)`.
     Clv(ClvResult),
+    /// The churn model and the scores of `churn.propensity`.
+    Propensity(Box<Scores<ChurnModel>>),
+    /// `evaluateChurn(…)`.
+    Evaluation(Box<churn::TimeSplitEvaluation>),
+    /// The BG/NBD scorer and the scores of `churn.alive`.
+    Alive(Box<Scores<AliveChurnModel>>),
+    /// `segmentCustomers(…)`.
+    Segments(Box<Segmentation>),
+    /// `chooseKCustomers(…)`.
+    ChooseK(ChooseK),
+    /// `calibrationHoldout(…)`.
+    Holdout(Box<HoldoutResult>),
+    /// `experimentOnTransactions(…)`.
+    Experiment(Box<ExperimentOnTransactionsResult>),
+    /// `srmCheck(…)` with the arms' names.
+    Srm(SrmOut),
+    /// `planExperiment(…)`.
+    Plan(exp::Plan),
+    /// `experimentReport(…)` with the results it corrected.
+    Report(Box<ReportOut>),
+}
+
+/// Per-customer scores at a cutoff with the fitted model (JS `{ customerId, score, cutoff,
+/// model }`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scores<M> {
+    /// Customer ids of the scored table.
+    pub customer_id: Vec<String>,
+    /// The score of each (churn probability or 1 − P(alive)).
+    #[serde(serialize_with = "crate::columns::f64s")]
+    pub score: Vec<f64>,
+    /// Customers without a repeat purchase (P(alive) = 1 by construction), for `churn.alive`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_repeat_purchase: Option<Vec<bool>>,
+    /// The scoring cutoff (local day start, epoch ms).
+    pub cutoff: i64,
+    /// The training cutoff (local day start, epoch ms), for `churn.propensity`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train_cutoff: Option<i64>,
+    /// The fitted model (its JSON form, as `toJSON()` gives it).
+    pub model: M,
+}
+
+/// `srmCheck` on the assignments: the arms' names and units with the check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SrmOut {
+    /// Arm names, in the order of the counts.
+    pub arms: Vec<String>,
+    /// Units per arm.
+    pub counts: Vec<f64>,
+    /// The check.
+    pub srm: exp::SrmResult,
+}
+
+/// `experimentReport` with the per-metric results it corrected.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportOut {
+    /// The report.
+    pub report: exp::ExperimentReport,
+    /// The result of each metric, in the order of `metrics`.
+    pub results: Vec<ExperimentOnTransactionsResult>,
 }
 
 /// One evaluated metric: the headline value and the full result, with its definition.
@@ -649,6 +1292,8 @@ pub struct SpecDefinitionRef {
     pub data_fingerprint: Option<String>,
     /// Fingerprint of the spend read, when the metric reads it.
     pub spend_fingerprint: Option<String>,
+    /// Fingerprint of the assignments read, when the metric reads them.
+    pub assignments_fingerprint: Option<String>,
     /// True when the caller built the tables rather than the spec's `data` mapping.
     pub mapped_by_caller: bool,
 }
@@ -754,6 +1399,11 @@ pub(crate) fn evaluate(
         .any(|m| m.entry.inputs.contains(&Input::Spend))
         .then(|| inputs.spend.map(Spend::fingerprint))
         .flatten();
+    let assignments_fp = selected
+        .iter()
+        .any(|m| m.entry.inputs.contains(&Input::Assignments))
+        .then(|| inputs.assignments.map(AssignmentTable::fingerprint))
+        .flatten();
     let spec_ref = SpecRef {
         name: spec.name.clone(),
         version: spec.version.clone(),
@@ -791,6 +1441,11 @@ pub(crate) fn evaluate(
                     .contains(&Input::Spend)
                     .then(|| spend_fp.clone())
                     .flatten(),
+                assignments_fingerprint: entry
+                    .inputs
+                    .contains(&Input::Assignments)
+                    .then(|| assignments_fp.clone())
+                    .flatten(),
                 mapped_by_caller: inputs.mapped_by_caller,
             },
         });
@@ -807,6 +1462,7 @@ fn run(
     let p = &m.params;
     let tx = || need(inputs.transactions, "transactions", m);
     let spend = || need(inputs.spend, "spend", m);
+    let assignments = || need(inputs.assignments, "assignments", m);
     let summary_of = |o: &SummaryOptions, cache: &mut Cache| -> Result<Rc<CustomerSummary>> {
         let t = tx()?;
         cached(&mut cache.summaries, key_of(SUMMARY_KEYS, p), || {
@@ -953,7 +1609,172 @@ fn run(
             let r = clv::clv(&purchases, &spend_model, &s, c)?;
             (Some(r.total), Detail::Clv(r))
         }
+        Call::Propensity {
+            horizon_days,
+            train,
+            score,
+            end,
+            timezone,
+            fit,
+        } => {
+            let t = tx()?;
+            let day = end_day(t, timezone.as_ref(), end)?;
+            let train = train.unwrap_or(When::Date(day - i64::from(*horizon_days)));
+            let score = score.unwrap_or(When::Date(day));
+            let features = |cutoff: When| {
+                churn::churn_features(
+                    t,
+                    &FeatureOptions {
+                        cutoff,
+                        horizon_days: *horizon_days,
+                        timezone: timezone.clone(),
+                    },
+                )
+            };
+            let training = features(train)?;
+            let labels = training.labels.clone().ok_or_else(|| Error::InsufficientData {
+                message: format!(
+                    "the transactions end before trainCutoff + {horizon_days} days, so churn there is not yet observable"
+                ),
+            })?;
+            let model = ChurnModel::fit_table(&training, &labels, fit)?;
+            let scored = features(score)?;
+            let (probs, _) = model.predict_table(&scored)?;
+            (
+                mean(&probs),
+                Detail::Propensity(Box::new(Scores {
+                    customer_id: scored.customer_id,
+                    score: probs,
+                    no_repeat_purchase: None,
+                    cutoff: scored.cutoff,
+                    train_cutoff: Some(training.cutoff),
+                    model,
+                })),
+            )
+        }
+        Call::Evaluation {
+            split,
+            train,
+            test,
+            end,
+        } => {
+            let t = tx()?;
+            let day = end_day(t, split.timezone.as_ref(), end)?;
+            let h = i64::from(split.horizon_days);
+            let mut o = (**split).clone();
+            o.train_cutoff = train.unwrap_or(When::Date(day - 2 * h));
+            o.test_cutoff = test.unwrap_or(When::Date(day - h));
+            let (_, e) = churn::evaluate_time_split(t, &o, None)?;
+            (Some(e.model.auc), Detail::Evaluation(Box::new(e)))
+        }
+        Call::Alive {
+            score,
+            end,
+            timezone,
+            fit,
+        } => {
+            let t = tx()?;
+            let day = end_day(t, timezone.as_ref(), end)?;
+            let table = churn::churn_features(
+                t,
+                &FeatureOptions {
+                    cutoff: score.unwrap_or(When::Date(day)),
+                    horizon_days: const { churn::HORIZON_DAYS.default_number() } as u32,
+                    timezone: timezone.clone(),
+                },
+            )?;
+            let model = AliveChurnModel::fit(&table, fit)?;
+            let (scores, flags) = model.predict_table(&table)?;
+            (
+                mean(&scores),
+                Detail::Alive(Box::new(Scores {
+                    customer_id: table.customer_id,
+                    score: scores,
+                    no_repeat_purchase: Some(flags),
+                    cutoff: table.cutoff,
+                    train_cutoff: None,
+                    model,
+                })),
+            )
+        }
+        Call::KMeans(o, opts) => {
+            let s = summary_of(o, cache)?;
+            let seg = crate::segment::segment_customers(&s, opts)?;
+            (None, Detail::Segments(Box::new(seg)))
+        }
+        Call::ChooseK(o, opts) => {
+            let s = summary_of(o, cache)?;
+            let c = choose::choose_k_customers(&s, opts, &mut crate::progress::silent)?;
+            (Some(c.recommended as f64), Detail::ChooseK(c))
+        }
+        Call::Holdout(o) => {
+            let h = holdout::calibration_holdout(tx()?, o)?;
+            (Some(h.mae), Detail::Holdout(Box::new(h)))
+        }
+        Call::Experiment(o, headline) => {
+            let r = exp::experiment_on_transactions(&assignments()?.view(), tx()?, o)?;
+            let first = r.comparisons.first();
+            let value = match headline {
+                ExperimentHeadline::Estimate => first.map(|c| c.estimate),
+                ExperimentHeadline::PValue => first.and_then(|c| c.p_value),
+                ExperimentHeadline::ChanceToWin => first.and_then(|c| c.chance_to_win),
+            };
+            (value, Detail::Experiment(Box::new(r)))
+        }
+        Call::Srm(weights) => {
+            let (arms, counts) = assignments()?.arm_counts();
+            let srm = exp::srm_check(&counts, weights.as_deref())?;
+            (Some(srm.p_value), Detail::Srm(SrmOut { arms, counts, srm }))
+        }
+        Call::Plan(o) => {
+            let plan = exp::plan_experiment(o)?;
+            (Some(plan.units_per_arm), Detail::Plan(plan))
+        }
+        Call::Report(metrics, o, r) => {
+            let (a, t) = (assignments()?, tx()?);
+            let mut results = Vec::with_capacity(metrics.len());
+            for metric in metrics {
+                let mut one = (**o).clone();
+                one.metric = Some(*metric);
+                results.push(exp::experiment_on_transactions(&a.view(), t, &one)?);
+            }
+            let inputs: Vec<exp::ReportInput> = results.iter().map(report_input).collect();
+            let report = exp::experiment_report(&inputs, r)?;
+            let n = report.rows.iter().filter(|row| row.significant).count();
+            (
+                Some(n as f64),
+                Detail::Report(Box::new(ReportOut { report, results })),
+            )
+        }
     })
+}
+
+/// The observation end's local day (days since the epoch) in the metric's zone.
+fn end_day(
+    t: &Transactions,
+    timezone: Option<&crate::data::Zone>,
+    end: &ObservationEnd,
+) -> Result<i64> {
+    let cal = Calendar::for_call(timezone, t, 1)?;
+    let last = || t.timestamps().iter().copied().max().unwrap_or(0);
+    let end_ms = end.resolve_checked(&cal, last, "observationEnd")?;
+    Ok(cal.day(end_ms))
+}
+
+/// The part of a result `experimentReport` reads.
+fn report_input(r: &ExperimentOnTransactionsResult) -> exp::ReportInput {
+    exp::ReportInput {
+        name: r.name.clone(),
+        comparisons: r
+            .comparisons
+            .iter()
+            .map(|c| exp::ReportComparison {
+                arm: c.arm.clone(),
+                baseline: c.baseline.clone(),
+                p_value: c.p_value,
+            })
+            .collect(),
+    }
 }
 
 /// The summary as columns (the form of `summary.toColumns()`, without the optional details).
@@ -1017,6 +1838,16 @@ impl Serialize for Detail {
             Detail::ParetoNbd(x) => x.to_saved().serialize(s),
             Detail::GammaGamma(x) => x.to_saved().serialize(s),
             Detail::Clv(x) => x.serialize(s),
+            Detail::Propensity(x) => x.serialize(s),
+            Detail::Evaluation(x) => x.serialize(s),
+            Detail::Alive(x) => x.serialize(s),
+            Detail::Segments(x) => x.serialize(s),
+            Detail::ChooseK(x) => x.serialize(s),
+            Detail::Holdout(x) => x.serialize(s),
+            Detail::Experiment(x) => x.serialize(s),
+            Detail::Srm(x) => x.serialize(s),
+            Detail::Plan(x) => x.serialize(s),
+            Detail::Report(x) => x.serialize(s),
         }
     }
 }
@@ -1048,6 +1879,7 @@ pub fn markdown_table() -> String {
             .map(|i| match i {
                 Input::Transactions => "transactions",
                 Input::Spend => "spend",
+                Input::Assignments => "assignments",
             })
             .collect();
         let params: Vec<String> = e.params.iter().map(|p| format!("`{}`", p.name)).collect();

@@ -50,6 +50,7 @@ pub mod schema;
 use crate::data::spend::SpendMapping;
 use crate::data::{ColumnMapping, Zone};
 use crate::error::{Error, Result};
+use crate::experiment::AssignmentMapping;
 use crate::glossary::{Definition, Literal, ParameterDef};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -79,7 +80,13 @@ const TOP_KEYS: &[&str] = &[
     "shared",
     "changelog",
 ];
-const DATA_KEYS: &[&str] = &["transactions", "spend", "currency", "timezone"];
+const DATA_KEYS: &[&str] = &[
+    "transactions",
+    "spend",
+    "assignments",
+    "currency",
+    "timezone",
+];
 const METRIC_KEYS: &[&str] = &["metric", "version", "label", "description", "params"];
 const CHANGELOG_KEYS: &[&str] = &["version", "date", "by", "why"];
 
@@ -90,6 +97,8 @@ pub struct DataSection {
     pub transactions: Option<Map<String, Value>>,
     /// The spend mapping as written (an object), when given.
     pub spend: Option<Map<String, Value>>,
+    /// The assignments mapping as written (an object), when given.
+    pub assignments: Option<Map<String, Value>>,
     /// ISO-4217 currency code, when given.
     pub currency: Option<String>,
     /// The IANA time zone of every metric (default `UTC`).
@@ -622,6 +631,7 @@ impl MetricSpec {
     pub fn mapping(&self, table: &str) -> Result<Map<String, Value>> {
         let (given, instance) = match table {
             "spend" => (&self.data.spend, "Spend"),
+            "assignments" => (&self.data.assignments, "assignments table"),
             _ => (&self.data.transactions, "Transactions"),
         };
         let mut m = given.clone().ok_or_else(|| {
@@ -645,6 +655,16 @@ impl MetricSpec {
     pub fn spend_mapping(&self) -> Result<SpendMapping> {
         serde_json::from_value(Value::Object(self.mapping("spend")?))
             .map_err(|e| bad("data.spend", format!("not a spend mapping: {e}")))
+    }
+
+    /// The assignments mapping of the data section as [`AssignmentMapping`] (see [`mapping`](Self::mapping)).
+    pub fn assignments_mapping(&self) -> Result<AssignmentMapping> {
+        serde_json::from_value(Value::Object(self.mapping("assignments")?)).map_err(|e| {
+            bad(
+                "data.assignments",
+                format!("not an assignments mapping: {e}"),
+            )
+        })
     }
 
     /// `unit` with the spec's currency in place of the word "currency" (`EUR per customer`).
@@ -671,6 +691,7 @@ fn read_data(v: Option<&Value>) -> Result<DataSection> {
     let mut data = DataSection {
         transactions: None,
         spend: None,
+        assignments: None,
         currency: None,
         timezone: "UTC".into(),
     };
@@ -692,6 +713,16 @@ fn read_data(v: Option<&Value>) -> Result<DataSection> {
         serde_json::from_value::<SpendMapping>(s.clone())
             .map_err(|e| bad("data.spend", format!("not a spend column mapping: {e}")))?;
         data.spend = Some(o.clone());
+    }
+    if let Some(a) = m.get("assignments") {
+        let o = object(a, "data.assignments")?;
+        serde_json::from_value::<AssignmentMapping>(a.clone()).map_err(|e| {
+            bad(
+                "data.assignments",
+                format!("not an assignments column mapping {{ unitId, arm, assignedAt }}: {e}"),
+            )
+        })?;
+        data.assignments = Some(o.clone());
     }
     if let Some(c) = string(m, "currency", "data", false)? {
         let ok = c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase());
@@ -810,6 +841,7 @@ fn read_metric(
             values: &params,
             sources: &sources,
             metric: path,
+            defs: entry.params,
         },
     )?;
     Ok(SpecMetric {

@@ -9,9 +9,9 @@ use super::interop::{deserialize, read, to_js};
 use super::transactions::Transactions;
 use crate::error::{join_names, Error};
 use crate::experiment::{
-    ArmColumn, Assignments, ExperimentArm, ExperimentInput, ExperimentOnTransactionsOptions,
+    ArmValues, AssignmentTable, ExperimentArm, ExperimentInput, ExperimentOnTransactionsOptions,
     ExperimentOptions, ExperimentPrior, ExperimentReportOptions, ExperimentUnitsOptions,
-    PlanOptions, ReportInput, UnitColumns,
+    PlanOptions, ReportInput, UnitColumns, UnitIds,
 };
 use crate::glossary::field_names;
 use js_sys::{Array, Float64Array, Uint32Array, Uint8Array};
@@ -76,40 +76,24 @@ pub fn experiment_from_units(
 }
 
 /// Reads an `arm` column: `Uint8Array` / `Uint32Array` codes or an array of arm names.
-enum OwnedArms {
-    Codes8(Vec<u8>),
-    Codes32(Vec<u32>),
-    Text(Vec<String>),
-}
-
-impl OwnedArms {
-    fn read(av: &JsValue) -> crate::Result<OwnedArms> {
-        if let Some(a) = av.dyn_ref::<Uint8Array>() {
-            ensure_fits("arm", a.length() as usize, 2)?;
-            Ok(OwnedArms::Codes8(a.to_vec()))
-        } else if let Some(a) = av.dyn_ref::<Uint32Array>() {
-            ensure_fits("arm", a.length() as usize, 8)?;
-            Ok(OwnedArms::Codes32(a.to_vec()))
-        } else if Array::is_array(av) {
-            let arr: &Array = av.unchecked_ref();
-            ensure_fits("arm", arr.length() as usize, TEXT_ENTRY_BYTES)?;
-            Ok(OwnedArms::Text(each(arr, |row, x| match x.as_string() {
-                Some(s) => Ok(s),
-                None if x.is_undefined() || x.is_null() => Err(missing("arm", row)),
-                None => Err(bad_type("arm", row, "an arm name (a string)", &x)),
-            })?))
-        } else {
-            let expected = "a Uint8Array or Uint32Array of arm codes, or an array of arm names";
-            Err(bad_type("arm", 0, expected, av))
-        }
-    }
-
-    fn column(&self) -> ArmColumn<'_> {
-        match self {
-            OwnedArms::Codes8(c) => ArmColumn::Codes8(c),
-            OwnedArms::Codes32(c) => ArmColumn::Codes32(c),
-            OwnedArms::Text(t) => ArmColumn::Text(t),
-        }
+fn read_arms(av: &JsValue) -> crate::Result<ArmValues> {
+    if let Some(a) = av.dyn_ref::<Uint8Array>() {
+        ensure_fits("arm", a.length() as usize, 2)?;
+        Ok(ArmValues::Codes8(a.to_vec()))
+    } else if let Some(a) = av.dyn_ref::<Uint32Array>() {
+        ensure_fits("arm", a.length() as usize, 8)?;
+        Ok(ArmValues::Codes32(a.to_vec()))
+    } else if Array::is_array(av) {
+        let arr: &Array = av.unchecked_ref();
+        ensure_fits("arm", arr.length() as usize, TEXT_ENTRY_BYTES)?;
+        Ok(ArmValues::Text(each(arr, |row, x| match x.as_string() {
+            Some(s) => Ok(s),
+            None if x.is_undefined() || x.is_null() => Err(missing("arm", row)),
+            None => Err(bad_type("arm", row, "an arm name (a string)", &x)),
+        })?))
+    } else {
+        let expected = "a Uint8Array or Uint32Array of arm codes, or an array of arm names";
+        Err(bad_type("arm", 0, expected, av))
     }
 }
 
@@ -187,7 +171,16 @@ fn on_transactions(
             field_names::<ExperimentPrior>(),
         )?;
     }
-    let zone = transactions.core().timezone();
+    let table = read_assignments(assignments, transactions.core().timezone())?;
+    crate::experiment::experiment_on_transactions(&table.view(), transactions.core(), &opts)
+}
+
+/// Assignments given as columns `{ unitId, arm, armNames?, assignedAt }` or rows `{ unitId,
+/// arm, assignedAt }`, naive times read in `zone`.
+pub(super) fn read_assignments(
+    assignments: &JsValue,
+    zone: &crate::data::Zone,
+) -> crate::Result<AssignmentTable> {
     let read_time = |cell: &OwnedCell, row: usize| {
         crate::data::time_value_in(
             cell.cell(),
@@ -223,7 +216,7 @@ fn on_transactions(
             })
         };
         let ids = id_column(&required("unitId")?, "unitId")?;
-        let arms = OwnedArms::read(&required("arm")?)?;
+        let arms = read_arms(&required("arm")?)?;
         let names = arm_names(given("armNames"))?;
         let at = required("assignedAt")?;
         let assigned_at: Vec<f64> = if let Some(a) = at.dyn_ref::<Float64Array>() {
@@ -240,20 +233,19 @@ fn on_transactions(
         };
         (ids, arms, names, assigned_at)
     };
-    crate::experiment::experiment_on_transactions(
-        &Assignments {
-            unit_id: ids.as_column(),
-            arm: arms.column(),
-            arm_names: names.as_deref(),
-            assigned_at: &assigned_at,
+    Ok(AssignmentTable {
+        unit_id: match ids {
+            Ids::Numeric(v) => UnitIds::Numeric(v),
+            Ids::Text(v) => UnitIds::Text(v),
         },
-        transactions.core(),
-        &opts,
-    )
+        arm: arms,
+        arm_names: names,
+        assigned_at,
+    })
 }
 
 /// Unit ids, arms, arm names and assignment times (epoch ms).
-type AssignmentColumns = (Ids, OwnedArms, Option<Vec<String>>, Vec<f64>);
+type AssignmentColumns = (Ids, ArmValues, Option<Vec<String>>, Vec<f64>);
 
 /// The columns of assignments given as rows `{ unitId, arm, assignedAt }` (unit ids as text,
 /// whole numbers written in decimal; arm names as text).
@@ -296,7 +288,7 @@ fn assignment_rows(
         at.push(read_time(&cells[2], row)?);
         Ok(())
     })?;
-    Ok((Ids::Text(ids), OwnedArms::Text(arms), None, at))
+    Ok((Ids::Text(ids), ArmValues::Text(arms), None, at))
 }
 
 fn from_units(
@@ -327,7 +319,7 @@ fn from_units(
             available: join_names(object_keys(units).iter().map(|k| format!("'{k}'"))),
         })
     };
-    let arms = OwnedArms::read(&required("arm")?)?;
+    let arms = read_arms(&required("arm")?)?;
     let arm_names = arm_names(given("armNames"))?;
     let value = f64_column(&required("value")?, "value")?;
     let denominator = given("denominator")

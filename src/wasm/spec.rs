@@ -17,6 +17,8 @@ export type SpecTableInput = string | Uint8Array | ReadonlyArray<Record<string, 
 export interface SpecInputs {
   transactions?: SpecTableInput | Transactions;
   spend?: SpecTableInput | Spend;
+  /** An experiment's assignments: CSV text or bytes read with the spec's `data.assignments` mapping, or the columns or rows `experimentOnTransactions` takes. */
+  assignments?: string | Uint8Array | ExperimentAssignments | ReadonlyArray<ExperimentAssignmentRow>;
 }
 /** Options of `MetricSpec.evaluate`. */
 export interface SpecEvaluateOptions {
@@ -38,6 +40,8 @@ export interface SpecDefinitionRef {
   dataFingerprint: string | null;
   /** xxh3-128 of the spend rows, when the metric reads them. */
   spendFingerprint: string | null;
+  /** xxh3-128 of the assignments (unit id, arm, time per row), when the metric reads them. */
+  assignmentsFingerprint: string | null;
   /** True when the caller built the tables instead of the spec's `data` mapping. */
   mappedByCaller: boolean;
 }
@@ -73,7 +77,7 @@ export interface SpecDiff {
 export interface SpecCatalogEntry {
   metric: string;
   call: string;
-  inputs: ("transactions" | "spend")[];
+  inputs: ("transactions" | "spend" | "assignments")[];
   headline: string;
   unit: string;
   params: string[];
@@ -165,23 +169,41 @@ fn read_table<T>(
     Err(wrong())
 }
 
+/// The inputs of one evaluation, read or looked up.
+struct Tables {
+    tx: Table<crate::Transactions>,
+    spend: Table<crate::data::spend::Spend>,
+    assignments: Option<crate::experiment::AssignmentTable>,
+    built: bool,
+}
+
+impl Tables {
+    fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            transactions: self.tx.get(),
+            spend: self.spend.get(),
+            assignments: self.assignments.as_ref(),
+            mapped_by_caller: self.built,
+        }
+    }
+}
+
 impl MetricSpec {
-    fn tables(
-        &self,
-        inputs: &JsValue,
-    ) -> crate::Result<(
-        Table<crate::Transactions>,
-        Table<crate::data::spend::Spend>,
-        bool,
-    )> {
+    fn tables(&self, inputs: &JsValue) -> crate::Result<Tables> {
+        let mut t = Tables {
+            tx: Table::None,
+            spend: Table::None,
+            assignments: None,
+            built: false,
+        };
         if inputs.is_undefined() || inputs.is_null() {
-            return Ok((Table::None, Table::None, false));
+            return Ok(t);
         }
         if !inputs.is_object() || Array::is_array(inputs) {
             return Err(Error::BadOption {
                 option: "inputs".into(),
                 message: format!(
-                    "expected {{ transactions, spend }}, found {}",
+                    "expected {{ transactions, spend, assignments }}, found {}",
                     type_name(inputs)
                 ),
             });
@@ -189,27 +211,41 @@ impl MetricSpec {
         check_keys(
             inputs,
             "MetricSpec.evaluate inputs",
-            &["transactions", "spend"],
+            &["transactions", "spend", "assignments"],
         )?;
         let spec = &self.inner;
-        let mut built = false;
-        let tx = read_table(
+        t.tx = read_table(
             &get(inputs, "transactions"),
             "transactions",
             super::tables::transactions,
             |b| crate::Transactions::from_csv(b, &spec.transactions_mapping()?),
             |rows| super::transactions::from_rows(rows, &to_js(&spec.mapping("transactions")?)),
-            &mut built,
+            &mut t.built,
         )?;
-        let spend = read_table(
+        t.spend = read_table(
             &get(inputs, "spend"),
             "spend",
             super::tables::spend,
             |b| crate::data::spend::Spend::from_csv(b, &spec.spend_mapping()?),
             |rows| super::cac::spend_from_rows(rows, &to_js(&spec.mapping("spend")?)),
-            &mut built,
+            &mut t.built,
         )?;
-        Ok((tx, spend, built))
+        let a = get(inputs, "assignments");
+        if a.is_string() || a.is_instance_of::<Uint8Array>() {
+            t.assignments = Some(crate::experiment::AssignmentTable::from_csv(
+                &csv_bytes(&a)?,
+                &spec.assignments_mapping()?,
+            )?);
+        } else if !a.is_undefined() && !a.is_null() {
+            // Columns or rows as `experimentOnTransactions` takes them: naive times in the
+            // transactions' zone, else the spec's.
+            let zone = match t.tx.get() {
+                Some(tx) => tx.timezone().clone(),
+                None => crate::data::Zone::parse(&spec.data.timezone)?,
+            };
+            t.assignments = Some(super::experiment::read_assignments(&a, &zone)?);
+        }
+        Ok(t)
     }
 }
 
@@ -409,8 +445,9 @@ impl MetricSpec {
         self.inner.to_markdown()
     }
 
-    /// Evaluates the metrics on `inputs` (`{ transactions, spend }`: CSV text or bytes or rows
-    /// read with the spec's `data` mapping, or instances): `{ [name]: { value, unit, label,
+    /// Evaluates the metrics on `inputs` (`{ transactions, spend, assignments }`: CSV text or
+    /// bytes or rows read with the spec's `data` mapping, or instances; assignments also as the
+    /// columns or rows `experimentOnTransactions` takes): `{ [name]: { value, unit, label,
     /// detail, definition } }`.
     #[wasm_bindgen(unchecked_return_type = "Record<string, SpecValue>")]
     pub fn evaluate(
@@ -419,13 +456,10 @@ impl MetricSpec {
         #[wasm_bindgen(unchecked_optional_param_type = "SpecEvaluateOptions")] options: &JsValue,
     ) -> JsResult<JsValue> {
         let opts: EvaluateOptions = read(options, "MetricSpec.evaluate")?;
-        let (tx, spend, built) = self.tables(inputs)?;
-        let inputs = Inputs {
-            transactions: tx.get(),
-            spend: spend.get(),
-            mapped_by_caller: built,
-        };
-        let out = self.inner.evaluate(&inputs, opts.only.as_deref())?;
+        let tables = self.tables(inputs)?;
+        let out = self
+            .inner
+            .evaluate(&tables.inputs(), opts.only.as_deref())?;
         Ok(evaluated_js(&out))
     }
 }
@@ -453,13 +487,12 @@ pub fn diff_specs(
     if data.is_undefined() || data.is_null() {
         return Ok(to_js(&diff::diff_specs(&a.inner, &b.inner)));
     }
-    let (tx, spend, built) = b.tables(&data)?;
-    let inputs = Inputs {
-        transactions: tx.get(),
-        spend: spend.get(),
-        mapped_by_caller: built,
-    };
-    Ok(to_js(&diff::diff_specs_on(&a.inner, &b.inner, &inputs)?))
+    let tables = b.tables(&data)?;
+    Ok(to_js(&diff::diff_specs_on(
+        &a.inner,
+        &b.inner,
+        &tables.inputs(),
+    )?))
 }
 
 /// Every metric a spec can name: the direct call it equals, its inputs, headline and parameters.

@@ -334,6 +334,26 @@ entry("MetricSpec#toOsi", specMethod("toOsi"), [
   c("the OSI model", () => [], ok((v) => assert.equal(v.semantic_model[0].name, "acme"))),
   ...["junk", 1, null, {}, [], NaN, -1, "x".repeat(1000), () => 1].map((a, i) => c(`ignored argument #${i}`, () => [a], ok((v) => assert.equal(v.version, "0.2.0.dev0")))),
 ], specSame);
+// Experiment metrics from assignments. Hand count on README_CSV plus e's purchase on 01-03, with
+// a 7-day window from 2024-01-01: control a (buys 01-01) and c (never): ½ converted; treatment b
+// (buys 01-10, after the window), d (never) and e (01-03): ⅓. Relative effect (⅓ − ½)/½ = −⅓.
+// The split 2:3 against 1:1: χ² = 2 · 0.5²/2.5 = 0.2, p = erfc(√0.1) = 0.654720846.
+const EXP_SPEC = U.MetricSpec.parse({
+  unimetricSpec: 1, name: "checkout-test", version: "1.0.0",
+  data: { transactions: M, assignments: { unitId: "u", arm: "g", assignedAt: "t" } },
+  metrics: { conv: { metric: "experiment.conversion", params: { windowDays: 7 } }, srm: { metric: "experiment.srm" } },
+});
+const E_TX = README_CSV + "e,2024-01-03,5\n";
+const A_CSV = "u,g,t\na,control,2024-01-01\nc,control,2024-01-01\nb,treatment,2024-01-01\nd,treatment,2024-01-01\ne,treatment,2024-01-01\n";
+const A_ROWS = () => [["a", "control"], ["c", "control"], ["b", "treatment"], ["d", "treatment"], ["e", "treatment"]].map(([unitId, arm]) => ({ unitId, arm, assignedAt: "2024-01-01" }));
+const A_COLS = () => ({ unitId: ["a", "c", "b", "d", "e"], arm: new Uint8Array([0, 0, 1, 1, 1]), armNames: ["control", "treatment"], assignedAt: new Float64Array(5).fill(Date.UTC(2024, 0, 1)) });
+const handExp = (r) => {
+  assert.ok(Math.abs(r.conv.value + 1 / 3) < 1e-12, String(r.conv.value));
+  assert.ok(Math.abs(r.srm.value - 0.654720846) < 1e-9, String(r.srm.value));
+};
+ref.assignments = EXP_SPEC.evaluate({ transactions: E_TX, assignments: A_CSV }).conv.definition.assignmentsFingerprint;
+const expSame = () => handExp(EXP_SPEC.evaluate({ transactions: E_TX, assignments: A_CSV }));
+const expEval = (...a) => EXP_SPEC.evaluate(...a);
 entry("MetricSpec#evaluate", specMethod("evaluate"), [
   c("hand count from CSV", () => [{ transactions: README_CSV }], ok((r) => { assert.equal(r.aov.value, 22.5); assert.equal(r.revenue.value, 67.5); assert.equal(r.revenue.unit, "EUR"); })),
   c("from rows", () => [{ transactions: [{ c: "a", d: "2024-01-01", a: 20 }, { c: "a", d: "2024-01-15", a: 35 }, { c: "b", d: "2024-01-10", a: 12.5 }] }], ok((r) => assert.equal(r.aov.value, 22.5))),
@@ -351,7 +371,21 @@ entry("MetricSpec#evaluate", specMethod("evaluate"), [
   c("CSV with a bad amount", () => [{ transactions: HEAD + "a,2024-01-01,x\n" }], "E_BAD_TYPE"),
   c("CSV without the mapped column", () => [{ transactions: "c,d\na,2024-01-01\n" }], "E_MISSING_COLUMN"),
   c("empty CSV", () => [{ transactions: HEAD }], "E_EMPTY"),
-], specSame);
+  c("assignments: hand count from CSV", () => [{ transactions: E_TX, assignments: A_CSV }], ok((r) => { handExp(r); assert.match(r.conv.definition.assignmentsFingerprint, /^xxh3-128:[0-9a-f]{32}$/); }), expEval),
+  c("assignments: from rows, same fingerprint", () => [{ transactions: E_TX, assignments: A_ROWS() }], ok((r) => { handExp(r); assert.equal(r.conv.definition.assignmentsFingerprint, ref.assignments); }), expEval),
+  c("assignments: from columns with codes, same fingerprint", () => [{ transactions: E_TX, assignments: A_COLS() }], ok((r) => { handExp(r); assert.equal(r.conv.definition.assignmentsFingerprint, ref.assignments); }), expEval),
+  c("assignments: no assignments", () => [{ transactions: E_TX }], "E_BAD_OPTION", expEval),
+  c("assignments: assignments as a number", () => [{ transactions: E_TX, assignments: 7 }], "E_BAD_OPTION", expEval),
+  c("assignments: CSV without the mapped arm column", () => [{ transactions: E_TX, assignments: "u,t\na,2024-01-01\n" }], "E_MISSING_COLUMN", expEval),
+  c("assignments: CSV with an unparsable time", () => [{ transactions: E_TX, assignments: A_CSV.replace("2024-01-01\nc", "yesterday\nc") }], "E_BAD_DATE", expEval),
+  c("assignments: CSV with an empty unit id", () => [{ transactions: E_TX, assignments: A_CSV.replace("\na,", "\n,") }], "E_MISSING_VALUE", expEval),
+  c("assignments: a unit assigned twice", () => [{ transactions: E_TX, assignments: A_CSV + "a,treatment,2024-01-01\n" }], "E_OUT_OF_RANGE", expEval),
+  c("assignments: columns of different lengths", () => [{ transactions: E_TX, assignments: { ...A_COLS(), arm: new Uint8Array([0, 1]) } }], "E_LENGTH_MISMATCH", expEval),
+  c("assignments: an arm code without a name", () => [{ transactions: E_TX, assignments: { ...A_COLS(), arm: new Uint8Array([0, 0, 1, 1, 7]) } }], "E_OUT_OF_RANGE", expEval),
+  c("assignments: NaN assignment time", () => [{ transactions: E_TX, assignments: { ...A_COLS(), assignedAt: new Float64Array([NaN, 0, 0, 0, 0]) } }], "E_NON_FINITE", expEval),
+  c("assignments: unknown column key", () => [{ transactions: E_TX, assignments: { ...A_COLS(), variant: [] } }], "E_UNKNOWN_OPTION", expEval),
+  c("assignments: empty CSV", () => [{ transactions: E_TX, assignments: "u,g,t\n" }], "E_EMPTY", expEval),
+], () => { specSame(); expSame(); });
 entry("diffSpecs", (...a) => U.diffSpecs(...a), [
   c("same spec: no change", () => [SPEC, SPEC], ok((d) => assert.deepEqual([d.breaking, d.changes.length, d.suggestedVersion], [false, 0, "1.2.0"]))),
   c("a label: cosmetic, patch", () => [SPEC, U.MetricSpec.parse(withSpec((d) => { d.metrics.aov.label = "Basket"; })()[0])], ok((d) => assert.deepEqual([d.breaking, d.suggestedVersion], [false, "1.2.1"]))),

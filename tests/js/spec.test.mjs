@@ -230,6 +230,25 @@ test("the CLI: check, glossary, evaluate and diff with their exit codes", () => 
   r = run("evaluate", "a.json");
   assert.equal(r.status, 2);
   assert.match(r.stderr, /needs transactions/);
+  // An experiment from assignments. Hand count: a 7-day window from 2024-01-01; control u1 buys
+  // on 01-02, u2 and u6 never (⅓ converted); treatment u3 and u4 buy on 01-03, u5 never (⅔):
+  // relative effect (⅔ − ⅓)/⅓ = +1.
+  write("exp.json", JSON.stringify({
+    unimetricSpec: 1, name: "checkout", version: "1.0.0",
+    data: { transactions: { customerId: "c", timestamp: "d", amount: "a" },
+            assignments: { unitId: "user", arm: "variant", assignedAt: "at" } },
+    metrics: { conv: { metric: "experiment.conversion", params: { windowDays: 7 } } },
+  }));
+  write("etx.csv", "c,d,a\nu1,2024-01-02,5\nu3,2024-01-03,5\nu4,2024-01-03,7\nzz,2024-02-01,1\n");
+  write("a.csv", "user,variant,at\nu1,control,2024-01-01\nu2,control,2024-01-01\nu6,control,2024-01-01\nu3,treatment,2024-01-01\nu4,treatment,2024-01-01\nu5,treatment,2024-01-01\n");
+  r = run("evaluate", "exp.json", "--transactions", "etx.csv", "--assignments", "a.csv");
+  assert.equal(r.status, 0, r.stderr);
+  const exp = JSON.parse(r.stdout);
+  assert.ok(Math.abs(exp.conv.value - 1) < 1e-12, String(exp.conv.value));
+  assert.match(exp.conv.definition.assignmentsFingerprint, /^xxh3-128:[0-9a-f]{32}$/);
+  r = run("evaluate", "exp.json", "--transactions", "etx.csv");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /needs assignments/);
   r = run("frobnicate");
   assert.equal(r.status, 2);
   r = run("--help");
