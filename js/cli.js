@@ -14,7 +14,7 @@ const USAGE = `usage: unimetric <command> [arguments]
   evaluate <spec.json> [--transactions tx.csv] [--spend spend.csv] [--assignments a.csv] [--only a,b] [--detail]
                                           evaluate the metrics; JSON on stdout
 
-CSV files are read with the spec's data mapping. Exit codes: 0 ok, 1 breaking change (diff) or
+Specs are JSON or YAML. CSV files are read with the spec's data mapping. Exit codes: 0 ok, 1 breaking change (diff) or
 invalid spec (check), 2 usage or input error.`;
 
 class Usage extends Error {}

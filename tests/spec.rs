@@ -1080,3 +1080,38 @@ fn every_glossary_metric_can_be_named() {
     }
     assert_eq!(entries::all().len(), catalog.len());
 }
+
+/// The demo spec written in YAML (by hand, tests/fixtures/specs/demo.yaml) is the same spec:
+/// same definition hash and, as every value is the same, the same hash of the document.
+#[test]
+fn yaml_spec_is_the_same_spec() {
+    let json = MetricSpec::parse(DEMO).unwrap();
+    let yaml = MetricSpec::parse(include_str!("fixtures/specs/demo.yaml")).unwrap();
+    assert_eq!(yaml.definition_hash(), json.definition_hash());
+    assert_eq!(yaml.hash(), json.hash());
+    assert_eq!(yaml.metric("ltv12").unwrap().params["margin"], json!(0.3));
+
+    // An error found after reading points at the line and column of the value in the YAML.
+    let bad = include_str!("fixtures/specs/demo.yaml").replace("margin: 0.30", "margin: 3");
+    let e = MetricSpec::parse(&bad).unwrap_err();
+    assert_eq!(e.code(), "E_OUT_OF_RANGE");
+    assert_eq!(e.path(), Some("shared.margin"));
+    let line = bad.lines().position(|l| l.contains("margin: 3")).unwrap() + 1;
+    assert_eq!(e.position(), Some((line, 11)));
+    // A YAML syntax error names its line.
+    let e = MetricSpec::parse("name: x\nmetrics: [a,\n").unwrap_err();
+    assert_eq!(e.code(), "E_BAD_SPEC");
+    assert!(
+        e.position().is_some_and(|(l, _)| l >= 2),
+        "{:?}",
+        e.position()
+    );
+    // An unknown metric in YAML is E_UNKNOWN_METRIC at its path and line.
+    let e = MetricSpec::parse(
+        &include_str!("fixtures/specs/demo.yaml").replace("metric: ltv.clv", "metric: ltv.magic"),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "E_UNKNOWN_METRIC");
+    assert_eq!(e.path(), Some("metrics.ltv12.metric"));
+    assert!(e.position().is_some());
+}

@@ -479,3 +479,40 @@ fn mapped_columns_become_fields_once_and_the_mapping_round_trips() {
     assert_eq!(back.hash(), spec.hash());
     assert_eq!(back.data, spec.data);
 }
+
+/// A spec naming every metric of the catalog, with an assignments mapping, round-trips through
+/// OSI to both hashes, and the assignments are a dataset of the export.
+#[test]
+fn every_metric_and_assignments_round_trip() {
+    let mut metrics = serde_json::Map::new();
+    for e in unimetric::spec::entries::all() {
+        let params = match e.metric {
+            "ltv.simple" => json!({ "arpu": 10, "churnRate": 0.1 }),
+            "ltv.holdout" => json!({ "calibrationEnd": "2025-06-30" }),
+            "experiment.plan" => {
+                json!({ "metric": "proportion", "baselineRate": 0.1, "mde": 0.05 })
+            }
+            _ => json!({}),
+        };
+        metrics.insert(
+            e.metric.replace('.', "_"),
+            json!({ "metric": e.metric, "params": params }),
+        );
+    }
+    let doc = json!({ "unimetricSpec": 1, "name": "all", "version": "1.0.0",
+        "data": { "transactions": { "customerId": "c", "timestamp": "d", "amount": "a" },
+                  "assignments": { "unitId": "user", "arm": "variant", "assignedAt": "at" } },
+        "metrics": metrics });
+    let spec = MetricSpec::from_value(doc).unwrap();
+    let osi = spec.to_osi();
+    let datasets = osi["semantic_model"][0]["datasets"].as_array().unwrap();
+    let assignments = datasets
+        .iter()
+        .find(|d| d["name"] == "assignments")
+        .unwrap();
+    assert_eq!(assignments["fields"].as_array().unwrap().len(), 3);
+    let back = MetricSpec::from_osi(&osi).unwrap();
+    assert_eq!(back.definition_hash(), spec.definition_hash());
+    assert_eq!(back.hash(), spec.hash());
+    assert_eq!(back.metrics.len(), unimetric::spec::entries::all().len());
+}

@@ -46,6 +46,7 @@ pub mod osi;
 /// Generated into `pkg-config/spec.schema.json` by a native test; not part of the wasm build.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod schema;
+mod yaml;
 
 use crate::data::spend::SpendMapping;
 use crate::data::{ColumnMapping, Zone};
@@ -413,8 +414,10 @@ fn check_param(p: &ParameterDef, v: &Value, path: &str) -> Result<()> {
 }
 
 impl MetricSpec {
-    /// Parses and validates a spec from JSON text (see the [module docs](self)). Errors carry
-    /// the path and the line and column of the offending value.
+    /// Parses and validates a spec from JSON or YAML text (see the [module docs](self)): text
+    /// that starts with `{` is JSON, anything else YAML (read by `yaml-rust2` under the YAML 1.2
+    /// core schema, see `yaml`). Errors carry the path and the line and column of the offending
+    /// value.
     pub fn parse(text: &str) -> Result<MetricSpec> {
         if text.len() > MAX_BYTES {
             return Err(Error::TooLarge {
@@ -424,14 +427,22 @@ impl MetricSpec {
             }
             .at_spec_path("$"));
         }
-        let value: Value = serde_json::from_str(text).map_err(|e| Error::InSpec {
-            path: "$".into(),
-            line: e.line(),
-            col: e.column(),
-            inner: Box::new(Error::BadSpec {
-                message: format!("not valid JSON: {e}"),
-            }),
-        })?;
+        // JSON when the text starts as a JSON object or array does, YAML otherwise.
+        let json = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        let (value, marks) = if json.starts_with('{') || json.starts_with('[') {
+            let value: Value = serde_json::from_str(text).map_err(|e| Error::InSpec {
+                path: "$".into(),
+                line: e.line(),
+                col: e.column(),
+                inner: Box::new(Error::BadSpec {
+                    message: format!("not valid JSON: {e}"),
+                }),
+            })?;
+            (value, None)
+        } else {
+            let located = yaml::read(text)?;
+            (located.value, Some(located.marks))
+        };
         Self::from_value(value).map_err(|e| match e {
             Error::InSpec {
                 path,
@@ -439,7 +450,23 @@ impl MetricSpec {
                 line: 0,
                 ..
             } => {
-                let (line, col) = locate::locate(text, &path).unwrap_or((0, 0));
+                let (line, col) = match &marks {
+                    None => locate::locate(text, &path),
+                    // The value at the path, else at its nearest enclosing path.
+                    Some(marks) => {
+                        let mut p = path.as_str();
+                        loop {
+                            if let Some(&m) = marks.get(p) {
+                                break Some(m);
+                            }
+                            match p.rfind('.') {
+                                Some(i) => p = &p[..i],
+                                None => break marks.get("$").copied(),
+                            }
+                        }
+                    }
+                }
+                .unwrap_or((0, 0));
                 Error::InSpec {
                     path,
                     line,

@@ -11,8 +11,8 @@
 //! - The model's `name` is the spec's name and its `description` the spec's description.
 //! - Datasets: `transactions` (source `transactions`), with one field per mapped column of
 //!   `data.transactions` (the field's `label` is the column's role, such as `customerId`; the
-//!   timestamp column is marked as a time dimension), and `spend` (source `spend`) likewise when
-//!   the spec maps spend. OSI needs at least one dataset, so `transactions` is written even
+//!   timestamp column is marked as a time dimension), and `spend` (source `spend`) and
+//!   `assignments` (source `assignments`) likewise when the spec maps them. OSI needs at least one dataset, so `transactions` is written even
 //!   without a mapping, then with no fields. The fields are informative: the import reads the
 //!   data section from the model's extension.
 //! - One OSI metric per spec metric, named as in the spec. Its `description` is the label and
@@ -73,6 +73,10 @@ const SPEND_ROLES: &[(&str, bool)] = &[
     ("amount", false),
     ("channelType", false),
 ];
+
+/// Column roles of the assignments mapping, in field order; `true` marks the time column.
+const ASSIGNMENT_ROLES: &[(&str, bool)] =
+    &[("unitId", false), ("arm", false), ("assignedAt", true)];
 
 const MODEL: &str = "semantic_model.0";
 
@@ -178,6 +182,13 @@ impl MetricSpec {
                 "spend",
                 "Marketing spend, as mapped by the unimetric spec's data.spend",
                 fields(Some(spend), SPEND_ROLES),
+            ));
+        }
+        if let Some(a) = data.and_then(|d| d.get("assignments")) {
+            datasets.push(dataset(
+                "assignments",
+                "An experiment's assignments, as mapped by the unimetric spec's data.assignments",
+                fields(Some(a), ASSIGNMENT_ROLES),
             ));
         }
         let metrics: Vec<Value> = doc

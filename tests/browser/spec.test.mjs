@@ -351,6 +351,20 @@ describe("dashboard metric spec section", { timeout: 300_000 }, () => {
     await page.locator("#spec").screenshot({ path: `${shots}/spec-error-1280.png` });
   });
 
+  it("loads a spec written in YAML from the file picker, with the JSON spec's definition hash", async () => {
+    await page.goto(`${base}/`);
+    await settled(page, "named", "ready", "acme-growth");
+    const yaml = readFileSync(`${root}tests/fixtures/specs/demo.yaml`);
+    await page.locator("#spec-file").setInputFiles({ name: "demo.yaml", mimeType: "application/yaml", buffer: yaml });
+    await page.waitForFunction(
+      () => window.__unimetricSpec?.source === "demo.yaml" && document.body.dataset.specState === "ready",
+      null,
+      { timeout: 120_000 },
+    );
+    assert.equal((await shown(page)).loaded.name, "acme-growth");
+    assert.equal(await page.locator("#spec-hash").getAttribute("title"), spec.definitionHash);
+  });
+
   it("refuses a spec from another origin", async () => {
     await page.goto(`${base}/?spec=${encodeURIComponent("https://example.com/spec.json")}`);
     await settled(page, "error", "error");

@@ -275,6 +275,7 @@ const specSame = () => {
 };
 const withSpec = (edit) => () => { const d = SPEC_DOC(); edit(d); return [d]; };
 const deep = (n) => { let o = {}; const top = o; for (let i = 0; i < n; i++) { o.x = {}; o = o.x; } return top; };
+const SPEC_YAML = "unimetricSpec: 1\nname: acme\nversion: \"1.2.0\"\ndata:\n  transactions: { customerId: c, timestamp: d, amount: a }\n  spend: { date: month, channel: channel, amount: amount, channelType: type }\n  currency: EUR\nmetrics:\n  aov: { metric: orders.aov }\n  revenue: { metric: revenue.net, label: Revenue }\n";
 entry("MetricSpec.parse", (...a) => U.MetricSpec.parse(...a), [
   c("the spec as an object", () => [SPEC_DOC()], ok((s) => assert.equal(s.definitionHash, ref.spec[0]))),
   c("the spec as text", () => [JSON.stringify(SPEC_DOC())], ok((s) => assert.equal(s.hash, ref.spec[1]))),
@@ -299,6 +300,16 @@ entry("MetricSpec.parse", (...a) => U.MetricSpec.parse(...a), [
   c("a cycle", () => { const d = SPEC_DOC(); d.data.self = d; return [d]; }, "E_BAD_SPEC"),
   c("a BigInt", () => [withSpec((d) => { d.metrics.aov.params = { weekStart: 1n }; })()[0]], "E_BAD_SPEC"),
   c("format 2", () => [withSpec((d) => { d.unimetricSpec = 2; })()[0]], "E_BAD_SPEC"),
+  c("YAML: the same spec, the same definition hash", () => [SPEC_YAML], ok((s) => assert.equal(s.definitionHash, ref.spec[0]))),
+  c("YAML: an alias", () => [SPEC_YAML.replace("  aov: { metric: orders.aov }", "  aov: &m { metric: orders.aov }\n  again: *m")], "E_BAD_SPEC"),
+  c("YAML: a tag", () => [SPEC_YAML.replace("currency: EUR", "currency: !!binary RVVS")], "E_BAD_SPEC"),
+  c("YAML: a repeated key", () => [SPEC_YAML + "name: other\n"], "E_BAD_SPEC"),
+  c("YAML: a second document", () => [SPEC_YAML + "---\nname: other\n"], "E_BAD_SPEC"),
+  c("YAML: .nan as a parameter", () => [SPEC_YAML.replace("{ metric: orders.aov }", "{ metric: orders.aov, params: { weekStart: .nan } }")], "E_BAD_SPEC"),
+  c("YAML: deep nesting", () => ["a:\n" + Array.from({ length: 200 }, (_, i) => " ".repeat(i + 1) + "b:").join("\n") + " 1\n"], "E_TOO_LARGE"),
+  c("YAML: a list as a key", () => ["? [a, b]\n: 1\n"], "E_BAD_SPEC"),
+  c("YAML: unterminated flow", () => [SPEC_YAML.replace("{ metric: orders.aov }", "{ metric: orders.aov")], "E_BAD_SPEC"),
+  c("YAML: a scalar document", () => ["just text"], "E_BAD_SPEC"),
 ], specSame);
 
 const OSI = SPEC.toOsi();

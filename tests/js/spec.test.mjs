@@ -249,6 +249,16 @@ test("the CLI: check, glossary, evaluate and diff with their exit codes", () => 
   r = run("evaluate", "exp.json", "--transactions", "etx.csv");
   assert.equal(r.status, 2);
   assert.match(r.stderr, /needs assignments/);
+  // The demo spec in YAML checks to the same definition hash as the JSON one.
+  write("demo.yaml", readFileSync(path.join(ROOT, "tests/fixtures/specs/demo.yaml"), "utf8"));
+  const jsonHash = run("check", "a.json").stdout.split(" ")[3];
+  r = run("check", "demo.yaml");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.split(" ")[3], jsonHash);
+  write("bad.yaml", readFileSync(path.join(ROOT, "tests/fixtures/specs/demo.yaml"), "utf8").replace("margin: 0.30", "margin: 3"));
+  r = run("check", "bad.yaml");
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /bad\.yaml:\d+:11: spec shared\.margin: .* \[E_OUT_OF_RANGE\]/);
   r = run("frobnicate");
   assert.equal(r.status, 2);
   r = run("--help");
