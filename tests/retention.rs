@@ -549,12 +549,9 @@ fn bad_bgbb_rows_get_coded_errors() {
         "recency",
         3,
     );
-    check(
-        fit(&ok, &[1.0, 0.0, 3.0], &[6.0, 6.0, 6.0], None),
-        "E_OUT_OF_RANGE",
-        "recency",
-        2,
-    );
+    let zero_recency = fit(&ok, &[1.0, 0.0, 3.0], &[6.0, 6.0, 6.0], None);
+    assert!(zero_recency.1.contains("recency is 0 but frequency is 2"), "{}", zero_recency.1);
+    check(zero_recency, "E_OUT_OF_RANGE", "recency", 2);
     check(
         fit(&[0.0, 2.0, 3.0], &[2.0, 2.0, 3.0], &[6.0, 6.0, 6.0], None),
         "E_OUT_OF_RANGE",
