@@ -550,7 +550,11 @@ fn bad_bgbb_rows_get_coded_errors() {
         3,
     );
     let zero_recency = fit(&ok, &[1.0, 0.0, 3.0], &[6.0, 6.0, 6.0], None);
-    assert!(zero_recency.1.contains("recency is 0 but frequency is 2"), "{}", zero_recency.1);
+    assert!(
+        zero_recency.1.contains("recency is 0 but frequency is 2"),
+        "{}",
+        zero_recency.1
+    );
     check(zero_recency, "E_OUT_OF_RANGE", "recency", 2);
     check(
         fit(&[0.0, 2.0, 3.0], &[2.0, 2.0, 3.0], &[6.0, 6.0, 6.0], None),
@@ -625,4 +629,72 @@ fn bad_bgbb_rows_get_coded_errors() {
     let o2: BgBbOptions = serde_json::from_str(r#"{"period":"week"}"#).unwrap();
     assert_eq!(o2.period, ContractPeriod::Week);
     assert!(serde_json::from_str::<BgBbOptions>(r#"{"weights":[1]}"#).is_err());
+}
+
+#[test]
+fn degenerate_and_extreme_inputs_give_errors_or_numbers_never_panics() {
+    let o = RetentionOptions::default();
+    let b = RetentionOptions {
+        model: RetentionKind::Bdw,
+        ..o
+    };
+    let cases: Vec<Vec<f64>> = vec![
+        vec![1000.0, 0.0, 0.0],
+        vec![1000.0, 0.0, 0.0, 0.0, 0.0],
+        vec![1000.0, 999.0, 999.0, 999.0],
+        vec![1e308, 1e308, 1e-300, 0.0],
+        vec![1.0, 1e-320, 0.0, 0.0],
+        vec![1e-300, 5e-301, 2e-301, 1e-301],
+        vec![1000.0, 1.0, 1.0, 1.0, 1.0],
+        (0..5000).map(|t| 1e6 / (1.0 + f64::from(t))).collect(),
+    ];
+    for c in &cases {
+        for opts in [&o, &b] {
+            // An error must be a coded one; a fit must give finite numbers.
+            let Ok(m) = RetentionModel::fit(&[c], opts) else {
+                continue;
+            };
+            assert!(m.params.alpha.is_finite() && m.params.beta.is_finite());
+            let curve = m.survival_curve(100.0).unwrap();
+            assert!(curve
+                .iter()
+                .all(|s| s.is_finite() && (0.0..=1.0).contains(s)));
+            if let Ok(v) = m.derl(0.1, 2.0) {
+                assert!(v.is_finite() && v >= 0.0);
+            }
+            if let Ok(Some(v)) = m.expected_lifetime() {
+                assert!(v.is_finite() && v >= 1.0);
+            }
+        }
+    }
+    // Everybody leaves in the first period: the supremum is at the edge of the parameter space
+    // and the fitted curve approaches it.
+    let m = RetentionModel::fit(&[&[1000.0, 0.0, 0.0, 0.0]], &o).unwrap();
+    assert!(m.survival(1.0).unwrap() < 1e-6);
+    let m = BgBbModel::from_params(PUBLISHED, ContractPeriod::Year).unwrap();
+    let big = [100_000.0];
+    assert!(m.probability_alive(&[3.0], &[50.0], &big).unwrap()[0].is_finite());
+    assert!(m
+        .expected_transactions(&[3.0], &[50.0], &big, 100_000.0)
+        .unwrap()[0]
+        .is_finite());
+    assert_eq!(
+        code(m.probability_alive(&[3.0], &[50.0], &[100_001.0])).0,
+        "E_OUT_OF_RANGE"
+    );
+    // Every customer transacts at every opportunity: the fit approaches "always active, always
+    // transacting".
+    let m = BgBbModel::fit(
+        &[6.0, 6.0],
+        &[6.0, 6.0],
+        &[6.0, 6.0],
+        Some(&[10.0, 5.0]),
+        &BgBbOptions::default(),
+    )
+    .unwrap();
+    assert!(m.probability_alive(&[6.0], &[6.0], &[6.0]).unwrap()[0] > 0.999);
+    let e = m
+        .expected_transactions(&[6.0], &[6.0], &[6.0], 5.0)
+        .unwrap()[0];
+    assert!((e - 5.0).abs() < 0.01, "{e}");
 }

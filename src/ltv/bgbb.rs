@@ -399,6 +399,11 @@ impl BgBbModel {
     /// than [`MAX_OPPORTUNITIES`]), each naming the column and the 1-based row;
     /// `E_INSUFFICIENT_DATA` (no weight on a row with a transaction), `E_BAD_OPTION`,
     /// `E_NOT_CONVERGED`.
+    ///
+    /// When the data sit at an edge of the model (for example every customer transacting at
+    /// every opportunity) the likelihood has its supremum at the edge of the parameter space:
+    /// the fit returns parameters near that edge, whose predictions approach the limit, and the
+    /// standard errors of the parameters that ran away are `None`.
     pub fn fit(
         frequency: &[f64],
         recency: &[f64],

@@ -537,6 +537,11 @@ impl RetentionModel {
     /// is the 1-based position in the cohort, period t at row t + 1), `E_INSUFFICIENT_DATA` (no
     /// cohort long enough to identify the parameters, or no churn), `E_BAD_OPTION`,
     /// `E_NOT_CONVERGED`.
+    ///
+    /// When the counts sit at an edge of the model (everybody leaving in the first period, or
+    /// nobody after it) the likelihood has its supremum at the edge of the parameter space: the
+    /// fit returns parameters near that edge, whose predictions approach the limit, and the
+    /// standard errors of the parameters that ran away are `None`.
     pub fn fit(cohorts: &[&[f64]], opts: &RetentionOptions) -> Result<RetentionModel> {
         opts.validate()?;
         let bdw = opts.model == RetentionKind::Bdw;
