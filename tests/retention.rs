@@ -10,6 +10,10 @@
 //!   δ = 2.783, LL = −33,225.6.
 //! - lifetimes 0.11.3 `BetaGeoBetaBinomFitter` at the published parameters
 //!   (`tests/fixtures/peers/bgbb_lifetimes.json`, written by `bgbb_lifetimes.py` beside it).
+//! - jdmaturen/shifted_beta_geometric_py (an independent Python sBG, README at commit 0cace72):
+//!   fitted on the High End shares of years 1–7, its projected shares for years 8–12 are
+//!   0.460, 0.436, 0.414, 0.395, 0.378 and its DERL at a 10 % discount rate for the survivors
+//!   of year 7 is 7.530 (its `derl(α, β, d, n)` is ours with n renewals).
 //! - Survival, retention rates and DERL summed directly in this file (products of the sBG
 //!   retention rates, or libm's lgamma for the BdW), independently of the library's code path.
 
@@ -93,6 +97,17 @@ fn sbg_matches_fader_hardie_2007_regular_and_high_end() {
             );
         }
     }
+}
+
+#[test]
+fn sbg_high_end_projection_and_derl_match_an_independent_implementation() {
+    let m = RetentionModel::fit(&[&HIGH_END[..8]], &RetentionOptions::default()).unwrap();
+    for (t, want) in (8..=12).zip([0.460, 0.436, 0.414, 0.395, 0.378]) {
+        let s = m.survival(f64::from(t)).unwrap();
+        assert!((s - want).abs() <= 0.0005, "year {t}: {s} vs {want}");
+    }
+    let derl = m.derl(0.10, 7.0).unwrap();
+    assert!((derl - 7.530).abs() <= 0.0005, "{derl}");
 }
 
 #[test]
