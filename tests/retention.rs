@@ -347,6 +347,24 @@ fn options_and_survivors_read_from_json() {
     assert_eq!(one.cohorts().len(), 1);
     let many: Survivors = serde_json::from_str("[[1000, 631, 468], [500, 300]]").unwrap();
     assert_eq!(many.cohorts().len(), 2);
+    let fitted = RetentionModel::fit_survivors(
+        &Survivors::One(REGULAR[..8].to_vec()),
+        &RetentionOptions::default(),
+    )
+    .unwrap();
+    assert!(sig3(fitted.params.alpha, 0.704));
+    let e = RetentionModel::fit_survivors(
+        &Survivors::Many(vec![vec![1000.0, 1200.0, 3.0]]),
+        &RetentionOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("'survivors[0]', row 2"), "{e}");
+    let e = RetentionModel::fit_survivors(
+        &Survivors::One(vec![1000.0, 1200.0, 3.0]),
+        &RetentionOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("'survivors', row 2"), "{e}");
     let m = sbg(0.704, 1.182);
     let json = serde_json::to_value(&m).unwrap();
     assert_eq!(

@@ -345,13 +345,13 @@ fn check_index(name: &str, t: f64, min: f64) -> Result<u32> {
 
 /// Validates the cohorts and sums them into [`Counts`]; `params` is the number of parameters
 /// to identify (2 for the sBG, 3 for the BdW).
-fn counts(cohorts: &[&[f64]], params: usize) -> Result<Counts> {
+/// `many`: name the columns `survivors[k]` (else `survivors`).
+fn counts(cohorts: &[&[f64]], many: bool, params: usize) -> Result<Counts> {
     if cohorts.is_empty() || cohorts.iter().all(|c| c.is_empty()) {
         return Err(Error::Empty {
             what: "survivors".into(),
         });
     }
-    let many = cohorts.len() > 1;
     let column = |k: usize| {
         if many {
             format!("survivors[{k}]")
@@ -543,10 +543,25 @@ impl RetentionModel {
     /// fit returns parameters near that edge, whose predictions approach the limit, and the
     /// standard errors of the parameters that ran away are `None`.
     pub fn fit(cohorts: &[&[f64]], opts: &RetentionOptions) -> Result<RetentionModel> {
+        Self::fit_named(cohorts, cohorts.len() > 1, opts)
+    }
+
+    /// [`fit`](Self::fit) on survivors as JavaScript passes them: errors in
+    /// [`Survivors::Many`] name the column `survivors[k]` even when there is one cohort.
+    pub fn fit_survivors(survivors: &Survivors, opts: &RetentionOptions) -> Result<RetentionModel> {
+        let cohorts = survivors.cohorts();
+        Self::fit_named(&cohorts, matches!(survivors, Survivors::Many(_)), opts)
+    }
+
+    fn fit_named(
+        cohorts: &[&[f64]],
+        many: bool,
+        opts: &RetentionOptions,
+    ) -> Result<RetentionModel> {
         opts.validate()?;
         let bdw = opts.model == RetentionKind::Bdw;
         let k = if bdw { 3 } else { 2 };
-        let data = counts(cohorts, k)?;
+        let data = counts(cohorts, many, k)?;
         let n = data.customers;
         let unpack = |lp: &[f64]| -> [f64; 3] {
             let c = if bdw {
@@ -841,7 +856,7 @@ mod tests {
             &[1000.0, 631.0, 468.0, 382.0, 326.0],
             &[500.0, 400.0, 350.0],
         ];
-        let data = counts(&cohorts, 3).unwrap();
+        let data = counts(&cohorts, true, 3).unwrap();
         let p = [0.8, 1.7, 0.9];
         let mut g = [0.0; 3];
         data.eval(p[0], p[1], p[2], &mut g);
