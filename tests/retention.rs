@@ -401,6 +401,9 @@ fn bad_survivors_get_coded_errors() {
     assert_eq!(c, "E_NON_FINITE");
     assert!(m.contains("'survivors[1]', row 2"), "{m}");
     assert_eq!(fit(&[]).0, "E_EMPTY");
+    let (c, m) = fit(&[&[1e308, 1e307, 1e306]]);
+    assert_eq!(c, "E_OUT_OF_RANGE");
+    assert!(m.contains("'survivors', row 1"), "{m}");
     assert_eq!(fit(&[&[]]).0, "E_EMPTY");
     assert_eq!(fit(&[&[100.0, 100.0, 100.0]]).0, "E_INSUFFICIENT_DATA");
     let bdw_opts = RetentionOptions {
@@ -608,6 +611,12 @@ fn bad_bgbb_rows_get_coded_errors() {
         2,
     );
     check(
+        fit(&ok, &ok, &[6.0, 6.0, 6.0], Some(&[1.0, 1.0, 1e200])),
+        "E_OUT_OF_RANGE",
+        "weight",
+        3,
+    );
+    check(
         fit(&ok, &ok, &[6.0, f64::NAN, 6.0], None),
         "E_NON_FINITE",
         "opportunities",
@@ -675,7 +684,7 @@ fn degenerate_and_extreme_inputs_give_errors_or_numbers_never_panics() {
         vec![1000.0, 0.0, 0.0],
         vec![1000.0, 0.0, 0.0, 0.0, 0.0],
         vec![1000.0, 999.0, 999.0, 999.0],
-        vec![1e308, 1e308, 1e-300, 0.0],
+        vec![1e150, 1e150, 1e-300, 0.0],
         vec![1.0, 1e-320, 0.0, 0.0],
         vec![1e-300, 5e-301, 2e-301, 1e-301],
         vec![1000.0, 1.0, 1.0, 1.0, 1.0],

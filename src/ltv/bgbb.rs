@@ -207,13 +207,7 @@ fn check_columns(
             ("opportunities", nn),
             ("weight", w),
         ] {
-            if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    column: name.into(),
-                    row,
-                    value: v,
-                });
-            }
+            crate::error::check_number(v, name, row)?;
             if v < 0.0 {
                 return Err(Error::Negative {
                     column: name.into(),
@@ -394,7 +388,7 @@ impl BgBbModel {
     /// `weight` customers (1 each when `weight` is `None`).
     ///
     /// Errors: `E_EMPTY` (no rows), `E_LENGTH_MISMATCH`, `E_NON_FINITE`, `E_NEGATIVE`,
-    /// `E_OUT_OF_RANGE` (not a whole number; frequency > opportunities; recency >
+    /// `E_OUT_OF_RANGE` (a value above 1e150; not a whole number; frequency > opportunities; recency >
     /// opportunities; recency 0 with frequency > 0 or the reverse; recency < frequency; more
     /// than [`MAX_OPPORTUNITIES`]), each naming the column and the 1-based row;
     /// `E_INSUFFICIENT_DATA` (no weight on a row with a transaction), `E_BAD_OPTION`,
