@@ -73,7 +73,7 @@ pub const PERIOD_NAMES: &[&str] = &["day", "week", "month", "quarter", "year"];
 /// `period` of the retention fits: the unit of t.
 pub const PERIOD: ParameterDef = ParameterDef::new(
     "period",
-    "year",
+    "\"year\"",
     "Length of one period of the data (one renewal or transaction opportunity): day, week, month, quarter or year. Recorded with the model; every t, rate, lifetime and horizon is in these periods. The default is the unit of the reference papers' data.",
 )
 .text("year")
@@ -81,7 +81,7 @@ pub const PERIOD: ParameterDef = ParameterDef::new(
 /// `model` of the retention fit: sBG (constant churn per customer) or BdW.
 pub const MODEL: ParameterDef = ParameterDef::new(
     "model",
-    "sbg",
+    "\"sbg\"",
     "sbg: each customer's churn probability is constant over time (retention.sbg); bdw: it may rise or fall with tenure (retention.bdw, one more parameter c).",
 )
 .text("sbg")
