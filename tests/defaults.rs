@@ -81,6 +81,18 @@ fn options_defaults_agree_with_the_glossary() {
             agrees::<segment::choose::ChooseKOptions>(&segment::choose::DEFINITION),
         ),
         (
+            "sbg",
+            agrees::<ltv::retention::RetentionOptions>(&ltv::retention::SBG),
+        ),
+        (
+            "bdw",
+            agrees::<ltv::retention::RetentionOptions>(&ltv::retention::BDW),
+        ),
+        (
+            "bgbb",
+            agrees::<ltv::bgbb::BgBbOptions>(&ltv::bgbb::DEFINITION),
+        ),
+        (
             "experiment",
             agrees::<experiment::ExperimentOptions>(&experiment::FREQUENTIST),
         ),

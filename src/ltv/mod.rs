@@ -1,9 +1,11 @@
 //! Customer lifetime value: the BG/NBD purchase model, the Gamma-Gamma spend model, predictive
-//! CLV with explicit discounting, historical LTV and simple LTV.
+//! CLV with explicit discounting, historical LTV and simple LTV; the BG/BB model of repeat
+//! transactions at discrete opportunities and the contractual retention models (sBG, BdW).
 //!
 //! Every model and metric here is a glossary [`Definition`](crate::glossary::Definition);
 //! [`DEFINITIONS`] lists them.
 
+pub mod bgbb;
 pub mod bgnbd;
 pub mod clv;
 pub mod gamma_gamma;
@@ -11,6 +13,7 @@ pub mod historical;
 pub mod holdout;
 pub mod optim;
 pub mod pareto_nbd;
+pub mod retention;
 pub mod saved;
 pub mod sim;
 pub mod simple;
@@ -27,6 +30,9 @@ pub const DEFINITIONS: &[Definition] = &[
     gamma_gamma::DEFINITION,
     clv::DEFINITION,
     holdout::DEFINITION,
+    bgbb::DEFINITION,
+    retention::SBG,
+    retention::BDW,
 ];
 
 /// `E_BAD_OPTION` naming the first of `options` (name, value) whose value is not a finite
