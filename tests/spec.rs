@@ -349,6 +349,7 @@ fn other_value(p: &unimetric::glossary::ParameterDef, current: &Value) -> Value 
         "expectedWeights" | "weights" => return json!([1, 2]),
         "unitsPerDay" if current.is_null() => return json!(100),
         "metrics" => return json!(["experiment.aov"]),
+        "survivors" => return json!([[1000, 631, 468], [500, 300]]),
         "baseline" => return json!("treatment"),
         "baselineMean" if current.is_null() => return json!(10),
         "baselineSd" if current.is_null() => return json!(2),
@@ -393,6 +394,10 @@ fn every_parameter_of_every_metric_is_a_breaking_change() {
         }
         if e.metric == "ltv.holdout" {
             params.insert("calibrationEnd".into(), json!("2024-02-15"));
+        }
+        if e.metric.starts_with("retention.") {
+            params.insert("survivors".into(), json!([1000, 631, 468, 382, 326]));
+            params.insert("discountRate".into(), json!(0.1));
         }
         if e.metric == "experiment.plan" {
             params.insert("metric".into(), json!("proportion"));
@@ -1114,4 +1119,74 @@ fn yaml_spec_is_the_same_spec() {
     assert_eq!(e.code(), "E_UNKNOWN_METRIC");
     assert_eq!(e.path(), Some("metrics.ltv12.metric"));
     assert!(e.position().is_some());
+}
+
+/// The retention and BG/BB metrics equal their direct calls. Survivors: Fader & Hardie (2007)'s
+/// "regular" cohort, years 0–7.
+#[test]
+fn retention_and_bgbb_metrics_equal_direct_calls() {
+    use unimetric::ltv::bgbb::{BgBbModel, BgBbOptions};
+    use unimetric::ltv::retention::{
+        ContractPeriod, RetentionKind, RetentionModel, RetentionOptions,
+    };
+    let regular = [1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0];
+    let spec = MetricSpec::parse(&spec_with(json!({
+        "sbg": { "metric": "retention.sbg",
+                 "params": { "survivors": regular, "discountRate": 0.1, "renewals": 2 } },
+        "bdw": { "metric": "retention.bdw",
+                 "params": { "survivors": [regular], "discountRate": 0.1 } },
+        "bgbb": { "metric": "ltv.bgbb", "params": { "period": "week" } }
+    })))
+    .unwrap();
+    let demo = MetricSpec::parse(DEMO).unwrap();
+    let (tx, _) = demo_data(&demo);
+    let out = eval_all(
+        &spec,
+        &Inputs {
+            transactions: Some(&tx),
+            ..Inputs::default()
+        },
+    );
+    let sbg = RetentionModel::fit(&[&regular], &RetentionOptions::default()).unwrap();
+    // The fit is the published one (α 0.704, β 1.182), and the headline its DERL.
+    assert!((sbg.params.alpha - 0.704).abs() < 5e-4 && (sbg.params.beta - 1.182).abs() < 5e-4);
+    assert_eq!(value(&out, "sbg"), Some(sbg.derl(0.1, 2.0).unwrap()));
+    let bdw = RetentionModel::fit(
+        &[&regular],
+        &RetentionOptions {
+            model: RetentionKind::Bdw,
+            ..RetentionOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(value(&out, "bdw"), Some(bdw.derl(0.1, 0.0).unwrap()));
+    assert_ne!(value(&out, "bdw"), value(&out, "sbg"));
+
+    let s = CustomerSummary::from_transactions(
+        &tx,
+        &SummaryOptions {
+            period: Period::Week,
+            ..SummaryOptions::default()
+        },
+    )
+    .unwrap();
+    let m = BgBbModel::fit(
+        &s.frequency,
+        &s.recency,
+        &s.t,
+        None,
+        &BgBbOptions {
+            period: ContractPeriod::Week,
+            ..BgBbOptions::default()
+        },
+    )
+    .unwrap();
+    let alive = m.probability_alive(&s.frequency, &s.recency, &s.t).unwrap();
+    let bgbb = out.iter().find(|e| e.name == "bgbb").unwrap();
+    assert_eq!(
+        bgbb.value,
+        Some(alive.iter().sum::<f64>() / alive.len() as f64)
+    );
+    let detail = serde_json::to_value(&bgbb.detail).unwrap();
+    assert_eq!(detail["model"]["period"], json!("week"));
 }

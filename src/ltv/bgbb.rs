@@ -587,7 +587,7 @@ impl BgBbModel {
                 );
                 let v = first * scale * (ratio(n) - ratio(n + ns));
                 if v.is_finite() {
-                    Ok(v.max(0.0))
+                    Ok(if v > 0.0 { v } else { 0.0 })
                 } else {
                     Err(Error::Undefined {
                         metric: DEFINITION.id.into(),
@@ -617,7 +617,7 @@ impl BgBbModel {
         );
         let v = a / (a + b) * d / gm1 * bracket;
         if v.is_finite() {
-            Ok(v.max(0.0))
+            Ok(if v > 0.0 { v } else { 0.0 })
         } else {
             Err(Error::Undefined {
                 metric: DEFINITION.id.into(),

@@ -218,6 +218,38 @@ pub const SPEC_REPORT_METRICS: ParameterDef = ParameterDef::new(
     "The experiment metrics reported together (an array of experiment.conversion, experiment.orders_per_unit, experiment.revenue_per_unit, experiment.aov), each compared by the frequentist test in the window after assignment.",
 )
 .rule("allTransactionMetrics");
+/// `survivors` of `retention.sbg` and `retention.bdw`: the counts a spec fits the model to.
+pub const SPEC_SURVIVORS: ParameterDef = ParameterDef::new(
+    "survivors",
+    "required",
+    "Survivor counts per period, period 0 (the cohort size) first: one array, or an array of arrays for several cohorts.",
+)
+.required();
+/// `renewals` of the retention metrics in a spec: the DERL of a customer with this many renewals.
+pub const SPEC_RENEWALS: ParameterDef = ParameterDef::new(
+    "renewals",
+    "0",
+    "Renewals of the customer whose DERL is the headline (0: a customer in their first period).",
+)
+.number(0.0)
+.range(0.0, 1_000_000.0)
+.whole();
+const RETENTION_PARAMS: &[ParameterDef] = &[
+    SPEC_SURVIVORS,
+    crate::ltv::retention::PERIOD,
+    crate::ltv::retention::MAX_ITERATIONS,
+    crate::ltv::retention::TOLERANCE,
+    crate::ltv::retention::DISCOUNT_RATE,
+    SPEC_RENEWALS,
+];
+const BGBB_PARAMS: &[ParameterDef] = &[
+    summary::PERIOD,
+    OBSERVATION_END,
+    TIMEZONE,
+    WEEK_START,
+    crate::ltv::bgbb::MAX_ITERATIONS,
+    crate::ltv::bgbb::TOLERANCE,
+];
 const TRANSACTION_METRICS: &[&str] = &[
     "experiment.conversion",
     "experiment.orders_per_unit",
@@ -509,6 +541,33 @@ const ENTRIES: &[Entry] = &[
         params: CLV_PARAMS,
     },
     Entry {
+        metric: "ltv.bgbb",
+        definition: &crate::ltv::bgbb::DEFINITION,
+        call: "fitBgBb({ frequency, recency, opportunities: T } of tx.summary(summaryOptions), fitOptions)",
+        inputs: TX,
+        headline: "mean P(alive) over customers",
+        unit: "probability (0–1)",
+        params: BGBB_PARAMS,
+    },
+    Entry {
+        metric: "retention.sbg",
+        definition: &crate::ltv::retention::SBG,
+        call: "fitShiftedBetaGeometric({ survivors }, fitOptions).derl(discountRate, renewals)",
+        inputs: &[],
+        headline: "DERL of a customer with `renewals` renewals (discounted periods)",
+        unit: "discounted periods",
+        params: RETENTION_PARAMS,
+    },
+    Entry {
+        metric: "retention.bdw",
+        definition: &crate::ltv::retention::BDW,
+        call: "fitShiftedBetaGeometric({ survivors }, { ...fitOptions, model: \"bdw\" }).derl(discountRate, renewals)",
+        inputs: &[],
+        headline: "DERL of a customer with `renewals` renewals (discounted periods)",
+        unit: "discounted periods",
+        params: RETENTION_PARAMS,
+    },
+    Entry {
         metric: "churn.propensity",
         definition: &churn::PROPENSITY,
         call: "fitChurn(churnFeatures(tx, { cutoff: trainCutoff, horizonDays }), labels, fitOptions).predict(churnFeatures(tx, { cutoff: scoreCutoff, horizonDays }))",
@@ -729,6 +788,13 @@ pub(crate) enum Call {
     ChooseK(SummaryOptions, Box<ChooseKOptions>),
     Holdout(Box<HoldoutOptions>),
     Experiment(Box<ExperimentOnTransactionsOptions>, ExperimentHeadline),
+    BgBb(SummaryOptions, crate::ltv::bgbb::BgBbOptions),
+    Retention {
+        survivors: crate::ltv::retention::Survivors,
+        options: crate::ltv::retention::RetentionOptions,
+        discount_rate: f64,
+        renewals: f64,
+    },
     Srm(Option<Vec<f64>>),
     Plan(PlanOptions),
     Report(
@@ -853,6 +919,18 @@ const EXPERIMENT_KEYS: &[&str] = &[
     "expectedWeights",
     "unitsPerDay",
 ];
+
+/// The contract period of a summary period.
+fn contract_period(p: crate::data::Period) -> crate::ltv::retention::ContractPeriod {
+    use crate::data::Period as P;
+    use crate::ltv::retention::ContractPeriod as C;
+    match p {
+        P::Day => C::Day,
+        P::Week => C::Week,
+        P::Month => C::Month,
+        P::Quarter => C::Quarter,
+    }
+}
 
 /// `horizonDays` in effect (whole and in range: checked at parse).
 fn horizon_of(params: Params<'_>) -> u32 {
@@ -1097,6 +1175,35 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
             }
             Call::Experiment(Box::new(o), headline)
         }
+        "ltv.bgbb" => {
+            let o = summary_opts()?;
+            let mut fit: crate::ltv::bgbb::BgBbOptions =
+                options(params, &["maxIterations", "tolerance"])?;
+            fit.period = contract_period(o.period);
+            Call::BgBb(o, fit)
+        }
+        "retention.sbg" | "retention.bdw" => {
+            #[derive(serde::Deserialize)]
+            #[serde(rename_all = "camelCase", deny_unknown_fields)]
+            struct Numbers {
+                survivors: crate::ltv::retention::Survivors,
+                discount_rate: f64,
+                #[serde(default)]
+                renewals: f64,
+            }
+            let n: Numbers = options(params, &["survivors", "discountRate", "renewals"])?;
+            let mut o: crate::ltv::retention::RetentionOptions =
+                options(params, &["period", "maxIterations", "tolerance"])?;
+            if entry.metric == "retention.bdw" {
+                o.model = crate::ltv::retention::RetentionKind::Bdw;
+            }
+            Call::Retention {
+                survivors: n.survivors,
+                options: o,
+                discount_rate: n.discount_rate,
+                renewals: n.renewals,
+            }
+        }
         "experiment.srm" => {
             #[derive(serde::Deserialize)]
             #[serde(deny_unknown_fields)]
@@ -1205,6 +1312,10 @@ pub enum Detail {
     Holdout(Box<HoldoutResult>),
     /// `experimentOnTransactions(…)`.
     Experiment(Box<ExperimentOnTransactionsResult>),
+    /// `fitBgBb(…)` with each customer's P(alive).
+    BgBb(Box<BgBbOut>),
+    /// `fitShiftedBetaGeometric(…)` with its DERL and expected lifetime.
+    Retention(Box<RetentionOut>),
     /// `srmCheck(…)` with the arms' names.
     Srm(SrmOut),
     /// `planExperiment(…)`.
@@ -1233,6 +1344,29 @@ pub struct Scores<M> {
     pub train_cutoff: Option<i64>,
     /// The fitted model (its JSON form, as `toJSON()` gives it).
     pub model: M,
+}
+
+/// The BG/BB fit on a summary and each customer's P(alive at the next opportunity).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BgBbOut {
+    /// The model (its JSON form, without metric and version).
+    pub model: crate::ltv::bgbb::BgBbModel,
+    /// P(alive) per customer, in the summary's order.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    pub probability_alive: Vec<f64>,
+}
+
+/// A retention fit with the headline DERL and the expected lifetime.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionOut {
+    /// The model (its JSON form, without metric and version).
+    pub model: crate::ltv::retention::RetentionModel,
+    /// DERL at the spec's discount rate and renewals.
+    pub derl: f64,
+    /// E[T] in periods (`null` when the mean lifetime is infinite).
+    pub expected_lifetime: Option<f64>,
 }
 
 /// `srmCheck` on the assignments: the arms' names and units with the check.
@@ -1721,6 +1855,37 @@ fn run(
             };
             (value, Detail::Experiment(Box::new(r)))
         }
+        Call::BgBb(o, fit) => {
+            let s = summary_of(o, cache)?;
+            let model =
+                crate::ltv::bgbb::BgBbModel::fit(&s.frequency, &s.recency, &s.t, None, fit)?;
+            let alive = model.probability_alive(&s.frequency, &s.recency, &s.t)?;
+            (
+                mean(&alive),
+                Detail::BgBb(Box::new(BgBbOut {
+                    model,
+                    probability_alive: alive,
+                })),
+            )
+        }
+        Call::Retention {
+            survivors,
+            options,
+            discount_rate,
+            renewals,
+        } => {
+            let model = crate::ltv::retention::RetentionModel::fit_survivors(survivors, options)?;
+            let derl = model.derl(*discount_rate, *renewals)?;
+            let expected_lifetime = model.expected_lifetime()?;
+            (
+                Some(derl),
+                Detail::Retention(Box::new(RetentionOut {
+                    model,
+                    derl,
+                    expected_lifetime,
+                })),
+            )
+        }
         Call::Srm(weights) => {
             let (arms, counts) = assignments()?.arm_counts();
             let srm = exp::srm_check(&counts, weights.as_deref())?;
@@ -1846,6 +2011,8 @@ impl Serialize for Detail {
             Detail::Holdout(x) => x.serialize(s),
             Detail::Experiment(x) => x.serialize(s),
             Detail::Srm(x) => x.serialize(s),
+            Detail::BgBb(x) => x.serialize(s),
+            Detail::Retention(x) => x.serialize(s),
             Detail::Plan(x) => x.serialize(s),
             Detail::Report(x) => x.serialize(s),
         }

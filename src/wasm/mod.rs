@@ -14,6 +14,7 @@ pub mod glossary;
 pub mod interop;
 pub mod ltv;
 pub mod progress;
+pub mod retention;
 pub mod segment;
 pub mod spec;
 pub mod summary;

@@ -4,7 +4,11 @@
 // test of the declarations, so a change that breaks a documented call fails the build.
 import {
   AliveChurnModel,
+  BgBbModel,
   BgNbdModel,
+  RetentionModel,
+  fitBgBb,
+  fitShiftedBetaGeometric,
   ChurnModel,
   CustomerSummary,
   FeatureMatrix,
@@ -206,8 +210,21 @@ const specBack: MetricSpec = MetricSpec.fromOsi(specOsi);
 const specEntries: string[] = specCatalog().map((e) => e.call);
 const specCanonical = spec.canonical();
 const specMapping = spec.transactionsMapping === null ? null : Transactions.fromCsv(csv, spec.transactionsMapping);
+const specWithAssignments = spec.evaluate({ transactions: csv, assignments: "user,arm,at\n" })["aov"].definition.assignmentsFingerprint;
+const specFromYaml: MetricSpec = MetricSpec.parse("unimetricSpec: 1\nname: acme\n");
+
+// Contractual retention and BG/BB.
+const retention: RetentionModel = fitShiftedBetaGeometric({ survivors: [1000, 631, 468] }, { model: "bdw", period: "month" });
+const lifetime: number | null = retention.expectedLifetime();
+const curve: Float64Array = retention.projectSurvivors(1000, 12);
+const derl: number = retention.derl(0.1, 0);
+const retentionBack: RetentionModel = RetentionModel.fromJSON(JSON.parse(JSON.stringify(retention.toJSON())));
+const bgbb: BgBbModel = fitBgBb({ frequency: [0, 1], recency: [0, 1], opportunities: [6, 6], weight: [10, 5] }, { period: "year" });
+const bgbbAlive: Float64Array = bgbb.probabilityAlive({ frequency: [1], recency: [1], opportunities: [6] });
+const bgbbParams: number = bgbb.params.gamma + BgBbModel.fromJSON(bgbb.toJSON()).params.delta;
 
 export const everything = [
+  specWithAssignments, specFromYaml, retention, lifetime, curve, derl, retentionBack, bgbb, bgbbAlive, bgbbParams,
   spec, specValue, specAov, specHash, specDiff, specBreaking, specText, specOsi, specBack, specEntries, specCanonical, specMapping,
   abOnTx, abOnTxMetric, abOnTxRows, found, usDates, dotDates,
   rows, weekly, kpis, frequency, fromColumns, defs, maxHorizon, codes, v, describe, table, blended,
