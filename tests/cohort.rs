@@ -412,3 +412,72 @@ fn an_empty_table_is_e_empty() {
     .unwrap_err();
     assert_eq!(e.code(), "E_EMPTY");
 }
+
+/// The monthly matrix of the bundled sample data equals pandas' (written by
+/// `tests/fixtures/peers/cohort_pandas.py`) cell by cell: customers, retention and revenue, all
+/// cohorts and by acquisition channel, with the same cells incomplete.
+#[test]
+fn matches_pandas_on_the_sample_data() {
+    let peer: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/peers/cohort_pandas.json")).unwrap();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/www/data/transactions.csv"
+    ))
+    .unwrap();
+    let mut mapping = ColumnMapping::new("customer_id", "order_date", "amount");
+    mapping.order_id = Some("order_id".into());
+    mapping.channel = Some("channel".into());
+    let tx = Transactions::from_csv(&bytes, &mapping).unwrap();
+    let numbers = |v: &serde_json::Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap_or(f64::NAN))
+            .collect()
+    };
+    let mut compared = 0;
+    for (key, by) in [
+        ("monthly", None),
+        ("monthlyByChannel", Some(Split::Channel)),
+    ] {
+        let p = &peer[key];
+        for measure in [Measure::Customers, Measure::Retention, Measure::Revenue] {
+            let m = cohorts(
+                &tx,
+                &CohortOptions {
+                    measure,
+                    by,
+                    observation_end: end(peer["observationEnd"].as_str().unwrap()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(m.ages.len() as u64, peer["ages"].as_u64().unwrap());
+            assert_eq!(m.cohort_start, numbers(&p["cohortStart"]), "{key}");
+            let sizes: Vec<f64> = m.cohort_size.iter().map(|&s| f64::from(s)).collect();
+            assert_eq!(sizes, numbers(&p["cohortSize"]), "{key}");
+            if let Some(ch) = &m.channel {
+                let want: Vec<&str> = p["channel"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_str().unwrap())
+                    .collect();
+                assert_eq!(ch, &want, "{key}");
+            }
+            let want = numbers(&p[measure.as_str()]);
+            assert_eq!(m.values.len(), want.len(), "{key} {}", measure.as_str());
+            for (i, (a, b)) in m.values.iter().zip(&want).enumerate() {
+                let ok = if b.is_nan() {
+                    a.is_nan()
+                } else {
+                    (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+                };
+                assert!(ok, "{key} {} cell {i}: {a} vs pandas {b}", measure.as_str());
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 1000, "{compared} cells compared");
+}
