@@ -389,24 +389,86 @@ pub(crate) enum Before {
     Skip,
 }
 
-/// One customer's place in the grid.
-#[derive(Debug, Clone, Copy)]
-struct Member {
-    /// Row (`cohort · groups + group`), or `u32::MAX` for none.
-    row: u32,
-    /// Acquisition period index in the age period.
-    acq: i64,
-    /// First bit of the customer's activity flags (the `customers` measure).
-    bit: usize,
-}
-
 const NONE: u32 = u32::MAX;
 
+/// Width of a [`DayPeriods`] bucket: 2^26 ms, about 18.6 hours, shorter than any local day, so
+/// a bucket holds at most one local midnight and so at most one change of period.
+const BUCKET_SHIFT: u32 = 26;
+
+/// The most buckets a [`DayPeriods`] table holds (about 140 years).
+const MAX_BUCKETS: i64 = 1 << 16;
+
+/// One bucket: the period at its start, and from the instant `change` on, `after`.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    change: i64,
+    before: i32,
+    after: i32,
+}
+
+/// The local period of an instant by a table over the data's time range, in buckets of 2^26 ms:
+/// a shift, a lookup and one comparison, instead of a time-zone offset, a division by the day's
+/// length and the calendar arithmetic of a month per transaction (an `i64` division is a real
+/// division in WebAssembly). Instants outside the table ask the calendar.
+struct DayPeriods {
+    period: Period,
+    lo: i64,
+    table: Vec<Bucket>,
+}
+
+impl DayPeriods {
+    fn new(cal: &Calendar, period: Period, lo: i64, hi: i64) -> DayPeriods {
+        let n = if hi >= lo {
+            ((hi - lo) >> BUCKET_SHIFT) + 1
+        } else {
+            0
+        };
+        let mut table = Vec::new();
+        if n <= MAX_BUCKETS {
+            table.reserve(n as usize);
+            for b in 0..n {
+                let from = lo + (b << BUCKET_SHIFT);
+                let to = from + (1 << BUCKET_SHIFT) - 1;
+                let (p0, p1) = (cal.index(period, from), cal.index(period, to));
+                let change = if p0 == p1 {
+                    i64::MAX
+                } else {
+                    cal.start_ms(period, p1)
+                };
+                // More than one change, or a change the calendar places elsewhere: no table.
+                let sound = p0 == p1
+                    || (from < change
+                        && change <= to
+                        && cal.index(period, change - 1) == p0
+                        && cal.index(period, change) == p1);
+                if !sound || i32::try_from(p0).is_err() || i32::try_from(p1).is_err() {
+                    table.clear();
+                    break;
+                }
+                table.push(Bucket {
+                    change,
+                    before: p0 as i32,
+                    after: p1 as i32,
+                });
+            }
+        }
+        DayPeriods { period, lo, table }
+    }
+
+    #[inline(always)]
+    fn of(&self, cal: &Calendar, t: i64) -> i64 {
+        let b = (t.wrapping_sub(self.lo) >> BUCKET_SHIFT) as usize;
+        match self.table.get(b) {
+            Some(k) if t >= self.lo => i64::from(if t >= k.change { k.after } else { k.before }),
+            _ => cal.index(self.period, t),
+        }
+    }
+}
+
 /// Cohorts × groups × ages: which row each customer belongs to and how many ages each cohort
-/// has; sums of per-transaction values over it. Rows are cohort-major: row `c · groups + g`.
-/// Row `c · groups + g` holds the ages `0..len(c)`, with `len(c)` = the ages from the cohort
-/// period's start to the end given, at most `max_ages`; a transaction past a row's last age is
-/// not counted.
+/// has; sums of per-transaction values over it. Rows are cohort-major: row `c · groups + g`
+/// holds the ages `0..len(c)`, with `len(c)` = the ages from the cohort period's start to the
+/// end given, at most `max_ages`; a transaction past its row's last age is not counted.
 pub(crate) struct CohortGrid {
     /// Index of the first cohort (in the cohort period).
     pub first: i64,
@@ -416,20 +478,30 @@ pub(crate) struct CohortGrid {
     pub groups: usize,
     /// Offset of each row's first cell; one more entry than rows.
     start: Vec<usize>,
-    members: Vec<Member>,
-    age_period: Period,
+    /// Per customer: row (`cohort · groups + group`), or [`NONE`]. Four bytes, one random
+    /// access per transaction.
+    members: Vec<u32>,
+    /// Per customer: acquisition period index in the age period, when the age period differs
+    /// from the cohort period (otherwise it is the row's cohort, `row_acq`).
+    acq: Option<Vec<i32>>,
+    /// Per row: its cohort's index in the age period (the age period is the cohort period).
+    row_acq: Vec<i64>,
+    /// The longest row.
+    stride: usize,
+    periods: DayPeriods,
     /// With a total group: every transaction also counts in group 0 of its cohort.
     total: bool,
-    bits: usize,
 }
 
 impl CohortGrid {
-    /// The grid of `cohorts` cohorts from the cohort index `first`: `acquired[c]` is customer
-    /// `c`'s acquisition instant and group (`None`: in no row). A customer whose cohort falls
-    /// outside the range is in no row. With `total`, group 0 also receives every transaction of
-    /// the other groups. Ages run to `end` (its age period included), at most `max_ages`.
+    /// The grid of `cohorts` cohorts from the cohort index `first` over `tx`: `acquired[c]` is
+    /// customer `c`'s acquisition instant and group (`None`: in no row). A customer whose cohort
+    /// falls outside the range is in no row. With `total`, group 0 also receives every
+    /// transaction of the other groups. Ages run to `end` (its age period included), at most
+    /// `max_ages`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
+        tx: &Transactions,
         cal: &Calendar,
         cohort_period: Period,
         age_period: Period,
@@ -453,36 +525,34 @@ impl CohortGrid {
                 start.push(cells);
                 cells += n;
             }
+            if cells > MAX_CELLS {
+                return Err(Error::TooLarge {
+                    what: "the cohort grid".into(),
+                    size: cells,
+                    limit: MAX_CELLS,
+                });
+            }
         }
         start.push(cells);
-        if cells > MAX_CELLS {
-            return Err(Error::TooLarge {
-                what: "the cohort grid".into(),
-                size: cells,
-                limit: MAX_CELLS,
+        let (lo, hi) = tx.time_range();
+        let cohort_of = DayPeriods::new(cal, cohort_period, lo, hi);
+        let age_of = DayPeriods::new(cal, age_period, lo, hi);
+        let same = age_period == cohort_period;
+        let mut members = Vec::new();
+        let mut acq = Vec::new();
+        for a in acquired {
+            let place = a.and_then(|(ms, g)| {
+                let c = cohort_of.of(cal, ms) - first;
+                (c >= 0 && (c as usize) < cohorts && (g as usize) < groups)
+                    .then(|| ((c as usize * groups + g as usize) as u32, ms))
             });
+            members.push(place.map_or(NONE, |(row, _)| row));
+            if !same {
+                acq.push(place.map_or(0, |(_, ms)| age_of.of(cal, ms) as i32));
+            }
         }
-        let mut bits = 0usize;
-        let members = acquired
-            .map(|a| {
-                let none = Member {
-                    row: NONE,
-                    acq: 0,
-                    bit: 0,
-                };
-                let Some((ms, g)) = a else { return none };
-                let c = cal.index(cohort_period, ms) - first;
-                if c < 0 || c as usize >= cohorts || g as usize >= groups {
-                    return none;
-                }
-                let m = Member {
-                    row: (c as usize * groups + g as usize) as u32,
-                    acq: cal.index(age_period, ms),
-                    bit: bits,
-                };
-                bits += len[c as usize];
-                m
-            })
+        let row_acq = (0..cohorts * groups)
+            .map(|r| first + (r / groups) as i64)
             .collect();
         Ok(CohortGrid {
             first,
@@ -490,9 +560,11 @@ impl CohortGrid {
             groups,
             start,
             members,
-            age_period,
+            acq: (!same).then_some(acq),
+            row_acq,
+            stride: len.iter().copied().max().unwrap_or(1),
+            periods: DayPeriods::new(cal, age_period, lo, hi.min(end)),
             total,
-            bits,
         })
     }
 
@@ -515,11 +587,11 @@ impl CohortGrid {
     /// Customers in each row (with a total group, group 0 counts every customer of its cohort).
     pub(crate) fn sizes(&self) -> Vec<u32> {
         let mut n = vec![0u32; self.cohorts * self.groups];
-        for m in &self.members {
-            if m.row == NONE {
+        for &m in &self.members {
+            if m == NONE {
                 continue;
             }
-            let row = m.row as usize;
+            let row = m as usize;
             if let Some(x) = n.get_mut(row) {
                 *x += 1;
             }
@@ -533,9 +605,9 @@ impl CohortGrid {
         n
     }
 
-    /// Calls `f(transaction, cell, total cell, customer's activity bit)` for every transaction on
-    /// or before `end` of a customer in the grid, within its row's ages; the total cell is the
-    /// same age in group 0 of the cohort when the grid has a total and the customer is in
+    /// Calls `f(transaction, cell, total cell, customer · stride + age)` for every transaction
+    /// on or before `end` of a customer in the grid, within its row's ages; the total cell is
+    /// the same age in group 0 of the cohort when the grid has a total and the customer is in
     /// another group.
     #[inline]
     fn each(
@@ -546,25 +618,24 @@ impl CohortGrid {
         before: Before,
         mut f: impl FnMut(usize, usize, Option<usize>, usize),
     ) {
-        let fixed = cal.fixed_parts();
-        let p = self.age_period;
         for (r, (&c, &t)) in tx.customer.iter().zip(&tx.timestamp).enumerate() {
-            let Some(m) = self.members.get(c as usize) else {
+            let Some(&row) = self.members.get(c as usize) else {
                 continue;
             };
-            if m.row == NONE || t > end {
+            if row == NONE || t > end {
                 continue;
             }
-            let idx = match fixed {
-                Some((offset, shift)) => p.local_index(t + offset, shift),
-                None => cal.index(p, t),
+            let acq = match &self.acq {
+                None => self.row_acq.get(row as usize).copied(),
+                Some(v) => v.get(c as usize).map(|&a| i64::from(a)),
             };
-            let age = match idx - m.acq {
+            let Some(acq) = acq else { continue };
+            let age = match self.periods.of(cal, t) - acq {
                 a if a >= 0 => a as usize,
                 _ if before == Before::AgeZero => 0,
                 _ => continue,
             };
-            let row = m.row as usize;
+            let row = row as usize;
             let (Some(&a), Some(&b)) = (self.start.get(row), self.start.get(row + 1)) else {
                 continue;
             };
@@ -572,13 +643,15 @@ impl CohortGrid {
             if cell >= b {
                 continue;
             }
-            let t0 = row - row % self.groups;
-            let total = if self.total && t0 != row {
-                self.start.get(t0).map(|&a0| a0 + age)
+            let total = if self.total {
+                let t0 = row - row % self.groups;
+                (t0 != row)
+                    .then(|| self.start.get(t0).map(|&a0| a0 + age))
+                    .flatten()
             } else {
                 None
             };
-            f(r, cell, total, m.bit + age);
+            f(r, cell, total, c as usize * self.stride + age);
         }
     }
 
@@ -613,9 +686,10 @@ impl CohortGrid {
         counts: impl Fn(usize) -> bool,
     ) -> Vec<f64> {
         let mut out = vec![0.0; self.cells()];
-        if self.bits <= MAX_BITMAP_BITS {
-            // One bit per customer and age of their row.
-            let mut seen = vec![0u64; self.bits.div_ceil(64)];
+        let bits = self.members.len().saturating_mul(self.stride);
+        if bits <= MAX_BITMAP_BITS {
+            // One bit per customer and age.
+            let mut seen = vec![0u64; bits.div_ceil(64)];
             self.each(tx, cal, end, before, |r, cell, total, bit| {
                 if !counts(r) {
                     return;
@@ -731,7 +805,16 @@ pub fn cohorts(tx: &Transactions, opts: &CohortOptions) -> Result<CohortMatrix> 
         .resolve_checked(&cal, || tx.time_range().1, "observationEnd")?;
     let cp = opts.cohort_period;
     let ap = opts.age_period();
-    let acq = crate::summary::acquisitions(tx, &cal);
+    // The channel split needs each acquisition's channel (`summary::acquisitions`, as CAC);
+    // otherwise only its instant, found in two passes.
+    let acq = if opts.by.is_some() {
+        crate::summary::acquisitions(tx, &cal)
+    } else {
+        first_purchases(tx, &cal)
+            .into_iter()
+            .map(|f| (f != i64::MAX).then_some((f, NO_CHANNEL)))
+            .collect()
+    };
 
     // Groups: one, or the channels (the table's channel names, then "unknown").
     let split = opts.by == Some(Split::Channel);
@@ -754,8 +837,10 @@ pub fn cohorts(tx: &Transactions, opts: &CohortOptions) -> Result<CohortMatrix> 
     };
     let kept = |a: &Option<(i64, u32)>| a.filter(|&(ms, _)| ms <= end);
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    let (first, last) = tx.time_range();
+    let cohort_of = DayPeriods::new(&cal, cp, first, last);
     for (ms, _) in acq.iter().filter_map(kept) {
-        let c = cal.index(cp, ms);
+        let c = cohort_of.of(&cal, ms);
         lo = lo.min(c);
         hi = hi.max(c);
     }
@@ -767,6 +852,7 @@ pub fn cohorts(tx: &Transactions, opts: &CohortOptions) -> Result<CohortMatrix> 
     let ncohorts = (hi - lo + 1) as usize;
     let max_ages = opts.max_age.map_or(usize::MAX, |m| m as usize + 1);
     let grid = CohortGrid::new(
+        tx,
         &cal,
         cp,
         ap,
@@ -861,6 +947,38 @@ pub fn cohorts(tx: &Transactions, opts: &CohortOptions) -> Result<CohortMatrix> 
     Ok(out)
 }
 
+/// Each customer's acquisition instant (`i64::MAX` for none): the first instant of their first
+/// purchase day — the same instant as `summary::acquisitions`, without the channel. The first
+/// purchase day is the day of their earliest purchase; an earlier refund that same day moves
+/// the instant to it.
+fn first_purchases(tx: &Transactions, cal: &Calendar) -> Vec<i64> {
+    let mut first = vec![i64::MAX; tx.customer_count()];
+    let rows = || tx.customer.iter().zip(tx.timestamp.iter().zip(&tx.amount));
+    let mut refunds = false;
+    for (&c, (&t, &a)) in rows() {
+        if crate::summary::is_purchase(a) {
+            if let Some(f) = first.get_mut(c as usize) {
+                *f = (*f).min(t);
+            }
+        } else {
+            refunds = true;
+        }
+    }
+    if refunds {
+        for (&c, (&t, &a)) in rows() {
+            if crate::summary::is_purchase(a) {
+                continue;
+            }
+            if let Some(f) = first.get_mut(c as usize) {
+                if t < *f && *f != i64::MAX && cal.day(t) == cal.day(*f) {
+                    *f = t;
+                }
+            }
+        }
+    }
+    first
+}
+
 fn def_ref(opts: &CohortOptions, cal: &Calendar, end: i64, cost: bool) -> DefinitionRef {
     let mut d = DefinitionRef::new(&DEFINITION)
         .with(
@@ -888,4 +1006,64 @@ fn def_ref(opts: &CohortOptions, cal: &Calendar, end: i64, cost: bool) -> Defini
         );
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{IdColumn, TimeColumn, TransactionColumns};
+
+    /// The two-pass acquisition instants agree with `summary::acquisitions` on data with
+    /// refunds (some the same day before a purchase), zero amounts and several rows a day, in
+    /// UTC and in a zone with DST.
+    #[test]
+    fn first_purchases_match_summary_acquisitions() {
+        let d = crate::sim::simulate(
+            &crate::sim::SimParams {
+                customers: 400,
+                refund_rate: 0.3,
+                ..Default::default()
+            },
+            7,
+        );
+        let ids: Vec<u32> = d.transactions.iter().map(|t| t.customer).collect();
+        // Every third row moves to midnight of its day, so days hold several rows and refunds
+        // fall before purchases of the same day.
+        let ts: Vec<f64> = d
+            .transactions
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if i % 3 == 0 {
+                    (t.ms - t.ms.rem_euclid(86_400_000)) as f64
+                } else {
+                    t.ms as f64
+                }
+            })
+            .collect();
+        let amount: Vec<f64> = d
+            .transactions
+            .iter()
+            .enumerate()
+            .map(|(i, t)| if i % 17 == 0 { 0.0 } else { t.amount })
+            .collect();
+        let tx = Transactions::from_columns(TransactionColumns {
+            customer_id: IdColumn::Numeric(&ids),
+            timestamp: TimeColumn::EpochMs(&ts),
+            amount: &amount,
+            order_id: None,
+            channel: None,
+            cost: None,
+        })
+        .unwrap();
+        assert!(amount.iter().any(|&a| a < 0.0));
+        for zone in ["UTC", "America/New_York"] {
+            let cal = Calendar::for_call(Some(&Zone::parse(zone).unwrap()), &tx, 1).unwrap();
+            let want: Vec<i64> = crate::summary::acquisitions(&tx, &cal)
+                .into_iter()
+                .map(|a| a.map_or(i64::MAX, |(ms, _)| ms))
+                .collect();
+            assert_eq!(first_purchases(&tx, &cal), want, "{zone}");
+        }
+    }
 }
