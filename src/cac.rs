@@ -811,6 +811,7 @@ fn cohorts(
     // The one cohort grid, months since the acquisition month up to the last transaction's
     // month; transactions before the acquisition month are not counted.
     let cohorts = CohortGrid::new(
+        tx,
         &cal,
         Period::Month,
         Period::Month,

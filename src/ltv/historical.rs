@@ -230,6 +230,7 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
         .unwrap_or(end_month);
     let months = (end_month - first_month + 1).max(1) as usize;
     let grid = CohortGrid::new(
+        tx,
         &cal,
         Period::Month,
         Period::Month,
