@@ -1026,7 +1026,7 @@ mod tests {
             },
             7,
         );
-        let ids: Vec<u32> = d.transactions.iter().map(|t| t.customer).collect();
+        let mut ids: Vec<u32> = d.transactions.iter().map(|t| t.customer).collect();
         // Every third row moves to midnight of its day, so days hold several rows and refunds
         // fall before purchases of the same day.
         let ts: Vec<f64> = d
@@ -1047,6 +1047,20 @@ mod tests {
             .enumerate()
             .map(|(i, t)| if i % 17 == 0 { 0.0 } else { t.amount })
             .collect();
+        // Two customers by hand: 9001 refunds at 08:00 and buys at 10:00 the same day (its
+        // acquisition instant is the refund's); 9002 refunds the day before it buys.
+        let (mut ts, mut amount) = (ts, amount);
+        let day = 19_723 * 86_400_000_i64; // 2024-01-01
+        for (id, t, a) in [
+            (9001, day + 8 * 3_600_000, -5.0),
+            (9001, day + 10 * 3_600_000, 20.0),
+            (9002, day - 3_600_000, -5.0),
+            (9002, day + 10 * 3_600_000, 20.0),
+        ] {
+            ids.push(id);
+            ts.push(t as f64);
+            amount.push(a);
+        }
         let tx = Transactions::from_columns(TransactionColumns {
             customer_id: IdColumn::Numeric(&ids),
             timestamp: TimeColumn::EpochMs(&ts),
@@ -1056,7 +1070,14 @@ mod tests {
             cost: None,
         })
         .unwrap();
-        assert!(amount.iter().any(|&a| a < 0.0));
+        let f = first_purchases(&tx, &Calendar::utc());
+        let of = |id: u32| {
+            ids.iter()
+                .position(|&i| i == id)
+                .map(|r| f[tx.customer[r] as usize])
+        };
+        assert_eq!(of(9001), Some(day + 8 * 3_600_000));
+        assert_eq!(of(9002), Some(day + 10 * 3_600_000));
         for zone in ["UTC", "America/New_York"] {
             let cal = Calendar::for_call(Some(&Zone::parse(zone).unwrap()), &tx, 1).unwrap();
             let want: Vec<i64> = crate::summary::acquisitions(&tx, &cal)
