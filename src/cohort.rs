@@ -34,7 +34,8 @@
 //!   takes it), [`UNKNOWN_CHANNEL`] when there is none. Rows are by cohort, then channel name.
 //!
 //! Historical LTV's cohort curves and CAC payback's cohort curves are sums over the same grid:
-//! both call [`CohortGrid`], the one place transactions are bucketed by cohort and age.
+//! both sum over the crate's one cohort grid (`CohortGrid`), the one place transactions are
+//! bucketed by cohort and age.
 
 use crate::data::dates::{default_week_start, OBSERVATION_END, TIMEZONE, WEEK_START};
 use crate::data::{Calendar, ObservationEnd, Period, Transactions, Zone, NO_CHANNEL};
