@@ -481,3 +481,70 @@ fn matches_pandas_on_the_sample_data() {
     }
     assert!(compared > 1000, "{compared} cells compared");
 }
+
+#[test]
+fn quarterly_cohorts_by_month_are_complete_only_where_the_whole_quarter_is_observed() {
+    // One Q1 cohort {A, B, C, D, F}; ages in months since each customer's acquisition month.
+    // The quarter's last possible acquisition month is March, and the end is March 31: only age
+    // 0 is complete (A's February purchases at age 1 are not shown: April, age 1 for a March
+    // customer, is not observed). Revenue at age 0: A 100 + B 40 + C (60 − 10) + D (80 − 30) +
+    // F 15 = 255.
+    let o = CohortOptions {
+        cohort_period: Period::Quarter,
+        period: Some(Period::Month),
+        ..opts(Measure::Customers)
+    };
+    let m = cohorts(&table(false), &o).unwrap();
+    assert_eq!(m.cohort_size, vec![5]);
+    assert_eq!(m.ages, vec![0, 1, 2]);
+    assert_eq!(m.complete, vec![1, 0, 0]);
+    assert_cells(&m.values, &[5.0, N, N], "quarter by month, customers");
+    let m = cohorts(
+        &table(false),
+        &CohortOptions {
+            measure: Measure::Revenue,
+            ..o
+        },
+    )
+    .unwrap();
+    assert_cells(&m.values, &[255.0, N, N], "quarter by month, revenue");
+}
+
+#[test]
+fn months_across_daylight_saving_changes() {
+    // 2024-03-31T03:30Z is March 30, 23:30 in New York (EDT); 2024-11-01T03:30Z is October 31,
+    // 23:30 (EDT). In New York: March cohort, again at age 7 (October); in UTC: March cohort,
+    // again at age 8 (November). The end is November 30 in each zone.
+    let csv = "customer,date,amount
+K,2024-03-31T03:30:00Z,10
+K,2024-11-01T03:30:00Z,10
+";
+    let tx = Transactions::from_csv(
+        csv.as_bytes(),
+        &ColumnMapping::new("customer", "date", "amount"),
+    )
+    .unwrap();
+    let base = CohortOptions {
+        measure: Measure::Customers,
+        observation_end: end("2024-11-30"),
+        ..Default::default()
+    };
+    let m = cohorts(&tx, &base).unwrap();
+    assert_cells(
+        &m.values,
+        &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+        "UTC",
+    );
+    let ny = CohortOptions {
+        timezone: Some(unimetric::data::Zone::parse("America/New_York").unwrap()),
+        ..base
+    };
+    let m = cohorts(&tx, &ny).unwrap();
+    assert_cells(
+        &m.values,
+        &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+        "New York",
+    );
+    // March 1, 00:00 EST is 05:00Z.
+    assert_eq!(m.cohort_start, vec![ms("2024-03-01") + 5.0 * 3_600_000.0]);
+}
