@@ -25,6 +25,7 @@
 //! attribution window"; a channel that never has spend (organic, referral) is reported as such,
 //! never divided by zero.
 
+use crate::cohort::{Before, CohortGrid};
 use crate::data::dates::{default_week_start, TIMEZONE, WEEK_START};
 use crate::data::spend::{ChannelKind, Spend};
 use crate::data::{Calendar, Period, Transactions, Zone};
@@ -139,7 +140,7 @@ pub const DEFINITIONS: &[Definition] =
     &[BLENDED, PAID, CHANNEL, PAYBACK, PAYBACK_SIMPLE, LTV_RATIO];
 
 /// The channel name given to customers without one.
-pub const UNKNOWN_CHANNEL: &str = "unknown";
+pub const UNKNOWN_CHANNEL: &str = crate::cohort::UNKNOWN_CHANNEL;
 
 /// The largest number of periods a CAC table may span (`E_TOO_LARGE` above it).
 pub const MAX_PERIODS: i64 = 100_000;
@@ -776,9 +777,11 @@ struct Cohorts {
     grid: Grid,
     /// Per dense customer: acquisition month index.
     month: Vec<Option<i64>>,
-    /// margin · net revenue per (group, cohort month, months since acquisition). Group 0 is all
-    /// channels, group c + 1 is channel c.
-    revenue: Vec<Vec<Vec<f64>>>,
+    /// The cohort grid: group 0 is all channels, group c + 1 is channel c; cohort t is month
+    /// `grid.p0 + t`.
+    cohorts: CohortGrid,
+    /// margin · net revenue per cell of `cohorts` (months since acquisition).
+    revenue: Vec<f64>,
 }
 
 /// Checks the margin and the attribution lag (`E_BAD_OPTION` naming the option and its range).
@@ -805,39 +808,33 @@ fn cohorts(
         .iter()
         .map(|f| f.map(|f| cal.index(Period::Month, f)))
         .collect();
-    let groups = acq.names.len() + 1;
-    let mut revenue = vec![vec![Vec::new(); grid.periods]; groups];
-    for (t, cohort_rows) in revenue.iter_mut().flat_map(|g| g.iter_mut().enumerate()) {
-        let observed = (grid.last_period - (grid.p0 + t as i64)).max(0) as usize;
-        *cohort_rows = vec![0.0; observed + 1];
-    }
-    for r in 0..tx.len() {
-        let c = tx.customer[r] as usize;
-        let Some(Some(a)) = month.get(c) else {
-            continue;
-        };
-        let k = cal.index(Period::Month, tx.timestamp[r]) - a;
-        if k < 0 {
-            continue;
-        }
-        let t = (a - grid.p0) as usize;
-        let v = margin * tx.amount[r];
-        let ch = acq.channel[c] as usize + 1;
-        for gidx in [0, ch] {
-            if let Some(x) = revenue
-                .get_mut(gidx)
-                .and_then(|g| g.get_mut(t))
-                .and_then(|row| row.get_mut(k as usize))
-            {
-                *x += v;
-            }
-        }
-    }
+    // The one cohort grid, months since the acquisition month up to the last transaction's
+    // month; transactions before the acquisition month are not counted.
+    let cohorts = CohortGrid::new(
+        tx,
+        &cal,
+        Period::Month,
+        Period::Month,
+        grid.p0,
+        grid.periods,
+        acq.names.len() + 1,
+        acq.first_ms
+            .iter()
+            .zip(&acq.channel)
+            .map(|(f, &ch)| f.map(|f| (f, ch.saturating_add(1)))),
+        true,
+        acq.last_ms,
+        usize::MAX,
+    )?;
+    let revenue = cohorts.sum(tx, &cal, acq.last_ms, Before::Skip, |r| {
+        margin * tx.amount[r]
+    });
     Ok(Cohorts {
         cal,
         acq,
         grid,
         month,
+        cohorts,
         revenue,
     })
 }
@@ -918,7 +915,7 @@ pub fn cac_payback(
             if size == 0.0 {
                 continue;
             }
-            let raw = &co.revenue[g][t];
+            let raw = co.cohorts.row(&co.revenue, t, g);
             let mut cum = 0.0;
             let curve: Vec<f64> = raw
                 .iter()
@@ -994,7 +991,9 @@ fn simple_payback(co: &Cohorts, margin: f64) -> Vec<SimplePayback> {
     co.group_order()
         .into_iter()
         .map(|g| {
-            let margin_revenue: f64 = co.revenue[g].iter().flatten().sum();
+            let margin_revenue: f64 = (0..grid.periods)
+                .flat_map(|t| co.cohorts.row(&co.revenue, t, g))
+                .sum();
             let (spend, new) = if g == 0 {
                 (grid.spend.iter().sum::<f64>(), grid.new.iter().sum::<f64>())
             } else {
@@ -1149,9 +1148,9 @@ pub fn ltv_to_cac(spend: &Spend, tx: &Transactions, opts: &LtvCacOptions) -> Res
     let mut warnings = co.acq.warnings.clone();
     let ltv_name = match &opts.ltv {
         LtvSource::Historical => {
-            for (g, rows) in co.revenue.iter().enumerate() {
-                for (t, r) in rows.iter().enumerate() {
-                    ltv_sum[g][t] = r.iter().sum();
+            for (g, rows) in ltv_sum.iter_mut().enumerate() {
+                for (t, r) in rows.iter_mut().enumerate() {
+                    *r = co.cohorts.row(&co.revenue, t, g).iter().sum();
                 }
             }
             crate::ltv::historical::DEFINITION.id.to_string()

@@ -46,6 +46,11 @@ pub fn u32s<S: Serializer>(v: &[u32], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_newtype_struct(UINT32, v)
 }
 
+/// A column of bytes (`Uint8Array` in JavaScript).
+pub fn u8s<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_newtype_struct(UINT8, v)
+}
+
 /// A column of flags, written as 0/1 (`Uint8Array` in JavaScript).
 pub fn flags<S: Serializer>(v: &[bool], s: S) -> Result<S::Ok, S::Error> {
     struct Bits<'a>(&'a [bool]);

@@ -28,6 +28,7 @@
 pub mod cac;
 pub mod catalog;
 pub mod churn;
+pub mod cohort;
 pub mod columns;
 pub mod data;
 pub mod error;

@@ -391,3 +391,33 @@ fn sample_data_totals_match_an_independent_sum() {
     assert!(close(ch_spend, spend_total));
     assert_eq!(ch_new, n);
 }
+
+/// A refund dated before the customer's acquisition month is in no month a + j (j ≥ 0) of the
+/// payback formula, so it is left out of the cohort curve (historical LTV instead counts it in
+/// month 0). c7 refunds 40 in January and first buys 80 in March (social): the March cohort is
+/// c6 and c7, its curve (80 + 80) ÷ 2 = 80.
+#[test]
+fn payback_leaves_out_a_refund_before_acquisition() {
+    let (spend, _) = data();
+    let csv = format!(
+        "{}c7,2024-01-10,-40,social\nc7,2024-03-05,80,social\n",
+        include_str!("fixtures/cac_transactions.csv")
+    );
+    let mut tm = ColumnMapping::new("customer", "date", "amount");
+    tm.channel = Some("channel".into());
+    let tx = Transactions::from_csv(csv.as_bytes(), &tm).unwrap();
+    let p = cac_payback(&spend, &tx, &PaybackOptions::default()).unwrap();
+    let start = unimetric::data::dates::parse_date_text("2024-03-01", "t", 0).unwrap() as f64;
+    let mar = p
+        .cohorts
+        .iter()
+        .find(|r| r.cohort_start == start && r.channel.is_none())
+        .unwrap();
+    assert_eq!((mar.customers, mar.curve.clone()), (2.0, vec![80.0]));
+    let mar_social = p
+        .cohorts
+        .iter()
+        .find(|r| r.cohort_start == start && r.channel.as_deref() == Some("social"))
+        .unwrap();
+    assert_eq!(mar_social.curve, vec![80.0]);
+}

@@ -41,8 +41,12 @@ fn agrees<T: DeserializeOwned + Default + PartialEq + Debug>(def: &Definition) -
 
 #[test]
 fn options_defaults_agree_with_the_glossary() {
-    use unimetric::{cac, churn, experiment, ltv, segment, summary};
+    use unimetric::{cac, churn, cohort, experiment, ltv, segment, summary};
     let compared = [
+        (
+            "cohort",
+            agrees::<cohort::CohortOptions>(&cohort::DEFINITION),
+        ),
         (
             "summary",
             agrees::<summary::SummaryOptions>(&summary::DEFINITION),

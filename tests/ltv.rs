@@ -756,6 +756,23 @@ e,2024-04-10,70
         assert_eq!(e.code(), "E_BAD_OPTION");
     }
 
+    /// A refund dated before the acquisition month counts in month 0 of the cohort curve, so
+    /// the curve ends at the cohort's mean LTV: f refunds 20 in January and first buys 60 in
+    /// February → Feb cohort [60 − 20] = [40], LTV 40.
+    #[test]
+    fn historical_counts_a_refund_before_acquisition_in_month_zero() {
+        let csv = "customer,date,amount\nf,2024-01-10,-20\nf,2024-02-05,60\n";
+        let tx = Transactions::from_csv(
+            csv.as_bytes(),
+            &ColumnMapping::new("customer", "date", "amount"),
+        )
+        .unwrap();
+        let h = historical_ltv(&tx, &HistoricalOptions::default()).unwrap();
+        assert_eq!(h.ltv, vec![40.0]);
+        assert_eq!(h.cohorts.len(), 1);
+        assert_eq!(h.cohorts[0].cumulative, vec![40.0]);
+    }
+
     #[test]
     fn historical_with_a_cost_column_matches_hand_count() {
         // Margin per transaction = amount − cost. Observation end 2024-03-31:

@@ -348,6 +348,7 @@ fn other_value(p: &unimetric::glossary::ParameterDef, current: &Value) -> Value 
         "prior" => return json!({ "mean": 0.0, "stddev": 0.5 }),
         "expectedWeights" | "weights" => return json!([1, 2]),
         "unitsPerDay" if current.is_null() => return json!(100),
+        "maxAge" if current.is_null() => return json!(12),
         "metrics" => return json!(["experiment.aov"]),
         "survivors" => return json!([[1000, 631, 468], [500, 300]]),
         "baseline" => return json!("treatment"),
@@ -1189,4 +1190,33 @@ fn retention_and_bgbb_metrics_equal_direct_calls() {
     );
     let detail = serde_json::to_value(&bgbb.detail).unwrap();
     assert_eq!(detail["model"]["period"], json!("week"));
+}
+
+/// `cohort.matrix` equals `cohorts(tx, options)`, and the spec's shared margin reaches it.
+#[test]
+fn cohort_matrix_equals_the_direct_call() {
+    use unimetric::cohort::{cohorts, CohortOptions};
+    let demo = MetricSpec::parse(DEMO).unwrap();
+    let (tx, _) = demo_data(&demo);
+    let doc = json!({ "unimetricSpec": 1, "name": "t", "version": "1.0.0",
+        "shared": { "margin": 0.3 },
+        "metrics": { "m": { "metric": "cohort.matrix", "params": { "measure": "margin", "maxAge": 6 } } } });
+    let spec = MetricSpec::from_value(doc).unwrap();
+    let out = eval_all(
+        &spec,
+        &Inputs {
+            transactions: Some(&tx),
+            ..Inputs::default()
+        },
+    );
+    let opts: CohortOptions =
+        serde_json::from_value(json!({ "measure": "margin", "maxAge": 6, "margin": 0.3 })).unwrap();
+    let direct = cohorts(&tx, &opts).unwrap();
+    let detail = serde_json::to_value(&out[0].detail).unwrap();
+    let values: Vec<Option<f64>> = serde_json::from_value(detail["values"].clone()).unwrap();
+    assert_eq!(values.len(), direct.values.len());
+    for (a, b) in values.iter().zip(&direct.values) {
+        assert_eq!(a.unwrap_or(f64::NAN).to_bits(), b.to_bits());
+    }
+    assert_eq!(out[0].definition.params["margin"], json!(0.3));
 }

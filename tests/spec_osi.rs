@@ -489,6 +489,9 @@ fn every_metric_and_assignments_round_trip() {
         let params = match e.metric {
             "ltv.simple" => json!({ "arpu": 10, "churnRate": 0.1 }),
             "ltv.holdout" => json!({ "calibrationEnd": "2025-06-30" }),
+            "retention.sbg" | "retention.bdw" => {
+                json!({ "survivors": [1000, 631, 468, 382], "discountRate": 0.1 })
+            }
             "experiment.plan" => {
                 json!({ "metric": "proportion", "baselineRate": 0.1, "mde": 0.05 })
             }

@@ -5,14 +5,15 @@
 //! ([`Transactions::costs`]), and `margin · amount` otherwise; the two cannot be combined
 //! (a margin rate other than 1 with a cost column is `E_BAD_OPTION`).
 
+use crate::cohort::{Before, CohortGrid};
 use crate::data::dates::{OBSERVATION_END, TIMEZONE};
 use crate::data::{Calendar, CustomerKeys, ObservationEnd, Period, Transactions, Zone};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use serde::{Deserialize, Serialize};
 
-/// Parameter `margin` (alias `marginRate`).
-pub const MARGIN: ParameterDef = ParameterDef::new("margin", "1", "Gross margin rate applied to revenue (0–1; 1 = revenue). Not combinable with a cost column. Also accepted as `marginRate`.").number(1.0).range(0.0, 1.0);
+/// Parameter `margin` (alias `marginRate`), shared with the cohort matrix.
+pub use crate::cohort::MARGIN;
 
 /// Definition of `ltv.historical`.
 pub const DEFINITION: Definition = Definition {
@@ -209,7 +210,8 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
         });
     }
 
-    // Cohorts by acquisition month; monthly margin by offset.
+    // Cohorts by acquisition month; monthly margin by months since acquisition, from the one
+    // cohort grid (a transaction before the acquisition month counts in month 0).
     let end_month = cal.index(Period::Month, end);
     let acq: Vec<i64> = first
         .iter()
@@ -227,33 +229,25 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
         .min()
         .unwrap_or(end_month);
     let months = (end_month - first_month + 1).max(1) as usize;
-    let mut cohort_size = vec![0usize; months];
-    for &c in &order {
-        if let Some(s) = cohort_size.get_mut((acq[c as usize] - first_month) as usize) {
-            *s += 1;
-        }
-    }
-    let mut flows: Vec<Vec<f64>> = (0..months).map(|k| vec![0.0; months - k]).collect();
-    for r in 0..tx.len() {
-        let (c, t) = (tx.customer[r] as usize, tx.timestamp[r]);
-        let a0 = acq[c];
-        if t > end || a0 == i64::MIN {
-            continue;
-        }
-        let offset = (cal.index(Period::Month, t) - a0).max(0) as usize;
-        if let Some(v) = flows
-            .get_mut((a0 - first_month) as usize)
-            .and_then(|f| f.get_mut(offset))
-        {
-            *v += margin(r);
-        }
-    }
-    let cohorts = flows
-        .into_iter()
-        .enumerate()
-        .filter(|(k, _)| cohort_size[*k] > 0)
-        .map(|(k, f)| {
-            let n = cohort_size[k] as f64;
+    let grid = CohortGrid::new(
+        tx,
+        &cal,
+        Period::Month,
+        Period::Month,
+        first_month,
+        months,
+        1,
+        first.iter().map(|&f| (f != i64::MAX).then_some((f, 0))),
+        false,
+        end,
+        usize::MAX,
+    )?;
+    let flows = grid.sum(tx, &cal, end, Before::AgeZero, margin);
+    let cohort_size = grid.sizes();
+    let cohorts = (0..months)
+        .filter(|&k| cohort_size[k] > 0)
+        .map(|k| {
+            let n = f64::from(cohort_size[k]);
             let mut acc = 0.0;
             let index = first_month + k as i64;
             let month_start = cal.start_ms(Period::Month, index);
@@ -264,8 +258,9 @@ pub fn historical_ltv(tx: &Transactions, opts: &HistoricalOptions) -> Result<His
                     index.rem_euclid(12) + 1
                 ),
                 month_start,
-                customers: cohort_size[k],
-                cumulative: f
+                customers: cohort_size[k] as usize,
+                cumulative: grid
+                    .row(&flows, k, 0)
                     .iter()
                     .map(|v| {
                         acc += v;

@@ -541,6 +541,15 @@ const ENTRIES: &[Entry] = &[
         params: CLV_PARAMS,
     },
     Entry {
+        metric: "cohort.matrix",
+        definition: &crate::cohort::DEFINITION,
+        call: "cohorts(tx, options)",
+        inputs: TX,
+        headline: "none (a cohorts × ages matrix: see detail)",
+        unit: "per measure: customers, share (0–1), orders or currency",
+        params: crate::cohort::DEFINITION.parameters,
+    },
+    Entry {
         metric: "ltv.bgbb",
         definition: &crate::ltv::bgbb::DEFINITION,
         call: "fitBgBb({ frequency, recency, opportunities: T } of tx.summary(summaryOptions), fitOptions)",
@@ -789,6 +798,7 @@ pub(crate) enum Call {
     Holdout(Box<HoldoutOptions>),
     Experiment(Box<ExperimentOnTransactionsOptions>, ExperimentHeadline),
     BgBb(SummaryOptions, crate::ltv::bgbb::BgBbOptions),
+    Cohorts(Box<crate::cohort::CohortOptions>),
     Retention {
         survivors: crate::ltv::retention::Survivors,
         options: crate::ltv::retention::RetentionOptions,
@@ -1175,6 +1185,14 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
             }
             Call::Experiment(Box::new(o), headline)
         }
+        "cohort.matrix" => {
+            let keys: Vec<&str> = crate::cohort::DEFINITION
+                .parameters
+                .iter()
+                .map(|d| d.name)
+                .collect();
+            Call::Cohorts(Box::new(options(params, &keys)?))
+        }
         "ltv.bgbb" => {
             let o = summary_opts()?;
             let mut fit: crate::ltv::bgbb::BgBbOptions =
@@ -1312,6 +1330,8 @@ pub enum Detail {
     Holdout(Box<HoldoutResult>),
     /// `experimentOnTransactions(…)`.
     Experiment(Box<ExperimentOnTransactionsResult>),
+    /// `cohorts(…)`.
+    Cohorts(Box<crate::cohort::CohortMatrix>),
     /// `fitBgBb(…)` with each customer's P(alive).
     BgBb(Box<BgBbOut>),
     /// `fitShiftedBetaGeometric(…)` with its DERL and expected lifetime.
@@ -1855,6 +1875,10 @@ fn run(
             };
             (value, Detail::Experiment(Box::new(r)))
         }
+        Call::Cohorts(o) => {
+            let m = crate::cohort::cohorts(tx()?, o)?;
+            (None, Detail::Cohorts(Box::new(m)))
+        }
         Call::BgBb(o, fit) => {
             let s = summary_of(o, cache)?;
             let model =
@@ -2012,6 +2036,7 @@ impl Serialize for Detail {
             Detail::Experiment(x) => x.serialize(s),
             Detail::Srm(x) => x.serialize(s),
             Detail::BgBb(x) => x.serialize(s),
+            Detail::Cohorts(x) => x.serialize(s),
             Detail::Retention(x) => x.serialize(s),
             Detail::Plan(x) => x.serialize(s),
             Detail::Report(x) => x.serialize(s),

@@ -7,6 +7,7 @@
 pub mod arrow;
 pub mod cac;
 pub mod churn;
+pub mod cohort;
 pub mod convert;
 mod error;
 pub mod experiment;

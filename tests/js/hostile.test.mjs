@@ -2056,6 +2056,34 @@ entry("BgBbModel.fromJSON", (...a) => U.BgBbModel.fromJSON(...a), [
   c("a newer major version", () => [{ ...structuredClone(BBJ), version: "9.0.0" }], "E_BAD_OPTION"),
 ], bbSame);
 
+// --- The cohort matrix. Hand count on README_CSV observed to 2024-01-31: one January cohort of
+// 2 customers, both buying in January (revenue 67.5); February (age 1) is not observed. An
+// incomplete cell is NaN with complete 0; the case's check reads values where complete is 1 (a
+// NaN there would be caught).
+const cohortsSeen = (...a) => {
+  const m = U.cohorts(...a);
+  return { ...m, values: m.values.map((x, i) => (m.complete[i] ? x : 0)) };
+};
+const JAN = { observationEnd: "2024-01-31" };
+entry("cohorts", cohortsSeen, [
+  c("hand count: customers", () => [Transactions.fromCsv(README_CSV, M), { ...JAN, measure: "customers" }], ok((m) => { assert.deepEqual([...m.cohortSize], [2]); assert.deepEqual([...m.values], [2]); })),
+  c("hand count: revenue", () => [Transactions.fromCsv(README_CSV, M), { ...JAN, measure: "revenue" }], ok((m) => assert.deepEqual([...m.values], [67.5]))),
+  // With e's first purchase on 3 Feb and the data observed to 29 Feb: the January cohort's ages
+  // 0 and 1 are complete, the February cohort's age 1 (March) is not.
+  c("an age past the data is incomplete, not zero", () => [Transactions.fromCsv(README_CSV + "e,2024-02-03,5\n", M), { observationEnd: "2024-02-29", measure: "customers" }], ok((m) => { assert.deepEqual([...m.complete], [1, 1, 1, 0]); assert.deepEqual([...m.values], [2, 0, 1, 0]); })),
+  c("by channel without a channel column: unknown", () => [Transactions.fromCsv(README_CSV, M), { ...JAN, by: "channel" }], ok((m) => assert.deepEqual(m.channel, ["unknown"]))),
+  c("unknown measure", () => [Transactions.fromCsv(README_CSV, M), { measure: "ltv" }], "E_BAD_OPTION"),
+  c("maxAge 0", () => [Transactions.fromCsv(README_CSV, M), { maxAge: 0 }], either(["E_BAD_OPTION", "E_OUT_OF_RANGE"])),
+  c("maxAge 1e9", () => [Transactions.fromCsv(README_CSV, M), { maxAge: 1e9 }], either(["E_BAD_OPTION", "E_OUT_OF_RANGE"])),
+  c("maxAge fractional", () => [Transactions.fromCsv(README_CSV, M), { maxAge: 2.5 }], either(["E_BAD_OPTION", "E_OUT_OF_RANGE"])),
+  c("ages coarser than cohorts", () => [Transactions.fromCsv(README_CSV, M), { cohortPeriod: "week", period: "month" }], "E_BAD_OPTION"),
+  c("unknown time zone", () => [Transactions.fromCsv(README_CSV, M), { timezone: "Mars/Olympus" }], "E_BAD_OPTION"),
+  c("unparsable observation end", () => [Transactions.fromCsv(README_CSV, M), { observationEnd: "soon" }], either(["E_BAD_OPTION", "E_BAD_DATE"])),
+  c("split by an unknown dimension", () => [Transactions.fromCsv(README_CSV, M), { by: "region" }], "E_BAD_OPTION"),
+  ...optionCases(cohortsSeen, 1, [Transactions.fromCsv(README_CSV, M), {}], "maxAge"),
+  ...classArgCases(0, () => [Transactions.fromCsv(README_CSV, M), {}], "Transactions", () => Transactions.fromCsv(README_CSV, M)),
+]);
+
 // `free()` of every class: freeing twice is harmless and a freed object refuses work with
 // E_BAD_TYPE instead of reading released memory.
 const FRESH = {

@@ -9,6 +9,7 @@ import {
   RetentionModel,
   fitBgBb,
   fitShiftedBetaGeometric,
+  cohorts,
   ChurnModel,
   CustomerSummary,
   FeatureMatrix,
@@ -222,8 +223,12 @@ const retentionBack: RetentionModel = RetentionModel.fromJSON(JSON.parse(JSON.st
 const bgbb: BgBbModel = fitBgBb({ frequency: [0, 1], recency: [0, 1], opportunities: [6, 6], weight: [10, 5] }, { period: "year" });
 const bgbbAlive: Float64Array = bgbb.probabilityAlive({ frequency: [1], recency: [1], opportunities: [6] });
 const bgbbParams: number = bgbb.params.gamma + BgBbModel.fromJSON(bgbb.toJSON()).params.delta;
+const cohortGrid = cohorts(tx, { measure: "retention", cohortPeriod: "month", maxAge: 12, by: "channel" });
+const cohortCell: number = cohortGrid.values[0] + cohortGrid.complete[0] + cohortGrid.cohortSize[0];
+const cohortFit: RetentionModel = fitShiftedBetaGeometric({ survivors: [...cohorts(tx, { measure: "customers" }).cohortSize] });
 
 export const everything = [
+  cohortGrid, cohortCell, cohortFit,
   specWithAssignments, specFromYaml, retention, lifetime, curve, derl, retentionBack, bgbb, bgbbAlive, bgbbParams,
   spec, specValue, specAov, specHash, specDiff, specBreaking, specText, specOsi, specBack, specEntries, specCanonical, specMapping,
   abOnTx, abOnTxMetric, abOnTxRows, found, usDates, dotDates,
