@@ -256,12 +256,14 @@ const handlers = {
 
   /**
    * The cohort matrix of the current data set: monthly cohorts by months since acquisition, up
-   * to COHORT_MAX_AGE, of one measure, optionally split by acquisition channel. Plain arrays
-   * (incomplete cells are null in `values`) with the definition.
+   * to COHORT_MAX_AGE, of one measure, optionally split by acquisition channel, with `margin`
+   * (the margin rate of the `margin` measure) when given. Plain arrays (incomplete cells are
+   * null in `values`) with the definition.
    */
-  cohorts({ measure, by }) {
+  cohorts({ measure, by, margin }) {
     if (!current) throw new Error("no data loaded");
-    const matrix = cohorts(current.tx, { measure, maxAge: COHORT_MAX_AGE, ...(by ? { by } : {}) });
+    const options = { measure, maxAge: COHORT_MAX_AGE, ...(by ? { by } : {}), ...(margin === undefined ? {} : { margin }) };
+    const matrix = cohorts(current.tx, options);
     return {
       cohortStart: Array.from(matrix.cohortStart),
       cohortSize: Array.from(matrix.cohortSize),

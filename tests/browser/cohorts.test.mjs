@@ -39,7 +39,7 @@ const FORMATS = {
   currency: new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
   count: new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 }),
 };
-const FORMAT_OF = { retention: "percent", revenue: "currency", customers: "count" };
+const FORMAT_OF = { retention: "percent", revenue: "currency", margin: "currency", customers: "count" };
 
 const month = (ms) => new Date(ms).toISOString().slice(0, 7);
 
@@ -59,8 +59,8 @@ describe("dashboard cohorts section", { timeout: 300_000 }, () => {
     page.locator("#cohort-matrix-rows tr").evaluateAll((rows) => rows.map((tr) => [...tr.children].map((c) => c.textContent)));
 
   /** The page's table against cohorts() in Node for these settings. */
-  async function assertTableMatchesNode(measure, by) {
-    const expected = cohorts(tx, { measure, maxAge: 24, ...(by ? { by } : {}) });
+  async function assertTableMatchesNode(measure, by, extra = {}) {
+    const expected = cohorts(tx, { measure, maxAge: 24, ...(by ? { by } : {}), ...extra });
     const width = expected.ages.length;
     const rows = await tableRows();
     assert.equal(rows.length, expected.cohortStart.length, "rows");
@@ -127,6 +127,24 @@ describe("dashboard cohorts section", { timeout: 300_000 }, () => {
     await waitForCohorts({ measure: "revenue", by: "" });
     assert.equal(new URL(page.url()).searchParams.get("cohortMeasure"), "revenue");
     await assertTableMatchesNode("revenue", null);
+  });
+
+  it("shows the margin measure at the lifetime value section's margin, and follows it", async () => {
+    await page.locator("#cohort-measure").selectOption("margin");
+    await waitForCohorts({ measure: "margin", by: "", margin: 0.3 });
+    await assertTableMatchesNode("margin", null, { margin: 0.3 });
+    assert.match(await page.locator("#cohort-heatmap-help").innerText(), /at a 30% gross margin/);
+    await page.locator("#clv-margin").fill("50");
+    await page.locator("#clv-margin").dispatchEvent("change");
+    await waitForCohorts({ measure: "margin", by: "", margin: 0.5 });
+    await assertTableMatchesNode("margin", null, { margin: 0.5 });
+    await page.waitForFunction(() => document.body.dataset.ltvState === "ready");
+    await page.locator("#clv-margin").fill("30");
+    await page.locator("#clv-margin").dispatchEvent("change");
+    await waitForCohorts({ measure: "margin", by: "", margin: 0.3 });
+    await page.waitForFunction(() => document.body.dataset.ltvState === "ready");
+    await page.locator("#cohort-measure").selectOption("revenue");
+    await waitForCohorts({ measure: "revenue", by: "" });
   });
 
   it("labels the rows with the channel when split by acquisition channel, and keeps both after reload", async () => {
@@ -207,12 +225,14 @@ describe("dashboard cohorts section", { timeout: 300_000 }, () => {
     const first = [];
     for (let a = 0; a < width && expected.complete[a]; a++) first.push(expected.values[a]);
     assert.equal(lines[0], first.join(", "));
+    assert.equal(await page.locator("#retention-period").inputValue(), "month");
     assert.equal(await page.evaluate(() => window.__unimetricCohorts.retentionError.code), "E_OUT_OF_RANGE");
     await page.locator("#retention-section").screenshot({ path: `${screenshots}/retention-error-1280.png` });
   });
 
   it("fits again from the form after the error", async () => {
     await page.locator("#retention-survivors").fill(REGULAR.join(", "));
+    await page.locator("#retention-period").selectOption("year");
     await page.locator("#retention-model").selectOption("bdw");
     await page.getByRole("button", { name: "Fit", exact: true }).click();
     await page.waitForFunction(() => document.body.dataset.retentionState === "ready" && window.__unimetricCohorts.retention?.model === "bdw");

@@ -10,12 +10,15 @@ import { formatParams, renderError, setFieldError, showDefinition } from "./ui.j
 
 /** The measures the chooser offers: label and number format of a cell. */
 export const COHORT_MEASURES = {
+  // `cumulative`: the values grow with age, so month 0 is no outlier of the colour scale.
   retention: { label: "Retention", format: "percent", axis: (v) => formatValue(v, "ratePercent") },
   customers: { label: "Active customers", format: "count", axis: (v) => compact.format(v) },
   orders: { label: "Orders", format: "count", axis: (v) => compact.format(v) },
   revenue: { label: "Net revenue", format: "currency", axis: (v) => compact.format(v) },
-  cumulativeRevenuePerCustomer: { label: "Cumulative revenue per customer", format: "currency", axis: (v) => compact.format(v) },
-  margin: { label: "Margin per customer", format: "currency", axis: (v) => compact.format(v) },
+  cumulativeRevenuePerCustomer: {
+    label: "Cumulative revenue per customer", format: "currency", axis: (v) => compact.format(v), cumulative: true,
+  },
+  margin: { label: "Cumulative margin per customer", format: "currency", axis: (v) => compact.format(v), cumulative: true },
 };
 const SPLITS = new Set(["", "channel"]);
 const DEFAULTS = { measure: "retention", by: "" };
@@ -127,8 +130,12 @@ async function renderHeatmap(matrix, labels, measure) {
   const el = $("cohort-heatmap");
   el.classList.toggle("by-channel", Boolean(matrix.channel));
   const width = matrix.ages.length;
+  const { label, format, axis, cumulative } = COHORT_MEASURES[measure];
   const observed = [];
   const missing = [];
+  // Month 0 holds the whole cohort (retention 100%, every first order), so the colours span the
+  // later months, where cohorts differ; month 0 is drawn in the top colour.
+  const firstScaled = cumulative || width < 2 ? 0 : 1;
   let max = 0;
   let min = 0;
   for (let r = 0; r < labels.length; r++) {
@@ -137,12 +144,13 @@ async function renderHeatmap(matrix, labels, measure) {
       if (value === null) missing.push([a, r]);
       else {
         observed.push([a, r, value]);
+        if (a < firstScaled) continue;
         if (value > max) max = value;
         if (value < min) min = value;
       }
     }
   }
-  const { label, format, axis } = COHORT_MEASURES[measure];
+  if (max <= min) max = min + 1;
   try {
     const instance = await chartIn("cohort-heatmap");
     instance.setOption(
@@ -167,9 +175,9 @@ async function renderHeatmap(matrix, labels, measure) {
           type: "category", data: labels, inverse: true, axisLabel: { color: "#333", fontSize: matrix.channel ? 10 : 12 },
         },
         visualMap: {
-          seriesIndex: 0, min, max: max > min ? max : min + 1, calculable: false, orient: "horizontal", left: "center",
-          bottom: 0, itemWidth: 12, itemHeight: 160, inRange: { color: ["#f0f5fb", "#8fb3dc", "#1d5fa8", "#0b2e5a"] },
-          textStyle: { color: "#333" }, formatter: (v) => axis(v),
+          seriesIndex: 0, min, max, calculable: false, orient: "horizontal", left: 8, bottom: 0, itemWidth: 12,
+          itemHeight: 200, text: [`${axis(max)}${firstScaled ? " or more" : ""}`, axis(min)],
+          inRange: { color: ["#f0f5fb", "#8fb3dc", "#1d5fa8", "#0b2e5a"] }, textStyle: { color: "#333" },
         },
         series: [
           { type: "heatmap", name: label, data: observed, itemStyle: { borderColor: "#ffffff", borderWidth: 1 } },
@@ -199,19 +207,22 @@ function renderCohorts(matrix, measure) {
   $("cohort-heatmap-help").textContent =
     `${COHORT_MEASURES[measure].label} of ${formatCount(new Set(matrix.cohortStart).size)} monthly cohorts` +
     `${matrix.channel ? ", split by acquisition channel" : ""}, months 0 to ${matrix.ages.at(-1) ?? 0} since acquisition, ` +
-    `observed up to ${isoDay(params.observationEnd)} (${params.timezone}).`;
+    `observed up to ${isoDay(params.observationEnd)} (${params.timezone})` +
+    `${measure === "margin" ? ` at a ${formatValue(params.margin ?? 1, "ratePercent")} gross margin` : ""}.` +
+    `${COHORT_MEASURES[measure].cumulative || matrix.ages.length < 2 ? "" : " Colours span months 1 and later; month 0 takes the top colour."}`;
   renderMatrixTable(matrix, labels, measure);
   return renderHeatmap(matrix, labels, measure);
 }
 
-/** The cohort matrix for the cohort settings. */
+/** The cohort matrix for the cohort settings (the margin measure at the lifetime value section's margin). */
 export async function computeCohorts() {
   const generation = ++state.cohortsGeneration;
-  const options = { ...state.cohorts };
+  const options = { ...state.cohorts, ...(state.cohorts.measure === "margin" ? { margin: state.ltv.margin } : {}) };
   setCohortsState("computing");
   $("cohorts").setAttribute("aria-busy", "true");
   try {
-    const matrix = await runTask("cohorts", { measure: options.measure, by: options.by || null });
+    const request = { measure: options.measure, by: options.by || null, ...(options.margin ? { margin: options.margin } : {}) };
+    const matrix = await runTask("cohorts", request);
     if (generation !== state.cohortsGeneration) return;
     state.cohortsResult = { ...matrix, options, labels: cohortLabels(matrix) };
     $("cohorts-error").hidden = true;
@@ -400,6 +411,8 @@ async function useHeatmapCohorts() {
     })
     .filter((row) => row.length >= 2);
   $("retention-survivors").value = rows.map((row) => row.join(", ")).join("\n");
+  // The heatmap's cohorts are monthly.
+  $("retention-period").value = "month";
   const request = readRetentionForm();
   if (!request) return;
   await fitRetention(
