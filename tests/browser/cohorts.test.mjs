@@ -155,6 +155,8 @@ describe("dashboard cohorts section", { timeout: 300_000 }, () => {
     assert.ok(expected.channel.includes("email"));
     const labels = (await tableRows()).map((cells) => cells[0]);
     assert.ok(labels.includes("2024-03 · email"), "a row is labelled 2024-03 · email");
+    await page.locator("#cohort-heatmap canvas").first().waitFor();
+    await page.locator("#cohort-heatmap-section").screenshot({ path: `${screenshots}/cohorts-channel-1280.png` });
 
     await page.reload();
     await waitForCohorts({ measure: "revenue", by: "channel" });
