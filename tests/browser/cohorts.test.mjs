@@ -232,13 +232,18 @@ describe("dashboard cohorts section", { timeout: 300_000 }, () => {
     await page.locator("#retention-section").screenshot({ path: `${screenshots}/retention-error-1280.png` });
   });
 
-  it("fits again from the form after the error", async () => {
+  it("flags survivors that are not whole numbers, then fits BdW from the form", async () => {
+    await page.locator("#retention-survivors").fill("1000, six hundred");
+    await page.getByRole("button", { name: "Fit", exact: true }).click();
+    await page.locator("#retention-survivors-error").waitFor({ state: "visible" });
+    assert.equal(await page.locator("#retention-survivors").getAttribute("aria-invalid"), "true");
     await page.locator("#retention-survivors").fill(REGULAR.join(", "));
     await page.locator("#retention-period").selectOption("year");
     await page.locator("#retention-model").selectOption("bdw");
     await page.getByRole("button", { name: "Fit", exact: true }).click();
     await page.waitForFunction(() => document.body.dataset.retentionState === "ready" && window.__unimetricCohorts.retention?.model === "bdw");
     assert.equal(await page.locator("#retention-error").isHidden(), true);
+    assert.equal(await page.locator("#retention-survivors-error").isHidden(), true);
     assert.match(await page.locator("#retention-facts").innerText(), /c \(Weibull shape\)/);
   });
 
