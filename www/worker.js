@@ -13,12 +13,14 @@ import {
   chooseKCustomers,
   churnFeatures,
   clv,
+  cohorts,
   diffSpecs,
   evaluateChurn,
   experiment,
   fitBgNbd,
   fitChurn,
   fitGammaGamma,
+  fitShiftedBetaGeometric,
   getDefinition,
   historicalLtv,
   inferDateFormat,
@@ -50,6 +52,12 @@ const LTV_METRICS = ["ltv.clv", "ltv.bgnbd", "ltv.gamma_gamma", "ltv.historical"
 
 /** The segment definitions the dashboard shows. */
 const SEGMENT_METRICS = ["segment.kmeans", "segment.choose_k", "segment.rfm"];
+
+/** Ages (in months) the cohort heatmap shows. */
+const COHORT_MAX_AGE = 24;
+
+/** The discount rate per period of the retention panel's DERL. */
+const DERL_RATE = 0.1;
 
 /** The range of k the segment chooser scores. */
 const CHOOSE_K = { kMin: 2, kMax: 8 };
@@ -244,6 +252,59 @@ const handlers = {
       definitions,
       data: describe(),
     };
+  },
+
+  /**
+   * The cohort matrix of the current data set: monthly cohorts by months since acquisition, up
+   * to COHORT_MAX_AGE, of one measure, optionally split by acquisition channel, with `margin`
+   * (the margin rate of the `margin` measure) when given. Plain arrays (incomplete cells are
+   * null in `values`) with the definition.
+   */
+  cohorts({ measure, by, margin }) {
+    if (!current) throw new Error("no data loaded");
+    const options = { measure, maxAge: COHORT_MAX_AGE, ...(by ? { by } : {}), ...(margin === undefined ? {} : { margin }) };
+    const matrix = cohorts(current.tx, options);
+    return {
+      cohortStart: Array.from(matrix.cohortStart),
+      cohortSize: Array.from(matrix.cohortSize),
+      channel: matrix.channel,
+      ages: Array.from(matrix.ages),
+      values: Array.from(matrix.values, (v, i) => (matrix.complete[i] ? v : null)),
+      complete: Array.from(matrix.complete),
+      definition: matrix.definition,
+      definitions: { "cohort.matrix": getDefinition("cohort.matrix") },
+    };
+  },
+
+  /**
+   * A shifted-beta-geometric (or beta-discrete-Weibull) fit on survivor counts (one array per
+   * cohort): the parameters, the first cohort's observed survival share per period, the model's
+   * survival curve S(0) … S(horizon), E[T] (null when infinite) and DERL at DERL_RATE for a new
+   * customer, with the definition.
+   */
+  retention({ survivors, model, period, horizon }) {
+    const fitted = fitShiftedBetaGeometric({ survivors }, { model, period });
+    try {
+      const first = survivors[0];
+      return {
+        model: fitted.model,
+        params: { ...fitted.params },
+        logLikelihood: fitted.logLikelihood ?? null,
+        converged: fitted.converged,
+        customers: fitted.customers,
+        cohorts: survivors.length,
+        observed: first.map((n) => n / first[0]),
+        curve: Array.from(fitted.survivalCurve(horizon)),
+        expectedLifetime: fitted.expectedLifetime(),
+        derl: fitted.derl(DERL_RATE, 0),
+        derlRate: DERL_RATE,
+        horizon,
+        definition: fitted.definition,
+        definitions: { [`retention.${fitted.model}`]: getDefinition(`retention.${fitted.model}`) },
+      };
+    } finally {
+      fitted.free();
+    }
   },
 
   /**

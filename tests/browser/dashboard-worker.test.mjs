@@ -19,7 +19,7 @@ const MAPPING = { customerId: "customer_id", timestamp: "order_date", amount: "a
 /** All sections of the dashboard are done (ready, or unavailable for lack of data). */
 const SETTLED = () =>
   document.body.dataset.state === "ready" &&
-  ["cacState", "churnState", "ltvState", "segmentsState"].every((k) => ["ready", "unavailable", "empty"].includes(document.body.dataset[k]));
+  ["cacState", "churnState", "ltvState", "cohortsState", "segmentsState"].every((k) => ["ready", "unavailable", "empty"].includes(document.body.dataset[k]));
 
 describe("dashboard and its worker", { timeout: 120_000 }, () => {
   let base;

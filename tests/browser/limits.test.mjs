@@ -15,7 +15,7 @@ import { openDashboard } from "./harness.mjs";
 
 const SETTLED = () =>
   document.body.dataset.state === "ready" &&
-  ["cacState", "churnState", "ltvState", "segmentsState"].every((k) => ["ready", "unavailable", "empty"].includes(document.body.dataset[k]));
+  ["cacState", "churnState", "ltvState", "cohortsState", "segmentsState"].every((k) => ["ready", "unavailable", "empty"].includes(document.body.dataset[k]));
 
 /** The library's bounds of the whole-number settings: field id, definition, parameter, min, max. */
 const BOUNDS = [

@@ -10,7 +10,8 @@ import { subscribe } from "./state.js";
 /**
  * Sets `window.__unimetricEngine` to the worker client now, and each section's global whenever
  * its result changes: `__unimetric` (the KPIs), `__unimetricCac`, `__unimetricChurn`,
- * `__unimetricLtv`, `__unimetricSegments` (null after a failure), `__unimetricExperiment`
+ * `__unimetricLtv`, `__unimetricCohorts` (`{ options, matrix, retention, retentionError }`),
+ * `__unimetricSegments` (null after a failure), `__unimetricExperiment`
  * (`{ result, plan }`, each null after a failure) and `__unimetricSpec` (the metric spec).
  */
 export function installHooks(engine) {
@@ -21,6 +22,7 @@ export function installHooks(engine) {
   subscribe("cac", exposeCac);
   subscribe("churn", exposeChurn);
   subscribe("ltv", exposeLtv);
+  subscribe("cohorts", exposeCohorts);
   subscribe("segments", exposeSegments);
   subscribe("spec", exposeSpec);
   subscribe("experiment", (state) => {
@@ -117,6 +119,31 @@ function exposeLtv(state) {
       : null,
     modelsError: result.modelsError,
     historicalError: result.historicalError,
+  };
+}
+
+/**
+ * What the cohorts section shows: the last cohort matrix (`values` null where incomplete, `labels`
+ * the rows as shown), the last retention fit and its error.
+ */
+function exposeCohorts(state) {
+  const result = state.cohortsResult;
+  window.__unimetricCohorts = {
+    options: result ? { ...result.options } : state.cohorts ? { ...state.cohorts } : undefined,
+    matrix: result
+      ? {
+          labels: result.labels,
+          cohortStart: result.cohortStart,
+          cohortSize: result.cohortSize,
+          channel: result.channel,
+          ages: result.ages,
+          values: result.values,
+          complete: result.complete,
+          definition: result.definition,
+        }
+      : null,
+    retention: state.retentionResult,
+    retentionError: state.retentionError,
   };
 }
 

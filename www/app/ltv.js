@@ -3,6 +3,7 @@
 // historicalLtv) from the worker; the page only averages the CLV column, bins it and sorts it.
 
 import { PALETTE, chartIn } from "./chart.js";
+import { computeCohorts } from "./cohorts.js";
 import { runTask } from "./engine.js";
 import { $, LOCALE, compact, formatCount, formatProbability, formatValue, h, isoDay, marginPercent } from "./format.js";
 import { choices, defaultOf, param } from "./limits.js";
@@ -455,9 +456,13 @@ function onLtvSettingsChanged() {
   if (horizonMonths === null || rate === null || margin === null) return;
   const next = { ...state.ltv, horizonMonths, rate, margin };
   if (Object.entries(next).every(([key, value]) => state.ltv[key] === value)) return;
+  const marginChanged = next.margin !== state.ltv.margin;
   state.ltv = next;
   writeUrl(writeLtvSettings);
-  if (state.data) computeLtv();
+  if (!state.data) return;
+  computeLtv();
+  // The cohort heatmap's margin measure uses the same margin.
+  if (marginChanged && state.cohorts.measure === "margin") computeCohorts();
 }
 
 /** A new convention starts from its own default rate (a monthly rate is no annual one). */

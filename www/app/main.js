@@ -4,6 +4,7 @@
 
 import { computeCac, readCacSettings, wireCac } from "./cac.js";
 import { computeChurn, readChurnSettings, wireChurn } from "./churn.js";
+import { computeCohorts, computeRetention, readCohortSettings, wireCohorts } from "./cohorts.js";
 import { cancelWork, engine, fetchDefinitions, runTask, showHalted } from "./engine.js";
 import { wireExperiments } from "./experiments.js";
 import { wireExport } from "./export.js";
@@ -28,12 +29,13 @@ function readUrl() {
   readCacSettings(params);
   readChurnSettings(params);
   readLtvSettings(params);
+  readCohortSettings(params);
   readSegmentSettings(params);
   return readSpecSettings(params);
 }
 
 function computeAll() {
-  return Promise.all([compute(), computeCac(), computeChurn(), computeLtv(), computeSegments(), computeSpec()]);
+  return Promise.all([compute(), computeCac(), computeChurn(), computeLtv(), computeCohorts(), computeSegments(), computeSpec()]);
 }
 
 /** Loads a data set in the worker; on failure the previous data set stays in use. */
@@ -82,6 +84,7 @@ async function start() {
   wireCac();
   wireChurn();
   wireLtv();
+  wireCohorts();
   wireSegments();
   wireSpec();
   wireUpload(loadData);
@@ -105,6 +108,8 @@ async function start() {
   // The spec's text is fetched while the data loads; it is evaluated once the data is there.
   loadSpec();
   await loadData(sampleRequest(), SAMPLE.name);
+  // The retention panel needs no data set: it fits the survivor counts of its own form.
+  await computeRetention();
   // The experiments section needs no data set: its sample arms load after the dashboard's data.
   await wireExperiments().catch((err) => renderError($("exp-error"), "Could not load the sample experiment", err));
 }

@@ -44,6 +44,12 @@ export const state = {
   segments: null,
   segmentsResult: null,
   segmentsGeneration: 0,
+  cohorts: null,
+  cohortsResult: null, // last cohort matrix, with `labels` (the rows as shown) and `options`
+  cohortsGeneration: 0,
+  retentionResult: null, // last retention fit, with the `request` it was fitted on
+  retentionError: null, // the library's error of the last fit, when it failed
+  retentionGeneration: 0,
   experimentResult: null, // last experiment() result of the experiments section
   planResult: null, // last planExperiment() result
   specSource: null, // the spec's URL (?spec=, else specs/demo.json)
