@@ -1147,3 +1147,90 @@ mod pareto_nbd {
         assert!((lt.expected_purchases_new(39.0).unwrap() - 1.213439887405528).abs() < 1e-9);
     }
 }
+
+/// CLV on a Pareto/NBD purchase model equals lifetimes 0.11.3's `customer_lifetime_value` with
+/// its ParetoNBDFitter and GammaGammaFitter at lifetimes' own CDNOW estimates (the peer script
+/// tests/fixtures/peers/pareto_clv_lifetimes.py and its output): weekly summary, 12 months, 1 %
+/// a month.
+#[test]
+fn pareto_nbd_clv_matches_lifetimes() {
+    use unimetric::ltv::clv::{clv_with, ClvOptions, PurchaseModel};
+    use unimetric::ltv::gamma_gamma::{GammaGammaModel, GammaGammaParams};
+    use unimetric::ltv::pareto_nbd::{ParetoNbdModel, ParetoNbdParams};
+    use unimetric::summary::{CustomerSummary, SummaryColumns};
+    use unimetric::IdColumn;
+    let peer: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/peers/pareto_clv_lifetimes.json")).unwrap();
+    let p = &peer["params"]["pareto_nbd"];
+    let num = |v: &serde_json::Value| v.as_f64().unwrap();
+    let purchases = ParetoNbdModel::from_params(
+        ParetoNbdParams {
+            r: num(&p["r"]),
+            alpha: num(&p["alpha"]),
+            s: num(&p["s"]),
+            beta: num(&p["beta"]),
+        },
+        Period::Week,
+    )
+    .unwrap();
+    let g = &peer["params"]["gamma_gamma"];
+    let spend = GammaGammaModel::from_params(GammaGammaParams {
+        p: num(&g["p"]),
+        q: num(&g["q"]),
+        v: num(&g["v"]),
+    })
+    .unwrap();
+    let d = cdnow();
+    let ids: Vec<u32> = (1..=d.x.len() as u32).collect();
+    let summary_in = |period| {
+        CustomerSummary::from_columns(
+            SummaryColumns {
+                customer_id: IdColumn::Numeric(&ids),
+                frequency: &d.x,
+                recency: &d.tx,
+                t: &d.t,
+                monetary_value: &d.m,
+            },
+            period,
+            None,
+        )
+        .unwrap()
+    };
+    let s = summary_in(Period::Week);
+    let r = clv_with(
+        PurchaseModel::ParetoNbd(&purchases),
+        &spend,
+        &s,
+        &ClvOptions::default(),
+    )
+    .unwrap();
+    for (i, want) in peer["first"].as_array().unwrap().iter().enumerate() {
+        let want = num(want);
+        assert!(
+            (r.clv[i] - want).abs() <= 1e-6 * want.max(1.0),
+            "customer {}: {} vs lifetimes {want}",
+            i + 1,
+            r.clv[i]
+        );
+    }
+    let total = num(&peer["total"]);
+    assert!(
+        (r.total - total).abs() <= 1e-6 * total,
+        "{} vs {total}",
+        r.total
+    );
+    assert_eq!(
+        serde_json::to_value(&r.definition).unwrap()["params"]["purchaseModel"],
+        "ltv.pareto_nbd"
+    );
+    // A daily summary with a weekly model is refused.
+    let daily = summary_in(Period::Day);
+    let e = clv_with(
+        PurchaseModel::ParetoNbd(&purchases),
+        &spend,
+        &daily,
+        &ClvOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "E_BAD_OPTION");
+}

@@ -1220,3 +1220,47 @@ fn cohort_matrix_equals_the_direct_call() {
     }
     assert_eq!(out[0].definition.params["margin"], json!(0.3));
 }
+
+/// `ltv.clv` with `purchaseModel: "ltv.pareto_nbd"` equals `clv_with` on a Pareto/NBD fit of the
+/// same summary with the same fit options.
+#[test]
+fn clv_on_pareto_nbd_equals_the_direct_call() {
+    use unimetric::ltv::clv::{clv_with, PurchaseModel};
+    use unimetric::ltv::pareto_nbd::ParetoNbdModel;
+    let demo = MetricSpec::parse(DEMO).unwrap();
+    let (tx, _) = demo_data(&demo);
+    let spec = MetricSpec::parse(&spec_with(json!({
+        "ltv": { "metric": "ltv.clv", "params": { "purchaseModel": "ltv.pareto_nbd", "period": "week" } }
+    })))
+    .unwrap();
+    let out = eval_all(
+        &spec,
+        &Inputs {
+            transactions: Some(&tx),
+            ..Inputs::default()
+        },
+    );
+    let s = CustomerSummary::from_transactions(
+        &tx,
+        &SummaryOptions {
+            period: Period::Week,
+            ..SummaryOptions::default()
+        },
+    )
+    .unwrap();
+    let pn = ParetoNbdModel::fit(&s, &BgNbdOptions::default()).unwrap();
+    let gg = GammaGammaModel::fit(&s, &GammaGammaOptions::default()).unwrap();
+    let direct = clv_with(
+        PurchaseModel::ParetoNbd(&pn),
+        &gg,
+        &s,
+        &ClvOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(value(&out, "ltv"), Some(direct.total));
+    let bg = BgNbdModel::fit(&s, &BgNbdOptions::default()).unwrap();
+    assert_ne!(
+        value(&out, "ltv"),
+        Some(clv(&bg, &gg, &s, &ClvOptions::default()).unwrap().total)
+    );
+}

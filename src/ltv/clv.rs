@@ -26,6 +26,7 @@
 
 use super::bgnbd::BgNbdModel;
 use super::gamma_gamma::GammaGammaModel;
+use super::pareto_nbd::ParetoNbdModel;
 use crate::data::{CustomerKeys, Period};
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
@@ -93,10 +94,10 @@ pub const DAYS_PER_MONTH: ParameterDef = ParameterDef::new(
 /// Definition of `ltv.clv`.
 pub const DEFINITION: Definition = Definition {
     id: "ltv.clv",
-    version: "2.0.1",
+    version: "2.1.0",
     name: "Predictive customer lifetime value",
-    description: "Discounted gross margin a customer is expected to bring over the next H months: the BG/NBD model's expected purchases month by month, times the Gamma-Gamma expected spend per purchase, times the margin rate, discounted month by month. Each customer comes with a breakdown (P(alive), expected purchases, expected spend, margin, discount factor) so any value can be explained.",
-    formula: "monthlyDiscrete: CLV = Σ_{k=1..H} margin · E[spend] · (E[X(k·f)] − E[X((k−1)·f)]) / (1+d)^k; continuous: CLV = margin · E[spend] · ∫_0^H e^(−δu/12) dE[X(u·f)] (u in months; 4-point Gauss–Legendre per month); f = summary periods per month. Breakdown: CLV = expectedPurchases · expectedSpend · margin · discountFactor with expectedPurchases = E[X(H·f)].",
+    description: "Discounted gross margin a customer is expected to bring over the next H months: the purchase model's (BG/NBD or Pareto/NBD) expected purchases month by month, times the Gamma-Gamma expected spend per purchase, times the margin rate, discounted month by month. Each customer comes with a breakdown (P(alive), expected purchases, expected spend, margin, discount factor) so any value can be explained.",
+    formula: "monthlyDiscrete: CLV = Σ_{k=1..H} margin · E[spend] · (E[X(k·f)] − E[X((k−1)·f)]) / (1+d)^k; continuous: CLV = margin · E[spend] · ∫_0^H e^(−δu/12) dE[X(u·f)] (u in months; 4-point Gauss–Legendre per month); f = summary periods per month; E[X(t)] the conditional expected purchases of the purchase model (BG/NBD, or Pareto/NBD: P(alive)·(r+x)(β+T)/(α+T)·[1 − ((β+T)/(β+T+t))^(s−1)]/(s−1)). Breakdown: CLV = expectedPurchases · expectedSpend · margin · discountFactor with expectedPurchases = E[X(H·f)].",
     unit: "currency per customer",
     parameters: &[
         HORIZON_MONTHS,
@@ -107,8 +108,8 @@ pub const DEFINITION: Definition = Definition {
         WEEKS_PER_MONTH,
         DAYS_PER_MONTH,
     ],
-    inputs: "A fitted BG/NBD model, a fitted Gamma-Gamma model, and a customer summary in the BG/NBD model's period unit.",
-    depends_on: &["customer.summary", "ltv.bgnbd", "ltv.gamma_gamma"],
+    inputs: "A fitted BG/NBD or Pareto/NBD model, a fitted Gamma-Gamma model, and a customer summary in the purchase model's period unit (its id is recorded as purchaseModel).",
+    depends_on: &["customer.summary", "ltv.bgnbd", "ltv.pareto_nbd", "ltv.gamma_gamma"],
 };
 
 /// How future months are discounted.
@@ -327,6 +328,41 @@ pub fn clv(
     summary: &CustomerSummary,
     opts: &ClvOptions,
 ) -> Result<ClvResult> {
+    clv_with(PurchaseModel::BgNbd(purchases), spend, summary, opts)
+}
+
+/// The purchase model of a CLV: BG/NBD or Pareto/NBD.
+#[derive(Debug, Clone, Copy)]
+pub enum PurchaseModel<'a> {
+    /// `ltv.bgnbd`.
+    BgNbd(&'a BgNbdModel),
+    /// `ltv.pareto_nbd`.
+    ParetoNbd(&'a ParetoNbdModel),
+}
+
+impl PurchaseModel<'_> {
+    /// The model's definition id.
+    pub fn id(&self) -> &'static str {
+        match self {
+            PurchaseModel::BgNbd(_) => super::bgnbd::DEFINITION.id,
+            PurchaseModel::ParetoNbd(_) => super::pareto_nbd::DEFINITION.id,
+        }
+    }
+}
+
+/// Predictive CLV with either purchase model (see [`clv`]). With Pareto/NBD,
+/// E[X(t) | x, t_x, T] = P(alive) · (r+x)(β+T)/(α+T) · [1 − ((β+T)/(β+T+t))^(s−1)]/(s−1)
+/// (its limit ln((β+T+t)/(β+T)) at s = 1), the part after P(alive) computed once per T.
+pub fn clv_with(
+    purchases: PurchaseModel<'_>,
+    spend: &GammaGammaModel,
+    summary: &CustomerSummary,
+    opts: &ClvOptions,
+) -> Result<ClvResult> {
+    let purchases = match purchases {
+        PurchaseModel::BgNbd(m) => m,
+        PurchaseModel::ParetoNbd(m) => return clv_pareto(m, spend, summary, opts),
+    };
     opts.validate()?;
     let (p_alive, flags) = purchases.probability_alive(summary)?;
     let expected_spend = spend.expected_spend(summary)?;
@@ -403,7 +439,11 @@ pub fn clv(
         .with("margin", ParamValue::Number(opts.margin))
         .with("weeksPerMonth", ParamValue::Number(opts.weeks_per_month))
         .with("daysPerMonth", ParamValue::Number(opts.days_per_month))
-        .with("period", ParamValue::Text(summary.period.as_str().into()));
+        .with("period", ParamValue::Text(summary.period.as_str().into()))
+        .with(
+            "purchaseModel",
+            ParamValue::Text(super::bgnbd::DEFINITION.id.into()),
+        );
     let total = clv.iter().sum();
     Ok(ClvResult {
         customer_id: summary.customer_id.clone(),
@@ -411,6 +451,95 @@ pub fn clv(
         clv,
         probability_alive: p_alive,
         no_repeat_purchase: flags,
+        expected_purchases: purchases_h,
+        expected_spend,
+        margin: opts.margin,
+        discount_factor: factor,
+        definition,
+    })
+}
+
+/// [`clv_with`] on a Pareto/NBD purchase model.
+fn clv_pareto(
+    purchases: &ParetoNbdModel,
+    spend: &GammaGammaModel,
+    summary: &CustomerSummary,
+    opts: &ClvOptions,
+) -> Result<ClvResult> {
+    opts.validate()?;
+    let p_alive = purchases.probability_alive(summary)?;
+    let expected_spend = spend.expected_spend(summary)?;
+    let f = opts.periods_per_month(summary.period);
+    let (times, weights) = opts.grid();
+    let super::pareto_nbd::ParetoNbdParams { r, alpha, s, beta } = purchases.params;
+    // [1 − ((β+T)/(β+T+t))^(s−1)]/(s−1) at the horizon and discounted over the grid, per T.
+    let horizon = |bt: f64, t: f64| {
+        let ratio = bt / (bt + t);
+        if (s - 1.0).abs() < 1e-10 {
+            -libm::log(ratio)
+        } else {
+            (1.0 - libm::pow(ratio, s - 1.0)) / (s - 1.0)
+        }
+    };
+    let mut by_t: FxHashMap<u64, (f64, f64)> = FxHashMap::default();
+    let n = summary.len();
+    let (mut clv, mut purchases_h, mut factor) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (i, &e_spend) in expected_spend.iter().enumerate() {
+        let (x, t_obs) = (summary.frequency[i], summary.t[i]);
+        let bt = beta + t_obs;
+        let (at_h, discounted) = *by_t.entry(t_obs.to_bits()).or_insert_with(|| {
+            let d: f64 = times
+                .iter()
+                .zip(&weights)
+                .map(|(u, w)| w * horizon(bt, u * f))
+                .sum();
+            (horizon(bt, times.last().copied().unwrap_or(0.0) * f), d)
+        });
+        let scale = (r + x) * bt / (alpha + t_obs) * p_alive[i];
+        let (total, disc) = (scale * at_h, scale * discounted);
+        if !(total.is_finite() && disc.is_finite()) {
+            return Err(Error::Undefined {
+                metric: super::pareto_nbd::DEFINITION.id.into(),
+                message: format!(
+                    "row {}: expected purchases overflow at these parameters",
+                    i + 1
+                ),
+            });
+        }
+        clv.push(opts.margin * e_spend * disc);
+        purchases_h.push(total);
+        factor.push(if total > 0.0 { disc / total } else { 1.0 });
+    }
+    let definition = DefinitionRef::new(&DEFINITION)
+        .with(
+            "horizonMonths",
+            ParamValue::Number(opts.horizon_months as f64),
+        )
+        .with(
+            "discountConvention",
+            ParamValue::Text(opts.convention.as_str().into()),
+        )
+        .with("discountRate", ParamValue::Number(opts.discount_rate))
+        .with("continuousRate", ParamValue::Number(opts.continuous_rate))
+        .with("margin", ParamValue::Number(opts.margin))
+        .with("weeksPerMonth", ParamValue::Number(opts.weeks_per_month))
+        .with("daysPerMonth", ParamValue::Number(opts.days_per_month))
+        .with("period", ParamValue::Text(summary.period.as_str().into()))
+        .with(
+            "purchaseModel",
+            ParamValue::Text(super::pareto_nbd::DEFINITION.id.into()),
+        );
+    Ok(ClvResult {
+        customer_id: summary.customer_id.clone(),
+        total: clv.iter().sum(),
+        clv,
+        probability_alive: p_alive,
+        // P(alive) < 1 without a repeat purchase under Pareto/NBD: nothing to flag.
+        no_repeat_purchase: vec![false; n],
         expected_purchases: purchases_h,
         expected_spend,
         margin: opts.margin,

@@ -157,7 +157,16 @@ const GG_PARAMS: &[ParameterDef] = &[
     gamma_gamma::MAX_ITERATIONS,
     gamma_gamma::TOLERANCE,
 ];
+/// `purchaseModel` of `ltv.clv` in a spec: which model predicts the purchases.
+pub const SPEC_PURCHASE_MODEL: ParameterDef = ParameterDef::new(
+    "purchaseModel",
+    "\"ltv.bgnbd\"",
+    "The purchase model the CLV is computed on: ltv.bgnbd (BG/NBD) or ltv.pareto_nbd (Pareto/NBD), fitted on the same summary with the same fit options.",
+)
+.text("ltv.bgnbd")
+.one_of(&["ltv.bgnbd", "ltv.pareto_nbd"]);
 const CLV_PARAMS: &[ParameterDef] = &[
+    SPEC_PURCHASE_MODEL,
     clv::HORIZON_MONTHS,
     clv::DISCOUNT_CONVENTION,
     clv::DISCOUNT_RATE,
@@ -534,7 +543,7 @@ const ENTRIES: &[Entry] = &[
     Entry {
         metric: "ltv.clv",
         definition: &clv::DEFINITION,
-        call: "clv(fitBgNbd(s, fitOptions), fitGammaGamma(s, fitOptions), s, clvOptions) with s = tx.summary(summaryOptions)",
+        call: "clv(fitBgNbd(s, fitOptions) or fitParetoNbd(s, fitOptions), fitGammaGamma(s, fitOptions), s, clvOptions) with s = tx.summary(summaryOptions)",
         inputs: TX,
         headline: "total CLV over customers",
         unit: "currency",
@@ -772,7 +781,13 @@ pub(crate) enum Call {
     BgNbd(SummaryOptions, BgNbdOptions),
     ParetoNbd(SummaryOptions, BgNbdOptions),
     GammaGamma(SummaryOptions, GammaGammaOptions),
-    Clv(SummaryOptions, BgNbdOptions, GammaGammaOptions, ClvOptions),
+    Clv(
+        SummaryOptions,
+        BgNbdOptions,
+        GammaGammaOptions,
+        ClvOptions,
+        bool,
+    ),
     Propensity {
         horizon_days: u32,
         train: Option<When>,
@@ -1080,7 +1095,9 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
                     "daysPerMonth",
                 ],
             )?;
-            Call::Clv(summary_opts()?, bg, gg, c)
+            let pareto =
+                params.get("purchaseModel").and_then(Value::as_str) == Some("ltv.pareto_nbd");
+            Call::Clv(summary_opts()?, bg, gg, c, pareto)
         }
         "churn.propensity" => {
             let end: SummaryOptions = options(params, &["observationEnd", "timezone"])?;
@@ -1755,12 +1772,22 @@ fn run(
             let spend = model.expected_spend(&s)?;
             (mean(&spend), Detail::GammaGamma(model))
         }
-        Call::Clv(o, bg, gg, c) => {
+        Call::Clv(o, bg, gg, c, pareto) => {
             let s = summary_of(o, cache)?;
             let key = key_of(&[SUMMARY_KEYS, FIT_KEYS].concat(), p);
-            let purchases = cached(&mut cache.bgnbd, key.clone(), || BgNbdModel::fit(&s, bg))?;
-            let spend_model = cached(&mut cache.gg, key, || GammaGammaModel::fit(&s, gg))?;
-            let r = clv::clv(&purchases, &spend_model, &s, c)?;
+            let spend_model = cached(&mut cache.gg, key.clone(), || GammaGammaModel::fit(&s, gg))?;
+            let r = if *pareto {
+                let purchases = ParetoNbdModel::fit(&s, bg)?;
+                clv::clv_with(
+                    clv::PurchaseModel::ParetoNbd(&purchases),
+                    &spend_model,
+                    &s,
+                    c,
+                )?
+            } else {
+                let purchases = cached(&mut cache.bgnbd, key, || BgNbdModel::fit(&s, bg))?;
+                clv::clv(&purchases, &spend_model, &s, c)?
+            };
             (Some(r.total), Detail::Clv(r))
         }
         Call::Propensity {

@@ -288,22 +288,63 @@ impl GammaGammaModel {
 
 // ---------------------------------------------------------------- CLV, historical, simple
 
-/// Predictive CLV per customer with its breakdown.
+/// Predictive CLV per customer with its breakdown, on a BG/NBD or a Pareto/NBD purchase model.
 #[wasm_bindgen(unchecked_return_type = "ClvResult")]
 pub fn clv(
-    #[wasm_bindgen(js_name = transactionModel)] transaction_model: &BgNbdModel,
+    #[wasm_bindgen(
+        js_name = transactionModel,
+        unchecked_param_type = "BgNbdModel | ParetoNbdModel"
+    )]
+    transaction_model: &JsValue,
     #[wasm_bindgen(js_name = spendModel)] spend_model: &GammaGammaModel,
     summary: &CustomerSummary,
     #[wasm_bindgen(unchecked_optional_param_type = "ClvOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
     let opts: ClvOptions = read(options, "clv")?;
-    let r = crate::ltv::clv::clv(
-        &transaction_model.inner,
-        &spend_model.inner,
-        summary.core(),
-        &opts,
-    )?;
+    let model = purchase_model(transaction_model)?;
+    let purchases = match &model {
+        Purchases::BgNbd(m) => crate::ltv::clv::PurchaseModel::BgNbd(m),
+        Purchases::ParetoNbd(m) => crate::ltv::clv::PurchaseModel::ParetoNbd(m),
+    };
+    let r = crate::ltv::clv::clv_with(purchases, &spend_model.inner, summary.core(), &opts)?;
     Ok(to_js(&r))
+}
+
+/// A purchase model read from a `BgNbdModel` or `ParetoNbdModel`.
+enum Purchases {
+    BgNbd(bgnbd::BgNbdModel),
+    ParetoNbd(pn::ParetoNbdModel),
+}
+
+/// The purchase model behind `value`, read through its `toJSON()` (both classes' JSON names
+/// the model), so either class is accepted; anything else is `E_BAD_TYPE`.
+fn purchase_model(value: &JsValue) -> crate::Result<Purchases> {
+    let wrong = |found: &str| crate::Error::BadType {
+        column: "transactionModel".into(),
+        row: 0,
+        expected: "a BgNbdModel or a ParetoNbdModel".into(),
+        found: found.into(),
+    };
+    if !value.is_object() || Array::is_array(value) {
+        return Err(wrong(type_name(value)));
+    }
+    let to_json = Reflect::get(value, &JsValue::from_str("toJSON"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or_else(|| wrong("an object that is not a fitted model"))?;
+    let json = to_json
+        .call0(value)
+        .map_err(|_| wrong("a model that was freed"))?;
+    let bad = |e: serde_wasm_bindgen::Error| bad_option("transactionModel", e.to_string());
+    match get(&json, "model").as_string().as_deref() {
+        Some(id) if id == bgnbd::DEFINITION.id => Ok(Purchases::BgNbd(
+            bgnbd::BgNbdModel::from_saved(serde_wasm_bindgen::from_value(json).map_err(bad)?)?,
+        )),
+        Some(id) if id == pn::DEFINITION.id => Ok(Purchases::ParetoNbd(
+            pn::ParetoNbdModel::from_saved(serde_wasm_bindgen::from_value(json).map_err(bad)?)?,
+        )),
+        _ => Err(wrong("another model")),
+    }
 }
 
 /// Historical LTV per customer and cumulative cohort curves.

@@ -1099,6 +1099,9 @@ entry("clv", (...a) => U.clv(...a), [
   c("horizon months huge", () => [BG, GG, CD, { horizonMonths: 1e9 }], "E_BAD_OPTION"),
   c("summary of another period", () => [BG, GG, S.day(), {}], "E_BAD_OPTION"),
   c("models swapped", () => [GG, BG, CD, {}], "E_BAD_TYPE"),
+  c("a Pareto/NBD purchase model", () => [PN, GG, CD, {}], ok((r) => { assert.equal(r.definition.params.purchaseModel, "ltv.pareto_nbd"); assert.ok(r.clv.every((x) => x >= 0)); })),
+  c("a model's JSON instead of the model", () => [BG.toJSON(), GG, CD, {}], "E_BAD_TYPE"),
+  ...classArgCases(0, () => [BG, GG, CD, {}], "BgNbdModel", () => BgNbdModel.fromJSON(BG.toJSON())),
   ...classArgCases(2, () => [BG, GG, CD, {}], "CustomerSummary", S.one),
   ...optionCases(null, 3, [BG, GG, CD, {}], "discountRate"),
 ], bgSame);

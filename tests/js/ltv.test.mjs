@@ -75,7 +75,7 @@ test("clv matches lifetimes' customer_lifetime_value and its breakdown multiplie
   }
   assert.deepEqual(r.definition.params, {
     horizonMonths: 12, discountConvention: "monthlyDiscrete", discountRate: 0.01, continuousRate: 0.1,
-    margin: 1, weeksPerMonth: 4.345, daysPerMonth: 30, period: "week",
+    margin: 1, weeksPerMonth: 4.345, daysPerMonth: 30, period: "week", purchaseModel: "ltv.bgnbd",
   });
   // Continuous discounting is ∫_0^12 e^(−δu/12) dE[X(4.345u)]: checked against a Riemann–Stieltjes
   // sum of the model's expected purchases over 600 steps, each increment discounted at its midpoint.
@@ -315,4 +315,17 @@ test("LTV guide retention example prints the documented values (the published sB
   // report (223, 207, 194, 183, 173).
   const out = runDocBlock("docs/guide/ltv.md", "retention");
   assert.ok(out.includes("0.704 1.182 year"), out);
+});
+
+test("clv takes a Pareto/NBD model: lifetimes' customer_lifetime_value with its ParetoNBDFitter", () => {
+  // tests/fixtures/peers/pareto_clv_lifetimes.py: lifetimes 0.11.3, both models at lifetimes' own
+  // CDNOW estimates, freq "W", 12 months, 1 % a month.
+  const peer = JSON.parse(readFileSync(path.join(ROOT, "tests/fixtures/peers/pareto_clv_lifetimes.json"), "utf8"));
+  const pn = ParetoNbdModel.fromJSON({ ...fitParetoNbd(summary).toJSON(), params: peer.params.pareto_nbd });
+  const gg = GammaGammaModel.fromJSON({ ...fitGammaGamma(summary).toJSON(), params: peer.params.gamma_gamma });
+  const r = clv(pn, gg, summary, {});
+  peer.first.forEach((want, i) => near(r.clv[i], want, 1e-6 * Math.max(1, want), `clv ${i + 1}`));
+  near(r.total, peer.total, 1e-6 * peer.total, "total");
+  assert.equal(r.definition.params.purchaseModel, "ltv.pareto_nbd");
+  throwsCode(() => clv(gg, gg, summary, {}), "E_BAD_TYPE");
 });
