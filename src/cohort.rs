@@ -204,13 +204,13 @@ pub struct CohortOptions {
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub period: Option<Period>,
     /// What the cells hold (default retention).
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "CohortMeasure"))]
     pub measure: Measure,
     /// Largest age shown, 1 to [`MAX_AGE`] (default: every age up to the observation end).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub max_age: Option<f64>,
     /// Split each cohort by acquisition channel.
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "CohortSplit"))]
     pub by: Option<Split>,
     /// Margin rate of the `margin` measure (default 1; also `marginRate`); must stay 1 when the
     /// transactions carry a cost column.

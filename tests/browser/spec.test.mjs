@@ -123,7 +123,7 @@ describe("dashboard metric spec section", { timeout: 300_000 }, () => {
     assert.equal(await clv.locator(".tile-name").innerText(), "12-month CLV");
     assert.equal(await clv.locator(".tile-value").innerText(), number2.format(want.ltv12.value));
     assert.equal(await clv.locator(".tile-unit").innerText(), "EUR");
-    assert.equal(await clv.locator(".tile-def").innerText(), "ltv.clv@2.0.1");
+    assert.equal(await clv.locator(".tile-def").innerText(), `ltv.clv@${getDefinition("ltv.clv").version}`);
     assert.match(await clv.locator(".tile-spec").innerText(), /acme-growth@1\.3\.0/);
 
     const churn = page.locator('#spec-tiles [data-spec="churn90"]');
