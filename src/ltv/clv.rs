@@ -367,7 +367,6 @@ pub fn clv_with(
     let (p_alive, flags) = purchases.probability_alive(summary)?;
     let expected_spend = spend.expected_spend(summary)?;
     let f = opts.periods_per_month(summary.period);
-    let h = opts.horizon_months;
     let (times, weights) = opts.grid();
     let n = summary.len();
     let mut clv = Vec::with_capacity(n);
@@ -428,22 +427,7 @@ pub fn clv_with(
         purchases_h.push(total);
         factor.push(if total > 0.0 { discounted / total } else { 1.0 });
     }
-    let definition = DefinitionRef::new(&DEFINITION)
-        .with("horizonMonths", ParamValue::Number(h as f64))
-        .with(
-            "discountConvention",
-            ParamValue::Text(opts.convention.as_str().into()),
-        )
-        .with("discountRate", ParamValue::Number(opts.discount_rate))
-        .with("continuousRate", ParamValue::Number(opts.continuous_rate))
-        .with("margin", ParamValue::Number(opts.margin))
-        .with("weeksPerMonth", ParamValue::Number(opts.weeks_per_month))
-        .with("daysPerMonth", ParamValue::Number(opts.days_per_month))
-        .with("period", ParamValue::Text(summary.period.as_str().into()))
-        .with(
-            "purchaseModel",
-            ParamValue::Text(super::bgnbd::DEFINITION.id.into()),
-        );
+    let definition = definition_ref(opts, summary, &super::bgnbd::DEFINITION);
     let total = clv.iter().sum();
     Ok(ClvResult {
         customer_id: summary.customer_id.clone(),
@@ -514,25 +498,7 @@ fn clv_pareto(
         purchases_h.push(total);
         factor.push(if total > 0.0 { disc / total } else { 1.0 });
     }
-    let definition = DefinitionRef::new(&DEFINITION)
-        .with(
-            "horizonMonths",
-            ParamValue::Number(opts.horizon_months as f64),
-        )
-        .with(
-            "discountConvention",
-            ParamValue::Text(opts.convention.as_str().into()),
-        )
-        .with("discountRate", ParamValue::Number(opts.discount_rate))
-        .with("continuousRate", ParamValue::Number(opts.continuous_rate))
-        .with("margin", ParamValue::Number(opts.margin))
-        .with("weeksPerMonth", ParamValue::Number(opts.weeks_per_month))
-        .with("daysPerMonth", ParamValue::Number(opts.days_per_month))
-        .with("period", ParamValue::Text(summary.period.as_str().into()))
-        .with(
-            "purchaseModel",
-            ParamValue::Text(super::pareto_nbd::DEFINITION.id.into()),
-        );
+    let definition = definition_ref(opts, summary, &super::pareto_nbd::DEFINITION);
     Ok(ClvResult {
         customer_id: summary.customer_id.clone(),
         total: clv.iter().sum(),
@@ -546,4 +512,29 @@ fn clv_pareto(
         discount_factor: factor,
         definition,
     })
+}
+
+/// The definition reference of a CLV: the options in effect, the summary's period and the
+/// purchase model's id.
+fn definition_ref(
+    opts: &ClvOptions,
+    summary: &CustomerSummary,
+    model: &Definition,
+) -> DefinitionRef {
+    DefinitionRef::new(&DEFINITION)
+        .with(
+            "horizonMonths",
+            ParamValue::Number(f64::from(opts.horizon_months)),
+        )
+        .with(
+            "discountConvention",
+            ParamValue::Text(opts.convention.as_str().into()),
+        )
+        .with("discountRate", ParamValue::Number(opts.discount_rate))
+        .with("continuousRate", ParamValue::Number(opts.continuous_rate))
+        .with("margin", ParamValue::Number(opts.margin))
+        .with("weeksPerMonth", ParamValue::Number(opts.weeks_per_month))
+        .with("daysPerMonth", ParamValue::Number(opts.days_per_month))
+        .with("period", ParamValue::Text(summary.period.as_str().into()))
+        .with("purchaseModel", ParamValue::Text(model.id.into()))
 }
