@@ -18,6 +18,7 @@ import {
   evaluateChurn,
   experiment,
   fitBgNbd,
+  fitParetoNbd,
   fitChurn,
   fitGammaGamma,
   fitShiftedBetaGeometric,
@@ -48,7 +49,7 @@ const CAC_METRICS = ["cac.blended", "cac.paid", "cac.channel", "cac.payback", "c
 const CHURN_METRICS = ["churn.noncontractual", "churn.rate", "churn.features", "churn.propensity", "churn.evaluation"];
 
 /** The lifetime value definitions the dashboard shows. */
-const LTV_METRICS = ["ltv.clv", "ltv.bgnbd", "ltv.gamma_gamma", "ltv.historical"];
+const LTV_METRICS = ["ltv.clv", "ltv.bgnbd", "ltv.pareto_nbd", "ltv.gamma_gamma", "ltv.historical"];
 
 /** The segment definitions the dashboard shows. */
 const SEGMENT_METRICS = ["segment.kmeans", "segment.choose_k", "segment.rfm"];
@@ -214,7 +215,7 @@ const handlers = {
    * historical cohort curves. The two parts fail independently: a library error in one leaves
    * the other in place, with the error in `modelsError` or `historicalError`.
    */
-  lifetime({ horizonMonths, discountConvention, discountRate, continuousRate, margin }, progress) {
+  lifetime({ horizonMonths, discountConvention, discountRate, continuousRate, margin, model = "ltv.bgnbd" }, progress) {
     if (!current) throw new Error("no data loaded");
     const { tx } = current;
     const definitions = {};
@@ -228,10 +229,13 @@ const handlers = {
       let purchases;
       let spend;
       try {
-        purchases = fitBgNbd(summary, { onProgress: progress });
+        // The purchase model: BG/NBD (reports progress) or Pareto/NBD, on the same summary.
+        purchases = model === "ltv.pareto_nbd" ? fitParetoNbd(summary) : fitBgNbd(summary, { onProgress: progress });
         spend = fitGammaGamma(summary, { onProgress: progress });
+        const fitted = { ...purchases.toJSON(), definition: purchases.definition };
         return {
-          bgnbd: { ...purchases.toJSON(), definition: purchases.definition },
+          purchases: fitted,
+          bgnbd: model === "ltv.pareto_nbd" ? null : fitted,
           gammaGamma: { ...spend.toJSON(), definition: spend.definition },
           clv: clv(purchases, spend, summary, clvOptions),
         };

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import { Transactions, clv, fitBgNbd, fitGammaGamma, getDefinition, historicalLtv } from "../../pkg/node.js";
+import { Transactions, clv, fitBgNbd, fitGammaGamma, fitParetoNbd, getDefinition, historicalLtv } from "../../pkg/node.js";
 import { definitionOf, openDashboard, waitForSection, assertDefinitionDialog as harnessDialog, assertShown, parseShown } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -30,7 +30,7 @@ const TX_MAPPING = {
 };
 
 /** The page's settings for a bare URL: the library's defaults except a 30% margin. */
-const DEFAULTS = { horizonMonths: 12, discountConvention: "monthlyDiscrete", rate: 0.01, margin: 0.3 };
+const DEFAULTS = { horizonMonths: 12, discountConvention: "monthlyDiscrete", rate: 0.01, margin: 0.3, model: "ltv.bgnbd" };
 
 /** Half of the smallest step the page shows, plus float slack. */
 const TOLERANCE = {
@@ -55,15 +55,18 @@ function nodeLtv(tx, options) {
   let models = null;
   let modelsError = null;
   try {
-    purchases = fitBgNbd(summary, {});
+    const pareto = options.model === "ltv.pareto_nbd";
+    purchases = pareto ? fitParetoNbd(summary) : fitBgNbd(summary, {});
     spend = fitGammaGamma(summary, {});
     const v = clv(purchases, spend, summary, clvOptionsFor(options));
+    const fitted = { ...purchases.toJSON(), definition: purchases.definition };
     const order = Array.from(v.clv.keys()).sort((a, b) => v.clv[b] - v.clv[a] || a - b);
     models = {
       clv: v,
       order,
       mean: v.clv.reduce((s, x) => s + x, 0) / v.clv.length,
-      bgnbd: { ...purchases.toJSON(), definition: purchases.definition },
+      purchases: fitted,
+      bgnbd: pareto ? null : fitted,
       gammaGamma: { ...spend.toJSON(), definition: spend.definition },
     };
   } catch (err) {
@@ -119,6 +122,7 @@ describe("dashboard lifetime value section", { timeout: 120_000 }, () => {
     assert.equal(fromPage.clv.margin, options.margin);
     assert.deepEqual(fromPage.clv.definition, models.clv.definition);
     assert.deepEqual(fromPage.bgnbd, models.bgnbd, "fitBgNbd() differs from Node");
+    assert.deepEqual(fromPage.purchases, models.purchases, "the purchase model differs from Node");
     assert.deepEqual(fromPage.gammaGamma, models.gammaGamma, "fitGammaGamma() differs from Node");
     assert.equal(fromPage.averageClv, models.mean);
     assert.deepEqual(fromPage.historical.cohorts, plainCohorts(expected.historical), "historicalLtv() differs from Node");
@@ -153,7 +157,7 @@ describe("dashboard lifetime value section", { timeout: 120_000 }, () => {
 
     // Model parameters with standard errors.
     const params = [
-      ["bgnbd", models.bgnbd, ["r", "alpha", "a", "b"]],
+      ["bgnbd", models.purchases, models.bgnbd ? ["r", "alpha", "a", "b"] : ["r", "alpha", "s", "beta"]],
       ["gg", models.gammaGamma, ["p", "q", "v"]],
     ];
     for (const [table, model, names] of params) {
@@ -253,7 +257,7 @@ describe("dashboard lifetime value section", { timeout: 120_000 }, () => {
     await page.locator("#clv-convention").selectOption("continuous");
     await page.waitForURL(/[?&]clvConvention=continuous(&|$)/);
     assert.match(page.url(), /[?&]clvRate=0\.1(&|$)/);
-    const continuous = { horizonMonths: 24, discountConvention: "continuous", rate: 0.1, margin: 0.3 };
+    const continuous = { horizonMonths: 24, discountConvention: "continuous", rate: 0.1, margin: 0.3, model: "ltv.bgnbd" };
     await waitForLtv(continuous);
     assert.equal(await page.locator("#clv-rate").inputValue(), "10");
     assert.match(await page.locator("#clv-rate-label").innerText(), /% per year/);
@@ -286,13 +290,39 @@ describe("dashboard lifetime value section", { timeout: 120_000 }, () => {
 
   it("reproduces the numbers from a shared link", async () => {
     await settle();
-    const shared = { horizonMonths: 6, discountConvention: "monthlyDiscrete", rate: 0.02, margin: 0.6 };
+    const shared = { horizonMonths: 6, discountConvention: "monthlyDiscrete", rate: 0.02, margin: 0.6, model: "ltv.bgnbd" };
     await page.goto(`${base}/?clvHorizon=6&clvConvention=monthlyDiscrete&clvRate=0.02&clvMargin=0.6`);
     await waitForLtv(shared);
     assert.equal(await page.locator("#clv-horizon").inputValue(), "6");
     assert.equal(await page.locator("#clv-rate").inputValue(), "2");
     assert.equal(await page.locator("#clv-margin").inputValue(), "60");
     await assertLtvMatchesNode(shared);
+  });
+
+  it("computes CLV on the Pareto/NBD model when it is chosen, as clv() does in Node", async () => {
+    await settle();
+    await page.goto(`${base}/`);
+    await waitForLtv(DEFAULTS);
+    await page.locator("#clv-model").selectOption("ltv.pareto_nbd");
+    await page.waitForURL(/[?&]clvModel=ltv\.pareto_nbd(&|$)/);
+    const pareto = { ...DEFAULTS, model: "ltv.pareto_nbd" };
+    await waitForLtv(pareto);
+    await assertLtvMatchesNode(pareto);
+    const fromPage = await page.evaluate(() => window.__unimetricLtv);
+    assert.equal(fromPage.clv.definition.params.purchaseModel, "ltv.pareto_nbd");
+    assert.equal(fromPage.bgnbd, null);
+    assert.equal(await page.locator("#bgnbd-heading").innerText(), "Pareto/NBD purchases");
+    const keys = await page.locator("#bgnbd-rows tr th").allInnerTexts();
+    assert.deepEqual(keys.map((k) => k.split(" ")[0]), ["r", "α", "s", "β"]);
+    await assertDefinitionDialog(page.getByRole("button", { name: definitionOf("Pareto/NBD purchase model") }), "ltv.pareto_nbd", []);
+    // Reloading the link keeps the model.
+    await page.reload();
+    await waitForLtv(pareto);
+    assert.equal(await page.locator("#clv-model").inputValue(), "ltv.pareto_nbd");
+    // Back to the shared link the next test starts from.
+    await settle();
+    await page.goto(`${base}/?clvHorizon=6&clvConvention=monthlyDiscrete&clvRate=0.02&clvMargin=0.6`);
+    await waitForLtv({ horizonMonths: 6, discountConvention: "monthlyDiscrete", rate: 0.02, margin: 0.6, model: "ltv.bgnbd" });
   });
 
   it("explains a model that cannot be fitted inline and keeps the cohort curves", async () => {
@@ -308,7 +338,7 @@ describe("dashboard lifetime value section", { timeout: 120_000 }, () => {
     const buffer = Buffer.from(rows.join("\n"));
     const mapping = { customerId: "Client", timestamp: "Purchase Date", amount: "Total" };
     const own = Transactions.fromCsv(buffer, mapping);
-    const options = { horizonMonths: 6, discountConvention: "monthlyDiscrete", rate: 0.02, margin: 0.6 };
+    const options = { horizonMonths: 6, discountConvention: "monthlyDiscrete", rate: 0.02, margin: 0.6, model: "ltv.bgnbd" };
     let expected;
     try {
       expected = nodeLtv(own, options);

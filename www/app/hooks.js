@@ -109,6 +109,7 @@ function exposeLtv(state) {
     top: models ? order.slice(0, TOP_CLV).map((i) => models.clv.customerId[i]) : [],
     clv,
     bgnbd: models?.bgnbd ?? null,
+    purchases: models?.purchases ?? null,
     gammaGamma: models?.gammaGamma ?? null,
     historical: historical
       ? {

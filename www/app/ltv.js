@@ -50,6 +50,18 @@ const isConvention = (name) =>
 /** A whole number of months within the library's bounds of the horizon, or null. */
 const parseHorizon = (text) => parseWholeParam("ltv.clv", "horizonMonths", text);
 
+/** The purchase models CLV can use: the model's name and its parameters' rows (key, label). */
+const PURCHASE_MODELS = {
+  "ltv.bgnbd": {
+    name: "BG/NBD",
+    rows: (period) => [["r", "r (purchase rate shape)"], ["alpha", `α (rate scale, ${period}s)`], ["a", "a (dropout shape)"], ["b", "b (dropout shape)"]],
+  },
+  "ltv.pareto_nbd": {
+    name: "Pareto/NBD",
+    rows: (period) => [["r", "r (purchase rate shape)"], ["alpha", `α (rate scale, ${period}s)`], ["s", "s (dropout rate shape)"], ["beta", `β (dropout rate scale, ${period}s)`]],
+  },
+};
+
 /** Reads the LTV settings from the URL; horizon, convention and rates default to the library's. */
 export function readLtvSettings(params) {
   const { min, max } = param("ltv.clv", "horizonMonths");
@@ -61,6 +73,7 @@ export function readLtvSettings(params) {
     discountConvention,
     rate: parseRate(params.get("clvRate") ?? "") ?? defaultRate(discountConvention),
     margin: parseMargin(params.get("clvMargin") ?? "") ?? DASHBOARD_MARGIN,
+    model: Object.hasOwn(PURCHASE_MODELS, params.get("clvModel")) ? params.get("clvModel") : "ltv.bgnbd",
   };
   showLtvSettings();
 }
@@ -70,6 +83,7 @@ function writeLtvSettings(params) {
   params.set("clvConvention", state.ltv.discountConvention);
   params.set("clvRate", String(state.ltv.rate));
   params.set("clvMargin", String(state.ltv.margin));
+  params.set("clvModel", state.ltv.model);
 }
 
 /** Puts the LTV settings into the form, with the rate's label and help for the convention. */
@@ -79,6 +93,7 @@ function showLtvSettings() {
   const libraryRate = defaultRate(discountConvention);
   $("clv-horizon").value = String(horizonMonths);
   $("clv-convention").value = discountConvention;
+  $("clv-model").value = state.ltv.model;
   $("clv-rate").value = String(marginPercent(rate));
   $("clv-margin").value = String(marginPercent(margin));
   $("clv-rate-label").textContent = convention.label;
@@ -254,16 +269,15 @@ function parameterRows(rows) {
   );
 }
 
-function renderModels({ bgnbd, gammaGamma }) {
+function renderModels({ purchases: bgnbd, gammaGamma }) {
   const p = bgnbd.params;
   const se = bgnbd.stdErrors;
+  const { name, rows } = PURCHASE_MODELS[bgnbd.definition.metric] ?? PURCHASE_MODELS["ltv.bgnbd"];
+  $("bgnbd-heading").textContent = `${name} purchases`;
+  $("bgnbd-caption").textContent = `${name} parameters with standard errors`;
+  $("bgnbd-def-name").textContent = `: ${name} purchase model`;
   $("bgnbd-rows").replaceChildren(
-    ...parameterRows([
-      ["r", "r (purchase rate shape)", p.r, se.r],
-      ["alpha", `α (rate scale, ${bgnbd.period}s)`, p.alpha, se.alpha],
-      ["a", "a (dropout shape)", p.a, se.a],
-      ["b", "b (dropout shape)", p.b, se.b],
-    ]),
+    ...parameterRows(rows(bgnbd.period).map(([key, label]) => [key, label, p[key], se[key]])),
   );
   $("bgnbd-fit").textContent =
     `${formatCount(bgnbd.customers)} customers · log-likelihood ${maybeSignificant(bgnbd.logLikelihood)} · ` +
@@ -398,7 +412,11 @@ function openLtvDefinition(key) {
       showDefinition(definitions["ltv.clv"], clvParams(), "The tile is the mean of the per-customer CLV column."),
     totalClv: () => showDefinition(definitions["ltv.clv"], clvParams(), "The tile is the library’s total over all customers."),
     clv: () => showDefinition(definitions["ltv.clv"], clvParams()),
-    bgnbd: () => showDefinition(definitions["ltv.bgnbd"], formatParams(models?.bgnbd.definition.params)),
+    bgnbd: () =>
+      showDefinition(
+        definitions[models?.purchases.definition.metric ?? state.ltv.model],
+        formatParams(models?.purchases.definition.params),
+      ),
     gammaGamma: () => showDefinition(definitions["ltv.gamma_gamma"], formatParams(models?.gammaGamma.definition.params)),
     historical: () =>
       showDefinition(
@@ -418,6 +436,7 @@ export async function computeLtv() {
     horizonMonths: options.horizonMonths,
     discountConvention: options.discountConvention,
     margin: options.margin,
+    model: options.model,
     [options.discountConvention === "continuous" ? "continuousRate" : "discountRate"]: options.rate,
   };
   setLtvState("computing");
@@ -487,6 +506,13 @@ export function wireLtv() {
   $("clv-tiles").replaceChildren(...placeholderTiles(CLV_TILE_KEYS));
   for (const id of ["clv-horizon", "clv-rate", "clv-margin"]) $(id).addEventListener("change", onLtvSettingsChanged);
   $("clv-convention").addEventListener("change", onConventionChanged);
+  $("clv-model").addEventListener("change", () => {
+    const model = $("clv-model").value;
+    if (!Object.hasOwn(PURCHASE_MODELS, model) || model === state.ltv.model) return;
+    state.ltv = { ...state.ltv, model };
+    writeUrl(writeLtvSettings);
+    if (state.data) computeLtv();
+  });
   $("clv-settings").addEventListener("submit", (event) => {
     event.preventDefault();
     onLtvSettingsChanged();
