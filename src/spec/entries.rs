@@ -1025,15 +1025,6 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
             Call::LtvCac(options(params, &["margin", "attributionLag", "timezone"])?)
         }
         "churn.rate" | "churn.noncontractual" | "churn.features" => {
-            let horizon = params
-                .get("horizonDays")
-                .and_then(Value::as_f64)
-                .unwrap_or(const { churn::HORIZON_DAYS.default_number() });
-            let cutoff = match params.get("cutoff") {
-                Some(Value::String(s)) if Some(s.as_str()) == SPEC_CUTOFF.rule => None,
-                Some(_) => Some(options::<FeatureOptions>(params, &["cutoff"])?.cutoff),
-                None => None,
-            };
             let end: SummaryOptions = options(params, &["observationEnd", "timezone"])?;
             Call::Churn {
                 headline: match entry.metric {
@@ -1041,25 +1032,15 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
                     "churn.features" => ChurnHeadline::Customers,
                     _ => ChurnHeadline::Rate,
                 },
-                horizon_days: horizon as u32,
-                cutoff,
+                horizon_days: horizon_of(params),
+                cutoff: cutoff_of(params, "cutoff")?,
                 end: end.observation_end,
                 timezone: end.timezone,
             }
         }
         "segment.rfm" => {
-            let monetary = match params.get("monetary") {
-                Some(Value::String(s))
-                    if Some(s.as_str()) == crate::segment::rfm::MONETARY.rule =>
-                {
-                    None
-                }
-                _ => {
-                    let o: crate::segment::rfm::RfmOptions = options(params, &["monetary"])?;
-                    o.monetary
-                }
-            };
-            Call::Rfm(summary_opts()?, monetary)
+            let o: crate::segment::rfm::RfmOptions = options(params, &["monetary"])?;
+            Call::Rfm(summary_opts()?, o.monetary)
         }
         "ltv.historical" => {
             Call::Historical(options(params, &["margin", "observationEnd", "timezone"])?)
