@@ -53,17 +53,9 @@ use std::collections::BTreeMap;
 /// likelihood has one term per opportunity after the last transaction).
 pub const MAX_OPPORTUNITIES: f64 = 100_000.0;
 
-/// `maxIterations` of the BG/BB fit.
-pub const MAX_ITERATIONS: ParameterDef = ParameterDef::new(
-    "maxIterations",
-    "1000",
-    "Iteration limit of each optimiser run (BFGS with the analytic gradient).",
-)
-.number(1000.0)
-.range(1.0, 100_000.0)
-.whole();
-/// `tolerance` of the BG/BB fit.
-pub const TOLERANCE: ParameterDef = ParameterDef::new("tolerance", "1e-8", "Convergence criterion: largest absolute gradient of the mean log-likelihood per customer with respect to the log-parameters.").number(1e-8).above(0.0);
+/// `maxIterations` and `tolerance` of the BG/BB fit: the retention fits' (the same optimiser
+/// and criterion).
+pub use super::retention::{MAX_ITERATIONS, TOLERANCE};
 /// The future opportunities n* of `expectedTransactions`.
 pub const FUTURE: ParameterDef = ParameterDef::new(
     "future",

@@ -154,6 +154,71 @@ pub struct RetentionModel {
     inner: retention::RetentionModel,
 }
 
+/// The getters both model classes share: parameters, fit statistics, period, customers and the
+/// definition reference of the core model behind `inner`.
+macro_rules! model_getters {
+    ($class:ident, $params:literal, $params_doc:literal, $se_doc:literal) => {
+        #[wasm_bindgen]
+        impl $class {
+            #[doc = $params_doc]
+            #[wasm_bindgen(getter, unchecked_return_type = $params)]
+            pub fn params(&self) -> JsValue {
+                to_js(&self.inner.params)
+            }
+
+            /// Σ log-likelihood at the parameters (each row times its weight; undefined for a
+            /// model built from parameters).
+            #[wasm_bindgen(getter, js_name = logLikelihood)]
+            pub fn log_likelihood(&self) -> Option<f64> {
+                self.inner.log_likelihood
+            }
+
+            #[doc = $se_doc]
+            #[wasm_bindgen(getter, js_name = stdErrors, unchecked_return_type = "(number | null)[]")]
+            pub fn std_errors(&self) -> JsValue {
+                to_js(&self.inner.std_errors)
+            }
+
+            /// Whether the optimiser met its gradient criterion.
+            #[wasm_bindgen(getter)]
+            pub fn converged(&self) -> bool {
+                self.inner.converged
+            }
+
+            /// Length of one period (one renewal or transaction opportunity).
+            #[wasm_bindgen(getter, unchecked_return_type = "ContractPeriod")]
+            pub fn period(&self) -> String {
+                self.inner.period.as_str().into()
+            }
+
+            /// Customers in the fit (cohort sizes or row weights, summed).
+            #[wasm_bindgen(getter)]
+            pub fn customers(&self) -> f64 {
+                self.inner.customers
+            }
+
+            /// The definition reference `{ metric, version, params }`.
+            #[wasm_bindgen(getter, unchecked_return_type = "DefinitionRef")]
+            pub fn definition(&self) -> JsValue {
+                to_js(&self.inner.definition())
+            }
+        }
+    };
+}
+
+model_getters!(
+    RetentionModel,
+    "RetentionParams",
+    "`{ alpha, beta }` (and `c` for the beta-discrete-Weibull).",
+    "Standard errors of α, β (and c), null where the Hessian is not positive definite."
+);
+model_getters!(
+    BgBbModel,
+    "BgBbParams",
+    "`{ alpha, beta, gamma, delta }`.",
+    "Standard errors of α, β, γ, δ, null where the Hessian is not positive definite."
+);
+
 /// Fits the shifted-beta-geometric model (`retention.sbg`; or the beta-discrete-Weibull with
 /// `model: "bdw"`) to survivor counts by maximum likelihood.
 #[wasm_bindgen(js_name = fitShiftedBetaGeometric)]
@@ -237,48 +302,6 @@ impl RetentionModel {
             RetentionKind::Sbg => "sbg".into(),
             RetentionKind::Bdw => "bdw".into(),
         }
-    }
-
-    /// `{ alpha, beta }` (and `c` for the beta-discrete-Weibull).
-    #[wasm_bindgen(getter, unchecked_return_type = "RetentionParams")]
-    pub fn params(&self) -> JsValue {
-        to_js(&self.inner.params)
-    }
-
-    /// Σ log-likelihood at the parameters (undefined for a model built from parameters).
-    #[wasm_bindgen(getter, js_name = logLikelihood)]
-    pub fn log_likelihood(&self) -> Option<f64> {
-        self.inner.log_likelihood
-    }
-
-    /// Standard errors of α, β (and c), null where the Hessian is not positive definite.
-    #[wasm_bindgen(getter, js_name = stdErrors, unchecked_return_type = "(number | null)[]")]
-    pub fn std_errors(&self) -> JsValue {
-        to_js(&self.inner.std_errors)
-    }
-
-    /// Whether the optimiser met its gradient criterion.
-    #[wasm_bindgen(getter)]
-    pub fn converged(&self) -> bool {
-        self.inner.converged
-    }
-
-    /// Length of one period (the survivors' period).
-    #[wasm_bindgen(getter, unchecked_return_type = "ContractPeriod")]
-    pub fn period(&self) -> String {
-        self.inner.period.as_str().into()
-    }
-
-    /// Customers in the fit (the cohorts' sizes summed).
-    #[wasm_bindgen(getter)]
-    pub fn customers(&self) -> f64 {
-        self.inner.customers
-    }
-
-    /// The definition reference `{ metric, version, params }`.
-    #[wasm_bindgen(getter, unchecked_return_type = "DefinitionRef")]
-    pub fn definition(&self) -> JsValue {
-        to_js(&self.inner.definition())
     }
 
     /// S(t): the share of a cohort still a customer after `t` periods.
@@ -453,49 +476,6 @@ pub fn fit_bg_bb(
 
 #[wasm_bindgen]
 impl BgBbModel {
-    /// `{ alpha, beta, gamma, delta }`.
-    #[wasm_bindgen(getter, unchecked_return_type = "BgBbParams")]
-    pub fn params(&self) -> JsValue {
-        to_js(&self.inner.params)
-    }
-
-    /// Σ weight · log-likelihood at the parameters (undefined for a model built from
-    /// parameters).
-    #[wasm_bindgen(getter, js_name = logLikelihood)]
-    pub fn log_likelihood(&self) -> Option<f64> {
-        self.inner.log_likelihood
-    }
-
-    /// Standard errors of α, β, γ, δ (null where the Hessian is not positive definite).
-    #[wasm_bindgen(getter, js_name = stdErrors, unchecked_return_type = "(number | null)[]")]
-    pub fn std_errors(&self) -> JsValue {
-        to_js(&self.inner.std_errors)
-    }
-
-    /// Whether the optimiser met its gradient criterion.
-    #[wasm_bindgen(getter)]
-    pub fn converged(&self) -> bool {
-        self.inner.converged
-    }
-
-    /// Length of one opportunity.
-    #[wasm_bindgen(getter, unchecked_return_type = "ContractPeriod")]
-    pub fn period(&self) -> String {
-        self.inner.period.as_str().into()
-    }
-
-    /// Customers in the fit (the weights summed).
-    #[wasm_bindgen(getter)]
-    pub fn customers(&self) -> f64 {
-        self.inner.customers
-    }
-
-    /// The definition reference `{ metric, version, params }`.
-    #[wasm_bindgen(getter, unchecked_return_type = "DefinitionRef")]
-    pub fn definition(&self) -> JsValue {
-        to_js(&self.inner.definition())
-    }
-
     /// P(alive at the next opportunity) per customer row.
     #[wasm_bindgen(js_name = probabilityAlive)]
     pub fn probability_alive(
