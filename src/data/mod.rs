@@ -350,11 +350,17 @@ pub enum IdColumn<'a> {
 }
 
 impl IdColumn<'_> {
-    fn len(&self) -> usize {
+    /// Number of ids.
+    pub fn len(&self) -> usize {
         match self {
             IdColumn::Numeric(v) => v.len(),
             IdColumn::Text(v) => v.len(),
         }
+    }
+
+    /// True when there are no ids.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -412,6 +418,48 @@ impl OwnedTimes<'_> {
             OwnedTimes::Instants(v) => v.len(),
             OwnedTimes::Text(v) => v.len(),
         }
+    }
+
+    /// The column as checked epoch milliseconds: numbers within the accepted years, text under
+    /// the date policy (naive times in `zone`, dates in `format`); errors name `column` and the
+    /// 1-based row.
+    fn instants(self, column: &str, zone: &Zone, format: dates::DateFormat) -> Result<Vec<i64>> {
+        match self {
+            OwnedTimes::EpochMs(v) => dates::parse_epoch_ms_column(&v, column),
+            OwnedTimes::Instants(v) => dates::check_instants(v, column),
+            OwnedTimes::Text(v) => v
+                .iter()
+                .enumerate()
+                .map(|(i, s)| dates::parse_date_text_as(s, column, i + 1, zone, format))
+                .collect(),
+        }
+    }
+}
+
+impl TimeColumn<'_> {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            TimeColumn::EpochMs(v) => v.len(),
+            TimeColumn::Instants(v) => v.len(),
+            TimeColumn::Text(v) => v.len(),
+        }
+    }
+
+    /// True when the column has no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The column as checked epoch milliseconds, text times without an offset read in `zone`
+    /// (ISO dates); errors name `column` and the 1-based row.
+    pub fn instants(self, column: &str, zone: &Zone) -> Result<Vec<i64>> {
+        let owned = match self {
+            TimeColumn::EpochMs(v) => OwnedTimes::EpochMs(Cow::Borrowed(v)),
+            TimeColumn::Instants(v) => OwnedTimes::Instants(Cow::Borrowed(v)),
+            TimeColumn::Text(v) => OwnedTimes::Text(Cow::Borrowed(v)),
+        };
+        owned.instants(column, zone, dates::DateFormat::Iso)
     }
 }
 
@@ -649,23 +697,7 @@ impl Transactions {
             Some(c) => Some(crate::error::check_numbers(c, "cost")?),
             None => None,
         };
-        let timestamp = match cols.timestamp {
-            OwnedTimes::EpochMs(v) => dates::parse_epoch_ms_column(&v, "timestamp")?,
-            OwnedTimes::Instants(v) => dates::check_instants(v, "timestamp")?,
-            OwnedTimes::Text(v) => {
-                let mut out = Vec::with_capacity(n);
-                for (i, s) in v.iter().enumerate() {
-                    out.push(dates::parse_date_text_as(
-                        s,
-                        "timestamp",
-                        i + 1,
-                        zone,
-                        format,
-                    )?);
-                }
-                out
-            }
-        };
+        let timestamp = cols.timestamp.instants("timestamp", zone, format)?;
         let (customer, keys) = intern_ids(cols.customer_id, "customerId")?;
         let order = match cols.order_id {
             Some(o) => Some(intern_ids(o, "orderId")?.0),
