@@ -38,7 +38,7 @@ rm -f "$STAMP"
 "$VENV/bin/python" - <<'PY' >&2
 import warnings
 warnings.simplefilter("ignore")
-import lifetimes, numpy, pandas, scipy, sklearn, statsmodels, gbstats
+import lifetimes, numpy, pandas, scipy, sklearn, statsmodels, gbstats, ChannelAttribution
 from lifetimes.utils import summary_data_from_transaction_data  # noqa: F401
 from gbstats.frequentist.tests import SequentialTwoSidedTTest  # noqa: F401
 from gbstats.bayesian.tests import EffectBayesianABTest  # noqa: F401

@@ -200,16 +200,18 @@ fn markov_order_one_by_hand() {
     assert_eq!(m.definition.metric, "attribution.markov");
 }
 
-/// Order 2 on the same paths: states (a), (b), (a,b), (b,a). (a)→(a,b) 1; (b)→(b,a) 1;
-/// (a,b)→conv 1/3, →(b,a) 2/3; (b,a)→conv 1/3, →null 2/3. x_(b,a) = 1/3, x_(a,b) = 5/9,
-/// P(conv) = 3/4·5/9 + 1/4·1/3 = 1/2. Removing either channel removes every state of a
-/// converting path: both effects are 1, one conversion each.
+/// Order 2 on the same paths. States are windows of two channels: `a > b` is (a b); `b > a`
+/// is (b a); `a > b > a` is (a b) → (b a). start→(a b) 3, start→(b a) 1; (a b)→conv 1,
+/// (a b)→(b a) 2; (b a)→conv 1, (b a)→null 2. x_(b a) = 1/3, x_(a b) = 1/3 + 2/3·1/3 = 5/9,
+/// P(conv) = 3/4·5/9 + 1/4·1/3 = 1/2. Every state holds both channels: both effects are 1,
+/// one conversion each.
 #[test]
 fn markov_order_two_by_hand() {
     let j = paths(&[
         ("a > b", 1.0, 10.0, 0.0),
         ("b > a", 0.0, 0.0, 1.0),
         ("a > b > a", 1.0, 40.0, 1.0),
+        ("a", 0.0, 0.0, 0.0),
     ]);
     let opts = AttributionOptions {
         order: 2.0,
@@ -217,17 +219,16 @@ fn markov_order_two_by_hand() {
     };
     let r = attribution(&j, &opts).unwrap();
     let mk = r.markov.as_ref().unwrap();
+    // The weightless one-touch path is a state of its own (shorter than the order).
     assert_eq!(
         mk.states,
-        [
-            "(start)",
-            "a",
-            "b",
-            "a > b",
-            "b > a",
-            "(conversion)",
-            "(null)"
-        ]
+        ["(start)", "a", "a > b", "b > a", "(conversion)", "(null)"]
+    );
+    assert_eq!(mk.from, [0, 0, 2, 2, 3, 3]);
+    assert_eq!(mk.to, [2, 3, 3, 4, 4, 5]);
+    assert_all_close(
+        &mk.probability,
+        &[0.75, 0.25, 2.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0, 2.0 / 3.0],
     );
     assert!(close(mk.conversion_probability, 0.5));
     assert_all_close(&mk.removal_effects, &[1.0, 1.0]);
@@ -733,4 +734,107 @@ fn journeys_from_csv() {
     let bad_date = "user,when,revenue\nu1,yesterday,80\n";
     let e = Journeys::from_csv(touches.as_bytes(), bad_date.as_bytes(), &mapping).unwrap_err();
     assert_eq!((e.code(), e.row()), ("E_BAD_DATE", Some(2)));
+}
+
+/// The PyPI package `channelattribution` 2.2.5 on two datasets
+/// (`tests/fixtures/peers/attribution_channelattribution.json`, written by the script beside
+/// it): its heuristics exactly; its Markov model (a simulation, with repeats always merged, so
+/// `collapseRepeats: true`) within four standard errors of its mean over ten seeds, run with
+/// `max_step = 1000` so that no simulated path is cut short; and the script's own exact solver
+/// of the chain as ChannelAttribution builds it to 1e-9.
+#[test]
+fn matches_channelattribution() {
+    let fixture: serde_json::Value = serde_json::from_str(include_str!(
+        "fixtures/peers/attribution_channelattribution.json"
+    ))
+    .unwrap();
+    let seeds = fixture["markov_settings"]["seeds"]
+        .as_array()
+        .unwrap()
+        .len() as f64;
+    for name in ["small", "sim"] {
+        let d = &fixture["datasets"][name];
+        let rows = d["rows"].as_array().unwrap();
+        let col = |i: usize| -> Vec<f64> { rows.iter().map(|r| r[i].as_f64().unwrap()).collect() };
+        let j = Journeys::from_paths(
+            &PathColumns {
+                path: rows
+                    .iter()
+                    .map(|r| r[0].as_str().unwrap().to_string())
+                    .collect(),
+                conversions: col(1),
+                value: Some(col(2)),
+                nulls: Some(col(3)),
+            },
+            &PathOptions {
+                separator: d["sep"].as_str().unwrap().to_string(),
+            },
+        )
+        .unwrap();
+        let by_name =
+            |m: &unimetric::attribution::ModelCredit, values: bool, want: &serde_json::Value| {
+                for (i, ch) in m.channels.iter().enumerate() {
+                    let got = if values { m.value[i] } else { m.conversions[i] };
+                    let w = want[ch]
+                        .as_f64()
+                        .unwrap_or_else(|| panic!("{name}: no {ch} in {want}"));
+                    assert!(
+                        (got - w).abs() <= 1e-9 * w.abs().max(1.0),
+                        "{name} {ch}: {got} vs {w}"
+                    );
+                }
+            };
+        let h = &d["heuristics"];
+        let r = attribution(
+            &j,
+            &only(&[Model::FirstTouch, Model::LastTouch, Model::Linear]),
+        )
+        .unwrap();
+        for (model, key) in [
+            (Model::FirstTouch, "first_touch"),
+            (Model::LastTouch, "last_touch"),
+            (Model::Linear, "linear_touch"),
+        ] {
+            let m = r.model(model).unwrap();
+            by_name(m, false, &h[format!("{key}_conversions")]);
+            by_name(m, true, &h[format!("{key}_value")]);
+        }
+        for order in [1, 2] {
+            let mk = &d[format!("markov_order{order}")];
+            let opts = AttributionOptions {
+                order: order as f64,
+                collapse_repeats: true,
+                ..only(&[Model::Markov])
+            };
+            let r = attribution(&j, &opts).unwrap();
+            let m = r.model(Model::Markov).unwrap();
+            let report = r.markov.as_ref().unwrap();
+            let exact = &mk["exact"]["untruncated"];
+            assert!(
+                (report.conversion_probability - exact["p_conversion"].as_f64().unwrap()).abs()
+                    < 1e-12
+            );
+            by_name(m, false, &exact["total_conversions"]);
+            by_name(m, true, &exact["total_conversion_value"]);
+            let mc = &mk["mc_max_step"];
+            for (i, ch) in m.channels.iter().enumerate() {
+                for (ours, key) in [
+                    (m.conversions[i], "total_conversions"),
+                    (m.value[i], "total_conversion_value"),
+                    (report.removal_effects[i], "removal_effects_conversion"),
+                    (
+                        report.value_removal_effects[i],
+                        "removal_effects_conversion_value",
+                    ),
+                ] {
+                    let mean = mc["mean"][key][ch].as_f64().unwrap();
+                    let sd = mc["sd"][key][ch].as_f64().unwrap();
+                    assert!(
+                        (ours - mean).abs() <= 4.0 * sd / seeds.sqrt() + 1e-12,
+                        "{name} order {order} {key} {ch}: {ours} vs {mean} ± {sd}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -1,10 +1,13 @@
 //! The Markov model of attribution, solved exactly.
 //!
-//! States are the last `order` channels of a path (fewer at its start), plus `(start)` and the
-//! absorbing `(conversion)` and `(null)`. A path `c₁ > … > c_m` with `conversions` and `nulls`
-//! adds their sum to every transition `(start) → s₁ → … → s_m`, `conversions` to
+//! States are windows of `order` consecutive channels of a path (a path shorter than `order` is
+//! one state of all its channels), as in ChannelAttribution, plus `(start)` and the absorbing
+//! `(conversion)` and `(null)`. A path whose states are `s₁ … s_m`, with `conversions` and
+//! `nulls`, adds their sum to every transition `(start) → s₁ → … → s_m`, `conversions` to
 //! `s_m → (conversion)` and `nulls` to `s_m → (null)`; transition probabilities are counts over
-//! the row's total. With `collapseRepeats`, consecutive touches of one channel count once.
+//! the row's total. With `collapseRepeats`, consecutive visits of one state count once (at
+//! order 1: consecutive touches of one channel), which is what ChannelAttribution's
+//! `markov_model` always does.
 //!
 //! P(conversion) is the absorption probability into `(conversion)` from `(start)`: the solution
 //! of (I − Q) x = r over the transient states (Q their transition probabilities, r their
@@ -87,7 +90,7 @@ pub(crate) struct Chain {
     prob: Vec<f64>,
     to_conversion: Vec<f64>,
     to_null: Vec<f64>,
-    /// Expected conversion value per conversion from each state (0 when it never converts).
+    /// Mean conversion value of the converting paths that end in each state (0 when none does).
     mean_value: Vec<f64>,
 }
 
@@ -104,14 +107,22 @@ fn unpack(key: u64) -> impl Iterator<Item = u32> {
     (0..len).map(move |i| ((key >> (BITS * (3 - i))) & MASK) as u32)
 }
 
-/// The touches of path `p`, with consecutive repeats merged when asked.
-fn touches(j: &Journeys, p: usize, collapse: bool, buf: &mut Vec<u32>) {
-    buf.clear();
-    for &c in j.path(p) {
-        if collapse && buf.last() == Some(&c) {
+/// The packed states of path `p`: windows of `order` channels, consecutive repeats merged
+/// when asked.
+fn states(j: &Journeys, p: usize, order: usize, collapse: bool, out: &mut Vec<u64>) {
+    out.clear();
+    let touches = j.path(p);
+    if touches.is_empty() {
+        return;
+    }
+    let windows = touches.len().saturating_sub(order) + 1;
+    for i in 0..windows {
+        let end = (i + order).min(touches.len());
+        let key = pack(&touches[i..end]);
+        if collapse && out.last() == Some(&key) {
             continue;
         }
-        buf.push(c);
+        out.push(key);
     }
 }
 
@@ -123,10 +134,9 @@ impl Chain {
         let mut index: FxHashMap<u64, u32> = FxHashMap::default();
         let mut buf = Vec::new();
         for p in 0..j.path_count() {
-            touches(j, p, collapse, &mut buf);
-            for i in 0..buf.len() {
-                let lo = (i + 1).saturating_sub(order);
-                index.entry(pack(&buf[lo..=i])).or_insert(0);
+            states(j, p, order, collapse, &mut buf);
+            for &key in &buf {
+                index.entry(key).or_insert(0);
                 if index.len() > MAX_STATES {
                     return Err(Error::TooLarge {
                         what: format!("the order-{order} Markov chain's states"),
@@ -153,11 +163,10 @@ impl Chain {
             if w <= 0.0 {
                 continue;
             }
-            touches(j, p, collapse, &mut buf);
+            states(j, p, order, collapse, &mut buf);
             let mut prev = 0u32;
-            for i in 0..buf.len() {
-                let lo = (i + 1).saturating_sub(order);
-                let s = index.get(&pack(&buf[lo..=i])).copied().unwrap_or(0);
+            for key in &buf {
+                let s = index.get(key).copied().unwrap_or(0);
                 *counts
                     .entry(((prev as u64) << 32) | s as u64)
                     .or_insert(0.0) += w;
@@ -165,7 +174,9 @@ impl Chain {
             }
             to_conversion[prev as usize] += conv;
             to_null[prev as usize] += nulls;
-            value[prev as usize] += j.value[p];
+            if conv > 0.0 {
+                value[prev as usize] += j.value[p];
+            }
         }
         let mut edges: Vec<(u64, f64)> = counts.into_iter().collect();
         edges.sort_unstable_by_key(|e| e.0);
@@ -421,7 +432,9 @@ mod tests {
         let (mut conv, mut nulls) = (Vec::new(), Vec::new());
         let mut state = 7u64;
         let mut next = |m: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 33) % m
         };
         for _ in 0..3000 {

@@ -1007,14 +1007,26 @@ pub fn compare_attribution(
     b: Model,
 ) -> Result<AttributionComparison> {
     let (ma, mb) = (result.model(a)?, result.model(b)?);
-    let mut channels: Vec<ChannelComparison> = result
-        .channels
+    Ok(compare_credits(
+        &result.channels,
+        (a, &ma.conversions),
+        (b, &mb.conversions),
+    ))
+}
+
+/// [`compare_attribution`] on the channel names and the two models' conversions per channel.
+pub fn compare_credits(
+    names: &[String],
+    (a, ca): (Model, &[f64]),
+    (b, cb): (Model, &[f64]),
+) -> AttributionComparison {
+    let mut channels: Vec<ChannelComparison> = names
         .iter()
         .enumerate()
         .map(|(i, name)| {
             let (x, y) = (
-                ma.conversions.get(i).copied().unwrap_or(0.0),
-                mb.conversions.get(i).copied().unwrap_or(0.0),
+                ca.get(i).copied().unwrap_or(0.0),
+                cb.get(i).copied().unwrap_or(0.0),
             );
             let relative = (y > 0.0).then(|| (x - y) / y);
             let summary = match relative {
@@ -1050,5 +1062,5 @@ pub fn compare_attribution(
             .total_cmp(&key(p))
             .then_with(|| p.channel.cmp(&q.channel))
     });
-    Ok(AttributionComparison { a, b, channels })
+    AttributionComparison { a, b, channels }
 }
