@@ -95,7 +95,7 @@ pub struct ConversionColumns<'a> {
 /// Aggregated paths as ChannelAttribution takes them (JS `JourneyPaths`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename = "JourneyPaths", rename_all = "camelCase", deny_unknown_fields)]
 pub struct PathColumns {
     /// Each path: channel names joined by the separator, e.g. `"search > email"`.
     pub path: Vec<String>,
@@ -143,7 +143,12 @@ pub enum Purchases {
 /// Options of [`Journeys::from_transactions`] (JS `JourneysFromTransactionsOptions`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[serde(
+    rename = "JourneysFromTransactionsOptions",
+    rename_all = "camelCase",
+    default,
+    deny_unknown_fields
+)]
 pub struct FromTransactionsOptions {
     /// Days before a purchase in which touches are credited (default 30).
     pub lookback_days: f64,

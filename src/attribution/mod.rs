@@ -203,10 +203,10 @@ pub const DEFINITIONS: [&Definition; 8] = [
 
 // ----------------------------------------------------------------------------------- options
 
-/// An attribution model.
+/// An attribution model (JS `AttributionModel`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename = "AttributionModel", rename_all = "camelCase")]
 pub enum Model {
     /// First touch.
     FirstTouch,

@@ -5,6 +5,7 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+pub mod attribution;
 pub mod cac;
 pub mod churn;
 pub mod cohort;
