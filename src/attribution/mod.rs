@@ -367,10 +367,10 @@ impl AttributionOptions {
 )]
 #[serde(rename = "AttributionCredits", rename_all = "camelCase")]
 pub struct Credits {
-    /// Conversion time (epoch ms; NaN for aggregated paths).
-    #[serde(serialize_with = "crate::columns::f64s")]
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
-    pub time: Vec<f64>,
+    /// Conversion time (epoch ms); `None` for aggregated paths, which have no times.
+    #[serde(serialize_with = "crate::columns::opt_f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array | null"))]
+    pub time: Option<Vec<f64>>,
     /// Journey index (into the result's `journeys`; the path row for aggregated paths).
     #[serde(serialize_with = "crate::columns::u32s")]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint32Array"))]
@@ -571,7 +571,10 @@ impl<'a> Accumulator<'a> {
             j,
             conversions: vec![0.0; k],
             value: vec![0.0; k],
-            credits: credits.then(Credits::default),
+            credits: credits.then(|| Credits {
+                time: j.time.as_ref().map(|_| Vec::new()),
+                ..Credits::default()
+            }),
             per_channel: vec![0.0; k],
             touched: Vec::new(),
         }
@@ -609,13 +612,9 @@ impl<'a> Accumulator<'a> {
             self.value[c as usize] += value * x;
             if let Some(cr) = &mut self.credits {
                 if conv > 0.0 && x != 0.0 {
-                    cr.time.push(
-                        self.j
-                            .time
-                            .as_ref()
-                            .and_then(|t| t.get(p))
-                            .map_or(f64::NAN, |&t| t as f64),
-                    );
+                    if let (Some(out), Some(t)) = (&mut cr.time, &self.j.time) {
+                        out.push(t.get(p).map_or(0.0, |&t| t as f64));
+                    }
                     cr.journey.push(self.j.journey[p]);
                     cr.channel.push(c);
                     cr.weight.push(conv * x);

@@ -456,10 +456,14 @@ pub fn compare_attribution(
                 format!("model '{}' is not in the attribution result", m.name()),
             ));
         }
-        let c = f64_column(&get(&entry, "conversions"), "conversions")?;
+        let column = format!("models.{}.conversions", m.name());
+        let c = f64_column(&get(&entry, "conversions"), &column)?;
+        for (i, &x) in c.iter().enumerate() {
+            crate::error::check_number(x, &column, i + 1)?;
+        }
         if c.len() != names.len() {
             return Err(Error::LengthMismatch {
-                column: format!("models.{}.conversions", m.name()),
+                column,
                 actual: c.len(),
                 reference: "channels".into(),
                 expected: names.len(),

@@ -2087,6 +2087,153 @@ entry("cohorts", cohortsSeen, [
   ...classArgCases(0, () => [Transactions.fromCsv(README_CSV, M), {}], "Transactions", () => Transactions.fromCsv(README_CSV, M)),
 ]);
 
+// --- attribution: journeys from rows, columns, CSV, paths and transactions; the models
+// Hand count (tests/attribution.rs): paths `a > b` (1 conversion, value 10), `b > a` (1 null),
+// `a > b > a` (1 conversion, value 40, 1 null); Markov order 1 credits a 14/13 and b 12/13.
+const PATHS = () => ({ path: ["a > b", "b > a", "a > b > a"], conversions: [1, 0, 1], value: [10, 0, 40], nulls: [0, 1, 1] });
+const JP = () => U.Journeys.fromPaths(PATHS());
+const T_ROWS = () => [
+  { journeyId: "j1", timestamp: "2024-01-01T10:00:00Z", channel: "search" },
+  { journeyId: "j1", timestamp: "2024-01-03T10:00:00Z", channel: "email" },
+  { journeyId: "j2", timestamp: "2024-01-02T10:00:00Z", channel: "email" },
+];
+const C_ROWS = () => [{ journeyId: "j1", timestamp: "2024-01-04T10:00:00Z", value: 30 }];
+const T_COLS = () => ({ journeyId: ["j1", "j1", "j2"], timestamp: new Float64Array([Date.UTC(2024, 0, 1, 10), Date.UTC(2024, 0, 3, 10), Date.UTC(2024, 0, 2, 10)]), channel: ["search", "email", "email"] });
+const C_COLS = () => ({ journeyId: ["j1"], timestamp: new Float64Array([Date.UTC(2024, 0, 4, 10)]), value: new Float64Array([30]) });
+const T_CSV = "who,at,source\nj1,2024-01-01T10:00:00Z,search\nj1,2024-01-03T10:00:00Z,email\nj2,2024-01-02T10:00:00Z,email\n";
+const C_CSV = "who,at,revenue\nj1,2024-01-04T10:00:00Z,30\n";
+const J_MAP = { journeyId: "who", timestamp: "at", channel: "source", value: "revenue" };
+// From rows, columns or CSV: j1 converts (search, email: last touch email), j2 does not.
+const journeysSeen = ok((j) => {
+  assert.deepEqual(j.channels, ["email", "search"]);
+  assert.equal(j.totalConversions, 1); assert.equal(j.totalValue, 30); assert.equal(j.totalNulls, 1); assert.equal(j.hasTimes, true);
+  const r = U.attribution(j, { models: ["lastTouch", "linear"] });
+  assert.deepEqual([...r.models.lastTouch.conversions], [1, 0]);
+  assert.deepEqual([...r.models.linear.value], [15, 15]);
+});
+const eventCases = (build, t, conv) => [
+  c("hand count", () => [t(), conv()], journeysSeen),
+  c("a conversion before every touch of its journey", () => [t(), conv().constructor === Array ? [{ journeyId: "j1", timestamp: "2023-12-31T00:00:00Z" }] : { journeyId: ["j1"], timestamp: new Float64Array([Date.UTC(2023, 11, 31)]) }], "E_OUT_OF_RANGE"),
+  c("a journey with conversions but no touchpoint", () => [t(), conv().constructor === Array ? [{ journeyId: "j9", timestamp: "2024-01-04T10:00:00Z" }] : { journeyId: ["j9"], timestamp: new Float64Array([Date.UTC(2024, 0, 4)]) }], "E_OUT_OF_RANGE"),
+  c("no touchpoints", () => [conv().constructor === Array ? [] : { journeyId: [], timestamp: new Float64Array(0), channel: [] }, conv()], "E_EMPTY"),
+  c("touchpoints of the wrong type", () => ["search > email", conv()], either(["E_BAD_OPTION", "E_BAD_TYPE"])),
+  c("conversions of the wrong type", () => [t(), 42], either(["E_BAD_OPTION", "E_BAD_TYPE"])),
+  c("unknown time zone", () => [t(), conv(), { timezone: "Mars/Olympus" }], "E_BAD_OPTION"),
+  c("unknown option", () => [t(), conv(), { zone: "UTC" }], "E_UNKNOWN_OPTION"),
+];
+const rowsOnly = [
+  c("a blank channel", () => [[...T_ROWS(), { journeyId: "j2", timestamp: "2024-01-05", channel: "  " }], C_ROWS()], "E_MISSING_VALUE"),
+  c("an unparsable date", () => [[{ journeyId: "j1", timestamp: "soon", channel: "search" }], C_ROWS()], "E_BAD_DATE"),
+  c("a NaN conversion value", () => [T_ROWS(), [{ journeyId: "j1", timestamp: "2024-01-04", value: NaN }]], "E_NON_FINITE"),
+  c("a missing journey id", () => [[{ journeyId: null, timestamp: "2024-01-01", channel: "search" }], C_ROWS()], "E_MISSING_VALUE"),
+  c("rows without the channel column", () => [[{ journeyId: "j1", timestamp: "2024-01-01" }], C_ROWS()], "E_MISSING_COLUMN"),
+  c("10,000 channels", () => [Array.from({ length: 10000 }, (_, i) => ({ journeyId: "j1", timestamp: Date.UTC(2024, 0, 1) + i, channel: `c${i}` })), C_ROWS()], "E_TOO_LARGE"),
+  c("a Date object and epoch ms as times", () => [[{ journeyId: "j1", timestamp: new Date("2024-01-01T10:00:00Z"), channel: "search" }, { journeyId: "j1", timestamp: Date.UTC(2024, 0, 3, 10), channel: "email" }, { journeyId: 2, timestamp: "2024-01-02T10:00:00Z", channel: "email" }], C_ROWS()], ok((j) => assert.equal(j.totalNulls, 1))),
+];
+const colsOnly = [
+  c("mismatched columns", () => [{ ...T_COLS(), channel: ["search"] }, C_COLS()], "E_LENGTH_MISMATCH"),
+  c("a NaN time", () => [{ ...T_COLS(), timestamp: new Float64Array([NaN, 1, 2]) }, C_COLS()], either(["E_NON_FINITE", "E_BAD_DATE"])),
+  c("a missing column", () => [{ journeyId: ["j1"], timestamp: new Float64Array([1]) }, C_COLS()], "E_MISSING_COLUMN"),
+  c("an unknown column", () => [{ ...T_COLS(), campaign: ["x", "y", "z"] }, C_COLS()], "E_UNKNOWN_OPTION"),
+  c("values of the wrong length", () => [T_COLS(), { ...C_COLS(), value: new Float64Array([1, 2]) }], "E_LENGTH_MISMATCH"),
+  c("Uint32Array journey ids", () => [{ ...T_COLS(), journeyId: new Uint32Array([1, 1, 2]) }, { ...C_COLS(), journeyId: new Uint32Array([1]) }], journeysSeen),
+  c("an Infinity value", () => [T_COLS(), { ...C_COLS(), value: new Float64Array([Infinity]) }], "E_NON_FINITE"),
+];
+entry("Journeys.fromRows", (...a) => U.Journeys.fromRows(...a), [...eventCases("rows", T_ROWS, C_ROWS), ...rowsOnly]);
+entry("Journeys.fromColumns", (...a) => U.Journeys.fromColumns(...a), [...eventCases("columns", T_COLS, C_COLS), ...colsOnly]);
+entry("Journeys.fromCsv", (...a) => U.Journeys.fromCsv(...a), [
+  c("hand count", () => [T_CSV, C_CSV, J_MAP], journeysSeen),
+  c("as bytes, with a BOM", () => [new TextEncoder().encode("\uFEFF" + T_CSV), C_CSV, J_MAP], journeysSeen),
+  c("semicolons", () => [T_CSV.replaceAll(",", ";"), C_CSV, J_MAP], journeysSeen),
+  c("a column the mapping names is missing", () => [T_CSV, C_CSV, { ...J_MAP, channel: "medium" }], "E_MISSING_COLUMN"),
+  c("an unparsable date", () => [T_CSV.replace("2024-01-03T10:00:00Z", "tomorrow"), C_CSV, J_MAP], "E_BAD_DATE"),
+  c("a blank channel", () => [T_CSV.replace(",email\nj2", ",\nj2"), C_CSV, J_MAP], "E_MISSING_VALUE"),
+  c("a text value", () => [T_CSV, C_CSV.replace(",30", ",thirty"), J_MAP], "E_BAD_TYPE"),
+  c("empty touchpoints", () => ["who,at,source\n", C_CSV, J_MAP], "E_EMPTY"),
+  c("an unknown mapping key", () => [T_CSV, C_CSV, { ...J_MAP, medium: "x" }], "E_UNKNOWN_OPTION"),
+  c("no mapping", () => [T_CSV, C_CSV], "E_BAD_OPTION"),
+  c("CSV of the wrong type", () => [42, C_CSV, J_MAP], "E_BAD_TYPE"),
+  c("a conversion before every touch", () => [T_CSV, "who,at,revenue\nj1,2023-01-01,30\n", J_MAP], "E_OUT_OF_RANGE"),
+]);
+const pathsSeen = ok((j) => {
+  assert.deepEqual(j.channels, ["a", "b"]); assert.equal(j.pathCount, 3); assert.equal(j.hasTimes, false);
+  const m = U.attribution(j, { models: ["markov"] }).models.markov;
+  assert.ok(Math.abs(m.conversions[0] - 14 / 13) < 1e-12 && Math.abs(m.conversions[1] - 12 / 13) < 1e-12);
+});
+entry("Journeys.fromPaths", (...a) => U.Journeys.fromPaths(...a), [
+  c("hand count", () => [PATHS()], pathsSeen),
+  c("another separator, names trimmed", () => [{ ...PATHS(), path: [" a | b ", "b|a", "a|b | a"] }, { separator: "|" }], pathsSeen),
+  c("an empty channel between separators", () => [{ ...PATHS(), path: ["a > > b", "b", "a"] }], "E_MISSING_VALUE"),
+  c("a blank path", () => [{ ...PATHS(), path: ["a", " ", "b"] }], "E_MISSING_VALUE"),
+  c("mismatched columns", () => [{ ...PATHS(), conversions: [1, 2] }], "E_LENGTH_MISMATCH"),
+  c("NaN conversions", () => [{ ...PATHS(), conversions: [1, NaN, 1] }], "E_NON_FINITE"),
+  c("negative nulls", () => [{ ...PATHS(), nulls: [0, -1, 1] }], "E_NEGATIVE"),
+  c("no paths", () => [{ path: [], conversions: [] }], "E_EMPTY"),
+  c("an empty separator", () => [PATHS(), { separator: "" }], "E_BAD_OPTION"),
+  c("an unknown key", () => [{ ...PATHS(), medium: [] }], "E_UNKNOWN_OPTION"),
+  c("paths of the wrong type", () => ["a > b"], "E_BAD_OPTION"),
+  c("10,000 channels", () => [{ path: [Array.from({ length: 10000 }, (_, i) => `c${i}`).join(">")], conversions: [1] }], "E_TOO_LARGE"),
+]);
+// README_CSV: a buys on Jan 1 and Jan 15, b on Jan 10; touches 10 and 3 days before a's first
+// purchase and on b's purchase day; c never buys.
+const TX_TOUCH = () => [
+  { journeyId: "a", timestamp: "2023-12-22", channel: "display" },
+  { journeyId: "a", timestamp: "2023-12-29", channel: "search" },
+  { journeyId: "b", timestamp: "2024-01-10", channel: "email" },
+  { journeyId: "c", timestamp: "2024-01-05", channel: "search" },
+];
+entry("Journeys.fromTransactions", (...a) => U.Journeys.fromTransactions(...a), [
+  c("hand count: first purchases", () => [TX_TOUCH(), Transactions.fromCsv(README_CSV, M)], ok((j) => {
+    assert.equal(j.totalConversions, 2); assert.equal(j.totalValue, 32.5); assert.equal(j.totalNulls, 1);
+    assert.deepEqual([...U.attribution(j, { models: ["firstTouch"] }).models.firstTouch.conversions], [1, 1, 0]);
+  })),
+  c("every purchase, a short lookback: unattributed", () => [TX_TOUCH(), Transactions.fromCsv(README_CSV, M), { purchases: "all", lookbackDays: 5 }], ok((j) => {
+    assert.deepEqual(j.unattributed, { conversions: 1, value: 35 }); assert.equal(j.totalConversions, 2);
+  })),
+  c("lookbackDays 0", () => [TX_TOUCH(), Transactions.fromCsv(README_CSV, M), { lookbackDays: 0 }], "E_BAD_OPTION"),
+  c("lookbackDays NaN", () => [TX_TOUCH(), Transactions.fromCsv(README_CSV, M), { lookbackDays: NaN }], "E_BAD_OPTION"),
+  c("unknown purchases", () => [TX_TOUCH(), Transactions.fromCsv(README_CSV, M), { purchases: "some" }], "E_BAD_OPTION"),
+  c("no touchpoints", () => [[], Transactions.fromCsv(README_CSV, M)], "E_EMPTY"),
+  c("a blank channel", () => [[{ journeyId: "a", timestamp: "2024-01-01", channel: "" }], Transactions.fromCsv(README_CSV, M)], "E_MISSING_VALUE"),
+  c("no touch in any window and no prospect", () => [[{ journeyId: "a", timestamp: "2020-01-01", channel: "x" }], Transactions.fromCsv(README_CSV, M)], "E_EMPTY"),
+  ...optionCases(null, 2, [TX_TOUCH(), Transactions.fromCsv(README_CSV, M), {}], "lookbackDays"),
+  ...classArgCases(1, () => [TX_TOUCH(), Transactions.fromCsv(README_CSV, M), {}], "Transactions", () => Transactions.fromCsv(README_CSV, M)),
+]);
+entry("attribution", (...a) => U.attribution(...a), [
+  c("hand count: Markov order 1", () => [JP(), { models: ["markov"] }], ok((r) => {
+    assert.ok(Math.abs(r.markov.conversionProbability - 0.5) < 1e-12);
+    assert.ok(Math.abs(r.models.markov.value[0] - 950 / 31) < 1e-9);
+  })),
+  c("default models: no time decay on paths", () => [JP()], ok((r) => assert.deepEqual(Object.keys(r.models).sort(), ["firstTouch", "lastNonDirect", "lastTouch", "linear", "markov", "positionBased", "shapley"]))),
+  c("timeDecay on paths", () => [JP(), { models: ["timeDecay"] }], "E_BAD_OPTION"),
+  c("an unknown model", () => [JP(), { models: ["uShaped"] }], "E_BAD_OPTION"),
+  c("no model", () => [JP(), { models: [] }], "E_BAD_OPTION"),
+  c("order 5", () => [JP(), { order: 5 }], "E_BAD_OPTION"),
+  c("order 1.5", () => [JP(), { order: 1.5 }], "E_BAD_OPTION"),
+  c("two position weights", () => [JP(), { positionWeights: [0.5, 0.5] }], "E_BAD_OPTION"),
+  c("negative position weights", () => [JP(), { positionWeights: [-1, 1, 1] }], "E_BAD_OPTION"),
+  c("no conversion", () => [U.Journeys.fromPaths({ path: ["a"], conversions: [0], nulls: [3] })], "E_INSUFFICIENT_DATA"),
+  c("Shapley above 15 channels", () => [U.Journeys.fromPaths({ path: [Array.from({ length: 16 }, (_, i) => `c${i}`).join(">")], conversions: [1] }), { models: ["shapley"] }], "E_TOO_LARGE"),
+  c("credits of aggregated paths have no times", () => [JP(), { models: ["linear"], credits: true }], ok((r) => { assert.equal(r.models.linear.credits.time, null); assert.deepEqual([...r.models.linear.credits.journey], [0, 0, 2, 2]); })),
+  ...optionCases(null, 1, [JP(), {}], "halfLifeDays"),
+  ...classArgCases(0, () => [JP(), {}], "Journeys", JP),
+]);
+const AR = () => U.attribution(JP(), { models: ["markov", "lastTouch"] });
+entry("compareAttribution", (...a) => U.compareAttribution(...a), [
+  c("hand count", () => [AR(), "lastTouch", "markov"], ok((r) => {
+    assert.equal(r.channels.find((x) => x.channel === "b").summary, "Last touch credits b with 8.3 % more conversions than Markov");
+  })),
+  c("a model not in the result", () => [AR(), "linear", "markov"], "E_BAD_OPTION"),
+  c("an unknown model", () => [AR(), "uShaped", "markov"], "E_BAD_OPTION"),
+  c("a model that is not text", () => [AR(), 1, "markov"], "E_BAD_OPTION"),
+  c("no result", () => [null, "lastTouch", "markov"], "E_BAD_OPTION"),
+  c("a result without channels", () => [{ models: {} }, "lastTouch", "markov"], "E_BAD_OPTION"),
+  c("conversions of another length", () => { const r = AR(); r.models.markov.conversions = new Float64Array([1]); return [r, "lastTouch", "markov"]; }, "E_LENGTH_MISMATCH"),
+  c("NaN conversions compare as not a number", () => { const r = AR(); r.models.markov.conversions = [NaN, 1]; return [r, "lastTouch", "markov"]; }, either(["E_NON_FINITE", "E_BAD_OPTION"])),
+  c("a model compared with itself", () => [AR(), "markov", "markov"], ok((r) => assert.ok(r.channels.every((x) => x.relative === 0)))),
+  c("a result made in JS", () => [{ channels: ["x"], models: { lastTouch: { conversions: [2] }, markov: { conversions: [1] } } }, "lastTouch", "markov"], ok((r) => assert.equal(r.channels[0].relative, 1))),
+]);
+
 // `free()` of every class: freeing twice is harmless and a freed object refuses work with
 // E_BAD_TYPE instead of reading released memory.
 const FRESH = {
@@ -2103,6 +2250,7 @@ const FRESH = {
   MetricSpec: () => U.MetricSpec.parse(SPEC_DOC()),
   RetentionModel: () => U.RetentionModel.fromJSON(RMJ),
   BgBbModel: () => U.BgBbModel.fromJSON(BBJ),
+  Journeys: JP,
 };
 for (const [cls, fresh] of Object.entries(FRESH)) {
   const getters = Object.entries(Object.getOwnPropertyDescriptors(U[cls].prototype)).filter(([, d]) => d.get).map(([k]) => k);

@@ -3,6 +3,11 @@
 // package. Calls whose options are optional are made without them. Nothing here runs: it is a
 // test of the declarations, so a change that breaks a documented call fails the build.
 import {
+  Journeys,
+  attribution,
+  compareAttribution,
+  type AttributionResult,
+  type ModelCredit,
   AliveChurnModel,
   BgBbModel,
   BgNbdModel,
@@ -227,7 +232,28 @@ const cohortGrid = cohorts(tx, { measure: "retention", cohortPeriod: "month", ma
 const cohortCell: number = cohortGrid.values[0] + cohortGrid.complete[0] + cohortGrid.cohortSize[0];
 const cohortFit: RetentionModel = fitShiftedBetaGeometric({ survivors: [...cohorts(tx, { measure: "customers" }).cohortSize] });
 
+// Attribution: journeys from paths, rows, columns, CSV and transactions; every model.
+const journeysFromPaths = Journeys.fromPaths({ path: ["search > email", "email"], conversions: [1, 2], value: [10, 20], nulls: [3, 0] }, { separator: ">" });
+const journeysFromRows = Journeys.fromRows([{ journeyId: "u1", timestamp: "2024-03-01", channel: "search" }], [{ journeyId: "u1", timestamp: "2024-03-02", value: 5 }]);
+const journeysFromColumns = Journeys.fromColumns(
+  { journeyId: new Uint32Array([1]), timestamp: new Float64Array([0]), channel: ["search"] },
+  { journeyId: [1], timestamp: [new Date(1)] },
+  { timezone: "Europe/Paris" },
+);
+const journeysFromCsv = Journeys.fromCsv("id,at,ch
+", "id,at
+", { journeyId: "id", timestamp: "at", channel: "ch" });
+const journeysFromTx = Journeys.fromTransactions([{ journeyId: "a", timestamp: "2024-01-01", channel: "email" }], tx, { lookbackDays: 14, purchases: "all" });
+const attributed: AttributionResult = attribution(journeysFromPaths);
+const markovCredit: ModelCredit | undefined = attribution(journeysFromTx, { models: ["markov", "lastTouch"], order: 2, collapseRepeats: true, credits: true }).models.markov;
+const removal: Float64Array | undefined = attributed.markov?.removalEffects;
+const creditTimes: Float64Array | null | undefined = markovCredit?.credits?.time;
+const attributionSentence: string = compareAttribution(attributed, "lastTouch", "markov").channels[0].summary;
+const journeyStats: number = journeysFromRows.totalConversions + journeysFromColumns.pathCount + journeysFromCsv.touchCount + journeysFromTx.unattributed.value;
+const attributionOptions = attribution(journeysFromRows, { models: ["timeDecay", "positionBased", "lastNonDirect"], halfLifeDays: 3, positionWeights: [0.3, 0.4, 0.3], directChannel: "(direct)" });
+
 export const everything = [
+  attributed, markovCredit, removal, creditTimes, attributionSentence, journeyStats, attributionOptions,
   cohortGrid, cohortCell, cohortFit,
   specWithAssignments, specFromYaml, retention, lifetime, curve, derl, retentionBack, bgbb, bgbbAlive, bgbbParams,
   spec, specValue, specAov, specHash, specDiff, specBreaking, specText, specOsi, specBack, specEntries, specCanonical, specMapping,
