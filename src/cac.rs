@@ -9,6 +9,15 @@
 //! of preference: the channel given for them in an explicit acquisition table, the channel of
 //! their first purchase (the transactions' channel column), or `"unknown"`.
 //!
+//! # New customers by attributed channel
+//!
+//! With [`CacOptions::attributed`] (JS `{ attribution: result, model }`), the paid and channel
+//! rows count each channel's new customers as the credit an attribution model gives it
+//! (`cac.attributed`): the model's per-conversion credits of journeys built from first purchases
+//! (`Journeys.fromTransactions(touchpoints, tx)`, the default `purchases: "first"`), bucketed by
+//! the period of the conversion. A period's new customers that no credit covers (purchases with
+//! no touch in the lookback window) count as `"unknown"`, so the blended row is unchanged.
+//!
 //! # Periods and attribution lag
 //!
 //! Spend and acquisitions are bucketed into calendar periods (day, week, month, quarter) local
@@ -65,12 +74,12 @@ pub const BLENDED: Definition = Definition {
 /// `cac.paid`.
 pub const PAID: Definition = Definition {
     id: "cac.paid",
-    version: "2.1.0",
+    version: "2.2.0",
     name: "Paid CAC",
     description: "Spend on paid channels divided by the new customers acquired through paid channels. Needs the spend's channel type.",
-    formula: "Σ spend(t, paid channels) ÷ Σ new customers(t..t+L, acquired through a paid channel)",
+    formula: "Σ spend(t, paid channels) ÷ Σ new customers(t..t+L, acquired through a paid channel); with model: Σ spend(t, paid channels) ÷ Σ credit(t..t+L, paid channels) (see cac.attributed)",
     unit: "currency per new customer",
-    parameters: &[PERIOD_PARAM, LAG_PARAM, TIMEZONE, WEEK_START],
+    parameters: &[PERIOD_PARAM, LAG_PARAM, TIMEZONE, WEEK_START, PAID_MODEL_PARAM],
     inputs: CAC_INPUTS,
     depends_on: &["customer.summary"],
 };
@@ -87,6 +96,141 @@ pub const CHANNEL: Definition = Definition {
     inputs: CAC_INPUTS,
     depends_on: &["customer.summary"],
 };
+
+/// Parameter `model` of `cac.attributed`.
+pub const MODEL_PARAM: ParameterDef = ParameterDef::new(
+    "model",
+    "none",
+    "Attribution model whose per-conversion credits count each channel's new customers.",
+)
+.required()
+.one_of(&[
+    "firstTouch",
+    "lastTouch",
+    "lastNonDirect",
+    "linear",
+    "timeDecay",
+    "positionBased",
+    "markov",
+    "shapley",
+]);
+
+/// Parameter `model` of `cac.paid`: optional, by default the channel of the first purchase.
+pub const PAID_MODEL_PARAM: ParameterDef = ParameterDef {
+    description: "Attribution model whose credits count the paid channels' new customers (default: each new customer counts for the channel of their first purchase).",
+    default: "first-purchase channel",
+    required: false,
+    ..MODEL_PARAM
+}
+.rule("firstPurchaseChannel");
+
+/// `cac.attributed`.
+pub const ATTRIBUTED: Definition = Definition {
+    id: "cac.attributed",
+    version: "1.0.0",
+    name: "Channel CAC by attributed channel",
+    description: "Spend on one channel divided by the new customers an attribution model credits to it (fractions of customers when a journey touched several channels), instead of the channel of the first purchase. Answers which ad spend buys customers under last click, Markov or any other model.",
+    formula: "spend(t, c) ÷ Σ credit(t..t+L, c), credit(t, c) = Σ over first-purchase conversions in t of the model's weight of c; new customers no credit covers count as unknown",
+    unit: "currency per new customer",
+    parameters: &[PERIOD_PARAM, LAG_PARAM, TIMEZONE, WEEK_START, MODEL_PARAM],
+    inputs: "Spend, Transactions and an attribution result with per-conversion credits (`credits: true`) of journeys built from the transactions' first purchases.",
+    depends_on: &["customer.summary"],
+};
+
+/// New customers credited to channels by an attribution model: one row per credit (JS: the
+/// `attribution` result and `model` options of `cac`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AttributedAcquisitions {
+    /// The attribution model's JS name (recorded in the rows' definition).
+    pub model: String,
+    /// Channel names, indexed by `channel`.
+    pub channels: Vec<String>,
+    /// Conversion time of each credit (epoch ms).
+    pub time: Vec<f64>,
+    /// Channel of each credit.
+    pub channel: Vec<u32>,
+    /// New customers credited (a fraction of one conversion).
+    pub weight: Vec<f64>,
+}
+
+impl AttributedAcquisitions {
+    /// The credits of `model` in an attribution result computed with `credits: true` on
+    /// journeys with times. `E_BAD_OPTION` when the model is missing or has no timed credits.
+    pub fn from_result(
+        result: &crate::attribution::AttributionResult,
+        model: crate::attribution::Model,
+    ) -> Result<AttributedAcquisitions> {
+        let m = result.model(model)?;
+        let credits = m.credits.as_ref().ok_or_else(|| Error::BadOption {
+            option: "attribution".into(),
+            message: "the attribution result has no per-conversion credits: run attribution with credits: true".into(),
+        })?;
+        let time = credits.time.clone().ok_or_else(|| Error::BadOption {
+            option: "attribution".into(),
+            message: "the attribution's journeys have no times (aggregated paths): build them with Journeys.fromTransactions".into(),
+        })?;
+        Ok(AttributedAcquisitions {
+            model: model.name().into(),
+            channels: m.channels.clone(),
+            time,
+            channel: credits.channel.clone(),
+            weight: credits.weight.clone(),
+        })
+    }
+
+    /// Checks the columns: one length, finite weights ≥ 0, times within the accepted years,
+    /// channel indices within `channels`.
+    pub fn check(&self) -> Result<()> {
+        let n = self.time.len();
+        for (column, len) in [
+            ("channel", self.channel.len()),
+            ("weight", self.weight.len()),
+        ] {
+            if len != n {
+                return Err(Error::LengthMismatch {
+                    column: format!("attribution credits.{column}"),
+                    actual: len,
+                    reference: "attribution credits.time".into(),
+                    expected: n,
+                });
+            }
+        }
+        crate::data::dates::parse_epoch_ms_column(&self.time, "attribution credits.time")?;
+        for (i, (&w, &c)) in self.weight.iter().zip(&self.channel).enumerate() {
+            crate::error::check_number(w, "attribution credits.weight", i + 1)?;
+            if w < 0.0 {
+                return Err(Error::Negative {
+                    column: "attribution credits.weight".into(),
+                    row: i + 1,
+                    value: w,
+                });
+            }
+            if c as usize >= self.channels.len() {
+                return Err(Error::OutOfRange {
+                    column: "attribution credits.channel".into(),
+                    row: i + 1,
+                    message: format!(
+                        "channel index {c} is not among the result's {} channels",
+                        self.channels.len()
+                    ),
+                });
+            }
+        }
+        for (i, name) in self.channels.iter().enumerate() {
+            if name.trim().is_empty() {
+                return Err(Error::MissingValue {
+                    column: "attribution channels".into(),
+                    row: i + 1,
+                });
+            }
+        }
+        crate::attribution::Model::parse(&self.model).map_err(|_| Error::BadOption {
+            option: "model".into(),
+            message: format!("unknown attribution model '{}'", self.model),
+        })?;
+        Ok(())
+    }
+}
 
 /// `cac.payback`.
 pub const PAYBACK: Definition = Definition {
@@ -194,6 +338,10 @@ pub struct CacOptions {
     /// ISO weekday weeks start on, 1 = Monday … 7 = Sunday (default 1).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub week_start: u8,
+    /// New customers by attributed channel (see the [module docs](self)); in JS the options
+    /// `attribution` (a result of `attribution` with `credits: true`) and `model`.
+    #[serde(skip)]
+    pub attributed: Option<AttributedAcquisitions>,
 }
 
 impl Default for CacOptions {
@@ -209,15 +357,27 @@ impl Default for CacOptions {
             acquisition: None,
             timezone: None,
             week_start: default_week_start(),
+            attributed: None,
         }
     }
 }
 
 impl CacOptions {
-    /// Checks the attribution lag's and the week start's ranges (`E_BAD_OPTION`).
+    /// Checks the attribution lag's and the week start's ranges (`E_BAD_OPTION`) and the
+    /// attributed credits' columns.
     pub fn check(&self) -> Result<()> {
         LAG_PARAM.check_count(f64::from(self.attribution_lag))?;
         WEEK_START.check_count(f64::from(self.week_start))?;
+        if let Some(a) = &self.attributed {
+            a.check()?;
+            if self.acquisition.is_some() {
+                return Err(Error::BadOption {
+                    option: "attribution".into(),
+                    message: "give either acquisitionChannels or an attribution result, not both"
+                        .into(),
+                });
+            }
+        }
         Ok(())
     }
 }
@@ -486,6 +646,81 @@ impl Grid {
         Ok(g)
     }
 
+    /// Replaces the channels' new customers by the credits of `a` (channels interned into
+    /// `acq.names`), the remainder of each period's acquisitions going to `"unknown"`; returns
+    /// warnings.
+    fn attribute(
+        &mut self,
+        a: &AttributedAcquisitions,
+        acq: &mut Acquired,
+        cal: &Calendar,
+        period: Period,
+    ) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let mut index: FxHashMap<String, usize> = acq
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        let mut slot = |name: &str, acq: &mut Acquired| -> usize {
+            if let Some(&i) = index.get(name) {
+                return i;
+            }
+            acq.names.push(name.to_string());
+            acq.kinds.push(None);
+            index.insert(name.to_string(), acq.names.len() - 1);
+            acq.names.len() - 1
+        };
+        let channel_slot: Vec<usize> = a.channels.iter().map(|n| slot(n, acq)).collect();
+        let unknown = slot(UNKNOWN_CHANNEL, acq);
+        let channels = acq.names.len();
+        let mut total = vec![0.0; self.periods];
+        for row in self.new.chunks(self.periods.max(1)) {
+            for (sum, x) in total.iter_mut().zip(row) {
+                *sum += x;
+            }
+        }
+        self.spend.resize(channels * self.periods, 0.0);
+        self.new = vec![0.0; channels * self.periods];
+        self.channels = channels;
+        let (mut outside, mut credited) = (0.0, vec![0.0; self.periods]);
+        for ((&t, &c), &w) in a.time.iter().zip(&a.channel).zip(&a.weight) {
+            let p = cal.index(period, t as i64) - self.p0;
+            let Some(&c) = channel_slot.get(c as usize) else {
+                continue;
+            };
+            match usize::try_from(p).ok().filter(|&p| p < self.periods) {
+                Some(p) => {
+                    self.new[c * self.periods + p] += w;
+                    credited[p] += w;
+                }
+                None => outside += w,
+            }
+        }
+        let mut over = 0usize;
+        let unknown_row = &mut self.new[unknown * self.periods..(unknown + 1) * self.periods];
+        for ((x, sum), got) in unknown_row.iter_mut().zip(&total).zip(&credited) {
+            let rest = sum - got;
+            if rest > 1e-9 {
+                *x += rest;
+            } else if rest < -1e-9 {
+                over += 1;
+            }
+        }
+        if outside > 0.0 {
+            warnings.push(format!(
+                "{outside:.1} credited conversions fall outside the periods of the spend and the transactions and are left out"
+            ));
+        }
+        if over > 0 {
+            warnings.push(format!(
+                "in {over} periods the attribution credits more conversions than there are new customers: build the journeys from first purchases (Journeys.fromTransactions with purchases: \"first\")"
+            ));
+        }
+        warnings
+    }
+
     /// Sum of `v[c][t..=t+lag]` (clipped to the grid).
     fn window(&self, v: &[f64], c: usize, t: usize, lag: usize) -> f64 {
         let end = (t + lag).min(self.periods - 1);
@@ -529,9 +764,13 @@ pub fn cac(spend: &Spend, tx: &Transactions, opts: &CacOptions) -> Result<CacTab
     opts.check()?;
     let cal = Calendar::for_call(opts.timezone.as_ref(), tx, opts.week_start)?;
     let acq = acquired(spend, tx, opts.acquisition.as_ref(), &cal)?;
-    let g = Grid::build(spend, &acq, &cal, opts.period)?;
+    let mut acq = acq;
+    let mut g = Grid::build(spend, &acq, &cal, opts.period)?;
     let lag = opts.attribution_lag as usize;
     let mut warnings = acq.warnings.clone();
+    if let Some(a) = &opts.attributed {
+        warnings.extend(g.attribute(a, &mut acq, &cal, opts.period));
+    }
     let any_kind = acq.kinds.iter().any(Option::is_some);
     let paid: Vec<bool> = acq
         .kinds
@@ -553,11 +792,17 @@ pub fn cac(spend: &Spend, tx: &Transactions, opts: &CacOptions) -> Result<CacTab
                 .any(|&x| x > 0.0)
         })
         .collect();
-    let (bl, pd, ch) = (
+    let (bl, mut pd, mut ch) = (
         def_ref(&BLENDED, opts.period, opts.attribution_lag, &cal),
         def_ref(&PAID, opts.period, opts.attribution_lag, &cal),
         def_ref(&CHANNEL, opts.period, opts.attribution_lag, &cal),
     );
+    if let Some(a) = &opts.attributed {
+        let attributed = def_ref(&ATTRIBUTED, opts.period, opts.attribution_lag, &cal)
+            .with("model", ParamValue::Text(a.model.clone()));
+        pd = pd.with("model", ParamValue::Text(a.model.clone()));
+        ch = attributed;
+    }
     let mut rows = Vec::with_capacity(g.periods * (g.channels + 2));
     for t in 0..g.periods {
         let p = g.p0 + t as i64;

@@ -838,3 +838,140 @@ fn matches_channelattribution() {
         }
     }
 }
+
+/// CAC by attributed channel, counted by hand. New customers: A (10 Jan; touches search 2 Jan
+/// and email 10 Jan: linear 0.5 each), B (5 Jan, no touch: unknown), D (3 Feb; email 1 Feb).
+/// Spend: January search 100, email 50; February email 40.
+/// January: search 100 / 0.5 = 200, email 50 / 0.5 = 100, unknown 1 customer and no spend;
+/// blended 150 / 2 = 75 as without attribution. February: email 40 / 1 = 40.
+#[test]
+fn cac_by_attributed_channel() {
+    use unimetric::cac::{cac, AttributedAcquisitions, CacOptions, Variant};
+    use unimetric::data::spend::{Spend, SpendMapping};
+    let tx = Transactions::from_csv(
+        b"customer,date,amount\nA,2024-01-10T09:00:00Z,40\nB,2024-01-05T10:00:00Z,15\nD,2024-02-03T10:00:00Z,20\nA,2024-02-20T10:00:00Z,70\n",
+        &ColumnMapping::new("customer", "date", "amount"),
+    )
+    .unwrap();
+    let ms = |s: &str| unimetric::data::dates::parse_date_text(s, "t", 1).unwrap() as f64;
+    let ids: Vec<String> = ["A", "A", "D"].map(String::from).to_vec();
+    let times = [
+        ms("2024-01-02"),
+        ms("2024-01-10T09:00:00Z"),
+        ms("2024-02-01"),
+    ];
+    let channels: Vec<String> = ["search", "email", "email"].map(String::from).to_vec();
+    let j = Journeys::from_transactions(
+        TouchColumns {
+            journey_id: IdColumn::Text(&ids),
+            timestamp: TimeColumn::EpochMs(&times),
+            channel: &channels,
+        },
+        &tx,
+        &FromTransactionsOptions::default(),
+    )
+    .unwrap();
+    let opts = AttributionOptions {
+        credits: true,
+        ..only(&[Model::Linear, Model::Markov])
+    };
+    let r = attribution(&j, &opts).unwrap();
+    let spend = Spend::from_csv(
+        b"m,ch,a\n2024-01-01,search,100\n2024-01-01,email,50\n2024-02-01,email,40\n",
+        &SpendMapping::new("m", "ch", "a"),
+    )
+    .unwrap();
+    let table = cac(
+        &spend,
+        &tx,
+        &CacOptions {
+            attributed: Some(AttributedAcquisitions::from_result(&r, Model::Linear).unwrap()),
+            ..CacOptions::default()
+        },
+    )
+    .unwrap();
+    let row = |month: usize, channel: Option<&str>| {
+        table
+            .rows
+            .iter()
+            .filter(|x| x.channel.as_deref() == channel)
+            .filter(|x| channel.is_some() || x.variant == Variant::Blended)
+            .nth(month)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            row(0, Some("search")).new_customers,
+            row(0, Some("search")).value
+        ),
+        (0.5, Some(200.0))
+    );
+    assert_eq!(
+        (
+            row(0, Some("email")).new_customers,
+            row(0, Some("email")).value
+        ),
+        (0.5, Some(100.0))
+    );
+    assert_eq!(row(0, Some("unknown")).new_customers, 1.0);
+    assert_eq!(row(0, Some("unknown")).value, None);
+    assert_eq!(
+        (row(0, None).new_customers, row(0, None).value),
+        (2.0, Some(75.0))
+    );
+    assert_eq!(
+        (
+            row(1, Some("email")).new_customers,
+            row(1, Some("email")).value
+        ),
+        (1.0, Some(40.0))
+    );
+    let def = &row(0, Some("email")).definition;
+    assert_eq!(def.metric, "cac.attributed");
+    assert_eq!(
+        def.params["model"],
+        unimetric::glossary::ParamValue::Text("linear".into())
+    );
+
+    // Markov credits of a path split by removal effects; here every conversion's path is
+    // search > email or email alone, so February's email customer is email's in any model.
+    let markov = cac(
+        &spend,
+        &tx,
+        &CacOptions {
+            attributed: Some(AttributedAcquisitions::from_result(&r, Model::Markov).unwrap()),
+            ..CacOptions::default()
+        },
+    )
+    .unwrap();
+    let feb_email = markov
+        .rows
+        .iter()
+        .filter(|x| x.channel.as_deref() == Some("email"))
+        .nth(1)
+        .unwrap();
+    assert_eq!(feb_email.new_customers, 1.0);
+
+    // Errors: no credits, credits of aggregated paths, both an acquisition table and credits.
+    let plain = attribution(&j, &only(&[Model::Linear])).unwrap();
+    let e = AttributedAcquisitions::from_result(&plain, Model::Linear).unwrap_err();
+    assert_eq!(
+        (e.code(), e.column()),
+        ("E_BAD_OPTION", Some("attribution"))
+    );
+    let e = AttributedAcquisitions::from_result(&r, Model::Shapley).unwrap_err();
+    assert_eq!(e.code(), "E_BAD_OPTION");
+    let mut bad = AttributedAcquisitions::from_result(&r, Model::Linear).unwrap();
+    bad.weight[0] = f64::NAN;
+    let e = cac(
+        &spend,
+        &tx,
+        &CacOptions {
+            attributed: Some(bad),
+            ..CacOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "E_NON_FINITE");
+}

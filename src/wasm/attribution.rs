@@ -499,3 +499,99 @@ fn read_names(v: &JsValue) -> crate::Result<Vec<String>> {
         })
     })
 }
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CAC_ATTRIBUTED: &'static str = r#"
+export interface CacOptions {
+  /** An `attribution` result computed with `credits: true` on journeys from first purchases (`Journeys.fromTransactions`): the paid and channel rows then count each channel's new customers by its credit (`cac.attributed`). */
+  attribution?: AttributionResult;
+  /** The model of `attribution` whose credits count (required with `attribution`). */
+  model?: AttributionModel;
+}
+"#;
+
+/// The `attribution` and `model` options of `cac`: the model's per-conversion credits, read
+/// from the JS result (`None` when `attribution` is not given).
+pub(super) fn attributed_option(
+    options: &JsValue,
+) -> crate::Result<Option<crate::cac::AttributedAcquisitions>> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    let result = get(options, "attribution");
+    let model = get(options, "model");
+    if result.is_undefined() || result.is_null() {
+        if !model.is_undefined() && !model.is_null() {
+            return Err(bad_option(
+                "model",
+                "names a model of the `attribution` option, which is not given",
+            ));
+        }
+        return Ok(None);
+    }
+    let name = model.as_string().ok_or_else(|| {
+        bad_option(
+            "model",
+            format!(
+                "required with `attribution`: the model whose credits count, found {}",
+                type_name(&model)
+            ),
+        )
+    })?;
+    let model = Model::parse(&name).map_err(|e| match e {
+        Error::BadOption { message, .. } => bad_option("model", message),
+        e => e,
+    })?;
+    if !result.is_object() {
+        return Err(bad_option(
+            "attribution",
+            format!(
+                "expected an attribution result, found {}",
+                type_name(&result)
+            ),
+        ));
+    }
+    let entry = get(&get(&result, "models"), model.name());
+    if !entry.is_object() {
+        return Err(bad_option(
+            "attribution",
+            format!("model '{}' is not in the attribution result", model.name()),
+        ));
+    }
+    let credits = get(&entry, "credits");
+    if !credits.is_object() {
+        return Err(bad_option(
+            "attribution",
+            "the attribution result has no per-conversion credits: run attribution with credits: true",
+        ));
+    }
+    let time = get(&credits, "time");
+    if time.is_null() || time.is_undefined() {
+        return Err(bad_option(
+            "attribution",
+            "the attribution's journeys have no times (aggregated paths): build them with Journeys.fromTransactions",
+        ));
+    }
+    let channel = get(&credits, "channel");
+    let channel: Vec<u32> = if let Some(a) = channel.dyn_ref::<js_sys::Uint32Array>() {
+        a.to_vec()
+    } else {
+        f64_column(&channel, "attribution credits.channel")?
+            .into_iter()
+            .map(|x| {
+                if x >= 0.0 && x.fract() == 0.0 && x < 4e9 {
+                    x as u32
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect()
+    };
+    Ok(Some(crate::cac::AttributedAcquisitions {
+        model: model.name().into(),
+        channels: read_names(&get(&entry, "channels"))?,
+        time: f64_column(&time, "attribution credits.time")?,
+        channel,
+        weight: f64_column(&get(&credits, "weight"), "attribution credits.weight")?,
+    }))
+}

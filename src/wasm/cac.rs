@@ -304,8 +304,13 @@ pub fn cac(
     transactions: &super::transactions::Transactions,
     #[wasm_bindgen(unchecked_optional_param_type = "CacOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
-    let mut opts: CacOptions = read_with(options, "cac", &["acquisitionChannels"])?;
+    let mut opts: CacOptions = read_with(
+        options,
+        "cac",
+        &["acquisitionChannels", "attribution", "model"],
+    )?;
     opts.acquisition = acquisition_option(options)?;
+    opts.attributed = super::attribution::attributed_option(options)?;
     let t = crate::cac::cac(&spend.inner, transactions.core(), &opts)?;
     Ok(to_js(&t))
 }

@@ -799,6 +799,30 @@ entry("Spend.fromRows", (...a) => Spend.fromRows(...a), [
 
 // --- CAC
 const SP = spend(), CT = CAC_TX();
+// c1 is acquired on 5 Jan 2024 after an email (1 Jan) and a search (4 Jan) touch: linear gives
+// each 0.5 of January's c1; the other January customers are unknown to the attribution.
+const CAC_AR = () => U.attribution(U.Journeys.fromTransactions([
+  { journeyId: "c1", timestamp: "2024-01-01", channel: "email" },
+  { journeyId: "c1", timestamp: "2024-01-04", channel: "search" },
+], CT), { models: ["linear"], credits: true });
+function attributedCacCases(good) {
+  const at = (o) => () => [SP, CT, { ...good, ...o }];
+  return [
+    c("attribution: linear credits", at({ attribution: CAC_AR(), model: "linear" }), ok((r) => {
+      const jan = (ch) => r.rows.find((x) => x.variant === "channel" && x.channel === ch);
+      assert.equal(jan("email").newCustomers, 0.5);
+      assert.equal(jan("search").definition.metric, "cac.attributed");
+      assert.equal(r.rows[0].newCustomers, U.cac(SP, CT, good).rows[0].newCustomers);
+    })),
+    c("attribution without a model", at({ attribution: CAC_AR() }), "E_BAD_OPTION"),
+    c("a model without attribution", at({ model: "linear" }), "E_BAD_OPTION"),
+    c("a model not in the result", at({ attribution: CAC_AR(), model: "markov" }), "E_BAD_OPTION"),
+    c("a result without credits", at({ attribution: U.attribution(U.Journeys.fromTransactions([{ journeyId: "c1", timestamp: "2024-01-01", channel: "email" }], CT)), model: "linear" }), "E_BAD_OPTION"),
+    c("credits of paths without times", at({ attribution: U.attribution(U.Journeys.fromPaths({ path: ["a"], conversions: [1] }), { credits: true }), model: "linear" }), "E_BAD_OPTION"),
+    c("a NaN credit", () => { const r = CAC_AR(); r.models.linear.credits.weight[0] = NaN; return [SP, CT, { ...good, attribution: r, model: "linear" }]; }, "E_NON_FINITE"),
+    c("both acquisition channels and attribution", at({ attribution: CAC_AR(), model: "linear", acquisitionChannels: { customerId: ["c1"], channel: ["x"] } }), "E_BAD_OPTION"),
+  ];
+}
 ref.cac = JSON.stringify(U.cac(SP, CT, { period: "month" }).rows);
 const cacSame = () => assert.equal(JSON.stringify(U.cac(SP, CT, { period: "month" }).rows), ref.cac);
 for (const [key, fn, good] of [["cac", U.cac, { period: "month" }], ["cacPayback", U.cacPayback, { grossMargin: 0.5 }], ["ltvToCac", U.ltvToCac, { grossMargin: 0.5 }]]) {
@@ -811,7 +835,7 @@ for (const [key, fn, good] of [["cac", U.cac, { period: "month" }], ["cacPayback
       assert.ok(rows.every((x) => x.value === null || x.value === undefined || Number.isFinite(x.value)));
     })),
     c("unknown time zone", () => [SP, CT, { ...good, timezone: "Mars/Base" }], "E_BAD_OPTION"),
-    ...(key === "cac" ? [c("weekStart 9", () => [SP, CT, { ...good, weekStart: 9 }], "E_BAD_OPTION")] : []),
+    ...(key === "cac" ? [c("weekStart 9", () => [SP, CT, { ...good, weekStart: 9 }], "E_BAD_OPTION"), ...attributedCacCases(good)] : []),
     ...optionCases(null, 2, [SP, CT, good], key === "cac" ? "attributionLag" : "grossMargin"),
   ], cacSame);
 }
