@@ -1,16 +1,23 @@
-//! Writes the bundled sample data (deterministic): `transactions.csv` and `spend.csv`.
+//! Writes the bundled sample data (deterministic): `transactions.csv`, `spend.csv` and
+//! `touchpoints.csv`.
 //!
 //! ```text
 //! cargo run --release --example sample_data -- [--customers N] [--seed S] [--out DIR]
 //! ```
 //! Defaults: 5,000 customers, seed 20240101, out `www/data`. The data follow the simulators in
 //! `unimetric::sim` (Pareto/NBD purchasing, Gamma-Gamma order values, five acquisition channels,
-//! 2% partial refunds, monthly spend per paid/owned channel).
+//! 2% partial refunds, monthly spend per paid/owned channel) and, for `touchpoints.csv`
+//! (`customer_id,touched_at,channel`; `C…` customers, `P…` non-buying prospects),
+//! `unimetric::sim::simulate_touchpoints` with its defaults: touches over the 28 days before each
+//! first purchase from seven channels with known per-touch conversion probabilities
+//! (`unimetric::sim::TOUCH_CHANNELS`).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use unimetric::data::dates::format_iso;
-use unimetric::sim::{simulate, SimParams, CHANNELS};
+use unimetric::sim::{
+    simulate, simulate_touchpoints, SimParams, TouchpointParams, CHANNELS, TOUCH_CHANNELS,
+};
 
 fn main() {
     let mut params = SimParams::default();
@@ -56,11 +63,34 @@ fn main() {
         let _ = writeln!(sp, "{},{},{},{:.2}", month, spec.name, spec.kind, s.amount);
     }
     std::fs::write(out.join("spend.csv"), sp).expect("write spend.csv");
+
+    let touches = simulate_touchpoints(&data, &TouchpointParams::default(), seed);
+    let mut tp = String::with_capacity(touches.len() * 40);
+    tp.push_str("customer_id,touched_at,channel\n");
+    for t in &touches {
+        let date = format_iso(t.ms);
+        let _ = writeln!(
+            tp,
+            "{}{:06},{}Z,{}",
+            if t.prospect { 'P' } else { 'C' },
+            t.customer,
+            &date[..19],
+            TOUCH_CHANNELS[t.channel].name
+        );
+    }
+    std::fs::write(out.join("touchpoints.csv"), tp).expect("write touchpoints.csv");
     eprintln!(
-        "wrote {} transactions of {} customers and {} spend rows to {}",
+        "wrote {} transactions of {} customers, {} spend rows and {} touchpoints ({} prospects) to {}",
         data.transactions.len(),
         params.customers,
         data.spend.len(),
+        touches.len(),
+        touches
+            .iter()
+            .filter(|t| t.prospect)
+            .map(|t| t.customer)
+            .max()
+            .unwrap_or(0),
         out.display()
     );
 }
