@@ -6,8 +6,8 @@
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use unimetric::attribution::{
-    attribution, compare_attribution, AttributionOptions, ConversionColumns,
-    FromTransactionsOptions, Journeys, Model, PathColumns, PathOptions, Purchases, TouchColumns,
+    attribution, compare_attribution, AttributionOptions, ConversionColumns, JourneyPaths,
+    Journeys, JourneysFromTransactionsOptions, Model, PathOptions, Purchases, TouchColumns,
 };
 use unimetric::data::Zone;
 use unimetric::{ColumnMapping, IdColumn, TimeColumn, Transactions};
@@ -27,7 +27,7 @@ fn assert_all_close(got: &[f64], want: &[f64]) {
 
 fn paths(rows: &[(&str, f64, f64, f64)]) -> Journeys {
     Journeys::from_paths(
-        &PathColumns {
+        &JourneyPaths {
             path: rows.iter().map(|r| r.0.to_string()).collect(),
             conversions: rows.iter().map(|r| r.1).collect(),
             value: Some(rows.iter().map(|r| r.2).collect()),
@@ -472,7 +472,7 @@ fn markov_recovers_the_known_ranking() {
         }
     }
     let j = Journeys::from_paths(
-        &PathColumns {
+        &JourneyPaths {
             path: table.keys().cloned().collect(),
             conversions: table.values().map(|v| v.0).collect(),
             value: None,
@@ -537,7 +537,8 @@ fn journeys_from_transactions() {
         channel: &channels,
     };
     let first =
-        Journeys::from_transactions(touches(), &tx, &FromTransactionsOptions::default()).unwrap();
+        Journeys::from_transactions(touches(), &tx, &JourneysFromTransactionsOptions::default())
+            .unwrap();
     // A's first purchase (Jan 10, net 60) credited to search and email; B unattributed; C's
     // touches are a non-converting path.
     assert_eq!(first.total_conversions(), 1.0);
@@ -557,7 +558,7 @@ fn journeys_from_transactions() {
     let all = Journeys::from_transactions(
         touches(),
         &tx,
-        &FromTransactionsOptions {
+        &JourneysFromTransactionsOptions {
             purchases: Purchases::All,
             lookback_days: 45.0,
         },
@@ -582,7 +583,7 @@ fn journeys_from_transactions() {
 fn bad_input_gets_coded_errors() {
     let code = |r: Result<Journeys, unimetric::Error>| r.unwrap_err();
     let opts = PathOptions::default();
-    let cols = |path: Vec<&str>, conv: Vec<f64>| PathColumns {
+    let cols = |path: Vec<&str>, conv: Vec<f64>| JourneyPaths {
         path: path.into_iter().map(String::from).collect(),
         conversions: conv,
         value: None,
@@ -623,7 +624,7 @@ fn bad_input_gets_coded_errors() {
     assert_eq!(e.code(), "E_EMPTY");
     let many: Vec<String> = (0..10_000).map(|i| format!("c{i}")).collect();
     let e = code(Journeys::from_paths(
-        &PathColumns {
+        &JourneyPaths {
             path: vec![many.join(">")],
             conversions: vec![1.0],
             value: None,
@@ -757,7 +758,7 @@ fn matches_channelattribution() {
         let rows = d["rows"].as_array().unwrap();
         let col = |i: usize| -> Vec<f64> { rows.iter().map(|r| r[i].as_f64().unwrap()).collect() };
         let j = Journeys::from_paths(
-            &PathColumns {
+            &JourneyPaths {
                 path: rows
                     .iter()
                     .map(|r| r[0].as_str().unwrap().to_string())
@@ -868,7 +869,7 @@ fn cac_by_attributed_channel() {
             channel: &channels,
         },
         &tx,
-        &FromTransactionsOptions::default(),
+        &JourneysFromTransactionsOptions::default(),
     )
     .unwrap();
     let opts = AttributionOptions {

@@ -19,7 +19,7 @@
 
 use std::fmt::Write as _;
 use unimetric::attribution::{
-    attribution, AttributionOptions, FromTransactionsOptions, Journeys, Model, TouchColumns,
+    attribution, AttributionOptions, Journeys, JourneysFromTransactionsOptions, Model, TouchColumns,
 };
 use unimetric::data::dates::format_iso;
 use unimetric::sim::{
@@ -56,7 +56,7 @@ fn model_shares() -> (Vec<f64>, Vec<f64>, Vec<f64>) {
             channel: &channels,
         },
         &tx,
-        &FromTransactionsOptions::default(),
+        &JourneysFromTransactionsOptions::default(),
     )
     .unwrap();
     // Every customer's first purchase has its converting touch within the 28-day window.

@@ -95,8 +95,8 @@ pub struct ConversionColumns<'a> {
 /// Aggregated paths as ChannelAttribution takes them (JS `JourneyPaths`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename = "JourneyPaths", rename_all = "camelCase", deny_unknown_fields)]
-pub struct PathColumns {
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JourneyPaths {
     /// Each path: channel names joined by the separator, e.g. `"search > email"`.
     pub path: Vec<String>,
     /// Conversions of each path (≥ 0).
@@ -143,22 +143,17 @@ pub enum Purchases {
 /// Options of [`Journeys::from_transactions`] (JS `JourneysFromTransactionsOptions`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(
-    rename = "JourneysFromTransactionsOptions",
-    rename_all = "camelCase",
-    default,
-    deny_unknown_fields
-)]
-pub struct FromTransactionsOptions {
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct JourneysFromTransactionsOptions {
     /// Days before a purchase in which touches are credited (default 30).
     pub lookback_days: f64,
     /// First purchases (default) or every purchase day.
     pub purchases: Purchases,
 }
 
-impl Default for FromTransactionsOptions {
+impl Default for JourneysFromTransactionsOptions {
     fn default() -> Self {
-        FromTransactionsOptions {
+        JourneysFromTransactionsOptions {
             lookback_days: const { LOOKBACK_DAYS.default_number() },
             purchases: Purchases::First,
         }
@@ -204,9 +199,9 @@ pub struct Unattributed {
 /// Journeys as paths (see the [module docs](self)).
 ///
 /// ```
-/// use unimetric::attribution::{Journeys, PathColumns, PathOptions};
+/// use unimetric::attribution::{Journeys, JourneyPaths, PathOptions};
 /// let j = Journeys::from_paths(
-///     &PathColumns {
+///     &JourneyPaths {
 ///         path: vec!["search > email".into(), "email".into()],
 ///         conversions: vec![3.0, 1.0],
 ///         value: None,
@@ -666,7 +661,7 @@ impl Journeys {
     /// Errors: `E_LENGTH_MISMATCH`, `E_EMPTY`, `E_MISSING_VALUE` (a blank path or a blank
     /// channel between separators, naming column `path` and the row), `E_NON_FINITE` and
     /// `E_NEGATIVE` (counts and values), `E_BAD_OPTION` (an empty separator), `E_TOO_LARGE`.
-    pub fn from_paths(cols: &PathColumns, opts: &PathOptions) -> Result<Journeys> {
+    pub fn from_paths(cols: &JourneyPaths, opts: &PathOptions) -> Result<Journeys> {
         if opts.separator.is_empty() {
             return Err(Error::BadOption {
                 option: "separator".into(),
@@ -735,7 +730,7 @@ impl Journeys {
     pub fn from_transactions(
         touches: TouchColumns<'_>,
         tx: &Transactions,
-        opts: &FromTransactionsOptions,
+        opts: &JourneysFromTransactionsOptions,
     ) -> Result<Journeys> {
         let lookback_ms = LOOKBACK_DAYS.check_number(opts.lookback_days)? * DAY_MS;
         let numeric = matches!(touches.journey_id, IdColumn::Numeric(_))

@@ -421,7 +421,7 @@ impl Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attribution::{Journeys, PathColumns, PathOptions};
+    use crate::attribution::{JourneyPaths, Journeys, PathOptions};
 
     /// The two solvers agree on a chain with loops and hundreds of states: elimination and
     /// Gauss–Seidel, with and without a channel removed.
@@ -445,7 +445,7 @@ mod tests {
             nulls.push(next(4) as f64);
         }
         let j = Journeys::from_paths(
-            &PathColumns {
+            &JourneyPaths {
                 path,
                 conversions: conv,
                 value: None,

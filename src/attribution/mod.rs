@@ -39,10 +39,13 @@ pub mod journeys;
 pub mod markov;
 
 pub use journeys::{
-    ConversionColumns, FromTransactionsOptions, JourneyMapping, Journeys, PathColumns, PathOptions,
-    Purchases, TouchColumns, Unattributed,
+    ConversionColumns, JourneyMapping, JourneyPaths, Journeys, JourneysFromTransactionsOptions,
+    PathOptions, Purchases, TouchColumns, Unattributed,
 };
 pub use markov::MarkovReport;
+
+/// Short name of [`AttributionModel`].
+pub type Model = AttributionModel;
 
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
@@ -118,7 +121,7 @@ heuristic!(
     FIRST_TOUCH,
     "attribution.first_touch",
     "Attribution: first touch",
-    "Credits each conversion to the first channel of its path: the channel that introduced the customer.",
+    "AttributionCredits each conversion to the first channel of its path: the channel that introduced the customer.",
     "credit_c = Σ_paths conversions · [first touch = c]; value likewise",
     &[]
 );
@@ -126,7 +129,7 @@ heuristic!(
     LAST_TOUCH,
     "attribution.last_touch",
     "Attribution: last touch (last click)",
-    "Credits each conversion to the last channel before it: the simple model most ad platforms report.",
+    "AttributionCredits each conversion to the last channel before it: the simple model most ad platforms report.",
     "credit_c = Σ_paths conversions · [last touch = c]; value likewise",
     &[]
 );
@@ -134,7 +137,7 @@ heuristic!(
     LAST_NON_DIRECT,
     "attribution.last_non_direct",
     "Attribution: last non-direct touch",
-    "Credits each conversion to the last channel before it that is not direct traffic (the Google Analytics default); to direct when the path has nothing else.",
+    "AttributionCredits each conversion to the last channel before it that is not direct traffic (the Google Analytics default); to direct when the path has nothing else.",
     "credit_c = Σ_paths conversions · [c = last touch ≠ directChannel, or the last touch if all are direct]",
     &[DIRECT_CHANNEL]
 );
@@ -181,7 +184,7 @@ pub const SHAPLEY: Definition = Definition {
     id: "attribution.shapley",
     version: "1.0.0",
     name: "Attribution: Shapley value",
-    description: "Credits each channel with its Shapley value in the game where a set of channels is worth the conversions of the journeys that used only those channels (Zhao et al. 2018): every order in which channels could have joined counts equally. Exact, up to 15 channels.",
+    description: "AttributionCredits each channel with its Shapley value in the game where a set of channels is worth the conversions of the journeys that used only those channels (Zhao et al. 2018): every order in which channels could have joined counts equally. Exact, up to 15 channels.",
     formula: "v(S) = Σ_{T ⊆ S} r(T), r(T) = conversions of paths with channel set T; φ_j = Σ_{S ⊆ N∖{j}} |S|!(n−|S|−1)!/n! · (v(S ∪ {j}) − v(S)); value likewise",
     unit: UNIT,
     parameters: &[],
@@ -206,8 +209,8 @@ pub const DEFINITIONS: [&Definition; 8] = [
 /// An attribution model (JS `AttributionModel`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename = "AttributionModel", rename_all = "camelCase")]
-pub enum Model {
+#[serde(rename_all = "camelCase")]
+pub enum AttributionModel {
     /// First touch.
     FirstTouch,
     /// Last touch.
@@ -226,44 +229,44 @@ pub enum Model {
     Shapley,
 }
 
-impl Model {
+impl AttributionModel {
     /// Every model, in order.
-    pub const ALL: [Model; 8] = [
-        Model::FirstTouch,
-        Model::LastTouch,
-        Model::LastNonDirect,
-        Model::Linear,
-        Model::TimeDecay,
-        Model::PositionBased,
-        Model::Markov,
-        Model::Shapley,
+    pub const ALL: [AttributionModel; 8] = [
+        AttributionModel::FirstTouch,
+        AttributionModel::LastTouch,
+        AttributionModel::LastNonDirect,
+        AttributionModel::Linear,
+        AttributionModel::TimeDecay,
+        AttributionModel::PositionBased,
+        AttributionModel::Markov,
+        AttributionModel::Shapley,
     ];
 
     /// The JS name, e.g. `"lastTouch"`.
     pub fn name(self) -> &'static str {
         match self {
-            Model::FirstTouch => "firstTouch",
-            Model::LastTouch => "lastTouch",
-            Model::LastNonDirect => "lastNonDirect",
-            Model::Linear => "linear",
-            Model::TimeDecay => "timeDecay",
-            Model::PositionBased => "positionBased",
-            Model::Markov => "markov",
-            Model::Shapley => "shapley",
+            AttributionModel::FirstTouch => "firstTouch",
+            AttributionModel::LastTouch => "lastTouch",
+            AttributionModel::LastNonDirect => "lastNonDirect",
+            AttributionModel::Linear => "linear",
+            AttributionModel::TimeDecay => "timeDecay",
+            AttributionModel::PositionBased => "positionBased",
+            AttributionModel::Markov => "markov",
+            AttributionModel::Shapley => "shapley",
         }
     }
 
     /// A plain-words name, e.g. `"Last touch"`.
     pub fn label(self) -> &'static str {
         match self {
-            Model::FirstTouch => "First touch",
-            Model::LastTouch => "Last touch",
-            Model::LastNonDirect => "Last non-direct touch",
-            Model::Linear => "Linear",
-            Model::TimeDecay => "Time decay",
-            Model::PositionBased => "Position based",
-            Model::Markov => "Markov",
-            Model::Shapley => "Shapley",
+            AttributionModel::FirstTouch => "First touch",
+            AttributionModel::LastTouch => "Last touch",
+            AttributionModel::LastNonDirect => "Last non-direct touch",
+            AttributionModel::Linear => "Linear",
+            AttributionModel::TimeDecay => "Time decay",
+            AttributionModel::PositionBased => "Position based",
+            AttributionModel::Markov => "Markov",
+            AttributionModel::Shapley => "Shapley",
         }
     }
 
@@ -273,15 +276,15 @@ impl Model {
     }
 
     /// The model named `name` (its JS name).
-    pub fn parse(name: &str) -> Result<Model> {
-        Model::ALL
+    pub fn parse(name: &str) -> Result<AttributionModel> {
+        AttributionModel::ALL
             .into_iter()
             .find(|m| m.name() == name)
             .ok_or_else(|| Error::BadOption {
                 option: "model".into(),
                 message: format!(
                     "unknown model '{name}'; known: {}",
-                    Model::ALL.map(Model::name).join(", ")
+                    AttributionModel::ALL.map(AttributionModel::name).join(", ")
                 ),
             })
     }
@@ -295,7 +298,7 @@ pub struct AttributionOptions {
     /// Models to compute (default: every model the journeys allow — time decay only with touch
     /// times, Shapley only up to 15 channels).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub models: Option<Vec<Model>>,
+    pub models: Option<Vec<AttributionModel>>,
     /// Channel that last non-direct attribution passes over (default `"direct"`).
     pub direct_channel: String,
     /// Half-life of time decay, days (default 7).
@@ -360,13 +363,9 @@ impl AttributionOptions {
 /// Per-path credit of one model (JS `AttributionCredits`): one row per (path, channel) with
 /// credit, in path order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[cfg_attr(
-    target_arch = "wasm32",
-    derive(tsify::Tsify),
-    tsify(missing_as_null, rename = "AttributionCredits")
-)]
-#[serde(rename = "AttributionCredits", rename_all = "camelCase")]
-pub struct Credits {
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase")]
+pub struct AttributionCredits {
     /// Conversion time (epoch ms); `None` for aggregated paths, which have no times.
     #[serde(serialize_with = "crate::columns::opt_f64s")]
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array | null"))]
@@ -413,7 +412,7 @@ pub struct ModelCredit {
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub share: Vec<f64>,
     /// Credit per path and channel, when asked for (`credits: true`).
-    pub credits: Option<Credits>,
+    pub credits: Option<AttributionCredits>,
     /// The model's definition and parameters.
     pub definition: DefinitionRef,
 }
@@ -465,7 +464,7 @@ pub struct AttributionResult {
 
 impl AttributionResult {
     /// The credit of `model`, or `E_BAD_OPTION` when it was not computed.
-    pub fn model(&self, model: Model) -> Result<&ModelCredit> {
+    pub fn model(&self, model: AttributionModel) -> Result<&ModelCredit> {
         self.models
             .get(model.name())
             .ok_or_else(|| Error::BadOption {
@@ -483,7 +482,7 @@ impl AttributionResult {
 
 /// Weights of one path's touches under a heuristic model (summing to 1), into `w`.
 fn heuristic_weights(
-    model: Model,
+    model: AttributionModel,
     touches: &[u32],
     ages: Option<&[f64]>,
     direct: &[bool],
@@ -497,17 +496,17 @@ fn heuristic_weights(
         return;
     }
     match model {
-        Model::FirstTouch => w[0] = 1.0,
-        Model::LastTouch => w[m - 1] = 1.0,
-        Model::LastNonDirect => {
+        AttributionModel::FirstTouch => w[0] = 1.0,
+        AttributionModel::LastTouch => w[m - 1] = 1.0,
+        AttributionModel::LastNonDirect => {
             let i = touches
                 .iter()
                 .rposition(|&c| !direct.get(c as usize).copied().unwrap_or(false))
                 .unwrap_or(m - 1);
             w[i] = 1.0;
         }
-        Model::Linear => w.iter_mut().for_each(|x| *x = 1.0 / m as f64),
-        Model::TimeDecay => {
+        AttributionModel::Linear => w.iter_mut().for_each(|x| *x = 1.0 / m as f64),
+        AttributionModel::TimeDecay => {
             let half = opts.half_life_days;
             if let Some(ages) = ages {
                 let mut sum = 0.0;
@@ -522,7 +521,7 @@ fn heuristic_weights(
                 }
             }
         }
-        Model::PositionBased => {
+        AttributionModel::PositionBased => {
             let total: f64 = opts.position_weights.iter().sum();
             let (f, mid, l) = (
                 opts.position_weights[0] / total,
@@ -549,7 +548,7 @@ fn heuristic_weights(
                 }
             }
         }
-        Model::Markov | Model::Shapley => {}
+        AttributionModel::Markov | AttributionModel::Shapley => {}
     }
 }
 
@@ -558,7 +557,7 @@ struct Accumulator<'a> {
     j: &'a Journeys,
     conversions: Vec<f64>,
     value: Vec<f64>,
-    credits: Option<Credits>,
+    credits: Option<AttributionCredits>,
     /// Scratch: weight per channel of the current path, and the channels touched.
     per_channel: Vec<f64>,
     touched: Vec<u32>,
@@ -571,9 +570,9 @@ impl<'a> Accumulator<'a> {
             j,
             conversions: vec![0.0; k],
             value: vec![0.0; k],
-            credits: credits.then(|| Credits {
+            credits: credits.then(|| AttributionCredits {
                 time: j.time.as_ref().map(|_| Vec::new()),
-                ..Credits::default()
+                ..AttributionCredits::default()
             }),
             per_channel: vec![0.0; k],
             touched: Vec::new(),
@@ -642,9 +641,9 @@ fn shares(conversions: &[f64]) -> Vec<f64> {
 /// is 0).
 ///
 /// ```
-/// use unimetric::attribution::{attribution, AttributionOptions, Journeys, Model, PathColumns, PathOptions};
+/// use unimetric::attribution::{attribution, AttributionOptions, Journeys, AttributionModel, JourneyPaths, PathOptions};
 /// let j = Journeys::from_paths(
-///     &PathColumns {
+///     &JourneyPaths {
 ///         path: vec!["search > email".into(), "search".into()],
 ///         conversions: vec![2.0, 1.0],
 ///         value: Some(vec![100.0, 30.0]),
@@ -654,10 +653,10 @@ fn shares(conversions: &[f64]) -> Vec<f64> {
 /// )
 /// .unwrap();
 /// let r = attribution(&j, &AttributionOptions::default()).unwrap();
-/// let last = r.model(Model::LastTouch).unwrap();
+/// let last = r.model(AttributionModel::LastTouch).unwrap();
 /// assert_eq!(last.channels, ["email", "search"]);
 /// assert_eq!(last.conversions, [2.0, 1.0]);
-/// assert_eq!(r.model(Model::Linear).unwrap().conversions, [1.0, 2.0]);
+/// assert_eq!(r.model(AttributionModel::Linear).unwrap().conversions, [1.0, 2.0]);
 /// ```
 pub fn attribution(journeys: &Journeys, opts: &AttributionOptions) -> Result<AttributionResult> {
     opts.check()?;
@@ -679,7 +678,7 @@ pub fn attribution(journeys: &Journeys, opts: &AttributionOptions) -> Result<Att
         }
         seen.iter().filter(|&&s| s).count()
     };
-    let models: Vec<Model> = match &opts.models {
+    let models: Vec<AttributionModel> = match &opts.models {
         Some(list) => {
             if list.is_empty() {
                 return Err(Error::BadOption {
@@ -690,7 +689,7 @@ pub fn attribution(journeys: &Journeys, opts: &AttributionOptions) -> Result<Att
             let mut v = list.clone();
             v.sort_unstable();
             v.dedup();
-            if v.contains(&Model::TimeDecay) && !j.has_times() {
+            if v.contains(&AttributionModel::TimeDecay) && !j.has_times() {
                 return Err(Error::BadOption {
                     option: "models".into(),
                     message:
@@ -698,16 +697,17 @@ pub fn attribution(journeys: &Journeys, opts: &AttributionOptions) -> Result<Att
                             .into(),
                 });
             }
-            if v.contains(&Model::Shapley) && converting_channels > MAX_SHAPLEY_CHANNELS {
+            if v.contains(&AttributionModel::Shapley) && converting_channels > MAX_SHAPLEY_CHANNELS
+            {
                 return Err(shapley_too_large(converting_channels));
             }
             v
         }
-        None => Model::ALL
+        None => AttributionModel::ALL
             .into_iter()
             .filter(|m| match m {
-                Model::TimeDecay => j.has_times(),
-                Model::Shapley => converting_channels <= MAX_SHAPLEY_CHANNELS,
+                AttributionModel::TimeDecay => j.has_times(),
+                AttributionModel::Shapley => converting_channels <= MAX_SHAPLEY_CHANNELS,
                 _ => true,
             })
             .collect(),
@@ -726,7 +726,7 @@ pub fn attribution(journeys: &Journeys, opts: &AttributionOptions) -> Result<Att
         let mut acc = Accumulator::new(j, opts.credits);
         let mut definition = DefinitionRef::new(model.definition());
         match model {
-            Model::Markov => {
+            AttributionModel::Markov => {
                 let order = opts.order as usize;
                 let chain = markov::Chain::fit(j, order, opts.collapse_repeats)?;
                 let (re, re_value, p_conv) = chain.removal_effects(j.channels.len())?;
@@ -786,7 +786,7 @@ pub fn attribution(journeys: &Journeys, opts: &AttributionOptions) -> Result<Att
                 );
                 continue;
             }
-            Model::Shapley => {
+            AttributionModel::Shapley => {
                 let (conversions, value) = shapley(j)?;
                 if opts.credits {
                     let mut pairs: Vec<(u32, f64)> = Vec::new();
@@ -816,17 +816,17 @@ pub fn attribution(journeys: &Journeys, opts: &AttributionOptions) -> Result<Att
                 );
                 continue;
             }
-            Model::LastNonDirect => {
+            AttributionModel::LastNonDirect => {
                 definition = definition.with(
                     "directChannel",
                     ParamValue::Text(opts.direct_channel.clone()),
                 );
             }
-            Model::TimeDecay => {
+            AttributionModel::TimeDecay => {
                 definition =
                     definition.with("halfLifeDays", ParamValue::Number(opts.half_life_days));
             }
-            Model::PositionBased => {
+            AttributionModel::PositionBased => {
                 definition = definition.with(
                     "positionWeights",
                     ParamValue::Text(
@@ -980,9 +980,9 @@ pub struct ChannelComparison {
 #[serde(rename_all = "camelCase")]
 pub struct AttributionComparison {
     /// The first model.
-    pub a: Model,
+    pub a: AttributionModel,
     /// The second model.
-    pub b: Model,
+    pub b: AttributionModel,
     /// One entry per channel, the largest over- or under-credit first.
     pub channels: Vec<ChannelComparison>,
 }
@@ -1002,8 +1002,8 @@ fn percent(x: f64) -> String {
 /// `E_BAD_OPTION` when either model is not in the result.
 pub fn compare_attribution(
     result: &AttributionResult,
-    a: Model,
-    b: Model,
+    a: AttributionModel,
+    b: AttributionModel,
 ) -> Result<AttributionComparison> {
     let (ma, mb) = (result.model(a)?, result.model(b)?);
     Ok(compare_credits(
@@ -1016,8 +1016,8 @@ pub fn compare_attribution(
 /// [`compare_attribution`] on the channel names and the two models' conversions per channel.
 pub fn compare_credits(
     names: &[String],
-    (a, ca): (Model, &[f64]),
-    (b, cb): (Model, &[f64]),
+    (a, ca): (AttributionModel, &[f64]),
+    (b, cb): (AttributionModel, &[f64]),
 ) -> AttributionComparison {
     let mut channels: Vec<ChannelComparison> = names
         .iter()

@@ -9,8 +9,8 @@ use super::convert::{
 use super::interop::{read, to_js};
 use super::transactions::Transactions;
 use crate::attribution::{
-    AttributionOptions, ConversionColumns, FromTransactionsOptions, JourneyMapping, Model,
-    PathColumns, PathOptions, TouchColumns,
+    AttributionOptions, ConversionColumns, JourneyMapping, JourneyPaths,
+    JourneysFromTransactionsOptions, Model, PathOptions, TouchColumns,
 };
 use crate::data::{amount_value, time_value_in, Cell, TableOptions, TimeColumn, Zone};
 use crate::error::{join_names, Error};
@@ -300,7 +300,7 @@ impl Journeys {
         #[wasm_bindgen(unchecked_param_type = "JourneyPaths")] paths: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PathOptions")] options: &JsValue,
     ) -> JsResult<Journeys> {
-        let cols: PathColumns = read(paths, "Journeys.fromPaths (paths)")?;
+        let cols: JourneyPaths = read(paths, "Journeys.fromPaths (paths)")?;
         let opts: PathOptions = read(options, "Journeys.fromPaths")?;
         let inner = crate::attribution::Journeys::from_paths(&cols, &opts)?;
         Ok(Journeys { inner })
@@ -316,7 +316,7 @@ impl Journeys {
         #[wasm_bindgen(unchecked_optional_param_type = "JourneysFromTransactionsOptions")]
         options: &JsValue,
     ) -> JsResult<Journeys> {
-        let opts: FromTransactionsOptions = read(options, "Journeys.fromTransactions")?;
+        let opts: JourneysFromTransactionsOptions = read(options, "Journeys.fromTransactions")?;
         let t = read_events(touchpoints, "touchpoints", tx.core().timezone(), &CHANNEL)?;
         let inner =
             crate::attribution::Journeys::from_transactions(touch_columns(&t), tx.core(), &opts)?;
