@@ -34,6 +34,9 @@ pub const DENSE_LIMIT: usize = 800;
 /// The most Gauss–Seidel sweeps before `E_NOT_CONVERGED`.
 pub const MAX_SWEEPS: usize = 100_000;
 
+/// Chains of up to this many states count transitions in a dense table.
+const DENSE_COUNTS: usize = 1024;
+
 /// The most states (channel tuples) a chain may have.
 pub const MAX_STATES: usize = 200_000;
 
@@ -129,13 +132,44 @@ fn states(j: &Journeys, p: usize, order: usize, collapse: bool, out: &mut Vec<u6
 impl Chain {
     /// Counts the transitions of every path.
     pub(crate) fn fit(j: &Journeys, order: usize, collapse: bool) -> Result<Chain> {
+        Self::fit_with(j, order, collapse, DENSE_COUNTS)
+    }
+
+    /// [`fit`](Self::fit), counting in a dense table when the chain has at most `dense_limit`
+    /// states (a hash map otherwise; both give the same chain).
+    fn fit_with(j: &Journeys, order: usize, collapse: bool, dense_limit: usize) -> Result<Chain> {
         let order = order.clamp(1, 4);
-        // Pass 1: the distinct states, sorted.
-        let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+        // Pass 1: every path's states as packed keys, flat.
+        let paths = j.path_count();
+        let mut seq: Vec<u64> = Vec::with_capacity(j.touch_count());
+        let mut seq_off: Vec<usize> = Vec::with_capacity(paths + 1);
+        seq_off.push(0);
         let mut buf = Vec::new();
-        for p in 0..j.path_count() {
+        for p in 0..paths {
             states(j, p, order, collapse, &mut buf);
-            for &key in &buf {
+            seq.extend_from_slice(&buf);
+            seq_off.push(seq.len());
+        }
+        // The distinct states, sorted, and each visit's state id (1-based; 0 is `(start)`).
+        let (keys, id) = if order == 1 {
+            // A state is one channel, and keys sort as the channels' indices.
+            let channel = |k: u64| ((k >> (3 * BITS)) & MASK) as usize;
+            let mut rank = vec![0u32; MASK as usize + 1];
+            for &k in &seq {
+                rank[channel(k)] = 1;
+            }
+            let mut keys = Vec::new();
+            for (c, r) in rank.iter_mut().enumerate() {
+                if *r != 0 {
+                    keys.push(pack(&[c as u32]));
+                    *r = keys.len() as u32;
+                }
+            }
+            let id: Vec<u32> = seq.iter().map(|&k| rank[channel(k)]).collect();
+            (keys, id)
+        } else {
+            let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+            for &key in &seq {
                 index.entry(key).or_insert(0);
                 if index.len() > MAX_STATES {
                     return Err(Error::TooLarge {
@@ -145,37 +179,53 @@ impl Chain {
                     });
                 }
             }
-        }
-        let mut keys: Vec<u64> = index.keys().copied().collect();
-        keys.sort_unstable();
-        for (i, k) in keys.iter().enumerate() {
-            index.insert(*k, i as u32 + 1);
-        }
+            let mut keys: Vec<u64> = index.keys().copied().collect();
+            keys.sort_unstable();
+            for (i, k) in keys.iter().enumerate() {
+                index.insert(*k, i as u32 + 1);
+            }
+            let id: Vec<u32> = seq
+                .iter()
+                .map(|k| index.get(k).copied().unwrap_or(0))
+                .collect();
+            (keys, id)
+        };
         let n = keys.len() + 1;
-        // Pass 2: weighted transition counts.
+        // Pass 2: weighted transition counts, in a dense table for small chains.
+        let dense = n <= dense_limit;
+        let mut table = if dense { vec![0.0; n * n] } else { Vec::new() };
         let mut counts: FxHashMap<u64, f64> = FxHashMap::default();
         let mut to_conversion = vec![0.0; n];
         let mut to_null = vec![0.0; n];
         let mut value = vec![0.0; n];
-        for p in 0..j.path_count() {
+        for p in 0..paths {
             let (conv, nulls) = (j.conversions[p], j.nulls[p]);
             let w = conv + nulls;
             if w <= 0.0 {
                 continue;
             }
-            states(j, p, order, collapse, &mut buf);
             let mut prev = 0u32;
-            for key in &buf {
-                let s = index.get(key).copied().unwrap_or(0);
-                *counts
-                    .entry(((prev as u64) << 32) | s as u64)
-                    .or_insert(0.0) += w;
+            for &s in &id[seq_off[p]..seq_off[p + 1]] {
+                if dense {
+                    table[prev as usize * n + s as usize] += w;
+                } else {
+                    *counts
+                        .entry(((prev as u64) << 32) | s as u64)
+                        .or_insert(0.0) += w;
+                }
                 prev = s;
             }
             to_conversion[prev as usize] += conv;
             to_null[prev as usize] += nulls;
             if conv > 0.0 {
                 value[prev as usize] += j.value[p];
+            }
+        }
+        if dense {
+            for (i, &c) in table.iter().enumerate() {
+                if c != 0.0 {
+                    counts.insert((((i / n) as u64) << 32) | (i % n) as u64, c);
+                }
             }
         }
         let mut edges: Vec<(u64, f64)> = counts.into_iter().collect();
@@ -456,6 +506,16 @@ mod tests {
         .unwrap();
         let chain = Chain::fit(&j, 3, false).unwrap();
         assert!(chain.len() > 200, "{}", chain.len());
+        // Counted in a hash map instead of the dense table: the same chain, bit for bit.
+        let hashed = Chain::fit_with(&j, 3, false, 0).unwrap();
+        assert_eq!(
+            (&hashed.keys, &hashed.row_start, &hashed.col, &hashed.prob),
+            (&chain.keys, &chain.row_start, &chain.col, &chain.prob)
+        );
+        let order1 = Chain::fit(&j, 1, true).unwrap();
+        let order1_hashed = Chain::fit_with(&j, 1, true, 0).unwrap();
+        assert_eq!(order1.prob, order1_hashed.prob);
+        assert_eq!(order1.keys.len(), names.len());
         let n = chain.len();
         for c in 0..=names.len() {
             let removed: Vec<bool> = (0..n).map(|s| chain.contains(s, c as u32)).collect();
