@@ -638,3 +638,77 @@ fn customer_attributes_from_arrow() {
     };
     assert_eq!(err(&bytes, &text_as_seats).0, "E_BAD_TYPE");
 }
+
+/// Journeys from Arrow equal the same journeys from CSV: integer ids, timestamp columns, a
+/// dictionary-encoded channel, a float value; a null channel is `E_MISSING_VALUE` at its row.
+#[test]
+fn journeys_from_arrow_equal_csv() {
+    use unimetric::attribution::{attribution, AttributionOptions, JourneyMapping, Journeys};
+    let t0 = 1_709_287_200_000i64; // 2024-03-01T10:00:00Z
+    let hour = 3_600_000i64;
+    let mut channel = StringDictionaryBuilder::<Int8Type>::new();
+    for c in ["search", "email", "email", "direct"] {
+        channel.append_value(c);
+    }
+    let touches = stream(&[batch(vec![
+        (
+            "id",
+            Arc::new(Int64Array::from(vec![1, 1, 2, 2])) as ArrayRef,
+        ),
+        (
+            "at",
+            Arc::new(TimestampMillisecondArray::from(vec![
+                t0,
+                t0 + 24 * hour,
+                t0 + 2 * hour,
+                t0 + 50 * hour,
+            ])) as ArrayRef,
+        ),
+        ("source", Arc::new(channel.finish()) as ArrayRef),
+    ])]);
+    let conversions = file(&[batch(vec![
+        ("id", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef),
+        (
+            "at",
+            Arc::new(TimestampMillisecondArray::from(vec![
+                t0 + 26 * hour,
+                t0 + 71 * hour,
+            ])) as ArrayRef,
+        ),
+        (
+            "revenue",
+            Arc::new(Float64Array::from(vec![80.0, 20.0])) as ArrayRef,
+        ),
+    ])]);
+    let mapping: JourneyMapping = serde_json::from_str(
+        r#"{"journeyId":"id","timestamp":"at","channel":"source","value":"revenue"}"#,
+    )
+    .unwrap();
+    let from_arrow = Journeys::from_arrow(&touches, &conversions, &mapping).unwrap();
+    let csv_t = "id,at,source\n1,2024-03-01T10:00:00Z,search\n1,2024-03-02T10:00:00Z,email\n2,2024-03-01T12:00:00Z,email\n2,2024-03-03T12:00:00Z,direct\n";
+    let csv_c = "id,at,revenue\n1,2024-03-02T12:00:00Z,80\n2,2024-03-04T09:00:00Z,20\n";
+    let from_csv = Journeys::from_csv(csv_t.as_bytes(), csv_c.as_bytes(), &mapping).unwrap();
+    assert_eq!(from_arrow, from_csv);
+    let r = attribution(&from_arrow, &AttributionOptions::default()).unwrap();
+    assert_eq!(r.channels, ["direct", "email", "search"]);
+    assert_eq!(r.models["lastTouch"].value, [20.0, 80.0, 0.0]);
+
+    let mut nulls = StringDictionaryBuilder::<Int8Type>::new();
+    nulls.append_value("search");
+    nulls.append_null();
+    let bad = stream(&[batch(vec![
+        ("id", Arc::new(Int64Array::from(vec![1, 1])) as ArrayRef),
+        (
+            "at",
+            Arc::new(TimestampMillisecondArray::from(vec![t0, t0 + hour])) as ArrayRef,
+        ),
+        ("source", Arc::new(nulls.finish()) as ArrayRef),
+    ])]);
+    let e = Journeys::from_arrow(&bad, &conversions, &mapping).unwrap_err();
+    assert_eq!(
+        (e.code(), e.column(), e.row()),
+        ("E_MISSING_VALUE", Some("source"), Some(2))
+    );
+    let e = Journeys::from_arrow(b"not arrow", &conversions, &mapping).unwrap_err();
+    assert_eq!(e.code(), "E_ARROW");
+}

@@ -535,6 +535,47 @@ impl PathBuilder {
     }
 }
 
+/// A row reader: called with each row (1-based) and its cells.
+type RowFn<'f> = dyn FnMut(usize, &[Cell<'_>]) -> Result<()> + 'f;
+
+/// Calls `f` with the cells of the `(field, column)` pairs of every CSV row.
+fn csv_rows(bytes: &[u8], fields: &[(&str, &str)], f: &mut RowFn<'_>) -> Result<()> {
+    let mut table = CsvTable::open(bytes)?;
+    let idx = fields
+        .iter()
+        .map(|&(field, name)| table.column(name, field))
+        .collect::<Result<Vec<usize>>>()?;
+    table.for_each(|row, rec| {
+        let cells = idx
+            .iter()
+            .zip(fields)
+            .map(|(&i, &(_, name))| field(rec, i, name, row))
+            .collect::<Result<Vec<Cell<'_>>>>()?;
+        f(row, &cells)
+    })?;
+    Ok(())
+}
+
+/// Calls `f` with the cells of the `(field, column)` pairs of every Arrow row (times, the
+/// value as a number, the rest as text).
+#[cfg(feature = "arrow")]
+fn arrow_rows(bytes: &[u8], fields: &[(&str, &str)], f: &mut RowFn<'_>) -> Result<()> {
+    use crate::data::arrow::{for_each_row, ColumnKind};
+    let columns: Vec<(&str, &str, ColumnKind)> = fields
+        .iter()
+        .map(|&(field, name)| {
+            // Ids may be integers or text: a number column falls back to text.
+            let kind = match field {
+                "timestamp" => ColumnKind::Time,
+                "channel" => ColumnKind::Text,
+                _ => ColumnKind::Number,
+            };
+            (field, name, kind)
+        })
+        .collect();
+    for_each_row(bytes, &columns, |row, cells| f(row, cells)).map(|_| ())
+}
+
 /// Maps interned indices to their sorted positions.
 fn renumber(v: &mut [u32], rank: &[u32]) {
     for x in v {
@@ -819,68 +860,88 @@ impl Journeys {
         conversions: &[u8],
         mapping: &JourneyMapping,
     ) -> Result<Journeys> {
+        Self::from_row_sources(
+            |fields, f| csv_rows(touchpoints, fields, f),
+            |fields, f| csv_rows(conversions, fields, f),
+            mapping,
+        )
+    }
+
+    /// Journeys from two Arrow IPC tables (touchpoints and conversions) under `mapping`; time
+    /// columns may be timestamps, dates, epoch milliseconds or text.
+    #[cfg(feature = "arrow")]
+    pub fn from_arrow(
+        touchpoints: &[u8],
+        conversions: &[u8],
+        mapping: &JourneyMapping,
+    ) -> Result<Journeys> {
+        Self::from_row_sources(
+            |fields, f| arrow_rows(touchpoints, fields, f),
+            |fields, f| arrow_rows(conversions, fields, f),
+            mapping,
+        )
+    }
+
+    /// Journeys from two sources of rows (CSV or Arrow): each is called with the `(field,
+    /// column)` pairs to read and a function taking each row's cells in that order.
+    fn from_row_sources(
+        touchpoints: impl FnOnce(&[(&str, &str)], &mut RowFn<'_>) -> Result<()>,
+        conversions: impl FnOnce(&[(&str, &str)], &mut RowFn<'_>) -> Result<()>,
+        mapping: &JourneyMapping,
+    ) -> Result<Journeys> {
         let zone = &mapping.timezone;
-        let read_id = |cell: Cell<'_>, column: &str, row: usize| -> Result<String> {
+        let id = |cell: Cell<'_>, row: usize| -> Result<String> {
             match cell {
                 Cell::Text(s) => Ok(s.trim().to_string()),
+                Cell::Number(x) if x.fract() == 0.0 && x.abs() < 9e15 => {
+                    Ok(format!("{}", x as i64))
+                }
                 _ => Err(Error::MissingValue {
-                    column: column.into(),
+                    column: mapping.journey_id.clone(),
                     row,
                 }),
             }
         };
-        let mut table = CsvTable::open(touchpoints)?;
-        let ji = table.column(&mapping.journey_id, "journeyId")?;
-        let ti = table.column(&mapping.timestamp, "timestamp")?;
-        let chi = table.column(&mapping.channel, "channel")?;
-        let (mut tid, mut tt, mut tch) = (Vec::new(), Vec::new(), Vec::new());
-        table.for_each(|row, rec| {
-            tid.push(read_id(
-                field(rec, ji, &mapping.journey_id, row)?,
-                &mapping.journey_id,
-                row,
-            )?);
-            tt.push(time_value_in(
-                field(rec, ti, &mapping.timestamp, row)?,
-                &mapping.timestamp,
-                row,
-                zone,
-                DateFormat::Iso,
-            )?);
-            match field(rec, chi, &mapping.channel, row)? {
-                Cell::Text(s) => tch.push(s.trim().to_string()),
-                _ => {
-                    return Err(Error::MissingValue {
-                        column: mapping.channel.clone(),
-                        row,
-                    })
-                }
-            }
-            Ok(())
-        })?;
-        let mut table = CsvTable::open(conversions)?;
-        let ji = table.column(&mapping.journey_id, "journeyId")?;
-        let ti = table.column(&mapping.timestamp, "timestamp")?;
-        let vi = match &mapping.value {
-            Some(v) => Some((table.column(v, "value")?, v.as_str())),
-            None => None,
+        let time = |cell: Cell<'_>, row: usize| {
+            time_value_in(cell, &mapping.timestamp, row, zone, DateFormat::Iso)
         };
+        let (mut tid, mut tt, mut tch) = (Vec::new(), Vec::new(), Vec::new());
+        touchpoints(
+            &[
+                ("journeyId", mapping.journey_id.as_str()),
+                ("timestamp", mapping.timestamp.as_str()),
+                ("channel", mapping.channel.as_str()),
+            ],
+            &mut |row, cells| {
+                let cell = |i: usize| cells.get(i).copied().unwrap_or(Cell::Missing);
+                tid.push(id(cell(0), row)?);
+                tt.push(time(cell(1), row)?);
+                match cell(2) {
+                    Cell::Text(s) => tch.push(s.trim().to_string()),
+                    _ => {
+                        return Err(Error::MissingValue {
+                            column: mapping.channel.clone(),
+                            row,
+                        })
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        let mut fields = vec![
+            ("journeyId", mapping.journey_id.as_str()),
+            ("timestamp", mapping.timestamp.as_str()),
+        ];
+        if let Some(v) = &mapping.value {
+            fields.push(("value", v.as_str()));
+        }
         let (mut cid, mut ct, mut cv) = (Vec::new(), Vec::new(), Vec::new());
-        table.for_each(|row, rec| {
-            cid.push(read_id(
-                field(rec, ji, &mapping.journey_id, row)?,
-                &mapping.journey_id,
-                row,
-            )?);
-            ct.push(time_value_in(
-                field(rec, ti, &mapping.timestamp, row)?,
-                &mapping.timestamp,
-                row,
-                zone,
-                DateFormat::Iso,
-            )?);
-            if let Some((vi, name)) = vi {
-                cv.push(amount_value(field(rec, vi, name, row)?, name, row)?);
+        conversions(&fields, &mut |row, cells| {
+            let cell = |i: usize| cells.get(i).copied().unwrap_or(Cell::Missing);
+            cid.push(id(cell(0), row)?);
+            ct.push(time(cell(1), row)?);
+            if let Some(name) = &mapping.value {
+                cv.push(amount_value(cell(2), name, row)?);
             }
             Ok(())
         })?;
@@ -893,7 +954,7 @@ impl Journeys {
             ConversionColumns {
                 journey_id: IdColumn::Text(&cid),
                 timestamp: TimeColumn::Instants(&ct),
-                value: vi.map(|_| cv.as_slice()),
+                value: mapping.value.as_ref().map(|_| cv.as_slice()),
             },
             zone,
         )

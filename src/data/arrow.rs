@@ -696,6 +696,51 @@ pub fn read_transactions<'b>(
     Ok(tx)
 }
 
+/// The kind of value a column read by [`for_each_row`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// A timestamp, date, epoch-milliseconds or text column (times as epoch-ms numbers).
+    Time,
+    /// A numeric column (integer, float or decimal), or text.
+    Number,
+    /// A text column.
+    Text,
+}
+
+/// Calls `f(row, cells)` for every row (1-based) of an Arrow IPC table, with the cells of the
+/// named columns in order: `columns` holds `(field, column name, kind)`. A missing column is
+/// `E_MISSING_COLUMN` naming the field, a column of another type `E_BAD_TYPE`; nulls are
+/// [`Cell::Missing`]. The cells are not checked further: the caller's row reader does, as for
+/// CSV. Returns the number of rows.
+pub fn for_each_row(
+    bytes: &[u8],
+    columns: &[(&str, &str, ColumnKind)],
+    mut f: impl FnMut(usize, &[Cell<'_>]) -> Result<()>,
+) -> Result<usize> {
+    let table = ArrowTable::read(bytes)?;
+    let cols = columns
+        .iter()
+        .map(|&(field, name, kind)| {
+            table.column(name, field)?.cells(match kind {
+                ColumnKind::Time => CellKind::Time,
+                ColumnKind::Number => CellKind::Number,
+                ColumnKind::Text => CellKind::Text,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let n = table.num_rows();
+    let mut cells = Vec::with_capacity(cols.len());
+    for i in 0..n {
+        cells.clear();
+        cells.extend(
+            cols.iter()
+                .map(|c| c.get(i).copied().unwrap_or(Cell::Missing)),
+        );
+        f(i + 1, &cells)?;
+    }
+    Ok(n)
+}
+
 /// Reads marketing spend from Arrow IPC bytes under `mapping`, row by row through the same
 /// [`SpendBuilder`] as CSV, rows and typed columns.
 pub fn read_spend(bytes: &[u8], mapping: &SpendMapping) -> Result<Spend> {

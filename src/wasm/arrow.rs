@@ -1,6 +1,7 @@
 //! `fromArrow` constructors (cargo feature `arrow`, the `unimetric/arrow` entry point): Arrow
 //! IPC bytes in, the same tables as the typed-columns constructors out.
 
+use super::attribution::Journeys;
 use super::cac::Spend;
 use super::convert::{bad_type, ensure_fits, name_list, JsResult};
 use super::interop::{read, to_js};
@@ -135,4 +136,24 @@ pub fn customer_attributes_from_arrow(
     let m: AttributeMapping = read(columns, "columns")?;
     let attributes = crate::data::arrow::read_attributes(ipc_bytes(ipc)?, &m)?;
     Ok(to_js(&attributes))
+}
+
+#[wasm_bindgen]
+impl Journeys {
+    /// Journeys from two Arrow IPC tables (touchpoints and conversions, stream or file format)
+    /// under `mapping`: the same rules as `Journeys.fromCsv`.
+    #[wasm_bindgen(js_name = fromArrow)]
+    pub fn from_arrow(
+        #[wasm_bindgen(unchecked_param_type = "ArrowIpcInput")] touchpoints: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ArrowIpcInput")] conversions: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "JourneyMapping")] mapping: &JsValue,
+    ) -> JsResult<Journeys> {
+        let m: crate::attribution::JourneyMapping = read(mapping, "Journeys.fromArrow (mapping)")?;
+        let inner = crate::attribution::Journeys::from_arrow(
+            &ipc_bytes(touchpoints)?,
+            &ipc_bytes(conversions)?,
+            &m,
+        )?;
+        Ok(Journeys::wrap(inner))
+    }
 }

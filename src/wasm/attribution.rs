@@ -374,6 +374,11 @@ impl Journeys {
 }
 
 impl Journeys {
+    #[cfg(feature = "arrow")]
+    pub(crate) fn wrap(inner: crate::attribution::Journeys) -> Journeys {
+        Journeys { inner }
+    }
+
     fn from_events(
         touchpoints: &JsValue,
         conversions: &JsValue,
