@@ -37,12 +37,14 @@
 
 pub mod journeys;
 pub mod markov;
+pub mod touchpoints;
 
 pub use journeys::{
     ConversionColumns, FromTransactionsOptions, JourneyMapping, Journeys, PathColumns, PathOptions,
     Purchases, TouchColumns, Unattributed,
 };
 pub use markov::MarkovReport;
+pub use touchpoints::{CustomerIds, TouchpointMapping, TouchpointTable};
 
 use crate::error::{Error, Result};
 use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
