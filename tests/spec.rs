@@ -1416,9 +1416,10 @@ fn attribution_metrics_from_touchpoints() {
 
 /// A touchpoints mapping without its channel column, with an unknown key, or not an object is
 /// refused at parse with a coded error at `data.touchpoints`; a spec without one cannot read a
-/// touchpoints CSV; a mapped column the CSV lacks names it.
+/// touchpoints CSV; a mapped column the CSV lacks names it; an attribution parameter out of
+/// range, of the wrong shape or not the model's is refused at its path.
 #[test]
-fn bad_touchpoints_mappings_are_coded_errors_at_their_path() {
+fn bad_touchpoints_and_parameters_are_coded_errors_at_their_path() {
     let with = |tp: Value| {
         json!({ "unimetricSpec": 1, "name": "t", "version": "1.0.0",
             "data": { "touchpoints": tp }, "metrics": { "aov": { "metric": "orders.aov" } } })
@@ -1455,4 +1456,66 @@ fn bad_touchpoints_mappings_are_coded_errors_at_their_path() {
     assert_eq!(e.code(), "E_MISSING_VALUE");
     // Rows are counted as the file's lines, the header being line 1.
     assert_eq!((e.column(), e.row()), (Some("source"), Some(3)));
+    // The models' parameters are checked at parse, at their path.
+    for (metric, params, code, at) in [
+        (
+            "attribution.position_based",
+            json!({ "positionWeights": [0.5, -0.5, 1] }),
+            "E_BAD_OPTION",
+            "positionWeights",
+        ),
+        (
+            "attribution.position_based",
+            json!({ "positionWeights": [0.5, 0.5] }),
+            "E_BAD_OPTION",
+            "positionWeights",
+        ),
+        (
+            "attribution.markov",
+            json!({ "order": 5 }),
+            "E_OUT_OF_RANGE",
+            "order",
+        ),
+        (
+            "attribution.time_decay",
+            json!({ "halfLifeDays": 0 }),
+            "E_OUT_OF_RANGE",
+            "halfLifeDays",
+        ),
+        (
+            "attribution.linear",
+            json!({ "lookbackDays": 0 }),
+            "E_OUT_OF_RANGE",
+            "lookbackDays",
+        ),
+        (
+            "attribution.linear",
+            json!({ "purchases": "last" }),
+            "E_OUT_OF_RANGE",
+            "purchases",
+        ),
+        (
+            "attribution.last_non_direct",
+            json!({ "directChannel": " " }),
+            "E_BAD_OPTION",
+            "directChannel",
+        ),
+        (
+            "attribution.shapley",
+            json!({ "order": 2 }),
+            "E_UNKNOWN_OPTION",
+            "order",
+        ),
+    ] {
+        let e = MetricSpec::parse(&spec_with(
+            json!({ "m": { "metric": metric, "params": params } }),
+        ))
+        .unwrap_err();
+        assert_eq!(e.code(), code, "{metric} {params}");
+        assert_eq!(
+            e.path(),
+            Some(format!("metrics.m.params.{at}").as_str()),
+            "{metric} {params}"
+        );
+    }
 }
