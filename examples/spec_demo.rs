@@ -17,6 +17,7 @@ fn main() -> unimetric::Result<()> {
         transactions: Some(&tx),
         spend: Some(&spend),
         assignments: None,
+        touchpoints: None,
         mapped_by_caller: false,
     };
     println!("{} {} {}", spec.name, spec.version, spec.definition_hash());

@@ -280,8 +280,15 @@ pub const LTV_RATIO: Definition = Definition {
 pub const LTV_PARAM: ParameterDef = ParameterDef::new("ltv", "\"historical\"", "Which LTV: \"historical\" (recorded as ltv.historical: realised gross margin per acquired customer to date, at margin), or { customerId, value, metric } with one value per customer.").text("historical");
 
 /// All CAC definitions.
-pub const DEFINITIONS: &[Definition] =
-    &[BLENDED, PAID, CHANNEL, PAYBACK, PAYBACK_SIMPLE, LTV_RATIO];
+pub const DEFINITIONS: &[Definition] = &[
+    BLENDED,
+    PAID,
+    CHANNEL,
+    ATTRIBUTED,
+    PAYBACK,
+    PAYBACK_SIMPLE,
+    LTV_RATIO,
+];
 
 /// The channel name given to customers without one.
 pub const UNKNOWN_CHANNEL: &str = crate::cohort::UNKNOWN_CHANNEL;

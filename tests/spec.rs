@@ -121,6 +121,7 @@ fn demo_spec_equals_direct_calls() {
                 transactions: Some(&tx),
                 spend: Some(&spend),
                 assignments: None,
+                touchpoints: None,
                 mapped_by_caller: false,
             },
             None,
@@ -244,6 +245,7 @@ fn demo_spec_equals_direct_calls() {
                 transactions: Some(&tx),
                 spend: Some(&spend),
                 assignments: None,
+                touchpoints: None,
                 mapped_by_caller: false,
             },
             Some(&["aov".to_string()]),
@@ -356,6 +358,9 @@ fn other_value(p: &unimetric::glossary::ParameterDef, current: &Value) -> Value 
         "baselineSd" if current.is_null() => return json!(2),
         "baselineRate" => return json!(0.2),
         "timezone" => return json!("Europe/Berlin"),
+        "directChannel" => return json!("(none)"),
+        "collapseRepeats" => return json!(current != &json!(true)),
+        "positionWeights" => return json!([0.3, 0.4, 0.3]),
         _ => {}
     }
     if let Some(values) = p.values {
@@ -399,6 +404,9 @@ fn every_parameter_of_every_metric_is_a_breaking_change() {
         if e.metric.starts_with("retention.") {
             params.insert("survivors".into(), json!([1000, 631, 468, 382, 326]));
             params.insert("discountRate".into(), json!(0.1));
+        }
+        if e.metric == "cac.attributed" {
+            params.insert("model".into(), json!("markov"));
         }
         if e.metric == "experiment.plan" {
             params.insert("metric".into(), json!("proportion"));
@@ -1263,4 +1271,309 @@ fn clv_on_pareto_nbd_equals_the_direct_call() {
         value(&out, "ltv"),
         Some(clv(&bg, &gg, &s, &ClvOptions::default()).unwrap().total)
     );
+}
+
+/// Hand-computed attribution: touchpoints of A, B, C and D; purchases of A (01-10, 01-20), B
+/// (01-12) and C (01-15). Last touch over the 5 days before each first purchase: A's path is
+/// email (01-08; search on 01-01 is too early), B's search (01-11; social on 01-05 is too
+/// early), C's email; D never buys (a non-converting path). Last touch credits email 2 of the
+/// 3 conversions: headline ⅔, from 4 touches (the default 30 days would take 6). The
+/// Markov metric (every purchase day, order 1, repeats collapsed) equals the direct call bit for
+/// bit, headline and detail.
+#[test]
+fn attribution_metrics_from_touchpoints() {
+    use unimetric::attribution::{
+        attribution, AttributionOptions, CustomerIds, Journeys, JourneysFromTransactionsOptions,
+        Model, Purchases, TouchpointMapping, TouchpointTable,
+    };
+    let tx_csv = b"customer,date,amount\nA,2024-01-10,100\nB,2024-01-12,50\nC,2024-01-15,80\nA,2024-01-20,30\n";
+    let tp_csv = b"user,seen,source\nA,2024-01-01,search\nA,2024-01-08,email\nB,2024-01-05,social\nB,2024-01-11,search\nC,2024-01-14,email\nD,2024-01-03,social\nA,2024-01-18, social\n";
+    let doc = json!({ "unimetricSpec": 1, "name": "t", "version": "1.0.0",
+        "data": { "transactions": { "customerId": "customer", "timestamp": "date", "amount": "amount" },
+                  "touchpoints": { "customerId": "user", "timestamp": "seen", "channel": "source" } },
+        "metrics": {
+            "last": { "metric": "attribution.last_touch", "params": { "lookbackDays": 5 } },
+            "markov": { "metric": "attribution.markov",
+                "params": { "order": 1, "collapseRepeats": true, "purchases": "all" } },
+            "aov": { "metric": "orders.aov" }
+        } });
+    let spec = MetricSpec::from_value(doc).unwrap();
+    let tx = Transactions::from_csv(tx_csv, &spec.transactions_mapping().unwrap()).unwrap();
+    let tp = TouchpointTable::from_csv(tp_csv, &spec.touchpoints_mapping().unwrap()).unwrap();
+    assert_eq!(
+        spec.touchpoints_mapping().unwrap(),
+        TouchpointMapping::new("user", "seen", "source")
+    );
+    let out = eval_all(
+        &spec,
+        &Inputs {
+            transactions: Some(&tx),
+            touchpoints: Some(&tp),
+            ..Inputs::default()
+        },
+    );
+    assert_eq!(value(&out, "last"), Some(2.0 / 3.0));
+
+    let direct = |lookback: f64, purchases, o: AttributionOptions| {
+        let j = Journeys::from_transactions(
+            tp.view(),
+            &tx,
+            &JourneysFromTransactionsOptions {
+                lookback_days: lookback,
+                purchases,
+            },
+        )
+        .unwrap();
+        attribution(&j, &o).unwrap()
+    };
+    let last = direct(
+        5.0,
+        Purchases::First,
+        AttributionOptions {
+            models: Some(vec![Model::LastTouch]),
+            ..AttributionOptions::default()
+        },
+    );
+    assert_eq!(last.channels, ["email", "search", "social"]);
+    assert_eq!(last.models["lastTouch"].conversions, [2.0, 1.0, 0.0]);
+    assert_eq!(last.totals.touches, 4);
+    let markov = direct(
+        30.0,
+        Purchases::All,
+        AttributionOptions {
+            models: Some(vec![Model::Markov]),
+            order: 1.0,
+            collapse_repeats: true,
+            ..AttributionOptions::default()
+        },
+    );
+    for (name, r, model) in [("last", &last, "lastTouch"), ("markov", &markov, "markov")] {
+        let e = out.iter().find(|m| m.name == name).unwrap();
+        let top = r.models[model]
+            .share
+            .iter()
+            .copied()
+            .fold(f64::MIN, f64::max);
+        assert_eq!(e.value.map(f64::to_bits), Some(top.to_bits()), "{name}");
+        assert_eq!(
+            serde_json::to_value(&e.detail).unwrap(),
+            serde_json::to_value(r).unwrap(),
+            "{name}"
+        );
+        assert_eq!(e.unit, "share (0–1)");
+    }
+    assert!(markov.markov.is_some());
+
+    // The fingerprint names the touchpoints, whichever way they were given, and only the
+    // metrics that read them carry it.
+    let columns = TouchpointTable {
+        customer_id: CustomerIds::Text("AABBCDA".chars().map(String::from).collect()),
+        timestamp: tp.timestamp.clone(),
+        channel: [
+            "search", "email", "social", "search", "email", "social", "social",
+        ]
+        .map(String::from)
+        .to_vec(),
+    };
+    let last_e = out.iter().find(|m| m.name == "last").unwrap();
+    assert_eq!(
+        last_e.definition.touchpoints_fingerprint.as_deref(),
+        Some(columns.fingerprint().as_str())
+    );
+    assert!(last_e.definition.data_fingerprint.is_some());
+    let aov = out.iter().find(|m| m.name == "aov").unwrap();
+    assert_eq!(aov.definition.touchpoints_fingerprint, None);
+    let mut moved = columns.clone();
+    moved.channel[6] = "email".into();
+    assert_ne!(moved.fingerprint(), columns.fingerprint());
+
+    // Without the touchpoints, a coded error names the metric.
+    let e = spec
+        .evaluate(
+            &Inputs {
+                transactions: Some(&tx),
+                ..Inputs::default()
+            },
+            Some(&["markov".to_string()]),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "E_BAD_OPTION");
+    assert_eq!(e.path(), Some("metrics.markov"));
+
+    // The touchpoints mapping is part of the definition: another channel column is a breaking
+    // change at its path.
+    let mut d = spec.document().clone();
+    d["data"]["touchpoints"]["channel"] = json!("utm_source");
+    let changed = MetricSpec::from_value(d).unwrap();
+    assert_ne!(changed.definition_hash(), spec.definition_hash());
+    let diff = diff_specs(&spec, &changed);
+    assert!(diff.breaking);
+    assert!(
+        diff.changes
+            .iter()
+            .any(|c| c.kind == ChangeKind::Breaking && c.path == "data.touchpoints.channel"),
+        "{:?}",
+        diff.changes
+    );
+}
+
+/// A touchpoints mapping without its channel column, with an unknown key, or not an object is
+/// refused at parse with a coded error at `data.touchpoints`; a spec without one cannot read a
+/// touchpoints CSV; a mapped column the CSV lacks names it; an attribution parameter out of
+/// range, of the wrong shape or not the model's is refused at its path.
+#[test]
+fn bad_touchpoints_and_parameters_are_coded_errors_at_their_path() {
+    let with = |tp: Value| {
+        json!({ "unimetricSpec": 1, "name": "t", "version": "1.0.0",
+            "data": { "touchpoints": tp }, "metrics": { "aov": { "metric": "orders.aov" } } })
+    };
+    for bad in [
+        json!({ "customerId": "user", "timestamp": "seen" }),
+        json!({ "customerId": "user", "timestamp": "seen", "channel": "source", "value": "v" }),
+        json!({ "customerId": "user", "timestamp": "seen", "channel": "" }),
+        json!(["user", "seen", "source"]),
+    ] {
+        let e = MetricSpec::from_value(with(bad.clone())).unwrap_err();
+        assert_eq!(e.code(), "E_BAD_SPEC", "{bad}");
+        assert_eq!(e.path(), Some("data.touchpoints"), "{bad}");
+    }
+    let none = MetricSpec::parse(&spec_with(json!({ "aov": { "metric": "orders.aov" } }))).unwrap();
+    let e = none.touchpoints_mapping().unwrap_err();
+    assert_eq!(e.path(), Some("data.touchpoints"));
+    let ok = MetricSpec::from_value(with(
+        json!({ "customerId": "user", "timestamp": "seen", "channel": "source" }),
+    ))
+    .unwrap();
+    let e = unimetric::attribution::TouchpointTable::from_csv(
+        b"user,seen\nA,2024-01-01\n",
+        &ok.touchpoints_mapping().unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "E_MISSING_COLUMN");
+    assert_eq!(e.column(), Some("source"));
+    let e = unimetric::attribution::TouchpointTable::from_csv(
+        b"user,seen,source\nA,2024-01-01,search\nB,2024-01-02,\n",
+        &ok.touchpoints_mapping().unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "E_MISSING_VALUE");
+    // Rows are counted as the file's lines, the header being line 1.
+    assert_eq!((e.column(), e.row()), (Some("source"), Some(3)));
+    // The models' parameters are checked at parse, at their path.
+    for (metric, params, code, at) in [
+        (
+            "attribution.position_based",
+            json!({ "positionWeights": [0.5, -0.5, 1] }),
+            "E_BAD_OPTION",
+            "positionWeights",
+        ),
+        (
+            "attribution.position_based",
+            json!({ "positionWeights": [0.5, 0.5] }),
+            "E_BAD_OPTION",
+            "positionWeights",
+        ),
+        (
+            "attribution.markov",
+            json!({ "order": 5 }),
+            "E_OUT_OF_RANGE",
+            "order",
+        ),
+        (
+            "attribution.time_decay",
+            json!({ "halfLifeDays": 0 }),
+            "E_OUT_OF_RANGE",
+            "halfLifeDays",
+        ),
+        (
+            "attribution.linear",
+            json!({ "lookbackDays": 0 }),
+            "E_OUT_OF_RANGE",
+            "lookbackDays",
+        ),
+        (
+            "attribution.linear",
+            json!({ "purchases": "last" }),
+            "E_OUT_OF_RANGE",
+            "purchases",
+        ),
+        (
+            "attribution.last_non_direct",
+            json!({ "directChannel": " " }),
+            "E_BAD_OPTION",
+            "directChannel",
+        ),
+        (
+            "attribution.shapley",
+            json!({ "order": 2 }),
+            "E_UNKNOWN_OPTION",
+            "order",
+        ),
+    ] {
+        let e = MetricSpec::parse(&spec_with(
+            json!({ "m": { "metric": metric, "params": params } }),
+        ))
+        .unwrap_err();
+        assert_eq!(e.code(), code, "{metric} {params}");
+        assert_eq!(
+            e.path(),
+            Some(format!("metrics.m.params.{at}").as_str()),
+            "{metric} {params}"
+        );
+    }
+}
+
+/// `cac.attributed` in a spec equals `cac` with the credits of the named model, computed by
+/// hand: A (10 Jan; touches search 1 Jan, email 8 Jan) and B (12 Jan; social 5 Jan, search 11
+/// Jan) converting in January under last touch: email 1, search 1; C (15 Jan; email 14 Jan):
+/// email 1. January spend search 90, email 40: search 90 / 1, email 40 / 2.
+#[test]
+fn cac_by_attributed_channel_in_a_spec() {
+    use unimetric::attribution::TouchpointTable;
+    use unimetric::data::spend::Spend;
+    let tx_csv = b"customer,date,amount\nA,2024-01-10,100\nB,2024-01-12,50\nC,2024-01-15,80\n";
+    let tp_csv = b"user,seen,source\nA,2024-01-01,search\nA,2024-01-08,email\nB,2024-01-05,social\nB,2024-01-11,search\nC,2024-01-14,email\n";
+    let spend_csv = b"month,channel,amount\n2024-01-01,search,90\n2024-01-01,email,40\n";
+    let doc = json!({ "unimetricSpec": 1, "name": "t", "version": "1.0.0",
+        "data": { "transactions": { "customerId": "customer", "timestamp": "date", "amount": "amount" },
+                  "spend": { "date": "month", "channel": "channel", "amount": "amount" },
+                  "touchpoints": { "customerId": "user", "timestamp": "seen", "channel": "source" } },
+        "metrics": { "cac": { "metric": "cac.attributed", "params": { "model": "lastTouch" } } } });
+    let spec = MetricSpec::from_value(doc).unwrap();
+    let tx = Transactions::from_csv(tx_csv, &spec.transactions_mapping().unwrap()).unwrap();
+    let tp = TouchpointTable::from_csv(tp_csv, &spec.touchpoints_mapping().unwrap()).unwrap();
+    let spend = Spend::from_csv(spend_csv, &spec.spend_mapping().unwrap()).unwrap();
+    let out = eval_all(
+        &spec,
+        &Inputs {
+            transactions: Some(&tx),
+            spend: Some(&spend),
+            touchpoints: Some(&tp),
+            ..Inputs::default()
+        },
+    );
+    let detail = serde_json::to_value(&out[0].detail).unwrap();
+    let rows = detail["rows"].as_array().unwrap();
+    let row = |ch: &str| rows.iter().find(|r| r["channel"] == ch).unwrap();
+    assert_eq!(
+        (
+            row("search")["newCustomers"].as_f64(),
+            row("search")["value"].as_f64()
+        ),
+        (Some(1.0), Some(90.0))
+    );
+    assert_eq!(
+        (
+            row("email")["newCustomers"].as_f64(),
+            row("email")["value"].as_f64()
+        ),
+        (Some(2.0), Some(20.0))
+    );
+    assert_eq!(row("email")["definition"]["metric"], "cac.attributed");
+    assert_eq!(row("email")["definition"]["params"]["model"], "lastTouch");
+    // Without the model, the spec is refused at its path.
+    let bad = json!({ "unimetricSpec": 1, "name": "t", "version": "1.0.0",
+        "metrics": { "cac": { "metric": "cac.attributed" } } });
+    let e = MetricSpec::from_value(bad).unwrap_err();
+    assert_eq!(e.path(), Some("metrics.cac.params.model"));
 }

@@ -480,10 +480,11 @@ fn mapped_columns_become_fields_once_and_the_mapping_round_trips() {
     assert_eq!(back.data, spec.data);
 }
 
-/// A spec naming every metric of the catalog, with an assignments mapping, round-trips through
-/// OSI to both hashes, and the assignments are a dataset of the export.
+/// A spec naming every metric of the catalog, with assignments and touchpoints mappings,
+/// round-trips through OSI to both hashes and its data section, and the assignments and the
+/// touchpoints are datasets of the export.
 #[test]
-fn every_metric_and_assignments_round_trip() {
+fn every_metric_assignments_and_touchpoints_round_trip() {
     let mut metrics = serde_json::Map::new();
     for e in unimetric::spec::entries::all() {
         let params = match e.metric {
@@ -504,7 +505,9 @@ fn every_metric_and_assignments_round_trip() {
     }
     let doc = json!({ "unimetricSpec": 1, "name": "all", "version": "1.0.0",
         "data": { "transactions": { "customerId": "c", "timestamp": "d", "amount": "a" },
-                  "assignments": { "unitId": "user", "arm": "variant", "assignedAt": "at" } },
+                  "assignments": { "unitId": "user", "arm": "variant", "assignedAt": "at" },
+                  "touchpoints": { "customerId": "user", "timestamp": "seen", "channel": "source",
+                                   "timezone": "Europe/Berlin" } },
         "metrics": metrics });
     let spec = MetricSpec::from_value(doc).unwrap();
     let osi = spec.to_osi();
@@ -514,8 +517,28 @@ fn every_metric_and_assignments_round_trip() {
         .find(|d| d["name"] == "assignments")
         .unwrap();
     assert_eq!(assignments["fields"].as_array().unwrap().len(), 3);
+    let touchpoints = datasets
+        .iter()
+        .find(|d| d["name"] == "touchpoints")
+        .unwrap();
+    let roles: Vec<(&str, &str)> = touchpoints["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap(), f["label"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("user", "customerId"),
+            ("seen", "timestamp"),
+            ("source", "channel")
+        ]
+    );
     let back = MetricSpec::from_osi(&osi).unwrap();
     assert_eq!(back.definition_hash(), spec.definition_hash());
     assert_eq!(back.hash(), spec.hash());
+    assert_eq!(back.data, spec.data);
+    assert_eq!(back.touchpoints_mapping(), spec.touchpoints_mapping());
     assert_eq!(back.metrics.len(), unimetric::spec::entries::all().len());
 }

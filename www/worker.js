@@ -504,6 +504,8 @@ function evaluateSpec(spec) {
       errors[name] = { name: "Error", message: "needs marketing spend; none is loaded for this data" };
     } else if (inputs.includes("assignments")) {
       errors[name] = { name: "Error", message: "needs an experiment's assignments (unit id, arm, assignment time), which this page does not load; evaluate it with MetricSpec.evaluate or `unimetric evaluate --assignments`" };
+    } else if (inputs.includes("touchpoints")) {
+      errors[name] = { name: "Error", message: "needs marketing touchpoints (customer id, time, channel), which this page does not load; evaluate it with MetricSpec.evaluate or `unimetric evaluate --touchpoints`" };
     } else only.push(name);
   }
   const inputs = spend ? { transactions: tx, spend } : { transactions: tx };

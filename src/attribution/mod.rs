@@ -37,12 +37,14 @@
 
 pub mod journeys;
 pub mod markov;
+pub mod touchpoints;
 
 pub use journeys::{
     ConversionColumns, JourneyMapping, JourneyPaths, Journeys, JourneysFromTransactionsOptions,
     PathOptions, Purchases, TouchColumns, Unattributed,
 };
 pub use markov::MarkovReport;
+pub use touchpoints::{CustomerIds, TouchpointMapping, TouchpointTable};
 
 /// Short name of [`AttributionModel`].
 pub type Model = AttributionModel;

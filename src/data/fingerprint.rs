@@ -238,6 +238,19 @@ pub(crate) fn assignments(ids: &[String], arms: &[String], at: &[f64]) -> u128 {
     f.finish()
 }
 
+/// xxh3-128 of touchpoints in load order: each touch's customer id as text, its time (epoch
+/// ms, IEEE-754 bits, `-0` as `0`) and its channel name (trimmed).
+pub(crate) fn touchpoints(ids: &[String], times: &[f64], channels: &[String]) -> u128 {
+    let mut f = Feed::new();
+    f.tag("touchpoints");
+    for ((id, &t), channel) in ids.iter().zip(times).zip(channels) {
+        f.text(id);
+        f.f64(t);
+        f.text(channel.trim());
+    }
+    f.finish()
+}
+
 /// `xxh3-128:` and the 32 hex digits of `h`.
 pub fn hex(h: u128) -> String {
     format!("xxh3-128:{h:032x}")

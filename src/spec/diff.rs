@@ -203,6 +203,8 @@ pub fn diff_specs(a: &MetricSpec, b: &MetricSpec) -> SpecDiff {
     for (section, x, y) in [
         ("transactions", &a.data.transactions, &b.data.transactions),
         ("spend", &a.data.spend, &b.data.spend),
+        ("assignments", &a.data.assignments, &b.data.assignments),
+        ("touchpoints", &a.data.touchpoints, &b.data.touchpoints),
     ] {
         let empty = serde_json::Map::new();
         let (x, y) = (x.as_ref().unwrap_or(&empty), y.as_ref().unwrap_or(&empty));

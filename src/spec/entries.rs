@@ -23,12 +23,20 @@
 //!   transactions; `experiment.frequentist`, `.sequential` and `.bayesian` take the compared
 //!   metric as the parameter `metric` (default `experiment.conversion`), `experiment.report`
 //!   takes `metrics` (default all four) and corrects their comparisons together, and
-//!   `experiment.srm` checks the units per arm of the assignments.
+//!   `experiment.srm` checks the units per arm of the assignments;
+//! - the attribution metrics read `touchpoints` (customer id, time, channel) with the
+//!   transactions: each builds `Journeys.fromTransactions(touchpoints, tx, { lookbackDays,
+//!   purchases })` and runs its one model on them; the headline is the share of the conversions
+//!   that the model credits to its top channel, and the credit of every channel is the detail.
 //!
 //! Within one evaluation, metrics that need the same summary, KPIs, fits or CAC table with the
 //! same options compute it once.
 
 use super::{MetricSpec, SpecMetric};
+use crate::attribution::{
+    self as attr, AttributionOptions, AttributionResult, Journeys, JourneysFromTransactionsOptions,
+    TouchpointTable,
+};
 use crate::cac::{self, CacOptions, LtvCacOptions, PaybackOptions, Variant};
 use crate::churn::alive::AliveChurnModel;
 use crate::churn::{self, ChurnModel, FeatureOptions, FitOptions, SplitOptions};
@@ -67,6 +75,8 @@ pub enum Input {
     Spend,
     /// An experiment's assignments (unit id, arm, assignment time).
     Assignments,
+    /// Marketing touchpoints (customer id, time, channel).
+    Touchpoints,
 }
 
 /// How a spec computes one metric of the glossary.
@@ -102,9 +112,19 @@ const TX: &[Input] = &[Input::Transactions];
 const TX_SPEND: &[Input] = &[Input::Transactions, Input::Spend];
 const ASSIGN_TX: &[Input] = &[Input::Assignments, Input::Transactions];
 const ASSIGN: &[Input] = &[Input::Assignments];
+const TOUCH_TX: &[Input] = &[Input::Touchpoints, Input::Transactions];
+const TOUCH_TX_SPEND: &[Input] = &[Input::Touchpoints, Input::Transactions, Input::Spend];
 
 const SUMMARY_PARAMS: &[ParameterDef] = &[summary::PERIOD, OBSERVATION_END, TIMEZONE, WEEK_START];
 const CAC_PARAMS: &[ParameterDef] = &[cac::PERIOD_PARAM, cac::LAG_PARAM, TIMEZONE, WEEK_START];
+const CAC_ATTRIBUTED_PARAMS: &[ParameterDef] = &[
+    cac::PERIOD_PARAM,
+    cac::LAG_PARAM,
+    TIMEZONE,
+    WEEK_START,
+    cac::MODEL_PARAM,
+    attr::journeys::LOOKBACK_DAYS,
+];
 const PAYBACK_PARAMS: &[ParameterDef] = &[cac::MARGIN_PARAM, cac::LAG_PARAM, TIMEZONE];
 
 /// `cutoff` in a spec: by default the local day `horizonDays` before the observation end's day.
@@ -376,6 +396,48 @@ const REPORT_PARAMS: &[ParameterDef] = &[
     exp::CORRECTION,
 ];
 
+const ATTRIBUTION_PLAIN_PARAMS: &[ParameterDef] =
+    &[attr::journeys::LOOKBACK_DAYS, attr::journeys::PURCHASES];
+const LAST_NON_DIRECT_PARAMS: &[ParameterDef] = &[
+    attr::DIRECT_CHANNEL,
+    attr::journeys::LOOKBACK_DAYS,
+    attr::journeys::PURCHASES,
+];
+const TIME_DECAY_PARAMS: &[ParameterDef] = &[
+    attr::HALF_LIFE_DAYS,
+    attr::journeys::LOOKBACK_DAYS,
+    attr::journeys::PURCHASES,
+];
+const POSITION_BASED_PARAMS: &[ParameterDef] = &[
+    attr::POSITION_WEIGHTS,
+    attr::journeys::LOOKBACK_DAYS,
+    attr::journeys::PURCHASES,
+];
+const MARKOV_PARAMS: &[ParameterDef] = &[
+    attr::ORDER,
+    attr::COLLAPSE_REPEATS,
+    attr::journeys::LOOKBACK_DAYS,
+    attr::journeys::PURCHASES,
+];
+
+/// The entry of an attribution model: touchpoints and transactions in, the share of the
+/// conversions credited to the model's top channel out.
+const fn attribution_entry(
+    d: &'static Definition,
+    call: &'static str,
+    params: &'static [ParameterDef],
+) -> Entry {
+    Entry {
+        metric: d.id,
+        definition: d,
+        call,
+        inputs: TOUCH_TX,
+        headline: "the share of the conversions credited to the channel the model credits most (max of share; every channel's credit in detail)",
+        unit: "share (0–1)",
+        params,
+    }
+}
+
 const fn kpi_entry(d: &'static Definition, key: &'static str) -> Entry {
     Entry {
         metric: d.id,
@@ -431,6 +493,15 @@ const ENTRIES: &[Entry] = &[
         headline: "none (one value per channel and period: see detail)",
         unit: "currency per new customer",
         params: CAC_PARAMS,
+    },
+    Entry {
+        metric: "cac.attributed",
+        definition: &cac::ATTRIBUTED,
+        call: "cac(spend, tx, { ...options, attribution: attribution(Journeys.fromTransactions(touchpoints, tx, { lookbackDays }), { models: [model], credits: true }), model })",
+        inputs: TOUCH_TX_SPEND,
+        headline: "none (one value per channel and period: see detail)",
+        unit: "currency per new customer",
+        params: CAC_ATTRIBUTED_PARAMS,
     },
     Entry {
         metric: "cac.payback",
@@ -729,6 +800,46 @@ const ENTRIES: &[Entry] = &[
         unit: "comparisons",
         params: REPORT_PARAMS,
     },
+    attribution_entry(
+        &attr::FIRST_TOUCH,
+        "attribution(Journeys.fromTransactions(touchpoints, tx, { lookbackDays, purchases }), { models: [\"firstTouch\"] })",
+        ATTRIBUTION_PLAIN_PARAMS,
+    ),
+    attribution_entry(
+        &attr::LAST_TOUCH,
+        "attribution(Journeys.fromTransactions(touchpoints, tx, { lookbackDays, purchases }), { models: [\"lastTouch\"] })",
+        ATTRIBUTION_PLAIN_PARAMS,
+    ),
+    attribution_entry(
+        &attr::LAST_NON_DIRECT,
+        "attribution(Journeys.fromTransactions(touchpoints, tx, { lookbackDays, purchases }), { models: [\"lastNonDirect\"], directChannel })",
+        LAST_NON_DIRECT_PARAMS,
+    ),
+    attribution_entry(
+        &attr::LINEAR,
+        "attribution(Journeys.fromTransactions(touchpoints, tx, { lookbackDays, purchases }), { models: [\"linear\"] })",
+        ATTRIBUTION_PLAIN_PARAMS,
+    ),
+    attribution_entry(
+        &attr::TIME_DECAY,
+        "attribution(Journeys.fromTransactions(touchpoints, tx, { lookbackDays, purchases }), { models: [\"timeDecay\"], halfLifeDays })",
+        TIME_DECAY_PARAMS,
+    ),
+    attribution_entry(
+        &attr::POSITION_BASED,
+        "attribution(Journeys.fromTransactions(touchpoints, tx, { lookbackDays, purchases }), { models: [\"positionBased\"], positionWeights })",
+        POSITION_BASED_PARAMS,
+    ),
+    attribution_entry(
+        &attr::MARKOV,
+        "attribution(Journeys.fromTransactions(touchpoints, tx, { lookbackDays, purchases }), { models: [\"markov\"], order, collapseRepeats })",
+        MARKOV_PARAMS,
+    ),
+    attribution_entry(
+        &attr::SHAPLEY,
+        "attribution(Journeys.fromTransactions(touchpoints, tx, { lookbackDays, purchases }), { models: [\"shapley\"] })",
+        ATTRIBUTION_PLAIN_PARAMS,
+    ),
 ];
 
 /// Every metric a spec can name, in catalog order.
@@ -827,6 +938,12 @@ pub(crate) enum Call {
         Box<ExperimentOnTransactionsOptions>,
         ExperimentReportOptions,
     ),
+    Attribution(
+        attr::Model,
+        Box<AttributionOptions>,
+        JourneysFromTransactionsOptions,
+    ),
+    CacAttributed(CacOptions, attr::Model, JourneysFromTransactionsOptions),
 }
 
 /// What an experiment metric's headline reads from the first comparison.
@@ -1261,6 +1378,42 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
             let r: ExperimentReportOptions = options(params, &["alpha", "correction"])?;
             Call::Report(metrics, Box::new(o), r)
         }
+        "cac.attributed" => {
+            let o: CacOptions = options(
+                params,
+                &["period", "attributionLag", "timezone", "weekStart"],
+            )?;
+            placed(o.check(), params)?;
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Model {
+                model: attr::Model,
+            }
+            let model = options::<Model>(params, &["model"])?.model;
+            let journeys: JourneysFromTransactionsOptions = options(params, &["lookbackDays"])?;
+            Call::CacAttributed(o, model, journeys)
+        }
+        id if id.starts_with("attribution.") => {
+            let model = attr::Model::ALL
+                .into_iter()
+                .find(|m| m.definition().id == id)
+                .ok_or_else(|| Error::UnknownMetric {
+                    metric: id.into(),
+                    known: String::new(),
+                })?;
+            let keys: Vec<&str> = model
+                .definition()
+                .parameters
+                .iter()
+                .map(|d| d.name)
+                .collect();
+            let mut o: AttributionOptions = options(params, &keys)?;
+            o.models = Some(vec![model]);
+            placed(o.check(), params)?;
+            let journeys: JourneysFromTransactionsOptions =
+                options(params, &["lookbackDays", "purchases"])?;
+            Call::Attribution(model, Box::new(o), journeys)
+        }
         other => {
             return Err(Error::UnknownMetric {
                 metric: other.into(),
@@ -1280,6 +1433,8 @@ pub struct Inputs<'a> {
     pub spend: Option<&'a Spend>,
     /// An experiment's assignments, when any metric needs them.
     pub assignments: Option<&'a AssignmentTable>,
+    /// Marketing touchpoints, when any metric needs them.
+    pub touchpoints: Option<&'a TouchpointTable>,
     /// True when the caller built the tables (not mapped by the spec's `data` section).
     pub mapped_by_caller: bool,
 }
@@ -1340,6 +1495,8 @@ pub enum Detail {
     Plan(exp::Plan),
     /// `experimentReport(…)` with the results it corrected.
     Report(Box<ReportOut>),
+    /// `attribution(Journeys.fromTransactions(…), …)` with the metric's one model.
+    Attribution(Box<AttributionResult>),
 }
 
 /// Per-customer scores at a cutoff with the fitted model (JS `{ customerId, score, cutoff,
@@ -1446,6 +1603,8 @@ pub struct SpecDefinitionRef {
     pub spend_fingerprint: Option<String>,
     /// Fingerprint of the assignments read, when the metric reads them.
     pub assignments_fingerprint: Option<String>,
+    /// Fingerprint of the touchpoints read, when the metric reads them.
+    pub touchpoints_fingerprint: Option<String>,
     /// True when the caller built the tables rather than the spec's `data` mapping.
     pub mapped_by_caller: bool,
 }
@@ -1483,6 +1642,7 @@ struct Cache {
     payback: Vec<(String, Rc<cac::PaybackTable>)>,
     bgnbd: Vec<(String, Rc<BgNbdModel>)>,
     gg: Vec<(String, Rc<GammaGammaModel>)>,
+    journeys: Vec<(String, Rc<Journeys>)>,
 }
 
 fn key_of(parts: &[&str], params: &BTreeMap<String, Value>) -> String {
@@ -1556,6 +1716,11 @@ pub(crate) fn evaluate(
         .any(|m| m.entry.inputs.contains(&Input::Assignments))
         .then(|| inputs.assignments.map(AssignmentTable::fingerprint))
         .flatten();
+    let touchpoints_fp = selected
+        .iter()
+        .any(|m| m.entry.inputs.contains(&Input::Touchpoints))
+        .then(|| inputs.touchpoints.map(TouchpointTable::fingerprint))
+        .flatten();
     let spec_ref = SpecRef {
         name: spec.name.clone(),
         version: spec.version.clone(),
@@ -1598,6 +1763,11 @@ pub(crate) fn evaluate(
                     .contains(&Input::Assignments)
                     .then(|| assignments_fp.clone())
                     .flatten(),
+                touchpoints_fingerprint: entry
+                    .inputs
+                    .contains(&Input::Touchpoints)
+                    .then(|| touchpoints_fp.clone())
+                    .flatten(),
                 mapped_by_caller: inputs.mapped_by_caller,
             },
         });
@@ -1615,6 +1785,7 @@ fn run(
     let tx = || need(inputs.transactions, "transactions", m);
     let spend = || need(inputs.spend, "spend", m);
     let assignments = || need(inputs.assignments, "assignments", m);
+    let touchpoints = || need(inputs.touchpoints, "touchpoints", m);
     let summary_of = |o: &SummaryOptions, cache: &mut Cache| -> Result<Rc<CustomerSummary>> {
         let t = tx()?;
         cached(&mut cache.summaries, key_of(SUMMARY_KEYS, p), || {
@@ -1943,6 +2114,44 @@ fn run(
                 Detail::Report(Box::new(ReportOut { report, results })),
             )
         }
+        Call::CacAttributed(o, model, journeys) => {
+            let (tp, t, s) = (touchpoints()?, tx()?, spend()?);
+            let j = cached(
+                &mut cache.journeys,
+                key_of(&["lookbackDays", "purchases"], p),
+                || Journeys::from_transactions(tp.view(), t, journeys),
+            )?;
+            let r = attr::attribution(
+                &j,
+                &AttributionOptions {
+                    models: Some(vec![*model]),
+                    credits: true,
+                    ..AttributionOptions::default()
+                },
+            )?;
+            let o = CacOptions {
+                attributed: Some(cac::AttributedAcquisitions::from_result(&r, *model)?),
+                ..o.clone()
+            };
+            (None, Detail::Cac(Rc::new(cac::cac(s, t, &o)?)))
+        }
+        Call::Attribution(model, o, journeys) => {
+            let (tp, t) = (touchpoints()?, tx()?);
+            let j = cached(
+                &mut cache.journeys,
+                key_of(&["lookbackDays", "purchases"], p),
+                || Journeys::from_transactions(tp.view(), t, journeys),
+            )?;
+            let r = attr::attribution(&j, o)?;
+            let value = r
+                .model(*model)?
+                .share
+                .iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .reduce(f64::max);
+            (value, Detail::Attribution(Box::new(r)))
+        }
     })
 }
 
@@ -2048,6 +2257,7 @@ impl Serialize for Detail {
             Detail::Retention(x) => x.serialize(s),
             Detail::Plan(x) => x.serialize(s),
             Detail::Report(x) => x.serialize(s),
+            Detail::Attribution(x) => x.serialize(s),
         }
     }
 }
@@ -2080,6 +2290,7 @@ pub fn markdown_table() -> String {
                 Input::Transactions => "transactions",
                 Input::Spend => "spend",
                 Input::Assignments => "assignments",
+                Input::Touchpoints => "touchpoints",
             })
             .collect();
         let params: Vec<String> = e.params.iter().map(|p| format!("`{}`", p.name)).collect();

@@ -48,6 +48,7 @@ pub mod osi;
 pub mod schema;
 mod yaml;
 
+use crate::attribution::TouchpointMapping;
 use crate::data::spend::SpendMapping;
 use crate::data::{ColumnMapping, Zone};
 use crate::error::{Error, Result};
@@ -85,6 +86,7 @@ const DATA_KEYS: &[&str] = &[
     "transactions",
     "spend",
     "assignments",
+    "touchpoints",
     "currency",
     "timezone",
 ];
@@ -100,6 +102,8 @@ pub struct DataSection {
     pub spend: Option<Map<String, Value>>,
     /// The assignments mapping as written (an object), when given.
     pub assignments: Option<Map<String, Value>>,
+    /// The touchpoints mapping as written (an object), when given.
+    pub touchpoints: Option<Map<String, Value>>,
     /// ISO-4217 currency code, when given.
     pub currency: Option<String>,
     /// The IANA time zone of every metric (default `UTC`).
@@ -606,6 +610,16 @@ impl MetricSpec {
                 .as_ref()
                 .map_or(Value::Null, |m| normalise(&Value::Object(m.clone()))),
         );
+        // The assignments and touchpoints mappings only when given, so that specs without
+        // them keep the hash they had before these inputs existed.
+        for (key, mapping) in [
+            ("assignments", &self.data.assignments),
+            ("touchpoints", &self.data.touchpoints),
+        ] {
+            if let Some(m) = mapping {
+                data.insert(key.into(), normalise(&Value::Object(m.clone())));
+            }
+        }
         let metrics: Map<String, Value> = self
             .metrics
             .iter()
@@ -652,13 +666,14 @@ impl MetricSpec {
         self.metrics.iter().find(|m| m.name == name)
     }
 
-    /// A mapping of the data section (`"transactions"` or `"spend"`) as JSON, with the spec's
+    /// A mapping of the data section (`"transactions"`, `"spend"`, `"assignments"` or `"touchpoints"`) as JSON, with the spec's
     /// time zone for naive times unless the mapping names its own: the form every reader of
     /// the table takes (`fromCsv`, `fromRows`).
     pub fn mapping(&self, table: &str) -> Result<Map<String, Value>> {
         let (given, instance) = match table {
             "spend" => (&self.data.spend, "Spend"),
             "assignments" => (&self.data.assignments, "assignments table"),
+            "touchpoints" => (&self.data.touchpoints, "touchpoints table"),
             _ => (&self.data.transactions, "Transactions"),
         };
         let mut m = given.clone().ok_or_else(|| {
@@ -694,6 +709,16 @@ impl MetricSpec {
         })
     }
 
+    /// The touchpoints mapping of the data section as [`TouchpointMapping`] (see [`mapping`](Self::mapping)).
+    pub fn touchpoints_mapping(&self) -> Result<TouchpointMapping> {
+        serde_json::from_value(Value::Object(self.mapping("touchpoints")?)).map_err(|e| {
+            bad(
+                "data.touchpoints",
+                format!("not a touchpoints mapping: {e}"),
+            )
+        })
+    }
+
     /// `unit` with the spec's currency in place of the word "currency" (`EUR per customer`).
     pub fn unit(&self, unit: &str) -> String {
         match &self.data.currency {
@@ -719,6 +744,7 @@ fn read_data(v: Option<&Value>) -> Result<DataSection> {
         transactions: None,
         spend: None,
         assignments: None,
+        touchpoints: None,
         currency: None,
         timezone: "UTC".into(),
     };
@@ -750,6 +776,18 @@ fn read_data(v: Option<&Value>) -> Result<DataSection> {
             )
         })?;
         data.assignments = Some(o.clone());
+    }
+    if let Some(t) = m.get("touchpoints") {
+        let o = object(t, "data.touchpoints")?;
+        serde_json::from_value::<TouchpointMapping>(t.clone()).map_err(|e| {
+            bad(
+                "data.touchpoints",
+                format!(
+                    "not a touchpoints column mapping {{ customerId, timestamp, channel }}: {e}"
+                ),
+            )
+        })?;
+        data.touchpoints = Some(o.clone());
     }
     if let Some(c) = string(m, "currency", "data", false)? {
         let ok = c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase());

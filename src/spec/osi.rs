@@ -11,8 +11,9 @@
 //! - The model's `name` is the spec's name and its `description` the spec's description.
 //! - Datasets: `transactions` (source `transactions`), with one field per mapped column of
 //!   `data.transactions` (the field's `label` is the column's role, such as `customerId`; the
-//!   timestamp column is marked as a time dimension), and `spend` (source `spend`) and
-//!   `assignments` (source `assignments`) likewise when the spec maps them. OSI needs at least one dataset, so `transactions` is written even
+//!   timestamp column is marked as a time dimension), and `spend` (source `spend`),
+//!   `assignments` (source `assignments`) and `touchpoints` (source `touchpoints`) likewise
+//!   when the spec maps them. OSI needs at least one dataset, so `transactions` is written even
 //!   without a mapping, then with no fields. The fields are informative: the import reads the
 //!   data section from the model's extension.
 //! - One OSI metric per spec metric, named as in the spec. Its `description` is the label and
@@ -77,6 +78,13 @@ const SPEND_ROLES: &[(&str, bool)] = &[
 /// Column roles of the assignments mapping, in field order; `true` marks the time column.
 const ASSIGNMENT_ROLES: &[(&str, bool)] =
     &[("unitId", false), ("arm", false), ("assignedAt", true)];
+
+/// Column roles of the touchpoints mapping, in field order; `true` marks the time column.
+const TOUCHPOINT_ROLES: &[(&str, bool)] = &[
+    ("customerId", false),
+    ("timestamp", true),
+    ("channel", false),
+];
 
 const MODEL: &str = "semantic_model.0";
 
@@ -189,6 +197,13 @@ impl MetricSpec {
                 "assignments",
                 "An experiment's assignments, as mapped by the unimetric spec's data.assignments",
                 fields(Some(a), ASSIGNMENT_ROLES),
+            ));
+        }
+        if let Some(t) = data.and_then(|d| d.get("touchpoints")) {
+            datasets.push(dataset(
+                "touchpoints",
+                "Marketing touchpoints (customer id, time, channel), as mapped by the unimetric spec's data.touchpoints",
+                fields(Some(t), TOUCHPOINT_ROLES),
             ));
         }
         let metrics: Vec<Value> = doc

@@ -238,6 +238,24 @@ fn touch_columns(e: &Events<String>) -> TouchColumns<'_> {
     }
 }
 
+/// Touchpoints given as rows `{ journeyId, timestamp, channel }` or columns (as
+/// `Journeys.fromTransactions` takes them; `journeyId` is the customer id), naive times read in
+/// `zone`, as the table a metric spec evaluates.
+pub(super) fn read_touchpoints(
+    value: &JsValue,
+    zone: &Zone,
+) -> crate::Result<crate::attribution::TouchpointTable> {
+    let e = read_events(value, "touchpoints", zone, &CHANNEL)?;
+    Ok(crate::attribution::TouchpointTable {
+        customer_id: match e.ids {
+            Ids::Numeric(v) => crate::attribution::CustomerIds::Numeric(v),
+            Ids::Text(v) => crate::attribution::CustomerIds::Text(v),
+        },
+        timestamp: e.times,
+        channel: e.third.unwrap_or_default(),
+    })
+}
+
 fn zone_of(options: &JsValue, function: &str) -> crate::Result<Zone> {
     Ok(read::<TableOptions>(options, function)?.timezone)
 }

@@ -19,6 +19,8 @@ export interface SpecInputs {
   spend?: SpecTableInput | Spend;
   /** An experiment's assignments: CSV text or bytes read with the spec's `data.assignments` mapping, or the columns or rows `experimentOnTransactions` takes. */
   assignments?: string | Uint8Array | ExperimentAssignments | ReadonlyArray<ExperimentAssignmentRow>;
+  /** Marketing touchpoints: CSV text or bytes read with the spec's `data.touchpoints` mapping, or the rows or columns `Journeys.fromTransactions` takes (`journeyId` is the customer id). */
+  touchpoints?: string | Uint8Array | TouchpointsInput;
 }
 /** Options of `MetricSpec.evaluate`. */
 export interface SpecEvaluateOptions {
@@ -42,6 +44,8 @@ export interface SpecDefinitionRef {
   spendFingerprint: string | null;
   /** xxh3-128 of the assignments (unit id, arm, time per row), when the metric reads them. */
   assignmentsFingerprint: string | null;
+  /** xxh3-128 of the touchpoints (customer id, time, channel per row), when the metric reads them. */
+  touchpointsFingerprint: string | null;
   /** True when the caller built the tables instead of the spec's `data` mapping. */
   mappedByCaller: boolean;
 }
@@ -77,7 +81,7 @@ export interface SpecDiff {
 export interface SpecCatalogEntry {
   metric: string;
   call: string;
-  inputs: ("transactions" | "spend" | "assignments")[];
+  inputs: ("transactions" | "spend" | "assignments" | "touchpoints")[];
   headline: string;
   unit: string;
   params: string[];
@@ -174,6 +178,7 @@ struct Tables {
     tx: Table<crate::Transactions>,
     spend: Table<crate::data::spend::Spend>,
     assignments: Option<crate::experiment::AssignmentTable>,
+    touchpoints: Option<crate::attribution::TouchpointTable>,
     built: bool,
 }
 
@@ -183,6 +188,7 @@ impl Tables {
             transactions: self.tx.get(),
             spend: self.spend.get(),
             assignments: self.assignments.as_ref(),
+            touchpoints: self.touchpoints.as_ref(),
             mapped_by_caller: self.built,
         }
     }
@@ -194,6 +200,7 @@ impl MetricSpec {
             tx: Table::None,
             spend: Table::None,
             assignments: None,
+            touchpoints: None,
             built: false,
         };
         if inputs.is_undefined() || inputs.is_null() {
@@ -203,7 +210,7 @@ impl MetricSpec {
             return Err(Error::BadOption {
                 option: "inputs".into(),
                 message: format!(
-                    "expected {{ transactions, spend, assignments }}, found {}",
+                    "expected {{ transactions, spend, assignments, touchpoints }}, found {}",
                     type_name(inputs)
                 ),
             });
@@ -211,7 +218,7 @@ impl MetricSpec {
         check_keys(
             inputs,
             "MetricSpec.evaluate inputs",
-            &["transactions", "spend", "assignments"],
+            &["transactions", "spend", "assignments", "touchpoints"],
         )?;
         let spec = &self.inner;
         t.tx = read_table(
@@ -244,6 +251,21 @@ impl MetricSpec {
                 None => crate::data::Zone::parse(&spec.data.timezone)?,
             };
             t.assignments = Some(super::experiment::read_assignments(&a, &zone)?);
+        }
+        let tp = get(inputs, "touchpoints");
+        if tp.is_string() || tp.is_instance_of::<Uint8Array>() {
+            t.touchpoints = Some(crate::attribution::TouchpointTable::from_csv(
+                &csv_bytes(&tp)?,
+                &spec.touchpoints_mapping()?,
+            )?);
+        } else if !tp.is_undefined() && !tp.is_null() {
+            // Rows or columns as `Journeys.fromTransactions` takes them: naive times in the
+            // transactions' zone (as that call reads them), else the spec's.
+            let zone = match t.tx.get() {
+                Some(tx) => tx.timezone().clone(),
+                None => crate::data::Zone::parse(&spec.data.timezone)?,
+            };
+            t.touchpoints = Some(super::attribution::read_touchpoints(&tp, &zone)?);
         }
         Ok(t)
     }
@@ -445,10 +467,11 @@ impl MetricSpec {
         self.inner.to_markdown()
     }
 
-    /// Evaluates the metrics on `inputs` (`{ transactions, spend, assignments }`: CSV text or
-    /// bytes or rows read with the spec's `data` mapping, or instances; assignments also as the
-    /// columns or rows `experimentOnTransactions` takes): `{ [name]: { value, unit, label,
-    /// detail, definition } }`.
+    /// Evaluates the metrics on `inputs` (`{ transactions, spend, assignments, touchpoints }`:
+    /// CSV text or bytes or rows read with the spec's `data` mapping, or instances; assignments
+    /// also as the columns or rows `experimentOnTransactions` takes, touchpoints as the rows or
+    /// columns `Journeys.fromTransactions` takes): `{ [name]: { value, unit, label, detail,
+    /// definition } }`.
     #[wasm_bindgen(unchecked_return_type = "Record<string, SpecValue>")]
     pub fn evaluate(
         &self,
