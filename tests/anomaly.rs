@@ -354,6 +354,7 @@ fn clean_series_flag_at_most_one_per_365_points() {
             flagged += flags(&r).len();
         }
     }
+    eprintln!("{flagged} flags over {points} clean points");
     assert!(
         flagged * 365 <= points,
         "{flagged} flags over {points} points"
@@ -634,4 +635,56 @@ fn small_and_odd_inputs_do_not_panic() {
     // Constant series: no spread, no flags.
     let r = detect_anomalies(&daily(vec![5.0; 30]), &AnomalyOptions::default()).expect("detect");
     assert!(r.flagged.iter().all(|&f| f == 0));
+}
+
+// ----------------------------------------------------------------------------------- definitions
+
+/// The option keys are exactly the parameters of `anomaly.detect` and `anomaly.esd` together,
+/// every STL parameter is in both, and each numeric or flag default in the definitions is the
+/// one `AnomalyOptions::default()` uses.
+#[test]
+fn definitions_match_the_options() {
+    use unimetric::anomaly::{DEFINITIONS, DETECT, ESD, STL};
+    use unimetric::glossary::{field_names, Literal};
+    let mut names: Vec<&str> = DETECT
+        .parameters
+        .iter()
+        .chain(ESD.parameters)
+        .map(|p| p.name)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut fields = field_names::<AnomalyOptions>().to_vec();
+    fields.sort_unstable();
+    assert_eq!(names, fields);
+    for p in STL.parameters {
+        assert!(
+            DETECT.parameters.contains(p) && ESD.parameters.contains(p),
+            "{}",
+            p.name
+        );
+    }
+    assert_eq!(
+        DEFINITIONS.map(|d| d.id),
+        ["anomaly.stl", "anomaly.detect", "anomaly.esd"]
+    );
+    let o = AnomalyOptions::default();
+    let want = |name: &str| -> Literal {
+        DETECT
+            .parameters
+            .iter()
+            .chain(ESD.parameters)
+            .find(|p| p.name == name)
+            .expect("parameter")
+            .value
+    };
+    assert_eq!(want("sensitivity"), Literal::Number(o.sensitivity));
+    assert_eq!(want("alpha"), Literal::Number(o.alpha));
+    assert_eq!(want("minDenominator"), Literal::Number(o.min_denominator));
+    assert_eq!(want("seasonalDegree"), Literal::Number(o.seasonal_degree));
+    assert_eq!(want("trendJump"), Literal::Number(o.trend_jump));
+    assert_eq!(want("robust"), Literal::Bool(o.robust));
+    assert_eq!(want("method"), Literal::Text("robust"));
+    assert_eq!(want("direction"), Literal::Text("both"));
+    assert_eq!(want("seasonality"), Literal::Text("auto"));
 }
