@@ -688,3 +688,96 @@ fn definitions_match_the_options() {
     assert_eq!(want("direction"), Literal::Text("both"));
     assert_eq!(want("seasonality"), Literal::Text("auto"));
 }
+
+// ----------------------------------------------------------------------------------- seasonality
+
+fn series_at(time: Vec<f64>, seed: u64) -> AnomalySeries {
+    let value = synthetic(time.len(), 1.0, seed);
+    AnomalySeries {
+        time,
+        value,
+        denominator: None,
+    }
+}
+
+/// Month starts from January 2020, epoch milliseconds (28- to 31-day steps).
+fn months(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|k| {
+            let d = chrono::NaiveDate::from_ymd_opt(2020 + (k / 12) as i32, (k % 12) as u32 + 1, 1)
+                .expect("date");
+            d.and_hms_opt(0, 0, 0)
+                .expect("time")
+                .and_utc()
+                .timestamp_millis() as f64
+        })
+        .collect()
+}
+
+/// `"auto"` reads the bucket from the spacing: weekly seasonality for daily data, yearly for
+/// monthly and weekly data over four years, daily for hourly data, none for another step; a
+/// series too short for its bucket's seasonality falls back to a trend and says so.
+#[test]
+fn auto_seasonality_follows_the_bucket() {
+    let auto = AnomalyOptions::default();
+    let periods = |s: &AnomalySeries| {
+        let r = detect_anomalies(s, &auto).expect("detect");
+        (r.decomposition.periods, r.fallback)
+    };
+    let step = |n: usize, ms: f64| (0..n).map(|t| T0 + t as f64 * ms).collect::<Vec<f64>>();
+    assert_eq!(periods(&series_at(step(14, DAY), 1)), (vec![7], None));
+    assert_eq!(periods(&series_at(step(730, DAY), 1)), (vec![7], None));
+    assert_eq!(periods(&series_at(months(48), 2)), (vec![12], None));
+    let (p, fallback) = periods(&series_at(months(30), 2));
+    assert!(p.is_empty());
+    let text = fallback.expect("fallback");
+    assert!(
+        text.contains("30 monthly points") && text.contains("four seasons (48)"),
+        "{text}"
+    );
+    assert_eq!(
+        periods(&series_at(step(208, 7.0 * DAY), 3)),
+        (vec![52], None)
+    );
+    assert_eq!(
+        periods(&series_at(step(48, 3_600_000.0), 4)),
+        (vec![24], None)
+    );
+    assert_eq!(periods(&series_at(step(40, 2.0 * DAY), 5)), (vec![], None));
+    // A month of 31 days after one of 28 is not a gap; two months' step is.
+    let mut t = months(30);
+    t.remove(10);
+    let e = detect_anomalies(&series_at(t, 2), &auto).unwrap_err();
+    assert_eq!(
+        (e.code(), e.column(), e.row()),
+        ("E_OUT_OF_RANGE", Some("time"), Some(11))
+    );
+}
+
+/// Several periods (MSTL) through the options: the decomposition and the definition reference
+/// say which periods and windows were used.
+#[test]
+fn several_periods_use_mstl() {
+    let f = fixture();
+    let c = case(&f, "mstl_weekly_monthly");
+    let o = AnomalyOptions::from_json(r#"{ "seasonality": [30, 7] }"#).expect("options");
+    let r = detect_anomalies(&daily(floats(&c["y"])), &o).expect("detect");
+    assert_eq!(r.decomposition.periods, vec![30, 7]);
+    use unimetric::glossary::ParamValue;
+    let p = &r.definition.params;
+    assert_eq!(p["seasonality"], ParamValue::Text("30, 7".into()));
+    assert_eq!(p["seasonalWindow"], ParamValue::Text("15, 11".into()));
+    assert_eq!(p["threshold"], ParamValue::Number(3.5));
+    assert_eq!(r.definition.metric, "anomaly.detect");
+    assert_eq!(r.definition.version, "1.0.0");
+    let one = detect_anomalies(&daily(synthetic(60, 1.0, 1)), &AnomalyOptions::default())
+        .expect("detect");
+    assert_eq!(
+        one.definition.params["trendWindow"],
+        ParamValue::Number(15.0)
+    );
+    assert_eq!(
+        one.definition.params["lowPassWindow"],
+        ParamValue::Number(9.0)
+    );
+}
