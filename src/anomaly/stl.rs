@@ -23,8 +23,13 @@
 //! of at least half the series' length with a warning; here the caller only passes periods with
 //! at least two full seasons.)
 //!
+//! The MSTL loop is written here rather than taken from `stlrs::Mstl`, which runs every period
+//! with one set of STL parameters: statsmodels' trend and low-pass windows depend on the period,
+//! and with one set the components differ from statsmodels' by about 1e-3 on the fixture.
+//!
 //! With no period at all, [`loess_trend`] is the degree-1 loess smoother of the same Fortran
-//! (tricube weights over the `window` nearest points) on the whole series.
+//! (tricube weights over the `window` nearest points) on the whole series; `stlrs` keeps its
+//! loess private, so these forty lines transcribe the Fortran's `est` for that one case.
 
 use crate::error::{Error, Result};
 
