@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
 
+pub mod anomaly;
 pub mod attribution;
 pub mod cac;
 pub mod catalog;

@@ -148,7 +148,7 @@ fn ln_beta(a: f64, b: f64) -> f64 {
 
 /// The regularised incomplete beta function I_x(a, b), with y = 1 − x given separately so that
 /// it keeps its digits when x is close to 1.
-fn beta_reg(a: f64, b: f64, x: f64, y: f64) -> f64 {
+pub(crate) fn beta_reg(a: f64, b: f64, x: f64, y: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }
