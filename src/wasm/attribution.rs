@@ -6,7 +6,7 @@ use super::convert::{
     bad_option, bad_type, check_keys, csv_bytes, each, ensure_fits, f64_column, for_each_row, get,
     id_column, object_keys, type_name, Ids, JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
 };
-use super::interop::{read, to_js};
+use super::interop::{read, read_with, to_js};
 use super::transactions::Transactions;
 use crate::attribution::{
     AttributionOptions, ConversionColumns, JourneyMapping, JourneyPaths,
@@ -47,6 +47,20 @@ export interface ConversionColumnsInput {
   journeyId: Uint32Array | ReadonlyArray<string | number>;
   timestamp: Float64Array | ReadonlyArray<string | number | Date>;
   value?: Float64Array | ReadonlyArray<number>;
+}
+
+/** Which CSV columns hold a touchpoint's fields (`Journeys.fromTransactions` with CSV touchpoints, the spec's `data.touchpoints`). */
+export interface TouchpointMapping {
+  customerId: string;
+  timestamp: string;
+  channel: string;
+  /** IANA zone of naive times (default: the transactions' zone). */
+  timezone?: string;
+}
+
+export interface JourneysFromTransactionsOptions {
+  /** The columns of touchpoints given as CSV text or bytes. */
+  mapping?: TouchpointMapping;
 }
 
 /** Touchpoints as rows or columns; for `Journeys.fromTransactions`, `journeyId` is the customer id. */
@@ -324,20 +338,55 @@ impl Journeys {
         Ok(Journeys { inner })
     }
 
-    /// Journeys from touchpoints of customers (`journeyId` = customer id) and the library's
-    /// transactions: each purchase is a conversion credited to the customer's touches within
-    /// `lookbackDays` before it.
+    /// Journeys from touchpoints of customers and the library's transactions: each purchase is a
+    /// conversion credited to the customer's touches within `lookbackDays` before it. The
+    /// touchpoints are rows or columns (`journeyId` = customer id), or CSV text or bytes whose
+    /// columns `options.mapping` names (`{ customerId, timestamp, channel, timezone? }`; naive
+    /// times in the transactions' zone unless it names one).
     #[wasm_bindgen(js_name = fromTransactions)]
     pub fn from_transactions(
-        #[wasm_bindgen(unchecked_param_type = "TouchpointsInput")] touchpoints: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "TouchpointsInput | string | Uint8Array")]
+        touchpoints: &JsValue,
         tx: &Transactions,
         #[wasm_bindgen(unchecked_optional_param_type = "JourneysFromTransactionsOptions")]
         options: &JsValue,
     ) -> JsResult<Journeys> {
-        let opts: JourneysFromTransactionsOptions = read(options, "Journeys.fromTransactions")?;
-        let t = read_events(touchpoints, "touchpoints", tx.core().timezone(), &CHANNEL)?;
+        let opts: JourneysFromTransactionsOptions =
+            read_with(options, "Journeys.fromTransactions", &["mapping"])?;
+        let mapping = if options.is_object() {
+            Some(get(options, "mapping")).filter(|m| !m.is_undefined() && !m.is_null())
+        } else {
+            None
+        };
+        let zone = tx.core().timezone();
+        let csv = touchpoints.is_string() || touchpoints.dyn_ref::<js_sys::Uint8Array>().is_some();
+        let table = match (csv, mapping) {
+            (true, Some(mv)) => {
+                let mut m: crate::attribution::TouchpointMapping =
+                    read(&mv, "Journeys.fromTransactions (mapping)")?;
+                if get(&mv, "timezone").is_undefined() {
+                    m.timezone = zone.clone();
+                }
+                crate::attribution::TouchpointTable::from_csv(&csv_bytes(touchpoints)?, &m)?
+            }
+            (true, None) => {
+                return Err(bad_option(
+                    "mapping",
+                    "touchpoints given as CSV need options.mapping { customerId, timestamp, channel, timezone? }",
+                )
+                .into())
+            }
+            (false, Some(_)) => {
+                return Err(bad_option(
+                    "mapping",
+                    "names the columns of touchpoints given as CSV; rows and columns use journeyId, timestamp and channel",
+                )
+                .into())
+            }
+            (false, None) => read_touchpoints(touchpoints, zone)?,
+        };
         let inner =
-            crate::attribution::Journeys::from_transactions(touch_columns(&t), tx.core(), &opts)?;
+            crate::attribution::Journeys::from_transactions(table.view(), tx.core(), &opts)?;
         Ok(Journeys { inner })
     }
 
