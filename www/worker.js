@@ -32,6 +32,7 @@ import {
   specCatalog,
   version,
 } from "/pkg/unimetric.js";
+import { attributionTask, touchpointColumns } from "./worker-attribution.js";
 
 // The package's worker runs requests strictly one after another, so a computation never sees a
 // half-replaced data set.
@@ -84,9 +85,10 @@ const handlers = {
    * Loads transactions CSV from a same-origin URL or from a File, with a column mapping, and
    * optionally a spend CSV (`spend: { url | file, mapping, name }`) with its own mapping. Rows
    * that are wrong on their own are left out and reported (`rejected`, `rejectedCount`); the
-   * rest of the file is used.
+   * rest of the file is used. `touchpoints: { url | file, mapping, name }` (optional) are the
+   * customers' marketing touches for the attribution task.
    */
-  async load({ url, file, mapping, name, spend }) {
+  async load({ url, file, mapping, name, spend, touchpoints }) {
     const report = Transactions.fromCsvSkippingBadRows(await readBytes({ url, file }), mapping, {
       maxReported: MAX_REJECTED,
     });
@@ -103,9 +105,27 @@ const handlers = {
         throw err;
       }
     }
+    let nextTouchpoints = null;
+    if (touchpoints) {
+      try {
+        nextTouchpoints = touchpointColumns(new TextDecoder().decode(await readBytes(touchpoints)), touchpoints.mapping);
+      } catch (err) {
+        next.free();
+        nextSpend?.free();
+        if (err && typeof err === "object") err.source = "touchpoints";
+        throw err;
+      }
+    }
     current?.tx.free();
     current?.spend?.free();
-    current = { tx: next, name, spend: nextSpend, spendName: spend ? spend.name : null };
+    current = {
+      tx: next,
+      name,
+      spend: nextSpend,
+      spendName: spend ? spend.name : null,
+      touchpoints: nextTouchpoints,
+      touchpointsName: touchpoints ? touchpoints.name : null,
+    };
     // The rejected rows go to the page once, with the load; later tasks describe the data only.
     return { ...describe(), rejected };
   },
@@ -427,6 +447,16 @@ const handlers = {
     }
   },
 
+  /**
+   * Attribution of the first purchases to the customers' touchpoints (every model, Markov of
+   * `order`, `lookbackDays`), last touch compared with `model`, and CAC by channel under `model`
+   * next to first-purchase CAC; `{ touchpoints: false }` when the data set has no touchpoints.
+   */
+  attribution(options) {
+    if (!current) throw new Error("no data loaded");
+    return { ...attributionTask(current, options), data: describe() };
+  },
+
   /** KPIs with the definitions they refer to, plus the monthly net revenue series. */
   compute({ period, observationEnd }) {
     if (!current) throw new Error("no data loaded");
@@ -633,6 +663,7 @@ function describe() {
     spend: spend
       ? { name: spendName, rows: spend.length, total: spend.total, channels: spend.channels }
       : null,
+    touchpoints: current.touchpoints ? { name: current.touchpointsName, rows: current.touchpoints.channel.length } : null,
     library: version(),
   };
 }
