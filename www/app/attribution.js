@@ -178,6 +178,7 @@ function renderCac(result) {
   if (!result.cac) {
     $("attr-cac-help").textContent = "";
     $("attr-cac-rows").replaceChildren();
+    $("attr-cac-reasons").replaceChildren();
     return null;
   }
   const latest = latestCacMonth(result.cac);
@@ -190,7 +191,12 @@ function renderCac(result) {
     : "No complete month yet";
   // Attributed new customers are fractions of customers (credit is split over channels).
   const customers = (row, kind) => (row ? h("td", {}, formatValue(row.newCustomers, kind)) : h("td", {}, "—"));
-  const cacCell = (row) => (row ? valueCell(row.value, row.reason, "currency") : h("td", {}, "—"));
+  // A missing CAC shows "—"; the library's reasons are listed once under the table.
+  const reasons = new Set();
+  const cacCell = (row) => {
+    if (row && row.value === null && row.reason) reasons.add(row.reason);
+    return row ? valueCell(row.value, null, "currency") : h("td", {}, "—");
+  };
   $("attr-cac-rows").replaceChildren(
     ...(latest?.rows ?? []).map((row) =>
       h(
@@ -205,6 +211,7 @@ function renderCac(result) {
       ),
     ),
   );
+  $("attr-cac-reasons").replaceChildren(...[...reasons].map((reason) => h("li", {}, `—: ${reason}`)));
   return latest;
 }
 
@@ -266,6 +273,23 @@ function graphLink(markov, e) {
   };
 }
 
+/** The graph's nodes for the element's current size. */
+const graphNodesIn = (el, markov, channels) =>
+  graphNodes(markov, channels, Math.max(el.clientWidth - 2 * GRAPH_MARGIN, 1), Math.max(el.clientHeight - 2 * GRAPH_MARGIN, 1));
+
+/** Places the graph's nodes again when its box changes size, so the picture is never stretched. */
+function followGraphSize() {
+  const el = $("attr-graph");
+  let width = el.clientWidth;
+  new ResizeObserver(async () => {
+    const result = state.attributionResult;
+    if (el.clientWidth === width || !result?.touchpoints || !result.markov) return;
+    width = el.clientWidth;
+    const instance = await chartIn("attr-graph");
+    instance.setOption({ series: [{ data: graphNodesIn(el, result.markov, result.channels) }] });
+  }).observe(el);
+}
+
 async function renderGraph(result) {
   const { markov, channels } = result;
   renderRemoval(result);
@@ -303,7 +327,7 @@ async function renderGraph(result) {
             edgeSymbol: ["none", "arrow"],
             edgeSymbolSize: 6,
             label: { show: true, color: "#333", fontSize: 11 },
-            data: graphNodes(markov, channels, Math.max(el.clientWidth - 2 * GRAPH_MARGIN, 1), Math.max(el.clientHeight - 2 * GRAPH_MARGIN, 1)),
+            data: graphNodesIn(el, markov, channels),
             links: drawn.map((e) => graphLink(markov, e)),
           },
         ],
@@ -388,6 +412,7 @@ function fallbackDefinition(id, version, name, description) {
 }
 
 export function wireAttribution() {
+  followGraphSize();
   $("attr-model").addEventListener("change", onModelChanged);
   $("attr-settings").addEventListener("submit", (event) => {
     event.preventDefault();
