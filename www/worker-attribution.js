@@ -10,12 +10,14 @@ const CAC_DEFINITIONS = ["cac.channel", "cac.attributed"];
 /**
  * Touchpoint columns `{ journeyId, timestamp, channel }` (plain arrays of text; the library parses
  * the times) from a CSV text with a header row, under `mapping` (`{ journeyId, timestamp,
- * channel }` → header names). Fields may be quoted ("…", "" for a quote); a line break inside
- * quotes is not supported. Blank lines are skipped.
+ * channel }` → header names). The delimiter is whichever of `,` `;` and tab the header holds most
+ * often (`,` on a tie), as for the transactions. Fields may be quoted ("…", "" for a quote); a
+ * line break inside quotes is not supported. Blank lines are skipped.
  */
 export function touchpointColumns(text, mapping) {
-  const lines = text.split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? "");
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const delimiter = [",", ";", "\t"].reduce((best, d) => (count(lines[0], d) > count(lines[0], best) ? d : best), ",");
+  const header = splitCsvLine(lines[0] ?? "", delimiter).map((name) => name.trim());
   const index = {};
   for (const [key, name] of Object.entries(mapping)) {
     index[key] = header.indexOf(name);
@@ -24,14 +26,16 @@ export function touchpointColumns(text, mapping) {
   const columns = { journeyId: [], timestamp: [], channel: [] };
   for (let i = 1; i < lines.length; i++) {
     if (lines[i].trim() === "") continue;
-    const fields = splitCsvLine(lines[i]);
+    const fields = splitCsvLine(lines[i], delimiter);
     for (const key of Object.keys(columns)) columns[key].push(fields[index[key]] ?? "");
   }
   return columns;
 }
 
-function splitCsvLine(line) {
-  if (!line.includes('"')) return line.split(",");
+const count = (text = "", c) => text.split(c).length - 1;
+
+function splitCsvLine(line, delimiter) {
+  if (!line.includes('"')) return line.split(delimiter);
   const fields = [];
   let field = "";
   let quoted = false;
@@ -44,7 +48,7 @@ function splitCsvLine(line) {
       } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") {
+    else if (c === delimiter) {
       fields.push(field);
       field = "";
     } else field += c;

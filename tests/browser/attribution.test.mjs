@@ -264,6 +264,70 @@ describe("dashboard attribution section", { timeout: 300_000 }, () => {
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
+  it("attributes uploaded transactions to an uploaded touchpoints file as Node does", async () => {
+    const txCsv = Buffer.from(["customer,date,amount", "ann,2024-03-05,20", "bob,2024-03-10,35", "cid,2024-04-12,40", "ann,2024-04-20,15"].join("\n"));
+    // Semicolons, as some spreadsheet exports write; dan never buys.
+    const touchCsv = Buffer.from(
+      [
+        "customer;touched_at;channel",
+        "ann;2024-03-01T10:00:00Z;email",
+        "ann;2024-03-04T10:00:00Z;search",
+        "bob;2024-03-09T08:00:00Z;search",
+        "cid;2024-04-01T08:00:00Z;social",
+        "cid;2024-04-10T08:00:00Z;email",
+        "dan;2024-04-02T08:00:00Z;social",
+      ].join("\n"),
+    );
+    await page.locator("#upload").evaluate((details) => {
+      details.open = true;
+    });
+    await page.setInputFiles("#file", { name: "mine.csv", mimeType: "text/csv", buffer: txCsv });
+    await page.locator("#mapping").waitFor({ state: "visible" });
+    await page.setInputFiles("#touch-file", { name: "touches.csv", mimeType: "text/csv", buffer: touchCsv });
+    await page.locator("#touch-mapping").waitFor({ state: "visible" });
+    const suggested = { journeyId: "customer", timestamp: "touched_at", channel: "channel" };
+    for (const [key, column] of Object.entries(suggested)) {
+      assert.equal(await page.locator(`#map-touch-${key}`).inputValue(), column, `suggested ${key}`);
+    }
+    await page.getByRole("button", { name: "Load file" }).click();
+    await page.waitForFunction(() => window.__unimetricAttribution?.touchpoints && window.__unimetricAttribution.totals.touches === 6, null, { timeout: 30_000 });
+    await waitForAttribution({ model: "markov" });
+
+    const mine = Transactions.fromCsv(txCsv, { customerId: "customer", timestamp: "date", amount: "amount" });
+    try {
+      const columns = { journeyId: ["ann", "ann", "bob", "cid", "cid", "dan"], channel: ["email", "search", "search", "social", "email", "social"] };
+      columns.timestamp = ["2024-03-01T10:00:00Z", "2024-03-04T10:00:00Z", "2024-03-09T08:00:00Z", "2024-04-01T08:00:00Z", "2024-04-10T08:00:00Z", "2024-04-02T08:00:00Z"];
+      const journeys = Journeys.fromTransactions(columns, mine, { lookbackDays: 30 });
+      const want = attribution(journeys, { order: 1 });
+      journeys.free();
+      const got = await page.evaluate(() => window.__unimetricAttribution);
+      assert.equal(got.sample, false);
+      assert.deepEqual(got.channels, want.channels);
+      assert.deepEqual(got.totals, want.totals);
+      for (const [name, credit] of Object.entries(want.models)) {
+        assert.deepEqual(got.models[name].conversions, Array.from(credit.conversions), `${name} conversions`);
+      }
+      assert.deepEqual((await page.locator("#attr-sentences li").allTextContents()).map((t) => t.trim()), compareAttribution(want, "lastTouch", "markov").channels.map((c) => c.summary));
+    } finally {
+      mine.free();
+    }
+    // No simulated truth for uploaded data, and no CAC without spend.
+    assert.equal(await page.locator("#attr-shares-head th.attr-truth").count(), 0);
+    assert.equal(await page.locator("#attr-truth-note").isHidden(), true);
+    assert.equal(await page.locator("#attr-cac-empty").isVisible(), true);
+
+    // The same transactions without touchpoints: the section says there is nothing to attribute.
+    await page.setInputFiles("#touch-file", []);
+    await page.getByRole("button", { name: "Load file" }).click();
+    await page.waitForFunction(() => window.__unimetricAttribution?.touchpoints === false, null, { timeout: 30_000 });
+    assert.equal(await page.locator("#attr-empty").isVisible(), true);
+    assert.equal(await page.locator("#attr-body").isHidden(), true);
+    assert.match(await page.locator("#attr-empty").innerText(), /no touchpoints/);
+
+    await page.getByRole("button", { name: "Back to sample data" }).click();
+    await page.waitForFunction(() => window.__unimetricAttribution?.sample === true, null, { timeout: 30_000 });
+  });
+
   it("made no failed or off-origin requests and logged no errors", () => {
     assert.deepEqual(badRequests, []);
     assert.deepEqual(consoleErrors, []);
