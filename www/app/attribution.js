@@ -394,21 +394,41 @@ function openDefinition(key) {
   const { lookbackDays } = result.options;
   if (key === "cac.attributed") {
     const row = result.cac?.attributed.rows.find((r) => r.definition.metric === "cac.attributed");
-    const def = result.definitions["cac.attributed"] ?? fallbackDefinition("cac.attributed", row?.definition.version, "CAC by attributed channel",
-      "A channel's spend in a period divided by the new customers an attribution model credits to it in that period.");
+    const def =
+      result.definitions["cac.attributed"] ??
+      fallbackDefinition("cac.attributed", row?.definition.version, "CAC by attributed channel", {
+        description: "A channel's spend in a period divided by the new customers an attribution model credits to it in that period.",
+        unit: "currency per new customer",
+        inputs: "spend, transactions and an attribution result with credits",
+      });
     showDefinition(def, formatParams({ ...(row?.definition.params ?? {}), lookbackDays }), `Attribution model: ${label(result.options.model)}.`);
     return;
   }
   const credit = result.models[key];
   if (!credit) return;
   const { metric, version, params } = credit.definition;
-  const def = result.definitions[metric] ?? fallbackDefinition(metric, version, `Attribution: ${label(key)}`, MODELS[key].summary);
+  const def =
+    result.definitions[metric] ??
+    fallbackDefinition(metric, version, `Attribution: ${label(key)}`, {
+      description: MODELS[key].summary,
+      unit: "conversions credited (and their value)",
+      inputs: "touchpoints and transactions",
+    });
   showDefinition(def, formatParams({ ...params, lookbackDays }), "Credit of each customer's first purchase, over the touches in the lookback window before it.");
 }
 
-/** What the dialog shows for an id the library's glossary does not list. */
-function fallbackDefinition(id, version, name, description) {
-  return { id, version: version ?? "", name, description, formula: "See the attribution guide (docs/guide/attribution.md).", unit: "conversions", inputs: "touchpoints and transactions", parameters: [] };
+/** What the dialog shows for an id the library's glossary does not list: the result's id and version. */
+function fallbackDefinition(id, version, name, { description, unit, inputs }) {
+  return {
+    id,
+    version: version ?? "",
+    name,
+    description,
+    formula: "See the attribution guide (docs/guide/attribution.md).",
+    unit,
+    inputs,
+    parameters: [],
+  };
 }
 
 export function wireAttribution() {
