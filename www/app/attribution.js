@@ -195,7 +195,7 @@ function renderCac(result) {
   const reasons = new Set();
   const cacCell = (row) => {
     if (row && row.value === null && row.reason) reasons.add(row.reason);
-    return row ? valueCell(row.value, null, "currency") : h("td", {}, "—");
+    return valueCell(row?.value ?? null, null, "currency");
   };
   $("attr-cac-rows").replaceChildren(
     ...(latest?.rows ?? []).map((row) =>
