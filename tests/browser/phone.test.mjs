@@ -12,7 +12,7 @@ import { openDashboard } from "./harness.mjs";
 
 const SETTLED = () =>
   document.body.dataset.state === "ready" &&
-  ["cacState", "churnState", "ltvState", "cohortsState", "segmentsState", "specState"].every((k) => ["ready", "unavailable", "empty"].includes(document.body.dataset[k]));
+  ["cacState", "attributionState", "churnState", "ltvState", "cohortsState", "segmentsState", "specState"].every((k) => ["ready", "unavailable", "empty"].includes(document.body.dataset[k]));
 
 /** Elements that reach past the viewport's right edge outside any scrolling box. */
 function overflowing() {

@@ -10,7 +10,7 @@ import { subscribe } from "./state.js";
 /**
  * Sets `window.__unimetricEngine` to the worker client now, and each section's global whenever
  * its result changes: `__unimetric` (the KPIs), `__unimetricCac`, `__unimetricChurn`,
- * `__unimetricLtv`, `__unimetricCohorts` (`{ options, matrix, retention, retentionError }`),
+ * `__unimetricAttribution`, `__unimetricLtv`, `__unimetricCohorts` (`{ options, matrix, retention, retentionError }`),
  * `__unimetricSegments` (null after a failure), `__unimetricExperiment`
  * (`{ result, plan }`, each null after a failure) and `__unimetricSpec` (the metric spec).
  */
@@ -20,6 +20,7 @@ export function installHooks(engine) {
     window.__unimetric = state.result ? state.result.kpis : null;
   });
   subscribe("cac", exposeCac);
+  subscribe("attribution", exposeAttribution);
   subscribe("churn", exposeChurn);
   subscribe("ltv", exposeLtv);
   subscribe("cohorts", exposeCohorts);
@@ -41,6 +42,50 @@ function exposeCac(state) {
         ltv: result.ltv,
       }
     : null;
+}
+
+/**
+ * What the attribution section shows: each model's conversions and shares (plain arrays), the
+ * Markov chain, the comparison, the CAC month shown and the raw CAC tables; `touchpoints` false
+ * when the data set has none, null after a failure.
+ */
+function exposeAttribution(state) {
+  const result = state.attributionResult;
+  if (!result) {
+    window.__unimetricAttribution = null;
+    return;
+  }
+  if (!result.touchpoints) {
+    window.__unimetricAttribution = { options: { model: state.attribution.model }, touchpoints: false };
+    return;
+  }
+  const { markov } = result;
+  window.__unimetricAttribution = {
+    options: { ...result.options },
+    touchpoints: true,
+    sample: result.sample,
+    channels: result.channels,
+    totals: result.totals,
+    unattributed: result.unattributed,
+    models: Object.fromEntries(
+      Object.entries(result.models).map(([name, m]) => [
+        name,
+        { conversions: Array.from(m.conversions), value: Array.from(m.value), share: Array.from(m.share), definition: m.definition },
+      ]),
+    ),
+    markov: markov && {
+      order: markov.order,
+      states: markov.states,
+      from: Array.from(markov.from),
+      to: Array.from(markov.to),
+      probability: Array.from(markov.probability),
+      conversionProbability: markov.conversionProbability,
+      removalEffects: Array.from(markov.removalEffects),
+    },
+    comparison: result.comparison,
+    cacMonth: result.latestCac?.month ?? null,
+    cac: result.cac,
+  };
 }
 
 /** What the churn section shows. */

@@ -2,6 +2,7 @@
 // runs in a module worker (the package's unimetric/worker with the tasks of www/worker.js); the
 // modules of this directory send requests and render results. This one wires them together.
 
+import { computeAttribution, readAttributionSettings, wireAttribution } from "./attribution.js";
 import { computeCac, readCacSettings, wireCac } from "./cac.js";
 import { computeChurn, readChurnSettings, wireChurn } from "./churn.js";
 import { computeCohorts, computeRetention, readCohortSettings, wireCohorts } from "./cohorts.js";
@@ -27,6 +28,7 @@ function readUrl() {
   const params = new URLSearchParams(location.search);
   readKpiSettings(params);
   readCacSettings(params);
+  readAttributionSettings(params);
   readChurnSettings(params);
   readLtvSettings(params);
   readCohortSettings(params);
@@ -35,7 +37,7 @@ function readUrl() {
 }
 
 function computeAll() {
-  return Promise.all([compute(), computeCac(), computeChurn(), computeLtv(), computeCohorts(), computeSegments(), computeSpec()]);
+  return Promise.all([compute(), computeCac(), computeAttribution(), computeChurn(), computeLtv(), computeCohorts(), computeSegments(), computeSpec()]);
 }
 
 /** Loads a data set in the worker; on failure the previous data set stays in use. */
@@ -51,7 +53,8 @@ async function loadData(loadRequest, label) {
   } catch (err) {
     if (state.data) setStatus(`Still showing: ${describeData(state.data, state.result?.kpis)}`);
     else setStatus("No data loaded.");
-    showError(`Could not load ${err.source === "spend" ? loadRequest.spend.name : label}`, err);
+    const source = err.source === "spend" || err.source === "touchpoints" ? loadRequest[err.source].name : label;
+    showError(`Could not load ${source}`, err);
     if (err.code === "E_CANCELLED") showHalted(err);
     return false;
   }
@@ -82,6 +85,7 @@ async function start() {
   }
   wireKpis();
   wireCac();
+  wireAttribution();
   wireChurn();
   wireLtv();
   wireCohorts();

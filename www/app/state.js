@@ -20,9 +20,21 @@ export const SAMPLE = {
     name: "spend.csv (sample)",
     mapping: { date: "month", channel: "channel", amount: "amount", channelType: "channel_type" },
   },
+  // Simulated marketing touches of the same customers (and of prospects who never bought).
+  touchpoints: {
+    url: "/data/touchpoints.csv",
+    name: "touchpoints.csv (sample)",
+    mapping: { journeyId: "customer_id", timestamp: "touched_at", channel: "channel" },
+  },
 };
 
-export const sampleRequest = () => ({ url: SAMPLE.url, mapping: SAMPLE.mapping, name: SAMPLE.name, spend: SAMPLE.spend });
+export const sampleRequest = () => ({
+  url: SAMPLE.url,
+  mapping: SAMPLE.mapping,
+  name: SAMPLE.name,
+  spend: SAMPLE.spend,
+  touchpoints: SAMPLE.touchpoints,
+});
 
 export const state = {
   period: null, // KPI period and observation end (the KPI section reads them from the URL)
@@ -62,6 +74,9 @@ export const state = {
   specEditError: null, // why the edited document is invalid, when it is
   specFormFor: null, // hash of the spec the settings form was built for
   specGeneration: 0,
+  attribution: null, // the attribution settings (`model`), from the URL
+  attributionResult: null, // last attribution computation (`{ touchpoints: false }` without touchpoints)
+  attributionGeneration: 0,
 };
 
 /** Listeners per section, told when the section's result (or its absence) changes. */

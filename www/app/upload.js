@@ -1,5 +1,5 @@
 // Own CSV: read the header of a chosen (or dropped) file, preview its first rows, suggest a
-// column mapping from the names and values, and load it (with an optional spend file).
+// column mapping from the names and values, and load it (with optional spend and touchpoints files).
 
 import { $, formatCount, h } from "./format.js";
 import { inferDates } from "./engine.js";
@@ -25,6 +25,14 @@ const SPEND_SUGGEST = {
   amount: [/^(amount|spend|cost|budget|value|total)$/i, /amount|spend|cost|budget|value|total/i],
 };
 const SPEND_OPTIONAL = new Set(["channelType"]);
+
+// Touchpoint columns: whose touch (the customer id), when, and through which channel.
+const TOUCH_SUGGEST = {
+  journeyId: [/^(customer|client|user|buyer|account|member|journey)[\s_-]*(id|no|number|key|code)?$/i, /customer|client|user|journey|account/i],
+  timestamp: [/^((touch|touched|event|visit|click)[\s_-]*)?(at|date|time|timestamp|datetime|ts)$/i, /date|time|touch|at$/i],
+  channel: [/^(channel|source|medium|utm[\s_-]*source)$/i, /channel|source|medium|campaign/i],
+};
+const TOUCH_OPTIONAL = new Set();
 
 /** Rows shown in the preview of a chosen file. */
 const PREVIEW_ROWS = 5;
@@ -164,6 +172,7 @@ const MAP_LABEL = {
   channel: "channel",
   date: "date",
   channelType: "channel type",
+  journeyId: "customer id",
 };
 
 function suggestMapping(columns, suggest) {
@@ -266,6 +275,10 @@ function onSpendFileChosen() {
   return offerMapping($("spend-file"), $("spend-mapping"), "map-spend-", SPEND_SUGGEST, SPEND_OPTIONAL);
 }
 
+function onTouchFileChosen() {
+  return offerMapping($("touch-file"), $("touch-mapping"), "map-touch-", TOUCH_SUGGEST, TOUCH_OPTIONAL);
+}
+
 /** The chosen mapping: key → column, leaving out optional keys set to none. */
 function chosenMapping(prefix, suggest) {
   const mapping = {};
@@ -285,11 +298,16 @@ async function onFileSubmit(event) {
     spendFile && !$("spend-mapping").disabled
       ? { file: spendFile, mapping: chosenMapping("map-spend-", SPEND_SUGGEST), name: spendFile.name }
       : undefined;
+  const touchFile = $("touch-file").files[0];
+  const touchpoints =
+    touchFile && !$("touch-mapping").disabled
+      ? { file: touchFile, mapping: chosenMapping("map-touch-", TOUCH_SUGGEST), name: touchFile.name }
+      : undefined;
   clearError();
   const mapping = chosenMapping("map-", SUGGEST);
   const dateFormat = $("map-dateFormat").value;
   if (dateFormat && dateFormat !== "YYYY-MM-DD") mapping.dateFormat = dateFormat;
-  await loadData({ file, mapping, name: file.name, spend }, file.name);
+  await loadData({ file, mapping, name: file.name, spend, touchpoints }, file.name);
 }
 
 /** The rows the library left out of the loaded file, listed inline with row and column. */
@@ -351,5 +369,6 @@ export function wireUpload(load) {
   $("map-timestamp").addEventListener("change", offerDateFormat);
   wireDropZone();
   $("spend-file").addEventListener("change", onSpendFileChosen);
+  $("touch-file").addEventListener("change", onTouchFileChosen);
   $("upload-form").addEventListener("submit", onFileSubmit);
 }

@@ -1,0 +1,66 @@
+// The dashboard's attribution task, run in the worker of www/worker.js: journeys from the loaded
+// touchpoints and transactions, every attribution model side by side, last touch compared with
+// the chosen model, and CAC by channel under the chosen model next to first-purchase CAC.
+
+import { Journeys, attribution, cac, compareAttribution, getDefinition } from "/pkg/unimetric.js";
+
+/** Definition ids of the section besides the models' own (read from their results). */
+const CAC_DEFINITIONS = ["cac.channel", "cac.attributed"];
+
+/**
+ * The touchpoints of a data set: the CSV bytes and the library's mapping of their columns
+ * (`{ customerId, timestamp, channel }` from the page's `{ journeyId, timestamp, channel }`),
+ * checked by building the journeys once with `tx` (coded errors name the file's column and row).
+ * `touches` counts the touches in journeys (before a purchase, within the lookback window, or
+ * of customers who never bought).
+ */
+export function readTouchpoints(bytes, pageMapping, tx) {
+  const mapping = { customerId: pageMapping.journeyId, timestamp: pageMapping.timestamp, channel: pageMapping.channel };
+  const journeys = Journeys.fromTransactions(bytes, tx, { mapping });
+  try {
+    return { bytes, mapping, touches: journeys.touchCount };
+  } finally {
+    journeys.free();
+  }
+}
+
+/**
+ * The attribution section's numbers for `touchpoints` (from `readTouchpoints`, or null when the
+ * data set has none) and the current transactions and spend. Returns `{ touchpoints: false }` without
+ * touchpoints. The models' per-conversion credits stay here (CAC uses them); the page gets each
+ * model's conversions, value and share, the Markov chain, the comparison and the CAC tables.
+ */
+export function attributionTask({ tx, spend, touchpoints }, { models, lookbackDays = 30, order = 1, model = "markov" }) {
+  if (!touchpoints) return { touchpoints: false };
+  const journeys = Journeys.fromTransactions(touchpoints.bytes, tx, { lookbackDays, mapping: touchpoints.mapping });
+  let result;
+  try {
+    // Without `models`, every model the journeys allow.
+    result = attribution(journeys, { ...(models ? { models } : {}), order, credits: true });
+  } finally {
+    journeys.free();
+  }
+  if (!result.models[model]) throw new Error(`the model "${model}" was not computed on these journeys`);
+  const shown = {};
+  const definitions = {};
+  for (const [name, credit] of Object.entries(result.models)) {
+    const { channels, conversions, value, share, definition } = credit;
+    shown[name] = { channels, conversions, value, share, definition };
+    definitions[definition.metric] ??= getDefinition(definition.metric) ?? null;
+  }
+  for (const id of CAC_DEFINITIONS) definitions[id] = getDefinition(id) ?? null;
+  return {
+    touchpoints: true,
+    options: { models: Object.keys(shown), lookbackDays, order, model },
+    channels: result.channels,
+    models: shown,
+    markov: result.markov,
+    totals: result.totals,
+    unattributed: result.unattributed,
+    comparison: compareAttribution(result, "lastTouch", model),
+    cac: spend
+      ? { attributed: cac(spend, tx, { attribution: result, model }), firstPurchase: cac(spend, tx) }
+      : null,
+    definitions,
+  };
+}
