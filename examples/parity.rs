@@ -124,6 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }),
     );
     out.insert("zones".into(), zones_scenario(&tx, &spend)?);
+    out.insert("attribution".into(), attribution_scenario(&tx)?);
     println!("{}", serde_json::Value::Object(out));
     Ok(())
 }
@@ -366,3 +367,51 @@ fn units_scenario() -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     }
     Ok(hex_opt(v))
 }
+
+/// Attribution of the sample's first purchases to the sample touchpoints: every model (Markov of
+/// order 1) and Markov of order 2 with repeats merged; each model's conversions and value, the
+/// removal effects and the transition probabilities.
+fn attribution_scenario(tx: &Transactions) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    use unimetric::attribution::{
+        attribution, AttributionOptions, Journeys, JourneysFromTransactionsOptions,
+        TouchpointMapping, TouchpointTable,
+    };
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data/touchpoints.csv");
+    let tp = TouchpointTable::from_csv(
+        &std::fs::read(path)?,
+        &TouchpointMapping::new("customer_id", "touched_at", "channel"),
+    )?;
+    let j = Journeys::from_transactions(tp.view(), tx, &JourneysFromTransactionsOptions::default())?;
+    let all = attribution(&j, &AttributionOptions::default())?;
+    let order2 = attribution(
+        &j,
+        &AttributionOptions {
+            models: Some(vec![unimetric::attribution::Model::Markov]),
+            order: 2.0,
+            collapse_repeats: true,
+            ..AttributionOptions::default()
+        },
+    )?;
+    let mut models = serde_json::Map::new();
+    for (name, m) in &all.models {
+        let mut v = m.conversions.clone();
+        v.extend(&m.value);
+        models.insert((*name).into(), serde_json::json!(hex(&v)));
+    }
+    let chain = |r: &unimetric::attribution::AttributionResult| -> Vec<f64> {
+        let mk = r.markov.as_ref();
+        let mut v = mk.map(|m| m.removal_effects.clone()).unwrap_or_default();
+        if let Some(m) = mk {
+            v.extend(&m.value_removal_effects);
+            v.extend(&m.probability);
+            v.push(m.conversion_probability);
+        }
+        v
+    };
+    Ok(serde_json::json!({
+        "models": models,
+        "markov": hex(&chain(&all)),
+        "markovOrder2": hex(&chain(&order2)),
+    }))
+}
+

@@ -112,9 +112,15 @@ function evaluateSpec(current, spec) {
       errors[name] = { name: "Error", message: "needs marketing spend; none is loaded for this data" };
     } else if (inputs.includes("assignments")) {
       errors[name] = { name: "Error", message: "needs an experiment's assignments (unit id, arm, assignment time), which this page does not load; evaluate it with MetricSpec.evaluate or `unimetric evaluate --assignments`" };
+    } else if (inputs.includes("touchpoints") && !(current.touchpoints && document.data?.touchpoints)) {
+      const message = current.touchpoints
+        ? "needs the spec's data.touchpoints mapping { customerId, timestamp, channel } to read this data's touchpoints file"
+        : "needs marketing touchpoints (customer id, time, channel): load a touchpoints file with the data";
+      errors[name] = { name: "Error", message };
     } else only.push(name);
   }
   const inputs = spend ? { transactions: tx, spend } : { transactions: tx };
+  if (current.touchpoints && document.data?.touchpoints) inputs.touchpoints = current.touchpoints.bytes;
   const values = {};
   const keep = (result) => {
     for (const [name, { value, unit, label, definition }] of Object.entries(result)) {

@@ -1799,6 +1799,30 @@ const spendIpc = (over = {}) => ipcOf({
   amount: col([100, 50, 80], F64()),
   ...over,
 });
+// Journeys: j1 touched by search and email before converting (value 30), j2 by email only.
+const touchIpc = (over = {}) => ipcOf({
+  id: col(["j1", "j1", "j2"], new Arrow.Utf8()),
+  at: col([JAN1, JAN1 + 2 * DAY, JAN1 + DAY], ms()),
+  ch: col(["search", "email", "email"], new Arrow.Utf8()),
+  ...over,
+});
+const convIpc = (over = {}, format = "stream") => ipcOf({ id: col(["j1"], new Arrow.Utf8()), at: col([JAN1 + 3 * DAY], ms()), v: col([30], F64()), ...over }, format);
+const J_ARROW_MAP = { journeyId: "id", timestamp: "at", channel: "ch", value: "v" };
+const arrowJourneys = ok((j) => {
+  assert.deepEqual(j.channels, ["email", "search"]); assert.equal(j.totalConversions, 1); assert.equal(j.totalNulls, 1);
+  assert.deepEqual([...AU.attribution(j, { models: ["linear"] }).models.linear.value], [15, 15]);
+});
+entry("Journeys.fromArrow", (...a) => AU.Journeys.fromArrow(...a), [
+  ...ipcCases([convIpc(), J_ARROW_MAP]),
+  c("hand count", () => [touchIpc(), convIpc(), J_ARROW_MAP], arrowJourneys),
+  c("integer ids and a file", () => [touchIpc({ id: col([7, 7, 8], new Arrow.Int32()) }), convIpc({ id: col([7], new Arrow.Int32()) }, "file"), J_ARROW_MAP], arrowJourneys),
+  c("dictionary-encoded channels", () => [touchIpc({ ch: col(["search", "email", "email"], new Arrow.Dictionary(new Arrow.Utf8(), new Arrow.Int32())) }), convIpc(), J_ARROW_MAP], arrowJourneys),
+  c("null channel", () => [touchIpc({ ch: col(["search", null, "email"], new Arrow.Utf8()) }), convIpc(), J_ARROW_MAP], "E_MISSING_VALUE"),
+  c("NaN value", () => [touchIpc(), convIpc({ v: col([NaN], F64()) }), J_ARROW_MAP], "E_NON_FINITE"),
+  c("a conversion before every touch", () => [touchIpc(), convIpc({ at: col([JAN1 - DAY], ms()) }), J_ARROW_MAP], "E_OUT_OF_RANGE"),
+  c("mapped column missing", () => [touchIpc(), convIpc(), { ...J_ARROW_MAP, channel: "source" }], "E_MISSING_COLUMN"),
+  c("unknown mapping key", () => [touchIpc(), convIpc(), { ...J_ARROW_MAP, colour: "x" }], "E_UNKNOWN_OPTION"),
+]);
 entry("Spend.fromArrow", (...a) => AU.Spend.fromArrow(...a), [
   ...ipcCases([SPEND_M]),
   c("three rows", () => [spendIpc(), SPEND_M], ok((s) => { assert.equal(s.total, 230); assert.deepEqual(s.channels, ["search", "email"]); })),
@@ -2220,6 +2244,12 @@ entry("Journeys.fromTransactions", (...a) => U.Journeys.fromTransactions(...a), 
   c("no touchpoints", () => [[], Transactions.fromCsv(README_CSV, M)], "E_EMPTY"),
   c("a blank channel", () => [[{ journeyId: "a", timestamp: "2024-01-01", channel: "" }], Transactions.fromCsv(README_CSV, M)], "E_MISSING_VALUE"),
   c("no touch in any window and no prospect", () => [[{ journeyId: "a", timestamp: "2020-01-01", channel: "x" }], Transactions.fromCsv(README_CSV, M)], "E_EMPTY"),
+  c("touchpoints as CSV with a mapping", () => ["who,at,ch\na,2023-12-22,display\na,2023-12-29,search\nb,2024-01-10,email\nc,2024-01-05,search\n", Transactions.fromCsv(README_CSV, M), { mapping: { customerId: "who", timestamp: "at", channel: "ch" } }], ok((j) => {
+    assert.equal(j.totalConversions, 2); assert.deepEqual([...U.attribution(j, { models: ["firstTouch"] }).models.firstTouch.conversions], [1, 1, 0]);
+  })),
+  c("touchpoints as CSV without a mapping", () => ["who,at,ch\na,2023-12-22,display\n", Transactions.fromCsv(README_CSV, M)], "E_BAD_OPTION"),
+  c("a mapping for rows", () => [TX_TOUCH(), Transactions.fromCsv(README_CSV, M), { mapping: { customerId: "who", timestamp: "at", channel: "ch" } }], "E_BAD_OPTION"),
+  c("CSV touchpoints missing a mapped column", () => ["who,at\na,2023-12-22\n", Transactions.fromCsv(README_CSV, M), { mapping: { customerId: "who", timestamp: "at", channel: "ch" } }], "E_MISSING_COLUMN"),
   ...optionCases(null, 2, [TX_TOUCH(), Transactions.fromCsv(README_CSV, M), {}], "lookbackDays"),
   ...classArgCases(1, () => [TX_TOUCH(), Transactions.fromCsv(README_CSV, M), {}], "Transactions", () => Transactions.fromCsv(README_CSV, M)),
 ]);

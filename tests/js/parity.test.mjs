@@ -1,7 +1,8 @@
 // Same numbers everywhere: a fixed scenario (the bundled sample data; summary and KPIs for day,
 // week and month; CAC, CAC payback and LTV:CAC of the sample spend; the churn fit, its scores
 // and the evaluations; per time zone the weekly (Sunday weeks) and monthly summaries, KPIs,
-// historical LTV, churn features, CAC payback and naive times around midnight and DST changes)
+// historical LTV, churn features, CAC payback and naive times around midnight and DST changes;
+// attribution of the first purchases to the sample touchpoints, every model)
 // computed natively
 // (`cargo run --example parity`) and in wasm must agree to the bit.
 import { test } from "node:test";
@@ -9,7 +10,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Spend, Transactions, cac, cacPayback, churnFeatures, evaluateChurn, evaluateScores, experiment, experimentFromUnits, fitChurn, historicalLtv, ltvToCac } from "../../pkg/node.js";
+import { Journeys, Spend, Transactions, attribution, cac, cacPayback, churnFeatures, evaluateChurn, evaluateScores, experiment, experimentFromUnits, fitChurn, historicalLtv, ltvToCac } from "../../pkg/node.js";
 import { ROOT } from "./helpers.mjs";
 
 const hex = (arr) => Array.from(arr, (x) => {
@@ -135,6 +136,20 @@ test("native and wasm results are bit-identical", { timeout: 600_000 }, () => {
     for (const o of [week, month, nd, naive]) o.free();
   }
   spend.free();
+  // Attribution of the first purchases to the sample touchpoints (attribution_scenario).
+  const journeys = Journeys.fromTransactions(readFileSync(path.join(ROOT, "www", "data", "touchpoints.csv")), tx, {
+    mapping: { customerId: "customer_id", timestamp: "touched_at", channel: "channel" },
+  });
+  const all = attribution(journeys);
+  const order2 = attribution(journeys, { models: ["markov"], order: 2, collapseRepeats: true });
+  journeys.free();
+  for (const [name, m] of Object.entries(all.models)) {
+    assert.deepEqual(hex([...m.conversions, ...m.value]), native.attribution.models[name], `attribution ${name}`);
+  }
+  assert.deepEqual(Object.keys(all.models).sort(), Object.keys(native.attribution.models).sort());
+  const chain = (r) => [...r.markov.removalEffects, ...r.markov.valueRemovalEffects, ...r.markov.probability, r.markov.conversionProbability];
+  assert.deepEqual(hex(chain(all)), native.attribution.markov, "attribution: Markov chain");
+  assert.deepEqual(hex(chain(order2)), native.attribution.markovOrder2, "attribution: Markov order 2");
   tx.free();
 
   // Experiments: every case of the gbstats fixture, in the order of examples/parity.rs.

@@ -129,7 +129,7 @@ test("evaluate refuses inputs it cannot read, and a freed or foreign instance", 
   code(() => spec.evaluate({ transactions: sp, spend: sp }), "E_BAD_TYPE");
   code(() => spec.evaluate({ transactions: { __unimetricTable: 4_294_967_295 } }), "E_BAD_TYPE");
   code(() => spec.evaluate({ transactions: 42 }), "E_BAD_TYPE");
-  code(() => spec.evaluate({ transactions: TX_CSV, touchpoints: [] }), "E_UNKNOWN_OPTION");
+  code(() => spec.evaluate({ transactions: TX_CSV, visits: [] }), "E_UNKNOWN_OPTION");
   code(() => spec.evaluate({ transactions: TX_CSV }), "E_BAD_OPTION", (e) => assert.equal(e.path, "metrics.blendedCac"));
   code(() => spec.evaluate({ transactions: TX_CSV }, { only: ["nope"] }), "E_BAD_OPTION");
   tx.free();

@@ -39,8 +39,8 @@ test("the arrow entry declares the whole API of the default entry plus its Arrow
   const arrow = names("unimetric_arrow.d.ts");
   for (const n of main) assert.ok(arrow.has(n), `unimetric/arrow lacks ${n}`);
   const arrowText = readFileSync(path.join(PKG, "unimetric_arrow.d.ts"), "utf8");
-  // Transactions, Spend, CustomerSummary and FeatureMatrix; and one function of its own.
-  assert.equal(arrowText.match(/static fromArrow\(/g)?.length, 4);
+  // Transactions, Spend, CustomerSummary, FeatureMatrix and Journeys; and one function of its own.
+  assert.equal(arrowText.match(/static fromArrow\(/g)?.length, 5);
   assert.deepEqual([...arrow].filter((n) => !main.has(n)).sort(), ["ArrowIpcInput", "AttributeColumns", "SummaryMapping", "customerAttributesFromArrow"]);
   assert.ok(!readFileSync(path.join(PKG, "unimetric.d.ts"), "utf8").includes("fromArrow"));
 });

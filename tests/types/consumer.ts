@@ -240,16 +240,15 @@ const journeysFromColumns = Journeys.fromColumns(
   { journeyId: [1], timestamp: [new Date(1)] },
   { timezone: "Europe/Paris" },
 );
-const journeysFromCsv = Journeys.fromCsv("id,at,ch
-", "id,at
-", { journeyId: "id", timestamp: "at", channel: "ch" });
+const journeysFromCsv = Journeys.fromCsv("id,at,ch\n", "id,at\n", { journeyId: "id", timestamp: "at", channel: "ch" });
+const journeysFromTxCsv = Journeys.fromTransactions("who,at,ch\na,2024-01-01,email\n", tx, { mapping: { customerId: "who", timestamp: "at", channel: "ch" } });
 const journeysFromTx = Journeys.fromTransactions([{ journeyId: "a", timestamp: "2024-01-01", channel: "email" }], tx, { lookbackDays: 14, purchases: "all" });
 const attributed: AttributionResult = attribution(journeysFromPaths);
 const markovCredit: ModelCredit | undefined = attribution(journeysFromTx, { models: ["markov", "lastTouch"], order: 2, collapseRepeats: true, credits: true }).models.markov;
 const removal: Float64Array | undefined = attributed.markov?.removalEffects;
 const creditTimes: Float64Array | null | undefined = markovCredit?.credits?.time;
 const attributionSentence: string = compareAttribution(attributed, "lastTouch", "markov").channels[0].summary;
-const journeyStats: number = journeysFromRows.totalConversions + journeysFromColumns.pathCount + journeysFromCsv.touchCount + journeysFromTx.unattributed.value;
+const journeyStats: number = journeysFromTxCsv.touchCount + journeysFromRows.totalConversions + journeysFromColumns.pathCount + journeysFromCsv.touchCount + journeysFromTx.unattributed.value;
 const attributionOptions = attribution(journeysFromRows, { models: ["timeDecay", "positionBased", "lastNonDirect"], halfLifeDays: 3, positionWeights: [0.3, 0.4, 0.3], directChannel: "(direct)" });
 
 export const everything = [
