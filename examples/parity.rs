@@ -371,7 +371,9 @@ fn units_scenario() -> Result<serde_json::Value, Box<dyn std::error::Error>> {
 /// Attribution of the sample's first purchases to the sample touchpoints: every model (Markov of
 /// order 1) and Markov of order 2 with repeats merged; each model's conversions and value, the
 /// removal effects and the transition probabilities.
-fn attribution_scenario(tx: &Transactions) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+fn attribution_scenario(
+    tx: &Transactions,
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     use unimetric::attribution::{
         attribution, AttributionOptions, Journeys, JourneysFromTransactionsOptions,
         TouchpointMapping, TouchpointTable,
@@ -381,7 +383,8 @@ fn attribution_scenario(tx: &Transactions) -> Result<serde_json::Value, Box<dyn 
         &std::fs::read(path)?,
         &TouchpointMapping::new("customer_id", "touched_at", "channel"),
     )?;
-    let j = Journeys::from_transactions(tp.view(), tx, &JourneysFromTransactionsOptions::default())?;
+    let j =
+        Journeys::from_transactions(tp.view(), tx, &JourneysFromTransactionsOptions::default())?;
     let all = attribution(&j, &AttributionOptions::default())?;
     let order2 = attribution(
         &j,
@@ -414,4 +417,3 @@ fn attribution_scenario(tx: &Transactions) -> Result<serde_json::Value, Box<dyn 
         "markovOrder2": hex(&chain(&order2)),
     }))
 }
-
