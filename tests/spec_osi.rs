@@ -496,6 +496,7 @@ fn every_metric_assignments_and_touchpoints_round_trip() {
             "experiment.plan" => {
                 json!({ "metric": "proportion", "baselineRate": 0.1, "mde": 0.05 })
             }
+            "cac.attributed" => json!({ "model": "markov" }),
             _ => json!({}),
         };
         metrics.insert(
