@@ -297,19 +297,7 @@ impl IdSpace {
     /// index, its sorted position: journeys are numbered in this order so that results do not
     /// depend on the input's row order.
     fn sorted(self) -> (Vec<String>, Vec<u32>) {
-        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
-        order.sort_by(|&a, &b| {
-            crate::data::natural_cmp(&self.names[a as usize], &self.names[b as usize])
-        });
-        let mut rank = vec![0u32; self.names.len()];
-        for (r, &i) in order.iter().enumerate() {
-            rank[i as usize] = r as u32;
-        }
-        let names = order
-            .iter()
-            .map(|&i| self.names[i as usize].clone())
-            .collect();
-        (names, rank)
+        sorted_names(self.names, crate::data::natural_cmp)
     }
 
     fn intern_text(&mut self, t: &str) -> u32 {
@@ -321,6 +309,21 @@ impl IdSpace {
         self.names.push(t.to_string());
         i
     }
+}
+
+/// `names` sorted by `cmp` and, per original index, its sorted position.
+fn sorted_names(
+    names: Vec<String>,
+    cmp: impl Fn(&str, &str) -> std::cmp::Ordering,
+) -> (Vec<String>, Vec<u32>) {
+    let mut order: Vec<u32> = (0..names.len() as u32).collect();
+    order.sort_by(|&a, &b| cmp(&names[a as usize], &names[b as usize]));
+    let mut rank = vec![0u32; names.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    let sorted = order.iter().map(|&i| names[i as usize].clone()).collect();
+    (sorted, rank)
 }
 
 /// Channel names interned, then renumbered in sorted order.
@@ -357,17 +360,7 @@ impl ChannelSpace {
 
     /// The names in sorted order and, per interned index, its sorted position.
     fn sorted(self) -> (Vec<String>, Vec<u32>) {
-        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
-        order.sort_by(|&a, &b| self.names[a as usize].cmp(&self.names[b as usize]));
-        let mut rank = vec![0u32; self.names.len()];
-        for (r, &i) in order.iter().enumerate() {
-            rank[i as usize] = r as u32;
-        }
-        let names = order
-            .iter()
-            .map(|&i| self.names[i as usize].clone())
-            .collect();
-        (names, rank)
+        sorted_names(self.names, |a, b| a.cmp(b))
     }
 }
 

@@ -604,6 +604,25 @@ impl<'a> Accumulator<'a> {
         self.flush(p);
     }
 
+    /// Adds every path, splitting its conversions over its distinct channels in proportion to
+    /// `weight(channel)` (equally when every weight is 0).
+    fn add_distinct_channels(&mut self, weight: impl Fn(u32) -> f64) {
+        let mut pairs: Vec<(u32, f64)> = Vec::new();
+        for p in 0..self.j.path_count() {
+            pairs.clear();
+            for &c in self.j.path(p) {
+                if !pairs.iter().any(|x| x.0 == c) {
+                    pairs.push((c, weight(c)));
+                }
+            }
+            let (sum, k): (f64, f64) = (pairs.iter().map(|x| x.1).sum(), pairs.len() as f64);
+            for x in pairs.iter_mut() {
+                x.1 = if sum > 0.0 { x.1 / sum } else { 1.0 / k };
+            }
+            self.add_channel_weights(p, &pairs);
+        }
+    }
+
     fn flush(&mut self, p: usize) {
         let (conv, value) = (self.j.conversions[p], self.j.value[p]);
         self.touched.sort_unstable();
@@ -726,8 +745,8 @@ pub fn attribution(journeys: &Journeys, opts: &AttributionOptions) -> Result<Att
     let mut w = Vec::new();
     for &model in &models {
         let mut acc = Accumulator::new(j, opts.credits);
-        let mut definition = DefinitionRef::new(model.definition());
-        match model {
+        let definition = DefinitionRef::new(model.definition());
+        let (conversions, value, definition) = match model {
             AttributionModel::Markov => {
                 let order = opts.order as usize;
                 let chain = markov::Chain::fit(j, order, opts.collapse_repeats)?;
@@ -754,108 +773,65 @@ pub fn attribution(journeys: &Journeys, opts: &AttributionOptions) -> Result<Att
                     })
                     .collect();
                 if opts.credits {
-                    let mut pairs: Vec<(u32, f64)> = Vec::new();
-                    for p in 0..j.path_count() {
-                        pairs.clear();
-                        for &c in j.path(p) {
-                            if !pairs.iter().any(|x| x.0 == c) {
-                                pairs.push((c, re[c as usize].max(0.0)));
-                            }
-                        }
-                        let s: f64 = pairs.iter().map(|x| x.1).sum();
-                        let k = pairs.len() as f64;
-                        for x in pairs.iter_mut() {
-                            x.1 = if s > 0.0 { x.1 / s } else { 1.0 / k };
-                        }
-                        acc.add_channel_weights(p, &pairs);
-                    }
+                    // Each path's conversions over its channels by their removal effects.
+                    acc.add_distinct_channels(|c| re[c as usize].max(0.0));
                 }
-                definition = definition
+                markov_report = Some(chain.report(&j.channels, order as u32, p_conv, re, re_value));
+                let definition = definition
                     .with("order", ParamValue::Number(opts.order))
                     .with("collapseRepeats", ParamValue::Bool(opts.collapse_repeats));
-                markov_report = Some(chain.report(&j.channels, order as u32, p_conv, re, re_value));
-                let share = shares(&conversions);
-                out.insert(
-                    model.name(),
-                    ModelCredit {
-                        channels: j.channels.clone(),
-                        conversions,
-                        value,
-                        share,
-                        credits: acc.credits,
-                        definition,
-                    },
-                );
-                continue;
+                (conversions, value, definition)
             }
             AttributionModel::Shapley => {
                 let (conversions, value) = shapley(j)?;
                 if opts.credits {
-                    let mut pairs: Vec<(u32, f64)> = Vec::new();
-                    for p in 0..j.path_count() {
-                        pairs.clear();
-                        for &c in j.path(p) {
-                            if !pairs.iter().any(|x| x.0 == c) {
-                                pairs.push((c, 0.0));
-                            }
-                        }
-                        let k = pairs.len() as f64;
-                        pairs.iter_mut().for_each(|x| x.1 = 1.0 / k);
-                        acc.add_channel_weights(p, &pairs);
-                    }
+                    // The closed form of this game: each path split equally over its channels.
+                    acc.add_distinct_channels(|_| 1.0);
                 }
-                let share = shares(&conversions);
-                out.insert(
-                    model.name(),
-                    ModelCredit {
-                        channels: j.channels.clone(),
-                        conversions,
-                        value,
-                        share,
-                        credits: acc.credits,
-                        definition,
-                    },
-                );
-                continue;
+                (conversions, value, definition)
             }
-            AttributionModel::LastNonDirect => {
-                definition = definition.with(
-                    "directChannel",
-                    ParamValue::Text(opts.direct_channel.clone()),
-                );
-            }
-            AttributionModel::TimeDecay => {
-                definition =
-                    definition.with("halfLifeDays", ParamValue::Number(opts.half_life_days));
-            }
-            AttributionModel::PositionBased => {
-                definition = definition.with(
-                    "positionWeights",
-                    ParamValue::Text(
-                        opts.position_weights
-                            .iter()
-                            .map(f64::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", "),
+            heuristic => {
+                let definition = match heuristic {
+                    AttributionModel::LastNonDirect => definition.with(
+                        "directChannel",
+                        ParamValue::Text(opts.direct_channel.clone()),
                     ),
+                    AttributionModel::TimeDecay => {
+                        definition.with("halfLifeDays", ParamValue::Number(opts.half_life_days))
+                    }
+                    AttributionModel::PositionBased => definition.with(
+                        "positionWeights",
+                        ParamValue::Text(
+                            opts.position_weights
+                                .iter()
+                                .map(f64::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                    ),
+                    _ => definition,
+                };
+                for p in 0..j.path_count() {
+                    if j.conversions[p] == 0.0 && j.value[p] == 0.0 {
+                        continue;
+                    }
+                    heuristic_weights(heuristic, j.path(p), j.ages(p), &direct, opts, &mut w);
+                    acc.add_touch_weights(p, &w);
+                }
+                let (conversions, value) = (
+                    std::mem::take(&mut acc.conversions),
+                    std::mem::take(&mut acc.value),
                 );
+                (conversions, value, definition)
             }
-            _ => {}
-        }
-        for p in 0..j.path_count() {
-            if j.conversions[p] == 0.0 && j.value[p] == 0.0 {
-                continue;
-            }
-            heuristic_weights(model, j.path(p), j.ages(p), &direct, opts, &mut w);
-            acc.add_touch_weights(p, &w);
-        }
-        let share = shares(&acc.conversions);
+        };
+        let share = shares(&conversions);
         out.insert(
             model.name(),
             ModelCredit {
                 channels: j.channels.clone(),
-                conversions: acc.conversions,
-                value: acc.value,
+                conversions,
+                value,
                 share,
                 credits: acc.credits,
                 definition,
