@@ -368,10 +368,7 @@ pub fn clv_with(
     let expected_spend = spend.expected_spend(summary)?;
     let f = opts.periods_per_month(summary.period);
     let (times, weights) = opts.grid();
-    let n = summary.len();
-    let mut clv = Vec::with_capacity(n);
-    let mut purchases_h = Vec::with_capacity(n);
-    let mut factor = Vec::with_capacity(n);
+    let mut rows = ClvRows::new(summary.len(), &super::bgnbd::DEFINITION);
     // E[X(t) | x, t_x, T] = (a+b+x−1)/(a−1) · P(alive | x, t_x, T) · shape(x, T, t); the shape (the costly
     // hypergeometric part) is computed once per distinct (x, T), reduced to its value at the
     // horizon and its discounted sum over the grid: g(H) and Σᵢ cᵢ · g(uᵢ).
@@ -413,34 +410,76 @@ pub fn clv_with(
             }
         };
         let scale = (a + b + x - 1.0) / am1 * p_alive[i];
-        let (total, discounted) = (scale * shape_h, scale * shape_discounted);
+        rows.push(
+            i,
+            scale * shape_h,
+            scale * shape_discounted,
+            opts.margin * s,
+        )?;
+    }
+    Ok(rows.finish(opts, summary, p_alive, flags, expected_spend))
+}
+
+/// The per-customer columns of a CLV, filled row by row from the purchase model's expected
+/// purchases over the horizon and their discounted sum.
+struct ClvRows {
+    model: &'static Definition,
+    clv: Vec<f64>,
+    purchases: Vec<f64>,
+    factor: Vec<f64>,
+}
+
+impl ClvRows {
+    fn new(n: usize, model: &'static Definition) -> Self {
+        ClvRows {
+            model,
+            clv: Vec::with_capacity(n),
+            purchases: Vec::with_capacity(n),
+            factor: Vec::with_capacity(n),
+        }
+    }
+
+    /// Row `i`: `total` expected purchases over the horizon, `discounted` their discounted
+    /// sum, `value` the margin per purchase. `E_UNDEFINED` (naming the purchase model) when they
+    /// overflow.
+    fn push(&mut self, i: usize, total: f64, discounted: f64, value: f64) -> Result<()> {
         if !(total.is_finite() && discounted.is_finite()) {
             return Err(Error::Undefined {
-                metric: super::bgnbd::DEFINITION.id.into(),
+                metric: self.model.id.into(),
                 message: format!(
                     "row {}: expected purchases overflow at these parameters",
                     i + 1
                 ),
             });
         }
-        clv.push(opts.margin * s * discounted);
-        purchases_h.push(total);
-        factor.push(if total > 0.0 { discounted / total } else { 1.0 });
+        self.clv.push(value * discounted);
+        self.purchases.push(total);
+        self.factor
+            .push(if total > 0.0 { discounted / total } else { 1.0 });
+        Ok(())
     }
-    let definition = definition_ref(opts, summary, &super::bgnbd::DEFINITION);
-    let total = clv.iter().sum();
-    Ok(ClvResult {
-        customer_id: summary.customer_id.clone(),
-        total,
-        clv,
-        probability_alive: p_alive,
-        no_repeat_purchase: flags,
-        expected_purchases: purchases_h,
-        expected_spend,
-        margin: opts.margin,
-        discount_factor: factor,
-        definition,
-    })
+
+    fn finish(
+        self,
+        opts: &ClvOptions,
+        summary: &CustomerSummary,
+        probability_alive: Vec<f64>,
+        no_repeat_purchase: Vec<bool>,
+        expected_spend: Vec<f64>,
+    ) -> ClvResult {
+        ClvResult {
+            customer_id: summary.customer_id.clone(),
+            total: self.clv.iter().sum(),
+            definition: definition_ref(opts, summary, self.model),
+            clv: self.clv,
+            probability_alive,
+            no_repeat_purchase,
+            expected_purchases: self.purchases,
+            expected_spend,
+            margin: opts.margin,
+            discount_factor: self.factor,
+        }
+    }
 }
 
 /// [`clv_with`] on a Pareto/NBD purchase model.
@@ -467,11 +506,7 @@ fn clv_pareto(
     };
     let mut by_t: FxHashMap<u64, (f64, f64)> = FxHashMap::default();
     let n = summary.len();
-    let (mut clv, mut purchases_h, mut factor) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
+    let mut rows = ClvRows::new(n, &super::pareto_nbd::DEFINITION);
     for (i, &e_spend) in expected_spend.iter().enumerate() {
         let (x, t_obs) = (summary.frequency[i], summary.t[i]);
         let bt = beta + t_obs;
@@ -484,34 +519,10 @@ fn clv_pareto(
             (horizon(bt, times.last().copied().unwrap_or(0.0) * f), d)
         });
         let scale = (r + x) * bt / (alpha + t_obs) * p_alive[i];
-        let (total, disc) = (scale * at_h, scale * discounted);
-        if !(total.is_finite() && disc.is_finite()) {
-            return Err(Error::Undefined {
-                metric: super::pareto_nbd::DEFINITION.id.into(),
-                message: format!(
-                    "row {}: expected purchases overflow at these parameters",
-                    i + 1
-                ),
-            });
-        }
-        clv.push(opts.margin * e_spend * disc);
-        purchases_h.push(total);
-        factor.push(if total > 0.0 { disc / total } else { 1.0 });
+        rows.push(i, scale * at_h, scale * discounted, opts.margin * e_spend)?;
     }
-    let definition = definition_ref(opts, summary, &super::pareto_nbd::DEFINITION);
-    Ok(ClvResult {
-        customer_id: summary.customer_id.clone(),
-        total: clv.iter().sum(),
-        clv,
-        probability_alive: p_alive,
-        // P(alive) < 1 without a repeat purchase under Pareto/NBD: nothing to flag.
-        no_repeat_purchase: vec![false; n],
-        expected_purchases: purchases_h,
-        expected_spend,
-        margin: opts.margin,
-        discount_factor: factor,
-        definition,
-    })
+    // P(alive) < 1 without a repeat purchase under Pareto/NBD: nothing to flag.
+    Ok(rows.finish(opts, summary, p_alive, vec![false; n], expected_spend))
 }
 
 /// The definition reference of a CLV: the options in effect, the summary's period and the
