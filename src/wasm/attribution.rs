@@ -4,7 +4,8 @@
 
 use super::convert::{
     bad_option, bad_type, check_keys, csv_bytes, each, ensure_fits, f64_column, for_each_row, get,
-    id_column, object_keys, type_name, Ids, JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
+    given_column, id_column, required_column, time_column, type_name, Ids, JsResult, OwnedCell,
+    TEXT_ENTRY_BYTES,
 };
 use super::interop::{read, read_with, to_js};
 use super::transactions::Transactions;
@@ -13,8 +14,8 @@ use crate::attribution::{
     JourneysFromTransactionsOptions, Model, PathOptions, TouchColumns,
 };
 use crate::data::{amount_value, time_value_in, Cell, TableOptions, TimeColumn, Zone};
-use crate::error::{join_names, Error};
-use js_sys::{Array, Float64Array};
+use crate::error::Error;
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -214,28 +215,10 @@ fn read_events<T>(
         ));
     }
     check_keys(value, &format!("Journeys ({what})"), &keys)?;
-    let given = |key: &str| Some(get(value, key)).filter(|v| !v.is_undefined() && !v.is_null());
-    let required = |key: &str| {
-        given(key).ok_or_else(|| Error::MissingColumn {
-            column: key.into(),
-            field: key.into(),
-            available: join_names(object_keys(value).iter().map(|k| format!("'{k}'"))),
-        })
-    };
+    let given = |key: &str| given_column(value, key);
+    let required = |key: &str| required_column(value, key);
     let ids = id_column(&required("journeyId")?, "journeyId")?;
-    let at = required("timestamp")?;
-    let times: Vec<f64> = if let Some(a) = at.dyn_ref::<Float64Array>() {
-        ensure_fits("timestamp", a.length() as usize, F64_ENTRY_BYTES)?;
-        a.to_vec()
-    } else if Array::is_array(&at) {
-        let arr: &Array = at.unchecked_ref();
-        ensure_fits("timestamp", arr.length() as usize, TEXT_ENTRY_BYTES)?;
-        each(arr, |row, x| time(OwnedCell::from_js(&x).cell(), row))?
-    } else {
-        let expected =
-            "a Float64Array of epoch ms or an array of dates (epoch ms, Date or ISO text)";
-        return Err(bad_type("timestamp", 0, expected, &at));
-    };
+    let times = time_column(&required("timestamp")?, "timestamp", time)?;
     let third = if third.required {
         Some((third.column)(&required(third.key)?)?)
     } else {

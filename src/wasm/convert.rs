@@ -393,3 +393,38 @@ pub fn dimension_name(v: &JsValue) -> crate::Result<String> {
         ),
     })
 }
+
+/// Property `key` of an object of columns, when present (neither `undefined` nor `null`).
+pub fn given_column(columns: &JsValue, key: &str) -> Option<JsValue> {
+    Some(get(columns, key)).filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// Property `key` of an object of columns, or `E_MISSING_COLUMN` listing the keys it has.
+pub fn required_column(columns: &JsValue, key: &str) -> crate::Result<JsValue> {
+    given_column(columns, key).ok_or_else(|| Error::MissingColumn {
+        column: key.into(),
+        field: key.into(),
+        available: join_names(object_keys(columns).iter().map(|k| format!("'{k}'"))),
+    })
+}
+
+/// Reads a time column: a `Float64Array` of epoch milliseconds (taken as is; the table checks
+/// them), or an array of dates, each read by `time(cell, row)` (rows 1-based).
+pub fn time_column(
+    value: &JsValue,
+    column: &str,
+    time: impl Fn(crate::data::Cell<'_>, usize) -> crate::Result<f64>,
+) -> crate::Result<Vec<f64>> {
+    if let Some(a) = value.dyn_ref::<Float64Array>() {
+        ensure_fits(column, a.length() as usize, F64_ENTRY_BYTES)?;
+        Ok(a.to_vec())
+    } else if Array::is_array(value) {
+        let arr: &Array = value.unchecked_ref();
+        ensure_fits(column, arr.length() as usize, TEXT_ENTRY_BYTES)?;
+        each(arr, |row, x| time(OwnedCell::from_js(&x).cell(), row))
+    } else {
+        let expected =
+            "a Float64Array of epoch ms or an array of dates (epoch ms, Date or ISO text)";
+        Err(bad_type(column, 0, expected, value))
+    }
+}

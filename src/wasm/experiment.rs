@@ -2,8 +2,9 @@
 //! `experimentReport`, `srmCheck`, `planExperiment`.
 
 use super::convert::{
-    bad_option, bad_type, check_keys, each, ensure_fits, f64_column, for_each_row, get, id_column,
-    missing, object_keys, type_name, Ids, JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
+    bad_option, bad_type, check_keys, each, ensure_fits, f64_column, for_each_row, get,
+    given_column, id_column, missing, object_keys, required_column, time_column, type_name, Ids,
+    JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
 };
 use super::interop::{deserialize, read, to_js};
 use super::transactions::Transactions;
@@ -14,7 +15,7 @@ use crate::experiment::{
     PlanOptions, ReportInput, UnitColumns, UnitIds,
 };
 use crate::glossary::field_names;
-use js_sys::{Array, Float64Array, Uint32Array, Uint8Array};
+use js_sys::{Array, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 /// Compares every arm with the baseline from summary statistics.
@@ -181,9 +182,9 @@ pub(super) fn read_assignments(
     assignments: &JsValue,
     zone: &crate::data::Zone,
 ) -> crate::Result<AssignmentTable> {
-    let read_time = |cell: &OwnedCell, row: usize| {
+    let read_time = |cell: &crate::data::Cell<'_>, row: usize| {
         crate::data::time_value_in(
-            cell.cell(),
+            *cell,
             "assignedAt",
             row,
             zone,
@@ -206,31 +207,14 @@ pub(super) fn read_assignments(
             "experimentOnTransactions (assignments)",
             ASSIGNMENT_KEYS,
         )?;
-        let given =
-            |key: &str| Some(get(assignments, key)).filter(|v| !v.is_undefined() && !v.is_null());
-        let required = |key: &str| {
-            given(key).ok_or_else(|| Error::MissingColumn {
-                column: key.into(),
-                field: key.into(),
-                available: join_names(object_keys(assignments).iter().map(|k| format!("'{k}'"))),
-            })
-        };
+        let given = |key: &str| given_column(assignments, key);
+        let required = |key: &str| required_column(assignments, key);
         let ids = id_column(&required("unitId")?, "unitId")?;
         let arms = read_arms(&required("arm")?)?;
         let names = arm_names(given("armNames"))?;
-        let at = required("assignedAt")?;
-        let assigned_at: Vec<f64> = if let Some(a) = at.dyn_ref::<Float64Array>() {
-            ensure_fits("assignedAt", a.length() as usize, 8)?;
-            a.to_vec()
-        } else if Array::is_array(&at) {
-            let arr: &Array = at.unchecked_ref();
-            ensure_fits("assignedAt", arr.length() as usize, TEXT_ENTRY_BYTES)?;
-            each(arr, |row, x| read_time(&OwnedCell::from_js(&x), row))?
-        } else {
-            let expected =
-                "a Float64Array of epoch ms or an array of dates (epoch ms, Date or ISO text)";
-            return Err(bad_type("assignedAt", 0, expected, &at));
-        };
+        let assigned_at = time_column(&required("assignedAt")?, "assignedAt", |cell, row| {
+            read_time(&cell, row)
+        })?;
         (ids, arms, names, assigned_at)
     };
     Ok(AssignmentTable {
@@ -251,7 +235,7 @@ type AssignmentColumns = (Ids, ArmValues, Option<Vec<String>>, Vec<f64>);
 /// whole numbers written in decimal; arm names as text).
 fn assignment_rows(
     rows: &JsValue,
-    read_time: impl Fn(&OwnedCell, usize) -> crate::Result<f64>,
+    read_time: impl Fn(&crate::data::Cell<'_>, usize) -> crate::Result<f64>,
 ) -> crate::Result<AssignmentColumns> {
     let (mut ids, mut arms, mut at) = (Vec::new(), Vec::new(), Vec::new());
     let fields = [
@@ -285,7 +269,7 @@ fn assignment_rows(
             }
             OwnedCell::Other(t) => return Err(wrong("arm", row, "an arm name (a string)", t)),
         });
-        at.push(read_time(&cells[2], row)?);
+        at.push(read_time(&cells[2].cell(), row)?);
         Ok(())
     })?;
     Ok((Ids::Text(ids), ArmValues::Text(arms), None, at))
