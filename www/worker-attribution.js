@@ -7,21 +7,25 @@ import { Journeys, attribution, cac, compareAttribution, getDefinition } from "/
 /** Definition ids of the section besides the models' own (read from their results). */
 const CAC_DEFINITIONS = ["cac.channel", "cac.attributed"];
 
+/** The lookback of the journeys built when the data set loads (the library's default). */
+const LOAD_LOOKBACK_DAYS = 30;
+
 /**
- * The touchpoints of a data set: the CSV bytes and the library's mapping of their columns
- * (`{ customerId, timestamp, channel }` from the page's `{ journeyId, timestamp, channel }`),
- * checked by building the journeys once with `tx` (coded errors name the file's column and row).
- * `touches` counts the touches in journeys (before a purchase, within the lookback window, or
- * of customers who never bought).
+ * The touchpoints of a data set: the CSV bytes, the library's mapping of their columns
+ * (`{ customerId, timestamp, channel }` from the page's `{ journeyId, timestamp, channel }`) and
+ * the journeys built from them and `tx` with a 30-day lookback (which also checks the file: coded
+ * errors name its column and row). `touches` counts the touches in journeys (before a purchase,
+ * within the lookback window, or of customers who never bought). Free with `freeTouchpoints`.
  */
 export function readTouchpoints(bytes, pageMapping, tx) {
   const mapping = { customerId: pageMapping.journeyId, timestamp: pageMapping.timestamp, channel: pageMapping.channel };
-  const journeys = Journeys.fromTransactions(bytes, tx, { mapping });
-  try {
-    return { bytes, mapping, touches: journeys.touchCount };
-  } finally {
-    journeys.free();
-  }
+  const journeys = Journeys.fromTransactions(bytes, tx, { mapping, lookbackDays: LOAD_LOOKBACK_DAYS });
+  return { bytes, mapping, journeys, touches: journeys.touchCount };
+}
+
+/** Frees the journeys `readTouchpoints` built. */
+export function freeTouchpoints(touchpoints) {
+  touchpoints?.journeys.free();
 }
 
 /**
@@ -32,13 +36,16 @@ export function readTouchpoints(bytes, pageMapping, tx) {
  */
 export function attributionTask({ tx, spend, touchpoints }, { models, lookbackDays = 30, order = 1, model = "markov" }) {
   if (!touchpoints) return { touchpoints: false };
-  const journeys = Journeys.fromTransactions(touchpoints.bytes, tx, { lookbackDays, mapping: touchpoints.mapping });
+  // The journeys of the load are reused; another lookback builds its own.
+  const own = lookbackDays === LOAD_LOOKBACK_DAYS
+    ? null
+    : Journeys.fromTransactions(touchpoints.bytes, tx, { lookbackDays, mapping: touchpoints.mapping });
   let result;
   try {
     // Without `models`, every model the journeys allow.
-    result = attribution(journeys, { ...(models ? { models } : {}), order, credits: true });
+    result = attribution(own ?? touchpoints.journeys, { ...(models ? { models } : {}), order, credits: true });
   } finally {
-    journeys.free();
+    own?.free();
   }
   if (!result.models[model]) throw new Error(`the model "${model}" was not computed on these journeys`);
   const shown = {};

@@ -29,7 +29,7 @@ import {
   segmentCustomers,
   version,
 } from "/pkg/unimetric.js";
-import { attributionTask, readTouchpoints } from "./worker-attribution.js";
+import { attributionTask, freeTouchpoints, readTouchpoints } from "./worker-attribution.js";
 import { DAY_MS, attempt, isoDay, plainError } from "./worker-common.js";
 import { specTask } from "./worker-spec.js";
 
@@ -118,6 +118,7 @@ const handlers = {
     }
     current?.tx.free();
     current?.spend?.free();
+    freeTouchpoints(current?.touchpoints);
     current = {
       tx: next,
       name,
