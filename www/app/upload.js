@@ -128,10 +128,13 @@ function suggestFromValues(mapping, columns, header, rows, suggest) {
   const values = (c) => rows.map((r) => (r[header.indexOf(c)] ?? "").trim()).filter((v) => v !== "");
   const all = (c, re) => values(c).length > 0 && values(c).every((v) => re.test(v));
   const pick = (test) => columns.find((c) => !used.has(c) && test(c));
+  const idLike = (c) => values(c).length > 0 && !all(c, DATE_LIKE);
   const rules = {
     timestamp: (c) => all(c, DATE_LIKE) && values(c).some((v) => v.includes("-")),
     amount: (c) => all(c, NUMBER_LIKE) && values(c).some((v) => v.includes(".")),
-    customerId: (c) => values(c).length > 0 && !all(c, DATE_LIKE),
+    customerId: idLike,
+    // The touchpoints' customer id (an e-mail, a user key) is found as the transactions' is.
+    journeyId: idLike,
   };
   for (const [key, test] of Object.entries(rules)) {
     if (!(key in suggest) || mapping[key]) continue;
