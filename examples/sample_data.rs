@@ -1,5 +1,5 @@
-//! Writes the bundled sample data (deterministic): `transactions.csv`, `spend.csv` and
-//! `touchpoints.csv`.
+//! Writes the bundled sample data (deterministic): `transactions.csv`, `spend.csv`,
+//! `touchpoints.csv` and `assignments.csv`.
 //!
 //! ```text
 //! cargo run --release --example sample_data -- [--customers N] [--seed S] [--out DIR]
@@ -10,13 +10,17 @@
 //! (`customer_id,touched_at,channel`; `C…` customers, `P…` non-buying prospects),
 //! `unimetric::sim::simulate_touchpoints` with its defaults: touches over the 28 days before each
 //! first purchase from seven channels with known per-touch conversion probabilities
-//! (`unimetric::sim::TOUCH_CHANNELS`).
+//! (`unimetric::sim::TOUCH_CHANNELS`); for `assignments.csv` (`customer_id,variant,assigned_at`),
+//! `unimetric::sim::simulate_experiment` with its defaults: customers acquired before
+//! 2025-10-02 split by a fair coin over a week, the treatment raising the purchase rate by 30 %
+//! for 30 days (its extra purchases are in `transactions.csv`).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use unimetric::data::dates::format_iso;
 use unimetric::sim::{
-    simulate, simulate_touchpoints, SimParams, TouchpointParams, CHANNELS, TOUCH_CHANNELS,
+    simulate, simulate_experiment, simulate_touchpoints, ExperimentParams, SimParams,
+    TouchpointParams, CHANNELS, TOUCH_CHANNELS,
 };
 
 fn main() {
@@ -38,8 +42,11 @@ fn main() {
         }
         i += 2;
     }
-    let data = simulate(&params, seed);
+    let mut data = simulate(&params, seed);
     std::fs::create_dir_all(&out).expect("create output directory");
+    // Touches come from the transactions before the experiment's extra purchases.
+    let touches = simulate_touchpoints(&data, &TouchpointParams::default(), seed);
+    let assignments = simulate_experiment(&mut data, &params, &ExperimentParams::default(), seed);
 
     let mut tx = String::with_capacity(data.transactions.len() * 64);
     tx.push_str("order_id,customer_id,order_date,amount,channel\n");
@@ -64,7 +71,6 @@ fn main() {
     }
     std::fs::write(out.join("spend.csv"), sp).expect("write spend.csv");
 
-    let touches = simulate_touchpoints(&data, &TouchpointParams::default(), seed);
     let mut tp = String::with_capacity(touches.len() * 40);
     tp.push_str("customer_id,touched_at,channel\n");
     for t in &touches {
@@ -79,8 +85,17 @@ fn main() {
         );
     }
     std::fs::write(out.join("touchpoints.csv"), tp).expect("write touchpoints.csv");
+
+    let mut asg = String::with_capacity(assignments.len() * 40);
+    asg.push_str("customer_id,variant,assigned_at\n");
+    for a in &assignments {
+        let date = format_iso(a.ms);
+        let arm = if a.treatment { "treatment" } else { "control" };
+        let _ = writeln!(asg, "C{:06},{},{}Z", a.customer, arm, &date[..19]);
+    }
+    std::fs::write(out.join("assignments.csv"), asg).expect("write assignments.csv");
     eprintln!(
-        "wrote {} transactions of {} customers, {} spend rows and {} touchpoints ({} prospects) to {}",
+        "wrote {} transactions of {} customers, {} spend rows, {} touchpoints ({} prospects) and {} assignments to {}",
         data.transactions.len(),
         params.customers,
         data.spend.len(),
@@ -91,6 +106,7 @@ fn main() {
             .map(|t| t.customer)
             .max()
             .unwrap_or(0),
+        assignments.len(),
         out.display()
     );
 }

@@ -10,6 +10,15 @@
 //! Everything is driven by one `u64` seed through Xoshiro256++, so a given seed always yields
 //! the same data.
 //!
+//! # An A/B test with a known effect ([`simulate_experiment`])
+//!
+//! Customers acquired before a start day are assigned to control or treatment by a fair coin
+//! over a week; a treated customer who is alive buys at `1 + lift` times their rate for the
+//! 30 days after assignment (extra purchases from their own order-value distribution, drawn
+//! from a separate stream, so [`simulate`]'s rows are unchanged and only rows are added). The
+//! truth: orders and net revenue per customer in the window are `1 + lift` times higher in
+//! treatment, in expectation; the split has no sample-ratio mismatch.
+//!
 //! # Touchpoints with a known truth ([`simulate_touchpoints`])
 //!
 //! Marketing touches are simulated afterwards, from the transactions, with their own random
@@ -186,6 +195,22 @@ pub struct SimSpend {
     pub amount: f64,
 }
 
+/// A simulated customer's latent traits (what [`simulate_experiment`] needs to continue their
+/// purchase process).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimCustomer {
+    /// Acquisition (first purchase), in days from the start of the window.
+    pub acquired_day: f64,
+    /// Purchase rate λ per day while alive (acquisition channel's factor included).
+    pub rate: f64,
+    /// End of the customer's purchasing, in days from the start (death, or the window's end).
+    pub death_day: f64,
+    /// Rate ν of the customer's order values z ~ Gamma(p, ν).
+    pub value_rate: f64,
+    /// Index into [`CHANNELS`].
+    pub channel: usize,
+}
+
 /// Simulated data set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimData {
@@ -193,6 +218,8 @@ pub struct SimData {
     pub transactions: Vec<SimTransaction>,
     /// Monthly spend per paid or owned channel.
     pub spend: Vec<SimSpend>,
+    /// Each customer's latent traits, customer `c` at index `c − 1`.
+    pub customers: Vec<SimCustomer>,
 }
 
 fn round_cents(x: f64) -> f64 {
@@ -219,6 +246,7 @@ pub fn simulate(params: &SimParams, seed: u64) -> SimData {
     let months = (last_month - first_month + 1).max(0) as usize;
     let mut acquired = vec![vec![0u32; months]; CHANNELS.len()];
     let mut order = 0u32;
+    let mut customers = Vec::with_capacity(params.customers);
     for c in 0..params.customers {
         // Acquisition grows over the window (density ∝ 0.5 + day / days).
         let u: f64 = rng.gen();
@@ -239,6 +267,13 @@ pub fn simulate(params: &SimParams, seed: u64) -> SimData {
         let scale = nu.map_or(0.1, |g| g.sample(&mut rng));
         let spend = Gamma::new(params.p, 1.0 / scale).ok();
         let death = (a + life).min(end_day);
+        customers.push(SimCustomer {
+            acquired_day: a,
+            rate,
+            death_day: death,
+            value_rate: scale,
+            channel: ch,
+        });
         let month = crate::Period::Month.index(params.start_ms + (a * MS_PER_DAY as f64) as i64)
             - first_month;
         if let Some(slot) = acquired[ch].get_mut(month.max(0) as usize) {
@@ -300,6 +335,7 @@ pub fn simulate(params: &SimParams, seed: u64) -> SimData {
     SimData {
         transactions: txs,
         spend,
+        customers,
     }
 }
 
@@ -575,5 +611,140 @@ pub fn simulate_touchpoints(data: &SimData, params: &TouchpointParams, seed: u64
             !y.converts,
         ))
     });
+    out
+}
+
+/// Seed offset of [`simulate_experiment`]'s random stream (XORed into the seed), so that its
+/// draws are independent of [`simulate`]'s and [`simulate_touchpoints`]'.
+pub const EXPERIMENT_STREAM: u64 = 0x6578_7065_7269_6d65;
+
+/// Parameters of [`simulate_experiment`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExperimentParams {
+    /// First assignment, in days from the start of the window (default 90 days before its
+    /// end).
+    pub start_day: f64,
+    /// Assignments are spread uniformly over this many days after `start_day` (default 7).
+    pub ramp_days: f64,
+    /// Days after each assignment in which the treatment acts (default 30).
+    pub window_days: f64,
+    /// The treatment's effect: the purchase rate is multiplied by `1 + lift` inside the window
+    /// (default 0.3).
+    pub lift: f64,
+    /// Probability of the treatment arm (default 0.5: a fair coin).
+    pub treatment_share: f64,
+}
+
+impl Default for ExperimentParams {
+    fn default() -> Self {
+        let days = SimParams::default().days as f64;
+        ExperimentParams {
+            start_day: days - 90.0,
+            ramp_days: 7.0,
+            window_days: 30.0,
+            lift: 0.3,
+            treatment_share: 0.5,
+        }
+    }
+}
+
+/// One unit's assignment in [`simulate_experiment`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimAssignment {
+    /// Customer number (as in [`SimTransaction::customer`]).
+    pub customer: u32,
+    /// Whether the unit is in the treatment arm (else control).
+    pub treatment: bool,
+    /// Assignment time (epoch ms, whole minutes).
+    pub ms: i64,
+}
+
+/// Simulates an A/B test on the customers of `data` with a known effect, and adds the purchases
+/// it causes to `data.transactions` (kept in time order; new order numbers follow the largest).
+///
+/// Every customer acquired before `start_day` is assigned at a uniform time in
+/// `[start_day, start_day + ramp_days)`, to treatment with probability `treatment_share` (a
+/// known, mismatch-free split). A treated customer who is still alive buys at rate
+/// `(1 + lift)·λ` during the `window_days` after assignment: on top of the purchases
+/// [`simulate`] drew, extra purchases arrive as a Poisson process with rate `lift·λ` until the
+/// window ends or the customer dies, each with the customer's own order-value distribution and
+/// the same chance of a later partial refund. Control customers are unchanged. Both arms are
+/// random halves of the same customers, so in expectation orders and net revenue per customer
+/// in the window are exactly `1 + lift` times higher in treatment (the share of customers with
+/// any purchase rises by less). Draws come from their own stream (the seed XOR
+/// [`EXPERIMENT_STREAM`]); run [`simulate_touchpoints`] before this, so that the touches stay
+/// as they were. Returns the assignments in customer order.
+///
+/// ```
+/// use unimetric::sim::{simulate, simulate_experiment, ExperimentParams, SimParams};
+/// let params = SimParams { customers: 200, ..Default::default() };
+/// let mut d = simulate(&params, 7);
+/// let before = d.transactions.len();
+/// let a = simulate_experiment(&mut d, &params, &ExperimentParams::default(), 7);
+/// assert!(!a.is_empty() && d.transactions.len() >= before);
+/// ```
+pub fn simulate_experiment(
+    data: &mut SimData,
+    params: &SimParams,
+    exp: &ExperimentParams,
+    seed: u64,
+) -> Vec<SimAssignment> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ EXPERIMENT_STREAM);
+    let end_ms = params.start_ms + params.days as i64 * MS_PER_DAY;
+    let minute = |day: f64| params.start_ms + ((day * 1440.0).floor() as i64) * 60_000;
+    let mut order = data.transactions.iter().map(|t| t.order).max().unwrap_or(0);
+    let mut out = Vec::new();
+    for (i, c) in data.customers.iter().enumerate() {
+        if c.acquired_day >= exp.start_day {
+            continue;
+        }
+        let at = exp.start_day + rng.gen::<f64>() * exp.ramp_days.max(0.0);
+        let treatment = rng.gen::<f64>() < exp.treatment_share;
+        out.push(SimAssignment {
+            customer: i as u32 + 1,
+            treatment,
+            ms: minute(at),
+        });
+        let extra_rate = c.rate * exp.lift;
+        if !treatment || extra_rate <= 0.0 {
+            continue;
+        }
+        let until = (at + exp.window_days).min(c.death_day);
+        let value = Gamma::new(params.p, 1.0 / c.value_rate).ok();
+        let gap = Exp::new(extra_rate).ok();
+        let mut t = at;
+        loop {
+            t += gap.map_or(f64::INFINITY, |e| e.sample(&mut rng));
+            if t >= until {
+                break;
+            }
+            order += 1;
+            let ms = minute(t);
+            let amount = round_cents(value.map_or(50.0, |g| g.sample(&mut rng)).max(1.0));
+            let customer = i as u32 + 1;
+            data.transactions.push(SimTransaction {
+                order,
+                customer,
+                ms,
+                amount,
+                channel: c.channel,
+            });
+            if rng.gen::<f64>() < params.refund_rate {
+                let later = ms + (1 + rng.gen_range(0..14)) * MS_PER_DAY;
+                if later < end_ms {
+                    let part = round_cents(amount * rng.gen_range(0.2..=1.0));
+                    data.transactions.push(SimTransaction {
+                        order,
+                        customer,
+                        ms: later,
+                        amount: -part,
+                        channel: c.channel,
+                    });
+                }
+            }
+        }
+    }
+    data.transactions
+        .sort_by(|x, y| x.ms.cmp(&y.ms).then(x.order.cmp(&y.order)));
     out
 }
