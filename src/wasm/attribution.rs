@@ -3,9 +3,9 @@
 //! core's types (`crate::attribution`).
 
 use super::convert::{
-    bad_option, bad_type, check_keys, csv_bytes, each, ensure_fits, f64_column, for_each_row, get,
-    given_column, id_column, required_column, time_column, type_name, Ids, JsResult, OwnedCell,
-    TEXT_ENTRY_BYTES,
+    bad_option, bad_type, check_keys, csv_and_mapping, csv_bytes, each, ensure_fits, f64_column,
+    for_each_row, get, given_column, id_column, required_column, time_column, type_name, Ids,
+    JsResult, OwnedCell, TEXT_ENTRY_BYTES,
 };
 use super::interop::{read, read_with, to_js};
 use super::transactions::Transactions;
@@ -336,37 +336,23 @@ impl Journeys {
     ) -> JsResult<Journeys> {
         let opts: JourneysFromTransactionsOptions =
             read_with(options, "Journeys.fromTransactions", &["mapping"])?;
-        let mapping = if options.is_object() {
-            Some(get(options, "mapping")).filter(|m| !m.is_undefined() && !m.is_null())
-        } else {
-            None
-        };
         let zone = tx.core().timezone();
-        let csv = touchpoints.is_string() || touchpoints.dyn_ref::<js_sys::Uint8Array>().is_some();
-        let table = match (csv, mapping) {
-            (true, Some(mv)) => {
+        let csv = csv_and_mapping(
+            touchpoints,
+            options,
+            "customerId, timestamp, channel, timezone?",
+            "rows and columns of touchpoints use journeyId, timestamp and channel",
+        )?;
+        let table = match csv {
+            Some((bytes, mv)) => {
                 let mut m: crate::attribution::TouchpointMapping =
                     read(&mv, "Journeys.fromTransactions (mapping)")?;
                 if get(&mv, "timezone").is_undefined() {
                     m.timezone = zone.clone();
                 }
-                crate::attribution::TouchpointTable::from_csv(&csv_bytes(touchpoints)?, &m)?
+                crate::attribution::TouchpointTable::from_csv(&bytes, &m)?
             }
-            (true, None) => {
-                return Err(bad_option(
-                    "mapping",
-                    "touchpoints given as CSV need options.mapping { customerId, timestamp, channel, timezone? }",
-                )
-                .into())
-            }
-            (false, Some(_)) => {
-                return Err(bad_option(
-                    "mapping",
-                    "names the columns of touchpoints given as CSV; rows and columns use journeyId, timestamp and channel",
-                )
-                .into())
-            }
-            (false, None) => read_touchpoints(touchpoints, zone)?,
+            None => read_touchpoints(touchpoints, zone)?,
         };
         let inner =
             crate::attribution::Journeys::from_transactions(table.view(), tx.core(), &opts)?;

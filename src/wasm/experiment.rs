@@ -2,17 +2,17 @@
 //! `experimentReport`, `srmCheck`, `planExperiment`.
 
 use super::convert::{
-    bad_option, bad_type, check_keys, each, ensure_fits, f64_column, for_each_row, get,
-    given_column, id_column, missing, object_keys, required_column, time_column, type_name, Ids,
-    JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
+    bad_option, bad_type, check_keys, csv_and_mapping, each, ensure_fits, f64_column, for_each_row,
+    get, given_column, id_column, missing, object_keys, required_column, time_column, type_name,
+    Ids, JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
 };
-use super::interop::{deserialize, read, to_js};
+use super::interop::{deserialize, read, read_with, to_js};
 use super::transactions::Transactions;
 use crate::error::{join_names, Error};
 use crate::experiment::{
-    ArmValues, AssignmentTable, ExperimentArm, ExperimentInput, ExperimentOnTransactionsOptions,
-    ExperimentOptions, ExperimentPrior, ExperimentReportOptions, ExperimentUnitsOptions,
-    PlanOptions, ReportInput, UnitColumns, UnitIds,
+    ArmValues, AssignmentMapping, AssignmentTable, ExperimentArm, ExperimentInput,
+    ExperimentOnTransactionsOptions, ExperimentOptions, ExperimentPrior, ExperimentReportOptions,
+    ExperimentUnitsOptions, PlanOptions, ReportInput, UnitColumns, UnitIds,
 };
 use crate::glossary::field_names;
 use js_sys::{Array, Uint32Array, Uint8Array};
@@ -130,6 +130,18 @@ export interface ExperimentAssignments {
   /** When each unit was assigned: epoch ms, `Date`s or ISO 8601 text (naive text in the transactions' timezone). */
   assignedAt: Float64Array | ReadonlyArray<number | string | Date>;
 }
+/** Which CSV columns hold an assignment's fields (`experimentOnTransactions` with CSV assignments, the spec's `data.assignments`). */
+export interface AssignmentMapping {
+  unitId: string;
+  arm: string;
+  assignedAt: string;
+  /** IANA zone of naive times (default: the transactions' zone). */
+  timezone?: string;
+}
+export interface ExperimentOnTransactionsOptions {
+  /** The columns of assignments given as CSV text or bytes. */
+  mapping?: AssignmentMapping;
+}
 /** One unit's assignment, as a row of `experimentOnTransactions`. */
 export interface ExperimentAssignmentRow {
   /** The unit's id, as the transactions' customer ids. */
@@ -143,14 +155,17 @@ export interface ExperimentAssignmentRow {
 
 /// Compares every arm with the baseline on a metric of the transactions in a window after each
 /// unit's assignment (`experiment.conversion`, `.orders_per_unit`, `.revenue_per_unit`,
-/// `.aov`); units whose window ends after the last transaction are left out and counted.
+/// `.aov`); units whose window ends after the last transaction are left out and counted. The
+/// assignments are columns, rows, or CSV text or bytes whose columns `options.mapping` names
+/// (`{ unitId, arm, assignedAt, timezone? }`; naive times in the transactions' zone unless it
+/// names one).
 #[wasm_bindgen(
     js_name = experimentOnTransactions,
     unchecked_return_type = "ExperimentOnTransactionsResult"
 )]
 pub fn experiment_on_transactions(
     #[wasm_bindgen(
-        unchecked_param_type = "ExperimentAssignments | ReadonlyArray<ExperimentAssignmentRow>"
+        unchecked_param_type = "ExperimentAssignments | ReadonlyArray<ExperimentAssignmentRow> | string | Uint8Array"
     )]
     assignments: &JsValue,
     transactions: &Transactions,
@@ -164,7 +179,8 @@ fn on_transactions(
     transactions: &Transactions,
     options: &JsValue,
 ) -> crate::Result<crate::experiment::ExperimentOnTransactionsResult> {
-    let opts: ExperimentOnTransactionsOptions = read(options, "experimentOnTransactions")?;
+    let opts: ExperimentOnTransactionsOptions =
+        read_with(options, "experimentOnTransactions", &["mapping"])?;
     if opts.prior.is_some() {
         check_keys(
             &get(options, "prior"),
@@ -172,7 +188,23 @@ fn on_transactions(
             field_names::<ExperimentPrior>(),
         )?;
     }
-    let table = read_assignments(assignments, transactions.core().timezone())?;
+    let zone = transactions.core().timezone();
+    let csv = csv_and_mapping(
+        assignments,
+        options,
+        "unitId, arm, assignedAt, timezone?",
+        "rows and columns of assignments use unitId, arm and assignedAt",
+    )?;
+    let table = match csv {
+        Some((bytes, mv)) => {
+            let mut m: AssignmentMapping = read(&mv, "experimentOnTransactions (mapping)")?;
+            if get(&mv, "timezone").is_undefined() {
+                m.timezone = zone.clone();
+            }
+            AssignmentTable::from_csv(&bytes, &m)?
+        }
+        None => read_assignments(assignments, zone)?,
+    };
     crate::experiment::experiment_on_transactions(&table.view(), transactions.core(), &opts)
 }
 

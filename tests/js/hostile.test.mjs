@@ -1307,6 +1307,9 @@ const XTX = xtx();
 const XA = (extra = {}) => ({ unitId: new Uint32Array([1, 2, 3, 4, 5, 6, 7, 8]), arm: ["A", "A", "A", "B", "B", "B", "B", "B"], assignedAt: new Float64Array([0, XD, 0, 0, XD, 0, 2 * XD, 0]), ...extra });
 const XROWS = () => { const a = XA(); return Array.from(a.unitId, (u, i) => ({ unitId: u, arm: a.arm[i], assignedAt: a.assignedAt[i] })); };
 const XO = (extra = {}) => ({ metric: "experiment.revenue_per_unit", windowDays: 2, difference: "absolute", ...extra });
+// The same assignments as CSV text (ISO times) and the mapping naming its columns.
+const XCSV = () => `unit,variant,at\n${XROWS().map((r) => `${r.unitId},${r.arm},${new Date(r.assignedAt).toISOString()}`).join("\n")}\n`;
+const XMAP = (extra = {}) => ({ unitId: "unit", arm: "variant", assignedAt: "at", ...extra });
 const xHand = ok((r) => {
   assert.deepEqual(r.arms.map((a) => [a.name, a.n, a.mean]), [["A", 3, 2], ["B", 4, 12.25]]);
   assert.equal(r.excludedUnits, 1);
@@ -1354,6 +1357,18 @@ entry("experimentOnTransactions", (...a) => U.experimentOnTransactions(...a), [
   c("rows: a duplicate unit", () => [[...XROWS(), XROWS()[0]], XTX, XO()], "E_OUT_OF_RANGE"),
   c("rows: none", () => [[], XTX, XO()], "E_EMPTY"),
   c("unknown baseline", () => [XA(), XTX, XO({ baseline: "Z" })], "E_BAD_OPTION"),
+  c("hand count: CSV text under a mapping", () => [XCSV(), XTX, XO({ mapping: XMAP() })], xHand),
+  c("hand count: CSV bytes, semicolons, a BOM", () => [new TextEncoder().encode(`\ufeff${XCSV().replaceAll(",", ";")}`), XTX, XO({ mapping: XMAP() })], xHand),
+  c("CSV without a mapping", () => [XCSV(), XTX, XO()], "E_BAD_OPTION"),
+  c("a mapping with columns", () => [XA(), XTX, XO({ mapping: XMAP() })], "E_BAD_OPTION"),
+  c("CSV: the mapping names an absent column", () => [XCSV(), XTX, XO({ mapping: XMAP({ arm: "group" }) })], "E_MISSING_COLUMN"),
+  c("CSV: an unknown mapping key", () => [XCSV(), XTX, XO({ mapping: XMAP({ channel: "variant" }) })], "E_UNKNOWN_OPTION"),
+  c("CSV: the mapping lacks assignedAt", () => [XCSV(), XTX, XO({ mapping: XMAP({ assignedAt: undefined }) })], "E_BAD_OPTION"),
+  c("CSV: an unparsable time in row 3", () => [XCSV().replace("3,A,1970-01-01T00:00:00.000Z", "3,A,someday"), XTX, XO({ mapping: XMAP() })], "E_BAD_DATE"),
+  c("CSV: a blank arm", () => [XCSV().replace("5,B,", "5,,"), XTX, XO({ mapping: XMAP() })], "E_MISSING_VALUE"),
+  c("CSV: a duplicate unit", () => [`${XCSV()}1,B,1970-01-01T00:00:00Z\n`, XTX, XO({ mapping: XMAP() })], "E_OUT_OF_RANGE"),
+  c("CSV: header only", () => ["unit,variant,at\n", XTX, XO({ mapping: XMAP() })], "E_EMPTY"),
+  c("CSV: an unknown timezone", () => [XCSV(), XTX, XO({ mapping: XMAP({ timezone: "Mars/Olympus" }) })], "E_BAD_OPTION"),
   ...classArgCases(1, () => [XA(), XTX, XO()], "Transactions", xtx),
   ...optionCases(null, 2, [XA(), XTX, XO()], "windowDays"),
 ]);

@@ -195,6 +195,11 @@ const abOnTx: number = experimentOnTransactions(
   { metric: "experiment.aov", windowDays: 7, method: "bayesian" },
 ).excludedUnits;
 const abOnTxRows: number = experimentOnTransactions([{ unitId: 1, arm: "A", assignedAt: "2024-01-01" }], tx, { metric: "experiment.orders_per_unit" }).includedUnits;
+const abOnTxCsv: number = experimentOnTransactions("user,variant,at\n1,A,2024-01-01\n", tx, {
+  metric: "experiment.revenue_per_unit",
+  windowDays: 30,
+  mapping: { unitId: "user", arm: "variant", assignedAt: "at", timezone: "Europe/Berlin" },
+}).includedUnits;
 const abOnTxMetric: string = experimentOnTransactions({ unitId: new Uint32Array([1]), arm: ["A"], assignedAt: new Float64Array([0]) }, tx, { metric: "experiment.conversion" }).metricDefinition.metric;
 
 // Slash and dot dates: the library reads the order, the mapping takes it.
@@ -256,7 +261,7 @@ export const everything = [
   cohortGrid, cohortCell, cohortFit,
   specWithAssignments, specFromYaml, retention, lifetime, curve, derl, retentionBack, bgbb, bgbbAlive, bgbbParams,
   spec, specValue, specAov, specHash, specDiff, specBreaking, specText, specOsi, specBack, specEntries, specCanonical, specMapping,
-  abOnTx, abOnTxMetric, abOnTxRows, found, usDates, dotDates,
+  abOnTx, abOnTxMetric, abOnTxRows, abOnTxCsv, found, usDates, dotDates,
   rows, weekly, kpis, frequency, fromColumns, defs, maxHorizon, codes, v, describe, table, blended,
   payback, paybackAtMargin, ratio, tuned, risk, riskRef, why, encoded, restored, aliveRisk, quality,
   scored, segK, predicted, choice, choiceDefault, rfm, raw, rawDefault, km, matrix, chosen,
