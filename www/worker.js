@@ -15,6 +15,7 @@ import {
   cohorts,
   evaluateChurn,
   experiment,
+  experimentOnTransactions,
   fitBgNbd,
   fitParetoNbd,
   fitChurn,
@@ -385,6 +386,17 @@ const handlers = {
   /** An A/B test from each arm's counts (`experiment`); needs no data set. */
   experiment({ input, options }) {
     return experiment(input, options);
+  },
+
+  /**
+   * An A/B test measured on the loaded transactions (`experimentOnTransactions`): the
+   * assignments CSV (`url` or `file`) under `mapping`, the metric and window in `options`.
+   */
+  async experimentOnTransactions({ url, file, mapping, options }) {
+    if (!current) throw new Error("no data loaded");
+    const bytes = await readBytes({ url, file });
+    const result = experimentOnTransactions(bytes, current.tx, { ...options, mapping });
+    return { result, data: describe() };
   },
 
   /** Units per arm and days for a planned test (`planExperiment`); needs no data set. */

@@ -42,6 +42,8 @@ export async function runTask(type, args = {}) {
 export const fetchDefinitions = (ids) => engine.call("definitions", [{ ids }]);
 /** An experiment from arm counts, computed in the worker; needs no data set. */
 export const runExperiment = (input, options) => engine.call("experiment", [{ input, options }]);
+/** An experiment measured on the loaded transactions: `{ url | file, mapping, options }` → `{ result, data }`. */
+export const runExperimentOnTransactions = (args) => runTask("experimentOnTransactions", args);
 /** A planned experiment's size and duration, computed in the worker. */
 export const runPlan = (input) => engine.call("planExperiment", [{ input }]);
 /** The library's reading of a column's date values: `{ format, ambiguous, candidates, values }`. */

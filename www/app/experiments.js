@@ -1,16 +1,38 @@
 // The experiments section: each arm's visitors and conversions → the library's experiment()
-// (Welch test, sequential confidence sequence or Bayesian posterior, SRM check) and
-// planExperiment() for the planner. Needs no loaded data set; the sample is
+// (Welch test, sequential confidence sequence or Bayesian posterior, SRM check), or an
+// assignments CSV measured on the loaded transactions → experimentOnTransactions(); and
+// planExperiment() for the planner. The arm totals need no data set; their sample is
 // www/data/experiment.json (a simulated test with a known lift, scripts/experiment-sample.mjs).
+// The sample assignments are www/data/assignments.csv, an experiment on the sample's own
+// customers (unimetric::sim::simulate_experiment).
 
 import { PALETTE, chartIn } from "./chart.js";
-import { fetchDefinitions, runExperiment, runPlan } from "./engine.js";
+import { fetchDefinitions, runExperiment, runExperimentOnTransactions, runPlan } from "./engine.js";
 import { $, FORMATS, formatCount, h } from "./format.js";
-import { publish, state } from "./state.js";
+import { param } from "./limits.js";
+import { SAMPLE, SAMPLE_ASSIGNMENTS, publish, state } from "./state.js";
 import { formatParams, renderError, showDefinition } from "./ui.js";
+import { offerMapping } from "./upload.js";
 
 const SAMPLE_URL = "/data/experiment.json";
-const DEFINITIONS = ["experiment.frequentist", "experiment.sequential", "experiment.bayesian", "experiment.srm", "experiment.plan"];
+const METRICS = ["experiment.conversion", "experiment.orders_per_unit", "experiment.revenue_per_unit", "experiment.aov"];
+const DEFINITIONS = ["experiment.frequentist", "experiment.sequential", "experiment.bayesian", "experiment.srm", "experiment.plan", ...METRICS];
+
+/** Assignment columns: the customer, the arm and when they were assigned, suggested from the header. */
+const ASSIGN_SUGGEST = {
+  unitId: [/^(customer|client|user|buyer|account|member|unit|visitor)[\s_-]*(id|no|number|key|code)?$/i, /customer|client|user|unit|visitor|account/i],
+  arm: [/^(arm|variant|variation|group|bucket|treatment|branch)$/i, /arm|variant|variation|group|bucket|treatment|branch/i],
+  assignedAt: [/^(assigned|assignment|exposed|exposure|enrolled|enrollment)([\s_-]*(at|date|time|timestamp|on))?$/i, /assign|expos|enrol|date|time/i],
+};
+
+/** How each metric's arm means are shown: the column heading and the format. */
+const MEAN_SHOWN = {
+  proportion: ["Conversion rate", (x) => percent(x)],
+  "experiment.conversion": ["Conversion rate", (x) => percent(x)],
+  "experiment.orders_per_unit": ["Orders per customer", (x) => FORMATS.decimal.format(x)],
+  "experiment.revenue_per_unit": ["Revenue per customer", (x) => FORMATS.currency.format(x)],
+  "experiment.aov": ["Average order value", (x) => FORMATS.currency.format(x)],
+};
 const percent = (x) => FORMATS.percent.format(x);
 const signed = (x) => `${x > 0 ? "+" : ""}${percent(x)}`;
 
@@ -81,9 +103,12 @@ function renderTables(result) {
       ),
     ),
   );
+  const [heading, format] = MEAN_SHOWN[result.metricDefinition?.metric ?? "proportion"];
+  const units = result.metricDefinition ? "Customers" : "Visitors";
+  $("exp-arms-head").replaceChildren(...["Arm", units, heading].map((c) => h("th", { scope: "col" }, c)));
   $("exp-arms-rows").replaceChildren(
     ...result.arms.map((a) =>
-      h("tr", {}, h("th", { scope: "row" }, a.name), h("td", {}, formatCount(a.n)), h("td", {}, percent(a.mean))),
+      h("tr", {}, h("th", { scope: "row" }, a.name), h("td", {}, formatCount(a.n)), h("td", {}, format(a.mean))),
     ),
   );
 }
@@ -142,17 +167,66 @@ function renderSrm(result) {
   box.hidden = false;
 }
 
-/** Runs experiment() on the arms in the form and shows the result. */
+/** The source of the data: `"counts"` (the arms typed in) or `"assignments"`. */
+const source = () => $("exp-source").value;
+
+/**
+ * The assignments to measure: the chosen file under the chosen columns, else the sample's
+ * with the sample data; null when there is neither.
+ */
+function assignmentsRequest() {
+  const file = $("exp-assign-file").files[0];
+  if (file) {
+    const mapping = Object.fromEntries(["unitId", "arm", "assignedAt"].map((key) => [key, $(`exp-map-${key}`).value]));
+    return { file, mapping };
+  }
+  if (state.loadRequest?.url === SAMPLE.url || (!state.loadRequest && state.data)) {
+    return { url: SAMPLE_ASSIGNMENTS.url, mapping: SAMPLE_ASSIGNMENTS.mapping };
+  }
+  return null;
+}
+
+/** The metric, window and test options of the assignments mode. */
+function onTransactionsOptions() {
+  return { ...readOptions(), metric: $("exp-metric").value, windowDays: Number($("exp-window").value) };
+}
+
+/** The experiment of the chosen source: experiment() on the arms, or the assignments measured on the transactions. */
+async function compute() {
+  if (source() === "counts") return runExperiment({ metric: "proportion", arms: readArms() }, readOptions());
+  const request = assignmentsRequest();
+  if (!request) {
+    throw new Error("Choose an assignments CSV: the sample's assignments belong to the sample data, and your own data set is loaded.");
+  }
+  const { result } = await runExperimentOnTransactions({ ...request, options: onTransactionsOptions() });
+  return result;
+}
+
+/** How many customers were measured, and how many left out because their window runs past the data (assignments mode). */
+function renderUnitsNote(result) {
+  const note = $("exp-units-note");
+  note.hidden = !result.metricDefinition;
+  if (!result.metricDefinition) return;
+  const days = result.metricDefinition.params.windowDays;
+  note.textContent =
+    `${formatCount(result.includedUnits)} customers measured over the ${formatCount(days)} days after their assignment` +
+    (result.excludedUnits > 0
+      ? `; ${formatCount(result.excludedUnits)} left out because their window runs past the last transaction.`
+      : ".");
+}
+
+/** Runs the experiment of the chosen source and shows the result. */
 export async function computeExperiment() {
   const mine = ++generation;
   const box = $("exp-error");
   $("experiments").setAttribute("aria-busy", "true");
   try {
-    const result = await runExperiment({ metric: "proportion", arms: readArms() }, readOptions());
+    const result = await compute();
     if (mine !== generation) return;
     state.experimentResult = result;
     box.hidden = true;
     renderSentences(result);
+    renderUnitsNote(result);
     renderTables(result);
     renderSrm(result);
     $("exp-results").hidden = false;
@@ -202,8 +276,46 @@ function openExperimentDefinition(key) {
     return;
   }
   const result = state.experimentResult;
+  if (key === "metric") {
+    const def = definitions[result?.metricDefinition?.metric];
+    if (def) showDefinition(def, formatParams(result.metricDefinition.params));
+    return;
+  }
   const def = definitions[result?.definition.metric ?? "experiment.frequentist"];
   if (def) showDefinition(def, formatParams(result?.definition.params));
+}
+
+/** Shows the chosen source's inputs; recomputes. */
+function onSourceChange() {
+  const assignments = source() === "assignments";
+  $("exp-counts").hidden = assignments;
+  $("exp-add-arm").hidden = assignments;
+  $("exp-assign").hidden = !assignments;
+  $("exp-metric-def").hidden = !assignments;
+  computeExperiment();
+}
+
+/** Reads the header of a chosen assignments file and suggests its columns. */
+async function onAssignmentsFileChosen() {
+  const usable = await offerMapping($("exp-assign-file"), $("exp-mapping"), "exp-map-", ASSIGN_SUGGEST, new Set());
+  // A usable file, or none (the sample's assignments again).
+  if (usable || !$("exp-assign-file").files[0]) computeExperiment();
+}
+
+/** The window's bounds are the library's (`windowDays` of the experiment metrics). */
+function wireWindow() {
+  const p = param("experiment.conversion", "windowDays");
+  const input = $("exp-window");
+  if (p.min != null) input.min = String(p.min);
+  if (p.max != null) input.max = String(p.max);
+  // The sample's treatment acted for 30 days (the library's default window is 14).
+  input.value = String(SAMPLE_ASSIGNMENTS.windowDays);
+}
+
+/** Recomputes an experiment measured on the transactions after another data set loads. */
+export function refreshExperimentOnData() {
+  if (source() === "assignments") return computeExperiment();
+  return Promise.resolve();
 }
 
 /** Loads the sample arms into the form and the section's event handlers. */
@@ -217,6 +329,12 @@ export async function wireExperiments() {
     computeExperiment();
   });
   $("exp-method").addEventListener("change", computeExperiment);
+  wireWindow();
+  $("exp-source").addEventListener("change", onSourceChange);
+  $("exp-assign-file").addEventListener("change", onAssignmentsFileChosen);
+  for (const id of ["exp-metric", "exp-window", "exp-map-unitId", "exp-map-arm", "exp-map-assignedAt"]) {
+    $(id).addEventListener("change", computeExperiment);
+  }
   $("exp-add-arm").addEventListener("click", () => {
     const rows = $("exp-arm-rows");
     rows.append(armRow({ name: `variant ${rows.rows.length}`, n: "", conversions: "" }, rows.rows.length));

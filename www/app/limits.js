@@ -11,6 +11,7 @@ const DEFINITION_IDS = [
   "churn.propensity",
   "ltv.clv",
   "segment.kmeans",
+  "experiment.conversion",
 ];
 
 let definitions = null;

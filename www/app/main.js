@@ -7,7 +7,7 @@ import { computeCac, readCacSettings, wireCac } from "./cac.js";
 import { computeChurn, readChurnSettings, wireChurn } from "./churn.js";
 import { computeCohorts, computeRetention, readCohortSettings, wireCohorts } from "./cohorts.js";
 import { cancelWork, engine, fetchDefinitions, runTask, showHalted } from "./engine.js";
-import { wireExperiments } from "./experiments.js";
+import { refreshExperimentOnData, wireExperiments } from "./experiments.js";
 import { wireExport } from "./export.js";
 import { $ } from "./format.js";
 import { installHooks } from "./hooks.js";
@@ -37,7 +37,7 @@ function readUrl() {
 }
 
 function computeAll() {
-  return Promise.all([compute(), computeCac(), computeAttribution(), computeChurn(), computeLtv(), computeCohorts(), computeSegments(), computeSpec()]);
+  return Promise.all([compute(), computeCac(), computeAttribution(), computeChurn(), computeLtv(), computeCohorts(), computeSegments(), computeSpec(), refreshExperimentOnData()]);
 }
 
 /** Loads a data set in the worker; on failure the previous data set stays in use. */

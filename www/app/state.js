@@ -28,6 +28,17 @@ export const SAMPLE = {
   },
 };
 
+/**
+ * The sample's experiment on its own customers (unimetric::sim::simulate_experiment): who was
+ * assigned to which arm and when; the treatment acted for 30 days.
+ */
+export const SAMPLE_ASSIGNMENTS = {
+  url: "/data/assignments.csv",
+  name: "assignments.csv (sample)",
+  mapping: { unitId: "customer_id", arm: "variant", assignedAt: "assigned_at" },
+  windowDays: 30,
+};
+
 export const sampleRequest = () => ({
   url: SAMPLE.url,
   mapping: SAMPLE.mapping,

@@ -131,10 +131,13 @@ function suggestFromValues(mapping, columns, header, rows, suggest) {
   const idLike = (c) => values(c).length > 0 && !all(c, DATE_LIKE);
   const rules = {
     timestamp: (c) => all(c, DATE_LIKE) && values(c).some((v) => v.includes("-")),
+    assignedAt: (c) => all(c, DATE_LIKE) && values(c).some((v) => v.includes("-")),
     amount: (c) => all(c, NUMBER_LIKE) && values(c).some((v) => v.includes(".")),
     customerId: idLike,
     // The touchpoints' customer id (an e-mail, a user key) is found as the transactions' is.
     journeyId: idLike,
+    // An experiment's unit is a customer too.
+    unitId: idLike,
   };
   for (const [key, test] of Object.entries(rules)) {
     if (!(key in suggest) || mapping[key]) continue;
@@ -176,6 +179,9 @@ const MAP_LABEL = {
   date: "date",
   channelType: "channel type",
   journeyId: "customer id",
+  unitId: "customer id",
+  arm: "arm",
+  assignedAt: "assigned at",
 };
 
 function suggestMapping(columns, suggest) {
@@ -198,7 +204,7 @@ function suggestMapping(columns, suggest) {
  * Reads the header of the file chosen in `input` and fills the mapping selects (ids
  * `${prefix}${key}`) with its columns and a suggestion. Returns whether the mapping is usable.
  */
-async function offerMapping(input, fieldset, prefix, suggest, optional) {
+export async function offerMapping(input, fieldset, prefix, suggest, optional) {
   const file = input.files[0];
   const previewId = `${prefix}preview`;
   clearError();
