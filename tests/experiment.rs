@@ -170,6 +170,36 @@ fn absolute() -> ExperimentOptions {
     }
 }
 
+/// The days-to-power sentence agrees in number: "1 more day gives", "n more days give".
+#[test]
+fn days_to_power_sentence_agrees_in_number() {
+    let input = ExperimentInput {
+        metric: ExperimentMetric::Proportion,
+        name: None,
+        arms: vec![prop_arm("A", 1000.0, 50.0), prop_arm("B", 1000.0, 58.0)],
+    };
+    let sentence = |per_day: f64| {
+        let o = ExperimentOptions {
+            units_per_day: Some(per_day),
+            ..Default::default()
+        };
+        experiment(&input, &o).unwrap().comparisons[0]
+            .summary
+            .clone()
+    };
+    // 8 vs 50 of 1,000 is far from 80 % power: millions a day reach it in one more day.
+    assert!(
+        sentence(1e9).ends_with("about 1 more day gives 80 % power to detect an effect this size."),
+        "{}",
+        sentence(1e9)
+    );
+    assert!(
+        sentence(100.0).contains("more days give 80 % power"),
+        "{}",
+        sentence(100.0)
+    );
+}
+
 /// [1, 2, 3, 4] against [2, 4, 6, 8]: means 2.5 and 5, variances 5/3 and 20/3, so the
 /// difference 2.5 has se² = 5/12 + 20/12 = 25/12, t = 2.5/√(25/12) = √3, and Welch's
 /// df = (25/12)² / ((5/12)²/3 + (20/12)²/3) = 625·3/425 = 75/17.

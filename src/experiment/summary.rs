@@ -91,9 +91,9 @@ pub(super) fn finish(c: &mut ExperimentComparison, name: &str, opts: &Experiment
         signed(c.ci[1])
     );
     if let (Some(d), Some(u)) = (c.days_to_power, opts.units_per_day) {
-        let unit = if d == 1.0 { "day" } else { "days" };
+        let unit = if d == 1.0 { "day gives" } else { "days give" };
         s.push_str(&format!(
-            " At {} units a day, about {d} more {unit} give 80 % power to detect an effect this size.",
+            " At {} units a day, about {d} more {unit} 80 % power to detect an effect this size.",
             sig3(u)
         ));
     }

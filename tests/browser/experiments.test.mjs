@@ -130,7 +130,11 @@ describe("dashboard experiments section", { timeout: 90_000 }, () => {
     await page.locator("#exp-metric").selectOption("experiment.orders_per_unit");
     await page.waitForFunction(() => window.__unimetricExperiment?.result?.metricDefinition?.metric === "experiment.orders_per_unit");
     assert.equal(await page.locator("#exp-window").inputValue(), "30");
-    const options = { method: "frequentist", unitsPerDay: SAMPLE.unitsPerDay, metric: "experiment.orders_per_unit", windowDays: 30 };
+    // The page names the metric per customer and takes the arm named control as the baseline.
+    const options = {
+      method: "frequentist", unitsPerDay: SAMPLE.unitsPerDay, metric: "experiment.orders_per_unit", windowDays: 30,
+      name: "orders per customer", baseline: "control",
+    };
     const tx = sampleTx();
     const want = experimentOnTransactions(ASSIGNMENTS, tx, { ...options, mapping: SAMPLE_MAPPING });
     tx.free();
@@ -162,7 +166,7 @@ describe("dashboard experiments section", { timeout: 90_000 }, () => {
       assert.equal(await page.locator(`#exp-map-${key}`).inputValue(), column, key);
     }
     const mapping = { unitId: "user", arm: "group", assignedAt: "when" };
-    const options = { method: "frequentist", unitsPerDay: SAMPLE.unitsPerDay, metric: "experiment.conversion", windowDays: 14 };
+    const options = { method: "frequentist", unitsPerDay: SAMPLE.unitsPerDay, metric: "experiment.conversion", windowDays: 14, baseline: "control" };
     const tx = sampleTx();
     const want = experimentOnTransactions(own, tx, { ...options, mapping });
     tx.free();
@@ -171,6 +175,14 @@ describe("dashboard experiments section", { timeout: 90_000 }, () => {
       14,
     );
     assert.deepEqual((await shown(page)).result, want);
+    // The baseline chooser offers the file's arms.
+    await page.locator("#exp-baseline").selectOption("treatment");
+    await page.waitForFunction(() => window.__unimetricExperiment?.result?.comparisons[0].baseline === "treatment");
+    const tx2 = sampleTx();
+    const flipped = experimentOnTransactions(own, tx2, { ...options, mapping, baseline: "treatment" });
+    tx2.free();
+    assert.deepEqual((await shown(page)).result, flipped);
+    assert.equal(flipped.comparisons[0].arm, "control");
     // A column that is not a time: the library's coded error, and the section keeps working.
     await page.locator("#exp-map-assignedAt").selectOption("group");
     await page.locator("#exp-error").waitFor({ state: "visible" });

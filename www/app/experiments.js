@@ -186,9 +186,40 @@ function assignmentsRequest() {
   return null;
 }
 
-/** The metric, window and test options of the assignments mode. */
+/** The metrics' names in the sentences: the page's units are customers. */
+const CUSTOMER_NAMES = {
+  "experiment.orders_per_unit": "orders per customer",
+  "experiment.revenue_per_unit": "revenue per customer",
+};
+
+/** An arm name that reads as the baseline of a test. */
+const BASELINE_NAME = /^(control|baseline|ctrl|holdout|a|original|default)$/i;
+
+/** The metric, window, baseline and test options of the assignments mode. */
 function onTransactionsOptions() {
-  return { ...readOptions(), metric: $("exp-metric").value, windowDays: Number($("exp-window").value) };
+  const metric = $("exp-metric").value;
+  const options = { ...readOptions(), metric, windowDays: Number($("exp-window").value) };
+  if (CUSTOMER_NAMES[metric]) options.name = CUSTOMER_NAMES[metric];
+  const baseline = $("exp-baseline").value;
+  if (baseline) options.baseline = baseline;
+  return options;
+}
+
+/**
+ * Offers the result's arms as baselines. A new set of arms (another file) starts from an arm
+ * named like a control, else the library's default (the first arm); recomputes when that
+ * differs from the baseline used.
+ */
+function offerBaselines(result) {
+  const select = $("exp-baseline");
+  const names = result.arms.map((a) => a.name);
+  const used = result.comparisons[0]?.baseline ?? names[0];
+  const same = names.length === select.options.length && names.every((n, i) => select.options[i].value === n);
+  if (same) return false;
+  select.replaceChildren(...names.map((n) => h("option", { value: n }, n)));
+  const preferred = names.find((n) => BASELINE_NAME.test(n)) ?? used;
+  select.value = preferred;
+  return preferred !== used;
 }
 
 /** The experiment of the chosen source: experiment() on the arms, or the assignments measured on the transactions. */
@@ -223,6 +254,10 @@ export async function computeExperiment() {
   try {
     const result = await compute();
     if (mine !== generation) return;
+    if (result.metricDefinition && offerBaselines(result)) {
+      computeExperiment();
+      return;
+    }
     state.experimentResult = result;
     box.hidden = true;
     renderSentences(result);
@@ -295,8 +330,14 @@ function onSourceChange() {
   computeExperiment();
 }
 
+/** Forgets the arms offered as baselines (another file or arm column has other arms). */
+function resetBaselines() {
+  $("exp-baseline").replaceChildren();
+}
+
 /** Reads the header of a chosen assignments file and suggests its columns. */
 async function onAssignmentsFileChosen() {
+  resetBaselines();
   const usable = await offerMapping($("exp-assign-file"), $("exp-mapping"), "exp-map-", ASSIGN_SUGGEST, new Set());
   // A usable file, or none (the sample's assignments again).
   if (usable || !$("exp-assign-file").files[0]) computeExperiment();
@@ -332,8 +373,12 @@ export async function wireExperiments() {
   wireWindow();
   $("exp-source").addEventListener("change", onSourceChange);
   $("exp-assign-file").addEventListener("change", onAssignmentsFileChosen);
-  for (const id of ["exp-metric", "exp-window", "exp-map-unitId", "exp-map-arm", "exp-map-assignedAt"]) {
-    $(id).addEventListener("change", computeExperiment);
+  for (const id of ["exp-metric", "exp-window", "exp-baseline"]) $(id).addEventListener("change", computeExperiment);
+  for (const id of ["exp-map-unitId", "exp-map-arm", "exp-map-assignedAt"]) {
+    $(id).addEventListener("change", () => {
+      resetBaselines();
+      computeExperiment();
+    });
   }
   $("exp-add-arm").addEventListener("click", () => {
     const rows = $("exp-arm-rows");

@@ -37,11 +37,12 @@ export function showError(title, err) {
 export function renderError(box, title, err) {
   const facts = [];
   if (err.code) facts.push(h("span", { className: "error-code" }, err.code));
-  if (err.column !== undefined) facts.push(h("span", {}, `column ${err.column}`));
-  if (err.row !== undefined) facts.push(h("span", {}, `row ${err.row}`));
+  if (err.column != null) facts.push(h("span", {}, `column ${err.column}`));
+  if (err.row != null) facts.push(h("span", {}, `row ${err.row}`));
   box.replaceChildren(
     h("p", { className: "error-title" }, title),
-    facts.length ? h("p", { className: "error-facts" }, ...interleave(facts, " · ")) : null,
+    // (replaceChildren would write a null as the text "null")
+    ...(facts.length ? [h("p", { className: "error-facts" }, ...interleave(facts, " · "))] : []),
     h("p", { className: "error-message" }, err.message || String(err)),
   );
   box.hidden = false;
