@@ -111,7 +111,7 @@ function evaluateSpec(current, spec) {
     if (!spend && inputs.includes("spend")) {
       errors[name] = { name: "Error", message: "needs marketing spend; none is loaded for this data" };
     } else if (inputs.includes("assignments")) {
-      errors[name] = { name: "Error", message: "needs an experiment's assignments (unit id, arm, assignment time), which this page does not load; evaluate it with MetricSpec.evaluate or `unimetric evaluate --assignments`" };
+      errors[name] = { name: "Error", message: "needs an experiment's assignments (unit id, arm, assignment time), which this section does not read: the Experiments section measures an assignments file on this data; a spec evaluates them with MetricSpec.evaluate or `unimetric evaluate --assignments`" };
     } else if (inputs.includes("touchpoints") && !(current.touchpoints && document.data?.touchpoints)) {
       const message = current.touchpoints
         ? "needs the spec's data.touchpoints mapping { customerId, timestamp, channel } to read this data's touchpoints file"
