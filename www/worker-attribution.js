@@ -34,7 +34,10 @@ export function freeTouchpoints(touchpoints) {
  * touchpoints. The models' per-conversion credits stay here (CAC uses them); the page gets each
  * model's conversions, value and share, the Markov chain, the comparison and the CAC tables.
  */
-export function attributionTask({ tx, spend, touchpoints }, { models, lookbackDays = 30, order = 1, model = "markov" }) {
+export function attributionTask(
+  { tx, spend, touchpoints },
+  { models, lookbackDays = 30, order = 1, model = "markov", period = "month", attributionLag = 0 },
+) {
   if (!touchpoints) return { touchpoints: false };
   // The journeys of the load are reused; another lookback builds its own.
   const own = lookbackDays === LOAD_LOOKBACK_DAYS
@@ -58,7 +61,7 @@ export function attributionTask({ tx, spend, touchpoints }, { models, lookbackDa
   for (const id of CAC_DEFINITIONS) definitions[id] = getDefinition(id) ?? null;
   return {
     touchpoints: true,
-    options: { models: Object.keys(shown), lookbackDays, order, model },
+    options: { models: Object.keys(shown), lookbackDays, order, model, period, attributionLag },
     channels: result.channels,
     models: shown,
     markov: result.markov,
@@ -66,7 +69,10 @@ export function attributionTask({ tx, spend, touchpoints }, { models, lookbackDa
     unattributed: result.unattributed,
     comparison: compareAttribution(result, "lastTouch", model),
     cac: spend
-      ? { attributed: cac(spend, tx, { attribution: result, model }), firstPurchase: cac(spend, tx) }
+      ? {
+          attributed: cac(spend, tx, { attribution: result, model, period, attributionLag }),
+          firstPurchase: cac(spend, tx, { period, attributionLag }),
+        }
       : null,
     definitions,
   };

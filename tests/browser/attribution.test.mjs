@@ -237,6 +237,49 @@ describe("dashboard attribution section", { timeout: 300_000 }, () => {
     await assertCacMatchesNode("markov");
   });
 
+  it("follows its lookback and Markov order and the CAC section's period and lag, as Node computes them", async () => {
+    await page.locator("#attr-lookback").fill("14");
+    await page.locator("#attr-lookback").dispatchEvent("change");
+    await page.locator("#attr-order").selectOption("2");
+    await waitForAttribution({ model: "markov", lookbackDays: 14, order: 2 });
+    const url = new URL(page.url()).searchParams;
+    assert.deepEqual([url.get("attrLookback"), url.get("attrOrder")], ["14", "2"]);
+    const touchpoints = touchpointColumns(readFileSync(`${root}www/data/touchpoints.csv`, "utf8"));
+    const journeys = Journeys.fromTransactions(touchpoints, tx, { lookbackDays: 14 });
+    const want = attribution(journeys, { order: 2, credits: true });
+    journeys.free();
+    let got = await page.evaluate(() => window.__unimetricAttribution);
+    assert.equal(got.markov.order, 2);
+    assert.deepEqual(got.markov.states, want.markov.states);
+    assert.deepEqual(got.models.markov.conversions, Array.from(want.models.markov.conversions));
+    assert.deepEqual(got.totals, want.totals);
+    assert.ok(want.totals.touches < 32295, "a shorter lookback keeps fewer touches");
+
+    // The CAC section's period and lag carry over to CAC by attributed channel.
+    await page.locator("#cac-period").selectOption("quarter");
+    await page.locator("#cac-lag").fill("1");
+    await page.locator("#cac-lag").dispatchEvent("change");
+    await waitForAttribution({ model: "markov", period: "quarter", attributionLag: 1 });
+    got = await page.evaluate(() => window.__unimetricAttribution);
+    assert.deepEqual(got.cac.attributed, cac(spend, tx, { attribution: want, model: "markov", period: "quarter", attributionLag: 1 }));
+    assert.deepEqual(got.cac.firstPurchase, cac(spend, tx, { period: "quarter", attributionLag: 1 }));
+    assert.match(await page.locator("#attr-cac-caption").innerText(), /^Latest complete quarter: \d{4}-Q[1-4] \(attribution lag 1\)$/);
+
+    // A lookback the library refuses is its coded error; the section keeps working.
+    await page.locator("#attr-lookback").fill("5000");
+    await page.locator("#attr-lookback").dispatchEvent("change");
+    await page.locator("#attr-error").waitFor({ state: "visible" });
+    assert.match(await page.locator("#attr-error").innerText(), /E_BAD_OPTION/);
+    await page.locator("#cac-period").selectOption("month");
+    await page.locator("#cac-lag").fill("0");
+    await page.locator("#cac-lag").dispatchEvent("change");
+    await page.locator("#attr-lookback").fill("30");
+    await page.locator("#attr-lookback").dispatchEvent("change");
+    await page.locator("#attr-order").selectOption("1");
+    await waitForAttribution({ model: "markov", lookbackDays: 30, order: 1, period: "month", attributionLag: 0 });
+    await assertCacMatchesNode("markov");
+  });
+
   it("fits a phone: no horizontal overflow at 390 px, tables scroll in their boxes", async () => {
     await page.locator("#attr-graph canvas").first().waitFor();
     await page.locator("#attribution").screenshot({ path: `${screenshots}/attribution-1440.png` });

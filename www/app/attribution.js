@@ -6,8 +6,9 @@
 import { PALETTE, chartIn } from "./chart.js";
 import { runTask } from "./engine.js";
 import { $, formatCount, formatValue, h, isoDay } from "./format.js";
+import { param } from "./limits.js";
 import { SAMPLE, publish, state, writeUrl } from "./state.js";
-import { formatParams, renderError, showDefinition, valueCell } from "./ui.js";
+import { formatParams, renderError, setFieldError, showDefinition, valueCell } from "./ui.js";
 
 /** The models, in the order of the table and chart: label and what a conversion's credit is. */
 export const MODELS = {
@@ -38,20 +39,55 @@ function setAttributionState(value) {
 /** True when the data set in use has the sample's touchpoints (whose truth is known). */
 const isSample = () => state.loadRequest?.touchpoints?.url === SAMPLE.touchpoints.url;
 
-/** Reads the chosen model from the URL (an unknown one falls back to Markov). */
+/**
+ * The lookback of the journeys (days): `Journeys.fromTransactions`' default. Its bounds are the
+ * library's, which refuses a lookback outside them with a coded error shown in the section.
+ */
+const DEFAULT_LOOKBACK = 30;
+
+/** A whole number of days ≥ 1 from a field or URL value, else null. */
+function parseLookback(text) {
+  const days = Number(text);
+  return text !== "" && Number.isInteger(days) && days >= 1 ? days : null;
+}
+
+/** The Markov orders the library accepts (`order` of attribution.markov). */
+function orders() {
+  const { min, max } = param("attribution.markov", "order");
+  return Array.from({ length: max - min + 1 }, (_, i) => min + i);
+}
+
+/** Reads the model, lookback and Markov order from the URL (unknown values fall back to the defaults). */
 export function readAttributionSettings(params) {
   const model = params.get("attrModel");
-  state.attribution = { model: Object.hasOwn(MODELS, model) ? model : DEFAULT_MODEL };
+  const order = Number(params.get("attrOrder"));
+  const allowed = orders();
+  $("attr-order").replaceChildren(...allowed.map((o) => h("option", { value: String(o) }, String(o))));
+  state.attribution = {
+    model: Object.hasOwn(MODELS, model) ? model : DEFAULT_MODEL,
+    lookbackDays: parseLookback(params.get("attrLookback") ?? "") ?? DEFAULT_LOOKBACK,
+    order: allowed.includes(order) ? order : param("attribution.markov", "order").value,
+  };
   $("attr-model").value = state.attribution.model;
+  $("attr-lookback").value = String(state.attribution.lookbackDays);
+  $("attr-order").value = String(state.attribution.order);
 }
 
 function writeAttributionSettings(params) {
   params.set("attrModel", state.attribution.model);
+  params.set("attrLookback", String(state.attribution.lookbackDays));
+  params.set("attrOrder", String(state.attribution.order));
 }
 
 const label = (model) => MODELS[model]?.label ?? model;
 const percent = (x) => formatValue(x, "percent");
-const monthOf = (ms) => isoDay(ms).slice(0, 7);
+/** A period's start as the CAC tables name it: 2025-11 for a month, 2025-Q4 for a quarter, the day otherwise. */
+function periodName(ms, period) {
+  const day = isoDay(ms);
+  if (period === "month") return day.slice(0, 7);
+  if (period === "quarter") return `${day.slice(0, 4)}-Q${Math.floor(Number(day.slice(5, 7)) / 3) + 1}`;
+  return day;
+}
 
 function renderModels(result) {
   const models = Object.keys(MODELS).filter((m) => result.models[m]);
@@ -144,8 +180,9 @@ function renderSentences(result) {
 }
 
 /**
- * The channel rows of the latest month whose attribution window is complete in both CAC tables:
- * `{ month, rows: [{ channel, spend, firstPurchase, attributed }] }`, or null.
+ * The channel rows of the latest period whose attribution window is complete in both CAC tables:
+ * `{ month, rows: [{ channel, spend, firstPurchase, attributed }] }` (`month` is the period's
+ * start, whatever the period), or null.
  */
 export function latestCacMonth(cacResult) {
   const channelRows = (table) => table.rows.filter((row) => row.variant === "channel");
@@ -183,12 +220,13 @@ function renderCac(result) {
   }
   const latest = latestCacMonth(result.cac);
   $("attr-cac-help").textContent =
-    `Each channel's spend in the month divided by its new customers: counted by the channel of their first purchase ` +
+    `Each channel's spend in the ${result.options.period} divided by its new customers: counted by the channel of their first purchase ` +
     `(Channel CAC), or by the credit ${model} gives the channel for their first purchase (CAC by attributed channel). ` +
     "New customers whose purchase no touch covers count as unknown.";
+  const { period, attributionLag } = result.options;
   $("attr-cac-caption").textContent = latest
-    ? `Latest complete month: ${monthOf(latest.month)} (attribution lag 0)`
-    : "No complete month yet";
+    ? `Latest complete ${period}: ${periodName(latest.month, period)} (attribution lag ${attributionLag})`
+    : `No complete ${period} yet`;
   // Attributed new customers are fractions of customers (credit is split over channels).
   const customers = (row, kind) => (row ? h("td", {}, formatValue(row.newCustomers, kind)) : h("td", {}, "—"));
   // A missing CAC shows "—"; the library's reasons are listed once under the table.
@@ -347,11 +385,13 @@ async function renderGraph(result) {
 /** Attribution for the chosen model on the data set in use. */
 export async function computeAttribution() {
   const generation = ++state.attributionGeneration;
-  const { model } = state.attribution;
+  const { model, lookbackDays, order } = state.attribution;
+  // CAC by attributed channel follows the CAC section's period and attribution lag.
+  const { period, lag } = state.cac;
   setAttributionState("computing");
   $("attribution").setAttribute("aria-busy", "true");
   try {
-    const result = await runTask("attribution", { model });
+    const result = await runTask("attribution", { model, lookbackDays, order, period, attributionLag: lag });
     if (generation !== state.attributionGeneration) return;
     state.attributionResult = { ...result, sample: isSample() };
     $("attr-error").hidden = true;
@@ -379,10 +419,16 @@ export async function computeAttribution() {
   }
 }
 
-function onModelChanged() {
+function onSettingsChanged() {
   const model = $("attr-model").value;
-  if (!Object.hasOwn(MODELS, model) || model === state.attribution.model) return;
-  state.attribution = { model };
+  const lookbackDays = parseLookback($("attr-lookback").value);
+  const order = Number($("attr-order").value);
+  setFieldError("attr-lookback", lookbackDays === null);
+  if (!Object.hasOwn(MODELS, model) || lookbackDays === null) return;
+  const next = { model, lookbackDays, order };
+  const now = state.attribution;
+  if (next.model === now.model && next.lookbackDays === now.lookbackDays && next.order === now.order) return;
+  state.attribution = next;
   writeUrl(writeAttributionSettings);
   if (state.data) computeAttribution();
 }
@@ -433,10 +479,10 @@ function fallbackDefinition(id, version, name, { description, unit, inputs }) {
 
 export function wireAttribution() {
   followGraphSize();
-  $("attr-model").addEventListener("change", onModelChanged);
+  for (const id of ["attr-model", "attr-lookback", "attr-order"]) $(id).addEventListener("change", onSettingsChanged);
   $("attr-settings").addEventListener("submit", (event) => {
     event.preventDefault();
-    onModelChanged();
+    onSettingsChanged();
   });
   $("attribution").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-attr-def]");

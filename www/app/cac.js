@@ -2,6 +2,7 @@
 // library's results (cac, cacPayback, ltvToCac) from the worker; the page only picks rows and
 // formats them.
 
+import { computeAttribution } from "./attribution.js";
 import { PALETTE, chartIn } from "./chart.js";
 import { runTask } from "./engine.js";
 import { $, formatCount, formatValue, h, isoDay, marginPercent } from "./format.js";
@@ -433,10 +434,14 @@ function onCacSettingsChanged() {
   setFieldError("cac-margin", margin === null);
   if (lag === null || margin === null) return;
   const next = { ...state.cac, period: $("cac-period").value, lag, margin };
-  if (next.period === state.cac.period && next.lag === state.cac.lag && next.margin === state.cac.margin) return;
+  const previous = state.cac;
+  if (next.period === previous.period && next.lag === previous.lag && next.margin === previous.margin) return;
   state.cac = next;
   writeUrl(writeCacSettings);
-  if (state.data) computeCac();
+  if (!state.data) return;
+  computeCac();
+  // CAC by attributed channel follows the period and the attribution lag.
+  if (next.period !== previous.period || next.lag !== previous.lag) computeAttribution();
 }
 
 /** The CAC placeholders and the section's event handlers. */

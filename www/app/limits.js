@@ -12,6 +12,7 @@ const DEFINITION_IDS = [
   "ltv.clv",
   "segment.kmeans",
   "experiment.conversion",
+  "attribution.markov",
 ];
 
 let definitions = null;
