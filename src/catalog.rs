@@ -131,6 +131,42 @@ pub fn metric_table(link_base: &str) -> String {
     s
 }
 
+/// The family a definition belongs to in [`metric_index`], from its id's namespace.
+fn family(id: &str) -> &str {
+    let prefix = id.split('.').next().unwrap_or(id);
+    match prefix {
+        "customer" | "customers" | "orders" | "revenue" => "Summary and KPIs",
+        "cohort" | "retention" => "Cohorts and retention",
+        "cac" => "CAC, payback, LTV:CAC",
+        "churn" => "Churn",
+        "segment" => "Segments",
+        "ltv" => "Lifetime value",
+        "experiment" => "Experiments",
+        "attribution" => "Attribution",
+        "anomaly" => "Anomalies",
+        other => other,
+    }
+}
+
+/// The metrics grouped by family, one row per family (first appearance in catalog order), each
+/// id linking to its section at `{link_base}#anchor` with its version: the README's index.
+pub fn metric_index(link_base: &str) -> String {
+    let mut families: Vec<(&str, Vec<String>)> = Vec::new();
+    for d in all() {
+        let entry = format!("[`{}`]({}#{}) {}", d.id, link_base, anchor(d.id), d.version);
+        let name = family(d.id);
+        match families.iter_mut().find(|(f, _)| *f == name) {
+            Some((_, items)) => items.push(entry),
+            None => families.push((name, vec![entry])),
+        }
+    }
+    let mut s = String::from("| family | definitions (version) |\n|---|---|\n");
+    for (name, items) in families {
+        s.push_str(&format!("| {name} | {} |\n", items.join(" · ")));
+    }
+    s
+}
+
 /// The allowed values of a parameter in words: its enumeration, its range, or "—".
 fn allowed(p: &crate::glossary::ParameterDef) -> String {
     let mut parts = Vec::new();

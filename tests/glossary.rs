@@ -24,7 +24,7 @@ fn readme_metric_table_is_in_sync() {
     let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
         panic!("README.md lacks the metrics markers");
     };
-    let table = unimetric::catalog::metric_table("docs/GLOSSARY.md");
+    let table = unimetric::catalog::metric_index("docs/GLOSSARY.md");
     let current = &readme[a + start.len()..b];
     if std::env::var_os("UNIMETRIC_BLESS").is_some() {
         let updated = format!("{}{}{}", &readme[..a + start.len()], table, &readme[b..]);

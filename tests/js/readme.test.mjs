@@ -86,8 +86,8 @@ test("worker guide Arrow example runs in headless Chromium", async () => {
   assert.deepEqual(errors, []);
 });
 
-test("README CommonJS example runs with require()", () => {
-  const code = readmeBlock("cjs");
+test("runtimes guide: the CommonJS example runs with require()", () => {
+  const code = docBlock("docs/guide/runtimes.md", "cjs");
   const out = runInProject("example.cjs", code);
   assert.equal(out.trim(), "[ 1 ]");
   assertDocumentedOutput(code, out);
