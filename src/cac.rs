@@ -18,6 +18,20 @@
 //! the period of the conversion. A period's new customers that no credit covers (purchases with
 //! no touch in the lookback window) count as `"unknown"`, so the blended row is unchanged.
 //!
+//! The same credits can be given to [`cac_payback`] and [`ltv_to_cac`]
+//! ([`PaybackOptions::attributed`], [`LtvCacOptions::attributed`]; JS `{ attribution, model }`).
+//! The cohorts stay the monthly acquisition cohorts (each customer's first-purchase month) and
+//! the all-channel rows are unchanged. Each customer counts in a channel at that channel's credit
+//! for their conversion (a weight in 0..1; a customer split 50/50 by the linear model counts half
+//! in each channel) and the rest (1 − Σ weights, e.g. a customer without touchpoints) in
+//! `"unknown"`: a channel's cohort size is the Σ of its weights over the cohort's customers, its
+//! curve Σ weight · margin · revenue by month since acquisition ÷ that size, its CAC the channel's
+//! spend ÷ its credited new customers in the lag window (the `cac.attributed` numbers). The
+//! textbook payback weights revenue and customer-months the same way, and LTV:CAC a channel's
+//! LTV (historical or given per customer): Σ weight · LTV ÷ Σ weight. Credits are matched to
+//! customers by id (the journeys' ids, which `Journeys.fromTransactions` takes from the
+//! transactions' customer ids). The rows' definitions record the `model`.
+//!
 //! # Periods and attribution lag
 //!
 //! Spend and acquisitions are bucketed into calendar periods (day, week, month, quarter) local
@@ -123,6 +137,13 @@ pub const PAID_MODEL_PARAM: ParameterDef = ParameterDef {
     ..MODEL_PARAM
 }
 .rule("firstPurchaseChannel");
+
+/// Parameter `model` of payback and LTV:CAC: optional, by default each customer counts for the
+/// channel of their first purchase.
+pub const COHORT_MODEL_PARAM: ParameterDef = ParameterDef {
+    description: "Attribution model whose credits split each acquired customer between channels: a channel's cohort size, curve, CAC and LTV count each customer at the channel's credit, the uncredited rest as unknown (default: each customer counts for the channel of their first purchase).",
+    ..PAID_MODEL_PARAM
+};
 
 /// `cac.attributed`.
 pub const ATTRIBUTED: Definition = Definition {
@@ -264,12 +285,12 @@ impl AttributedAcquisitions {
 /// `cac.payback`.
 pub const PAYBACK: Definition = Definition {
     id: "cac.payback",
-    version: "2.1.0",
+    version: "2.2.0",
     name: "CAC payback (cohort curve)",
-    description: "For each monthly acquisition cohort: the number of whole months after the acquisition month until the cohort's cumulative gross margin per acquired customer reaches its CAC. Read from the observed curve, never extrapolated: a cohort that has not reached its CAC is reported as not yet paid back after the months observed.",
-    formula: "min k ≥ 0 such that Σ_{j=0..k} margin · revenue(cohort, month a+j) ÷ cohort size ≥ CAC(a)",
+    description: "For each monthly acquisition cohort: the number of whole months after the acquisition month until the cohort's cumulative gross margin per acquired customer reaches its CAC. Read from the observed curve, never extrapolated: a cohort that has not reached its CAC is reported as not yet paid back after the months observed. With an attribution model, a channel's cohort counts each customer at the channel's credit (a customer split 50/50 counts half in each channel; the uncredited rest is unknown) and its CAC is cac.attributed; the all-channel row is unchanged.",
+    formula: "min k ≥ 0 such that Σ_{j=0..k} margin · revenue(cohort, month a+j) ÷ cohort size ≥ CAC(a); with model, per channel c: Σ_{j=0..k} Σ_i w(i, c) · margin · revenue(i, month a+j) ÷ Σ_i w(i, c) ≥ spend(a, c) ÷ Σ credit(a..a+L, c), over the cohort's customers i with credit w(i, c)",
     unit: "months",
-    parameters: &[MARGIN_PARAM, LAG_PARAM, TIMEZONE],
+    parameters: &[MARGIN_PARAM, LAG_PARAM, TIMEZONE, COHORT_MODEL_PARAM],
     inputs: CAC_INPUTS,
     depends_on: &["customer.summary", "cac.blended", "cac.channel"],
 };
@@ -277,12 +298,12 @@ pub const PAYBACK: Definition = Definition {
 /// `cac.payback_simple`.
 pub const PAYBACK_SIMPLE: Definition = Definition {
     id: "cac.payback_simple",
-    version: "2.1.0",
+    version: "2.2.0",
     name: "CAC payback (textbook ratio)",
-    description: "The textbook shortcut: CAC over the whole window divided by monthly gross margin per customer. Assumes constant spend per customer and no churn; compare with cac.payback.",
-    formula: "(Σ spend ÷ Σ new customers) ÷ (margin · Σ net revenue ÷ Σ customer-months), customer-months counted from each customer's acquisition month to the last month with data, inclusive",
+    description: "The textbook shortcut: CAC over the whole window divided by monthly gross margin per customer. Assumes constant spend per customer and no churn; compare with cac.payback. With an attribution model, a channel's new customers, revenue and customer-months count each customer at the channel's credit.",
+    formula: "(Σ spend ÷ Σ new customers) ÷ (margin · Σ net revenue ÷ Σ customer-months), customer-months counted from each customer's acquisition month to the last month with data, inclusive; with model, per channel: new customers Σ credit, revenue and customer-months Σ_i w(i, c) · …",
     unit: "months",
-    parameters: &[MARGIN_PARAM, TIMEZONE],
+    parameters: &[MARGIN_PARAM, TIMEZONE, COHORT_MODEL_PARAM],
     inputs: CAC_INPUTS,
     depends_on: &["customer.summary", "cac.blended"],
 };
@@ -290,16 +311,17 @@ pub const PAYBACK_SIMPLE: Definition = Definition {
 /// `cac.ltv_ratio`.
 pub const LTV_RATIO: Definition = Definition {
     id: "cac.ltv_ratio",
-    version: "3.0.0",
+    version: "3.1.0",
     name: "LTV:CAC",
-    description: "Mean customer lifetime value of a group divided by its CAC. The LTV used is named in the params: `ltv.historical` (realised gross margin per acquired customer to date) or a per-customer LTV column supplied by the caller (e.g. predictive CLV) with its metric id.",
-    formula: "mean LTV(group) ÷ CAC(group); per monthly cohort with that month's CAC, and per channel over the whole window with Σ spend ÷ Σ new customers",
+    description: "Mean customer lifetime value of a group divided by its CAC. The LTV used is named in the params: `ltv.historical` (realised gross margin per acquired customer to date) or a per-customer LTV column supplied by the caller (e.g. predictive CLV) with its metric id. With an attribution model, a channel's mean LTV weights each customer by the channel's credit and its CAC is cac.attributed's.",
+    formula: "mean LTV(group) ÷ CAC(group); per monthly cohort with that month's CAC, and per channel over the whole window with Σ spend ÷ Σ new customers; with model, per channel c: (Σ_i w(i, c) · LTV(i) ÷ Σ_i w(i, c)) ÷ (spend(c) ÷ Σ credit(c))",
     unit: "ratio",
     parameters: &[
         MARGIN_PARAM,
         LAG_PARAM,
         LTV_PARAM,
         TIMEZONE,
+        COHORT_MODEL_PARAM,
     ],
     inputs: CAC_INPUTS,
     depends_on: &["cac.blended", "cac.channel", "ltv.historical"],
