@@ -454,6 +454,11 @@ fn payback_leaves_out_a_refund_before_acquisition() {
 /// all 45 / 70 = 9/14, email 45 / 40 = 9/8. With a given LTV (A 100, B 10, C 50, D 80): all
 /// 240 / 4 over 36.25 = 48/29, email (0.5·100 + 80) / 1.5 over 70 / 1.5 = 13/7, search
 /// (0.5·100 + 50) / 1.5 over 50 = 4/3.
+/// Expected payback row: customers, CAC, curve, payback months, status.
+type CohortWant = (f64, Option<f64>, Vec<f64>, Option<u32>, &'static str);
+/// Expected LTV:CAC row: cohort start, channel, customers, LTV, LTV:CAC.
+type LtvWant = (Option<f64>, Option<&'static str>, f64, f64, Option<f64>);
+
 #[test]
 fn payback_and_ltv_cac_by_attributed_channel() {
     use unimetric::attribution::{
@@ -547,7 +552,7 @@ D,2024-02-03T10:00:00Z,20\nD,2024-03-10T10:00:00Z,70\n",
         ]
     );
     // (customers, CAC, curve, payback months, status) per row, in that order.
-    let want: [(f64, Option<f64>, Vec<f64>, Option<u32>, &str); 6] = [
+    let want: [CohortWant; 6] = [
         (
             3.0,
             Some(25.0),
@@ -658,7 +663,7 @@ D,2024-02-03T10:00:00Z,20\nD,2024-03-10T10:00:00Z,70\n",
     )
     .unwrap();
     // (cohort, channel, customers, LTV, LTV:CAC).
-    let want: [(Option<f64>, Option<&str>, f64, f64, Option<f64>); 10] = [
+    let want: [LtvWant; 10] = [
         (None, None, 4.0, 41.25, Some(33.0 / 29.0)),
         (None, Some("email"), 1.5, 80.0 / 1.5, Some(8.0 / 7.0)),
         (None, Some("search"), 1.5, 65.0 / 1.5, Some(13.0 / 15.0)),
@@ -680,26 +685,24 @@ D,2024-02-03T10:00:00Z,20\nD,2024-03-10T10:00:00Z,70\n",
                 .unwrap()
         })
     };
-    let check_rows =
-        |rows: &[unimetric::cac::LtvCacRow],
-         want: &[(Option<f64>, Option<&str>, f64, f64, Option<f64>)]| {
-            for (row, (cohort, channel, customers, ltv, value)) in rows.iter().zip(want) {
-                assert_eq!(
-                    (month_start(row.cohort), row.channel.as_deref()),
-                    (*cohort, *channel)
-                );
-                assert!(near(row.customers, *customers), "{row:?}");
-                assert!(near(row.ltv, *ltv), "{row:?}");
-                match (row.value, value) {
-                    (Some(a), Some(b)) => assert!(near(a, *b), "{row:?}"),
-                    (a, b) => assert_eq!(a, *b, "{row:?}"),
-                }
-                assert_eq!(
-                    row.definition.params["model"],
-                    ParamValue::Text("linear".into())
-                );
+    let check_rows = |rows: &[unimetric::cac::LtvCacRow], want: &[LtvWant]| {
+        for (row, (cohort, channel, customers, ltv, value)) in rows.iter().zip(want) {
+            assert_eq!(
+                (month_start(row.cohort), row.channel.as_deref()),
+                (*cohort, *channel)
+            );
+            assert!(near(row.customers, *customers), "{row:?}");
+            assert!(near(row.ltv, *ltv), "{row:?}");
+            match (row.value, value) {
+                (Some(a), Some(b)) => assert!(near(a, *b), "{row:?}"),
+                (a, b) => assert_eq!(a, *b, "{row:?}"),
             }
-        };
+            assert_eq!(
+                row.definition.params["model"],
+                ParamValue::Text("linear".into())
+            );
+        }
+    };
     check_rows(&l.rows, &want);
     assert_eq!(
         l.rows[0].definition.params["ltv"],
