@@ -18,6 +18,20 @@
 //! the period of the conversion. A period's new customers that no credit covers (purchases with
 //! no touch in the lookback window) count as `"unknown"`, so the blended row is unchanged.
 //!
+//! The same credits can be given to [`cac_payback`] and [`ltv_to_cac`]
+//! ([`PaybackOptions::attributed`], [`LtvCacOptions::attributed`]; JS `{ attribution, model }`).
+//! The cohorts stay the monthly acquisition cohorts (each customer's first-purchase month) and
+//! the all-channel rows are unchanged. Each customer counts in a channel at that channel's credit
+//! for their conversion (a weight in 0..1; a customer split 50/50 by the linear model counts half
+//! in each channel) and the rest (1 − Σ weights, e.g. a customer without touchpoints) in
+//! `"unknown"`: a channel's cohort size is the Σ of its weights over the cohort's customers, its
+//! curve Σ weight · margin · revenue by month since acquisition ÷ that size, its CAC the channel's
+//! spend ÷ its credited new customers in the lag window (the `cac.attributed` numbers). The
+//! textbook payback weights revenue and customer-months the same way, and LTV:CAC a channel's
+//! LTV (historical or given per customer): Σ weight · LTV ÷ Σ weight. Credits are matched to
+//! customers by id (the journeys' ids, which `Journeys.fromTransactions` takes from the
+//! transactions' customer ids). The rows' definitions record the `model`.
+//!
 //! # Periods and attribution lag
 //!
 //! Spend and acquisitions are bucketed into calendar periods (day, week, month, quarter) local
@@ -34,7 +48,7 @@
 //! attribution window"; a channel that never has spend (organic, referral) is reported as such,
 //! never divided by zero.
 
-use crate::cohort::{Before, CohortGrid};
+use crate::cohort::{Before, CohortGrid, Shares};
 use crate::data::dates::{default_week_start, TIMEZONE, WEEK_START};
 use crate::data::spend::{ChannelKind, Spend};
 use crate::data::{Calendar, Period, Transactions, Zone};
@@ -124,6 +138,13 @@ pub const PAID_MODEL_PARAM: ParameterDef = ParameterDef {
 }
 .rule("firstPurchaseChannel");
 
+/// Parameter `model` of payback and LTV:CAC: optional, by default each customer counts for the
+/// channel of their first purchase.
+pub const COHORT_MODEL_PARAM: ParameterDef = ParameterDef {
+    description: "Attribution model whose credits split each acquired customer between channels: a channel's cohort size, curve, CAC and LTV count each customer at the channel's credit, the uncredited rest as unknown (default: each customer counts for the channel of their first purchase).",
+    ..PAID_MODEL_PARAM
+};
+
 /// `cac.attributed`.
 pub const ATTRIBUTED: Definition = Definition {
     id: "cac.attributed",
@@ -151,6 +172,9 @@ pub struct AttributedAcquisitions {
     pub channel: Vec<u32>,
     /// New customers credited (a fraction of one conversion).
     pub weight: Vec<f64>,
+    /// Customer of each credit (the journey id, which `Journeys.fromTransactions` takes from the
+    /// customer id); empty when not read (`cac` does not need it; payback and LTV:CAC do).
+    pub customer: Vec<String>,
 }
 
 impl AttributedAcquisitions {
@@ -169,22 +193,48 @@ impl AttributedAcquisitions {
             option: "attribution".into(),
             message: "the attribution's journeys have no times (aggregated paths): build them with Journeys.fromTransactions".into(),
         })?;
+        let customer = credits
+            .journey
+            .iter()
+            .enumerate()
+            .map(|(i, &j)| {
+                result
+                    .journeys
+                    .get(j as usize)
+                    .cloned()
+                    .ok_or_else(|| Error::OutOfRange {
+                        column: "attribution credits.journey".into(),
+                        row: i + 1,
+                        message: format!(
+                            "journey index {j} is not among the result's {} journeys",
+                            result.journeys.len()
+                        ),
+                    })
+            })
+            .collect::<Result<Vec<String>>>()?;
         Ok(AttributedAcquisitions {
             model: model.name().into(),
             channels: m.channels.clone(),
             time,
             channel: credits.channel.clone(),
             weight: credits.weight.clone(),
+            customer,
         })
     }
 
-    /// Checks the columns: one length, finite weights ≥ 0, times within the accepted years,
-    /// channel indices within `channels`.
+    /// Checks the columns: one length (`customer` may be empty), finite weights ≥ 0, times
+    /// within the accepted years, channel indices within `channels`.
     pub fn check(&self) -> Result<()> {
         let n = self.time.len();
+        let customers = if self.customer.is_empty() {
+            n
+        } else {
+            self.customer.len()
+        };
         for (column, len) in [
             ("channel", self.channel.len()),
             ("weight", self.weight.len()),
+            ("customer", customers),
         ] {
             if len != n {
                 return Err(Error::LengthMismatch {
@@ -235,12 +285,12 @@ impl AttributedAcquisitions {
 /// `cac.payback`.
 pub const PAYBACK: Definition = Definition {
     id: "cac.payback",
-    version: "2.1.0",
+    version: "2.2.0",
     name: "CAC payback (cohort curve)",
-    description: "For each monthly acquisition cohort: the number of whole months after the acquisition month until the cohort's cumulative gross margin per acquired customer reaches its CAC. Read from the observed curve, never extrapolated: a cohort that has not reached its CAC is reported as not yet paid back after the months observed.",
-    formula: "min k ≥ 0 such that Σ_{j=0..k} margin · revenue(cohort, month a+j) ÷ cohort size ≥ CAC(a)",
+    description: "For each monthly acquisition cohort: the number of whole months after the acquisition month until the cohort's cumulative gross margin per acquired customer reaches its CAC. Read from the observed curve, never extrapolated: a cohort that has not reached its CAC is reported as not yet paid back after the months observed. With an attribution model, a channel's cohort counts each customer at the channel's credit (a customer split 50/50 counts half in each channel; the uncredited rest is unknown) and its CAC is cac.attributed; the all-channel row is unchanged.",
+    formula: "min k ≥ 0 such that Σ_{j=0..k} margin · revenue(cohort, month a+j) ÷ cohort size ≥ CAC(a); with model, per channel c: Σ_{j=0..k} Σ_i w(i, c) · margin · revenue(i, month a+j) ÷ Σ_i w(i, c) ≥ spend(a, c) ÷ Σ credit(a..a+L, c), over the cohort's customers i with credit w(i, c)",
     unit: "months",
-    parameters: &[MARGIN_PARAM, LAG_PARAM, TIMEZONE],
+    parameters: &[MARGIN_PARAM, LAG_PARAM, TIMEZONE, COHORT_MODEL_PARAM],
     inputs: CAC_INPUTS,
     depends_on: &["customer.summary", "cac.blended", "cac.channel"],
 };
@@ -248,12 +298,12 @@ pub const PAYBACK: Definition = Definition {
 /// `cac.payback_simple`.
 pub const PAYBACK_SIMPLE: Definition = Definition {
     id: "cac.payback_simple",
-    version: "2.1.0",
+    version: "2.2.0",
     name: "CAC payback (textbook ratio)",
-    description: "The textbook shortcut: CAC over the whole window divided by monthly gross margin per customer. Assumes constant spend per customer and no churn; compare with cac.payback.",
-    formula: "(Σ spend ÷ Σ new customers) ÷ (margin · Σ net revenue ÷ Σ customer-months), customer-months counted from each customer's acquisition month to the last month with data, inclusive",
+    description: "The textbook shortcut: CAC over the whole window divided by monthly gross margin per customer. Assumes constant spend per customer and no churn; compare with cac.payback. With an attribution model, a channel's new customers, revenue and customer-months count each customer at the channel's credit.",
+    formula: "(Σ spend ÷ Σ new customers) ÷ (margin · Σ net revenue ÷ Σ customer-months), customer-months counted from each customer's acquisition month to the last month with data, inclusive; with model, per channel: new customers Σ credit, revenue and customer-months Σ_i w(i, c) · …",
     unit: "months",
-    parameters: &[MARGIN_PARAM, TIMEZONE],
+    parameters: &[MARGIN_PARAM, TIMEZONE, COHORT_MODEL_PARAM],
     inputs: CAC_INPUTS,
     depends_on: &["customer.summary", "cac.blended"],
 };
@@ -261,16 +311,17 @@ pub const PAYBACK_SIMPLE: Definition = Definition {
 /// `cac.ltv_ratio`.
 pub const LTV_RATIO: Definition = Definition {
     id: "cac.ltv_ratio",
-    version: "3.0.0",
+    version: "3.1.0",
     name: "LTV:CAC",
-    description: "Mean customer lifetime value of a group divided by its CAC. The LTV used is named in the params: `ltv.historical` (realised gross margin per acquired customer to date) or a per-customer LTV column supplied by the caller (e.g. predictive CLV) with its metric id.",
-    formula: "mean LTV(group) ÷ CAC(group); per monthly cohort with that month's CAC, and per channel over the whole window with Σ spend ÷ Σ new customers",
+    description: "Mean customer lifetime value of a group divided by its CAC. The LTV used is named in the params: `ltv.historical` (realised gross margin per acquired customer to date) or a per-customer LTV column supplied by the caller (e.g. predictive CLV) with its metric id. With an attribution model, a channel's mean LTV weights each customer by the channel's credit and its CAC is cac.attributed's.",
+    formula: "mean LTV(group) ÷ CAC(group); per monthly cohort with that month's CAC, and per channel over the whole window with Σ spend ÷ Σ new customers; with model, per channel c: (Σ_i w(i, c) · LTV(i) ÷ Σ_i w(i, c)) ÷ (spend(c) ÷ Σ credit(c))",
     unit: "ratio",
     parameters: &[
         MARGIN_PARAM,
         LAG_PARAM,
         LTV_PARAM,
         TIMEZONE,
+        COHORT_MODEL_PARAM,
     ],
     inputs: CAC_INPUTS,
     depends_on: &["cac.blended", "cac.channel", "ltv.historical"],
@@ -375,18 +426,34 @@ impl CacOptions {
     pub fn check(&self) -> Result<()> {
         LAG_PARAM.check_count(f64::from(self.attribution_lag))?;
         WEEK_START.check_count(f64::from(self.week_start))?;
-        if let Some(a) = &self.attributed {
-            a.check()?;
-            if self.acquisition.is_some() {
-                return Err(Error::BadOption {
-                    option: "attribution".into(),
-                    message: "give either acquisitionChannels or an attribution result, not both"
-                        .into(),
-                });
-            }
-        }
-        Ok(())
+        check_attributed(self.attributed.as_ref(), self.acquisition.as_ref(), false)
     }
+}
+
+/// Checks attributed credits (their columns; not together with an acquisition table; with
+/// `per_customer`, each credit's customer given).
+fn check_attributed(
+    attributed: Option<&AttributedAcquisitions>,
+    acquisition: Option<&AcquisitionTable>,
+    per_customer: bool,
+) -> Result<()> {
+    let Some(a) = attributed else {
+        return Ok(());
+    };
+    a.check()?;
+    if acquisition.is_some() {
+        return Err(Error::BadOption {
+            option: "attribution".into(),
+            message: "give either acquisitionChannels or an attribution result, not both".into(),
+        });
+    }
+    if per_customer && a.customer.is_empty() && !a.time.is_empty() {
+        return Err(Error::BadOption {
+            option: "attribution".into(),
+            message: "the attribution credits name no customers: payback and LTV:CAC need the result's journeys (journey ids = customer ids, Journeys.fromTransactions)".into(),
+        });
+    }
+    Ok(())
 }
 
 /// A CAC variant; JS `CacVariant`.
@@ -905,6 +972,11 @@ pub struct PaybackOptions {
     /// IANA time zone of the months (default: the transactions' zone).
     #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
     pub timezone: Option<Zone>,
+    /// New customers and cohort members by attributed channel (see the [module docs](self));
+    /// in JS the options `attribution` (a result of `attribution` with `credits: true`) and
+    /// `model`, as for `cac`.
+    #[serde(skip)]
+    pub attributed: Option<AttributedAcquisitions>,
 }
 
 impl Default for PaybackOptions {
@@ -914,6 +986,7 @@ impl Default for PaybackOptions {
             attribution_lag: const { LAG_PARAM.default_number() } as u32,
             acquisition: None,
             timezone: None,
+            attributed: None,
         }
     }
 }
@@ -941,6 +1014,11 @@ pub struct LtvCacOptions {
     /// IANA time zone of the months (default: the transactions' zone).
     #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
     pub timezone: Option<Zone>,
+    /// New customers and cohort members by attributed channel (see the [module docs](self));
+    /// in JS the options `attribution` (a result of `attribution` with `credits: true`) and
+    /// `model`, as for `cac`.
+    #[serde(skip)]
+    pub attributed: Option<AttributedAcquisitions>,
 }
 
 impl Default for LtvCacOptions {
@@ -952,6 +1030,7 @@ impl Default for LtvCacOptions {
             acquisition: None,
             ltv: LtvSource::Historical,
             timezone: None,
+            attributed: None,
         }
     }
 }
@@ -1032,8 +1111,16 @@ struct Cohorts {
     /// The cohort grid: group 0 is all channels, group c + 1 is channel c; cohort t is month
     /// `grid.p0 + t`.
     cohorts: CohortGrid,
-    /// margin · net revenue per cell of `cohorts` (months since acquisition).
+    /// Each customer's groups: all channels at weight 1, and their acquisition channel at
+    /// weight 1 or the channels an attribution model credits, each at its weight.
+    shares: Shares,
+    /// Σ share weights per row of `cohorts` (the cohorts' sizes).
+    sizes: Vec<f64>,
+    /// margin · net revenue per cell of `cohorts` (months since acquisition), weighted by the
+    /// shares.
     revenue: Vec<f64>,
+    /// The attribution model's JS name, when the channels are attributed.
+    model: Option<String>,
 }
 
 /// Checks the margin and the attribution lag (`E_BAD_OPTION` naming the option and its range).
@@ -1043,25 +1130,124 @@ fn check_payback(margin: f64, lag: u32) -> Result<()> {
     Ok(())
 }
 
+/// Each customer's groups (see [`Cohorts::shares`]): without credits, all channels and the
+/// acquisition channel at weight 1; with credits, all channels at weight 1, each credited
+/// channel at its weight and the uncredited remainder (1 − Σ weights) as `"unknown"`. Credits
+/// are matched to acquired customers by id text; `acq.names` must hold the credits' channels
+/// (see [`Grid::attribute`]).
+fn customer_shares(
+    acq: &Acquired,
+    tx: &Transactions,
+    attributed: Option<&AttributedAcquisitions>,
+    warnings: &mut Vec<String>,
+) -> Shares {
+    let mut shares = Shares::new();
+    let Some(a) = attributed else {
+        for (f, &ch) in acq.first_ms.iter().zip(&acq.channel) {
+            match f {
+                Some(_) => shares.push([(0, 1.0), (ch.saturating_add(1), 1.0)]),
+                None => shares.push([]),
+            }
+        }
+        return shares;
+    };
+    let index: FxHashMap<&str, u32> = acq
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i as u32 + 1))
+        .collect();
+    let slot: Vec<Option<u32>> = a
+        .channels
+        .iter()
+        .map(|n| index.get(n.as_str()).copied())
+        .collect();
+    let unknown = index.get(UNKNOWN_CHANNEL).copied();
+    let by_id: FxHashMap<String, usize> = acq
+        .first_ms
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is_some())
+        .map(|(d, _)| (tx.keys.key_text(d).trim().to_string(), d))
+        .collect();
+    let mut credit: Vec<(usize, u32, f64)> = Vec::with_capacity(a.weight.len());
+    let mut unmatched = 0usize;
+    for ((name, &c), &w) in a.customer.iter().zip(&a.channel).zip(&a.weight) {
+        match (
+            by_id.get(name.trim()),
+            slot.get(c as usize).copied().flatten(),
+        ) {
+            (Some(&d), Some(g)) => credit.push((d, g, w)),
+            _ => unmatched += 1,
+        }
+    }
+    // By customer, each customer's credits in the result's order.
+    credit.sort_by_key(|x| x.0);
+    let mut k = 0usize;
+    let mut over = 0usize;
+    for (d, f) in acq.first_ms.iter().enumerate() {
+        let from = k;
+        while credit.get(k).is_some_and(|x| x.0 == d) {
+            k += 1;
+        }
+        if f.is_none() {
+            shares.push([]);
+            continue;
+        }
+        let own = credit.get(from..k).unwrap_or(&[]);
+        let rest = 1.0 - own.iter().map(|x| x.2).sum::<f64>();
+        if rest < -1e-9 {
+            over += 1;
+        }
+        let remainder = unknown.filter(|_| rest > 1e-9).map(|u| (u, rest));
+        shares.push(
+            std::iter::once((0, 1.0))
+                .chain(own.iter().map(|&(_, g, w)| (g, w)))
+                .chain(remainder),
+        );
+    }
+    if unmatched > 0 {
+        warnings.push(format!(
+            "{unmatched} attribution credits name no customer acquired in the transactions and are left out of the cohorts"
+        ));
+    }
+    if over > 0 {
+        warnings.push(format!(
+            "{over} customers are credited more than one conversion: build the journeys from first purchases (Journeys.fromTransactions with purchases: \"first\")"
+        ));
+    }
+    shares
+}
+
 fn cohorts(
     spend: &Spend,
     tx: &Transactions,
     margin: f64,
     lag: u32,
     acquisition: Option<&AcquisitionTable>,
+    attributed: Option<&AttributedAcquisitions>,
     timezone: Option<&Zone>,
 ) -> Result<Cohorts> {
     check_payback(margin, lag)?;
+    check_attributed(attributed, acquisition, true)?;
     let cal = Calendar::for_call(timezone, tx, default_week_start())?;
-    let acq = acquired(spend, tx, acquisition, &cal)?;
-    let grid = Grid::build(spend, &acq, &cal, Period::Month)?;
+    let mut acq = acquired(spend, tx, acquisition, &cal)?;
+    let mut grid = Grid::build(spend, &acq, &cal, Period::Month)?;
+    if let Some(a) = attributed {
+        let w = grid.attribute(a, &mut acq, &cal, Period::Month);
+        acq.warnings.extend(w);
+    }
+    let mut warnings = std::mem::take(&mut acq.warnings);
+    let shares = customer_shares(&acq, tx, attributed, &mut warnings);
+    acq.warnings = warnings;
     let month: Vec<Option<i64>> = acq
         .first_ms
         .iter()
         .map(|f| f.map(|f| cal.index(Period::Month, f)))
         .collect();
     // The one cohort grid, months since the acquisition month up to the last transaction's
-    // month; transactions before the acquisition month are not counted.
+    // month; transactions before the acquisition month are not counted. Each customer's row is
+    // their cohort's group 0; `shares` puts them in their groups.
     let cohorts = CohortGrid::new(
         tx,
         &cal,
@@ -1070,31 +1256,37 @@ fn cohorts(
         grid.p0,
         grid.periods,
         acq.names.len() + 1,
-        acq.first_ms
-            .iter()
-            .zip(&acq.channel)
-            .map(|(f, &ch)| f.map(|f| (f, ch.saturating_add(1)))),
-        true,
+        acq.first_ms.iter().map(|f| f.map(|f| (f, 0))),
+        false,
         acq.last_ms,
         usize::MAX,
     )?;
-    let revenue = cohorts.sum(tx, &cal, acq.last_ms, Before::Skip, |r| {
+    let revenue = cohorts.sum_shared(&shares, tx, &cal, acq.last_ms, Before::Skip, |r| {
         margin * tx.amount[r]
     });
+    let sizes = cohorts.sizes_shared(&shares);
     Ok(Cohorts {
         cal,
         acq,
         grid,
         month,
         cohorts,
+        shares,
+        sizes,
         revenue,
+        model: attributed.map(|a| a.model.clone()),
     })
 }
 
 impl Cohorts {
-    /// New customers and CAC of group `g` (0 = all) in cohort month offset `t`.
+    /// Size (Σ share weights) and CAC of group `g` (0 = all) in cohort month offset `t`.
     fn cac_of(&self, g: usize, t: usize, lag: usize) -> (f64, Option<f64>) {
         let grid = &self.grid;
+        let size = self
+            .sizes
+            .get(t * self.cohorts.groups + g)
+            .copied()
+            .unwrap_or(0.0);
         let (spend, new) = if g == 0 {
             (0..grid.channels).fold((0.0, 0.0), |(s, n), c| {
                 (
@@ -1108,21 +1300,34 @@ impl Cohorts {
                 .iter()
                 .any(|&x| x > 0.0);
             if !any_spend {
-                return (grid.new[c * grid.periods + t], None);
+                return (size, None);
             }
             (
                 grid.spend[c * grid.periods + t],
                 grid.window(&grid.new, c, t, lag),
             )
         };
-        let size = if g == 0 {
-            (0..grid.channels)
-                .map(|c| grid.new[c * grid.periods + t])
-                .sum()
-        } else {
-            grid.new[(g - 1) * grid.periods + t]
-        };
         (size, if new > 0.0 { Some(spend / new) } else { None })
+    }
+
+    /// Σ share weights of group `g` over all cohorts.
+    fn size_total(&self, g: usize) -> f64 {
+        (0..self.grid.periods)
+            .map(|t| {
+                self.sizes
+                    .get(t * self.cohorts.groups + g)
+                    .copied()
+                    .unwrap_or(0.0)
+            })
+            .sum()
+    }
+
+    /// `def` with the attribution model, when the channels are attributed.
+    fn with_model(&self, def: DefinitionRef) -> DefinitionRef {
+        match &self.model {
+            Some(m) => def.with("model", ParamValue::Text(m.clone())),
+            None => def,
+        }
     }
 
     fn group_name(&self, g: usize) -> Option<String> {
@@ -1150,16 +1355,19 @@ pub fn cac_payback(
         opts.margin,
         opts.attribution_lag,
         opts.acquisition.as_ref(),
+        opts.attributed.as_ref(),
         opts.timezone.as_ref(),
     )?;
     let lag = opts.attribution_lag as usize;
-    let def = DefinitionRef::new(&PAYBACK)
-        .with("margin", ParamValue::Number(opts.margin))
-        .with(
-            "attributionLag",
-            ParamValue::Number(opts.attribution_lag as f64),
-        )
-        .with("timezone", ParamValue::Text(co.cal.zone().name().into()));
+    let def = co.with_model(
+        DefinitionRef::new(&PAYBACK)
+            .with("margin", ParamValue::Number(opts.margin))
+            .with(
+                "attributionLag",
+                ParamValue::Number(opts.attribution_lag as f64),
+            )
+            .with("timezone", ParamValue::Text(co.cal.zone().name().into())),
+    );
     let mut rows = Vec::new();
     for t in 0..co.grid.periods {
         for g in co.group_order() {
@@ -1228,16 +1436,22 @@ fn paid_back_note(k: usize) -> String {
 
 fn simple_payback(co: &Cohorts, margin: f64) -> Vec<SimplePayback> {
     let grid = &co.grid;
-    let def = DefinitionRef::new(&PAYBACK_SIMPLE)
-        .with("margin", ParamValue::Number(margin))
-        .with("timezone", ParamValue::Text(co.cal.zone().name().into()));
+    let def = co.with_model(
+        DefinitionRef::new(&PAYBACK_SIMPLE)
+            .with("margin", ParamValue::Number(margin))
+            .with("timezone", ParamValue::Text(co.cal.zone().name().into())),
+    );
     let groups = co.acq.names.len() + 1;
+    // Customer-months per group, each customer's months weighted by their share of the group.
     let mut customer_months = vec![0.0; groups];
     for (c, m) in co.month.iter().enumerate() {
         if let Some(a) = m {
             let months = (grid.last_period - a + 1).max(1) as f64;
-            customer_months[0] += months;
-            customer_months[co.acq.channel[c] as usize + 1] += months;
+            for &(g, w) in co.shares.of(c) {
+                if let Some(x) = customer_months.get_mut(g as usize) {
+                    *x += w * months;
+                }
+            }
         }
     }
     co.group_order()
@@ -1390,6 +1604,7 @@ pub fn ltv_to_cac(spend: &Spend, tx: &Transactions, opts: &LtvCacOptions) -> Res
         opts.margin,
         opts.attribution_lag,
         opts.acquisition.as_ref(),
+        opts.attributed.as_ref(),
         opts.timezone.as_ref(),
     )?;
     let lag = opts.attribution_lag as usize;
@@ -1441,8 +1656,11 @@ pub fn ltv_to_cac(spend: &Spend, tx: &Transactions, opts: &LtvCacOptions) -> Res
                         0.0
                     }
                 };
-                ltv_sum[0][t] += v;
-                ltv_sum[co.acq.channel[c] as usize + 1][t] += v;
+                for &(g, w) in co.shares.of(c) {
+                    if let Some(x) = ltv_sum.get_mut(g as usize).and_then(|r| r.get_mut(t)) {
+                        *x += w * v;
+                    }
+                }
             }
             if missing > 0 {
                 warnings.push(format!(
@@ -1452,14 +1670,16 @@ pub fn ltv_to_cac(spend: &Spend, tx: &Transactions, opts: &LtvCacOptions) -> Res
             metric.clone()
         }
     };
-    let def = DefinitionRef::new(&LTV_RATIO)
-        .with("margin", ParamValue::Number(opts.margin))
-        .with(
-            "attributionLag",
-            ParamValue::Number(opts.attribution_lag as f64),
-        )
-        .with("ltv", ParamValue::Text(ltv_name))
-        .with("timezone", ParamValue::Text(co.cal.zone().name().into()));
+    let def = co.with_model(
+        DefinitionRef::new(&LTV_RATIO)
+            .with("margin", ParamValue::Number(opts.margin))
+            .with(
+                "attributionLag",
+                ParamValue::Number(opts.attribution_lag as f64),
+            )
+            .with("ltv", ParamValue::Text(ltv_name))
+            .with("timezone", ParamValue::Text(co.cal.zone().name().into())),
+    );
     let make = |cohort, channel, customers: f64, total_ltv: f64, cac: Option<f64>| {
         let mean = if customers > 0.0 {
             total_ltv / customers
@@ -1493,15 +1713,18 @@ pub fn ltv_to_cac(spend: &Spend, tx: &Transactions, opts: &LtvCacOptions) -> Res
                 grid.new[r].iter().sum::<f64>(),
             )
         };
-        if new_total == 0.0 {
+        // Customers: Σ share weights (the credited new customers when attributed); CAC: the
+        // channel's spend ÷ its new customers (credited).
+        let customers = co.size_total(g);
+        if customers == 0.0 {
             continue;
         }
-        let cac = (spend_total > 0.0).then(|| spend_total / new_total);
+        let cac = (spend_total > 0.0 && new_total > 0.0).then(|| spend_total / new_total);
         rows.push(make(
             None,
             co.group_name(g),
-            new_total,
-            ltv_sum[g].iter().sum(),
+            customers,
+            ltv_sum.get(g).map_or(0.0, |v| v.iter().sum()),
             cac,
         ));
     }

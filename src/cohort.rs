@@ -606,10 +606,10 @@ impl CohortGrid {
         n
     }
 
-    /// Calls `f(transaction, cell, total cell, customer · stride + age)` for every transaction
-    /// on or before `end` of a customer in the grid, within its row's ages; the total cell is
-    /// the same age in group 0 of the cohort when the grid has a total and the customer is in
-    /// another group.
+    /// Calls `f(transaction, row, cell, total cell, customer · stride + age)` for every
+    /// transaction on or before `end` of a customer in the grid, within its row's ages; the
+    /// total cell is the same age in group 0 of the cohort when the grid has a total and the
+    /// customer is in another group.
     #[inline]
     fn each(
         &self,
@@ -617,7 +617,7 @@ impl CohortGrid {
         cal: &Calendar,
         end: i64,
         before: Before,
-        mut f: impl FnMut(usize, usize, Option<usize>, usize),
+        mut f: impl FnMut(usize, usize, usize, Option<usize>, usize),
     ) {
         for (r, (&c, &t)) in tx.customer.iter().zip(&tx.timestamp).enumerate() {
             let Some(&row) = self.members.get(c as usize) else {
@@ -652,7 +652,7 @@ impl CohortGrid {
             } else {
                 None
             };
-            f(r, cell, total, c as usize * self.stride + age);
+            f(r, row, cell, total, c as usize * self.stride + age);
         }
     }
 
@@ -666,7 +666,7 @@ impl CohortGrid {
         value: impl Fn(usize) -> f64,
     ) -> Vec<f64> {
         let mut out = vec![0.0; self.cells()];
-        self.each(tx, cal, end, before, |r, cell, total, _| {
+        self.each(tx, cal, end, before, |r, _, cell, total, _| {
             let v = value(r);
             for i in std::iter::once(cell).chain(total) {
                 if let Some(x) = out.get_mut(i) {
@@ -675,6 +675,68 @@ impl CohortGrid {
             }
         });
         out
+    }
+
+    /// Σ `share weight · value(transaction)` per cell, transactions in row order: each
+    /// customer's transactions count in every group `shares` gives them within the cohort of
+    /// their row (the group of the row itself only when it is among the shares), each with its
+    /// weight. With one share of weight 1 per customer, the sums are those of [`Self::sum`] on a
+    /// grid of the same rows.
+    pub(crate) fn sum_shared(
+        &self,
+        shares: &Shares,
+        tx: &Transactions,
+        cal: &Calendar,
+        end: i64,
+        before: Before,
+        value: impl Fn(usize) -> f64,
+    ) -> Vec<f64> {
+        let mut out = vec![0.0; self.cells()];
+        self.each(tx, cal, end, before, |r, row, cell, _, _| {
+            let (Some(&c), Some(&a)) = (tx.customer.get(r), self.start.get(row)) else {
+                return;
+            };
+            let age = cell - a;
+            let t0 = row - row % self.groups;
+            let v = value(r);
+            for &(g, w) in shares.of(c as usize) {
+                let g = g as usize;
+                if g >= self.groups {
+                    continue;
+                }
+                let (Some(&a), Some(&b)) = (self.start.get(t0 + g), self.start.get(t0 + g + 1))
+                else {
+                    continue;
+                };
+                if a + age < b {
+                    if let Some(x) = out.get_mut(a + age) {
+                        *x += w * v;
+                    }
+                }
+            }
+        });
+        out
+    }
+
+    /// Σ share weights per row: each customer in the grid adds the weight of each of their
+    /// shares to that group of their row's cohort.
+    pub(crate) fn sizes_shared(&self, shares: &Shares) -> Vec<f64> {
+        let mut n = vec![0.0; self.cohorts * self.groups];
+        for (c, &m) in self.members.iter().enumerate() {
+            if m == NONE {
+                continue;
+            }
+            let row = m as usize;
+            let t0 = row - row % self.groups;
+            for &(g, w) in shares.of(c) {
+                if (g as usize) < self.groups {
+                    if let Some(x) = n.get_mut(t0 + g as usize) {
+                        *x += w;
+                    }
+                }
+            }
+        }
+        n
     }
 
     /// Distinct customers per cell among the transactions where `counts(transaction)`.
@@ -691,7 +753,7 @@ impl CohortGrid {
         if bits <= MAX_BITMAP_BITS {
             // One bit per customer and age.
             let mut seen = vec![0u64; bits.div_ceil(64)];
-            self.each(tx, cal, end, before, |r, cell, total, bit| {
+            self.each(tx, cal, end, before, |r, _, cell, total, bit| {
                 if !counts(r) {
                     return;
                 }
@@ -711,7 +773,7 @@ impl CohortGrid {
             });
         } else {
             let mut seen: Vec<(usize, usize, Option<usize>)> = Vec::new();
-            self.each(tx, cal, end, before, |r, cell, total, bit| {
+            self.each(tx, cal, end, before, |r, _, cell, total, bit| {
                 if counts(r) {
                     seen.push((bit, cell, total));
                 }
@@ -739,7 +801,7 @@ impl CohortGrid {
         key: impl Fn(usize) -> Option<u32>,
     ) -> Vec<f64> {
         let mut pairs: Vec<u64> = Vec::new();
-        self.each(tx, cal, end, before, |r, cell, total, _| {
+        self.each(tx, cal, end, before, |r, _, cell, total, _| {
             if let Some(k) = key(r) {
                 for i in std::iter::once(cell).chain(total) {
                     pairs.push(((i as u64) << 32) | u64::from(k));
@@ -755,6 +817,41 @@ impl CohortGrid {
             }
         }
         out
+    }
+}
+
+/// Weighted group memberships per customer, for [`CohortGrid::sum_shared`]: customer `c`
+/// counts in group `g` of their cohort with weight `w` for each `(g, w)` of `of(c)` (a customer
+/// split between channels by an attribution model, with the all-customers group at weight 1).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shares {
+    /// Offset of each customer's first share; one more entry than customers.
+    offset: Vec<usize>,
+    /// (group, weight), customer after customer.
+    share: Vec<(u32, f64)>,
+}
+
+impl Shares {
+    /// No customers yet.
+    pub(crate) fn new() -> Shares {
+        Shares {
+            offset: vec![0],
+            share: Vec::new(),
+        }
+    }
+
+    /// Appends the next customer's shares.
+    pub(crate) fn push(&mut self, shares: impl IntoIterator<Item = (u32, f64)>) {
+        self.share.extend(shares);
+        self.offset.push(self.share.len());
+    }
+
+    /// The shares of customer `c` (none for a customer not pushed).
+    pub(crate) fn of(&self, c: usize) -> &[(u32, f64)] {
+        match (self.offset.get(c), self.offset.get(c + 1)) {
+            (Some(&a), Some(&b)) => self.share.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 }
 

@@ -421,3 +421,497 @@ fn payback_leaves_out_a_refund_before_acquisition() {
         .unwrap();
     assert_eq!(mar_social.curve, vec![80.0]);
 }
+
+/// Payback and LTV:CAC by attributed channel, counted by hand (margin 0.5, lag 0, UTC).
+///
+/// Transactions: A 10 Jan 40, 20 Feb 70, 5 Mar 30; B 5 Jan 15, 15 Mar 25; C 20 Jan 60;
+/// D 3 Feb 20, 10 Mar 70. Touches: A search 2 Jan and email 10 Jan (linear: 0.5 each), C
+/// search 15 Jan (1), D email 1 Feb (1), B none (→ unknown, weight 1). Spend: January search
+/// 45, email 30; February email 40, search 30.
+///
+/// Credited new customers (= `cac.attributed`): January search 0.5 + 1 = 1.5, email 0.5,
+/// unknown 1 (B); February email 1. CAC: January all 75 / 3 = 25, search 45 / 1.5 = 30, email
+/// 30 / 0.5 = 60, unknown no spend; February all 70 / 1 = 70, email 40 / 1 = 40.
+///
+/// Margin revenue by months since acquisition: A 20, 35, 15; B 7.5, 0, 12.5; C 30, 0, 0;
+/// D 10, 35. January cohort (sizes: all 3, search 1.5, email 0.5, unknown 1):
+///   all     57.5, 35, 27.5 → cum ÷ 3: 19.1666…, 30.8333…, 40 → paid back at month 1 (≥ 25)
+///   search  0.5·20 + 30 = 40, 0.5·35 = 17.5, 0.5·15 = 7.5 → cum ÷ 1.5: 26.666…, 38.333…,
+///           43.333… → month 1 (≥ 30)
+///   email   10, 17.5, 7.5 → cum ÷ 0.5: 20, 55, 70 → month 2 (≥ 60)
+///   unknown 7.5, 0, 12.5 → 7.5, 7.5, 20, no CAC
+/// February cohort (all and email: D alone): 10, 45 → all not yet (< 70), email month 1 (≥ 40).
+///
+/// Simple payback (customer-months to March: A, B, C 3 each, D 2): all CAC 145 / 4 = 36.25,
+/// revenue per customer-month (165 / 0.5) / 11 = 30 → 36.25 / 15 = 29/12; email CAC
+/// 70 / 1.5, revenue (80 / 0.5) / (0.5·3 + 2) = 160 / 3.5 → (140/3) / (80/3.5) = 49/24; search
+/// CAC 75 / 1.5 = 50, revenue (65 / 0.5) / (1.5·3) = 130 / 4.5 → 50 / (65 / 4.5) = 45/13;
+/// unknown no spend, revenue 40 / 3.
+///
+/// LTV:CAC (historical): all 165 / 4 = 41.25 over 36.25 = 33/29; email (80 / 1.5) over
+/// (70 / 1.5) = 8/7; search (65 / 1.5) over 50 = 13/15; unknown LTV 20, no CAC. Per cohort:
+/// January all 40 / 25 = 1.6, email 70 / 60 = 7/6, search (65 / 1.5) / 30 = 13/9; February
+/// all 45 / 70 = 9/14, email 45 / 40 = 9/8. With a given LTV (A 100, B 10, C 50, D 80): all
+/// 240 / 4 over 36.25 = 48/29, email (0.5·100 + 80) / 1.5 over 70 / 1.5 = 13/7, search
+/// (0.5·100 + 50) / 1.5 over 50 = 4/3.
+/// Expected payback row: customers, CAC, curve, payback months, status.
+type CohortWant = (f64, Option<f64>, Vec<f64>, Option<u32>, &'static str);
+/// Expected LTV:CAC row: cohort start, channel, customers, LTV, LTV:CAC.
+type LtvWant = (Option<f64>, Option<&'static str>, f64, f64, Option<f64>);
+
+#[test]
+fn payback_and_ltv_cac_by_attributed_channel() {
+    use unimetric::attribution::{
+        attribution, AttributionOptions, Journeys, JourneysFromTransactionsOptions, Model,
+        TouchColumns,
+    };
+    use unimetric::cac::AttributedAcquisitions;
+    use unimetric::glossary::ParamValue;
+    use unimetric::{IdColumn, TimeColumn};
+    let tx = Transactions::from_csv(
+        b"customer,date,amount\n\
+A,2024-01-10T09:00:00Z,40\nA,2024-02-20T10:00:00Z,70\nA,2024-03-05T10:00:00Z,30\n\
+B,2024-01-05T10:00:00Z,15\nB,2024-03-15T10:00:00Z,25\n\
+C,2024-01-20T10:00:00Z,60\n\
+D,2024-02-03T10:00:00Z,20\nD,2024-03-10T10:00:00Z,70\n",
+        &ColumnMapping::new("customer", "date", "amount"),
+    )
+    .unwrap();
+    let ms = |s: &str| unimetric::data::dates::parse_date_text(s, "t", 1).unwrap() as f64;
+    let ids: Vec<String> = ["A", "A", "C", "D"].map(String::from).to_vec();
+    let times = [
+        ms("2024-01-02"),
+        ms("2024-01-10T09:00:00Z"),
+        ms("2024-01-15"),
+        ms("2024-02-01"),
+    ];
+    let channels: Vec<String> = ["search", "email", "search", "email"]
+        .map(String::from)
+        .to_vec();
+    let j = Journeys::from_transactions(
+        TouchColumns {
+            journey_id: IdColumn::Text(&ids),
+            timestamp: TimeColumn::EpochMs(&times),
+            channel: &channels,
+        },
+        &tx,
+        &JourneysFromTransactionsOptions::default(),
+    )
+    .unwrap();
+    let r = attribution(
+        &j,
+        &AttributionOptions {
+            models: Some(vec![Model::Linear]),
+            credits: true,
+            ..AttributionOptions::default()
+        },
+    )
+    .unwrap();
+    let spend = Spend::from_csv(
+        b"m,ch,a\n2024-01-01,search,45\n2024-01-01,email,30\n2024-02-01,email,40\n2024-02-01,search,30\n",
+        &SpendMapping::new("m", "ch", "a"),
+    )
+    .unwrap();
+    let credits = AttributedAcquisitions::from_result(&r, Model::Linear).unwrap();
+    assert_eq!(credits.customer, ["A", "A", "C", "D"]);
+    let near = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+    let curve_is = |got: &[f64], want: &[f64]| {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        assert!(
+            got.iter().zip(want).all(|(g, w)| near(*g, *w)),
+            "{got:?} vs {want:?}"
+        );
+    };
+
+    let p = cac_payback(
+        &spend,
+        &tx,
+        &PaybackOptions {
+            margin: 0.5,
+            attributed: Some(credits.clone()),
+            ..PaybackOptions::default()
+        },
+    )
+    .unwrap();
+    let jan = unimetric::data::dates::parse_date_text("2024-01-01", "t", 0).unwrap() as f64;
+    let feb = unimetric::data::dates::parse_date_text("2024-02-01", "t", 0).unwrap() as f64;
+    let order: Vec<(f64, Option<&str>)> = p
+        .cohorts
+        .iter()
+        .map(|c| (c.cohort_start, c.channel.as_deref()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (jan, None),
+            (jan, Some("email")),
+            (jan, Some("search")),
+            (jan, Some("unknown")),
+            (feb, None),
+            (feb, Some("email")),
+        ]
+    );
+    // (customers, CAC, curve, payback months, status) per row, in that order.
+    let want: [CohortWant; 6] = [
+        (
+            3.0,
+            Some(25.0),
+            vec![57.5 / 3.0, 92.5 / 3.0, 40.0],
+            Some(1),
+            "paid_back",
+        ),
+        (
+            0.5,
+            Some(60.0),
+            vec![20.0, 55.0, 70.0],
+            Some(2),
+            "paid_back",
+        ),
+        (
+            1.5,
+            Some(30.0),
+            vec![40.0 / 1.5, 57.5 / 1.5, 65.0 / 1.5],
+            Some(1),
+            "paid_back",
+        ),
+        (1.0, None, vec![7.5, 7.5, 20.0], None, "no_cac"),
+        (1.0, Some(70.0), vec![10.0, 45.0], None, "not_yet"),
+        (1.0, Some(40.0), vec![10.0, 45.0], Some(1), "paid_back"),
+    ];
+    for (row, (customers, cac, curve, months, status)) in p.cohorts.iter().zip(&want) {
+        assert!(near(row.customers, *customers), "{row:?}");
+        match (row.cac, cac) {
+            (Some(a), Some(b)) => assert!(near(a, *b), "{row:?}"),
+            (a, b) => assert_eq!(a, *b, "{row:?}"),
+        }
+        curve_is(&row.curve, curve);
+        assert_eq!((row.payback_months, row.status), (*months, *status));
+        assert_eq!(row.definition.metric, "cac.payback");
+        assert_eq!(
+            row.definition.params["model"],
+            ParamValue::Text("linear".into())
+        );
+    }
+    let simple: Vec<(Option<&str>, Option<f64>)> = p
+        .simple
+        .iter()
+        .map(|s| (s.channel.as_deref(), s.value))
+        .collect();
+    assert_eq!(simple.len(), 4);
+    for ((ch, got), (want_ch, want)) in simple.iter().zip([
+        (None, Some(29.0 / 12.0)),
+        (Some("email"), Some(49.0 / 24.0)),
+        (Some("search"), Some(45.0 / 13.0)),
+        (Some("unknown"), None),
+    ]) {
+        assert_eq!(*ch, want_ch);
+        match (got, want) {
+            (Some(a), Some(b)) => assert!(near(*a, b), "{ch:?}: {a} vs {b}"),
+            (a, b) => assert_eq!(*a, b),
+        }
+    }
+    assert!(near(p.simple[0].cac.unwrap(), 36.25));
+    assert!(near(p.simple[1].cac.unwrap(), 70.0 / 1.5));
+    assert!(near(p.simple[2].monthly_revenue_per_customer, 130.0 / 4.5));
+    assert!(near(p.simple[3].monthly_revenue_per_customer, 40.0 / 3.0));
+    assert_eq!(p.simple[3].reason, Some("no spend recorded for this group"));
+    assert_eq!(
+        p.simple[0].definition.params["model"],
+        ParamValue::Text("linear".into())
+    );
+
+    // The cohort CAC is the channel CAC by attributed channel, at any lag.
+    for lag in [0, 1] {
+        let t = cac(
+            &spend,
+            &tx,
+            &CacOptions {
+                attribution_lag: lag,
+                attributed: Some(credits.clone()),
+                ..CacOptions::default()
+            },
+        )
+        .unwrap();
+        let p = cac_payback(
+            &spend,
+            &tx,
+            &PaybackOptions {
+                attribution_lag: lag,
+                attributed: Some(credits.clone()),
+                ..PaybackOptions::default()
+            },
+        )
+        .unwrap();
+        for row in p.cohorts.iter().filter(|r| r.channel.is_some()) {
+            let c = t
+                .rows
+                .iter()
+                .find(|x| x.period_start == row.cohort_start && x.channel == row.channel)
+                .unwrap();
+            assert_eq!(row.cac, c.value, "{row:?} vs {c:?}");
+        }
+    }
+
+    let l = ltv_to_cac(
+        &spend,
+        &tx,
+        &LtvCacOptions {
+            margin: 0.5,
+            attributed: Some(credits.clone()),
+            ..LtvCacOptions::default()
+        },
+    )
+    .unwrap();
+    // (cohort, channel, customers, LTV, LTV:CAC).
+    let want: [LtvWant; 10] = [
+        (None, None, 4.0, 41.25, Some(33.0 / 29.0)),
+        (None, Some("email"), 1.5, 80.0 / 1.5, Some(8.0 / 7.0)),
+        (None, Some("search"), 1.5, 65.0 / 1.5, Some(13.0 / 15.0)),
+        (None, Some("unknown"), 1.0, 20.0, None),
+        (Some(jan), None, 3.0, 40.0, Some(1.6)),
+        (Some(jan), Some("email"), 0.5, 70.0, Some(7.0 / 6.0)),
+        (Some(jan), Some("search"), 1.5, 65.0 / 1.5, Some(13.0 / 9.0)),
+        (Some(jan), Some("unknown"), 1.0, 20.0, None),
+        (Some(feb), None, 1.0, 45.0, Some(9.0 / 14.0)),
+        (Some(feb), Some("email"), 1.0, 45.0, Some(9.0 / 8.0)),
+    ];
+    assert_eq!(l.rows.len(), want.len(), "{:?}", l.rows);
+    let month_start = |m: Option<i64>| {
+        m.map(|m| {
+            p.cohorts
+                .iter()
+                .find(|c| c.cohort == m)
+                .map(|c| c.cohort_start)
+                .unwrap()
+        })
+    };
+    let check_rows = |rows: &[unimetric::cac::LtvCacRow], want: &[LtvWant]| {
+        for (row, (cohort, channel, customers, ltv, value)) in rows.iter().zip(want) {
+            assert_eq!(
+                (month_start(row.cohort), row.channel.as_deref()),
+                (*cohort, *channel)
+            );
+            assert!(near(row.customers, *customers), "{row:?}");
+            assert!(near(row.ltv, *ltv), "{row:?}");
+            match (row.value, value) {
+                (Some(a), Some(b)) => assert!(near(a, *b), "{row:?}"),
+                (a, b) => assert_eq!(a, *b, "{row:?}"),
+            }
+            assert_eq!(
+                row.definition.params["model"],
+                ParamValue::Text("linear".into())
+            );
+        }
+    };
+    check_rows(&l.rows, &want);
+    assert_eq!(
+        l.rows[0].definition.params["ltv"],
+        ParamValue::Text("ltv.historical".into())
+    );
+
+    let given = ltv_to_cac(
+        &spend,
+        &tx,
+        &LtvCacOptions {
+            margin: 0.5,
+            attributed: Some(credits.clone()),
+            ltv: LtvSource::PerCustomer {
+                customer_id: ["A", "B", "C", "D"].map(String::from).to_vec(),
+                value: vec![100.0, 10.0, 50.0, 80.0],
+                metric: "ltv.clv".into(),
+            },
+            ..LtvCacOptions::default()
+        },
+    )
+    .unwrap();
+    check_rows(
+        &given.rows[..3],
+        &[
+            (None, None, 4.0, 60.0, Some(48.0 / 29.0)),
+            (None, Some("email"), 1.5, 130.0 / 1.5, Some(13.0 / 7.0)),
+            (None, Some("search"), 1.5, 100.0 / 1.5, Some(4.0 / 3.0)),
+        ],
+    );
+
+    // Refused: credits without customers, credits with an acquisition table; results without
+    // credits or without times are refused when the credits are read.
+    let mut anonymous = credits.clone();
+    anonymous.customer.clear();
+    let e = cac_payback(
+        &spend,
+        &tx,
+        &PaybackOptions {
+            attributed: Some(anonymous.clone()),
+            ..PaybackOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.code(), e.column()),
+        ("E_BAD_OPTION", Some("attribution"))
+    );
+    let e = ltv_to_cac(
+        &spend,
+        &tx,
+        &LtvCacOptions {
+            attributed: Some(anonymous),
+            ..LtvCacOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "E_BAD_OPTION");
+    let table = unimetric::cac::AcquisitionTable {
+        customer_id: vec!["A".into()],
+        channel: vec!["search".into()],
+    };
+    let e = cac_payback(
+        &spend,
+        &tx,
+        &PaybackOptions {
+            attributed: Some(credits.clone()),
+            acquisition: Some(table.clone()),
+            ..PaybackOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.code(), e.column()),
+        ("E_BAD_OPTION", Some("attribution"))
+    );
+    let e = ltv_to_cac(
+        &spend,
+        &tx,
+        &LtvCacOptions {
+            attributed: Some(credits.clone()),
+            acquisition: Some(table),
+            ..LtvCacOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.code(), e.column()),
+        ("E_BAD_OPTION", Some("attribution"))
+    );
+    let mut short = credits.clone();
+    short.customer.pop();
+    let e = cac_payback(
+        &spend,
+        &tx,
+        &PaybackOptions {
+            attributed: Some(short),
+            ..PaybackOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "E_LENGTH_MISMATCH");
+    let plain = attribution(
+        &j,
+        &AttributionOptions {
+            models: Some(vec![Model::Linear]),
+            ..AttributionOptions::default()
+        },
+    )
+    .unwrap();
+    let e = AttributedAcquisitions::from_result(&plain, Model::Linear).unwrap_err();
+    assert_eq!(
+        (e.code(), e.column()),
+        ("E_BAD_OPTION", Some("attribution"))
+    );
+    let paths = Journeys::from_paths(
+        &unimetric::attribution::JourneyPaths {
+            path: vec!["search > email".into()],
+            conversions: vec![1.0],
+            value: None,
+            nulls: None,
+        },
+        &unimetric::attribution::PathOptions::default(),
+    )
+    .unwrap();
+    let aggregated = attribution(
+        &paths,
+        &AttributionOptions {
+            models: Some(vec![Model::Linear]),
+            credits: true,
+            ..AttributionOptions::default()
+        },
+    )
+    .unwrap();
+    let e = AttributedAcquisitions::from_result(&aggregated, Model::Linear).unwrap_err();
+    assert_eq!(
+        (e.code(), e.column()),
+        ("E_BAD_OPTION", Some("attribution"))
+    );
+}
+
+/// Without attribution the shares are one channel at weight 1: the payback of the fixture is
+/// that of `payback_from_cohort_curves`, and giving every customer its own channel by credits
+/// of weight 1 reproduces the unattributed channel rows exactly.
+#[test]
+fn payback_credits_of_weight_one_match_the_first_purchase_channel() {
+    use unimetric::cac::AttributedAcquisitions;
+    let (spend, tx) = data();
+    let plain = cac_payback(&spend, &tx, &PaybackOptions::default()).unwrap();
+    // Credits of weight 1 for each acquired customer's first-purchase channel, at the time of
+    // the first purchase; the customers without a channel are left to "unknown".
+    let first: std::collections::BTreeMap<String, (f64, String)> = {
+        let text = std::str::from_utf8(include_bytes!("fixtures/cac_transactions.csv")).unwrap();
+        let mut m = std::collections::BTreeMap::new();
+        let mut lines = text.lines();
+        let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
+        let (ci, di, ai, chi) = (col("customer"), col("date"), col("amount"), col("channel"));
+        for line in lines.filter(|l| !l.trim().is_empty()) {
+            let f: Vec<&str> = line.split(',').collect();
+            if f[ai].trim().parse::<f64>().unwrap() < 0.0 {
+                continue;
+            }
+            let t = unimetric::data::dates::parse_date_text(f[di], "t", 1).unwrap() as f64;
+            let e = m
+                .entry(f[ci].to_string())
+                .or_insert((t, f[chi].trim().to_string()));
+            if t < e.0 {
+                *e = (t, f[chi].trim().to_string());
+            }
+        }
+        m
+    };
+    let mut channels: Vec<String> = first
+        .values()
+        .filter(|v| !v.1.is_empty())
+        .map(|v| v.1.clone())
+        .collect();
+    channels.sort();
+    channels.dedup();
+    let mut credits = AttributedAcquisitions {
+        model: "lastTouch".into(),
+        channels: channels.clone(),
+        ..AttributedAcquisitions::default()
+    };
+    for (id, (t, ch)) in &first {
+        if let Some(c) = channels.iter().position(|x| x == ch) {
+            credits.customer.push(id.clone());
+            credits.time.push(*t);
+            credits.channel.push(c as u32);
+            credits.weight.push(1.0);
+        }
+    }
+    let attributed = cac_payback(
+        &spend,
+        &tx,
+        &PaybackOptions {
+            attributed: Some(credits),
+            ..PaybackOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(attributed.cohorts.len(), plain.cohorts.len());
+    for (a, b) in attributed.cohorts.iter().zip(&plain.cohorts) {
+        assert_eq!(
+            (&a.channel, a.customers, a.cac, &a.curve, a.payback_months),
+            (&b.channel, b.customers, b.cac, &b.curve, b.payback_months)
+        );
+    }
+    for (a, b) in attributed.simple.iter().zip(&plain.simple) {
+        assert_eq!((&a.channel, a.cac, a.value), (&b.channel, b.cac, b.value));
+    }
+}

@@ -521,11 +521,21 @@ pub fn compare_attribution(
 }
 
 fn read_names(v: &JsValue) -> crate::Result<Vec<String>> {
+    read_texts(v, "result", "channels", "a channel name")
+}
+
+/// Reads the result's array of texts `column` (`option` named when it is not an array).
+fn read_texts(
+    v: &JsValue,
+    option: &str,
+    column: &str,
+    expected: &str,
+) -> crate::Result<Vec<String>> {
     if !Array::is_array(v) {
         return Err(bad_option(
-            "result",
+            option,
             format!(
-                "expected the result's channels (an array of names), found {}",
+                "expected the result's {column} (an array of names), found {}",
                 type_name(v)
             ),
         ));
@@ -533,12 +543,30 @@ fn read_names(v: &JsValue) -> crate::Result<Vec<String>> {
     let arr: &Array = v.unchecked_ref();
     each(arr, |row, x| {
         x.as_string().ok_or_else(|| Error::BadType {
-            column: "channels".into(),
+            column: column.into(),
             row,
-            expected: "a channel name".into(),
+            expected: expected.into(),
             found: type_name(&x).into(),
         })
     })
+}
+
+/// A column of indices (a Uint32Array, or numbers; anything else becomes `u32::MAX`, refused
+/// later as out of range).
+fn index_column(v: &JsValue, column: &str) -> crate::Result<Vec<u32>> {
+    if let Some(a) = v.dyn_ref::<js_sys::Uint32Array>() {
+        return Ok(a.to_vec());
+    }
+    Ok(f64_column(v, column)?
+        .into_iter()
+        .map(|x| {
+            if x >= 0.0 && x.fract() == 0.0 && x < 4e9 {
+                x as u32
+            } else {
+                u32::MAX
+            }
+        })
+        .collect())
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -549,12 +577,29 @@ export interface CacOptions {
   /** The model of `attribution` whose credits count (required with `attribution`). */
   model?: AttributionModel;
 }
+
+export interface PaybackOptions {
+  /** An `attribution` result computed with `credits: true` on journeys from first purchases (`Journeys.fromTransactions`, journey ids = customer ids): each customer then counts in a channel's cohort at that channel's credit (the rest as `unknown`), and the channel CAC is `cac.attributed`'s. */
+  attribution?: AttributionResult;
+  /** The model of `attribution` whose credits count (required with `attribution`). */
+  model?: AttributionModel;
+}
+
+export interface LtvCacOptions {
+  /** An `attribution` result computed with `credits: true` on journeys from first purchases (`Journeys.fromTransactions`, journey ids = customer ids): a channel's LTV weights each customer by that channel's credit, and the channel CAC is `cac.attributed`'s. */
+  attribution?: AttributionResult;
+  /** The model of `attribution` whose credits count (required with `attribution`). */
+  model?: AttributionModel;
+}
 "#;
 
-/// The `attribution` and `model` options of `cac`: the model's per-conversion credits, read
-/// from the JS result (`None` when `attribution` is not given).
+/// The `attribution` and `model` options of `cac`, `cacPayback` and `ltvToCac`: the model's
+/// per-conversion credits, read from the JS result (`None` when `attribution` is not given);
+/// with `customers`, each credit's customer too (the result's `journeys` named by the credits'
+/// `journey`), which payback and LTV:CAC need.
 pub(super) fn attributed_option(
     options: &JsValue,
+    customers: bool,
 ) -> crate::Result<Option<crate::cac::AttributedAcquisitions>> {
     if options.is_undefined() || options.is_null() {
         return Ok(None);
@@ -613,20 +658,34 @@ pub(super) fn attributed_option(
             "the attribution's journeys have no times (aggregated paths): build them with Journeys.fromTransactions",
         ));
     }
-    let channel = get(&credits, "channel");
-    let channel: Vec<u32> = if let Some(a) = channel.dyn_ref::<js_sys::Uint32Array>() {
-        a.to_vec()
-    } else {
-        f64_column(&channel, "attribution credits.channel")?
-            .into_iter()
-            .map(|x| {
-                if x >= 0.0 && x.fract() == 0.0 && x < 4e9 {
-                    x as u32
-                } else {
-                    u32::MAX
-                }
+    let channel = index_column(&get(&credits, "channel"), "attribution credits.channel")?;
+    let customer = if customers {
+        let journeys = read_texts(
+            &get(&result, "journeys"),
+            "attribution",
+            "journeys",
+            "a journey id",
+        )?;
+        let journey = index_column(&get(&credits, "journey"), "attribution credits.journey")?;
+        journey
+            .iter()
+            .enumerate()
+            .map(|(i, &j)| {
+                journeys
+                    .get(j as usize)
+                    .cloned()
+                    .ok_or_else(|| Error::OutOfRange {
+                        column: "attribution credits.journey".into(),
+                        row: i + 1,
+                        message: format!(
+                            "journey index {j} is not among the result's {} journeys",
+                            journeys.len()
+                        ),
+                    })
             })
-            .collect()
+            .collect::<crate::Result<Vec<String>>>()?
+    } else {
+        Vec::new()
     };
     Ok(Some(crate::cac::AttributedAcquisitions {
         model: model.name().into(),
@@ -634,5 +693,6 @@ pub(super) fn attributed_option(
         time: f64_column(&time, "attribution credits.time")?,
         channel,
         weight: f64_column(&get(&credits, "weight"), "attribution credits.weight")?,
+        customer,
     }))
 }

@@ -310,7 +310,7 @@ pub fn cac(
         &["acquisitionChannels", "attribution", "model"],
     )?;
     opts.acquisition = acquisition_option(options)?;
-    opts.attributed = super::attribution::attributed_option(options)?;
+    opts.attributed = super::attribution::attributed_option(options, false)?;
     let t = crate::cac::cac(&spend.inner, transactions.core(), &opts)?;
     Ok(to_js(&t))
 }
@@ -322,8 +322,13 @@ pub fn cac_payback(
     transactions: &super::transactions::Transactions,
     #[wasm_bindgen(unchecked_optional_param_type = "PaybackOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
-    let mut opts: PaybackOptions = read_with(options, "cacPayback", &["acquisitionChannels"])?;
+    let mut opts: PaybackOptions = read_with(
+        options,
+        "cacPayback",
+        &["acquisitionChannels", "attribution", "model"],
+    )?;
     opts.acquisition = acquisition_option(options)?;
+    opts.attributed = super::attribution::attributed_option(options, true)?;
     let t = crate::cac::cac_payback(&spend.inner, transactions.core(), &opts)?;
     Ok(to_js(&t))
 }
@@ -335,8 +340,13 @@ pub fn ltv_to_cac(
     transactions: &super::transactions::Transactions,
     #[wasm_bindgen(unchecked_optional_param_type = "LtvCacOptions")] options: &JsValue,
 ) -> JsResult<JsValue> {
-    let mut opts: LtvCacOptions = read_with(options, "ltvToCac", &["acquisitionChannels", "ltv"])?;
+    let mut opts: LtvCacOptions = read_with(
+        options,
+        "ltvToCac",
+        &["acquisitionChannels", "ltv", "attribution", "model"],
+    )?;
     opts.acquisition = acquisition_option(options)?;
+    opts.attributed = super::attribution::attributed_option(options, true)?;
     opts.ltv = ltv_option(options)?;
     let t = crate::cac::ltv_to_cac(&spend.inner, transactions.core(), &opts)?;
     Ok(to_js(&t))

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Transactions, Spend, cac, cacPayback, ltvToCac } from "../../pkg/node.js";
+import { Transactions, Spend, Journeys, attribution, cac, cacPayback, ltvToCac } from "../../pkg/node.js";
 import { FIXTURES, throwsCode } from "./helpers.mjs";
 
 const txCsv = readFileSync(path.join(FIXTURES, "cac_transactions.csv"), "utf8");
@@ -68,6 +68,66 @@ test("LTV:CAC names the LTV it divides", () => {
   const s2 = supplied.rows.find((r) => r.cohort === null && r.channel === "search");
   assert.ok(Math.abs(s2.value - 2) < 1e-12);
   assert.equal(s2.definition.params.ltv, "ltv.clv");
+});
+
+// The hand computation of `payback_and_ltv_cac_by_attributed_channel` in tests/cac.rs: A split
+// 50/50 between search and email (linear), B without touch (unknown), C search, D email.
+test("payback and LTV:CAC by attributed channel", () => {
+  const tx = Transactions.fromCsv(
+    "customer,date,amount\n" +
+    "A,2024-01-10T09:00:00Z,40\nA,2024-02-20T10:00:00Z,70\nA,2024-03-05T10:00:00Z,30\n" +
+    "B,2024-01-05T10:00:00Z,15\nB,2024-03-15T10:00:00Z,25\nC,2024-01-20T10:00:00Z,60\n" +
+    "D,2024-02-03T10:00:00Z,20\nD,2024-03-10T10:00:00Z,70\n",
+    { customerId: "customer", timestamp: "date", amount: "amount" });
+  const touches = [
+    { journeyId: "A", timestamp: "2024-01-02", channel: "search" },
+    { journeyId: "A", timestamp: "2024-01-10T09:00:00Z", channel: "email" },
+    { journeyId: "C", timestamp: "2024-01-15", channel: "search" },
+    { journeyId: "D", timestamp: "2024-02-01", channel: "email" },
+  ];
+  const result = attribution(Journeys.fromTransactions(touches, tx), { models: ["linear"], credits: true });
+  const spend = Spend.fromCsv("m,ch,a\n2024-01-01,search,45\n2024-01-01,email,30\n2024-02-01,email,40\n2024-02-01,search,30\n",
+    { date: "m", channel: "ch", amount: "a" });
+  const near = (a, b) => assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+  const p = cacPayback(spend, tx, { grossMargin: 0.5, attribution: result, model: "linear" });
+  assert.deepEqual(p.cohorts.map((r) => [r.cohortStart, r.channel]),
+    [[JAN, null], [JAN, "email"], [JAN, "search"], [JAN, "unknown"], [FEB, null], [FEB, "email"]]);
+  const want = [
+    [3, 25, [57.5 / 3, 92.5 / 3, 40], 1, "paid_back"],
+    [0.5, 60, [20, 55, 70], 2, "paid_back"],
+    [1.5, 30, [40 / 1.5, 57.5 / 1.5, 65 / 1.5], 1, "paid_back"],
+    [1, null, [7.5, 7.5, 20], null, "no_cac"],
+    [1, 70, [10, 45], null, "not_yet"],
+    [1, 40, [10, 45], 1, "paid_back"],
+  ];
+  p.cohorts.forEach((r, i) => {
+    const [customers, cacValue, curve, months, status] = want[i];
+    near(r.customers, customers);
+    if (cacValue === null) assert.equal(r.cac, null); else near(r.cac, cacValue);
+    assert.equal(r.curve.length, curve.length);
+    r.curve.forEach((x, k) => near(x, curve[k]));
+    assert.deepEqual([r.paybackMonths, r.status], [months, status]);
+    assert.equal(r.definition.params.model, "linear");
+  });
+  assert.deepEqual(p.simple.map((s) => s.channel), [null, "email", "search", "unknown"]);
+  [29 / 12, 49 / 24, 45 / 13].forEach((v, i) => near(p.simple[i].value, v));
+  assert.equal(p.simple[3].value, null);
+  const l = ltvToCac(spend, tx, { grossMargin: 0.5, attribution: result, model: "linear" });
+  const whole = (ch) => l.rows.find((r) => r.cohort === null && r.channel === ch);
+  near(whole(null).value, 33 / 29);
+  near(whole("email").customers, 1.5);
+  near(whole("email").value, 8 / 7);
+  near(whole("search").value, 13 / 15);
+  assert.equal(whole("unknown").value, null);
+  assert.equal(whole("email").definition.params.model, "linear");
+  const given = ltvToCac(spend, tx, { grossMargin: 0.5, attribution: result, model: "linear",
+    ltv: { customerId: ["A", "B", "C", "D"], value: [100, 10, 50, 80], metric: "ltv.clv" } });
+  near(given.rows.find((r) => r.cohort === null && r.channel === "email").value, 13 / 7);
+  near(given.rows.find((r) => r.cohort === null && r.channel === "search").value, 4 / 3);
+  throwsCode(() => cacPayback(spend, tx, { attribution: result }), "E_BAD_OPTION");
+  throwsCode(() => ltvToCac(spend, tx, { model: "linear" }), "E_BAD_OPTION");
+  throwsCode(() => cacPayback(spend, tx, { attribution: result, model: "linear", acquisitionChannels: { customerId: ["A"], channel: ["x"] } }), "E_BAD_OPTION");
+  throwsCode(() => ltvToCac(spend, tx, { attribution: attribution(Journeys.fromTransactions(touches, tx), { models: ["linear"] }), model: "linear" }), "E_BAD_OPTION");
 });
 
 test("spend from rows and typed columns equals spend from CSV", () => {

@@ -805,15 +805,46 @@ const CAC_AR = () => U.attribution(U.Journeys.fromTransactions([
   { journeyId: "c1", timestamp: "2024-01-01", channel: "email" },
   { journeyId: "c1", timestamp: "2024-01-04", channel: "search" },
 ], CT), { models: ["linear"], credits: true });
-function attributedCacCases(good) {
+// Payback and LTV:CAC at grossMargin 0.5: c1's margin 50, 25, 25 counts half in email and half
+// in search; January email cohort 0.5 customers, curve 50, 75, 100 against CAC 30 / 0.5 = 60
+// (paid back 1 month after), search against 120 / 0.5 = 240 (not yet); whole window email LTV
+// 100 over CAC 50 / 0.5 = 100 → 1, search 100 over 180 / 0.5 = 360.
+const attributedOk = {
+  cac: (good) => (r) => {
+    const jan = (ch) => r.rows.find((x) => x.variant === "channel" && x.channel === ch);
+    assert.equal(jan("email").newCustomers, 0.5);
+    assert.equal(jan("search").definition.metric, "cac.attributed");
+    assert.equal(r.rows[0].newCustomers, U.cac(SP, CT, good).rows[0].newCustomers);
+  },
+  cacPayback: (good) => (r) => {
+    const jan = (ch) => r.cohorts.find((x) => x.channel === ch);
+    assert.deepEqual([jan("email").customers, jan("email").cac, jan("email").curve, jan("email").paybackMonths], [0.5, 60, [50, 75, 100], 1]);
+    assert.deepEqual([jan("search").customers, jan("search").cac, jan("search").status], [0.5, 240, "not_yet"]);
+    assert.equal(jan("unknown").customers, 2);
+    assert.equal(jan("email").definition.params.model, "linear");
+    assert.equal(r.simple[0].definition.params.model, "linear");
+    const plain = U.cacPayback(SP, CT, good).cohorts[0];
+    assert.deepEqual([r.cohorts[0].channel, r.cohorts[0].customers, r.cohorts[0].cac, r.cohorts[0].curve], [null, plain.customers, plain.cac, plain.curve]);
+  },
+  ltvToCac: (good) => (r) => {
+    const all = (ch) => r.rows.find((x) => x.cohort === null && x.channel === ch);
+    assert.deepEqual([all("email").customers, all("email").ltv, all("email").cac, all("email").value], [0.5, 100, 100, 1]);
+    assert.deepEqual([all("search").customers, all("search").ltv, all("search").cac], [0.5, 100, 360]);
+    assert.equal(all("email").definition.params.model, "linear");
+    assert.equal(all(null).customers, U.ltvToCac(SP, CT, good).rows[0].customers);
+  },
+};
+function attributedCacCases(key, good) {
   const at = (o) => () => [SP, CT, { ...good, ...o }];
+  const perCustomer = key === "cac" ? [] : [
+    c("a result without journeys", () => { const r = CAC_AR(); delete r.journeys; return [SP, CT, { ...good, attribution: r, model: "linear" }]; }, "E_BAD_OPTION"),
+    c("a credit's journey out of range", () => { const r = CAC_AR(); r.models.linear.credits.journey[0] = 99; return [SP, CT, { ...good, attribution: r, model: "linear" }]; }, "E_OUT_OF_RANGE"),
+    c("a model of the wrong type", at({ attribution: CAC_AR(), model: 3 }), "E_BAD_OPTION"),
+    c("an unknown model", at({ attribution: CAC_AR(), model: "lastClick" }), "E_BAD_OPTION"),
+    c("attribution not an object", at({ attribution: "linear", model: "linear" }), "E_BAD_OPTION"),
+  ];
   return [
-    c("attribution: linear credits", at({ attribution: CAC_AR(), model: "linear" }), ok((r) => {
-      const jan = (ch) => r.rows.find((x) => x.variant === "channel" && x.channel === ch);
-      assert.equal(jan("email").newCustomers, 0.5);
-      assert.equal(jan("search").definition.metric, "cac.attributed");
-      assert.equal(r.rows[0].newCustomers, U.cac(SP, CT, good).rows[0].newCustomers);
-    })),
+    c("attribution: linear credits", at({ attribution: CAC_AR(), model: "linear" }), ok(attributedOk[key](good))),
     c("attribution without a model", at({ attribution: CAC_AR() }), "E_BAD_OPTION"),
     c("a model without attribution", at({ model: "linear" }), "E_BAD_OPTION"),
     c("a model not in the result", at({ attribution: CAC_AR(), model: "markov" }), "E_BAD_OPTION"),
@@ -821,6 +852,7 @@ function attributedCacCases(good) {
     c("credits of paths without times", at({ attribution: U.attribution(U.Journeys.fromPaths({ path: ["a"], conversions: [1] }), { credits: true }), model: "linear" }), "E_BAD_OPTION"),
     c("a NaN credit", () => { const r = CAC_AR(); r.models.linear.credits.weight[0] = NaN; return [SP, CT, { ...good, attribution: r, model: "linear" }]; }, "E_NON_FINITE"),
     c("both acquisition channels and attribution", at({ attribution: CAC_AR(), model: "linear", acquisitionChannels: { customerId: ["c1"], channel: ["x"] } }), "E_BAD_OPTION"),
+    ...perCustomer,
   ];
 }
 ref.cac = JSON.stringify(U.cac(SP, CT, { period: "month" }).rows);
@@ -835,7 +867,8 @@ for (const [key, fn, good] of [["cac", U.cac, { period: "month" }], ["cacPayback
       assert.ok(rows.every((x) => x.value === null || x.value === undefined || Number.isFinite(x.value)));
     })),
     c("unknown time zone", () => [SP, CT, { ...good, timezone: "Mars/Base" }], "E_BAD_OPTION"),
-    ...(key === "cac" ? [c("weekStart 9", () => [SP, CT, { ...good, weekStart: 9 }], "E_BAD_OPTION"), ...attributedCacCases(good)] : []),
+    ...(key === "cac" ? [c("weekStart 9", () => [SP, CT, { ...good, weekStart: 9 }], "E_BAD_OPTION")] : []),
+    ...attributedCacCases(key, good),
     ...optionCases(null, 2, [SP, CT, good], key === "cac" ? "attributionLag" : "grossMargin"),
   ], cacSame);
 }
