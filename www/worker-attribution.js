@@ -2,10 +2,21 @@
 // touchpoints and transactions, every attribution model side by side, last touch compared with
 // the chosen model, and CAC by channel under the chosen model next to first-purchase CAC.
 
-import { Journeys, attribution, cac, compareAttribution, getDefinition } from "/pkg/unimetric.js";
+import { Journeys, attribution, cac, cacPayback, compareAttribution, getDefinition, ltvToCac } from "/pkg/unimetric.js";
 
 /** Definition ids of the section besides the models' own (read from their results). */
-const CAC_DEFINITIONS = ["cac.channel", "cac.attributed"];
+const CAC_DEFINITIONS = ["cac.channel", "cac.attributed", "cac.payback_simple", "cac.ltv_ratio"];
+
+/**
+ * Payback (textbook) and LTV:CAC (historical) per channel over the whole window, with channels
+ * by `options` (first purchase, or `{ attribution, model }`): `{ payback, ltv }`, the rows the
+ * page shows (the per-cohort curves stay here).
+ */
+function unitEconomics(spend, tx, options) {
+  const payback = cacPayback(spend, tx, options);
+  const ltv = ltvToCac(spend, tx, { ...options, ltv: "historical" });
+  return { payback: payback.simple, ltv: ltv.rows.filter((row) => row.cohort === null) };
+}
 
 /** The lookback of the journeys built when the data set loads (the library's default). */
 const LOAD_LOOKBACK_DAYS = 30;
@@ -36,7 +47,7 @@ export function freeTouchpoints(touchpoints) {
  */
 export function attributionTask(
   { tx, spend, touchpoints },
-  { models, lookbackDays = 30, order = 1, model = "markov", period = "month", attributionLag = 0 },
+  { models, lookbackDays = 30, order = 1, model = "markov", period = "month", attributionLag = 0, margin = 1 },
 ) {
   if (!touchpoints) return { touchpoints: false };
   // The journeys of the load are reused; another lookback builds its own.
@@ -61,7 +72,7 @@ export function attributionTask(
   for (const id of CAC_DEFINITIONS) definitions[id] = getDefinition(id) ?? null;
   return {
     touchpoints: true,
-    options: { models: Object.keys(shown), lookbackDays, order, model, period, attributionLag },
+    options: { models: Object.keys(shown), lookbackDays, order, model, period, attributionLag, margin },
     channels: result.channels,
     models: shown,
     markov: result.markov,
@@ -72,6 +83,13 @@ export function attributionTask(
       ? {
           attributed: cac(spend, tx, { attribution: result, model, period, attributionLag }),
           firstPurchase: cac(spend, tx, { period, attributionLag }),
+        }
+      : null,
+    // Payback and LTV:CAC are monthly; they take the CAC section's lag and margin as its own tables do.
+    economics: spend
+      ? {
+          attributed: unitEconomics(spend, tx, { attribution: result, model, margin, attributionLag }),
+          firstPurchase: unitEconomics(spend, tx, { margin, attributionLag }),
         }
       : null,
     definitions,

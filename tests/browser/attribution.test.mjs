@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import { Journeys, Spend, Transactions, attribution, cac, compareAttribution, getDefinition } from "../../pkg/node.js";
+import { Journeys, Spend, Transactions, attribution, cac, cacPayback, compareAttribution, getDefinition, ltvToCac } from "../../pkg/node.js";
 import { openDashboard, waitForSection } from "./harness.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -183,6 +183,30 @@ describe("dashboard attribution section", { timeout: 300_000 }, () => {
 
   it("shows CAC by channel under Markov next to first-purchase CAC, as Node computes them", async () => {
     await assertCacMatchesNode("markov");
+  });
+
+  it("shows payback and LTV:CAC by channel under Markov next to first purchase, as Node computes them", async () => {
+    const economics = (options) => ({
+      payback: cacPayback(spend, tx, { margin: 1, attributionLag: 0, ...options }).simple,
+      ltv: ltvToCac(spend, tx, { margin: 1, attributionLag: 0, ltv: "historical", ...options }).rows.filter((r) => r.cohort === null),
+    });
+    const want = { attributed: economics({ attribution: expected, model: "markov" }), firstPurchase: economics({}) };
+    const fromPage = await page.evaluate(() => window.__unimetricAttribution.economics);
+    assert.deepEqual(fromPage, want);
+    for (const row of want.attributed.payback) if (row.channel !== null) assert.equal(row.definition.params.model, "markov");
+    const shown = await rows("#attr-econ-rows");
+    const channels = [...new Set(want.firstPurchase.payback.concat(want.attributed.payback).map((r) => r.channel).filter((c) => c !== null))].sort();
+    assert.deepEqual(shown.map((c) => c[0]), channels);
+    for (const cells of shown) {
+      const pick = (list) => list.find((r) => r.channel === cells[0]);
+      const text = (row) => (row?.value != null ? FORMATS.decimal.format(row.value) : "—");
+      assert.deepEqual(cells.slice(1), [
+        text(pick(want.firstPurchase.payback)), text(pick(want.attributed.payback)),
+        text(pick(want.firstPurchase.ltv)), text(pick(want.attributed.ltv)),
+      ], cells[0]);
+    }
+    // Attribution moves the channels' payback: a model that splits customers is not the first-purchase table.
+    assert.notDeepEqual(shown.map((c) => c[2]), shown.map((c) => c[1]));
   });
 
   it("draws the Markov transition graph and lists every transition", async () => {

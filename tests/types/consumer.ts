@@ -255,9 +255,13 @@ const creditTimes: Float64Array | null | undefined = markovCredit?.credits?.time
 const attributionSentence: string = compareAttribution(attributed, "lastTouch", "markov").channels[0].summary;
 const journeyStats: number = journeysFromTxCsv.touchCount + journeysFromRows.totalConversions + journeysFromColumns.pathCount + journeysFromCsv.touchCount + journeysFromTx.unattributed.value;
 const attributionOptions = attribution(journeysFromRows, { models: ["timeDecay", "positionBased", "lastNonDirect"], halfLifeDays: 3, positionWeights: [0.3, 0.4, 0.3], directChannel: "(direct)" });
+const withCredits = attribution(journeysFromTx, { credits: true });
+const paybackByModel: number | null = cacPayback(spend, tx, { attribution: withCredits, model: "markov", margin: 0.6 }).simple[0].value;
+const ltvCacByModel: number | null = ltvToCac(spend, tx, { attribution: withCredits, model: "linear", ltv: "historical" }).rows[0].value;
 
 export const everything = [
   attributed, markovCredit, removal, creditTimes, attributionSentence, journeyStats, attributionOptions,
+  paybackByModel, ltvCacByModel,
   cohortGrid, cohortCell, cohortFit,
   specWithAssignments, specFromYaml, retention, lifetime, curve, derl, retentionBack, bgbb, bgbbAlive, bgbbParams,
   spec, specValue, specAov, specHash, specDiff, specBreaking, specText, specOsi, specBack, specEntries, specCanonical, specMapping,

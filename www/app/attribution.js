@@ -5,7 +5,7 @@
 
 import { PALETTE, chartIn } from "./chart.js";
 import { runTask } from "./engine.js";
-import { $, formatCount, formatValue, h, isoDay } from "./format.js";
+import { $, formatCount, formatValue, h, isoDay, marginPercent } from "./format.js";
 import { param } from "./limits.js";
 import { SAMPLE, publish, state, writeUrl } from "./state.js";
 import { formatParams, renderError, setFieldError, showDefinition, valueCell } from "./ui.js";
@@ -253,6 +253,41 @@ function renderCac(result) {
   return latest;
 }
 
+/** Payback (textbook) and LTV:CAC (historical) per channel, first purchase next to the chosen model. */
+function renderEconomics(result) {
+  const econ = result.economics;
+  $("attr-econ-wrap").hidden = !econ;
+  $("attr-econ-help").hidden = !econ;
+  if (!econ) return;
+  const model = label(result.options.model);
+  $("attr-econ-model-payback").textContent = model;
+  $("attr-econ-model-ltv").textContent = model;
+  const byChannel = (rows) => new Map(rows.filter((r) => r.channel !== null).map((r) => [r.channel, r]));
+  const payback = { first: byChannel(econ.firstPurchase.payback), model: byChannel(econ.attributed.payback) };
+  const ltv = { first: byChannel(econ.firstPurchase.ltv), model: byChannel(econ.attributed.ltv) };
+  const channels = [...new Set([...payback.first.keys(), ...payback.model.keys()])].sort();
+  const cell = (row) => valueCell(row?.value ?? null, null, "decimal");
+  $("attr-econ-rows").replaceChildren(
+    ...channels.map((channel) =>
+      h(
+        "tr",
+        { dataset: { channel } },
+        h("th", { scope: "row" }, channel),
+        cell(payback.first.get(channel)),
+        cell(payback.model.get(channel)),
+        cell(ltv.first.get(channel)),
+        cell(ltv.model.get(channel)),
+      ),
+    ),
+  );
+  const { margin } = result.options;
+  $("attr-econ-help").textContent =
+    `Each channel's customers counted by the channel of their first purchase, or by the credit ${model} gives the channel ` +
+    `(a customer split over channels counts in each with their share of revenue). Payback: CAC over the whole window ÷ ` +
+    `monthly gross margin per customer; LTV:CAC: realised gross margin per customer ÷ CAC; margin ${marginPercent(margin)} %. ` +
+    "— where a channel has no spend.";
+}
+
 function renderRemoval(result) {
   const { markov, channels } = result;
   $("attr-removal-rows").replaceChildren(
@@ -388,10 +423,12 @@ export async function computeAttribution() {
   const { model, lookbackDays, order } = state.attribution;
   // CAC by attributed channel follows the CAC section's period and attribution lag.
   const { period, lag } = state.cac;
+  // Payback and LTV:CAC by attributed channel take the CAC section's margin too.
   setAttributionState("computing");
   $("attribution").setAttribute("aria-busy", "true");
   try {
-    const result = await runTask("attribution", { model, lookbackDays, order, period, attributionLag: lag });
+    const { margin } = state.cac;
+    const result = await runTask("attribution", { model, lookbackDays, order, period, attributionLag: lag, margin });
     if (generation !== state.attributionGeneration) return;
     state.attributionResult = { ...result, sample: isSample() };
     $("attr-error").hidden = true;
@@ -400,6 +437,7 @@ export async function computeAttribution() {
     let drawn = null;
     if (result.touchpoints) {
       state.attributionResult.latestCac = renderCac(result);
+      renderEconomics(result);
       renderSentences(result);
       drawn = Promise.all([renderModels(result), renderGraph(result)]);
     }

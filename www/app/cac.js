@@ -440,8 +440,8 @@ function onCacSettingsChanged() {
   writeUrl(writeCacSettings);
   if (!state.data) return;
   computeCac();
-  // CAC by attributed channel follows the period and the attribution lag.
-  if (next.period !== previous.period || next.lag !== previous.lag) computeAttribution();
+  // CAC, payback and LTV:CAC by attributed channel follow the period, the lag and the margin.
+  if (next.period !== previous.period || next.lag !== previous.lag || next.margin !== previous.margin) computeAttribution();
 }
 
 /** The CAC placeholders and the section's event handlers. */

@@ -85,6 +85,7 @@ function exposeAttribution(state) {
     comparison: result.comparison,
     cacMonth: result.latestCac?.month ?? null,
     cac: result.cac,
+    economics: result.economics,
   };
 }
 
