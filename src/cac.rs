@@ -193,25 +193,7 @@ impl AttributedAcquisitions {
             option: "attribution".into(),
             message: "the attribution's journeys have no times (aggregated paths): build them with Journeys.fromTransactions".into(),
         })?;
-        let customer = credits
-            .journey
-            .iter()
-            .enumerate()
-            .map(|(i, &j)| {
-                result
-                    .journeys
-                    .get(j as usize)
-                    .cloned()
-                    .ok_or_else(|| Error::OutOfRange {
-                        column: "attribution credits.journey".into(),
-                        row: i + 1,
-                        message: format!(
-                            "journey index {j} is not among the result's {} journeys",
-                            result.journeys.len()
-                        ),
-                    })
-            })
-            .collect::<Result<Vec<String>>>()?;
+        let customer = Self::customers_of(&credits.journey, &result.journeys)?;
         Ok(AttributedAcquisitions {
             model: model.name().into(),
             channels: m.channels.clone(),
@@ -220,6 +202,29 @@ impl AttributedAcquisitions {
             weight: credits.weight.clone(),
             customer,
         })
+    }
+
+    /// Each credit's customer: the journey id its index names in `journeys` (journeys from
+    /// transactions are named by customer id). `E_OUT_OF_RANGE` naming the credit's row for an
+    /// index past the journeys.
+    pub fn customers_of(journey: &[u32], journeys: &[String]) -> Result<Vec<String>> {
+        journey
+            .iter()
+            .enumerate()
+            .map(|(i, &j)| {
+                journeys
+                    .get(j as usize)
+                    .cloned()
+                    .ok_or_else(|| Error::OutOfRange {
+                        column: "attribution credits.journey".into(),
+                        row: i + 1,
+                        message: format!(
+                            "journey index {j} is not among the result's {} journeys",
+                            journeys.len()
+                        ),
+                    })
+            })
+            .collect()
     }
 
     /// Checks the columns: one length (`customer` may be empty), finite weights ≥ 0, times

@@ -340,18 +340,16 @@ impl Journeys {
         let csv = csv_and_mapping(
             touchpoints,
             options,
-            "customerId, timestamp, channel, timezone?",
-            "rows and columns of touchpoints use journeyId, timestamp and channel",
+            "Journeys.fromTransactions",
+            (
+                "customerId, timestamp, channel, timezone?",
+                "rows and columns of touchpoints use journeyId, timestamp and channel",
+            ),
+            zone,
+            |m: &mut crate::attribution::TouchpointMapping| &mut m.timezone,
         )?;
         let table = match csv {
-            Some((bytes, mv)) => {
-                let mut m: crate::attribution::TouchpointMapping =
-                    read(&mv, "Journeys.fromTransactions (mapping)")?;
-                if get(&mv, "timezone").is_undefined() {
-                    m.timezone = zone.clone();
-                }
-                crate::attribution::TouchpointTable::from_csv(&bytes, &m)?
-            }
+            Some((bytes, m)) => crate::attribution::TouchpointTable::from_csv(&bytes, &m)?,
             None => read_touchpoints(touchpoints, zone)?,
         };
         let inner =
@@ -667,23 +665,7 @@ pub(super) fn attributed_option(
             "a journey id",
         )?;
         let journey = index_column(&get(&credits, "journey"), "attribution credits.journey")?;
-        journey
-            .iter()
-            .enumerate()
-            .map(|(i, &j)| {
-                journeys
-                    .get(j as usize)
-                    .cloned()
-                    .ok_or_else(|| Error::OutOfRange {
-                        column: "attribution credits.journey".into(),
-                        row: i + 1,
-                        message: format!(
-                            "journey index {j} is not among the result's {} journeys",
-                            journeys.len()
-                        ),
-                    })
-            })
-            .collect::<crate::Result<Vec<String>>>()?
+        crate::cac::AttributedAcquisitions::customers_of(&journey, &journeys)?
     } else {
         Vec::new()
     };

@@ -192,17 +192,16 @@ fn on_transactions(
     let csv = csv_and_mapping(
         assignments,
         options,
-        "unitId, arm, assignedAt, timezone?",
-        "rows and columns of assignments use unitId, arm and assignedAt",
+        "experimentOnTransactions",
+        (
+            "unitId, arm, assignedAt, timezone?",
+            "rows and columns of assignments use unitId, arm and assignedAt",
+        ),
+        zone,
+        |m: &mut AssignmentMapping| &mut m.timezone,
     )?;
     let table = match csv {
-        Some((bytes, mv)) => {
-            let mut m: AssignmentMapping = read(&mv, "experimentOnTransactions (mapping)")?;
-            if get(&mv, "timezone").is_undefined() {
-                m.timezone = zone.clone();
-            }
-            AssignmentTable::from_csv(&bytes, &m)?
-        }
+        Some((bytes, m)) => AssignmentTable::from_csv(&bytes, &m)?,
         None => read_assignments(assignments, zone)?,
     };
     crate::experiment::experiment_on_transactions(&table.view(), transactions.core(), &opts)
