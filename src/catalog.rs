@@ -11,6 +11,7 @@ use crate::glossary::Definition;
 pub fn all() -> Vec<&'static Definition> {
     let mut out: Vec<&'static Definition> = vec![&crate::summary::DEFINITION];
     out.extend(crate::kpi::DEFINITIONS.iter());
+    out.extend(crate::kpi_series::DEFINITIONS.iter());
     out.push(&crate::cohort::DEFINITION);
     out.extend(crate::cac::DEFINITIONS.iter());
     out.extend(crate::churn::DEFINITIONS.iter());

@@ -450,6 +450,18 @@ const fn kpi_entry(d: &'static Definition, key: &'static str) -> Entry {
     }
 }
 
+const fn series_entry(d: &'static Definition, call: &'static str) -> Entry {
+    Entry {
+        metric: d.id,
+        definition: d,
+        call,
+        inputs: TX,
+        headline: "the value of the last bucket of the series",
+        unit: d.unit,
+        params: crate::kpi_series::PARAMS,
+    }
+}
+
 const ENTRIES: &[Entry] = &[
     Entry {
         metric: "customer.summary",
@@ -467,6 +479,18 @@ const ENTRIES: &[Entry] = &[
     kpi_entry(&kpi::REPEAT_RATE, "tx.kpis(options).repeatPurchaseRate"),
     kpi_entry(&kpi::PURCHASE_FREQUENCY, "tx.kpis(options).purchaseFrequency"),
     kpi_entry(&kpi::REVENUE_PER_CUSTOMER, "tx.kpis(options).revenuePerCustomer"),
+    series_entry(
+        &crate::kpi_series::ACTIVE,
+        "kpiSeries(tx, { ...options, metrics: [\"customers.active\"] }).series[\"customers.active\"]",
+    ),
+    series_entry(
+        &crate::kpi_series::NEW,
+        "kpiSeries(tx, { ...options, metrics: [\"customers.new\"] }).series[\"customers.new\"]",
+    ),
+    series_entry(
+        &crate::kpi_series::REPEAT_SHARE,
+        "kpiSeries(tx, { ...options, metrics: [\"customers.repeat_share\"] }).series[\"customers.repeat_share\"]",
+    ),
     Entry {
         metric: "cac.blended",
         definition: &cac::BLENDED,
@@ -925,6 +949,7 @@ pub(crate) enum Call {
     Experiment(Box<ExperimentOnTransactionsOptions>, ExperimentHeadline),
     BgBb(SummaryOptions, crate::ltv::bgbb::BgBbOptions),
     Cohorts(Box<crate::cohort::CohortOptions>),
+    KpiSeries(&'static str, Box<crate::kpi_series::KpiSeriesOptions>),
     Retention {
         survivors: crate::ltv::retention::Survivors,
         options: crate::ltv::retention::RetentionOptions,
@@ -1300,6 +1325,13 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
             }
             Call::Experiment(Box::new(o), headline)
         }
+        "customers.active" | "customers.new" | "customers.repeat_share" => {
+            let keys: Vec<&str> = crate::kpi_series::PARAMS.iter().map(|d| d.name).collect();
+            let mut o: crate::kpi_series::KpiSeriesOptions = options(params, &keys)?;
+            o.metrics = vec![entry.metric.to_string()];
+            placed(o.check(), params)?;
+            Call::KpiSeries(entry.metric, Box::new(o))
+        }
         "cohort.matrix" => {
             let keys: Vec<&str> = crate::cohort::DEFINITION
                 .parameters
@@ -1485,6 +1517,8 @@ pub enum Detail {
     Experiment(Box<ExperimentOnTransactionsResult>),
     /// `cohorts(…)`.
     Cohorts(Box<crate::cohort::CohortMatrix>),
+    /// `kpiSeries(…)`.
+    KpiSeries(Box<crate::kpi_series::KpiSeries>),
     /// `fitBgBb(…)` with each customer's P(alive).
     BgBb(Box<BgBbOut>),
     /// `fitShiftedBetaGeometric(…)` with its DERL and expected lifetime.
@@ -2054,6 +2088,11 @@ fn run(
             };
             (value, Detail::Experiment(Box::new(r)))
         }
+        Call::KpiSeries(id, o) => {
+            let series = crate::kpi_series::kpi_series(tx()?, o)?;
+            let value = series.series.get(id).and_then(|m| m.value.last().copied());
+            (value, Detail::KpiSeries(Box::new(series)))
+        }
         Call::Cohorts(o) => {
             let m = crate::cohort::cohorts(tx()?, o)?;
             (None, Detail::Cohorts(Box::new(m)))
@@ -2254,6 +2293,7 @@ impl Serialize for Detail {
             Detail::Srm(x) => x.serialize(s),
             Detail::BgBb(x) => x.serialize(s),
             Detail::Cohorts(x) => x.serialize(s),
+            Detail::KpiSeries(x) => x.serialize(s),
             Detail::Retention(x) => x.serialize(s),
             Detail::Plan(x) => x.serialize(s),
             Detail::Report(x) => x.serialize(s),
