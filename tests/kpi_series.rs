@@ -466,3 +466,70 @@ fn matches_pandas_on_the_sample_data() {
     // 731 days + 105 weeks + 24 months, 6 metrics, 3 columns each.
     assert_eq!(compared, (731 + 105 + 24) * 6 * 3);
 }
+
+/// The new ids can be named in a metric spec: each is its series, the headline the last
+/// bucket's value, a bad parameter an error at its spec path.
+#[test]
+fn named_in_a_metric_spec() {
+    use unimetric::spec::{entries::Inputs, MetricSpec};
+    let spec = |metrics: serde_json::Value| {
+        MetricSpec::parse(
+            &serde_json::json!({ "unimetricSpec": 1, "name": "t", "version": "1.0.0", "metrics": metrics })
+                .to_string(),
+        )
+    };
+    let tx = load(YEAR, &[]);
+    let s = spec(serde_json::json!({
+        "active": { "metric": "customers.active", "params": { "bucket": "month" } },
+        "share": { "metric": "customers.repeat_share", "params": { "bucket": "month", "start": "firstTransaction" } },
+        "new": { "metric": "customers.new", "params": { "bucket": "month", "end": "2024-01-31" } }
+    }))
+    .unwrap();
+    let inputs = Inputs {
+        transactions: Some(&tx),
+        ..Inputs::default()
+    };
+    let out = s.evaluate(&inputs, None).unwrap();
+    let value = |name: &str| out.iter().find(|e| e.name == name).and_then(|e| e.value);
+    assert_eq!(value("active"), Some(1.0)); // February 2024: G
+    assert_eq!(value("share"), Some(1.0)); // G was acquired in January
+    assert_eq!(value("new"), Some(1.0)); // January 2024: G
+    let e = spec(serde_json::json!({
+        "x": { "metric": "customers.new", "params": { "bucket": "quarter" } }
+    }))
+    .and_then(|s| s.evaluate(&inputs, None))
+    .unwrap_err();
+    assert_eq!(e.path(), Some("metrics.x.params.bucket"), "{e}");
+}
+
+/// The examples of the module docs, as they are written there.
+#[test]
+fn module_doc_examples() {
+    use unimetric::{IdColumn, TimeColumn, TransactionColumns};
+    let tx = Transactions::from_columns(TransactionColumns {
+        customer_id: IdColumn::Numeric(&[1, 2, 1, 1]),
+        timestamp: TimeColumn::EpochMs(&[0.0, 0.0, 2.0 * DAY, 2.0 * DAY]),
+        amount: &[30.0, 10.0, 20.0, -5.0],
+        order_id: None,
+        channel: None,
+        cost: None,
+    })
+    .unwrap();
+    let s = kpi_series(&tx, &KpiSeriesOptions::default()).unwrap();
+    assert_eq!(s.time, [0.0, DAY, 2.0 * DAY]);
+    assert_eq!(s.series["revenue.net"].value, [40.0, 0.0, 15.0]);
+    assert_eq!(s.series["customers.active"].value, [2.0, 0.0, 1.0]);
+    assert_eq!(s.series["customers.repeat_share"].value, [0.0, 0.0, 1.0]);
+    assert!(s.series["revenue.net"].previous[0].is_nan());
+    assert_eq!(s.series["revenue.net"].previous[2], 0.0);
+    let o =
+        KpiSeriesOptions::from_json(r#"{ "bucket": "week", "metrics": ["revenue.net"] }"#).unwrap();
+    assert_eq!(o.bucket, Bucket::Week);
+    let e = KpiSeriesOptions::from_json(r#"{ "bucket": "quarter" }"#).unwrap_err();
+    assert_eq!(
+        (e.code(), e.to_string().contains("bucket")),
+        ("E_BAD_OPTION", true)
+    );
+    let e = KpiSeriesOptions::from_json(r#"{ "period": "day" }"#).unwrap_err();
+    assert_eq!(e.code(), "E_UNKNOWN_OPTION");
+}
