@@ -28,6 +28,9 @@
 //!   in `customer.summary`, the cohort matrix and CAC), taken over all the transactions, also
 //!   those before `start`. The three window KPIs keep their glossary ids: per bucket they count
 //!   the same things, the bucket being the window.
+//! - **Conversion rate.** With a [`Traffic`] table ([`kpi_series_with_traffic`]),
+//!   `traffic.conversion_rate` = orders ÷ the visits dated in the bucket, `denominator` = the
+//!   visits (0 when there is none; above 1 when the tables disagree, never clipped).
 //! - **Comparisons.** `previous[i]` is the metric one bucket before bucket i; `lastYear[i]` the
 //!   metric one year before: **364 days** (52 weeks, the same weekday) for day buckets, so that
 //!   weekly seasonality lines up; 52 weeks for week buckets; 12 months for month buckets. They
@@ -58,6 +61,7 @@
 //! ```
 
 use crate::data::dates::{default_week_start, TIMEZONE, WEEK_START};
+use crate::data::traffic::Traffic;
 use crate::data::{Calendar, Period, Transactions, When, Zone};
 use crate::error::{Error, Result};
 use crate::glossary::{field_names, Definition, DefinitionRef, ParamValue, ParameterDef};
@@ -110,7 +114,7 @@ pub const BY: ParameterDef = ParameterDef::new(
 pub const METRICS: ParameterDef = ParameterDef::new(
     "metrics",
     "all the series metrics",
-    "Glossary ids of the series to compute: revenue.net, orders.count, orders.aov, customers.active, customers.new, customers.repeat_share.",
+    "Glossary ids of the series to compute: revenue.net, orders.count, orders.aov, customers.active, customers.new, customers.repeat_share, and traffic.conversion_rate with a traffic table (default: all of them).",
 )
 .rule("allSeriesMetrics");
 
@@ -158,10 +162,24 @@ pub const REPEAT_SHARE: Definition = Definition {
     depends_on: &["customers.active", "customer.summary"],
 };
 
-/// The new definitions of this module (the reused window KPIs live in [`crate::kpi`]).
-pub const DEFINITIONS: &[Definition] = &[ACTIVE, NEW, REPEAT_SHARE];
+/// `traffic.conversion_rate`.
+pub const CONVERSION_RATE: Definition = Definition {
+    id: "traffic.conversion_rate",
+    version: "1.0.0",
+    name: "Conversion rate",
+    description: "Orders per visit in the bucket: orders.count ÷ the visits of the traffic table dated in the bucket. The denominator is the visits; 0 when there is no visit.",
+    formula: "orders.count ÷ Σ visits of the traffic rows in the bucket (0 when Σ visits = 0)",
+    unit: "orders per visit",
+    parameters: PARAMS,
+    inputs: "Transactions (as orders.count) and traffic (date, visits; optional channel), rows with the same date and channel adding up.",
+    depends_on: &["orders.count"],
+};
 
-/// Every metric a series can hold, in display order.
+/// The new definitions of this module (the reused window KPIs live in [`crate::kpi`]).
+pub const DEFINITIONS: &[Definition] = &[ACTIVE, NEW, REPEAT_SHARE, CONVERSION_RATE];
+
+/// Every metric a series can hold from transactions alone, in display order (with traffic,
+/// `traffic.conversion_rate` too).
 pub const SERIES_METRICS: &[&str] = &[
     "revenue.net",
     "orders.count",
@@ -180,6 +198,7 @@ fn definition_of(id: &str) -> Option<&'static Definition> {
         "customers.active" => &ACTIVE,
         "customers.new" => &NEW,
         "customers.repeat_share" => &REPEAT_SHARE,
+        "traffic.conversion_rate" => &CONVERSION_RATE,
         _ => return None,
     })
 }
@@ -240,8 +259,9 @@ impl Bucket {
 pub struct KpiSeriesOptions {
     /// Bucket (default day).
     pub bucket: Bucket,
-    /// Glossary ids of the series (default [`SERIES_METRICS`], all of them).
-    pub metrics: Vec<String>,
+    /// Glossary ids of the series (default: [`SERIES_METRICS`], and `traffic.conversion_rate`
+    /// when a traffic table is given).
+    pub metrics: Option<Vec<String>>,
     /// Split by `"channel"` or a dimension name (default none).
     pub by: Option<String>,
     /// First bucket: the one containing this date (default the first transaction's).
@@ -258,7 +278,7 @@ impl Default for KpiSeriesOptions {
     fn default() -> Self {
         KpiSeriesOptions {
             bucket: Bucket::Day,
-            metrics: SERIES_METRICS.iter().map(|s| s.to_string()).collect(),
+            metrics: None,
             by: None,
             start: None,
             end: None,
@@ -313,34 +333,31 @@ impl KpiSeriesOptions {
 
     /// Checks the options that need no data: `weekStart` 1–7, and `metrics` a non-empty list of
     /// distinct series ids (`E_BAD_OPTION` naming the option). `by` is checked against the
-    /// transactions by [`kpi_series`].
+    /// transactions (and `traffic.conversion_rate` against the traffic) by [`kpi_series`].
     pub fn check(&self) -> Result<()> {
         WEEK_START.check_count(f64::from(self.week_start))?;
         let bad = |message: String| Error::BadOption {
             option: "metrics".into(),
             message,
         };
-        if self.metrics.is_empty() {
+        let Some(metrics) = &self.metrics else {
+            return Ok(());
+        };
+        if metrics.is_empty() {
             return Err(bad(format!(
                 "name at least one of {}",
                 SERIES_METRICS.join(", ")
             )));
         }
-        for (i, m) in self.metrics.iter().enumerate() {
-            if m == "traffic.conversion_rate" {
-                return Err(bad(
-                    "traffic.conversion_rate needs a Traffic input, which kpiSeries does not read yet"
-                        .into(),
-                ));
-            }
+        for (i, m) in metrics.iter().enumerate() {
             if definition_of(m).is_none() {
                 return Err(bad(format!(
                     "'{}' is not a series metric; they are {}",
                     m.chars().take(80).collect::<String>(),
-                    SERIES_METRICS.join(", ")
+                    SERIES_METRICS.join(", ") + ", traffic.conversion_rate"
                 )));
             }
-            if self.metrics[..i].contains(m) {
+            if metrics[..i].contains(m) {
                 return Err(bad(format!("'{m}' is named twice")));
             }
         }
@@ -390,6 +407,7 @@ struct Tally {
     active: Vec<f64>,
     new: Vec<f64>,
     repeat: Vec<f64>,
+    visits: Vec<f64>,
     /// Whether the slice has a row in the output range.
     seen: bool,
 }
@@ -400,7 +418,65 @@ struct Tally {
 /// channel column nor a dimension of the table), `E_EMPTY` when no transaction falls in the
 /// range, `E_TOO_LARGE` above [`MAX_BUCKETS`] buckets or [`MAX_CELLS`] cells.
 pub fn kpi_series(tx: &Transactions, opts: &KpiSeriesOptions) -> Result<KpiSeries> {
+    kpi_series_with_traffic(tx, None, opts)
+}
+
+/// [`kpi_series`] with a traffic table, the base of `traffic.conversion_rate` (orders ÷ visits
+/// of the bucket, `denominator` the visits). With `by: "channel"` the traffic splits by its own
+/// channel column, matched to the transactions' channels by name. `E_BAD_OPTION` (`metrics`)
+/// when `traffic.conversion_rate` is asked for without traffic, (`by`) when the split is by a
+/// dimension or the traffic has no channel column. `previous` and `lastYear` of the rate are
+/// NaN before the later of the first transaction's and the first visit's bucket.
+///
+/// ```
+/// use unimetric::{ColumnMapping, Transactions};
+/// use unimetric::data::traffic::{Traffic, TrafficMapping};
+/// use unimetric::kpi_series::{kpi_series_with_traffic, KpiSeriesOptions};
+/// let tx = Transactions::from_csv(
+///     b"c,d,a\n1,2024-01-01,10\n2,2024-01-01,20\n1,2024-01-02,5\n",
+///     &ColumnMapping::new("c", "d", "a"),
+/// ).unwrap();
+/// let traffic = Traffic::from_csv(b"day,visits\n2024-01-01,40\n2024-01-02,10\n", &TrafficMapping::new("day", "visits")).unwrap();
+/// let s = kpi_series_with_traffic(&tx, Some(&traffic), &KpiSeriesOptions::default()).unwrap();
+/// let rate = &s.series["traffic.conversion_rate"];
+/// assert_eq!(rate.value, [0.05, 0.1]);
+/// assert_eq!(rate.denominator.as_deref(), Some(&[40.0, 10.0][..]));
+/// ```
+pub fn kpi_series_with_traffic(
+    tx: &Transactions,
+    traffic: Option<&Traffic>,
+    opts: &KpiSeriesOptions,
+) -> Result<KpiSeries> {
     opts.check()?;
+    let metrics: Vec<&'static str> = match &opts.metrics {
+        Some(list) => list
+            .iter()
+            .filter_map(|m| definition_of(m))
+            .map(|d| d.id)
+            .collect(),
+        None => {
+            let mut all = SERIES_METRICS.to_vec();
+            if traffic.is_some() {
+                all.push(CONVERSION_RATE.id);
+            }
+            all
+        }
+    };
+    let conversion = metrics.contains(&CONVERSION_RATE.id);
+    let traffic = if conversion {
+        match traffic {
+            Some(t) => Some(t),
+            None => {
+                return Err(Error::BadOption {
+                    option: "metrics".into(),
+                    message: "traffic.conversion_rate needs a traffic table (visits per date)"
+                        .into(),
+                })
+            }
+        }
+    } else {
+        None
+    };
     if tx.is_empty() {
         return Err(Error::Empty {
             what: "transactions".into(),
@@ -469,6 +545,33 @@ pub fn kpi_series(tx: &Transactions, opts: &KpiSeriesOptions) -> Result<KpiSerie
     if codes.is_some() && unknown == known_values {
         names.push(UNKNOWN.to_string());
     }
+    // Traffic channels: matched to the split values by name, new names appended.
+    let mut traffic_slice: Vec<usize> = Vec::new();
+    if let (Some(t), Some(by)) = (traffic, opts.by.as_deref()) {
+        if by != "channel" || !t.has_channel() {
+            return Err(Error::BadOption {
+                option: "by".into(),
+                message: format!(
+                    "traffic.conversion_rate splits by the traffic's channel column only; {}",
+                    if by == "channel" {
+                        "the traffic has none".to_string()
+                    } else {
+                        format!("the traffic has no dimension '{by}'")
+                    }
+                ),
+            });
+        }
+        for name in t.channel_names() {
+            let i = match names.iter().position(|n| n == name) {
+                Some(i) => i,
+                None => {
+                    names.push(name.clone());
+                    names.len() - 1
+                }
+            };
+            traffic_slice.push(1 + i);
+        }
+    }
     let slices = 1 + names.len();
     if slices.saturating_mul(n_ext) > MAX_CELLS {
         return Err(Error::TooLarge {
@@ -490,6 +593,7 @@ pub fn kpi_series(tx: &Transactions, opts: &KpiSeriesOptions) -> Result<KpiSerie
             active: vec![0.0; n_ext],
             new: vec![0.0; n_ext],
             repeat: vec![0.0; n_ext],
+            visits: vec![0.0; n_ext],
             seen: false,
         })
         .collect();
@@ -529,6 +633,34 @@ pub fn kpi_series(tx: &Transactions, opts: &KpiSeriesOptions) -> Result<KpiSerie
                 None => {
                     if let Some(x) = tl.orders.get_mut(k) {
                         *x += 1.0;
+                    }
+                }
+            }
+        }
+    }
+    let mut traffic_first = i64::MIN;
+    if let Some(t) = traffic {
+        traffic_first = i64::MAX;
+        for (row, (&time, &v)) in t.time.iter().zip(&t.visits).enumerate() {
+            let b = cal.index(period, time);
+            traffic_first = traffic_first.min(b);
+            if b < lo || b > b1 {
+                continue;
+            }
+            let k = (b - lo) as usize;
+            // With a split (by channel, checked above): the row's channel, or "unknown".
+            let split = match (&opts.by, t.channel.as_ref().and_then(|c| c.get(row))) {
+                (None, _) => None,
+                (Some(_), Some(&c)) if c != crate::data::NO_CHANNEL => {
+                    traffic_slice.get(c as usize).copied()
+                }
+                (Some(_), _) => Some(1 + unknown),
+            };
+            for s in std::iter::once(0).chain(split) {
+                if let Some(tl) = tallies.get_mut(s) {
+                    tl.seen |= b >= b0;
+                    if let Some(x) = tl.visits.get_mut(k) {
+                        *x += v;
                     }
                 }
             }
@@ -593,16 +725,21 @@ pub fn kpi_series(tx: &Transactions, opts: &KpiSeriesOptions) -> Result<KpiSerie
     let out_len = n as usize;
     let series_of = |tl: &Tally| -> BTreeMap<&'static str, MetricSeries> {
         let mut out = BTreeMap::new();
-        for m in &opts.metrics {
+        for m in &metrics {
             let Some(def) = definition_of(m) else {
                 continue;
+            };
+            let observed_from = if def.id == CONVERSION_RATE.id {
+                first_bucket.max(traffic_first)
+            } else {
+                first_bucket
             };
             let (value, denominator) = metric_values(def.id, tl);
             let at = |offset: i64| -> Vec<f64> {
                 (0..out_len)
                     .map(|i| {
                         let b = b0 + i as i64 - offset;
-                        if b < first_bucket {
+                        if b < observed_from {
                             return f64::NAN;
                         }
                         value.get((b - lo) as usize).copied().unwrap_or(f64::NAN)
@@ -660,6 +797,7 @@ fn metric_values(id: &str, t: &Tally) -> (Vec<f64>, Option<Vec<f64>>) {
         "orders.aov" => (ratio(&t.revenue, &t.orders), Some(t.orders.clone())),
         "customers.active" => (t.active.clone(), None),
         "customers.new" => (t.new.clone(), None),
+        "traffic.conversion_rate" => (ratio(&t.orders, &t.visits), Some(t.visits.clone())),
         _ => (ratio(&t.repeat, &t.active), Some(t.active.clone())),
     }
 }

@@ -4,9 +4,12 @@
 //! computation on the bundled sample data (`tests/fixtures/peers/kpi_series_pandas.json`,
 //! written by `kpi_series_pandas.py` beside it).
 
+use unimetric::data::traffic::{Traffic, TrafficMapping};
 use unimetric::data::When;
-use unimetric::kpi_series::{kpi_series, Bucket, KpiSeries, KpiSeriesOptions};
-use unimetric::{ColumnMapping, Transactions};
+use unimetric::kpi_series::{
+    kpi_series, kpi_series_with_traffic, Bucket, KpiSeries, KpiSeriesOptions,
+};
+use unimetric::{ColumnMapping, TimeColumn, Transactions};
 
 const N: f64 = f64::NAN;
 const DAY: f64 = 86_400_000.0;
@@ -243,7 +246,7 @@ fn previous_and_last_year_read_history_before_start() {
         &tx,
         &KpiSeriesOptions {
             bucket: Bucket::Week,
-            metrics: vec!["revenue.net".into()],
+            metrics: Some(vec!["revenue.net".into()]),
             ..Default::default()
         },
     )
@@ -260,7 +263,7 @@ fn previous_and_last_year_read_history_before_start() {
         &KpiSeriesOptions {
             bucket: Bucket::Week,
             week_start: 7,
-            metrics: vec!["revenue.net".into()],
+            metrics: Some(vec!["revenue.net".into()]),
             ..Default::default()
         },
     )
@@ -367,8 +370,6 @@ fn bad_options_are_coded_errors() {
     assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("metrics")));
     let e = from(r#"{ "metrics": ["orders.count", "orders.count"] }"#);
     assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("metrics")));
-    let e = from(r#"{ "metrics": ["traffic.conversion_rate"] }"#);
-    assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("metrics")));
     let e = from(r#"{ "weekStart": 8 }"#);
     assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("weekStart")));
     let e = from(r#"{ "start": "someday" }"#);
@@ -390,6 +391,9 @@ fn bad_options_are_coded_errors() {
         &KpiSeriesOptions::from_json(r#"{ "start": "1500-01-01", "bucket": "month" }"#).unwrap()
     )
     .is_ok());
+    // The rate needs a traffic table.
+    let e = run(r#"{ "metrics": ["traffic.conversion_rate"] }"#);
+    assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("metrics")));
     let e = run(r#"{ "by": "channel" }"#);
     assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("by")));
     let e = run(r#"{ "by": "country" }"#);
@@ -398,7 +402,7 @@ fn bad_options_are_coded_errors() {
     let e = kpi_series(
         &tx,
         &KpiSeriesOptions {
-            metrics: vec!["customers.count".into()],
+            metrics: Some(vec!["customers.count".into()]),
             ..Default::default()
         },
     )
@@ -500,12 +504,21 @@ fn named_in_a_metric_spec() {
     .and_then(|s| s.evaluate(&inputs, None))
     .unwrap_err();
     assert_eq!(e.path(), Some("metrics.x.params.bucket"), "{e}");
+    // The rate is named in the glossary and the spec, but an evaluation takes no traffic yet.
+    let e = spec(serde_json::json!({ "cr": { "metric": "traffic.conversion_rate" } }))
+        .and_then(|s| s.evaluate(&inputs, None))
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.path()),
+        ("E_BAD_OPTION", Some("metrics.cr")),
+        "{e}"
+    );
 }
 
 /// The examples of the module docs, as they are written there.
 #[test]
 fn module_doc_examples() {
-    use unimetric::{IdColumn, TimeColumn, TransactionColumns};
+    use unimetric::{IdColumn, TransactionColumns};
     let tx = Transactions::from_columns(TransactionColumns {
         customer_id: IdColumn::Numeric(&[1, 2, 1, 1]),
         timestamp: TimeColumn::EpochMs(&[0.0, 0.0, 2.0 * DAY, 2.0 * DAY]),
@@ -532,4 +545,173 @@ fn module_doc_examples() {
     );
     let e = KpiSeriesOptions::from_json(r#"{ "period": "day" }"#).unwrap_err();
     assert_eq!(e.code(), "E_UNKNOWN_OPTION");
+}
+
+/// `traffic.conversion_rate` from a traffic table (UTC).
+///
+/// | day    | orders (rows)                                | visits                    | rate        |
+/// |--------|----------------------------------------------|---------------------------|-------------|
+/// | Mar 1  | A 10 email, B 20 ads → 2                     | none → 0                  | 0 (no visit)|
+/// | Mar 2  | A −5 email (a refund is no order) → 0        | 50 email + 25 ads = 75    | 0           |
+/// | Mar 3  | C 0 ads ($0 order) → 1                       | 40 ads + 10 social = 50   | 1/50        |
+///
+/// The traffic begins on Mar 2, so the rate's `previous` is NaN up to Mar 2.
+const TRAFFIC_TX: &str = "customer,date,amount,channel
+A,2024-03-01T10:00:00Z,10,email
+B,2024-03-01T11:00:00Z,20,ads
+A,2024-03-02T10:00:00Z,-5,email
+C,2024-03-03T10:00:00Z,0,ads
+";
+const TRAFFIC: &str = "day,visits,source
+2024-03-02,50,email
+2024-03-02,25,ads
+2024-03-03,40,ads
+2024-03-03,10,social
+";
+
+fn traffic(csv: &str, channel: bool) -> unimetric::Result<Traffic> {
+    let mut m = TrafficMapping::new("day", "visits");
+    if channel {
+        m.channel = Some("source".into());
+    }
+    Traffic::from_csv(csv.as_bytes(), &m)
+}
+
+#[test]
+fn conversion_rate_from_traffic() {
+    let tx = load(TRAFFIC_TX, &["channel"]);
+    let t = traffic(TRAFFIC, true).unwrap();
+    let s = kpi_series_with_traffic(&tx, Some(&t), &KpiSeriesOptions::default()).unwrap();
+    assert_eq!(s.series.len(), 7); // the six, and the rate with traffic
+    check(
+        &s,
+        "traffic.conversion_rate",
+        &[0.0, 0.0, 0.02],
+        &[N, N, 0.0],
+        &[N, N, N],
+    );
+    same(
+        s.series["traffic.conversion_rate"]
+            .denominator
+            .as_ref()
+            .unwrap(),
+        &[0.0, 75.0, 50.0],
+        "visits",
+    );
+    assert_eq!(
+        s.series["traffic.conversion_rate"].definition.metric,
+        "traffic.conversion_rate"
+    );
+    // The other series do not move with traffic.
+    let without = kpi_series(&tx, &KpiSeriesOptions::default()).unwrap();
+    for (id, m) in &without.series {
+        same(&s.series[id].value, &m.value, id);
+        same(&s.series[id].previous, &m.previous, id);
+    }
+
+    // By channel: the traffic's own channel column, matched by name; a traffic-only channel
+    // gets its own value.
+    let s = kpi_series_with_traffic(
+        &tx,
+        Some(&t),
+        &KpiSeriesOptions {
+            by: Some("channel".into()),
+            metrics: Some(vec!["traffic.conversion_rate".into()]),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let by = s.by.as_ref().unwrap();
+    assert_eq!(
+        by.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["ads", "email", "social"]
+    );
+    let rate = |k: &str| &by[k]["traffic.conversion_rate"];
+    same(&rate("ads").value, &[0.0, 0.0, 1.0 / 40.0], "ads rate");
+    same(
+        rate("ads").denominator.as_ref().unwrap(),
+        &[0.0, 25.0, 40.0],
+        "ads visits",
+    );
+    same(
+        rate("email").denominator.as_ref().unwrap(),
+        &[0.0, 50.0, 0.0],
+        "email visits",
+    );
+    same(&rate("social").value, &[0.0, 0.0, 0.0], "social rate");
+    same(
+        rate("social").denominator.as_ref().unwrap(),
+        &[0.0, 0.0, 10.0],
+        "social visits",
+    );
+
+    // Coded errors.
+    let e = kpi_series(
+        &tx,
+        &KpiSeriesOptions {
+            metrics: Some(vec!["traffic.conversion_rate".into()]),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("metrics")));
+    let plain = traffic("day,visits\n2024-03-02,5\n", false).unwrap();
+    let e = kpi_series_with_traffic(
+        &tx,
+        Some(&plain),
+        &KpiSeriesOptions {
+            by: Some("channel".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!((e.code(), e.column()), ("E_BAD_OPTION", Some("by")));
+    let code = |csv: &str| {
+        let e = traffic(csv, false).unwrap_err();
+        (e.code(), e.column().map(str::to_string), e.row())
+    };
+    assert_eq!(
+        code("day,visits\n2024-03-02,-1\n"),
+        ("E_NEGATIVE", Some("visits".into()), Some(2))
+    );
+    assert_eq!(
+        code("day,visits\n2024-03-02,\n"),
+        ("E_MISSING_VALUE", Some("visits".into()), Some(2))
+    );
+    assert_eq!(code("day,visits\n2024-03-02,many\n").0, "E_BAD_TYPE");
+    assert_eq!(
+        code("day,visits\nsoon,3\n"),
+        ("E_BAD_DATE", Some("day".into()), Some(2))
+    );
+    assert_eq!(code("day,visits\n").0, "E_EMPTY");
+    assert_eq!(code("date,visits\n2024-03-02,1\n").0, "E_MISSING_COLUMN");
+    let e = Traffic::from_columns(
+        TimeColumn::EpochMs(&[0.0, 1.0]),
+        &[1.0],
+        None,
+        &unimetric::data::Zone::utc(),
+    )
+    .unwrap_err();
+    assert_eq!((e.code(), e.column()), ("E_LENGTH_MISMATCH", Some("date")));
+    let e = Traffic::from_columns(
+        TimeColumn::EpochMs(&[0.0]),
+        &[f64::NAN],
+        None,
+        &unimetric::data::Zone::utc(),
+    )
+    .unwrap_err();
+    assert_eq!((e.code(), e.row()), ("E_NON_FINITE", Some(1)));
+    let cols = Traffic::from_columns(
+        TimeColumn::Text(&["2024-03-02".into(), "2024-03-03".into()]),
+        &[75.0, 50.0],
+        None,
+        &unimetric::data::Zone::utc(),
+    )
+    .unwrap();
+    let s = kpi_series_with_traffic(&tx, Some(&cols), &KpiSeriesOptions::default()).unwrap();
+    same(
+        &s.series["traffic.conversion_rate"].value,
+        &[0.0, 0.0, 0.02],
+        "from columns",
+    );
 }

@@ -77,6 +77,8 @@ pub enum Input {
     Assignments,
     /// Marketing touchpoints (customer id, time, channel).
     Touchpoints,
+    /// Visits per date (date, visits, optional channel).
+    Traffic,
 }
 
 /// How a spec computes one metric of the glossary.
@@ -109,6 +111,7 @@ fn param_names<S: serde::Serializer>(
 }
 
 const TX: &[Input] = &[Input::Transactions];
+const TX_TRAFFIC: &[Input] = &[Input::Transactions, Input::Traffic];
 const TX_SPEND: &[Input] = &[Input::Transactions, Input::Spend];
 const ASSIGN_TX: &[Input] = &[Input::Assignments, Input::Transactions];
 const ASSIGN: &[Input] = &[Input::Assignments];
@@ -491,6 +494,15 @@ const ENTRIES: &[Entry] = &[
         &crate::kpi_series::REPEAT_SHARE,
         "kpiSeries(tx, { ...options, metrics: [\"customers.repeat_share\"] }).series[\"customers.repeat_share\"]",
     ),
+    Entry {
+        metric: "traffic.conversion_rate",
+        definition: &crate::kpi_series::CONVERSION_RATE,
+        call: "kpiSeries(tx, { ...options, traffic, metrics: [\"traffic.conversion_rate\"] }).series[\"traffic.conversion_rate\"]",
+        inputs: TX_TRAFFIC,
+        headline: "the value of the last bucket of the series (a spec evaluation cannot take traffic yet: E_BAD_OPTION)",
+        unit: "orders per visit",
+        params: crate::kpi_series::PARAMS,
+    },
     Entry {
         metric: "cac.blended",
         definition: &cac::BLENDED,
@@ -1325,10 +1337,13 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
             }
             Call::Experiment(Box::new(o), headline)
         }
-        "customers.active" | "customers.new" | "customers.repeat_share" => {
+        "customers.active"
+        | "customers.new"
+        | "customers.repeat_share"
+        | "traffic.conversion_rate" => {
             let keys: Vec<&str> = crate::kpi_series::PARAMS.iter().map(|d| d.name).collect();
             let mut o: crate::kpi_series::KpiSeriesOptions = options(params, &keys)?;
-            o.metrics = vec![entry.metric.to_string()];
+            o.metrics = Some(vec![entry.metric.to_string()]);
             placed(o.check(), params)?;
             Call::KpiSeries(entry.metric, Box::new(o))
         }
@@ -2089,6 +2104,18 @@ fn run(
             (value, Detail::Experiment(Box::new(r)))
         }
         Call::KpiSeries(id, o) => {
+            if *id == crate::kpi_series::CONVERSION_RATE.id {
+                // The evaluation's inputs carry no traffic table yet (the binding's
+                // `SpecInputs` gains `traffic` with the binding of `kpiSeries`).
+                return Err(Error::BadOption {
+                    option: "traffic".into(),
+                    message: format!(
+                        "{} ({id}) needs a traffic table, which a spec evaluation cannot take yet; call kpiSeries with traffic",
+                        m.name
+                    ),
+                }
+                .at_spec_path(format!("metrics.{}", m.name)));
+            }
             let series = crate::kpi_series::kpi_series(tx()?, o)?;
             let value = series.series.get(id).and_then(|m| m.value.last().copied());
             (value, Detail::KpiSeries(Box::new(series)))
@@ -2331,6 +2358,7 @@ pub fn markdown_table() -> String {
                 Input::Spend => "spend",
                 Input::Assignments => "assignments",
                 Input::Touchpoints => "touchpoints",
+                Input::Traffic => "traffic",
             })
             .collect();
         let params: Vec<String> = e.params.iter().map(|p| format!("`{}`", p.name)).collect();
