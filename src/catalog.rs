@@ -11,6 +11,7 @@ use crate::glossary::Definition;
 pub fn all() -> Vec<&'static Definition> {
     let mut out: Vec<&'static Definition> = vec![&crate::summary::DEFINITION];
     out.extend(crate::kpi::DEFINITIONS.iter());
+    out.extend(crate::kpi_series::DEFINITIONS.iter());
     out.push(&crate::cohort::DEFINITION);
     out.extend(crate::cac::DEFINITIONS.iter());
     out.extend(crate::churn::DEFINITIONS.iter());
@@ -135,7 +136,7 @@ pub fn metric_table(link_base: &str) -> String {
 fn family(id: &str) -> &str {
     let prefix = id.split('.').next().unwrap_or(id);
     match prefix {
-        "customer" | "customers" | "orders" | "revenue" => "Summary and KPIs",
+        "customer" | "customers" | "orders" | "revenue" | "traffic" => "Summary and KPIs",
         "cohort" | "retention" => "Cohorts and retention",
         "cac" => "CAC, payback, LTV:CAC",
         "churn" => "Churn",

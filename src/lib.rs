@@ -37,6 +37,7 @@ pub mod error;
 pub mod experiment;
 pub mod glossary;
 pub mod kpi;
+pub mod kpi_series;
 pub mod ltv;
 pub mod progress;
 pub mod segment;

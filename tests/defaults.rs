@@ -118,6 +118,10 @@ fn options_defaults_agree_with_the_glossary() {
                 &experiment::on_transactions::CONVERSION,
             ),
         ),
+        (
+            "kpi series",
+            agrees::<unimetric::kpi_series::KpiSeriesOptions>(&unimetric::kpi_series::ACTIVE),
+        ),
     ];
     for (what, n) in compared {
         assert!(

@@ -345,6 +345,14 @@ fn other_value(p: &unimetric::glossary::ParameterDef, current: &Value) -> Value 
                 "2024-02-15"
             })
         }
+        "start" | "end" => {
+            return json!(if current == &json!("2024-01-15") {
+                "2024-01-16"
+            } else {
+                "2024-01-15"
+            })
+        }
+        "by" => return json!("channel"),
         "classWeights" => return json!("balanced"),
         "alive" | "sequential" => return json!(current != &json!(true)),
         "prior" => return json!({ "mean": 0.0, "stddev": 0.5 }),

@@ -46,6 +46,7 @@ pub mod csv_input;
 pub mod dates;
 pub mod fingerprint;
 pub mod spend;
+pub mod traffic;
 
 use crate::error::{join_names, Error, Result};
 use rustc_hash::FxHashMap;

@@ -77,6 +77,8 @@ pub enum Input {
     Assignments,
     /// Marketing touchpoints (customer id, time, channel).
     Touchpoints,
+    /// Visits per date (date, visits, optional channel).
+    Traffic,
 }
 
 /// How a spec computes one metric of the glossary.
@@ -109,6 +111,7 @@ fn param_names<S: serde::Serializer>(
 }
 
 const TX: &[Input] = &[Input::Transactions];
+const TX_TRAFFIC: &[Input] = &[Input::Transactions, Input::Traffic];
 const TX_SPEND: &[Input] = &[Input::Transactions, Input::Spend];
 const ASSIGN_TX: &[Input] = &[Input::Assignments, Input::Transactions];
 const ASSIGN: &[Input] = &[Input::Assignments];
@@ -450,6 +453,18 @@ const fn kpi_entry(d: &'static Definition, key: &'static str) -> Entry {
     }
 }
 
+const fn series_entry(d: &'static Definition, call: &'static str) -> Entry {
+    Entry {
+        metric: d.id,
+        definition: d,
+        call,
+        inputs: TX,
+        headline: "the value of the last bucket of the series",
+        unit: d.unit,
+        params: crate::kpi_series::PARAMS,
+    }
+}
+
 const ENTRIES: &[Entry] = &[
     Entry {
         metric: "customer.summary",
@@ -467,6 +482,27 @@ const ENTRIES: &[Entry] = &[
     kpi_entry(&kpi::REPEAT_RATE, "tx.kpis(options).repeatPurchaseRate"),
     kpi_entry(&kpi::PURCHASE_FREQUENCY, "tx.kpis(options).purchaseFrequency"),
     kpi_entry(&kpi::REVENUE_PER_CUSTOMER, "tx.kpis(options).revenuePerCustomer"),
+    series_entry(
+        &crate::kpi_series::ACTIVE,
+        "kpiSeries(tx, { ...options, metrics: [\"customers.active\"] }).series[\"customers.active\"]",
+    ),
+    series_entry(
+        &crate::kpi_series::NEW,
+        "kpiSeries(tx, { ...options, metrics: [\"customers.new\"] }).series[\"customers.new\"]",
+    ),
+    series_entry(
+        &crate::kpi_series::REPEAT_SHARE,
+        "kpiSeries(tx, { ...options, metrics: [\"customers.repeat_share\"] }).series[\"customers.repeat_share\"]",
+    ),
+    Entry {
+        metric: "traffic.conversion_rate",
+        definition: &crate::kpi_series::CONVERSION_RATE,
+        call: "kpiSeries(tx, { ...options, traffic, metrics: [\"traffic.conversion_rate\"] }).series[\"traffic.conversion_rate\"]",
+        inputs: TX_TRAFFIC,
+        headline: "the value of the last bucket of the series (a spec evaluation cannot take traffic yet: E_BAD_OPTION)",
+        unit: "orders per visit",
+        params: crate::kpi_series::PARAMS,
+    },
     Entry {
         metric: "cac.blended",
         definition: &cac::BLENDED,
@@ -925,6 +961,7 @@ pub(crate) enum Call {
     Experiment(Box<ExperimentOnTransactionsOptions>, ExperimentHeadline),
     BgBb(SummaryOptions, crate::ltv::bgbb::BgBbOptions),
     Cohorts(Box<crate::cohort::CohortOptions>),
+    KpiSeries(&'static str, Box<crate::kpi_series::KpiSeriesOptions>),
     Retention {
         survivors: crate::ltv::retention::Survivors,
         options: crate::ltv::retention::RetentionOptions,
@@ -1300,6 +1337,16 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
             }
             Call::Experiment(Box::new(o), headline)
         }
+        "customers.active"
+        | "customers.new"
+        | "customers.repeat_share"
+        | "traffic.conversion_rate" => {
+            let keys: Vec<&str> = crate::kpi_series::PARAMS.iter().map(|d| d.name).collect();
+            let mut o: crate::kpi_series::KpiSeriesOptions = options(params, &keys)?;
+            o.metrics = Some(vec![entry.metric.to_string()]);
+            placed(o.check(), params)?;
+            Call::KpiSeries(entry.metric, Box::new(o))
+        }
         "cohort.matrix" => {
             let keys: Vec<&str> = crate::cohort::DEFINITION
                 .parameters
@@ -1485,6 +1532,8 @@ pub enum Detail {
     Experiment(Box<ExperimentOnTransactionsResult>),
     /// `cohorts(…)`.
     Cohorts(Box<crate::cohort::CohortMatrix>),
+    /// `kpiSeries(…)`.
+    KpiSeries(Box<crate::kpi_series::KpiSeries>),
     /// `fitBgBb(…)` with each customer's P(alive).
     BgBb(Box<BgBbOut>),
     /// `fitShiftedBetaGeometric(…)` with its DERL and expected lifetime.
@@ -2054,6 +2103,23 @@ fn run(
             };
             (value, Detail::Experiment(Box::new(r)))
         }
+        Call::KpiSeries(id, o) => {
+            if *id == crate::kpi_series::CONVERSION_RATE.id {
+                // The evaluation's inputs carry no traffic table yet (the binding's
+                // `SpecInputs` gains `traffic` with the binding of `kpiSeries`).
+                return Err(Error::BadOption {
+                    option: "traffic".into(),
+                    message: format!(
+                        "{} ({id}) needs a traffic table, which a spec evaluation cannot take yet; call kpiSeries with traffic",
+                        m.name
+                    ),
+                }
+                .at_spec_path(format!("metrics.{}", m.name)));
+            }
+            let series = crate::kpi_series::kpi_series(tx()?, o)?;
+            let value = series.series.get(id).and_then(|m| m.value.last().copied());
+            (value, Detail::KpiSeries(Box::new(series)))
+        }
         Call::Cohorts(o) => {
             let m = crate::cohort::cohorts(tx()?, o)?;
             (None, Detail::Cohorts(Box::new(m)))
@@ -2254,6 +2320,7 @@ impl Serialize for Detail {
             Detail::Srm(x) => x.serialize(s),
             Detail::BgBb(x) => x.serialize(s),
             Detail::Cohorts(x) => x.serialize(s),
+            Detail::KpiSeries(x) => x.serialize(s),
             Detail::Retention(x) => x.serialize(s),
             Detail::Plan(x) => x.serialize(s),
             Detail::Report(x) => x.serialize(s),
@@ -2291,6 +2358,7 @@ pub fn markdown_table() -> String {
                 Input::Spend => "spend",
                 Input::Assignments => "assignments",
                 Input::Touchpoints => "touchpoints",
+                Input::Traffic => "traffic",
             })
             .collect();
         let params: Vec<String> = e.params.iter().map(|p| format!("`{}`", p.name)).collect();
