@@ -203,9 +203,14 @@ fn definition_of(id: &str) -> Option<&'static Definition> {
     })
 }
 
-/// The bucket of a series; JS `"day" | "week" | "month"`.
+/// The bucket of a series; JS `KpiBucket`, `"day" | "week" | "month"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(rename = "KpiBucket")
+)]
+#[serde(rename = "KpiBucket", rename_all = "camelCase")]
 pub enum Bucket {
     /// Local days.
     #[default]
@@ -250,6 +255,7 @@ impl Bucket {
 
 /// Options of [`kpi_series`]; JS `KpiSeriesOptions`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(
     rename = "KpiSeriesOptions",
     rename_all = "camelCase",
@@ -258,19 +264,26 @@ impl Bucket {
 )]
 pub struct KpiSeriesOptions {
     /// Bucket (default day).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub bucket: Bucket,
     /// Glossary ids of the series (default: [`SERIES_METRICS`], and `traffic.conversion_rate`
     /// when a traffic table is given).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub metrics: Option<Vec<String>>,
     /// Split by `"channel"` or a dimension name (default none).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub by: Option<String>,
     /// First bucket: the one containing this date (default the first transaction's).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "DateInput"))]
     pub start: Option<When>,
     /// Last bucket: the one containing this date (default the last transaction's).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "DateInput"))]
     pub end: Option<When>,
     /// IANA time zone of the buckets (default: the transactions' zone).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "string"))]
     pub timezone: Option<Zone>,
     /// ISO weekday weeks start on, 1 = Monday … 7 = Sunday (default 1).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub week_start: u8,
 }
 
@@ -367,21 +380,30 @@ impl KpiSeriesOptions {
 
 /// One metric's series; JS `KpiSeriesMetric`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "KpiSeriesMetric")
+)]
+#[serde(rename = "KpiSeriesMetric", rename_all = "camelCase")]
 pub struct MetricSeries {
     /// The value of each bucket (0 for an empty bucket).
     #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub value: Vec<f64>,
     /// The base of a ratio, bucket by bucket: orders for `orders.aov`, active customers for
-    /// `customers.repeat_share`; `null` for the others.
+    /// `customers.repeat_share`, visits for `traffic.conversion_rate`; `null` for the others.
     #[serde(serialize_with = "crate::columns::opt_f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array | null"))]
     pub denominator: Option<Vec<f64>>,
     /// The value one bucket earlier (NaN where that bucket precedes the data).
     #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub previous: Vec<f64>,
     /// The value one year earlier: 364 days, 52 weeks or 12 months (NaN where that bucket
     /// precedes the data).
     #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub last_year: Vec<f64>,
     /// The metric, its version and the parameters in effect.
     pub definition: DefinitionRef,
@@ -389,14 +411,24 @@ pub struct MetricSeries {
 
 /// The result of [`kpi_series`]; JS `KpiSeries`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct KpiSeries {
     /// First instant of each bucket (epoch ms), one per point of every series.
     #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub time: Vec<f64>,
     /// Each requested metric's series, by glossary id.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "Record<string, KpiSeriesMetric>")
+    )]
     pub series: BTreeMap<&'static str, MetricSeries>,
     /// With `by`: for each value (in name order), the same series over its rows.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "Record<string, Record<string, KpiSeriesMetric>> | null")
+    )]
     pub by: Option<BTreeMap<String, BTreeMap<&'static str, MetricSeries>>>,
 }
 

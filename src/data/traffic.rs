@@ -24,16 +24,22 @@ use super::csv_input::{field, CsvTable};
 use super::{amount_value, time_value_in, Cell, Zone, MAX_TRANSACTIONS, NO_CHANNEL};
 use crate::error::{Error, Result};
 
-/// Which CSV columns hold the traffic fields, and the zone of bare dates.
-#[derive(Debug, Clone, PartialEq)]
+/// Which CSV columns hold the traffic fields, and the zone of bare dates; JS
+/// `TrafficMapping` (`kpiSeries`' option `trafficMapping`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TrafficMapping {
     /// The date column.
+    #[serde(deserialize_with = "super::column_name")]
     pub date: String,
     /// The visits column.
+    #[serde(deserialize_with = "super::column_name")]
     pub visits: String,
     /// The channel column, if any.
+    #[serde(default, deserialize_with = "super::option_column_name")]
     pub channel: Option<String>,
     /// The zone bare dates and naive date-times are read in (default UTC).
+    #[serde(default)]
     pub timezone: Zone,
 }
 

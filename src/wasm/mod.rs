@@ -14,6 +14,7 @@ mod error;
 pub mod experiment;
 pub mod glossary;
 pub mod interop;
+pub mod kpi_series;
 pub mod ltv;
 pub mod progress;
 pub mod retention;
