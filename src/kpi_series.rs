@@ -264,7 +264,7 @@ impl Bucket {
 )]
 pub struct KpiSeriesOptions {
     /// Bucket (default day).
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional, type = "KpiBucket"))]
     pub bucket: Bucket,
     /// Glossary ids of the series (default: [`SERIES_METRICS`], and `traffic.conversion_rate`
     /// when a traffic table is given).

@@ -2183,6 +2183,62 @@ entry("cohorts", cohortsSeen, [
   ...classArgCases(0, () => [Transactions.fromCsv(README_CSV, M), {}], "Transactions", () => Transactions.fromCsv(README_CSV, M)),
 ]);
 
+// --- KPI series. Hand count on README_CSV (a 20 and 35, b 12.5; days 1, 10 and 15 January):
+// daily revenue 20 on day 1, 12.5 on day 10, 35 on day 15, 0 between. `previous` and `lastYear`
+// are NaN only where the earlier bucket precedes the data: the wrapper checks that and zeroes
+// them, so every other value must be finite.
+const kpiSeen = (...a) => {
+  const r = U.kpiSeries(...a);
+  const clean = (series) => Object.fromEntries(Object.entries(series).map(([id, m]) => {
+    for (const field of ["value", "denominator"]) assert.ok(!m[field] || m[field].every(Number.isFinite), `${id} ${field}`);
+    // An earlier bucket before the data is NaN, and only those: previous[0] at least.
+    assert.ok(Number.isNaN(m.previous[0]), `${id} previous[0]`);
+    const zero = (xs) => Array.from(xs, (x) => (Number.isNaN(x) ? 0 : x));
+    return [id, { ...m, previous: zero(m.previous), lastYear: zero(m.lastYear) }];
+  }));
+  return { ...r, series: clean(r.series), by: r.by && Object.fromEntries(Object.entries(r.by).map(([k, v]) => [k, clean(v)])) };
+};
+const KS_TRAFFIC = () => ({ date: ["2024-01-01", "2024-01-10"], visits: [10, 25] });
+entry("kpiSeries", kpiSeen, [
+  c("hand count: daily revenue", () => [Transactions.fromCsv(README_CSV, M), { metrics: ["revenue.net"] }], ok((r) => {
+    const v = Array.from(r.series["revenue.net"].value);
+    assert.equal(v.length, 15);
+    assert.deepEqual([v[0], v[9], v[14]], [20, 12.5, 35]);
+    assert.equal(v.reduce((x, y) => x + y, 0), 67.5);
+  })),
+  c("hand count: monthly new customers", () => [Transactions.fromCsv(README_CSV, M), { bucket: "month", metrics: ["customers.new"] }], ok((r) => assert.deepEqual(Array.from(r.series["customers.new"].value), [2]))),
+  c("traffic columns: conversion rate", () => [Transactions.fromCsv(README_CSV, M), { end: "2024-01-10", metrics: ["traffic.conversion_rate"], traffic: KS_TRAFFIC() }], ok((r) => {
+    const v = Array.from(r.series["traffic.conversion_rate"].value);
+    assert.deepEqual([v[0], v[9]], [1 / 10, 1 / 25]);
+  })),
+  c("unknown bucket", () => [Transactions.fromCsv(README_CSV, M), { bucket: "quarter" }], "E_BAD_OPTION"),
+  c("unknown metric", () => [Transactions.fromCsv(README_CSV, M), { metrics: ["churn.rate"] }], "E_BAD_OPTION"),
+  c("no metrics", () => [Transactions.fromCsv(README_CSV, M), { metrics: [] }], "E_BAD_OPTION"),
+  c("a metric named twice", () => [Transactions.fromCsv(README_CSV, M), { metrics: ["revenue.net", "revenue.net"] }], "E_BAD_OPTION"),
+  c("conversion rate without traffic", () => [Transactions.fromCsv(README_CSV, M), { metrics: ["traffic.conversion_rate"] }], "E_BAD_OPTION"),
+  c("split by an unknown dimension", () => [Transactions.fromCsv(README_CSV, M), { by: "region" }], "E_BAD_OPTION"),
+  c("end before start", () => [Transactions.fromCsv(README_CSV, M), { start: "2024-01-10", end: "2024-01-01" }], either(["E_BAD_OPTION", "E_EMPTY"])),
+  c("a range with no transaction", () => [Transactions.fromCsv(README_CSV, M), { start: "2025-01-01", end: "2025-01-31" }], either(["E_EMPTY", "E_BAD_OPTION"])),
+  c("four centuries of days", () => [Transactions.fromCsv(README_CSV, M), { end: "2400-01-01" }], "E_TOO_LARGE"),
+  c("unparsable start", () => [Transactions.fromCsv(README_CSV, M), { start: "soon" }], either(["E_BAD_OPTION", "E_BAD_DATE"])),
+  c("unknown time zone", () => [Transactions.fromCsv(README_CSV, M), { timezone: "Mars/Olympus" }], "E_BAD_OPTION"),
+  c("weekStart 8", () => [Transactions.fromCsv(README_CSV, M), { bucket: "week", weekStart: 8 }], "E_BAD_OPTION"),
+  c("traffic: negative visits", () => [Transactions.fromCsv(README_CSV, M), { traffic: { date: ["2024-01-01"], visits: [-1] } }], "E_NEGATIVE"),
+  c("traffic: NaN visits", () => [Transactions.fromCsv(README_CSV, M), { traffic: { date: ["2024-01-01"], visits: new Float64Array([NaN]) } }], "E_NON_FINITE"),
+  c("traffic: mismatched columns", () => [Transactions.fromCsv(README_CSV, M), { traffic: { date: ["2024-01-01", "2024-01-02"], visits: [1] } }], "E_LENGTH_MISMATCH"),
+  c("traffic: unparsable date", () => [Transactions.fromCsv(README_CSV, M), { traffic: { date: ["someday"], visits: [1] } }], "E_BAD_DATE"),
+  c("traffic: unknown column", () => [Transactions.fromCsv(README_CSV, M), { traffic: { ...KS_TRAFFIC(), sessions: [1, 2] } }], "E_UNKNOWN_OPTION"),
+  c("traffic: no visits column", () => [Transactions.fromCsv(README_CSV, M), { traffic: { date: ["2024-01-01"] } }], "E_MISSING_COLUMN"),
+  c("traffic: a number", () => [Transactions.fromCsv(README_CSV, M), { traffic: 42 }], "E_BAD_OPTION"),
+  c("traffic CSV: header only", () => [Transactions.fromCsv(README_CSV, M), { traffic: "date,visits\n" }], "E_EMPTY"),
+  c("traffic CSV: no visits column", () => [Transactions.fromCsv(README_CSV, M), { traffic: "date,sessions\n2024-01-01,3\n" }], "E_MISSING_COLUMN"),
+  c("traffic rows: a row that is not an object", () => [Transactions.fromCsv(README_CSV, M), { traffic: [{ date: "2024-01-01", visits: 1 }, 7] }], "E_BAD_TYPE"),
+  c("trafficMapping without traffic", () => [Transactions.fromCsv(README_CSV, M), { trafficMapping: { date: "d", visits: "v" } }], "E_BAD_OPTION"),
+  c("by channel with traffic without a channel column", () => [Transactions.fromCsv("c,d,a,ch\na,2024-01-01,20,x\n", { ...M, channel: "ch" }), { by: "channel", traffic: KS_TRAFFIC() }], "E_BAD_OPTION"),
+  ...optionCases(kpiSeen, 1, [Transactions.fromCsv(README_CSV, M), {}], "weekStart"),
+  ...classArgCases(0, () => [Transactions.fromCsv(README_CSV, M), {}], "Transactions", () => Transactions.fromCsv(README_CSV, M)),
+]);
+
 // --- attribution: journeys from rows, columns, CSV, paths and transactions; the models
 // Hand count (tests/attribution.rs): paths `a > b` (1 conversion, value 10), `b > a` (1 null),
 // `a > b > a` (1 conversion, value 40, 1 null); Markov order 1 credits a 14/13 and b 12/13.

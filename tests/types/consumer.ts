@@ -51,6 +51,9 @@ import {
   experiment,
   experimentFromUnits,
   experimentOnTransactions,
+  kpiSeries,
+  type KpiSeries,
+  type KpiBucket,
   experimentReport,
   inferDateFormat,
   MetricSpec,
@@ -255,13 +258,21 @@ const creditTimes: Float64Array | null | undefined = markovCredit?.credits?.time
 const attributionSentence: string = compareAttribution(attributed, "lastTouch", "markov").channels[0].summary;
 const journeyStats: number = journeysFromTxCsv.touchCount + journeysFromRows.totalConversions + journeysFromColumns.pathCount + journeysFromCsv.touchCount + journeysFromTx.unattributed.value;
 const attributionOptions = attribution(journeysFromRows, { models: ["timeDecay", "positionBased", "lastNonDirect"], halfLifeDays: 3, positionWeights: [0.3, 0.4, 0.3], directChannel: "(direct)" });
+const series: KpiSeries = kpiSeries(tx);
+const weeklyRevenue: Float64Array = kpiSeries(tx, { bucket: "week", metrics: ["revenue.net"], by: "channel", start: "2024-01-01", end: new Date(0) }).series["revenue.net"].previous;
+const conversion: Float64Array | null = kpiSeries(tx, {
+  traffic: "day;sessions\n2024-01-01;40\n",
+  trafficMapping: { date: "day", visits: "sessions", timezone: "Europe/Berlin" },
+}).series["traffic.conversion_rate"].denominator;
+const conversionRows: number = kpiSeries(tx, { traffic: [{ date: "2024-01-01", visits: 3, channel: null }] }).time.length;
+const seriesBucket: KpiBucket = "month";
 const withCredits = attribution(journeysFromTx, { credits: true });
 const paybackByModel: number | null = cacPayback(spend, tx, { attribution: withCredits, model: "markov", margin: 0.6 }).simple[0].value;
 const ltvCacByModel: number | null = ltvToCac(spend, tx, { attribution: withCredits, model: "linear", ltv: "historical" }).rows[0].value;
 
 export const everything = [
   attributed, markovCredit, removal, creditTimes, attributionSentence, journeyStats, attributionOptions,
-  paybackByModel, ltvCacByModel,
+  paybackByModel, ltvCacByModel, series, weeklyRevenue, conversion, conversionRows, seriesBucket,
   cohortGrid, cohortCell, cohortFit,
   specWithAssignments, specFromYaml, retention, lifetime, curve, derl, retentionBack, bgbb, bgbbAlive, bgbbParams,
   spec, specValue, specAov, specHash, specDiff, specBreaking, specText, specOsi, specBack, specEntries, specCanonical, specMapping,
