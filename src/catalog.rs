@@ -19,6 +19,7 @@ pub fn all() -> Vec<&'static Definition> {
     out.extend(crate::ltv::DEFINITIONS.iter());
     out.extend(crate::experiment::DEFINITIONS.iter().copied());
     out.extend(crate::attribution::DEFINITIONS.iter().copied());
+    out.extend(crate::anomaly::DEFINITIONS.iter().copied());
     out
 }
 

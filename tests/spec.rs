@@ -369,6 +369,15 @@ fn other_value(p: &unimetric::glossary::ParameterDef, current: &Value) -> Value 
         "directChannel" => return json!("(none)"),
         "collapseRepeats" => return json!(current != &json!(true)),
         "positionWeights" => return json!([0.3, 0.4, 0.3]),
+        "seasonality" => return json!(14),
+        "robust" => return json!(current != &json!(true)),
+        // Odd windows only.
+        "seasonalWindow" | "trendWindow" | "lowPassWindow" => {
+            return json!(if current == &json!(21) { 23 } else { 21 })
+        }
+        "innerIterations" | "outerIterations" | "maxAnomalies" if !current.is_number() => {
+            return json!(3)
+        }
         _ => {}
     }
     if let Some(values) = p.values {
@@ -1584,4 +1593,116 @@ fn cac_by_attributed_channel_in_a_spec() {
         "metrics": { "cac": { "metric": "cac.attributed" } } });
     let e = MetricSpec::from_value(bad).unwrap_err();
     assert_eq!(e.path(), Some("metrics.cac.params.model"));
+}
+
+/// The anomaly metrics on a KPI series equal `detect_anomalies` on `kpi_series` of the same data:
+/// the flags of daily revenue (robust score and ESD), the trend of weekly orders (STL), and
+/// `customers.repeat_share` tested as counts out of the active customers.
+#[test]
+fn anomaly_metrics_equal_direct_calls() {
+    use unimetric::anomaly::{detect_anomalies, AnomalyMethod, AnomalyOptions, AnomalySeries};
+    use unimetric::kpi_series::{kpi_series, Bucket, KpiSeriesOptions};
+    let demo = MetricSpec::parse(DEMO).unwrap();
+    let (tx, _) = demo_data(&demo);
+    let spec = MetricSpec::parse(&spec_with(json!({
+        "flags": { "metric": "anomaly.detect", "params": { "sensitivity": 0.8 } },
+        "esd": { "metric": "anomaly.esd", "params": { "series": "orders.count", "maxAnomalies": 10 } },
+        "trend": { "metric": "anomaly.stl", "params": { "series": "orders.count", "bucket": "week" } },
+        "repeat": { "metric": "anomaly.detect", "params": { "series": "customers.repeat_share", "bucket": "week", "minDenominator": 50 } }
+    })))
+    .unwrap();
+    let out = eval_all(
+        &spec,
+        &Inputs {
+            transactions: Some(&tx),
+            ..Inputs::default()
+        },
+    );
+    let series = |metric: &str, bucket: Bucket| {
+        let s = kpi_series(
+            &tx,
+            &KpiSeriesOptions {
+                bucket,
+                metrics: Some(vec![metric.into()]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let m = &s.series[metric];
+        (s.time.clone(), m.value.clone(), m.denominator.clone())
+    };
+    let flags =
+        |r: &unimetric::anomaly::AnomalyResult| r.flagged.iter().map(|&f| f as f64).sum::<f64>();
+
+    let (time, revenue, _) = series("revenue.net", Bucket::Day);
+    let direct = detect_anomalies(
+        &AnomalySeries {
+            time,
+            value: revenue,
+            denominator: None,
+        },
+        &AnomalyOptions {
+            sensitivity: 0.8,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(value(&out, "flags"), Some(flags(&direct)));
+    assert!(flags(&direct) > 0.0);
+
+    let (time, orders, _) = series("orders.count", Bucket::Day);
+    let esd = detect_anomalies(
+        &AnomalySeries {
+            time,
+            value: orders,
+            denominator: None,
+        },
+        &AnomalyOptions {
+            method: AnomalyMethod::Esd,
+            max_anomalies: Some(10.0),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(value(&out, "esd"), Some(flags(&esd)));
+
+    let (time, weekly, _) = series("orders.count", Bucket::Week);
+    let stl = detect_anomalies(
+        &AnomalySeries {
+            time,
+            value: weekly,
+            denominator: None,
+        },
+        &AnomalyOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        value(&out, "trend"),
+        stl.decomposition.trend.last().copied()
+    );
+
+    let (time, share, active) = series("customers.repeat_share", Bucket::Week);
+    let active = active.unwrap();
+    let counts: Vec<f64> = share
+        .iter()
+        .zip(&active)
+        .map(|(s, n)| (s * n).round())
+        .collect();
+    let rate = detect_anomalies(
+        &AnomalySeries {
+            time,
+            value: counts,
+            denominator: Some(active),
+        },
+        &AnomalyOptions {
+            min_denominator: 50.0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(rate.p_value.is_some());
+    assert_eq!(value(&out, "repeat"), Some(flags(&rate)));
+    let detail =
+        serde_json::to_value(&out.iter().find(|e| e.name == "repeat").unwrap().detail).unwrap();
+    assert!(detail["pValue"].is_array());
 }

@@ -722,10 +722,16 @@ pub struct Decomposition {
     /// The seasonal periods used, in points (empty: no seasonal component).
     pub periods: Vec<u32>,
     /// Trend.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub trend: Vec<f64>,
     /// Seasonal component (the sum over the periods).
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub seasonal: Vec<f64>,
     /// Remainder = series − trend − seasonal.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub remainder: Vec<f64>,
 }
 
@@ -735,20 +741,34 @@ pub struct Decomposition {
 #[serde(rename_all = "camelCase")]
 pub struct AnomalyResult {
     /// The series analysed: value, or value ÷ denominator for a rate series.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub observed: Vec<f64>,
     /// What trend and seasonality lead to expect (a rate for rate series).
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub expected: Vec<f64>,
     /// Lower edge of the band.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub lower: Vec<f64>,
     /// Upper edge of the band.
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub upper: Vec<f64>,
     /// Robust z-score (esd: z-score against the non-outliers).
+    #[serde(serialize_with = "crate::columns::f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array"))]
     pub score: Vec<f64>,
     /// 1 when flagged, else 0.
+    #[serde(serialize_with = "crate::columns::u8s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Uint8Array"))]
     pub flagged: Vec<u8>,
     /// 1 flagged above the band, −1 flagged below, 0 not flagged.
     pub direction: Vec<i8>,
     /// Rate series: the two-sided binomial p-value of each count (null without a denominator).
+    #[serde(serialize_with = "crate::columns::opt_f64s")]
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Float64Array | null"))]
     pub p_value: Option<Vec<f64>>,
     /// Trend, seasonal and remainder.
     pub decomposition: Decomposition,

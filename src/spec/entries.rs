@@ -465,6 +465,92 @@ const fn series_entry(d: &'static Definition, call: &'static str) -> Entry {
     }
 }
 
+/// Parameter `series` of the anomaly entries: the KPI series the flags are computed on.
+pub const ANOMALY_SERIES: ParameterDef = ParameterDef::new(
+    "series",
+    "\"revenue.net\"",
+    "The KPI series (a kpiSeries metric) whose points are flagged; for customers.repeat_share the counts out of the active customers are tested as a rate.",
+)
+.text("revenue.net")
+.one_of(crate::kpi_series::SERIES_METRICS);
+
+/// The spec parameters of `anomaly.stl`: the series, its buckets, and STL's settings.
+const ANOMALY_STL_PARAMS: &[ParameterDef] = &[
+    ANOMALY_SERIES,
+    crate::kpi_series::BUCKET,
+    crate::kpi_series::START,
+    crate::kpi_series::END,
+    crate::data::dates::TIMEZONE,
+    crate::data::dates::WEEK_START,
+    crate::anomaly::SEASONALITY,
+    crate::anomaly::SEASONAL_WINDOW,
+    crate::anomaly::TREND_WINDOW,
+    crate::anomaly::LOW_PASS_WINDOW,
+    crate::anomaly::SEASONAL_DEGREE,
+    crate::anomaly::TREND_DEGREE,
+    crate::anomaly::LOW_PASS_DEGREE,
+    crate::anomaly::SEASONAL_JUMP,
+    crate::anomaly::TREND_JUMP,
+    crate::anomaly::LOW_PASS_JUMP,
+    crate::anomaly::ROBUST,
+    crate::anomaly::INNER_ITERATIONS,
+    crate::anomaly::OUTER_ITERATIONS,
+];
+
+/// The spec parameters of `anomaly.detect`: `anomaly.stl`'s and the robust score's.
+const ANOMALY_DETECT_PARAMS: &[ParameterDef] = &[
+    ANOMALY_SERIES,
+    crate::kpi_series::BUCKET,
+    crate::kpi_series::START,
+    crate::kpi_series::END,
+    crate::data::dates::TIMEZONE,
+    crate::data::dates::WEEK_START,
+    crate::anomaly::SEASONALITY,
+    crate::anomaly::DIRECTION,
+    crate::anomaly::SENSITIVITY,
+    crate::anomaly::ALPHA,
+    crate::anomaly::MIN_DENOMINATOR,
+    crate::anomaly::SEASONAL_WINDOW,
+    crate::anomaly::TREND_WINDOW,
+    crate::anomaly::LOW_PASS_WINDOW,
+    crate::anomaly::SEASONAL_DEGREE,
+    crate::anomaly::TREND_DEGREE,
+    crate::anomaly::LOW_PASS_DEGREE,
+    crate::anomaly::SEASONAL_JUMP,
+    crate::anomaly::TREND_JUMP,
+    crate::anomaly::LOW_PASS_JUMP,
+    crate::anomaly::ROBUST,
+    crate::anomaly::INNER_ITERATIONS,
+    crate::anomaly::OUTER_ITERATIONS,
+];
+
+/// The spec parameters of `anomaly.esd`: `anomaly.stl`'s and the ESD test's.
+const ANOMALY_ESD_PARAMS: &[ParameterDef] = &[
+    ANOMALY_SERIES,
+    crate::kpi_series::BUCKET,
+    crate::kpi_series::START,
+    crate::kpi_series::END,
+    crate::data::dates::TIMEZONE,
+    crate::data::dates::WEEK_START,
+    crate::anomaly::SEASONALITY,
+    crate::anomaly::DIRECTION,
+    crate::anomaly::ALPHA,
+    crate::anomaly::MAX_ANOMALIES,
+    crate::anomaly::MIN_DENOMINATOR,
+    crate::anomaly::SEASONAL_WINDOW,
+    crate::anomaly::TREND_WINDOW,
+    crate::anomaly::LOW_PASS_WINDOW,
+    crate::anomaly::SEASONAL_DEGREE,
+    crate::anomaly::TREND_DEGREE,
+    crate::anomaly::LOW_PASS_DEGREE,
+    crate::anomaly::SEASONAL_JUMP,
+    crate::anomaly::TREND_JUMP,
+    crate::anomaly::LOW_PASS_JUMP,
+    crate::anomaly::ROBUST,
+    crate::anomaly::INNER_ITERATIONS,
+    crate::anomaly::OUTER_ITERATIONS,
+];
+
 const ENTRIES: &[Entry] = &[
     Entry {
         metric: "customer.summary",
@@ -502,6 +588,33 @@ const ENTRIES: &[Entry] = &[
         headline: "the value of the last bucket of the series (a spec evaluation cannot take traffic yet: E_BAD_OPTION)",
         unit: "orders per visit",
         params: crate::kpi_series::PARAMS,
+    },
+    Entry {
+        metric: "anomaly.stl",
+        definition: &crate::anomaly::STL,
+        call: "detectAnomalies(kpiSeries(tx, { bucket, start, end, metrics: [series] }).series[series], options).decomposition",
+        inputs: TX,
+        headline: "the trend of the last bucket",
+        unit: "units of the series",
+        params: ANOMALY_STL_PARAMS,
+    },
+    Entry {
+        metric: "anomaly.detect",
+        definition: &crate::anomaly::DETECT,
+        call: "detectAnomalies(kpiSeries(tx, { bucket, start, end, metrics: [series] }).series[series], options)",
+        inputs: TX,
+        headline: "the number of flagged buckets",
+        unit: "buckets",
+        params: ANOMALY_DETECT_PARAMS,
+    },
+    Entry {
+        metric: "anomaly.esd",
+        definition: &crate::anomaly::ESD,
+        call: "detectAnomalies(kpiSeries(tx, { bucket, start, end, metrics: [series] }).series[series], { ...options, method: \"esd\" })",
+        inputs: TX,
+        headline: "the number of flagged buckets",
+        unit: "buckets",
+        params: ANOMALY_ESD_PARAMS,
     },
     Entry {
         metric: "cac.blended",
@@ -962,6 +1075,13 @@ pub(crate) enum Call {
     BgBb(SummaryOptions, crate::ltv::bgbb::BgBbOptions),
     Cohorts(Box<crate::cohort::CohortOptions>),
     KpiSeries(&'static str, Box<crate::kpi_series::KpiSeriesOptions>),
+    Anomaly {
+        /// `anomaly.stl`, `.detect` or `.esd`.
+        id: &'static str,
+        /// The KPI series' metric and buckets.
+        series: Box<crate::kpi_series::KpiSeriesOptions>,
+        options: Box<crate::anomaly::AnomalyOptions>,
+    },
     Retention {
         survivors: crate::ltv::retention::Survivors,
         options: crate::ltv::retention::RetentionOptions,
@@ -1347,6 +1467,42 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
             placed(o.check(), params)?;
             Call::KpiSeries(entry.metric, Box::new(o))
         }
+        "anomaly.stl" | "anomaly.detect" | "anomaly.esd" => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Series {
+                series: Option<String>,
+            }
+            let keys: Vec<&str> = crate::kpi_series::PARAMS
+                .iter()
+                .map(|d| d.name)
+                .filter(|k| *k != "by")
+                .collect();
+            let mut s: crate::kpi_series::KpiSeriesOptions = options(params, &keys)?;
+            let metric = options::<Series>(params, &["series"])?
+                .series
+                .unwrap_or_else(|| ANOMALY_SERIES.default_text().to_string());
+            s.metrics = Some(vec![metric]);
+            placed(s.check(), params)?;
+            let own: Vec<&str> = entry
+                .params
+                .iter()
+                .map(|d| d.name)
+                .filter(|k| {
+                    crate::glossary::field_names::<crate::anomaly::AnomalyOptions>().contains(k)
+                })
+                .collect();
+            let mut o: crate::anomaly::AnomalyOptions = options(params, &own)?;
+            if entry.metric == "anomaly.esd" {
+                o.method = crate::anomaly::AnomalyMethod::Esd;
+            }
+            placed(o.check(), params)?;
+            Call::Anomaly {
+                id: entry.metric,
+                series: Box::new(s),
+                options: Box::new(o),
+            }
+        }
         "cohort.matrix" => {
             let keys: Vec<&str> = crate::cohort::DEFINITION
                 .parameters
@@ -1534,6 +1690,8 @@ pub enum Detail {
     Cohorts(Box<crate::cohort::CohortMatrix>),
     /// `kpiSeries(…)`.
     KpiSeries(Box<crate::kpi_series::KpiSeries>),
+    /// `detectAnomalies(…)` on a KPI series.
+    Anomaly(Box<crate::anomaly::AnomalyResult>),
     /// `fitBgBb(…)` with each customer's P(alive).
     BgBb(Box<BgBbOut>),
     /// `fitShiftedBetaGeometric(…)` with its DERL and expected lifetime.
@@ -2120,6 +2278,23 @@ fn run(
             let value = series.series.get(id).and_then(|m| m.value.last().copied());
             (value, Detail::KpiSeries(Box::new(series)))
         }
+        Call::Anomaly {
+            id,
+            series,
+            options,
+        } => {
+            let s = crate::kpi_series::kpi_series(tx()?, series)?;
+            let m = s.series.values().next().ok_or_else(|| Error::Empty {
+                what: "series".into(),
+            })?;
+            let r = crate::anomaly::detect_anomalies(&anomaly_input(&s.time, m), options)?;
+            let value = if *id == "anomaly.stl" {
+                r.decomposition.trend.last().copied()
+            } else {
+                Some(r.flagged.iter().map(|&f| f64::from(f)).sum())
+            };
+            (value, Detail::Anomaly(Box::new(r)))
+        }
         Call::Cohorts(o) => {
             let m = crate::cohort::cohorts(tx()?, o)?;
             (None, Detail::Cohorts(Box::new(m)))
@@ -2321,6 +2496,7 @@ impl Serialize for Detail {
             Detail::BgBb(x) => x.serialize(s),
             Detail::Cohorts(x) => x.serialize(s),
             Detail::KpiSeries(x) => x.serialize(s),
+            Detail::Anomaly(x) => x.serialize(s),
             Detail::Retention(x) => x.serialize(s),
             Detail::Plan(x) => x.serialize(s),
             Detail::Report(x) => x.serialize(s),
@@ -2377,4 +2553,31 @@ pub fn markdown_table() -> String {
         ));
     }
     s
+}
+
+/// A KPI series metric as the input of anomaly detection: its values, and for
+/// `customers.repeat_share` (a share of active customers) the repeat customers as counts out of
+/// the active customers, so that the rate test applies. Other ratios (`orders.aov`) are values.
+fn anomaly_input(
+    time: &[f64],
+    m: &crate::kpi_series::MetricSeries,
+) -> crate::anomaly::AnomalySeries {
+    let rate = m.definition.metric == crate::kpi_series::REPEAT_SHARE.id;
+    match (&m.denominator, rate) {
+        (Some(d), true) => crate::anomaly::AnomalySeries {
+            time: time.to_vec(),
+            value: m
+                .value
+                .iter()
+                .zip(d)
+                .map(|(v, n)| (v * n).round())
+                .collect(),
+            denominator: Some(d.clone()),
+        },
+        _ => crate::anomaly::AnomalySeries {
+            time: time.to_vec(),
+            value: m.value.clone(),
+            denominator: None,
+        },
+    }
 }

@@ -3,6 +3,7 @@
 //! It converts JS values to core inputs, calls the core, and converts results back. No metric
 //! logic lives here. Errors become JS `Error`s with `code`, `column` and `row` properties.
 
+pub mod anomaly;
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod attribution;
