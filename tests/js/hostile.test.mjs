@@ -2239,6 +2239,42 @@ entry("kpiSeries", kpiSeen, [
   ...classArgCases(0, () => [Transactions.fromCsv(README_CSV, M), {}], "Transactions", () => Transactions.fromCsv(README_CSV, M)),
 ]);
 
+// --- Anomaly flags. Hand case: 28 days of a flat 100 with ±1 alternation and a spike of 200 on
+// day 14: the one flag, upward.
+const AD = 86_400_000;
+const AT = () => Float64Array.from({ length: 28 }, (_, i) => Date.UTC(2024, 0, 1) + i * AD);
+const AV = () => Array.from({ length: 28 }, (_, i) => (i === 14 ? 200 : 100 + (i % 2 ? 1 : -1)));
+const AS = (extra = {}) => ({ time: AT(), value: AV(), ...extra });
+entry("detectAnomalies", (...a) => U.detectAnomalies(...a), [
+  c("hand case: the spike is the one flag", () => [AS(), { seasonality: "none" }], ok((r) => {
+    assert.deepEqual(Array.from(r.flagged).flatMap((f, i) => (f ? [i] : [])), [14]);
+    assert.equal(r.direction[14], 1);
+  })),
+  c("ISO text times", () => [AS({ time: Array.from(AT(), (t) => new Date(t).toISOString()) }), { seasonality: "none" }], ok((r) => assert.equal(r.flagged[14], 1))),
+  c("rate series: counts out of a denominator", () => [AS({ value: AV().map((v) => v / 10), denominator: AV().map(() => 100) }), { seasonality: "none" }], ok((r) => assert.equal(r.pValue.length, 28))),
+  c("no points", () => [{ time: new Float64Array(0), value: [] }], "E_EMPTY"),
+  c("three points", () => [{ time: AT().slice(0, 3), value: [1, 2, 3] }], "E_INSUFFICIENT_DATA"),
+  c("value shorter than time", () => [AS({ value: AV().slice(1) })], "E_LENGTH_MISMATCH"),
+  c("NaN value", () => [AS({ value: AV().map((v, i) => (i === 3 ? NaN : v)) })], "E_NON_FINITE"),
+  c("Infinity value", () => [AS({ value: AV().map((v, i) => (i === 3 ? Infinity : v)) })], "E_NON_FINITE"),
+  c("times out of order", () => [AS({ time: AT().reverse() })], "E_OUT_OF_RANGE"),
+  c("a duplicate time", () => [AS({ time: AT().map((t, i) => (i === 5 ? t - AD : t)) })], "E_OUT_OF_RANGE"),
+  c("a gap", () => [AS({ time: AT().map((t, i) => (i > 10 ? t + AD : t)) })], "E_OUT_OF_RANGE"),
+  c("negative denominator", () => [AS({ denominator: AV().map((v, i) => (i === 2 ? -1 : 300)) })], either(["E_NEGATIVE", "E_OUT_OF_RANGE"])),
+  c("value above its denominator", () => [AS({ denominator: AV().map(() => 50) })], "E_OUT_OF_RANGE"),
+  c("unparsable time", () => [AS({ time: ["soon", ...Array.from(AT()).slice(1)] })], "E_BAD_DATE"),
+  c("no value column", () => [{ time: AT() }], "E_MISSING_COLUMN"),
+  c("an unknown column", () => [AS({ previous: AV() })], "E_UNKNOWN_OPTION"),
+  c("series not an object", () => [[1, 2, 3]], "E_BAD_OPTION"),
+  c("sensitivity 2", () => [AS(), { sensitivity: 2 }], "E_BAD_OPTION"),
+  c("an even seasonal window", () => [AS(), { seasonality: 7, seasonalWindow: 8 }], "E_BAD_OPTION"),
+  c("seasonality 1", () => [AS(), { seasonality: 1 }], "E_BAD_OPTION"),
+  c("a period given twice", () => [AS(), { seasonality: [7, 7] }], "E_BAD_OPTION"),
+  c("unknown direction", () => [AS(), { direction: "sideways" }], "E_BAD_OPTION"),
+  c("maxAnomalies without esd", () => [AS(), { maxAnomalies: 3 }], "E_BAD_OPTION"),
+  ...optionCases((...a) => U.detectAnomalies(...a), 1, [AS(), {}], "sensitivity"),
+]);
+
 // --- attribution: journeys from rows, columns, CSV, paths and transactions; the models
 // Hand count (tests/attribution.rs): paths `a > b` (1 conversion, value 10), `b > a` (1 null),
 // `a > b > a` (1 conversion, value 40, 1 null); Markov order 1 credits a 14/13 and b 12/13.

@@ -52,6 +52,8 @@ import {
   experimentFromUnits,
   experimentOnTransactions,
   kpiSeries,
+  detectAnomalies,
+  type AnomalyResult,
   type KpiSeries,
   type KpiBucket,
   experimentReport,
@@ -266,6 +268,13 @@ const conversion: Float64Array | null = kpiSeries(tx, {
 }).series["traffic.conversion_rate"].denominator;
 const conversionRows: number = kpiSeries(tx, { traffic: [{ date: "2024-01-01", visits: 3, channel: null }] }).time.length;
 const seriesBucket: KpiBucket = "month";
+const flags: AnomalyResult = detectAnomalies({ time: series.time, value: series.series["revenue.net"].value });
+const flagged: Uint8Array = detectAnomalies(
+  { time: ["2024-01-01", "2024-01-02"], value: [1, 2], denominator: null },
+  { seasonality: [7, 30], direction: "down", sensitivity: 0.7, method: "esd", maxAnomalies: 3, robust: true },
+).flagged;
+const band: Float64Array = flags.upper;
+const trendPart: Float64Array = flags.decomposition.trend;
 const withCredits = attribution(journeysFromTx, { credits: true });
 const paybackByModel: number | null = cacPayback(spend, tx, { attribution: withCredits, model: "markov", margin: 0.6 }).simple[0].value;
 const ltvCacByModel: number | null = ltvToCac(spend, tx, { attribution: withCredits, model: "linear", ltv: "historical" }).rows[0].value;
@@ -273,6 +282,7 @@ const ltvCacByModel: number | null = ltvToCac(spend, tx, { attribution: withCred
 export const everything = [
   attributed, markovCredit, removal, creditTimes, attributionSentence, journeyStats, attributionOptions,
   paybackByModel, ltvCacByModel, series, weeklyRevenue, conversion, conversionRows, seriesBucket,
+  flags, flagged, band, trendPart,
   cohortGrid, cohortCell, cohortFit,
   specWithAssignments, specFromYaml, retention, lifetime, curve, derl, retentionBack, bgbb, bgbbAlive, bgbbParams,
   spec, specValue, specAov, specHash, specDiff, specBreaking, specText, specOsi, specBack, specEntries, specCanonical, specMapping,
