@@ -32,6 +32,7 @@ import {
 } from "/pkg/unimetric.js";
 import { attributionTask, freeTouchpoints, readTouchpoints } from "./worker-attribution.js";
 import { DAY_MS, attempt, isoDay, plainError } from "./worker-common.js";
+import { tileSeries } from "./worker-kpi-series.js";
 import { specTask } from "./worker-spec.js";
 
 // The package's worker runs requests strictly one after another, so a computation never sees a
@@ -432,7 +433,11 @@ const handlers = {
     return { ...attributionTask(current, options), data: describe() };
   },
 
-  /** KPIs with the definitions they refer to, plus the monthly net revenue series. */
+  /**
+   * KPIs with the definitions they refer to, the monthly net revenue series, and the tiles'
+   * monthly KPI series (`series`, www/worker-kpi-series.js; null with `seriesError` when the
+   * library cannot make them).
+   */
   compute({ period, observationEnd }) {
     if (!current) throw new Error("no data loaded");
     const options = observationEnd ? { period, observationEnd } : { period };
@@ -442,7 +447,15 @@ const handlers = {
       const id = value?.definition?.metric;
       if (id && !definitions[id]) definitions[id] = getDefinition(id);
     }
-    return { kpis, definitions, monthly: monthlyRevenue(kpis.observationEnd), data: describe() };
+    const series = attempt(() => tileSeries(current.tx, observationEnd));
+    return {
+      kpis,
+      definitions,
+      monthly: monthlyRevenue(kpis.observationEnd),
+      series: series.value,
+      seriesError: series.error,
+      data: describe(),
+    };
   },
 };
 

@@ -9,7 +9,7 @@ import { subscribe } from "./state.js";
 
 /**
  * Sets `window.__unimetricEngine` to the worker client now, and each section's global whenever
- * its result changes: `__unimetric` (the KPIs), `__unimetricCac`, `__unimetricChurn`,
+ * its result changes: `__unimetric` (the KPIs), `__unimetricSeries` (the tiles' monthly series), `__unimetricCac`, `__unimetricChurn`,
  * `__unimetricAttribution`, `__unimetricLtv`, `__unimetricCohorts` (`{ options, matrix, retention, retentionError }`),
  * `__unimetricSegments` (null after a failure), `__unimetricExperiment`
  * (`{ result, plan }`, each null after a failure) and `__unimetricSpec` (the metric spec).
@@ -18,6 +18,7 @@ export function installHooks(engine) {
   window.__unimetricEngine = engine;
   subscribe("kpis", (state) => {
     window.__unimetric = state.result ? state.result.kpis : null;
+    exposeSeries(state);
   });
   subscribe("cac", exposeCac);
   subscribe("attribution", exposeAttribution);
@@ -29,6 +30,34 @@ export function installHooks(engine) {
   subscribe("experiment", (state) => {
     window.__unimetricExperiment = { result: state.experimentResult ?? null, plan: state.planResult ?? null };
   });
+}
+
+/**
+ * The KPI tiles' monthly series as the worker sent them (plain arrays: `time`, and per metric
+ * `value`, `previous`, `lastYear`, `definition`), the tile → metric mapping, the series error,
+ * and per tile what it shows (`tiles[key]`: month, value, changes, sparkline values and text).
+ */
+function exposeSeries(state) {
+  const series = state.result?.series;
+  if (!state.result) {
+    window.__unimetricSeries = null;
+    return;
+  }
+  window.__unimetricSeries = {
+    observationEnd: state.result.kpis.observationEnd,
+    error: state.result.seriesError,
+    mapping: series ? { ...series.tiles } : null,
+    time: series ? Array.from(series.time) : null,
+    series: series
+      ? Object.fromEntries(
+          Object.entries(series.series).map(([id, s]) => [
+            id,
+            { value: Array.from(s.value), previous: Array.from(s.previous), lastYear: Array.from(s.lastYear), definition: s.definition },
+          ]),
+        )
+      : null,
+    tiles: state.trends ?? {},
+  };
 }
 
 /** The raw library results the CAC section shows. */

@@ -2,6 +2,7 @@
 // page. Every number is a field of the library's kpis() from the worker.
 
 import { chartIn } from "./chart.js";
+import { seriesButton, seriesParams, tileTrend, trendElement } from "./kpi-trend.js";
 import { runTask } from "./engine.js";
 import { $, LOCALE, formatValue, h, isoDay, shownUnit } from "./format.js";
 import { choices, defaultOf } from "./limits.js";
@@ -41,11 +42,27 @@ export function readKpiSettings(params) {
   $("end").value = state.end;
 }
 
-function renderTiles(kpis) {
+/**
+ * What each tile with a series shows of it (kpi-trend.js tileTrend), by tile key; {} without
+ * series.
+ */
+function tileTrends(result) {
+  const trends = {};
+  if (!result.series) return trends;
+  for (const { key, format } of TILES) {
+    const id = result.series.tiles[key];
+    if (!id) continue;
+    const trend = tileTrend(result.series, id, result.kpis.observationEnd, format);
+    if (trend) trends[key] = trend;
+  }
+  return trends;
+}
+
+function renderTiles(kpis, trends) {
   const tiles = TILES.map(({ key, format }) => {
     const kpi = kpis[key];
     const { metric, version } = kpi.definition;
-    return tileElement({
+    const tile = tileElement({
       key,
       name: kpi.name,
       value: formatValue(kpi.value, format),
@@ -54,6 +71,16 @@ function renderTiles(kpis) {
       version,
       open: { open: key },
     });
+    const trend = trends[key];
+    if (trend) {
+      tile.querySelector(".tile-def").before(trendElement(trend, kpi.name, format));
+      // The KPI's Definition button and the series' button share a row (wrapping when narrow).
+      const definition = tile.querySelector("button[data-open]");
+      const row = h("div", { className: "tile-buttons" });
+      definition.replaceWith(row);
+      row.append(definition, seriesButton(trend.metric, kpi.name));
+    }
+    return tile;
   });
   $("tiles").replaceChildren(...tiles);
 }
@@ -69,6 +96,18 @@ function openDefinition(key) {
   const def = result.definitions[kpi.definition.metric];
   if (!def) return;
   showDefinition(def, formatParams(kpi.definition.params));
+}
+
+/** The definition of the series metric `id` behind a tile's sparkline and changes. */
+function openSeriesDefinition(id) {
+  const series = state.result?.series;
+  const def = series?.definitions[id];
+  if (!def) return;
+  showDefinition(
+    def,
+    seriesParams(series.series[id].definition.params),
+    "The tile's sparkline (the last 12 complete months) and its changes against the month before and the same month a year earlier.",
+  );
 }
 
 async function renderChart(monthly) {
@@ -130,7 +169,8 @@ export async function compute() {
     if (generation !== state.generation) return;
     state.result = result;
     state.data = result.data;
-    renderTiles(result.kpis);
+    state.trends = tileTrends(result);
+    renderTiles(result.kpis, state.trends);
     clearError();
     setStatus(describeData(result.data, result.kpis));
     $("footer-version").textContent =
@@ -141,6 +181,7 @@ export async function compute() {
   } catch (err) {
     if (generation !== state.generation) return;
     state.result = null;
+    state.trends = null;
     publish("kpis");
     renderPlaceholders();
     $("chart-section").hidden = true;
@@ -176,5 +217,7 @@ export function wireKpis() {
   $("tiles").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-open]");
     if (button) openDefinition(button.dataset.open);
+    const series = event.target.closest("button[data-series]");
+    if (series) openSeriesDefinition(series.dataset.series);
   });
 }

@@ -54,6 +54,7 @@ export const state = {
   loadedGeneration: null, // the engine generation that holds it
   data: null, // description of the loaded data set (from the worker)
   result: null, // last successful computation
+  trends: null, // what each KPI tile shows of its monthly series (kpi-trend.js), by tile key
   generation: 0, // increments per computation; stale answers are dropped
   cac: null, // each section's settings, from the URL
   cacResult: null, // last successful CAC computation (with spend)
