@@ -3,11 +3,11 @@
 //! core's types (`crate::attribution`).
 
 use super::convert::{
-    bad_option, bad_type, check_keys, csv_and_mapping, csv_bytes, each, ensure_fits, f64_column,
-    for_each_row, get, given_column, id_column, required_column, time_column, type_name, Ids,
-    JsResult, OwnedCell, TEXT_ENTRY_BYTES,
+    bad_option, bad_type, check_keys, csv_bytes, each, ensure_fits, f64_column, for_each_row, get,
+    given_column, id_column, required_column, time_column, type_name, Ids, JsResult, OwnedCell,
+    TEXT_ENTRY_BYTES,
 };
-use super::interop::{read, read_with, to_js};
+use super::interop::{csv_and_mapping, read, read_with, to_js};
 use super::transactions::Transactions;
 use crate::attribution::{
     AttributionOptions, ConversionColumns, JourneyMapping, JourneyPaths,

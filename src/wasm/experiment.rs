@@ -2,11 +2,11 @@
 //! `experimentReport`, `srmCheck`, `planExperiment`.
 
 use super::convert::{
-    bad_option, bad_type, check_keys, csv_and_mapping, each, ensure_fits, f64_column, for_each_row,
-    get, given_column, id_column, missing, object_keys, required_column, time_column, type_name,
-    Ids, JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
+    bad_option, bad_type, check_keys, each, ensure_fits, f64_column, for_each_row, get,
+    given_column, id_column, missing, object_keys, required_column, time_column, type_name, Ids,
+    JsResult, OwnedCell, F64_ENTRY_BYTES, TEXT_ENTRY_BYTES,
 };
-use super::interop::{deserialize, read, read_with, to_js};
+use super::interop::{csv_and_mapping, deserialize, read, read_with, to_js};
 use super::transactions::Transactions;
 use crate::error::{join_names, Error};
 use crate::experiment::{

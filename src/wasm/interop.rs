@@ -12,7 +12,7 @@
 //!   becomes `null`, and the columns marked by [`crate::columns`] become typed arrays
 //!   (`Float64Array`, `Uint32Array`, `Uint8Array`) in one copy.
 
-use super::convert::{check_keys, object_keys, to_js_error, type_name};
+use super::convert::{bad_option, check_keys, csv_bytes, get, object_keys, to_js_error, type_name};
 use crate::columns::{FLOAT64, UINT32, UINT8};
 use crate::error::Error;
 use crate::glossary::field_names;
@@ -529,4 +529,43 @@ impl ser::Serializer for Number {
         serialize_seq(len: Option<usize>) -> Self::SerializeSeq;
     }
     refuse_compounds!(f64);
+}
+
+/// The CSV bytes of `input` and the `mapping` option (of type `M`, read as `function`'s) naming
+/// their columns, when `input` is CSV text or bytes; `None` when it is rows or columns (and no
+/// mapping is given). A mapping without `timezone` reads naive times in `zone` (`zone_of` names
+/// its field). `E_BAD_OPTION` when CSV comes without a mapping (`fields` lists the mapping's
+/// keys) or a mapping comes with rows or columns (`values` says which names those use).
+pub fn csv_and_mapping<M: serde::de::DeserializeOwned>(
+    input: &JsValue,
+    options: &JsValue,
+    function: &str,
+    (fields, values): (&str, &str),
+    zone: &crate::data::Zone,
+    zone_of: impl FnOnce(&mut M) -> &mut crate::data::Zone,
+) -> crate::Result<Option<(Vec<u8>, M)>> {
+    let mapping = if options.is_object() {
+        Some(get(options, "mapping")).filter(|m| !m.is_undefined() && !m.is_null())
+    } else {
+        None
+    };
+    let csv = input.is_string() || input.dyn_ref::<js_sys::Uint8Array>().is_some();
+    match (csv, mapping) {
+        (true, Some(mv)) => {
+            let mut m: M = read(&mv, &format!("{function} (mapping)"))?;
+            if get(&mv, "timezone").is_undefined() {
+                *zone_of(&mut m) = zone.clone();
+            }
+            Ok(Some((csv_bytes(input)?, m)))
+        }
+        (true, None) => Err(bad_option(
+            "mapping",
+            format!("input given as CSV needs options.mapping {{ {fields} }}"),
+        )),
+        (false, Some(_)) => Err(bad_option(
+            "mapping",
+            format!("names the columns of input given as CSV; {values}"),
+        )),
+        (false, None) => Ok(None),
+    }
 }
