@@ -40,7 +40,7 @@
 use crate::data::dates::{default_week_start, OBSERVATION_END, TIMEZONE, WEEK_START};
 use crate::data::{Calendar, ObservationEnd, Period, Transactions, Zone, NO_CHANNEL};
 use crate::error::{Error, Result};
-use crate::glossary::{field_names, Definition, DefinitionRef, ParamValue, ParameterDef};
+use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use serde::{Deserialize, Serialize};
 
 /// The channel name given to customers whose first purchase carries no channel.
@@ -271,33 +271,8 @@ impl CohortOptions {
     /// assert_eq!(e.code(), "E_UNKNOWN_OPTION");
     /// ```
     pub fn from_json(text: &str) -> Result<CohortOptions> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| Error::BadOption {
-                option: "options".into(),
-                message: e.to_string(),
-            })?;
-        let serde_json::Value::Object(map) = &value else {
-            return Err(Error::BadOption {
-                option: "options".into(),
-                message: "cohorts expects an options object".into(),
-            });
-        };
-        let known = field_names::<CohortOptions>();
-        if let Some(k) = map
-            .keys()
-            .find(|k| !known.contains(&k.as_str()) && k.as_str() != "marginRate")
-        {
-            return Err(Error::UnknownOption {
-                option: k.clone(),
-                function: "cohorts".into(),
-                known: known.join(", "),
-            });
-        }
         let opts: CohortOptions =
-            serde_path_to_error::deserialize(&value).map_err(|e| Error::BadOption {
-                option: e.path().to_string(),
-                message: e.inner().to_string(),
-            })?;
+            crate::glossary::options_from_json(text, "cohorts", &["marginRate"])?;
         opts.check()?;
         Ok(opts)
     }

@@ -336,6 +336,51 @@ pub fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] 
     fields
 }
 
+/// Reads an options object of type `T` from JSON text, as the binding reads it from JS: a key
+/// that is not one of `T`'s fields (or of `aliases`) is `E_UNKNOWN_OPTION` naming `function`
+/// and the known keys, a value of the wrong type `E_BAD_OPTION` naming the option's path.
+/// Ranges are the caller's to check.
+///
+/// ```
+/// use unimetric::cohort::CohortOptions;
+/// let o: CohortOptions = unimetric::glossary::options_from_json(r#"{ "maxAge": 12 }"#, "cohorts", &[]).unwrap();
+/// assert_eq!(o.max_age, Some(12.0));
+/// let e = unimetric::glossary::options_from_json::<CohortOptions>("[1]", "cohorts", &[]).unwrap_err();
+/// assert_eq!(e.code(), "E_BAD_OPTION");
+/// ```
+pub fn options_from_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    function: &str,
+    aliases: &[&str],
+) -> crate::Result<T> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| crate::Error::BadOption {
+            option: "options".into(),
+            message: e.to_string(),
+        })?;
+    let serde_json::Value::Object(map) = &value else {
+        return Err(crate::Error::BadOption {
+            option: "options".into(),
+            message: format!("{function} expects an options object"),
+        });
+    };
+    let known = field_names::<T>();
+    if let Some(k) = map
+        .keys()
+        .find(|k| !known.contains(&k.as_str()) && !aliases.contains(&k.as_str()))
+    {
+        return Err(crate::Error::UnknownOption {
+            option: k.clone(),
+            function: function.into(),
+            known: known.join(", "),
+        });
+    }
+    serde_path_to_error::deserialize(&value).map_err(|e| crate::Error::BadOption {
+        option: e.path().to_string(),
+        message: e.inner().to_string(),
+    })
+}
+
 struct FieldNames<'a>(&'a mut &'static [&'static str]);
 
 impl<'de> serde::Deserializer<'de> for FieldNames<'_> {

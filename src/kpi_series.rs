@@ -64,7 +64,7 @@ use crate::data::dates::{default_week_start, TIMEZONE, WEEK_START};
 use crate::data::traffic::Traffic;
 use crate::data::{Calendar, Period, Transactions, When, Zone};
 use crate::error::{Error, Result};
-use crate::glossary::{field_names, Definition, DefinitionRef, ParamValue, ParameterDef};
+use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use crate::kpi;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -316,30 +316,7 @@ impl KpiSeriesOptions {
     /// assert_eq!(e.code(), "E_UNKNOWN_OPTION");
     /// ```
     pub fn from_json(text: &str) -> Result<KpiSeriesOptions> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| Error::BadOption {
-                option: "options".into(),
-                message: e.to_string(),
-            })?;
-        let serde_json::Value::Object(map) = &value else {
-            return Err(Error::BadOption {
-                option: "options".into(),
-                message: "kpiSeries expects an options object".into(),
-            });
-        };
-        let known = field_names::<KpiSeriesOptions>();
-        if let Some(k) = map.keys().find(|k| !known.contains(&k.as_str())) {
-            return Err(Error::UnknownOption {
-                option: k.clone(),
-                function: "kpiSeries".into(),
-                known: known.join(", "),
-            });
-        }
-        let opts: KpiSeriesOptions =
-            serde_path_to_error::deserialize(&value).map_err(|e| Error::BadOption {
-                option: e.path().to_string(),
-                message: e.inner().to_string(),
-            })?;
+        let opts: KpiSeriesOptions = crate::glossary::options_from_json(text, "kpiSeries", &[])?;
         opts.check()?;
         Ok(opts)
     }

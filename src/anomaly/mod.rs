@@ -129,7 +129,7 @@ pub mod esd;
 pub mod stl;
 
 use crate::error::{check_numbers, Error, Result};
-use crate::glossary::{field_names, Definition, DefinitionRef, ParamValue, ParameterDef};
+use crate::glossary::{Definition, DefinitionRef, ParamValue, ParameterDef};
 use serde::{Deserialize, Serialize};
 use stl::StlSettings;
 
@@ -620,24 +620,8 @@ impl AnomalyOptions {
     /// assert_eq!(e.code(), "E_UNKNOWN_OPTION");
     /// ```
     pub fn from_json(text: &str) -> Result<AnomalyOptions> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| bad("options", e.to_string()))?;
-        let serde_json::Value::Object(map) = &value else {
-            return Err(bad("options", "detectAnomalies expects an options object"));
-        };
-        let known = field_names::<AnomalyOptions>();
-        if let Some(k) = map.keys().find(|k| !known.contains(&k.as_str())) {
-            return Err(Error::UnknownOption {
-                option: k.clone(),
-                function: "detectAnomalies".into(),
-                known: known.join(", "),
-            });
-        }
         let opts: AnomalyOptions =
-            serde_path_to_error::deserialize(&value).map_err(|e| Error::BadOption {
-                option: e.path().to_string(),
-                message: e.inner().to_string(),
-            })?;
+            crate::glossary::options_from_json(text, "detectAnomalies", &[])?;
         opts.check()?;
         Ok(opts)
     }
