@@ -211,8 +211,8 @@ pub const MIN_DENOMINATOR: ParameterDef = ParameterDef::new(
 /// Parameter `seasonalWindow`.
 pub const SEASONAL_WINDOW: ParameterDef = ParameterDef::new(
     "seasonalWindow",
-    "7 (MSTL: 7 + 4i for the i-th period)",
-    "Seasonal loess window in seasons (odd, ≥ 3), as statsmodels' STL `seasonal`; with several periods statsmodels' MSTL defaults 11, 15, … in increasing period order.",
+    "7",
+    "Seasonal loess window in seasons (odd, ≥ 3), as statsmodels' STL `seasonal` (default 7); with several periods, unless given, statsmodels' MSTL defaults 7 + 4i for the i-th period (11, 15, … in increasing period order).",
 )
 .number(7.0)
 .range(3.0, 1e9)

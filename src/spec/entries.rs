@@ -1481,7 +1481,7 @@ pub(crate) fn prepare(entry: &Entry, params: Params<'_>) -> Result<Call> {
             let mut s: crate::kpi_series::KpiSeriesOptions = options(params, &keys)?;
             let metric = options::<Series>(params, &["series"])?
                 .series
-                .unwrap_or_else(|| ANOMALY_SERIES.default_text().to_string());
+                .unwrap_or_else(|| const { ANOMALY_SERIES.default_text() }.to_string());
             s.metrics = Some(vec![metric]);
             placed(s.check(), params)?;
             let own: Vec<&str> = entry
