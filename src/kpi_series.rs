@@ -41,6 +41,11 @@
 //!   counts in every value they bought under in the bucket, so the customer counts of the split
 //!   may sum above the total; revenue and orders add up. `customers.new` in a value counts the
 //!   customers acquired in the bucket who bought under that value in it.
+//! - **Action log.** `annotations` — dated notes (`date`, `text`, `author`) such as "launched
+//!   spring campaign" — come back in the result's `annotations`, in time order, each with the
+//!   index of the bucket it falls in (`null` outside the series), so a chart can set a flag
+//!   beside the action that may explain it ([`crate::anomaly::explain`] names them in its
+//!   sentence).
 //!
 //! ```
 //! use unimetric::{Transactions, TransactionColumns, IdColumn, TimeColumn};
@@ -285,6 +290,47 @@ pub struct KpiSeriesOptions {
     /// ISO weekday weeks start on, 1 = Monday … 7 = Sunday (default 1).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub week_start: u8,
+    /// The action log — dated notes such as "launched spring campaign" — placed on the series'
+    /// buckets in the result's `annotations` (at most [`MAX_ANNOTATIONS`]).
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub annotations: Option<Vec<Annotation>>,
+}
+
+/// Most notes an action log may hold.
+pub const MAX_ANNOTATIONS: usize = 10_000;
+
+/// Longest note text or author, in characters.
+pub const MAX_ANNOTATION_CHARS: usize = 1_000;
+
+/// A note of the action log; JS `Annotation`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Annotation {
+    /// When it happened: epoch ms, a `Date` or ISO text (a bare date in the series' zone).
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "DateInput"))]
+    pub date: When,
+    /// What happened.
+    pub text: String,
+    /// Who noted it.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub author: Option<String>,
+}
+
+/// A note placed on a series; JS `AnnotationMark`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[serde(rename_all = "camelCase")]
+pub struct AnnotationMark {
+    /// Its instant (epoch ms; a bare date is the start of that day in the series' zone).
+    pub time: f64,
+    /// Index of the bucket it falls in; `null` when outside the series.
+    pub bucket: Option<usize>,
+    /// What happened.
+    pub text: String,
+    /// Who noted it.
+    pub author: Option<String>,
 }
 
 impl Default for KpiSeriesOptions {
@@ -297,6 +343,7 @@ impl Default for KpiSeriesOptions {
             end: None,
             timezone: None,
             week_start: default_week_start(),
+            annotations: None,
         }
     }
 }
@@ -326,6 +373,7 @@ impl KpiSeriesOptions {
     /// transactions (and `traffic.conversion_rate` against the traffic) by [`kpi_series`].
     pub fn check(&self) -> Result<()> {
         WEEK_START.check_count(f64::from(self.week_start))?;
+        check_annotations(self.annotations.as_deref().unwrap_or(&[]))?;
         let bad = |message: String| Error::BadOption {
             option: "metrics".into(),
             message,
@@ -353,6 +401,35 @@ impl KpiSeriesOptions {
         }
         Ok(())
     }
+}
+
+/// Checks an action log: at most [`MAX_ANNOTATIONS`] notes, each with a text of 1 to
+/// [`MAX_ANNOTATION_CHARS`] characters and an author of at most as many (`E_BAD_OPTION` naming
+/// `annotations[i].text` or `.author`; `E_TOO_LARGE` for too many).
+pub fn check_annotations(notes: &[Annotation]) -> Result<()> {
+    if notes.len() > MAX_ANNOTATIONS {
+        return Err(Error::TooLarge {
+            what: "annotations".into(),
+            size: notes.len(),
+            limit: MAX_ANNOTATIONS,
+        });
+    }
+    for (i, a) in notes.iter().enumerate() {
+        let chars = a.text.trim().chars().count();
+        if chars == 0 || chars > MAX_ANNOTATION_CHARS {
+            return Err(Error::BadOption {
+                option: format!("annotations[{i}].text"),
+                message: format!("a note needs a text of 1 to {MAX_ANNOTATION_CHARS} characters"),
+            });
+        }
+        if a.author.as_ref().map_or(0, |w| w.chars().count()) > MAX_ANNOTATION_CHARS {
+            return Err(Error::BadOption {
+                option: format!("annotations[{i}].author"),
+                message: format!("an author of at most {MAX_ANNOTATION_CHARS} characters"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// One metric's series; JS `KpiSeriesMetric`.
@@ -407,6 +484,9 @@ pub struct KpiSeries {
         tsify(type = "Record<string, Record<string, KpiSeriesMetric>> | null")
     )]
     pub by: Option<BTreeMap<String, BTreeMap<&'static str, MetricSeries>>>,
+    /// The options' action log in time order, each note with the bucket it falls in (empty
+    /// without one).
+    pub annotations: Vec<AnnotationMark>,
 }
 
 /// Per-bucket tallies of one slice (the total or a split value), over the extended range.
@@ -785,10 +865,27 @@ pub fn kpi_series_with_traffic(
             .map(|(name, t)| (name.clone(), series_of(t)))
             .collect()
     });
+    let mut annotations: Vec<AnnotationMark> = opts
+        .annotations
+        .iter()
+        .flatten()
+        .map(|a| {
+            let ms = cal.instant(a.date);
+            let b = cal.index(period, ms);
+            AnnotationMark {
+                time: ms as f64,
+                bucket: (b0..=b1).contains(&b).then(|| (b - b0) as usize),
+                text: a.text.trim().to_string(),
+                author: a.author.clone().filter(|w| !w.trim().is_empty()),
+            }
+        })
+        .collect();
+    annotations.sort_by(|a, b| a.time.total_cmp(&b.time));
     Ok(KpiSeries {
         time: (b0..=b1).map(|b| cal.start_ms(period, b) as f64).collect(),
         series,
         by,
+        annotations,
     })
 }
 

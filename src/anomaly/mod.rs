@@ -126,6 +126,7 @@
 //! ```
 
 pub mod esd;
+pub mod explain;
 pub mod stl;
 
 use crate::error::{check_numbers, Error, Result};

@@ -2287,7 +2287,10 @@ fn run(
             let m = s.series.values().next().ok_or_else(|| Error::Empty {
                 what: "series".into(),
             })?;
-            let r = crate::anomaly::detect_anomalies(&anomaly_input(&s.time, m), options)?;
+            let r = crate::anomaly::detect_anomalies(
+                &crate::anomaly::explain::detection_input(&s.time, m),
+                options,
+            )?;
             let value = if *id == "anomaly.stl" {
                 r.decomposition.trend.last().copied()
             } else {
@@ -2553,31 +2556,4 @@ pub fn markdown_table() -> String {
         ));
     }
     s
-}
-
-/// A KPI series metric as the input of anomaly detection: its values, and for
-/// `customers.repeat_share` (a share of active customers) the repeat customers as counts out of
-/// the active customers, so that the rate test applies. Other ratios (`orders.aov`) are values.
-fn anomaly_input(
-    time: &[f64],
-    m: &crate::kpi_series::MetricSeries,
-) -> crate::anomaly::AnomalySeries {
-    let rate = m.definition.metric == crate::kpi_series::REPEAT_SHARE.id;
-    match (&m.denominator, rate) {
-        (Some(d), true) => crate::anomaly::AnomalySeries {
-            time: time.to_vec(),
-            value: m
-                .value
-                .iter()
-                .zip(d)
-                .map(|(v, n)| (v * n).round())
-                .collect(),
-            denominator: Some(d.clone()),
-        },
-        _ => crate::anomaly::AnomalySeries {
-            time: time.to_vec(),
-            value: m.value.clone(),
-            denominator: None,
-        },
-    }
 }

@@ -1,12 +1,16 @@
 //! Anomaly flags for JS: `detectAnomalies(series, options)` on any series — a `kpiSeries`
-//! metric or the caller's columns.
+//! metric or the caller's columns — and `explainAnomaly(transactions, options)`, which shares a
+//! bucket's gap out over a dimension's values.
 
 use super::convert::{
     bad_option, check_keys, f64_column, given_column, required_column, time_column, type_name,
     JsResult,
 };
-use super::interop::{read, to_js};
+use super::interop::{read, read_with, to_js};
+use super::transactions::Transactions;
+use crate::anomaly::explain::ExplainTarget;
 use crate::anomaly::{AnomalyOptions, AnomalySeries};
+use crate::glossary::field_names;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -20,6 +24,13 @@ export interface AnomalySeriesColumns {
   /** For a rate series, the base of each count (e.g. visits): the rate is value ÷ denominator. */
   denominator?: Float64Array | ReadonlyArray<number> | null;
 }
+/**
+ * Options of `explainAnomaly`: what to explain (`metric`, `at`, `by`, the series' buckets and
+ * range, the action log), the detection's options, and traffic for `traffic.conversion_rate`.
+ */
+export type ExplainAnomalyOptions = ExplainTarget &
+  AnomalyOptions &
+  Pick<KpiSeriesOptions, "traffic" | "trafficMapping">;
 "#;
 
 /// The columns a series takes.
@@ -65,4 +76,41 @@ fn read_series(series: &JsValue) -> crate::Result<AnomalySeries> {
         value,
         denominator,
     })
+}
+
+/// Explains the bucket of `at` in series `metric` (default `revenue.net`): its observed and
+/// expected value and band from `detectAnomalies` on the whole series, each value of dimension
+/// `by` with its part of the gap (largest share first), the action log's notes in the bucket and
+/// a sentence ("Revenue on 3 Nov 2025 is 31 % below expected (band −12 % to +11 %); email
+/// accounts for 80 % of the gap.").
+#[wasm_bindgen(js_name = explainAnomaly, unchecked_return_type = "AnomalyExplanation")]
+pub fn explain_anomaly(
+    transactions: &Transactions,
+    #[wasm_bindgen(unchecked_param_type = "ExplainAnomalyOptions")] options: &JsValue,
+) -> JsResult<JsValue> {
+    const TRAFFIC: [&str; 2] = ["traffic", "trafficMapping"];
+    let detection_keys = field_names::<AnomalyOptions>();
+    let target_keys = field_names::<ExplainTarget>();
+    let target: ExplainTarget = read_with(
+        options,
+        "explainAnomaly",
+        &[detection_keys, &TRAFFIC[..]].concat(),
+    )?;
+    let detection: AnomalyOptions = read_with(
+        options,
+        "explainAnomaly",
+        &[target_keys, &TRAFFIC[..]].concat(),
+    )?;
+    let tx = transactions.core();
+    let traffic = if options.is_object() {
+        super::kpi_series::read_traffic(options, tx.timezone())?
+    } else {
+        None
+    };
+    Ok(to_js(&crate::anomaly::explain::explain_anomaly(
+        tx,
+        traffic.as_ref(),
+        &target,
+        &detection,
+    )?))
 }

@@ -70,7 +70,7 @@ fn series(
 }
 
 /// The option `traffic` (none when absent): columns, rows, or CSV under `trafficMapping`.
-fn read_traffic(options: &JsValue, zone: &Zone) -> crate::Result<Option<Traffic>> {
+pub(super) fn read_traffic(options: &JsValue, zone: &Zone) -> crate::Result<Option<Traffic>> {
     let value = get(options, "traffic");
     let mapping = given_column(options, "trafficMapping");
     if value.is_undefined() || value.is_null() {
