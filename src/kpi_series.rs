@@ -291,7 +291,7 @@ pub struct KpiSeriesOptions {
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub week_start: u8,
     /// The action log — dated notes such as "launched spring campaign" — placed on the series'
-    /// buckets in the result's `annotations` (at most [`MAX_ANNOTATIONS`]).
+    /// buckets in the result's `annotations` (at most 10,000 notes).
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub annotations: Option<Vec<Annotation>>,
 }

@@ -129,8 +129,12 @@ impl ExplainTarget {
 
 /// One value's part of the gap (JS `AnomalyContribution`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(rename = "AnomalyContribution")
+)]
+#[serde(rename = "AnomalyContribution", rename_all = "camelCase")]
 pub struct Contribution {
     /// The dimension value (`"unknown"` for rows without one).
     pub value: String,
@@ -138,16 +142,21 @@ pub struct Contribution {
     pub observed: f64,
     /// Its expected metric in the bucket (from its own series).
     pub expected: f64,
-    /// Its part of the total's gap, in the metric's units (see the module docs).
+    /// Its part of the total's gap, in the metric's units: observed − expected for counts and
+    /// sums, (numerator − expected rate × its denominator) ÷ the total denominator for ratios.
     pub contribution: f64,
     /// contribution ÷ the total's gap (0 when the gap is 0).
     pub share: f64,
 }
 
-/// The result of [`explain_anomaly`] (JS `AnomalyExplanation`).
+/// The result of `explainAnomaly` (JS `AnomalyExplanation`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
-#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, rename = "AnomalyExplanation")
+)]
+#[serde(rename = "AnomalyExplanation", rename_all = "camelCase")]
 pub struct Explanation {
     /// The series metric.
     pub metric: String,

@@ -93,3 +93,8 @@ test("detectAnomalies: coded errors name the column and row", () => {
 test("anomalies guide: the example prints the documented flags", () => {
   runDocBlock("docs/guide/anomalies.md", "anomalies");
 });
+
+test("explainAnomaly: the guide's example (email's missing orders are the gap)", () => {
+  runDocBlock("docs/guide/anomalies.md", "explain");
+});
+

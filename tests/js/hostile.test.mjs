@@ -2235,6 +2235,15 @@ entry("kpiSeries", kpiSeen, [
   c("traffic rows: a row that is not an object", () => [Transactions.fromCsv(README_CSV, M), { traffic: [{ date: "2024-01-01", visits: 1 }, 7] }], "E_BAD_TYPE"),
   c("trafficMapping without traffic", () => [Transactions.fromCsv(README_CSV, M), { trafficMapping: { date: "d", visits: "v" } }], "E_BAD_OPTION"),
   c("by channel with traffic without a channel column", () => [Transactions.fromCsv("c,d,a,ch\na,2024-01-01,20,x\n", { ...M, channel: "ch" }), { by: "channel", traffic: KS_TRAFFIC() }], "E_BAD_OPTION"),
+  c("annotations: placed on their buckets, in time order", () => [Transactions.fromCsv(README_CSV, M), { metrics: ["revenue.net"], annotations: [{ date: "2024-01-10", text: "promo", author: "Ana" }, { date: "2023-12-01", text: "before" }] }], ok((r) => {
+    assert.deepEqual(r.annotations.map((a) => [a.bucket, a.text, a.author]), [[null, "before", null], [9, "promo", "Ana"]]);
+  })),
+  c("annotations: an empty text", () => [Transactions.fromCsv(README_CSV, M), { annotations: [{ date: "2024-01-10", text: " " }] }], "E_BAD_OPTION"),
+  c("annotations: not an array", () => [Transactions.fromCsv(README_CSV, M), { annotations: "promo" }], "E_BAD_OPTION"),
+  c("annotations: an unparsable date", () => [Transactions.fromCsv(README_CSV, M), { annotations: [{ date: "someday", text: "x" }] }], either(["E_BAD_OPTION", "E_BAD_DATE"])),
+  c("annotations: an unknown key", () => [Transactions.fromCsv(README_CSV, M), { annotations: [{ date: "2024-01-10", text: "x", who: "me" }] }], either(["E_BAD_OPTION", "E_UNKNOWN_OPTION"])),
+  c("annotations: a note without text", () => [Transactions.fromCsv(README_CSV, M), { annotations: [{ date: "2024-01-10" }] }], "E_BAD_OPTION"),
+  c("annotations: 10,001 notes", () => [Transactions.fromCsv(README_CSV, M), { annotations: Array.from({ length: 10_001 }, () => ({ date: "2024-01-10", text: "x" })) }], "E_TOO_LARGE"),
   ...optionCases(kpiSeen, 1, [Transactions.fromCsv(README_CSV, M), {}], "weekStart"),
   ...classArgCases(0, () => [Transactions.fromCsv(README_CSV, M), {}], "Transactions", () => Transactions.fromCsv(README_CSV, M)),
 ]);
@@ -2273,6 +2282,46 @@ entry("detectAnomalies", (...a) => U.detectAnomalies(...a), [
   c("unknown direction", () => [AS(), { direction: "sideways" }], "E_BAD_OPTION"),
   c("maxAnomalies without esd", () => [AS(), { maxAnomalies: 3 }], "E_BAD_OPTION"),
   ...optionCases((...a) => U.detectAnomalies(...a), 1, [AS(), {}], "sensitivity"),
+]);
+
+// --- Explanations. Hand case: 28 days of two channels, email 100 and search 50 a day with a ±1
+// alternation; on 15 January email falls to 20: the gap (about −80) is email's.
+const EX_CSV = () => {
+  const rows = ["c,d,a,ch"];
+  for (let i = 0; i < 28; i++) {
+    const d = new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10);
+    const w = i % 2 ? 1 : -1;
+    rows.push(`e${i},${d},${i === 14 ? 20 : 100 + w},email`, `s${i},${d},${50 - w},search`);
+  }
+  return rows.join("\n");
+};
+const EX = () => Transactions.fromCsv(EX_CSV(), { ...M, channel: "ch" });
+const EXO = (extra = {}) => ({ at: "2024-01-15", by: "channel", seasonality: "none", ...extra });
+entry("explainAnomaly", (...a) => U.explainAnomaly(...a), [
+  c("hand case: the drop is email's", () => [EX(), EXO()], ok((e) => {
+    assert.equal(e.flagged, true);
+    assert.equal(e.index, 14);
+    assert.deepEqual(e.contributions.map((x) => x.value), ["email", "search"]);
+    assert.ok(Math.abs(e.contributions[0].share - 1) < 0.05, String(e.contributions[0].share));
+    assert.match(e.sentence, /^Revenue on 15 Jan 2024 is 5\d % below expected .*; email accounts for (99|100|101) % of the gap\.$/);
+  })),
+  c("a note of the day is in the sentence", () => [EX(), EXO({ annotations: [{ date: "2024-01-15", text: "ESP outage", author: "Ana" }] })], ok((e) => assert.ok(e.sentence.endsWith("Noted: “ESP outage” (Ana)."), e.sentence))),
+  c("no options", () => [EX()], "E_BAD_OPTION"),
+  c("no at", () => [EX(), { by: "channel" }], "E_BAD_OPTION"),
+  c("at outside the series", () => [EX(), EXO({ at: "2025-01-01" })], "E_BAD_OPTION"),
+  c("unparsable at", () => [EX(), EXO({ at: "soon" })], either(["E_BAD_OPTION", "E_BAD_DATE"])),
+  c("no by", () => [EX(), { at: "2024-01-15" }], "E_BAD_OPTION"),
+  c("by an unknown dimension", () => [EX(), EXO({ by: "region" })], "E_BAD_OPTION"),
+  c("an unknown metric", () => [EX(), EXO({ metric: "churn.rate" })], "E_BAD_OPTION"),
+  c("metrics (the list) instead of metric", () => [EX(), EXO({ metrics: ["revenue.net"] })], "E_UNKNOWN_OPTION"),
+  c("conversion rate without traffic", () => [EX(), EXO({ metric: "traffic.conversion_rate" })], "E_BAD_OPTION"),
+  c("conversion rate with NaN visits", () => [EX(), EXO({ metric: "traffic.conversion_rate", traffic: { date: ["2024-01-01"], visits: new Float64Array([NaN]) } })], "E_NON_FINITE"),
+  c("sensitivity 2", () => [EX(), EXO({ sensitivity: 2 })], "E_BAD_OPTION"),
+  c("unknown bucket", () => [EX(), EXO({ bucket: "quarter" })], "E_BAD_OPTION"),
+  c("a note with an empty text", () => [EX(), EXO({ annotations: [{ date: "2024-01-15", text: "" }] })], "E_BAD_OPTION"),
+  c("a range with no transaction", () => [EX(), EXO({ start: "2025-01-01", end: "2025-02-01" })], either(["E_EMPTY", "E_BAD_OPTION"])),
+  ...optionCases((...a) => U.explainAnomaly(...a), 1, [EX(), EXO()], "sensitivity"),
+  ...classArgCases(0, () => [EX(), EXO()], "Transactions", EX),
 ]);
 
 // --- attribution: journeys from rows, columns, CSV, paths and transactions; the models

@@ -53,7 +53,10 @@ import {
   experimentOnTransactions,
   kpiSeries,
   detectAnomalies,
+  explainAnomaly,
   type AnomalyResult,
+  type AnomalyExplanation,
+  type AnomalyContribution,
   type KpiSeries,
   type KpiBucket,
   experimentReport,
@@ -275,6 +278,18 @@ const flagged: Uint8Array = detectAnomalies(
 ).flagged;
 const band: Float64Array = flags.upper;
 const trendPart: Float64Array = flags.decomposition.trend;
+const explained: AnomalyExplanation = explainAnomaly(tx, {
+  metric: "orders.count",
+  at: "2024-01-15",
+  by: "channel",
+  bucket: "day",
+  sensitivity: 0.6,
+  direction: "down",
+  annotations: [{ date: new Date(0), text: "launched spring campaign", author: "Ana" }],
+});
+const topShare: number = (explained.contributions[0] satisfies AnomalyContribution).share;
+const noteBucket: number | null = kpiSeries(tx, { annotations: [{ date: "2024-01-01", text: "sale" }] }).annotations[0].bucket;
+const explainSentence: string = explainAnomaly(tx, { at: 1_704_067_200_000, by: "country", traffic: "date,visits\n2024-01-01,3\n" }).sentence;
 const withCredits = attribution(journeysFromTx, { credits: true });
 const paybackByModel: number | null = cacPayback(spend, tx, { attribution: withCredits, model: "markov", margin: 0.6 }).simple[0].value;
 const ltvCacByModel: number | null = ltvToCac(spend, tx, { attribution: withCredits, model: "linear", ltv: "historical" }).rows[0].value;
@@ -282,7 +297,7 @@ const ltvCacByModel: number | null = ltvToCac(spend, tx, { attribution: withCred
 export const everything = [
   attributed, markovCredit, removal, creditTimes, attributionSentence, journeyStats, attributionOptions,
   paybackByModel, ltvCacByModel, series, weeklyRevenue, conversion, conversionRows, seriesBucket,
-  flags, flagged, band, trendPart,
+  flags, flagged, band, trendPart, explained, topShare, noteBucket, explainSentence,
   cohortGrid, cohortCell, cohortFit,
   specWithAssignments, specFromYaml, retention, lifetime, curve, derl, retentionBack, bgbb, bgbbAlive, bgbbParams,
   spec, specValue, specAov, specHash, specDiff, specBreaking, specText, specOsi, specBack, specEntries, specCanonical, specMapping,
