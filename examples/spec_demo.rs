@@ -18,6 +18,7 @@ fn main() -> unimetric::Result<()> {
         spend: Some(&spend),
         assignments: None,
         touchpoints: None,
+        traffic: None,
         mapped_by_caller: false,
     };
     println!("{} {} {}", spec.name, spec.version, spec.definition_hash());

@@ -9,11 +9,11 @@ const USAGE = `usage: unimetric <command> [arguments]
 
   check <spec.json>                       validate a spec; print its name, version and definition hash
   diff <old.json> <new.json> [--transactions tx.csv] [--spend spend.csv] [--assignments a.csv]
-       [--touchpoints t.csv] [--json]
+       [--touchpoints t.csv] [--traffic visits.csv] [--json]
                                           list the changes in plain words; exit 1 on a breaking change
   glossary <spec.json>                    print the team's glossary (Markdown)
   evaluate <spec.json> [--transactions tx.csv] [--spend spend.csv] [--assignments a.csv]
-           [--touchpoints t.csv] [--only a,b] [--detail]
+           [--touchpoints t.csv] [--traffic visits.csv] [--only a,b] [--detail]
                                           evaluate the metrics; JSON on stdout
 
 Specs are JSON or YAML. CSV files are read with the spec's data mapping. Exit codes: 0 ok, 1 breaking change (diff) or
@@ -29,7 +29,7 @@ function parseArgs(argv) {
     if (a === "--json" || a === "--detail" || a === "--help" || a === "-h") flags[a.replace(/^-+/, "")] = true;
     else if (a.startsWith("--")) {
       const key = a.slice(2);
-      if (!["transactions", "spend", "assignments", "touchpoints", "only"].includes(key)) throw new Usage(`unknown option ${a}`);
+      if (!["transactions", "spend", "assignments", "touchpoints", "traffic", "only"].includes(key)) throw new Usage(`unknown option ${a}`);
       if (i + 1 >= argv.length) throw new Usage(`${a} needs a value`);
       flags[key] = argv[++i];
     } else positional.push(a);
@@ -67,6 +67,7 @@ function inputs(flags) {
   if (flags.spend) out.spend = readText(flags.spend, "spend");
   if (flags.assignments) out.assignments = readText(flags.assignments, "assignments");
   if (flags.touchpoints) out.touchpoints = readText(flags.touchpoints, "touchpoints");
+  if (flags.traffic) out.traffic = readText(flags.traffic, "traffic");
   return out;
 }
 

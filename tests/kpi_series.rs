@@ -504,7 +504,7 @@ fn named_in_a_metric_spec() {
     .and_then(|s| s.evaluate(&inputs, None))
     .unwrap_err();
     assert_eq!(e.path(), Some("metrics.x.params.bucket"), "{e}");
-    // The rate is named in the glossary and the spec, but an evaluation takes no traffic yet.
+    // The rate needs the traffic among the inputs: without it, a coded error at the metric.
     let e = spec(serde_json::json!({ "cr": { "metric": "traffic.conversion_rate" } }))
         .and_then(|s| s.evaluate(&inputs, None))
         .unwrap_err();
@@ -513,6 +513,64 @@ fn named_in_a_metric_spec() {
         ("E_BAD_OPTION", Some("metrics.cr")),
         "{e}"
     );
+    assert!(e.to_string().contains("traffic"), "{e}");
+}
+
+/// A spec's `traffic.conversion_rate` on the hand-counted traffic fixture below: the last
+/// bucket's rate (Mar 3: 1 order in 50 visits), the traffic's fingerprint beside the
+/// transactions', and the same whether the traffic is read from CSV or from columns.
+#[test]
+fn conversion_rate_in_a_spec() {
+    use unimetric::spec::{entries::Inputs, MetricSpec};
+    let spec = |metrics: serde_json::Value| {
+        MetricSpec::parse(
+            &serde_json::json!({ "unimetricSpec": 1, "name": "t", "version": "1.0.0", "metrics": metrics })
+                .to_string(),
+        )
+    };
+    let tx = load(TRAFFIC_TX, &["channel"]);
+    let t = traffic(TRAFFIC, true).unwrap();
+    let s = spec(serde_json::json!({
+        "cr": { "metric": "traffic.conversion_rate" },
+        "cr_ads": { "metric": "traffic.conversion_rate", "params": { "end": "2024-03-02" } }
+    }))
+    .unwrap();
+    let out = s
+        .evaluate(
+            &Inputs {
+                transactions: Some(&tx),
+                traffic: Some(&t),
+                ..Inputs::default()
+            },
+            None,
+        )
+        .unwrap();
+    assert_eq!(out[0].value, Some(0.02));
+    assert_eq!(out[1].value, Some(0.0)); // Mar 2: a refund only, 75 visits
+    let fp = out[0].definition.traffic_fingerprint.clone().unwrap();
+    assert!(fp.starts_with("xxh3-128:"), "{fp}");
+    assert!(out[0].definition.data_fingerprint.is_some());
+    // The same rows as columns: the same fingerprint; another visit count: another.
+    let day = |d: u32| {
+        chrono::NaiveDate::from_ymd_opt(2024, 3, d)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis() as f64
+    };
+    let channels = ["email", "ads", "ads", "social"].map(|c| Some(c.to_string()));
+    let cols = |visits: &[f64]| {
+        Traffic::from_columns(
+            TimeColumn::EpochMs(&[day(2), day(2), day(3), day(3)]),
+            visits,
+            Some(&channels),
+            &unimetric::data::Zone::utc(),
+        )
+        .unwrap()
+    };
+    assert_eq!(cols(&[50.0, 25.0, 40.0, 10.0]).fingerprint(), fp);
+    assert_ne!(cols(&[50.0, 25.0, 40.0, 11.0]).fingerprint(), fp);
 }
 
 /// The examples of the module docs, as they are written there.

@@ -251,6 +251,23 @@ pub(crate) fn touchpoints(ids: &[String], times: &[f64], channels: &[String]) ->
     f.finish()
 }
 
+/// xxh3-128 of traffic rows in load order: each row's instant (epoch ms), visits (IEEE-754
+/// bits, `-0` as `0`) and channel name ("" for none).
+pub(crate) fn traffic(t: &super::traffic::Traffic) -> u128 {
+    let mut f = Feed::new();
+    f.tag("traffic");
+    for (i, (&at, &v)) in t.time.iter().zip(&t.visits).enumerate() {
+        f.bytes(&at.to_le_bytes());
+        f.f64(v);
+        let c = t.channel.as_ref().and_then(|c| c.get(i)).copied();
+        f.text(
+            c.and_then(|c| t.channel_names.get(c as usize))
+                .map_or("", String::as_str),
+        );
+    }
+    f.finish()
+}
+
 /// `xxh3-128:` and the 32 hex digits of `h`.
 pub fn hex(h: u128) -> String {
     format!("xxh3-128:{h:032x}")

@@ -67,6 +67,12 @@ pub struct Traffic {
 }
 
 impl Traffic {
+    /// xxh3-128 of the rows in load order (instant, visits, channel name), as a metric spec's
+    /// `trafficFingerprint`: CSV, rows and columns of the same traffic agree.
+    pub fn fingerprint(&self) -> String {
+        crate::data::fingerprint::hex(crate::data::fingerprint::traffic(self))
+    }
+
     /// Builds a table from typed columns: dates (epoch ms or text read in `zone`), visits and
     /// optional channel names. Column names in errors are `date`, `visits`, `channel`.
     pub fn from_columns(

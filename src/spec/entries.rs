@@ -585,7 +585,7 @@ const ENTRIES: &[Entry] = &[
         definition: &crate::kpi_series::CONVERSION_RATE,
         call: "kpiSeries(tx, { ...options, traffic, metrics: [\"traffic.conversion_rate\"] }).series[\"traffic.conversion_rate\"]",
         inputs: TX_TRAFFIC,
-        headline: "the value of the last bucket of the series (a spec evaluation cannot take traffic yet: E_BAD_OPTION)",
+        headline: "the value of the last bucket of the series",
         unit: "orders per visit",
         params: crate::kpi_series::PARAMS,
     },
@@ -1638,6 +1638,8 @@ pub struct Inputs<'a> {
     pub assignments: Option<&'a AssignmentTable>,
     /// Marketing touchpoints, when any metric needs them.
     pub touchpoints: Option<&'a TouchpointTable>,
+    /// Visits per date (and channel), when any metric needs them (`traffic.conversion_rate`).
+    pub traffic: Option<&'a crate::data::traffic::Traffic>,
     /// True when the caller built the tables (not mapped by the spec's `data` section).
     pub mapped_by_caller: bool,
 }
@@ -1812,6 +1814,8 @@ pub struct SpecDefinitionRef {
     pub assignments_fingerprint: Option<String>,
     /// Fingerprint of the touchpoints read, when the metric reads them.
     pub touchpoints_fingerprint: Option<String>,
+    /// Fingerprint of the traffic read, when the metric reads it.
+    pub traffic_fingerprint: Option<String>,
     /// True when the caller built the tables rather than the spec's `data` mapping.
     pub mapped_by_caller: bool,
 }
@@ -1928,6 +1932,15 @@ pub(crate) fn evaluate(
         .any(|m| m.entry.inputs.contains(&Input::Touchpoints))
         .then(|| inputs.touchpoints.map(TouchpointTable::fingerprint))
         .flatten();
+    let traffic_fp = selected
+        .iter()
+        .any(|m| m.entry.inputs.contains(&Input::Traffic))
+        .then(|| {
+            inputs
+                .traffic
+                .map(crate::data::traffic::Traffic::fingerprint)
+        })
+        .flatten();
     let spec_ref = SpecRef {
         name: spec.name.clone(),
         version: spec.version.clone(),
@@ -1975,6 +1988,11 @@ pub(crate) fn evaluate(
                     .contains(&Input::Touchpoints)
                     .then(|| touchpoints_fp.clone())
                     .flatten(),
+                traffic_fingerprint: entry
+                    .inputs
+                    .contains(&Input::Traffic)
+                    .then(|| traffic_fp.clone())
+                    .flatten(),
                 mapped_by_caller: inputs.mapped_by_caller,
             },
         });
@@ -1993,6 +2011,7 @@ fn run(
     let spend = || need(inputs.spend, "spend", m);
     let assignments = || need(inputs.assignments, "assignments", m);
     let touchpoints = || need(inputs.touchpoints, "touchpoints", m);
+    let traffic = || need(inputs.traffic, "traffic", m);
     let summary_of = |o: &SummaryOptions, cache: &mut Cache| -> Result<Rc<CustomerSummary>> {
         let t = tx()?;
         cached(&mut cache.summaries, key_of(SUMMARY_KEYS, p), || {
@@ -2262,19 +2281,12 @@ fn run(
             (value, Detail::Experiment(Box::new(r)))
         }
         Call::KpiSeries(id, o) => {
-            if *id == crate::kpi_series::CONVERSION_RATE.id {
-                // The evaluation's inputs carry no traffic table yet (the binding's
-                // `SpecInputs` gains `traffic` with the binding of `kpiSeries`).
-                return Err(Error::BadOption {
-                    option: "traffic".into(),
-                    message: format!(
-                        "{} ({id}) needs a traffic table, which a spec evaluation cannot take yet; call kpiSeries with traffic",
-                        m.name
-                    ),
-                }
-                .at_spec_path(format!("metrics.{}", m.name)));
-            }
-            let series = crate::kpi_series::kpi_series(tx()?, o)?;
+            let visits = if *id == crate::kpi_series::CONVERSION_RATE.id {
+                Some(traffic()?)
+            } else {
+                None
+            };
+            let series = crate::kpi_series::kpi_series_with_traffic(tx()?, visits, o)?;
             let value = series.series.get(id).and_then(|m| m.value.last().copied());
             (value, Detail::KpiSeries(Box::new(series)))
         }

@@ -50,6 +50,7 @@ mod yaml;
 
 use crate::attribution::TouchpointMapping;
 use crate::data::spend::SpendMapping;
+use crate::data::traffic::TrafficMapping;
 use crate::data::{ColumnMapping, Zone};
 use crate::error::{Error, Result};
 use crate::experiment::AssignmentMapping;
@@ -87,6 +88,7 @@ const DATA_KEYS: &[&str] = &[
     "spend",
     "assignments",
     "touchpoints",
+    "traffic",
     "currency",
     "timezone",
 ];
@@ -104,6 +106,8 @@ pub struct DataSection {
     pub assignments: Option<Map<String, Value>>,
     /// The touchpoints mapping as written (an object), when given.
     pub touchpoints: Option<Map<String, Value>>,
+    /// The traffic mapping as written (an object), when given.
+    pub traffic: Option<Map<String, Value>>,
     /// ISO-4217 currency code, when given.
     pub currency: Option<String>,
     /// The IANA time zone of every metric (default `UTC`).
@@ -615,6 +619,7 @@ impl MetricSpec {
         for (key, mapping) in [
             ("assignments", &self.data.assignments),
             ("touchpoints", &self.data.touchpoints),
+            ("traffic", &self.data.traffic),
         ] {
             if let Some(m) = mapping {
                 data.insert(key.into(), normalise(&Value::Object(m.clone())));
@@ -666,7 +671,7 @@ impl MetricSpec {
         self.metrics.iter().find(|m| m.name == name)
     }
 
-    /// A mapping of the data section (`"transactions"`, `"spend"`, `"assignments"` or `"touchpoints"`) as JSON, with the spec's
+    /// A mapping of the data section (`"transactions"`, `"spend"`, `"assignments"`, `"touchpoints"` or `"traffic"`) as JSON, with the spec's
     /// time zone for naive times unless the mapping names its own: the form every reader of
     /// the table takes (`fromCsv`, `fromRows`).
     pub fn mapping(&self, table: &str) -> Result<Map<String, Value>> {
@@ -674,6 +679,7 @@ impl MetricSpec {
             "spend" => (&self.data.spend, "Spend"),
             "assignments" => (&self.data.assignments, "assignments table"),
             "touchpoints" => (&self.data.touchpoints, "touchpoints table"),
+            "traffic" => (&self.data.traffic, "traffic table"),
             _ => (&self.data.transactions, "Transactions"),
         };
         let mut m = given.clone().ok_or_else(|| {
@@ -719,6 +725,12 @@ impl MetricSpec {
         })
     }
 
+    /// The traffic mapping of the data section as [`TrafficMapping`] (see [`mapping`](Self::mapping)).
+    pub fn traffic_mapping(&self) -> Result<TrafficMapping> {
+        serde_json::from_value(Value::Object(self.mapping("traffic")?))
+            .map_err(|e| bad("data.traffic", format!("not a traffic mapping: {e}")))
+    }
+
     /// `unit` with the spec's currency in place of the word "currency" (`EUR per customer`).
     pub fn unit(&self, unit: &str) -> String {
         match &self.data.currency {
@@ -745,6 +757,7 @@ fn read_data(v: Option<&Value>) -> Result<DataSection> {
         spend: None,
         assignments: None,
         touchpoints: None,
+        traffic: None,
         currency: None,
         timezone: "UTC".into(),
     };
@@ -788,6 +801,16 @@ fn read_data(v: Option<&Value>) -> Result<DataSection> {
             )
         })?;
         data.touchpoints = Some(o.clone());
+    }
+    if let Some(t) = m.get("traffic") {
+        let o = object(t, "data.traffic")?;
+        serde_json::from_value::<TrafficMapping>(t.clone()).map_err(|e| {
+            bad(
+                "data.traffic",
+                format!("not a traffic column mapping {{ date, visits, channel? }}: {e}"),
+            )
+        })?;
+        data.traffic = Some(o.clone());
     }
     if let Some(c) = string(m, "currency", "data", false)? {
         let ok = c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase());

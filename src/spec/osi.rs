@@ -86,6 +86,8 @@ const TOUCHPOINT_ROLES: &[(&str, bool)] = &[
     ("channel", false),
 ];
 
+const TRAFFIC_ROLES: &[(&str, bool)] = &[("date", true), ("visits", false), ("channel", false)];
+
 const MODEL: &str = "semantic_model.0";
 
 fn expression(sql: &str) -> Value {
@@ -204,6 +206,13 @@ impl MetricSpec {
                 "touchpoints",
                 "Marketing touchpoints (customer id, time, channel), as mapped by the unimetric spec's data.touchpoints",
                 fields(Some(t), TOUCHPOINT_ROLES),
+            ));
+        }
+        if let Some(t) = data.and_then(|d| d.get("traffic")) {
+            datasets.push(dataset(
+                "traffic",
+                "Visits per date (and channel), as mapped by the unimetric spec's data.traffic",
+                fields(Some(t), TRAFFIC_ROLES),
             ));
         }
         let metrics: Vec<Value> = doc

@@ -131,7 +131,8 @@ pub fn json_schema() -> Value {
                     "transactions": mapping(&["customerId", "timestamp", "amount"], &["orderId", "channel", "cost"], tx_extra),
                     "spend": mapping(&["date", "channel", "amount"], &["channelType"], spend_extra.clone()),
                     "assignments": mapping(&["unitId", "arm", "assignedAt"], &[], spend_extra.clone()),
-                    "touchpoints": mapping(&["customerId", "timestamp", "channel"], &[], spend_extra),
+                    "touchpoints": mapping(&["customerId", "timestamp", "channel"], &[], spend_extra.clone()),
+                    "traffic": mapping(&["date", "visits"], &["channel"], spend_extra),
                     "currency": { "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO-4217 code." },
                     "timezone": { "type": "string", "default": "UTC", "description": "IANA time zone of every metric." }
                 }

@@ -104,30 +104,31 @@ pub(super) fn read_traffic(options: &JsValue, zone: &Zone) -> crate::Result<Opti
             "names the columns of traffic given as CSV; columns and rows use date, visits and channel",
         ));
     }
-    if Array::is_array(&value) {
-        return traffic_rows(&value, zone).map(Some);
+    read_traffic_value(&value, zone).map(Some)
+}
+
+/// Traffic given as columns `{ date, visits, channel? }` or rows (bare dates in `zone`).
+pub(super) fn read_traffic_value(value: &JsValue, zone: &Zone) -> crate::Result<Traffic> {
+    if Array::is_array(value) {
+        return traffic_rows(value, zone);
     }
     if !value.is_object() || value.is_function() {
         return Err(bad_option(
             "traffic",
             format!(
                 "expected columns {{ date, visits, channel? }}, an array of rows or CSV text, found {}",
-                type_name(&value)
+                type_name(value)
             ),
         ));
     }
-    check_keys(
-        &value,
-        "kpiSeries (traffic)",
-        &["date", "visits", "channel"],
-    )?;
+    check_keys(value, "kpiSeries (traffic)", &["date", "visits", "channel"])?;
     let time = |cell: crate::data::Cell<'_>, row: usize| {
         crate::data::time_value_in(cell, "date", row, zone, crate::data::dates::DateFormat::Iso)
             .map(|t| t as f64)
     };
-    let dates = time_column(&required_column(&value, "date")?, "date", time)?;
-    let visits = f64_column(&required_column(&value, "visits")?, "visits")?;
-    let channel = given_column(&value, "channel")
+    let dates = time_column(&required_column(value, "date")?, "date", time)?;
+    let visits = f64_column(&required_column(value, "visits")?, "visits")?;
+    let channel = given_column(value, "channel")
         .map(|c| channel_column(&c))
         .transpose()?;
     Traffic::from_columns(
@@ -136,7 +137,6 @@ pub(super) fn read_traffic(options: &JsValue, zone: &Zone) -> crate::Result<Opti
         channel.as_deref(),
         zone,
     )
-    .map(Some)
 }
 
 /// A channel column: an array of names (null for none).

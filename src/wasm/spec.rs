@@ -21,6 +21,8 @@ export interface SpecInputs {
   assignments?: string | Uint8Array | ExperimentAssignments | ReadonlyArray<ExperimentAssignmentRow>;
   /** Marketing touchpoints: CSV text or bytes read with the spec's `data.touchpoints` mapping, or the rows or columns `Journeys.fromTransactions` takes (`journeyId` is the customer id). */
   touchpoints?: string | Uint8Array | TouchpointsInput;
+  /** Visits per date (and channel), for `traffic.conversion_rate`: CSV text or bytes read with the spec's `data.traffic` mapping, or the columns or rows `kpiSeries` takes. */
+  traffic?: string | Uint8Array | TrafficColumns | ReadonlyArray<TrafficRow>;
 }
 /** Options of `MetricSpec.evaluate`. */
 export interface SpecEvaluateOptions {
@@ -46,6 +48,8 @@ export interface SpecDefinitionRef {
   assignmentsFingerprint: string | null;
   /** xxh3-128 of the touchpoints (customer id, time, channel per row), when the metric reads them. */
   touchpointsFingerprint: string | null;
+  /** xxh3-128 of the traffic (instant, visits, channel per row), when the metric reads it. */
+  trafficFingerprint: string | null;
   /** True when the caller built the tables instead of the spec's `data` mapping. */
   mappedByCaller: boolean;
 }
@@ -81,7 +85,7 @@ export interface SpecDiff {
 export interface SpecCatalogEntry {
   metric: string;
   call: string;
-  inputs: ("transactions" | "spend" | "assignments" | "touchpoints")[];
+  inputs: ("transactions" | "spend" | "assignments" | "touchpoints" | "traffic")[];
   headline: string;
   unit: string;
   params: string[];
@@ -179,6 +183,7 @@ struct Tables {
     spend: Table<crate::data::spend::Spend>,
     assignments: Option<crate::experiment::AssignmentTable>,
     touchpoints: Option<crate::attribution::TouchpointTable>,
+    traffic: Option<crate::data::traffic::Traffic>,
     built: bool,
 }
 
@@ -189,6 +194,7 @@ impl Tables {
             spend: self.spend.get(),
             assignments: self.assignments.as_ref(),
             touchpoints: self.touchpoints.as_ref(),
+            traffic: self.traffic.as_ref(),
             mapped_by_caller: self.built,
         }
     }
@@ -201,6 +207,7 @@ impl MetricSpec {
             spend: Table::None,
             assignments: None,
             touchpoints: None,
+            traffic: None,
             built: false,
         };
         if inputs.is_undefined() || inputs.is_null() {
@@ -210,7 +217,7 @@ impl MetricSpec {
             return Err(Error::BadOption {
                 option: "inputs".into(),
                 message: format!(
-                    "expected {{ transactions, spend, assignments, touchpoints }}, found {}",
+                    "expected {{ transactions, spend, assignments, touchpoints, traffic }}, found {}",
                     type_name(inputs)
                 ),
             });
@@ -218,7 +225,13 @@ impl MetricSpec {
         check_keys(
             inputs,
             "MetricSpec.evaluate inputs",
-            &["transactions", "spend", "assignments", "touchpoints"],
+            &[
+                "transactions",
+                "spend",
+                "assignments",
+                "touchpoints",
+                "traffic",
+            ],
         )?;
         let spec = &self.inner;
         t.tx = read_table(
@@ -266,6 +279,21 @@ impl MetricSpec {
                 None => crate::data::Zone::parse(&spec.data.timezone)?,
             };
             t.touchpoints = Some(super::attribution::read_touchpoints(&tp, &zone)?);
+        }
+        let tr = get(inputs, "traffic");
+        if tr.is_string() || tr.is_instance_of::<Uint8Array>() {
+            t.traffic = Some(crate::data::traffic::Traffic::from_csv(
+                &csv_bytes(&tr)?,
+                &spec.traffic_mapping()?,
+            )?);
+        } else if !tr.is_undefined() && !tr.is_null() {
+            // Columns or rows as `kpiSeries` takes them: bare dates in the transactions' zone,
+            // else the spec's.
+            let zone = match t.tx.get() {
+                Some(tx) => tx.timezone().clone(),
+                None => crate::data::Zone::parse(&spec.data.timezone)?,
+            };
+            t.traffic = Some(super::kpi_series::read_traffic_value(&tr, &zone)?);
         }
         Ok(t)
     }

@@ -363,6 +363,15 @@ const handExp = (r) => {
   assert.ok(Math.abs(r.srm.value - 0.654720846) < 1e-9, String(r.srm.value));
 };
 ref.assignments = EXP_SPEC.evaluate({ transactions: E_TX, assignments: A_CSV }).conv.definition.assignmentsFingerprint;
+// Conversion rate from traffic. Hand count on README_CSV: 15 January has 1 order (a, 35) in
+// 20 visits: 1/20.
+const CR_SPEC = U.MetricSpec.parse({
+  unimetricSpec: 1, name: "cr", version: "1.0.0",
+  data: { transactions: M, traffic: { date: "day", visits: "n" } },
+  metrics: { cr: { metric: "traffic.conversion_rate" } },
+});
+const CR_CSV = "day,n\n2024-01-10,5\n2024-01-15,20\n";
+const crEval = (...a) => CR_SPEC.evaluate(...a);
 const expSame = () => handExp(EXP_SPEC.evaluate({ transactions: E_TX, assignments: A_CSV }));
 const expEval = (...a) => EXP_SPEC.evaluate(...a);
 entry("MetricSpec#evaluate", specMethod("evaluate"), [
@@ -396,6 +405,13 @@ entry("MetricSpec#evaluate", specMethod("evaluate"), [
   c("assignments: NaN assignment time", () => [{ transactions: E_TX, assignments: { ...A_COLS(), assignedAt: new Float64Array([NaN, 0, 0, 0, 0]) } }], "E_NON_FINITE", expEval),
   c("assignments: unknown column key", () => [{ transactions: E_TX, assignments: { ...A_COLS(), variant: [] } }], "E_UNKNOWN_OPTION", expEval),
   c("assignments: empty CSV", () => [{ transactions: E_TX, assignments: "u,g,t\n" }], "E_EMPTY", expEval),
+  c("traffic: hand count from CSV", () => [{ transactions: README_CSV, traffic: CR_CSV }], ok((r) => { assert.equal(r.cr.value, 1 / 20); assert.match(r.cr.definition.trafficFingerprint, /^xxh3-128:/); }), crEval),
+  c("traffic: from columns", () => [{ transactions: README_CSV, traffic: { date: ["2024-01-10", "2024-01-15"], visits: [5, 20] } }], ok((r) => assert.equal(r.cr.value, 1 / 20)), crEval),
+  c("traffic: none", () => [{ transactions: README_CSV }], "E_BAD_OPTION", crEval),
+  c("traffic: a number", () => [{ transactions: README_CSV, traffic: 7 }], "E_BAD_OPTION", crEval),
+  c("traffic: NaN visits", () => [{ transactions: README_CSV, traffic: { date: ["2024-01-10"], visits: new Float64Array([NaN]) } }], "E_NON_FINITE", crEval),
+  c("traffic: negative visits in CSV", () => [{ transactions: README_CSV, traffic: "day,n\n2024-01-10,-5\n" }], "E_NEGATIVE", crEval),
+  c("traffic: CSV without the mapped column", () => [{ transactions: README_CSV, traffic: "day,visits\n2024-01-10,5\n" }], "E_MISSING_COLUMN", crEval),
 ], () => { specSame(); expSame(); });
 entry("diffSpecs", (...a) => U.diffSpecs(...a), [
   c("same spec: no change", () => [SPEC, SPEC], ok((d) => assert.deepEqual([d.breaking, d.changes.length, d.suggestedVersion], [false, 0, "1.2.0"]))),

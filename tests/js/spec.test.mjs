@@ -287,3 +287,33 @@ test("toOsi validates against the pinned OSI schema, and fromOsi reads it back t
   broken.semantic_model[0].metrics[0].expression.dialects[0].dialect = "POSTGRES";
   assert.equal(validate(broken), false);
 });
+
+test("traffic.conversion_rate reads the traffic input: CSV with data.traffic, columns, rows", () => {
+  // Hand count (tests/kpi_series.rs): Mar 3 has 1 order ($0 counts) in 40 + 10 visits.
+  const txCsv = "customer,date,amount,channel\nA,2024-03-01T10:00:00Z,10,email\nB,2024-03-01T11:00:00Z,20,ads\nA,2024-03-02T10:00:00Z,-5,email\nC,2024-03-03T10:00:00Z,0,ads\n";
+  const trafficCsv = "day,visits,source\n2024-03-02,50,email\n2024-03-02,25,ads\n2024-03-03,40,ads\n2024-03-03,10,social\n";
+  const spec = MetricSpec.parse({
+    unimetricSpec: 1, name: "t", version: "1.0.0",
+    data: {
+      transactions: { customerId: "customer", timestamp: "date", amount: "amount", channel: "channel" },
+      traffic: { date: "day", visits: "visits", channel: "source" },
+    },
+    metrics: { cr: { metric: "traffic.conversion_rate" } },
+  });
+  const fromCsv = spec.evaluate({ transactions: txCsv, traffic: trafficCsv });
+  assert.equal(fromCsv.cr.value, 1 / 50);
+  const columns = { date: ["2024-03-02", "2024-03-02", "2024-03-03", "2024-03-03"], visits: [50, 25, 40, 10], channel: ["email", "ads", "ads", "social"] };
+  const fromColumns = spec.evaluate({ transactions: txCsv, traffic: columns });
+  const rows = columns.date.map((date, i) => ({ date, visits: columns.visits[i], channel: columns.channel[i] }));
+  const fromRows = spec.evaluate({ transactions: txCsv, traffic: rows });
+  const fp = fromCsv.cr.definition.trafficFingerprint;
+  assert.match(fp, /^xxh3-128:[0-9a-f]{32}$/);
+  assert.equal(fromColumns.cr.definition.trafficFingerprint, fp);
+  assert.equal(fromRows.cr.definition.trafficFingerprint, fp);
+  assert.equal(fromRows.cr.value, 1 / 50);
+  // Without traffic: a coded error at the metric; a spec without data.traffic cannot read CSV.
+  assert.throws(() => spec.evaluate({ transactions: txCsv }), (e) => e.code === "E_BAD_OPTION" && /traffic/.test(e.message));
+  const bare = MetricSpec.parse({ unimetricSpec: 1, name: "t", version: "1.0.0", data: { transactions: { customerId: "customer", timestamp: "date", amount: "amount" } }, metrics: { cr: { metric: "traffic.conversion_rate" } } });
+  assert.throws(() => bare.evaluate({ transactions: txCsv, traffic: trafficCsv }), (e) => e.code === "E_BAD_SPEC" || e.code === "E_BAD_OPTION");
+  assert.equal(bare.evaluate({ transactions: txCsv, traffic: columns }).cr.value, 1 / 50);
+});
