@@ -13,14 +13,17 @@
 //! (`unimetric::sim::TOUCH_CHANNELS`); for `assignments.csv` (`customer_id,variant,assigned_at`),
 //! `unimetric::sim::simulate_experiment` with its defaults: customers acquired before
 //! 2025-10-02 split by a fair coin over a week, the treatment raising the purchase rate by 30 %
-//! for 30 days (its extra purchases are in `transactions.csv`).
+//! for 30 days (its extra purchases are in `transactions.csv`); then
+//! `unimetric::sim::plant_incidents` with its defaults: a promotion on Black Friday
+//! (2025-11-28, 3 % of living customers buy once more) and a paid-search pause (every order of
+//! paid_search customers on 9–11 December 2025 lost).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use unimetric::data::dates::format_iso;
 use unimetric::sim::{
-    simulate, simulate_experiment, simulate_touchpoints, ExperimentParams, SimParams,
-    TouchpointParams, CHANNELS, TOUCH_CHANNELS,
+    plant_incidents, simulate, simulate_experiment, simulate_touchpoints, ExperimentParams,
+    IncidentParams, SimParams, TouchpointParams, CHANNELS, TOUCH_CHANNELS,
 };
 
 fn main() {
@@ -47,6 +50,12 @@ fn main() {
     // Touches come from the transactions before the experiment's extra purchases.
     let touches = simulate_touchpoints(&data, &TouchpointParams::default(), seed);
     let assignments = simulate_experiment(&mut data, &params, &ExperimentParams::default(), seed);
+    // A promotion spike and a paid-search pause, after the experiment, for the anomaly flags.
+    let incidents = plant_incidents(&mut data, &params, &IncidentParams::default(), seed);
+    eprintln!(
+        "planted {} promotion orders and removed {} paid_search orders",
+        incidents.promo_orders, incidents.dropped_orders
+    );
 
     let mut tx = String::with_capacity(data.transactions.len() * 64);
     tx.push_str("order_id,customer_id,order_date,amount,channel\n");

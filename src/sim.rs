@@ -748,3 +748,115 @@ pub fn simulate_experiment(
         .sort_by(|x, y| x.ms.cmp(&y.ms).then(x.order.cmp(&y.order)));
     out
 }
+
+/// Seed offset of [`plant_incidents`]' random stream (XORed into the seed).
+pub const INCIDENT_STREAM: u64 = 0x696e_6369_6465_6e74;
+
+/// Two marketing incidents [`plant_incidents`] adds to the sample, for the anomaly flags to find
+/// (the third, a tracking outage, is in the sample's traffic: `scripts/traffic-sample.mjs`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IncidentParams {
+    /// The promotion's day, in days from the start of the window (default 697: Friday
+    /// 2025-11-28 with the default start, Black Friday).
+    pub promo_day: i64,
+    /// Chance that a customer who is alive on the promotion's day (acquired before it) buys
+    /// once more that day (default 0.03).
+    pub promo_probability: f64,
+    /// The channel whose purchases are lost (index into [`CHANNELS`]; default 0, paid_search).
+    pub drop_channel: usize,
+    /// First day of the loss (default 708: 2025-12-09).
+    pub drop_day: i64,
+    /// Days of the loss (default 3: 9–11 December 2025, paid search campaigns paused by a
+    /// billing failure).
+    pub drop_days: i64,
+}
+
+impl Default for IncidentParams {
+    fn default() -> Self {
+        IncidentParams {
+            promo_day: 697,
+            promo_probability: 0.03,
+            drop_channel: 0,
+            drop_day: 708,
+            drop_days: 3,
+        }
+    }
+}
+
+/// What [`plant_incidents`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Incidents {
+    /// Purchases added on the promotion's day.
+    pub promo_orders: usize,
+    /// Orders removed (purchases of the channel in the loss).
+    pub dropped_orders: usize,
+    /// Rows removed: those purchases and their refunds.
+    pub dropped_rows: usize,
+}
+
+/// Plants a promotion spike and a channel's loss in `data.transactions` (kept in time order; new
+/// order numbers follow the largest): on `promo_day` each customer acquired earlier and alive
+/// that day buys once more with probability `promo_probability`, at a uniform time of the (UTC)
+/// day, with the customer's own order-value distribution; every order of `drop_channel` whose
+/// purchase falls in the `drop_days` days from `drop_day` is removed, with its refunds. Draws
+/// come from their own stream (the seed XOR [`INCIDENT_STREAM`]); run it after
+/// [`simulate_touchpoints`] and [`simulate_experiment`], so that the touches and the
+/// assignments stay as they were. Both incidents lie after the experiment's windows.
+///
+/// ```
+/// use unimetric::sim::{plant_incidents, simulate, IncidentParams, SimParams};
+/// let params = SimParams::default();
+/// let mut d = simulate(&SimParams { customers: 500, ..params }, 7);
+/// let before = d.transactions.len();
+/// let i = plant_incidents(&mut d, &params, &IncidentParams::default(), 7);
+/// assert!(i.promo_orders > 0 && i.dropped_orders > 0);
+/// assert_eq!(d.transactions.len() + i.dropped_rows, before + i.promo_orders);
+/// ```
+pub fn plant_incidents(
+    data: &mut SimData,
+    params: &SimParams,
+    inc: &IncidentParams,
+    seed: u64,
+) -> Incidents {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ INCIDENT_STREAM);
+    let day_ms = |d: i64| params.start_ms + d * MS_PER_DAY;
+    let mut order = data.transactions.iter().map(|t| t.order).max().unwrap_or(0);
+    let promo = inc.promo_day as f64;
+    let mut promo_orders = 0;
+    for (i, c) in data.customers.iter().enumerate() {
+        if c.acquired_day >= promo || c.death_day <= promo {
+            continue;
+        }
+        if rng.gen::<f64>() >= inc.promo_probability {
+            continue;
+        }
+        let value = Gamma::new(params.p, 1.0 / c.value_rate).ok();
+        order += 1;
+        promo_orders += 1;
+        let minute = rng.gen_range(0..1440);
+        data.transactions.push(SimTransaction {
+            order,
+            customer: i as u32 + 1,
+            ms: day_ms(inc.promo_day) + minute * 60_000,
+            amount: round_cents(value.map_or(50.0, |g| g.sample(&mut rng)).max(1.0)),
+            channel: c.channel,
+        });
+    }
+    let (lo, hi) = (day_ms(inc.drop_day), day_ms(inc.drop_day + inc.drop_days));
+    let lost: std::collections::HashSet<u32> = data
+        .transactions
+        .iter()
+        .filter(|t| t.channel == inc.drop_channel && t.amount >= 0.0 && t.ms >= lo && t.ms < hi)
+        .map(|t| t.order)
+        .collect();
+    let rows = data.transactions.len();
+    data.transactions.retain(|t| !lost.contains(&t.order));
+    let dropped_rows = rows - data.transactions.len();
+    data.transactions
+        .sort_by(|x, y| x.ms.cmp(&y.ms).then(x.order.cmp(&y.order)));
+    Incidents {
+        promo_orders,
+        dropped_orders: lost.len(),
+        dropped_rows,
+    }
+}

@@ -120,7 +120,14 @@ fn the_bundled_assignments_are_the_simulators_and_show_its_effect() {
         assert_eq!(f[0], format!("C{:06}", a.customer));
         assert_eq!(f[1], if a.treatment { "treatment" } else { "control" });
     }
-    // transactions.csv holds the experiment's extra purchases.
+    // transactions.csv holds the experiment's extra purchases (and the planted incidents,
+    // after the experiment's windows).
+    unimetric::sim::plant_incidents(
+        &mut data,
+        &params,
+        &unimetric::sim::IncidentParams::default(),
+        20_240_101,
+    );
     assert_eq!(
         read("transactions.csv").lines().count() - 1,
         data.transactions.len()

@@ -32,8 +32,10 @@
 //!
 //! The sentence: "Revenue on 3 Nov 2025 is 31 % below expected (band −12 % to +11 %); email
 //! accounts for 80 % of the gap." Relative figures are against `expected`; when it is 0 the
-//! sentence gives the absolute gap. Unflagged buckets say "within the expected band" or "outside
-//! the band but not flagged" (a rate whose count test does not agree, or the other direction).
+//! sentence gives the absolute gap. Unflagged buckets say "within the expected band" (and name no
+//! value: the gap is noise, and so is its split) or "outside the band but not flagged" (a rate
+//! whose count test does not agree, or the other direction). A share above 100 % (other values
+//! moved the other way) reads "more than the whole gap (124 %)".
 //!
 //! # Errors
 //!
@@ -519,8 +521,8 @@ fn sentence(e: &Explanation, bucket: Bucket, cal: &Calendar) -> String {
     if e.gap == 0.0 {
         s = format!("{name} {prep} {when} {is} as expected");
     }
+    let inside = e.observed >= e.lower && e.observed <= e.upper;
     if !e.flagged {
-        let inside = e.observed >= e.lower && e.observed <= e.upper;
         s.push_str(if inside {
             ", within the expected band"
         } else {
@@ -533,18 +535,22 @@ fn sentence(e: &Explanation, bucket: Bucket, cal: &Calendar) -> String {
         .filter(|c| c.share > 0.0)
         .take(2)
         .collect();
-    if e.gap != 0.0 {
+    // Within the band the gap is noise, and so is its split.
+    let share = |c: &Contribution| {
+        if c.share > 1.0 {
+            format!("more than the whole gap ({})", percent(c.share, false))
+        } else {
+            format!("{} of the gap", percent(c.share, false))
+        }
+    };
+    if e.gap != 0.0 && !(inside && !e.flagged) {
         match leading.as_slice() {
             [] => {}
-            [one] => s.push_str(&format!(
-                "; {} accounts for {} of the gap",
-                one.value,
-                percent(one.share, false)
-            )),
+            [one] => s.push_str(&format!("; {} accounts for {}", one.value, share(one))),
             [one, two, ..] => s.push_str(&format!(
-                "; {} accounts for {} of the gap, {} for {}",
+                "; {} accounts for {}, {} for {}",
                 one.value,
-                percent(one.share, false),
+                share(one),
                 two.value,
                 percent(two.share, false)
             )),
