@@ -15,8 +15,8 @@
 //! 2025-10-02 split by a fair coin over a week, the treatment raising the purchase rate by 30 %
 //! for 30 days (its extra purchases are in `transactions.csv`); then
 //! `unimetric::sim::plant_incidents` with its defaults: a promotion on Black Friday
-//! (2025-11-28, 3 % of living customers buy once more) and a paid-search pause (every order of
-//! paid_search customers on 9–11 December 2025 lost).
+//! (2025-11-28, 3 % of living customers buy once more) and a lost day of the marketing channels
+//! (every repeat order of paid_search, paid_social and email customers on 9 December 2025).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -50,10 +50,11 @@ fn main() {
     // Touches come from the transactions before the experiment's extra purchases.
     let touches = simulate_touchpoints(&data, &TouchpointParams::default(), seed);
     let assignments = simulate_experiment(&mut data, &params, &ExperimentParams::default(), seed);
-    // A promotion spike and a paid-search pause, after the experiment, for the anomaly flags.
+    // A promotion spike and a lost day of the marketing channels, after the experiment, for the
+    // anomaly flags.
     let incidents = plant_incidents(&mut data, &params, &IncidentParams::default(), seed);
     eprintln!(
-        "planted {} promotion orders and removed {} paid_search orders",
+        "planted {} promotion orders and removed {} orders of the marketing channels",
         incidents.promo_orders, incidents.dropped_orders
     );
 

@@ -762,12 +762,13 @@ pub struct IncidentParams {
     /// Chance that a customer who is alive on the promotion's day (acquired before it) buys
     /// once more that day (default 0.03).
     pub promo_probability: f64,
-    /// The channel whose purchases are lost (index into [`CHANNELS`]; default 0, paid_search).
-    pub drop_channel: usize,
-    /// First day of the loss (default 708: 2025-12-09).
+    /// The kinds of channel whose purchases are lost ([`ChannelSpec::kind`]; default `"paid"`
+    /// and `"owned"`: paid_search, paid_social and email).
+    pub drop_kinds: &'static [&'static str],
+    /// First day of the loss (default 708: Tuesday 2025-12-09).
     pub drop_day: i64,
-    /// Days of the loss (default 3: 9–11 December 2025, paid search campaigns paused by a
-    /// billing failure).
+    /// Days of the loss (default 1: the marketing channels' repeat orders of 9 December 2025,
+    /// lost when a site release broke the campaign links).
     pub drop_days: i64,
 }
 
@@ -776,9 +777,9 @@ impl Default for IncidentParams {
         IncidentParams {
             promo_day: 697,
             promo_probability: 0.03,
-            drop_channel: 0,
+            drop_kinds: &["paid", "owned"],
             drop_day: 708,
-            drop_days: 3,
+            drop_days: 1,
         }
     }
 }
@@ -788,7 +789,7 @@ impl Default for IncidentParams {
 pub struct Incidents {
     /// Purchases added on the promotion's day.
     pub promo_orders: usize,
-    /// Orders removed (purchases of the channel in the loss).
+    /// Orders removed (repeat purchases of the channel in the loss).
     pub dropped_orders: usize,
     /// Rows removed: those purchases and their refunds.
     pub dropped_rows: usize,
@@ -797,8 +798,10 @@ pub struct Incidents {
 /// Plants a promotion spike and a channel's loss in `data.transactions` (kept in time order; new
 /// order numbers follow the largest): on `promo_day` each customer acquired earlier and alive
 /// that day buys once more with probability `promo_probability`, at a uniform time of the (UTC)
-/// day, with the customer's own order-value distribution; every order of `drop_channel` whose
-/// purchase falls in the `drop_days` days from `drop_day` is removed, with its refunds. Draws
+/// day, with the customer's own order-value distribution; every repeat order of a customer of a
+/// channel of `drop_kinds` whose purchase falls in the `drop_days` days from `drop_day` is
+/// removed, with its
+/// refunds (first purchases stay, so every customer keeps its acquisition). Draws
 /// come from their own stream (the seed XOR [`INCIDENT_STREAM`]); run it after
 /// [`simulate_touchpoints`] and [`simulate_experiment`], so that the touches and the
 /// assignments stay as they were. Both incidents lie after the experiment's windows.
@@ -843,10 +846,26 @@ pub fn plant_incidents(
         });
     }
     let (lo, hi) = (day_ms(inc.drop_day), day_ms(inc.drop_day + inc.drop_days));
+    // Each customer's first purchase stays: every customer keeps the acquisition the touchpoints
+    // lead to.
+    let mut first = vec![i64::MAX; data.customers.len() + 1];
+    for t in data.transactions.iter().filter(|t| t.amount >= 0.0) {
+        if let Some(f) = first.get_mut(t.customer as usize) {
+            *f = (*f).min(t.ms);
+        }
+    }
     let lost: std::collections::HashSet<u32> = data
         .transactions
         .iter()
-        .filter(|t| t.channel == inc.drop_channel && t.amount >= 0.0 && t.ms >= lo && t.ms < hi)
+        .filter(|t| {
+            CHANNELS
+                .get(t.channel)
+                .is_some_and(|c| inc.drop_kinds.contains(&c.kind))
+                && t.amount >= 0.0
+                && t.ms >= lo
+                && t.ms < hi
+                && first.get(t.customer as usize).is_some_and(|&f| t.ms > f)
+        })
         .map(|t| t.order)
         .collect();
     let rows = data.transactions.len();
