@@ -543,7 +543,7 @@ fn sentence(e: &Explanation, bucket: Bucket, cal: &Calendar) -> String {
             format!("{} of the gap", percent(c.share, false))
         }
     };
-    if e.gap != 0.0 && !(inside && !e.flagged) {
+    if e.gap != 0.0 && (e.flagged || !inside) {
         match leading.as_slice() {
             [] => {}
             [one] => s.push_str(&format!("; {} accounts for {}", one.value, share(one))),
