@@ -53,7 +53,7 @@ async function loadData(loadRequest, label) {
   } catch (err) {
     if (state.data) setStatus(`Still showing: ${describeData(state.data, state.result?.kpis)}`);
     else setStatus("No data loaded.");
-    const source = err.source === "spend" || err.source === "touchpoints" ? loadRequest[err.source].name : label;
+    const source = ["spend", "touchpoints", "traffic", "actions"].includes(err.source) ? loadRequest[err.source].name : label;
     showError(`Could not load ${source}`, err);
     if (err.code === "E_CANCELLED") showHalted(err);
     return false;

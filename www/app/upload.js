@@ -1,5 +1,6 @@
 // Own CSV: read the header of a chosen (or dropped) file, preview its first rows, suggest a
-// column mapping from the names and values, and load it (with optional spend and touchpoints files).
+// column mapping from the names and values, and load it (with optional spend, touchpoints and
+// traffic files).
 
 import { $, formatCount, h } from "./format.js";
 import { inferDates } from "./engine.js";
@@ -34,6 +35,14 @@ const TOUCH_SUGGEST = {
   channel: [/^(channel|source|medium|utm[\s_-]*source)$/i, /channel|source|medium|campaign/i],
 };
 const TOUCH_OPTIONAL = new Set();
+
+// Traffic columns: the day, its visits and, optionally, the channel they came through.
+const TRAFFIC_SUGGEST = {
+  date: [/^(date|day|visit[\s_-]*date)$/i, /date|day|time/i],
+  visits: [/^(visits|sessions|visitors|users|pageviews)$/i, /visit|session|visitor|user|view/i],
+  channel: [/^(channel|source|medium|utm[\s_-]*source)$/i, /channel|source|medium|campaign/i],
+};
+const TRAFFIC_OPTIONAL = new Set(["channel"]);
 
 /** Rows shown in the preview of a chosen file. */
 const PREVIEW_ROWS = 5;
@@ -106,6 +115,7 @@ const MAP_LABEL = {
   unitId: "customer id",
   arm: "arm",
   assignedAt: "assigned at",
+  visits: "visits",
 };
 
 function suggestMapping(columns, suggest) {
@@ -212,6 +222,10 @@ function onTouchFileChosen() {
   return offerMapping($("touch-file"), $("touch-mapping"), "map-touch-", TOUCH_SUGGEST, TOUCH_OPTIONAL);
 }
 
+function onTrafficFileChosen() {
+  return offerMapping($("traffic-file"), $("traffic-mapping"), "map-traffic-", TRAFFIC_SUGGEST, TRAFFIC_OPTIONAL);
+}
+
 /** The chosen mapping: key → column, leaving out optional keys set to none. */
 function chosenMapping(prefix, suggest) {
   const mapping = {};
@@ -236,11 +250,16 @@ async function onFileSubmit(event) {
     touchFile && !$("touch-mapping").disabled
       ? { file: touchFile, mapping: chosenMapping("map-touch-", TOUCH_SUGGEST), name: touchFile.name }
       : undefined;
+  const trafficFile = $("traffic-file").files[0];
+  const traffic =
+    trafficFile && !$("traffic-mapping").disabled
+      ? { file: trafficFile, mapping: chosenMapping("map-traffic-", TRAFFIC_SUGGEST), name: trafficFile.name }
+      : undefined;
   clearError();
   const mapping = chosenMapping("map-", SUGGEST);
   const dateFormat = $("map-dateFormat").value;
   if (dateFormat && dateFormat !== "YYYY-MM-DD") mapping.dateFormat = dateFormat;
-  await loadData({ file, mapping, name: file.name, spend, touchpoints }, file.name);
+  await loadData({ file, mapping, name: file.name, spend, touchpoints, traffic }, file.name);
 }
 
 /** The rows the library left out of the loaded file, listed inline with row and column. */
@@ -303,5 +322,6 @@ export function wireUpload(load) {
   wireDropZone();
   $("spend-file").addEventListener("change", onSpendFileChosen);
   $("touch-file").addEventListener("change", onTouchFileChosen);
+  $("traffic-file").addEventListener("change", onTrafficFileChosen);
   $("upload-form").addEventListener("submit", onFileSubmit);
 }
