@@ -93,21 +93,22 @@ export function anomalyTask(current, { observationEnd, annotations = [] }) {
       detection: d.definition,
       fallback: d.fallback ?? null,
     };
-    for (let i = alertFrom; i < n; i++) if (d.flagged[i]) candidates.push({ metric: id, index: i, time: s.time[i], score: d.score[i] });
+    for (let i = alertFrom; i < n; i++) {
+      if (!d.flagged[i]) continue;
+      const at = { observed: d.observed[i], expected: d.expected[i], lower: d.lower[i], upper: d.upper[i], direction: d.direction[i] };
+      candidates.push({ metric: id, time: s.time[i], score: d.score[i], detection: at });
+    }
   }
   // Newest first; on one day the most extreme first.
   candidates.sort((a, b) => b.time - a.time || Math.abs(b.score) - Math.abs(a.score));
+  // explainAnomaly shares the gap out over a dimension: without channels an alert has the
+  // detection's figures only.
   const by = tx.channels.length ? "channel" : null;
   const alerts = candidates.slice(0, MAX_ALERTS).map((c) => {
-    const explained = attempt(() =>
-      explainAnomaly(tx, { metric: c.metric, at: c.time, by: by ?? "channel", annotations: notes, ...range, ...traffic }),
-    );
-    return {
-      metric: c.metric,
-      time: c.time,
-      explanation: explained.value ? withoutUnknown(explained.value, by) : null,
-      error: explained.error,
-    };
+    const explained = by
+      ? attempt(() => explainAnomaly(tx, { metric: c.metric, at: c.time, by, annotations: notes, ...range, ...traffic }))
+      : { value: null, error: null };
+    return { metric: c.metric, time: c.time, detection: c.detection, explanation: explained.value, error: explained.error };
   });
   return {
     options: { observationEnd: observationEnd ?? null, annotations: annotations.length },
@@ -127,10 +128,4 @@ export function anomalyTask(current, { observationEnd, annotations = [] }) {
     traffic: current.traffic ? { name: current.traffic.name } : null,
     definitions,
   };
-}
-
-/** An explanation as sent to the page: without contributions when the data has no dimension to split by. */
-function withoutUnknown(e, by) {
-  if (by) return e;
-  return { ...e, contributions: [] };
 }

@@ -7,7 +7,7 @@ import { PALETTE, chartIn } from "./chart.js";
 import { runTask } from "./engine.js";
 import { $, LOCALE, compact, formatValue, h } from "./format.js";
 import { publish, state, subscribe, writeUrl } from "./state.js";
-import { formatParams, renderError, showDefinition } from "./ui.js";
+import { MODEL_SHORTAGE, formatParams, renderError, renderShortage, showDefinition } from "./ui.js";
 
 /** How each series metric's values are formatted. */
 export const METRIC_FORMAT = {
@@ -103,7 +103,8 @@ const alertId = (metric, time) => `alert-${metric.replace(/\W/g, "-")}-${time}`;
 function alertElement(result, alert, timezone) {
   const e = alert.explanation;
   const name = nameOf(result, alert.metric);
-  const direction = e ? (e.direction > 0 ? "above" : e.direction < 0 ? "below" : "") : "";
+  const d = alert.detection;
+  const direction = d.direction > 0 ? "above" : d.direction < 0 ? "below" : "";
   const contributors = e ? e.contributions.filter((c) => c.share > 0).slice(0, TOP_CONTRIBUTORS) : [];
   const item = h(
     "li",
@@ -116,7 +117,9 @@ function alertElement(result, alert, timezone) {
       h("strong", {}, name),
       direction ? h("span", { className: `alert-direction alert-${direction}` }, h("span", { "aria-hidden": "true" }, direction === "above" ? " ▲ " : " ▼ "), `${direction} expected`) : null,
     ),
-    e ? h("p", { className: "alert-sentence" }, e.sentence) : null,
+    e
+      ? h("p", { className: "alert-sentence" }, e.sentence)
+      : h("p", { className: "alert-facts" }, `Observed ${show(d.observed, alert.metric)}; expected ${show(d.expected, alert.metric)} (band ${show(d.lower, alert.metric)} to ${show(d.upper, alert.metric)}).`),
     contributors.length
       ? h(
           "ul",
@@ -190,12 +193,13 @@ async function renderTrend(result) {
   const name = nameOf(result, id);
   const format = METRIC_FORMAT[id] ?? "decimal";
   const days = result.time.map((t) => dayLabel(t, timezone));
-  if (s.error) {
-    renderError($("anomalies-error"), `Could not detect anomalies in ${name}`, s.error);
-    $("trend-chart").hidden = true;
+  const failed = Boolean(s.error);
+  for (const id of ["trend-chart", "trend-notes"]) $(id).hidden = failed;
+  $("trend-section").querySelector(".chart-table").hidden = failed;
+  if (failed) {
+    $("trend-help").textContent = `No trend for ${name}: ${s.error.message} (${s.error.code}).`;
     return;
   }
-  $("trend-chart").hidden = false;
   const notes = notesByDay(result);
   const flagged = s.flagged.flatMap((f, i) => (f ? [i] : []));
   const shownNotes = result.annotations.map((note, i) => ({ ...note, number: i + 1 })).filter((n) => n.index !== null);
@@ -341,8 +345,11 @@ function renderTileFlags() {
     if (!tile) continue;
     const newest = flag.days.at(-1);
     const count = flag.days.length;
+    const s = result.series[flag.metric];
+    const i = result.time.indexOf(newest);
     const sentence =
-      flag.alert?.explanation?.sentence ?? `${nameOf(result, flag.metric)} on ${dayLabel(newest, timezone)} is outside its expected band.`;
+      flag.alert?.explanation?.sentence ??
+      `${nameOf(result, flag.metric)} on ${dayLabel(newest, timezone)}: observed ${show(s.observed[i], flag.metric)}, expected ${show(s.expected[i], flag.metric)} (band ${show(s.lower[i], flag.metric)} to ${show(s.upper[i], flag.metric)}).`;
     const text = count === 1 ? `Flagged day: ${dayLabel(newest, timezone)}` : `${count} flagged days, newest ${dayLabel(newest, timezone)}`;
     tile.append(
       h(
@@ -377,11 +384,20 @@ export async function computeAnomalies() {
     if (generation !== state.anomaliesGeneration) return;
     state.anomaliesResult = result;
     $("anomalies-error").hidden = true;
-    $("anomalies-body").hidden = false;
-    offerMetrics(result);
-    renderAlerts(result);
+    // Too short a history for every series: nothing to show but why.
+    const errors = Object.values(result.series).map((s) => s.error);
+    const short = errors.every((e) => e && MODEL_SHORTAGE.has(e.code));
+    $("anomalies-unavailable").hidden = !short;
+    $("anomalies-body").hidden = short;
     renderTileFlags();
     publish("anomalies");
+    if (short) {
+      renderShortage($("anomalies-unavailable"), "No alerts for this data set", "Anomaly detection needs a longer daily history.", errors[0]);
+      setAnomaliesState("unavailable");
+      return;
+    }
+    offerMetrics(result);
+    renderAlerts(result);
     const drawn = renderTrend(result);
     setAnomaliesState("ready");
     await drawn;
@@ -391,6 +407,7 @@ export async function computeAnomalies() {
     publish("anomalies");
     renderTileFlags();
     $("anomalies-body").hidden = true;
+    $("anomalies-unavailable").hidden = true;
     renderError($("anomalies-error"), "Could not compute the alerts", err);
     setAnomaliesState("error");
   } finally {
