@@ -250,6 +250,8 @@ async function renderTrend(result) {
         tooltip: {
           trigger: "axis",
           renderMode: "richText",
+          // Kept inside the chart, so that a long note stays readable on a phone.
+          confine: true,
           formatter: (items) => {
             const i = items[0]?.dataIndex ?? 0;
             const lines = [
