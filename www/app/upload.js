@@ -210,6 +210,9 @@ async function offerDateFormat() {
 }
 
 async function onFileChosen() {
+  // The last file's date-format reading no longer applies (the worker may be busy before it
+  // answers for this one).
+  $("map-dateFormat-help").textContent = "";
   $("load-file").disabled = !(await offerMapping($("file"), $("mapping"), "map-", SUGGEST, OPTIONAL));
   if (!$("load-file").disabled) await offerDateFormat();
 }
