@@ -151,13 +151,13 @@ function alertElement(result, alert, timezone) {
 
 function renderAlerts(result) {
   const timezone = zoneOf(result);
-  const { window, alerts, alertCount } = result;
-  const span = window.from === null ? "" : ` (${dayLabel(window.from, timezone)} to ${dayLabel(window.to, timezone)})`;
+  const { window: days, alerts, alertCount } = result;
+  const span = days.from === null ? "" : ` (${dayLabel(days.from, timezone)} to ${dayLabel(days.to, timezone)})`;
   const by = result.by ? ", explained by channel" : "";
   $("alerts-summary").textContent =
     alertCount === 0
-      ? `No flagged day in the last ${window.alertDays} days${span}.`
-      : `${alertCount} flagged KPI day${alertCount === 1 ? "" : "s"} in the last ${window.alertDays} days${span}${by}, newest first` +
+      ? `No flagged day in the last ${days.alertDays} days${span}.`
+      : `${alertCount} flagged KPI day${alertCount === 1 ? "" : "s"} in the last ${days.alertDays} days${span}${by}, newest first` +
         `${alertCount > alerts.length ? `; the newest ${alerts.length} are listed` : ""}.`;
   $("alerts").replaceChildren(...alerts.map((a) => alertElement(result, a, timezone)));
 }
