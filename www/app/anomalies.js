@@ -186,6 +186,19 @@ function notesByDay(result) {
 
 const noteText = (note) => `${note.text}${note.author ? ` (${note.author})` : ""}`;
 
+/** `text` in lines of at most `width` characters, broken at spaces (a longer word stays whole). */
+function wrap(text, width) {
+  const lines = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line];
+}
+
 async function renderTrend(result) {
   const id = state.anomalies.metric;
   const s = result.series[id];
@@ -261,7 +274,8 @@ async function renderTrend(result) {
             ];
             if (s.flagged[i]) lines.push(`Flagged ${s.direction[i] > 0 ? "above" : "below"} the band`);
             for (const n of notes.get(i) ?? []) lines.push(`Note ${n.number}: ${noteText(n)}`);
-            return lines.join("\n");
+            // Rich-text tooltips do not wrap: long lines are broken to the chart's width.
+            return lines.flatMap((line) => wrap(line, Math.max(24, Math.floor(el.clientWidth / 8)))).join("\n");
           },
         },
         xAxis: { type: "category", data: days, boundaryGap: false, axisLabel: { color: "#333" } },
