@@ -19,11 +19,18 @@
 //   params         options of the computation (JSON), e.g. {"period":"week"} for the KPIs,
 //                  {"margin":0.6,"attributionLag":1} for LTV:CAC, {"horizonDays":60} for churn.
 //   locale         number formatting locale (default en-US).
+//   trend          show the metric's series as a sparkline (kpiSeries) and a flag mark when its
+//                  last bucket is flagged (detectAnomalies with its defaults); the value is the
+//                  bucket: day (the default, when empty), week or month. The series ends at
+//                  params.observationEnd (else the last transaction) and the sparkline draws its
+//                  last 30 days, 26 weeks or 12 months. For customers.count, orders.count,
+//                  revenue.net, orders.aov and customers.repeat_rate (whose series is
+//                  customers.active and customers.repeat_share, as on the dashboard's tiles).
 //
 // The element shows the metric's name, value and unit, its id and version, and its definition
 // (formula, parameters with the values in effect, unit) in a disclosure. It sets
 // `data-state` to loading, ready or error, exposes `result` ({ metric, value, unit, name,
-// definition, params }) and fires `unimetric-ready` or `unimetric-error` (detail: the error).
+// definition, params, and with trend: trend { metric, bucket, time, values, flagged, last } }) and fires `unimetric-ready` or `unimetric-error` (detail: the error).
 // Elements share one worker and load each file once. Copy this file and change the import below
 // to "unimetric/worker" to use it with the npm package.
 
@@ -39,6 +46,17 @@ const KPI_KEYS = {
   "customers.purchase_frequency": "purchaseFrequency",
   "revenue.per_customer": "revenuePerCustomer",
 };
+
+/** The series metric of each metric with a trend (kpiSeries ids). */
+const TREND_SERIES = {
+  "customers.count": "customers.active",
+  "orders.count": "orders.count",
+  "revenue.net": "revenue.net",
+  "orders.aov": "orders.aov",
+  "customers.repeat_rate": "customers.repeat_share",
+};
+/** Buckets the sparkline draws, by bucket. */
+const TREND_BUCKETS = { day: 30, week: 26, month: 12 };
 
 const DAY_MS = 86_400_000;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -134,6 +152,69 @@ async function compute(metric, { tx, spend, params }) {
   throw Object.assign(new Error(`unimetric-metric does not compute ${metric}`), { code: "E_BAD_OPTION", column: "metric" });
 }
 
+/**
+ * The series of `metric` by `bucket` and its anomaly flags: `{ metric, bucket, time, values,
+ * flagged }` for the last buckets the sparkline draws, and `last` (the last bucket: time,
+ * value, expected, lower, upper, flagged, direction).
+ */
+async function computeTrend(metric, tx, bucket, params) {
+  const id = TREND_SERIES[metric];
+  if (!id) throw Object.assign(new Error(`unimetric-metric has no trend for ${metric}`), { code: "E_BAD_OPTION", column: "trend" });
+  if (!(bucket in TREND_BUCKETS)) throw Object.assign(new Error(`trend is day, week or month, not ${JSON.stringify(bucket)}`), { code: "E_BAD_OPTION", column: "trend" });
+  const options = { bucket, metrics: [id] };
+  if (params.observationEnd !== undefined) options.end = params.observationEnd;
+  if (params.timezone !== undefined) options.timezone = params.timezone;
+  const s = await worker().call("kpiSeries", [tx, options]);
+  const m = s.series[id];
+  // A share is tested as counts out of its denominator (the rate test), as the dashboard does.
+  const input = m.denominator && id === "customers.repeat_share"
+    ? { time: s.time, value: Float64Array.from(m.value, (v, i) => Math.round(v * m.denominator[i])), denominator: m.denominator }
+    : { time: s.time, value: m.value };
+  const r = await worker().call("detectAnomalies", [input]);
+  const n = s.time.length;
+  const from = Math.max(0, n - TREND_BUCKETS[bucket]);
+  const k = n - 1;
+  return {
+    metric: id,
+    bucket,
+    time: Array.from(s.time.slice(from)),
+    values: Array.from(r.observed.slice(from)),
+    flagged: Array.from(r.flagged.slice(from), Boolean),
+    last: { time: s.time[k], value: r.observed[k], expected: r.expected[k], lower: r.lower[k], upper: r.upper[k], flagged: r.flagged[k] === 1, direction: r.direction[k] },
+    timezone: m.definition.params?.timezone ?? "UTC",
+    definition: m.definition,
+  };
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/** An inline SVG line of `values` scaled to their range, the flagged points marked. */
+function sparkline(values, flagged, label) {
+  const width = 160;
+  const height = 36;
+  const pad = 3;
+  const svg = document.createElementNS(SVG, "svg");
+  for (const [name, value] of Object.entries({ class: "spark", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label, part: "sparkline" })) svg.setAttribute(name, value);
+  const finite = values.filter(Number.isFinite);
+  if (finite.length < 2) return svg;
+  const min = Math.min(...finite);
+  const span = Math.max(...finite) - min || 1;
+  const x = (i) => pad + (i * (width - 2 * pad)) / (values.length - 1);
+  const y = (v) => pad + (1 - (v - min) / span) * (height - 2 * pad);
+  const line = document.createElementNS(SVG, "polyline");
+  line.setAttribute("points", values.flatMap((v, i) => (Number.isFinite(v) ? [`${x(i).toFixed(2)},${y(v).toFixed(2)}`] : [])).join(" "));
+  line.setAttribute("class", "spark-line");
+  line.setAttribute("vector-effect", "non-scaling-stroke");
+  svg.append(line);
+  values.forEach((v, i) => {
+    if (!flagged[i] || !Number.isFinite(v)) return;
+    const dot = document.createElementNS(SVG, "circle");
+    for (const [name, value] of Object.entries({ class: "spark-flag", cx: x(i).toFixed(2), cy: y(v).toFixed(2), r: "2.5" })) dot.setAttribute(name, value);
+    svg.append(dot);
+  });
+  return svg;
+}
+
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(props)) node.setAttribute(name, value);
@@ -151,7 +232,7 @@ function parseJson(text, attribute) {
 }
 
 export class UnimetricMetric extends HTMLElement {
-  static observedAttributes = ["metric", "src", "mapping", "spend-src", "spend-mapping", "params", "locale", "spec", "name"];
+  static observedAttributes = ["metric", "src", "mapping", "spend-src", "spend-mapping", "params", "locale", "spec", "name", "trend"];
 
   constructor() {
     super();
@@ -219,13 +300,16 @@ export class UnimetricMetric extends HTMLElement {
       if (metric.startsWith("cac.") && !spend) {
         throw Object.assign(new Error(`${metric} needs marketing spend: add spend-src and spend-mapping`), { code: "E_BAD_OPTION", column: "spend-src" });
       }
-      const [computed, definition] = await Promise.all([
+      const trend = this.hasAttribute("trend") ? computeTrend(metric, tx, this.getAttribute("trend") || "day", params) : null;
+      const [computed, definition, series] = await Promise.all([
         compute(metric, { tx, spend, params }),
         worker().call("getDefinition", [metric]),
+        trend,
       ]);
       if (run !== this.run) return;
       this.result = { metric, name: definition.name, value: computed.value, unit: definition.unit, params: computed.params, definition };
-      this.render(definition, computed);
+      if (series) this.result.trend = series;
+      this.render(definition, computed, series);
       this.dataset.state = "ready";
       this.dispatchEvent(new CustomEvent("unimetric-ready", { detail: this.result }));
     } catch (err) {
@@ -249,7 +333,32 @@ export class UnimetricMetric extends HTMLElement {
     return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
   }
 
-  render(def, { value, params, note }) {
+  /** "Nov 13, 2025" (day) or "Nov 2025" (month) for a bucket start in `timezone`, in the element's locale. */
+  bucketLabel(ms, bucket, timezone) {
+    const locale = this.getAttribute("locale") || "en-US";
+    const parts = bucket === "month" ? { month: "short", year: "numeric" } : { day: "numeric", month: "short", year: "numeric" };
+    return new Intl.DateTimeFormat(locale, { ...parts, timeZone: timezone }).format(ms + (bucket === "month" ? 15 * DAY_MS : 0));
+  }
+
+  /** The sparkline and, when the last bucket is flagged, the flag mark. */
+  renderTrend(trend, def) {
+    const { bucket, time, values, flagged, last } = trend;
+    const per = { day: "day", week: "week", month: "month" }[bucket];
+    const first = this.bucketLabel(time[0], bucket, trend.timezone);
+    const end = this.bucketLabel(last.time, bucket, trend.timezone);
+    const label = `${def.name} per ${per}, ${bucket === "week" ? "weeks of " : ""}${first} to ${end}: from ${this.format(values[0], def.unit)} to ${this.format(values.at(-1), def.unit)}`;
+    const flag = last.flagged
+      ? el(
+          "p",
+          { class: "flag", part: "flag" },
+          el("span", { "aria-hidden": "true" }, "⚑ "),
+          `Flagged: ${bucket === "week" ? "the week of " : ""}${end} is ${last.direction > 0 ? "above" : "below"} its expected band (${this.format(last.lower, def.unit)} to ${this.format(last.upper, def.unit)}; observed ${this.format(last.value, def.unit)})`,
+        )
+      : null;
+    return el("div", { class: "trend" }, sparkline(values, flagged, label), el("p", { class: "trend-note" }, `${trend.metric} per ${per}, last ${values.length}${flagged.some(Boolean) ? "; red dots are flagged" : ""}`), flag);
+  }
+
+  render(def, { value, params, note }, trend = null) {
     const shown = (name) => (name in params ? JSON.stringify(params[name]) : "default");
     const rows = def.parameters.map((p) =>
       el("tr", {}, el("th", { scope: "row" }, el("code", {}, p.name)), el("td", {}, p.description), el("td", {}, el("code", {}, p.default)), el("td", {}, el("code", {}, shown(p.name)))),
@@ -260,6 +369,7 @@ export class UnimetricMetric extends HTMLElement {
         el("p", { class: "value" }, this.format(value, def.unit)),
         el("p", { class: "unit" }, def.unit),
         note ? el("p", { class: "note" }, note) : null,
+        trend ? this.renderTrend(trend, def) : null,
         el("p", { class: "id" }, el("code", {}, def.id), ` v${def.version}`),
         el(
           "details",

@@ -24,12 +24,14 @@ import {
   getDefinition,
   historicalLtv,
   inferDateFormat,
+  kpiSeries,
   ltvToCac,
   planExperiment,
   rfmScores,
   segmentCustomers,
   version,
 } from "/pkg/unimetric.js";
+import { CONVERSION, anomalyTask, readActions } from "./worker-anomalies.js";
 import { attributionTask, freeTouchpoints, readTouchpoints } from "./worker-attribution.js";
 import { DAY_MS, attempt, isoDay, plainError } from "./worker-common.js";
 import { tileSeries } from "./worker-kpi-series.js";
@@ -88,9 +90,12 @@ const handlers = {
    * optionally a spend CSV (`spend: { url | file, mapping, name }`) with its own mapping. Rows
    * that are wrong on their own are left out and reported (`rejected`, `rejectedCount`); the
    * rest of the file is used. `touchpoints: { url | file, mapping, name }` (optional) are the
-   * customers' marketing touches for the attribution task.
+   * customers' marketing touches for the attribution task. `traffic: { url | file, mapping, name }`
+   * (optional) are daily visits (columns date, visits and optionally channel, named by the
+   * mapping) for the conversion rate, and `actions: { url | file, name }` (optional) the action
+   * log (columns date, text, author) the anomaly alerts are annotated with.
    */
-  async load({ url, file, mapping, name, spend, touchpoints }) {
+  async load({ url, file, mapping, name, spend, touchpoints, traffic, actions }) {
     const report = Transactions.fromCsvSkippingBadRows(await readBytes({ url, file }), mapping, {
       maxReported: MAX_REJECTED,
     });
@@ -118,6 +123,26 @@ const handlers = {
         throw err;
       }
     }
+    let nextTraffic = null;
+    let nextActions = null;
+    let source = "traffic";
+    try {
+      if (traffic) {
+        nextTraffic = { text: new TextDecoder().decode(await readBytes(traffic)), mapping: traffic.mapping, name: traffic.name };
+        // Read once here, so a file the library cannot read is refused with the load.
+        kpiSeries(next, { bucket: "month", metrics: [CONVERSION], traffic: nextTraffic.text, trafficMapping: nextTraffic.mapping });
+      }
+      if (actions) {
+        source = "actions";
+        nextActions = readActions(new TextDecoder().decode(await readBytes(actions)));
+      }
+    } catch (err) {
+      next.free();
+      nextSpend?.free();
+      freeTouchpoints(nextTouchpoints);
+      if (err && typeof err === "object") err.source = source;
+      throw err;
+    }
     current?.tx.free();
     current?.spend?.free();
     freeTouchpoints(current?.touchpoints);
@@ -128,6 +153,9 @@ const handlers = {
       spendName: spend ? spend.name : null,
       touchpoints: nextTouchpoints,
       touchpointsName: touchpoints ? touchpoints.name : null,
+      traffic: nextTraffic,
+      actions: nextActions,
+      actionsName: actions ? actions.name : null,
     };
     // The rejected rows go to the page once, with the load; later tasks describe the data only.
     return { ...describe(), rejected };
@@ -434,6 +462,16 @@ const handlers = {
   },
 
   /**
+   * The KPIs day by day up to `observationEnd`, each with its expected band and flagged days,
+   * and the flagged days of the recent window explained by channel (www/worker-anomalies.js);
+   * `annotations` are the page's own notes, added to the data set's action log.
+   */
+  anomalies(options) {
+    if (!current) throw new Error("no data loaded");
+    return { ...anomalyTask(current, options), data: describe() };
+  },
+
+  /**
    * KPIs with the definitions they refer to, the monthly net revenue series, and the tiles'
    * monthly KPI series (`series`, www/worker-kpi-series.js; null with `seriesError` when the
    * library cannot make them).
@@ -479,6 +517,8 @@ function describe() {
       ? { name: spendName, rows: spend.length, total: spend.total, channels: spend.channels }
       : null,
     touchpoints: current.touchpoints ? { name: current.touchpointsName, touches: current.touchpoints.touches } : null,
+    traffic: current.traffic ? { name: current.traffic.name } : null,
+    actions: current.actions ? { name: current.actionsName, count: current.actions.length } : null,
     library: version(),
   };
 }

@@ -16,10 +16,10 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const artifacts = `${root}tests/artifacts`;
 const MAPPING = { customerId: "customer_id", timestamp: "order_date", amount: "amount", orderId: "order_id", channel: "channel" };
 
-/** All sections of the dashboard are done (ready, or unavailable for lack of data). */
+/** All sections of the dashboard are done (ready, or unavailable for lack of data), alerts and trends included. */
 const SETTLED = () =>
   document.body.dataset.state === "ready" &&
-  ["cacState", "churnState", "ltvState", "cohortsState", "segmentsState"].every((k) => ["ready", "unavailable", "empty"].includes(document.body.dataset[k]));
+  ["cacState", "churnState", "ltvState", "cohortsState", "segmentsState", "anomaliesState"].every((k) => ["ready", "unavailable", "empty"].includes(document.body.dataset[k]));
 
 describe("dashboard and its worker", { timeout: 120_000 }, () => {
   let base;

@@ -1,7 +1,7 @@
 // The dashboard on a phone, in a real headless Chromium: at 360, 390 and 430 px wide the page
 // never scrolls sideways (every wide table scrolls in its own box, the metric spec's glossary
-// open included, and so does the cohort heatmap), and the churn risk list is a list of cards
-// with each value labelled.
+// open included, and so does the cohort heatmap; the alerts and trends section settled too), and
+// the churn risk list is a list of cards with each value labelled.
 //
 //   node --test tests/browser/phone.test.mjs
 
@@ -12,7 +12,7 @@ import { openDashboard } from "./harness.mjs";
 
 const SETTLED = () =>
   document.body.dataset.state === "ready" &&
-  ["cacState", "attributionState", "churnState", "ltvState", "cohortsState", "segmentsState", "specState"].every((k) => ["ready", "unavailable", "empty"].includes(document.body.dataset[k]));
+  ["cacState", "attributionState", "churnState", "ltvState", "cohortsState", "segmentsState", "specState", "anomaliesState"].every((k) => ["ready", "unavailable", "empty"].includes(document.body.dataset[k]));
 
 /** Elements that reach past the viewport's right edge outside any scrolling box. */
 function overflowing() {

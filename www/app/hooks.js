@@ -2,6 +2,7 @@
 // expose what each section shows (the raw library results, as plain values) for the browser
 // tests in tests/browser/ and for the console.
 
+import { tileFlags } from "./anomalies.js";
 import { TOP_RISK } from "./churn.js";
 import { TOP_CLV, mean, shownCohorts } from "./ltv.js";
 import { rfmCounts, rfmGrid } from "./segments.js";
@@ -11,7 +12,8 @@ import { subscribe } from "./state.js";
  * Sets `window.__unimetricEngine` to the worker client now, and each section's global whenever
  * its result changes: `__unimetric` (the KPIs), `__unimetricSeries` (the tiles' monthly series), `__unimetricCac`, `__unimetricChurn`,
  * `__unimetricAttribution`, `__unimetricLtv`, `__unimetricCohorts` (`{ options, matrix, retention, retentionError }`),
- * `__unimetricSegments` (null after a failure), `__unimetricExperiment`
+ * `__unimetricSegments` (null after a failure), `__unimetricAnomalies` (the anomaly task's result
+ * with the tiles' flags; null after a failure), `__unimetricExperiment`
  * (`{ result, plan }`, each null after a failure) and `__unimetricSpec` (the metric spec).
  */
 export function installHooks(engine) {
@@ -20,6 +22,7 @@ export function installHooks(engine) {
     window.__unimetric = state.result ? state.result.kpis : null;
     exposeSeries(state);
   });
+  subscribe("anomalies", exposeAnomalies);
   subscribe("cac", exposeCac);
   subscribe("attribution", exposeAttribution);
   subscribe("churn", exposeChurn);
@@ -58,6 +61,16 @@ function exposeSeries(state) {
       : null,
     tiles: state.trends ?? {},
   };
+}
+
+/**
+ * What the alerts and trends section shows: the worker's anomaly result (daily series of the
+ * last days with band and flags, alerts with their explanations, notes) and, per KPI tile, its
+ * flagged days in the tile's last complete month.
+ */
+function exposeAnomalies(state) {
+  const result = state.anomaliesResult;
+  window.__unimetricAnomalies = result ? { ...result, metric: state.anomalies.metric, tiles: tileFlags() } : null;
 }
 
 /** The raw library results the CAC section shows. */

@@ -2,6 +2,7 @@
 // runs in a module worker (the package's unimetric/worker with the tasks of www/worker.js); the
 // modules of this directory send requests and render results. This one wires them together.
 
+import { computeAnomalies, readAnomalySettings, wireAnomalies } from "./anomalies.js";
 import { computeAttribution, readAttributionSettings, wireAttribution } from "./attribution.js";
 import { computeCac, readCacSettings, wireCac } from "./cac.js";
 import { computeChurn, readChurnSettings, wireChurn } from "./churn.js";
@@ -27,6 +28,7 @@ import { renderRejected, wireUpload } from "./upload.js";
 function readUrl() {
   const params = new URLSearchParams(location.search);
   readKpiSettings(params);
+  readAnomalySettings(params);
   readCacSettings(params);
   readAttributionSettings(params);
   readChurnSettings(params);
@@ -37,7 +39,7 @@ function readUrl() {
 }
 
 function computeAll() {
-  return Promise.all([compute(), computeCac(), computeAttribution(), computeChurn(), computeLtv(), computeCohorts(), computeSegments(), computeSpec(), refreshExperimentOnData()]);
+  return Promise.all([compute(), computeAnomalies(), computeCac(), computeAttribution(), computeChurn(), computeLtv(), computeCohorts(), computeSegments(), computeSpec(), refreshExperimentOnData()]);
 }
 
 /** Loads a data set in the worker; on failure the previous data set stays in use. */
@@ -53,7 +55,7 @@ async function loadData(loadRequest, label) {
   } catch (err) {
     if (state.data) setStatus(`Still showing: ${describeData(state.data, state.result?.kpis)}`);
     else setStatus("No data loaded.");
-    const source = err.source === "spend" || err.source === "touchpoints" ? loadRequest[err.source].name : label;
+    const source = ["spend", "touchpoints", "traffic", "actions"].includes(err.source) ? loadRequest[err.source].name : label;
     showError(`Could not load ${source}`, err);
     if (err.code === "E_CANCELLED") showHalted(err);
     return false;
@@ -84,6 +86,7 @@ async function start() {
     return;
   }
   wireKpis();
+  wireAnomalies();
   wireCac();
   wireAttribution();
   wireChurn();

@@ -26,6 +26,14 @@ export const SAMPLE = {
     name: "touchpoints.csv (sample)",
     mapping: { journeyId: "customer_id", timestamp: "touched_at", channel: "channel" },
   },
+  // Simulated daily site visits per channel (scripts/traffic-sample.mjs), for the conversion rate.
+  traffic: {
+    url: "/data/traffic.csv",
+    name: "traffic.csv (sample)",
+    mapping: { date: "date", visits: "visits", channel: "channel" },
+  },
+  // The sample's action log: what marketing and the site team did, and when.
+  actions: { url: "/data/actions.csv", name: "actions.csv (sample)" },
 };
 
 /**
@@ -45,6 +53,8 @@ export const sampleRequest = () => ({
   name: SAMPLE.name,
   spend: SAMPLE.spend,
   touchpoints: SAMPLE.touchpoints,
+  traffic: SAMPLE.traffic,
+  actions: SAMPLE.actions,
 });
 
 export const state = {
@@ -89,6 +99,9 @@ export const state = {
   attribution: null, // the attribution settings (`model`), from the URL
   attributionResult: null, // last attribution computation (`{ touchpoints: false }` without touchpoints)
   attributionGeneration: 0,
+  anomalies: null, // the anomaly settings (`metric` of the trend chart), from the URL
+  anomaliesResult: null, // last anomaly computation: daily series with bands, alerts, annotations
+  anomaliesGeneration: 0,
 };
 
 /** Listeners per section, told when the section's result (or its absence) changes. */

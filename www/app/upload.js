@@ -1,8 +1,10 @@
 // Own CSV: read the header of a chosen (or dropped) file, preview its first rows, suggest a
-// column mapping from the names and values, and load it (with optional spend and touchpoints files).
+// column mapping from the names and values, and load it (with optional spend, touchpoints and
+// traffic files).
 
 import { $, formatCount, h } from "./format.js";
 import { inferDates } from "./engine.js";
+import { parseHead } from "./csv.js";
 import { clearError, showError } from "./ui.js";
 
 /** Loads a data set: set by wireUpload to the page's loader. */
@@ -34,85 +36,16 @@ const TOUCH_SUGGEST = {
 };
 const TOUCH_OPTIONAL = new Set();
 
+// Traffic columns: the day, its visits and, optionally, the channel they came through.
+const TRAFFIC_SUGGEST = {
+  date: [/^(date|day|visit[\s_-]*date)$/i, /date|day|time/i],
+  visits: [/^(visits|sessions|visitors|users|pageviews)$/i, /visit|session|visitor|user|view/i],
+  channel: [/^(channel|source|medium|utm[\s_-]*source)$/i, /channel|source|medium|campaign/i],
+};
+const TRAFFIC_OPTIONAL = new Set(["channel"]);
+
 /** Rows shown in the preview of a chosen file. */
 const PREVIEW_ROWS = 5;
-
-/**
- * The delimiter the library will use (`sniff_delimiter` in src/data/csv_input.rs): whichever of
- * `,` `;` and tab occurs most often in the header line outside quotes; `,` when none occurs, and
- * the earlier of `,` `;` tab on a tie.
- */
-function sniffDelimiter(text) {
-  const candidates = [",", ";", "\t"];
-  const counts = [0, 0, 0];
-  let quoted = false;
-  for (const c of text) {
-    if (c === '"') quoted = !quoted;
-    else if (quoted) continue;
-    else if (c === "\n" || c === "\r") break;
-    else if (candidates.includes(c)) counts[candidates.indexOf(c)]++;
-  }
-  let best = 0;
-  for (let i = 1; i < candidates.length; i++) if (counts[i] > counts[best]) best = i;
-  return candidates[best];
-}
-
-/**
- * The head of a CSV text read as the library reads it (the `csv` crate, src/data/csv_input.rs):
- * a leading byte-order mark dropped, the delimiter from `sniffDelimiter`, a `"` opening a quoted
- * field only at the start of a field (doubled inside it for a literal quote), line breaks \n,
- * \r or \r\n, and blank lines skipped.
- *
- * Returns `{ header, rows }`: the header's field names trimmed and kept in their positions (a
- * blank name is "", as the library keeps it), and up to `limit` records after it. The last
- * record is dropped when `complete` is false, since the text may have been cut off inside it.
- */
-function parseHead(text, limit, complete) {
-  const delimiter = sniffDelimiter(text);
-  const records = [];
-  let record = [];
-  let field = "";
-  // "start": at the start of a field; "plain": in an unquoted field; "quoted": inside quotes;
-  // "closed": just after a quote inside a quoted field (a second quote makes a literal one).
-  let state = "start";
-  let started = false;
-  const endRecord = () => {
-    record.push(field);
-    records.push(record);
-    record = [];
-    field = "";
-  };
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (; i < text.length && records.length <= limit; i++) {
-    const c = text[i];
-    if (state === "quoted") {
-      if (c === '"') state = "closed";
-      else field += c;
-    } else if (state === "closed" && c === '"') {
-      field += '"';
-      state = "quoted";
-    } else if (c === delimiter) {
-      record.push(field);
-      field = "";
-      state = "start";
-      started = true;
-    } else if (c === "\n" || c === "\r") {
-      if (started || state !== "start") endRecord();
-      state = "start";
-      started = false;
-    } else if (c === '"' && state === "start") {
-      state = "quoted";
-      started = true;
-    } else {
-      field += c;
-      state = "plain";
-      started = true;
-    }
-  }
-  if (records.length <= limit && complete && (started || state !== "start")) endRecord();
-  const [header = [], ...rows] = records;
-  return { header: header.map((name) => name.trim()), rows };
-}
 
 const DATE_LIKE = /^(\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?|\d{8}|\d{12,13})$/;
 const NUMBER_LIKE = /^[-+]?\d+(\.\d+)?$/;
@@ -182,6 +115,7 @@ const MAP_LABEL = {
   unitId: "customer id",
   arm: "arm",
   assignedAt: "assigned at",
+  visits: "visits",
 };
 
 function suggestMapping(columns, suggest) {
@@ -276,6 +210,9 @@ async function offerDateFormat() {
 }
 
 async function onFileChosen() {
+  // The last file's date-format reading no longer applies (the worker may be busy before it
+  // answers for this one).
+  $("map-dateFormat-help").textContent = "";
   $("load-file").disabled = !(await offerMapping($("file"), $("mapping"), "map-", SUGGEST, OPTIONAL));
   if (!$("load-file").disabled) await offerDateFormat();
 }
@@ -286,6 +223,10 @@ function onSpendFileChosen() {
 
 function onTouchFileChosen() {
   return offerMapping($("touch-file"), $("touch-mapping"), "map-touch-", TOUCH_SUGGEST, TOUCH_OPTIONAL);
+}
+
+function onTrafficFileChosen() {
+  return offerMapping($("traffic-file"), $("traffic-mapping"), "map-traffic-", TRAFFIC_SUGGEST, TRAFFIC_OPTIONAL);
 }
 
 /** The chosen mapping: key → column, leaving out optional keys set to none. */
@@ -312,11 +253,16 @@ async function onFileSubmit(event) {
     touchFile && !$("touch-mapping").disabled
       ? { file: touchFile, mapping: chosenMapping("map-touch-", TOUCH_SUGGEST), name: touchFile.name }
       : undefined;
+  const trafficFile = $("traffic-file").files[0];
+  const traffic =
+    trafficFile && !$("traffic-mapping").disabled
+      ? { file: trafficFile, mapping: chosenMapping("map-traffic-", TRAFFIC_SUGGEST), name: trafficFile.name }
+      : undefined;
   clearError();
   const mapping = chosenMapping("map-", SUGGEST);
   const dateFormat = $("map-dateFormat").value;
   if (dateFormat && dateFormat !== "YYYY-MM-DD") mapping.dateFormat = dateFormat;
-  await loadData({ file, mapping, name: file.name, spend, touchpoints }, file.name);
+  await loadData({ file, mapping, name: file.name, spend, touchpoints, traffic }, file.name);
 }
 
 /** The rows the library left out of the loaded file, listed inline with row and column. */
@@ -379,5 +325,6 @@ export function wireUpload(load) {
   wireDropZone();
   $("spend-file").addEventListener("change", onSpendFileChosen);
   $("touch-file").addEventListener("change", onTouchFileChosen);
+  $("traffic-file").addEventListener("change", onTrafficFileChosen);
   $("upload-form").addEventListener("submit", onFileSubmit);
 }
