@@ -229,6 +229,10 @@ pub struct Components {
 }
 
 fn run(y: &[f64], s: &ResolvedStl) -> Result<(Vec<f64>, Vec<f64>)> {
+    run_from(y, s, None)
+}
+
+fn run_from(y: &[f64], s: &ResolvedStl, start: Option<&[f64]>) -> Result<(Vec<f64>, Vec<f64>)> {
     if y.len() < 2 * s.period {
         return Err(Error::InsufficientData {
             message: format!(
@@ -239,7 +243,43 @@ fn run(y: &[f64], s: &ResolvedStl) -> Result<(Vec<f64>, Vec<f64>)> {
             ),
         });
     }
-    Ok(fortran::stl(y, s))
+    Ok(fortran::stl(y, s, start))
+}
+
+/// STL of `y` with one period whose inner loop starts from the trend `start` (the Fortran and
+/// statsmodels start from 0) and runs at most `inner` passes (fewer than `settings` asks for
+/// only when `inner` is smaller); the result's `settings` are those `settings` resolve to. For
+/// refitting a series that differs from an already decomposed one at a few points (the masking
+/// passes of anomaly detection): the inner loop converges from there in fewer passes.
+/// `E_BAD_OPTION` and `E_INSUFFICIENT_DATA` as [`decompose`]; `start` must be as long as `y`.
+pub fn refit(
+    y: &[f64],
+    period: usize,
+    settings: &StlSettings,
+    start: &[f64],
+    inner: usize,
+) -> Result<Components> {
+    let n = y.len();
+    if start.len() != n {
+        return Err(bad(
+            "trend",
+            format!(
+                "the starting trend has {} points, the series {n}",
+                start.len()
+            ),
+        ));
+    }
+    let resolved = settings.resolve(period, 0, false)?;
+    let mut s = resolved;
+    s.inner_iterations = s.inner_iterations.min(inner.max(1));
+    let (trend, seasonal) = run_from(y, &s, Some(start))?;
+    let remainder = (0..n).map(|i| y[i] - trend[i] - seasonal[i]).collect();
+    Ok(Components {
+        trend,
+        seasonal: vec![seasonal],
+        remainder,
+        settings: vec![resolved],
+    })
 }
 
 /// STL of `y` with one period, or MSTL with several (see the module docs); `E_BAD_OPTION` for

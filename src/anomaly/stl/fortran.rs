@@ -554,8 +554,8 @@ fn onestp(
 }
 
 /// STL of `y` with the resolved settings (period ≥ 2, `y` at least two periods long): trend and
-/// seasonal component.
-pub(super) fn stl(y: &[f64], s: &ResolvedStl) -> (Vec<f64>, Vec<f64>) {
+/// seasonal component. The inner loop starts from the trend `start` (the Fortran's 0 without).
+pub(super) fn stl(y: &[f64], s: &ResolvedStl, start: Option<&[f64]>) -> (Vec<f64>, Vec<f64>) {
     let n = y.len();
     let np = s.period;
     let size = n + 2 * np;
@@ -573,7 +573,10 @@ pub(super) fn stl(y: &[f64], s: &ResolvedStl) -> (Vec<f64>, Vec<f64>) {
         low_pass: Smoother::new(s.low_pass_window, s.low_pass_degree, s.low_pass_jump),
         trend: Smoother::new(s.trend_window, s.trend_degree, s.trend_jump),
     };
-    let mut trend = vec![0.0; n];
+    let mut trend = match start {
+        Some(t) if t.len() == n => t.to_vec(),
+        _ => vec![0.0; n],
+    };
     let mut season = vec![0.0; n];
     let mut rw = vec![0.0; n];
     let mut fit = vec![0.0; n];
