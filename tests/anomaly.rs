@@ -715,6 +715,8 @@ fn small_and_odd_inputs_do_not_panic() {
             r#"{ "robust": true, "seasonalJump": 1000, "trendJump": 1000, "lowPassJump": 1000 }"#,
             r#"{ "seasonality": "none", "trendWindow": 999 }"#,
             r#"{ "trendWindow": 999, "lowPassWindow": 999, "seasonalWindow": 999 }"#,
+            // Windows far longer than the series allocate nothing of their size.
+            r#"{ "trendWindow": 999999999, "lowPassWindow": 999999999, "seasonalWindow": 999999999 }"#,
         ] {
             let o = AnomalyOptions::from_json(json).expect("options");
             let r = detect_anomalies(&daily(y.clone()), &o).expect("detect");
@@ -722,6 +724,11 @@ fn small_and_odd_inputs_do_not_panic() {
             assert!(r.expected.iter().all(|v| v.is_finite()), "{n} {json}");
         }
     }
+    // A window just shorter than a long series: its ends are fitted one by one, not cached.
+    let o = AnomalyOptions::from_json(r#"{ "trendWindow": 2999, "seasonalWindow": 1001 }"#)
+        .expect("options");
+    let r = detect_anomalies(&daily(synthetic(3000, 1.0, 3)), &o).expect("detect");
+    assert!(r.expected.iter().all(|v| v.is_finite()));
     // Constant series: no spread, no flags.
     let r = detect_anomalies(&daily(vec![5.0; 30]), &AnomalyOptions::default()).expect("detect");
     assert!(r.flagged.iter().all(|&f| f == 0));

@@ -35,6 +35,15 @@ pub(super) struct Kernel {
 }
 
 impl Kernel {
+    /// No kernel (a window at least as long as the series): never applied.
+    fn empty() -> Kernel {
+        Kernel {
+            len: 0,
+            first: 0,
+            weights: Vec::new(),
+        }
+    }
+
     pub(super) fn new(len: usize) -> Kernel {
         let half = len.saturating_sub(1) / 2;
         let h = half as f64;
@@ -148,13 +157,24 @@ impl Ends {
     }
 }
 
+/// The widest window whose end weights are cached: (len − 1) rows of `len` weights each, so at
+/// most about a million numbers per series length (wider windows fit their ends by `est`).
+const MAX_CACHED_WINDOW: usize = 1001;
+
 impl Smoother {
-    pub(super) fn new(len: usize, degree: u8, jump: usize) -> Smoother {
+    /// A smoother for series of at most `n` points: the centred kernel is made only when the
+    /// window is shorter than that (else no fit is centred), so a window far longer than the
+    /// series allocates nothing.
+    pub(super) fn new(len: usize, degree: u8, jump: usize, n: usize) -> Smoother {
         Smoother {
             len,
             degree,
             jump,
-            kernel: Kernel::new(len),
+            kernel: if len < n {
+                Kernel::new(len)
+            } else {
+                Kernel::empty()
+            },
             ends: Vec::new(),
         }
     }
@@ -234,8 +254,11 @@ impl Smoother {
             let nsh = len.div_ceil(2);
             // The centred fits, points h + 1 ..= n − h (1-based), as one filter pass.
             let h = len / 2;
-            let centred = !userw && len % 2 == 1 && self.kernel.filter(y, h, n - h, ys);
-            if centred {
+            let centred = !userw
+                && len % 2 == 1
+                && self.kernel.len == len
+                && self.kernel.filter(y, h, n - h, ys);
+            if centred && len <= MAX_CACHED_WINDOW {
                 // The ends from their cached weights (the same sums as `est`'s).
                 let e = self.ends_for(n);
                 let ends = &self.ends[e];
@@ -252,6 +275,9 @@ impl Smoother {
                 if i > nsh && nright != n {
                     nleft += 1;
                     nright += 1;
+                }
+                if centred && i > h && i <= n - h {
+                    continue;
                 }
                 ys[i - 1] = self.at(y, i, nleft, nright, userw, rw, res);
             }
@@ -487,7 +513,7 @@ fn ss(y: &[f64], np: usize, sm: &mut Smoother, userw: bool, rw: &[f64], w: &mut 
         sm.smooth(sub, userw, sub_rw, &mut out[1..], &mut w.res);
         let nright = ns.min(k);
         let nleft = if k + 1 > ns { k + 1 - ns } else { 1 };
-        if !userw && ns < k && ns % 2 == 1 && sm.jump == 1 {
+        if !userw && ns < k && ns % 2 == 1 && ns <= MAX_CACHED_WINDOW {
             // The extensions from cached weights (rows 2h and 2h + 1 of the ends).
             let e = sm.ends_for(k);
             let ends = &sm.ends[e];
@@ -569,9 +595,9 @@ pub(super) fn stl(y: &[f64], s: &ResolvedStl, start: Option<&[f64]>) -> (Vec<f64
         sub_out: vec![0.0; size],
     };
     let mut sm = Smoothers {
-        seasonal: Smoother::new(s.seasonal_window, s.seasonal_degree, s.seasonal_jump),
-        low_pass: Smoother::new(s.low_pass_window, s.low_pass_degree, s.low_pass_jump),
-        trend: Smoother::new(s.trend_window, s.trend_degree, s.trend_jump),
+        seasonal: Smoother::new(s.seasonal_window, s.seasonal_degree, s.seasonal_jump, n),
+        low_pass: Smoother::new(s.low_pass_window, s.low_pass_degree, s.low_pass_jump, n),
+        trend: Smoother::new(s.trend_window, s.trend_degree, s.trend_jump, n),
     };
     let mut trend = match start {
         Some(t) if t.len() == n => t.to_vec(),
