@@ -1,5 +1,6 @@
-"""Peer timing for examples/anomaly_bench.rs: statsmodels' STL (period 7, every default) on the
-series that example writes (JSON: a list of lists), one fit per series, single thread.
+"""Peer timing for examples/anomaly_bench.rs and bench/anomaly.mjs: statsmodels' STL (period 7,
+every default: the settings detectAnomalies uses for daily data) on the series they write (JSON:
+a list of lists), one fit per series, single thread.
 
 Prints one JSON line: {"msPerSeries": median over 5 runs of (total time / series), "series": n}.
 

@@ -131,3 +131,18 @@ export function readResults(bench) {
 export function printResults(bench, n = 20) {
   for (const r of readResults(bench).slice(-n)) console.log(JSON.stringify(r));
 }
+
+/**
+ * The package to benchmark: `pkg/node.js` by default, or, with `UNIMETRIC_PKG` set to a folder
+ * holding a `wasm-bindgen --target web` build (`unimetric.js`, `unimetric_bg.wasm`), that build
+ * initialised synchronously (to time a branch's wasm without the full package build).
+ * Returns the module's exports and a label saying which was loaded.
+ */
+export async function loadPackage() {
+  const dir = process.env.UNIMETRIC_PKG;
+  if (!dir) return { um: await import("../pkg/node.js"), label: "pkg/node.js" };
+  const { pathToFileURL } = await import("node:url");
+  const um = await import(pathToFileURL(join(dir, "unimetric.js")).href);
+  um.initSync({ module: readFileSync(join(dir, "unimetric_bg.wasm")) });
+  return { um, label: `${dir} (UNIMETRIC_PKG)` };
+}

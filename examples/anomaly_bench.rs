@@ -9,7 +9,9 @@
 //! Data (deterministic, xorshift32): 200 series (10 KPIs × 20 channels) of 1,095 daily points
 //! (3 years) with a trend, a weekly pattern, uniform noise and a few planted spikes. Timed,
 //! median of 5 runs: `detect_anomalies` with the default options (weekly STL, robust scores,
-//! masking passes) over all 200 series, and the STL alone (`decompose` with period 7). The peer,
+//! masking passes) over all 200 series, the STL alone (`decompose` with period 7) and the same
+//! STL through the `stlrs` crate (a dev-dependency: the Fortran port the decomposition used
+//! before src/anomaly/stl/fortran.rs). The peer,
 //! `bench/anomaly_stl_statsmodels.py`, times statsmodels' `STL(y, period=7).fit()` on the same
 //! series (written to a temporary JSON file).
 
@@ -72,6 +74,7 @@ fn main() {
 
     let mut detect = Vec::new();
     let mut stl_only = Vec::new();
+    let mut stl_stlrs = Vec::new();
     let mut flagged = 0usize;
     for run in 0..7 {
         let t0 = Instant::now();
@@ -87,13 +90,31 @@ fn main() {
             decompose(y, &[7], &StlSettings::default()).expect("stl");
         }
         let b = t0.elapsed().as_secs_f64() * 1000.0;
+        // The same STL through the `stlrs` crate (what src/anomaly/stl used before its own port).
+        let t0 = Instant::now();
+        for y in &data {
+            stlrs::params()
+                .seasonal_length(7)
+                .trend_length(15)
+                .low_pass_length(9)
+                .seasonal_jump(1)
+                .trend_jump(1)
+                .low_pass_jump(1)
+                .inner_loops(5)
+                .outer_loops(0)
+                .fit(y, 7)
+                .expect("stlrs");
+        }
+        let c = t0.elapsed().as_secs_f64() * 1000.0;
         if run >= 2 {
             detect.push(a);
             stl_only.push(b);
+            stl_stlrs.push(c);
         }
     }
     let detect = median(detect);
     let stl_only = median(stl_only);
+    let stl_stlrs = median(stl_stlrs);
     println!(
         "detect_anomalies (defaults): {detect:.1} ms for {SERIES} series of {POINTS} points ({:.3} ms/series, {flagged} flags)",
         detect / SERIES as f64
@@ -101,6 +122,10 @@ fn main() {
     println!(
         "STL alone (period 7): {stl_only:.1} ms ({:.3} ms/series)",
         stl_only / SERIES as f64
+    );
+    println!(
+        "STL through the stlrs crate (same settings): {stl_stlrs:.1} ms ({:.3} ms/series)",
+        stl_stlrs / SERIES as f64
     );
 
     let path = std::env::temp_dir().join("unimetric_anomaly_bench.json");

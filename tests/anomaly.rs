@@ -147,6 +147,96 @@ fn stl_matches_statsmodels() {
     }
 }
 
+/// Our port of the Fortran STL (with its centred-window shortcut, src/anomaly/stl/fortran.rs)
+/// against the `stlrs` crate's port of the same Fortran, over periods, lengths (from two
+/// seasons), windows (shorter and longer than the cycle-subseries), degrees, jumps and
+/// robustness: equal to 1e-12 of the series' scale (robust cases on fewer than four seasons are
+/// skipped: their weights are rounding noise).
+#[test]
+fn stl_port_matches_stlrs() {
+    let mut cases = 0;
+    let mut skipped = 0;
+    for (period, n) in [
+        (7usize, 14usize),
+        (7, 15),
+        (7, 60),
+        (7, 365),
+        (7, 1095),
+        (12, 50),
+        (4, 9),
+        (2, 40),
+    ] {
+        let y = synthetic(n, 2.0, n as u64 + period as u64);
+        for (ns, nt, nl) in [
+            (None, None, None),
+            (Some(3), None, None),
+            (Some(11), Some(31), Some(13)),
+            (Some(101), Some(2 * n + 1), None),
+        ] {
+            for degree in [0u8, 1] {
+                for jump in [1usize, 2, 3] {
+                    for robust in [false, true] {
+                        let settings = StlSettings {
+                            seasonal_window: ns,
+                            trend_window: nt,
+                            low_pass_window: nl,
+                            seasonal_degree: degree,
+                            trend_degree: degree,
+                            low_pass_degree: 1 - degree,
+                            seasonal_jump: jump,
+                            trend_jump: jump + 1,
+                            low_pass_jump: jump,
+                            robust,
+                            ..StlSettings::default()
+                        };
+                        let Ok(r) = settings.resolve(period, 0, false) else {
+                            continue;
+                        };
+                        let got = decompose(&y, &[period], &settings).expect("stl");
+                        let reference = |outer: usize| {
+                            stlrs::params()
+                                .seasonal_length(r.seasonal_window)
+                                .trend_length(r.trend_window)
+                                .low_pass_length(r.low_pass_window)
+                                .seasonal_degree(i32::from(r.seasonal_degree))
+                                .trend_degree(i32::from(r.trend_degree))
+                                .low_pass_degree(i32::from(r.low_pass_degree))
+                                .seasonal_jump(r.seasonal_jump)
+                                .trend_jump(r.trend_jump)
+                                .low_pass_jump(r.low_pass_jump)
+                                .inner_loops(r.inner_iterations)
+                                .outer_loops(outer)
+                                .robust(r.robust)
+                                .fit(&y, period)
+                                .expect("stlrs")
+                        };
+                        // Robustness weights are bisquares of the remainder over 6·median|r|:
+                        // on a series of two or three seasons the robust iterations pass
+                        // through fits that are exact (|r| of rounding size), whose weights
+                        // are rounding noise, different in any two implementations.
+                        if robust && n < 4 * period {
+                            skipped += 1;
+                            continue;
+                        }
+                        let want = reference(r.outer_iterations);
+                        let dt = max_diff(&got.trend, want.trend());
+                        let ds = max_diff(&got.seasonal[0], want.seasonal());
+                        assert!(
+                            dt < 1e-10 && ds < 1e-10,
+                            "period {period}, n {n}, {r:?}: trend {dt:e}, seasonal {ds:e}"
+                        );
+                        cases += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        cases >= 300 && skipped <= 72,
+        "{cases} cases, {skipped} skipped"
+    );
+}
+
 /// The same decompositions through `detect_anomalies`' options (camelCase JSON). These two
 /// series have no candidate anomaly, so no masking pass runs and the decomposition is the plain
 /// STL. (The robust case has planted outliers, which the masking passes replace before the
@@ -625,6 +715,8 @@ fn small_and_odd_inputs_do_not_panic() {
             r#"{ "robust": true, "seasonalJump": 1000, "trendJump": 1000, "lowPassJump": 1000 }"#,
             r#"{ "seasonality": "none", "trendWindow": 999 }"#,
             r#"{ "trendWindow": 999, "lowPassWindow": 999, "seasonalWindow": 999 }"#,
+            // Windows far longer than the series allocate nothing of their size.
+            r#"{ "trendWindow": 999999999, "lowPassWindow": 999999999, "seasonalWindow": 999999999 }"#,
         ] {
             let o = AnomalyOptions::from_json(json).expect("options");
             let r = detect_anomalies(&daily(y.clone()), &o).expect("detect");
@@ -632,6 +724,11 @@ fn small_and_odd_inputs_do_not_panic() {
             assert!(r.expected.iter().all(|v| v.is_finite()), "{n} {json}");
         }
     }
+    // A window just shorter than a long series: its ends are fitted one by one, not cached.
+    let o = AnomalyOptions::from_json(r#"{ "trendWindow": 2999, "seasonalWindow": 1001 }"#)
+        .expect("options");
+    let r = detect_anomalies(&daily(synthetic(3000, 1.0, 3)), &o).expect("detect");
+    assert!(r.expected.iter().all(|v| v.is_finite()));
     // Constant series: no spread, no flags.
     let r = detect_anomalies(&daily(vec![5.0; 30]), &AnomalyOptions::default()).expect("detect");
     assert!(r.flagged.iter().all(|&f| f == 0));
@@ -769,7 +866,7 @@ fn several_periods_use_mstl() {
     assert_eq!(p["seasonalWindow"], ParamValue::Text("15, 11".into()));
     assert_eq!(p["threshold"], ParamValue::Number(3.5));
     assert_eq!(r.definition.metric, "anomaly.detect");
-    assert_eq!(r.definition.version, "1.0.0");
+    assert_eq!(r.definition.version, "2.0.0");
     let one = detect_anomalies(&daily(synthetic(60, 1.0, 1)), &AnomalyOptions::default())
         .expect("detect");
     assert_eq!(
