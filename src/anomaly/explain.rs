@@ -187,6 +187,7 @@ pub struct Explanation {
     /// 1 flagged above the band, −1 below, 0 not flagged.
     pub direction: i8,
     /// Every value of the dimension, largest share first.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "AnomalyContribution[]"))]
     pub contributions: Vec<Contribution>,
     /// gap − Σ contributions.
     pub unexplained: f64,
