@@ -893,7 +893,7 @@ fn several_periods_use_mstl() {
     assert_eq!(p["seasonalWindow"], ParamValue::Text("15, 11".into()));
     assert_eq!(p["threshold"], ParamValue::Number(3.5));
     assert_eq!(r.definition.metric, "anomaly.detect");
-    assert_eq!(r.definition.version, "2.0.0");
+    assert_eq!(r.definition.version, unimetric::anomaly::DETECT.version);
     let one = detect_anomalies(&daily(synthetic(60, 1.0, 1)), &AnomalyOptions::default())
         .expect("detect");
     assert_eq!(

@@ -1035,6 +1035,33 @@ struct Scores {
     max_anomalies: Option<usize>,
 }
 
+/// Refits with the masked points imputed from `fit` ([`MASK_ROUNDS`] fits, each warm-started
+/// from the previous trend), and scores the observed series against the last fit.
+fn refit_masked(
+    observed: &[f64],
+    mask: &[bool],
+    mut fit: Fitted,
+    periods: &[usize],
+    settings: &StlSettings,
+    options: &AnomalyOptions,
+) -> Result<(Fitted, Scores)> {
+    for _ in 0..MASK_ROUNDS {
+        let masked = impute(observed, mask, &fit, periods.iter().min().copied());
+        fit = fit_components(
+            &masked,
+            periods,
+            settings,
+            options.trend_window,
+            Some(&fit.trend),
+        )?;
+    }
+    fit.remainder = (0..observed.len())
+        .map(|i| observed[i] - fit.trend[i] - fit.seasonal[i])
+        .collect();
+    let sc = scores(&fit.remainder, observed, options);
+    Ok((fit, sc))
+}
+
 /// The newest point is checked against the fit of the points before it when its score in the
 /// full fit is at least this share of the threshold: the loess windows at the end of a series
 /// are one-sided and lean on the last point, which takes up to about half of its own deviation
@@ -1310,20 +1337,7 @@ pub fn detect_anomalies(series: &AnomalySeries, options: &AnomalyOptions) -> Res
     {
         mask[n - 1] = true;
         fit.trend[n - 1] = prediction.trend;
-        for _ in 0..MASK_ROUNDS {
-            let masked = impute(&observed, &mask, &fit, periods.iter().min().copied());
-            fit = fit_components(
-                &masked,
-                &periods,
-                &settings,
-                options.trend_window,
-                Some(&fit.trend),
-            )?;
-        }
-        fit.remainder = (0..n)
-            .map(|i| observed[i] - fit.trend[i] - fit.seasonal[i])
-            .collect();
-        sc = scores(&fit.remainder, &observed, options);
+        (fit, sc) = refit_masked(&observed, &mask, fit, &periods, &settings, options)?;
     }
     for _ in 0..MASK_PASSES {
         // The new candidates at least half as far out as the farthest: an echo of a larger
@@ -1340,20 +1354,7 @@ pub fn detect_anomalies(series: &AnomalySeries, options: &AnomalyOptions) -> Res
         for &i in &new {
             mask[i] = true;
         }
-        for _ in 0..MASK_ROUNDS {
-            let masked = impute(&observed, &mask, &fit, periods.iter().min().copied());
-            fit = fit_components(
-                &masked,
-                &periods,
-                &settings,
-                options.trend_window,
-                Some(&fit.trend),
-            )?;
-        }
-        fit.remainder = (0..n)
-            .map(|i| observed[i] - fit.trend[i] - fit.seasonal[i])
-            .collect();
-        sc = scores(&fit.remainder, &observed, options);
+        (fit, sc) = refit_masked(&observed, &mask, fit, &periods, &settings, options)?;
     }
     let Fitted {
         trend,
