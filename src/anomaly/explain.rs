@@ -539,7 +539,7 @@ fn sentence(e: &Explanation, bucket: Bucket, cal: &Calendar) -> String {
         .collect();
     // Within the band the gap is noise, and so is its split.
     let share = |c: &Contribution| {
-        if c.share > 1.0 {
+        if (c.share * 100.0).round() > 100.0 {
             format!("more than the whole gap ({})", percent(c.share, false))
         } else {
             format!("{} of the gap", percent(c.share, false))

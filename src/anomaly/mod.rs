@@ -37,20 +37,10 @@
 //!    Scores are then taken again, r = y − trend − seasonal with y the observed series. Passes
 //!    stop when a pass finds no new candidate. `decomposition` is the last fit; a series without
 //!    candidates is decomposed once, exactly as statsmodels.
-//!
-//!    **The newest point** needs more: at the end of the series every loess window is
-//!    one-sided and leans on the last point, which takes about a third of its own deviation
-//!    into the fit (its full-fit scores have a standard deviation of 0.66 on clean series), so a
-//!    drop on the last day — the one a dashboard shows first — would rarely reach the
-//!    threshold. So before the passes, when the last point's score is at least
-//!    [`NEWEST_POINT_GATE`] × z*, the decomposition is fitted to the points before it and the
-//!    last point predicted (that fit's last trend value plus its seasonal value one period
-//!    earlier, plus the median remainder); when it misses the prediction by more than
-//!    [`NEWEST_POINT_INFLATION`] × z* of that fit's robust deviations (a prediction misses by
-//!    more than an in-sample fit: the factor keeps clean last points at about one false flag in
-//!    800), it is masked (its trend taken from the prediction) and the decomposition refitted,
-//!    and the passes go on from there. With several periods (MSTL) the newest point is treated
-//!    as the others.
+//!    The newest points are judged like the others, so at the end of a series, where every
+//!    loess window is one-sided and leans on them, a point keeps about two thirds of its
+//!    deviation in its score (0.66 standard deviations on clean series): a drop on the last day
+//!    is flagged only when it is about half as large again as one mid-series.
 //! 5. **Threshold.** z* = 6 − 5 · `sensitivity`: sensitivity 0 → 6, the default 0.5 → 3.5,
 //!    1 → 1. A point is a candidate when |z| > z*. Under normal noise 3.5 is passed by about 1
 //!    point in 2,150 (two-sided); on 60 seeded clean daily series with weekly seasonality and
@@ -361,10 +351,10 @@ pub const STL: Definition = Definition {
 /// Definition of `anomaly.detect`.
 pub const DETECT: Definition = Definition {
     id: "anomaly.detect",
-    version: "3.0.0",
+    version: "2.0.0",
     name: "Anomaly flags (robust score)",
     description: "Flags the points of a KPI series that are far from what its trend and seasonality lead to expect: the robust z-score of the STL remainder against a threshold set by the sensitivity; for a rate series, only where a binomial test of the count against the expected rate agrees and the denominator is large enough.",
-    formula: "r = y − trend − seasonal (y = value, or value ÷ denominator); z = (r − median r)/(1.4826·median|r − median r|); z* = 6 − 5·sensitivity; expected = trend + seasonal + median r; band = expected ± z*·1.4826·MAD; flagged when |z| > z* in the allowed direction, and for rates also when denominator ≥ minDenominator and the two-sided binomial p = min(1, 2·min(P(X ≤ value), P(X ≥ value))), X ~ Binomial(denominator, clip(expected, 0, 1)), is below alpha; candidates are masked and the STL refitted, up to 5 passes (with one period each refit starts from the previous fit's trend and runs at most 2 inner passes); the newest point is first judged against the fit of the points before it (predicted as that fit's last trend + its seasonal one period earlier; masked when it misses by more than 1.7·z* of that fit's robust deviations)",
+    formula: "r = y − trend − seasonal (y = value, or value ÷ denominator); z = (r − median r)/(1.4826·median|r − median r|); z* = 6 − 5·sensitivity; expected = trend + seasonal + median r; band = expected ± z*·1.4826·MAD; flagged when |z| > z* in the allowed direction, and for rates also when denominator ≥ minDenominator and the two-sided binomial p = min(1, 2·min(P(X ≤ value), P(X ≥ value))), X ~ Binomial(denominator, clip(expected, 0, 1)), is below alpha; candidates are masked and the STL refitted, up to 5 passes (with one period each refit starts from the previous fit's trend and runs at most 2 inner passes)",
     unit: "score: robust standard deviations; expected, lower, upper: units of the series (a rate for rate series)",
     parameters: &[
         SEASONALITY,
@@ -393,7 +383,7 @@ pub const DETECT: Definition = Definition {
 /// Definition of `anomaly.esd`.
 pub const ESD: Definition = Definition {
     id: "anomaly.esd",
-    version: "3.0.0",
+    version: "2.0.0",
     name: "Anomaly flags (generalized ESD)",
     description: "Flags the points of a KPI series whose STL remainder the generalized extreme Studentized deviate test (Rosner 1983) finds to be outliers at level alpha, up to maxAnomalies; rate series as anomaly.detect.",
     formula: "r = y − trend − seasonal; for i = 1..maxAnomalies: R_i = max|r − mean|/sd over the values left (the farthest removed), λ_i = (n−i)·t_{p,n−i−1}/√((n−i−1+t²)(n−i+1)), p = 1 − alpha/(2(n−i+1)); outliers = the first k removed, k = max{i : R_i > λ_i}; score = (r − m)/s, m and s the mean and sd of the non-outliers; band = trend + seasonal + m ± λ_{k+1}·s; rate series: also the binomial test and minDenominator as anomaly.detect; masking passes and refits as anomaly.detect",
@@ -1062,66 +1052,6 @@ fn refit_masked(
     Ok((fit, sc))
 }
 
-/// The newest point is checked against the fit of the points before it when its score in the
-/// full fit is at least this share of the threshold: the loess windows at the end of a series
-/// are one-sided and lean on the last point, which takes up to about half of its own deviation
-/// into the fit (a smaller share of the threshold would only refit more series for nothing).
-pub const NEWEST_POINT_GATE: f64 = 0.3;
-
-/// A prediction of the newest point from the points before it misses by more than an in-sample
-/// fit does (its trend is extrapolated): its score must pass this multiple of the threshold.
-/// Measured on 800 clean seeded daily series (weekly pattern, normal noise, 200 and 365 points):
-/// the prediction's score passes z* = 3.5 on 57 of their last points, 1.5·z* on 7, 1.7·z* on 1.
-pub const NEWEST_POINT_INFLATION: f64 = 1.7;
-
-/// What the points before the newest lead to expect for it.
-struct NewestPoint {
-    /// The trend there: the last trend value of the fit without it.
-    trend: f64,
-}
-
-/// The newest point's prediction when it is an anomaly against the fit of the points before it
-/// (trend: that fit's last trend value; seasonal: its value one shortest period before; score
-/// against that fit's remainder), else `None`. Skipped when its score in the full fit is below
-/// [`NEWEST_POINT_GATE`] × the threshold, with several periods (MSTL), or when the points before
-/// it are too few for the periods.
-fn newest_point_prediction(
-    observed: &[f64],
-    periods: &[usize],
-    settings: &StlSettings,
-    options: &AnomalyOptions,
-    full: &Scores,
-) -> Result<Option<NewestPoint>> {
-    let n = observed.len();
-    let last = n - 1;
-    let gate = NEWEST_POINT_GATE * full.threshold;
-    if periods.len() > 1
-        || !matches!(full.score.get(last), Some(z) if z.abs() >= gate)
-        || periods.iter().any(|&p| last < 2 * p)
-        || last < MIN_POINTS
-    {
-        return Ok(None);
-    }
-    let head = &observed[..last];
-    let fit = fit_components(head, periods, settings, options.trend_window, None)?;
-    let sc = scores(&fit.remainder, head, options);
-    let trend = fit.trend[last - 1];
-    let seasonal = match periods.first() {
-        Some(&p) => fit.seasonal[last - p],
-        None => 0.0,
-    };
-    let scale = if sc.threshold > 0.0 {
-        sc.half_width / sc.threshold
-    } else {
-        0.0
-    };
-    if scale.is_nan() || scale <= 0.0 {
-        return Ok(None);
-    }
-    let z = (observed[last] - trend - seasonal - sc.centre) / scale;
-    Ok((z.abs() > NEWEST_POINT_INFLATION * sc.threshold).then_some(NewestPoint { trend }))
-}
-
 /// Refits per masking pass, each with the masked points imputed from the previous fit (a second
 /// refit changed no flag in tests/anomaly.rs and took 5.28 ms per series instead of 3.36 in
 /// `examples/anomaly_bench.rs`).
@@ -1331,14 +1261,6 @@ pub fn detect_anomalies(series: &AnomalySeries, options: &AnomalyOptions) -> Res
     let mut fit = fit_components(&observed, &periods, &settings, options.trend_window, None)?;
     let mut sc = scores(&fit.remainder, &observed, options);
     let mut mask = vec![false; n];
-    // The newest point: the loess fits lean on it most (one-sided windows), so it is judged
-    // against the fit of the points before it.
-    if let Some(prediction) = newest_point_prediction(&observed, &periods, &settings, options, &sc)?
-    {
-        mask[n - 1] = true;
-        fit.trend[n - 1] = prediction.trend;
-        (fit, sc) = refit_masked(&observed, &mask, fit, &periods, &settings, options)?;
-    }
     for _ in 0..MASK_PASSES {
         // The new candidates at least half as far out as the farthest: an echo of a larger
         // anomaly waits until that anomaly is masked (and then usually disappears).
