@@ -17,18 +17,8 @@
 //   node scripts/traffic-sample.mjs
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { mulberry32 } from "./random.mjs";
 
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1) (as experiment-sample.mjs). */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = 20261208;
 /** Orders per visit, by channel. */
